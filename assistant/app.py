@@ -1,0 +1,37 @@
+"""The composition root: `create_app(settings)` builds everything; nothing happens at import."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.response import BoltResponse
+
+from assistant.components import Components, create_components
+from assistant.flows import register_all
+from assistant.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, components: Components | None = None) -> tuple[App, Components]:
+    components = components or create_components(settings)
+    app = App(
+        client=components.client,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        # create_components already asked Slack who we are (auth.test), once.
+        token_verification_enabled=False,
+        # Answer Slack at ack(), then keep working: Slack wants a reply within 3 s.
+        process_before_response=False,
+        logger=logging.getLogger("assistant.bolt"),
+    )
+
+    @app.error
+    def handle_errors(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        """Log a failure with its traceback; Slack shows its own generic error to the user."""
+        logger.error("listener failed for a %s request", body.get("type") or "command", exc_info=error)
+        return BoltResponse(status=500, body="")
+
+    register_all(app, components)
+    return app, components

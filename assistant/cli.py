@@ -1,0 +1,76 @@
+"""`python -m assistant serve | db upgrade | db current`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from assistant.settings import Settings, SettingsError, load_settings
+
+logger = logging.getLogger("assistant")
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token]
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+def serve(settings: Settings, host: str, port: int, threads: int) -> None:
+    from assistant.app import create_app
+    from assistant.logs import configure_logging
+    from assistant.scheduler import create_scheduler
+    from assistant.server import HttpServer, wsgi_app
+
+    configure_logging(settings.log_level, _secrets(settings))
+    app, components = create_app(settings)
+    scheduler = create_scheduler(components)
+    scheduler.start()
+    try:
+        if settings.slack_app_token is not None:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            logger.info("connecting to Slack in Socket Mode")
+            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        else:
+            HttpServer(wsgi_app(app, components.engine), host, port, threads).serve_forever()
+    finally:
+        scheduler.shutdown(wait=False)
+        components.close()
+
+
+def db_command(settings_url: str, action: str) -> None:
+    from assistant.database import current_revision, make_engine, migrate
+
+    engine = make_engine(settings_url)
+    if action == "upgrade":
+        migrate(engine)
+    print(f"database schema at revision {current_revision(engine)}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="Customer-escalation assistant for Slack.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="run the app (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    serve_parser.add_argument("--host", default="0.0.0.0")
+    serve_parser.add_argument("--port", type=int, default=3000)
+    serve_parser.add_argument("--threads", type=int, default=16)
+    db_parser = commands.add_parser("db", help="database schema")
+    db_parser.add_argument("action", choices=["upgrade", "current"])
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "db":
+            from assistant.settings import DatabaseSettings
+
+            db_command(DatabaseSettings().database_url, args.action)
+            return 0
+        settings = load_settings()
+        serve(settings, args.host, args.port, args.threads)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0

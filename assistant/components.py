@@ -1,0 +1,76 @@
+"""The parts of a running app, built once by `create_components` and handed to the flows."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from assistant.database import make_engine, migrate
+from assistant.settings import Settings, SettingsError
+from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
+from assistant.slack.people import People
+from assistant.slack.provisioning import Provisioner
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Components:
+    settings: Settings
+    engine: sa.Engine
+    client: WebClient
+    # Lookups made before Slack's 3-second acknowledgement: no retries, short time-out.
+    quick_people: People
+    people: People
+    provisioner: Provisioner
+    executor: ThreadPoolExecutor
+    bot_user_id: str
+    team_id: str | None
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=False)
+        self.engine.dispose()
+
+
+def identify_bot(client: WebClient, settings: Settings) -> tuple[str, str | None]:
+    """Ask Slack who we are; a refused token or unreachable Slack stops start-up clearly."""
+    try:
+        auth = client.auth_test()
+    except SlackApiError as exc:
+        raise SettingsError(
+            f"SLACK_BOT_TOKEN was refused by Slack ({exc.response.get('error')}): "
+            "copy the Bot User OAuth Token from the app's OAuth & Permissions page."
+        ) from None
+    except TRANSIENT_ERRORS as exc:
+        raise SettingsError(
+            f"Slack could not be reached at SLACK_API_URL={settings.slack_api_url} ({exc})."
+        ) from None
+    return str(auth["user_id"]), auth.get("team_id")
+
+
+def create_components(settings: Settings, *, engine: sa.Engine | None = None) -> Components:
+    engine = engine or make_engine(settings.database_url)
+    migrate(engine)
+    client = make_web_client(settings)
+    bot_user_id, team_id = identify_bot(client, settings)
+    quick_client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=2,
+    )
+    people = People(client)
+    executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="provisioning")
+    provisioner = Provisioner(
+        engine=engine, client=client, people=people, settings=settings,
+        bot_user_id=bot_user_id, executor=executor,
+    )
+    return Components(
+        settings=settings, engine=engine, client=client, quick_people=People(quick_client),
+        people=people, provisioner=provisioner, executor=executor,
+        bot_user_id=bot_user_id, team_id=team_id,
+    )

@@ -1,0 +1,1 @@
+"""Escalation practice as plain data and functions: no Slack, no database."""

@@ -1,0 +1,212 @@
+"""The intake form: what a CSM submits, and the rules it must meet.
+
+Plain data and functions; the Slack modal is parsed into `IntakeForm` by
+`assistant.flows.intake` and rendered from `assistant/messages/templates`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from assistant.domain.practice import Category, Severity, Trigger
+
+SUMMARY_MAX = 150
+ACCOUNT_MAX = 120
+DESCRIPTION_MAX = 2500
+URL_MAX = 2000
+MAX_STAKEHOLDERS = 30
+
+
+class LinkKind(StrEnum):
+    TICKET = "ticket"
+    CRM = "crm"
+    PROBLEM_RECORD = "problem_record"
+    SOURCE = "source"
+
+
+LINK_LABELS: dict[LinkKind, str] = {
+    LinkKind.TICKET: "Ticket",
+    LinkKind.CRM: "CRM record",
+    LinkKind.PROBLEM_RECORD: "Problem record",
+    LinkKind.SOURCE: "Source message",
+}
+
+
+@dataclass
+class IntakeForm:
+    account: str
+    summary: str
+    description: str
+    category: Category | None
+    severity: Severity | None
+    owner_id: str | None
+    account_value_text: str = ""
+    triggers: list[Trigger] = field(default_factory=list)
+    stakeholder_ids: list[str] = field(default_factory=list)
+    links: dict[LinkKind, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ValidIntake:
+    account: str
+    summary: str
+    description: str
+    category: Category
+    severity: Severity
+    owner_id: str
+    account_value: int | None
+    triggers: tuple[Trigger, ...]
+    stakeholder_ids: tuple[str, ...]
+    links: tuple[tuple[LinkKind, str], ...]
+
+
+class IntakeField(StrEnum):
+    """Which form field an error belongs to (the flow maps these to block ids)."""
+
+    ACCOUNT = "account"
+    ACCOUNT_VALUE = "account_value"
+    SUMMARY = "summary"
+    DESCRIPTION = "description"
+    CATEGORY = "category"
+    SEVERITY = "severity"
+    OWNER = "owner"
+    STAKEHOLDERS = "stakeholders"
+    TRIGGERS = "triggers"
+    LINK_TICKET = "link_ticket"
+    LINK_CRM = "link_crm"
+    LINK_PROBLEM_RECORD = "link_problem_record"
+    LINK_SOURCE = "link_source"
+
+
+LINK_FIELDS: dict[LinkKind, IntakeField] = {
+    LinkKind.TICKET: IntakeField.LINK_TICKET,
+    LinkKind.CRM: IntakeField.LINK_CRM,
+    LinkKind.PROBLEM_RECORD: IntakeField.LINK_PROBLEM_RECORD,
+    LinkKind.SOURCE: IntakeField.LINK_SOURCE,
+}
+
+_MULTIPLIERS = {"": 1, "k": 1_000, "m": 1_000_000}
+_MONEY = re.compile(r"^\$?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*([km]?)$", re.IGNORECASE)
+
+
+def parse_account_value(text: str) -> int | None:
+    """ACV in whole dollars from what people type: 120000, $120,000, 120k, 1.2m.
+
+    Raises ValueError with a sentence for the modal when it is not a number.
+    """
+    cleaned = text.strip().replace(" ", "")
+    if not cleaned:
+        return None
+    match = _MONEY.match(cleaned)
+    if not match:
+        raise ValueError("Enter the annual contract value as a number, like 120000 or $120k.")
+    digits, suffix = match.group(1).replace(",", ""), match.group(2).lower()
+    try:
+        value = Decimal(digits) * _MULTIPLIERS[suffix]
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only numbers
+        raise ValueError("Enter the annual contract value as a number.") from exc
+    if value > 10**12:
+        raise ValueError("That contract value is larger than any account we could have.")
+    return int(value)
+
+
+def _single_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def validate_intake(form: IntakeForm) -> tuple[ValidIntake | None, dict[IntakeField, str]]:
+    """Check the form against the rules; return the clean intake or the errors by field."""
+    errors: dict[IntakeField, str] = {}
+    account = _single_line(form.account)
+    summary = _single_line(form.summary)
+    description = form.description.strip()
+
+    if not account:
+        errors[IntakeField.ACCOUNT] = "Name the customer account."
+    elif len(account) > ACCOUNT_MAX:
+        errors[IntakeField.ACCOUNT] = f"Keep the account name under {ACCOUNT_MAX} characters."
+    if not summary:
+        errors[IntakeField.SUMMARY] = "Write a one-line summary of the problem."
+    elif len(summary) > SUMMARY_MAX:
+        errors[IntakeField.SUMMARY] = (
+            f"Keep the summary to one line of at most {SUMMARY_MAX} characters "
+            f"(it has {len(summary)}); put the details under impact."
+        )
+    if not description:
+        errors[IntakeField.DESCRIPTION] = "Describe what is happening and the impact on the customer."
+    elif len(description) > DESCRIPTION_MAX:
+        errors[IntakeField.DESCRIPTION] = (
+            f"Keep this under {DESCRIPTION_MAX} characters (it has {len(description)}); "
+            "link a document for the rest."
+        )
+    if form.category is None:
+        errors[IntakeField.CATEGORY] = "Choose a category."
+    if form.severity is None:
+        errors[IntakeField.SEVERITY] = "Choose a severity."
+    if not form.owner_id:
+        errors[IntakeField.OWNER] = "Name the one person who owns this case."
+
+    account_value: int | None = None
+    try:
+        account_value = parse_account_value(form.account_value_text)
+    except ValueError as exc:
+        errors[IntakeField.ACCOUNT_VALUE] = str(exc)
+
+    stakeholders = list(dict.fromkeys(form.stakeholder_ids))
+    if len(stakeholders) > MAX_STAKEHOLDERS:
+        errors[IntakeField.STAKEHOLDERS] = f"Involve at most {MAX_STAKEHOLDERS} people here."
+
+    links: list[tuple[LinkKind, str]] = []
+    for kind, url in form.links.items():
+        url = url.strip()
+        if not url:
+            continue
+        if len(url) > URL_MAX:
+            errors[LINK_FIELDS[kind]] = f"Links can be at most {URL_MAX} characters."
+        elif not re.match(r"^https?://[^\s<>|]+$", url, re.IGNORECASE):
+            errors[LINK_FIELDS[kind]] = "Enter a web address starting with https://"
+        else:
+            links.append((kind, url))
+
+    if errors:
+        return None, errors
+    assert form.category is not None and form.severity is not None and form.owner_id
+    return (
+        ValidIntake(
+            account=account,
+            summary=summary,
+            description=description,
+            category=form.category,
+            severity=form.severity,
+            owner_id=form.owner_id,
+            account_value=account_value,
+            triggers=tuple(dict.fromkeys(form.triggers)),
+            stakeholder_ids=tuple(s for s in stakeholders if s != form.owner_id),
+            links=tuple(links),
+        ),
+        {},
+    )
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What Slack tells us about a person, for the rules that concern people."""
+
+    user_id: str
+    exists: bool = True
+    is_bot: bool = False
+    deleted: bool = False
+
+
+def person_problem(person: PersonFacts, role: str) -> str | None:
+    """Why this person cannot take `role` (owner, stakeholder), or None."""
+    if not person.exists:
+        return f"That person is not in this workspace; choose someone else as {role}."
+    if person.is_bot or person.user_id == "USLACKBOT":
+        return f"A bot cannot be the {role}; choose a person."
+    if person.deleted:
+        return f"That account is deactivated; choose an active person as {role}."
+    return None

@@ -1,0 +1,46 @@
+"""What opening a case in Slack takes, step by step, and when a failed step is retried."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Step(StrEnum):
+    CHANNEL = "channel"
+    INVITE = "invite"
+    TOPIC = "topic"
+    PURPOSE = "purpose"
+    CARD = "card"
+    PIN = "pin"
+    BOOKMARKS = "bookmarks"
+    OWNER_DM = "owner_dm"
+    FEED = "feed"
+    REPORTER_REPLY = "reporter_reply"
+
+
+ALL_STEPS: tuple[Step, ...] = tuple(Step)
+
+# Each step's event on the timeline once it is done.
+STEP_EVENTS: dict[Step, str] = {
+    Step.CHANNEL: "channel_created",
+    Step.INVITE: "members_invited",
+    Step.TOPIC: "topic_set",
+    Step.PURPOSE: "purpose_set",
+    Step.CARD: "card_posted",
+    Step.PIN: "card_pinned",
+    Step.BOOKMARKS: "links_bookmarked",
+    Step.OWNER_DM: "owner_notified",
+    Step.FEED: "feed_announced",
+    Step.REPORTER_REPLY: "reporter_answered",
+}
+
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def retry_due(attempts: int, last_attempt_at: datetime | None, interval: timedelta, now: datetime) -> bool:
+    """A failed step is retried after interval, 2x, 4x... capped at an hour."""
+    if attempts == 0 or last_attempt_at is None:
+        return True
+    wait = min(interval * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
+    return now >= last_attempt_at + wait

@@ -1,0 +1,202 @@
+"""Intake: `/escalate` and "Escalate this message" open the modal; submitting it opens a case."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from assistant.domain import intake as rules
+from assistant.domain.intake import IntakeField, IntakeForm, LinkKind
+from assistant.domain.practice import (
+    DO_NOT_ESCALATE,
+    ESCALATE_AT_ONCE,
+    PLAYBOOKS,
+    SEVERITY_LABELS,
+    TRIGGER_LABELS,
+    Category,
+    Severity,
+    Trigger,
+)
+from assistant.components import Components
+from assistant.ids import COMMAND, CaseAction, Shortcut, ViewId
+from assistant.messages.case_context import format_duration, message_permalink
+from assistant.messages.escape import UserText
+from assistant.messages.render import render_message, render_view
+from assistant.services.cases import open_case
+from assistant.slack.client import SLACK_ERRORS, error_code
+
+logger = logging.getLogger(__name__)
+
+GUIDANCE = {"at_once": ESCALATE_AT_ONCE, "do_not": DO_NOT_ESCALATE}
+
+
+class IntakeMetadata(BaseModel):
+    """Carried in the modal's private_metadata: where to answer the CSM."""
+
+    origin_channel_id: str | None = None
+    reply_url: str | None = None
+
+    @classmethod
+    def from_view(cls, view: dict[str, Any]) -> IntakeMetadata:
+        try:
+            return cls.model_validate_json(view.get("private_metadata") or "{}")
+        except ValidationError:
+            return cls()
+
+
+def intake_modal(
+    *, metadata: IntakeMetadata, ack_within_minutes: int, summary: str = "",
+    description: str = "", source_url: str | None = None,
+) -> dict[str, Any]:
+    return render_view(
+        "intake_modal.json.j2",
+        callback_id=ViewId.INTAKE.value,
+        private_metadata=metadata.model_dump_json(exclude_none=True),
+        field=IntakeField,
+        limits={
+            "account": rules.ACCOUNT_MAX, "summary": rules.SUMMARY_MAX,
+            "description": rules.DESCRIPTION_MAX, "stakeholders": rules.MAX_STAKEHOLDERS,
+        },
+        prefill={"summary": UserText(summary), "description": UserText(description),
+                 "source_url": UserText(source_url) if source_url else None},
+        guidance=GUIDANCE,
+        ack_within=format_duration(ack_within_minutes),
+        categories=[{"value": c.value, "label": p.label, "when": p.when} for c, p in PLAYBOOKS.items()],
+        severities=[{"value": s.value, "label": label, "description": text}
+                    for s, (label, text) in SEVERITY_LABELS.items()],
+        triggers=[{"value": t.value, "label": label} for t, label in TRIGGER_LABELS.items()],
+    )
+
+
+def parse_intake(view: dict[str, Any]) -> IntakeForm:
+    """The submitted modal as a typed form (unknown option values are treated as missing)."""
+    values = view["state"]["values"]
+
+    def element(f: IntakeField) -> dict[str, Any]:
+        return values.get(f.value, {}).get(f.value, {}) or {}
+
+    def text(f: IntakeField) -> str:
+        return element(f).get("value") or ""
+
+    def option(f: IntakeField) -> str | None:
+        return (element(f).get("selected_option") or {}).get("value")
+
+    def choice(enum: type[Category] | type[Severity], f: IntakeField) -> Any:
+        value = option(f)
+        return enum(value) if value in {e.value for e in enum} else None
+
+    triggers = [Trigger(o["value"]) for o in element(IntakeField.TRIGGERS).get("selected_options") or []
+                if o.get("value") in {t.value for t in Trigger}]
+    links = {kind: text(field) for kind, field in rules.LINK_FIELDS.items()}
+    return IntakeForm(
+        account=text(IntakeField.ACCOUNT),
+        account_value_text=text(IntakeField.ACCOUNT_VALUE),
+        summary=text(IntakeField.SUMMARY),
+        description=text(IntakeField.DESCRIPTION),
+        category=choice(Category, IntakeField.CATEGORY),
+        severity=choice(Severity, IntakeField.SEVERITY),
+        owner_id=element(IntakeField.OWNER).get("selected_user"),
+        triggers=triggers,
+        stakeholder_ids=list(element(IntakeField.STAKEHOLDERS).get("selected_users") or []),
+        links={LinkKind(k): v for k, v in links.items()},
+    )
+
+
+def people_errors(services: Components, intake: rules.ValidIntake) -> dict[IntakeField, str]:
+    """Refuse an owner (or stakeholder) who is a bot, deactivated or unknown."""
+    try:
+        people = services.quick_people.get_many([intake.owner_id, *intake.stakeholder_ids])
+    except SLACK_ERRORS as exc:
+        # Slack is slow or down: better a case with an unchecked owner than a lost case.
+        logger.warning("could not check the people on an intake (%s); accepting it", error_code(exc))
+        return {}
+    errors: dict[IntakeField, str] = {}
+    problem = rules.person_problem(people[intake.owner_id].facts, "owner")
+    if problem:
+        errors[IntakeField.OWNER] = problem
+    refused = [p for p in (people[s] for s in intake.stakeholder_ids)
+               if rules.person_problem(p.facts, "stakeholder")]
+    if refused:
+        names = ", ".join(p.name for p in refused)
+        errors[IntakeField.STAKEHOLDERS] = f"Remove {names}: only active people can be involved."
+    return errors
+
+
+def register(app: App, services: Components) -> None:
+    ack_minutes = services.settings.ack_within_minutes
+
+    @app.command(COMMAND)
+    def handle_escalate_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """Open the intake modal, prefilled with the command's text."""
+        ack()
+        text = (command.get("text") or "").strip()
+        if text.lower() in {"help", "?"}:
+            help_message = render_message("help.json.j2", command=COMMAND, guidance=GUIDANCE)
+            respond(text=help_message.text, blocks=help_message.blocks, response_type="ephemeral")
+            return
+        metadata = IntakeMetadata(
+            origin_channel_id=command.get("channel_id"), reply_url=command.get("response_url")
+        )
+        client.views_open(
+            trigger_id=command["trigger_id"],
+            view=intake_modal(metadata=metadata, ack_within_minutes=ack_minutes,
+                              summary=text[: rules.SUMMARY_MAX]),
+        )
+
+    @app.shortcut(Shortcut.ESCALATE_MESSAGE.value)
+    def handle_escalate_message(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+        """Open the intake modal from a message: its text and permalink prefilled."""
+        ack()
+        message = shortcut.get("message") or {}
+        text = (message.get("text") or "").strip()
+        channel_id = (shortcut.get("channel") or {}).get("id")
+        first_line = text.splitlines()[0] if text else ""
+        permalink = message_permalink(
+            (shortcut.get("team") or {}).get("domain"), channel_id,
+            message.get("ts") or shortcut.get("message_ts"), message.get("thread_ts"),
+        )
+        metadata = IntakeMetadata(origin_channel_id=channel_id, reply_url=shortcut.get("response_url"))
+        client.views_open(
+            trigger_id=shortcut["trigger_id"],
+            view=intake_modal(
+                metadata=metadata, ack_within_minutes=ack_minutes,
+                summary=first_line[: rules.SUMMARY_MAX],
+                description=text[: rules.DESCRIPTION_MAX], source_url=permalink,
+            ),
+        )
+
+    @app.view(ViewId.INTAKE.value)
+    def handle_intake_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Validate in the modal, store the case, answer Slack, then open it in Slack."""
+        intake, errors = rules.validate_intake(parse_intake(view))
+        if intake is not None:
+            errors = people_errors(services, intake)
+        if errors or intake is None:
+            ack(response_action="errors", errors={f.value: message for f, message in errors.items()})
+            return
+        metadata = IntakeMetadata.from_view(view)
+        opened = open_case(
+            services.engine,
+            intake=intake,
+            reporter_id=body["user"]["id"],
+            team_id=(body.get("team") or {}).get("id") or services.team_id,
+            intake_view_id=view["id"],
+            origin_channel_id=metadata.origin_channel_id,
+            reply_url=metadata.reply_url,
+            ack_within=timedelta(minutes=ack_minutes),
+            lease=services.provisioner.lease,
+        )
+        ack()
+        if opened.created and opened.case.id is not None:
+            logger.info("opened %s", opened.case.key)
+            services.provisioner.provision(opened.case.id, already_claimed=True)
+
+    @app.action(CaseAction.OPEN_CHANNEL.value)
+    def handle_open_channel(ack: Ack) -> None:
+        """A link button: Slack opens the URL; we only acknowledge the click."""
+        ack()

@@ -1,0 +1,94 @@
+"""What templates know about a case: labels from the practice, user text wrapped."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from assistant.domain.intake import LINK_LABELS, LinkKind
+from assistant.domain.practice import PLAYBOOKS, SEVERITY_LABELS, TRIGGER_LABELS, Trigger
+from assistant.domain.status import STATUS_LABELS, Status
+from assistant.ids import CaseAction
+from assistant.messages.escape import UserText
+from assistant.models import Escalation
+
+
+def format_money(value: int | None) -> str | None:
+    if value is None:
+        return None
+    return f"${value:,}"
+
+
+def format_duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if rest == 0:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minutes"
+
+
+def channel_url(team_id: str | None, channel_id: str) -> str:
+    """A link that opens the channel in Slack's app or browser."""
+    team = f"&team={team_id}" if team_id else ""
+    return f"https://slack.com/app_redirect?channel={channel_id}{team}"
+
+
+def next_due(case: Escalation) -> dict[str, Any] | None:
+    if case.status == Status.NEW and case.ack_due_at is not None:
+        return {"label": "Acknowledgement due", "at": case.ack_due_at}
+    return None
+
+
+def case_context(case: Escalation) -> dict[str, Any]:
+    playbook = PLAYBOOKS[case.category]
+    severity_label, _ = SEVERITY_LABELS[case.severity]
+    return {
+        "id": case.id,
+        "key": case.key,
+        "value": str(case.id),
+        "account": UserText(case.account_name),
+        "summary": UserText(case.summary),
+        "description": UserText(case.description),
+        "acv": format_money(case.account_value),
+        "category": {"label": playbook.label, "expected": playbook.expected_response,
+                     "resolver": playbook.resolution_owner},
+        "severity": severity_label,
+        "triggers": [TRIGGER_LABELS[Trigger(t)] for t in case.triggers],
+        "owner_id": case.owner_id,
+        "reporter_id": case.reporter_id,
+        "stakeholder_ids": list(case.stakeholder_ids),
+        "links": [{"label": LINK_LABELS[LinkKind(kind)], "url": UserText(url)}
+                  for kind, url in case.links],
+        "status": STATUS_LABELS[case.status],
+        "is_private": case.is_private,
+        "created_at": case.created_at,
+        "channel_id": case.channel_id,
+        "channel_url": channel_url(case.team_id, case.channel_id) if case.channel_id else None,
+        "next_due": next_due(case),
+        "actions": CaseAction,
+    }
+
+
+def topic(case: Escalation, owner_name: str) -> str:
+    """Channel topic: status · severity · owner · what is due (topics show no user-local times)."""
+    parts = [case.status.value.upper(), f"{SEVERITY_LABELS[case.severity][0]} severity",
+             f"Owner: {owner_name}"]
+    due = next_due(case)
+    if due:
+        parts.append(f"{due['label']} {due['at']:%a %H:%M} UTC")
+    return " · ".join(parts)
+
+
+def ack_window(case: Escalation) -> timedelta | None:
+    return case.ack_due_at - case.created_at if case.ack_due_at else None
+
+
+def message_permalink(
+    domain: str | None, channel_id: str | None, ts: str | None, thread_ts: str | None = None
+) -> str | None:
+    """Slack's permalink for a message, built without a chat.getPermalink round trip."""
+    if not (domain and channel_id and ts):
+        return None
+    link = f"https://{domain}.slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
+    if thread_ts and thread_ts != ts:
+        link += f"?thread_ts={thread_ts}&cid={channel_id}"
+    return link

@@ -1,0 +1,138 @@
+"""Database tables. Times are stored in UTC and come back timezone-aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from assistant.domain.practice import Category, Severity
+from assistant.domain.status import Status
+
+KEY_PREFIX = "ESC-"
+
+# Stable constraint names, so migrations can refer to them on every database.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes on every database (SQLite forgets the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC time")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class StrEnumType(sa.types.TypeDecorator[Any]):
+    """A string column that comes back as its StrEnum (stored as plain VARCHAR)."""
+
+    impl = sa.String(20)
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> Any:
+        return None if value is None else self.enum(value)
+
+
+def _utc_column(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Escalation(SQLModel, table=True):
+    __tablename__ = "escalation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str | None = Field(default=None, max_length=32)
+    account_name: str = Field(max_length=200)
+    account_value: int | None = Field(default=None, sa_type=sa.BigInteger)
+    summary: str = Field(max_length=300)
+    description: str = Field(sa_type=sa.Text)
+    category: Category = Field(sa_type=StrEnumType(Category))
+    severity: Severity = Field(sa_type=StrEnumType(Severity))
+    triggers: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    is_private: bool = False
+    owner_id: str = Field(max_length=32, index=True)
+    reporter_id: str = Field(max_length=32, index=True)
+    stakeholder_ids: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    # [[kind, url], ...] in the order the CSM gave them.
+    links: list[list[str]] = Field(default_factory=list, sa_type=sa.JSON)
+    status: Status = Field(default=Status.NEW, sa_type=StrEnumType(Status), index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    ack_due_at: datetime | None = _utc_column()
+
+    # Where the case lives in Slack, filled in by provisioning.
+    channel_id: str | None = Field(default=None, max_length=32)
+    channel_name: str | None = Field(default=None, max_length=80)
+    # The name asked of Slack before its answer is known, so a crash during
+    # conversations.create can be repaired by adopting that channel.
+    requested_channel_name: str | None = Field(default=None, max_length=80)
+    card_ts: str | None = Field(default=None, max_length=32)
+
+    # Idempotency: one case per submitted intake modal.
+    intake_view_id: str | None = Field(default=None, max_length=64, unique=True)
+    origin_channel_id: str | None = Field(default=None, max_length=32)
+    reply_url: str | None = Field(default=None, max_length=500)
+    provisioning_lease_until: datetime | None = _utc_column()
+
+    @property
+    def key(self) -> str:
+        return f"{KEY_PREFIX}{self.id}"
+
+
+class ProvisioningStep(SQLModel, table=True):
+    """One Slack step of opening a case, recorded done or not done."""
+
+    __tablename__ = "provisioning_step"
+    __table_args__ = (sa.UniqueConstraint("escalation_id", "step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    step: str = Field(max_length=32)
+    done_at: datetime | None = _utc_column()
+    attempts: int = 0
+    last_attempt_at: datetime | None = _utc_column()
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class CaseEvent(SQLModel, table=True):
+    """The timeline and audit trail of a case: who did what, when."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    actor_id: str | None = Field(default=None, max_length=32)
+    kind: str = Field(max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)

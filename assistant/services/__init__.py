@@ -1,0 +1,1 @@
+"""Domain services: they own the transactions and the rules, and know nothing of Slack."""

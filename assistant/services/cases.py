@@ -1,0 +1,136 @@
+"""Opening and reading cases, and their timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from assistant.database import session_scope
+from assistant.domain.intake import ValidIntake
+from assistant.domain.practice import is_sensitive
+from assistant.domain.provisioning import ALL_STEPS
+from assistant.domain.status import Status
+from assistant.models import CaseEvent, Escalation, ProvisioningStep, utcnow
+
+
+class CaseNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Opened:
+    case: Escalation
+    created: bool
+
+
+def record_event(
+    session: Session, case_id: int, kind: str, actor_id: str | None = None, **data: Any
+) -> CaseEvent:
+    event = CaseEvent(escalation_id=case_id, kind=kind, actor_id=actor_id, data=data)
+    session.add(event)
+    return event
+
+
+def add_event(engine: sa.Engine, case_id: int, kind: str, actor_id: str | None = None, **data: Any) -> None:
+    with session_scope(engine) as session:
+        record_event(session, case_id, kind, actor_id, **data)
+
+
+def open_case(
+    engine: sa.Engine,
+    *,
+    intake: ValidIntake,
+    reporter_id: str,
+    team_id: str | None,
+    intake_view_id: str,
+    origin_channel_id: str | None,
+    reply_url: str | None,
+    ack_within: timedelta,
+    lease: timedelta,
+    now: datetime | None = None,
+) -> Opened:
+    """Store a new case with its provisioning steps; the same modal submitted twice opens one case.
+
+    The case is leased to the caller, who provisions it in Slack next; if that
+    caller dies, the lease runs out and the repair sweep takes over.
+    """
+    now = now or utcnow()
+    case = Escalation(
+        team_id=team_id,
+        account_name=intake.account,
+        account_value=intake.account_value,
+        summary=intake.summary,
+        description=intake.description,
+        category=intake.category,
+        severity=intake.severity,
+        triggers=[t.value for t in intake.triggers],
+        is_private=is_sensitive(intake.triggers),
+        owner_id=intake.owner_id,
+        reporter_id=reporter_id,
+        stakeholder_ids=list(intake.stakeholder_ids),
+        links=[[kind.value, url] for kind, url in intake.links],
+        created_at=now,
+        updated_at=now,
+        ack_due_at=now + ack_within,
+        intake_view_id=intake_view_id,
+        origin_channel_id=origin_channel_id,
+        reply_url=reply_url,
+        provisioning_lease_until=now + lease,
+    )
+    try:
+        with session_scope(engine) as session:
+            session.add(case)
+            session.flush()
+            assert case.id is not None
+            for step in ALL_STEPS:
+                session.add(ProvisioningStep(escalation_id=case.id, step=step.value))
+            record_event(
+                session, case.id, "opened", reporter_id,
+                owner_id=case.owner_id, category=case.category.value,
+                severity=case.severity.value, triggers=case.triggers,
+            )
+        return Opened(case, created=True)
+    except IntegrityError:
+        with Session(engine) as session:
+            existing = session.exec(
+                select(Escalation).where(Escalation.intake_view_id == intake_view_id)
+            ).first()
+        if existing is None:
+            raise
+        return Opened(existing, created=False)
+
+
+def get_case(engine: sa.Engine, case_id: int) -> Escalation:
+    with Session(engine, expire_on_commit=False) as session:
+        case = session.get(Escalation, case_id)
+    if case is None:
+        raise CaseNotFound(case_id)
+    return case
+
+
+def timeline(engine: sa.Engine, case_id: int) -> list[CaseEvent]:
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(CaseEvent).where(CaseEvent.escalation_id == case_id).order_by(CaseEvent.id)
+            )
+        )
+
+
+def open_cases_of(engine: sa.Engine, user_id: str, *, limit: int) -> list[Escalation]:
+    """Open cases a person owns or reported, newest first."""
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(Escalation)
+                .where(sa.or_(Escalation.owner_id == user_id, Escalation.reporter_id == user_id))
+                .where(col(Escalation.status) != Status.CLOSED)
+                .order_by(col(Escalation.id).desc())
+                .limit(limit)
+            )
+        )

@@ -1,0 +1,118 @@
+"""Settings from the environment or a `.env` file (pydantic-settings)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from assistant.domain.channel_names import check_pattern
+
+SLACK_API_URL = "https://slack.com/api/"
+
+
+class DatabaseSettings(BaseSettings):
+    """What `python -m assistant db ...` needs: no Slack tokens."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///escalations.db", description="a SQLAlchemy database URL"
+    )
+
+
+class Settings(DatabaseSettings):
+    slack_bot_token: SecretStr = Field(description="the bot token, starting xoxb-")
+    slack_signing_secret: SecretStr = Field(description="the app's signing secret")
+    slack_app_token: SecretStr | None = Field(
+        default=None, description="the app-level token for Socket Mode, starting xapp-"
+    )
+    slack_api_url: str = Field(default=SLACK_API_URL, description="the Slack Web API base URL")
+    escalations_feed_channel: str | None = Field(
+        default=None, description="the channel ID where new escalations are announced"
+    )
+    channel_name_pattern: str = Field(
+        default="esc-{number}-{account}-{summary}",
+        description="the case channel name pattern",
+    )
+    ack_within_minutes: int = Field(
+        default=120, ge=5, le=7 * 24 * 60, description="minutes the owner has to acknowledge"
+    )
+    escalation_manager_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="comma-separated Slack user IDs of escalation managers"
+    )
+    slack_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    slack_max_retries: int = Field(default=4, ge=0, le=10)
+    provisioning_lease_seconds: float = Field(default=120.0, gt=0)
+    repair_interval_seconds: float = Field(default=60.0, gt=0)
+    log_level: str = Field(default="INFO")
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("escalations_feed_channel")
+    @classmethod
+    def _channel_id_shape(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value[:1] in {"C", "G"} or not value.isalnum():
+            raise ValueError("must be a channel ID like C0123456789 (not a #name)")
+        return value
+
+    @field_validator("escalation_manager_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("channel_name_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        return check_pattern(value)
+
+
+class SettingsError(Exception):
+    """Settings that stop start-up, told in one sentence a person can act on."""
+
+
+def describe(error: ValidationError) -> str:
+    sentences = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "a setting"
+        field = Settings.model_fields.get(str(item["loc"][0]).lower()) if item["loc"] else None
+        what = f" ({field.description})" if field and field.description else ""
+        if item["type"] == "missing":
+            sentences.append(f"{name} is missing: set it in the environment or in .env{what}.")
+        else:
+            message = str(item["msg"]).removeprefix("Value error, ")
+            sentences.append(f"{name} is not valid: {message}{what}.")
+    return " ".join(sentences)
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe(exc)) from None

@@ -1,0 +1,60 @@
+"""Who people are, from users.info, cached briefly (names and flags change rarely)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from assistant.domain.intake import PersonFacts
+
+
+@dataclass(frozen=True)
+class Person:
+    facts: PersonFacts
+    name: str
+    title: str
+    tz: str
+
+
+class People:
+    def __init__(self, client: WebClient, ttl_seconds: float = 600.0) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, Person]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: str, client: WebClient | None = None) -> Person:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(user_id)
+        if hit and now - hit[0] < self._ttl:
+            return hit[1]
+        try:
+            user = (client or self._client).users_info(user=user_id)["user"]
+        except SlackApiError as exc:
+            if exc.response.get("error") in {"user_not_found", "user_not_visible"}:
+                return Person(PersonFacts(user_id, exists=False), user_id, "", "UTC")
+            raise
+        profile = user.get("profile") or {}
+        person = Person(
+            facts=PersonFacts(user_id, is_bot=bool(user.get("is_bot")), deleted=bool(user.get("deleted"))),
+            name=profile.get("real_name") or user.get("real_name") or user.get("name") or user_id,
+            title=profile.get("title") or "",
+            tz=user.get("tz") or "UTC",
+        )
+        with self._lock:
+            self._cache[user_id] = (now, person)
+        return person
+
+    def get_many(self, user_ids: list[str], client: WebClient | None = None) -> dict[str, Person]:
+        """Look several people up at once (in parallel: Slack has no batch users.info)."""
+        unique = list(dict.fromkeys(user_ids))
+        if len(unique) <= 1:
+            return {u: self.get(u, client) for u in unique}
+        with ThreadPoolExecutor(max_workers=min(8, len(unique))) as pool:
+            return dict(zip(unique, pool.map(lambda u: self.get(u, client), unique), strict=True))

@@ -1,0 +1,344 @@
+"""Opening a case in Slack: channel, members, topic, card, DMs, feed.
+
+Every step is recorded done or not done (services.provisioning), so a slow or
+failing Slack, or a crash, never loses a case: what is not done is retried by
+the repair sweep, and a half-done step is repaired rather than repeated (a
+channel we created but never recorded is adopted; a card we posted but never
+recorded is found again by its message metadata).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from concurrent.futures import Executor, wait
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from assistant.domain.channel_names import alternative_name, channel_name
+from assistant.domain.intake import LINK_LABELS, LinkKind
+from assistant.domain.provisioning import Step
+from assistant.ids import MetadataEvent
+from assistant.messages.case_context import case_context, format_duration, topic
+from assistant.messages.escape import plain
+from assistant.messages.render import Message, render_message
+from assistant.models import Escalation, ProvisioningStep
+from assistant.services import cases as case_service
+from assistant.services import provisioning as records
+from assistant.settings import Settings
+from assistant.slack.client import SLACK_ERRORS, error_code, make_webhook_client
+from assistant.slack.people import People
+
+logger = logging.getLogger(__name__)
+
+MAX_NAME_ATTEMPTS = 20
+# Steps that need only the channel; each chain runs in order, chains in parallel.
+CHAINS: tuple[tuple[Step, ...], ...] = (
+    (Step.CARD, Step.PIN, Step.BOOKMARKS),
+    (Step.INVITE,),
+    (Step.TOPIC,),
+    (Step.PURPOSE,),
+    (Step.OWNER_DM,),
+    (Step.FEED,),
+    (Step.REPORTER_REPLY,),
+)
+
+
+@dataclass
+class StepResult:
+    case_fields: dict[str, Any] = field(default_factory=dict)
+    event: dict[str, Any] = field(default_factory=dict)
+
+
+class Provisioner:
+    def __init__(
+        self,
+        *,
+        engine: sa.Engine,
+        client: WebClient,
+        people: People,
+        settings: Settings,
+        bot_user_id: str,
+        executor: Executor,
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.people = people
+        self.settings = settings
+        self.bot_user_id = bot_user_id
+        self.executor = executor
+        self.lease = timedelta(seconds=settings.provisioning_lease_seconds)
+        self._steps: dict[Step, Callable[[Escalation, ProvisioningStep], StepResult]] = {
+            Step.CHANNEL: self._create_channel,
+            Step.INVITE: self._invite,
+            Step.TOPIC: self._set_topic,
+            Step.PURPOSE: self._set_purpose,
+            Step.CARD: self._post_card,
+            Step.PIN: self._pin_card,
+            Step.BOOKMARKS: self._bookmark_links,
+            Step.OWNER_DM: self._notify_owner,
+            Step.FEED: self._announce_in_feed,
+            Step.REPORTER_REPLY: self._answer_reporter,
+        }
+
+    # -- entry points ---------------------------------------------------------
+
+    def provision(self, case_id: int, *, already_claimed: bool = False) -> None:
+        """Do every step not done yet; a no-op if another worker holds the case."""
+        if not already_claimed and not records.claim(self.engine, case_id, self.lease):
+            return
+        try:
+            self._run(case_id)
+        finally:
+            records.release(self.engine, case_id)
+
+    def repair(self) -> list[int]:
+        """Finish half-provisioned cases (after a crash, an outage, a refused step)."""
+        interval = timedelta(seconds=self.settings.repair_interval_seconds)
+        repaired = []
+        for case_id in records.cases_to_repair(self.engine, retry_interval=interval):
+            if records.claim(self.engine, case_id, self.lease):
+                logger.info("repairing provisioning of case %s", case_id)
+                self.provision(case_id, already_claimed=True)
+                repaired.append(case_id)
+        return repaired
+
+    def refresh_card(self, case_id: int) -> None:
+        """Show the case as it is now, in place (never a second card)."""
+        case = case_service.get_case(self.engine, case_id)
+        if not case.channel_id or not case.card_ts:
+            return
+        card = self._card(case)
+        self._in_case_channel(
+            case,
+            lambda: self.client.chat_update(
+                channel=case.channel_id, ts=case.card_ts, text=card.text, blocks=card.blocks
+            ),
+        )
+
+    # -- the run --------------------------------------------------------------
+
+    def _run(self, case_id: int) -> None:
+        pending = records.pending_steps(self.engine, case_id)
+        if not pending:
+            return
+        case = case_service.get_case(self.engine, case_id)
+        if Step.CHANNEL in pending:
+            if not self._attempt(case, Step.CHANNEL, pending[Step.CHANNEL]):
+                if pending[Step.CHANNEL].attempts == 0:
+                    self._tell_reporter_of_delay(case, pending[Step.CHANNEL])
+                return
+            case = case_service.get_case(self.engine, case_id)
+        chains = [[s for s in chain if s in pending] for chain in CHAINS]
+        futures = [self.executor.submit(self._run_chain, case, chain, pending) for chain in chains if chain]
+        wait(futures)
+        for future in futures:
+            future.result()  # a bug in a step surfaces here, after every chain had its turn
+
+    def _run_chain(self, case: Escalation, chain: list[Step], pending: dict[Step, ProvisioningStep]) -> None:
+        for step in chain:
+            if not self._attempt(case, step, pending[step]):
+                return  # later steps of this chain need this one
+            if step == Step.CARD:
+                case = case_service.get_case(self.engine, case.id or 0)
+            records.extend(self.engine, case.id or 0, self.lease)
+
+    def _attempt(self, case: Escalation, step: Step, row: ProvisioningStep) -> bool:
+        assert case.id is not None
+        records.record_attempt(self.engine, case.id, step)
+        try:
+            result = self._steps[step](case, row)
+        except SLACK_ERRORS as exc:
+            code = error_code(exc)
+            logger.warning("case %s: step %s failed (%s); it will be retried", case.key, step, code)
+            records.mark_failed(self.engine, case.id, step, code)
+            return False
+        records.mark_done(self.engine, case.id, step, event=result.event, **result.case_fields)
+        return True
+
+    # -- helpers --------------------------------------------------------------
+
+    def _card(self, case: Escalation) -> Message:
+        return render_message("case_card.json.j2", case=case_context(case))
+
+    def _in_case_channel(self, case: Escalation, call: Callable[[], Any]) -> Any:
+        """Run a call in the case channel, unarchiving it first if someone archived it."""
+        try:
+            return call()
+        except SlackApiError as exc:
+            if exc.response.get("error") != "is_archived" or not case.channel_id:
+                raise
+            self.client.conversations_unarchive(channel=case.channel_id)
+            case_service.add_event(self.engine, case.id or 0, "channel_unarchived")
+            return call()
+
+    def _post(self, channel: str, message: Message, **extra: Any) -> Any:
+        return self.client.chat_postMessage(
+            channel=channel, text=message.text, blocks=message.blocks,
+            unfurl_links=False, unfurl_media=False, **extra,
+        )
+
+    def _find_own_channel(self, name: str) -> dict[str, Any] | None:
+        cursor = None
+        while True:
+            page = self.client.conversations_list(
+                types="public_channel,private_channel", limit=1000, cursor=cursor,
+                exclude_archived=False,
+            )
+            for channel in page["channels"]:
+                if channel["name"] == name:
+                    return channel if channel.get("creator") == self.bot_user_id else None
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    # -- the steps ------------------------------------------------------------
+
+    def _create_channel(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        assert case.id is not None
+        base = channel_name(
+            self.settings.channel_name_pattern, number=case.id,
+            account=case.account_name, summary=case.summary,
+        )
+        # A name we asked for before, without hearing back, may have been created.
+        maybe_ours = case.requested_channel_name if row.attempts > 0 else None
+        name = case.requested_channel_name or base
+        taken: list[str] = []
+        for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
+            records.remember_channel_name(self.engine, case.id, name)
+            try:
+                channel = self.client.conversations_create(name=name, is_private=case.is_private)["channel"]
+                return StepResult(
+                    {"channel_id": channel["id"], "channel_name": channel["name"]},
+                    {"name": channel["name"], "private": case.is_private, "names_taken": taken},
+                )
+            except SlackApiError as exc:
+                if exc.response.get("error") != "name_taken":
+                    raise
+            if name == maybe_ours:
+                found = self._find_own_channel(name)
+                if found and records.channel_owner(self.engine, found["id"]) is None:
+                    return StepResult(
+                        {"channel_id": found["id"], "channel_name": found["name"]},
+                        {"name": found["name"], "private": case.is_private, "adopted": True},
+                    )
+            taken.append(name)
+            name = alternative_name(base, attempt + 1) if attempt < MAX_NAME_ATTEMPTS - 1 else (
+                alternative_name(base, 0).removesuffix("-0") + "-" + secrets.token_hex(3)
+            )
+        raise SlackApiError("every channel name was taken", {"ok": False, "error": "name_taken"})
+
+    def _invite(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        users = [u for u in dict.fromkeys([case.owner_id, case.reporter_id, *case.stakeholder_ids])
+                 if u != self.bot_user_id]
+        try:
+            response = self.client.conversations_invite(
+                channel=case.channel_id, users=",".join(users), force=True
+            )
+            problems = response.get("errors") or []
+        except SlackApiError as exc:
+            # Per-person refusals (already in, deactivated...) will not change on retry.
+            problems = exc.response.get("errors") or []
+            if not problems and exc.response.get("error") != "already_in_channel":
+                raise
+        not_invited = {p["user"]: p["error"] for p in problems if p.get("error") != "already_in_channel"}
+        return StepResult(event={"users": users, "not_invited": not_invited})
+
+    def _set_topic(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        owner = self.people.get(case.owner_id, self.client)
+        text = plain(topic(case, owner.name), 250)
+        self._in_case_channel(case, lambda: self.client.conversations_setTopic(channel=case.channel_id, topic=text))
+        return StepResult(event={"topic": text})
+
+    def _set_purpose(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        text = plain(f"{case.key}: {case.summary}", 250)
+        self._in_case_channel(case, lambda: self.client.conversations_setPurpose(channel=case.channel_id, purpose=text))
+        return StepResult()
+
+    def _existing_card_ts(self, case: Escalation) -> str | None:
+        history = self.client.conversations_history(
+            channel=case.channel_id, limit=100, include_all_metadata=True
+        )
+        for message in history["messages"]:
+            metadata = message.get("metadata") or {}
+            if (metadata.get("event_type") == MetadataEvent.CASE_CARD
+                    and (metadata.get("event_payload") or {}).get("case_id") == case.id):
+                return str(message["ts"])
+        return None
+
+    def _post_card(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        ts = self._existing_card_ts(case) if row.attempts > 0 else None
+        if ts is None:
+            metadata = {"event_type": MetadataEvent.CASE_CARD.value, "event_payload": {"case_id": case.id}}
+            response = self._in_case_channel(
+                case, lambda: self._post(case.channel_id or "", self._card(case), metadata=metadata)
+            )
+            ts = response["ts"]
+        return StepResult({"card_ts": ts}, {"ts": ts})
+
+    def _pin_card(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        try:
+            self.client.pins_add(channel=case.channel_id, timestamp=case.card_ts)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_pinned":
+                raise
+        return StepResult()
+
+    def _bookmark_links(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        for kind, url in case.links:
+            self.client.bookmarks_add(
+                channel_id=case.channel_id, title=LINK_LABELS[LinkKind(kind)], type="link", link=url
+            )
+        return StepResult(event={"count": len(case.links)})
+
+    def _notify_owner(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        message = render_message(
+            "owner_request.json.j2", case=case_context(case),
+            ack_within=format_duration(self.settings.ack_within_minutes),
+        )
+        self._post(case.owner_id, message)
+        return StepResult(event={"owner_id": case.owner_id})
+
+    def _announce_in_feed(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        feed = self.settings.escalations_feed_channel
+        if not feed:
+            return StepResult(event={"skipped": "ESCALATIONS_FEED_CHANNEL is not set"})
+        message = render_message("feed_announcement.json.j2", case=case_context(case))
+        try:
+            response = self._post(feed, message)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_in_channel":
+                raise
+            self.client.conversations_join(channel=feed)
+            response = self._post(feed, message)
+        return StepResult(event={"channel": feed, "ts": response["ts"]})
+
+    def _answer_reporter(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        message = render_message("reporter_confirmation.json.j2", case=case_context(case))
+        if case.reply_url:
+            response = make_webhook_client(case.reply_url, self.settings).send(
+                text=message.text, blocks=message.blocks, response_type="ephemeral",
+                replace_original=False,
+            )
+            if response.status_code == 200:
+                return StepResult(event={"via": "response_url"})
+            logger.info("case %s: response_url answered %s; replying by DM", case.key, response.status_code)
+        self._post(case.reporter_id, message)
+        return StepResult(event={"via": "dm"})
+
+    def _tell_reporter_of_delay(self, case: Escalation, row: ProvisioningStep) -> None:
+        error = row.last_error or "unknown"
+        fresh = records.pending_steps(self.engine, case.id or 0).get(Step.CHANNEL)
+        if fresh is not None and fresh.last_error:
+            error = fresh.last_error
+        try:
+            self._post(case.reporter_id, render_message("provisioning_delayed.json.j2", case=case_context(case), error=error))
+        except SLACK_ERRORS as exc:
+            logger.warning("case %s: could not tell the reporter of the delay (%s)", case.key, error_code(exc))
+

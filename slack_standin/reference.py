@@ -1,0 +1,89 @@
+"""Facts copied from Slack's per-method reference (shared/slack-api/methods).
+
+Only the methods the stand-in implements; tests compare this table with the
+reference when it is present, so it cannot drift silently.
+"""
+
+REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
+    "auth.test": (),
+    "bookmarks.add": ("title", "type"),
+    "chat.getPermalink": ("channel", "message_ts"),
+    "chat.postEphemeral": ("user", "channel"),
+    "chat.postMessage": ("channel",),
+    "chat.update": ("ts", "channel"),
+    "conversations.archive": ("channel",),
+    "conversations.create": ("name",),
+    "conversations.history": ("channel",),
+    "conversations.info": ("channel",),
+    "conversations.invite": ("channel", "users"),
+    "conversations.join": ("channel",),
+    "conversations.kick": ("channel",),
+    "conversations.list": (),
+    "conversations.members": ("channel",),
+    "conversations.open": (),
+    "conversations.setPurpose": ("channel", "purpose"),
+    "conversations.setTopic": ("channel", "topic"),
+    "conversations.unarchive": ("channel",),
+    "pins.add": ("channel",),
+    "users.info": ("user",),
+    "views.open": ("view",),
+    "views.publish": ("user_id", "view"),
+    "views.push": ("view",),
+    "views.update": ("view",),
+}
+
+# The error codes each method can answer with (a subset of Slack's list, all real).
+ERRORS: dict[str, frozenset[str]] = {
+    "bookmarks.add": frozenset({"channel_not_found", "invalid_link", "too_many_bookmarks"}),
+    "chat.getPermalink": frozenset({"channel_not_found", "message_not_found"}),
+    "chat.postEphemeral": frozenset(
+        {"channel_not_found", "invalid_blocks", "is_archived", "no_text", "not_in_channel",
+         "user_not_in_channel", "msg_too_long"}
+    ),
+    "chat.postMessage": frozenset(
+        {"channel_not_found", "invalid_blocks", "invalid_metadata_format", "is_archived",
+         "no_text", "not_in_channel", "msg_blocks_too_long"}
+    ),
+    "chat.update": frozenset(
+        {"cant_update_message", "channel_not_found", "invalid_blocks", "message_not_found",
+         "no_text", "msg_too_long"}
+    ),
+    "conversations.archive": frozenset({"already_archived", "channel_not_found", "not_in_channel"}),
+    "conversations.create": frozenset(
+        {"invalid_name", "invalid_name_maxlength", "invalid_name_required",
+         "invalid_name_specials", "name_taken", "restricted_action"}
+    ),
+    "conversations.history": frozenset({"channel_not_found", "not_in_channel"}),
+    "conversations.info": frozenset({"channel_not_found"}),
+    "conversations.invite": frozenset(
+        {"already_in_channel", "cant_invite", "cant_invite_self", "channel_not_found",
+         "is_archived", "not_in_channel", "user_not_found"}
+    ),
+    "conversations.join": frozenset(
+        {"channel_not_found", "is_archived", "method_not_supported_for_channel_type"}
+    ),
+    "conversations.kick": frozenset(
+        {"cant_kick_self", "channel_not_found", "not_in_channel", "user_not_found"}
+    ),
+    "conversations.list": frozenset({"invalid_cursor", "invalid_limit"}),
+    "conversations.members": frozenset({"channel_not_found", "invalid_cursor"}),
+    "conversations.setPurpose": frozenset(
+        {"channel_not_found", "is_archived", "not_in_channel", "too_long"}
+    ),
+    "conversations.setTopic": frozenset(
+        {"channel_not_found", "is_archived", "not_in_channel", "too_long"}
+    ),
+    "conversations.unarchive": frozenset({"channel_not_found", "not_archived"}),
+    "pins.add": frozenset({"already_pinned", "channel_not_found", "message_not_found", "not_in_channel"}),
+    "users.info": frozenset({"user_not_found"}),
+    "views.open": frozenset({"exchanged_trigger_id", "expired_trigger_id", "invalid_trigger_id"}),
+    "views.publish": frozenset({"hash_conflict"}),
+    "views.push": frozenset({"expired_trigger_id", "invalid_trigger_id", "push_limit_reached"}),
+    "views.update": frozenset({"hash_conflict", "not_found"}),
+}
+
+# Errors any method can answer with (Slack's common errors).
+COMMON_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "invalid_arguments", "ratelimited", "internal_error",
+     "fatal_error", "unknown_method", "missing_argument"}
+)

@@ -1,0 +1,238 @@
+"""Requests from Slack to the app: signed slash commands, shortcuts, interactions, events.
+
+The bodies follow Slack's formats (form-encoded commands, `payload=` JSON for
+interactivity, JSON events) and carry `X-Slack-Signature` as Slack computes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_standin.workspace import Workspace
+
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass
+class AppResponse:
+    status: int
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+class SlackSender:
+    def __init__(
+        self, workspace: Workspace, app_url: str, signing_secret: str, standin_url: str
+    ) -> None:
+        self.workspace = workspace
+        self.app_url = app_url
+        self.signing_secret = signing_secret
+        self.standin_url = standin_url
+
+    # -- transport ----------------------------------------------------------
+
+    def post(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> AppResponse:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        request = urllib.request.Request(
+            self.app_url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": signature or sign(self.signing_secret, ts, body),
+                **(headers or {}),
+            },
+        )
+        try:
+            with _NO_PROXY.open(request, timeout=30) as response:
+                return AppResponse(response.status, response.read().decode())
+        except urllib.error.HTTPError as exc:
+            return AppResponse(exc.code, exc.read().decode())
+
+    def _form(self, fields: dict[str, Any], **kwargs: Any) -> AppResponse:
+        return self.post(urlencode(fields).encode(), "application/x-www-form-urlencoded", **kwargs)
+
+    def _interaction(self, payload: dict[str, Any]) -> AppResponse:
+        return self._form({"payload": json.dumps(payload)})
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        user = self.workspace.users[user_id]
+        return {"id": user.id, "username": user.name, "name": user.name, "team_id": self.workspace.team_id}
+
+    def _team(self) -> dict[str, str]:
+        return {"id": self.workspace.team_id, "domain": self.workspace.domain}
+
+    # -- what users do ------------------------------------------------------
+
+    def slash_command(
+        self, user_id: str, text: str = "", *, channel_id: str = "CGENERAL", command: str = "/escalate"
+    ) -> AppResponse:
+        fields = {
+            "token": "deprecated-verification-token",
+            "team_id": self.workspace.team_id,
+            "team_domain": self.workspace.domain,
+            "channel_id": channel_id,
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": self.workspace.users[user_id].name,
+            "command": command,
+            "text": text,
+            "api_app_id": "ASTANDIN",
+            "is_enterprise_install": "false",
+            "response_url": self.workspace.issue_response_url(self.standin_url, channel_id, user_id),
+            "trigger_id": self.workspace.issue_trigger(),
+        }
+        return self._form(fields)
+
+    def message_shortcut(
+        self, user_id: str, channel_id: str, message_ts: str, callback_id: str
+    ) -> AppResponse:
+        channel = self.workspace.channels[channel_id]
+        message = channel.message(message_ts)
+        assert message is not None, "the message must exist in the stand-in"
+        return self._interaction(
+            {
+                "type": "message_action",
+                "callback_id": callback_id,
+                "trigger_id": self.workspace.issue_trigger(),
+                "response_url": self.workspace.issue_response_url(
+                    self.standin_url, channel_id, user_id
+                ),
+                "team": self._team(),
+                "channel": {"id": channel_id, "name": channel.name},
+                "user": self._user(user_id),
+                "message_ts": message_ts,
+                "message": {"type": "message", "ts": message.ts, "user": message.user,
+                            "text": message.text},
+                "api_app_id": "ASTANDIN",
+                "token": "deprecated-verification-token",
+                "is_enterprise_install": False,
+            }
+        )
+
+    def submit_view(self, user_id: str, view_id: str, values: dict[str, Any]) -> AppResponse:
+        """Submit an open modal with `values` as {block_id: value}, typed by each element."""
+        view = self.workspace.views[view_id]
+        state = view_state(view, values)
+        submitted = {**view, "state": {"values": state}}
+        return self._interaction(
+            {
+                "type": "view_submission",
+                "team": self._team(),
+                "user": self._user(user_id),
+                "view": submitted,
+                "api_app_id": "ASTANDIN",
+                "token": "deprecated-verification-token",
+                "trigger_id": self.workspace.issue_trigger(),
+                "response_urls": [],
+                "is_enterprise_install": False,
+            }
+        )
+
+    def click(
+        self,
+        user_id: str,
+        action_id: str,
+        value: str,
+        *,
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+        block_id: str = "actions",
+    ) -> AppResponse:
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "team": self._team(),
+            "user": self._user(user_id),
+            "api_app_id": "ASTANDIN",
+            "token": "deprecated-verification-token",
+            "trigger_id": self.workspace.issue_trigger(),
+            "actions": [{"type": "button", "action_id": action_id, "block_id": block_id,
+                         "value": value, "action_ts": f"{time.time():.6f}"}],
+            "is_enterprise_install": False,
+        }
+        if channel_id:
+            payload["channel"] = {"id": channel_id, "name": channel_id}
+            payload["container"] = {"type": "message", "channel_id": channel_id,
+                                    "message_ts": message_ts, "is_ephemeral": False}
+            payload["response_url"] = self.workspace.issue_response_url(
+                self.standin_url, channel_id, user_id
+            )
+            if message_ts:
+                payload["message"] = {"ts": message_ts, "type": "message"}
+        return self._interaction(payload)
+
+    def event(self, event: dict[str, Any], *, retry_num: int | None = None) -> AppResponse:
+        body = json.dumps({
+            "token": "deprecated-verification-token",
+            "team_id": self.workspace.team_id,
+            "api_app_id": "ASTANDIN",
+            "type": "event_callback",
+            "event_id": f"Ev{time.time_ns()}",
+            "event_time": int(time.time()),
+            "event": event,
+        }).encode()
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+        return self.post(body, "application/json", headers=headers)
+
+
+def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Slack's view.state.values for the given inputs, shaped by each element's type."""
+    state: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        block_id, action_id, kind = block["block_id"], element["action_id"], element["type"]
+        value = values.get(block_id)
+        entry: dict[str, Any] = {"type": kind}
+        if kind in {"plain_text_input", "url_text_input", "email_text_input", "number_input"}:
+            entry["value"] = value if value not in ("",) else None
+        elif kind in {"static_select", "radio_buttons"}:
+            entry["selected_option"] = _option(element, value) if value else None
+        elif kind == "checkboxes":
+            entry["selected_options"] = [_option(element, v) for v in (value or [])]
+        elif kind == "users_select":
+            entry["selected_user"] = value
+        elif kind == "multi_users_select":
+            entry["selected_users"] = list(value or [])
+        elif kind == "datetimepicker":
+            entry["selected_date_time"] = value
+        elif kind == "datepicker":
+            entry["selected_date"] = value
+        else:
+            raise ValueError(f"the sender does not know element type {kind}")
+        state[block_id] = {action_id: entry}
+    return state
+
+
+def _option(element: dict[str, Any], value: str) -> dict[str, Any]:
+    for option in element.get("options", []):
+        if option["value"] == value:
+            return option
+    raise ValueError(f"{value!r} is not an option of {element['action_id']}")

@@ -1,0 +1,144 @@
+"""The stand-in's HTTP server: Web API at /api/<method>, response URLs, a control API."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from slack_standin.workspace import Call, Workspace
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # quiet: tests read state, not logs
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode() if not isinstance(body, bytes) else body
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        path = urlparse(self.path).path
+        if path == "/_standin/calls":
+            with self.server.workspace.lock:
+                calls = [c.__dict__ for c in self.server.workspace.calls]
+            self._send(200, calls)
+        else:
+            self._send(404, {"ok": False, "error": "unknown_method"})
+
+    def do_POST(self) -> None:
+        parsed = urlparse(self.path)
+        raw = self._body()
+        if parsed.path.startswith("/api/"):
+            self._web_api(parsed.path.removeprefix("/api/"), parsed.query, raw)
+        elif parsed.path.startswith("/_response/"):
+            status, text = self.server.workspace.respond(
+                parsed.path.removeprefix("/_response/"), json.loads(raw or b"{}")
+            )
+            self._send(status, text.encode())
+        elif parsed.path == "/_standin/config":
+            config = json.loads(raw or b"{}")
+            workspace = self.server.workspace
+            with workspace.lock:
+                workspace.default_latency = float(config.get("latency_ms", 0)) / 1000
+                if config.get("reset_calls"):
+                    workspace.calls.clear()
+            self._send(200, {"ok": True})
+        else:
+            self._send(404, {"ok": False, "error": "unknown_method"})
+
+    def _web_api(self, method: str, query: str, raw: bytes) -> None:
+        workspace = self.server.workspace
+        args: dict[str, Any] = {k: v[-1] for k, v in parse_qs(query).items()}
+        content_type = self.headers.get("Content-Type", "")
+        if raw:
+            if content_type.startswith("application/json"):
+                try:
+                    args.update(json.loads(raw))
+                except ValueError:
+                    self._send(200, {"ok": False, "error": "invalid_json"})
+                    return
+            else:
+                args.update({k: v[-1] for k, v in parse_qs(raw.decode()).items()})
+        token = args.pop("token", None)
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            token = auth.removeprefix("Bearer ")
+        call = Call(method, args, started=time.monotonic())
+        with workspace.lock:
+            workspace.calls.append(call)
+        fault = workspace.take_fault(method)
+        delay = workspace.latency_for(method)
+        if fault is not None:
+            if delay:
+                time.sleep(delay)
+            call.ended, call.status, call.error = time.monotonic(), fault.status, fault.error
+            if fault.status == 429:
+                self._send(429, {"ok": False, "error": "ratelimited"},
+                           {"Retry-After": str(fault.retry_after or 1)})
+            elif fault.status >= 500:
+                self._send(fault.status, b"upstream failure")
+            else:
+                self._send(200, {"ok": False, "error": fault.error})
+            return
+        body = workspace.handle(method, args, token)
+        # Slack does the work, then the answer is slow: a client that times out
+        # may find that its call took effect (as with a real network).
+        if delay:
+            time.sleep(delay)
+        call.ended, call.error = time.monotonic(), body.get("error")
+        self._send(200, body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    workspace: Workspace
+
+
+class StandIn:
+    """A running stand-in on 127.0.0.1; use as a context manager or start()/stop()."""
+
+    def __init__(self, workspace: Workspace | None = None, port: int = 0) -> None:
+        self.workspace = workspace or Workspace()
+        self._server = _Server(("127.0.0.1", port), _Handler)
+        self._server.workspace = self.workspace
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "api/"
+
+    def start(self) -> StandIn:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> StandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

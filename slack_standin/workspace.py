@@ -1,0 +1,639 @@
+"""The stand-in's workspace: state and the Web API methods that act on it."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_standin.blockkit import MAX_MESSAGE_BLOCKS, blocks_problem, view_problem
+from slack_standin.reference import REQUIRED_ARGS
+
+TRIGGER_LIFETIME_SECONDS = 3.0
+_CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
+
+
+class SlackError(Exception):
+    def __init__(self, code: str, **extra: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.extra = extra
+
+
+@dataclass
+class User:
+    id: str
+    name: str
+    real_name: str
+    title: str = ""
+    tz: str = "America/New_York"
+    tz_offset: int = -18000
+    is_bot: bool = False
+    deleted: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "real_name": self.real_name,
+            "deleted": self.deleted,
+            "is_bot": self.is_bot,
+            "tz": self.tz,
+            "tz_offset": self.tz_offset,
+            "profile": {
+                "real_name": self.real_name,
+                "display_name": self.name,
+                "title": self.title,
+            },
+        }
+
+
+@dataclass
+class Message:
+    ts: str
+    user: str
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    metadata: dict[str, Any] | None = None
+    edited: int = 0
+
+    def to_api(self, with_metadata: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "message", "ts": self.ts, "user": self.user, "text": self.text}
+        if self.blocks is not None:
+            out["blocks"] = self.blocks
+        if with_metadata and self.metadata is not None:
+            out["metadata"] = self.metadata
+        return out
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    is_private: bool
+    creator: str
+    created: int
+    is_im: bool = False
+    is_archived: bool = False
+    members: list[str] = field(default_factory=list)
+    topic: str = ""
+    purpose: str = ""
+    messages: list[Message] = field(default_factory=list)
+    pins: list[str] = field(default_factory=list)
+    bookmarks: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "is_channel": not self.is_private and not self.is_im,
+            "is_group": self.is_private,
+            "is_im": self.is_im,
+            "is_private": self.is_private,
+            "is_archived": self.is_archived,
+            "created": self.created,
+            "creator": self.creator,
+            "num_members": len(self.members),
+            "topic": {"value": self.topic, "creator": self.creator, "last_set": self.created},
+            "purpose": {"value": self.purpose, "creator": self.creator, "last_set": self.created},
+        }
+
+    def message(self, ts: str) -> Message | None:
+        return next((m for m in self.messages if m.ts == ts), None)
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    started: float
+    ended: float = 0.0
+    status: int = 200
+    error: str | None = None
+
+
+@dataclass
+class Fault:
+    method: str
+    times: int
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+
+
+@dataclass
+class Ephemeral:
+    channel: str
+    user: str
+    text: str
+    blocks: list[dict[str, Any]] | None
+
+
+class Workspace:
+    """All state of one fake Slack workspace; every method runs under one lock."""
+
+    def __init__(self, team_id: str = "T0STANDIN", domain: str = "standin") -> None:
+        self.team_id = team_id
+        self.domain = domain
+        self.lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self._ts = itertools.count(1)
+        self.bot_token = "xoxb-standin-bot-token"
+        self.bot_user_id = "UBOT00001"
+        self.bot_id = "BBOT00001"
+        self.users: dict[str, User] = {}
+        self.channels: dict[str, Channel] = {}
+        self.ims: dict[str, str] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.home_views: dict[str, dict[str, Any]] = {}
+        self.triggers: dict[str, tuple[float, bool]] = {}
+        self.response_urls: dict[str, tuple[str, str]] = {}
+        self.ephemerals: list[Ephemeral] = []
+        self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self.latency: dict[str, float] = {}
+        self.default_latency = 0.0
+        self.add_user(User(self.bot_user_id, "escalations", "Escalations", is_bot=True))
+
+    # -- set-up -------------------------------------------------------------
+
+    def _id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):08d}"
+
+    def add_user(self, user: User) -> User:
+        with self.lock:
+            self.users[user.id] = user
+        return user
+
+    def add_channel(
+        self, name: str, *, members: list[str] | None = None, is_private: bool = False
+    ) -> Channel:
+        with self.lock:
+            channel = Channel(
+                id=self._id("G" if is_private else "C"),
+                name=name,
+                is_private=is_private,
+                creator="USYSTEM",
+                created=int(time.time()),
+                members=list(members or []),
+            )
+            self.channels[channel.id] = channel
+            return channel
+
+    def issue_trigger(self) -> str:
+        with self.lock:
+            trigger = f"{next(self._ids)}.{int(time.time())}.standintrigger"
+            self.triggers[trigger] = (time.monotonic(), False)
+            return trigger
+
+    def issue_response_url(self, base_url: str, channel: str, user: str) -> str:
+        with self.lock:
+            token = self._id("R")
+            self.response_urls[token] = (channel, user)
+            return f"{base_url}_response/{token}"
+
+    def fail(
+        self,
+        method: str,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of `method` fail (an error code, a 429 or a 5xx)."""
+        with self.lock:
+            self.faults.append(Fault(method, times, status, error, retry_after))
+
+    def take_fault(self, method: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.method == method and fault.times > 0:
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def latency_for(self, method: str) -> float:
+        return self.latency.get(method, self.default_latency)
+
+    # -- reading state, for tests ------------------------------------------
+
+    def channel_named(self, name: str) -> Channel | None:
+        with self.lock:
+            return next((c for c in self.channels.values() if c.name == name), None)
+
+    def dm_messages(self, user: str) -> list[Message]:
+        with self.lock:
+            channel_id = self.ims.get(user)
+            return list(self.channels[channel_id].messages) if channel_id else []
+
+    def ephemerals_for(self, user: str) -> list[Ephemeral]:
+        with self.lock:
+            return [e for e in self.ephemerals if e.user == user]
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self.lock:
+            return [c for c in self.calls if c.method == method]
+
+    def case_channels(self) -> list[Channel]:
+        with self.lock:
+            return [c for c in self.channels.values() if c.creator == self.bot_user_id and not c.is_im]
+
+    # -- dispatch -----------------------------------------------------------
+
+    def handle(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """Run one Web API method; returns Slack's JSON body (ok true or false)."""
+        impl: Callable[[dict[str, Any]], dict[str, Any]] | None = getattr(
+            self, "m_" + method.replace(".", "_"), None
+        )
+        if impl is None or method not in REQUIRED_ARGS:
+            return {"ok": False, "error": "unknown_method"}
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if token != self.bot_token:
+            return {"ok": False, "error": "invalid_auth"}
+        missing = [a for a in REQUIRED_ARGS[method] if args.get(a) in (None, "")]
+        if missing:
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": [f"[ERROR] missing required field: {missing[0]}"]},
+            }
+        with self.lock:
+            try:
+                body = impl(args)
+            except SlackError as exc:
+                return {"ok": False, "error": exc.code, **exc.extra}
+        return {"ok": True, **body}
+
+    # -- helpers ------------------------------------------------------------
+
+    def _channel(self, channel_id: Any) -> Channel:
+        if isinstance(channel_id, str) and channel_id.startswith("U") and channel_id in self.users:
+            return self._im(channel_id)
+        channel = self.channels.get(str(channel_id))
+        if channel is None:
+            raise SlackError("channel_not_found")
+        return channel
+
+    def _im(self, user_id: str) -> Channel:
+        if user_id not in self.ims:
+            channel = Channel(
+                id=self._id("D"), name=user_id, is_private=True, creator=self.bot_user_id,
+                created=int(time.time()), is_im=True, members=[user_id, self.bot_user_id],
+            )
+            self.channels[channel.id] = channel
+            self.ims[user_id] = channel.id
+        return self.channels[self.ims[user_id]]
+
+    def _member_channel(self, channel_id: Any) -> Channel:
+        channel = self._channel(channel_id)
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if self.bot_user_id not in channel.members:
+            raise SlackError("not_in_channel")
+        return channel
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    @staticmethod
+    def _json_arg(args: dict[str, Any], name: str) -> Any:
+        value = args.get(name)
+        if isinstance(value, str) and value:
+            try:
+                return json.loads(value)
+            except ValueError as exc:
+                raise SlackError(f"invalid_{name}_format") from exc
+        return value
+
+    def _message_content(self, args: dict[str, Any]) -> tuple[str, list[dict[str, Any]] | None]:
+        blocks = self._json_arg(args, "blocks") if args.get("blocks") else None
+        text = args.get("text") or ""
+        if blocks is None and not text:
+            raise SlackError("no_text")
+        if blocks is not None:
+            problem = blocks_problem(blocks, MAX_MESSAGE_BLOCKS)
+            if problem:
+                raise SlackError("invalid_blocks", errors=[problem])
+        if len(text) > 40000:
+            raise SlackError("msg_too_long")
+        return text, blocks
+
+    # -- methods ------------------------------------------------------------
+
+    def m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": f"https://{self.domain}.slack.com/",
+            "team": "Stand-in",
+            "user": "escalations",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(args["user"])
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": user.to_api()}
+
+    def m_conversations_create(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = str(args["name"])
+        if len(name) > 80:
+            raise SlackError("invalid_name_maxlength")
+        if not _CHANNEL_NAME.match(name):
+            raise SlackError("invalid_name_specials")
+        if any(c.name == name for c in self.channels.values()):
+            raise SlackError("name_taken")
+        is_private = str(args.get("is_private", "false")).lower() in {"true", "1"}
+        channel = Channel(
+            id=self._id("G" if is_private else "C"), name=name, is_private=is_private,
+            creator=self.bot_user_id, created=int(time.time()), members=[self.bot_user_id],
+        )
+        self.channels[channel.id] = channel
+        return {"channel": channel.to_api()}
+
+    def m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args["channel"])
+        if channel.is_private and self.bot_user_id not in channel.members:
+            raise SlackError("channel_not_found")
+        return {"channel": channel.to_api()}
+
+    def m_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        types = set(str(args.get("types") or "public_channel").split(","))
+        limit = int(args.get("limit") or 100)
+        if not 1 <= limit <= 1000:
+            raise SlackError("invalid_limit")
+        exclude_archived = str(args.get("exclude_archived", "false")).lower() in {"true", "1"}
+        visible = [
+            c for c in self.channels.values()
+            if not c.is_im
+            and (("private_channel" in types and c.is_private and self.bot_user_id in c.members)
+                 or ("public_channel" in types and not c.is_private))
+            and not (exclude_archived and c.is_archived)
+        ]
+        start = 0
+        cursor = args.get("cursor")
+        if cursor:
+            try:
+                start = int(str(cursor).removeprefix("next:"))
+            except ValueError as exc:
+                raise SlackError("invalid_cursor") from exc
+        page = visible[start : start + limit]
+        next_cursor = f"next:{start + limit}" if start + limit < len(visible) else ""
+        return {
+            "channels": [c.to_api() for c in page],
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args["channel"])
+        return {"members": list(channel.members), "response_metadata": {"next_cursor": ""}}
+
+    def m_conversations_invite(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._member_channel(args["channel"])
+        user_ids = [u.strip() for u in str(args["users"]).split(",") if u.strip()]
+        force = str(args.get("force", "false")).lower() in {"true", "1"}
+        errors = []
+        valid = []
+        for user_id in user_ids:
+            user = self.users.get(user_id)
+            if user is None:
+                errors.append({"user": user_id, "ok": False, "error": "user_not_found"})
+            elif user_id == self.bot_user_id:
+                errors.append({"user": user_id, "ok": False, "error": "cant_invite_self"})
+            elif user.deleted:
+                errors.append({"user": user_id, "ok": False, "error": "cant_invite"})
+            elif user_id in channel.members:
+                errors.append({"user": user_id, "ok": False, "error": "already_in_channel"})
+            else:
+                valid.append(user_id)
+        if errors and (not force or not valid):
+            raise SlackError(errors[0]["error"], errors=errors)
+        channel.members.extend(valid)
+        body: dict[str, Any] = {"channel": channel.to_api()}
+        if errors:
+            body["errors"] = errors
+        return body
+
+    def m_conversations_kick(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._member_channel(args["channel"])
+        user = args.get("user")
+        if user == self.bot_user_id:
+            raise SlackError("cant_kick_self")
+        if user not in channel.members:
+            raise SlackError("not_in_channel")
+        channel.members.remove(user)
+        return {}
+
+    def m_conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args["channel"])
+        if channel.is_private:
+            raise SlackError("method_not_supported_for_channel_type")
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if self.bot_user_id not in channel.members:
+            channel.members.append(self.bot_user_id)
+        return {"channel": channel.to_api()}
+
+    def _set_text(self, args: dict[str, Any], attribute: str) -> dict[str, Any]:
+        channel = self._member_channel(args["channel"])
+        value = str(args[attribute])
+        if len(value) > 250:
+            raise SlackError("too_long")
+        setattr(channel, attribute, value)
+        return {"channel": channel.to_api()}
+
+    def m_conversations_setTopic(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._set_text(args, "topic")
+
+    def m_conversations_setPurpose(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._set_text(args, "purpose")
+
+    def m_conversations_archive(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args["channel"])
+        if channel.is_archived:
+            raise SlackError("already_archived")
+        channel.is_archived = True
+        return {}
+
+    def m_conversations_unarchive(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args["channel"])
+        if not channel.is_archived:
+            raise SlackError("not_archived")
+        channel.is_archived = False
+        return {}
+
+    def m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = str(args.get("users") or "").split(",")
+        if len(users) != 1 or users[0] not in self.users:
+            raise SlackError("user_not_found")
+        return {"channel": {"id": self._im(users[0]).id}}
+
+    def m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args["channel"])
+        if self.bot_user_id not in channel.members:
+            raise SlackError("not_in_channel")
+        with_metadata = str(args.get("include_all_metadata", "false")).lower() in {"true", "1"}
+        limit = int(args.get("limit") or 100)
+        newest_first = list(reversed(channel.messages))[:limit]
+        return {
+            "messages": [m.to_api(with_metadata) for m in newest_first],
+            "has_more": len(channel.messages) > limit,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._member_channel(args["channel"])
+        text, blocks = self._message_content(args)
+        metadata = self._json_arg(args, "metadata") if args.get("metadata") else None
+        if metadata is not None and (
+            not isinstance(metadata, dict) or "event_type" not in metadata
+        ):
+            raise SlackError("invalid_metadata_format")
+        message = Message(self._next_ts(), self.bot_user_id, text, blocks, metadata)
+        channel.messages.append(message)
+        return {"channel": channel.id, "ts": message.ts, "message": message.to_api(True)}
+
+    def m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args["channel"])
+        message = channel.message(str(args["ts"]))
+        if message is None:
+            raise SlackError("message_not_found")
+        if message.user != self.bot_user_id:
+            raise SlackError("cant_update_message")
+        text, blocks = self._message_content(args)
+        message.text, message.blocks = text, blocks
+        if args.get("metadata"):
+            message.metadata = self._json_arg(args, "metadata")
+        message.edited += 1
+        return {"channel": channel.id, "ts": message.ts, "text": text}
+
+    def m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._member_channel(args["channel"])
+        if args["user"] not in channel.members:
+            raise SlackError("user_not_in_channel")
+        text, blocks = self._message_content(args)
+        self.ephemerals.append(Ephemeral(channel.id, args["user"], text, blocks))
+        return {"message_ts": self._next_ts()}
+
+    def m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args["channel"])
+        if channel.message(str(args["message_ts"])) is None:
+            raise SlackError("message_not_found")
+        ts = str(args["message_ts"]).replace(".", "")
+        return {
+            "channel": channel.id,
+            "permalink": f"https://{self.domain}.slack.com/archives/{channel.id}/p{ts}",
+        }
+
+    def m_pins_add(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._member_channel(args["channel"])
+        ts = str(args.get("timestamp") or "")
+        if channel.message(ts) is None:
+            raise SlackError("message_not_found")
+        if ts in channel.pins:
+            raise SlackError("already_pinned")
+        channel.pins.append(ts)
+        return {}
+
+    def m_bookmarks_add(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args.get("channel_id"))
+        link = str(args.get("link") or "")
+        if args["type"] != "link" or not link.startswith(("http://", "https://")):
+            raise SlackError("invalid_link")
+        if len(channel.bookmarks) >= 100:
+            raise SlackError("too_many_bookmarks")
+        bookmark = {"id": self._id("Bk"), "title": args["title"], "link": link, "type": "link"}
+        channel.bookmarks.append(bookmark)
+        return {"bookmark": bookmark}
+
+    def _check_view(self, view: Any) -> dict[str, Any]:
+        problem = view_problem(view)
+        if problem:
+            raise SlackError(
+                "invalid_arguments", response_metadata={"messages": [f"[ERROR] {problem}"]}
+            )
+        return dict(view)
+
+    def _use_trigger(self, trigger_id: Any) -> None:
+        entry = self.triggers.get(str(trigger_id or ""))
+        if entry is None:
+            raise SlackError("invalid_trigger_id")
+        issued, used = entry
+        if used:
+            raise SlackError("exchanged_trigger_id")
+        if time.monotonic() - issued > TRIGGER_LIFETIME_SECONDS:
+            raise SlackError("expired_trigger_id")
+        self.triggers[str(trigger_id)] = (issued, True)
+
+    def _store_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
+        view_id = view_id or self._id("V")
+        stored = {**view, "id": view_id, "hash": f"{time.time():.6f}.{next(self._ts)}",
+                  "team_id": self.team_id, "state": {"values": {}}}
+        self.views[view_id] = stored
+        return stored
+
+    def m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = self._check_view(self._json_arg(args, "view"))
+        self._use_trigger(args.get("trigger_id"))
+        stored = self._store_view(view)
+        stored["root_view_id"] = stored["id"]
+        return {"view": stored}
+
+    def m_views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = self._check_view(self._json_arg(args, "view"))
+        self._use_trigger(args.get("trigger_id"))
+        return {"view": self._store_view(view)}
+
+    def m_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = self._check_view(self._json_arg(args, "view"))
+        view_id = str(args.get("view_id") or "")
+        current = self.views.get(view_id)
+        if current is None:
+            raise SlackError("not_found")
+        if args.get("hash") and args["hash"] != current["hash"]:
+            raise SlackError("hash_conflict")
+        stored = self._store_view(view, view_id)
+        stored["root_view_id"] = current.get("root_view_id", view_id)
+        return {"view": stored}
+
+    def m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = self._check_view(self._json_arg(args, "view"))
+        user_id = str(args["user_id"])
+        current = self.home_views.get(user_id)
+        if current is not None and args.get("hash") and args["hash"] != current["hash"]:
+            raise SlackError("hash_conflict")
+        stored = {**view, "id": self._id("V"), "hash": f"{time.time():.6f}.{next(self._ts)}"}
+        self.home_views[user_id] = stored
+        return {"view": stored}
+
+    # -- response_url -------------------------------------------------------
+
+    def respond(self, token: str, payload: dict[str, Any]) -> tuple[int, str]:
+        """A POST to a response_url: an ephemeral reply (or in_channel message)."""
+        with self.lock:
+            target = self.response_urls.get(token)
+            if target is None:
+                return 404, "no_such_response_url"
+            channel_id, user_id = target
+            blocks = payload.get("blocks")
+            if blocks is not None and blocks_problem(blocks, MAX_MESSAGE_BLOCKS):
+                return 400, "invalid_blocks"
+            text = str(payload.get("text") or "")
+            if not text and not blocks:
+                return 400, "no_text"
+            if payload.get("response_type") == "in_channel" and channel_id in self.channels:
+                self.channels[channel_id].messages.append(
+                    Message(self._next_ts(), self.bot_user_id, text, blocks)
+                )
+            else:
+                self.ephemerals.append(Ephemeral(channel_id, user_id, text, blocks))
+            return 200, "ok"

@@ -1,0 +1,107 @@
+"""Test fixtures: a database per test, the Slack stand-in, and the real app over HTTP.
+
+The whole suite runs against SQLite by default and against PostgreSQL when
+TEST_DATABASE_URL names one (as .ci/run does). Tests marked `postgres` use
+TEST_POSTGRES_URL (default: the project machines' 127.0.0.1:5432/test) and
+skip with the reason when it is unreachable, except in CI (CI=true), where an
+unreachable PostgreSQL fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+# slack_sdk honours HTTP(S)_PROXY and ignores NO_PROXY: the stand-in is on loopback.
+for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_name, None)
+
+from assistant.database import make_engine, migrate  # noqa: E402
+from tests.harness import Harness, seed_workspace, start_harness  # noqa: E402
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_problem(url: str) -> str | None:
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any driver failure means "not reachable" here
+        return f"PostgreSQL at {url} is not reachable ({type(exc).__name__}: {str(exc).splitlines()[0]})"
+    return None
+
+
+def _truncate_all(engine: sa.Engine) -> None:
+    with engine.begin() as connection:
+        tables = [t for t in sa.inspect(connection).get_table_names() if t != "alembic_version"]
+        if tables:
+            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def suite_database() -> Iterator[tuple[str, str]]:
+    """('sqlite', template path) or ('postgresql', url): migrated once for the session."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        problem = _postgres_problem(url)
+        if problem:
+            if IN_CI:
+                pytest.fail(f"{problem}; CI expects it", pytrace=False)
+            pytest.skip(problem)
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        migrate(engine)
+        engine.dispose()
+        yield ("postgresql", url)
+        return
+    template_dir = Path(os.environ.get("PYTEST_TMP", "/tmp")) / f"escalation-template-{os.getpid()}"
+    template_dir.mkdir(parents=True, exist_ok=True)
+    template = template_dir / "template.db"
+    engine = make_engine(f"sqlite:///{template}")
+    migrate(engine)
+    engine.dispose()
+    yield ("sqlite", str(template))
+    shutil.rmtree(template_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def database_url(suite_database: tuple[str, str], tmp_path: Path) -> str:
+    kind, where = suite_database
+    if kind == "postgresql":
+        engine = make_engine(where)
+        _truncate_all(engine)
+        engine.dispose()
+        return where
+    path = tmp_path / "escalations.db"
+    shutil.copy(where, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A reachable PostgreSQL for the tests that need one whatever the suite's database."""
+    url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    problem = _postgres_problem(url)
+    if problem:
+        if IN_CI:
+            pytest.fail(f"{problem}; CI expects it", pytrace=False)
+        pytest.skip(problem)
+    return url
+
+
+@pytest.fixture
+def harness(database_url: str) -> Iterator[Harness]:
+    running = start_harness(database_url, seed_workspace)
+    try:
+        yield running
+    finally:
+        running.stop()

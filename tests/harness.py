@@ -1,0 +1,197 @@
+"""The app as Slack sees it: the stand-in, the real app over HTTP, and a sender of signed requests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlmodel import Session, select
+
+from assistant.app import create_app
+from assistant.components import Components
+from assistant.domain.intake import IntakeField
+from assistant.models import CaseEvent, Escalation
+from assistant.server import EVENTS_PATH, HttpServer, wsgi_app
+from assistant.services import provisioning as records
+from assistant.settings import Settings
+from slack_standin import StandIn, Workspace
+from slack_standin.sender import AppResponse, SlackSender
+from slack_standin.workspace import Channel, User
+
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+
+CSM = "U0CSM0001"
+OWNER = "U0OWNER01"
+EXEC = "U0EXEC001"
+MANAGER = "U0MGR0001"
+BOT = "U0OTHERBOT"
+GONE = "U0GONE001"
+
+T = TypeVar("T")
+
+
+def seed_workspace(workspace: Workspace) -> None:
+    workspace.add_user(User(CSM, "carla", "Carla Smith", "Customer Success Manager",
+                            "Europe/London", 0))
+    workspace.add_user(User(OWNER, "sarah", "Sarah Miller", "VP Customer Success",
+                            "America/Sao_Paulo", -10800))
+    workspace.add_user(User(EXEC, "ken", "Ken Tanaka", "Chief Revenue Officer", "Asia/Tokyo", 32400))
+    workspace.add_user(User(MANAGER, "maria", "Maria Garcia", "Escalation Manager"))
+    workspace.add_user(User(BOT, "otherbot", "Some Bot", is_bot=True))
+    workspace.add_user(User(GONE, "gone", "Gone Person", deleted=True))
+    workspace.add_channel("general", members=[CSM, OWNER, EXEC, MANAGER])
+    workspace.add_channel("escalations", members=[EXEC, MANAGER, workspace.bot_user_id])
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
+    """Poll until `predicate` returns something truthy (the app works after it answers Slack)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.01)
+
+
+def default_intake(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        IntakeField.ACCOUNT: "Acme",
+        IntakeField.ACCOUNT_VALUE: "$120k",
+        IntakeField.SUMMARY: "SSO outage",
+        IntakeField.DESCRIPTION: "Nobody at Acme can log in since 09:00; their CEO emailed ours.",
+        IntakeField.CATEGORY: "technical",
+        IntakeField.SEVERITY: "high",
+        IntakeField.TRIGGERS: ["executive_contacted"],
+        IntakeField.OWNER: OWNER,
+        IntakeField.STAKEHOLDERS: [EXEC],
+        IntakeField.LINK_TICKET: "https://support.example.com/tickets/4521",
+    }
+    values.update({IntakeField(k): v for k, v in overrides.items()})
+    return {k.value: v for k, v in values.items()}
+
+
+@dataclass
+class Harness:
+    standin: StandIn
+    settings: Settings
+    components: Components
+    server: HttpServer
+    sender: SlackSender
+    extra_stops: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.standin.workspace
+
+    @property
+    def feed(self) -> Channel:
+        channel = self.workspace.channel_named("escalations")
+        assert channel is not None
+        return channel
+
+    def stop(self) -> None:
+        for stop in self.extra_stops:
+            stop()
+        self.server.stop()
+        self.components.close()
+        self.standin.stop()
+
+    # -- what a CSM does ------------------------------------------------------
+
+    def open_intake(self, user: str = CSM, text: str = "", channel_id: str | None = None) -> str:
+        """Type /escalate; return the id of the modal Slack shows."""
+        channel_id = channel_id or self.general.id
+        before = len(self.workspace.calls_to("views.open"))
+        response = self.sender.slash_command(user, text, channel_id=channel_id)
+        assert response.status == 200, response
+        wait_for(lambda: len([c for c in self.workspace.calls_to("views.open") if c.ended]) > before,
+                 what="views.open")
+        call = self.workspace.calls_to("views.open")[-1]
+        assert call.error is None, call.error
+        return list(self.workspace.views)[-1]
+
+    @property
+    def general(self) -> Channel:
+        channel = self.workspace.channel_named("general")
+        assert channel is not None
+        return channel
+
+    def submit_intake(self, view_id: str, user: str = CSM, **overrides: Any) -> AppResponse:
+        return self.sender.submit_view(user, view_id, default_intake(**overrides))
+
+    def escalate(self, user: str = CSM, **overrides: Any) -> Escalation:
+        """The whole intake: command, modal, submission; waits until the case is open in Slack."""
+        view_id = self.open_intake(user)
+        response = self.submit_intake(view_id, user, **overrides)
+        assert response.status == 200 and not response.body, response
+        case = wait_for(lambda: self.case_by_view(view_id), what="the case to be stored")
+        return self.wait_provisioned(case.id)
+
+    def case_by_view(self, view_id: str) -> Escalation | None:
+        with Session(self.components.engine) as session:
+            return session.exec(select(Escalation).where(Escalation.intake_view_id == view_id)).first()
+
+    def case(self, case_id: int | None) -> Escalation:
+        with Session(self.components.engine) as session:
+            case = session.get(Escalation, case_id)
+            assert case is not None
+            return case
+
+    def cases(self) -> list[Escalation]:
+        with Session(self.components.engine) as session:
+            return list(session.exec(select(Escalation).order_by(Escalation.id)))
+
+    def wait_provisioned(self, case_id: int | None, timeout: float = 10.0) -> Escalation:
+        assert case_id is not None
+        wait_for(
+            lambda: not records.pending_steps(self.components.engine, case_id)
+            and self.case(case_id).provisioning_lease_until is None,
+            timeout, what=f"case {case_id} to be provisioned",
+        )
+        return self.case(case_id)
+
+    def events(self, case_id: int | None) -> list[CaseEvent]:
+        with Session(self.components.engine) as session:
+            return list(session.exec(
+                select(CaseEvent).where(CaseEvent.escalation_id == case_id).order_by(CaseEvent.id)
+            ))
+
+    def channel_of(self, case: Escalation) -> Channel:
+        assert case.channel_id is not None
+        return self.workspace.channels[case.channel_id]
+
+
+def make_settings(standin: StandIn, database_url: str, **overrides: Any) -> Settings:
+    feed = standin.workspace.channel_named("escalations")
+    values: dict[str, Any] = {
+        "slack_bot_token": standin.workspace.bot_token,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": standin.api_url,
+        "database_url": database_url,
+        "escalations_feed_channel": feed.id if feed else None,
+        "slack_max_retries": 2,
+        "slack_timeout_seconds": 5,
+        "repair_interval_seconds": 0.2,
+        "provisioning_lease_seconds": 30,
+        "escalation_manager_ids": MANAGER,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def start_harness(
+    database_url: str,
+    seed: Callable[[Workspace], None] = seed_workspace,
+    **setting_overrides: Any,
+) -> Harness:
+    standin = StandIn().start()
+    seed(standin.workspace)
+    settings = make_settings(standin, database_url, **setting_overrides)
+    app, components = create_app(settings)
+    server = HttpServer(wsgi_app(app, components.engine), "127.0.0.1", 0, threads=8).start_in_thread()
+    sender = SlackSender(standin.workspace, server.url + EVENTS_PATH, SIGNING_SECRET, standin.base_url)
+    return Harness(standin, settings, components, server, sender)
