@@ -45,7 +45,7 @@ ERRORS: dict[str, frozenset[str]] = {
          "no_text", "not_in_channel", "msg_blocks_too_long"}
     ),
     "chat.update": frozenset(
-        {"cant_update_message", "channel_not_found", "invalid_blocks", "message_not_found",
+        {"cant_update_message", "channel_not_found", "invalid_blocks", "is_inactive", "message_not_found",
          "no_text", "msg_too_long"}
     ),
     "conversations.archive": frozenset({"already_archived", "channel_not_found", "not_in_channel"}),
@@ -87,3 +87,44 @@ COMMON_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "invalid_arguments", "ratelimited", "internal_error",
      "fatal_error", "unknown_method", "missing_argument"}
 )
+
+# Bot scopes that allow each method (any one suffices), from the reference.
+# Methods absent here need no scope (auth.test, views.*).
+BOT_SCOPES: dict[str, frozenset[str]] = {
+    "bookmarks.add": frozenset({"bookmarks:write"}),
+    "chat.postEphemeral": frozenset({"chat:write"}),
+    "chat.postMessage": frozenset({"chat:write"}),
+    "chat.update": frozenset({"chat:write"}),
+    "conversations.archive": frozenset(
+        {"groups:write", "im:write", "mpim:write", "channels:write", "channels:manage"}
+    ),
+    "conversations.create": frozenset(
+        {"groups:write", "im:write", "mpim:write", "channels:write", "channels:manage"}
+    ),
+    "conversations.history": frozenset(
+        {"groups:history", "im:history", "mpim:history", "channels:history"}
+    ),
+    "conversations.info": frozenset({"groups:read", "im:read", "mpim:read", "channels:read"}),
+    "conversations.invite": frozenset(
+        {"channels:write.invites", "groups:write.invites", "channels:manage", "groups:write",
+         "im:write", "mpim:write"}
+    ),
+    "conversations.join": frozenset({"channels:join"}),
+    "conversations.kick": frozenset({"groups:write", "channels:manage"}),
+    "conversations.list": frozenset({"groups:read", "im:read", "mpim:read", "channels:read"}),
+    "conversations.members": frozenset({"groups:read", "im:read", "mpim:read", "channels:read"}),
+    "conversations.open": frozenset({"channels:manage", "groups:write", "im:write", "mpim:write"}),
+    "conversations.setPurpose": frozenset(
+        {"channels:write.topic", "groups:write.topic", "mpim:write.topic", "im:write.topic",
+         "channels:manage", "groups:write", "im:write", "mpim:write"}
+    ),
+    "conversations.setTopic": frozenset(
+        {"channels:write.topic", "groups:write.topic", "mpim:write.topic", "im:write.topic",
+         "channels:manage", "groups:write", "im:write", "mpim:write"}
+    ),
+    "conversations.unarchive": frozenset(
+        {"groups:write", "im:write", "mpim:write", "channels:write", "channels:manage"}
+    ),
+    "pins.add": frozenset({"pins:write"}),
+    "users.info": frozenset({"users:read"}),
+}

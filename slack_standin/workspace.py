@@ -509,6 +509,8 @@ class Workspace:
             raise SlackError("message_not_found")
         if message.user != self.bot_user_id:
             raise SlackError("cant_update_message")
+        if channel.is_archived:
+            raise SlackError("is_inactive")
         text, blocks = self._message_content(args)
         message.text, message.blocks = text, blocks
         if args.get("metadata"):

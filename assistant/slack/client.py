@@ -62,6 +62,8 @@ def error_code(exc: Exception) -> str:
     """Slack's error code, or the kind of network failure, for records and messages."""
     if isinstance(exc, SlackApiError):
         status = exc.response.status_code
-        code = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+        if status >= 500 or status == 429:
+            return f"http_{status}"
+        code = exc.response.data.get("error") if isinstance(exc.response.data, dict) else None
         return str(code or f"http_{status}")
     return type(exc).__name__

@@ -172,7 +172,8 @@ class Provisioner:
         try:
             return call()
         except SlackApiError as exc:
-            if exc.response.get("error") != "is_archived" or not case.channel_id:
+            # chat.update says is_inactive where other methods say is_archived.
+            if exc.response.get("error") not in {"is_archived", "is_inactive"} or not case.channel_id:
                 raise
             self.client.conversations_unarchive(channel=case.channel_id)
             case_service.add_event(self.engine, case.id or 0, "channel_unarchived")

@@ -1,0 +1,40 @@
+"""Migrations build exactly the schema the models describe, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import Session, SQLModel
+
+from assistant.database import make_engine, migrate
+from assistant.models import Escalation
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+    migrate(engine)  # idempotent
+    engine.dispose()
+
+
+def test_times_are_stored_in_utc_and_come_back_aware(database_url: str) -> None:
+    engine = make_engine(database_url)
+    sao_paulo = timezone(timedelta(hours=-3))
+    created = datetime(2026, 11, 22, 9, 30, tzinfo=sao_paulo)
+    with Session(engine) as session:
+        case = Escalation(account_name="A", summary="S", description="D", category="technical",
+                          severity="high", owner_id="U1", reporter_id="U2", created_at=created,
+                          updated_at=created, ack_due_at=created + timedelta(hours=2))
+        session.add(case)
+        session.commit()
+        case_id = case.id
+    with Session(engine) as session:
+        stored = session.get(Escalation, case_id)
+        assert stored is not None
+        assert stored.created_at == created and stored.created_at.utcoffset() == timedelta(0)
+        assert stored.created_at.hour == 12
+        assert stored.category == "technical" and stored.category.__class__.__name__ == "Category"
+    engine.dispose()

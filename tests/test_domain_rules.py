@@ -1,0 +1,136 @@
+"""The practice's rules as plain functions: no Slack, no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from assistant.domain.channel_names import PatternError, alternative_name, channel_name, check_pattern
+from assistant.domain.intake import (
+    IntakeField,
+    IntakeForm,
+    LinkKind,
+    PersonFacts,
+    parse_account_value,
+    person_problem,
+    validate_intake,
+)
+from assistant.domain.practice import Category, Severity, Trigger, is_sensitive
+from assistant.domain.provisioning import retry_due
+
+PATTERN = "esc-{number}-{account}-{summary}"
+
+
+@pytest.mark.parametrize(
+    ("account", "summary", "expected"),
+    [
+        ("Acme", "SSO outage", "esc-42-acme-sso-outage"),
+        ("Société Générale", "Échec de connexion", "esc-42-societe-generale-echec-de-connexion"),
+        ("ACME, Inc.", "Login: 500 errors!!", "esc-42-acme-inc-login-500-errors"),
+        ("株式会社", "", "esc-42-zhu-shi-hui-she"),
+        ("", "", "esc-42"),
+    ],
+)
+def test_channel_names_are_slack_legal(account: str, summary: str, expected: str) -> None:
+    assert channel_name(PATTERN, number=42, account=account, summary=summary) == expected
+
+
+def test_long_channel_names_keep_the_number_and_whole_words() -> None:
+    name = channel_name(PATTERN, number=12345, account="Enormous Global Holdings International",
+                        summary="every single login fails across all regions since the upgrade last night")
+    assert len(name) <= 80
+    assert name.startswith("esc-12345-enormous-global-holdings-international-")
+    assert not name.endswith("-")
+    name = channel_name("{account}-{summary}-esc-{number}", number=7, account="a" * 100, summary="b" * 100)
+    assert name.endswith("esc-7") and len(name) <= 80
+
+
+def test_alternative_names_after_name_taken() -> None:
+    assert alternative_name("esc-42-acme", 2) == "esc-42-acme-2"
+    assert len(alternative_name("x" * 80, 13)) == 80
+
+
+def test_patterns_are_checked() -> None:
+    assert check_pattern("case-{number}") == "case-{number}"
+    with pytest.raises(PatternError, match="must contain"):
+        check_pattern("esc-{account}")
+    with pytest.raises(PatternError, match="unknown placeholder"):
+        check_pattern("esc-{number}-{customer}")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("", None), ("120000", 120_000), ("$120,000", 120_000), ("120k", 120_000), ("1.2M", 1_200_000),
+     (" $ 95.5k ", 95_500)],
+)
+def test_account_value_is_read_as_people_type_it(text: str, value: int | None) -> None:
+    assert parse_account_value(text) == value
+
+
+@pytest.mark.parametrize("text", ["lots", "12e5", "-5", "120kk", "$"])
+def test_account_value_that_is_not_a_number_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="annual contract value"):
+        parse_account_value(text)
+
+
+def form(**overrides: object) -> IntakeForm:
+    values: dict[str, object] = {
+        "account": "Acme", "summary": "SSO outage", "description": "Nobody can log in.",
+        "category": Category.TECHNICAL, "severity": Severity.HIGH, "owner_id": "U0OWNER01",
+    }
+    values.update(overrides)
+    return IntakeForm(**values)  # type: ignore[arg-type]
+
+
+def test_a_valid_form_is_cleaned() -> None:
+    intake, errors = validate_intake(form(
+        summary="  SSO\n outage ", stakeholder_ids=["U1", "U0OWNER01", "U1"],
+        triggers=[Trigger.DATA_BREACH, Trigger.DATA_BREACH],
+        links={LinkKind.TICKET: " https://t.example/1 ", LinkKind.CRM: ""},
+    ))
+    assert errors == {}
+    assert intake is not None
+    assert intake.summary == "SSO outage"
+    assert intake.stakeholder_ids == ("U1",)  # the owner is not also a stakeholder
+    assert intake.triggers == (Trigger.DATA_BREACH,)
+    assert intake.links == ((LinkKind.TICKET, "https://t.example/1"),)
+
+
+def test_every_problem_of_a_form_is_told_at_its_field() -> None:
+    intake, errors = validate_intake(form(
+        account=" ", summary="x" * 151, description="", category=None, severity=None, owner_id=None,
+        account_value_text="many", stakeholder_ids=[f"U{i}" for i in range(31)],
+        links={LinkKind.PROBLEM_RECORD: "ftp://x"},
+    ))
+    assert intake is None
+    assert set(errors) == {
+        IntakeField.ACCOUNT, IntakeField.SUMMARY, IntakeField.DESCRIPTION, IntakeField.CATEGORY,
+        IntakeField.SEVERITY, IntakeField.OWNER, IntakeField.ACCOUNT_VALUE, IntakeField.STAKEHOLDERS,
+        IntakeField.LINK_PROBLEM_RECORD,
+    }
+
+
+def test_people_who_cannot_own_a_case() -> None:
+    assert person_problem(PersonFacts("U1"), "owner") is None
+    assert "bot" in (person_problem(PersonFacts("U1", is_bot=True), "owner") or "")
+    assert "bot" in (person_problem(PersonFacts("USLACKBOT"), "owner") or "")
+    assert "deactivated" in (person_problem(PersonFacts("U1", deleted=True), "owner") or "")
+    assert "not in this workspace" in (person_problem(PersonFacts("U1", exists=False), "owner") or "")
+
+
+def test_security_and_breach_cases_are_sensitive() -> None:
+    assert is_sensitive([Trigger.SECURITY_VULNERABILITY])
+    assert is_sensitive({Trigger.DATA_BREACH, Trigger.EXECUTIVE_CONTACTED})
+    assert not is_sensitive([Trigger.TERMINATION_MENTIONED])
+
+
+def test_failed_steps_back_off_up_to_an_hour() -> None:
+    start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    minute = timedelta(minutes=1)
+    assert retry_due(0, None, minute, start)
+    assert not retry_due(1, start, minute, start + timedelta(seconds=59))
+    assert retry_due(1, start, minute, start + minute)
+    assert not retry_due(3, start, minute, start + 3 * minute)
+    assert retry_due(3, start, minute, start + 4 * minute)
+    assert retry_due(30, start, minute, start + timedelta(hours=1))

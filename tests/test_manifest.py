@@ -1,0 +1,88 @@
+"""manifest.yml: valid, in step with the code's ids, granting exactly the scopes the code needs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.ids import COMMAND, Shortcut
+from slack_standin.reference import BOT_SCOPES, ERRORS, REQUIRED_ARGS
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "slack-api"
+MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
+# slack_sdk names methods `conversations_setTopic`: family, underscore, Slack's own name.
+CALL = re.compile(r"\.(auth|bookmarks|chat|conversations|files|pins|reactions|users|views)_([A-Za-z]+)\(")
+SCOPE_FREE = {"auth.test", "views.open", "views.update", "views.push", "views.publish"}
+
+needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared/slack-api is not beside this checkout")
+
+
+def methods_called_by_the_app() -> set[str]:
+    found = set()
+    for path in (ROOT / "assistant").rglob("*.py"):
+        for family, name in CALL.findall(path.read_text()):
+            found.add(f"{family}.{name}")
+    return found
+
+
+def manifest_scopes() -> set[str]:
+    return set(MANIFEST["oauth_config"]["scopes"]["bot"])
+
+
+def test_the_scan_finds_the_calls_we_know_we_make() -> None:
+    called = methods_called_by_the_app()
+    assert {"conversations.create", "conversations.invite", "chat.postMessage", "pins.add",
+            "views.open", "users.info"} <= called
+
+
+def test_every_method_the_code_calls_is_granted_by_a_declared_scope() -> None:
+    scopes = manifest_scopes()
+    for method in sorted(methods_called_by_the_app()):
+        if method in SCOPE_FREE:
+            continue
+        assert method in BOT_SCOPES, f"{method}: add its scopes to slack_standin/reference.py"
+        allowed = BOT_SCOPES[method]
+        assert allowed & scopes, f"{method} needs one of {sorted(allowed)}"
+        # Case channels may be private (security cases): need the private variant too.
+        if any(s.startswith("channels:") for s in allowed) and any(s.startswith("groups:") for s in allowed):
+            assert {s for s in allowed if s.startswith("groups:")} & scopes, f"{method}: private channels"
+
+
+def test_no_scope_is_declared_that_the_code_does_not_use() -> None:
+    used = set().union(*(BOT_SCOPES[m] for m in methods_called_by_the_app() if m in BOT_SCOPES))
+    unused = manifest_scopes() - used - {"commands"}  # commands: the slash command and shortcut
+    assert not unused
+
+
+def test_manifest_ids_match_the_code() -> None:
+    commands = [c["command"] for c in MANIFEST["features"]["slash_commands"]]
+    assert commands == [COMMAND]
+    shortcuts = {s["callback_id"] for s in MANIFEST["features"]["shortcuts"]}
+    assert shortcuts == {s.value for s in Shortcut}
+    assert MANIFEST["settings"]["socket_mode_enabled"] is True
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+
+
+@needs_shared
+def test_manifest_validates_against_slacks_schema() -> None:
+    import jsonschema
+
+    schema = json.loads((SHARED / "manifest.schema.json").read_text())
+    jsonschema.validate(MANIFEST, schema)
+
+
+@needs_shared
+def test_the_stand_in_agrees_with_slacks_reference() -> None:
+    """Required arguments, error codes and scopes copied into the stand-in match Slack's."""
+    for method, required in REQUIRED_ARGS.items():
+        reference = json.loads((SHARED / "methods" / f"{method}.json").read_text())
+        assert set(required) == set(reference["args"].get("required", [])) - {"token"}, method
+        assert ERRORS.get(method, frozenset()) <= set(reference.get("errors", {})), method
+        assert BOT_SCOPES.get(method, frozenset()) == set((reference.get("scope") or {}).get("bot") or []), method

@@ -1,0 +1,131 @@
+"""Templates: hostile text stays text, every payload passes Block Kit validation and Slack's limits."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.domain.intake import DESCRIPTION_MAX, MAX_STAKEHOLDERS, SUMMARY_MAX
+from assistant.domain.practice import Category, Severity, Trigger
+from assistant.flows.intake import IntakeMetadata, intake_modal
+from assistant.messages.case_context import case_context, message_permalink
+from assistant.messages.escape import UnescapedUserText, UserText, escape_mrkdwn
+from assistant.messages.render import TEMPLATES, environment, render_message
+from assistant.messages.validate import InvalidPayload, check_message, check_view
+from assistant.models import Escalation
+
+NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
+CASE_TEMPLATES = ["case_card", "owner_request", "feed_announcement", "reporter_confirmation"]
+# What the app itself writes with angle brackets: mentions, channel links, dates.
+OWN_MARKUP = re.compile(r"<@U[A-Z0-9]+>|<#[CGD][A-Z0-9]+>|<!date\^\d+\^[^|>]+\|[^>]+>")
+
+
+def make_case(text: str = "Acme", **overrides: Any) -> Escalation:
+    values: dict[str, Any] = {
+        "id": 42, "team_id": "T1", "account_name": text, "summary": text, "description": text,
+        "category": Category.BUSINESS, "severity": Severity.CRITICAL,
+        "triggers": [t.value for t in Trigger], "owner_id": "U0OWNER01", "reporter_id": "U0CSM0001",
+        "stakeholder_ids": ["U0EXEC001"], "links": [["ticket", f"https://t.example/{text}"]],
+        "created_at": NOW, "ack_due_at": NOW + timedelta(hours=2), "channel_id": "C0CASE001",
+    }
+    values.update(overrides)
+    return Escalation(**values)
+
+
+def mrkdwn_texts(obj: Any) -> list[str]:
+    if isinstance(obj, dict):
+        own = [obj["text"]] if obj.get("type") == "mrkdwn" else []
+        return own + [t for v in obj.values() for t in mrkdwn_texts(v)]
+    if isinstance(obj, list):
+        return [t for v in obj for t in mrkdwn_texts(v)]
+    return []
+
+
+def assert_no_user_markup(texts: list[str]) -> None:
+    for text in texts:
+        assert "<" not in OWN_MARKUP.sub("", text), text
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(min_size=1, max_size=200))
+def test_any_user_text_renders_valid_payloads_with_no_markup(text: str) -> None:
+    case = case_context(make_case(text))
+    for name in CASE_TEMPLATES:
+        message = render_message(f"{name}.json.j2", case=case, ack_within="2 hours")
+        assert_no_user_markup([message.text, *mrkdwn_texts(message.blocks)])
+
+
+@pytest.mark.parametrize("text", ["<!channel>", "<!here|here>", "<@U0EXEC001>", "<https://evil.example|Bank>",
+                                  "{{ 7*7 }}", "{% raw %}", '"}], "x": [{"', "a & b > c"])
+def test_known_attacks_stay_plain(text: str) -> None:
+    message = render_message("case_card.json.j2", case=case_context(make_case(text)))
+    assert escape_mrkdwn(text) in message.blocks[1]["text"]["text"]
+    assert_no_user_markup([message.text, *mrkdwn_texts(message.blocks)])
+
+
+def test_the_longest_allowed_input_stays_within_slacks_limits() -> None:
+    worst = "&" * DESCRIPTION_MAX  # every character becomes a 5-character entity
+    case = make_case(worst, summary="<" * SUMMARY_MAX,
+                     stakeholder_ids=[f"U0EXEC{i:03d}" for i in range(MAX_STAKEHOLDERS)],
+                     links=[[k, "https://t.example/" + "&" * 1900] for k in ("ticket", "crm", "problem_record", "source")])
+    for name in CASE_TEMPLATES:
+        render_message(f"{name}.json.j2", case=case_context(case), ack_within="2 hours")  # validates
+    text = render_message("case_card.json.j2", case=case_context(case)).blocks[3]["text"]["text"]
+    assert len(text) <= 3000 and text.endswith("…") and not text.endswith("&…")
+
+
+def test_the_intake_modal_is_valid_with_the_largest_prefill() -> None:
+    view = intake_modal(metadata=IntakeMetadata(origin_channel_id="C1", reply_url="https://hooks.example/" + "x" * 400),
+                        ack_within_minutes=120, summary="s" * 500, description="d" * 5000,
+                        source_url="https://standin.slack.com/archives/C1/p1")
+    check_view(view)
+    assert len(view["title"]["text"]) <= 24 and len(view["blocks"]) <= 100
+
+
+def test_user_text_cannot_reach_a_payload_without_the_escaping_filter() -> None:
+    for source in ["{{ x|tojson }}", '{{ ("a" ~ x)|tojson }}', "{{ x }}", "{{ [x]|tojson }}"]:
+        with pytest.raises(UnescapedUserText):
+            environment().from_string(source).render(x=UserText("<!channel>"))
+
+
+def test_every_template_value_goes_through_tojson() -> None:
+    expression = re.compile(r"{{(.*?)}}", re.DOTALL)
+    for path in TEMPLATES.glob("*.j2"):
+        for found in expression.findall(path.read_text()):
+            inner = found.strip()
+            is_macro_call = re.match(r"^\w+\(", inner) is not None
+            is_separator = inner == '"," if not loop.last'
+            assert inner.endswith("|tojson") or is_macro_call or is_separator, f"{path.name}: {{{{ {inner} }}}}"
+
+
+def test_validation_refuses_what_slack_refuses() -> None:
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "x"}}
+    with pytest.raises(InvalidPayload, match="51 blocks"):
+        check_message("t", [section] * 51)
+    with pytest.raises(InvalidPayload, match="3000"):
+        check_message("t", [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}])
+    with pytest.raises(InvalidPayload, match="keys Slack does not know"):
+        check_message("t", [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}, "txet": 1}])
+    with pytest.raises(InvalidPayload, match="fallback text"):
+        check_message(" ", [section])
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "x" * 25}, "blocks": [section]}
+    with pytest.raises(InvalidPayload, match="title"):
+        check_view(modal)
+
+
+def test_permalinks_for_messages_and_thread_replies() -> None:
+    assert message_permalink("acme", "C1", "1700000000.000100") == "https://acme.slack.com/archives/C1/p1700000000000100"
+    assert message_permalink("acme", "C1", "1700000001.000200", "1700000000.000100") == (
+        "https://acme.slack.com/archives/C1/p1700000001000200?thread_ts=1700000000.000100&cid=C1"
+    )
+    assert message_permalink(None, "C1", "1.2") is None
+
+
+def test_templates_folder_is_packaged() -> None:
+    assert Path(TEMPLATES).name == "templates" and any(TEMPLATES.glob("*.json.j2"))
