@@ -15,8 +15,17 @@ from assistant.settings import Settings
 logger = logging.getLogger(__name__)
 
 
+class _ClientWins(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client wins: it does, on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def create_app(settings: Settings, components: Components | None = None) -> tuple[App, Components]:
     components = components or create_components(settings)
+    bolt_logger = logging.getLogger("assistant.bolt")
+    bolt_logger.addFilter(_ClientWins())
     app = App(
         client=components.client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
@@ -24,7 +33,8 @@ def create_app(settings: Settings, components: Components | None = None) -> tupl
         token_verification_enabled=False,
         # Answer Slack at ack(), then keep working: Slack wants a reply within 3 s.
         process_before_response=False,
-        logger=logging.getLogger("assistant.bolt"),
+        listener_executor=components.listener_executor,
+        logger=bolt_logger,
     )
 
     @app.error

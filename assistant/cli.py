@@ -50,9 +50,13 @@ def db_command(settings_url: str, action: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assistant", description="Customer-escalation assistant for Slack.")
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant", description="Customer-escalation assistant for Slack."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve_parser = commands.add_parser("serve", help="run the app (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    serve_parser = commands.add_parser(
+        "serve", help="run the app (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)"
+    )
     serve_parser.add_argument("--host", default="0.0.0.0")
     serve_parser.add_argument("--port", type=int, default=3000)
     serve_parser.add_argument("--threads", type=int, default=16)

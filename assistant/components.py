@@ -24,15 +24,18 @@ class Components:
     settings: Settings
     engine: sa.Engine
     client: WebClient
-    # Lookups made before Slack's 3-second acknowledgement: no retries, short time-out.
-    quick_people: People
+    # For calls made before Slack's 3-second acknowledgement: no retries, short time-out.
+    quick_client: WebClient
     people: People
     provisioner: Provisioner
     executor: ThreadPoolExecutor
+    # Bolt's listener threads: they answer Slack, then keep working (provisioning) after ack.
+    listener_executor: ThreadPoolExecutor
     bot_user_id: str
     team_id: str | None
 
     def close(self) -> None:
+        self.listener_executor.shutdown(wait=True, cancel_futures=False)
         self.executor.shutdown(wait=True, cancel_futures=False)
         self.engine.dispose()
 
@@ -66,11 +69,22 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
     people = People(client)
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="provisioning")
     provisioner = Provisioner(
-        engine=engine, client=client, people=people, settings=settings,
-        bot_user_id=bot_user_id, executor=executor,
+        engine=engine,
+        client=client,
+        people=people,
+        settings=settings,
+        bot_user_id=bot_user_id,
+        executor=executor,
     )
     return Components(
-        settings=settings, engine=engine, client=client, quick_people=People(quick_client),
-        people=people, provisioner=provisioner, executor=executor,
-        bot_user_id=bot_user_id, team_id=team_id,
+        settings=settings,
+        engine=engine,
+        client=client,
+        quick_client=quick_client,
+        people=people,
+        provisioner=provisioner,
+        executor=executor,
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
+        bot_user_id=bot_user_id,
+        team_id=team_id,
     )

@@ -20,9 +20,7 @@ _MIGRATION_LOCK = int(hashlib.sha1(b"escalation-assistant-migrations").hexdigest
 
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     if url.startswith("sqlite"):
-        engine = sa.create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
-        )
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -33,7 +33,9 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str, secrets: Iterable[str], handler: logging.Handler | None = None) -> RedactSecrets:
+def configure_logging(
+    level: str, secrets: Iterable[str], handler: logging.Handler | None = None
+) -> RedactSecrets:
     handler = handler or logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     redactor = RedactSecrets(secrets)

@@ -46,7 +46,11 @@ class HttpServer:
 
     def __init__(self, application: Callable[..., Any], host: str, port: int, threads: int = 16) -> None:
         self._server: Any = create_server(
-            application, host=host, port=port, threads=threads, ident="escalation-assistant",
+            application,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="escalation-assistant",
             clear_untrusted_proxy_headers=True,
         )
         self._thread: threading.Thread | None = None

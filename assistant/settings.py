@@ -17,9 +17,7 @@ class DatabaseSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database_url: str = Field(
-        default="sqlite:///escalations.db", description="a SQLAlchemy database URL"
-    )
+    database_url: str = Field(default="sqlite:///escalations.db", description="a SQLAlchemy database URL")
 
 
 class Settings(DatabaseSettings):
@@ -76,7 +74,7 @@ class Settings(DatabaseSettings):
     def _channel_id_shape(cls, value: str | None) -> str | None:
         if not value:
             return None
-        if not value[:1] in {"C", "G"} or not value.isalnum():
+        if value[:1] not in {"C", "G"} or not value.isalnum():
             raise ValueError("must be a channel ID like C0123456789 (not a #name)")
         return value
 

@@ -37,27 +37,61 @@ ERRORS: dict[str, frozenset[str]] = {
     "bookmarks.add": frozenset({"channel_not_found", "invalid_link", "too_many_bookmarks"}),
     "chat.getPermalink": frozenset({"channel_not_found", "message_not_found"}),
     "chat.postEphemeral": frozenset(
-        {"channel_not_found", "invalid_blocks", "is_archived", "no_text", "not_in_channel",
-         "user_not_in_channel", "msg_too_long"}
+        {
+            "channel_not_found",
+            "invalid_blocks",
+            "is_archived",
+            "no_text",
+            "not_in_channel",
+            "user_not_in_channel",
+            "msg_too_long",
+        }
     ),
     "chat.postMessage": frozenset(
-        {"channel_not_found", "invalid_blocks", "invalid_metadata_format", "is_archived",
-         "no_text", "not_in_channel", "msg_blocks_too_long"}
+        {
+            "channel_not_found",
+            "invalid_blocks",
+            "invalid_metadata_format",
+            "is_archived",
+            "no_text",
+            "not_in_channel",
+            "msg_blocks_too_long",
+        }
     ),
     "chat.update": frozenset(
-        {"cant_update_message", "channel_not_found", "invalid_blocks", "is_inactive", "message_not_found",
-         "no_text", "msg_too_long"}
+        {
+            "cant_update_message",
+            "channel_not_found",
+            "invalid_blocks",
+            "is_inactive",
+            "message_not_found",
+            "no_text",
+            "msg_too_long",
+        }
     ),
     "conversations.archive": frozenset({"already_archived", "channel_not_found", "not_in_channel"}),
     "conversations.create": frozenset(
-        {"invalid_name", "invalid_name_maxlength", "invalid_name_required",
-         "invalid_name_specials", "name_taken", "restricted_action"}
+        {
+            "invalid_name",
+            "invalid_name_maxlength",
+            "invalid_name_required",
+            "invalid_name_specials",
+            "name_taken",
+            "restricted_action",
+        }
     ),
     "conversations.history": frozenset({"channel_not_found", "not_in_channel"}),
     "conversations.info": frozenset({"channel_not_found"}),
     "conversations.invite": frozenset(
-        {"already_in_channel", "cant_invite", "cant_invite_self", "channel_not_found",
-         "is_archived", "not_in_channel", "user_not_found"}
+        {
+            "already_in_channel",
+            "cant_invite",
+            "cant_invite_self",
+            "channel_not_found",
+            "is_archived",
+            "not_in_channel",
+            "user_not_found",
+        }
     ),
     "conversations.join": frozenset(
         {"channel_not_found", "is_archived", "method_not_supported_for_channel_type"}
@@ -67,12 +101,8 @@ ERRORS: dict[str, frozenset[str]] = {
     ),
     "conversations.list": frozenset({"invalid_cursor", "invalid_limit"}),
     "conversations.members": frozenset({"channel_not_found", "invalid_cursor"}),
-    "conversations.setPurpose": frozenset(
-        {"channel_not_found", "is_archived", "not_in_channel", "too_long"}
-    ),
-    "conversations.setTopic": frozenset(
-        {"channel_not_found", "is_archived", "not_in_channel", "too_long"}
-    ),
+    "conversations.setPurpose": frozenset({"channel_not_found", "is_archived", "not_in_channel", "too_long"}),
+    "conversations.setTopic": frozenset({"channel_not_found", "is_archived", "not_in_channel", "too_long"}),
     "conversations.unarchive": frozenset({"channel_not_found", "not_archived"}),
     "pins.add": frozenset({"already_pinned", "channel_not_found", "message_not_found", "not_in_channel"}),
     "users.info": frozenset({"user_not_found"}),
@@ -84,8 +114,16 @@ ERRORS: dict[str, frozenset[str]] = {
 
 # Errors any method can answer with (Slack's common errors).
 COMMON_ERRORS = frozenset(
-    {"invalid_auth", "not_authed", "invalid_arguments", "ratelimited", "internal_error",
-     "fatal_error", "unknown_method", "missing_argument"}
+    {
+        "invalid_auth",
+        "not_authed",
+        "invalid_arguments",
+        "ratelimited",
+        "internal_error",
+        "fatal_error",
+        "unknown_method",
+        "missing_argument",
+    }
 )
 
 # Bot scopes that allow each method (any one suffices), from the reference.
@@ -101,13 +139,17 @@ BOT_SCOPES: dict[str, frozenset[str]] = {
     "conversations.create": frozenset(
         {"groups:write", "im:write", "mpim:write", "channels:write", "channels:manage"}
     ),
-    "conversations.history": frozenset(
-        {"groups:history", "im:history", "mpim:history", "channels:history"}
-    ),
+    "conversations.history": frozenset({"groups:history", "im:history", "mpim:history", "channels:history"}),
     "conversations.info": frozenset({"groups:read", "im:read", "mpim:read", "channels:read"}),
     "conversations.invite": frozenset(
-        {"channels:write.invites", "groups:write.invites", "channels:manage", "groups:write",
-         "im:write", "mpim:write"}
+        {
+            "channels:write.invites",
+            "groups:write.invites",
+            "channels:manage",
+            "groups:write",
+            "im:write",
+            "mpim:write",
+        }
     ),
     "conversations.join": frozenset({"channels:join"}),
     "conversations.kick": frozenset({"groups:write", "channels:manage"}),
@@ -115,12 +157,28 @@ BOT_SCOPES: dict[str, frozenset[str]] = {
     "conversations.members": frozenset({"groups:read", "im:read", "mpim:read", "channels:read"}),
     "conversations.open": frozenset({"channels:manage", "groups:write", "im:write", "mpim:write"}),
     "conversations.setPurpose": frozenset(
-        {"channels:write.topic", "groups:write.topic", "mpim:write.topic", "im:write.topic",
-         "channels:manage", "groups:write", "im:write", "mpim:write"}
+        {
+            "channels:write.topic",
+            "groups:write.topic",
+            "mpim:write.topic",
+            "im:write.topic",
+            "channels:manage",
+            "groups:write",
+            "im:write",
+            "mpim:write",
+        }
     ),
     "conversations.setTopic": frozenset(
-        {"channels:write.topic", "groups:write.topic", "mpim:write.topic", "im:write.topic",
-         "channels:manage", "groups:write", "im:write", "mpim:write"}
+        {
+            "channels:write.topic",
+            "groups:write.topic",
+            "mpim:write.topic",
+            "im:write.topic",
+            "channels:manage",
+            "groups:write",
+            "im:write",
+            "mpim:write",
+        }
     ),
     "conversations.unarchive": frozenset(
         {"groups:write", "im:write", "mpim:write", "channels:write", "channels:manage"}

@@ -36,9 +36,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 class SlackSender:
-    def __init__(
-        self, workspace: Workspace, app_url: str, signing_secret: str, standin_url: str
-    ) -> None:
+    def __init__(self, workspace: Workspace, app_url: str, signing_secret: str, standin_url: str) -> None:
         self.workspace = workspace
         self.app_url = app_url
         self.signing_secret = signing_secret
@@ -119,15 +117,12 @@ class SlackSender:
                 "type": "message_action",
                 "callback_id": callback_id,
                 "trigger_id": self.workspace.issue_trigger(),
-                "response_url": self.workspace.issue_response_url(
-                    self.standin_url, channel_id, user_id
-                ),
+                "response_url": self.workspace.issue_response_url(self.standin_url, channel_id, user_id),
                 "team": self._team(),
                 "channel": {"id": channel_id, "name": channel.name},
                 "user": self._user(user_id),
                 "message_ts": message_ts,
-                "message": {"type": "message", "ts": message.ts, "user": message.user,
-                            "text": message.text},
+                "message": {"type": "message", "ts": message.ts, "user": message.user, "text": message.text},
                 "api_app_id": "ASTANDIN",
                 "token": "deprecated-verification-token",
                 "is_enterprise_install": False,
@@ -170,31 +165,42 @@ class SlackSender:
             "api_app_id": "ASTANDIN",
             "token": "deprecated-verification-token",
             "trigger_id": self.workspace.issue_trigger(),
-            "actions": [{"type": "button", "action_id": action_id, "block_id": block_id,
-                         "value": value, "action_ts": f"{time.time():.6f}"}],
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "value": value,
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
             "is_enterprise_install": False,
         }
         if channel_id:
             payload["channel"] = {"id": channel_id, "name": channel_id}
-            payload["container"] = {"type": "message", "channel_id": channel_id,
-                                    "message_ts": message_ts, "is_ephemeral": False}
-            payload["response_url"] = self.workspace.issue_response_url(
-                self.standin_url, channel_id, user_id
-            )
+            payload["container"] = {
+                "type": "message",
+                "channel_id": channel_id,
+                "message_ts": message_ts,
+                "is_ephemeral": False,
+            }
+            payload["response_url"] = self.workspace.issue_response_url(self.standin_url, channel_id, user_id)
             if message_ts:
                 payload["message"] = {"ts": message_ts, "type": "message"}
         return self._interaction(payload)
 
     def event(self, event: dict[str, Any], *, retry_num: int | None = None) -> AppResponse:
-        body = json.dumps({
-            "token": "deprecated-verification-token",
-            "team_id": self.workspace.team_id,
-            "api_app_id": "ASTANDIN",
-            "type": "event_callback",
-            "event_id": f"Ev{time.time_ns()}",
-            "event_time": int(time.time()),
-            "event": event,
-        }).encode()
+        body = json.dumps(
+            {
+                "token": "deprecated-verification-token",
+                "team_id": self.workspace.team_id,
+                "api_app_id": "ASTANDIN",
+                "type": "event_callback",
+                "event_id": f"Ev{time.time_ns()}",
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        ).encode()
         headers = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}

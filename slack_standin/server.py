@@ -90,8 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(delay)
             call.ended, call.status, call.error = time.monotonic(), fault.status, fault.error
             if fault.status == 429:
-                self._send(429, {"ok": False, "error": "ratelimited"},
-                           {"Retry-After": str(fault.retry_after or 1)})
+                self._send(
+                    429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(fault.retry_after or 1)}
+                )
             elif fault.status >= 500:
                 self._send(fault.status, b"upstream failure")
             else:
@@ -122,8 +123,8 @@ class StandIn:
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}/"
 
     @property
     def api_url(self) -> str:

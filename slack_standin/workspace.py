@@ -284,8 +284,13 @@ class Workspace:
     def _im(self, user_id: str) -> Channel:
         if user_id not in self.ims:
             channel = Channel(
-                id=self._id("D"), name=user_id, is_private=True, creator=self.bot_user_id,
-                created=int(time.time()), is_im=True, members=[user_id, self.bot_user_id],
+                id=self._id("D"),
+                name=user_id,
+                is_private=True,
+                creator=self.bot_user_id,
+                created=int(time.time()),
+                is_im=True,
+                members=[user_id, self.bot_user_id],
             )
             self.channels[channel.id] = channel
             self.ims[user_id] = channel.id
@@ -354,8 +359,12 @@ class Workspace:
             raise SlackError("name_taken")
         is_private = str(args.get("is_private", "false")).lower() in {"true", "1"}
         channel = Channel(
-            id=self._id("G" if is_private else "C"), name=name, is_private=is_private,
-            creator=self.bot_user_id, created=int(time.time()), members=[self.bot_user_id],
+            id=self._id("G" if is_private else "C"),
+            name=name,
+            is_private=is_private,
+            creator=self.bot_user_id,
+            created=int(time.time()),
+            members=[self.bot_user_id],
         )
         self.channels[channel.id] = channel
         return {"channel": channel.to_api()}
@@ -373,10 +382,13 @@ class Workspace:
             raise SlackError("invalid_limit")
         exclude_archived = str(args.get("exclude_archived", "false")).lower() in {"true", "1"}
         visible = [
-            c for c in self.channels.values()
+            c
+            for c in self.channels.values()
             if not c.is_im
-            and (("private_channel" in types and c.is_private and self.bot_user_id in c.members)
-                 or ("public_channel" in types and not c.is_private))
+            and (
+                ("private_channel" in types and c.is_private and self.bot_user_id in c.members)
+                or ("public_channel" in types and not c.is_private)
+            )
             and not (exclude_archived and c.is_archived)
         ]
         start = 0
@@ -401,8 +413,8 @@ class Workspace:
         channel = self._member_channel(args["channel"])
         user_ids = [u.strip() for u in str(args["users"]).split(",") if u.strip()]
         force = str(args.get("force", "false")).lower() in {"true", "1"}
-        errors = []
-        valid = []
+        errors: list[dict[str, Any]] = []
+        valid: list[str] = []
         for user_id in user_ids:
             user = self.users.get(user_id)
             if user is None:
@@ -494,9 +506,7 @@ class Workspace:
         channel = self._member_channel(args["channel"])
         text, blocks = self._message_content(args)
         metadata = self._json_arg(args, "metadata") if args.get("metadata") else None
-        if metadata is not None and (
-            not isinstance(metadata, dict) or "event_type" not in metadata
-        ):
+        if metadata is not None and (not isinstance(metadata, dict) or "event_type" not in metadata):
             raise SlackError("invalid_metadata_format")
         message = Message(self._next_ts(), self.bot_user_id, text, blocks, metadata)
         channel.messages.append(message)
@@ -560,9 +570,7 @@ class Workspace:
     def _check_view(self, view: Any) -> dict[str, Any]:
         problem = view_problem(view)
         if problem:
-            raise SlackError(
-                "invalid_arguments", response_metadata={"messages": [f"[ERROR] {problem}"]}
-            )
+            raise SlackError("invalid_arguments", response_metadata={"messages": [f"[ERROR] {problem}"]})
         return dict(view)
 
     def _use_trigger(self, trigger_id: Any) -> None:
@@ -578,8 +586,13 @@ class Workspace:
 
     def _store_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
         view_id = view_id or self._id("V")
-        stored = {**view, "id": view_id, "hash": f"{time.time():.6f}.{next(self._ts)}",
-                  "team_id": self.team_id, "state": {"values": {}}}
+        stored = {
+            **view,
+            "id": view_id,
+            "hash": f"{time.time():.6f}.{next(self._ts)}",
+            "team_id": self.team_id,
+            "state": {"values": {}},
+        }
         self.views[view_id] = stored
         return stored
 

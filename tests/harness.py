@@ -33,10 +33,10 @@ T = TypeVar("T")
 
 
 def seed_workspace(workspace: Workspace) -> None:
-    workspace.add_user(User(CSM, "carla", "Carla Smith", "Customer Success Manager",
-                            "Europe/London", 0))
-    workspace.add_user(User(OWNER, "sarah", "Sarah Miller", "VP Customer Success",
-                            "America/Sao_Paulo", -10800))
+    workspace.add_user(User(CSM, "carla", "Carla Smith", "Customer Success Manager", "Europe/London", 0))
+    workspace.add_user(
+        User(OWNER, "sarah", "Sarah Miller", "VP Customer Success", "America/Sao_Paulo", -10800)
+    )
     workspace.add_user(User(EXEC, "ken", "Ken Tanaka", "Chief Revenue Officer", "Asia/Tokyo", 32400))
     workspace.add_user(User(MANAGER, "maria", "Maria Garcia", "Escalation Manager"))
     workspace.add_user(User(BOT, "otherbot", "Some Bot", is_bot=True))
@@ -108,8 +108,10 @@ class Harness:
         before = len(self.workspace.calls_to("views.open"))
         response = self.sender.slash_command(user, text, channel_id=channel_id)
         assert response.status == 200, response
-        wait_for(lambda: len([c for c in self.workspace.calls_to("views.open") if c.ended]) > before,
-                 what="views.open")
+        wait_for(
+            lambda: len([c for c in self.workspace.calls_to("views.open") if c.ended]) > before,
+            what="views.open",
+        )
         call = self.workspace.calls_to("views.open")[-1]
         assert call.error is None, call.error
         return list(self.workspace.views)[-1]
@@ -148,17 +150,22 @@ class Harness:
     def wait_provisioned(self, case_id: int | None, timeout: float = 10.0) -> Escalation:
         assert case_id is not None
         wait_for(
-            lambda: not records.pending_steps(self.components.engine, case_id)
-            and self.case(case_id).provisioning_lease_until is None,
-            timeout, what=f"case {case_id} to be provisioned",
+            lambda: (
+                not records.pending_steps(self.components.engine, case_id)
+                and self.case(case_id).provisioning_lease_until is None
+            ),
+            timeout,
+            what=f"case {case_id} to be provisioned",
         )
         return self.case(case_id)
 
     def events(self, case_id: int | None) -> list[CaseEvent]:
         with Session(self.components.engine) as session:
-            return list(session.exec(
-                select(CaseEvent).where(CaseEvent.escalation_id == case_id).order_by(CaseEvent.id)
-            ))
+            return list(
+                session.exec(
+                    select(CaseEvent).where(CaseEvent.escalation_id == case_id).order_by(CaseEvent.id)
+                )
+            )
 
     def channel_of(self, case: Escalation) -> Channel:
         assert case.channel_id is not None

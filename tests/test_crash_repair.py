@@ -53,7 +53,10 @@ def start_app_process(standin: StandIn, database_url: str, port: int) -> subproc
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -76,16 +79,23 @@ def test_crash_mid_provisioning_is_completed_once_at_restart(
     port = free_port()
     process = start_app_process(standin, database_url, port)
     try:
-        sender = SlackSender(workspace, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, standin.base_url)
+        sender = SlackSender(
+            workspace, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, standin.base_url
+        )
         sender.slash_command(CSM, "", channel_id=workspace.channel_named("general").id)  # type: ignore[union-attr]
         wait_for(lambda: workspace.views, what="the modal")
         # Slack does the work, then answers slowly; the app dies before hearing back.
         workspace.latency[slow_method] = 60
         sender.submit_view(CSM, list(workspace.views)[-1], default_intake())
         wait_for(lambda: any(c.method == slow_method for c in workspace.calls), what=slow_method)
-        wait_for(lambda: workspace.case_channels() if slow_method == "conversations.create"
-                 else any(m.metadata for c in workspace.case_channels() for m in c.messages),
-                 what="Slack to have done the work")
+        wait_for(
+            lambda: (
+                workspace.case_channels()
+                if slow_method == "conversations.create"
+                else any(m.metadata for c in workspace.case_channels() for m in c.messages)
+            ),
+            what="Slack to have done the work",
+        )
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
@@ -96,8 +106,11 @@ def test_crash_mid_provisioning_is_completed_once_at_restart(
     scheduler = create_scheduler(components)
     scheduler.start()
     try:
-        wait_for(lambda: not records.pending_steps(components.engine, 1), timeout=15,
-                 what="the restarted app to finish the case")
+        wait_for(
+            lambda: not records.pending_steps(components.engine, 1),
+            timeout=15,
+            what="the restarted app to finish the case",
+        )
         created = next(e for e in timeline(components.engine, 1) if e.kind == "channel_created")
     finally:
         scheduler.shutdown(wait=True)
@@ -113,4 +126,6 @@ def test_crash_mid_provisioning_is_completed_once_at_restart(
     assert len(cards) == 1
     assert channel.pins == [cards[0].ts]
     assert OWNER in channel.members and CSM in channel.members
-    assert len(workspace.calls_to("conversations.create")) == (2 if slow_method == "conversations.create" else 1)
+    assert len(workspace.calls_to("conversations.create")) == (
+        2 if slow_method == "conversations.create" else 1
+    )

@@ -25,9 +25,18 @@ def test_times_are_stored_in_utc_and_come_back_aware(database_url: str) -> None:
     sao_paulo = timezone(timedelta(hours=-3))
     created = datetime(2026, 11, 22, 9, 30, tzinfo=sao_paulo)
     with Session(engine) as session:
-        case = Escalation(account_name="A", summary="S", description="D", category="technical",
-                          severity="high", owner_id="U1", reporter_id="U2", created_at=created,
-                          updated_at=created, ack_due_at=created + timedelta(hours=2))
+        case = Escalation(
+            account_name="A",
+            summary="S",
+            description="D",
+            category="technical",
+            severity="high",
+            owner_id="U1",
+            reporter_id="U2",
+            created_at=created,
+            updated_at=created,
+            ack_due_at=created + timedelta(hours=2),
+        )
         session.add(case)
         session.commit()
         case_id = case.id

@@ -37,8 +37,12 @@ def test_channel_names_are_slack_legal(account: str, summary: str, expected: str
 
 
 def test_long_channel_names_keep_the_number_and_whole_words() -> None:
-    name = channel_name(PATTERN, number=12345, account="Enormous Global Holdings International",
-                        summary="every single login fails across all regions since the upgrade last night")
+    name = channel_name(
+        PATTERN,
+        number=12345,
+        account="Enormous Global Holdings International",
+        summary="every single login fails across all regions since the upgrade last night",
+    )
     assert len(name) <= 80
     assert name.startswith("esc-12345-enormous-global-holdings-international-")
     assert not name.endswith("-")
@@ -61,8 +65,14 @@ def test_patterns_are_checked() -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("", None), ("120000", 120_000), ("$120,000", 120_000), ("120k", 120_000), ("1.2M", 1_200_000),
-     (" $ 95.5k ", 95_500)],
+    [
+        ("", None),
+        ("120000", 120_000),
+        ("$120,000", 120_000),
+        ("120k", 120_000),
+        ("1.2M", 1_200_000),
+        (" $ 95.5k ", 95_500),
+    ],
 )
 def test_account_value_is_read_as_people_type_it(text: str, value: int | None) -> None:
     assert parse_account_value(text) == value
@@ -76,19 +86,26 @@ def test_account_value_that_is_not_a_number_is_refused(text: str) -> None:
 
 def form(**overrides: object) -> IntakeForm:
     values: dict[str, object] = {
-        "account": "Acme", "summary": "SSO outage", "description": "Nobody can log in.",
-        "category": Category.TECHNICAL, "severity": Severity.HIGH, "owner_id": "U0OWNER01",
+        "account": "Acme",
+        "summary": "SSO outage",
+        "description": "Nobody can log in.",
+        "category": Category.TECHNICAL,
+        "severity": Severity.HIGH,
+        "owner_id": "U0OWNER01",
     }
     values.update(overrides)
     return IntakeForm(**values)  # type: ignore[arg-type]
 
 
 def test_a_valid_form_is_cleaned() -> None:
-    intake, errors = validate_intake(form(
-        summary="  SSO\n outage ", stakeholder_ids=["U1", "U0OWNER01", "U1"],
-        triggers=[Trigger.DATA_BREACH, Trigger.DATA_BREACH],
-        links={LinkKind.TICKET: " https://t.example/1 ", LinkKind.CRM: ""},
-    ))
+    intake, errors = validate_intake(
+        form(
+            summary="  SSO\n outage ",
+            stakeholder_ids=["U1", "U0OWNER01", "U1"],
+            triggers=[Trigger.DATA_BREACH, Trigger.DATA_BREACH],
+            links={LinkKind.TICKET: " https://t.example/1 ", LinkKind.CRM: ""},
+        )
+    )
     assert errors == {}
     assert intake is not None
     assert intake.summary == "SSO outage"
@@ -98,15 +115,29 @@ def test_a_valid_form_is_cleaned() -> None:
 
 
 def test_every_problem_of_a_form_is_told_at_its_field() -> None:
-    intake, errors = validate_intake(form(
-        account=" ", summary="x" * 151, description="", category=None, severity=None, owner_id=None,
-        account_value_text="many", stakeholder_ids=[f"U{i}" for i in range(31)],
-        links={LinkKind.PROBLEM_RECORD: "ftp://x"},
-    ))
+    intake, errors = validate_intake(
+        form(
+            account=" ",
+            summary="x" * 151,
+            description="",
+            category=None,
+            severity=None,
+            owner_id=None,
+            account_value_text="many",
+            stakeholder_ids=[f"U{i}" for i in range(31)],
+            links={LinkKind.PROBLEM_RECORD: "ftp://x"},
+        )
+    )
     assert intake is None
     assert set(errors) == {
-        IntakeField.ACCOUNT, IntakeField.SUMMARY, IntakeField.DESCRIPTION, IntakeField.CATEGORY,
-        IntakeField.SEVERITY, IntakeField.OWNER, IntakeField.ACCOUNT_VALUE, IntakeField.STAKEHOLDERS,
+        IntakeField.ACCOUNT,
+        IntakeField.SUMMARY,
+        IntakeField.DESCRIPTION,
+        IntakeField.CATEGORY,
+        IntakeField.SEVERITY,
+        IntakeField.OWNER,
+        IntakeField.ACCOUNT_VALUE,
+        IntakeField.STAKEHOLDERS,
         IntakeField.LINK_PROBLEM_RECORD,
     }
 

@@ -16,6 +16,8 @@ def test_home_tab_lists_my_open_cases(harness: Harness) -> None:
         text = json.dumps(home["blocks"], ensure_ascii=False)
         assert f"*{case.key}* · Acme: SSO outage" in text and expected in text
 
-    harness.sender.event({"type": "app_home_opened", "user": EXEC, "channel": "D2", "tab": "home"}, retry_num=1)
+    harness.sender.event(
+        {"type": "app_home_opened", "user": EXEC, "channel": "D2", "tab": "home"}, retry_num=1
+    )
     home = wait_for(lambda: harness.workspace.home_views.get(EXEC), what="the home tab")
     assert "No open cases" in json.dumps(home["blocks"], ensure_ascii=False)

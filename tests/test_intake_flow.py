@@ -72,15 +72,37 @@ def test_submission_opens_the_case_in_its_own_channel(harness: Harness) -> None:
     assert channel.pins == [card.ts] and case.card_ts == card.ts
     assert card.metadata == {"event_type": MetadataEvent.CASE_CARD, "event_payload": {"case_id": case.id}}
     text = blocks_text(card.blocks)
-    for expected in ("ESC-1 · Acme", "SSO outage", "Nobody at Acme can log in", "$120,000",
-                     f"<@{OWNER}>", f"<@{CSM}>", f"<@{EXEC}>", "Technical escalation",
-                     "Formal bug report with an SLA", "Customer contacted one of our executives",
-                     "Acknowledgement due", "<!date^", "https://support.example.com/tickets/4521"):
+    for expected in (
+        "ESC-1 · Acme",
+        "SSO outage",
+        "Nobody at Acme can log in",
+        "$120,000",
+        f"<@{OWNER}>",
+        f"<@{CSM}>",
+        f"<@{EXEC}>",
+        "Technical escalation",
+        "Formal bug report with an SLA",
+        "Customer contacted one of our executives",
+        "Acknowledgement due",
+        "<!date^",
+        "https://support.example.com/tickets/4521",
+    ):
         assert expected in text, expected
     buttons = [e["action_id"] for b in card.blocks if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == [CaseAction.ACKNOWLEDGE, CaseAction.CLASSIFY, CaseAction.POST_UPDATE, CaseAction.RESOLVE]
-    assert channel.bookmarks == [{"id": channel.bookmarks[0]["id"], "title": "Ticket", "type": "link",
-                                  "link": "https://support.example.com/tickets/4521"}]
+    assert buttons == [
+        CaseAction.ACKNOWLEDGE,
+        CaseAction.CLASSIFY,
+        CaseAction.POST_UPDATE,
+        CaseAction.RESOLVE,
+    ]
+    assert channel.bookmarks == [
+        {
+            "id": channel.bookmarks[0]["id"],
+            "title": "Ticket",
+            "type": "link",
+            "link": "https://support.example.com/tickets/4521",
+        }
+    ]
 
     owner_dm = harness.workspace.dm_messages(OWNER)
     assert len(owner_dm) == 1
@@ -98,9 +120,18 @@ def test_submission_opens_the_case_in_its_own_channel(harness: Harness) -> None:
 
     kinds = [e.kind for e in harness.events(case.id)]
     assert kinds[0] == "opened"
-    assert set(kinds[1:]) == {"channel_created", "members_invited", "topic_set", "purpose_set",
-                              "card_posted", "card_pinned", "links_bookmarked", "owner_notified",
-                              "feed_announced", "reporter_answered"}
+    assert set(kinds[1:]) == {
+        "channel_created",
+        "members_invited",
+        "topic_set",
+        "purpose_set",
+        "card_posted",
+        "card_pinned",
+        "links_bookmarked",
+        "owner_notified",
+        "feed_announced",
+        "reporter_answered",
+    }
 
 
 def test_sensitive_case_gets_a_private_channel_and_a_discreet_announcement(harness: Harness) -> None:
@@ -116,12 +147,13 @@ def test_sensitive_case_gets_a_private_channel_and_a_discreet_announcement(harne
 
 def test_invalid_input_is_refused_in_the_modal(harness: Harness) -> None:
     view_id = harness.open_intake(CSM)
-    response = harness.submit_intake(view_id, CSM, account_value="lots", summary="   ",
-                                     owner=BOT, stakeholders=[GONE])
+    response = harness.submit_intake(
+        view_id, CSM, account_value="lots", summary="   ", owner=BOT, stakeholders=[GONE]
+    )
     assert response.status == 200
     body = response.json()
     assert body["response_action"] == "errors"
-    assert body["errors"][IntakeField.ACCOUNT_VALUE] .startswith("Enter the annual contract value")
+    assert body["errors"][IntakeField.ACCOUNT_VALUE].startswith("Enter the annual contract value")
     assert body["errors"][IntakeField.SUMMARY] == "Write a one-line summary of the problem."
     assert IntakeField.OWNER not in body["errors"]  # people are checked once the form itself is valid
 
@@ -145,8 +177,10 @@ def test_invalid_input_is_refused_in_the_modal(harness: Harness) -> None:
 def test_the_same_submission_twice_makes_one_case_and_one_channel(harness: Harness) -> None:
     view_id = harness.open_intake(CSM)
     responses = []
-    threads = [threading.Thread(target=lambda: responses.append(harness.submit_intake(view_id, CSM)))
-               for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: responses.append(harness.submit_intake(view_id, CSM)))
+        for _ in range(3)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

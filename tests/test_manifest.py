@@ -19,7 +19,9 @@ MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 CALL = re.compile(r"\.(auth|bookmarks|chat|conversations|files|pins|reactions|users|views)_([A-Za-z]+)\(")
 SCOPE_FREE = {"auth.test", "views.open", "views.update", "views.push", "views.publish"}
 
-needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared/slack-api is not beside this checkout")
+needs_shared = pytest.mark.skipif(
+    not SHARED.exists(), reason="../shared/slack-api is not beside this checkout"
+)
 
 
 def methods_called_by_the_app() -> set[str]:
@@ -36,8 +38,14 @@ def manifest_scopes() -> set[str]:
 
 def test_the_scan_finds_the_calls_we_know_we_make() -> None:
     called = methods_called_by_the_app()
-    assert {"conversations.create", "conversations.invite", "chat.postMessage", "pins.add",
-            "views.open", "users.info"} <= called
+    assert {
+        "conversations.create",
+        "conversations.invite",
+        "chat.postMessage",
+        "pins.add",
+        "views.open",
+        "users.info",
+    } <= called
 
 
 def test_every_method_the_code_calls_is_granted_by_a_declared_scope() -> None:
@@ -85,4 +93,6 @@ def test_the_stand_in_agrees_with_slacks_reference() -> None:
         reference = json.loads((SHARED / "methods" / f"{method}.json").read_text())
         assert set(required) == set(reference["args"].get("required", [])) - {"token"}, method
         assert ERRORS.get(method, frozenset()) <= set(reference.get("errors", {})), method
-        assert BOT_SCOPES.get(method, frozenset()) == set((reference.get("scope") or {}).get("bot") or []), method
+        assert BOT_SCOPES.get(method, frozenset()) == set((reference.get("scope") or {}).get("bot") or []), (
+            method
+        )

@@ -28,11 +28,21 @@ OWN_MARKUP = re.compile(r"<@U[A-Z0-9]+>|<#[CGD][A-Z0-9]+>|<!date\^\d+\^[^|>]+\|[
 
 def make_case(text: str = "Acme", **overrides: Any) -> Escalation:
     values: dict[str, Any] = {
-        "id": 42, "team_id": "T1", "account_name": text, "summary": text, "description": text,
-        "category": Category.BUSINESS, "severity": Severity.CRITICAL,
-        "triggers": [t.value for t in Trigger], "owner_id": "U0OWNER01", "reporter_id": "U0CSM0001",
-        "stakeholder_ids": ["U0EXEC001"], "links": [["ticket", f"https://t.example/{text}"]],
-        "created_at": NOW, "ack_due_at": NOW + timedelta(hours=2), "channel_id": "C0CASE001",
+        "id": 42,
+        "team_id": "T1",
+        "account_name": text,
+        "summary": text,
+        "description": text,
+        "category": Category.BUSINESS,
+        "severity": Severity.CRITICAL,
+        "triggers": [t.value for t in Trigger],
+        "owner_id": "U0OWNER01",
+        "reporter_id": "U0CSM0001",
+        "stakeholder_ids": ["U0EXEC001"],
+        "links": [["ticket", f"https://t.example/{text}"]],
+        "created_at": NOW,
+        "ack_due_at": NOW + timedelta(hours=2),
+        "channel_id": "C0CASE001",
     }
     values.update(overrides)
     return Escalation(**values)
@@ -61,8 +71,19 @@ def test_any_user_text_renders_valid_payloads_with_no_markup(text: str) -> None:
         assert_no_user_markup([message.text, *mrkdwn_texts(message.blocks)])
 
 
-@pytest.mark.parametrize("text", ["<!channel>", "<!here|here>", "<@U0EXEC001>", "<https://evil.example|Bank>",
-                                  "{{ 7*7 }}", "{% raw %}", '"}], "x": [{"', "a & b > c"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<!channel>",
+        "<!here|here>",
+        "<@U0EXEC001>",
+        "<https://evil.example|Bank>",
+        "{{ 7*7 }}",
+        "{% raw %}",
+        '"}], "x": [{"',
+        "a & b > c",
+    ],
+)
 def test_known_attacks_stay_plain(text: str) -> None:
     message = render_message("case_card.json.j2", case=case_context(make_case(text)))
     assert escape_mrkdwn(text) in message.blocks[1]["text"]["text"]
@@ -71,9 +92,12 @@ def test_known_attacks_stay_plain(text: str) -> None:
 
 def test_the_longest_allowed_input_stays_within_slacks_limits() -> None:
     worst = "&" * DESCRIPTION_MAX  # every character becomes a 5-character entity
-    case = make_case(worst, summary="<" * SUMMARY_MAX,
-                     stakeholder_ids=[f"U0EXEC{i:03d}" for i in range(MAX_STAKEHOLDERS)],
-                     links=[[k, "https://t.example/" + "&" * 1900] for k in ("ticket", "crm", "problem_record", "source")])
+    case = make_case(
+        worst,
+        summary="<" * SUMMARY_MAX,
+        stakeholder_ids=[f"U0EXEC{i:03d}" for i in range(MAX_STAKEHOLDERS)],
+        links=[[k, "https://t.example/" + "&" * 1900] for k in ("ticket", "crm", "problem_record", "source")],
+    )
     for name in CASE_TEMPLATES:
         render_message(f"{name}.json.j2", case=case_context(case), ack_within="2 hours")  # validates
     text = render_message("case_card.json.j2", case=case_context(case)).blocks[3]["text"]["text"]
@@ -81,9 +105,13 @@ def test_the_longest_allowed_input_stays_within_slacks_limits() -> None:
 
 
 def test_the_intake_modal_is_valid_with_the_largest_prefill() -> None:
-    view = intake_modal(metadata=IntakeMetadata(origin_channel_id="C1", reply_url="https://hooks.example/" + "x" * 400),
-                        ack_within_minutes=120, summary="s" * 500, description="d" * 5000,
-                        source_url="https://standin.slack.com/archives/C1/p1")
+    view = intake_modal(
+        metadata=IntakeMetadata(origin_channel_id="C1", reply_url="https://hooks.example/" + "x" * 400),
+        ack_within_minutes=120,
+        summary="s" * 500,
+        description="d" * 5000,
+        source_url="https://standin.slack.com/archives/C1/p1",
+    )
     check_view(view)
     assert len(view["title"]["text"]) <= 24 and len(view["blocks"]) <= 100
 
@@ -101,7 +129,9 @@ def test_every_template_value_goes_through_tojson() -> None:
             inner = found.strip()
             is_macro_call = re.match(r"^\w+\(", inner) is not None
             is_separator = inner == '"," if not loop.last'
-            assert inner.endswith("|tojson") or is_macro_call or is_separator, f"{path.name}: {{{{ {inner} }}}}"
+            assert inner.endswith("|tojson") or is_macro_call or is_separator, (
+                f"{path.name}: {{{{ {inner} }}}}"
+            )
 
 
 def test_validation_refuses_what_slack_refuses() -> None:
@@ -120,7 +150,10 @@ def test_validation_refuses_what_slack_refuses() -> None:
 
 
 def test_permalinks_for_messages_and_thread_replies() -> None:
-    assert message_permalink("acme", "C1", "1700000000.000100") == "https://acme.slack.com/archives/C1/p1700000000000100"
+    assert (
+        message_permalink("acme", "C1", "1700000000.000100")
+        == "https://acme.slack.com/archives/C1/p1700000000000100"
+    )
     assert message_permalink("acme", "C1", "1700000001.000200", "1700000000.000100") == (
         "https://acme.slack.com/archives/C1/p1700000001000200?thread_ts=1700000000.000100&cid=C1"
     )

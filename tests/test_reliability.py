@@ -63,8 +63,13 @@ def test_a_step_failing_past_its_retries_is_completed_by_the_repair_sweep(harnes
     view_id = harness.open_intake(CSM)
     harness.submit_intake(view_id, CSM)
     case = wait_for(lambda: harness.case_by_view(view_id), what="the case")
-    wait_for(lambda: set(records.pending_steps(harness.components.engine, case.id or 0)) == {Step.INVITE}
-             and harness.case(case.id).provisioning_lease_until is None, what="all but the invite")
+    wait_for(
+        lambda: (
+            set(records.pending_steps(harness.components.engine, case.id or 0)) == {Step.INVITE}
+            and harness.case(case.id).provisioning_lease_until is None
+        ),
+        what="all but the invite",
+    )
     assert harness.channel_of(harness.case(case.id)).members == [harness.workspace.bot_user_id]
     failure = next(e for e in harness.events(case.id) if e.kind == "provisioning_step_failed")
     assert failure.data == {"step": "invite", "error": "http_500"}

@@ -21,8 +21,15 @@ VALID = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "s3cret-sign
 def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "ESCALATIONS_"))}
     base["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "assistant", *args], env={**base, **env}, cwd=cwd,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        env={**base, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -45,14 +52,27 @@ def test_missing_settings_are_named_in_one_sentence(clean_env: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
-        ("SLACK_BOT_TOKEN", "xoxp-user-token", "SLACK_BOT_TOKEN is not valid: must be a bot token starting xoxb-"),
-        ("CHANNEL_NAME_PATTERN", "esc-{account}", "CHANNEL_NAME_PATTERN is not valid: it must contain {number}"),
-        ("ESCALATIONS_FEED_CHANNEL", "#escalations", "ESCALATIONS_FEED_CHANNEL is not valid: must be a channel ID"),
+        (
+            "SLACK_BOT_TOKEN",
+            "xoxp-user-token",
+            "SLACK_BOT_TOKEN is not valid: must be a bot token starting xoxb-",
+        ),
+        (
+            "CHANNEL_NAME_PATTERN",
+            "esc-{account}",
+            "CHANNEL_NAME_PATTERN is not valid: it must contain {number}",
+        ),
+        (
+            "ESCALATIONS_FEED_CHANNEL",
+            "#escalations",
+            "ESCALATIONS_FEED_CHANNEL is not valid: must be a channel ID",
+        ),
         ("SLACK_API_URL", "slack.com/api", "SLACK_API_URL is not valid: must be an http(s) URL"),
     ],
 )
-def test_invalid_settings_are_named(clean_env: Path, monkeypatch: pytest.MonkeyPatch,
-                                     name: str, value: str, expected: str) -> None:
+def test_invalid_settings_are_named(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
     for key, good in VALID.items():
         monkeypatch.setenv(key, good)
     monkeypatch.setenv(name, value)
@@ -80,8 +100,11 @@ def test_serve_without_tokens_says_so_without_a_traceback(tmp_path: Path) -> Non
 
 def test_serve_with_a_refused_token_says_so(tmp_path: Path) -> None:
     with StandIn() as standin:
-        result = run_cli(["serve", "--port", "0"], {**VALID, "SLACK_API_URL": standin.api_url,
-                                                    "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, tmp_path)
+        result = run_cli(
+            ["serve", "--port", "0"],
+            {**VALID, "SLACK_API_URL": standin.api_url, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"},
+            tmp_path,
+        )
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN was refused by Slack (invalid_auth)" in result.stderr
     assert "Traceback" not in result.stderr and "xoxb-1-2-abc" not in result.stderr

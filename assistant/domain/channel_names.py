@@ -43,8 +43,7 @@ def _slug(text: str) -> str:
 
 def _clean(name: str) -> str:
     name = _LEGAL.sub("-", name.lower())
-    name = re.sub(r"-{2,}", "-", name).strip("-_")
-    return name
+    return re.sub(r"-{2,}", "-", name).strip("-_")
 
 
 def channel_name(pattern: str, *, number: int, account: str, summary: str) -> str:

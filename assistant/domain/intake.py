@@ -173,7 +173,9 @@ def validate_intake(form: IntakeForm) -> tuple[ValidIntake | None, dict[IntakeFi
 
     if errors:
         return None, errors
-    assert form.category is not None and form.severity is not None and form.owner_id
+    assert form.category is not None
+    assert form.severity is not None
+    assert form.owner_id
     return (
         ValidIntake(
             account=account,

@@ -6,6 +6,7 @@ modal, the case card and the feed announcement all use the same words.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -49,9 +50,7 @@ PLAYBOOKS: dict[Category, CategoryPlaybook] = {
         label="Process",
         when="The same problem hits several accounts repeatedly",
         resolution_owner="Product Ops or Support Ops",
-        expected_response=(
-            "Root-cause analysis, process redesign, communication to every affected account"
-        ),
+        expected_response=("Root-cause analysis, process redesign, communication to every affected account"),
     ),
 }
 
@@ -76,9 +75,7 @@ TRIGGER_LABELS: dict[Trigger, str] = {
 
 # Cases with these triggers get a private channel: DOMAIN.md says their channel
 # must not be public to the whole workspace.
-SENSITIVE_TRIGGERS: frozenset[Trigger] = frozenset(
-    {Trigger.SECURITY_VULNERABILITY, Trigger.DATA_BREACH}
-)
+SENSITIVE_TRIGGERS: frozenset[Trigger] = frozenset({Trigger.SECURITY_VULNERABILITY, Trigger.DATA_BREACH})
 
 
 class Severity(StrEnum):
@@ -107,5 +104,5 @@ DO_NOT_ESCALATE = (
 )
 
 
-def is_sensitive(triggers: frozenset[Trigger] | set[Trigger] | list[Trigger]) -> bool:
+def is_sensitive(triggers: Iterable[Trigger]) -> bool:
     return any(t in SENSITIVE_TRIGGERS for t in triggers)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from assistant.components import Components
 from assistant.domain import intake as rules
 from assistant.domain.intake import IntakeField, IntakeForm, LinkKind
 from assistant.domain.practice import (
@@ -22,7 +23,6 @@ from assistant.domain.practice import (
     Severity,
     Trigger,
 )
-from assistant.components import Components
 from assistant.ids import COMMAND, CaseAction, Shortcut, ViewId
 from assistant.messages.case_context import format_duration, message_permalink
 from assistant.messages.escape import UserText
@@ -50,8 +50,12 @@ class IntakeMetadata(BaseModel):
 
 
 def intake_modal(
-    *, metadata: IntakeMetadata, ack_within_minutes: int, summary: str = "",
-    description: str = "", source_url: str | None = None,
+    *,
+    metadata: IntakeMetadata,
+    ack_within_minutes: int,
+    summary: str = "",
+    description: str = "",
+    source_url: str | None = None,
 ) -> dict[str, Any]:
     return render_view(
         "intake_modal.json.j2",
@@ -59,16 +63,23 @@ def intake_modal(
         private_metadata=metadata.model_dump_json(exclude_none=True),
         field=IntakeField,
         limits={
-            "account": rules.ACCOUNT_MAX, "summary": rules.SUMMARY_MAX,
-            "description": rules.DESCRIPTION_MAX, "stakeholders": rules.MAX_STAKEHOLDERS,
+            "account": rules.ACCOUNT_MAX,
+            "summary": rules.SUMMARY_MAX,
+            "description": rules.DESCRIPTION_MAX,
+            "stakeholders": rules.MAX_STAKEHOLDERS,
         },
-        prefill={"summary": UserText(summary), "description": UserText(description),
-                 "source_url": UserText(source_url) if source_url else None},
+        prefill={
+            "summary": UserText(summary),
+            "description": UserText(description),
+            "source_url": UserText(source_url) if source_url else None,
+        },
         guidance=GUIDANCE,
         ack_within=format_duration(ack_within_minutes),
         categories=[{"value": c.value, "label": p.label, "when": p.when} for c, p in PLAYBOOKS.items()],
-        severities=[{"value": s.value, "label": label, "description": text}
-                    for s, (label, text) in SEVERITY_LABELS.items()],
+        severities=[
+            {"value": s.value, "label": label, "description": text}
+            for s, (label, text) in SEVERITY_LABELS.items()
+        ],
         triggers=[{"value": t.value, "label": label} for t, label in TRIGGER_LABELS.items()],
     )
 
@@ -90,8 +101,11 @@ def parse_intake(view: dict[str, Any]) -> IntakeForm:
         value = option(f)
         return enum(value) if value in {e.value for e in enum} else None
 
-    triggers = [Trigger(o["value"]) for o in element(IntakeField.TRIGGERS).get("selected_options") or []
-                if o.get("value") in {t.value for t in Trigger}]
+    triggers = [
+        Trigger(o["value"])
+        for o in element(IntakeField.TRIGGERS).get("selected_options") or []
+        if o.get("value") in {t.value for t in Trigger}
+    ]
     links = {kind: text(field) for kind, field in rules.LINK_FIELDS.items()}
     return IntakeForm(
         account=text(IntakeField.ACCOUNT),
@@ -110,7 +124,9 @@ def parse_intake(view: dict[str, Any]) -> IntakeForm:
 def people_errors(services: Components, intake: rules.ValidIntake) -> dict[IntakeField, str]:
     """Refuse an owner (or stakeholder) who is a bot, deactivated or unknown."""
     try:
-        people = services.quick_people.get_many([intake.owner_id, *intake.stakeholder_ids])
+        people = services.people.get_many(
+            [intake.owner_id, *intake.stakeholder_ids], client=services.quick_client
+        )
     except SLACK_ERRORS as exc:
         # Slack is slow or down: better a case with an unchecked owner than a lost case.
         logger.warning("could not check the people on an intake (%s); accepting it", error_code(exc))
@@ -119,8 +135,9 @@ def people_errors(services: Components, intake: rules.ValidIntake) -> dict[Intak
     problem = rules.person_problem(people[intake.owner_id].facts, "owner")
     if problem:
         errors[IntakeField.OWNER] = problem
-    refused = [p for p in (people[s] for s in intake.stakeholder_ids)
-               if rules.person_problem(p.facts, "stakeholder")]
+    refused = [
+        p for p in (people[s] for s in intake.stakeholder_ids) if rules.person_problem(p.facts, "stakeholder")
+    ]
     if refused:
         names = ", ".join(p.name for p in refused)
         errors[IntakeField.STAKEHOLDERS] = f"Remove {names}: only active people can be involved."
@@ -131,7 +148,9 @@ def register(app: App, services: Components) -> None:
     ack_minutes = services.settings.ack_within_minutes
 
     @app.command(COMMAND)
-    def handle_escalate_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def handle_escalate_command(
+        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         """Open the intake modal, prefilled with the command's text."""
         ack()
         text = (command.get("text") or "").strip()
@@ -144,8 +163,9 @@ def register(app: App, services: Components) -> None:
         )
         client.views_open(
             trigger_id=command["trigger_id"],
-            view=intake_modal(metadata=metadata, ack_within_minutes=ack_minutes,
-                              summary=text[: rules.SUMMARY_MAX]),
+            view=intake_modal(
+                metadata=metadata, ack_within_minutes=ack_minutes, summary=text[: rules.SUMMARY_MAX]
+            ),
         )
 
     @app.shortcut(Shortcut.ESCALATE_MESSAGE.value)
@@ -157,16 +177,20 @@ def register(app: App, services: Components) -> None:
         channel_id = (shortcut.get("channel") or {}).get("id")
         first_line = text.splitlines()[0] if text else ""
         permalink = message_permalink(
-            (shortcut.get("team") or {}).get("domain"), channel_id,
-            message.get("ts") or shortcut.get("message_ts"), message.get("thread_ts"),
+            (shortcut.get("team") or {}).get("domain"),
+            channel_id,
+            message.get("ts") or shortcut.get("message_ts"),
+            message.get("thread_ts"),
         )
         metadata = IntakeMetadata(origin_channel_id=channel_id, reply_url=shortcut.get("response_url"))
         client.views_open(
             trigger_id=shortcut["trigger_id"],
             view=intake_modal(
-                metadata=metadata, ack_within_minutes=ack_minutes,
+                metadata=metadata,
+                ack_within_minutes=ack_minutes,
                 summary=first_line[: rules.SUMMARY_MAX],
-                description=text[: rules.DESCRIPTION_MAX], source_url=permalink,
+                description=text[: rules.DESCRIPTION_MAX],
+                source_url=permalink,
             ),
         )
 

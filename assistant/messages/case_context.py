@@ -49,15 +49,17 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "summary": UserText(case.summary),
         "description": UserText(case.description),
         "acv": format_money(case.account_value),
-        "category": {"label": playbook.label, "expected": playbook.expected_response,
-                     "resolver": playbook.resolution_owner},
+        "category": {
+            "label": playbook.label,
+            "expected": playbook.expected_response,
+            "resolver": playbook.resolution_owner,
+        },
         "severity": severity_label,
         "triggers": [TRIGGER_LABELS[Trigger(t)] for t in case.triggers],
         "owner_id": case.owner_id,
         "reporter_id": case.reporter_id,
         "stakeholder_ids": list(case.stakeholder_ids),
-        "links": [{"label": LINK_LABELS[LinkKind(kind)], "url": UserText(url)}
-                  for kind, url in case.links],
+        "links": [{"label": LINK_LABELS[LinkKind(kind)], "url": UserText(url)} for kind, url in case.links],
         "status": STATUS_LABELS[case.status],
         "is_private": case.is_private,
         "created_at": case.created_at,
@@ -70,8 +72,11 @@ def case_context(case: Escalation) -> dict[str, Any]:
 
 def topic(case: Escalation, owner_name: str) -> str:
     """Channel topic: status · severity · owner · what is due (topics show no user-local times)."""
-    parts = [case.status.value.upper(), f"{SEVERITY_LABELS[case.severity][0]} severity",
-             f"Owner: {owner_name}"]
+    parts = [
+        case.status.value.upper(),
+        f"{SEVERITY_LABELS[case.severity][0]} severity",
+        f"Owner: {owner_name}",
+    ]
     due = next_due(case)
     if due:
         parts.append(f"{due['label']} {due['at']:%a %H:%M} UTC")

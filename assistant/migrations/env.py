@@ -1,9 +1,9 @@
 """Alembic environment: always run with a connection handed in by assistant.database."""
 
 from alembic import context
+from sqlmodel import SQLModel
 
 import assistant.models  # noqa: F401  (registers the tables)
-from sqlmodel import SQLModel
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - guarded by assistant.database.migrate

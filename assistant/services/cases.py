@@ -90,9 +90,14 @@ def open_case(
             for step in ALL_STEPS:
                 session.add(ProvisioningStep(escalation_id=case.id, step=step.value))
             record_event(
-                session, case.id, "opened", reporter_id,
-                owner_id=case.owner_id, category=case.category.value,
-                severity=case.severity.value, triggers=case.triggers,
+                session,
+                case.id,
+                "opened",
+                reporter_id,
+                owner_id=case.owner_id,
+                category=case.category.value,
+                severity=case.severity.value,
+                triggers=case.triggers,
             )
         return Opened(case, created=True)
     except IntegrityError:
@@ -117,7 +122,7 @@ def timeline(engine: sa.Engine, case_id: int) -> list[CaseEvent]:
     with Session(engine) as session:
         return list(
             session.exec(
-                select(CaseEvent).where(CaseEvent.escalation_id == case_id).order_by(CaseEvent.id)
+                select(CaseEvent).where(CaseEvent.escalation_id == case_id).order_by(col(CaseEvent.id))
             )
         )
 
@@ -128,7 +133,7 @@ def open_cases_of(engine: sa.Engine, user_id: str, *, limit: int) -> list[Escala
         return list(
             session.exec(
                 select(Escalation)
-                .where(sa.or_(Escalation.owner_id == user_id, Escalation.reporter_id == user_id))
+                .where(sa.or_(col(Escalation.owner_id) == user_id, col(Escalation.reporter_id) == user_id))
                 .where(col(Escalation.status) != Status.CLOSED)
                 .order_by(col(Escalation.id).desc())
                 .limit(limit)

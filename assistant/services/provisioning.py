@@ -48,9 +48,7 @@ def extend(engine: sa.Engine, case_id: int, lease: timedelta) -> None:
 def release(engine: sa.Engine, case_id: int) -> None:
     with session_scope(engine) as session:
         session.execute(
-            update(Escalation)
-            .where(col(Escalation.id) == case_id)
-            .values(provisioning_lease_until=None)
+            update(Escalation).where(col(Escalation.id) == case_id).values(provisioning_lease_until=None)
         )
 
 
@@ -84,7 +82,11 @@ def remember_channel_name(engine: sa.Engine, case_id: int, name: str) -> None:
 
 
 def mark_done(
-    engine: sa.Engine, case_id: int, step: Step, *, event: dict[str, Any] | None = None,
+    engine: sa.Engine,
+    case_id: int,
+    step: Step,
+    *,
+    event: dict[str, Any] | None = None,
     **case_fields: Any,
 ) -> None:
     """Record a step done, with what it produced (channel id, card ts) and its timeline event."""
@@ -98,9 +100,7 @@ def mark_done(
         )
         if case_fields:
             session.execute(
-                update(Escalation)
-                .where(col(Escalation.id) == case_id)
-                .values(updated_at=now, **case_fields)
+                update(Escalation).where(col(Escalation.id) == case_id).values(updated_at=now, **case_fields)
             )
         record_event(session, case_id, STEP_EVENTS[step], **(event or {}))
 
@@ -146,6 +146,4 @@ def cases_to_repair(
 def channel_owner(engine: sa.Engine, channel_id: str) -> int | None:
     """Which case already lives in this channel, if any."""
     with Session(engine) as session:
-        return session.exec(
-            select(Escalation.id).where(Escalation.channel_id == channel_id)
-        ).first()
+        return session.exec(select(Escalation.id).where(Escalation.channel_id == channel_id)).first()

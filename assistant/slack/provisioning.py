@@ -40,7 +40,8 @@ logger = logging.getLogger(__name__)
 MAX_NAME_ATTEMPTS = 20
 # Steps that need only the channel; each chain runs in order, chains in parallel.
 CHAINS: tuple[tuple[Step, ...], ...] = (
-    (Step.CARD, Step.PIN, Step.BOOKMARKS),
+    (Step.CARD, Step.PIN),
+    (Step.BOOKMARKS,),
     (Step.INVITE,),
     (Step.TOPIC,),
     (Step.PURPOSE,),
@@ -114,11 +115,11 @@ class Provisioner:
         case = case_service.get_case(self.engine, case_id)
         if not case.channel_id or not case.card_ts:
             return
-        card = self._card(case)
+        card, ts = self._card(case), case.card_ts
         self._in_case_channel(
             case,
             lambda: self.client.chat_update(
-                channel=case.channel_id, ts=case.card_ts, text=card.text, blocks=card.blocks
+                channel=self._channel(case), ts=ts, text=card.text, blocks=card.blocks
             ),
         )
 
@@ -164,6 +165,13 @@ class Provisioner:
 
     # -- helpers --------------------------------------------------------------
 
+    @staticmethod
+    def _channel(case: Escalation) -> str:
+        """The case channel: every step but the first runs only once it exists."""
+        if not case.channel_id:
+            raise RuntimeError(f"{case.key} has no channel yet")
+        return case.channel_id
+
     def _card(self, case: Escalation) -> Message:
         return render_message("case_card.json.j2", case=case_context(case))
 
@@ -181,15 +189,21 @@ class Provisioner:
 
     def _post(self, channel: str, message: Message, **extra: Any) -> Any:
         return self.client.chat_postMessage(
-            channel=channel, text=message.text, blocks=message.blocks,
-            unfurl_links=False, unfurl_media=False, **extra,
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+            **extra,
         )
 
     def _find_own_channel(self, name: str) -> dict[str, Any] | None:
         cursor = None
         while True:
             page = self.client.conversations_list(
-                types="public_channel,private_channel", limit=1000, cursor=cursor,
+                types="public_channel,private_channel",
+                limit=1000,
+                cursor=cursor,
                 exclude_archived=False,
             )
             for channel in page["channels"]:
@@ -204,8 +218,10 @@ class Provisioner:
     def _create_channel(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         assert case.id is not None
         base = channel_name(
-            self.settings.channel_name_pattern, number=case.id,
-            account=case.account_name, summary=case.summary,
+            self.settings.channel_name_pattern,
+            number=case.id,
+            account=case.account_name,
+            summary=case.summary,
         )
         # A name we asked for before, without hearing back, may have been created.
         maybe_ours = case.requested_channel_name if row.attempts > 0 else None
@@ -230,17 +246,22 @@ class Provisioner:
                         {"name": found["name"], "private": case.is_private, "adopted": True},
                     )
             taken.append(name)
-            name = alternative_name(base, attempt + 1) if attempt < MAX_NAME_ATTEMPTS - 1 else (
-                alternative_name(base, 0).removesuffix("-0") + "-" + secrets.token_hex(3)
+            name = (
+                alternative_name(base, attempt + 1)
+                if attempt < MAX_NAME_ATTEMPTS - 1
+                else (alternative_name(base, 0).removesuffix("-0") + "-" + secrets.token_hex(3))
             )
         raise SlackApiError("every channel name was taken", {"ok": False, "error": "name_taken"})
 
     def _invite(self, case: Escalation, row: ProvisioningStep) -> StepResult:
-        users = [u for u in dict.fromkeys([case.owner_id, case.reporter_id, *case.stakeholder_ids])
-                 if u != self.bot_user_id]
+        users = [
+            u
+            for u in dict.fromkeys([case.owner_id, case.reporter_id, *case.stakeholder_ids])
+            if u != self.bot_user_id
+        ]
         try:
             response = self.client.conversations_invite(
-                channel=case.channel_id, users=",".join(users), force=True
+                channel=self._channel(case), users=",".join(users), force=True
             )
             problems = response.get("errors") or []
         except SlackApiError as exc:
@@ -254,22 +275,28 @@ class Provisioner:
     def _set_topic(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         owner = self.people.get(case.owner_id, self.client)
         text = plain(topic(case, owner.name), 250)
-        self._in_case_channel(case, lambda: self.client.conversations_setTopic(channel=case.channel_id, topic=text))
+        self._in_case_channel(
+            case, lambda: self.client.conversations_setTopic(channel=self._channel(case), topic=text)
+        )
         return StepResult(event={"topic": text})
 
     def _set_purpose(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         text = plain(f"{case.key}: {case.summary}", 250)
-        self._in_case_channel(case, lambda: self.client.conversations_setPurpose(channel=case.channel_id, purpose=text))
+        self._in_case_channel(
+            case, lambda: self.client.conversations_setPurpose(channel=self._channel(case), purpose=text)
+        )
         return StepResult()
 
     def _existing_card_ts(self, case: Escalation) -> str | None:
         history = self.client.conversations_history(
-            channel=case.channel_id, limit=100, include_all_metadata=True
+            channel=self._channel(case), limit=100, include_all_metadata=True
         )
         for message in history["messages"]:
             metadata = message.get("metadata") or {}
-            if (metadata.get("event_type") == MetadataEvent.CASE_CARD
-                    and (metadata.get("event_payload") or {}).get("case_id") == case.id):
+            if (
+                metadata.get("event_type") == MetadataEvent.CASE_CARD
+                and (metadata.get("event_payload") or {}).get("case_id") == case.id
+            ):
                 return str(message["ts"])
         return None
 
@@ -278,14 +305,14 @@ class Provisioner:
         if ts is None:
             metadata = {"event_type": MetadataEvent.CASE_CARD.value, "event_payload": {"case_id": case.id}}
             response = self._in_case_channel(
-                case, lambda: self._post(case.channel_id or "", self._card(case), metadata=metadata)
+                case, lambda: self._post(self._channel(case), self._card(case), metadata=metadata)
             )
             ts = response["ts"]
         return StepResult({"card_ts": ts}, {"ts": ts})
 
     def _pin_card(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         try:
-            self.client.pins_add(channel=case.channel_id, timestamp=case.card_ts)
+            self.client.pins_add(channel=self._channel(case), timestamp=case.card_ts or "")
         except SlackApiError as exc:
             if exc.response.get("error") != "already_pinned":
                 raise
@@ -294,13 +321,14 @@ class Provisioner:
     def _bookmark_links(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         for kind, url in case.links:
             self.client.bookmarks_add(
-                channel_id=case.channel_id, title=LINK_LABELS[LinkKind(kind)], type="link", link=url
+                channel_id=self._channel(case), title=LINK_LABELS[LinkKind(kind)], type="link", link=url
             )
         return StepResult(event={"count": len(case.links)})
 
     def _notify_owner(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         message = render_message(
-            "owner_request.json.j2", case=case_context(case),
+            "owner_request.json.j2",
+            case=case_context(case),
             ack_within=format_duration(self.settings.ack_within_minutes),
         )
         self._post(case.owner_id, message)
@@ -324,7 +352,9 @@ class Provisioner:
         message = render_message("reporter_confirmation.json.j2", case=case_context(case))
         if case.reply_url:
             response = make_webhook_client(case.reply_url, self.settings).send(
-                text=message.text, blocks=message.blocks, response_type="ephemeral",
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral",
                 replace_original=False,
             )
             if response.status_code == 200:
@@ -339,7 +369,11 @@ class Provisioner:
         if fresh is not None and fresh.last_error:
             error = fresh.last_error
         try:
-            self._post(case.reporter_id, render_message("provisioning_delayed.json.j2", case=case_context(case), error=error))
+            self._post(
+                case.reporter_id,
+                render_message("provisioning_delayed.json.j2", case=case_context(case), error=error),
+            )
         except SLACK_ERRORS as exc:
-            logger.warning("case %s: could not tell the reporter of the delay (%s)", case.key, error_code(exc))
-
+            logger.warning(
+                "case %s: could not tell the reporter of the delay (%s)", case.key, error_code(exc)
+            )
