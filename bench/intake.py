@@ -155,7 +155,7 @@ def bench_submissions(standin: StandIn, sender: SlackSender, count: int, latency
             if (
                 len(posts) >= 3
                 and replied
-                and EXPECTED <= methods
+                and methods >= EXPECTED
                 and all(c.ended for c in calls)
                 and len(workspace.case_channels()) > channels_before
             ):
