@@ -61,11 +61,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
     migrate(engine)
     client = make_web_client(settings)
     bot_user_id, team_id = identify_bot(client, settings)
-    quick_client = WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        timeout=2,
-    )
+    quick_client = make_web_client(settings, quick=True)
     people = People(client)
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="provisioning")
     provisioner = Provisioner(

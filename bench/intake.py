@@ -14,11 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,7 +27,13 @@ sys.path.insert(0, str(ROOT))
 from slack_standin import StandIn  # noqa: E402
 from slack_standin.sender import SlackSender  # noqa: E402
 from slack_standin.workspace import User  # noqa: E402
-from tests.harness import CSM, SIGNING_SECRET, default_intake, seed_workspace  # noqa: E402
+from tests.harness import (  # noqa: E402
+    CSM,
+    SIGNING_SECRET,
+    default_intake,
+    seed_workspace,
+    start_app_process,
+)
 
 for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
     os.environ.pop(name, None)
@@ -48,33 +52,6 @@ EXPECTED = {
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def start_app(standin: StandIn, database_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if "PROXY" not in k.upper()}
-    env.update(
-        SLACK_BOT_TOKEN=standin.workspace.bot_token,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=standin.api_url,
-        DATABASE_URL=database_url,
-        ESCALATIONS_FEED_CHANNEL=standin.workspace.channel_named("escalations").id,  # type: ignore[union-attr]
-        LOG_LEVEL="WARNING",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-    )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with opener.open(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise SystemExit("the app did not start")
 
 
 def peak_memory_mb(pid: int) -> float:
@@ -198,7 +175,7 @@ def main() -> None:
         seed_workspace(standin.workspace)
         database_url = args.database_url or f"sqlite:///{tmp}/bench.db"
         port = 3900 + os.getpid() % 100
-        app = start_app(standin, database_url, port)
+        app = start_app_process(standin, database_url, port, LOG_LEVEL="WARNING")
         try:
             sender = SlackSender(
                 standin.workspace, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, standin.base_url

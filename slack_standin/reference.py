@@ -126,6 +126,21 @@ COMMON_ERRORS = frozenset(
     }
 )
 
+_MANAGE = frozenset({"groups:write", "im:write", "mpim:write", "channels:write", "channels:manage"})
+_TOPIC = frozenset(
+    {
+        "channels:write.topic",
+        "groups:write.topic",
+        "mpim:write.topic",
+        "im:write.topic",
+        "channels:manage",
+        "groups:write",
+        "im:write",
+        "mpim:write",
+    }
+)
+_READ = frozenset({"groups:read", "im:read", "mpim:read", "channels:read"})
+
 # Bot scopes that allow each method (any one suffices), from the reference.
 # Methods absent here need no scope (auth.test, views.*).
 BOT_SCOPES: dict[str, frozenset[str]] = {
@@ -133,14 +148,10 @@ BOT_SCOPES: dict[str, frozenset[str]] = {
     "chat.postEphemeral": frozenset({"chat:write"}),
     "chat.postMessage": frozenset({"chat:write"}),
     "chat.update": frozenset({"chat:write"}),
-    "conversations.archive": frozenset(
-        {"groups:write", "im:write", "mpim:write", "channels:write", "channels:manage"}
-    ),
-    "conversations.create": frozenset(
-        {"groups:write", "im:write", "mpim:write", "channels:write", "channels:manage"}
-    ),
+    "conversations.archive": _MANAGE,
+    "conversations.create": _MANAGE,
     "conversations.history": frozenset({"groups:history", "im:history", "mpim:history", "channels:history"}),
-    "conversations.info": frozenset({"groups:read", "im:read", "mpim:read", "channels:read"}),
+    "conversations.info": _READ,
     "conversations.invite": frozenset(
         {
             "channels:write.invites",
@@ -153,8 +164,8 @@ BOT_SCOPES: dict[str, frozenset[str]] = {
     ),
     "conversations.join": frozenset({"channels:join"}),
     "conversations.kick": frozenset({"groups:write", "channels:manage"}),
-    "conversations.list": frozenset({"groups:read", "im:read", "mpim:read", "channels:read"}),
-    "conversations.members": frozenset({"groups:read", "im:read", "mpim:read", "channels:read"}),
+    "conversations.list": _READ,
+    "conversations.members": _READ,
     "conversations.open": frozenset({"channels:manage", "groups:write", "im:write", "mpim:write"}),
     "conversations.setPurpose": frozenset(
         {
@@ -180,9 +191,7 @@ BOT_SCOPES: dict[str, frozenset[str]] = {
             "mpim:write",
         }
     ),
-    "conversations.unarchive": frozenset(
-        {"groups:write", "im:write", "mpim:write", "channels:write", "channels:manage"}
-    ),
+    "conversations.unarchive": _MANAGE,
     "pins.add": frozenset({"pins:write"}),
     "users.info": frozenset({"users:read"}),
 }

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlmodel import Session, select
@@ -202,3 +207,43 @@ def start_harness(
     server = HttpServer(wsgi_app(app, components.engine), "127.0.0.1", 0, threads=8).start_in_thread()
     sender = SlackSender(standin.workspace, server.url + EVENTS_PATH, SIGNING_SECRET, standin.base_url)
     return Harness(standin, settings, components, server, sender)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_app_process(
+    standin: StandIn, database_url: str, port: int, **env_overrides: str
+) -> subprocess.Popen[bytes]:
+    """`python -m assistant serve` as its own process, pointed at the stand-in; returns once it serves."""
+    env = {k: v for k, v in os.environ.items() if "PROXY" not in k.upper()}
+    feed = standin.workspace.channel_named("escalations")
+    env.update(
+        SLACK_BOT_TOKEN=standin.workspace.bot_token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=standin.api_url,
+        DATABASE_URL=database_url,
+        ESCALATIONS_FEED_CHANNEL=feed.id if feed else "",
+        PYTHONPATH=str(ROOT),
+        **env_overrides,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the app process exited with {process.returncode}")
+        try:
+            with opener.open(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    wait_for(ready, timeout=30, what="the app process to serve")
+    return process

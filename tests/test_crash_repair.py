@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,9 +15,17 @@ from assistant.services import provisioning as records
 from assistant.services.cases import timeline
 from slack_standin import StandIn
 from slack_standin.sender import SlackSender
-from tests.harness import CSM, OWNER, SIGNING_SECRET, default_intake, make_settings, seed_workspace, wait_for
+from tests.harness import (
+    CSM,
+    OWNER,
+    SIGNING_SECRET,
+    default_intake,
+    make_settings,
+    seed_workspace,
+    start_app_process,
+    wait_for,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
@@ -40,44 +43,15 @@ def standin() -> Iterator[StandIn]:
     running.stop()
 
 
-def start_app_process(standin: StandIn, database_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if "PROXY" not in k.upper()}
-    env.update(
-        SLACK_BOT_TOKEN=standin.workspace.bot_token,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=standin.api_url,
-        DATABASE_URL=database_url,
-        ESCALATIONS_FEED_CHANNEL=standin.workspace.channel_named("escalations").id,  # type: ignore[union-attr]
-        PROVISIONING_LEASE_SECONDS="1",
-        SLACK_TIMEOUT_SECONDS="30",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-    def ready() -> bool:
-        try:
-            with opener.open(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
-                return response.status == 200
-        except OSError:
-            return False
-
-    wait_for(ready, timeout=30, what="the app process to serve")
-    return process
-
-
 @pytest.mark.parametrize("slow_method", ["conversations.create", "chat.postMessage"])
 def test_crash_mid_provisioning_is_completed_once_at_restart(
     standin: StandIn, database_url: str, slow_method: str
 ) -> None:
     workspace = standin.workspace
     port = free_port()
-    process = start_app_process(standin, database_url, port)
+    process = start_app_process(
+        standin, database_url, port, PROVISIONING_LEASE_SECONDS="1", SLACK_TIMEOUT_SECONDS="30"
+    )
     try:
         sender = SlackSender(
             workspace, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, standin.base_url
