@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 from collections.abc import Sequence
 
 from assistant.settings import Settings, SettingsError, load_settings
@@ -30,9 +31,18 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
     try:
         if settings.slack_app_token is not None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from slack_sdk.errors import SlackApiError
 
             logger.info("connecting to Slack in Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+            handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+            try:
+                handler.connect()
+            except SlackApiError as exc:
+                raise SettingsError(
+                    f"SLACK_APP_TOKEN was refused by Slack ({exc.response.get('error')}): use an "
+                    "app-level token with connections:write, or leave it unset to serve HTTP."
+                ) from None
+            threading.Event().wait()
         else:
             HttpServer(wsgi_app(app, components.engine), host, port, threads).serve_forever()
     finally:

@@ -5,6 +5,7 @@ reference when it is present, so it cannot drift silently.
 """
 
 REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
+    "apps.connections.open": (),
     "auth.test": (),
     "bookmarks.add": ("title", "type"),
     "chat.getPermalink": ("channel", "message_ts"),

@@ -85,6 +85,8 @@ class _Handler(BaseHTTPRequestHandler):
             workspace.calls.append(call)
         fault = workspace.take_fault(method)
         delay = workspace.latency_for(method)
+        if fault is not None and fault.delay:
+            delay, fault = delay + fault.delay, None
         if fault is not None:
             if delay:
                 time.sleep(delay)

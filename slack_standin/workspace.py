@@ -124,6 +124,8 @@ class Fault:
     status: int = 200
     error: str | None = None
     retry_after: int | None = None
+    # Only slow: do the work, answer after `delay` seconds (a client may have given up).
+    delay: float = 0.0
 
 
 @dataclass
@@ -144,6 +146,7 @@ class Workspace:
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
         self.bot_token = "xoxb-standin-bot-token"
+        self.app_token = "xapp-standin-app-token"
         self.bot_user_id = "UBOT00001"
         self.bot_id = "BBOT00001"
         self.users: dict[str, User] = {}
@@ -210,6 +213,11 @@ class Workspace:
         with self.lock:
             self.faults.append(Fault(method, times, status, error, retry_after))
 
+    def slow(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Make the next `times` calls of `method` take effect but answer `seconds` late."""
+        with self.lock:
+            self.faults.append(Fault(method, times, delay=seconds))
+
     def take_fault(self, method: str) -> Fault | None:
         with self.lock:
             for fault in self.faults:
@@ -255,7 +263,7 @@ class Workspace:
             return {"ok": False, "error": "unknown_method"}
         if not token:
             return {"ok": False, "error": "not_authed"}
-        if token != self.bot_token:
+        if token != (self.app_token if method == "apps.connections.open" else self.bot_token):
             return {"ok": False, "error": "invalid_auth"}
         missing = [a for a in REQUIRED_ARGS[method] if args.get(a) in (None, "")]
         if missing:
@@ -342,6 +350,10 @@ class Workspace:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        # No WebSocket server behind it: enough to tell a good app token from a bad one.
+        return {"url": "ws://127.0.0.1:9/link/?ticket=standin"}
 
     def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(args["user"])

@@ -177,3 +177,17 @@ def test_secrets_never_reach_the_logs(harness: Harness) -> None:
     assert harness.workspace.bot_token not in logs
     assert SIGNING_SECRET not in logs
     assert "token in a message: [redacted]" in logs
+
+
+def test_a_call_that_times_out_is_retried(database_url: str) -> None:
+    from tests.harness import start_harness
+
+    harness = start_harness(database_url, slack_timeout_seconds=1)
+    try:
+        harness.workspace.slow("conversations.setPurpose", 2.5)
+        case = harness.escalate(CSM)
+        calls = harness.workspace.calls_to("conversations.setPurpose")
+        assert len(calls) == 2  # the first answered too late; the client tried again
+        assert harness.channel_of(case).purpose == "ESC-1: SSO outage"
+    finally:
+        harness.stop()

@@ -118,3 +118,20 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     engine = make_engine(url)
     assert current_revision(engine) == "0001"
     assert {"escalation", "case_event", "provisioning_step"} <= set(sa.inspect(engine).get_table_names())
+
+
+def test_socket_mode_with_a_refused_app_token_says_so(tmp_path: Path) -> None:
+    with StandIn() as standin:
+        env = {
+            "SLACK_BOT_TOKEN": standin.workspace.bot_token,
+            "SLACK_SIGNING_SECRET": "s3cret-signing",
+            "SLACK_APP_TOKEN": "xapp-not-this-one",
+            "SLACK_API_URL": standin.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        }
+        result = run_cli(["serve"], env, tmp_path)
+        opened = standin.workspace.calls_to("apps.connections.open")
+    assert result.returncode == 2
+    assert "SLACK_APP_TOKEN was refused by Slack (invalid_auth)" in result.stderr
+    assert len(opened) == 1  # Socket Mode was chosen, through SLACK_API_URL
+    assert "xapp-not-this-one" not in result.stderr
