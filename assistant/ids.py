@@ -11,6 +11,15 @@ class Shortcut(StrEnum):
 
 class ViewId(StrEnum):
     INTAKE = "intake"
+    ACKNOWLEDGE = "acknowledge"
+    CLASSIFY = "classify"
+    POST_UPDATE = "post_update"
+    REASSIGN = "reassign"
+    RESOLVE = "resolve"
+    RCA = "rca"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    LOADING = "loading"
 
 
 class CaseAction(StrEnum):
@@ -20,6 +29,13 @@ class CaseAction(StrEnum):
     CLASSIFY = "case_classify"
     POST_UPDATE = "case_post_update"
     RESOLVE = "case_resolve"
+    REASSIGN = "case_reassign"
+    RCA = "case_rca"
+    CLOSE = "case_close"
+    REOPEN = "case_reopen"
+    TIMELINE = "case_timeline"
+    # The card's overflow menu; each option's value is "<action>:<case id>".
+    MORE = "case_more"
     OPEN_CHANNEL = "case_open_channel"
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from assistant.domain.practice import Category, Severity
+from assistant.domain.practice import Category, EscalationKind, Severity
 from assistant.domain.status import Status
 
 KEY_PREFIX = "ESC-"
@@ -100,6 +100,25 @@ class Escalation(SQLModel, table=True):
     card_ts: str | None = Field(default=None, max_length=32)
 
     # Idempotency: one case per submitted intake modal.
+    # The lifecycle (assistant.domain.lifecycle).
+    kind: EscalationKind | None = Field(default=None, sa_type=StrEnumType(EscalationKind))
+    resolving_team: str | None = Field(default=None, max_length=120)
+    acknowledged_at: datetime | None = _utc_column()
+    acknowledged_by: str | None = Field(default=None, max_length=32)
+    customer_acknowledgement: str | None = Field(default=None, sa_type=sa.Text)
+    # The promised time of the next customer update: the promise reminders keep.
+    next_update_due_at: datetime | None = _utc_column(index=True)
+    resolved_at: datetime | None = _utc_column()
+    resolution_summary: str | None = Field(default=None, sa_type=sa.Text)
+    resolution_fix: str | None = Field(default=None, sa_type=sa.Text)
+    customer_confirmed: bool | None = None
+    rca_due_at: datetime | None = _utc_column()
+    closed_at: datetime | None = _utc_column()
+    no_rca_reason: str | None = Field(default=None, sa_type=sa.Text)
+    satisfaction_score: int | None = None
+    satisfaction_comment: str | None = Field(default=None, sa_type=sa.Text)
+    sponsorship_requested: bool = False
+
     intake_view_id: str | None = Field(default=None, max_length=64, unique=True)
     origin_channel_id: str | None = Field(default=None, max_length=32)
     reply_url: str | None = Field(default=None, max_length=500)
@@ -136,3 +155,43 @@ class CaseEvent(SQLModel, table=True):
     actor_id: str | None = Field(default=None, max_length=32)
     kind: str = Field(max_length=40)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class StatusUpdate(SQLModel, table=True):
+    """One status update: what changed internally, what the customer is told, the next promise."""
+
+    __tablename__ = "status_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    author_id: str = Field(max_length=32)
+    internal_text: str = Field(sa_type=sa.Text)
+    customer_text: str = Field(sa_type=sa.Text)
+    next_update_due_at: datetime | None = _utc_column()
+
+
+class RootCauseAnalysis(SQLModel, table=True):
+    __tablename__ = "root_cause_analysis"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    author_id: str = Field(max_length=32)
+    what_happened: str = Field(sa_type=sa.Text)
+    root_cause: str = Field(sa_type=sa.Text)
+    contributing_factors: str = Field(default="", sa_type=sa.Text)
+    customer_text: str = Field(sa_type=sa.Text)
+
+
+class ActionItem(SQLModel, table=True):
+    """A corrective or preventive action from an RCA, with an owner and a due date."""
+
+    __tablename__ = "rca_action_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    rca_id: int = Field(foreign_key="root_cause_analysis.id", index=True)
+    kind: str = Field(max_length=20)
+    description: str = Field(sa_type=sa.Text)
+    owner_id: str = Field(max_length=32)
+    due_on: date

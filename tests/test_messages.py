@@ -128,7 +128,7 @@ def test_every_template_value_goes_through_tojson() -> None:
         for found in expression.findall(path.read_text()):
             inner = found.strip()
             is_macro_call = re.match(r"^\w+\(", inner) is not None
-            is_separator = inner == '"," if not loop.last'
+            is_separator = inner.startswith('"," if ')  # punctuation between items
             assert inner.endswith("|tojson") or is_macro_call or is_separator, (
                 f"{path.name}: {{{{ {inner} }}}}"
             )
@@ -162,3 +162,20 @@ def test_permalinks_for_messages_and_thread_replies() -> None:
 
 def test_templates_folder_is_packaged() -> None:
     assert Path(TEMPLATES).name == "templates" and any(TEMPLATES.glob("*.json.j2"))
+
+
+@pytest.mark.parametrize("status", ["new", "acknowledged", "resolved", "closed"])
+def test_the_card_is_valid_in_every_status(status: str) -> None:
+    case = make_case(
+        status=status,
+        acknowledged_by="U0OWNER01",
+        acknowledged_at=NOW,
+        next_update_due_at=NOW + timedelta(hours=3),
+        resolved_at=NOW,
+        resolution_summary="Fixed <!channel>",
+        rca_due_at=NOW + timedelta(days=7),
+        kind="hierarchical",
+        resolving_team="Identity team",
+    )
+    message = render_message("case_card.json.j2", case=case_context(case))
+    assert_no_user_markup([message.text, *mrkdwn_texts(message.blocks)])

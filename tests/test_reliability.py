@@ -109,7 +109,7 @@ def test_card_is_updated_in_place_even_in_an_archived_channel(harness: Harness) 
     channel = harness.channel_of(case)
     channel.is_archived = True
 
-    harness.components.provisioner.refresh_card(case.id or 0)
+    harness.components.provisioner.channel.refresh(case)
 
     assert not channel.is_archived
     assert len(channel.messages) == 1

@@ -55,6 +55,21 @@ PLAYBOOKS: dict[Category, CategoryPlaybook] = {
 }
 
 
+class EscalationKind(StrEnum):
+    """Orthogonal to category: how the case was lifted."""
+
+    FUNCTIONAL = "functional"
+    HIERARCHICAL = "hierarchical"
+    AUTOMATIC = "automatic"
+
+
+KIND_LABELS: dict[EscalationKind, tuple[str, str]] = {
+    EscalationKind.FUNCTIONAL: ("Functional", "Handed to a team with the needed expertise"),
+    EscalationKind.HIERARCHICAL: ("Hierarchical", "Lifted to someone with more authority"),
+    EscalationKind.AUTOMATIC: ("Automatic", "Triggered by a broken service-level promise"),
+}
+
+
 class Trigger(StrEnum):
     """The 'escalate immediately, no judgement needed' thresholds."""
 

@@ -6,9 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from assistant.domain.intake import LINK_LABELS, LinkKind
-from assistant.domain.practice import PLAYBOOKS, SEVERITY_LABELS, TRIGGER_LABELS, Trigger
+from assistant.domain.practice import KIND_LABELS, PLAYBOOKS, SEVERITY_LABELS, TRIGGER_LABELS, Trigger
 from assistant.domain.status import STATUS_LABELS, Status
 from assistant.ids import CaseAction
+from assistant.messages.case_buttons import card_actions
 from assistant.messages.escape import UserText
 from assistant.models import Escalation
 
@@ -33,8 +34,13 @@ def channel_url(team_id: str | None, channel_id: str) -> str:
 
 
 def next_due(case: Escalation) -> dict[str, Any] | None:
+    """The next promise of a case, as the card, the topic and the Home tab show it."""
     if case.status == Status.NEW and case.ack_due_at is not None:
         return {"label": "Acknowledgement due", "at": case.ack_due_at}
+    if case.status == Status.ACKNOWLEDGED and case.next_update_due_at is not None:
+        return {"label": "Next customer update due", "at": case.next_update_due_at}
+    if case.status == Status.RESOLVED and case.rca_due_at is not None:
+        return {"label": "Root-cause analysis due", "at": case.rca_due_at}
     return None
 
 
@@ -66,7 +72,14 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "channel_id": case.channel_id,
         "channel_url": channel_url(case.team_id, case.channel_id) if case.channel_id else None,
         "next_due": next_due(case),
+        "acknowledged_by": case.acknowledged_by,
+        "acknowledged_at": case.acknowledged_at,
+        "resolved_at": case.resolved_at,
+        "resolution": UserText(case.resolution_summary),
+        "kind": KIND_LABELS[case.kind][0] if case.kind else None,
+        "resolving_team": UserText(case.resolving_team),
         "actions": CaseAction,
+        "card_actions": card_actions(case.status),
     }
 
 

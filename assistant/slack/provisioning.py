@@ -25,13 +25,14 @@ from assistant.domain.channel_names import alternative_name, channel_name
 from assistant.domain.intake import LINK_LABELS, LinkKind
 from assistant.domain.provisioning import Step
 from assistant.ids import MetadataEvent
-from assistant.messages.case_context import case_context, format_duration, topic
+from assistant.messages.case_context import case_context, format_duration
 from assistant.messages.escape import plain
-from assistant.messages.render import Message, render_message
+from assistant.messages.render import render_message
 from assistant.models import Escalation, ProvisioningStep
 from assistant.services import cases as case_service
 from assistant.services import provisioning as records
 from assistant.settings import Settings
+from assistant.slack.case_channel import CaseChannel
 from assistant.slack.client import SLACK_ERRORS, error_code, make_webhook_client
 from assistant.slack.people import People
 
@@ -75,6 +76,7 @@ class Provisioner:
         self.bot_user_id = bot_user_id
         self.executor = executor
         self.lease = timedelta(seconds=settings.provisioning_lease_seconds)
+        self.channel = CaseChannel(client=client, people=people, engine=engine)
         self._steps: dict[Step, Callable[[Escalation, ProvisioningStep], StepResult]] = {
             Step.CHANNEL: self._create_channel,
             Step.INVITE: self._invite,
@@ -109,19 +111,6 @@ class Provisioner:
                 self.provision(case_id, already_claimed=True)
                 repaired.append(case_id)
         return repaired
-
-    def refresh_card(self, case_id: int) -> None:
-        """Show the case as it is now, in place (never a second card)."""
-        case = case_service.get_case(self.engine, case_id)
-        if not case.channel_id or not case.card_ts:
-            return
-        card, ts = self._card(case), case.card_ts
-        self._in_case_channel(
-            case,
-            lambda: self.client.chat_update(
-                channel=self._channel(case), ts=ts, text=card.text, blocks=card.blocks
-            ),
-        )
 
     # -- the run --------------------------------------------------------------
 
@@ -164,38 +153,6 @@ class Provisioner:
         return True
 
     # -- helpers --------------------------------------------------------------
-
-    @staticmethod
-    def _channel(case: Escalation) -> str:
-        """The case channel: every step but the first runs only once it exists."""
-        if not case.channel_id:
-            raise RuntimeError(f"{case.key} has no channel yet")
-        return case.channel_id
-
-    def _card(self, case: Escalation) -> Message:
-        return render_message("case_card.json.j2", case=case_context(case))
-
-    def _in_case_channel(self, case: Escalation, call: Callable[[], Any]) -> Any:
-        """Run a call in the case channel, unarchiving it first if someone archived it."""
-        try:
-            return call()
-        except SlackApiError as exc:
-            # chat.update says is_inactive where other methods say is_archived.
-            if exc.response.get("error") not in {"is_archived", "is_inactive"} or not case.channel_id:
-                raise
-            self.client.conversations_unarchive(channel=case.channel_id)
-            case_service.add_event(self.engine, case.id or 0, "channel_unarchived")
-            return call()
-
-    def _post(self, channel: str, message: Message, **extra: Any) -> Any:
-        return self.client.chat_postMessage(
-            channel=channel,
-            text=message.text,
-            blocks=message.blocks,
-            unfurl_links=False,
-            unfurl_media=False,
-            **extra,
-        )
 
     def _find_own_channel(self, name: str) -> dict[str, Any] | None:
         cursor = None
@@ -261,7 +218,7 @@ class Provisioner:
         ]
         try:
             response = self.client.conversations_invite(
-                channel=self._channel(case), users=",".join(users), force=True
+                channel=self.channel.channel_id(case), users=",".join(users), force=True
             )
             problems = response.get("errors") or []
         except SlackApiError as exc:
@@ -273,23 +230,19 @@ class Provisioner:
         return StepResult(event={"users": users, "not_invited": not_invited})
 
     def _set_topic(self, case: Escalation, row: ProvisioningStep) -> StepResult:
-        owner = self.people.get(case.owner_id, self.client)
-        text = plain(topic(case, owner.name), 250)
-        self._in_case_channel(
-            case, lambda: self.client.conversations_setTopic(channel=self._channel(case), topic=text)
-        )
-        return StepResult(event={"topic": text})
+        return StepResult(event={"topic": self.channel.set_topic(case)})
 
     def _set_purpose(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         text = plain(f"{case.key}: {case.summary}", 250)
-        self._in_case_channel(
-            case, lambda: self.client.conversations_setPurpose(channel=self._channel(case), purpose=text)
+        self.channel.in_channel(
+            case,
+            lambda: self.client.conversations_setPurpose(channel=self.channel.channel_id(case), purpose=text),
         )
         return StepResult()
 
     def _existing_card_ts(self, case: Escalation) -> str | None:
         history = self.client.conversations_history(
-            channel=self._channel(case), limit=100, include_all_metadata=True
+            channel=self.channel.channel_id(case), limit=100, include_all_metadata=True
         )
         for message in history["messages"]:
             metadata = message.get("metadata") or {}
@@ -304,15 +257,18 @@ class Provisioner:
         ts = self._existing_card_ts(case) if row.attempts > 0 else None
         if ts is None:
             metadata = {"event_type": MetadataEvent.CASE_CARD.value, "event_payload": {"case_id": case.id}}
-            response = self._in_case_channel(
-                case, lambda: self._post(self._channel(case), self._card(case), metadata=metadata)
+            response = self.channel.in_channel(
+                case,
+                lambda: self.channel.post(
+                    self.channel.channel_id(case), self.channel.card(case), metadata=metadata
+                ),
             )
             ts = response["ts"]
         return StepResult({"card_ts": ts}, {"ts": ts})
 
     def _pin_card(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         try:
-            self.client.pins_add(channel=self._channel(case), timestamp=case.card_ts or "")
+            self.client.pins_add(channel=self.channel.channel_id(case), timestamp=case.card_ts or "")
         except SlackApiError as exc:
             if exc.response.get("error") != "already_pinned":
                 raise
@@ -321,7 +277,10 @@ class Provisioner:
     def _bookmark_links(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         for kind, url in case.links:
             self.client.bookmarks_add(
-                channel_id=self._channel(case), title=LINK_LABELS[LinkKind(kind)], type="link", link=url
+                channel_id=self.channel.channel_id(case),
+                title=LINK_LABELS[LinkKind(kind)],
+                type="link",
+                link=url,
             )
         return StepResult(event={"count": len(case.links)})
 
@@ -331,7 +290,7 @@ class Provisioner:
             case=case_context(case),
             ack_within=format_duration(self.settings.ack_within_minutes),
         )
-        self._post(case.owner_id, message)
+        self.channel.post(case.owner_id, message)
         return StepResult(event={"owner_id": case.owner_id})
 
     def _announce_in_feed(self, case: Escalation, row: ProvisioningStep) -> StepResult:
@@ -340,12 +299,12 @@ class Provisioner:
             return StepResult(event={"skipped": "ESCALATIONS_FEED_CHANNEL is not set"})
         message = render_message("feed_announcement.json.j2", case=case_context(case))
         try:
-            response = self._post(feed, message)
+            response = self.channel.post(feed, message)
         except SlackApiError as exc:
             if exc.response.get("error") != "not_in_channel":
                 raise
             self.client.conversations_join(channel=feed)
-            response = self._post(feed, message)
+            response = self.channel.post(feed, message)
         return StepResult(event={"channel": feed, "ts": response["ts"]})
 
     def _answer_reporter(self, case: Escalation, row: ProvisioningStep) -> StepResult:
@@ -360,7 +319,7 @@ class Provisioner:
             if response.status_code == 200:
                 return StepResult(event={"via": "response_url"})
             logger.info("case %s: response_url answered %s; replying by DM", case.key, response.status_code)
-        self._post(case.reporter_id, message)
+        self.channel.post(case.reporter_id, message)
         return StepResult(event={"via": "dm"})
 
     def _tell_reporter_of_delay(self, case: Escalation, row: ProvisioningStep) -> None:
@@ -369,7 +328,7 @@ class Provisioner:
         if fresh is not None and fresh.last_error:
             error = fresh.last_error
         try:
-            self._post(
+            self.channel.post(
                 case.reporter_id,
                 render_message("provisioning_delayed.json.j2", case=case_context(case), error=error),
             )

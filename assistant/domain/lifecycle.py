@@ -1,0 +1,153 @@
+"""The life of a case: which action fits which status, and who may take it.
+
+new → acknowledged → resolved → closed; reopen goes back to acknowledged.
+Both tables are plain data, so the rules read in one place and test without Slack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from assistant.domain.status import Status
+
+
+class Action(StrEnum):
+    ACKNOWLEDGE = "ack"
+    CLASSIFY = "classify"
+    POST_UPDATE = "update"
+    REASSIGN = "reassign"
+    RESOLVE = "resolve"
+    RCA = "rca"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    TIMELINE = "timeline"
+
+
+ACTION_NAMES: dict[Action, str] = {
+    Action.ACKNOWLEDGE: "acknowledge",
+    Action.CLASSIFY: "classify",
+    Action.POST_UPDATE: "post an update on",
+    Action.REASSIGN: "reassign",
+    Action.RESOLVE: "resolve",
+    Action.RCA: "write the root-cause analysis of",
+    Action.CLOSE: "close",
+    Action.REOPEN: "reopen",
+    Action.TIMELINE: "see the timeline of",
+}
+
+# Which actions each status allows.
+ALLOWED: dict[Status, frozenset[Action]] = {
+    Status.NEW: frozenset({Action.ACKNOWLEDGE, Action.CLASSIFY, Action.REASSIGN, Action.TIMELINE}),
+    Status.ACKNOWLEDGED: frozenset(
+        {Action.CLASSIFY, Action.POST_UPDATE, Action.REASSIGN, Action.RESOLVE, Action.TIMELINE}
+    ),
+    Status.RESOLVED: frozenset({Action.CLASSIFY, Action.RCA, Action.CLOSE, Action.REOPEN, Action.TIMELINE}),
+    Status.CLOSED: frozenset({Action.REOPEN, Action.TIMELINE}),
+}
+
+# What an action does to the status.
+TRANSITIONS: dict[Action, Status] = {
+    Action.ACKNOWLEDGE: Status.ACKNOWLEDGED,
+    Action.RESOLVE: Status.RESOLVED,
+    Action.CLOSE: Status.CLOSED,
+    Action.REOPEN: Status.ACKNOWLEDGED,
+}
+
+# Why an action does not fit a status, and what to do instead.
+_INSTEAD: dict[tuple[Status, Action], str] = {
+    (Status.NEW, Action.POST_UPDATE): "Acknowledge it first: the acknowledgement makes the first promise.",
+    (Status.NEW, Action.RESOLVE): "Acknowledge it first, then resolve it.",
+    (Status.NEW, Action.RCA): "Resolve it first; the root-cause analysis comes after.",
+    (Status.NEW, Action.CLOSE): "Acknowledge and resolve it first.",
+    (Status.NEW, Action.REOPEN): "It is open already.",
+    (Status.ACKNOWLEDGED, Action.ACKNOWLEDGE): "Post an update instead.",
+    (Status.ACKNOWLEDGED, Action.RCA): "Resolve it first; the root-cause analysis comes after.",
+    (Status.ACKNOWLEDGED, Action.CLOSE): "Resolve it first.",
+    (Status.ACKNOWLEDGED, Action.REOPEN): "It is open already.",
+    (Status.RESOLVED, Action.ACKNOWLEDGE): "Reopen it if the problem is back.",
+    (Status.RESOLVED, Action.POST_UPDATE): "Reopen it if the problem is back.",
+    (Status.RESOLVED, Action.RESOLVE): "Write the root-cause analysis or close it.",
+    (Status.RESOLVED, Action.REASSIGN): "Reopen it first if someone else must take it on.",
+}
+_STATUS_WORDS = {
+    Status.NEW: "not acknowledged yet",
+    Status.ACKNOWLEDGED: "already acknowledged",
+    Status.RESOLVED: "resolved",
+    Status.CLOSED: "closed",
+}
+
+
+def state_refusal(key: str, status: Status, action: Action) -> str | None:
+    """Why `action` does not fit a case in `status` (a sentence for the user), or None."""
+    if action in ALLOWED[status]:
+        return None
+    instead = _INSTEAD.get((status, action), "Reopen it first." if status == Status.CLOSED else "")
+    return f"{key} is {_STATUS_WORDS[status]}, so you cannot {ACTION_NAMES[action]} it. {instead}".strip()
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    REPORTER = "reporter"
+    MANAGER = "escalation manager"
+    ADMIN = "admin"
+    PARTICIPANT = "participant"
+
+
+# Who may take each action. Managers and admins may act on any case.
+PERMITTED: dict[Action, frozenset[Role]] = {
+    Action.ACKNOWLEDGE: frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN}),
+    Action.CLASSIFY: frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN}),
+    Action.POST_UPDATE: frozenset({Role.OWNER, Role.REPORTER, Role.MANAGER, Role.ADMIN}),
+    Action.REASSIGN: frozenset({Role.OWNER, Role.REPORTER, Role.MANAGER, Role.ADMIN}),
+    Action.RESOLVE: frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN}),
+    Action.RCA: frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN}),
+    Action.CLOSE: frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN}),
+    Action.REOPEN: frozenset({Role.OWNER, Role.REPORTER, Role.MANAGER, Role.ADMIN}),
+    Action.TIMELINE: frozenset(Role),
+}
+
+
+def roles_of(
+    user_id: str, *, owner_id: str, reporter_id: str, manager_ids: frozenset[str], is_admin: bool
+) -> frozenset[Role]:
+    roles = {Role.PARTICIPANT}
+    if user_id == owner_id:
+        roles.add(Role.OWNER)
+    if user_id == reporter_id:
+        roles.add(Role.REPORTER)
+    if user_id in manager_ids:
+        roles.add(Role.MANAGER)
+    if is_admin:
+        roles.add(Role.ADMIN)
+    return frozenset(roles)
+
+
+def permission_refusal(action: Action, roles: frozenset[Role], owner_name: str) -> str | None:
+    """'Only the owner, Sarah Miller, can acknowledge this case.' or None."""
+    permitted = PERMITTED[action]
+    if roles & permitted:
+        return None
+    who = f"the owner, {owner_name}"
+    if Role.REPORTER in permitted:
+        who += ", the person who reported it"
+    return f"Only {who} or an escalation manager can {ACTION_NAMES[action]} this case."
+
+
+@dataclass(frozen=True)
+class PromiseRules:
+    max_ahead: timedelta = timedelta(hours=24)
+    min_ahead: timedelta = timedelta(minutes=5)
+
+
+def promise_problem(when: datetime | None, now: datetime, rules: PromiseRules) -> str | None:
+    """A promised update time must be specific, in the future, and not too far away."""
+    if when is None:
+        return "Promise a specific time for the next customer update."
+    if when < now + rules.min_ahead:
+        return "Choose a time in the future (at least a few minutes from now)."
+    if when > now + rules.max_ahead:
+        hours = int(rules.max_ahead.total_seconds() // 3600)
+        return f"Promise an update within {hours} hours; you can always promise the next one then."
+    return None

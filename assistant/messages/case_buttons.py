@@ -1,0 +1,55 @@
+"""Which buttons a case card shows in each status: the likely next steps first, the rest under "More"."""
+
+from __future__ import annotations
+
+from assistant.domain.lifecycle import Action
+from assistant.domain.status import Status
+from assistant.ids import CaseAction
+
+BUTTON_ACTIONS: dict[CaseAction, Action] = {
+    CaseAction.ACKNOWLEDGE: Action.ACKNOWLEDGE,
+    CaseAction.CLASSIFY: Action.CLASSIFY,
+    CaseAction.POST_UPDATE: Action.POST_UPDATE,
+    CaseAction.RESOLVE: Action.RESOLVE,
+    CaseAction.REASSIGN: Action.REASSIGN,
+    CaseAction.RCA: Action.RCA,
+    CaseAction.CLOSE: Action.CLOSE,
+    CaseAction.REOPEN: Action.REOPEN,
+    CaseAction.TIMELINE: Action.TIMELINE,
+}
+ACTION_BUTTONS = {action: button for button, action in BUTTON_ACTIONS.items()}
+
+LABELS: dict[Action, str] = {
+    Action.ACKNOWLEDGE: "Acknowledge",
+    Action.CLASSIFY: "Classify",
+    Action.POST_UPDATE: "Post update",
+    Action.RESOLVE: "Resolve",
+    Action.REASSIGN: "Reassign / escalate up",
+    Action.RCA: "Root-cause analysis",
+    Action.CLOSE: "Close",
+    Action.REOPEN: "Reopen",
+    Action.TIMELINE: "Timeline",
+}
+
+# (buttons, overflow) per status; the first button is the primary one. Slack's
+# overflow menu takes 2 to 5 options, so an overflow is either empty or at least 2.
+CARD_ACTIONS: dict[Status, tuple[tuple[Action, ...], tuple[Action, ...]]] = {
+    Status.NEW: (
+        (Action.ACKNOWLEDGE, Action.CLASSIFY, Action.POST_UPDATE, Action.RESOLVE),
+        (Action.REASSIGN, Action.TIMELINE),
+    ),
+    Status.ACKNOWLEDGED: (
+        (Action.POST_UPDATE, Action.CLASSIFY, Action.RESOLVE),
+        (Action.REASSIGN, Action.TIMELINE),
+    ),
+    Status.RESOLVED: ((Action.RCA, Action.CLOSE, Action.REOPEN), (Action.CLASSIFY, Action.TIMELINE)),
+    Status.CLOSED: ((Action.REOPEN, Action.TIMELINE), ()),
+}
+
+
+def card_actions(status: Status) -> dict[str, list[dict[str, str]]]:
+    buttons, more = CARD_ACTIONS[status]
+    return {
+        "buttons": [{"action_id": ACTION_BUTTONS[a].value, "label": LABELS[a]} for a in buttons],
+        "more": [{"value": a.value, "label": LABELS[a]} for a in more],
+    }

@@ -1,0 +1,284 @@
+"""Owner actions on a case: each one transaction that re-checks the state under a row lock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from assistant.database import session_scope
+from assistant.domain.lifecycle import TRANSITIONS, Action, state_refusal
+from assistant.domain.practice import Category, EscalationKind, Severity
+from assistant.models import ActionItem, Escalation, RootCauseAnalysis, StatusUpdate, utcnow
+from assistant.services.cases import record_event
+
+
+class ActionRefused(Exception):
+    """The case's state does not allow the action; the message says why and what to do."""
+
+
+def _act(
+    engine: sa.Engine,
+    case_id: int,
+    action: Action,
+    actor_id: str,
+    event: str,
+    change: Callable[[Session, Escalation], dict[str, Any]],
+) -> Escalation:
+    with session_scope(engine) as session:
+        case = session.exec(select(Escalation).where(Escalation.id == case_id).with_for_update()).one()
+        refusal = state_refusal(case.key, case.status, action)
+        if refusal:
+            raise ActionRefused(refusal)
+        data = change(session, case)
+        if action in TRANSITIONS:
+            case.status = TRANSITIONS[action]
+        case.updated_at = utcnow()
+        session.add(case)
+        record_event(session, case_id, event, actor_id, **data)
+    return case
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def acknowledge(
+    engine: sa.Engine, case_id: int, *, actor_id: str, next_update_at: datetime, customer_message: str
+) -> Escalation:
+    def change(session: Session, case: Escalation) -> dict[str, Any]:
+        case.acknowledged_at = utcnow()
+        case.acknowledged_by = actor_id
+        case.next_update_due_at = next_update_at
+        case.customer_acknowledgement = customer_message
+        on_time = case.ack_due_at is None or case.acknowledged_at <= case.ack_due_at
+        return {"next_update_due_at": _iso(next_update_at), "on_time": on_time}
+
+    return _act(engine, case_id, Action.ACKNOWLEDGE, actor_id, "acknowledged", change)
+
+
+@dataclass(frozen=True)
+class Classification:
+    category: Category
+    kind: EscalationKind
+    severity: Severity
+    resolving_team: str
+    reason: str
+
+
+def classify(engine: sa.Engine, case_id: int, *, actor_id: str, classification: Classification) -> Escalation:
+    def change(session: Session, case: Escalation) -> dict[str, Any]:
+        before = {
+            "category": case.category.value,
+            "severity": case.severity.value,
+            "kind": case.kind.value if case.kind else None,
+            "resolving_team": case.resolving_team,
+        }
+        case.category = classification.category
+        case.kind = classification.kind
+        case.severity = classification.severity
+        case.resolving_team = classification.resolving_team
+        after = {
+            "category": case.category.value,
+            "severity": case.severity.value,
+            "kind": case.kind.value,
+            "resolving_team": case.resolving_team,
+        }
+        return {"before": before, "after": after, "reason": classification.reason}
+
+    return _act(engine, case_id, Action.CLASSIFY, actor_id, "classified", change)
+
+
+def post_update(
+    engine: sa.Engine,
+    case_id: int,
+    *,
+    actor_id: str,
+    internal_text: str,
+    customer_text: str,
+    next_update_at: datetime,
+) -> Escalation:
+    def change(session: Session, case: Escalation) -> dict[str, Any]:
+        now = utcnow()
+        kept = case.next_update_due_at is None or now <= case.next_update_due_at
+        promised = case.next_update_due_at
+        session.add(
+            StatusUpdate(
+                escalation_id=case_id,
+                at=now,
+                author_id=actor_id,
+                internal_text=internal_text,
+                customer_text=customer_text,
+                next_update_due_at=next_update_at,
+            )
+        )
+        case.next_update_due_at = next_update_at
+        return {"promise_kept": kept, "promised": _iso(promised), "next_update_due_at": _iso(next_update_at)}
+
+    return _act(engine, case_id, Action.POST_UPDATE, actor_id, "update_posted", change)
+
+
+def reassign(engine: sa.Engine, case_id: int, *, actor_id: str, new_owner_id: str, reason: str) -> Escalation:
+    def change(session: Session, case: Escalation) -> dict[str, Any]:
+        if new_owner_id == case.owner_id:
+            raise ActionRefused("That person already owns this case.")
+        previous = case.owner_id
+        # The previous owner stays involved, as a participant.
+        case.stakeholder_ids = [
+            s for s in dict.fromkeys([*case.stakeholder_ids, previous]) if s != new_owner_id
+        ]
+        case.owner_id = new_owner_id
+        return {"from": previous, "to": new_owner_id, "reason": reason}
+
+    return _act(engine, case_id, Action.REASSIGN, actor_id, "reassigned", change)
+
+
+def resolve(
+    engine: sa.Engine,
+    case_id: int,
+    *,
+    actor_id: str,
+    summary: str,
+    fix: str,
+    customer_confirmed: bool,
+    rca_due_at: datetime,
+) -> Escalation:
+    def change(session: Session, case: Escalation) -> dict[str, Any]:
+        case.resolved_at = utcnow()
+        case.resolution_summary = summary
+        case.resolution_fix = fix
+        case.customer_confirmed = customer_confirmed
+        case.rca_due_at = rca_due_at
+        case.next_update_due_at = None
+        return {"customer_confirmed": customer_confirmed, "rca_due_at": _iso(rca_due_at)}
+
+    return _act(engine, case_id, Action.RESOLVE, actor_id, "resolved", change)
+
+
+@dataclass(frozen=True)
+class ActionItemInput:
+    kind: str  # corrective | preventive
+    description: str
+    owner_id: str
+    due_on: date
+
+
+@dataclass(frozen=True)
+class RcaInput:
+    what_happened: str
+    root_cause: str
+    contributing_factors: str
+    customer_text: str
+    items: Sequence[ActionItemInput]
+
+
+def record_rca(engine: sa.Engine, case_id: int, *, actor_id: str, rca: RcaInput) -> Escalation:
+    def change(session: Session, case: Escalation) -> dict[str, Any]:
+        row = RootCauseAnalysis(
+            escalation_id=case_id,
+            author_id=actor_id,
+            what_happened=rca.what_happened,
+            root_cause=rca.root_cause,
+            contributing_factors=rca.contributing_factors,
+            customer_text=rca.customer_text,
+        )
+        session.add(row)
+        session.flush()
+        for item in rca.items:
+            session.add(
+                ActionItem(
+                    rca_id=row.id or 0,
+                    kind=item.kind,
+                    description=item.description,
+                    owner_id=item.owner_id,
+                    due_on=item.due_on,
+                )
+            )
+        return {"rca_id": row.id, "action_items": len(rca.items)}
+
+    return _act(engine, case_id, Action.RCA, actor_id, "rca_recorded", change)
+
+
+def latest_rca(engine: sa.Engine, case_id: int) -> tuple[RootCauseAnalysis, list[ActionItem]] | None:
+    with Session(engine) as session:
+        rca = session.exec(
+            select(RootCauseAnalysis)
+            .where(RootCauseAnalysis.escalation_id == case_id)
+            .order_by(col(RootCauseAnalysis.id).desc())
+        ).first()
+        if rca is None:
+            return None
+        items = list(
+            session.exec(select(ActionItem).where(ActionItem.rca_id == rca.id).order_by(col(ActionItem.id)))
+        )
+        return rca, items
+
+
+def close(
+    engine: sa.Engine, case_id: int, *, actor_id: str, no_rca_reason: str | None, sponsorship: bool
+) -> Escalation:
+    def change(session: Session, case: Escalation) -> dict[str, Any]:
+        has_rca = (
+            session.exec(
+                select(RootCauseAnalysis.id).where(RootCauseAnalysis.escalation_id == case_id)
+            ).first()
+            is not None
+        )
+        if not has_rca:
+            if case.category == Category.TECHNICAL:
+                raise ActionRefused(
+                    f"{case.key} is a technical case: record its root-cause analysis before closing."
+                )
+            if not no_rca_reason:
+                raise ActionRefused("Record the root-cause analysis, or say why this case needs none.")
+        case.closed_at = utcnow()
+        case.no_rca_reason = None if has_rca else no_rca_reason
+        case.sponsorship_requested = sponsorship
+        case.next_update_due_at = None
+        return {"with_rca": has_rca, "no_rca_reason": case.no_rca_reason, "sponsorship": sponsorship}
+
+    return _act(engine, case_id, Action.CLOSE, actor_id, "closed", change)
+
+
+def reopen(
+    engine: sa.Engine, case_id: int, *, actor_id: str, reason: str, next_update_at: datetime
+) -> Escalation:
+    def change(session: Session, case: Escalation) -> dict[str, Any]:
+        was = case.status.value
+        case.resolved_at = None
+        case.closed_at = None
+        case.next_update_due_at = next_update_at
+        return {"from": was, "reason": reason, "next_update_due_at": _iso(next_update_at)}
+
+    return _act(engine, case_id, Action.REOPEN, actor_id, "reopened", change)
+
+
+def record_satisfaction(engine: sa.Engine, case_id: int, *, actor_id: str, score: int, comment: str) -> None:
+    with session_scope(engine) as session:
+        case = session.get(Escalation, case_id)
+        if case is None:
+            raise ActionRefused("That case does not exist.")
+        case.satisfaction_score = score
+        case.satisfaction_comment = comment
+        session.add(case)
+        record_event(session, case_id, "satisfaction_recorded", actor_id, score=score)
+
+
+def updates_of(engine: sa.Engine, case_id: int) -> list[StatusUpdate]:
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(StatusUpdate)
+                .where(StatusUpdate.escalation_id == case_id)
+                .order_by(col(StatusUpdate.id))
+            )
+        )
+
+
+def case_in_channel(engine: sa.Engine, channel_id: str) -> Escalation | None:
+    with Session(engine) as session:
+        return session.exec(select(Escalation).where(Escalation.channel_id == channel_id)).first()
