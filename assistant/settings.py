@@ -37,6 +37,11 @@ class Settings(DatabaseSettings):
     ack_within_minutes: int = Field(
         default=120, ge=5, le=7 * 24 * 60, description="minutes the owner has to acknowledge"
     )
+    max_promise_hours: int = Field(
+        default=24, ge=1, le=7 * 24, description="how far ahead an update may be promised, in hours"
+    )
+    rca_due_business_days: int = Field(default=5, ge=1, le=30, description="business days to deliver the RCA")
+    archive_on_close: bool = Field(default=True, description="archive the case channel when a case closes")
     escalation_manager_ids: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="comma-separated Slack user IDs of escalation managers"
     )

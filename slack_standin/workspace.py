@@ -35,6 +35,7 @@ class User:
     tz_offset: int = -18000
     is_bot: bool = False
     deleted: bool = False
+    is_admin: bool = False
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -43,6 +44,8 @@ class User:
             "real_name": self.real_name,
             "deleted": self.deleted,
             "is_bot": self.is_bot,
+            "is_admin": self.is_admin,
+            "is_owner": False,
             "tz": self.tz,
             "tz_offset": self.tz_offset,
             "profile": {

@@ -172,6 +172,40 @@ class Harness:
                 )
             )
 
+    # -- what an owner does ---------------------------------------------------
+
+    def click(self, user: str, case: Escalation, action_id: str) -> AppResponse:
+        """Click a button on the case card; returns Slack's HTTP exchange."""
+        return self.sender.click(
+            user,
+            action_id,
+            str(case.id),
+            channel_id=case.channel_id,
+            message_ts=case.card_ts,
+            block_id="case_actions",
+        )
+
+    def open_flow(self, user: str, case: Escalation, action_id: str) -> str:
+        """Click a card button and return the id of the modal it opens."""
+        before = len(self.workspace.views)
+        response = self.click(user, case, action_id)
+        assert response.status == 200, response
+        wait_for(
+            lambda: len(self.workspace.views) > before and self.latest_view().get("blocks"),
+            what=f"the {action_id} modal",
+        )
+        wait_for(lambda: self.latest_view()["callback_id"] != "loading", what="the modal to be filled")
+        return self.latest_view()["id"]
+
+    def latest_view(self) -> dict[str, Any]:
+        return list(self.workspace.views.values())[-1]
+
+    def submit(self, user: str, view_id: str, **values: Any) -> AppResponse:
+        return self.sender.submit_view(user, view_id, values)
+
+    def refusals_for(self, user: str) -> list[str]:
+        return [e.text for e in self.workspace.ephemerals_for(user)]
+
     def channel_of(self, case: Escalation) -> Channel:
         assert case.channel_id is not None
         return self.workspace.channels[case.channel_id]
@@ -247,3 +281,8 @@ def start_app_process(
 
     wait_for(ready, timeout=30, what="the app process to serve")
     return process
+
+
+def in_hours(hours: float) -> int:
+    """A datetimepicker value: a UNIX time `hours` from now."""
+    return int(time.time() + hours * 3600)

@@ -88,13 +88,16 @@ def test_submission_opens_the_case_in_its_own_channel(harness: Harness) -> None:
         "https://support.example.com/tickets/4521",
     ):
         assert expected in text, expected
-    buttons = [e["action_id"] for b in card.blocks if b["type"] == "actions" for e in b["elements"]]
+    elements = [e for b in card.blocks if b["type"] == "actions" for e in b["elements"]]
+    buttons = [e["action_id"] for e in elements if e["type"] == "button"]
     assert buttons == [
         CaseAction.ACKNOWLEDGE,
         CaseAction.CLASSIFY,
         CaseAction.POST_UPDATE,
         CaseAction.RESOLVE,
     ]
+    more = next(e for e in elements if e["type"] == "overflow")
+    assert [o["text"]["text"] for o in more["options"]] == ["Reassign / escalate up", "Timeline"]
     assert channel.bookmarks == [
         {
             "id": channel.bookmarks[0]["id"],

@@ -129,9 +129,9 @@ def permission_refusal(action: Action, roles: frozenset[Role], owner_name: str) 
     permitted = PERMITTED[action]
     if roles & permitted:
         return None
-    who = f"the owner, {owner_name}"
+    who = f"the owner, {owner_name},"
     if Role.REPORTER in permitted:
-        who += ", the person who reported it"
+        who += " the person who reported it,"
     return f"Only {who} or an escalation manager can {ACTION_NAMES[action]} this case."
 
 

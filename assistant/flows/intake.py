@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from assistant.components import Components
@@ -23,10 +23,10 @@ from assistant.domain.practice import (
     Severity,
     Trigger,
 )
-from assistant.ids import COMMAND, CaseAction, Shortcut, ViewId
+from assistant.ids import CaseAction, Shortcut, ViewId
 from assistant.messages.case_context import format_duration, message_permalink
 from assistant.messages.escape import UserText
-from assistant.messages.render import render_message, render_view
+from assistant.messages.render import render_view
 from assistant.services.cases import open_case
 from assistant.slack.client import SLACK_ERRORS, error_code
 
@@ -144,29 +144,22 @@ def people_errors(services: Components, intake: rules.ValidIntake) -> dict[Intak
     return errors
 
 
+def open_intake(client: WebClient, command: dict[str, Any], ack_within_minutes: int) -> None:
+    """The intake modal for `/escalate [summary]`, prefilled with the command's text."""
+    text = (command.get("text") or "").strip()
+    metadata = IntakeMetadata(
+        origin_channel_id=command.get("channel_id"), reply_url=command.get("response_url")
+    )
+    client.views_open(
+        trigger_id=command["trigger_id"],
+        view=intake_modal(
+            metadata=metadata, ack_within_minutes=ack_within_minutes, summary=text[: rules.SUMMARY_MAX]
+        ),
+    )
+
+
 def register(app: App, services: Components) -> None:
     ack_minutes = services.settings.ack_within_minutes
-
-    @app.command(COMMAND)
-    def handle_escalate_command(
-        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        """Open the intake modal, prefilled with the command's text."""
-        ack()
-        text = (command.get("text") or "").strip()
-        if text.lower() in {"help", "?"}:
-            help_message = render_message("help.json.j2", command=COMMAND, guidance=GUIDANCE)
-            respond(text=help_message.text, blocks=help_message.blocks, response_type="ephemeral")
-            return
-        metadata = IntakeMetadata(
-            origin_channel_id=command.get("channel_id"), reply_url=command.get("response_url")
-        )
-        client.views_open(
-            trigger_id=command["trigger_id"],
-            view=intake_modal(
-                metadata=metadata, ack_within_minutes=ack_minutes, summary=text[: rules.SUMMARY_MAX]
-            ),
-        )
 
     @app.shortcut(Shortcut.ESCALATE_MESSAGE.value)
     def handle_escalate_message(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:

@@ -19,6 +19,7 @@ class Person:
     name: str
     title: str
     tz: str
+    is_admin: bool = False
 
 
 class People:
@@ -27,6 +28,12 @@ class People:
         self._ttl = ttl_seconds
         self._cache: dict[str, tuple[float, Person]] = {}
         self._lock = threading.Lock()
+
+    def cached(self, user_id: str) -> Person | None:
+        """The person if known and fresh, without asking Slack (for work before a 3-second deadline)."""
+        with self._lock:
+            hit = self._cache.get(user_id)
+        return hit[1] if hit and time.monotonic() - hit[0] < self._ttl else None
 
     def get(self, user_id: str, client: WebClient | None = None) -> Person:
         now = time.monotonic()
@@ -46,6 +53,7 @@ class People:
             name=profile.get("real_name") or user.get("real_name") or user.get("name") or user_id,
             title=profile.get("title") or "",
             tz=user.get("tz") or "UTC",
+            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
         )
         with self._lock:
             self._cache[user_id] = (now, person)

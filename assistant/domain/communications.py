@@ -1,0 +1,77 @@
+"""Drafts of what the owner tells the customer, and the times in them (in the owner's zone).
+
+Plain functions over plain text: the owner edits the draft before anything is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time_phrase(moment: datetime, tz_name: str | None, now: datetime) -> str:
+    """'15:00 today', '09:30 tomorrow', '15:00 on Wednesday 25 November', in the reader's zone."""
+    tz = zone(tz_name)
+    local, today = moment.astimezone(tz), now.astimezone(tz).date()
+    clock = local.strftime("%H:%M")
+    if local.date() == today:
+        day = "today"
+    elif local.date() == today + timedelta(days=1):
+        day = "tomorrow"
+    else:
+        day = "on " + local.strftime("%A %d %B").replace(" 0", " ")
+    zone_name = local.tzname() or tz.key
+    return f"{clock} {day} ({zone_name})"
+
+
+def default_promise(now: datetime, hours: int = 2) -> datetime:
+    """A sensible first promise: a couple of hours ahead, on the next half hour."""
+    target = now + timedelta(hours=hours)
+    minutes = 30 - target.minute % 30 if target.minute % 30 else 0
+    return (target + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
+
+
+def acknowledgement_draft(
+    *, owner_name: str, owner_title: str, account: str, summary: str, promise_phrase: str
+) -> str:
+    who = f"{owner_name}, {owner_title}" if owner_title else owner_name
+    return (
+        f"Hello {account} team,\n\n"
+        f"I'm {who}. I have personally taken ownership of your case: {summary}.\n\n"
+        f"I will send you a status update by {promise_phrase}, whether or not we have a "
+        "resolution by then.\n\n"
+        f"{owner_name}"
+    )
+
+
+def update_draft(*, promise_phrase: str) -> str:
+    return (
+        "Here is where we are: …\n\n"
+        "Our revised target: …\n\n"
+        f"I will send you the next update by {promise_phrase}, whether or not we have a resolution by then."
+    )
+
+
+def add_business_days(start: datetime, days: int) -> datetime:
+    """`days` working days (Monday to Friday) after `start`, at the same time of day."""
+    moment = start
+    added = 0
+    while added < days:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            added += 1
+    return moment
+
+
+def parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

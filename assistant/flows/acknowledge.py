@@ -1,0 +1,138 @@
+"""Acknowledge: the owner takes the case and promises a specific time for the next customer update."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from assistant.domain.communications import acknowledgement_draft, default_promise, local_time_phrase
+from assistant.domain.lifecycle import Action, PromiseRules, promise_problem
+from assistant.flows.case_flow import (
+    CaseFlows,
+    CaseRef,
+    FlowStart,
+    field_value,
+    parse_ref,
+    refused_in_modal,
+    selected_time,
+    text_value,
+)
+from assistant.ids import ViewId
+from assistant.messages.case_context import case_context
+from assistant.messages.escape import UserText
+from assistant.messages.render import render_message, render_view
+from assistant.models import Escalation
+from assistant.services import lifecycle
+from assistant.services.cases import get_case
+from assistant.slack.people import Person
+
+
+class Field(StrEnum):
+    NEXT_UPDATE = "next_update"
+    MESSAGE = "customer_message"
+
+
+def draft_for(case: Escalation, owner: Person, promise: datetime, now: datetime) -> str:
+    return acknowledgement_draft(
+        owner_name=owner.name,
+        owner_title=owner.title,
+        account=case.account_name,
+        summary=case.summary,
+        promise_phrase=local_time_phrase(promise, owner.tz, now),
+    )
+
+
+def acknowledge_view(case: Escalation, owner: Person, now: datetime) -> dict[str, Any]:
+    promise = default_promise(now)
+    return render_view(
+        "acknowledge_modal.json.j2",
+        callback_id=ViewId.ACKNOWLEDGE.value,
+        metadata=CaseRef(case_id=case.id or 0, draft_promise=int(promise.timestamp())).dump(),
+        case=case_context(case),
+        field=Field,
+        promise=int(promise.timestamp()),
+        draft=UserText(draft_for(case, owner, promise, now)),
+    )
+
+
+def register(app: App, flows: CaseFlows) -> None:
+    components = flows.components
+    rules = PromiseRules(max_ahead=timedelta(hours=components.settings.max_promise_hours))
+
+    def open_acknowledge(start: FlowStart) -> None:
+        now = datetime.now(UTC)
+        owner = components.people.cached(start.case.owner_id)
+        if owner is not None:
+            start.client.views_open(
+                trigger_id=start.trigger_id, view=acknowledge_view(start.case, owner, now)
+            )
+            return
+        # Open within the trigger's 3 seconds, then fill in what needs a lookup.
+        loading = render_view(
+            "loading_modal.json.j2", callback_id=ViewId.LOADING.value, title=f"Acknowledge {start.case.key}"
+        )
+        opened = start.client.views_open(trigger_id=start.trigger_id, view=loading)["view"]
+        owner = components.people.get(start.case.owner_id, start.client)
+        start.client.views_update(
+            view_id=opened["id"], hash=opened["hash"], view=acknowledge_view(start.case, owner, now)
+        )
+
+    flows.register(Action.ACKNOWLEDGE, open_acknowledge)
+
+    @app.view(ViewId.ACKNOWLEDGE.value)
+    def handle_acknowledge_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Validate the promise, record the acknowledgement, then tell the channel."""
+        ref = parse_ref(view)
+        if ref is None:
+            ack()
+            return
+        now = datetime.now(UTC)
+        promise = selected_time(field_value(view, Field.NEXT_UPDATE))
+        message = text_value(view, Field.MESSAGE)
+        errors = {}
+        problem = promise_problem(promise, now, rules)
+        if problem:
+            errors[Field.NEXT_UPDATE.value] = problem
+        if not message:
+            errors[Field.MESSAGE.value] = "Write the acknowledgement the customer will receive."
+        if errors or promise is None:
+            ack(response_action="errors", errors=errors)
+            return
+        case = get_case(components.engine, ref.case_id)
+        refusal = flows.refusal(case, body["user"]["id"], Action.ACKNOWLEDGE)
+        if refusal:
+            ack(**refused_in_modal(Field.NEXT_UPDATE, refusal))
+            return
+        # The untouched draft names the default time: keep it true to the time chosen.
+        owner = components.people.cached(case.owner_id)
+        if owner and ref.draft_promise and int(promise.timestamp()) != ref.draft_promise:
+            untouched = draft_for(case, owner, datetime.fromtimestamp(ref.draft_promise, UTC), now)
+            if message == untouched.strip():
+                message = draft_for(case, owner, promise, now)
+        try:
+            case = lifecycle.acknowledge(
+                components.engine,
+                ref.case_id,
+                actor_id=body["user"]["id"],
+                next_update_at=promise,
+                customer_message=message,
+            )
+        except lifecycle.ActionRefused as exc:
+            ack(**refused_in_modal(Field.NEXT_UPDATE, str(exc)))
+            return
+        ack()
+        on_time = case.ack_due_at is None or (case.acknowledged_at or now) <= case.ack_due_at
+        flows.after_change(
+            case,
+            render_message(
+                "acknowledged.json.j2",
+                case=case_context(case),
+                actor=body["user"]["id"],
+                promise=promise,
+                on_time=on_time,
+                message=UserText(message),
+            ),
+        )

@@ -1,0 +1,159 @@
+"""What every owner flow shares: finding the case, checking who may do what, opening its modal.
+
+Entry points (card buttons, the card's "More" menu, the owner's DM, `/escalate <verb>`
+in a case channel) all go through `CaseFlows.start`, so the permission and state
+checks live in one place and a refusal is always a sentence, never a silent failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from slack_bolt import Respond
+from slack_sdk import WebClient
+
+from assistant.components import Components
+from assistant.domain.lifecycle import Action, Role, permission_refusal, roles_of, state_refusal
+from assistant.messages.escape import mention
+from assistant.messages.render import Message, render_message, render_view
+from assistant.models import Escalation
+from assistant.services.cases import CaseNotFound, get_case
+from assistant.slack.client import SLACK_ERRORS, error_code
+
+logger = logging.getLogger(__name__)
+
+
+class CaseRef(BaseModel):
+    """A modal's private_metadata: which case it is about (ids only)."""
+
+    case_id: int
+    draft_promise: int | None = None
+
+    @classmethod
+    def from_view(cls, view: dict[str, Any]) -> CaseRef:
+        return cls.model_validate_json(view.get("private_metadata") or "{}")
+
+    def dump(self) -> str:
+        return self.model_dump_json(exclude_none=True)
+
+
+@dataclass
+class FlowStart:
+    """Everything a flow's opener needs once the checks have passed."""
+
+    components: Components
+    client: WebClient
+    case: Escalation
+    actor_id: str
+    trigger_id: str
+    respond: Respond
+
+
+Opener = Callable[[FlowStart], None]
+
+
+def selected_time(element: dict[str, Any]) -> datetime | None:
+    """A datetimepicker's value: Slack sends a UNIX time, picked in the user's own zone."""
+    value = element.get("selected_date_time")
+    return datetime.fromtimestamp(int(value), UTC) if value else None
+
+
+def field_value(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """The state of the input block `block_id` (whose action id is the same)."""
+    return view["state"]["values"].get(block_id, {}).get(block_id, {}) or {}
+
+
+def text_value(view: dict[str, Any], block_id: str) -> str:
+    return (field_value(view, block_id).get("value") or "").strip()
+
+
+def option_value(view: dict[str, Any], block_id: str) -> str | None:
+    return (field_value(view, block_id).get("selected_option") or {}).get("value")
+
+
+class CaseFlows:
+    """The registry of owner flows, and the one door into them."""
+
+    def __init__(self, components: Components) -> None:
+        self.components = components
+        self.openers: dict[Action, Opener] = {}
+
+    def register(self, action: Action, opener: Opener) -> None:
+        self.openers[action] = opener
+
+    def refusal(self, case: Escalation, actor_id: str, action: Action) -> str | None:
+        """Why `actor_id` may not take `action` on `case` now, or None."""
+        settings = self.components.settings
+        roles = roles_of(
+            actor_id,
+            owner_id=case.owner_id,
+            reporter_id=case.reporter_id,
+            manager_ids=frozenset(settings.escalation_manager_ids),
+            is_admin=False,
+        )
+        problem = permission_refusal(action, roles, mention(case.owner_id))
+        if problem and self._is_admin(actor_id):
+            problem = permission_refusal(action, roles | {Role.ADMIN}, mention(case.owner_id))
+        return problem or state_refusal(case.key, case.status, action)
+
+    def _is_admin(self, user_id: str) -> bool:
+        try:
+            return self.components.people.get(user_id, self.components.quick_client).is_admin
+        except SLACK_ERRORS as exc:
+            logger.warning("could not look up %s (%s); treating as not an admin", user_id, error_code(exc))
+            return False
+
+    def start(
+        self,
+        *,
+        client: WebClient,
+        respond: Respond,
+        case_id: int,
+        action: Action,
+        actor_id: str,
+        trigger_id: str,
+    ) -> None:
+        try:
+            case = get_case(self.components.engine, case_id)
+        except CaseNotFound:
+            say(respond, "That case no longer exists.")
+            return
+        refusal = self.refusal(case, actor_id, action)
+        if refusal:
+            say(respond, refusal)
+            return
+        self.openers[action](FlowStart(self.components, client, case, actor_id, trigger_id, respond))
+
+    def after_change(self, case: Escalation, message: Message) -> None:
+        """Tell the case channel, then show the case as it is now (card in place, topic)."""
+        channel = self.components.provisioner.channel
+        if case.channel_id:
+            channel.post_in_case(case, message)
+        channel.refresh(case)
+
+
+def say(respond: Respond, text: str) -> None:
+    """An answer only the person who acted sees."""
+    message = render_message("notice.json.j2", text=text)
+    respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+
+
+def open_modal(start: FlowStart, template: str, **context: Any) -> None:
+    view = render_view(template, **context)
+    start.client.views_open(trigger_id=start.trigger_id, view=view)
+
+
+def refused_in_modal(block_id: str, sentence: str) -> dict[str, Any]:
+    return {"response_action": "errors", "errors": {block_id: sentence}}
+
+
+def parse_ref(view: dict[str, Any]) -> CaseRef | None:
+    try:
+        return CaseRef.from_view(view)
+    except ValidationError:
+        return None
