@@ -19,6 +19,7 @@ class ViewId(StrEnum):
     RCA = "rca"
     CLOSE = "close"
     REOPEN = "reopen"
+    SATISFACTION = "satisfaction"
     LOADING = "loading"
 
 
@@ -36,6 +37,8 @@ class CaseAction(StrEnum):
     TIMELINE = "case_timeline"
     # The card's overflow menu; each option's value is "<action>:<case id>".
     MORE = "case_more"
+    # In the reporter's DM once a case closes: record the customer's satisfaction.
+    SATISFACTION = "case_satisfaction"
     OPEN_CHANNEL = "case_open_channel"
 
 

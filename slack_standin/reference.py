@@ -13,6 +13,8 @@ REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
     "chat.postMessage": ("channel",),
     "chat.update": ("ts", "channel"),
     "conversations.archive": ("channel",),
+    "files.completeUploadExternal": ("files",),
+    "files.getUploadURLExternal": ("length", "filename"),
     "conversations.create": ("name",),
     "conversations.history": ("channel",),
     "conversations.info": ("channel",),
@@ -71,6 +73,8 @@ ERRORS: dict[str, frozenset[str]] = {
         }
     ),
     "conversations.archive": frozenset({"already_archived", "channel_not_found", "not_in_channel"}),
+    "files.completeUploadExternal": frozenset({"channel_not_found", "file_not_found", "not_in_channel"}),
+    "files.getUploadURLExternal": frozenset({"missing_argument"}),
     "conversations.create": frozenset(
         {
             "invalid_name",
@@ -150,6 +154,8 @@ BOT_SCOPES: dict[str, frozenset[str]] = {
     "chat.postMessage": frozenset({"chat:write"}),
     "chat.update": frozenset({"chat:write"}),
     "conversations.archive": _MANAGE,
+    "files.completeUploadExternal": frozenset({"files:write"}),
+    "files.getUploadURLExternal": frozenset({"files:write"}),
     "conversations.create": _MANAGE,
     "conversations.history": frozenset({"groups:history", "im:history", "mpim:history", "channels:history"}),
     "conversations.info": _READ,

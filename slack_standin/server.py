@@ -47,6 +47,9 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._body()
         if parsed.path.startswith("/api/"):
             self._web_api(parsed.path.removeprefix("/api/"), parsed.query, raw)
+        elif parsed.path.startswith("/_upload/"):
+            stored = self.server.workspace.upload(parsed.path.removeprefix("/_upload/"), raw)
+            self._send(200 if stored else 404, f"OK - {len(raw)}".encode() if stored else b"not found")
         elif parsed.path.startswith("/_response/"):
             status, text = self.server.workspace.respond(
                 parsed.path.removeprefix("/_response/"), json.loads(raw or b"{}")
@@ -121,6 +124,7 @@ class StandIn:
         self.workspace = workspace or Workspace()
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.workspace = self.workspace
+        self.workspace.base_url = self.base_url
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

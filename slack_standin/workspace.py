@@ -89,6 +89,7 @@ class Channel:
     messages: list[Message] = field(default_factory=list)
     pins: list[str] = field(default_factory=list)
     bookmarks: list[dict[str, Any]] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -160,6 +161,8 @@ class Workspace:
         self.triggers: dict[str, tuple[float, bool]] = {}
         self.response_urls: dict[str, tuple[str, str]] = {}
         self.ephemerals: list[Ephemeral] = []
+        self.uploads: dict[str, bytes | None] = {}
+        self.base_url = "http://127.0.0.1/"
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self.latency: dict[str, float] = {}
@@ -644,6 +647,31 @@ class Workspace:
         stored = {**view, "id": self._id("V"), "hash": f"{time.time():.6f}.{next(self._ts)}"}
         self.home_views[user_id] = stored
         return {"view": stored}
+
+    def m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = self._id("F")
+        self.uploads[file_id] = None
+        return {"upload_url": f"{self.base_url}_upload/{file_id}", "file_id": file_id}
+
+    def upload(self, file_id: str, data: bytes) -> bool:
+        with self.lock:
+            if file_id not in self.uploads:
+                return False
+            self.uploads[file_id] = data
+            return True
+
+    def m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = self._json_arg(args, "files") or []
+        channel = self._member_channel(args["channel_id"]) if args.get("channel_id") else None
+        shared = []
+        for entry in files:
+            data = self.uploads.get(entry.get("id"))
+            if data is None:
+                raise SlackError("file_not_found")
+            shared.append({"id": entry["id"], "title": entry.get("title") or entry["id"], "content": data})
+        if channel is not None:
+            channel.files.extend(shared)
+        return {"files": [{"id": f["id"], "title": f["title"]} for f in shared]}
 
     # -- response_url -------------------------------------------------------
 

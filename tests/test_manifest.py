@@ -16,7 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "slack-api"
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 # slack_sdk names methods `conversations_setTopic`: family, underscore, Slack's own name.
-CALL = re.compile(r"\.(auth|bookmarks|chat|conversations|files|pins|reactions|users|views)_([A-Za-z]+)\(")
+CALL = re.compile(
+    r"\.(auth|bookmarks|chat|conversations|files|pins|reactions|users|views)_([A-Za-z]+)(?:_v2)?\("
+)
+# slack_sdk helpers that make several Web API calls.
+SDK_HELPERS = {"files.upload": {"files.getUploadURLExternal", "files.completeUploadExternal"}}
 SCOPE_FREE = {"auth.test", "views.open", "views.update", "views.push", "views.publish"}
 
 needs_shared = pytest.mark.skipif(
@@ -28,7 +32,8 @@ def methods_called_by_the_app() -> set[str]:
     found = set()
     for path in (ROOT / "assistant").rglob("*.py"):
         for family, name in CALL.findall(path.read_text()):
-            found.add(f"{family}.{name}")
+            method = f"{family}.{name}"
+            found |= SDK_HELPERS.get(method, {method})
     return found
 
 

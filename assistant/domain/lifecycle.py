@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from assistant.domain.practice import Category, Trigger
 from assistant.domain.status import Status
 
 
@@ -151,3 +152,15 @@ def promise_problem(when: datetime | None, now: datetime, rules: PromiseRules) -
         hours = int(rules.max_ahead.total_seconds() // 3600)
         return f"Promise an update within {hours} hours; you can always promise the next one then."
     return None
+
+
+def close_refusal(key: str, category: Category, has_rca: bool) -> str | None:
+    """Technical cases close only with a root-cause analysis; others may give a reason instead."""
+    if category == Category.TECHNICAL and not has_rca:
+        return f"{key} is a technical case: record its root-cause analysis before closing it."
+    return None
+
+
+def needs_no_sponsorship(triggers: list[str], stakeholder_ids: list[str]) -> bool:
+    """Sponsorship is offered when an executive was involved (named, or contacted by the customer)."""
+    return not stakeholder_ids and Trigger.EXECUTIVE_CONTACTED.value not in triggers

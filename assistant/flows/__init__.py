@@ -3,14 +3,31 @@
 from slack_bolt import App
 
 from assistant.components import Components
-from assistant.flows import acknowledge, case_entry, commands, home, intake
+from assistant.flows import (
+    acknowledge,
+    case_entry,
+    classify,
+    close,
+    commands,
+    home,
+    intake,
+    rca,
+    reassign,
+    reopen,
+    resolve,
+    timeline,
+    update,
+)
 from assistant.flows.case_flow import CaseFlows
+
+OWNER_FLOWS = (acknowledge, classify, update, reassign, resolve, rca, close, reopen, timeline)
 
 
 def register_all(app: App, components: Components) -> None:
     flows = CaseFlows(components)
     intake.register(app, components)
-    acknowledge.register(app, flows)
+    for flow in OWNER_FLOWS:
+        flow.register(app, flows)
     case_entry.register(app, flows)
     commands.register(app, flows)
     home.register(app, components)

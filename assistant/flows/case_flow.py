@@ -22,7 +22,7 @@ from assistant.domain.lifecycle import Action, Role, permission_refusal, roles_o
 from assistant.messages.escape import mention
 from assistant.messages.render import Message, render_message, render_view
 from assistant.models import Escalation
-from assistant.services.cases import CaseNotFound, get_case
+from assistant.services.cases import CaseNotFound, add_event, get_case
 from assistant.slack.client import SLACK_ERRORS, error_code
 
 logger = logging.getLogger(__name__)
@@ -128,6 +128,11 @@ class CaseFlows:
             say(respond, refusal)
             return
         self.openers[action](FlowStart(self.components, client, case, actor_id, trigger_id, respond))
+
+    def note_failure(self, case: Escalation, what: str, error: str) -> None:
+        """A Slack call that failed past its retries: logged and kept on the timeline, never dropped."""
+        logger.warning("%s: %s failed (%s)", case.key, what, error)
+        add_event(self.components.engine, case.id or 0, "slack_call_failed", what=what, error=error)
 
     def after_change(self, case: Escalation, message: Message) -> None:
         """Tell the case channel, then show the case as it is now (card in place, topic)."""

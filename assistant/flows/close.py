@@ -1,0 +1,179 @@
+"""Close: needs a resolved case and an RCA (or a reason why none); asks for the customer's satisfaction."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from assistant.domain.lifecycle import Action, close_refusal, needs_no_sponsorship
+from assistant.flows.case_flow import (
+    CaseFlows,
+    CaseRef,
+    FlowStart,
+    field_value,
+    open_modal,
+    option_value,
+    parse_ref,
+    say,
+    text_value,
+)
+from assistant.ids import CaseAction, ViewId
+from assistant.messages.case_context import case_context
+from assistant.messages.escape import UserText
+from assistant.messages.render import render_message, render_view
+from assistant.services import lifecycle
+from assistant.services.cases import get_case
+from assistant.slack.client import SLACK_ERRORS, error_code
+
+
+class Field(StrEnum):
+    NO_RCA_REASON = "no_rca_reason"
+    SPONSORSHIP = "sponsorship"
+    SCORE = "score"
+    COMMENT = "comment"
+
+
+SCORES = [
+    {"value": str(n), "label": label}
+    for n, label in [(5, "5 · very satisfied"), (4, "4"), (3, "3"), (2, "2"), (1, "1 · very dissatisfied")]
+]
+
+
+def register(app: App, flows: CaseFlows) -> None:
+    components = flows.components
+    settings = components.settings
+
+    def open_close(start: FlowStart) -> None:
+        case = start.case
+        has_rca = lifecycle.latest_rca(components.engine, case.id or 0) is not None
+        refusal = close_refusal(case.key, case.category, has_rca)
+        if refusal:
+            say(start.respond, refusal)
+            return
+        open_modal(
+            start,
+            "close_modal.json.j2",
+            callback_id=ViewId.CLOSE.value,
+            metadata=CaseRef(case_id=case.id or 0).dump(),
+            case=case_context(case),
+            field=Field,
+            has_rca=has_rca,
+            offer_sponsorship=not needs_no_sponsorship(case.triggers, case.stakeholder_ids),
+            archive=settings.archive_on_close,
+        )
+
+    flows.register(Action.CLOSE, open_close)
+
+    @app.view(ViewId.CLOSE.value)
+    def handle_close_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Close, post the final summary, ask for satisfaction, archive the channel."""
+        ref = parse_ref(view)
+        if ref is None:
+            ack()
+            return
+        actor = body["user"]["id"]
+        case = get_case(components.engine, ref.case_id)
+        has_rca = lifecycle.latest_rca(components.engine, ref.case_id) is not None
+        reason = text_value(view, Field.NO_RCA_REASON) or None
+        sponsorship = bool(field_value(view, Field.SPONSORSHIP).get("selected_options"))
+        refusal = flows.refusal(case, actor, Action.CLOSE) or close_refusal(case.key, case.category, has_rca)
+        if refusal:
+            ack(
+                response_action="update",
+                view=render_view("notice_modal.json.j2", title="Not closed", text=refusal),
+            )
+            return
+        if not has_rca and not reason:
+            ack(
+                response_action="errors",
+                errors={Field.NO_RCA_REASON.value: "Say why this case needs no root-cause analysis."},
+            )
+            return
+        try:
+            closed = lifecycle.close(
+                components.engine, ref.case_id, actor_id=actor, no_rca_reason=reason, sponsorship=sponsorship
+            )
+        except lifecycle.ActionRefused as exc:
+            ack(
+                response_action="update",
+                view=render_view("notice_modal.json.j2", title="Not closed", text=str(exc)),
+            )
+            return
+        ack()
+        context = case_context(closed)
+        flows.after_change(
+            closed,
+            render_message(
+                "closed.json.j2",
+                case=context,
+                actor=actor,
+                has_rca=has_rca,
+                no_rca_reason=UserText(reason),
+                sponsorship=sponsorship,
+            ),
+        )
+        channel = components.provisioner.channel
+        try:
+            channel.post(
+                closed.reporter_id,
+                render_message(
+                    "satisfaction_request.json.j2", case=context, action_id=CaseAction.SATISFACTION.value
+                ),
+            )
+        except SLACK_ERRORS as exc:
+            flows.note_failure(closed, "satisfaction_request", error_code(exc))
+        if settings.archive_on_close and closed.channel_id:
+            try:
+                components.client.conversations_archive(channel=closed.channel_id)
+            except SLACK_ERRORS as exc:
+                flows.note_failure(closed, "archive_channel", error_code(exc))
+
+    @app.action(CaseAction.SATISFACTION.value)
+    def handle_record_satisfaction(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """Open the form for the customer's answer (the reporter, owner or a manager)."""
+        ack()
+        case_id = int(action.get("value") or 0)
+        case = get_case(components.engine, case_id)
+        actor = body["user"]["id"]
+        if actor not in {case.reporter_id, case.owner_id, *settings.escalation_manager_ids}:
+            say(
+                respond,
+                "Only the person who reported the case, its owner or an escalation manager can record this.",
+            )
+            return
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=render_view(
+                "satisfaction_modal.json.j2",
+                callback_id=ViewId.SATISFACTION.value,
+                metadata=CaseRef(case_id=case_id).dump(),
+                case=case_context(case),
+                field=Field,
+                scores=SCORES,
+            ),
+        )
+
+    @app.view(ViewId.SATISFACTION.value)
+    def handle_satisfaction_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Record the score and comment, and thank the person in the modal."""
+        ref = parse_ref(view)
+        score = option_value(view, Field.SCORE)
+        if ref is None or score not in {"1", "2", "3", "4", "5"}:
+            ack(response_action="errors", errors={Field.SCORE.value: "Choose the customer's score."})
+            return
+        lifecycle.record_satisfaction(
+            components.engine,
+            ref.case_id,
+            actor_id=body["user"]["id"],
+            score=int(score or 0),
+            comment=text_value(view, Field.COMMENT),
+        )
+        ack(
+            response_action="update",
+            view=render_view("notice_modal.json.j2", title="Thank you", text=f"Recorded: {score} out of 5."),
+        )

@@ -1,0 +1,205 @@
+"""Root-cause analysis: internal RCA with owned, dated action items, and a customer-facing RCA."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from assistant.domain.communications import parse_date
+from assistant.domain.lifecycle import Action
+from assistant.flows.case_flow import (
+    CaseFlows,
+    CaseRef,
+    FlowStart,
+    field_value,
+    open_modal,
+    parse_ref,
+    text_value,
+)
+from assistant.ids import ViewId
+from assistant.messages.case_context import case_context
+from assistant.messages.escape import UserText
+from assistant.messages.rca_markdown import rca_markdown
+from assistant.messages.render import render_message
+from assistant.services import lifecycle
+from assistant.services.cases import get_case
+from assistant.slack.client import SLACK_ERRORS, error_code
+
+ROWS = 3
+
+
+class Field:
+    WHAT_HAPPENED = "what_happened"
+    ROOT_CAUSE = "root_cause"
+    CONTRIBUTING = "contributing_factors"
+    CUSTOMER = "customer_rca"
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    kind: str
+    index: int
+
+    @property
+    def description(self) -> str:
+        return f"{self.kind}_{self.index}_description"
+
+    @property
+    def owner(self) -> str:
+        return f"{self.kind}_{self.index}_owner"
+
+    @property
+    def due(self) -> str:
+        return f"{self.kind}_{self.index}_due"
+
+
+GROUPS = {
+    "corrective": ("Corrective actions", "Corrective action", "What fixes this occurrence. At least one."),
+    "preventive": ("Preventive actions", "Preventive action", "What stops it happening again."),
+}
+ROW_FIELDS = [ItemRow(kind, index) for kind in GROUPS for index in range(1, ROWS + 1)]
+
+CUSTOMER_DRAFT = (
+    "What happened: …\n\nWhy it happened: …\n\nWhat we have done: …\n\n"
+    "What we are changing so it does not happen again: …"
+)
+
+
+def read_items(view: dict[str, Any], today: date) -> tuple[list[lifecycle.ActionItemInput], dict[str, str]]:
+    """The action item rows; a started row must have its owner and a due date from today on."""
+    items, errors = [], {}
+    for row in ROW_FIELDS:
+        text = text_value(view, row.description)
+        owner = field_value(view, row.owner).get("selected_user")
+        due = parse_date(field_value(view, row.due).get("selected_date"))
+        if not (text or owner or due):
+            continue
+        if not text:
+            errors[row.description] = "Describe the action, or clear its owner and due date."
+        if not owner:
+            errors[row.owner] = "Every action item needs an owner."
+        if due is None:
+            errors[row.due] = "Every action item needs a due date."
+        elif due < today:
+            errors[row.due] = "Choose a due date from today on."
+        if text and owner and due and due >= today:
+            items.append(
+                lifecycle.ActionItemInput(kind=row.kind, description=text, owner_id=owner, due_on=due)
+            )
+    if not any(i.kind == "corrective" for i in items) and "corrective_1_description" not in errors:
+        errors["corrective_1_description"] = (
+            "Name at least one corrective action, with its owner and due date."
+        )
+    return items, errors
+
+
+def register(app: App, flows: CaseFlows) -> None:
+    components = flows.components
+
+    def open_rca(start: FlowStart) -> None:
+        open_modal(
+            start,
+            "rca_modal.json.j2",
+            callback_id=ViewId.RCA.value,
+            metadata=CaseRef(case_id=start.case.id or 0).dump(),
+            case=case_context(start.case),
+            field=Field,
+            item_groups=[
+                {
+                    "title": title,
+                    "label": label,
+                    "hint": hint,
+                    "rows": [r for r in ROW_FIELDS if r.kind == kind],
+                }
+                for kind, (title, label, hint) in GROUPS.items()
+            ],
+            customer_draft=UserText(CUSTOMER_DRAFT),
+        )
+
+    flows.register(Action.RCA, open_rca)
+
+    @app.view(ViewId.RCA.value)
+    def handle_rca_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Store the RCA, post both versions in the channel and attach them as Markdown."""
+        ref = parse_ref(view)
+        if ref is None:
+            ack()
+            return
+        actor = body["user"]["id"]
+        texts = {
+            f: text_value(view, f)
+            for f in (Field.WHAT_HAPPENED, Field.ROOT_CAUSE, Field.CONTRIBUTING, Field.CUSTOMER)
+        }
+        items, errors = read_items(view, datetime.now(UTC).date())
+        for required, sentence in [
+            (Field.WHAT_HAPPENED, "Summarise what happened."),
+            (Field.ROOT_CAUSE, "State the root cause."),
+        ]:
+            if not texts[required]:
+                errors[required] = sentence
+        if not texts[Field.CUSTOMER] or "…" in texts[Field.CUSTOMER]:
+            errors[Field.CUSTOMER] = "Write the customer-facing RCA (replace the … placeholders)."
+        refusal = flows.refusal(get_case(components.engine, ref.case_id), actor, Action.RCA)
+        if refusal:
+            errors[Field.WHAT_HAPPENED] = refusal
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        rca_input = lifecycle.RcaInput(
+            what_happened=texts[Field.WHAT_HAPPENED],
+            root_cause=texts[Field.ROOT_CAUSE],
+            contributing_factors=texts[Field.CONTRIBUTING],
+            customer_text=texts[Field.CUSTOMER],
+            items=items,
+        )
+        try:
+            case = lifecycle.record_rca(components.engine, ref.case_id, actor_id=actor, rca=rca_input)
+        except lifecycle.ActionRefused as exc:
+            ack(response_action="errors", errors={Field.WHAT_HAPPENED: str(exc)})
+            return
+        ack()
+        context = case_context(case)
+        flows.after_change(
+            case,
+            render_message(
+                "rca_posted.json.j2",
+                case=context,
+                actor=actor,
+                rca={
+                    "what_happened": UserText(rca_input.what_happened),
+                    "root_cause": UserText(rca_input.root_cause),
+                    "contributing": UserText(rca_input.contributing_factors),
+                },
+                items=[
+                    {
+                        "kind": i.kind,
+                        "description": UserText(i.description),
+                        "owner_id": i.owner_id,
+                        "due": i.due_on.isoformat(),
+                    }
+                    for i in items
+                ],
+            ),
+        )
+        channel = components.provisioner.channel
+        stored = lifecycle.latest_rca(components.engine, case.id or 0)
+        try:
+            channel.post_in_case(
+                case,
+                render_message("rca_customer.json.j2", case=context, text=UserText(rca_input.customer_text)),
+            )
+            if stored is not None:
+                names = {
+                    i.owner_id: components.people.get(i.owner_id, components.client).name for i in stored[1]
+                }
+                components.client.files_upload_v2(
+                    channel=channel.channel_id(case),
+                    filename=f"{case.key}-rca.md",
+                    title=f"{case.key} RCA",
+                    content=rca_markdown(case, stored[0], stored[1], names),
+                )
+        except SLACK_ERRORS as exc:
+            flows.note_failure(case, "rca_documents", error_code(exc))

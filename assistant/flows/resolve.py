@@ -1,0 +1,117 @@
+"""Resolve: the owner declares resolution; the feed is told; the root-cause analysis becomes due."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from assistant.domain.communications import add_business_days
+from assistant.domain.lifecycle import Action
+from assistant.flows.case_flow import (
+    CaseFlows,
+    CaseRef,
+    FlowStart,
+    open_modal,
+    option_value,
+    parse_ref,
+    text_value,
+)
+from assistant.ids import ViewId
+from assistant.messages.case_context import case_context
+from assistant.messages.escape import UserText
+from assistant.messages.render import render_message
+from assistant.services import lifecycle
+from assistant.services.cases import get_case
+from assistant.slack.client import SLACK_ERRORS, error_code
+
+
+class Field(StrEnum):
+    SUMMARY = "resolution_summary"
+    FIX = "fix"
+    CONFIRMED = "customer_confirmed"
+
+
+CONFIRMATIONS = [
+    {"value": "yes", "label": "Yes, the customer confirmed"},
+    {"value": "pending", "label": "Not yet: confirmation pending"},
+]
+
+
+def register(app: App, flows: CaseFlows) -> None:
+    components = flows.components
+
+    def open_resolve(start: FlowStart) -> None:
+        open_modal(
+            start,
+            "resolve_modal.json.j2",
+            callback_id=ViewId.RESOLVE.value,
+            metadata=CaseRef(case_id=start.case.id or 0).dump(),
+            case=case_context(start.case),
+            field=Field,
+            confirmations=CONFIRMATIONS,
+        )
+
+    flows.register(Action.RESOLVE, open_resolve)
+
+    @app.view(ViewId.RESOLVE.value)
+    def handle_resolve_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Record the resolution, make the RCA due, tell the channel and the feed."""
+        ref = parse_ref(view)
+        if ref is None:
+            ack()
+            return
+        summary, fix = text_value(view, Field.SUMMARY), text_value(view, Field.FIX)
+        confirmed = option_value(view, Field.CONFIRMED)
+        actor = body["user"]["id"]
+        errors = {}
+        if not summary:
+            errors[Field.SUMMARY.value] = "Summarise the resolution."
+        if not fix:
+            errors[Field.FIX.value] = "Describe the fix or the workaround."
+        if confirmed not in {"yes", "pending"}:
+            errors[Field.CONFIRMED.value] = "Say whether the customer confirmed."
+        refusal = flows.refusal(get_case(components.engine, ref.case_id), actor, Action.RESOLVE)
+        if refusal:
+            errors[Field.SUMMARY.value] = refusal
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        rca_due = add_business_days(datetime.now(UTC), components.settings.rca_due_business_days)
+        try:
+            case = lifecycle.resolve(
+                components.engine,
+                ref.case_id,
+                actor_id=actor,
+                summary=summary,
+                fix=fix,
+                customer_confirmed=confirmed == "yes",
+                rca_due_at=rca_due,
+            )
+        except lifecycle.ActionRefused as exc:
+            ack(response_action="errors", errors={Field.SUMMARY.value: str(exc)})
+            return
+        ack()
+        context = case_context(case)
+        flows.after_change(
+            case,
+            render_message(
+                "resolved.json.j2",
+                case=context,
+                actor=actor,
+                summary=UserText(summary),
+                fix=UserText(fix),
+                confirmed=confirmed == "yes",
+                rca_due=rca_due,
+            ),
+        )
+        feed = components.settings.escalations_feed_channel
+        if feed:
+            try:
+                components.provisioner.channel.post(
+                    feed, render_message("resolved_feed.json.j2", case=context, summary=UserText(summary))
+                )
+            except SLACK_ERRORS as exc:
+                flows.note_failure(case, "feed_resolution_notice", error_code(exc))
