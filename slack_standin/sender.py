@@ -157,6 +157,7 @@ class SlackSender:
         channel_id: str | None = None,
         message_ts: str | None = None,
         block_id: str = "actions",
+        selected_value: str | None = None,
     ) -> AppResponse:
         payload: dict[str, Any] = {
             "type": "block_actions",
@@ -165,15 +166,7 @@ class SlackSender:
             "api_app_id": "ASTANDIN",
             "token": "deprecated-verification-token",
             "trigger_id": self.workspace.issue_trigger(),
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "block_id": block_id,
-                    "value": value,
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
+            "actions": [_action(action_id, block_id, value, selected_value)],
             "is_enterprise_install": False,
         }
         if channel_id:
@@ -205,6 +198,18 @@ class SlackSender:
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return self.post(body, "application/json", headers=headers)
+
+
+def _action(action_id: str, block_id: str, value: str, selected_value: str | None) -> dict[str, Any]:
+    """A button click, or (with selected_value) a choice in an overflow menu."""
+    action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "action_ts": f"{time.time():.6f}"}
+    if selected_value is None:
+        return {**action, "type": "button", "value": value}
+    return {
+        **action,
+        "type": "overflow",
+        "selected_option": {"value": selected_value, "text": {"type": "plain_text", "text": selected_value}},
+    }
 
 
 def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, dict[str, Any]]:

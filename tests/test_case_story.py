@@ -11,7 +11,9 @@ from tests.harness import CSM, EXEC, MANAGER, OWNER, Harness, in_hours, wait_for
 
 
 def text_of(message: object) -> str:
-    return json.dumps(getattr(message, "blocks", None) or [], ensure_ascii=False) + getattr(message, "text", "")
+    return json.dumps(getattr(message, "blocks", None) or [], ensure_ascii=False) + getattr(
+        message, "text", ""
+    )
 
 
 def test_the_life_of_a_case(harness: Harness) -> None:
@@ -34,8 +36,14 @@ def test_the_life_of_a_case(harness: Harness) -> None:
 
     # She classifies it: business, lifted hierarchically, resolved by the VP of CS.
     view = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
-    harness.submit(OWNER, view, category="business", kind="hierarchical", severity="critical",
-                   resolving_team="VP Customer Success")
+    harness.submit(
+        OWNER,
+        view,
+        category="business",
+        kind="hierarchical",
+        severity="critical",
+        resolving_team="VP Customer Success",
+    )
     wait_for_message(3)
     assert "classified *ESC-1*: Business, Hierarchical, Critical severity" in said()
     assert "Executive contact within 24 hours; account rescue plan" in said()
@@ -43,9 +51,13 @@ def test_the_life_of_a_case(harness: Harness) -> None:
     # At the promised time she posts an update, with a revised target and the next promise.
     view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
     next_promise = in_hours(4)
-    harness.submit(OWNER, view, internal="IdP certificate expired; renewing with Okta.",
-                   customer_update="Here is where we are: the cause is found. Revised target: 14:00.",
-                   next_update=next_promise)
+    harness.submit(
+        OWNER,
+        view,
+        internal="IdP certificate expired; renewing with Okta.",
+        customer_update="Here is where we are: the cause is found. Revised target: 14:00.",
+        next_update=next_promise,
+    )
     wait_for_message(4)
     assert "IdP certificate expired" in said() and f"<!date^{next_promise}^" in said()
     assert len(updates_of(harness.components.engine, case.id or 0)) == 1
@@ -60,26 +72,42 @@ def test_the_life_of_a_case(harness: Harness) -> None:
 
     # Ken resolves it; the customer confirms; the feed hears of it; the RCA becomes due.
     view = harness.open_flow(EXEC, case, CaseAction.RESOLVE)
-    harness.submit(EXEC, view, resolution_summary="SSO restored for every Acme user.",
-                   fix="Renewed the IdP certificate; added expiry monitoring.", customer_confirmed="yes")
+    harness.submit(
+        EXEC,
+        view,
+        resolution_summary="SSO restored for every Acme user.",
+        fix="Renewed the IdP certificate; added expiry monitoring.",
+        customer_confirmed="yes",
+    )
     wait_for_message(6)
     assert "resolved *ESC-1*" in said() and "Customer confirmed service is back." in said()
-    wait_for(lambda: any("is resolved" in m.text or "is resolved" in text_of(m) for m in harness.feed.messages),
-             what="the feed to hear")
+    wait_for(
+        lambda: any("is resolved" in m.text or "is resolved" in text_of(m) for m in harness.feed.messages),
+        what="the feed to hear",
+    )
     rca_due = harness.case(case.id).rca_due_at
     assert rca_due is not None
-    days = [datetime.now(UTC).date() + timedelta(days=n) for n in range(1, (rca_due - datetime.now(UTC)).days + 2)]
+    days = [
+        datetime.now(UTC).date() + timedelta(days=n) for n in range(1, (rca_due - datetime.now(UTC)).days + 2)
+    ]
     assert sum(d.weekday() < 5 for d in days if d <= rca_due.date()) == 5  # five working days
 
     # Ken records the root-cause analysis with owned, dated action items.
     view = harness.open_flow(EXEC, case, CaseAction.RCA)
     due = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
-    harness.submit(EXEC, view, what_happened="The SAML certificate expired at 09:00.",
-                   root_cause="Certificate renewal was manual and undocumented.",
-                   corrective_1_description="Renew the certificate", corrective_1_owner=OWNER, corrective_1_due=due,
-                   preventive_1_description="Alert 30 days before expiry", preventive_1_owner=MANAGER,
-                   preventive_1_due=due,
-                   customer_rca="On 22 November a security certificate expired; we renewed it and now monitor it.")
+    harness.submit(
+        EXEC,
+        view,
+        what_happened="The SAML certificate expired at 09:00.",
+        root_cause="Certificate renewal was manual and undocumented.",
+        corrective_1_description="Renew the certificate",
+        corrective_1_owner=OWNER,
+        corrective_1_due=due,
+        preventive_1_description="Alert 30 days before expiry",
+        preventive_1_owner=MANAGER,
+        preventive_1_due=due,
+        customer_rca="On 22 November a security certificate expired; we renewed it and now monitor it.",
+    )
     wait_for(lambda: channel.files, what="the RCA document")
     assert channel.files[0]["title"] == "ESC-1 RCA"
     document = channel.files[0]["content"].decode()
@@ -98,11 +126,19 @@ def test_the_life_of_a_case(harness: Harness) -> None:
     assert closed.status == "closed" and closed.sponsorship_requested
 
     # Carla is asked for the customer's satisfaction, and records it.
-    request = wait_for(lambda: [m for m in harness.workspace.dm_messages(CSM) if "satisfied" in text_of(m)],
-                       what="the satisfaction question")
+    request = wait_for(
+        lambda: [m for m in harness.workspace.dm_messages(CSM) if "satisfied" in text_of(m)],
+        what="the satisfaction question",
+    )
     before = len(harness.workspace.views)
-    harness.sender.click(CSM, CaseAction.SATISFACTION, str(case.id), channel_id=harness.workspace.ims[CSM],
-                         message_ts=request[0].ts, block_id="satisfaction_actions")
+    harness.sender.click(
+        CSM,
+        CaseAction.SATISFACTION,
+        str(case.id),
+        channel_id=harness.workspace.ims[CSM],
+        message_ts=request[0].ts,
+        block_id="satisfaction_actions",
+    )
     wait_for(lambda: len(harness.workspace.views) > before, what="the satisfaction form")
     response = harness.submit(CSM, harness.latest_view()["id"], score="4", comment="Fast and honest.")
     assert response.json()["response_action"] == "update"
@@ -112,8 +148,10 @@ def test_the_life_of_a_case(harness: Harness) -> None:
     # Carla, who reported it, does, and the channel comes back.
     harness.click(OWNER, case, CaseAction.REOPEN)
     refusal = wait_for(lambda: harness.refusals_for(OWNER), what="Sarah's refusal")
-    assert refusal[-1] == (f"Only the owner, <@{EXEC}>, the person who reported it, or an escalation manager "
-                           "can reopen this case.")
+    assert refusal[-1] == (
+        f"Only the owner, <@{EXEC}>, the person who reported it, or an escalation manager "
+        "can reopen this case."
+    )
     view = harness.open_flow(CSM, case, CaseAction.REOPEN)
     harness.submit(CSM, view, reason="Logins fail again for the EU tenant.", next_update=in_hours(2))
     wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the reopening")
@@ -121,12 +159,23 @@ def test_the_life_of_a_case(harness: Harness) -> None:
 
     # The timeline tells the whole story, in order.
     harness.sender.slash_command(OWNER, "timeline", channel_id=channel.id)
-    timeline = wait_for(lambda: [e for e in harness.workspace.ephemerals_for(OWNER) if "Timeline" in e.text],
-                        what="the timeline")
+    timeline = wait_for(
+        lambda: [e for e in harness.workspace.ephemerals_for(OWNER) if "Timeline" in e.text],
+        what="the timeline",
+    )
     story = json.dumps(timeline[-1].blocks, ensure_ascii=False)
-    sentences = ["opened the case", "acknowledged the case", "classified the case", "posted a status update",
-                 "reassigned the case", "resolved the case", "recorded the root-cause analysis",
-                 "closed the case", "recorded the customer's satisfaction", "reopened the case"]
+    sentences = [
+        "opened the case",
+        "acknowledged the case",
+        "classified the case",
+        "posted a status update",
+        "reassigned the case",
+        "resolved the case",
+        "recorded the root-cause analysis",
+        "closed the case",
+        "recorded the customer's satisfaction",
+        "reopened the case",
+    ]
     positions = [story.index(s) for s in sentences]
     assert positions == sorted(positions)
     assert "<!date^" in story

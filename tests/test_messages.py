@@ -127,7 +127,7 @@ def test_every_template_value_goes_through_tojson() -> None:
     for path in TEMPLATES.glob("*.j2"):
         for found in expression.findall(path.read_text()):
             inner = found.strip()
-            is_macro_call = re.match(r"^\w+\(", inner) is not None
+            is_macro_call = re.match(r"^[\w.]+\(", inner) is not None
             is_separator = inner.startswith('"," if ')  # punctuation between items
             assert inner.endswith("|tojson") or is_macro_call or is_separator, (
                 f"{path.name}: {{{{ {inner} }}}}"

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
-from assistant.domain.lifecycle import TRANSITIONS, Action, state_refusal
+from assistant.domain.lifecycle import TRANSITIONS, Action, close_refusal, state_refusal
 from assistant.domain.practice import Category, EscalationKind, Severity
 from assistant.models import ActionItem, Escalation, RootCauseAnalysis, StatusUpdate, utcnow
 from assistant.services.cases import record_event
@@ -229,10 +229,9 @@ def close(
             is not None
         )
         if not has_rca:
-            if case.category == Category.TECHNICAL:
-                raise ActionRefused(
-                    f"{case.key} is a technical case: record its root-cause analysis before closing."
-                )
+            refusal = close_refusal(case.key, case.category, has_rca)
+            if refusal:
+                raise ActionRefused(refusal)
             if not no_rca_reason:
                 raise ActionRefused("Record the root-cause analysis, or say why this case needs none.")
         case.closed_at = utcnow()

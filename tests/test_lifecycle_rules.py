@@ -1,0 +1,131 @@
+"""The lifecycle's rules as plain functions: states, permissions, promises, drafts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from assistant.domain.communications import (
+    acknowledgement_draft,
+    add_business_days,
+    default_promise,
+    local_time_phrase,
+)
+from assistant.domain.lifecycle import (
+    ALLOWED,
+    PERMITTED,
+    Action,
+    PromiseRules,
+    Role,
+    close_refusal,
+    permission_refusal,
+    promise_problem,
+    roles_of,
+    state_refusal,
+)
+from assistant.domain.practice import Category
+from assistant.domain.status import Status
+from assistant.messages.case_buttons import CARD_ACTIONS
+
+NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)  # a Sunday
+
+
+def test_the_state_machine() -> None:
+    assert ALLOWED[Status.NEW] >= {Action.ACKNOWLEDGE, Action.REASSIGN}
+    assert Action.POST_UPDATE not in ALLOWED[Status.NEW]
+    assert ALLOWED[Status.CLOSED] == {Action.REOPEN, Action.TIMELINE}
+    assert state_refusal("ESC-1", Status.NEW, Action.ACKNOWLEDGE) is None
+    assert state_refusal("ESC-1", Status.CLOSED, Action.POST_UPDATE) == (
+        "ESC-1 is closed, so you cannot post an update on it. Reopen it first."
+    )
+    assert state_refusal("ESC-1", Status.RESOLVED, Action.ACKNOWLEDGE) == (
+        "ESC-1 is resolved, so you cannot acknowledge it. Reopen it if the problem is back."
+    )
+
+
+def test_every_refused_action_says_what_to_do_instead() -> None:
+    for status, allowed in ALLOWED.items():
+        for action in set(Action) - allowed:
+            sentence = state_refusal("ESC-9", status, action) or ""
+            assert sentence.count(".") >= 2, (status, action, sentence)
+
+
+def test_the_card_only_offers_actions_the_state_allows() -> None:
+    for status, (buttons, more) in CARD_ACTIONS.items():
+        offered = set(buttons) | set(more)
+        refused = offered - ALLOWED[status]
+        # A new case shows Post update and Resolve so the owner learns the path; they explain themselves.
+        assert refused <= ({Action.POST_UPDATE, Action.RESOLVE} if status == Status.NEW else set()), status
+        assert len(more) == 0 or 2 <= len(more) <= 5  # Slack's overflow menu limits
+
+
+def test_who_may_do_what() -> None:
+    owner = roles_of("U1", owner_id="U1", reporter_id="U2", manager_ids=frozenset(), is_admin=False)
+    reporter = roles_of("U2", owner_id="U1", reporter_id="U2", manager_ids=frozenset(), is_admin=False)
+    manager = roles_of("U3", owner_id="U1", reporter_id="U2", manager_ids=frozenset({"U3"}), is_admin=False)
+    stranger = roles_of("U4", owner_id="U1", reporter_id="U2", manager_ids=frozenset(), is_admin=False)
+    admin = roles_of("U5", owner_id="U1", reporter_id="U2", manager_ids=frozenset(), is_admin=True)
+    for action in Action:
+        assert permission_refusal(action, owner, "Sarah") is None
+        assert permission_refusal(action, manager, "Sarah") is None
+        assert permission_refusal(action, admin, "Sarah") is None
+    assert permission_refusal(Action.POST_UPDATE, reporter, "Sarah") is None
+    assert permission_refusal(Action.REASSIGN, reporter, "Sarah") is None
+    assert permission_refusal(Action.ACKNOWLEDGE, reporter, "Sarah Miller") == (
+        "Only the owner, Sarah Miller, or an escalation manager can acknowledge this case."
+    )
+    assert permission_refusal(Action.TIMELINE, stranger, "Sarah") is None
+    assert {a for a in Action if permission_refusal(a, stranger, "S") is None} == {Action.TIMELINE}
+    assert Role.PARTICIPANT in PERMITTED[Action.TIMELINE]
+
+
+def test_promises_are_specific_future_and_near() -> None:
+    rules = PromiseRules()
+    assert promise_problem(None, NOW, rules) == "Promise a specific time for the next customer update."
+    assert promise_problem(NOW + timedelta(minutes=1), NOW, rules) is not None
+    assert promise_problem(NOW + timedelta(hours=3), NOW, rules) is None
+    assert "within 24 hours" in (promise_problem(NOW + timedelta(hours=25), NOW, rules) or "")
+    assert default_promise(datetime(2026, 11, 22, 14, 7, tzinfo=UTC)) == datetime(
+        2026, 11, 22, 16, 30, tzinfo=UTC
+    )
+
+
+def test_the_same_instant_reads_right_in_sao_paulo_and_tokyo() -> None:
+    promise = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
+    assert local_time_phrase(promise, "America/Sao_Paulo", NOW) == "15:00 today (-03)"
+    assert local_time_phrase(promise, "Asia/Tokyo", NOW) == "03:00 tomorrow (JST)"
+    assert (
+        local_time_phrase(promise + timedelta(days=3), "Asia/Tokyo", NOW)
+        == "03:00 on Thursday 26 November (JST)"
+    )
+    assert local_time_phrase(promise, "Not/AZone", NOW) == "18:00 today (UTC)"
+
+
+def test_the_acknowledgement_names_a_person_and_a_time() -> None:
+    draft = acknowledgement_draft(
+        owner_name="Sarah Miller",
+        owner_title="VP Customer Success",
+        account="Acme",
+        summary="SSO outage",
+        promise_phrase="15:00 today (-03)",
+    )
+    assert "I'm Sarah Miller, VP Customer Success. I have personally taken ownership of your case" in draft
+    assert "status update by 15:00 today (-03), whether or not we have a resolution by then" in draft
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        (NOW, datetime(2026, 11, 27, 14, 0, tzinfo=UTC)),  # Sunday -> Friday
+        (datetime(2026, 11, 26, 9, 0, tzinfo=UTC), datetime(2026, 12, 3, 9, 0, tzinfo=UTC)),
+    ],  # Thursday -> Thursday
+)
+def test_rca_due_counts_business_days(start: datetime, expected: datetime) -> None:
+    assert add_business_days(start, 5) == expected
+
+
+def test_closing_needs_an_rca_for_technical_cases_only() -> None:
+    assert close_refusal("ESC-1", Category.TECHNICAL, has_rca=False) is not None
+    assert close_refusal("ESC-1", Category.TECHNICAL, has_rca=True) is None
+    assert close_refusal("ESC-1", Category.BUSINESS, has_rca=False) is None

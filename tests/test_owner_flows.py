@@ -1,0 +1,217 @@
+"""Each owner flow's refusals and validation, as the person acting sees them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from assistant.ids import CaseAction
+from assistant.models import Escalation
+from tests.harness import BOT, CSM, EXEC, MANAGER, OWNER, Harness, in_hours, wait_for
+
+
+def acknowledged(harness: Harness, **intake: object) -> Escalation:
+    case = harness.escalate(CSM, **intake)
+    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    harness.submit(OWNER, view, next_update=in_hours(2), customer_message="On it.")
+    wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
+    return harness.case(case.id)
+
+
+def resolved(harness: Harness, **intake: object) -> Escalation:
+    case = acknowledged(harness, **intake)
+    view = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
+    harness.submit(OWNER, view, resolution_summary="Fixed.", fix="Restarted.", customer_confirmed="pending")
+    wait_for(lambda: harness.case(case.id).status == "resolved", what="the resolution")
+    return harness.case(case.id)
+
+
+def last_refusal(harness: Harness, user: str) -> str:
+    return wait_for(lambda: harness.refusals_for(user), what="a refusal")[-1]
+
+
+@pytest.mark.parametrize(
+    ("button", "expected"),
+    [
+        (
+            CaseAction.POST_UPDATE,
+            "ESC-1 is not acknowledged yet, so you cannot post an update on it. "
+            "Acknowledge it first: the acknowledgement makes the first promise.",
+        ),
+        (
+            CaseAction.RESOLVE,
+            "ESC-1 is not acknowledged yet, so you cannot resolve it. Acknowledge it first, then resolve it.",
+        ),
+    ],
+)
+def test_actions_that_do_not_fit_the_state_are_refused(
+    harness: Harness, button: CaseAction, expected: str
+) -> None:
+    case = harness.escalate(CSM)
+    views = len(harness.workspace.views)
+    harness.click(OWNER, case, button)
+    assert last_refusal(harness, OWNER) == expected
+    assert len(harness.workspace.views) == views
+
+
+def test_classify_needs_a_reason_to_change_and_the_owner_to_do_it(harness: Harness) -> None:
+    case = harness.escalate(CSM)
+    harness.click(CSM, case, CaseAction.CLASSIFY)
+    assert (
+        last_refusal(harness, CSM)
+        == f"Only the owner, <@{OWNER}>, or an escalation manager can classify this case."
+    )
+
+    view = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
+    harness.submit(
+        OWNER, view, category="technical", kind="functional", severity="high", resolving_team="Identity"
+    )
+    wait_for(lambda: harness.case(case.id).kind == "functional", what="the classification")
+
+    view = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
+    errors = harness.submit(
+        OWNER, view, category="process", kind="functional", severity="high", resolving_team="Support Ops"
+    ).json()["errors"]
+    assert errors == {"reason": "Say why the classification changes; it goes on the timeline."}
+    harness.submit(
+        OWNER,
+        view,
+        category="process",
+        kind="functional",
+        severity="high",
+        resolving_team="Support Ops",
+        reason="Three accounts hit the same bug.",
+    )
+    wait_for(lambda: harness.case(case.id).category == "process", what="the re-classification")
+    event = [e for e in harness.events(case.id) if e.kind == "classified"][-1]
+    assert (
+        event.data["before"]["category"] == "technical"
+        and event.data["reason"] == "Three accounts hit the same bug."
+    )
+
+
+def test_post_update_validation_and_the_reporter_may_post(harness: Harness) -> None:
+    case = acknowledged(harness)
+    view = harness.open_flow(CSM, case, CaseAction.POST_UPDATE)  # the reporter may post updates
+    draft = next(
+        b for b in harness.workspace.views[view]["blocks"] if b.get("block_id") == "customer_update"
+    )["element"]["initial_value"]
+    errors = harness.submit(CSM, view, internal="", customer_update=draft, next_update=in_hours(-2)).json()[
+        "errors"
+    ]
+    assert set(errors) == {"internal", "customer_update", "next_update"}
+    assert "replace the … placeholders" in errors["customer_update"]
+
+    harness.submit(
+        CSM,
+        view,
+        internal="Vendor <!channel> engaged",
+        customer_update="We found it; fix by 5pm.",
+        next_update=in_hours(5),
+    )
+    channel = harness.channel_of(case)
+    wait_for(lambda: "Update on ESC-1" in channel.messages[-1].text, what="the update")
+    posted = json.dumps(channel.messages[-1].blocks)
+    assert "Vendor &lt;!channel&gt; engaged" in posted and "<!channel>" not in posted
+    assert int(harness.case(case.id).next_update_due_at.timestamp()) == in_hours(5)  # type: ignore[union-attr]
+
+
+def test_reassign_refuses_bots_and_outsiders(harness: Harness) -> None:
+    case = harness.escalate(CSM)
+    harness.click(EXEC, case, CaseAction.REASSIGN)
+    assert "or an escalation manager can reassign this case" in last_refusal(harness, EXEC)
+
+    view = harness.open_flow(OWNER, case, CaseAction.REASSIGN)
+    errors = harness.submit(OWNER, view, new_owner=BOT, reason="").json()["errors"]
+    assert errors == {
+        "new_owner": "A bot cannot be the owner; choose a person.",
+        "reason": "Say why; the new owner and the timeline need it.",
+    }
+    errors = harness.submit(OWNER, view, new_owner=OWNER, reason="x").json()["errors"]
+    assert errors == {"new_owner": "That person already owns this case."}
+    harness.submit(OWNER, view, new_owner=MANAGER, reason="Needs authority")
+    wait_for(lambda: harness.case(case.id).owner_id == MANAGER, what="the hand-over")
+    assert MANAGER in harness.channel_of(case).members
+
+
+def test_resolve_requires_every_field(harness: Harness) -> None:
+    case = acknowledged(harness)
+    view = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
+    errors = harness.submit(OWNER, view, resolution_summary=" ", fix="").json()["errors"]
+    assert set(errors) == {"resolution_summary", "fix", "customer_confirmed"}
+    assert harness.case(case.id).status == "acknowledged"
+
+
+def test_rca_action_items_need_owners_and_future_due_dates(harness: Harness) -> None:
+    case = resolved(harness)
+    view = harness.open_flow(OWNER, case, CaseAction.RCA)
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    errors = harness.submit(
+        OWNER,
+        view,
+        what_happened="x",
+        root_cause="y",
+        customer_rca="z",
+        preventive_1_description="Monitor it",
+        preventive_1_due=yesterday,
+    ).json()["errors"]
+    assert errors == {
+        "preventive_1_owner": "Every action item needs an owner.",
+        "preventive_1_due": "Choose a due date from today on.",
+        "corrective_1_description": "Name at least one corrective action, with its owner and due date.",
+    }
+    assert harness.channel_of(case).files == []
+
+
+def test_a_technical_case_closes_only_with_an_rca(harness: Harness) -> None:
+    case = resolved(harness)  # technical by default
+    harness.click(OWNER, case, CaseAction.CLOSE)
+    assert last_refusal(harness, OWNER) == (
+        "ESC-1 is a technical case: record its root-cause analysis before closing it."
+    )
+
+
+def test_a_business_case_may_close_with_a_reason_and_keep_its_channel(database_url: str) -> None:
+    from tests.harness import start_harness
+
+    harness = start_harness(database_url, archive_on_close=False)
+    try:
+        case = resolved(harness, category="business", stakeholders=[], triggers=[])
+        view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+        blocks = {b.get("block_id") for b in harness.workspace.views[view]["blocks"]}
+        assert "no_rca_reason" in blocks and "sponsorship" not in blocks  # no executive was involved
+        errors = harness.submit(OWNER, view).json()["errors"]
+        assert errors == {"no_rca_reason": "Say why this case needs no root-cause analysis."}
+        harness.submit(OWNER, view, no_rca_reason="A pricing dispute, settled commercially.")
+        wait_for(lambda: harness.case(case.id).status == "closed", what="the closing")
+        assert not harness.channel_of(case).is_archived
+        assert harness.case(case.id).no_rca_reason == "A pricing dispute, settled commercially."
+    finally:
+        harness.stop()
+
+
+def test_verbs_outside_a_case_channel_say_where_they_work(harness: Harness) -> None:
+    harness.sender.slash_command(OWNER, "update", channel_id=harness.general.id)
+    assert last_refusal(harness, OWNER) == (
+        "`/escalate update` works inside a case channel. Type `/escalate help` to see what is possible."
+    )
+
+
+def test_timeline_from_the_more_menu(harness: Harness) -> None:
+    case = harness.escalate(CSM)
+    harness.sender.click(
+        EXEC,
+        CaseAction.MORE,
+        "",
+        channel_id=case.channel_id,
+        message_ts=case.card_ts,
+        block_id="case_actions",
+        selected_value=f"timeline:{case.id}",
+    )
+    timeline = wait_for(
+        lambda: [e for e in harness.workspace.ephemerals_for(EXEC) if "Timeline" in e.text],
+        what="the timeline",
+    )
+    assert f"<@{CSM}> opened the case" in json.dumps(timeline[0].blocks)
