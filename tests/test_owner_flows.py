@@ -104,18 +104,19 @@ def test_post_update_validation_and_the_reporter_may_post(harness: Harness) -> N
     assert set(errors) == {"internal", "customer_update", "next_update"}
     assert "replace the … placeholders" in errors["customer_update"]
 
+    promise = in_hours(5)
     harness.submit(
         CSM,
         view,
         internal="Vendor <!channel> engaged",
         customer_update="We found it; fix by 5pm.",
-        next_update=in_hours(5),
+        next_update=promise,
     )
     channel = harness.channel_of(case)
     wait_for(lambda: "Update on ESC-1" in channel.messages[-1].text, what="the update")
     posted = json.dumps(channel.messages[-1].blocks)
     assert "Vendor &lt;!channel&gt; engaged" in posted and "<!channel>" not in posted
-    assert int(harness.case(case.id).next_update_due_at.timestamp()) == in_hours(5)  # type: ignore[union-attr]
+    assert int(harness.case(case.id).next_update_due_at.timestamp()) == promise  # type: ignore[union-attr]
 
 
 def test_reassign_refuses_bots_and_outsiders(harness: Harness) -> None:
@@ -215,3 +216,42 @@ def test_timeline_from_the_more_menu(harness: Harness) -> None:
         what="the timeline",
     )
     assert f"<@{CSM}> opened the case" in json.dumps(timeline[0].blocks)
+
+
+def test_people_not_running_the_case_change_nothing(harness: Harness) -> None:
+    case = resolved(harness)
+    for button in (CaseAction.RCA, CaseAction.CLOSE, CaseAction.CLASSIFY):
+        harness.click(EXEC, case, button)
+    other = acknowledged(harness)
+    for button in (CaseAction.POST_UPDATE, CaseAction.RESOLVE, CaseAction.REASSIGN):
+        harness.click(EXEC, other, button)
+    refusals = wait_for(
+        lambda: len(harness.refusals_for(EXEC)) >= 6 and harness.refusals_for(EXEC), what="six refusals"
+    )
+    assert all(r.startswith(f"Only the owner, <@{OWNER}>,") for r in refusals)
+    assert harness.case(case.id).status == "resolved" and harness.case(other.id).status == "acknowledged"
+
+
+@pytest.mark.parametrize(
+    ("verb", "expected"),
+    [
+        (
+            "rca",
+            "ESC-1 is already acknowledged, so you cannot write the root-cause analysis of it. "
+            "Resolve it first; the root-cause analysis comes after.",
+        ),
+        ("close", "ESC-1 is already acknowledged, so you cannot close it. Resolve it first."),
+        ("reopen", "ESC-1 is already acknowledged, so you cannot reopen it. It is open already."),
+    ],
+)
+def test_verbs_in_the_case_channel_respect_the_state(harness: Harness, verb: str, expected: str) -> None:
+    case = acknowledged(harness)
+    harness.sender.slash_command(OWNER, verb, channel_id=case.channel_id or "")
+    assert last_refusal(harness, OWNER) == expected
+
+
+def test_help_lists_the_case_verbs(harness: Harness) -> None:
+    harness.sender.slash_command(CSM, "help", channel_id=harness.general.id)
+    help_text = json.dumps(wait_for(lambda: harness.workspace.ephemerals_for(CSM), what="help")[0].blocks)
+    for verb in ("ack", "update", "classify", "reassign", "resolve", "rca", "close", "reopen", "timeline"):
+        assert f"`/escalate {verb}`" in help_text

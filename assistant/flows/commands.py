@@ -15,6 +15,17 @@ from assistant.messages.render import render_message
 from assistant.services.lifecycle import case_in_channel
 
 VERBS: dict[str, Action] = {a.value: a for a in Action} | {"acknowledge": Action.ACKNOWLEDGE}
+VERB_HELP = [
+    {"word": Action.ACKNOWLEDGE.value, "does": "take the case and promise the next customer update (owner)"},
+    {"word": Action.POST_UPDATE.value, "does": "post a status update and the next promise"},
+    {"word": Action.CLASSIFY.value, "does": "category, kind, severity, resolving team"},
+    {"word": Action.REASSIGN.value, "does": "hand the case to someone else (escalate up)"},
+    {"word": Action.RESOLVE.value, "does": "declare it resolved"},
+    {"word": Action.RCA.value, "does": "record the root-cause analysis (internal and for the customer)"},
+    {"word": Action.CLOSE.value, "does": "close it"},
+    {"word": Action.REOPEN.value, "does": "reopen a resolved or closed case"},
+    {"word": Action.TIMELINE.value, "does": "see every event of the case"},
+]
 
 
 def register(app: App, flows: CaseFlows) -> None:
@@ -29,7 +40,9 @@ def register(app: App, flows: CaseFlows) -> None:
         text = (command.get("text") or "").strip()
         verb = text.split(maxsplit=1)[0].lower() if text else ""
         if verb in {"help", "?"}:
-            help_message = render_message("help.json.j2", command=COMMAND, guidance=intake.GUIDANCE)
+            help_message = render_message(
+                "help.json.j2", command=COMMAND, guidance=intake.GUIDANCE, verbs=VERB_HELP
+            )
             respond(text=help_message.text, blocks=help_message.blocks, response_type="ephemeral")
             return
         if verb in VERBS and len(text.split()) == 1:
