@@ -5,16 +5,19 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from assistant.database import make_engine, migrate
+from assistant.domain.reminders import ReminderPolicy
 from assistant.settings import Settings, SettingsError
 from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
 from assistant.slack.people import People
 from assistant.slack.provisioning import Provisioner
+from assistant.slack.reminders import ReminderDispatcher
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +36,12 @@ class Components:
     listener_executor: ThreadPoolExecutor
     bot_user_id: str
     team_id: str | None
+    reminder_policy: ReminderPolicy
+    reminders: ReminderDispatcher
+
+    def ack_window(self, severity: str) -> timedelta:
+        minutes = self.settings.ack_within_minutes_by_severity.get(severity, self.settings.ack_within_minutes)
+        return timedelta(minutes=minutes)
 
     def close(self) -> None:
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
@@ -72,6 +81,14 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         bot_user_id=bot_user_id,
         executor=executor,
     )
+    policy = ReminderPolicy(
+        ack_before=timedelta(minutes=settings.remind_before_ack_minutes),
+        update_before=timedelta(minutes=settings.remind_before_update_minutes),
+        update_grace=timedelta(minutes=settings.update_grace_minutes),
+    )
+    reminders = ReminderDispatcher(
+        engine=engine, channel=provisioner.channel, settings=settings, policy=policy
+    )
     return Components(
         settings=settings,
         engine=engine,
@@ -83,4 +100,6 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
         bot_user_id=bot_user_id,
         team_id=team_id,
+        reminder_policy=policy,
+        reminders=reminders,
     )

@@ -39,6 +39,9 @@ class CaseAction(StrEnum):
     MORE = "case_more"
     # In the reporter's DM once a case closes: record the customer's satisfaction.
     SATISFACTION = "case_satisfaction"
+    # On reminders: "<reminder id>:<minutes>", and a business case's executive contact made.
+    SNOOZE = "reminder_snooze"
+    EXEC_CONTACT_DONE = "case_exec_contact_done"
     OPEN_CHANNEL = "case_open_channel"
 
 

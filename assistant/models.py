@@ -118,6 +118,12 @@ class Escalation(SQLModel, table=True):
     satisfaction_score: int | None = None
     satisfaction_comment: str | None = Field(default=None, sa_type=sa.Text)
     sponsorship_requested: bool = False
+    # Business escalations: an executive contacts the customer within 24 hours.
+    exec_contact_due_at: datetime | None = _utc_column()
+    exec_contact_done_at: datetime | None = _utc_column()
+    # Promises settled so far (acknowledgement, each promised update), and those kept on time.
+    promises_made: int = 0
+    promises_kept: int = 0
 
     intake_view_id: str | None = Field(default=None, max_length=64, unique=True)
     origin_channel_id: str | None = Field(default=None, max_length=32)
@@ -195,3 +201,27 @@ class ActionItem(SQLModel, table=True):
     description: str = Field(sa_type=sa.Text)
     owner_id: str = Field(max_length=32)
     due_on: date
+
+
+class Reminder(SQLModel, table=True):
+    """A reminder due for a promise: the durable truth the scheduler only wakes up for."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        sa.UniqueConstraint("escalation_id", "kind", "promise_at", "due_at"),
+        sa.Index("ix_reminder_state_due_at", "state", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    kind: str = Field(max_length=32)
+    promise_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # pending -> claimed -> sent; or cancelled when the promise moves or is kept.
+    state: str = Field(default="pending", max_length=16)
+    claimed_until: datetime | None = _utc_column()
+    claimed_by: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+    sent_at: datetime | None = _utc_column()
+    late_seconds: float | None = None
+    last_error: str | None = Field(default=None, max_length=200)

@@ -16,6 +16,7 @@ from assistant.components import Components
 logger = logging.getLogger(__name__)
 
 REPAIR_JOB_ID = "repair-provisioning"
+REMINDER_JOB_ID = "dispatch-reminders"
 
 
 def create_scheduler(components: Components) -> BackgroundScheduler:
@@ -31,4 +32,29 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
         # First run at start-up: finish what a crash or an outage left half done.
         next_run_time=datetime.now(UTC),
     )
+    dispatcher = components.reminders
+
+    def dispatch_reminders() -> None:
+        dispatcher.tick()
+        wake_at(dispatcher.next_wake())
+
+    def wake_at(moment: datetime) -> None:
+        """Ring at `moment` unless the clock already rings sooner."""
+        job = scheduler.get_job(REMINDER_JOB_ID)
+        if job is not None and (job.next_run_time is None or moment < job.next_run_time):
+            job.modify(next_run_time=moment)
+
+    # One job, fixed id: it wakes at the next due reminder, and at least every 30 seconds.
+    scheduler.add_job(
+        dispatch_reminders,
+        "interval",
+        seconds=30,
+        id=REMINDER_JOB_ID,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(UTC),
+    )
+    dispatcher.wake_up = wake_at
     return scheduler

@@ -42,6 +42,23 @@ class Settings(DatabaseSettings):
     )
     rca_due_business_days: int = Field(default=5, ge=1, le=30, description="business days to deliver the RCA")
     archive_on_close: bool = Field(default=True, description="archive the case channel when a case closes")
+    ack_within_minutes_by_severity: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=dict, description="per-severity acknowledgement windows, like critical=60,high=120"
+    )
+    remind_before_ack_minutes: int = Field(default=30, ge=1, description="minutes before the ack deadline")
+    remind_before_update_minutes: int = Field(
+        default=15, ge=1, description="minutes before a promised update"
+    )
+    update_grace_minutes: int = Field(
+        default=15, ge=0, description="minutes after a missed update before escalating"
+    )
+    quiet_hours: str = Field(default="", description="no reminder DMs in these hours, like 22:00-07:00")
+    quiet_hours_by_user: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, description="per-person quiet hours, like U123=22:00-07:00;U456=23:00-06:00"
+    )
+    managers_of_owners: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, description="each owner's manager, told of breaches, like U123=U999,U456=U999"
+    )
     escalation_manager_ids: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="comma-separated Slack user IDs of escalation managers"
     )
@@ -90,10 +107,57 @@ class Settings(DatabaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("ack_within_minutes_by_severity", mode="before")
+    @classmethod
+    def _severity_windows(cls, value: object) -> object:
+        pairs = _pairs(value, ",")
+        if pairs is None:
+            return value
+        from assistant.domain.practice import Severity
+
+        unknown = set(pairs) - {s.value for s in Severity}
+        if unknown:
+            raise ValueError(f"unknown severity {sorted(unknown)[0]!r}; use critical, high, medium, low")
+        return {k: int(v) for k, v in pairs.items()}
+
+    @field_validator("quiet_hours_by_user", mode="before")
+    @classmethod
+    def _quiet_by_user(cls, value: object) -> object:
+        pairs = _pairs(value, ";")
+        return value if pairs is None else pairs
+
+    @field_validator("managers_of_owners", mode="before")
+    @classmethod
+    def _managers(cls, value: object) -> object:
+        pairs = _pairs(value, ",")
+        return value if pairs is None else pairs
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        from assistant.domain.reminders import parse_window
+
+        parse_window(value)  # raises ValueError on a malformed window
+        return value
+
     @field_validator("channel_name_pattern")
     @classmethod
     def _pattern(cls, value: str) -> str:
         return check_pattern(value)
+
+
+def _pairs(value: object, separator: str) -> dict[str, str] | None:
+    """'a=1,b=2' from the environment as a dict (None if it is not a string)."""
+    if not isinstance(value, str):
+        return None
+    pairs = {}
+    for part in value.split(separator):
+        if part.strip():
+            key, sep, item = part.partition("=")
+            if not sep:
+                raise ValueError(f"expected key=value, got {part.strip()!r}")
+            pairs[key.strip()] = item.strip()
+    return pairs
 
 
 class SettingsError(Exception):

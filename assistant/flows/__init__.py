@@ -13,6 +13,7 @@ from assistant.flows import (
     intake,
     rca,
     reassign,
+    reminders,
     reopen,
     resolve,
     timeline,
@@ -29,5 +30,6 @@ def register_all(app: App, components: Components) -> None:
     for flow in OWNER_FLOWS:
         flow.register(app, flows)
     case_entry.register(app, flows)
+    reminders.register(app, flows)
     commands.register(app, flows)
     home.register(app, components)

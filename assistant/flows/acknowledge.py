@@ -116,6 +116,7 @@ def register(app: App, flows: CaseFlows) -> None:
             case = lifecycle.acknowledge(
                 components.engine,
                 ref.case_id,
+                policy=components.reminder_policy,
                 actor_id=body["user"]["id"],
                 next_update_at=promise,
                 customer_message=message,

@@ -22,7 +22,8 @@ from assistant.domain.lifecycle import Action, Role, permission_refusal, roles_o
 from assistant.messages.escape import mention
 from assistant.messages.render import Message, render_message, render_view
 from assistant.models import Escalation
-from assistant.services.cases import CaseNotFound, add_event, get_case
+from assistant.services.cases import CaseNotFound, get_case
+from assistant.services.events import add_event
 from assistant.slack.client import SLACK_ERRORS, error_code
 
 logger = logging.getLogger(__name__)
@@ -136,6 +137,7 @@ class CaseFlows:
 
     def after_change(self, case: Escalation, message: Message) -> None:
         """Tell the case channel, then show the case as it is now (card in place, topic)."""
+        self.components.reminders.wake()
         channel = self.components.provisioner.channel
         if case.channel_id:
             channel.post_in_case(case, message)

@@ -122,7 +122,11 @@ def register(app: App, flows: CaseFlows) -> None:
         )
         try:
             updated = lifecycle.classify(
-                components.engine, ref.case_id, actor_id=body["user"]["id"], classification=classification
+                components.engine,
+                ref.case_id,
+                policy=components.reminder_policy,
+                actor_id=body["user"]["id"],
+                classification=classification,
             )
         except lifecycle.ActionRefused as exc:
             ack(response_action="errors", errors={Field.CATEGORY.value: str(exc)})

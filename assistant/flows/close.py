@@ -94,7 +94,12 @@ def register(app: App, flows: CaseFlows) -> None:
             return
         try:
             closed = lifecycle.close(
-                components.engine, ref.case_id, actor_id=actor, no_rca_reason=reason, sponsorship=sponsorship
+                components.engine,
+                ref.case_id,
+                policy=components.reminder_policy,
+                actor_id=actor,
+                no_rca_reason=reason,
+                sponsorship=sponsorship,
             )
         except lifecycle.ActionRefused as exc:
             ack(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -205,12 +204,14 @@ def register(app: App, services: Components) -> None:
             intake_view_id=view["id"],
             origin_channel_id=metadata.origin_channel_id,
             reply_url=metadata.reply_url,
-            ack_within=timedelta(minutes=ack_minutes),
+            ack_within=services.ack_window(intake.severity.value),
             lease=services.provisioner.lease,
+            policy=services.reminder_policy,
         )
         ack()
         if opened.created and opened.case.id is not None:
             logger.info("opened %s", opened.case.key)
+            services.reminders.wake()
             services.provisioner.provision(opened.case.id, already_claimed=True)
 
     @app.action(CaseAction.OPEN_CHANNEL.value)

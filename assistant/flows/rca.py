@@ -156,7 +156,13 @@ def register(app: App, flows: CaseFlows) -> None:
             items=items,
         )
         try:
-            case = lifecycle.record_rca(components.engine, ref.case_id, actor_id=actor, rca=rca_input)
+            case = lifecycle.record_rca(
+                components.engine,
+                ref.case_id,
+                policy=components.reminder_policy,
+                actor_id=actor,
+                rca=rca_input,
+            )
         except lifecycle.ActionRefused as exc:
             ack(response_action="errors", errors={Field.WHAT_HAPPENED: str(exc)})
             return

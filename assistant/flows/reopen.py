@@ -75,7 +75,12 @@ def register(app: App, flows: CaseFlows) -> None:
             return
         try:
             case = lifecycle.reopen(
-                components.engine, ref.case_id, actor_id=actor, reason=reason, next_update_at=promise
+                components.engine,
+                ref.case_id,
+                policy=components.reminder_policy,
+                actor_id=actor,
+                reason=reason,
+                next_update_at=promise,
             )
         except lifecycle.ActionRefused as exc:
             ack(response_action="errors", errors={Field.REASON.value: str(exc)})

@@ -84,6 +84,7 @@ def register(app: App, flows: CaseFlows) -> None:
             case = lifecycle.resolve(
                 components.engine,
                 ref.case_id,
+                policy=components.reminder_policy,
                 actor_id=actor,
                 summary=summary,
                 fix=fix,

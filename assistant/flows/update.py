@@ -91,6 +91,7 @@ def register(app: App, flows: CaseFlows) -> None:
             case = lifecycle.post_update(
                 components.engine,
                 ref.case_id,
+                policy=components.reminder_policy,
                 actor_id=actor,
                 internal_text=internal,
                 customer_text=customer,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -12,10 +11,13 @@ from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
 from assistant.domain.intake import ValidIntake
-from assistant.domain.practice import is_sensitive
+from assistant.domain.practice import Category, is_sensitive
 from assistant.domain.provisioning import ALL_STEPS
+from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.status import Status
 from assistant.models import CaseEvent, Escalation, ProvisioningStep, utcnow
+from assistant.services.events import record_event
+from assistant.services.reminders import sync_reminders
 
 
 class CaseNotFound(LookupError):
@@ -26,19 +28,6 @@ class CaseNotFound(LookupError):
 class Opened:
     case: Escalation
     created: bool
-
-
-def record_event(
-    session: Session, case_id: int, kind: str, actor_id: str | None = None, **data: Any
-) -> CaseEvent:
-    event = CaseEvent(escalation_id=case_id, kind=kind, actor_id=actor_id, data=data)
-    session.add(event)
-    return event
-
-
-def add_event(engine: sa.Engine, case_id: int, kind: str, actor_id: str | None = None, **data: Any) -> None:
-    with session_scope(engine) as session:
-        record_event(session, case_id, kind, actor_id, **data)
 
 
 def open_case(
@@ -52,6 +41,7 @@ def open_case(
     reply_url: str | None,
     ack_within: timedelta,
     lease: timedelta,
+    policy: ReminderPolicy | None = None,
     now: datetime | None = None,
 ) -> Opened:
     """Store a new case with its provisioning steps; the same modal submitted twice opens one case.
@@ -81,6 +71,8 @@ def open_case(
         origin_channel_id=origin_channel_id,
         reply_url=reply_url,
         provisioning_lease_until=now + lease,
+        # Business escalations promise executive contact within 24 hours (DOMAIN.md).
+        exec_contact_due_at=now + timedelta(hours=24) if intake.category == Category.BUSINESS else None,
     )
     try:
         with session_scope(engine) as session:
@@ -89,6 +81,7 @@ def open_case(
             assert case.id is not None
             for step in ALL_STEPS:
                 session.add(ProvisioningStep(escalation_id=case.id, step=step.value))
+            sync_reminders(session, case, policy or ReminderPolicy())
             record_event(
                 session,
                 case.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,8 +13,13 @@ from sqlmodel import Session, col, select
 from assistant.database import session_scope
 from assistant.domain.lifecycle import TRANSITIONS, Action, close_refusal, state_refusal
 from assistant.domain.practice import Category, EscalationKind, Severity
+from assistant.domain.reminders import ReminderPolicy
 from assistant.models import ActionItem, Escalation, RootCauseAnalysis, StatusUpdate, utcnow
-from assistant.services.cases import record_event
+from assistant.services.events import record_event
+from assistant.services.reminders import sync_reminders
+
+DEFAULT_POLICY = ReminderPolicy()
+EXEC_CONTACT_WITHIN = timedelta(hours=24)
 
 
 class ActionRefused(Exception):
@@ -28,6 +33,7 @@ def _act(
     actor_id: str,
     event: str,
     change: Callable[[Session, Escalation], dict[str, Any]],
+    policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Escalation:
     with session_scope(engine) as session:
         case = session.exec(select(Escalation).where(Escalation.id == case_id).with_for_update()).one()
@@ -39,8 +45,15 @@ def _act(
             case.status = TRANSITIONS[action]
         case.updated_at = utcnow()
         session.add(case)
+        sync_reminders(session, case, policy)
         record_event(session, case_id, event, actor_id, **data)
     return case
+
+
+def settle_promise(case: Escalation, kept: bool) -> None:
+    """Count a promise whose outcome is now known (for the on-time figure)."""
+    case.promises_made += 1
+    case.promises_kept += int(kept)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -48,7 +61,13 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def acknowledge(
-    engine: sa.Engine, case_id: int, *, actor_id: str, next_update_at: datetime, customer_message: str
+    engine: sa.Engine,
+    case_id: int,
+    *,
+    actor_id: str,
+    next_update_at: datetime,
+    customer_message: str,
+    policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         case.acknowledged_at = utcnow()
@@ -56,9 +75,10 @@ def acknowledge(
         case.next_update_due_at = next_update_at
         case.customer_acknowledgement = customer_message
         on_time = case.ack_due_at is None or case.acknowledged_at <= case.ack_due_at
+        settle_promise(case, on_time)
         return {"next_update_due_at": _iso(next_update_at), "on_time": on_time}
 
-    return _act(engine, case_id, Action.ACKNOWLEDGE, actor_id, "acknowledged", change)
+    return _act(engine, case_id, Action.ACKNOWLEDGE, actor_id, "acknowledged", change, policy)
 
 
 @dataclass(frozen=True)
@@ -70,7 +90,14 @@ class Classification:
     reason: str
 
 
-def classify(engine: sa.Engine, case_id: int, *, actor_id: str, classification: Classification) -> Escalation:
+def classify(
+    engine: sa.Engine,
+    case_id: int,
+    *,
+    actor_id: str,
+    classification: Classification,
+    policy: ReminderPolicy = DEFAULT_POLICY,
+) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         before = {
             "category": case.category.value,
@@ -82,6 +109,8 @@ def classify(engine: sa.Engine, case_id: int, *, actor_id: str, classification: 
         case.kind = classification.kind
         case.severity = classification.severity
         case.resolving_team = classification.resolving_team
+        if case.category == Category.BUSINESS and case.exec_contact_due_at is None:
+            case.exec_contact_due_at = utcnow() + EXEC_CONTACT_WITHIN
         after = {
             "category": case.category.value,
             "severity": case.severity.value,
@@ -90,7 +119,7 @@ def classify(engine: sa.Engine, case_id: int, *, actor_id: str, classification: 
         }
         return {"before": before, "after": after, "reason": classification.reason}
 
-    return _act(engine, case_id, Action.CLASSIFY, actor_id, "classified", change)
+    return _act(engine, case_id, Action.CLASSIFY, actor_id, "classified", change, policy)
 
 
 def post_update(
@@ -101,6 +130,7 @@ def post_update(
     internal_text: str,
     customer_text: str,
     next_update_at: datetime,
+    policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         now = utcnow()
@@ -117,9 +147,11 @@ def post_update(
             )
         )
         case.next_update_due_at = next_update_at
+        if promised is not None:
+            settle_promise(case, kept)
         return {"promise_kept": kept, "promised": _iso(promised), "next_update_due_at": _iso(next_update_at)}
 
-    return _act(engine, case_id, Action.POST_UPDATE, actor_id, "update_posted", change)
+    return _act(engine, case_id, Action.POST_UPDATE, actor_id, "update_posted", change, policy)
 
 
 def reassign(engine: sa.Engine, case_id: int, *, actor_id: str, new_owner_id: str, reason: str) -> Escalation:
@@ -146,9 +178,12 @@ def resolve(
     fix: str,
     customer_confirmed: bool,
     rca_due_at: datetime,
+    policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         case.resolved_at = utcnow()
+        if case.next_update_due_at is not None:  # resolving settles the pending update promise
+            settle_promise(case, case.resolved_at <= case.next_update_due_at)
         case.resolution_summary = summary
         case.resolution_fix = fix
         case.customer_confirmed = customer_confirmed
@@ -156,7 +191,7 @@ def resolve(
         case.next_update_due_at = None
         return {"customer_confirmed": customer_confirmed, "rca_due_at": _iso(rca_due_at)}
 
-    return _act(engine, case_id, Action.RESOLVE, actor_id, "resolved", change)
+    return _act(engine, case_id, Action.RESOLVE, actor_id, "resolved", change, policy)
 
 
 @dataclass(frozen=True)
@@ -176,7 +211,9 @@ class RcaInput:
     items: Sequence[ActionItemInput]
 
 
-def record_rca(engine: sa.Engine, case_id: int, *, actor_id: str, rca: RcaInput) -> Escalation:
+def record_rca(
+    engine: sa.Engine, case_id: int, *, actor_id: str, rca: RcaInput, policy: ReminderPolicy = DEFAULT_POLICY
+) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         row = RootCauseAnalysis(
             escalation_id=case_id,
@@ -200,7 +237,7 @@ def record_rca(engine: sa.Engine, case_id: int, *, actor_id: str, rca: RcaInput)
             )
         return {"rca_id": row.id, "action_items": len(rca.items)}
 
-    return _act(engine, case_id, Action.RCA, actor_id, "rca_recorded", change)
+    return _act(engine, case_id, Action.RCA, actor_id, "rca_recorded", change, policy)
 
 
 def latest_rca(engine: sa.Engine, case_id: int) -> tuple[RootCauseAnalysis, list[ActionItem]] | None:
@@ -219,7 +256,13 @@ def latest_rca(engine: sa.Engine, case_id: int) -> tuple[RootCauseAnalysis, list
 
 
 def close(
-    engine: sa.Engine, case_id: int, *, actor_id: str, no_rca_reason: str | None, sponsorship: bool
+    engine: sa.Engine,
+    case_id: int,
+    *,
+    actor_id: str,
+    no_rca_reason: str | None,
+    sponsorship: bool,
+    policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         has_rca = (
@@ -240,11 +283,17 @@ def close(
         case.next_update_due_at = None
         return {"with_rca": has_rca, "no_rca_reason": case.no_rca_reason, "sponsorship": sponsorship}
 
-    return _act(engine, case_id, Action.CLOSE, actor_id, "closed", change)
+    return _act(engine, case_id, Action.CLOSE, actor_id, "closed", change, policy)
 
 
 def reopen(
-    engine: sa.Engine, case_id: int, *, actor_id: str, reason: str, next_update_at: datetime
+    engine: sa.Engine,
+    case_id: int,
+    *,
+    actor_id: str,
+    reason: str,
+    next_update_at: datetime,
+    policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         was = case.status.value
@@ -253,7 +302,7 @@ def reopen(
         case.next_update_due_at = next_update_at
         return {"from": was, "reason": reason, "next_update_due_at": _iso(next_update_at)}
 
-    return _act(engine, case_id, Action.REOPEN, actor_id, "reopened", change)
+    return _act(engine, case_id, Action.REOPEN, actor_id, "reopened", change, policy)
 
 
 def record_satisfaction(engine: sa.Engine, case_id: int, *, actor_id: str, score: int, comment: str) -> None:
@@ -281,3 +330,19 @@ def updates_of(engine: sa.Engine, case_id: int) -> list[StatusUpdate]:
 def case_in_channel(engine: sa.Engine, channel_id: str) -> Escalation | None:
     with Session(engine) as session:
         return session.exec(select(Escalation).where(Escalation.channel_id == channel_id)).first()
+
+
+def mark_exec_contact(
+    engine: sa.Engine, case_id: int, *, actor_id: str, policy: ReminderPolicy = DEFAULT_POLICY
+) -> Escalation:
+    """A business case's executive contact is made: its reminders stop."""
+    with session_scope(engine) as session:
+        case = session.exec(select(Escalation).where(Escalation.id == case_id).with_for_update()).one()
+        if case.exec_contact_done_at is None:
+            case.exec_contact_done_at = utcnow()
+            if case.exec_contact_due_at is not None:
+                settle_promise(case, case.exec_contact_done_at <= case.exec_contact_due_at)
+            session.add(case)
+            sync_reminders(session, case, policy)
+            record_event(session, case_id, "executive_contact_made", actor_id)
+    return case

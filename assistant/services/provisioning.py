@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select, update
 from assistant.database import session_scope
 from assistant.domain.provisioning import STEP_EVENTS, Step, retry_due
 from assistant.models import Escalation, ProvisioningStep, utcnow
-from assistant.services.cases import record_event
+from assistant.services.events import record_event
 
 
 def claim(engine: sa.Engine, case_id: int, lease: timedelta, *, now: datetime | None = None) -> bool:

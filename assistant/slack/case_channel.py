@@ -14,7 +14,7 @@ from assistant.messages.case_context import case_context, topic
 from assistant.messages.escape import plain
 from assistant.messages.render import Message, render_message
 from assistant.models import Escalation
-from assistant.services.cases import add_event
+from assistant.services.events import add_event
 from assistant.slack.people import People
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,138 @@
+"""Which reminders a case's promises call for, and when. Plain functions over plain data.
+
+Every promise gets a reminder before it and one at it; a promise missed (after a
+grace period for updates) escalates automatically to the escalation managers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from assistant.domain.status import Status
+
+
+class ReminderKind(StrEnum):
+    ACK_SOON = "ack_soon"
+    ACK_MISSED = "ack_missed"
+    UPDATE_SOON = "update_soon"
+    UPDATE_DUE = "update_due"
+    UPDATE_MISSED = "update_missed"
+    EXEC_CONTACT_SOON = "exec_contact_soon"
+    EXEC_CONTACT_MISSED = "exec_contact_missed"
+    RCA_SOON = "rca_soon"
+    RCA_MISSED = "rca_missed"
+    SNOOZED = "snoozed"
+
+
+# A missed promise escalates to managers; the others remind the owner.
+ESCALATING: frozenset[ReminderKind] = frozenset(
+    {
+        ReminderKind.ACK_MISSED,
+        ReminderKind.UPDATE_MISSED,
+        ReminderKind.EXEC_CONTACT_MISSED,
+        ReminderKind.RCA_MISSED,
+    }
+)
+
+PROMISE_NAMES: dict[ReminderKind, str] = {
+    ReminderKind.ACK_SOON: "acknowledge the case",
+    ReminderKind.ACK_MISSED: "acknowledge the case",
+    ReminderKind.UPDATE_SOON: "send the customer the promised update",
+    ReminderKind.UPDATE_DUE: "send the customer the promised update",
+    ReminderKind.UPDATE_MISSED: "send the customer the promised update",
+    ReminderKind.EXEC_CONTACT_SOON: "have an executive contact the customer",
+    ReminderKind.EXEC_CONTACT_MISSED: "have an executive contact the customer",
+    ReminderKind.RCA_SOON: "deliver the root-cause analysis",
+    ReminderKind.RCA_MISSED: "deliver the root-cause analysis",
+    ReminderKind.SNOOZED: "keep the promise",
+}
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    ack_before: timedelta = timedelta(minutes=30)
+    update_before: timedelta = timedelta(minutes=15)
+    update_grace: timedelta = timedelta(minutes=15)
+    exec_contact_before: timedelta = timedelta(hours=2)
+    rca_before: timedelta = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class PromiseState:
+    """What the planner needs to know of a case."""
+
+    status: Status
+    ack_due_at: datetime | None
+    next_update_due_at: datetime | None
+    exec_contact_due_at: datetime | None
+    exec_contact_done: bool
+    rca_due_at: datetime | None
+    has_rca: bool
+
+
+@dataclass(frozen=True, order=True)
+class Planned:
+    due_at: datetime
+    kind: ReminderKind
+    promise_at: datetime
+
+
+def plan_reminders(state: PromiseState, policy: ReminderPolicy) -> set[Planned]:
+    """Every reminder the case's current promises call for (already-past ones included: they are late)."""
+    planned: set[Planned] = set()
+    if state.status == Status.CLOSED:
+        return planned
+    if state.status == Status.NEW and state.ack_due_at:
+        due = state.ack_due_at
+        planned |= {
+            Planned(due - policy.ack_before, ReminderKind.ACK_SOON, due),
+            Planned(due, ReminderKind.ACK_MISSED, due),
+        }
+    if state.status == Status.ACKNOWLEDGED and state.next_update_due_at:
+        due = state.next_update_due_at
+        planned |= {
+            Planned(due - policy.update_before, ReminderKind.UPDATE_SOON, due),
+            Planned(due, ReminderKind.UPDATE_DUE, due),
+            Planned(due + policy.update_grace, ReminderKind.UPDATE_MISSED, due),
+        }
+    if (
+        state.status in {Status.NEW, Status.ACKNOWLEDGED}
+        and state.exec_contact_due_at
+        and not state.exec_contact_done
+    ):
+        due = state.exec_contact_due_at
+        planned |= {
+            Planned(due - policy.exec_contact_before, ReminderKind.EXEC_CONTACT_SOON, due),
+            Planned(due, ReminderKind.EXEC_CONTACT_MISSED, due),
+        }
+    if state.status == Status.RESOLVED and state.rca_due_at and not state.has_rca:
+        due = state.rca_due_at
+        planned |= {
+            Planned(due - policy.rca_before, ReminderKind.RCA_SOON, due),
+            Planned(due, ReminderKind.RCA_MISSED, due),
+        }
+    return planned
+
+
+def current_promises(state: PromiseState, policy: ReminderPolicy) -> set[datetime]:
+    return {p.promise_at for p in plan_reminders(state, policy)}
+
+
+def parse_window(text: str) -> tuple[time, time] | None:
+    """'22:00-07:00' -> (22:00, 07:00); empty -> None."""
+    if not text.strip():
+        return None
+    start, _, end = text.strip().partition("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def in_quiet_hours(moment: datetime, tz: ZoneInfo, window: tuple[time, time] | None) -> bool:
+    """Whether `moment` falls in the person's quiet hours, read in their own timezone."""
+    if window is None:
+        return False
+    local = moment.astimezone(tz).time()
+    start, end = window
+    return start <= local < end if start < end else local >= start or local < end

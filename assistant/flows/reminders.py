@@ -1,0 +1,70 @@
+"""Buttons on reminders: snooze (the promise does not move) and "executive contact made"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from assistant.flows.case_flow import CaseFlows, say
+from assistant.ids import CaseAction
+from assistant.messages.escape import mention, slack_date
+from assistant.messages.render import render_message
+from assistant.services import lifecycle
+from assistant.services import reminders as table
+from assistant.services.cases import CaseNotFound, get_case
+
+ALLOWED_SNOOZES = {30, 60, 120}
+
+
+def register(app: App, flows: CaseFlows) -> None:
+    components = flows.components
+    managers = set(components.settings.escalation_manager_ids)
+
+    @app.action(CaseAction.SNOOZE.value)
+    def handle_snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        """Remind again in 30 min, 1 h or 2 h; the promise to the customer stays where it is."""
+        ack()
+        reminder_id, _, minutes = (action.get("value") or "").partition(":")
+        if not reminder_id.isdigit() or not minutes.isdigit() or int(minutes) not in ALLOWED_SNOOZES:
+            say(respond, "That snooze button is not valid any more.")
+            return
+        try:
+            snoozed = table.snooze(
+                components.engine, int(reminder_id), minutes=int(minutes), actor_id=body["user"]["id"]
+            )
+        except LookupError:
+            say(respond, "That reminder no longer exists.")
+            return
+        components.reminders.wake()
+        say(
+            respond,
+            f"I'll remind you again {slack_date(snoozed.due_at)}. The promise to the customer "
+            f"still stands for {slack_date(snoozed.promise_at)}.",
+        )
+
+    @app.action(CaseAction.EXEC_CONTACT_DONE.value)
+    def handle_exec_contact_done(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        """A business case's executive has contacted the customer: stop its reminders."""
+        ack()
+        actor = body["user"]["id"]
+        try:
+            case = get_case(components.engine, int(action.get("value") or 0))
+        except (CaseNotFound, ValueError):
+            say(respond, "That case no longer exists.")
+            return
+        if actor not in {case.owner_id, case.reporter_id, *case.stakeholder_ids, *managers}:
+            say(respond, f"Only the people on {case.key} can record the executive contact.")
+            return
+        case = lifecycle.mark_exec_contact(
+            components.engine, case.id or 0, actor_id=actor, policy=components.reminder_policy
+        )
+        flows.after_change(
+            case,
+            render_message(
+                "notice.json.j2",
+                text=f":handshake: {mention(actor)} recorded the executive contact with the customer.",
+            ),
+        )

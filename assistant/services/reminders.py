@@ -1,0 +1,205 @@
+"""The reminder table: kept in step with a case's promises, claimed atomically, settled once.
+
+`sync_reminders` runs inside the transaction of whatever changed a promise, so
+the reminders and the promise can never disagree. `claim_due` hands each due
+reminder to exactly one worker, across threads and app instances: a conditional
+update (with FOR UPDATE SKIP LOCKED on PostgreSQL); a claim that expires (the
+worker died, or Slack failed) makes the reminder claimable again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select, update
+
+from assistant.database import session_scope
+from assistant.domain.reminders import (
+    Planned,
+    PromiseState,
+    ReminderKind,
+    ReminderPolicy,
+    plan_reminders,
+)
+from assistant.models import Escalation, Reminder, RootCauseAnalysis, utcnow
+from assistant.services.events import record_event
+
+PENDING, CLAIMED, SENT, CANCELLED = "pending", "claimed", "sent", "cancelled"
+
+
+def promise_state(session: Session, case: Escalation) -> PromiseState:
+    has_rca = (
+        session.exec(select(RootCauseAnalysis.id).where(RootCauseAnalysis.escalation_id == case.id)).first()
+        is not None
+    )
+    return PromiseState(
+        status=case.status,
+        ack_due_at=case.ack_due_at,
+        next_update_due_at=case.next_update_due_at,
+        exec_contact_due_at=case.exec_contact_due_at,
+        exec_contact_done=case.exec_contact_done_at is not None,
+        rca_due_at=case.rca_due_at,
+        has_rca=has_rca,
+    )
+
+
+def sync_reminders(session: Session, case: Escalation, policy: ReminderPolicy) -> None:
+    """Make the case's pending reminders exactly what its promises call for (in the caller's transaction)."""
+    session.flush()
+    planned = plan_reminders(promise_state(session, case), policy)
+    promises = {p.promise_at for p in planned}
+    rows = list(session.exec(select(Reminder).where(Reminder.escalation_id == case.id)))
+    by_key = {(r.kind, r.promise_at, r.due_at): r for r in rows}
+    wanted = {(p.kind.value, p.promise_at, p.due_at) for p in planned}
+    for row in rows:
+        if row.state != PENDING:
+            continue
+        # A snooze lives as long as the promise it is about.
+        keep = (
+            row.promise_at in promises
+            if row.kind == ReminderKind.SNOOZED
+            else ((row.kind, row.promise_at, row.due_at) in wanted)
+        )
+        if not keep:
+            row.state = CANCELLED
+            session.add(row)
+    for plan in sorted(planned):
+        existing = by_key.get((plan.kind.value, plan.promise_at, plan.due_at))
+        if existing is None:
+            session.add(
+                Reminder(
+                    escalation_id=case.id or 0,
+                    kind=plan.kind.value,
+                    promise_at=plan.promise_at,
+                    due_at=plan.due_at,
+                )
+            )
+        elif existing.state == CANCELLED:  # the promise came back to the same time
+            existing.state = PENDING
+            session.add(existing)
+
+
+def is_current(session: Session, reminder: Reminder, policy: ReminderPolicy) -> bool:
+    """Whether the reminder still matches a promise of its case (promises move while we work)."""
+    case = session.get(Escalation, reminder.escalation_id)
+    if case is None:
+        return False
+    planned = plan_reminders(promise_state(session, case), policy)
+    if reminder.kind == ReminderKind.SNOOZED:
+        return reminder.promise_at in {p.promise_at for p in planned}
+    return Planned(reminder.due_at, ReminderKind(reminder.kind), reminder.promise_at) in planned
+
+
+def claim_due(
+    engine: sa.Engine, *, worker: str, now: datetime, lease: timedelta, limit: int = 50
+) -> list[Reminder]:
+    """Take up to `limit` due reminders, oldest first; no two workers ever get the same one."""
+    claimable = sa.or_(
+        col(Reminder.state) == PENDING,
+        sa.and_(col(Reminder.state) == CLAIMED, col(Reminder.claimed_until) < now),
+    )
+    due = (
+        select(Reminder.id)
+        .where(claimable, col(Reminder.due_at) <= now)
+        .order_by(col(Reminder.due_at), col(Reminder.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    with session_scope(engine) as session:
+        claimed = session.exec(  # type: ignore[call-overload]
+            update(Reminder)
+            .where(col(Reminder.id).in_(due.scalar_subquery()), claimable)
+            .values(
+                state=CLAIMED, claimed_by=worker, claimed_until=now + lease, attempts=Reminder.attempts + 1
+            )
+            .returning(Reminder)
+        )
+        rows = list(claimed.scalars())
+        for row in rows:
+            session.expunge(row)
+    return sorted(rows, key=lambda r: (r.due_at, r.id or 0))
+
+
+def settle(
+    engine: sa.Engine,
+    reminder: Reminder,
+    *,
+    worker: str,
+    now: datetime,
+    sent: bool,
+    event: str | None,
+    **data: object,
+) -> bool:
+    """Record the reminder sent (with its timeline event) or cancelled, if this worker still holds it."""
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(Reminder)
+            .where(
+                col(Reminder.id) == reminder.id,
+                col(Reminder.state) == CLAIMED,
+                col(Reminder.claimed_by) == worker,
+            )
+            .values(
+                state=SENT if sent else CANCELLED,
+                sent_at=now if sent else None,
+                late_seconds=max(0.0, (now - reminder.due_at).total_seconds()) if sent else None,
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        if event:
+            record_event(session, reminder.escalation_id, event, None, **data)
+    return True
+
+
+def release_after_failure(engine: sa.Engine, reminder: Reminder, *, error: str, retry_at: datetime) -> None:
+    """Slack failed: keep the claim until `retry_at`, after which any worker retries it."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(Reminder)
+            .where(col(Reminder.id) == reminder.id)
+            .values(claimed_until=retry_at, last_error=error[:200])
+        )
+
+
+def snooze(
+    engine: sa.Engine, reminder_id: int, *, minutes: int, actor_id: str, now: datetime | None = None
+) -> Reminder:
+    """Remind again later, without moving the promise itself."""
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        original = session.get(Reminder, reminder_id)
+        if original is None:
+            raise LookupError(reminder_id)
+        again = Reminder(
+            escalation_id=original.escalation_id,
+            kind=ReminderKind.SNOOZED.value,
+            promise_at=original.promise_at,
+            due_at=now + timedelta(minutes=minutes),
+        )
+        session.add(again)
+        record_event(session, original.escalation_id, "reminder_snoozed", actor_id, minutes=minutes)
+    return again
+
+
+def next_due(engine: sa.Engine) -> datetime | None:
+    """When the dispatcher must next wake up (one indexed query)."""
+    with Session(engine) as session:
+        pending = session.exec(
+            select(sa.func.min(Reminder.due_at)).where(col(Reminder.state) == PENDING)
+        ).one()
+        retry = session.exec(
+            select(sa.func.min(Reminder.claimed_until)).where(col(Reminder.state) == CLAIMED)
+        ).one()
+    times = [t for t in (pending, retry) if t is not None]
+    return min(times) if times else None  # type: ignore[type-var]
+
+
+def reminders_of(engine: sa.Engine, case_id: int) -> list[Reminder]:
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(Reminder).where(Reminder.escalation_id == case_id).order_by(col(Reminder.due_at))
+            )
+        )

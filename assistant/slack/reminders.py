@@ -1,0 +1,253 @@
+"""Sending due reminders: claim, check the promise still stands, send through the one Slack path, settle.
+
+The scheduler only wakes this up (`tick`); what is due lives in the reminder
+table. A reminder that cannot be sent stays claimed until a retry time, then
+any instance retries it; one that fell due while the app was down is sent once,
+marked late, in due order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from assistant.domain.communications import zone
+from assistant.domain.reminders import ESCALATING, PROMISE_NAMES, ReminderKind, in_quiet_hours, parse_window
+from assistant.domain.status import Status
+from assistant.ids import CaseAction
+from assistant.messages.case_context import case_context
+from assistant.messages.render import Message, render_message
+from assistant.models import Escalation, Reminder, utcnow
+from assistant.services import reminders as table
+from assistant.settings import Settings
+from assistant.slack.case_channel import CaseChannel
+from assistant.slack.client import SLACK_ERRORS, error_code
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_WAIT = timedelta(seconds=30)
+# A reminder sent this long after it was due says so.
+LATE_AFTER = timedelta(seconds=60)
+SNOOZE_MINUTES = (30, 60, 120)
+
+HEADLINES: dict[ReminderKind, tuple[str, str]] = {
+    ReminderKind.ACK_SOON: (
+        "please acknowledge this case by",
+        "Promise the customer a specific time for the next update.",
+    ),
+    ReminderKind.ACK_MISSED: (
+        "the acknowledgement was due",
+        "Acknowledge it now; the escalation managers were told.",
+    ),
+    ReminderKind.UPDATE_SOON: (
+        "the customer expects an update by",
+        "Send it even without a resolution: here is where we are, here is the revised target.",
+    ),
+    ReminderKind.UPDATE_DUE: (
+        "the promised customer update is due now:",
+        "Send it now, with a revised target.",
+    ),
+    ReminderKind.UPDATE_MISSED: (
+        "the promised customer update was due",
+        "Send it now; the escalation managers were told.",
+    ),
+    ReminderKind.EXEC_CONTACT_SOON: (
+        "an executive must contact the customer by",
+        "Mark it done once the call has happened.",
+    ),
+    ReminderKind.EXEC_CONTACT_MISSED: (
+        "executive contact was due",
+        "Arrange it now; the escalation managers were told.",
+    ),
+    ReminderKind.RCA_SOON: ("the root-cause analysis is due", "Record it with its action items."),
+    ReminderKind.RCA_MISSED: (
+        "the root-cause analysis was due",
+        "Record it now; the escalation managers were told.",
+    ),
+    ReminderKind.SNOOZED: ("a reminder you snoozed: the promise stands for", ""),
+}
+NEXT_STEP: dict[Status, tuple[CaseAction, str]] = {
+    Status.NEW: (CaseAction.ACKNOWLEDGE, "Acknowledge"),
+    Status.ACKNOWLEDGED: (CaseAction.POST_UPDATE, "Post update"),
+    Status.RESOLVED: (CaseAction.RCA, "Root-cause analysis"),
+}
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+class ReminderDispatcher:
+    def __init__(self, *, engine: sa.Engine, channel: CaseChannel, settings: Settings, policy: Any) -> None:
+        self.engine = engine
+        self.channel = channel
+        self.settings = settings
+        self.policy = policy
+        self.worker = worker_name()
+        self.wake_up: Callable[[datetime], None] | None = None
+        self._quiet_default = parse_window(settings.quiet_hours)
+
+    # -- the clock's entry points ---------------------------------------------
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Send everything due (oldest first), batch by batch; returns how many were handled."""
+        handled = 0
+        while True:
+            moment = now or utcnow()
+            batch = table.claim_due(self.engine, worker=self.worker, now=moment, lease=LEASE)
+            if not batch:
+                return handled
+            for reminder in batch:
+                self.deliver(reminder, now or utcnow())
+                handled += 1
+
+    def next_wake(self, now: datetime | None = None) -> datetime:
+        now = now or utcnow()
+        due = table.next_due(self.engine)
+        return max(now, min(due, now + MAX_WAIT)) if due else now + MAX_WAIT
+
+    def wake(self) -> None:
+        """A promise changed: make sure the clock rings for its earliest reminder."""
+        if self.wake_up is not None:
+            self.wake_up(self.next_wake())
+
+    # -- one reminder ---------------------------------------------------------
+
+    def deliver(self, reminder: Reminder, now: datetime) -> None:
+        with Session(self.engine) as session:
+            case = session.get(Escalation, reminder.escalation_id)
+            current = case is not None and table.is_current(session, reminder, self.policy)
+        if case is None or not current:
+            table.settle(self.engine, reminder, worker=self.worker, now=now, sent=False, event=None)
+            return
+        kind = ReminderKind(reminder.kind)
+        late = now - reminder.due_at > LATE_AFTER
+        try:
+            if kind in ESCALATING:
+                self._escalate(case, reminder, kind)
+            else:
+                self._remind(case, reminder, kind, now, late)
+        except SLACK_ERRORS as exc:
+            retry = now + min(timedelta(seconds=30) * reminder.attempts, timedelta(minutes=10))
+            logger.warning(
+                "%s: reminder %s failed (%s); retrying after %s",
+                case.key,
+                reminder.id,
+                error_code(exc),
+                retry.isoformat(),
+            )
+            table.release_after_failure(self.engine, reminder, error=error_code(exc), retry_at=retry)
+            return
+        event = "breach" if kind in ESCALATING else "reminder_sent"
+        table.settle(
+            self.engine,
+            reminder,
+            worker=self.worker,
+            now=now,
+            sent=True,
+            event=event,
+            kind=kind.value,
+            promise_at=reminder.promise_at.isoformat(),
+            late=late,
+        )
+
+    def _remind(
+        self, case: Escalation, reminder: Reminder, kind: ReminderKind, now: datetime, late: bool
+    ) -> None:
+        message = self._reminder_message(case, reminder, kind, late)
+        if case.channel_id:
+            self.channel.post_in_case(case, message)
+        if not self._quiet(case.owner_id, now):
+            self.channel.post(case.owner_id, message)
+
+    def _escalate(self, case: Escalation, reminder: Reminder, kind: ReminderKind) -> None:
+        managers = list(
+            dict.fromkeys(
+                [
+                    *self.settings.escalation_manager_ids,
+                    *filter(None, [self.settings.managers_of_owners.get(case.owner_id)]),
+                ]
+            )
+        )
+        context = case_context(case)
+        message = render_message(
+            "breach.json.j2",
+            case=context,
+            what=PROMISE_NAMES[kind],
+            promise=reminder.promise_at,
+            managers=managers,
+            restricted=False,
+        )
+        if case.channel_id:
+            self.channel.post_in_case(case, message)
+        for manager in managers:
+            self.channel.post(manager, message)
+        # The owner hears it too, with the way out.
+        self.channel.post(case.owner_id, self._reminder_message(case, reminder, kind, late=False))
+        feed = self.settings.escalations_feed_channel
+        if feed:
+            self.channel.post(
+                feed,
+                render_message(
+                    "breach.json.j2",
+                    case=context,
+                    what=PROMISE_NAMES[kind],
+                    promise=reminder.promise_at,
+                    managers=managers,
+                    restricted=case.is_private,
+                ),
+            )
+
+    def _reminder_message(
+        self, case: Escalation, reminder: Reminder, kind: ReminderKind, late: bool
+    ) -> Message:
+        headline, advice = HEADLINES[kind]
+        if kind in {ReminderKind.EXEC_CONTACT_SOON, ReminderKind.EXEC_CONTACT_MISSED}:
+            step = {
+                "action_id": CaseAction.EXEC_CONTACT_DONE.value,
+                "value": str(case.id),
+                "label": "Executive contact made",
+            }
+        else:
+            action, label = NEXT_STEP.get(case.status, (CaseAction.TIMELINE, "Timeline"))
+            step = {"action_id": action.value, "value": str(case.id), "label": label}
+        snoozes = (
+            []
+            if kind in ESCALATING
+            else [
+                {
+                    "action_id": CaseAction.SNOOZE.value,
+                    "value": f"{reminder.id}:{m}",
+                    "label": f"Snooze {m // 60} h" if m >= 60 else f"Snooze {m} min",
+                }
+                for m in SNOOZE_MINUTES
+            ]
+        )
+        return render_message(
+            "reminder.json.j2",
+            case=case_context(case),
+            headline=headline,
+            advice=advice,
+            promise=reminder.promise_at,
+            due=reminder.due_at,
+            late=late,
+            next_action=step,
+            snoozes=snoozes,
+        )
+
+    def _quiet(self, user_id: str, now: datetime) -> bool:
+        window_text = self.settings.quiet_hours_by_user.get(user_id)
+        window = parse_window(window_text) if window_text else self._quiet_default
+        if window is None:
+            return False
+        person = self.channel.people.cached(user_id) or self.channel.people.get(user_id, self.channel.client)
+        return in_quiet_hours(now, zone(person.tz), window)
