@@ -52,6 +52,9 @@ class Settings(DatabaseSettings):
     update_grace_minutes: int = Field(
         default=15, ge=0, description="minutes after a missed update before escalating"
     )
+    reminder_late_after_seconds: float = Field(
+        default=60, ge=0, description="a reminder sent later than this after it was due says it is late"
+    )
     quiet_hours: str = Field(default="", description="no reminder DMs in these hours, like 22:00-07:00")
     quiet_hours_by_user: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict, description="per-person quiet hours, like U123=22:00-07:00;U456=23:00-06:00"

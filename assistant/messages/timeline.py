@@ -32,6 +32,8 @@ EVENT_SENTENCES: dict[str, str] = {
     "satisfaction_recorded": "recorded the customer's satisfaction",
     "slack_call_failed": "a Slack call failed",
     "reminder_sent": "reminder sent",
+    "reminder_snoozed": "snoozed a reminder",
+    "executive_contact_made": "recorded the executive contact",
     "breach": "a promise was missed",
 }
 
@@ -49,6 +51,10 @@ def _detail(event: CaseEvent) -> str:
         return f" · {after.get('category')}, {after.get('kind')}, {after.get('severity')}"
     if event.kind == "channel_created" and data.get("name"):
         return f" · #{data['name']}"
+    if event.kind in {"reminder_sent", "breach"}:
+        return f" · {str(data.get('reminder', '')).replace('_', ' ')}" + (
+            " (late)" if data.get("late") else ""
+        )
     if event.kind in {"provisioning_step_failed", "slack_call_failed"}:
         return f" · {data.get('step') or data.get('what')}: {data.get('error')}"
     return ""

@@ -129,7 +129,7 @@ def settle(
     now: datetime,
     sent: bool,
     event: str | None,
-    **data: object,
+    data: dict[str, object] | None = None,
 ) -> bool:
     """Record the reminder sent (with its timeline event) or cancelled, if this worker still holds it."""
     with session_scope(engine) as session:
@@ -149,7 +149,7 @@ def settle(
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return False
         if event:
-            record_event(session, reminder.escalation_id, event, None, **data)
+            record_event(session, reminder.escalation_id, event, None, **(data or {}))
     return True
 
 

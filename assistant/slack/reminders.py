@@ -35,8 +35,6 @@ logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 MAX_WAIT = timedelta(seconds=30)
-# A reminder sent this long after it was due says so.
-LATE_AFTER = timedelta(seconds=60)
 SNOOZE_MINUTES = (30, 60, 120)
 
 HEADLINES: dict[ReminderKind, tuple[str, str]] = {
@@ -130,7 +128,7 @@ class ReminderDispatcher:
             table.settle(self.engine, reminder, worker=self.worker, now=now, sent=False, event=None)
             return
         kind = ReminderKind(reminder.kind)
-        late = now - reminder.due_at > LATE_AFTER
+        late = now - reminder.due_at > timedelta(seconds=self.settings.reminder_late_after_seconds)
         try:
             if kind in ESCALATING:
                 self._escalate(case, reminder, kind)
@@ -155,9 +153,7 @@ class ReminderDispatcher:
             now=now,
             sent=True,
             event=event,
-            kind=kind.value,
-            promise_at=reminder.promise_at.isoformat(),
-            late=late,
+            data={"reminder": kind.value, "promise_at": reminder.promise_at.isoformat(), "late": late},
         )
 
     def _remind(

@@ -1,0 +1,224 @@
+"""The scheduler as a clock: real APScheduler, real restarts, two instances on one database."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from assistant.app import create_app
+from assistant.database import make_engine, migrate, session_scope
+from assistant.domain.intake import ValidIntake
+from assistant.domain.practice import Category, Severity
+from assistant.ids import CaseAction
+from assistant.models import Reminder
+from assistant.scheduler import create_scheduler
+from assistant.services import reminders as table
+from assistant.services.cases import open_case, timeline
+from slack_standin import StandIn
+from slack_standin.sender import SlackSender
+from tests.harness import (
+    CSM,
+    MANAGER,
+    OWNER,
+    SIGNING_SECRET,
+    Harness,
+    default_intake,
+    make_settings,
+    seed_workspace,
+    start_app_process,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_scheduler_sends_a_reminder_when_it_falls_due(harness: Harness) -> None:
+    scheduler = create_scheduler(harness.components)
+    scheduler.start()
+    try:
+        case = harness.escalate(CSM)
+        view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+        # Promise an update in 15 minutes and 2 seconds: its first reminder is due in 2 seconds.
+        promise = int(time.time() + 15 * 60 + 2)
+        harness.submit(OWNER, view, next_update=promise, customer_message="On it.")
+        reminder = wait_for(
+            lambda: [m for m in harness.workspace.dm_messages(OWNER) if "expects an update" in m.text],
+            timeout=15,
+            what="the scheduled reminder",
+        )
+        assert f"<!date^{promise}^" in reminder[0].text
+        sent = next(
+            r for r in table.reminders_of(harness.components.engine, case.id or 0) if r.kind == "update_soon"
+        )
+        assert sent.state == "sent" and sent.late_seconds is not None
+    finally:
+        scheduler.shutdown(wait=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def standin() -> Iterator[StandIn]:
+    running = StandIn().start()
+    seed_workspace(running.workspace)
+    yield running
+    running.stop()
+
+
+def test_a_reminder_due_while_the_app_was_down_is_sent_once_marked_late(
+    standin: StandIn, database_url: str
+) -> None:
+    workspace = standin.workspace
+    port = free_port()
+    process = start_app_process(standin, database_url, port)
+    try:
+        sender = SlackSender(
+            workspace, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, standin.base_url
+        )
+        sender.slash_command(CSM, "", channel_id=workspace.channel_named("general").id)  # type: ignore[union-attr]
+        wait_for(lambda: workspace.views, what="the modal")
+        sender.submit_view(CSM, list(workspace.views)[-1], default_intake())
+        wait_for(lambda: workspace.case_channels() and workspace.case_channels()[0].messages, what="the card")
+        card = workspace.case_channels()[0].messages[0]
+        before = len(workspace.views)
+        sender.click(
+            OWNER,
+            CaseAction.ACKNOWLEDGE,
+            "1",
+            channel_id=workspace.case_channels()[0].id,
+            message_ts=card.ts,
+            block_id="case_actions",
+        )
+        wait_for(
+            lambda: (
+                len(workspace.views) > before
+                and list(workspace.views.values())[-1]["callback_id"] == "acknowledge"
+            ),
+            what="the acknowledge modal",
+        )
+        promise = int(time.time() + 15 * 60 + 3)  # first reminder due in 3 s
+        sender.submit_view(
+            OWNER, list(workspace.views)[-1], {"next_update": promise, "customer_message": "On it"}
+        )
+        engine = make_engine(database_url)
+        wait_for(
+            lambda: any(r.kind == "update_soon" for r in table.reminders_of(engine, 1)), what="the promise"
+        )
+    finally:
+        process.send_signal(signal.SIGKILL)  # stopped hard, before the reminder was due
+        process.wait(timeout=10)
+    time.sleep(4.5)  # the app is down when the reminder falls due
+
+    _, components = create_app(make_settings(standin, database_url, reminder_late_after_seconds=1))
+    scheduler = create_scheduler(components)
+    scheduler.start()
+    try:
+        wait_for(
+            lambda: any(e.kind == "reminder_sent" for e in timeline(components.engine, 1)),
+            timeout=15,
+            what="the reminder after the restart",
+        )
+        time.sleep(0.5)
+        sent = [e for e in timeline(components.engine, 1) if e.kind == "reminder_sent"]
+    finally:
+        scheduler.shutdown(wait=True)
+        components.close()
+        engine.dispose()
+    assert len(sent) == 1
+    assert sent[0].data["reminder"] == "update_soon" and sent[0].data["late"] is True
+    late = [m for m in workspace.dm_messages(OWNER) if "expects an update" in m.text]
+    assert len(late) == 1 and "the app could not send it then" in str(late[0].blocks)
+
+
+@pytest.fixture(params=["the suite's database", "PostgreSQL"])
+def shared_database(request: pytest.FixtureRequest, database_url: str) -> str:
+    if request.param == "PostgreSQL":
+        url = request.getfixturevalue("postgres_url")
+        engine = make_engine(url)
+        migrate(engine)
+        with engine.begin() as connection:
+            names = [t for t in sa.inspect(connection).get_table_names() if t != "alembic_version"]
+            connection.execute(sa.text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return str(url)
+    return database_url
+
+
+def test_two_instances_send_each_of_500_reminders_exactly_once(
+    standin: StandIn, shared_database: str
+) -> None:
+    settings = make_settings(standin, shared_database, escalations_feed_channel=None)
+    first, second = create_app(settings)[1], create_app(settings)[1]
+    now = datetime.now(UTC)
+    intake = ValidIntake(
+        account="Acme",
+        summary="S",
+        description="D",
+        category=Category.TECHNICAL,
+        severity=Severity.HIGH,
+        owner_id=OWNER,
+        account_value=None,
+        triggers=(),
+        stakeholder_ids=(),
+        links=(),
+    )
+    for number in range(250):  # 250 cases whose acknowledgement fell due: 2 reminders each
+        open_case(
+            first.engine,
+            intake=intake,
+            reporter_id=CSM,
+            team_id=None,
+            intake_view_id=f"V{number}",
+            origin_channel_id=None,
+            reply_url=None,
+            ack_within=timedelta(minutes=-number - 1),
+            lease=timedelta(0),
+            policy=first.reminder_policy,
+            now=now - timedelta(hours=3),
+        )
+    with session_scope(first.engine) as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(Reminder)).scalar() == 500
+
+    handled: list[int] = []
+    start = threading.Barrier(2)
+
+    def run(components: object) -> None:
+        start.wait()
+        handled.append(components.reminders.tick())  # type: ignore[attr-defined]
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    try:
+        with session_scope(first.engine) as session:
+            states = dict(
+                session.execute(sa.select(Reminder.state, sa.func.count()).group_by(Reminder.state)).all()
+            )
+            events = session.execute(
+                sa.text(
+                    "SELECT kind, count(*) FROM case_event"
+                    " WHERE kind IN ('reminder_sent', 'breach') GROUP BY kind"
+                )
+            ).all()
+    finally:
+        first.close()
+        second.close()
+    assert sum(handled) == 500 and all(handled), handled  # both instances did part of the work
+    assert states == {"sent": 500}
+    assert dict(events) == {"reminder_sent": 250, "breach": 250}
+    # Each reminder reached Slack once: 250 owner reminders, and per breach one manager and one owner DM.
+    assert len(standin.workspace.dm_messages(OWNER)) == 500
+    assert len(standin.workspace.dm_messages(MANAGER)) == 250

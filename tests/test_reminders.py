@@ -1,0 +1,239 @@
+"""Promises kept: reminders before and at each promise, automatic escalation when one is missed.
+
+The dispatcher is driven with an explicit clock (`tick(now=...)`), so each rule is
+checked before, at and after its deadline without waiting.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from assistant.database import session_scope
+from assistant.domain.reminders import ReminderKind
+from assistant.ids import CaseAction
+from assistant.models import Escalation
+from assistant.services import reminders as table
+from tests.harness import CSM, EXEC, MANAGER, OWNER, Harness, in_hours, start_harness, wait_for
+
+
+def pending(harness: Harness, case: Escalation) -> set[tuple[str, datetime]]:
+    return {
+        (r.kind, r.due_at)
+        for r in table.reminders_of(harness.components.engine, case.id or 0)
+        if r.state == "pending"
+    }
+
+
+def texts(messages: list) -> list[str]:
+    return [m.text for m in messages]
+
+
+def tick(harness: Harness, at: datetime) -> int:
+    return harness.components.reminders.tick(now=at)
+
+
+def acknowledge(harness: Harness, case: Escalation, promise: int) -> Escalation:
+    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    harness.submit(OWNER, view, next_update=promise, customer_message="On it.")
+    wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
+    return harness.case(case.id)
+
+
+def test_the_owner_is_reminded_to_acknowledge_and_managers_are_told_at_the_deadline(harness: Harness) -> None:
+    case = harness.escalate(CSM)
+    deadline = case.ack_due_at
+    assert deadline is not None
+    assert pending(harness, case) == {
+        ("ack_soon", deadline - timedelta(minutes=30)),
+        ("ack_missed", deadline),
+    }
+    dms_before = len(harness.workspace.dm_messages(OWNER))
+
+    assert tick(harness, deadline - timedelta(minutes=31)) == 0
+    assert tick(harness, deadline - timedelta(minutes=30)) == 1
+    reminder = harness.workspace.dm_messages(OWNER)[-1]
+    assert len(harness.workspace.dm_messages(OWNER)) == dms_before + 1
+    assert "please acknowledge this case by" in reminder.text
+    assert f"<!date^{int(deadline.timestamp())}^" in reminder.text
+    buttons = [
+        e["text"]["text"] for b in reminder.blocks or [] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert buttons == ["Acknowledge", "Snooze 30 min", "Snooze 1 h", "Snooze 2 h"]
+    assert "please acknowledge" in harness.channel_of(case).messages[-1].text  # the channel sees it too
+
+    assert tick(harness, deadline - timedelta(minutes=1)) == 0
+    assert tick(harness, deadline) == 1
+    breach = harness.workspace.dm_messages(MANAGER)[-1]
+    assert breach.text == "Missed promise on ESC-1: acknowledge the case"
+    assert f"Escalated to <@{MANAGER}>" in json.dumps(breach.blocks)
+    assert any("Missed promise on ESC-1" in m.text for m in harness.feed.messages)
+    kinds = [e.kind for e in harness.events(case.id)]
+    assert kinds[-2:] == ["reminder_sent", "breach"]
+    assert tick(harness, deadline + timedelta(hours=5)) == 0  # each reminder once
+
+
+def test_acknowledging_cancels_the_ack_reminders_and_plans_the_update_ones(harness: Harness) -> None:
+    case = harness.escalate(CSM)
+    promise = in_hours(3)
+    case = acknowledge(harness, case, promise)
+    at = datetime.fromtimestamp(promise, UTC)
+    assert pending(harness, case) == {
+        ("update_soon", at - timedelta(minutes=15)),
+        ("update_due", at),
+        ("update_missed", at + timedelta(minutes=15)),
+    }
+    assert tick(harness, (case.ack_due_at or at) + timedelta(minutes=1)) == 0
+    assert not harness.workspace.dm_messages(MANAGER)
+
+
+def test_update_reminders_before_at_and_escalation_after_the_grace(harness: Harness) -> None:
+    case = acknowledge(harness, harness.escalate(CSM), in_hours(3))
+    at = case.next_update_due_at
+    assert at is not None
+    assert tick(harness, at - timedelta(minutes=15)) == 1
+    assert "the customer expects an update by" in harness.workspace.dm_messages(OWNER)[-1].text
+    assert tick(harness, at) == 1
+    assert "the promised customer update is due now" in harness.workspace.dm_messages(OWNER)[-1].text
+    assert tick(harness, at + timedelta(minutes=14)) == 0
+    assert tick(harness, at + timedelta(minutes=15)) == 1
+    assert "send the customer the promised update" in harness.workspace.dm_messages(MANAGER)[-1].text
+
+
+def test_posting_an_update_moves_the_reminders(harness: Harness) -> None:
+    case = acknowledge(harness, harness.escalate(CSM), in_hours(3))
+    old = case.next_update_due_at
+    assert old is not None
+    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    new = in_hours(6)
+    harness.submit(OWNER, view, internal="Found it", customer_update="Fix by tonight.", next_update=new)
+    wait_for(lambda: harness.case(case.id).next_update_due_at != old, what="the new promise")
+    assert {due for _, due in pending(harness, case)} == {
+        datetime.fromtimestamp(new, UTC) + delta
+        for delta in (timedelta(minutes=-15), timedelta(0), timedelta(minutes=15))
+    }
+    assert tick(harness, old + timedelta(minutes=20)) == 0  # nothing fires for the old promise
+    stored = harness.case(case.id)
+    assert (stored.promises_made, stored.promises_kept) == (2, 2)  # acknowledgement and update, both on time
+
+
+def test_nothing_fires_for_a_closed_case(harness: Harness) -> None:
+    case = acknowledge(
+        harness, harness.escalate(CSM, category="business", stakeholders=[], triggers=[]), in_hours(3)
+    )
+    view = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
+    harness.submit(OWNER, view, resolution_summary="Fixed", fix="Credit issued", customer_confirmed="yes")
+    wait_for(lambda: harness.case(case.id).status == "resolved", what="the resolution")
+    assert {k for k, _ in pending(harness, case)} == {"rca_soon", "rca_missed"}
+    view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    harness.submit(OWNER, view, no_rca_reason="Commercial dispute, settled.")
+    wait_for(lambda: harness.case(case.id).status == "closed", what="the closing")
+    assert pending(harness, case) == set()
+    assert tick(harness, datetime.now(UTC) + timedelta(days=30)) == 0
+
+
+def test_snooze_reminds_again_without_moving_the_promise(harness: Harness) -> None:
+    case = harness.escalate(CSM)
+    deadline = case.ack_due_at or datetime.now(UTC)
+    tick(harness, deadline - timedelta(minutes=30))
+    reminder = harness.workspace.dm_messages(OWNER)[-1]
+    snooze = next(
+        e
+        for b in reminder.blocks or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Snooze 30 min"
+    )
+    harness.sender.click(
+        OWNER,
+        CaseAction.SNOOZE,
+        snooze["value"],
+        channel_id=harness.workspace.ims[OWNER],
+        message_ts=reminder.ts,
+        block_id="reminder_actions",
+    )
+    answer = wait_for(lambda: harness.refusals_for(OWNER), what="the snooze answer")[-1]
+    assert answer.startswith("I'll remind you again <!date^")
+    assert harness.case(case.id).ack_due_at == deadline
+    snoozed = next(
+        r for r in table.reminders_of(harness.components.engine, case.id or 0) if r.kind == "snoozed"
+    )
+    assert tick(harness, snoozed.due_at - timedelta(seconds=1)) == 0
+    assert tick(harness, snoozed.due_at) == 1
+    assert "a reminder you snoozed" in harness.workspace.dm_messages(OWNER)[-1].text
+
+
+def test_business_cases_track_executive_contact_within_24_hours(harness: Harness) -> None:
+    case = harness.escalate(CSM, category="business")
+    due = case.exec_contact_due_at
+    assert due is not None and timedelta(hours=23, minutes=59) < due - case.created_at <= timedelta(hours=24)
+    assert ("exec_contact_missed", due) in pending(harness, case)
+    tick(harness, due - timedelta(hours=2))
+    reminder = harness.workspace.dm_messages(OWNER)[-1]
+    assert "an executive must contact the customer by" in reminder.text
+    harness.sender.click(
+        EXEC,
+        CaseAction.EXEC_CONTACT_DONE,
+        str(case.id),
+        channel_id=case.channel_id,
+        message_ts=reminder.ts,
+        block_id="reminder_actions",
+    )
+    wait_for(lambda: harness.case(case.id).exec_contact_done_at, what="the contact to be recorded")
+    assert not {k for k, _ in pending(harness, case)} & {"exec_contact_soon", "exec_contact_missed"}
+    assert tick(harness, due + timedelta(minutes=1)) == 0  # the missed-contact escalation was cancelled
+    assert not any("executive contact" in m.text for m in harness.workspace.dm_messages(MANAGER))
+
+
+def test_quiet_hours_keep_the_dm_but_not_the_channel_message(database_url: str) -> None:
+    harness = start_harness(database_url, quiet_hours_by_user=f"{OWNER}=22:00-07:00")
+    try:
+        case = harness.escalate(CSM)
+        dms = len(harness.workspace.dm_messages(OWNER))
+        channel_messages = len(harness.channel_of(case).messages)
+        three_am_in_sao_paulo = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+        # The acknowledgement falls due at night in São Paulo: move the promise, as the app would.
+        with session_scope(harness.components.engine) as session:
+            stored = session.get(Escalation, case.id)
+            assert stored is not None
+            stored.ack_due_at = three_am_in_sao_paulo + timedelta(minutes=30)
+            session.add(stored)
+            table.sync_reminders(session, stored, harness.components.reminder_policy)
+        harness.components.reminders.settings.reminder_late_after_seconds = 10**9
+        assert tick(harness, three_am_in_sao_paulo) == 1
+        assert len(harness.workspace.dm_messages(OWNER)) == dms
+        assert len(harness.channel_of(case).messages) == channel_messages + 1
+    finally:
+        harness.stop()
+
+
+def test_the_same_instant_for_an_owner_in_sao_paulo_and_an_executive_in_tokyo(harness: Harness) -> None:
+    case = harness.escalate(CSM)
+    deadline = case.ack_due_at or datetime.now(UTC)
+    tick(harness, deadline - timedelta(minutes=30))
+    token = f"<!date^{int(deadline.timestamp())}^"
+    owner_sees = harness.workspace.dm_messages(OWNER)[-1]  # read in America/Sao_Paulo
+    channel_sees = harness.channel_of(case).messages[-1]  # read by the executive in Asia/Tokyo
+    assert EXEC in harness.channel_of(case).members
+    assert token in owner_sees.text and token in channel_sees.text
+    # Slack renders the token in each reader's zone; the fallback names UTC explicitly.
+    assert f"|{deadline:%a %d %b %Y %H:%M} UTC>" in owner_sees.text
+
+
+def test_a_reminder_slack_refuses_is_retried_not_lost(harness: Harness) -> None:
+    case = harness.escalate(CSM)
+    due = (case.ack_due_at or datetime.now(UTC)) - timedelta(minutes=30)
+    harness.workspace.fail("chat.postMessage", status=500, times=3)  # one call and its two retries
+    assert tick(harness, due) == 1
+    row = next(r for r in table.reminders_of(harness.components.engine, case.id or 0) if r.kind == "ack_soon")
+    assert row.state == "claimed" and row.last_error == "http_500" and row.claimed_until is not None
+    assert tick(harness, row.claimed_until - timedelta(seconds=1)) == 0
+    assert tick(harness, row.claimed_until + timedelta(seconds=1)) == 1
+    row = next(r for r in table.reminders_of(harness.components.engine, case.id or 0) if r.kind == "ack_soon")
+    assert row.state == "sent" and row.attempts == 2
+
+
+def test_reminder_kinds_cover_every_headline() -> None:
+    from assistant.slack.reminders import HEADLINES
+
+    assert set(HEADLINES) == set(ReminderKind)
