@@ -45,6 +45,7 @@ class Components:
 
     def close(self) -> None:
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
+        self.reminders.executor.shutdown(wait=True, cancel_futures=False)
         self.executor.shutdown(wait=True, cancel_futures=False)
         self.engine.dispose()
 
@@ -87,7 +88,11 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         update_grace=timedelta(minutes=settings.update_grace_minutes),
     )
     reminders = ReminderDispatcher(
-        engine=engine, channel=provisioner.channel, settings=settings, policy=policy
+        engine=engine,
+        channel=provisioner.channel,
+        settings=settings,
+        policy=policy,
+        executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="reminders"),
     )
     return Components(
         settings=settings,

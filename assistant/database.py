@@ -27,6 +27,8 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
             cursor = dbapi_connection.cursor()
             # WAL lets the web threads read while the scheduler writes.
             cursor.execute("PRAGMA journal_mode=WAL")
+            # Safe against app crashes in WAL mode; only a power loss can undo the last commits.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()

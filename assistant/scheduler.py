@@ -7,16 +7,32 @@ multiplying them, and no Slack client or token is ever pickled anywhere.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 
 from assistant.components import Components
+from assistant.slack.reminders import ReminderDispatcher
 
 logger = logging.getLogger(__name__)
 
 REPAIR_JOB_ID = "repair-provisioning"
 REMINDER_JOB_ID = "dispatch-reminders"
+
+
+class NextReminderTrigger(BaseTrigger):  # type: ignore[misc]
+    """Fires when the earliest pending reminder falls due (at least every 30 seconds)."""
+
+    def __init__(self, dispatcher: ReminderDispatcher) -> None:
+        self.dispatcher = dispatcher
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime:
+        moment = self.dispatcher.next_wake(now)
+        if previous_fire_time is not None and moment <= previous_fire_time:
+            # Still due right after a run (a failing send): do not spin.
+            return now + timedelta(seconds=1)
+        return moment
 
 
 def create_scheduler(components: Components) -> BackgroundScheduler:
@@ -34,27 +50,23 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
     )
     dispatcher = components.reminders
 
-    def dispatch_reminders() -> None:
-        dispatcher.tick()
-        wake_at(dispatcher.next_wake())
-
     def wake_at(moment: datetime) -> None:
-        """Ring at `moment` unless the clock already rings sooner."""
+        """Ring at `moment` unless the clock already rings sooner (called from request threads only)."""
         job = scheduler.get_job(REMINDER_JOB_ID)
         if job is not None and (job.next_run_time is None or moment < job.next_run_time):
             job.modify(next_run_time=moment)
 
-    # One job, fixed id: it wakes at the next due reminder, and at least every 30 seconds.
+    # One job, fixed id. Its trigger asks the reminder table when to ring next (at the
+    # next due reminder, at least every 30 s), so the job never calls the scheduler:
+    # a job that does deadlocks APScheduler's shutdown(wait=True).
     scheduler.add_job(
-        dispatch_reminders,
-        "interval",
-        seconds=30,
+        dispatcher.tick,
+        NextReminderTrigger(dispatcher),
         id=REMINDER_JOB_ID,
         replace_existing=True,
         max_instances=1,
         coalesce=True,
         misfire_grace_time=None,
-        next_run_time=datetime.now(UTC),
     )
     dispatcher.wake_up = wake_at
     return scheduler

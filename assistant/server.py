@@ -54,6 +54,7 @@ class HttpServer:
             clear_untrusted_proxy_headers=True,
         )
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def url(self) -> str:
@@ -63,12 +64,21 @@ class HttpServer:
         logger.info("listening on %s%s", self.url, EVENTS_PATH)
         self._server.run()
 
+    def _run_until_stopped(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            # Closing the sockets under select() ends the loop with EBADF: expected when stopping.
+            if not self._stopping.is_set():
+                raise
+
     def start_in_thread(self) -> HttpServer:
-        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self._thread = threading.Thread(target=self._run_until_stopped, name="http", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.task_dispatcher.shutdown(timeout=5)
         for dispatcher in list(self._server._map.values()):
             dispatcher.close()

@@ -54,10 +54,12 @@ def test_the_scheduler_sends_a_reminder_when_it_falls_due(harness: Harness) -> N
             what="the scheduled reminder",
         )
         assert f"<!date^{promise}^" in reminder[0].text
-        sent = next(
-            r for r in table.reminders_of(harness.components.engine, case.id or 0) if r.kind == "update_soon"
-        )
-        assert sent.state == "sent" and sent.late_seconds is not None
+
+        def settled() -> bool:
+            rows = table.reminders_of(harness.components.engine, case.id or 0)
+            return any(r.kind == "update_soon" and r.state == "sent" for r in rows)
+
+        wait_for(settled, what="the reminder to be recorded as sent")
     finally:
         scheduler.shutdown(wait=True)
 

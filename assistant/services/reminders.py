@@ -99,6 +99,13 @@ def claim_due(
         col(Reminder.state) == PENDING,
         sa.and_(col(Reminder.state) == CLAIMED, col(Reminder.claimed_until) < now),
     )
+    with Session(engine) as session:
+        # A read first: an idle tick is one indexed query, not a write transaction.
+        if (
+            session.exec(select(Reminder.id).where(claimable, col(Reminder.due_at) <= now).limit(1)).first()
+            is None
+        ):
+            return []
     due = (
         select(Reminder.id)
         .where(claimable, col(Reminder.due_at) <= now)

@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -85,8 +86,11 @@ def worker_name() -> str:
 
 
 class ReminderDispatcher:
-    def __init__(self, *, engine: sa.Engine, channel: CaseChannel, settings: Settings, policy: Any) -> None:
+    def __init__(
+        self, *, engine: sa.Engine, channel: CaseChannel, settings: Settings, policy: Any, executor: Executor
+    ) -> None:
         self.engine = engine
+        self.executor = executor
         self.channel = channel
         self.settings = settings
         self.policy = policy
@@ -104,9 +108,18 @@ class ReminderDispatcher:
             batch = table.claim_due(self.engine, worker=self.worker, now=moment, lease=LEASE)
             if not batch:
                 return handled
+            # Cases in parallel; each case's reminders in due order.
+            by_case: dict[int, list[Reminder]] = {}
             for reminder in batch:
-                self.deliver(reminder, now or utcnow())
-                handled += 1
+                by_case.setdefault(reminder.escalation_id, []).append(reminder)
+            futures = [self.executor.submit(self._deliver_in_order, group, now) for group in by_case.values()]
+            for future in futures:
+                future.result()
+            handled += len(batch)
+
+    def _deliver_in_order(self, reminders: list[Reminder], now: datetime | None) -> None:
+        for reminder in reminders:
+            self.deliver(reminder, now or utcnow())
 
     def next_wake(self, now: datetime | None = None) -> datetime:
         now = now or utcnow()
