@@ -237,3 +237,26 @@ def test_reminder_kinds_cover_every_headline() -> None:
     from assistant.slack.reminders import HEADLINES
 
     assert set(HEADLINES) == set(ReminderKind)
+
+
+def test_ack_window_per_severity_and_the_owners_manager_hears_of_a_breach(database_url: str) -> None:
+    harness = start_harness(
+        database_url, ack_within_minutes_by_severity="critical=60", managers_of_owners=f"{OWNER}={EXEC}"
+    )
+    try:
+        critical = harness.escalate(CSM, severity="critical")
+        assert critical.ack_due_at is not None
+        assert critical.ack_due_at - critical.created_at == timedelta(minutes=60)
+        tick(harness, critical.ack_due_at)
+        assert harness.workspace.dm_messages(EXEC)[-1].text == "Missed promise on ESC-1: acknowledge the case"
+        assert (
+            harness.workspace.dm_messages(MANAGER)[-1].text == "Missed promise on ESC-1: acknowledge the case"
+        )
+    finally:
+        harness.stop()
+
+
+def test_the_card_shows_promises_kept(harness: Harness) -> None:
+    case = acknowledge(harness, harness.escalate(CSM), in_hours(3))
+    card = harness.channel_of(case).messages[0]
+    wait_for(lambda: "Promises kept on time: 1 of 1" in json.dumps(card.blocks), what="the on-time figure")

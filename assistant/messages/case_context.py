@@ -80,6 +80,7 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "resolving_team": UserText(case.resolving_team),
         "actions": CaseAction,
         "card_actions": card_actions(case.status),
+        "promises": {"made": case.promises_made, "kept": case.promises_kept},
     }
 
 
