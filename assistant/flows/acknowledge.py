@@ -14,9 +14,9 @@ from assistant.flows.case_flow import (
     CaseFlows,
     CaseRef,
     FlowStart,
+    apply_or_refuse,
     field_value,
-    parse_ref,
-    refused_in_modal,
+    read_submission,
     selected_time,
     text_value,
 )
@@ -26,7 +26,6 @@ from assistant.messages.escape import UserText
 from assistant.messages.render import render_message, render_view
 from assistant.models import Escalation
 from assistant.services import lifecycle
-from assistant.services.cases import get_case
 from assistant.slack.people import Person
 
 
@@ -85,15 +84,15 @@ def register(app: App, flows: CaseFlows) -> None:
     @app.view(ViewId.ACKNOWLEDGE.value)
     def handle_acknowledge_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Validate the promise, record the acknowledgement, then tell the channel."""
-        ref = parse_ref(view)
-        if ref is None:
+        sub = read_submission(flows, body, view, Action.ACKNOWLEDGE)
+        if sub is None:
             ack()
             return
         now = datetime.now(UTC)
         promise = selected_time(field_value(view, Field.NEXT_UPDATE))
         message = text_value(view, Field.MESSAGE)
         errors = {}
-        problem = promise_problem(promise, now, rules)
+        problem = sub.refusal or promise_problem(promise, now, rules)
         if problem:
             errors[Field.NEXT_UPDATE.value] = problem
         if not message:
@@ -101,37 +100,33 @@ def register(app: App, flows: CaseFlows) -> None:
         if errors or promise is None:
             ack(response_action="errors", errors=errors)
             return
-        case = get_case(components.engine, ref.case_id)
-        refusal = flows.refusal(case, body["user"]["id"], Action.ACKNOWLEDGE)
-        if refusal:
-            ack(**refused_in_modal(Field.NEXT_UPDATE, refusal))
-            return
         # The untouched draft names the default time: keep it true to the time chosen.
-        owner = components.people.cached(case.owner_id)
-        if owner and ref.draft_promise and int(promise.timestamp()) != ref.draft_promise:
-            untouched = draft_for(case, owner, datetime.fromtimestamp(ref.draft_promise, UTC), now)
+        owner = components.people.cached(sub.case.owner_id)
+        if owner and sub.ref.draft_promise and int(promise.timestamp()) != sub.ref.draft_promise:
+            untouched = draft_for(sub.case, owner, datetime.fromtimestamp(sub.ref.draft_promise, UTC), now)
             if message == untouched.strip():
-                message = draft_for(case, owner, promise, now)
-        try:
-            case = lifecycle.acknowledge(
+                message = draft_for(sub.case, owner, promise, now)
+        case = apply_or_refuse(
+            ack,
+            Field.NEXT_UPDATE,
+            lambda: lifecycle.acknowledge(
                 components.engine,
-                ref.case_id,
-                policy=components.reminder_policy,
-                actor_id=body["user"]["id"],
+                sub.ref.case_id,
+                actor_id=sub.actor,
                 next_update_at=promise,
                 customer_message=message,
-            )
-        except lifecycle.ActionRefused as exc:
-            ack(**refused_in_modal(Field.NEXT_UPDATE, str(exc)))
+                policy=components.reminder_policy,
+            ),
+        )
+        if case is None:
             return
-        ack()
         on_time = case.ack_due_at is None or (case.acknowledged_at or now) <= case.ack_due_at
         flows.after_change(
             case,
             render_message(
                 "acknowledged.json.j2",
                 case=case_context(case),
-                actor=body["user"]["id"],
+                actor=sub.actor,
                 promise=promise,
                 on_time=on_time,
                 message=UserText(message),

@@ -14,16 +14,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from slack_bolt import Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from assistant.components import Components
 from assistant.domain.lifecycle import Action, Role, permission_refusal, roles_of, state_refusal
+from assistant.ids import ViewId
+from assistant.messages.case_context import case_context
 from assistant.messages.escape import mention
 from assistant.messages.render import Message, render_message, render_view
 from assistant.models import Escalation
 from assistant.services.cases import CaseNotFound, get_case
 from assistant.services.events import add_event
+from assistant.services.lifecycle import ActionRefused
 from assistant.slack.client import SLACK_ERRORS, error_code
 
 logger = logging.getLogger(__name__)
@@ -155,12 +158,53 @@ def open_modal(start: FlowStart, template: str, **context: Any) -> None:
     start.client.views_open(trigger_id=start.trigger_id, view=view)
 
 
-def refused_in_modal(block_id: str, sentence: str) -> dict[str, Any]:
-    return {"response_action": "errors", "errors": {block_id: sentence}}
-
-
 def parse_ref(view: dict[str, Any]) -> CaseRef | None:
     try:
         return CaseRef.from_view(view)
     except ValidationError:
         return None
+
+
+def open_case_modal(start: FlowStart, template: str, view_id: ViewId, field: type, **context: Any) -> None:
+    """A flow's modal for the case it was started on."""
+    open_modal(
+        start,
+        template,
+        callback_id=view_id.value,
+        metadata=CaseRef(case_id=start.case.id or 0).dump(),
+        case=case_context(start.case),
+        field=field,
+        **context,
+    )
+
+
+@dataclass
+class Submission:
+    """A submitted flow modal: its case, who submitted it, and whether they still may."""
+
+    ref: CaseRef
+    case: Escalation
+    actor: str
+    refusal: str | None
+
+
+def read_submission(
+    flows: CaseFlows, body: dict[str, Any], view: dict[str, Any], action: Action
+) -> Submission | None:
+    ref = parse_ref(view)
+    if ref is None:
+        return None
+    case = get_case(flows.components.engine, ref.case_id)
+    actor = body["user"]["id"]
+    return Submission(ref, case, actor, flows.refusal(case, actor, action))
+
+
+def apply_or_refuse(ack: Ack, block_id: str, change: Callable[[], Escalation]) -> Escalation | None:
+    """Make the change and close the modal, or show why not next to `block_id`."""
+    try:
+        case = change()
+    except ActionRefused as exc:
+        ack(response_action="errors", errors={block_id: str(exc)})
+        return None
+    ack()
+    return case

@@ -18,11 +18,11 @@ from assistant.domain.practice import (
 )
 from assistant.flows.case_flow import (
     CaseFlows,
-    CaseRef,
     FlowStart,
-    open_modal,
+    apply_or_refuse,
+    open_case_modal,
     option_value,
-    parse_ref,
+    read_submission,
     text_value,
 )
 from assistant.ids import ViewId
@@ -30,7 +30,6 @@ from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_message
 from assistant.services import lifecycle
-from assistant.services.cases import get_case
 
 
 class Field(StrEnum):
@@ -46,13 +45,11 @@ def register(app: App, flows: CaseFlows) -> None:
 
     def open_classify(start: FlowStart) -> None:
         case = start.case
-        open_modal(
+        open_case_modal(
             start,
             "classify_modal.json.j2",
-            callback_id=ViewId.CLASSIFY.value,
-            metadata=CaseRef(case_id=case.id or 0).dump(),
-            case=case_context(case),
-            field=Field,
+            ViewId.CLASSIFY,
+            Field,
             reclassifying=case.kind is not None,
             playbooks=[
                 {
@@ -87,11 +84,10 @@ def register(app: App, flows: CaseFlows) -> None:
     @app.view(ViewId.CLASSIFY.value)
     def handle_classify_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Record the classification (and the reason for a change), then tell the channel."""
-        ref = parse_ref(view)
-        if ref is None:
+        sub = read_submission(flows, body, view, Action.CLASSIFY)
+        if sub is None:
             ack()
             return
-        case = get_case(components.engine, ref.case_id)
         category, kind, severity = (
             option_value(view, f) for f in (Field.CATEGORY, Field.KIND, Field.SEVERITY)
         )
@@ -105,11 +101,10 @@ def register(app: App, flows: CaseFlows) -> None:
             errors[Field.SEVERITY.value] = "Choose a severity."
         if not team:
             errors[Field.TEAM.value] = "Name the team that resolves it."
-        if case.kind is not None and not reason:
+        if sub.case.kind is not None and not reason:
             errors[Field.REASON.value] = "Say why the classification changes; it goes on the timeline."
-        refusal = flows.refusal(case, body["user"]["id"], Action.CLASSIFY)
-        if refusal:
-            errors[Field.CATEGORY.value] = refusal
+        if sub.refusal:
+            errors[Field.CATEGORY.value] = sub.refusal
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -120,25 +115,25 @@ def register(app: App, flows: CaseFlows) -> None:
             resolving_team=team,
             reason=reason,
         )
-        try:
-            updated = lifecycle.classify(
+        case = apply_or_refuse(
+            ack,
+            Field.CATEGORY,
+            lambda: lifecycle.classify(
                 components.engine,
-                ref.case_id,
-                policy=components.reminder_policy,
-                actor_id=body["user"]["id"],
+                sub.ref.case_id,
+                actor_id=sub.actor,
                 classification=classification,
-            )
-        except lifecycle.ActionRefused as exc:
-            ack(response_action="errors", errors={Field.CATEGORY.value: str(exc)})
-            return
-        ack()
-        flows.after_change(
-            updated,
-            render_message(
-                "classified.json.j2",
-                case=case_context(updated),
-                actor=body["user"]["id"],
-                reclassified=case.kind is not None,
-                reason=UserText(reason),
+                policy=components.reminder_policy,
             ),
         )
+        if case is not None:
+            flows.after_change(
+                case,
+                render_message(
+                    "classified.json.j2",
+                    case=case_context(case),
+                    actor=sub.actor,
+                    reclassified=sub.case.kind is not None,
+                    reason=UserText(reason),
+                ),
+            )

@@ -14,7 +14,7 @@ from assistant.flows.case_flow import (
     CaseRef,
     FlowStart,
     field_value,
-    open_modal,
+    open_case_modal,
     option_value,
     parse_ref,
     say,
@@ -53,13 +53,11 @@ def register(app: App, flows: CaseFlows) -> None:
         if refusal:
             say(start.respond, refusal)
             return
-        open_modal(
+        open_case_modal(
             start,
             "close_modal.json.j2",
-            callback_id=ViewId.CLOSE.value,
-            metadata=CaseRef(case_id=case.id or 0).dump(),
-            case=case_context(case),
-            field=Field,
+            ViewId.CLOSE,
+            Field,
             has_rca=has_rca,
             offer_sponsorship=not needs_no_sponsorship(case.triggers, case.stakeholder_ids),
             archive=settings.archive_on_close,

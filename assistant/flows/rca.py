@@ -12,11 +12,11 @@ from assistant.domain.communications import parse_date
 from assistant.domain.lifecycle import Action
 from assistant.flows.case_flow import (
     CaseFlows,
-    CaseRef,
     FlowStart,
+    apply_or_refuse,
     field_value,
-    open_modal,
-    parse_ref,
+    open_case_modal,
+    read_submission,
     text_value,
 )
 from assistant.ids import ViewId
@@ -25,7 +25,6 @@ from assistant.messages.escape import UserText
 from assistant.messages.rca_markdown import rca_markdown
 from assistant.messages.render import render_message
 from assistant.services import lifecycle
-from assistant.services.cases import get_case
 from assistant.slack.client import SLACK_ERRORS, error_code
 
 ROWS = 3
@@ -100,22 +99,16 @@ def register(app: App, flows: CaseFlows) -> None:
     components = flows.components
 
     def open_rca(start: FlowStart) -> None:
-        open_modal(
+        groups = [
+            {"title": title, "label": label, "hint": hint, "rows": [r for r in ROW_FIELDS if r.kind == kind]}
+            for kind, (title, label, hint) in GROUPS.items()
+        ]
+        open_case_modal(
             start,
             "rca_modal.json.j2",
-            callback_id=ViewId.RCA.value,
-            metadata=CaseRef(case_id=start.case.id or 0).dump(),
-            case=case_context(start.case),
-            field=Field,
-            item_groups=[
-                {
-                    "title": title,
-                    "label": label,
-                    "hint": hint,
-                    "rows": [r for r in ROW_FIELDS if r.kind == kind],
-                }
-                for kind, (title, label, hint) in GROUPS.items()
-            ],
+            ViewId.RCA,
+            Field,
+            item_groups=groups,
             customer_draft=UserText(CUSTOMER_DRAFT),
         )
 
@@ -124,11 +117,11 @@ def register(app: App, flows: CaseFlows) -> None:
     @app.view(ViewId.RCA.value)
     def handle_rca_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Store the RCA, post both versions in the channel and attach them as Markdown."""
-        ref = parse_ref(view)
-        if ref is None:
+        sub = read_submission(flows, body, view, Action.RCA)
+        if sub is None:
             ack()
             return
-        actor = body["user"]["id"]
+        actor = sub.actor
         texts = {
             f: text_value(view, f)
             for f in (Field.WHAT_HAPPENED, Field.ROOT_CAUSE, Field.CONTRIBUTING, Field.CUSTOMER)
@@ -142,9 +135,8 @@ def register(app: App, flows: CaseFlows) -> None:
                 errors[required] = sentence
         if not texts[Field.CUSTOMER] or "…" in texts[Field.CUSTOMER]:
             errors[Field.CUSTOMER] = "Write the customer-facing RCA (replace the … placeholders)."
-        refusal = flows.refusal(get_case(components.engine, ref.case_id), actor, Action.RCA)
-        if refusal:
-            errors[Field.WHAT_HAPPENED] = refusal
+        if sub.refusal:
+            errors[Field.WHAT_HAPPENED] = sub.refusal
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -155,18 +147,19 @@ def register(app: App, flows: CaseFlows) -> None:
             customer_text=texts[Field.CUSTOMER],
             items=items,
         )
-        try:
-            case = lifecycle.record_rca(
+        case = apply_or_refuse(
+            ack,
+            Field.WHAT_HAPPENED,
+            lambda: lifecycle.record_rca(
                 components.engine,
-                ref.case_id,
-                policy=components.reminder_policy,
+                sub.ref.case_id,
                 actor_id=actor,
                 rca=rca_input,
-            )
-        except lifecycle.ActionRefused as exc:
-            ack(response_action="errors", errors={Field.WHAT_HAPPENED: str(exc)})
+                policy=components.reminder_policy,
+            ),
+        )
+        if case is None:
             return
-        ack()
         context = case_context(case)
         flows.after_change(
             case,

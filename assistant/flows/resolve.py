@@ -12,11 +12,11 @@ from assistant.domain.communications import add_business_days
 from assistant.domain.lifecycle import Action
 from assistant.flows.case_flow import (
     CaseFlows,
-    CaseRef,
     FlowStart,
-    open_modal,
+    apply_or_refuse,
+    open_case_modal,
     option_value,
-    parse_ref,
+    read_submission,
     text_value,
 )
 from assistant.ids import ViewId
@@ -24,7 +24,6 @@ from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_message
 from assistant.services import lifecycle
-from assistant.services.cases import get_case
 from assistant.slack.client import SLACK_ERRORS, error_code
 
 
@@ -44,28 +43,19 @@ def register(app: App, flows: CaseFlows) -> None:
     components = flows.components
 
     def open_resolve(start: FlowStart) -> None:
-        open_modal(
-            start,
-            "resolve_modal.json.j2",
-            callback_id=ViewId.RESOLVE.value,
-            metadata=CaseRef(case_id=start.case.id or 0).dump(),
-            case=case_context(start.case),
-            field=Field,
-            confirmations=CONFIRMATIONS,
-        )
+        open_case_modal(start, "resolve_modal.json.j2", ViewId.RESOLVE, Field, confirmations=CONFIRMATIONS)
 
     flows.register(Action.RESOLVE, open_resolve)
 
     @app.view(ViewId.RESOLVE.value)
     def handle_resolve_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Record the resolution, make the RCA due, tell the channel and the feed."""
-        ref = parse_ref(view)
-        if ref is None:
+        sub = read_submission(flows, body, view, Action.RESOLVE)
+        if sub is None:
             ack()
             return
         summary, fix = text_value(view, Field.SUMMARY), text_value(view, Field.FIX)
         confirmed = option_value(view, Field.CONFIRMED)
-        actor = body["user"]["id"]
         errors = {}
         if not summary:
             errors[Field.SUMMARY.value] = "Summarise the resolution."
@@ -73,35 +63,35 @@ def register(app: App, flows: CaseFlows) -> None:
             errors[Field.FIX.value] = "Describe the fix or the workaround."
         if confirmed not in {"yes", "pending"}:
             errors[Field.CONFIRMED.value] = "Say whether the customer confirmed."
-        refusal = flows.refusal(get_case(components.engine, ref.case_id), actor, Action.RESOLVE)
-        if refusal:
-            errors[Field.SUMMARY.value] = refusal
+        if sub.refusal:
+            errors[Field.SUMMARY.value] = sub.refusal
         if errors:
             ack(response_action="errors", errors=errors)
             return
         rca_due = add_business_days(datetime.now(UTC), components.settings.rca_due_business_days)
-        try:
-            case = lifecycle.resolve(
+        case = apply_or_refuse(
+            ack,
+            Field.SUMMARY,
+            lambda: lifecycle.resolve(
                 components.engine,
-                ref.case_id,
-                policy=components.reminder_policy,
-                actor_id=actor,
+                sub.ref.case_id,
+                actor_id=sub.actor,
                 summary=summary,
                 fix=fix,
                 customer_confirmed=confirmed == "yes",
                 rca_due_at=rca_due,
-            )
-        except lifecycle.ActionRefused as exc:
-            ack(response_action="errors", errors={Field.SUMMARY.value: str(exc)})
+                policy=components.reminder_policy,
+            ),
+        )
+        if case is None:
             return
-        ack()
         context = case_context(case)
         flows.after_change(
             case,
             render_message(
                 "resolved.json.j2",
                 case=context,
-                actor=actor,
+                actor=sub.actor,
                 summary=UserText(summary),
                 fix=UserText(fix),
                 confirmed=confirmed == "yes",

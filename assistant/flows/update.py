@@ -12,12 +12,11 @@ from assistant.domain.communications import default_promise, local_time_phrase, 
 from assistant.domain.lifecycle import Action, PromiseRules, promise_problem
 from assistant.flows.case_flow import (
     CaseFlows,
-    CaseRef,
     FlowStart,
+    apply_or_refuse,
     field_value,
-    open_modal,
-    parse_ref,
-    refused_in_modal,
+    open_case_modal,
+    read_submission,
     selected_time,
     text_value,
 )
@@ -26,7 +25,6 @@ from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_message
 from assistant.services import lifecycle
-from assistant.services.cases import get_case
 
 
 class Field(StrEnum):
@@ -43,17 +41,14 @@ def register(app: App, flows: CaseFlows) -> None:
         now = datetime.now(UTC)
         promise = default_promise(now)
         person = components.people.cached(start.actor_id)
-        open_modal(
+        phrase = local_time_phrase(promise, person.tz if person else None, now)
+        open_case_modal(
             start,
             "update_modal.json.j2",
-            callback_id=ViewId.POST_UPDATE.value,
-            metadata=CaseRef(case_id=start.case.id or 0).dump(),
-            case=case_context(start.case),
-            field=Field,
+            ViewId.POST_UPDATE,
+            Field,
             promise=int(promise.timestamp()),
-            draft=UserText(
-                update_draft(promise_phrase=local_time_phrase(promise, person.tz if person else None, now))
-            ),
+            draft=UserText(update_draft(promise_phrase=phrase)),
         )
 
     flows.register(Action.POST_UPDATE, open_update)
@@ -61,8 +56,8 @@ def register(app: App, flows: CaseFlows) -> None:
     @app.view(ViewId.POST_UPDATE.value)
     def handle_update_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Keep the update history, move the promise, post the update in the channel."""
-        ref = parse_ref(view)
-        if ref is None:
+        sub = read_submission(flows, body, view, Action.POST_UPDATE)
+        if sub is None:
             ack()
             return
         now = datetime.now(UTC)
@@ -78,38 +73,35 @@ def register(app: App, flows: CaseFlows) -> None:
         problem = promise_problem(promise, now, rules)
         if problem:
             errors[Field.NEXT_UPDATE.value] = problem
+        if sub.refusal:
+            errors[Field.INTERNAL.value] = sub.refusal
         if errors or promise is None:
             ack(response_action="errors", errors=errors)
             return
-        actor = body["user"]["id"]
-        refusal = flows.refusal(get_case(components.engine, ref.case_id), actor, Action.POST_UPDATE)
-        if refusal:
-            ack(**refused_in_modal(Field.INTERNAL, refusal))
-            return
-        promised_before = get_case(components.engine, ref.case_id).next_update_due_at
-        try:
-            case = lifecycle.post_update(
+        promised_before = sub.case.next_update_due_at
+        case = apply_or_refuse(
+            ack,
+            Field.INTERNAL,
+            lambda: lifecycle.post_update(
                 components.engine,
-                ref.case_id,
-                policy=components.reminder_policy,
-                actor_id=actor,
+                sub.ref.case_id,
+                actor_id=sub.actor,
                 internal_text=internal,
                 customer_text=customer,
                 next_update_at=promise,
-            )
-        except lifecycle.ActionRefused as exc:
-            ack(**refused_in_modal(Field.INTERNAL, str(exc)))
-            return
-        ack()
-        flows.after_change(
-            case,
-            render_message(
-                "update_posted.json.j2",
-                case=case_context(case),
-                actor=actor,
-                internal=UserText(internal),
-                customer=UserText(customer),
-                promise=promise,
-                kept=promised_before is None or now <= promised_before,
+                policy=components.reminder_policy,
             ),
         )
+        if case is not None:
+            flows.after_change(
+                case,
+                render_message(
+                    "update_posted.json.j2",
+                    case=case_context(case),
+                    actor=sub.actor,
+                    internal=UserText(internal),
+                    customer=UserText(customer),
+                    promise=promise,
+                    kept=promised_before is None or now <= promised_before,
+                ),
+            )

@@ -154,7 +154,15 @@ def post_update(
     return _act(engine, case_id, Action.POST_UPDATE, actor_id, "update_posted", change, policy)
 
 
-def reassign(engine: sa.Engine, case_id: int, *, actor_id: str, new_owner_id: str, reason: str) -> Escalation:
+def reassign(
+    engine: sa.Engine,
+    case_id: int,
+    *,
+    actor_id: str,
+    new_owner_id: str,
+    reason: str,
+    policy: ReminderPolicy = DEFAULT_POLICY,
+) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         if new_owner_id == case.owner_id:
             raise ActionRefused("That person already owns this case.")
@@ -166,7 +174,7 @@ def reassign(engine: sa.Engine, case_id: int, *, actor_id: str, new_owner_id: st
         case.owner_id = new_owner_id
         return {"from": previous, "to": new_owner_id, "reason": reason}
 
-    return _act(engine, case_id, Action.REASSIGN, actor_id, "reassigned", change)
+    return _act(engine, case_id, Action.REASSIGN, actor_id, "reassigned", change, policy)
 
 
 def resolve(
