@@ -22,6 +22,7 @@ for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PRO
     os.environ.pop(_name, None)
 
 from assistant.database import make_engine, migrate  # noqa: E402
+from slack_standin import StandIn  # noqa: E402
 from tests.harness import Harness, seed_workspace, start_harness  # noqa: E402
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -105,3 +106,12 @@ def harness(database_url: str) -> Iterator[Harness]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def standin() -> Iterator[StandIn]:
+    """A seeded Slack stand-in on its own, for tests that run the app as a separate process."""
+    running = StandIn().start()
+    seed_workspace(running.workspace)
+    yield running
+    running.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -286,3 +287,9 @@ def start_app_process(
 def in_hours(hours: float) -> int:
     """A datetimepicker value: a UNIX time `hours` from now."""
     return int(time.time() + hours * 3600)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import signal
-import socket
-from collections.abc import Iterator
 
 import pytest
 
@@ -20,27 +18,13 @@ from tests.harness import (
     OWNER,
     SIGNING_SECRET,
     default_intake,
+    free_port,
     make_settings,
-    seed_workspace,
     start_app_process,
     wait_for,
 )
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def standin() -> Iterator[StandIn]:
-    running = StandIn().start()
-    seed_workspace(running.workspace)
-    yield running
-    running.stop()
 
 
 @pytest.mark.parametrize("slow_method", ["conversations.create", "chat.postMessage"])

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import signal
-import socket
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,8 +28,8 @@ from tests.harness import (
     SIGNING_SECRET,
     Harness,
     default_intake,
+    free_port,
     make_settings,
-    seed_workspace,
     start_app_process,
     wait_for,
 )
@@ -62,20 +60,6 @@ def test_the_scheduler_sends_a_reminder_when_it_falls_due(harness: Harness) -> N
         wait_for(settled, what="the reminder to be recorded as sent")
     finally:
         scheduler.shutdown(wait=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def standin() -> Iterator[StandIn]:
-    running = StandIn().start()
-    seed_workspace(running.workspace)
-    yield running
-    running.stop()
 
 
 def test_a_reminder_due_while_the_app_was_down_is_sent_once_marked_late(
