@@ -137,3 +137,13 @@ def test_socket_mode_with_a_refused_app_token_says_so(tmp_path: Path) -> None:
     assert "SLACK_APP_TOKEN was refused by Slack (invalid_auth)" in result.stderr
     assert len(opened) == 1  # Socket Mode was chosen, through SLACK_API_URL
     assert "xapp-not-this-one" not in result.stderr
+
+
+def test_the_example_env_file_is_valid_once_the_tokens_are_filled_in(clean_env: Path) -> None:
+    example = (ROOT / ".env.example").read_text()
+    (clean_env / ".env").write_text(
+        example + "\nSLACK_BOT_TOKEN=xoxb-1-2\nSLACK_SIGNING_SECRET=s3cret-signing\n"
+    )
+    settings = load_settings()
+    assert settings.slack_app_token is None  # left empty: HTTP mode
+    assert settings.channel_name_pattern == "esc-{number}-{account}-{summary}"
