@@ -127,7 +127,6 @@ def test_hostile_text_reaches_slack_as_plain_text(harness: Harness) -> None:
         for text in [message.text, *mrkdwn_texts(message.blocks)]:
             assert "<!channel>" not in text
             assert "<https://evil" not in text
-        assert "49" not in json.dumps(message.blocks)
     card_text = json.dumps(channel.messages[0].blocks)
     assert "&lt;!channel&gt; &lt;@U0EXEC001&gt; &lt;https://evil.example|Your bank&gt; {{ 7*7 }}" in card_text
     assert channel.purpose.startswith("ESC-1: Acme <!channel>")  # topics are never parsed by Slack

@@ -74,7 +74,9 @@ def intake_modal(
         },
         guidance=GUIDANCE,
         ack_within=format_duration(ack_within_minutes),
-        categories=[{"value": c.value, "label": p.label, "when": p.when} for c, p in PLAYBOOKS.items()],
+        categories=[
+            {"value": c.value, "label": p.label, "description": p.when} for c, p in PLAYBOOKS.items()
+        ],
         severities=[
             {"value": s.value, "label": label, "description": text}
             for s, (label, text) in SEVERITY_LABELS.items()
