@@ -7,6 +7,7 @@ import logging
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
 
 from assistant.settings import Settings, SettingsError, load_settings
 
@@ -59,6 +60,23 @@ def db_command(settings_url: str, action: str) -> None:
     print(f"database schema at revision {current_revision(engine)}")
 
 
+def export_command(fmt: str, since: date | None, output: str) -> None:
+    from assistant.database import make_engine, migrate
+    from assistant.services.export import export_rows, to_csv, to_json
+    from assistant.settings import DatabaseSettings
+
+    engine = make_engine(DatabaseSettings().database_url)
+    migrate(engine)
+    start = datetime.combine(since, time(), tzinfo=UTC) if since else None
+    rows = export_rows(engine, start)
+    text = to_csv(rows) if fmt == "csv" else to_json(rows) + "\n"
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(output, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m assistant", description="Customer-escalation assistant for Slack."
@@ -72,9 +90,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve_parser.add_argument("--threads", type=int, default=16)
     db_parser = commands.add_parser("db", help="database schema")
     db_parser.add_argument("action", choices=["upgrade", "current"])
+    export_parser = commands.add_parser("export", help="cases with their timings, for BI tools")
+    export_parser.add_argument("--format", choices=["csv", "json"], default="csv")
+    export_parser.add_argument("--since", type=date.fromisoformat, default=None, help="YYYY-MM-DD (UTC)")
+    export_parser.add_argument("--output", default="-", help="a file, or - for standard output")
     args = parser.parse_args(argv)
 
     try:
+        if args.command == "export":
+            export_command(args.format, args.since, args.output)
+            return 0
         if args.command == "db":
             from assistant.settings import DatabaseSettings
 

@@ -1,0 +1,89 @@
+"""Metrics over the timeline, and the export for BI tools (csv and json round-trip)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from assistant.domain.metrics import EventFact, case_timings, on_time_rate, percentile
+from assistant.ids import CaseAction
+from assistant.services.export import COLUMNS, export_rows, to_csv, to_json
+from tests.harness import CSM, OWNER, Harness, in_hours, wait_for
+
+T = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_timings_from_the_timeline() -> None:
+    events = [
+        EventFact("acknowledged", T + timedelta(minutes=45)),
+        EventFact("resolved", T + timedelta(hours=5)),
+        EventFact("breach", T + timedelta(hours=3)),
+        EventFact("reopened", T + timedelta(hours=6)),
+        EventFact("resolved", T + timedelta(hours=8)),
+    ]
+    timings = case_timings(T, events, promises_made=3, promises_kept=2)
+    assert timings.time_to_acknowledge == timedelta(minutes=45)
+    assert timings.time_to_resolve == timedelta(hours=8)  # the resolution after the reopening
+    assert timings.breaches == 1 and timings.closed_at is None
+    reopened = case_timings(
+        T,
+        [EventFact("resolved", T), EventFact("reopened", T + timedelta(hours=1))],
+        promises_made=0,
+        promises_kept=0,
+    )
+    assert reopened.resolved_at is None
+    assert on_time_rate(2, 3) == 2 / 3 and on_time_rate(0, 0) is None
+    assert percentile([timedelta(minutes=m) for m in (10, 20, 30, 40, 50)], 90) == timedelta(minutes=50)
+    assert percentile([timedelta(minutes=m) for m in (10, 20, 30, 40, 50)], 50) == timedelta(minutes=30)
+
+
+def test_export_round_trips_as_csv_and_json(harness: Harness) -> None:
+    case = harness.escalate(CSM, account='=HYPERLINK("http://evil")', summary='Ünïcode, "quotes"')
+    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    harness.submit(OWNER, view, next_update=in_hours(2), customer_message="On it.")
+    wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
+
+    rows = export_rows(harness.components.engine)
+    assert len(rows) == 1 and rows[0]["key"] == "ESC-1"
+    assert rows[0]["minutes_to_acknowledge"] is not None and rows[0]["promises_made"] == 1
+    assert json.loads(to_json(rows)) == rows
+    parsed = list(csv.DictReader(io.StringIO(to_csv(rows))))
+    assert list(parsed[0]) == COLUMNS
+    assert parsed[0]["summary"] == 'Ünïcode, "quotes"'
+    assert parsed[0]["account"] == '\'=HYPERLINK("http://evil")'  # no formula in a spreadsheet
+    assert export_rows(harness.components.engine, since=datetime.now(UTC) + timedelta(days=1)) == []
+
+
+def test_the_export_command(harness: Harness, tmp_path: Path) -> None:
+    harness.escalate(CSM)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(DATABASE_URL=harness.settings.database_url, PYTHONPATH=str(ROOT))
+    out = tmp_path / "cases.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", "export", "--format", "json", "--output", str(out)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [row["key"] for row in json.loads(out.read_text())] == ["ESC-1"]
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", "export", "--since", "2999-01-01"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.splitlines() == [",".join(COLUMNS)]
