@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from assistant.domain.lifecycle import Action
+from assistant.domain.visibility import can_see_details
 from assistant.flows import intake
 from assistant.flows.case_flow import CaseFlows, say
 from assistant.ids import COMMAND
+from assistant.messages.case_context import case_context
 from assistant.messages.render import render_message
+from assistant.models import Escalation
+from assistant.services import lifecycle
+from assistant.services.cases import case_by_key, open_cases
 from assistant.services.lifecycle import case_in_channel
 
 VERBS: dict[str, Action] = {a.value: a for a in Action} | {"acknowledge": Action.ACKNOWLEDGE}
@@ -28,8 +34,53 @@ VERB_HELP = [
 ]
 
 
+LIST_ROWS = 20
+KNOWN_WORDS = [*VERBS, "list", "status", "help"]
+
+
 def register(app: App, flows: CaseFlows) -> None:
     components = flows.components
+    managers = set(components.settings.escalation_manager_ids)
+
+    def view_of(case: Escalation, user_id: str) -> dict[str, Any]:
+        context = case_context(case)
+        participants = [case.owner_id, case.reporter_id, *case.stakeholder_ids]
+        context["visible"] = can_see_details(
+            is_private=case.is_private, user_id=user_id, participants=participants
+        )
+        return context
+
+    def show_list(respond: Respond, user_id: str, *, everyone: bool) -> None:
+        if everyone and user_id not in managers:
+            say(
+                respond,
+                f"`{COMMAND} list all` is for escalation managers; `{COMMAND} list` shows your cases.",
+            )
+            return
+        cases = open_cases(components.engine, involving=None if everyone else user_id, limit=LIST_ROWS + 1)
+        title = "All open escalations" if everyone else "Your open escalations"
+        message = render_message(
+            "case_list.json.j2",
+            title=title,
+            command=COMMAND,
+            more=len(cases) > LIST_ROWS,
+            cases=[view_of(c, user_id) for c in cases[:LIST_ROWS]],
+        )
+        respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+
+    def show_status(respond: Respond, user_id: str, key: str) -> None:
+        case = case_by_key(components.engine, key) if key else None
+        if case is None:
+            found = f"I found no case {key}. " if key else ""
+            say(respond, f"{found}Use `{COMMAND} status ESC-42`, or `{COMMAND} list` to see your cases.")
+            return
+        updates = lifecycle.updates_of(components.engine, case.id or 0)
+        message = render_message(
+            "case_status.json.j2",
+            case=view_of(case, user_id),
+            last_update=updates[-1].at if updates else None,
+        )
+        respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
     @app.command(COMMAND)
     def handle_escalate_command(
@@ -44,6 +95,21 @@ def register(app: App, flows: CaseFlows) -> None:
                 "help.json.j2", command=COMMAND, guidance=intake.GUIDANCE, verbs=VERB_HELP
             )
             respond(text=help_message.text, blocks=help_message.blocks, response_type="ephemeral")
+            return
+        words = text.split()
+        if verb == "list":
+            show_list(respond, command["user_id"], everyone=words[1:2] == ["all"])
+            return
+        if verb == "status" or (len(words) == 1 and case_by_key(components.engine, verb) is not None):
+            show_status(respond, command["user_id"], words[-1] if len(words) > 1 or verb != "status" else "")
+            return
+        if len(words) == 1 and verb not in VERBS and get_close_matches(verb, KNOWN_WORDS, n=1, cutoff=0.75):
+            suggestion = get_close_matches(verb, KNOWN_WORDS, n=1, cutoff=0.75)[0]
+            say(
+                respond,
+                f"Did you mean `{COMMAND} {suggestion}`? `{COMMAND} help` lists what is possible; "
+                f"`{COMMAND} <summary>` opens a new escalation.",
+            )
             return
         if verb in VERBS and len(text.split()) == 1:
             case = case_in_channel(components.engine, command.get("channel_id") or "")

@@ -132,3 +132,32 @@ def open_cases_of(engine: sa.Engine, user_id: str, *, limit: int) -> list[Escala
                 .limit(limit)
             )
         )
+
+
+def case_by_key(engine: sa.Engine, key: str) -> Escalation | None:
+    """ESC-42 (any case, any spacing) -> the case, or None."""
+    number = key.strip().upper().removeprefix("ESC-").removeprefix("ESC")
+    if not number.isdigit():
+        return None
+    with Session(engine) as session:
+        return session.get(Escalation, int(number))
+
+
+def open_cases(engine: sa.Engine, *, involving: str | None, limit: int) -> list[Escalation]:
+    """Open cases, newest first; with `involving`, those the person owns, reported or takes part in."""
+    with Session(engine) as session:
+        query = (
+            select(Escalation)
+            .where(col(Escalation.status) != Status.CLOSED)
+            .order_by(col(Escalation.id).desc())
+        )
+        if involving is None:
+            return list(session.exec(query.limit(limit)))
+        # Stakeholders live in a JSON list: filter those in Python, owners and reporters in SQL.
+        found = []
+        for case in session.exec(query):
+            if involving in {case.owner_id, case.reporter_id, *case.stakeholder_ids}:
+                found.append(case)
+                if len(found) >= limit:
+                    break
+        return found

@@ -1,0 +1,46 @@
+"""`/escalate list`, `list all`, `status ESC-n`, and help for near-miss words; private cases stay private."""
+
+from __future__ import annotations
+
+import json
+
+from tests.harness import CSM, EXEC, MANAGER, OWNER, Harness, wait_for
+
+
+def reply_to(harness: Harness, user: str, text: str) -> str:
+    before = len(harness.workspace.ephemerals_for(user))
+    harness.sender.slash_command(user, text, channel_id=harness.general.id)
+    replies = wait_for(lambda: harness.workspace.ephemerals_for(user)[before:], what=f"the answer to {text!r}")
+    return replies[0].text + json.dumps(replies[0].blocks, ensure_ascii=False)
+
+
+def test_list_shows_my_open_cases_and_managers_see_all(harness: Harness) -> None:
+    harness.escalate(CSM, account="Acme", summary="SSO outage")
+    harness.escalate(CSM, account="Globex", summary="Customer data exposed", triggers=["data_breach"],
+                     stakeholders=[], owner=MANAGER)
+
+    mine = reply_to(harness, OWNER, "list")
+    assert "*ESC-1* · Acme: SSO outage" in mine and "ESC-2" not in mine
+
+    everything = reply_to(harness, MANAGER, "list all")
+    assert "*ESC-1* · Acme" in everything and "*ESC-2* · Globex" in everything  # the manager owns ESC-2
+
+    refused = reply_to(harness, OWNER, "list all")
+    assert "is for escalation managers" in refused
+
+
+def test_status_hides_a_private_case_from_outsiders(harness: Harness) -> None:
+    harness.escalate(CSM, account="Globex", summary="Customer data exposed", triggers=["data_breach"],
+                     stakeholders=[])
+    inside = reply_to(harness, OWNER, "status ESC-1")
+    assert "Customer data exposed" in inside and "Next promise" in inside
+    outside = reply_to(harness, EXEC, "status esc-1")
+    assert "restricted case" in outside and "Globex" not in outside and "Customer data" not in outside
+
+
+def test_unknown_cases_and_near_miss_words_get_help(harness: Harness) -> None:
+    assert "I found no case ESC-99" in reply_to(harness, CSM, "status ESC-99")
+    assert "Did you mean `/escalate status`?" in reply_to(harness, CSM, "stauts")
+    views = len(harness.workspace.views)
+    harness.sender.slash_command(CSM, "Outage", channel_id=harness.general.id)  # a real one-word summary
+    wait_for(lambda: len(harness.workspace.views) > views, what="the intake modal")
