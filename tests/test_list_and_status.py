@@ -10,14 +10,22 @@ from tests.harness import CSM, EXEC, MANAGER, OWNER, Harness, wait_for
 def reply_to(harness: Harness, user: str, text: str) -> str:
     before = len(harness.workspace.ephemerals_for(user))
     harness.sender.slash_command(user, text, channel_id=harness.general.id)
-    replies = wait_for(lambda: harness.workspace.ephemerals_for(user)[before:], what=f"the answer to {text!r}")
+    replies = wait_for(
+        lambda: harness.workspace.ephemerals_for(user)[before:], what=f"the answer to {text!r}"
+    )
     return replies[0].text + json.dumps(replies[0].blocks, ensure_ascii=False)
 
 
 def test_list_shows_my_open_cases_and_managers_see_all(harness: Harness) -> None:
     harness.escalate(CSM, account="Acme", summary="SSO outage")
-    harness.escalate(CSM, account="Globex", summary="Customer data exposed", triggers=["data_breach"],
-                     stakeholders=[], owner=MANAGER)
+    harness.escalate(
+        CSM,
+        account="Globex",
+        summary="Customer data exposed",
+        triggers=["data_breach"],
+        stakeholders=[],
+        owner=MANAGER,
+    )
 
     mine = reply_to(harness, OWNER, "list")
     assert "*ESC-1* · Acme: SSO outage" in mine and "ESC-2" not in mine
@@ -30,8 +38,9 @@ def test_list_shows_my_open_cases_and_managers_see_all(harness: Harness) -> None
 
 
 def test_status_hides_a_private_case_from_outsiders(harness: Harness) -> None:
-    harness.escalate(CSM, account="Globex", summary="Customer data exposed", triggers=["data_breach"],
-                     stakeholders=[])
+    harness.escalate(
+        CSM, account="Globex", summary="Customer data exposed", triggers=["data_breach"], stakeholders=[]
+    )
     inside = reply_to(harness, OWNER, "status ESC-1")
     assert "Customer data exposed" in inside and "Next promise" in inside
     outside = reply_to(harness, EXEC, "status esc-1")
