@@ -134,7 +134,7 @@ def test_reassign_refuses_bots_and_outsiders(harness: Harness) -> None:
     assert errors == {"new_owner": "That person already owns this case."}
     harness.submit(OWNER, view, new_owner=MANAGER, reason="Needs authority")
     wait_for(lambda: harness.case(case.id).owner_id == MANAGER, what="the hand-over")
-    assert MANAGER in harness.channel_of(case).members
+    wait_for(lambda: MANAGER in harness.channel_of(case).members, what="the new owner to be invited")
 
 
 def test_resolve_requires_every_field(harness: Harness) -> None:

@@ -138,6 +138,13 @@ class CaseFlows:
         logger.warning("%s: %s failed (%s)", case.key, what, error)
         add_event(self.components.engine, case.id or 0, "slack_call_failed", what=what, error=error)
 
+    def best_effort(self, case: Escalation, what: str, call: Callable[[], object]) -> None:
+        """A Slack call the case does not depend on: retried by the client, then noted if it still fails."""
+        try:
+            call()
+        except SLACK_ERRORS as exc:
+            self.note_failure(case, what, error_code(exc))
+
     def after_change(self, case: Escalation, message: Message) -> None:
         """Tell the case channel, then show the case as it is now (card in place, topic)."""
         self.components.reminders.wake()

@@ -26,7 +26,6 @@ from assistant.messages.escape import UserText
 from assistant.messages.render import render_message, render_view
 from assistant.services import lifecycle
 from assistant.services.cases import get_case
-from assistant.slack.client import SLACK_ERRORS, error_code
 
 
 class Field(StrEnum):
@@ -119,20 +118,15 @@ def register(app: App, flows: CaseFlows) -> None:
             ),
         )
         channel = components.provisioner.channel
-        try:
-            channel.post(
-                closed.reporter_id,
-                render_message(
-                    "satisfaction_request.json.j2", case=context, action_id=CaseAction.SATISFACTION.value
-                ),
-            )
-        except SLACK_ERRORS as exc:
-            flows.note_failure(closed, "satisfaction_request", error_code(exc))
+        question = render_message(
+            "satisfaction_request.json.j2", case=context, action_id=CaseAction.SATISFACTION.value
+        )
+        flows.best_effort(closed, "satisfaction_request", lambda: channel.post(closed.reporter_id, question))
         if settings.archive_on_close and closed.channel_id:
-            try:
-                components.client.conversations_archive(channel=closed.channel_id)
-            except SLACK_ERRORS as exc:
-                flows.note_failure(closed, "archive_channel", error_code(exc))
+            channel_id = closed.channel_id
+            flows.best_effort(
+                closed, "archive_channel", lambda: components.client.conversations_archive(channel=channel_id)
+            )
 
     @app.action(CaseAction.SATISFACTION.value)
     def handle_record_satisfaction(

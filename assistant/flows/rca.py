@@ -25,7 +25,6 @@ from assistant.messages.escape import UserText
 from assistant.messages.rca_markdown import rca_markdown
 from assistant.messages.render import render_message
 from assistant.services import lifecycle
-from assistant.slack.client import SLACK_ERRORS, error_code
 
 ROWS = 3
 
@@ -185,11 +184,12 @@ def register(app: App, flows: CaseFlows) -> None:
         )
         channel = components.provisioner.channel
         stored = lifecycle.latest_rca(components.engine, case.id or 0)
-        try:
-            channel.post_in_case(
-                case,
-                render_message("rca_customer.json.j2", case=context, text=UserText(rca_input.customer_text)),
+
+        def share_documents() -> None:
+            customer = render_message(
+                "rca_customer.json.j2", case=context, text=UserText(rca_input.customer_text)
             )
+            channel.post_in_case(case, customer)
             if stored is not None:
                 names = {
                     i.owner_id: components.people.get(i.owner_id, components.client).name for i in stored[1]
@@ -200,5 +200,5 @@ def register(app: App, flows: CaseFlows) -> None:
                     title=f"{case.key} RCA",
                     content=rca_markdown(case, stored[0], stored[1], names),
                 )
-        except SLACK_ERRORS as exc:
-            flows.note_failure(case, "rca_documents", error_code(exc))
+
+        flows.best_effort(case, "rca_documents", share_documents)

@@ -24,7 +24,6 @@ from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_message
 from assistant.services import lifecycle
-from assistant.slack.client import SLACK_ERRORS, error_code
 
 
 class Field(StrEnum):
@@ -100,9 +99,7 @@ def register(app: App, flows: CaseFlows) -> None:
         )
         feed = components.settings.escalations_feed_channel
         if feed:
-            try:
-                components.provisioner.channel.post(
-                    feed, render_message("resolved_feed.json.j2", case=context, summary=UserText(summary))
-                )
-            except SLACK_ERRORS as exc:
-                flows.note_failure(case, "feed_resolution_notice", error_code(exc))
+            notice = render_message("resolved_feed.json.j2", case=context, summary=UserText(summary))
+            flows.best_effort(
+                case, "feed_resolution_notice", lambda: components.provisioner.channel.post(feed, notice)
+            )
