@@ -88,6 +88,8 @@ class Harness:
     server: HttpServer
     sender: SlackSender
     extra_stops: list[Callable[[], None]] = field(default_factory=list)
+    # How many private answers each person had when they last acted (see answer()).
+    answer_marks: dict[str, int] = field(default_factory=dict)
 
     @property
     def workspace(self) -> Workspace:
@@ -175,8 +177,23 @@ class Harness:
 
     # -- what an owner does ---------------------------------------------------
 
+    def mark(self, user: str) -> None:
+        """Remember how many private answers `user` has, before they act."""
+        self.answer_marks[user] = len(self.workspace.ephemerals_for(user))
+
+    def answer(self, user: str) -> str:
+        """The first private answer `user` got since they last acted."""
+        before = self.answer_marks.get(user, 0)
+        return wait_for(lambda: self.refusals_for(user)[before:], what=f"an answer to {user}")[0]
+
+    def command(self, user: str, text: str, channel_id: str) -> AppResponse:
+        """Type `/escalate <text>` in a channel."""
+        self.mark(user)
+        return self.sender.slash_command(user, text, channel_id=channel_id)
+
     def click(self, user: str, case: Escalation, action_id: str) -> AppResponse:
         """Click a button on the case card; returns Slack's HTTP exchange."""
+        self.mark(user)
         return self.sender.click(
             user,
             action_id,

@@ -65,7 +65,7 @@ def test_only_the_owner_or_a_manager_may_acknowledge(harness: Harness) -> None:
     case = harness.escalate(CSM)
     views_before = len(harness.workspace.views)
     harness.click(EXEC, case, CaseAction.ACKNOWLEDGE)
-    refusal = wait_for(lambda: harness.refusals_for(EXEC), what="the refusal")
+    refusal = [harness.answer(EXEC)]
     assert refusal == [f"Only the owner, <@{OWNER}>, or an escalation manager can acknowledge this case."]
     assert len(harness.workspace.views) == views_before
     assert harness.case(case.id).status == "new"
@@ -92,8 +92,8 @@ def test_acknowledging_twice_is_refused_with_what_to_do(harness: Harness) -> Non
     harness.submit(OWNER, view_id, next_update=in_hours(2), customer_message="On it.")
     wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
 
-    harness.sender.slash_command(OWNER, "ack", channel_id=case.channel_id or "")
-    refusal = wait_for(lambda: harness.refusals_for(OWNER), what="the refusal")
+    harness.command(OWNER, "ack", case.channel_id or "")
+    refusal = [harness.answer(OWNER)]
     assert (
         refusal[-1] == "ESC-1 is already acknowledged, so you cannot acknowledge it. Post an update instead."
     )

@@ -28,10 +28,6 @@ def resolved(harness: Harness, **intake: object) -> Escalation:
     return harness.case(case.id)
 
 
-def last_refusal(harness: Harness, user: str) -> str:
-    return wait_for(lambda: harness.refusals_for(user), what="a refusal")[-1]
-
-
 @pytest.mark.parametrize(
     ("button", "expected"),
     [
@@ -52,7 +48,7 @@ def test_actions_that_do_not_fit_the_state_are_refused(
     case = harness.escalate(CSM)
     views = len(harness.workspace.views)
     harness.click(OWNER, case, button)
-    assert last_refusal(harness, OWNER) == expected
+    assert harness.answer(OWNER) == expected
     assert len(harness.workspace.views) == views
 
 
@@ -60,8 +56,7 @@ def test_classify_needs_a_reason_to_change_and_the_owner_to_do_it(harness: Harne
     case = harness.escalate(CSM)
     harness.click(CSM, case, CaseAction.CLASSIFY)
     assert (
-        last_refusal(harness, CSM)
-        == f"Only the owner, <@{OWNER}>, or an escalation manager can classify this case."
+        harness.answer(CSM) == f"Only the owner, <@{OWNER}>, or an escalation manager can classify this case."
     )
 
     view = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
@@ -122,7 +117,7 @@ def test_post_update_validation_and_the_reporter_may_post(harness: Harness) -> N
 def test_reassign_refuses_bots_and_outsiders(harness: Harness) -> None:
     case = harness.escalate(CSM)
     harness.click(EXEC, case, CaseAction.REASSIGN)
-    assert "or an escalation manager can reassign this case" in last_refusal(harness, EXEC)
+    assert "or an escalation manager can reassign this case" in harness.answer(EXEC)
 
     view = harness.open_flow(OWNER, case, CaseAction.REASSIGN)
     errors = harness.submit(OWNER, view, new_owner=BOT, reason="").json()["errors"]
@@ -169,7 +164,7 @@ def test_rca_action_items_need_owners_and_future_due_dates(harness: Harness) -> 
 def test_a_technical_case_closes_only_with_an_rca(harness: Harness) -> None:
     case = resolved(harness)  # technical by default
     harness.click(OWNER, case, CaseAction.CLOSE)
-    assert last_refusal(harness, OWNER) == (
+    assert harness.answer(OWNER) == (
         "ESC-1 is a technical case: record its root-cause analysis before closing it."
     )
 
@@ -194,8 +189,8 @@ def test_a_business_case_may_close_with_a_reason_and_keep_its_channel(database_u
 
 
 def test_verbs_outside_a_case_channel_say_where_they_work(harness: Harness) -> None:
-    harness.sender.slash_command(OWNER, "update", channel_id=harness.general.id)
-    assert last_refusal(harness, OWNER) == (
+    harness.command(OWNER, "update", harness.general.id)
+    assert harness.answer(OWNER) == (
         "`/escalate update` works inside a case channel. Type `/escalate help` to see what is possible."
     )
 
@@ -246,12 +241,12 @@ def test_people_not_running_the_case_change_nothing(harness: Harness) -> None:
 )
 def test_verbs_in_the_case_channel_respect_the_state(harness: Harness, verb: str, expected: str) -> None:
     case = acknowledged(harness)
-    harness.sender.slash_command(OWNER, verb, channel_id=case.channel_id or "")
-    assert last_refusal(harness, OWNER) == expected
+    harness.command(OWNER, verb, case.channel_id or "")
+    assert harness.answer(OWNER) == expected
 
 
 def test_help_lists_the_case_verbs(harness: Harness) -> None:
-    harness.sender.slash_command(CSM, "help", channel_id=harness.general.id)
+    harness.command(CSM, "help", harness.general.id)
     help_text = json.dumps(wait_for(lambda: harness.workspace.ephemerals_for(CSM), what="help")[0].blocks)
     for verb in ("ack", "update", "classify", "reassign", "resolve", "rca", "close", "reopen", "timeline"):
         assert f"`/escalate {verb}`" in help_text
