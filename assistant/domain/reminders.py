@@ -117,10 +117,6 @@ def plan_reminders(state: PromiseState, policy: ReminderPolicy) -> set[Planned]:
     return planned
 
 
-def current_promises(state: PromiseState, policy: ReminderPolicy) -> set[datetime]:
-    return {p.promise_at for p in plan_reminders(state, policy)}
-
-
 def parse_window(text: str) -> tuple[time, time] | None:
     """'22:00-07:00' -> (22:00, 07:00); empty -> None."""
     if not text.strip():

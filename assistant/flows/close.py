@@ -17,6 +17,7 @@ from assistant.flows.case_flow import (
     open_case_modal,
     option_value,
     parse_ref,
+    read_submission,
     say,
     text_value,
 )
@@ -67,16 +68,15 @@ def register(app: App, flows: CaseFlows) -> None:
     @app.view(ViewId.CLOSE.value)
     def handle_close_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Close, post the final summary, ask for satisfaction, archive the channel."""
-        ref = parse_ref(view)
-        if ref is None:
+        sub = read_submission(flows, body, view, Action.CLOSE)
+        if sub is None:
             ack()
             return
-        actor = body["user"]["id"]
-        case = get_case(components.engine, ref.case_id)
+        ref, actor, case = sub.ref, sub.actor, sub.case
         has_rca = lifecycle.latest_rca(components.engine, ref.case_id) is not None
         reason = text_value(view, Field.NO_RCA_REASON) or None
         sponsorship = bool(field_value(view, Field.SPONSORSHIP).get("selected_options"))
-        refusal = flows.refusal(case, actor, Action.CLOSE) or close_refusal(case.key, case.category, has_rca)
+        refusal = sub.refusal or close_refusal(case.key, case.category, has_rca)
         if refusal:
             ack(
                 response_action="update",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from assistant.domain.intake import LINK_LABELS, LinkKind
@@ -95,10 +94,6 @@ def topic(case: Escalation, owner_name: str) -> str:
     if due:
         parts.append(f"{due['label']} {due['at']:%a %H:%M} UTC")
     return " · ".join(parts)
-
-
-def ack_window(case: Escalation) -> timedelta | None:
-    return case.ack_due_at - case.created_at if case.ack_due_at else None
 
 
 def message_permalink(
