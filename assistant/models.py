@@ -87,7 +87,7 @@ class Escalation(SQLModel, table=True):
     # [[kind, url], ...] in the order the CSM gave them.
     links: list[list[str]] = Field(default_factory=list, sa_type=sa.JSON)
     status: Status = Field(default=Status.NEW, sa_type=StrEnumType(Status), index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     ack_due_at: datetime | None = _utc_column()
 
@@ -154,6 +154,7 @@ class CaseEvent(SQLModel, table=True):
     """The timeline and audit trail of a case: who did what, when."""
 
     __tablename__ = "case_event"
+    __table_args__ = (sa.Index("ix_case_event_kind_at", "kind", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     escalation_id: int = Field(foreign_key="escalation.id", index=True)
@@ -188,6 +189,8 @@ class RootCauseAnalysis(SQLModel, table=True):
     root_cause: str = Field(sa_type=sa.Text)
     contributing_factors: str = Field(default="", sa_type=sa.Text)
     customer_text: str = Field(sa_type=sa.Text)
+    # One of domain.practice.CAUSE_AREAS: how repeated root causes across accounts are found.
+    cause_area: str | None = Field(default=None, max_length=32)
 
 
 class ActionItem(SQLModel, table=True):
@@ -225,3 +228,55 @@ class Reminder(SQLModel, table=True):
     sent_at: datetime | None = _utc_column()
     late_seconds: float | None = None
     last_error: str | None = Field(default=None, max_length=200)
+
+
+class CaseFollower(SQLModel, table=True):
+    """Someone following a case (usually an executive): invited to its channel, shown it on Home."""
+
+    __tablename__ = "case_follower"
+    __table_args__ = (sa.UniqueConstraint("escalation_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    user_id: str = Field(max_length=32, index=True)
+    followed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Only people the app itself invited are removed from the channel on unfollow.
+    invited_by_app: bool = False
+
+
+class Sponsorship(SQLModel, table=True):
+    """An account enrolled in the executive sponsorship program, and its sponsor."""
+
+    __tablename__ = "sponsorship"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The account name folded (see domain.portfolio.account_key), so "ACME " matches "Acme".
+    account_key: str = Field(max_length=200, unique=True)
+    account_name: str = Field(max_length=200)
+    sponsor_id: str = Field(max_length=32)
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
+    enrolled_by: str = Field(max_length=32)
+    enrolled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class HomeState(SQLModel, table=True):
+    """What a person last chose on their Home tab (filters, page), kept when it is refreshed for them."""
+
+    __tablename__ = "home_state"
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    filters: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    page: int = 0
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class DigestRun(SQLModel, table=True):
+    """One weekly digest, claimed by the first instance to insert its week, so it is posted once."""
+
+    __tablename__ = "digest_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    week_ending: datetime = Field(sa_type=UTCDateTime, nullable=False, unique=True)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    posted_at: datetime | None = _utc_column()
+    message_ts: str | None = Field(default=None, max_length=32)

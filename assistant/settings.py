@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -10,6 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from assistant.domain.channel_names import check_pattern
 
 SLACK_API_URL = "https://slack.com/api/"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class DatabaseSettings(BaseSettings):
@@ -65,6 +67,13 @@ class Settings(DatabaseSettings):
     escalation_manager_ids: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="comma-separated Slack user IDs of escalation managers"
     )
+    executive_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated Slack user IDs of executives who see the portfolio on their Home tab",
+    )
+    digest_day: str = Field(default="mon", description="the weekday of the weekly digest, like mon")
+    digest_time: str = Field(default="09:00", description="the time of the weekly digest, like 09:00")
+    digest_timezone: str = Field(default="UTC", description="the timezone of the digest day and time")
     slack_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     slack_max_retries: int = Field(default=4, ge=0, le=10)
     provisioning_lease_seconds: float = Field(default=120.0, gt=0)
@@ -103,7 +112,7 @@ class Settings(DatabaseSettings):
             raise ValueError("must be a channel ID like C0123456789 (not a #name)")
         return value
 
-    @field_validator("escalation_manager_ids", mode="before")
+    @field_validator("escalation_manager_ids", "executive_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
@@ -141,6 +150,31 @@ class Settings(DatabaseSettings):
         from assistant.domain.reminders import parse_window
 
         parse_window(value)  # raises ValueError on a malformed window
+        return value
+
+    @field_validator("digest_day")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        day = value.strip().lower()[:3]
+        if day not in WEEKDAYS:
+            raise ValueError("use a weekday like mon, tue, ... sun")
+        return day
+
+    @field_validator("digest_time")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        hours, sep, minutes = value.strip().partition(":")
+        if not (sep and hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            raise ValueError("use a 24-hour time like 09:00")
+        return f"{int(hours):02d}:{int(minutes):02d}"
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("use an IANA timezone like Europe/Paris") from None
         return value
 
     @field_validator("channel_name_pattern")

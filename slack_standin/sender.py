@@ -220,7 +220,8 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, dict[s
             continue
         element = block["element"]
         block_id, action_id, kind = block["block_id"], element["action_id"], element["type"]
-        value = values.get(block_id)
+        # As in Slack, a field the person left alone is submitted with its initial value.
+        value = values[block_id] if block_id in values else _initial_value(element)
         entry: dict[str, Any] = {"type": kind}
         if kind in {"plain_text_input", "url_text_input", "email_text_input", "number_input"}:
             entry["value"] = value if value not in ("",) else None
@@ -240,6 +241,17 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, dict[s
             raise ValueError(f"the sender does not know element type {kind}")
         state[block_id] = {action_id: entry}
     return state
+
+
+def _initial_value(element: dict[str, Any]) -> Any:
+    if "initial_option" in element:
+        return element["initial_option"]["value"]
+    if "initial_options" in element:
+        return [option["value"] for option in element["initial_options"]]
+    for key in ("initial_value", "initial_user", "initial_users", "initial_date_time", "initial_date"):
+        if key in element:
+            return element[key]
+    return None
 
 
 def _option(element: dict[str, Any], value: str) -> dict[str, Any]:

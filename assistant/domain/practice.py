@@ -121,3 +121,17 @@ DO_NOT_ESCALATE = (
 
 def is_sensitive(triggers: Iterable[Trigger]) -> bool:
     return any(t in SENSITIVE_TRIGGERS for t in triggers)
+
+
+# Where a root cause lay: the RCA names one, so the same cause across accounts shows up
+# in the weekly digest (the signal of a process escalation, DOMAIN.md).
+CAUSE_AREAS: dict[str, str] = {
+    "product_defect": "Product defect",
+    "configuration": "Configuration or setup",
+    "capacity": "Capacity or performance",
+    "third_party": "Third-party or vendor",
+    "process": "Internal process or handoff",
+    "communication": "Communication or expectations",
+    "documentation": "Documentation or training",
+    "other": "Other",
+}

@@ -25,6 +25,7 @@ from assistant.ids import CaseAction, ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_message, render_view
+from assistant.models import Escalation
 from assistant.services import lifecycle
 from assistant.services.cases import get_case
 
@@ -32,6 +33,7 @@ from assistant.services.cases import get_case
 class Field(StrEnum):
     NO_RCA_REASON = "no_rca_reason"
     SPONSORSHIP = "sponsorship"
+    SPONSOR = "sponsor"
     SCORE = "score"
     COMMENT = "comment"
 
@@ -40,6 +42,10 @@ SCORES = [
     {"value": str(n), "label": label}
     for n, label in [(5, "5 · very satisfied"), (4, "4"), (3, "3"), (2, "2"), (1, "1 · very dissatisfied")]
 ]
+
+
+def sponsor_of_case(case: Escalation) -> str | None:
+    return case.stakeholder_ids[0] if case.stakeholder_ids else None
 
 
 def register(app: App, flows: CaseFlows) -> None:
@@ -60,6 +66,8 @@ def register(app: App, flows: CaseFlows) -> None:
             Field,
             has_rca=has_rca,
             offer_sponsorship=not needs_no_sponsorship(case.triggers, case.stakeholder_ids),
+            # The executives involved were named as stakeholders: the first one is the likely sponsor.
+            sponsor=sponsor_of_case(case),
             archive=settings.archive_on_close,
         )
 
@@ -76,6 +84,7 @@ def register(app: App, flows: CaseFlows) -> None:
         has_rca = lifecycle.latest_rca(components.engine, ref.case_id) is not None
         reason = text_value(view, Field.NO_RCA_REASON) or None
         sponsorship = bool(field_value(view, Field.SPONSORSHIP).get("selected_options"))
+        sponsor = field_value(view, Field.SPONSOR).get("selected_user") if sponsorship else None
         refusal = sub.refusal or close_refusal(case.key, case.category, has_rca)
         if refusal:
             ack(
@@ -83,11 +92,13 @@ def register(app: App, flows: CaseFlows) -> None:
                 view=render_view("notice_modal.json.j2", title="Not closed", text=refusal),
             )
             return
+        errors = {}
         if not has_rca and not reason:
-            ack(
-                response_action="errors",
-                errors={Field.NO_RCA_REASON.value: "Say why this case needs no root-cause analysis."},
-            )
+            errors[Field.NO_RCA_REASON.value] = "Say why this case needs no root-cause analysis."
+        if sponsorship and not sponsor:
+            errors[Field.SPONSOR.value] = "Name the executive sponsor, or untick the enrolment."
+        if errors:
+            ack(response_action="errors", errors=errors)
             return
         try:
             closed = lifecycle.close(
@@ -96,7 +107,7 @@ def register(app: App, flows: CaseFlows) -> None:
                 policy=components.reminder_policy,
                 actor_id=actor,
                 no_rca_reason=reason,
-                sponsorship=sponsorship,
+                sponsor_id=sponsor,
             )
         except lifecycle.ActionRefused as exc:
             ack(
@@ -114,7 +125,7 @@ def register(app: App, flows: CaseFlows) -> None:
                 actor=actor,
                 has_rca=has_rca,
                 no_rca_reason=UserText(reason),
-                sponsorship=sponsorship,
+                sponsor=sponsor,
             ),
         )
         channel = components.provisioner.channel

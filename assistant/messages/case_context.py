@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from assistant.domain.intake import LINK_LABELS, LinkKind
+from assistant.domain.portfolio import next_promise
 from assistant.domain.practice import KIND_LABELS, PLAYBOOKS, SEVERITY_LABELS, TRIGGER_LABELS, Trigger
-from assistant.domain.status import STATUS_LABELS, Status
+from assistant.domain.status import STATUS_LABELS
 from assistant.ids import CaseAction
 from assistant.messages.case_buttons import card_actions
 from assistant.messages.escape import UserText
@@ -34,13 +36,17 @@ def channel_url(team_id: str | None, channel_id: str) -> str:
 
 def next_due(case: Escalation) -> dict[str, Any] | None:
     """The next promise of a case, as the card, the topic and the Home tab show it."""
-    if case.status == Status.NEW and case.ack_due_at is not None:
-        return {"label": "Acknowledgement due", "at": case.ack_due_at}
-    if case.status == Status.ACKNOWLEDGED and case.next_update_due_at is not None:
-        return {"label": "Next customer update due", "at": case.next_update_due_at}
-    if case.status == Status.RESOLVED and case.rca_due_at is not None:
-        return {"label": "Root-cause analysis due", "at": case.rca_due_at}
-    return None
+    promise = case_promise(case)
+    return {"label": promise[0], "at": promise[1]} if promise else None
+
+
+def case_promise(case: Escalation) -> tuple[str, datetime] | None:
+    return next_promise(
+        case.status,
+        ack_due_at=case.ack_due_at,
+        next_update_due_at=case.next_update_due_at,
+        rca_due_at=case.rca_due_at,
+    )
 
 
 def case_context(case: Escalation) -> dict[str, Any]:

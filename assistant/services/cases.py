@@ -18,6 +18,7 @@ from assistant.domain.status import Status
 from assistant.models import CaseEvent, Escalation, ProvisioningStep, utcnow
 from assistant.services.events import record_event
 from assistant.services.reminders import sync_reminders
+from assistant.services.sponsorship import sponsor_of
 
 
 class CaseNotFound(LookupError):
@@ -76,6 +77,7 @@ def open_case(
     )
     try:
         with session_scope(engine) as session:
+            sponsor = bring_in_sponsor(session, case)
             session.add(case)
             session.flush()
             assert case.id is not None
@@ -92,6 +94,8 @@ def open_case(
                 severity=case.severity.value,
                 triggers=case.triggers,
             )
+            if sponsor:
+                record_event(session, case.id, "sponsor_invited", None, sponsor_id=sponsor)
         return Opened(case, created=True)
     except IntegrityError:
         with Session(engine) as session:
@@ -101,6 +105,17 @@ def open_case(
         if existing is None:
             raise
         return Opened(existing, created=False)
+
+
+def bring_in_sponsor(session: Session, case: Escalation) -> str | None:
+    """A business case on a sponsored account brings its executive sponsor in (as a stakeholder)."""
+    if case.category != Category.BUSINESS:
+        return None
+    sponsor = sponsor_of(session, case.account_name)
+    if sponsor is None or sponsor in {case.owner_id, case.reporter_id, *case.stakeholder_ids}:
+        return None
+    case.stakeholder_ids = [*case.stakeholder_ids, sponsor]
+    return sponsor
 
 
 def get_case(engine: sa.Engine, case_id: int) -> Escalation:

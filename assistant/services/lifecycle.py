@@ -15,8 +15,10 @@ from assistant.domain.lifecycle import TRANSITIONS, Action, close_refusal, state
 from assistant.domain.practice import Category, EscalationKind, Severity
 from assistant.domain.reminders import ReminderPolicy
 from assistant.models import ActionItem, Escalation, RootCauseAnalysis, StatusUpdate, utcnow
+from assistant.services.cases import bring_in_sponsor
 from assistant.services.events import record_event
 from assistant.services.reminders import sync_reminders
+from assistant.services.sponsorship import enrol
 
 DEFAULT_POLICY = ReminderPolicy()
 EXEC_CONTACT_WITHIN = timedelta(hours=24)
@@ -76,7 +78,7 @@ def acknowledge(
         case.customer_acknowledgement = customer_message
         on_time = case.ack_due_at is None or case.acknowledged_at <= case.ack_due_at
         settle_promise(case, on_time)
-        return {"next_update_due_at": _iso(next_update_at), "on_time": on_time}
+        return {"next_update_due_at": _iso(next_update_at), "on_time": on_time, "promise_kept": on_time}
 
     return _act(engine, case_id, Action.ACKNOWLEDGE, actor_id, "acknowledged", change, policy)
 
@@ -105,7 +107,9 @@ def classify(
             "kind": case.kind.value if case.kind else None,
             "resolving_team": case.resolving_team,
         }
+        was_business = case.category == Category.BUSINESS
         case.category = classification.category
+        sponsor = None if was_business else bring_in_sponsor(session, case)
         case.kind = classification.kind
         case.severity = classification.severity
         case.resolving_team = classification.resolving_team
@@ -117,7 +121,10 @@ def classify(
             "kind": case.kind.value,
             "resolving_team": case.resolving_team,
         }
-        return {"before": before, "after": after, "reason": classification.reason}
+        data: dict[str, Any] = {"before": before, "after": after, "reason": classification.reason}
+        if sponsor:
+            data["sponsor_invited"] = sponsor
+        return data
 
     return _act(engine, case_id, Action.CLASSIFY, actor_id, "classified", change, policy)
 
@@ -147,9 +154,11 @@ def post_update(
             )
         )
         case.next_update_due_at = next_update_at
+        data: dict[str, Any] = {"promised": _iso(promised), "next_update_due_at": _iso(next_update_at)}
         if promised is not None:
             settle_promise(case, kept)
-        return {"promise_kept": kept, "promised": _iso(promised), "next_update_due_at": _iso(next_update_at)}
+            data["promise_kept"] = kept
+        return data
 
     return _act(engine, case_id, Action.POST_UPDATE, actor_id, "update_posted", change, policy)
 
@@ -190,14 +199,16 @@ def resolve(
 ) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         case.resolved_at = utcnow()
+        data: dict[str, Any] = {"customer_confirmed": customer_confirmed, "rca_due_at": _iso(rca_due_at)}
         if case.next_update_due_at is not None:  # resolving settles the pending update promise
-            settle_promise(case, case.resolved_at <= case.next_update_due_at)
+            data["promise_kept"] = case.resolved_at <= case.next_update_due_at
+            settle_promise(case, data["promise_kept"])
         case.resolution_summary = summary
         case.resolution_fix = fix
         case.customer_confirmed = customer_confirmed
         case.rca_due_at = rca_due_at
         case.next_update_due_at = None
-        return {"customer_confirmed": customer_confirmed, "rca_due_at": _iso(rca_due_at)}
+        return data
 
     return _act(engine, case_id, Action.RESOLVE, actor_id, "resolved", change, policy)
 
@@ -217,6 +228,7 @@ class RcaInput:
     contributing_factors: str
     customer_text: str
     items: Sequence[ActionItemInput]
+    cause_area: str | None = None
 
 
 def record_rca(
@@ -230,6 +242,7 @@ def record_rca(
             root_cause=rca.root_cause,
             contributing_factors=rca.contributing_factors,
             customer_text=rca.customer_text,
+            cause_area=rca.cause_area,
         )
         session.add(row)
         session.flush()
@@ -243,7 +256,7 @@ def record_rca(
                     due_on=item.due_on,
                 )
             )
-        return {"rca_id": row.id, "action_items": len(rca.items)}
+        return {"rca_id": row.id, "action_items": len(rca.items), "cause_area": rca.cause_area}
 
     return _act(engine, case_id, Action.RCA, actor_id, "rca_recorded", change, policy)
 
@@ -269,9 +282,11 @@ def close(
     *,
     actor_id: str,
     no_rca_reason: str | None,
-    sponsorship: bool,
+    sponsor_id: str | None,
     policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Escalation:
+    """Close the case; with `sponsor_id`, enrol its account in executive sponsorship with that sponsor."""
+
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         has_rca = (
             session.exec(
@@ -287,9 +302,17 @@ def close(
                 raise ActionRefused("Record the root-cause analysis, or say why this case needs none.")
         case.closed_at = utcnow()
         case.no_rca_reason = None if has_rca else no_rca_reason
-        case.sponsorship_requested = sponsorship
+        case.sponsorship_requested = sponsor_id is not None
         case.next_update_due_at = None
-        return {"with_rca": has_rca, "no_rca_reason": case.no_rca_reason, "sponsorship": sponsorship}
+        if sponsor_id is not None:
+            enrol(
+                session,
+                account=case.account_name,
+                sponsor_id=sponsor_id,
+                case_id=case_id,
+                enrolled_by=actor_id,
+            )
+        return {"with_rca": has_rca, "no_rca_reason": case.no_rca_reason, "sponsor_id": sponsor_id}
 
     return _act(engine, case_id, Action.CLOSE, actor_id, "closed", change, policy)
 
@@ -348,9 +371,11 @@ def mark_exec_contact(
         case = session.exec(select(Escalation).where(Escalation.id == case_id).with_for_update()).one()
         if case.exec_contact_done_at is None:
             case.exec_contact_done_at = utcnow()
+            data = {}
             if case.exec_contact_due_at is not None:
-                settle_promise(case, case.exec_contact_done_at <= case.exec_contact_due_at)
+                data["promise_kept"] = case.exec_contact_done_at <= case.exec_contact_due_at
+                settle_promise(case, data["promise_kept"])
             session.add(case)
             sync_reminders(session, case, policy)
-            record_event(session, case_id, "executive_contact_made", actor_id)
+            record_event(session, case_id, "executive_contact_made", actor_id, **data)
     return case
