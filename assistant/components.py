@@ -15,6 +15,7 @@ from assistant.database import make_engine, migrate
 from assistant.domain.reminders import ReminderPolicy
 from assistant.settings import Settings, SettingsError
 from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
+from assistant.slack.home_tab import HomeTab
 from assistant.slack.people import People
 from assistant.slack.provisioning import Provisioner
 from assistant.slack.reminders import ReminderDispatcher
@@ -38,6 +39,7 @@ class Components:
     team_id: str | None
     reminder_policy: ReminderPolicy
     reminders: ReminderDispatcher
+    home: HomeTab
 
     def ack_window(self, severity: str) -> timedelta:
         minutes = self.settings.ack_within_minutes_by_severity.get(severity, self.settings.ack_within_minutes)
@@ -46,6 +48,7 @@ class Components:
     def close(self) -> None:
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
         self.reminders.executor.shutdown(wait=True, cancel_futures=False)
+        self.home.executor.shutdown(wait=True, cancel_futures=False)
         self.executor.shutdown(wait=True, cancel_futures=False)
         self.engine.dispose()
 
@@ -94,6 +97,13 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         policy=policy,
         executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="reminders"),
     )
+    home = HomeTab(
+        engine=engine,
+        client=client,
+        settings=settings,
+        executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="home"),
+    )
+    provisioner.on_opened = home.refresh_for
     return Components(
         settings=settings,
         engine=engine,
@@ -107,4 +117,5 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         team_id=team_id,
         reminder_policy=policy,
         reminders=reminders,
+        home=home,
     )

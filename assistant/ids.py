@@ -43,6 +43,21 @@ class CaseAction(StrEnum):
     SNOOZE = "reminder_snooze"
     EXEC_CONTACT_DONE = "case_exec_contact_done"
     OPEN_CHANNEL = "case_open_channel"
+    # On the feed announcement, the Home tab and `/escalate status`: value is the case id.
+    FOLLOW = "case_follow"
+    UNFOLLOW = "case_unfollow"
+
+
+class HomeAction(StrEnum):
+    """The Home tab's own controls: the portfolio's filters and pages."""
+
+    FILTER_CATEGORY = "home_filter_category"
+    FILTER_SEVERITY = "home_filter_severity"
+    FILTER_OWNER = "home_filter_owner"
+    FILTER_ACCOUNT = "home_filter_account"
+    CLEAR_FILTERS = "home_clear_filters"
+    PAGE_PREVIOUS = "home_page_previous"
+    PAGE_NEXT = "home_page_next"
 
 
 class MetadataEvent(StrEnum):

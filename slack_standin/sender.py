@@ -182,6 +182,51 @@ class SlackSender:
                 payload["message"] = {"ts": message_ts, "type": "message"}
         return self._interaction(payload)
 
+    def home_action(
+        self,
+        user_id: str,
+        action_id: str,
+        *,
+        value: str | None = None,
+        selected_option: str | None = None,
+        selected_user: str | None = None,
+    ) -> AppResponse:
+        """A click or a choice on the user's published Home tab (no response_url, as in Slack)."""
+        view = self.workspace.home_views[user_id]
+        element = next(
+            e
+            for block in view["blocks"]
+            for e in [*block.get("elements", []), block.get("accessory") or {}]
+            if e.get("action_id") == action_id and (value is None or e.get("value") == value)
+        )
+        action: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": "home",
+            "type": element["type"],
+            "action_ts": f"{time.time():.6f}",
+        }
+        if element["type"] == "button":
+            action["value"] = element.get("value")
+        elif element["type"] == "users_select":
+            action["selected_user"] = selected_user
+        else:
+            option = next(o for o in element["options"] if o["value"] == selected_option)
+            action["selected_option"] = option
+        return self._interaction(
+            {
+                "type": "block_actions",
+                "team": self._team(),
+                "user": self._user(user_id),
+                "api_app_id": "ASTANDIN",
+                "token": "deprecated-verification-token",
+                "trigger_id": self.workspace.issue_trigger(),
+                "container": {"type": "view", "view_id": view["id"]},
+                "view": {**view, "state": {"values": {}}},
+                "actions": [action],
+                "is_enterprise_install": False,
+            }
+        )
+
     def event(self, event: dict[str, Any], *, retry_num: int | None = None) -> AppResponse:
         body = json.dumps(
             {

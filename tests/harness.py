@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -32,6 +33,7 @@ CSM = "U0CSM0001"
 OWNER = "U0OWNER01"
 EXEC = "U0EXEC001"
 MANAGER = "U0MGR0001"
+VP = "U0VPSALES"
 BOT = "U0OTHERBOT"
 GONE = "U0GONE001"
 
@@ -45,9 +47,10 @@ def seed_workspace(workspace: Workspace) -> None:
     )
     workspace.add_user(User(EXEC, "ken", "Ken Tanaka", "Chief Revenue Officer", "Asia/Tokyo", 32400))
     workspace.add_user(User(MANAGER, "maria", "Maria Garcia", "Escalation Manager"))
+    workspace.add_user(User(VP, "victor", "Victor Park", "VP Sales", "America/New_York", -18000))
     workspace.add_user(User(BOT, "otherbot", "Some Bot", is_bot=True))
     workspace.add_user(User(GONE, "gone", "Gone Person", deleted=True))
-    workspace.add_channel("general", members=[CSM, OWNER, EXEC, MANAGER])
+    workspace.add_channel("general", members=[CSM, OWNER, EXEC, MANAGER, VP])
     workspace.add_channel("escalations", members=[EXEC, MANAGER, workspace.bot_user_id])
 
 
@@ -223,6 +226,20 @@ class Harness:
 
     def refusals_for(self, user: str) -> list[str]:
         return [e.text for e in self.workspace.ephemerals_for(user)]
+
+    def open_home(self, user: str) -> list[dict[str, Any]]:
+        """Open the app's Home tab; return its blocks once the app has published it."""
+        before = self.workspace.home_views.get(user, {}).get("id")
+        self.sender.event({"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"})
+        view = wait_for(
+            lambda: (v := self.workspace.home_views.get(user)) and v["id"] != before and v,
+            what=f"{user}'s Home tab",
+        )
+        return list(view["blocks"])
+
+    def home_text(self, user: str) -> str:
+        """What the user's Home tab shows now, as one searchable text."""
+        return json.dumps(self.workspace.home_views[user]["blocks"], ensure_ascii=False)
 
     def channel_of(self, case: Escalation) -> Channel:
         assert case.channel_id is not None

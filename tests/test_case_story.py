@@ -100,6 +100,7 @@ def test_the_life_of_a_case(harness: Harness) -> None:
         view,
         what_happened="The SAML certificate expired at 09:00.",
         root_cause="Certificate renewal was manual and undocumented.",
+        cause_area="process",
         corrective_1_description="Renew the certificate",
         corrective_1_owner=OWNER,
         corrective_1_due=due,

@@ -1,23 +1,236 @@
-"""The Home tab shows a person the open cases they own or reported."""
+"""The App Home tab: my cases, cases I follow or reported, and the portfolio for leaders."""
 
 from __future__ import annotations
 
-import json
+from datetime import timedelta
 
-from tests.harness import CSM, EXEC, OWNER, Harness, wait_for
+from sqlmodel import Session
+
+from assistant.ids import CaseAction, HomeAction
+from assistant.models import Escalation, utcnow
+from tests.harness import CSM, EXEC, MANAGER, OWNER, VP, Harness, in_hours, wait_for
+from tests.stories import closed_with_sponsor, store_cases
 
 
-def test_home_tab_lists_my_open_cases(harness: Harness) -> None:
+def section_texts(blocks: list[dict]) -> list[str]:
+    return [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
+
+
+def accessory(blocks: list[dict], key: str) -> dict | None:
+    for block in blocks:
+        if block["type"] == "section" and f"*{key}*" in block.get("text", {}).get("text", ""):
+            return block.get("accessory")
+    return None
+
+
+def set_ack_due(harness: Harness, case: Escalation, due_in: timedelta) -> None:
+    with Session(harness.components.engine) as session:
+        stored = session.get(Escalation, case.id)
+        assert stored is not None
+        stored.ack_due_at = utcnow() + due_in
+        session.add(stored)
+        session.commit()
+
+
+def test_owner_sees_their_case_with_its_next_action_and_an_overdue_mark(harness: Harness) -> None:
     case = harness.escalate(CSM)
-
-    for user, expected in [(OWNER, "you own it"), (CSM, f"owner <@{OWNER}>")]:
-        harness.sender.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"})
-        home = wait_for(lambda u=user: harness.workspace.home_views.get(u), what="the home tab")
-        text = json.dumps(home["blocks"], ensure_ascii=False)
-        assert f"*{case.key}* · Acme: SSO outage" in text and expected in text
-
-    harness.sender.event(
-        {"type": "app_home_opened", "user": EXEC, "channel": "D2", "tab": "home"}, retry_num=1
+    blocks = harness.open_home(OWNER)
+    row = next(t for t in section_texts(blocks) if f"*{case.key}*" in t)
+    assert "Acme: SSO outage" in row and "you own it" in row and "Acknowledgement due <!date^" in row
+    assert ":red_circle:" not in row
+    button = accessory(blocks, case.key)
+    assert (
+        button is not None
+        and button["action_id"] == CaseAction.ACKNOWLEDGE
+        and button["value"] == str(case.id)
     )
-    home = wait_for(lambda: harness.workspace.home_views.get(EXEC), what="the home tab")
-    assert "No open cases" in json.dumps(home["blocks"], ensure_ascii=False)
+    assert "Portfolio" not in harness.home_text(OWNER)  # owners are not leaders
+
+    set_ack_due(harness, case, -timedelta(minutes=5))
+    blocks = harness.open_home(OWNER)
+    assert any(t.startswith(f":red_circle: *Overdue* · *{case.key}*") for t in section_texts(blocks))
+
+    # The row's button opens the acknowledge flow straight from the Home tab.
+    before = len(harness.workspace.views)
+    response = harness.sender.home_action(OWNER, CaseAction.ACKNOWLEDGE, value=str(case.id))
+    assert response.status == 200
+    wait_for(lambda: len(harness.workspace.views) > before, what="the acknowledge modal")
+    wait_for(lambda: harness.latest_view()["callback_id"] == "acknowledge", what="the modal filled")
+
+    # The reporter sees it under the cases they reported, owned by someone else.
+    reported = harness.open_home(CSM)
+    text = harness.home_text(CSM)
+    assert f"owner <@{OWNER}>" in text and "Cases you reported" in text
+    assert accessory(reported, case.key) is None
+
+
+def test_the_home_tab_follows_the_case_as_it_changes(harness: Harness) -> None:
+    case = harness.escalate(CSM)
+    harness.open_home(OWNER)
+    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    harness.submit(OWNER, view, next_update_at=in_hours(3))
+    # Nobody reopened the tab: the app refreshed it, and the next step is now "Post update".
+    wait_for(
+        lambda: (
+            (accessory(harness.workspace.home_views[OWNER]["blocks"], case.key) or {}).get("action_id")
+            == CaseAction.POST_UPDATE
+        ),
+        what="the owner's Home tab to show the next action",
+    )
+    assert "Next customer update due" in harness.home_text(OWNER)
+
+
+def test_follow_from_the_feed_and_unfollow_from_the_home_tab(harness: Harness) -> None:
+    case = harness.escalate(CSM)
+    channel = harness.channel_of(case)
+    announcement = harness.feed.messages[-1]
+    follow = next(
+        e
+        for b in announcement.blocks or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Follow"
+    )
+    assert follow["action_id"] == CaseAction.FOLLOW
+    assert VP not in channel.members
+
+    harness.mark(VP)
+    harness.sender.click(
+        VP, CaseAction.FOLLOW, follow["value"], channel_id=harness.feed.id, message_ts=announcement.ts
+    )
+    assert (
+        harness.answer(VP)
+        == f"You now follow {case.key}: it is on your Home tab. You are in <#{channel.id}>."
+    )
+    assert VP in channel.members
+
+    blocks = harness.open_home(VP)
+    text = harness.home_text(VP)
+    assert text.index("Cases you follow") < text.index(f"*{case.key}*") and "You own no open cases" in text
+    button = accessory(blocks, case.key)
+    assert button is not None and button["action_id"] == CaseAction.UNFOLLOW
+
+    harness.sender.home_action(VP, CaseAction.UNFOLLOW, value=str(case.id))
+    # The app invited Victor, so it removes him from the channel; the tab forgets the case.
+    wait_for(lambda: VP not in channel.members, what="the unfollower to leave the channel")
+    wait_for(lambda: f"*{case.key}*" not in harness.home_text(VP), what="the Home tab to drop the case")
+    assert "You follow no open cases" in harness.home_text(VP)
+    kinds = [e.kind for e in harness.events(case.id)]
+    assert kinds.count("followed") == 1 and kinds.count("unfollowed") == 1
+
+
+def test_follow_by_command_and_who_may_follow(harness: Harness) -> None:
+    case = harness.escalate(CSM)
+    channel = harness.channel_of(case)
+    general = harness.general.id
+
+    harness.command(VP, f"follow {case.key.lower()}", general)
+    assert harness.answer(VP).startswith(f"You now follow {case.key}")
+    harness.command(VP, f"follow {case.key}", general)
+    assert harness.answer(VP) == f"You already follow {case.key}."
+    harness.command(OWNER, f"follow {case.key}", general)
+    assert harness.answer(OWNER).startswith(f"You own {case.key}")
+    harness.command(VP, "follow ESC-999", general)
+    assert harness.answer(VP).startswith("I found no case ESC-999. Use `/escalate follow ESC-42`")
+
+    # Ken was already in the channel (a stakeholder): following does not invite him,
+    # so unfollowing does not remove him.
+    harness.command(EXEC, f"follow {case.key}", general)
+    assert harness.answer(EXEC).startswith(f"You now follow {case.key}")
+    harness.command(EXEC, f"unfollow {case.key}", general)
+    assert harness.answer(EXEC) == f"You no longer follow {case.key}."
+    assert EXEC in channel.members and not harness.workspace.calls_to("conversations.kick")
+
+    harness.command(VP, f"unfollow {case.key}", general)
+    assert harness.answer(VP) == f"You no longer follow {case.key} and left its channel."
+    assert VP not in channel.members
+    harness.command(VP, f"unfollow {case.key}", general)
+    assert harness.answer(VP) == f"You do not follow {case.key}."
+
+
+def test_a_private_case_cannot_be_followed_from_outside(harness: Harness) -> None:
+    case = harness.escalate(CSM, triggers=["data_breach"], stakeholders=[])
+    harness.command(VP, f"follow {case.key}", harness.general.id)
+    assert harness.answer(VP) == (
+        f"{case.key} is a restricted case with a private channel: ask its owner <@{OWNER}> for access."
+    )
+    assert VP not in harness.channel_of(case).members
+
+
+def test_leaders_see_the_portfolio_and_outsiders_do_not_see_private_cases(harness: Harness) -> None:
+    technical = harness.escalate(CSM)
+    business = harness.escalate(
+        CSM,
+        account="Globex",
+        summary="Renewal at risk",
+        category="business",
+        severity="critical",
+        triggers=[],
+    )
+    private = harness.escalate(
+        CSM, account="Initech", summary="Customer data exposed", triggers=["data_breach"], stakeholders=[]
+    )
+    set_ack_due(harness, technical, -timedelta(minutes=1))
+
+    harness.open_home(MANAGER)
+    text = harness.home_text(MANAGER)
+    assert "Portfolio" in text
+    assert "*Open cases*\\n3 (1 restricted, not named)" in text
+    assert "*Unacknowledged*\\n2" in text and "*Overdue now*\\n1" in text
+    assert "Technical 2 · Business 1 · Relationship 0 · Process 0" in text
+    assert f"*{technical.key}* · Acme" in text and f"*{business.key}* · Globex" in text
+    assert "Initech" not in text and f"*{private.key}*" not in text and "Customer data exposed" not in text
+    assert f"*Oldest open*\\n*{technical.key}* · Acme" in text
+    assert "No accounts enrolled yet" in text
+
+    # Filtering by category keeps it on later visits and refreshes.
+    harness.sender.home_action(MANAGER, HomeAction.FILTER_CATEGORY, selected_option="business")
+    wait_for(lambda: "*Open cases*\\n1" in harness.home_text(MANAGER), what="the filtered portfolio")
+    harness.open_home(MANAGER)
+    text = harness.home_text(MANAGER)
+    assert f"*{business.key}*" in text and f"*{technical.key}*" not in text and "Clear filters" in text
+    harness.sender.home_action(MANAGER, HomeAction.CLEAR_FILTERS, value="clear")
+    wait_for(lambda: "*Open cases*\\n3" in harness.home_text(MANAGER), what="the filters cleared")
+    harness.sender.home_action(MANAGER, HomeAction.FILTER_OWNER, selected_user=CSM)
+    wait_for(lambda: "No open cases match these filters." in harness.home_text(MANAGER), what="owner filter")
+
+    # An outsider has no portfolio, and nothing of the private case.
+    harness.open_home(VP)
+    text = harness.home_text(VP)
+    assert "Portfolio" not in text and "Initech" not in text and "You own no open cases" in text
+
+    # The private case's own people see it in full.
+    harness.open_home(OWNER)
+    assert "Initech: Customer data exposed" in harness.home_text(OWNER)
+
+
+def test_many_cases_fit_slacks_limits_with_pages(harness: Harness) -> None:
+    store_cases(harness.components.engine, 240, owner=OWNER)
+    blocks = harness.open_home(MANAGER)
+    assert len(blocks) <= 100
+    text = harness.home_text(MANAGER)
+    assert "Open cases · page 1 of 24" in text and "*Open cases*\\n240" in text
+    harness.sender.home_action(MANAGER, HomeAction.PAGE_NEXT, value="1")
+    wait_for(lambda: "page 2 of 24" in harness.home_text(MANAGER), what="page 2")
+
+    owner_blocks = harness.open_home(OWNER)
+    assert len(owner_blocks) <= 100
+    assert "…and 230 more that you own" in harness.home_text(OWNER)
+
+
+def test_sponsored_accounts_are_listed_and_their_sponsor_joins_business_cases(harness: Harness) -> None:
+    case = closed_with_sponsor(harness, sponsor=VP)
+    harness.open_home(MANAGER)
+    assert f"• Acme · sponsor <@{VP}> · since <!date^" in harness.home_text(MANAGER)
+
+    # A new business case on the same account (typed differently) brings Victor in.
+    business = harness.escalate(CSM, account=" ACME ", category="business", triggers=[], stakeholders=[])
+    assert VP in harness.channel_of(business).members
+    assert VP in business.stakeholder_ids
+    assert any(
+        e.kind == "sponsor_invited" and e.data["sponsor_id"] == VP for e in harness.events(business.id)
+    )
+    # A technical case on that account does not.
+    technical = harness.escalate(CSM, account="Acme", stakeholders=[], triggers=[])
+    assert VP not in harness.channel_of(technical).members
+    assert case.account_name == "Acme"

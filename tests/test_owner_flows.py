@@ -8,24 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from assistant.ids import CaseAction
-from assistant.models import Escalation
 from tests.harness import BOT, CSM, EXEC, MANAGER, OWNER, Harness, in_hours, wait_for
-
-
-def acknowledged(harness: Harness, **intake: object) -> Escalation:
-    case = harness.escalate(CSM, **intake)
-    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
-    harness.submit(OWNER, view, next_update=in_hours(2), customer_message="On it.")
-    wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
-    return harness.case(case.id)
-
-
-def resolved(harness: Harness, **intake: object) -> Escalation:
-    case = acknowledged(harness, **intake)
-    view = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
-    harness.submit(OWNER, view, resolution_summary="Fixed.", fix="Restarted.", customer_confirmed="pending")
-    wait_for(lambda: harness.case(case.id).status == "resolved", what="the resolution")
-    return harness.case(case.id)
+from tests.stories import acknowledged, resolved
 
 
 @pytest.mark.parametrize(
@@ -157,6 +141,7 @@ def test_rca_action_items_need_owners_and_future_due_dates(harness: Harness) -> 
         "preventive_1_owner": "Every action item needs an owner.",
         "preventive_1_due": "Choose a due date from today on.",
         "corrective_1_description": "Name at least one corrective action, with its owner and due date.",
+        "cause_area": "Choose where the cause lay: it is how repeated causes are found.",
     }
     assert harness.channel_of(case).files == []
 

@@ -17,7 +17,8 @@ DUE_SOON = timedelta(hours=24)
 def account_key(name: str) -> str:
     """One key per account however it is typed: "ACME  Corp " and "Acme Corp" are the same."""
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
-    return " ".join(folded.casefold().split())
+    # At most 150 characters: it is also a Slack option value.
+    return " ".join(folded.casefold().split())[:150]
 
 
 def next_promise(
@@ -50,6 +51,7 @@ class CaseFacts:
     id: int
     key: str
     account: str
+    summary: str
     category: Category
     severity: Severity
     status: Status
@@ -57,6 +59,7 @@ class CaseFacts:
     created_at: datetime
     promise: tuple[str, datetime] | None
     is_private: bool
+    channel_id: str | None = None
     participants: frozenset[str] = field(default_factory=frozenset)
 
     @property

@@ -135,3 +135,6 @@ CAUSE_AREAS: dict[str, str] = {
     "documentation": "Documentation or training",
     "other": "Other",
 }
+
+# Shown wherever someone is about to escalate (intake modal, help, Home tab).
+GUIDANCE = {"at_once": ESCALATE_AT_ONCE, "do_not": DO_NOT_ESCALATE}

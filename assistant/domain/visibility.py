@@ -7,3 +7,16 @@ from collections.abc import Iterable
 
 def can_see_details(*, is_private: bool, user_id: str, participants: Iterable[str]) -> bool:
     return not is_private or user_id in set(participants)
+
+
+def follow_refusal(
+    *, key: str, closed: bool, is_private: bool, user_id: str, owner_id: str, participants: Iterable[str]
+) -> str | None:
+    """Why `user_id` may not follow a case, or None."""
+    if closed:
+        return f"{key} is closed: there is nothing left to follow. Its timeline stays in its channel."
+    if user_id == owner_id:
+        return f"You own {key}: it is already on your Home tab and you are in its channel."
+    if not can_see_details(is_private=is_private, user_id=user_id, participants=participants):
+        return f"{key} is a restricted case with a private channel: ask its owner <@{owner_id}> for access."
+    return None

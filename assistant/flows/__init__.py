@@ -9,6 +9,7 @@ from assistant.flows import (
     classify,
     close,
     commands,
+    follow,
     home,
     intake,
     rca,
@@ -32,4 +33,5 @@ def register_all(app: App, components: Components) -> None:
     case_entry.register(app, flows)
     reminders.register(app, flows)
     commands.register(app, flows)
+    follow.register(app, flows)
     home.register(app, components)

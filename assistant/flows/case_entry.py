@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from assistant.domain.lifecycle import Action
-from assistant.flows.case_flow import CaseFlows, say
+from assistant.flows.case_flow import CaseFlows, answer_privately, say
 from assistant.ids import CaseAction
 from assistant.messages.case_buttons import BUTTON_ACTIONS
 
@@ -21,6 +21,7 @@ def register(app: App, flows: CaseFlows) -> None:
     def start(
         body: dict[str, Any], client: WebClient, respond: Respond, value: str | None, action: Action
     ) -> None:
+        respond = answer_privately(respond, client, body["user"]["id"])
         case_id = _case_id(value)
         if case_id is None:
             say(respond, "That button no longer points to a case.")

@@ -152,6 +152,23 @@ class CaseFlows:
         if case.channel_id:
             channel.post_in_case(case, message)
         channel.refresh(case)
+        self.components.home.refresh_for(case)
+
+
+class DirectAnswer(Respond):
+    """An answer for a click with no response_url (the Home tab): a message in the app's DM."""
+
+    def __init__(self, client: WebClient, user_id: str) -> None:
+        super().__init__(response_url=None)
+        self.client = client
+        self.user_id = user_id
+
+    def __call__(self, text: str = "", blocks: Any = None, **_: Any) -> Any:  # type: ignore[override]
+        return self.client.chat_postMessage(channel=self.user_id, text=text, blocks=blocks)
+
+
+def answer_privately(respond: Respond, client: WebClient, user_id: str) -> Respond:
+    return respond if respond.response_url else DirectAnswer(client, user_id)
 
 
 def say(respond: Respond, text: str) -> None:

@@ -12,6 +12,7 @@ from assistant.domain.lifecycle import Action
 from assistant.domain.visibility import can_see_details
 from assistant.flows import intake
 from assistant.flows.case_flow import CaseFlows, say
+from assistant.flows.follow import follow_case, unfollow_case
 from assistant.ids import COMMAND
 from assistant.messages.case_context import case_context
 from assistant.messages.render import render_message
@@ -19,6 +20,7 @@ from assistant.models import Escalation
 from assistant.services import lifecycle
 from assistant.services.cases import case_by_key, open_cases
 from assistant.services.lifecycle import case_in_channel
+from assistant.slack.client import SLACK_ERRORS, error_code
 
 VERBS: dict[str, Action] = {a.value: a for a in Action} | {"acknowledge": Action.ACKNOWLEDGE}
 VERB_HELP = [
@@ -35,7 +37,7 @@ VERB_HELP = [
 
 
 LIST_ROWS = 20
-KNOWN_WORDS = [*VERBS, "list", "status", "help"]
+KNOWN_WORDS = [*VERBS, "list", "status", "follow", "unfollow", "help"]
 
 
 def register(app: App, flows: CaseFlows) -> None:
@@ -82,6 +84,21 @@ def register(app: App, flows: CaseFlows) -> None:
         )
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
+    def follow_by_key(respond: Respond, user_id: str, key: str, *, on: bool) -> None:
+        verb = "follow" if on else "unfollow"
+        case = case_by_key(components.engine, key) if key else None
+        if case is None:
+            found = f"I found no case {key}. " if key else ""
+            say(respond, f"{found}Use `{COMMAND} {verb} ESC-42`; `{COMMAND} list all` shows open cases.")
+            return
+        try:
+            outcome = (follow_case if on else unfollow_case)(components, case, user_id)
+        except SLACK_ERRORS as exc:
+            flows.note_failure(case, verb, error_code(exc))
+            say(respond, "Slack did not answer in time; please try again in a minute.")
+            return
+        say(respond, outcome.text)
+
     @app.command(COMMAND)
     def handle_escalate_command(
         ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
@@ -99,6 +116,11 @@ def register(app: App, flows: CaseFlows) -> None:
         words = text.split()
         if verb == "list":
             show_list(respond, command["user_id"], everyone=words[1:2] == ["all"])
+            return
+        if verb in {"follow", "unfollow"}:
+            follow_by_key(
+                respond, command["user_id"], words[1] if len(words) == 2 else "", on=verb == "follow"
+            )
             return
         if verb == "status" or (len(words) == 1 and case_by_key(components.engine, verb) is not None):
             show_status(respond, command["user_id"], words[-1] if len(words) > 1 or verb != "status" else "")

@@ -1,39 +1,68 @@
-"""The App Home tab: how to escalate, and the open cases you own or reported."""
+"""The App Home tab's listeners: publish it when opened, and apply its filters and pages."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_sdk import WebClient
 
 from assistant.components import Components
-from assistant.flows.intake import GUIDANCE
-from assistant.ids import COMMAND
-from assistant.messages.case_context import case_context
-from assistant.messages.render import render_view
-from assistant.services.cases import open_cases_of
+from assistant.domain.portfolio import Filters
+from assistant.ids import HomeAction
+from assistant.services.portfolio import home_state
+from assistant.slack.home_tab import ALL
 
-HOME_ROWS = 20
+FILTERS = {
+    HomeAction.FILTER_CATEGORY: "category",
+    HomeAction.FILTER_SEVERITY: "severity",
+    HomeAction.FILTER_OWNER: "owner_id",
+    HomeAction.FILTER_ACCOUNT: "account",
+}
 
 
-def home_view(components: Components, user_id: str) -> dict[str, Any]:
-    cases = open_cases_of(components.engine, user_id, limit=HOME_ROWS + 1)
-    return render_view(
-        "home.json.j2",
-        command=COMMAND,
-        guidance=GUIDANCE,
-        user_id=user_id,
-        cases=[case_context(c) for c in cases[:HOME_ROWS]],
-        more=len(cases) > HOME_ROWS,
-    )
+def chosen_value(action: dict[str, Any]) -> str | None:
+    """What a select on the Home tab now says (None for "Any" or a cleared owner)."""
+    value = (action.get("selected_option") or {}).get("value") or action.get("selected_user")
+    return None if value in {None, "", ALL} else str(value)
 
 
 def register(app: App, components: Components) -> None:
+    home = components.home
+
     @app.event("app_home_opened")
-    def handle_app_home_opened(ack: Ack, event: dict[str, Any], client: WebClient) -> None:
+    def handle_app_home_opened(ack: Ack, event: dict[str, Any]) -> None:
         """Publish the Home tab (idempotent, so Slack's retries are harmless)."""
         ack()
         if event.get("tab", "home") != "home":
             return
-        client.views_publish(user_id=event["user"], view=home_view(components, event["user"]))
+        home.publish(event["user"])
+
+    def filter_handler(name: str) -> Any:
+        def handle_home_filter(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+            """A portfolio filter changed: show page 1 of what matches."""
+            ack()
+            user_id = body["user"]["id"]
+            filters, _ = home_state(components.engine, user_id)
+            home.publish(user_id, filters.with_value(name, chosen_value(action)), page=0)
+
+        return handle_home_filter
+
+    for action_id, name in FILTERS.items():
+        app.action(action_id.value)(filter_handler(name))
+
+    @app.action(HomeAction.CLEAR_FILTERS.value)
+    def handle_clear_filters(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        home.publish(body["user"]["id"], Filters(), page=0)
+
+    def page_handler() -> Any:
+        def handle_home_page(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+            """Previous / Next on the portfolio's case list."""
+            ack()
+            value = action.get("value") or "0"
+            home.publish(body["user"]["id"], page=int(value) if value.isdigit() else 0)
+
+        return handle_home_page
+
+    for action_id in (HomeAction.PAGE_PREVIOUS, HomeAction.PAGE_NEXT):
+        app.action(action_id.value)(page_handler())

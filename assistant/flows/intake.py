@@ -13,8 +13,7 @@ from assistant.components import Components
 from assistant.domain import intake as rules
 from assistant.domain.intake import IntakeField, IntakeForm, LinkKind
 from assistant.domain.practice import (
-    DO_NOT_ESCALATE,
-    ESCALATE_AT_ONCE,
+    GUIDANCE,
     PLAYBOOKS,
     SEVERITY_LABELS,
     TRIGGER_LABELS,
@@ -30,8 +29,6 @@ from assistant.services.cases import open_case
 from assistant.slack.client import SLACK_ERRORS, error_code
 
 logger = logging.getLogger(__name__)
-
-GUIDANCE = {"at_once": ESCALATE_AT_ONCE, "do_not": DO_NOT_ESCALATE}
 
 
 class IntakeMetadata(BaseModel):

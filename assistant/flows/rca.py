@@ -10,12 +10,14 @@ from slack_bolt import Ack, App
 
 from assistant.domain.communications import parse_date
 from assistant.domain.lifecycle import Action
+from assistant.domain.practice import CAUSE_AREAS
 from assistant.flows.case_flow import (
     CaseFlows,
     FlowStart,
     apply_or_refuse,
     field_value,
     open_case_modal,
+    option_value,
     read_submission,
     text_value,
 )
@@ -32,6 +34,7 @@ ROWS = 3
 class Field:
     WHAT_HAPPENED = "what_happened"
     ROOT_CAUSE = "root_cause"
+    CAUSE_AREA = "cause_area"
     CONTRIBUTING = "contributing_factors"
     CUSTOMER = "customer_rca"
 
@@ -109,6 +112,7 @@ def register(app: App, flows: CaseFlows) -> None:
             Field,
             item_groups=groups,
             customer_draft=UserText(CUSTOMER_DRAFT),
+            cause_areas=[{"value": value, "label": label} for value, label in CAUSE_AREAS.items()],
         )
 
     flows.register(Action.RCA, open_rca)
@@ -132,6 +136,9 @@ def register(app: App, flows: CaseFlows) -> None:
         ]:
             if not texts[required]:
                 errors[required] = sentence
+        cause_area = option_value(view, Field.CAUSE_AREA)
+        if cause_area not in CAUSE_AREAS:
+            errors[Field.CAUSE_AREA] = "Choose where the cause lay: it is how repeated causes are found."
         if not texts[Field.CUSTOMER] or "…" in texts[Field.CUSTOMER]:
             errors[Field.CUSTOMER] = "Write the customer-facing RCA (replace the … placeholders)."
         if sub.refusal:
@@ -145,6 +152,7 @@ def register(app: App, flows: CaseFlows) -> None:
             contributing_factors=texts[Field.CONTRIBUTING],
             customer_text=texts[Field.CUSTOMER],
             items=items,
+            cause_area=cause_area,
         )
         case = apply_or_refuse(
             ack,

@@ -33,6 +33,7 @@ def unfollow(engine: sa.Engine, case_id: int, user_id: str) -> CaseFollower | No
             return None
         session.delete(row)
         record_event(session, case_id, "unfollowed", user_id)
+        session.flush()  # the delete first: expunging a pending delete would cancel it
         session.expunge(row)
         return row
 

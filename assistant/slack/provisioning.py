@@ -77,6 +77,8 @@ class Provisioner:
         self.executor = executor
         self.lease = timedelta(seconds=settings.provisioning_lease_seconds)
         self.channel = CaseChannel(client=client, people=people, engine=engine)
+        # Told of each case once it is open in Slack (the Home tabs show it then).
+        self.on_opened: Callable[[Escalation], None] = lambda case: None
         self._steps: dict[Step, Callable[[Escalation, ProvisioningStep], StepResult]] = {
             Step.CHANNEL: self._create_channel,
             Step.INVITE: self._invite,
@@ -130,6 +132,7 @@ class Provisioner:
         wait(futures)
         for future in futures:
             future.result()  # a bug in a step surfaces here, after every chain had its turn
+        self.on_opened(case_service.get_case(self.engine, case_id))
 
     def _run_chain(self, case: Escalation, chain: list[Step], pending: dict[Step, ProvisioningStep]) -> None:
         for step in chain:

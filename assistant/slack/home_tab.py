@@ -1,0 +1,211 @@
+"""The App Home tab: a person's own cases, the cases they follow, and for leaders the portfolio.
+
+Built from the database on every publish (Slack keeps no state we rely on) and
+refreshed for the people a case involves whenever it changes. It always fits
+Slack's 100 blocks: long lists are summarised and paginated.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from slack_sdk import WebClient
+
+from assistant.domain.portfolio import CaseFacts, Filters, account_key, paginate, summarize, week_start
+from assistant.domain.practice import GUIDANCE, PLAYBOOKS, SEVERITY_LABELS, Category, Severity
+from assistant.domain.status import STATUS_LABELS
+from assistant.ids import COMMAND, CaseAction, HomeAction
+from assistant.messages.case_buttons import card_actions
+from assistant.messages.escape import UserText
+from assistant.messages.render import render_view
+from assistant.models import Escalation, utcnow
+from assistant.services.followers import followed_by, followers_of
+from assistant.services.portfolio import (
+    breaches_since,
+    cases_of,
+    home_state,
+    home_viewers,
+    open_case_facts,
+    save_home_state,
+)
+from assistant.services.sponsorship import sponsorships
+from assistant.settings import Settings
+from assistant.slack.client import SLACK_ERRORS, error_code
+
+logger = logging.getLogger(__name__)
+
+MY_ROWS = 10
+FOLLOWED_ROWS = 10
+REPORTED_ROWS = 5
+LIST_LINES = 8
+PAGE_SIZE = 10
+SPONSOR_LINES = 15
+ALL = "all"  # the "any" choice of a filter (Slack options need a value)
+
+
+class HomeTab:
+    def __init__(
+        self, *, engine: sa.Engine, client: WebClient, settings: Settings, executor: ThreadPoolExecutor
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.settings = settings
+        self.executor = executor
+        self.leaders = frozenset(settings.escalation_manager_ids) | frozenset(settings.executive_ids)
+        self.zone = ZoneInfo(settings.digest_timezone)
+
+    def sees_portfolio(self, user_id: str) -> bool:
+        return user_id in self.leaders
+
+    def view(self, user_id: str, filters: Filters, page: int, now: datetime | None = None) -> dict[str, Any]:
+        now = now or utcnow()
+        followed = set(followed_by(self.engine, user_id))
+        mine = cases_of(self.engine, user_id, list(followed))
+        owned = [c for c in mine if c.owner_id == user_id]
+        following = [c for c in mine if c.id in followed and c.owner_id != user_id]
+        reported = [c for c in mine if c not in owned and c not in following]
+        context: dict[str, Any] = {
+            "command": COMMAND,
+            "guidance": GUIDANCE,
+            "owned": self.rows(owned[:MY_ROWS], user_id, followed, now),
+            "owned_more": len(owned) - MY_ROWS,
+            "following": self.rows(following[:FOLLOWED_ROWS], user_id, followed, now),
+            "following_more": len(following) - FOLLOWED_ROWS,
+            "reported": self.rows(reported[:REPORTED_ROWS], user_id, followed, now),
+            "reported_more": len(reported) - REPORTED_ROWS,
+            "portfolio": None,
+            "actions": CaseAction,
+            "home": HomeAction,
+            "now": now,
+        }
+        if self.sees_portfolio(user_id):
+            context["portfolio"] = self.portfolio(user_id, filters, page, followed, now)
+        return render_view("home.json.j2", **context)
+
+    def portfolio(
+        self, user_id: str, filters: Filters, page: int, followed: set[int], now: datetime
+    ) -> dict[str, Any]:
+        cases = open_case_facts(self.engine)
+        summary = summarize(
+            cases,
+            viewer=user_id,
+            filters=filters,
+            now=now,
+            breaches=breaches_since(self.engine, week_start(now, self.zone)),
+        )
+        shown = paginate(summary.cases, page, PAGE_SIZE)
+        oldest = summary.oldest
+        return {
+            "summary": summary,
+            "by_category": " · ".join(
+                f"{PLAYBOOKS[c].label} {summary.by_category.get(c, 0)}" for c in Category
+            ),
+            "by_severity": " · ".join(
+                f"{SEVERITY_LABELS[s][0]} {summary.by_severity.get(s, 0)}" for s in Severity
+            ),
+            "due_soon": self.lines(summary.due_soon, now),
+            "due_soon_more": len(summary.due_soon) - LIST_LINES,
+            "overdue": self.lines(summary.overdue, now),
+            "overdue_more": len(summary.overdue) - LIST_LINES,
+            "unacknowledged": self.lines(summary.unacknowledged, now),
+            "unacknowledged_more": len(summary.unacknowledged) - LIST_LINES,
+            "oldest": self.rows([oldest], user_id, followed, now)[0] if oldest else None,
+            "rows": self.rows(shown.items, user_id, followed, now),
+            "page": {"number": shown.number, "count": shown.count},
+            "filters": self.filter_controls(filters, summary.accounts),
+            "filtered": filters.active,
+            "sponsorships": self.sponsorship_lines(),
+        }
+
+    def rows(
+        self, cases: Iterable[CaseFacts], user_id: str, followed: set[int], now: datetime
+    ) -> list[dict[str, Any]]:
+        rows = []
+        for case in cases:
+            next_button = card_actions(case.status)["buttons"][0]
+            if case.owner_id == user_id:
+                accessory = {**next_button, "style": "primary"}
+            elif case.id in followed:
+                accessory = {"action_id": CaseAction.UNFOLLOW.value, "label": "Unfollow"}
+            elif user_id not in case.participants:
+                accessory = {"action_id": CaseAction.FOLLOW.value, "label": "Follow"}
+            else:
+                accessory = None
+            rows.append(
+                {
+                    "value": str(case.id),
+                    "key": case.key,
+                    "account": UserText(case.account),
+                    "summary": UserText(case.summary),
+                    "status": STATUS_LABELS[case.status],
+                    "severity": SEVERITY_LABELS[case.severity][0],
+                    "owner_id": case.owner_id,
+                    "yours": case.owner_id == user_id,
+                    "channel_id": case.channel_id,
+                    "promise": {"label": case.promise[0], "at": case.promise[1]} if case.promise else None,
+                    "overdue": case.overdue(now),
+                    "created_at": case.created_at,
+                    "accessory": accessory,
+                }
+            )
+        return rows
+
+    def lines(self, cases: list[CaseFacts], now: datetime) -> list[dict[str, Any]]:
+        return self.rows(cases[:LIST_LINES], "", set(), now)
+
+    def filter_controls(self, filters: Filters, accounts: list[str]) -> dict[str, Any]:
+        def choice(options: list[tuple[str, Any]], current: str | None) -> dict[str, Any]:
+            every = [{"value": ALL, "label": "Any"}] + [{"value": v, "label": label} for v, label in options]
+            # Slack takes 100 options; a chosen one past that is still offered.
+            shown = every[:99] + [o for o in every[99:] if o["value"] == current][:1]
+            return {"options": shown, "initial": current or ALL}
+
+        return {
+            "category": choice([(c.value, PLAYBOOKS[c].label) for c in Category], filters.category),
+            "severity": choice([(s.value, SEVERITY_LABELS[s][0]) for s in Severity], filters.severity),
+            "owner": filters.owner_id,
+            "account": choice([(account_key(a), UserText(a)) for a in accounts], filters.account),
+        }
+
+    def sponsorship_lines(self) -> dict[str, Any]:
+        rows = sponsorships(self.engine)
+        return {
+            "rows": [
+                {"account": UserText(r.account_name), "sponsor_id": r.sponsor_id, "since": r.enrolled_at}
+                for r in rows[:SPONSOR_LINES]
+            ],
+            "more": len(rows) - SPONSOR_LINES,
+        }
+
+    def publish(self, user_id: str, filters: Filters | None = None, page: int | None = None) -> None:
+        """Show `user_id` their Home tab, keeping (or changing) their filters and page."""
+        saved_filters, saved_page = home_state(self.engine, user_id)
+        filters = saved_filters if filters is None else filters
+        page = saved_page if page is None else page
+        save_home_state(self.engine, user_id, filters, page)
+        self.client.views_publish(user_id=user_id, view=self.view(user_id, filters, page))
+
+    def involved(self, case: Escalation, also: Iterable[str] = ()) -> set[str]:
+        followers = followers_of(self.engine, [case.id or 0]).get(case.id or 0, set())
+        people = {case.owner_id, case.reporter_id, *case.stakeholder_ids, *followers, *self.leaders, *also}
+        # Only people who have opened their Home tab have one to refresh.
+        return home_viewers(self.engine, people)
+
+    def refresh_for(self, case: Escalation, also: Iterable[str] = ()) -> None:
+        """Refresh the Home tab of everyone the case involves (and `also` others), in the background."""
+        self.executor.submit(self._refresh, case, tuple(also))
+
+    def _refresh(self, case: Escalation, also: tuple[str, ...]) -> None:
+        for user_id in sorted(self.involved(case, also)):
+            try:
+                self.publish(user_id)
+            except SLACK_ERRORS as exc:
+                logger.warning("%s: Home tab refresh for %s failed (%s)", case.key, user_id, error_code(exc))
+            except Exception:
+                logger.exception("%s: Home tab refresh for %s failed", case.key, user_id)

@@ -1,0 +1,73 @@
+"""Cases brought to a given point the way people would get them there (or, in bulk, stored directly)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from assistant.domain.intake import ValidIntake
+from assistant.domain.practice import Category, Severity
+from assistant.ids import CaseAction
+from assistant.models import Escalation
+from assistant.services.cases import open_case
+from tests.harness import CSM, OWNER, Harness, in_hours, wait_for
+
+
+def acknowledged(harness: Harness, **intake: object) -> Escalation:
+    case = harness.escalate(CSM, **intake)
+    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    harness.submit(OWNER, view, next_update=in_hours(2), customer_message="On it.")
+    wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
+    return harness.case(case.id)
+
+
+def resolved(harness: Harness, **intake: object) -> Escalation:
+    case = acknowledged(harness, **intake)
+    view = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
+    harness.submit(OWNER, view, resolution_summary="Fixed.", fix="Restarted.", customer_confirmed="pending")
+    wait_for(lambda: harness.case(case.id).status == "resolved", what="the resolution")
+    return harness.case(case.id)
+
+
+def closed_with_sponsor(harness: Harness, *, sponsor: str) -> Escalation:
+    """A business case an executive took part in, closed with Acme enrolled in sponsorship."""
+    case = resolved(harness, category="business")
+    view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    harness.submit(
+        OWNER, view, no_rca_reason="Commercial settlement.", sponsorship=["enrol"], sponsor=sponsor
+    )
+    wait_for(lambda: harness.case(case.id).status == "closed", what="the closing")
+    return harness.case(case.id)
+
+
+def store_cases(engine: sa.Engine, count: int, *, owner: str, start: int = 0) -> list[Escalation]:
+    """`count` open cases stored as intake would store them, without Slack (for volume)."""
+    cases = []
+    for n in range(start, start + count):
+        intake = ValidIntake(
+            account=f"Account {n % 40}",
+            account_value=None,
+            summary=f"Case number {n}",
+            description="Stored in bulk.",
+            category=list(Category)[n % 4],
+            severity=list(Severity)[n % 4],
+            triggers=(),
+            owner_id=owner,
+            stakeholder_ids=(),
+            links=(),
+        )
+        cases.append(
+            open_case(
+                engine,
+                intake=intake,
+                reporter_id=CSM,
+                team_id=None,
+                intake_view_id=f"bulk-{n}",
+                origin_channel_id=None,
+                reply_url=None,
+                ack_within=timedelta(hours=2),
+                lease=timedelta(seconds=0),
+            ).case
+        )
+    return cases
