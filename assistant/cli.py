@@ -77,6 +77,20 @@ def export_command(fmt: str, since: date | None, output: str) -> None:
             file.write(text)
 
 
+def digest_command(settings: Settings, dry_run: bool) -> None:
+    from assistant.components import create_components
+    from assistant.logs import configure_logging
+
+    configure_logging(settings.log_level, _secrets(settings))
+    components = create_components(settings)
+    try:
+        poster = components.digest
+        digest = poster.compute(datetime.now(UTC)) if dry_run else poster.post_now()
+        print(poster.message(digest).text)
+    finally:
+        components.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m assistant", description="Customer-escalation assistant for Slack."
@@ -94,6 +108,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     export_parser.add_argument("--format", choices=["csv", "json"], default="csv")
     export_parser.add_argument("--since", type=date.fromisoformat, default=None, help="YYYY-MM-DD (UTC)")
     export_parser.add_argument("--output", default="-", help="a file, or - for standard output")
+    digest_parser = commands.add_parser("digest", help="the weekly digest, posted to the feed channel")
+    digest_parser.add_argument(
+        "--now", action="store_true", required=True, help="post the digest of the last seven days now"
+    )
+    digest_parser.add_argument("--dry-run", action="store_true", help="print it instead of posting it")
     args = parser.parse_args(argv)
 
     try:
@@ -106,6 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             db_command(DatabaseSettings().database_url, args.action)
             return 0
         settings = load_settings()
+        if args.command == "digest":
+            digest_command(settings, args.dry_run)
+            return 0
         serve(settings, args.host, args.port, args.threads)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -15,6 +15,7 @@ from assistant.database import make_engine, migrate
 from assistant.domain.reminders import ReminderPolicy
 from assistant.settings import Settings, SettingsError
 from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
+from assistant.slack.digest import DigestPoster
 from assistant.slack.home_tab import HomeTab
 from assistant.slack.people import People
 from assistant.slack.provisioning import Provisioner
@@ -40,6 +41,7 @@ class Components:
     reminder_policy: ReminderPolicy
     reminders: ReminderDispatcher
     home: HomeTab
+    digest: DigestPoster
 
     def ack_window(self, severity: str) -> timedelta:
         minutes = self.settings.ack_within_minutes_by_severity.get(severity, self.settings.ack_within_minutes)
@@ -118,4 +120,11 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         reminder_policy=policy,
         reminders=reminders,
         home=home,
+        digest=DigestPoster(
+            engine=engine,
+            client=client,
+            channel=provisioner.channel,
+            settings=settings,
+            ack_target=timedelta(minutes=settings.ack_within_minutes),
+        ),
     )

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 
 from assistant.components import Components
 from assistant.slack.reminders import ReminderDispatcher
@@ -19,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 REPAIR_JOB_ID = "repair-provisioning"
 REMINDER_JOB_ID = "dispatch-reminders"
+DIGEST_JOB_ID = "weekly-digest"
+DIGEST_CATCH_UP_JOB_ID = "weekly-digest-catch-up"
 
 
 class NextReminderTrigger(BaseTrigger):  # type: ignore[misc]
@@ -69,4 +72,21 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
         misfire_grace_time=None,
     )
     dispatcher.wake_up = wake_at
+    poster = components.digest
+    scheduler.add_job(
+        poster.run_scheduled,
+        CronTrigger(
+            day_of_week=components.settings.digest_day,
+            hour=poster.hour,
+            minute=poster.minute,
+            timezone=poster.zone,
+        ),
+        id=DIGEST_JOB_ID,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=3600,
+    )
+    # A digest due while the app was down is posted at start-up (once, see DigestPoster).
+    scheduler.add_job(poster.catch_up, id=DIGEST_CATCH_UP_JOB_ID, replace_existing=True)
     return scheduler

@@ -206,3 +206,14 @@ def repeated_causes(cases: Sequence[DigestCase], *, end: datetime) -> list[Repea
         if len(names) >= 2
     ]
     return sorted(found, key=lambda r: (-r.accounts, -r.cases, r.label))
+
+
+def latest_digest_moment(now: datetime, *, weekday: int, hour: int, minute: int, zone: tzinfo) -> datetime:
+    """The most recent scheduled digest time at or before `now` (weekday: Monday is 0)."""
+    local = now.astimezone(zone)
+    moment = (local - timedelta(days=(local.weekday() - weekday) % 7)).replace(
+        hour=hour, minute=minute, second=0, microsecond=0
+    )
+    if moment > local:
+        moment -= timedelta(days=7)
+    return moment.astimezone(now.tzinfo)

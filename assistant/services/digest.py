@@ -1,0 +1,133 @@
+"""What the weekly digest reads (cases and their timelines) and which weeks were posted."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from assistant.database import session_scope
+from assistant.domain.digest import REPEAT_LOOKBACK, DigestCase
+from assistant.domain.metrics import EventFact
+from assistant.domain.status import Status
+from assistant.models import CaseEvent, DigestRun, Escalation, RootCauseAnalysis, utcnow
+
+# The timeline events the digest counts.
+DIGEST_EVENTS = (
+    "acknowledged",
+    "resolved",
+    "reopened",
+    "closed",
+    "breach",
+    "update_posted",
+    "executive_contact_made",
+)
+
+_CASE_COLUMNS: tuple[Any, ...] = (
+    Escalation.id,
+    Escalation.account_name,
+    Escalation.category,
+    Escalation.is_private,
+    Escalation.created_at,
+)
+
+
+def digest_cases(engine: sa.Engine, *, start: datetime, end: datetime) -> list[DigestCase]:
+    """Cases opened in the lookback, or with anything on their timeline this week."""
+    since = min(start, end - REPEAT_LOOKBACK)
+    with Session(engine) as session:
+        active = set(
+            session.exec(
+                select(CaseEvent.escalation_id)
+                .where(col(CaseEvent.at) >= start, col(CaseEvent.at) < end)
+                .where(col(CaseEvent.kind).in_(DIGEST_EVENTS))
+            )
+        )
+        recent = set(
+            session.exec(
+                select(Escalation.id).where(
+                    col(Escalation.created_at) >= since, col(Escalation.created_at) < end
+                )
+            )
+        )
+        rca_cases = {
+            row[0]: row[1:]
+            for row in session.exec(
+                select(RootCauseAnalysis.escalation_id, RootCauseAnalysis.cause_area, RootCauseAnalysis.at)
+                .where(col(RootCauseAnalysis.at) >= since, col(RootCauseAnalysis.at) < end)
+                .order_by(col(RootCauseAnalysis.id))
+            )
+        }
+        ids = sorted(active | {i for i in recent if i is not None} | set(rca_cases))
+        events: dict[int, list[EventFact]] = defaultdict(list)
+        cases: list[Any] = []
+        for chunk in range(0, len(ids), 900):
+            part = ids[chunk : chunk + 900]
+            for event in session.exec(
+                select(CaseEvent)
+                .where(col(CaseEvent.escalation_id).in_(part), col(CaseEvent.kind).in_(DIGEST_EVENTS))
+                .where(col(CaseEvent.at) < end)
+            ):
+                events[event.escalation_id].append(EventFact(event.kind, event.at, event.data or {}))
+            cases.extend(session.execute(sa.select(*_CASE_COLUMNS).where(col(Escalation.id).in_(part))))
+    found = []
+    for case_id, account, category, is_private, created_at in cases:
+        assert case_id is not None
+        cause_area, rca_at = rca_cases.get(case_id, (None, None))
+        found.append(
+            DigestCase(
+                id=case_id,
+                account=account,
+                category=category,
+                is_private=is_private,
+                created_at=created_at,
+                events=events[case_id],
+                cause_area=cause_area,
+                rca_at=rca_at,
+            )
+        )
+    return found
+
+
+def open_count(engine: sa.Engine) -> int:
+    with Session(engine) as session:
+        return session.exec(
+            select(sa.func.count()).select_from(Escalation).where(col(Escalation.status) != Status.CLOSED)
+        ).one()
+
+
+def claim_week(engine: sa.Engine, week_ending: datetime) -> bool:
+    """True for the one instance that gets to post this week's digest."""
+    try:
+        with session_scope(engine) as session:
+            session.add(DigestRun(week_ending=week_ending))
+    except IntegrityError:
+        return False
+    return True
+
+
+def release_week(engine: sa.Engine, week_ending: datetime) -> None:
+    """Posting failed: let the next attempt (a retry, a restart, `digest --now`) claim it again."""
+    with session_scope(engine) as session:
+        run = session.exec(select(DigestRun).where(DigestRun.week_ending == week_ending)).first()
+        if run is not None and run.posted_at is None:
+            session.delete(run)
+
+
+def mark_posted(engine: sa.Engine, week_ending: datetime, ts: str | None) -> None:
+    with session_scope(engine) as session:
+        run = session.exec(select(DigestRun).where(DigestRun.week_ending == week_ending)).one()
+        run.posted_at = utcnow()
+        run.message_ts = ts
+        session.add(run)
+
+
+def was_posted(engine: sa.Engine, week_ending: datetime) -> bool:
+    with Session(engine) as session:
+        return (
+            session.exec(select(DigestRun.id).where(DigestRun.week_ending == week_ending)).first() is not None
+        )

@@ -1,0 +1,165 @@
+"""The weekly digest: computed from the timeline, posted to the feed channel with its chart.
+
+Posted once per week even with several app instances: the first to record the
+week in `digest_run` posts it. A failed post releases the week for a retry.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from slack_sdk import WebClient
+
+from assistant.domain.digest import REPEAT_LOOKBACK, Digest, compute_digest, latest_digest_moment
+from assistant.domain.practice import PLAYBOOKS, Category
+from assistant.messages.chart import digest_chart
+from assistant.messages.escape import UserText
+from assistant.messages.render import Message, render_message
+from assistant.models import utcnow
+from assistant.services import digest as records
+from assistant.settings import WEEKDAYS, Settings
+from assistant.slack.case_channel import CaseChannel
+
+logger = logging.getLogger(__name__)
+
+WEEK = timedelta(days=7)
+REPEAT_LINES = 10
+# A digest missed while the app was down is still posted if it is at most this late.
+CATCH_UP_WITHIN = timedelta(hours=24)
+
+
+def format_span(span: timedelta | None) -> str:
+    """45 min, 3 h 20 min, 2 d 4 h: how long something took, for people."""
+    if span is None:
+        return "n/a"
+    minutes = round(span.total_seconds() / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def digest_context(digest: Digest) -> dict[str, Any]:
+    rate = digest.on_time_rate
+    return {
+        "first_day": f"{digest.days[0].day:%a %d %b}",
+        "last_day": f"{digest.days[-1].day:%a %d %b %Y}",
+        "start": digest.start,
+        "end": digest.end,
+        "opened": digest.opened,
+        "resolved": digest.resolved,
+        "closed": digest.closed,
+        "still_open": digest.still_open,
+        "made": digest.promises_made,
+        "kept": digest.promises_kept,
+        "on_time": f"{rate:.0%}" if rate is not None else "n/a (no promise fell due)",
+        "breaches": digest.breaches,
+        "ack_target": format_span(digest.ack_target),
+        "ack_count": digest.ack_count,
+        "ack_median": format_span(digest.ack_median),
+        "ack_p90": format_span(digest.ack_p90),
+        "ack_within": digest.ack_within_target,
+        "resolve_median": format_span(digest.resolve_median),
+        "resolve_p90": format_span(digest.resolve_p90),
+        "by_category": " · ".join(f"{PLAYBOOKS[c].label} {digest.by_category.get(c, 0)}" for c in Category),
+        "repeat_accounts": [
+            {"account": UserText(r.account), "cases": r.cases} for r in digest.repeat_accounts[:REPEAT_LINES]
+        ],
+        "repeat_more": len(digest.repeat_accounts) - REPEAT_LINES,
+        "restricted_repeats": digest.restricted_repeats,
+        "repeated_causes": digest.repeated_causes,
+        "lookback_days": REPEAT_LOOKBACK.days,
+    }
+
+
+class DigestPoster:
+    def __init__(
+        self,
+        *,
+        engine: sa.Engine,
+        client: WebClient,
+        channel: CaseChannel,
+        settings: Settings,
+        ack_target: timedelta,
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.channel = channel
+        self.settings = settings
+        self.zone = ZoneInfo(settings.digest_timezone)
+        self.ack_target = ack_target
+        hour, minute = settings.digest_time.split(":")
+        self.weekday, self.hour, self.minute = WEEKDAYS.index(settings.digest_day), int(hour), int(minute)
+
+    def compute(self, end: datetime) -> Digest:
+        start = end - WEEK
+        return compute_digest(
+            records.digest_cases(self.engine, start=start, end=end),
+            start=start,
+            end=end,
+            zone=self.zone,
+            ack_target=self.ack_target,
+            open_at_end=records.open_count(self.engine),
+        )
+
+    def message(self, digest: Digest) -> Message:
+        return render_message("digest.json.j2", d=digest_context(digest))
+
+    def post(self, digest: Digest) -> str | None:
+        """Post the digest and its chart to the feed channel; returns the message's ts."""
+        feed = self.settings.escalations_feed_channel
+        if not feed:
+            logger.warning("no ESCALATIONS_FEED_CHANNEL is set: the weekly digest has nowhere to go")
+            return None
+        response = self.channel.post(feed, self.message(digest))
+        self.client.files_upload_v2(
+            channel=feed,
+            content=digest_chart(digest),
+            filename=f"escalations-{digest.days[-1].day:%Y-%m-%d}.png",
+            title="Cases this week and promises kept on time",
+        )
+        return str(response["ts"])
+
+    def last_scheduled(self, now: datetime) -> datetime:
+        return latest_digest_moment(
+            now, weekday=self.weekday, hour=self.hour, minute=self.minute, zone=self.zone
+        )
+
+    def week_ending(self, moment: datetime) -> datetime:
+        """A scheduled digest covers the seven whole local days before its day."""
+        local = moment.astimezone(self.zone)
+        return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(moment.tzinfo)
+
+    def run_scheduled(self, now: datetime | None = None) -> bool:
+        """Post the digest of the week that just ended, unless another instance did; True if posted."""
+        end = self.week_ending(self.last_scheduled(now or utcnow()))
+        if not records.claim_week(self.engine, end):
+            return False
+        try:
+            ts = self.post(self.compute(end))
+        except Exception:
+            records.release_week(self.engine, end)
+            raise
+        records.mark_posted(self.engine, end, ts)
+        return True
+
+    def catch_up(self, now: datetime | None = None) -> bool:
+        """At start-up: post the latest digest if the app was down when it was due (at most a day late)."""
+        now = now or utcnow()
+        due = self.last_scheduled(now)
+        if now - due > CATCH_UP_WITHIN or records.was_posted(self.engine, self.week_ending(due)):
+            return False
+        return self.run_scheduled(now)
+
+    def post_now(self, now: datetime | None = None) -> Digest:
+        """`digest --now`: the seven days up to now, posted whatever the schedule."""
+        digest = self.compute(now or utcnow())
+        self.post(digest)
+        return digest

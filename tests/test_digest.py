@@ -1,0 +1,225 @@
+"""The weekly digest: exact figures on a known week, posted once to the feed with a PNG chart."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from assistant.domain.digest import latest_digest_moment
+from assistant.models import CaseEvent, Escalation, RootCauseAnalysis
+from assistant.slack.digest import format_span
+from tests.harness import CSM, OWNER, ROOT, SIGNING_SECRET, Harness, start_harness
+
+MONDAY = datetime(2026, 11, 16, tzinfo=UTC)  # the week reported: Mon 16 to Sun 22 November
+DIGEST_TIME = datetime(2026, 11, 23, 9, 5, tzinfo=UTC)  # just after Monday 09:00
+
+
+def at(days: float, hours: float = 0) -> datetime:
+    return MONDAY + timedelta(days=days, hours=hours)
+
+
+def store(
+    engine: sa.Engine,
+    account: str,
+    created: datetime,
+    events: list[tuple[str, datetime, dict[str, Any]]],
+    *,
+    category: str = "technical",
+    private: bool = False,
+    status: str = "acknowledged",
+    cause_area: str | None = None,
+    rca_at: datetime | None = None,
+) -> int:
+    with Session(engine) as session:
+        case = Escalation(
+            account_name=account,
+            summary=f"{account} case",
+            description="-",
+            category=category,
+            severity="high",
+            owner_id=OWNER,
+            reporter_id=CSM,
+            is_private=private,
+            status=status,
+            created_at=created,
+            updated_at=created,
+        )
+        session.add(case)
+        session.flush()
+        assert case.id is not None
+        session.add(CaseEvent(escalation_id=case.id, at=created, kind="opened"))
+        for kind, moment, data in events:
+            session.add(CaseEvent(escalation_id=case.id, at=moment, kind=kind, data=data))
+        if cause_area:
+            session.add(
+                RootCauseAnalysis(
+                    escalation_id=case.id,
+                    at=rca_at,
+                    author_id=OWNER,
+                    what_happened="-",
+                    root_cause="-",
+                    customer_text="-",
+                    cause_area=cause_area,
+                )
+            )
+        session.commit()
+        return case.id
+
+
+def known_week(engine: sa.Engine) -> None:
+    kept, missed = {"promise_kept": True}, {"promise_kept": False}
+    # Acme twice this week: a repeat escalation.
+    store(
+        engine,
+        "Acme",
+        at(1, 9),
+        [
+            ("acknowledged", at(1, 9.5), kept),
+            ("update_posted", at(2, 9), kept),
+            ("resolved", at(3, 9), missed),
+        ],
+        status="resolved",
+    )
+    store(
+        engine,
+        "ACME",
+        at(2, 10),
+        [("breach", at(2, 12), {}), ("acknowledged", at(2, 13), missed), ("resolved", at(3, 10), {})],
+        category="business",
+        status="resolved",
+    )
+    # Globex: a private case this week (counted, never named) and an older process case
+    # resolved and closed this week with a configuration root cause.
+    store(engine, "Globex", at(3, 8), [("acknowledged", at(3, 9), kept)], private=True)
+    store(
+        engine,
+        "Globex",
+        at(-30),
+        [("acknowledged", at(-30, 1), kept), ("resolved", at(4), {}), ("closed", at(5, 12), {})],
+        category="process",
+        status="closed",
+        cause_area="configuration",
+        rca_at=at(4, 10),
+    )
+    # Initech, before the week: the same root-cause area at a second account.
+    store(
+        engine,
+        "Initech",
+        at(-10),
+        [("resolved", at(-6), {}), ("closed", at(-4), {})],
+        status="closed",
+        cause_area="configuration",
+        rca_at=at(-5),
+    )
+    # Umbrella: two private cases in the lookback, so a repeat that cannot be named.
+    store(engine, "Umbrella", at(-20), [], private=True, status="new")
+    store(engine, "Umbrella", at(-15), [], private=True, status="new")
+
+
+def test_the_digest_figures_on_a_known_week(harness: Harness) -> None:
+    known_week(harness.components.engine)
+    poster = harness.components.digest
+    assert poster.run_scheduled(now=DIGEST_TIME)
+
+    message = harness.feed.messages[-1]
+    text = "\n".join(
+        [str((b.get("text") or {}).get("text", "")) for b in message.blocks or []]
+        + [f["text"] for b in message.blocks or [] for f in b.get("fields", [])]
+    )
+    assert message.text == (
+        "Escalations digest: Mon 16 Nov to Sun 22 Nov 2026: 3 opened, 3 resolved, promises kept on time 60%"
+    )
+    for expected in [
+        "*Opened*\n3",
+        "*Resolved*\n3",
+        "*Closed*\n1",
+        "*Still open*\n5",
+        "*Promises kept on time*\n60% (3 of 5)",
+        "*SLA breaches*\n1",
+        "*Time to acknowledge* (target 2 h)\nmedian 1 h · 90th percentile 3 h · 2 of 3 within target",
+        "*Time to resolve*\nmedian 2 d · 90th percentile 34 d",
+        "*Opened by category*\nTechnical 2 · Business 1 · Relationship 0 · Process 0",
+        "*Accounts with repeat escalations* (last 90 days)\n• Acme: 2 escalations\n• Globex: 2 escalations"
+        "\n:lock: 1 restricted account(s) not named",
+        "*Repeated root causes* (last 90 days)\n• Configuration or setup: 2 accounts, 2 cases",
+    ]:
+        assert expected in text, expected
+    assert "Umbrella" not in text
+
+    # The chart: a real PNG of 800 x 400 pixels, shared in the feed.
+    chart = harness.feed.files[-1]
+    assert chart["title"] == "Cases this week and promises kept on time"
+    png = chart["content"]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    assert struct.unpack(">II", png[16:24]) == (800, 400)
+
+    # Another instance waking for the same week posts nothing more.
+    assert not poster.run_scheduled(now=DIGEST_TIME + timedelta(minutes=1))
+    assert not poster.catch_up(now=DIGEST_TIME + timedelta(hours=2))
+    assert len(harness.feed.files) == 1
+
+
+def test_a_digest_missed_while_down_is_posted_at_start_up_once(harness: Harness) -> None:
+    poster = harness.components.digest
+    assert not poster.catch_up(now=DIGEST_TIME + timedelta(days=2))  # too late: the next one will do
+    assert poster.catch_up(now=DIGEST_TIME + timedelta(hours=3))
+    assert "0 opened, 0 resolved, promises kept on time n/a" in harness.feed.messages[-1].text
+    assert not poster.catch_up(now=DIGEST_TIME + timedelta(hours=4))
+
+
+def test_the_digest_time_follows_the_configured_day_and_zone() -> None:
+    paris = __import__("zoneinfo").ZoneInfo("Europe/Paris")
+    # Monday 09:00 in Paris is 08:00 UTC in November.
+    assert latest_digest_moment(DIGEST_TIME, weekday=0, hour=9, minute=0, zone=paris) == datetime(
+        2026, 11, 23, 8, 0, tzinfo=UTC
+    )
+    # Just before it, the latest digest was the week before.
+    assert latest_digest_moment(
+        datetime(2026, 11, 23, 7, 59, tzinfo=UTC), weekday=0, hour=9, minute=0, zone=paris
+    ) == datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
+    assert latest_digest_moment(DIGEST_TIME, weekday=4, hour=17, minute=30, zone=UTC) == datetime(
+        2026, 11, 20, 17, 30, tzinfo=UTC
+    )
+    assert [format_span(timedelta(minutes=m)) for m in (45, 60, 200, 60 * 50)] == [
+        "45 min",
+        "1 h",
+        "3 h 20 min",
+        "2 d 2 h",
+    ]
+
+
+def test_digest_now_from_the_command_line(database_url: str, tmp_path: Any) -> None:
+    harness = start_harness(database_url)
+    try:
+        harness.escalate(CSM)
+        env = {
+            "SLACK_BOT_TOKEN": harness.workspace.bot_token,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": harness.standin.api_url,
+            "DATABASE_URL": database_url,
+            "ESCALATIONS_FEED_CHANNEL": harness.feed.id,
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "PYTHONPATH": str(ROOT),
+        }
+        before = len(harness.feed.files)
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant", "digest", "--now"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "1 opened, 0 resolved" in done.stdout
+        assert "1 opened, 0 resolved" in harness.feed.messages[-1].text
+        assert len(harness.feed.files) == before + 1
+    finally:
+        harness.stop()
