@@ -106,6 +106,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="home"),
     )
     provisioner.on_opened = home.refresh_for
+    reminders.on_breach = home.refresh_for
     return Components(
         settings=settings,
         engine=engine,

@@ -11,10 +11,8 @@ With 10,000 open cases and 20,000 pending reminders in the database:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,34 +21,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from common import fresh, on_each_database, percentile  # noqa: E402
 
 from assistant.app import create_app  # noqa: E402
-from assistant.database import make_engine, migrate  # noqa: E402
 from assistant.domain.reminders import PromiseState, plan_reminders  # noqa: E402
 from assistant.domain.status import Status  # noqa: E402
 from assistant.models import Escalation, Reminder  # noqa: E402
 from assistant.scheduler import create_scheduler  # noqa: E402
 from slack_standin import StandIn  # noqa: E402
 from tests.harness import CSM, OWNER, make_settings, seed_workspace  # noqa: E402
-
-for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-    os.environ.pop(name, None)
-
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def fresh(url: str) -> sa.Engine:
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    migrate(engine)
-    return engine
 
 
 def store(
@@ -209,20 +188,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--database-url", default=None)
-    args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores")
-    if args.database_url:
-        run(args.database_url)
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        run(f"sqlite:///{tmp}/bench.db")
-    try:
-        probe = sa.create_engine(POSTGRES, connect_args={"connect_timeout": 3})
-        with probe.connect():
-            pass
-        run(POSTGRES)
-    except sa.exc.OperationalError as exc:
-        print(f"PostgreSQL at {POSTGRES} not reachable ({type(exc).__name__}); skipped")
+    on_each_database(run, parser.parse_args().database_url)
 
 
 if __name__ == "__main__":

@@ -96,6 +96,7 @@ class ReminderDispatcher:
         self.policy = policy
         self.worker = worker_name()
         self.wake_up: Callable[[datetime], None] | None = None
+        self.on_breach: Callable[[Escalation], None] = lambda case: None
         self._quiet_default = parse_window(settings.quiet_hours)
 
     # -- the clock's entry points ---------------------------------------------
@@ -168,6 +169,8 @@ class ReminderDispatcher:
             event=event,
             data={"reminder": kind.value, "promise_at": reminder.promise_at.isoformat(), "late": late},
         )
+        if kind in ESCALATING:
+            self.on_breach(case)  # the Home tabs count breaches
 
     def _remind(
         self, case: Escalation, reminder: Reminder, kind: ReminderKind, now: datetime, late: bool

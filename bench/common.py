@@ -1,0 +1,53 @@
+"""What the benchmarks share: a fresh database, percentiles, running on SQLite then PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from assistant.database import make_engine, migrate  # noqa: E402
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+    os.environ.pop(name, None)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def fresh(url: str) -> sa.Engine:
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    migrate(engine)
+    return engine
+
+
+def on_each_database(run: Callable[[str], None], database_url: str | None) -> None:
+    """`run` on the given database, or on a temporary SQLite file and then PostgreSQL if reachable."""
+    print(f"machine: {os.cpu_count()} cores")
+    if database_url:
+        run(database_url)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        run(f"sqlite:///{tmp}/bench.db")
+    try:
+        probe = sa.create_engine(POSTGRES, connect_args={"connect_timeout": 3})
+        with probe.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        print(f"PostgreSQL at {POSTGRES} not reachable ({type(exc).__name__}); skipped")
+        return
+    run(POSTGRES)
