@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -35,8 +36,11 @@ def fresh(url: str) -> sa.Engine:
     return engine
 
 
-def on_each_database(run: Callable[[str], None], database_url: str | None) -> None:
-    """`run` on the given database, or on a temporary SQLite file and then PostgreSQL if reachable."""
+def on_each_database(run: Callable[[str], None], doc: str | None) -> None:
+    """`run` on --database-url, or on a temporary SQLite file and then PostgreSQL if reachable."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=None)
+    database_url = parser.parse_args().database_url
     print(f"machine: {os.cpu_count()} cores")
     if database_url:
         run(database_url)

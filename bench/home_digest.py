@@ -11,7 +11,6 @@ of timeline: ~53,000 events, 1,900 RCAs), it measures:
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import time
@@ -192,13 +191,5 @@ def run(url: str) -> None:
     engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--database-url", default=None)
-    on_each_database(run, parser.parse_args().database_url)
-
-
 if __name__ == "__main__":
-    main()
+    on_each_database(run, __doc__)

@@ -10,7 +10,6 @@ With 10,000 open cases and 20,000 pending reminders in the database:
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -183,13 +182,5 @@ def run(url: str) -> None:
     engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--database-url", default=None)
-    on_each_database(run, parser.parse_args().database_url)
-
-
 if __name__ == "__main__":
-    main()
+    on_each_database(run, __doc__)

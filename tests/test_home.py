@@ -234,3 +234,9 @@ def test_sponsored_accounts_are_listed_and_their_sponsor_joins_business_cases(ha
     technical = harness.escalate(CSM, account="Acme", stakeholders=[], triggers=[])
     assert VP not in harness.channel_of(technical).members
     assert case.account_name == "Acme"
+    # ...until it is classified as a business case.
+    view = harness.open_flow(OWNER, technical, CaseAction.CLASSIFY)
+    harness.submit(OWNER, view, category="business", kind="functional", severity="high", resolving_team="CS")
+    wait_for(lambda: VP in harness.channel_of(technical).members, what="the sponsor to be invited")
+    classified = [e for e in harness.events(technical.id) if e.kind == "classified"]
+    assert classified[-1].data["sponsor_invited"] == VP

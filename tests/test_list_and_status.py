@@ -50,6 +50,7 @@ def test_status_hides_a_private_case_from_outsiders(harness: Harness) -> None:
 def test_unknown_cases_and_near_miss_words_get_help(harness: Harness) -> None:
     assert "I found no case ESC-99" in reply_to(harness, CSM, "status ESC-99")
     assert "Did you mean `/escalate status`?" in reply_to(harness, CSM, "stauts")
+    assert "Did you mean `/escalate follow`?" in reply_to(harness, CSM, "folow")
     views = len(harness.workspace.views)
     harness.sender.slash_command(CSM, "Outage", channel_id=harness.general.id)  # a real one-word summary
     wait_for(lambda: len(harness.workspace.views) > views, what="the intake modal")

@@ -235,3 +235,4 @@ def test_help_lists_the_case_verbs(harness: Harness) -> None:
     help_text = json.dumps(wait_for(lambda: harness.workspace.ephemerals_for(CSM), what="help")[0].blocks)
     for verb in ("ack", "update", "classify", "reassign", "resolve", "rca", "close", "reopen", "timeline"):
         assert f"`/escalate {verb}`" in help_text
+    assert "`/escalate follow ESC-42` follows a case" in help_text and "`/escalate list`" in help_text

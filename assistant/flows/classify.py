@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -127,6 +128,11 @@ def register(app: App, flows: CaseFlows) -> None:
             ),
         )
         if case is not None:
+            # Reclassified as business: the account's executive sponsor, if any, was brought in.
+            channel = components.provisioner.channel
+            for person in set(case.stakeholder_ids) - set(sub.case.stakeholder_ids):
+                if case.channel_id:
+                    flows.best_effort(case, "invite_sponsor", partial(channel.invite, case, person))
             flows.after_change(
                 case,
                 render_message(

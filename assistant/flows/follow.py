@@ -59,20 +59,14 @@ def follow_case(components: Components, case: Escalation, user_id: str) -> Outco
     if followers.is_following(components.engine, case_id, user_id):
         return Outcome(False, f"You already follow {case.key}.")
     invited = False
-    channel_id = case.channel_id
-    if channel_id:
-        channel = components.provisioner.channel
+    if case.channel_id:
         try:
-            channel.in_channel(
-                case, lambda: components.client.conversations_invite(channel=channel_id, users=user_id)
-            )
-            invited = True
+            invited = components.provisioner.channel.invite(case, user_id)
         except SlackApiError as exc:
             code = error_code(exc)
-            if code in CANNOT_INVITE:
-                return Outcome(False, f"I could not add you to {case.key}'s channel: {CANNOT_INVITE[code]}.")
-            if code != "already_in_channel":
+            if code not in CANNOT_INVITE:
                 raise
+            return Outcome(False, f"I could not add you to {case.key}'s channel: {CANNOT_INVITE[code]}.")
     followers.follow(components.engine, case_id, user_id, invited_by_app=invited)
     components.home.refresh_for(case)
     where = f" You are in <#{case.channel_id}>." if case.channel_id else ""

@@ -35,7 +35,7 @@ def register(app: App, components: Components) -> None:
         ack()
         if event.get("tab", "home") != "home":
             return
-        home.publish(event["user"])
+        home.publish(event["user"], opened=True)
 
     def filter_handler(name: str) -> Any:
         def handle_home_filter(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:

@@ -6,7 +6,6 @@ from enum import StrEnum
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_sdk.errors import SlackApiError
 
 from assistant.domain import intake as rules
 from assistant.domain.lifecycle import Action
@@ -85,11 +84,7 @@ def register(app: App, flows: CaseFlows) -> None:
         if case is None:
             return
         if case.channel_id:
-            try:
-                components.client.conversations_invite(channel=case.channel_id, users=new_owner)
-            except SlackApiError as exc:
-                if exc.response.get("error") != "already_in_channel":
-                    raise
+            components.provisioner.channel.invite(case, new_owner)
         context = case_context(case)
         components.provisioner.channel.post(
             new_owner,

@@ -50,6 +50,17 @@ class CaseChannel:
             add_event(self.engine, case.id or 0, "channel_unarchived")
             return call()
 
+    def invite(self, case: Escalation, user_id: str) -> bool:
+        """Add someone to the case channel; False if they were in it already."""
+        channel_id = self.channel_id(case)
+        try:
+            self.in_channel(case, lambda: self.client.conversations_invite(channel=channel_id, users=user_id))
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_in_channel":
+                raise
+            return False
+        return True
+
     def post(self, channel: str, message: Message, **extra: Any) -> Any:
         return self.client.chat_postMessage(
             channel=channel,

@@ -183,12 +183,19 @@ class HomeTab:
             "more": len(rows) - SPONSOR_LINES,
         }
 
-    def publish(self, user_id: str, filters: Filters | None = None, page: int | None = None) -> None:
-        """Show `user_id` their Home tab, keeping (or changing) their filters and page."""
+    def publish(
+        self, user_id: str, filters: Filters | None = None, page: int | None = None, *, opened: bool = False
+    ) -> None:
+        """Show `user_id` their Home tab, keeping (or changing) their filters and page.
+
+        `opened`: they opened it, so it is refreshed for them from now on.
+        """
         saved_filters, saved_page = home_state(self.engine, user_id)
+        changed = filters is not None or page is not None
         filters = saved_filters if filters is None else filters
         page = saved_page if page is None else page
-        save_home_state(self.engine, user_id, filters, page)
+        if opened or changed:
+            save_home_state(self.engine, user_id, filters, page)
         self.client.views_publish(user_id=user_id, view=self.view(user_id, filters, page))
 
     def involved(self, case: Escalation, also: Iterable[str] = ()) -> set[str]:
