@@ -41,14 +41,21 @@ def closed_with_sponsor(harness: Harness, *, sponsor: str) -> Escalation:
     return harness.case(case.id)
 
 
-def store_cases(engine: sa.Engine, count: int, *, owner: str, start: int = 0) -> list[Escalation]:
+def store_cases(
+    engine: sa.Engine,
+    count: int,
+    *,
+    owner: str,
+    account: str = "Account {n}",
+    summary: str = "Case number {n}",
+) -> list[Escalation]:
     """`count` open cases stored as intake would store them, without Slack (for volume)."""
     cases = []
-    for n in range(start, start + count):
+    for n in range(count):
         intake = ValidIntake(
-            account=f"Account {n % 40}",
+            account=account.replace("{n}", str(n % 40)),
             account_value=None,
-            summary=f"Case number {n}",
+            summary=summary.replace("{n}", str(n)),
             description="Stored in bulk.",
             category=list(Category)[n % 4],
             severity=list(Severity)[n % 4],

@@ -12,6 +12,15 @@ from tests.harness import CSM, EXEC, MANAGER, OWNER, VP, Harness, in_hours, wait
 from tests.stories import closed_with_sponsor, store_cases
 
 
+def mrkdwn_texts(node: object) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["text"]] if node.get("type") == "mrkdwn" else []
+        return own + [t for value in node.values() for t in mrkdwn_texts(value)]
+    if isinstance(node, list):
+        return [t for item in node for t in mrkdwn_texts(item)]
+    return []
+
+
 def section_texts(blocks: list[dict]) -> list[str]:
     return [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
 
@@ -240,3 +249,22 @@ def test_sponsored_accounts_are_listed_and_their_sponsor_joins_business_cases(ha
     wait_for(lambda: VP in harness.channel_of(technical).members, what="the sponsor to be invited")
     classified = [e for e in harness.events(technical.id) if e.kind == "classified"]
     assert classified[-1].data["sponsor_invited"] == VP
+
+
+def test_hostile_and_longest_texts_stay_plain_and_within_limits(harness: Harness) -> None:
+    from assistant.domain.intake import SUMMARY_MAX
+
+    store_cases(
+        harness.components.engine,
+        30,
+        owner=OWNER,
+        account="<!channel> & <https://evil.example|Bank> {n}" + "&" * 150,
+        summary="<!here>" + "<" * (SUMMARY_MAX - 7),
+    )
+    for user in (MANAGER, OWNER):
+        blocks = harness.open_home(user)
+        assert len(blocks) <= 100
+        # Slack parses markup only in mrkdwn texts (plain_text, like the account filter, shows it as is).
+        text = "\n".join(mrkdwn_texts(blocks))
+        assert "<!channel>" not in text and "<!here>" not in text and "<https://evil" not in text
+        assert "&lt;!channel&gt; &amp; &lt;https://evil.example|Bank&gt;" in text

@@ -24,6 +24,7 @@ from assistant.ids import COMMAND, CaseAction, HomeAction
 from assistant.messages.case_buttons import card_actions
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_view
+from assistant.messages.validate import InvalidPayload
 from assistant.models import Escalation, utcnow
 from assistant.services.followers import followed_by, followers_of
 from assistant.services.portfolio import (
@@ -196,7 +197,13 @@ class HomeTab:
         page = saved_page if page is None else page
         if opened or changed:
             save_home_state(self.engine, user_id, filters, page)
-        self.client.views_publish(user_id=user_id, view=self.view(user_id, filters, page))
+        try:
+            view = self.view(user_id, filters, page)
+        except InvalidPayload:
+            # Never leave someone with no Home tab: a payload bug shows a short one instead.
+            logger.exception("the Home tab of %s did not fit Slack's rules; publishing a short one", user_id)
+            view = render_view("home_fallback.json.j2", command=COMMAND)
+        self.client.views_publish(user_id=user_id, view=view)
 
     def involved(self, case: Escalation, also: Iterable[str] = ()) -> set[str]:
         followers = followers_of(self.engine, [case.id or 0]).get(case.id or 0, set())
