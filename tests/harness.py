@@ -66,6 +66,16 @@ def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "con
         time.sleep(0.01)
 
 
+def mrkdwn_texts(obj: Any) -> list[str]:
+    """Every mrkdwn text in a payload: where Slack would parse markup."""
+    if isinstance(obj, dict):
+        own = [obj["text"]] if obj.get("type") == "mrkdwn" else []
+        return own + [t for v in obj.values() for t in mrkdwn_texts(v)]
+    if isinstance(obj, list):
+        return [t for v in obj for t in mrkdwn_texts(v)]
+    return []
+
+
 def default_intake(**overrides: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         IntakeField.ACCOUNT: "Acme",

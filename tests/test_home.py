@@ -8,17 +8,8 @@ from sqlmodel import Session
 
 from assistant.ids import CaseAction, HomeAction
 from assistant.models import Escalation, utcnow
-from tests.harness import CSM, EXEC, MANAGER, OWNER, VP, Harness, in_hours, wait_for
+from tests.harness import CSM, EXEC, MANAGER, OWNER, VP, Harness, in_hours, mrkdwn_texts, wait_for
 from tests.stories import closed_with_sponsor, store_cases
-
-
-def mrkdwn_texts(node: object) -> list[str]:
-    if isinstance(node, dict):
-        own = [node["text"]] if node.get("type") == "mrkdwn" else []
-        return own + [t for value in node.values() for t in mrkdwn_texts(value)]
-    if isinstance(node, list):
-        return [t for item in node for t in mrkdwn_texts(item)]
-    return []
 
 
 def section_texts(blocks: list[dict]) -> list[str]:

@@ -19,6 +19,7 @@ from assistant.messages.escape import UnescapedUserText, UserText, escape_mrkdwn
 from assistant.messages.render import TEMPLATES, environment, render_message
 from assistant.messages.validate import InvalidPayload, check_message, check_view
 from assistant.models import Escalation
+from tests.harness import mrkdwn_texts
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 CASE_TEMPLATES = ["case_card", "owner_request", "feed_announcement", "reporter_confirmation"]
@@ -46,15 +47,6 @@ def make_case(text: str = "Acme", **overrides: Any) -> Escalation:
     }
     values.update(overrides)
     return Escalation(**values)
-
-
-def mrkdwn_texts(obj: Any) -> list[str]:
-    if isinstance(obj, dict):
-        own = [obj["text"]] if obj.get("type") == "mrkdwn" else []
-        return own + [t for v in obj.values() for t in mrkdwn_texts(v)]
-    if isinstance(obj, list):
-        return [t for v in obj for t in mrkdwn_texts(v)]
-    return []
 
 
 def assert_no_user_markup(texts: list[str]) -> None:
