@@ -54,3 +54,9 @@ def test_unknown_cases_and_near_miss_words_get_help(harness: Harness) -> None:
     views = len(harness.workspace.views)
     harness.sender.slash_command(CSM, "Outage", channel_id=harness.general.id)  # a real one-word summary
     wait_for(lambda: len(harness.workspace.views) > views, what="the intake modal")
+
+
+def test_status_offers_follow_to_those_who_may(harness: Harness) -> None:
+    harness.escalate(CSM)
+    assert '"action_id": "case_follow", "value": "1"' in reply_to(harness, EXEC, "status ESC-1")
+    assert "case_follow" not in reply_to(harness, OWNER, "status ESC-1")  # owners do not follow

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from assistant.domain.lifecycle import Action
+from assistant.domain.status import Status
 from assistant.domain.visibility import can_see_details
 from assistant.flows import intake
 from assistant.flows.case_flow import CaseFlows, say
@@ -49,6 +50,9 @@ def register(app: App, flows: CaseFlows) -> None:
         participants = [case.owner_id, case.reporter_id, *case.stakeholder_ids]
         context["visible"] = can_see_details(
             is_private=case.is_private, user_id=user_id, participants=participants
+        )
+        context["followable"] = (
+            context["visible"] and case.status != Status.CLOSED and user_id != case.owner_id
         )
         return context
 
