@@ -72,21 +72,22 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
         misfire_grace_time=None,
     )
     dispatcher.wake_up = wake_at
-    poster = components.digest
-    scheduler.add_job(
-        poster.run_scheduled,
-        CronTrigger(
-            day_of_week=components.settings.digest_day,
-            hour=poster.hour,
-            minute=poster.minute,
-            timezone=poster.zone,
-        ),
-        id=DIGEST_JOB_ID,
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=3600,
-    )
-    # A digest due while the app was down is posted at start-up (once, see DigestPoster).
-    scheduler.add_job(poster.catch_up, id=DIGEST_CATCH_UP_JOB_ID, replace_existing=True)
+    if components.settings.digest_enabled:
+        poster = components.digest
+        scheduler.add_job(
+            poster.run_scheduled,
+            CronTrigger(
+                day_of_week=components.settings.digest_day,
+                hour=poster.hour,
+                minute=poster.minute,
+                timezone=poster.zone,
+            ),
+            id=DIGEST_JOB_ID,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
+        # A digest due while the app was down is posted at start-up (once, see DigestPoster).
+        scheduler.add_job(poster.catch_up, id=DIGEST_CATCH_UP_JOB_ID, replace_existing=True)
     return scheduler

@@ -71,6 +71,7 @@ class Settings(DatabaseSettings):
         default_factory=list,
         description="comma-separated Slack user IDs of executives who see the portfolio on their Home tab",
     )
+    digest_enabled: bool = Field(default=True, description="post the weekly digest to the feed channel")
     digest_day: str = Field(default="mon", description="the weekday of the weekly digest, like mon")
     digest_time: str = Field(default="09:00", description="the time of the weekly digest, like 09:00")
     digest_timezone: str = Field(default="UTC", description="the timezone of the digest day and time")

@@ -304,6 +304,8 @@ def start_app_process(
         DATABASE_URL=database_url,
         ESCALATIONS_FEED_CHANNEL=feed.id if feed else "",
         PYTHONPATH=str(ROOT),
+        # The clock's other jobs under test; a Monday run must not post a digest at start-up.
+        DIGEST_ENABLED="false",
         **env_overrides,
     )
     process = subprocess.Popen(

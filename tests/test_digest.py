@@ -223,3 +223,27 @@ def test_digest_now_from_the_command_line(database_url: str, tmp_path: Any) -> N
         assert len(harness.feed.files) == before + 1
     finally:
         harness.stop()
+
+
+def test_the_clock_posts_the_digest_on_the_configured_day_in_its_zone(database_url: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    from assistant.scheduler import DIGEST_CATCH_UP_JOB_ID, DIGEST_JOB_ID, create_scheduler
+
+    paris = ZoneInfo("Europe/Paris")
+    harness = start_harness(
+        database_url, digest_day="fri", digest_time="17:30", digest_timezone="Europe/Paris"
+    )
+    try:
+        scheduler = create_scheduler(harness.components)
+        job = scheduler.get_job(DIGEST_JOB_ID)
+        assert job is not None and scheduler.get_job(DIGEST_CATCH_UP_JOB_ID) is not None
+        sunday = datetime(2026, 11, 22, 12, tzinfo=UTC)
+        assert job.trigger.get_next_fire_time(None, sunday) == datetime(2026, 11, 27, 17, 30, tzinfo=paris)
+    finally:
+        harness.stop()
+    harness = start_harness(database_url, digest_enabled=False)
+    try:
+        assert create_scheduler(harness.components).get_job(DIGEST_JOB_ID) is None
+    finally:
+        harness.stop()
