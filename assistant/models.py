@@ -134,6 +134,11 @@ class Escalation(SQLModel, table=True):
     def key(self) -> str:
         return f"{KEY_PREFIX}{self.id}"
 
+    @property
+    def participants(self) -> list[str]:
+        """The people the case names: owner, reporter, stakeholders (in that order, once each)."""
+        return list(dict.fromkeys([self.owner_id, self.reporter_id, *self.stakeholder_ids]))
+
 
 class ProvisioningStep(SQLModel, table=True):
     """One Slack step of opening a case, recorded done or not done."""

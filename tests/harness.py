@@ -291,18 +291,42 @@ def start_harness(
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def app_env(standin: StandIn, database_url: str) -> dict[str, str]:
+    """The environment of `python -m assistant ...` pointed at the stand-in and a test database."""
+    feed = standin.workspace.channel_named("escalations")
+    return {
+        "SLACK_BOT_TOKEN": standin.workspace.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "DATABASE_URL": database_url,
+        "ESCALATIONS_FEED_CHANNEL": feed.id if feed else "",
+    }
+
+
+def run_cli(
+    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`python -m assistant <args>` with `env` over a clean copy of this environment."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "ESCALATIONS_"))}
+    base["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        env={**base, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def start_app_process(
     standin: StandIn, database_url: str, port: int, **env_overrides: str
 ) -> subprocess.Popen[bytes]:
     """`python -m assistant serve` as its own process, pointed at the stand-in; returns once it serves."""
     env = {k: v for k, v in os.environ.items() if "PROXY" not in k.upper()}
-    feed = standin.workspace.channel_named("escalations")
     env.update(
-        SLACK_BOT_TOKEN=standin.workspace.bot_token,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=standin.api_url,
-        DATABASE_URL=database_url,
-        ESCALATIONS_FEED_CHANNEL=feed.id if feed else "",
+        **app_env(standin, database_url),
         PYTHONPATH=str(ROOT),
         # The clock's other jobs under test; a Monday run must not post a digest at start-up.
         DIGEST_ENABLED="false",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import struct
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -14,7 +14,7 @@ from sqlmodel import Session
 from assistant.domain.digest import latest_digest_moment
 from assistant.models import CaseEvent, Escalation, RootCauseAnalysis
 from assistant.slack.digest import format_span
-from tests.harness import CSM, OWNER, ROOT, SIGNING_SECRET, Harness, start_harness
+from tests.harness import CSM, OWNER, Harness, app_env, run_cli, start_harness
 
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)  # the week reported: Mon 16 to Sun 22 November
 DIGEST_TIME = datetime(2026, 11, 23, 9, 5, tzinfo=UTC)  # just after Monday 09:00
@@ -174,7 +174,7 @@ def test_a_digest_missed_while_down_is_posted_at_start_up_once(harness: Harness)
 
 
 def test_the_digest_time_follows_the_configured_day_and_zone() -> None:
-    paris = __import__("zoneinfo").ZoneInfo("Europe/Paris")
+    paris = ZoneInfo("Europe/Paris")
     # Monday 09:00 in Paris is 08:00 UTC in November.
     assert latest_digest_moment(DIGEST_TIME, weekday=0, hour=9, minute=0, zone=paris) == datetime(
         2026, 11, 23, 8, 0, tzinfo=UTC
@@ -194,29 +194,12 @@ def test_the_digest_time_follows_the_configured_day_and_zone() -> None:
     ]
 
 
-def test_digest_now_from_the_command_line(database_url: str, tmp_path: Any) -> None:
+def test_digest_now_from_the_command_line(database_url: str, tmp_path: Path) -> None:
     harness = start_harness(database_url)
     try:
         harness.escalate(CSM)
-        env = {
-            "SLACK_BOT_TOKEN": harness.workspace.bot_token,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": harness.standin.api_url,
-            "DATABASE_URL": database_url,
-            "ESCALATIONS_FEED_CHANNEL": harness.feed.id,
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "PYTHONPATH": str(ROOT),
-        }
         before = len(harness.feed.files)
-        done = subprocess.run(
-            [sys.executable, "-m", "assistant", "digest", "--now"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = run_cli(["digest", "--now"], app_env(harness.standin, database_url), tmp_path, timeout=120)
         assert done.returncode == 0, done.stderr
         assert "1 opened, 0 resolved" in done.stdout
         assert "1 opened, 0 resolved" in harness.feed.messages[-1].text
@@ -226,8 +209,6 @@ def test_digest_now_from_the_command_line(database_url: str, tmp_path: Any) -> N
 
 
 def test_the_clock_posts_the_digest_on_the_configured_day_in_its_zone(database_url: str) -> None:
-    from zoneinfo import ZoneInfo
-
     from assistant.scheduler import DIGEST_CATCH_UP_JOB_ID, DIGEST_JOB_ID, create_scheduler
 
     paris = ZoneInfo("Europe/Paris")

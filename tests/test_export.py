@@ -5,19 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate, percentile
 from assistant.ids import CaseAction
 from assistant.services.export import COLUMNS, export_rows, to_csv, to_json
-from tests.harness import CSM, OWNER, Harness, in_hours, wait_for
+from tests.harness import CSM, OWNER, Harness, in_hours, run_cli, wait_for
 
 T = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_timings_from_the_timeline() -> None:
@@ -63,27 +59,10 @@ def test_export_round_trips_as_csv_and_json(harness: Harness) -> None:
 
 def test_the_export_command(harness: Harness, tmp_path: Path) -> None:
     harness.escalate(CSM)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    env.update(DATABASE_URL=harness.settings.database_url, PYTHONPATH=str(ROOT))
+    env = {"DATABASE_URL": harness.settings.database_url}
     out = tmp_path / "cases.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "assistant", "export", "--format", "json", "--output", str(out)],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli(["export", "--format", "json", "--output", str(out)], env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert [row["key"] for row in json.loads(out.read_text())] == ["ESC-1"]
-    result = subprocess.run(
-        [sys.executable, "-m", "assistant", "export", "--since", "2999-01-01"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli(["export", "--since", "2999-01-01"], env, tmp_path)
     assert result.stdout.splitlines() == [",".join(COLUMNS)]

@@ -13,7 +13,7 @@ from assistant.domain.status import Status
 from assistant.domain.visibility import can_see_details
 from assistant.flows import intake
 from assistant.flows.case_flow import CaseFlows, say
-from assistant.flows.follow import follow_case, unfollow_case
+from assistant.flows.follow import set_following
 from assistant.ids import COMMAND
 from assistant.messages.case_context import case_context
 from assistant.messages.render import render_message
@@ -21,7 +21,6 @@ from assistant.models import Escalation
 from assistant.services import lifecycle
 from assistant.services.cases import case_by_key, open_cases
 from assistant.services.lifecycle import case_in_channel
-from assistant.slack.client import SLACK_ERRORS, error_code
 
 VERBS: dict[str, Action] = {a.value: a for a in Action} | {"acknowledge": Action.ACKNOWLEDGE}
 VERB_HELP = [
@@ -47,9 +46,8 @@ def register(app: App, flows: CaseFlows) -> None:
 
     def view_of(case: Escalation, user_id: str) -> dict[str, Any]:
         context = case_context(case)
-        participants = [case.owner_id, case.reporter_id, *case.stakeholder_ids]
         context["visible"] = can_see_details(
-            is_private=case.is_private, user_id=user_id, participants=participants
+            is_private=case.is_private, user_id=user_id, participants=case.participants
         )
         context["followable"] = (
             context["visible"] and case.status != Status.CLOSED and user_id != case.owner_id
@@ -74,11 +72,19 @@ def register(app: App, flows: CaseFlows) -> None:
         )
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
-    def show_status(respond: Respond, user_id: str, key: str) -> None:
+    def find_case(respond: Respond, key: str, usage: str) -> Escalation | None:
+        """The case named by `key`, or None once the person is told how to name one."""
         case = case_by_key(components.engine, key) if key else None
         if case is None:
             found = f"I found no case {key}. " if key else ""
-            say(respond, f"{found}Use `{COMMAND} status ESC-42`, or `{COMMAND} list` to see your cases.")
+            say(respond, f"{found}{usage}")
+        return case
+
+    def show_status(respond: Respond, user_id: str, key: str) -> None:
+        case = find_case(
+            respond, key, f"Use `{COMMAND} status ESC-42`, or `{COMMAND} list` to see your cases."
+        )
+        if case is None:
             return
         updates = lifecycle.updates_of(components.engine, case.id or 0)
         message = render_message(
@@ -90,18 +96,11 @@ def register(app: App, flows: CaseFlows) -> None:
 
     def follow_by_key(respond: Respond, user_id: str, key: str, *, on: bool) -> None:
         verb = "follow" if on else "unfollow"
-        case = case_by_key(components.engine, key) if key else None
-        if case is None:
-            found = f"I found no case {key}. " if key else ""
-            say(respond, f"{found}Use `{COMMAND} {verb} ESC-42`; `{COMMAND} list all` shows open cases.")
-            return
-        try:
-            outcome = (follow_case if on else unfollow_case)(components, case, user_id)
-        except SLACK_ERRORS as exc:
-            flows.note_failure(case, verb, error_code(exc))
-            say(respond, "Slack did not answer in time; please try again in a minute.")
-            return
-        say(respond, outcome.text)
+        case = find_case(
+            respond, key, f"Use `{COMMAND} {verb} ESC-42`; `{COMMAND} list all` shows open cases."
+        )
+        if case is not None:
+            say(respond, set_following(flows, case, user_id, on=on).text)
 
     @app.command(COMMAND)
     def handle_escalate_command(

@@ -32,10 +32,6 @@ CANNOT_INVITE = {
 }
 
 
-def participants(case: Escalation) -> set[str]:
-    return {case.owner_id, case.reporter_id, *case.stakeholder_ids}
-
-
 @dataclass(frozen=True)
 class Outcome:
     done: bool
@@ -45,18 +41,18 @@ class Outcome:
 def follow_case(components: Components, case: Escalation, user_id: str) -> Outcome:
     """Follow `case` for `user_id`: invite them to its channel and list it on their Home tab."""
     case_id = case.id or 0
-    people = participants(case) | followers.followers_of(components.engine, [case_id])[case_id]
+    following = followers.followers_of(components.engine, [case_id])[case_id]
     refusal = follow_refusal(
         key=case.key,
         closed=case.status == Status.CLOSED,
         is_private=case.is_private,
         user_id=user_id,
         owner_id=case.owner_id,
-        participants=people,
+        participants={*case.participants, *following},
     )
     if refusal:
         return Outcome(False, refusal)
-    if followers.is_following(components.engine, case_id, user_id):
+    if user_id in following:
         return Outcome(False, f"You already follow {case.key}.")
     invited = False
     if case.channel_id:
@@ -79,7 +75,7 @@ def unfollow_case(components: Components, case: Escalation, user_id: str) -> Out
         return Outcome(False, f"You do not follow {case.key}.")
     left = ""
     # Only people the app added leave the channel; someone who joined by themselves stays.
-    if row.invited_by_app and case.channel_id and user_id not in participants(case):
+    if row.invited_by_app and case.channel_id and user_id not in case.participants:
         try:
             components.client.conversations_kick(channel=case.channel_id, user=user_id)
             left = " and left its channel"
@@ -90,12 +86,23 @@ def unfollow_case(components: Components, case: Escalation, user_id: str) -> Out
     return Outcome(True, f"You no longer follow {case.key}{left}.")
 
 
+def set_following(flows: CaseFlows, case: Escalation, user_id: str, *, on: bool) -> Outcome:
+    """Follow or unfollow; a Slack failure past the client's retries is noted and told, never lost."""
+    try:
+        return (follow_case if on else unfollow_case)(flows.components, case, user_id)
+    except SLACK_ERRORS as exc:
+        flows.note_failure(case, "follow" if on else "unfollow", error_code(exc))
+        return Outcome(False, "Slack did not answer in time; please try again in a minute.")
+
+
 def register(app: App, flows: CaseFlows) -> None:
     components = flows.components
 
-    def toggle(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, on: bool
+    def handle_follow_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
+        """Follow (join the channel, see it on Home) or unfollow a case."""
+        ack()
         user_id = body["user"]["id"]
         answer = answer_privately(respond, client, user_id)
         value = action.get("value") or ""
@@ -106,28 +113,11 @@ def register(app: App, flows: CaseFlows) -> None:
         if case is None:
             say(answer, "That case no longer exists.")
             return
-        try:
-            outcome = (follow_case if on else unfollow_case)(components, case, user_id)
-        except SLACK_ERRORS as exc:
-            flows.note_failure(case, "follow" if on else "unfollow", error_code(exc))
-            outcome = Outcome(False, "Slack did not answer in time; please try again in a minute.")
+        outcome = set_following(flows, case, user_id, on=action["action_id"] == CaseAction.FOLLOW)
         on_home = (body.get("container") or {}).get("type") == "view"
         # On the Home tab the refreshed tab is the answer; elsewhere, or when refused, a sentence.
         if not (on_home and outcome.done):
             say(answer, outcome.text)
 
-    @app.action(CaseAction.FOLLOW.value)
-    def handle_follow(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        """Follow a case: join its channel, see it on the Home tab."""
-        ack()
-        toggle(body, action, client, respond, on=True)
-
-    @app.action(CaseAction.UNFOLLOW.value)
-    def handle_unfollow(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        """Stop following a case (leaving its channel if the app had added you)."""
-        ack()
-        toggle(body, action, client, respond, on=False)
+    for action_id in (CaseAction.FOLLOW, CaseAction.UNFOLLOW):
+        app.action(action_id.value)(handle_follow_button)

@@ -37,32 +37,26 @@ def register(app: App, components: Components) -> None:
             return
         home.publish(event["user"], opened=True)
 
-    def filter_handler(name: str) -> Any:
-        def handle_home_filter(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-            """A portfolio filter changed: show page 1 of what matches."""
-            ack()
-            user_id = body["user"]["id"]
-            filters, _ = home_state(components.engine, user_id)
-            home.publish(user_id, filters.with_value(name, chosen_value(action)), page=0)
+    def handle_home_filter(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A portfolio filter changed: show page 1 of what matches."""
+        ack()
+        user_id = body["user"]["id"]
+        filters, _ = home_state(components.engine, user_id)
+        name = FILTERS[HomeAction(action["action_id"])]
+        home.publish(user_id, filters.with_value(name, chosen_value(action)), page=0)
 
-        return handle_home_filter
+    def handle_home_page(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Previous / Next on the portfolio's case list."""
+        ack()
+        value = action.get("value") or "0"
+        home.publish(body["user"]["id"], page=int(value) if value.isdigit() else 0)
 
-    for action_id, name in FILTERS.items():
-        app.action(action_id.value)(filter_handler(name))
+    for action_id in FILTERS:
+        app.action(action_id.value)(handle_home_filter)
+    for action_id in (HomeAction.PAGE_PREVIOUS, HomeAction.PAGE_NEXT):
+        app.action(action_id.value)(handle_home_page)
 
     @app.action(HomeAction.CLEAR_FILTERS.value)
     def handle_clear_filters(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         home.publish(body["user"]["id"], Filters(), page=0)
-
-    def page_handler() -> Any:
-        def handle_home_page(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-            """Previous / Next on the portfolio's case list."""
-            ack()
-            value = action.get("value") or "0"
-            home.publish(body["user"]["id"], page=int(value) if value.isdigit() else 0)
-
-        return handle_home_page
-
-    for action_id in (HomeAction.PAGE_PREVIOUS, HomeAction.PAGE_NEXT):
-        app.action(action_id.value)(page_handler())

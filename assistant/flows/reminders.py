@@ -55,7 +55,7 @@ def register(app: App, flows: CaseFlows) -> None:
         except (CaseNotFound, ValueError):
             say(respond, "That case no longer exists.")
             return
-        if actor not in {case.owner_id, case.reporter_id, *case.stakeholder_ids, *managers}:
+        if actor not in {*case.participants, *managers}:
             say(respond, f"Only the people on {case.key} can record the executive contact.")
             return
         case = lifecycle.mark_exec_contact(

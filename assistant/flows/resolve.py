@@ -97,9 +97,7 @@ def register(app: App, flows: CaseFlows) -> None:
                 rca_due=rca_due,
             ),
         )
-        feed = components.settings.escalations_feed_channel
-        if feed:
-            notice = render_message("resolved_feed.json.j2", case=context, summary=UserText(summary))
-            flows.best_effort(
-                case, "feed_resolution_notice", lambda: components.provisioner.channel.post(feed, notice)
-            )
+        notice = render_message("resolved_feed.json.j2", case=context, summary=UserText(summary))
+        flows.best_effort(
+            case, "feed_resolution_notice", lambda: components.provisioner.channel.post_to_feed(notice)
+        )

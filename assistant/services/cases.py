@@ -112,7 +112,7 @@ def bring_in_sponsor(session: Session, case: Escalation) -> str | None:
     if case.category != Category.BUSINESS:
         return None
     sponsor = sponsor_of(session, case.account_name)
-    if sponsor is None or sponsor in {case.owner_id, case.reporter_id, *case.stakeholder_ids}:
+    if sponsor is None or sponsor in case.participants:
         return None
     case.stakeholder_ids = [*case.stakeholder_ids, sponsor]
     return sponsor
@@ -131,20 +131,6 @@ def timeline(engine: sa.Engine, case_id: int) -> list[CaseEvent]:
         return list(
             session.exec(
                 select(CaseEvent).where(CaseEvent.escalation_id == case_id).order_by(col(CaseEvent.id))
-            )
-        )
-
-
-def open_cases_of(engine: sa.Engine, user_id: str, *, limit: int) -> list[Escalation]:
-    """Open cases a person owns or reported, newest first."""
-    with Session(engine) as session:
-        return list(
-            session.exec(
-                select(Escalation)
-                .where(sa.or_(col(Escalation.owner_id) == user_id, col(Escalation.reporter_id) == user_id))
-                .where(col(Escalation.status) != Status.CLOSED)
-                .order_by(col(Escalation.id).desc())
-                .limit(limit)
             )
         )
 
@@ -171,7 +157,7 @@ def open_cases(engine: sa.Engine, *, involving: str | None, limit: int) -> list[
         # Stakeholders live in a JSON list: filter those in Python, owners and reporters in SQL.
         found = []
         for case in session.exec(query):
-            if involving in {case.owner_id, case.reporter_id, *case.stakeholder_ids}:
+            if involving in case.participants:
                 found.append(case)
                 if len(found) >= limit:
                     break

@@ -124,10 +124,3 @@ def mark_posted(engine: sa.Engine, week_ending: datetime, ts: str | None) -> Non
         run.posted_at = utcnow()
         run.message_ts = ts
         session.add(run)
-
-
-def was_posted(engine: sa.Engine, week_ending: datetime) -> bool:
-    with Session(engine) as session:
-        return (
-            session.exec(select(DigestRun.id).where(DigestRun.week_ending == week_ending)).first() is not None
-        )

@@ -38,18 +38,6 @@ def unfollow(engine: sa.Engine, case_id: int, user_id: str) -> CaseFollower | No
         return row
 
 
-def is_following(engine: sa.Engine, case_id: int, user_id: str) -> bool:
-    with Session(engine) as session:
-        return (
-            session.exec(
-                select(CaseFollower.id).where(
-                    CaseFollower.escalation_id == case_id, CaseFollower.user_id == user_id
-                )
-            ).first()
-            is not None
-        )
-
-
 def followers_of(engine: sa.Engine, case_ids: list[int]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {case_id: set() for case_id in case_ids}
     with Session(engine) as session:

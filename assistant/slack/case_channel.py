@@ -21,10 +21,13 @@ logger = logging.getLogger(__name__)
 
 
 class CaseChannel:
-    def __init__(self, *, client: WebClient, people: People, engine: sa.Engine) -> None:
+    def __init__(
+        self, *, client: WebClient, people: People, engine: sa.Engine, feed: str | None = None
+    ) -> None:
         self.client = client
         self.people = people
         self.engine = engine
+        self.feed = feed
 
     @staticmethod
     def channel_id(case: Escalation) -> str:
@@ -70,6 +73,19 @@ class CaseChannel:
             unfurl_media=False,
             **extra,
         )
+
+    def post_to_feed(self, message: Message) -> Any:
+        """Post in the escalations feed (joining it if the app is not in it); None if there is no feed."""
+        if not self.feed:
+            return None
+        feed = self.feed
+        try:
+            return self.post(feed, message)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_in_channel":
+                raise
+            self.client.conversations_join(channel=feed)
+            return self.post(feed, message)
 
     def post_in_case(self, case: Escalation, message: Message) -> Any:
         return self.in_channel(case, lambda: self.post(self.channel_id(case), message))

@@ -114,13 +114,12 @@ class DigestPoster:
 
     def post(self, digest: Digest) -> str | None:
         """Post the digest and its chart to the feed channel; returns the message's ts."""
-        feed = self.settings.escalations_feed_channel
-        if not feed:
+        response = self.channel.post_to_feed(self.message(digest))
+        if response is None:
             logger.warning("no ESCALATIONS_FEED_CHANNEL is set: the weekly digest has nowhere to go")
             return None
-        response = self.channel.post(feed, self.message(digest))
         self.client.files_upload_v2(
-            channel=feed,
+            channel=self.channel.feed,
             content=digest_chart(digest),
             filename=f"escalations-{digest.days[-1].day:%Y-%m-%d}.png",
             title="Cases this week and promises kept on time",
@@ -154,9 +153,9 @@ class DigestPoster:
         """At start-up: post the latest digest if the app was down when it was due (at most a day late)."""
         now = now or utcnow()
         due = self.last_scheduled(now)
-        if now - due > CATCH_UP_WITHIN or records.was_posted(self.engine, self.week_ending(due)):
+        if now - due > CATCH_UP_WITHIN:
             return False
-        return self.run_scheduled(now)
+        return self.run_scheduled(now)  # claims the week: a no-op if it was posted
 
     def post_now(self, now: datetime | None = None) -> Digest:
         """`digest --now`: the seven days up to now, posted whatever the schedule."""

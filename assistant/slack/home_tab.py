@@ -70,7 +70,7 @@ class HomeTab:
         mine = cases_of(self.engine, user_id, list(followed))
         owned = [c for c in mine if c.owner_id == user_id]
         following = [c for c in mine if c.id in followed and c.owner_id != user_id]
-        reported = [c for c in mine if c not in owned and c not in following]
+        reported = [c for c in mine if c.owner_id != user_id and c.id not in followed]
         context: dict[str, Any] = {
             "command": COMMAND,
             "guidance": GUIDANCE,
@@ -207,7 +207,7 @@ class HomeTab:
 
     def involved(self, case: Escalation, also: Iterable[str] = ()) -> set[str]:
         followers = followers_of(self.engine, [case.id or 0]).get(case.id or 0, set())
-        people = {case.owner_id, case.reporter_id, *case.stakeholder_ids, *followers, *self.leaders, *also}
+        people = {*case.participants, *followers, *self.leaders, *also}
         # Only people who have opened their Home tab have one to refresh.
         return home_viewers(self.engine, people)
 

@@ -76,7 +76,9 @@ class Provisioner:
         self.bot_user_id = bot_user_id
         self.executor = executor
         self.lease = timedelta(seconds=settings.provisioning_lease_seconds)
-        self.channel = CaseChannel(client=client, people=people, engine=engine)
+        self.channel = CaseChannel(
+            client=client, people=people, engine=engine, feed=settings.escalations_feed_channel
+        )
         # Told of each case once it is open in Slack (the Home tabs show it then).
         self.on_opened: Callable[[Escalation], None] = lambda case: None
         self._steps: dict[Step, Callable[[Escalation, ProvisioningStep], StepResult]] = {
@@ -214,11 +216,7 @@ class Provisioner:
         raise SlackApiError("every channel name was taken", {"ok": False, "error": "name_taken"})
 
     def _invite(self, case: Escalation, row: ProvisioningStep) -> StepResult:
-        users = [
-            u
-            for u in dict.fromkeys([case.owner_id, case.reporter_id, *case.stakeholder_ids])
-            if u != self.bot_user_id
-        ]
+        users = [u for u in case.participants if u != self.bot_user_id]
         try:
             response = self.client.conversations_invite(
                 channel=self.channel.channel_id(case), users=",".join(users), force=True
@@ -297,18 +295,12 @@ class Provisioner:
         return StepResult(event={"owner_id": case.owner_id})
 
     def _announce_in_feed(self, case: Escalation, row: ProvisioningStep) -> StepResult:
-        feed = self.settings.escalations_feed_channel
-        if not feed:
+        response = self.channel.post_to_feed(
+            render_message("feed_announcement.json.j2", case=case_context(case))
+        )
+        if response is None:
             return StepResult(event={"skipped": "ESCALATIONS_FEED_CHANNEL is not set"})
-        message = render_message("feed_announcement.json.j2", case=case_context(case))
-        try:
-            response = self.channel.post(feed, message)
-        except SlackApiError as exc:
-            if exc.response.get("error") != "not_in_channel":
-                raise
-            self.client.conversations_join(channel=feed)
-            response = self.channel.post(feed, message)
-        return StepResult(event={"channel": feed, "ts": response["ts"]})
+        return StepResult(event={"channel": self.channel.feed, "ts": response["ts"]})
 
     def _answer_reporter(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         message = render_message("reporter_confirmation.json.j2", case=case_context(case))

@@ -205,19 +205,16 @@ class ReminderDispatcher:
             self.channel.post(manager, message)
         # The owner hears it too, with the way out.
         self.channel.post(case.owner_id, self._reminder_message(case, reminder, kind, late=False))
-        feed = self.settings.escalations_feed_channel
-        if feed:
-            self.channel.post(
-                feed,
-                render_message(
-                    "breach.json.j2",
-                    case=context,
-                    what=PROMISE_NAMES[kind],
-                    promise=reminder.promise_at,
-                    managers=managers,
-                    restricted=case.is_private,
-                ),
+        self.channel.post_to_feed(
+            render_message(
+                "breach.json.j2",
+                case=context,
+                what=PROMISE_NAMES[kind],
+                promise=reminder.promise_at,
+                managers=managers,
+                restricted=case.is_private,
             )
+        )
 
     def _reminder_message(
         self, case: Escalation, reminder: Reminder, kind: ReminderKind, late: bool
