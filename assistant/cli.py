@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -23,32 +24,42 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
     from assistant.app import create_app
     from assistant.logs import configure_logging
     from assistant.scheduler import create_scheduler
-    from assistant.server import HttpServer, wsgi_app
+    from assistant.server import HttpServer, component_health, health_server_app, wsgi_app
 
     configure_logging(settings.log_level, _secrets(settings))
     app, components = create_app(settings)
+    stopping = threading.Event()
+    # SIGTERM (a deploy, a container stop) ends the app as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     scheduler = create_scheduler(components)
     scheduler.start()
+    health = component_health(components)
+    server: HttpServer | None = None
+    socket_mode = None
     try:
         if settings.slack_app_token is not None:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-            from slack_sdk.errors import SlackApiError
+            from assistant.socket_mode import connect_socket_mode
 
-            logger.info("connecting to Slack in Socket Mode")
-            handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-            try:
-                handler.connect()
-            except SlackApiError as exc:
-                raise SettingsError(
-                    f"SLACK_APP_TOKEN was refused by Slack ({exc.response.get('error')}): use an "
-                    "app-level token with connections:write, or leave it unset to serve HTTP."
-                ) from None
-            threading.Event().wait()
+            # No Slack endpoint in Socket Mode, but the health checks are served all the same.
+            server = HttpServer(health_server_app(health), host, port, threads=2).start_in_thread()
+            logger.info("health checks on %s/healthz; connecting to Slack in Socket Mode", server.url)
+            socket_mode = connect_socket_mode(app, settings)
         else:
-            HttpServer(wsgi_app(app, components.engine), host, port, threads).serve_forever()
+            secret = settings.slack_signing_secret.get_secret_value()
+            server = HttpServer(wsgi_app(app, secret, health), host, port, threads).start_in_thread()
+            logger.info("listening on %s", server.url)
+        while not stopping.wait(0.5):
+            pass
+        logger.info("stopping")
     finally:
-        scheduler.shutdown(wait=False)
+        if socket_mode is not None:
+            socket_mode.close()
+        if server is not None:
+            server.stop()
+        # Waits for a running tick or sweep to finish and settle what it claimed.
+        scheduler.shutdown(wait=True)
         components.close()
+        logger.info("stopped")
 
 
 def db_command(settings_url: str, action: str) -> None:

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from assistant.database import make_engine, migrate
 from assistant.domain.reminders import ReminderPolicy
+from assistant.health import Heartbeat
 from assistant.settings import Settings, SettingsError
 from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
 from assistant.slack.digest import DigestPoster
@@ -34,20 +35,37 @@ class Components:
     people: People
     provisioner: Provisioner
     executor: ThreadPoolExecutor
-    # Bolt's listener threads: they answer Slack, then keep working (provisioning) after ack.
+    # Bolt's listener threads: they answer Slack and do a listener's short work after ack.
     listener_executor: ThreadPoolExecutor
+    # Opening new cases in Slack: its own bounded pool, so a burst of cases never
+    # takes the threads that acknowledge Slack within its 3 seconds.
+    opening: ThreadPoolExecutor
     bot_user_id: str
     team_id: str | None
     reminder_policy: ReminderPolicy
     reminders: ReminderDispatcher
     home: HomeTab
     digest: DigestPoster
+    heartbeat: Heartbeat
 
     def ack_window(self, severity: str) -> timedelta:
         minutes = self.settings.ack_within_minutes_by_severity.get(severity, self.settings.ack_within_minutes)
         return timedelta(minutes=minutes)
 
+    def open_in_slack(self, case_id: int) -> None:
+        """Queue a stored case for provisioning (durable: the repair sweep finishes it if we die)."""
+        self.opening.submit(self._open_in_slack, case_id)
+
+    def _open_in_slack(self, case_id: int) -> None:
+        try:
+            self.provisioner.provision(case_id)
+        except sa.exc.SQLAlchemyError as exc:
+            logger.warning(
+                "case %s: provisioning stopped (%s); the repair sweep resumes it", case_id, type(exc).__name__
+            )
+
     def close(self) -> None:
+        self.opening.shutdown(wait=True, cancel_futures=False)
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
         self.reminders.executor.shutdown(wait=True, cancel_futures=False)
         self.home.executor.shutdown(wait=True, cancel_futures=False)
@@ -92,12 +110,14 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         update_before=timedelta(minutes=settings.remind_before_update_minutes),
         update_grace=timedelta(minutes=settings.update_grace_minutes),
     )
+    heartbeat = Heartbeat()
     reminders = ReminderDispatcher(
         engine=engine,
         channel=provisioner.channel,
         settings=settings,
         policy=policy,
         executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="reminders"),
+        heartbeat=heartbeat,
     )
     home = HomeTab(
         engine=engine,
@@ -116,6 +136,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         provisioner=provisioner,
         executor=executor,
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
+        opening=ThreadPoolExecutor(max_workers=4, thread_name_prefix="opening"),
         bot_user_id=bot_user_id,
         team_id=team_id,
         reminder_policy=policy,
@@ -128,4 +149,5 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
             settings=settings,
             ack_target=timedelta(minutes=settings.ack_within_minutes),
         ),
+        heartbeat=heartbeat,
     )

@@ -20,7 +20,9 @@ _MIGRATION_LOCK = int(hashlib.sha1(b"escalation-assistant-migrations").hexdigest
 
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True, **kwargs
+        )
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,7 +36,17 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
             cursor.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        # A database that went away is noticed in seconds, not after the OS's TCP time-out.
+        connect_args={"connect_timeout": 5},
+        # SQL error messages must not carry customer text or response_urls into the logs.
+        hide_parameters=True,
+        **kwargs,
+    )
 
 
 @contextmanager

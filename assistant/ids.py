@@ -64,3 +64,5 @@ class MetadataEvent(StrEnum):
     """Slack message metadata event types, so the app can find its own messages again."""
 
     CASE_CARD = "escalation_case_card"
+    # Every other message the app posts once (DMs, feed posts, reminders, breaches).
+    DELIVERY = "escalation_delivery"

@@ -285,3 +285,50 @@ class DigestRun(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     posted_at: datetime | None = _utc_column()
     message_ts: str | None = Field(default=None, max_length=32)
+
+
+class SlackDelivery(SQLModel, table=True):
+    """One message the app must post exactly once (a reminder's DM, a case's feed post...).
+
+    Recorded as attempted before the call and done after it, so an ambiguous
+    failure (a time-out, a crash mid-call) is settled by looking for the message
+    in Slack (by its metadata) instead of posting it again blindly.
+    """
+
+    __tablename__ = "slack_delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # What it is, e.g. "reminder:42:dm:U123" or "case:7:feed".
+    key: str = Field(max_length=160, unique=True)
+    escalation_id: int | None = Field(default=None, index=True)
+    target: str = Field(max_length=32)
+    attempts: int = 0
+    attempted_at: datetime | None = _utc_column()
+    # Set when a call went out without a clear answer: the next attempt looks before it posts.
+    uncertain: bool = False
+    done_at: datetime | None = _utc_column()
+    channel_id: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    given_up_at: datetime | None = _utc_column()
+    last_error: str | None = Field(default=None, max_length=200)
+
+
+class HandledSubmission(SQLModel, table=True):
+    """A modal submission already applied: a replay of the same view and hash changes nothing."""
+
+    __tablename__ = "handled_submission"
+
+    view_id: str = Field(primary_key=True, max_length=64)
+    view_hash: str = Field(primary_key=True, max_length=64)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class AppNotice(SQLModel, table=True):
+    """A standing problem with the app's set-up (the feed channel archived...), told to people once."""
+
+    __tablename__ = "app_notice"
+
+    key: str = Field(primary_key=True, max_length=64)
+    detail: str = Field(default="", max_length=200)
+    since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    told_at: datetime | None = _utc_column()

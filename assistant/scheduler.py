@@ -7,6 +7,7 @@ multiplying them, and no Slack client or token is ever pickled anywhere.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -14,7 +15,9 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from assistant.components import Components
-from assistant.slack.reminders import ReminderDispatcher
+from assistant.health import Heartbeat
+from assistant.slack.client import OUTAGE_ERRORS
+from assistant.slack.reminders import CLOCK, ReminderDispatcher
 
 logger = logging.getLogger(__name__)
 
@@ -25,23 +28,45 @@ DIGEST_CATCH_UP_JOB_ID = "weekly-digest-catch-up"
 
 
 class NextReminderTrigger(BaseTrigger):  # type: ignore[misc]
-    """Fires when the earliest pending reminder falls due (at least every 30 seconds)."""
+    """Fires when the earliest pending reminder falls due (at least every 30 seconds).
+
+    It runs inside APScheduler's own loop, where an exception kills the scheduler
+    thread for good: so it reads only what the last tick left in memory, never
+    the database.
+    """
 
     def __init__(self, dispatcher: ReminderDispatcher) -> None:
         self.dispatcher = dispatcher
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime:
-        moment = self.dispatcher.next_wake(now)
+        moment = self.dispatcher.planned_wake(now)
         if previous_fire_time is not None and moment <= previous_fire_time:
             # Still due right after a run (a failing send): do not spin.
             return now + timedelta(seconds=1)
         return moment
 
 
+def guarded(name: str, job: Callable[[], object], heartbeat: Heartbeat | None = None) -> Callable[[], None]:
+    """A job that reports a database or Slack failure in one line and lets the next run try again."""
+
+    def run() -> None:
+        try:
+            job()
+        except OUTAGE_ERRORS as exc:
+            logger.warning("%s failed (%s); it runs again at its next turn", name, type(exc).__name__)
+        finally:
+            if heartbeat is not None:
+                heartbeat.beat(name)
+
+    run.__name__ = name.replace(" ", "_")
+    return run
+
+
 def create_scheduler(components: Components) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=UTC)
+    components.heartbeat.expect(CLOCK)
     scheduler.add_job(
-        components.provisioner.repair,
+        guarded("repair sweep", components.provisioner.repair),
         "interval",
         seconds=components.settings.repair_interval_seconds,
         id=REPAIR_JOB_ID,
@@ -59,6 +84,9 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
         if job is not None and (job.next_run_time is None or moment < job.next_run_time):
             job.modify(next_run_time=moment)
 
+    # The first ring at once: what fell due while the app was down is sent first.
+    dispatcher.next_at = datetime.now(UTC)
+
     # One job, fixed id. Its trigger asks the reminder table when to ring next (at the
     # next due reminder, at least every 30 s), so the job never calls the scheduler:
     # a job that does deadlocks APScheduler's shutdown(wait=True).
@@ -75,7 +103,7 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
     if components.settings.digest_enabled:
         poster = components.digest
         scheduler.add_job(
-            poster.run_scheduled,
+            guarded("weekly digest", poster.run_scheduled),
             CronTrigger(
                 day_of_week=components.settings.digest_day,
                 hour=poster.hour,
@@ -88,6 +116,16 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
             coalesce=True,
             misfire_grace_time=3600,
         )
-        # A digest due while the app was down is posted at start-up (once, see DigestPoster).
-        scheduler.add_job(poster.catch_up, id=DIGEST_CATCH_UP_JOB_ID, replace_existing=True)
+        # A digest due while the app (or its database) was down is posted as soon as it can be:
+        # at start-up, then every minute until it is (once, see DigestPoster).
+        scheduler.add_job(
+            guarded("digest catch-up", poster.catch_up),
+            "interval",
+            seconds=60,
+            id=DIGEST_CATCH_UP_JOB_ID,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
     return scheduler

@@ -1,48 +1,191 @@
-"""HTTP serving: Bolt at /slack/events and a health check at /healthz, behind waitress."""
+"""HTTP serving behind waitress: Slack's requests at /slack/events, health at /healthz, /readyz, /livez.
+
+Nothing reaches Bolt before it is known to come from Slack: the size, the
+timestamp and the signature are checked here first, so an unsigned request
+costs one log line and no more (no traceback, never its body).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.context import BoltContext
+from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_context
+from slack_sdk.signature import SignatureVerifier
 from waitress.server import create_server
+
+from assistant import health
+
+if TYPE_CHECKING:
+    from assistant.components import Components
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
+HEALTH_PATHS = {"/healthz": False, "/readyz": False, "/livez": True}
+# Slack's payloads are a few KB; a modal with every field full is well under this.
+MAX_BODY_BYTES = 1024 * 1024
+# Slack signs with a timestamp and refuses replays older than this.
+MAX_CLOCK_SKEW_SECONDS = 60 * 5
 
 StartResponse = Callable[..., Any]
+HealthSource = Callable[[bool], tuple[int, dict[str, Any]]]
+
+REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
-def wsgi_app(app: App, engine: sa.Engine) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+def _reply(
+    start_response: StartResponse, status: int, body: bytes | str, content_type: str = "text/plain"
+) -> Iterable[bytes]:
+    data = body.encode() if isinstance(body, str) else body
+    start_response(
+        f"{status} {REASONS.get(status, 'Unknown')}",
+        [("Content-Type", f"{content_type}; charset=utf-8"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    headers = {k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items() if k.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = str(environ["CONTENT_TYPE"])
+    if environ.get("CONTENT_LENGTH"):
+        headers["content-length"] = str(environ["CONTENT_LENGTH"])
+    return headers
+
+
+def signature_problem(verifier: SignatureVerifier, body: str, headers: dict[str, str]) -> str | None:
+    """Why this request is not Slack's (None if it is), in a few words fit for a log line."""
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    signature = headers.get("x-slack-signature", "")
+    if not timestamp or not signature:
+        return "unsigned"
+    if not timestamp.isdigit():
+        return "malformed timestamp"
+    if abs(verifier.clock.now() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
+        return "stale timestamp"
+    if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
+        return "bad signature"
+    return None
+
+
+def bolt_request(body: str, query: str, headers: dict[str, str | Sequence[str]]) -> BoltRequest:
+    """Bolt's request for a verified body, working around slack-bolt 1.30's `parse_body`.
+
+    Bolt treats any form body that contains the word "payload" as an interaction
+    and finds no `payload=` field in a slash command whose text (or channel, user
+    or team name) says "payload": the command is lost as a 404. Here a form body
+    without a `payload` field is always read as the plain form it is.
+    """
+    request = BoltRequest(body=body, query=query, headers=dict(headers))
+    content_type = str(headers.get("content-type") or "")
+    is_json = content_type.startswith("application/json") or body.startswith("{")
+    if not is_json and "payload" in body:
+        form = dict(parse_qsl(body, keep_blank_values=True))
+        if "payload" not in form:
+            request.body = form
+            request.context = build_context(BoltContext({}), form)
+    return request
+
+
+def wsgi_app(
+    app: App, signing_secret: str, health_source: HealthSource
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    verifier = SignatureVerifier(signing_secret)
+
+    def events(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _reply(start_response, 400, "bad Content-Length")
+        if length > MAX_BODY_BYTES:
+            logger.warning("refused a request of %s bytes (more than %s)", length, MAX_BODY_BYTES)
+            return _reply(start_response, 413, "too large")
+        raw = environ["wsgi.input"].read(length) if length else b""
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            logger.warning("refused a request whose body is not UTF-8")
+            return _reply(start_response, 400, "bad encoding")
+        headers = _headers(environ)
+        problem = signature_problem(verifier, body, headers)
+        if problem:
+            logger.warning("refused a request to %s: %s", EVENTS_PATH, problem)
+            return _reply(start_response, 401, "")
+        try:
+            request = bolt_request(body, str(environ.get("QUERY_STRING") or ""), dict(headers))
+        except ValueError:
+            # Signed by Slack but not JSON or a form we can read: nothing to dispatch.
+            logger.warning("refused a signed request whose body could not be parsed")
+            return _reply(start_response, 400, "bad body")
+        response = app.dispatch(request)
+        data = (response.body or "").encode()
+        out_headers = [(k, v) for k, values in response.headers.items() for v in values]
+        out_headers = [(k, v) for k, v in out_headers if k.lower() != "content-length"]
+        out_headers.append(("Content-Length", str(len(data))))
+        start_response(f"{response.status} {REASONS.get(response.status, 'Unknown')}", out_headers)
+        return [data]
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH:
-            try:
-                with engine.connect() as connection:
-                    connection.execute(sa.text("SELECT 1"))
-                status, body = "200 OK", {"ok": True, "database": "ok"}
-            except sa.exc.SQLAlchemyError as exc:
-                logger.warning("health check: database unreachable (%s)", type(exc).__name__)
-                status, body = "503 Service Unavailable", {"ok": False, "database": "unreachable"}
-            data = json.dumps(body).encode()
-            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
-            return [data]
-        return slack(environ, start_response)
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path in HEALTH_PATHS:
+            if method not in {"GET", "HEAD"}:
+                return _reply(start_response, 405, "GET or HEAD")
+            status, report = health_source(HEALTH_PATHS[str(path)])
+            payload = json.dumps(report).encode()
+            result = _reply(start_response, status, payload, "application/json")
+            return [] if method == "HEAD" else result
+        if path == EVENTS_PATH:
+            if method != "POST":
+                return _reply(start_response, 405, "POST")
+            return events(environ, start_response)
+        return _reply(start_response, 404, "not found")
+
+    return application
+
+
+def health_server_app(
+    health_source: HealthSource,
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """Socket Mode has no Slack endpoint: only the health checks are served."""
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path not in HEALTH_PATHS:
+            return _reply(start_response, 404, "not found")
+        if method not in {"GET", "HEAD"}:
+            return _reply(start_response, 405, "GET or HEAD")
+        status, report = health_source(HEALTH_PATHS[str(path)])
+        result = _reply(start_response, status, json.dumps(report).encode(), "application/json")
+        return [] if method == "HEAD" else result
 
     return application
 
 
 class HttpServer:
-    """A waitress server that can also be stopped from another thread (tests, signals)."""
+    """A waitress server that can also be stopped from another thread (tests, signals).
+
+    Tuned so that idle or half-sent connections cannot starve Slack's requests:
+    poll() instead of select() (no 1024-descriptor ceiling), room for many
+    connections, and idle ones closed after a few seconds.
+    """
 
     def __init__(self, application: Callable[..., Any], host: str, port: int, threads: int = 16) -> None:
         self._server: Any = create_server(
@@ -52,6 +195,12 @@ class HttpServer:
             threads=threads,
             ident="escalation-assistant",
             clear_untrusted_proxy_headers=True,
+            asyncore_use_poll=True,
+            connection_limit=2000,
+            channel_timeout=10,
+            cleanup_interval=2,
+            max_request_body_size=MAX_BODY_BYTES,
+            max_request_header_size=64 * 1024,
         )
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -61,14 +210,14 @@ class HttpServer:
         return f"http://{self._server.effective_host}:{self._server.effective_port}"
 
     def serve_forever(self) -> None:
-        logger.info("listening on %s%s", self.url, EVENTS_PATH)
-        self._server.run()
+        logger.info("listening on %s", self.url)
+        self._run_until_stopped()
 
     def _run_until_stopped(self) -> None:
         try:
             self._server.run()
-        except OSError:
-            # Closing the sockets under select() ends the loop with EBADF: expected when stopping.
+        except (OSError, ValueError):
+            # Closing the sockets under poll() ends the loop with EBADF: expected when stopping.
             if not self._stopping.is_set():
                 raise
 
@@ -84,3 +233,19 @@ class HttpServer:
             dispatcher.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+def component_health(components: Components) -> HealthSource:
+    """The health of a running app, from its components."""
+    from assistant.services import notices
+
+    def source(live_only: bool) -> tuple[int, dict[str, Any]]:
+        problems: list[str] = []
+        if not live_only:
+            try:
+                problems = [f"{n.key}: {n.detail}" for n in notices.active(components.engine)]
+            except sa.exc.SQLAlchemyError:
+                problems = []  # the database check reports it
+        return health.report(components.engine, components.heartbeat, problems, live_only=live_only)
+
+    return source

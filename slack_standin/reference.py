@@ -8,6 +8,7 @@ REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
     "apps.connections.open": (),
     "auth.test": (),
     "bookmarks.add": ("title", "type"),
+    "bookmarks.list": (),
     "chat.getPermalink": ("channel", "message_ts"),
     "chat.postEphemeral": ("user", "channel"),
     "chat.postMessage": ("channel",),
@@ -38,6 +39,7 @@ REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
 # The error codes each method can answer with (a subset of Slack's list, all real).
 ERRORS: dict[str, frozenset[str]] = {
     "bookmarks.add": frozenset({"channel_not_found", "invalid_link", "too_many_bookmarks"}),
+    "bookmarks.list": frozenset({"channel_not_found"}),
     "chat.getPermalink": frozenset({"channel_not_found", "message_not_found"}),
     "chat.postEphemeral": frozenset(
         {
@@ -150,6 +152,7 @@ _READ = frozenset({"groups:read", "im:read", "mpim:read", "channels:read"})
 # Methods absent here need no scope (auth.test, views.*).
 BOT_SCOPES: dict[str, frozenset[str]] = {
     "bookmarks.add": frozenset({"bookmarks:write"}),
+    "bookmarks.list": frozenset({"bookmarks:read"}),
     "chat.postEphemeral": frozenset({"chat:write"}),
     "chat.postMessage": frozenset({"chat:write"}),
     "chat.update": frozenset({"chat:write"}),

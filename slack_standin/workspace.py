@@ -585,6 +585,10 @@ class Workspace:
         channel.bookmarks.append(bookmark)
         return {"bookmark": bookmark}
 
+    def m_bookmarks_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args.get("channel_id"))
+        return {"bookmarks": [dict(b) for b in channel.bookmarks]}
+
     def _check_view(self, view: Any) -> dict[str, Any]:
         problem = view_problem(view)
         if problem:

@@ -20,7 +20,7 @@ from assistant.app import create_app
 from assistant.components import Components
 from assistant.domain.intake import IntakeField
 from assistant.models import CaseEvent, Escalation
-from assistant.server import EVENTS_PATH, HttpServer, wsgi_app
+from assistant.server import EVENTS_PATH, HttpServer, component_health, wsgi_app
 from assistant.services import provisioning as records
 from assistant.settings import Settings
 from slack_standin import StandIn, Workspace
@@ -283,7 +283,9 @@ def start_harness(
     seed(standin.workspace)
     settings = make_settings(standin, database_url, **setting_overrides)
     app, components = create_app(settings)
-    server = HttpServer(wsgi_app(app, components.engine), "127.0.0.1", 0, threads=8).start_in_thread()
+    server = HttpServer(
+        wsgi_app(app, SIGNING_SECRET, component_health(components)), "127.0.0.1", 0, threads=8
+    ).start_in_thread()
     sender = SlackSender(standin.workspace, server.url + EVENTS_PATH, SIGNING_SECRET, standin.base_url)
     return Harness(standin, settings, components, server, sender)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from assistant.ids import CaseAction
+from assistant.ids import CaseAction, MetadataEvent
 from assistant.services.lifecycle import latest_rca, updates_of
 from tests.harness import CSM, EXEC, MANAGER, OWNER, Harness, in_hours, wait_for
 
@@ -181,5 +181,7 @@ def test_the_life_of_a_case(harness: Harness) -> None:
     assert "<!date^" in story
 
     # Through all of it, one card, updated in place.
-    assert [m for m in channel.messages if m.metadata] == [card]
+    assert [
+        m for m in channel.messages if (m.metadata or {}).get("event_type") == MetadataEvent.CASE_CARD
+    ] == [card]
     assert card.edited >= 8

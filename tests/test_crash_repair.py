@@ -50,7 +50,11 @@ def test_crash_mid_provisioning_is_completed_once_at_restart(
             lambda: (
                 workspace.case_channels()
                 if slow_method == "conversations.create"
-                else any(m.metadata for c in workspace.case_channels() for m in c.messages)
+                else any(
+                    (m.metadata or {}).get("event_type") == MetadataEvent.CASE_CARD
+                    for c in workspace.case_channels()
+                    for m in c.messages
+                )
             ),
             what="Slack to have done the work",
         )

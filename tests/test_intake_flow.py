@@ -70,7 +70,10 @@ def test_submission_opens_the_case_in_its_own_channel(harness: Harness) -> None:
 
     card = channel.messages[0]
     assert channel.pins == [card.ts] and case.card_ts == card.ts
-    assert card.metadata == {"event_type": MetadataEvent.CASE_CARD, "event_payload": {"case_id": case.id}}
+    assert card.metadata == {
+        "event_type": MetadataEvent.CASE_CARD,
+        "event_payload": {"case_id": case.id, "delivery": f"case:{case.id}:card"},
+    }
     text = blocks_text(card.blocks)
     for expected in (
         "ESC-1 · Acme",

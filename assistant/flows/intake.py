@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -204,14 +205,15 @@ def register(app: App, services: Components) -> None:
             origin_channel_id=metadata.origin_channel_id,
             reply_url=metadata.reply_url,
             ack_within=services.ack_window(intake.severity.value),
-            lease=services.provisioner.lease,
+            # No lease: whichever claims it first (the opening pool or the repair sweep) opens it.
+            lease=timedelta(0),
             policy=services.reminder_policy,
         )
         ack()
         if opened.created and opened.case.id is not None:
             logger.info("opened %s", opened.case.key)
             services.reminders.wake()
-            services.provisioner.provision(opened.case.id, already_claimed=True)
+            services.open_in_slack(opened.case.id)
 
     @app.action(CaseAction.OPEN_CHANNEL.value)
     def handle_open_channel(ack: Ack) -> None:

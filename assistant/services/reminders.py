@@ -161,13 +161,31 @@ def settle(
 
 
 def release_after_failure(engine: sa.Engine, reminder: Reminder, *, error: str, retry_at: datetime) -> None:
-    """Slack failed: keep the claim until `retry_at`, after which any worker retries it."""
+    """Slack failed: nobody holds it, and no worker may claim it before `retry_at`."""
     with session_scope(engine) as session:
         session.execute(
             update(Reminder)
             .where(col(Reminder.id) == reminder.id)
-            .values(claimed_until=retry_at, last_error=error[:200])
+            .values(claimed_until=retry_at, claimed_by=None, last_error=error[:200])
         )
+
+
+def release_claims_of(engine: sa.Engine, worker: str, *, now: datetime) -> int:
+    """Claims `worker` still holds from a tick that failed part-way: claimable again at once.
+
+    Called at the start of a tick, when none of this worker's reminders is in flight.
+    """
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(Reminder)
+            .where(
+                col(Reminder.state) == CLAIMED,
+                col(Reminder.claimed_by) == worker,
+                col(Reminder.claimed_until) > now,
+            )
+            .values(claimed_until=now - timedelta(seconds=1))
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def snooze(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -10,24 +11,39 @@ import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from assistant.ids import MetadataEvent
 from assistant.messages.case_context import case_context, topic
 from assistant.messages.escape import plain
 from assistant.messages.render import Message, render_message
 from assistant.models import Escalation
+from assistant.services import notices
 from assistant.services.events import add_event
+from assistant.slack.client import SLACK_ERRORS
+from assistant.slack.once import Once, Posted
 from assistant.slack.people import People
 
 logger = logging.getLogger(__name__)
 
+# The feed cannot be posted to until someone fixes the setting or the channel.
+FEED_BROKEN = frozenset({"channel_not_found", "is_archived", "method_not_supported_for_channel_type"})
+
 
 class CaseChannel:
     def __init__(
-        self, *, client: WebClient, people: People, engine: sa.Engine, feed: str | None = None
+        self,
+        *,
+        client: WebClient,
+        people: People,
+        engine: sa.Engine,
+        feed: str | None = None,
+        manager_ids: tuple[str, ...] = (),
     ) -> None:
         self.client = client
         self.people = people
         self.engine = engine
         self.feed = feed
+        self.manager_ids = manager_ids
+        self.once = Once(client=client, engine=engine)
 
     @staticmethod
     def channel_id(case: Escalation) -> str:
@@ -74,21 +90,96 @@ class CaseChannel:
             **extra,
         )
 
-    def post_to_feed(self, message: Message) -> Any:
-        """Post in the escalations feed (joining it if the app is not in it); None if there is no feed."""
+    def post_once(
+        self,
+        key: str,
+        target: str,
+        message: Message,
+        *,
+        case_id: int | None,
+        event_type: MetadataEvent = MetadataEvent.DELIVERY,
+    ) -> Posted | None:
+        """Post to a person or channel exactly once (see slack.once); None if given up."""
+        return self.once.post(
+            key,
+            target,
+            lambda metadata: self.post(target, message, metadata=metadata),
+            case_id=case_id,
+            event_type=event_type,
+        )
+
+    def post_in_case(
+        self,
+        case: Escalation,
+        message: Message,
+        key: str | None = None,
+        event_type: MetadataEvent = MetadataEvent.DELIVERY,
+    ) -> Posted | None:
+        """Post in the case channel once (unarchiving it if needed); a fresh key if it is not a step."""
+        channel_id = self.channel_id(case)
+        return self.once.post(
+            key or f"case:{case.id}:message:{uuid.uuid4().hex}",
+            channel_id,
+            lambda metadata: self.in_channel(case, lambda: self.post(channel_id, message, metadata=metadata)),
+            case_id=case.id,
+            event_type=event_type,
+        )
+
+    def post_to_feed(self, message: Message, key: str | None = None, case_id: int | None = None) -> Any:
+        """Post in the escalations feed once (joining it if the app is not in it).
+
+        None when there is no feed, or when it is archived or unknown: then the
+        escalation managers are told once, and /healthz says so until it works again.
+        """
         if not self.feed:
             return None
         feed = self.feed
-        try:
-            return self.post(feed, message)
-        except SlackApiError as exc:
-            if exc.response.get("error") != "not_in_channel":
-                raise
-            self.client.conversations_join(channel=feed)
-            return self.post(feed, message)
 
-    def post_in_case(self, case: Escalation, message: Message) -> Any:
-        return self.in_channel(case, lambda: self.post(self.channel_id(case), message))
+        def send(metadata: dict[str, Any]) -> Any:
+            try:
+                return self.post(feed, message, metadata=metadata)
+            except SlackApiError as exc:
+                if exc.response.get("error") != "not_in_channel":
+                    raise
+                self.client.conversations_join(channel=feed)
+                return self.post(feed, message, metadata=metadata)
+
+        try:
+            posted = self.once.post(key or f"feed:{uuid.uuid4().hex}", feed, send, case_id=case_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") not in FEED_BROKEN:
+                raise
+            posted = None
+            self._feed_broken(str(exc.response.get("error")))
+        else:
+            if posted is not None:
+                notices.clear(self.engine, notices.FEED_UNAVAILABLE)
+        if posted is None:
+            problem = next(
+                (n for n in notices.active(self.engine) if n.key == notices.FEED_UNAVAILABLE), None
+            )
+            if problem is not None:
+                self._feed_broken(problem.detail)
+        return None if posted is None else {"channel": posted.channel_id, "ts": posted.ts}
+
+    def _feed_broken(self, error: str) -> None:
+        """Tell the escalation managers, once, that the feed needs fixing."""
+        notice = notices.raise_notice(self.engine, notices.FEED_UNAVAILABLE, error)
+        if notice.told_at is not None:
+            return
+        logger.warning("the escalations feed %s cannot be posted to (%s)", self.feed, error)
+        message = render_message("feed_unavailable.json.j2", feed=self.feed, error=error)
+        for manager in self.manager_ids:
+            try:
+                self.post_once(
+                    f"notice:{notice.key}:{notice.since.timestamp():.0f}:{manager}",
+                    manager,
+                    message,
+                    case_id=None,
+                )
+            except SLACK_ERRORS:
+                return  # told next time
+        notices.mark_told(self.engine, notice.key)
 
     def set_topic(self, case: Escalation) -> str:
         text = self.topic_text(case)

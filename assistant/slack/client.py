@@ -2,14 +2,23 @@
 
 Bolt copies this client's retry handlers into every request's client, so
 listeners and background work share the same call path.
+
+A call that creates something (a message, a channel, a bookmark) is retried by
+the client only when Slack certainly did not act on it: a 429, or a connection
+that was refused. After a time-out, a reset connection or a 5xx its effect may
+exist, so the caller looks for it before trying again (`assistant.slack.once`).
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 from http.client import RemoteDisconnected
+from typing import Any
 from urllib.error import URLError
+from urllib.parse import urlparse
 
+import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -18,6 +27,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.webhook import WebhookClient
 
 from assistant.settings import Settings
@@ -27,13 +37,55 @@ logger = logging.getLogger(__name__)
 # What a failed Slack call can raise besides SlackApiError, once retries are spent.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (URLError, TimeoutError, ConnectionError, RemoteDisconnected)
 SLACK_ERRORS: tuple[type[Exception], ...] = (SlackApiError, *TRANSIENT_ERRORS)
+# What a background job survives: the database or Slack failing (it runs again later).
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (sa.exc.SQLAlchemyError, *SLACK_ERRORS)
+
+
+# Methods whose repetition would repeat their effect (a second message, channel, bookmark).
+NON_IDEMPOTENT = frozenset(
+    {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "conversations.create",
+        "bookmarks.add",
+        "files.completeUploadExternal",
+    }
+)
+
+
+def method_of(url: str) -> str:
+    return urlparse(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def certainly_not_sent(error: Exception | None) -> bool:
+    """A failure that proves the request never reached Slack (nothing to look for)."""
+    return isinstance(error, URLError) and isinstance(error.reason, ConnectionRefusedError | socket.gaierror)
+
+
+def is_ambiguous(exc: Exception) -> bool:
+    """A failure after which the call may or may not have taken effect."""
+    if isinstance(exc, SlackApiError):
+        return exc.response.status_code >= 500
+    return isinstance(exc, TRANSIENT_ERRORS) and not certainly_not_sent(exc)
+
+
+class _ServerErrors(ServerErrorRetryHandler):
+    def _can_retry(self, *, request: HttpRequest, **kwargs: Any) -> bool:
+        return method_of(request.url) not in NON_IDEMPOTENT and super()._can_retry(request=request, **kwargs)
+
+
+class _ConnectionErrors(ConnectionErrorRetryHandler):
+    def _can_retry(self, *, request: HttpRequest, error: Exception | None = None, **kwargs: Any) -> bool:
+        if method_of(request.url) in NON_IDEMPOTENT and not certainly_not_sent(error):
+            return False
+        return super()._can_retry(request=request, error=error, **kwargs)
 
 
 def retry_handlers(max_retries: int) -> list[RetryHandler]:
     return [
         RateLimitErrorRetryHandler(max_retry_count=max_retries),
-        ServerErrorRetryHandler(max_retry_count=max_retries),
-        ConnectionErrorRetryHandler(
+        _ServerErrors(max_retry_count=max_retries),
+        _ConnectionErrors(
             max_retry_count=max_retries,
             error_types=[URLError, TimeoutError, ConnectionResetError, RemoteDisconnected],
         ),
@@ -52,11 +104,21 @@ def make_web_client(settings: Settings, *, quick: bool = False) -> WebClient:
     )
 
 
+class _NotSentOnly(ConnectionErrorRetryHandler):
+    """For response_url posts, which cannot be looked up: retried only when surely not delivered."""
+
+    def _can_retry(self, *, error: Exception | None = None, **kwargs: Any) -> bool:
+        return certainly_not_sent(error)
+
+
 def make_webhook_client(url: str, settings: Settings) -> WebhookClient:
     return WebhookClient(
         url,
         timeout=int(max(1, settings.slack_timeout_seconds)),
-        retry_handlers=retry_handlers(settings.slack_max_retries),
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=settings.slack_max_retries),
+            _NotSentOnly(max_retry_count=settings.slack_max_retries),
+        ],
     )
 
 

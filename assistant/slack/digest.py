@@ -7,6 +7,7 @@ week in `digest_run` posts it. A failed post releases the week for a retry.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,6 +98,8 @@ class DigestPoster:
         self.ack_target = ack_target
         hour, minute = settings.digest_time.split(":")
         self.weekday, self.hour, self.minute = WEEKDAYS.index(settings.digest_day), int(hour), int(minute)
+        # The last due moment whose digest is settled (posted, or found posted): catch-up skips it.
+        self._settled: datetime | None = None
 
     def compute(self, end: datetime) -> Digest:
         start = end - WEEK
@@ -114,7 +117,9 @@ class DigestPoster:
 
     def post(self, digest: Digest) -> str | None:
         """Post the digest and its chart to the feed channel; returns the message's ts."""
-        response = self.channel.post_to_feed(self.message(digest))
+        response = self.channel.post_to_feed(
+            self.message(digest), key=f"digest:{digest.days[-1].day:%Y-%m-%d}:{uuid.uuid4().hex}"
+        )
         if response is None:
             logger.warning("no ESCALATIONS_FEED_CHANNEL is set: the weekly digest has nowhere to go")
             return None
@@ -150,12 +155,14 @@ class DigestPoster:
         return True
 
     def catch_up(self, now: datetime | None = None) -> bool:
-        """At start-up: post the latest digest if the app was down when it was due (at most a day late)."""
+        """Post the latest digest if it was missed (the app or its database down), at most a day late."""
         now = now or utcnow()
         due = self.last_scheduled(now)
-        if now - due > CATCH_UP_WITHIN:
+        if now - due > CATCH_UP_WITHIN or self._settled == due:
             return False
-        return self.run_scheduled(now)  # claims the week: a no-op if it was posted
+        posted = self.run_scheduled(now)  # claims the week: a no-op if it was posted
+        self._settled = due  # only reached when the database answered
+        return posted
 
     def post_now(self, now: datetime | None = None) -> Digest:
         """`digest --now`: the seven days up to now, posted whatever the schedule."""

@@ -33,7 +33,13 @@ from assistant.services import cases as case_service
 from assistant.services import provisioning as records
 from assistant.settings import Settings
 from assistant.slack.case_channel import CaseChannel
-from assistant.slack.client import SLACK_ERRORS, error_code, make_webhook_client
+from assistant.slack.client import (
+    SLACK_ERRORS,
+    TRANSIENT_ERRORS,
+    error_code,
+    is_ambiguous,
+    make_webhook_client,
+)
 from assistant.slack.people import People
 
 logger = logging.getLogger(__name__)
@@ -77,7 +83,11 @@ class Provisioner:
         self.executor = executor
         self.lease = timedelta(seconds=settings.provisioning_lease_seconds)
         self.channel = CaseChannel(
-            client=client, people=people, engine=engine, feed=settings.escalations_feed_channel
+            client=client,
+            people=people,
+            engine=engine,
+            feed=settings.escalations_feed_channel,
+            manager_ids=tuple(settings.escalation_manager_ids),
         )
         # Told of each case once it is open in Slack (the Home tabs show it then).
         self.on_opened: Callable[[Escalation], None] = lambda case: None
@@ -197,16 +207,19 @@ class Provisioner:
                     {"channel_id": channel["id"], "channel_name": channel["name"]},
                     {"name": channel["name"], "private": case.is_private, "names_taken": taken},
                 )
-            except SlackApiError as exc:
-                if exc.response.get("error") != "name_taken":
+            except SLACK_ERRORS as exc:
+                if is_ambiguous(exc):
+                    # Slack may have created it before the answer was lost: adopt it, never make a second.
+                    adopted = self._adopt(case, name)
+                    if adopted is not None:
+                        return adopted
+                    raise
+                if not isinstance(exc, SlackApiError) or exc.response.get("error") != "name_taken":
                     raise
             if name == maybe_ours:
-                found = self._find_own_channel(name)
-                if found and records.channel_owner(self.engine, found["id"]) is None:
-                    return StepResult(
-                        {"channel_id": found["id"], "channel_name": found["name"]},
-                        {"name": found["name"], "private": case.is_private, "adopted": True},
-                    )
+                adopted = self._adopt(case, name)
+                if adopted is not None:
+                    return adopted
             taken.append(name)
             name = (
                 alternative_name(base, attempt + 1)
@@ -214,6 +227,16 @@ class Provisioner:
                 else (alternative_name(base, 0).removesuffix("-0") + "-" + secrets.token_hex(3))
             )
         raise SlackApiError("every channel name was taken", {"ok": False, "error": "name_taken"})
+
+    def _adopt(self, case: Escalation, name: str) -> StepResult | None:
+        """The channel we asked for under `name`, if Slack made it and no case has it yet."""
+        found = self._find_own_channel(name)
+        if found and records.channel_owner(self.engine, found["id"]) is None:
+            return StepResult(
+                {"channel_id": found["id"], "channel_name": found["name"]},
+                {"name": found["name"], "private": case.is_private, "adopted": True},
+            )
+        return None
 
     def _invite(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         users = [u for u in case.participants if u != self.bot_user_id]
@@ -241,31 +264,13 @@ class Provisioner:
         )
         return StepResult()
 
-    def _existing_card_ts(self, case: Escalation) -> str | None:
-        history = self.client.conversations_history(
-            channel=self.channel.channel_id(case), limit=100, include_all_metadata=True
-        )
-        for message in history["messages"]:
-            metadata = message.get("metadata") or {}
-            if (
-                metadata.get("event_type") == MetadataEvent.CASE_CARD
-                and (metadata.get("event_payload") or {}).get("case_id") == case.id
-            ):
-                return str(message["ts"])
-        return None
-
     def _post_card(self, case: Escalation, row: ProvisioningStep) -> StepResult:
-        ts = self._existing_card_ts(case) if row.attempts > 0 else None
-        if ts is None:
-            metadata = {"event_type": MetadataEvent.CASE_CARD.value, "event_payload": {"case_id": case.id}}
-            response = self.channel.in_channel(
-                case,
-                lambda: self.channel.post(
-                    self.channel.channel_id(case), self.channel.card(case), metadata=metadata
-                ),
-            )
-            ts = response["ts"]
-        return StepResult({"card_ts": ts}, {"ts": ts})
+        posted = self.channel.post_in_case(
+            case, self.channel.card(case), key=f"case:{case.id}:card", event_type=MetadataEvent.CASE_CARD
+        )
+        if posted is None:
+            raise SlackApiError("the card could not be posted", {"ok": False, "error": "card_not_posted"})
+        return StepResult({"card_ts": posted.ts}, {"ts": posted.ts})
 
     def _pin_card(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         try:
@@ -276,14 +281,22 @@ class Provisioner:
         return StepResult()
 
     def _bookmark_links(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        channel_id = self.channel.channel_id(case)
+        # bookmarks.add cannot be repeated safely: add only the links not bookmarked yet.
+        existing = (
+            {b.get("link") for b in self.client.bookmarks_list(channel_id=channel_id).get("bookmarks") or []}
+            if row.attempts > 0
+            else set()
+        )
+        added = 0
         for kind, url in case.links:
+            if url in existing:
+                continue
             self.client.bookmarks_add(
-                channel_id=self.channel.channel_id(case),
-                title=LINK_LABELS[LinkKind(kind)],
-                type="link",
-                link=url,
+                channel_id=channel_id, title=LINK_LABELS[LinkKind(kind)], type="link", link=url
             )
-        return StepResult(event={"count": len(case.links)})
+            added += 1
+        return StepResult(event={"count": len(case.links), "added": added})
 
     def _notify_owner(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         message = render_message(
@@ -291,30 +304,38 @@ class Provisioner:
             case=case_context(case),
             ack_within=format_duration(self.settings.ack_within_minutes),
         )
-        self.channel.post(case.owner_id, message)
-        return StepResult(event={"owner_id": case.owner_id})
+        posted = self.channel.post_once(f"case:{case.id}:owner_dm", case.owner_id, message, case_id=case.id)
+        return StepResult(event={"owner_id": case.owner_id, "given_up": posted is None})
 
     def _announce_in_feed(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         response = self.channel.post_to_feed(
-            render_message("feed_announcement.json.j2", case=case_context(case))
+            render_message("feed_announcement.json.j2", case=case_context(case)),
+            key=f"case:{case.id}:feed",
+            case_id=case.id,
         )
         if response is None:
-            return StepResult(event={"skipped": "ESCALATIONS_FEED_CHANNEL is not set"})
+            return StepResult(event={"skipped": "no usable ESCALATIONS_FEED_CHANNEL"})
         return StepResult(event={"channel": self.channel.feed, "ts": response["ts"]})
 
     def _answer_reporter(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         message = render_message("reporter_confirmation.json.j2", case=case_context(case))
-        if case.reply_url:
-            response = make_webhook_client(case.reply_url, self.settings).send(
-                text=message.text,
-                blocks=message.blocks,
-                response_type="ephemeral",
-                replace_original=False,
-            )
-            if response.status_code == 200:
-                return StepResult(event={"via": "response_url"})
-            logger.info("case %s: response_url answered %s; replying by DM", case.key, response.status_code)
-        self.channel.post(case.reporter_id, message)
+        if case.reply_url and row.attempts == 0:
+            try:
+                response = make_webhook_client(case.reply_url, self.settings).send(
+                    text=message.text,
+                    blocks=message.blocks,
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+                if response.status_code == 200:
+                    return StepResult(event={"via": "response_url"})
+                logger.info(
+                    "case %s: response_url answered %s; replying by DM", case.key, response.status_code
+                )
+            except TRANSIENT_ERRORS as exc:
+                # It may have arrived; a DM is a second, different place, never the same message twice.
+                logger.info("case %s: response_url failed (%s); replying by DM", case.key, error_code(exc))
+        self.channel.post_once(f"case:{case.id}:reporter_reply", case.reporter_id, message, case_id=case.id)
         return StepResult(event={"via": "dm"})
 
     def _tell_reporter_of_delay(self, case: Escalation, row: ProvisioningStep) -> None:
@@ -323,9 +344,11 @@ class Provisioner:
         if fresh is not None and fresh.last_error:
             error = fresh.last_error
         try:
-            self.channel.post(
+            self.channel.post_once(
+                f"case:{case.id}:delay_notice",
                 case.reporter_id,
                 render_message("provisioning_delayed.json.j2", case=case_context(case), error=error),
+                case_id=case.id,
             )
         except SLACK_ERRORS as exc:
             logger.warning(

@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, wait
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlmodel import Session
 from assistant.domain.communications import zone
 from assistant.domain.reminders import ESCALATING, PROMISE_NAMES, ReminderKind, in_quiet_hours, parse_window
 from assistant.domain.status import Status
+from assistant.health import Heartbeat
 from assistant.ids import CaseAction
 from assistant.messages.case_context import case_context
 from assistant.messages.render import Message, render_message
@@ -30,12 +31,14 @@ from assistant.models import Escalation, Reminder, utcnow
 from assistant.services import reminders as table
 from assistant.settings import Settings
 from assistant.slack.case_channel import CaseChannel
-from assistant.slack.client import SLACK_ERRORS, error_code
+from assistant.slack.client import OUTAGE_ERRORS, SLACK_ERRORS, error_code
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 MAX_WAIT = timedelta(seconds=30)
+RETRY_AFTER_FAILURE = timedelta(seconds=5)
+CLOCK = "reminders"
 SNOOZE_MINUTES = (30, 60, 120)
 
 HEADLINES: dict[ReminderKind, tuple[str, str]] = {
@@ -87,7 +90,14 @@ def worker_name() -> str:
 
 class ReminderDispatcher:
     def __init__(
-        self, *, engine: sa.Engine, channel: CaseChannel, settings: Settings, policy: Any, executor: Executor
+        self,
+        *,
+        engine: sa.Engine,
+        channel: CaseChannel,
+        settings: Settings,
+        policy: Any,
+        executor: Executor,
+        heartbeat: Heartbeat,
     ) -> None:
         self.engine = engine
         self.executor = executor
@@ -96,13 +106,40 @@ class ReminderDispatcher:
         self.policy = policy
         self.worker = worker_name()
         self.wake_up: Callable[[datetime], None] | None = None
+        # When to ring next, kept in memory for the scheduler's trigger.
+        self.next_at: datetime | None = None
+        self.last_error: str | None = None
+        self.heartbeat = heartbeat
         self.on_breach: Callable[[Escalation], None] = lambda case: None
         self._quiet_default = parse_window(settings.quiet_hours)
 
     # -- the clock's entry points ---------------------------------------------
 
     def tick(self, now: datetime | None = None) -> int:
-        """Send everything due (oldest first), batch by batch; returns how many were handled."""
+        """Send everything due (oldest first), batch by batch; returns how many were handled.
+
+        Never raises for a database or Slack failure: the clock must keep ringing.
+        A failed tick rings again in RETRY_AFTER_FAILURE; what it had claimed is
+        released by the next tick, and what it had already posted is not posted again.
+        """
+        started = utcnow()
+        try:
+            if self.last_error is not None:
+                table.release_claims_of(self.engine, self.worker, now=now or started)
+            handled = self._send_due(now)
+            self.next_at = self.next_wake(now)
+            self.last_error = None
+            return handled
+        except OUTAGE_ERRORS as exc:
+            # One line, no SQL and no customer text: the error's kind is enough to act on.
+            self.last_error = type(exc).__name__
+            logger.warning("reminder tick failed (%s); trying again shortly", self.last_error)
+            self.next_at = (now or utcnow()) + RETRY_AFTER_FAILURE
+            return 0
+        finally:
+            self.heartbeat.beat(CLOCK, started)
+
+    def _send_due(self, now: datetime | None) -> int:
         handled = 0
         while True:
             moment = now or utcnow()
@@ -114,8 +151,9 @@ class ReminderDispatcher:
             for reminder in batch:
                 by_case.setdefault(reminder.escalation_id, []).append(reminder)
             futures = [self.executor.submit(self._deliver_in_order, group, now) for group in by_case.values()]
+            wait(futures)
             for future in futures:
-                future.result()
+                future.result()  # a database failure in any group surfaces after every group had its turn
             handled += len(batch)
 
     def _deliver_in_order(self, reminders: list[Reminder], now: datetime | None) -> None:
@@ -127,10 +165,26 @@ class ReminderDispatcher:
         due = table.next_due(self.engine)
         return max(now, min(due, now + MAX_WAIT)) if due else now + MAX_WAIT
 
+    def planned_wake(self, now: datetime) -> datetime:
+        """When to ring next, from memory only: the scheduler's loop must not touch the database."""
+        moment = self.next_at
+        if moment is None:
+            return now
+        return max(now, min(moment, now + MAX_WAIT))
+
     def wake(self) -> None:
         """A promise changed: make sure the clock rings for its earliest reminder."""
+        try:
+            moment = self.next_wake()
+        except sa.exc.SQLAlchemyError as exc:
+            logger.warning(
+                "could not read the next reminder (%s); the clock rings within 30 s", type(exc).__name__
+            )
+            return
+        if self.next_at is None or moment < self.next_at:
+            self.next_at = moment
         if self.wake_up is not None:
-            self.wake_up(self.next_wake())
+            self.wake_up(moment)
 
     # -- one reminder ---------------------------------------------------------
 
@@ -143,45 +197,64 @@ class ReminderDispatcher:
             return
         kind = ReminderKind(reminder.kind)
         late = now - reminder.due_at > timedelta(seconds=self.settings.reminder_late_after_seconds)
-        try:
-            if kind in ESCALATING:
-                self._escalate(case, reminder, kind)
-            else:
-                self._remind(case, reminder, kind, now, late)
-        except SLACK_ERRORS as exc:
+        steps = (
+            self._escalation_steps(case, reminder, kind)
+            if kind in ESCALATING
+            else self._reminder_steps(case, reminder, kind, now, late)
+        )
+        failed: list[Exception] = []
+        given_up: list[str] = []
+        for key, post in steps:
+            try:
+                if post() is None:
+                    given_up.append(key)
+            except SLACK_ERRORS as exc:
+                failed.append(exc)
+        if failed:
+            # Only the steps still missing are tried again: each is on the delivery ledger.
             retry = now + min(timedelta(seconds=30) * reminder.attempts, timedelta(minutes=10))
             logger.warning(
-                "%s: reminder %s failed (%s); retrying after %s",
+                "%s: reminder %s: %s step(s) failed (%s); retrying after %s",
                 case.key,
                 reminder.id,
-                error_code(exc),
+                len(failed),
+                error_code(failed[0]),
                 retry.isoformat(),
             )
-            table.release_after_failure(self.engine, reminder, error=error_code(exc), retry_at=retry)
+            table.release_after_failure(self.engine, reminder, error=error_code(failed[0]), retry_at=retry)
             return
         event = "breach" if kind in ESCALATING else "reminder_sent"
-        table.settle(
-            self.engine,
-            reminder,
-            worker=self.worker,
-            now=now,
-            sent=True,
-            event=event,
-            data={"reminder": kind.value, "promise_at": reminder.promise_at.isoformat(), "late": late},
-        )
+        data: dict[str, object] = {
+            "reminder": kind.value,
+            "promise_at": reminder.promise_at.isoformat(),
+            "late": late,
+        }
+        if given_up:
+            data["not_delivered"] = given_up
+        table.settle(self.engine, reminder, worker=self.worker, now=now, sent=True, event=event, data=data)
         if kind in ESCALATING:
             self.on_breach(case)  # the Home tabs count breaches
 
-    def _remind(
+    def _reminder_steps(
         self, case: Escalation, reminder: Reminder, kind: ReminderKind, now: datetime, late: bool
-    ) -> None:
+    ) -> list[tuple[str, Callable[[], Any]]]:
         message = self._reminder_message(case, reminder, kind, late)
+        prefix = f"reminder:{reminder.id}"
+        steps: list[tuple[str, Callable[[], Any]]] = []
         if case.channel_id:
-            self.channel.post_in_case(case, message)
+            steps.append(
+                (
+                    f"{prefix}:channel",
+                    lambda: self.channel.post_in_case(case, message, key=f"{prefix}:channel"),
+                )
+            )
         if not self._quiet(case.owner_id, now):
-            self.channel.post(case.owner_id, message)
+            steps.append((f"{prefix}:dm:{case.owner_id}", self._dm(prefix, case, case.owner_id, message)))
+        return steps
 
-    def _escalate(self, case: Escalation, reminder: Reminder, kind: ReminderKind) -> None:
+    def _escalation_steps(
+        self, case: Escalation, reminder: Reminder, kind: ReminderKind
+    ) -> list[tuple[str, Callable[[], Any]]]:
         managers = list(
             dict.fromkeys(
                 [
@@ -191,30 +264,45 @@ class ReminderDispatcher:
             )
         )
         context = case_context(case)
-        message = render_message(
-            "breach.json.j2",
-            case=context,
-            what=PROMISE_NAMES[kind],
-            promise=reminder.promise_at,
-            managers=managers,
-            restricted=False,
-        )
-        if case.channel_id:
-            self.channel.post_in_case(case, message)
-        for manager in managers:
-            self.channel.post(manager, message)
-        # The owner hears it too, with the way out.
-        self.channel.post(case.owner_id, self._reminder_message(case, reminder, kind, late=False))
-        self.channel.post_to_feed(
-            render_message(
+
+        def breach(restricted: bool) -> Message:
+            return render_message(
                 "breach.json.j2",
                 case=context,
                 what=PROMISE_NAMES[kind],
                 promise=reminder.promise_at,
                 managers=managers,
-                restricted=case.is_private,
+                restricted=restricted,
+            )
+
+        message = breach(restricted=False)
+        prefix = f"breach:{reminder.id}"
+        steps: list[tuple[str, Callable[[], Any]]] = []
+        if case.channel_id:
+            steps.append(
+                (
+                    f"{prefix}:channel",
+                    lambda: self.channel.post_in_case(case, message, key=f"{prefix}:channel"),
+                )
+            )
+        steps += [(f"{prefix}:dm:{m}", self._dm(prefix, case, m, message)) for m in managers]
+        # The owner hears it too, with the way out.
+        owner_message = self._reminder_message(case, reminder, kind, late=False)
+        steps.append((f"{prefix}:dm:{case.owner_id}", self._dm(prefix, case, case.owner_id, owner_message)))
+        feed_message = breach(restricted=case.is_private)
+        steps.append(
+            (
+                f"{prefix}:feed",
+                lambda: (
+                    self.channel.post_to_feed(feed_message, key=f"{prefix}:feed", case_id=case.id) or True
+                ),
             )
         )
+        return steps
+
+    def _dm(self, prefix: str, case: Escalation, user_id: str, message: Message) -> Callable[[], Any]:
+        key = f"{prefix}:dm:{user_id}"
+        return lambda: self.channel.post_once(key, user_id, message, case_id=case.id)
 
     def _reminder_message(
         self, case: Escalation, reminder: Reminder, kind: ReminderKind, late: bool
@@ -258,5 +346,13 @@ class ReminderDispatcher:
         window = parse_window(window_text) if window_text else self._quiet_default
         if window is None:
             return False
-        person = self.channel.people.cached(user_id) or self.channel.people.get(user_id, self.channel.client)
+        try:
+            person = self.channel.people.cached(user_id) or self.channel.people.get(
+                user_id, self.channel.client
+            )
+        except SLACK_ERRORS as exc:
+            logger.info(
+                "could not read %s's time zone (%s); not treating it as quiet", user_id, error_code(exc)
+            )
+            return False
         return in_quiet_hours(now, zone(person.tz), window)

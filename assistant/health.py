@@ -1,0 +1,97 @@
+"""What /healthz, /readyz and /livez say: the truth about the database, the clock and the feed.
+
+- live: the process runs and the clock still ticks (restart the process if not);
+- ready: live, and the database answers and can be written to (send no traffic if not);
+- degraded: ready, but something needs a person (the feed channel is archived...): 200, named.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+# The clock rings at least every 30 s; two missed rings mean it has stopped.
+CLOCK_STALE_AFTER_SECONDS = 65.0
+# SQLite needs room for its write-ahead log; below this the next write may fail.
+MIN_FREE_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class Heartbeat:
+    """When each background clock last ran (in memory: it is about this process)."""
+
+    _beats: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def expect(self, name: str) -> None:
+        """A clock starts now: it counts as having run, so a fresh start is not reported stalled."""
+        self.beat(name)
+
+    def beat(self, name: str, at: datetime | None = None) -> None:
+        with self._lock:
+            self._beats[name] = at.timestamp() if at else time.time()
+
+    def ages(self) -> dict[str, float]:
+        now = time.time()
+        with self._lock:
+            return {name: max(0.0, now - at) for name, at in self._beats.items()}
+
+
+def database_problem(engine: sa.Engine) -> str | None:
+    """None if the database answers and takes writes; else one word saying what is wrong."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+            if connection.dialect.name == "postgresql":
+                read_only = connection.execute(sa.text("SHOW transaction_read_only")).scalar()
+                if read_only == "on":
+                    return "read_only"
+    except sa.exc.SQLAlchemyError:
+        return "unreachable"
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        path = Path(str(engine.url.database)).resolve()
+        folder = path.parent
+        if not (path.exists() and _writable(path)) or not _writable(folder):
+            return "read_only"
+        if shutil.disk_usage(folder).free < MIN_FREE_BYTES:
+            return "disk_full"
+    return None
+
+
+def _writable(path: Path) -> bool:
+    import os
+
+    return os.access(path, os.W_OK)
+
+
+def report(
+    engine: sa.Engine, heartbeat: Heartbeat, problems: list[str], *, live_only: bool = False
+) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, body) for a health request."""
+    body: dict[str, Any] = {}
+    failing: list[str] = []
+    for name, age in sorted(heartbeat.ages().items()):
+        stalled = age > CLOCK_STALE_AFTER_SECONDS
+        body[f"clock_{name}"] = "stalled" if stalled else "ok"
+        body[f"clock_{name}_seconds_since_run"] = round(age, 1)
+        if stalled:
+            failing.append(f"clock_{name}")
+    if not live_only:
+        database = database_problem(engine)
+        body["database"] = database or "ok"
+        if database:
+            failing.append("database")
+        if problems:
+            body["problems"] = problems
+    body["status"] = "unavailable" if failing else ("degraded" if body.get("problems") else "ok")
+    body["ok"] = not failing
+    if failing:
+        body["failing"] = failing
+    return (503 if failing else 200), body

@@ -1,0 +1,66 @@
+"""Socket Mode: Slack's events over a WebSocket the app opens (the manifest's default).
+
+The connection is checked by ping every few seconds, so a dead socket is noticed
+in seconds; a socket that cannot be opened at start-up is one clear error after
+a few tries, not a log line every ten seconds forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.builtin import SocketModeClient
+
+from assistant.settings import Settings, SettingsError
+from assistant.slack.client import TRANSIENT_ERRORS
+
+logger = logging.getLogger(__name__)
+
+CONNECT_ATTEMPTS = 5
+# Seconds between pings: a silent connection is replaced after about three missed answers.
+PING_INTERVAL = 3.0
+CONNECT_ERRORS: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, OSError)
+
+
+def connect_socket_mode(app: App, settings: Settings) -> SocketModeHandler:
+    """Connect, or raise SettingsError with what to fix."""
+    token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    handler = SocketModeHandler(app, token)
+    client = SocketModeClient(
+        app_token=token,
+        web_client=app.client,
+        ping_interval=PING_INTERVAL,
+        concurrency=10,
+        logger=logging.getLogger("slack_sdk.socket_mode"),
+    )
+    client.socket_mode_request_listeners = handler.client.socket_mode_request_listeners
+    handler.client = client
+    delay = 1.0
+    for attempt in range(1, CONNECT_ATTEMPTS + 1):
+        try:
+            handler.connect()
+            return handler
+        except SlackApiError as exc:
+            raise SettingsError(
+                f"SLACK_APP_TOKEN was refused by Slack ({exc.response.get('error')}): use an "
+                "app-level token with connections:write, or leave it unset to serve HTTP."
+            ) from None
+        except CONNECT_ERRORS as exc:
+            client.wss_uri = None  # a fresh URL next time: the old one may have expired
+            if attempt == CONNECT_ATTEMPTS:
+                client.close()
+                raise SettingsError(
+                    f"Slack's Socket Mode connection could not be opened after {attempt} tries "
+                    f"({type(exc).__name__}): check the network to Slack, or leave SLACK_APP_TOKEN unset "
+                    "to serve HTTP."
+                ) from None
+            logger.warning(
+                "Socket Mode connection failed (%s); trying again in %.0f s", type(exc).__name__, delay
+            )
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
