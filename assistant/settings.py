@@ -78,6 +78,11 @@ class Settings(DatabaseSettings):
     slack_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     slack_max_retries: int = Field(default=4, ge=0, le=10)
     provisioning_lease_seconds: float = Field(default=120.0, gt=0)
+    reminder_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="how long a claimed reminder is held before another worker may take it",
+    )
     repair_interval_seconds: float = Field(default=60.0, gt=0)
     log_level: str = Field(default="INFO")
 

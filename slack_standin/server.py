@@ -86,7 +86,7 @@ class _Handler(BaseHTTPRequestHandler):
         call = Call(method, args, started=time.monotonic())
         with workspace.lock:
             workspace.calls.append(call)
-        fault = workspace.take_fault(method)
+        fault = workspace.take_fault(method, args)
         delay = workspace.latency_for(method)
         if fault is not None and fault.delay:
             delay, fault = delay + fault.delay, None

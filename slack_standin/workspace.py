@@ -130,6 +130,23 @@ class Fault:
     retry_after: int | None = None
     # Only slow: do the work, answer after `delay` seconds (a client may have given up).
     delay: float = 0.0
+    # Only calls whose arguments include these (e.g. {"channel": "U123"}: one person's DMs).
+    match: dict[str, str] = field(default_factory=dict)
+
+    def applies(self, method: str, args: dict[str, Any]) -> bool:
+        return (
+            self.method == method
+            and self.times > 0
+            and all(_matches(args, k, v) for k, v in self.match.items())
+        )
+
+
+def _matches(args: dict[str, Any], key: str, wanted: str) -> bool:
+    """`key: value` equals; `key: value*` starts with; `key~: value` contains."""
+    if key.endswith("~"):
+        return wanted in str(args.get(key[:-1]) or "")
+    value = str(args.get(key))
+    return value.startswith(wanted[:-1]) if wanted.endswith("*") else value == wanted
 
 
 @dataclass
@@ -214,20 +231,23 @@ class Workspace:
         status: int = 200,
         retry_after: int | None = None,
         times: int = 1,
+        match: dict[str, str] | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail (an error code, a 429 or a 5xx)."""
+        """Make the next `times` calls of `method` (whose arguments `match`) fail: an error, a 429, a 5xx."""
         with self.lock:
-            self.faults.append(Fault(method, times, status, error, retry_after))
+            self.faults.append(Fault(method, times, status, error, retry_after, match=dict(match or {})))
 
-    def slow(self, method: str, seconds: float, *, times: int = 1) -> None:
+    def slow(
+        self, method: str, seconds: float, *, times: int = 1, match: dict[str, str] | None = None
+    ) -> None:
         """Make the next `times` calls of `method` take effect but answer `seconds` late."""
         with self.lock:
-            self.faults.append(Fault(method, times, delay=seconds))
+            self.faults.append(Fault(method, times, delay=seconds, match=dict(match or {})))
 
-    def take_fault(self, method: str) -> Fault | None:
+    def take_fault(self, method: str, args: dict[str, Any] | None = None) -> Fault | None:
         with self.lock:
             for fault in self.faults:
-                if fault.method == method and fault.times > 0:
+                if fault.applies(method, args or {}):
                     fault.times -= 1
                     return fault
         return None

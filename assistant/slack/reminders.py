@@ -35,7 +35,6 @@ from assistant.slack.client import OUTAGE_ERRORS, SLACK_ERRORS, error_code
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
 MAX_WAIT = timedelta(seconds=30)
 RETRY_AFTER_FAILURE = timedelta(seconds=5)
 CLOCK = "reminders"
@@ -110,6 +109,7 @@ class ReminderDispatcher:
         self.next_at: datetime | None = None
         self.last_error: str | None = None
         self.heartbeat = heartbeat
+        self.lease = timedelta(seconds=settings.reminder_lease_seconds)
         self.on_breach: Callable[[Escalation], None] = lambda case: None
         self._quiet_default = parse_window(settings.quiet_hours)
 
@@ -143,7 +143,7 @@ class ReminderDispatcher:
         handled = 0
         while True:
             moment = now or utcnow()
-            batch = table.claim_due(self.engine, worker=self.worker, now=moment, lease=LEASE)
+            batch = table.claim_due(self.engine, worker=self.worker, now=moment, lease=self.lease)
             if not batch:
                 return handled
             # Cases in parallel; each case's reminders in due order.
