@@ -87,14 +87,20 @@ class SlackSender:
     # -- what users do ------------------------------------------------------
 
     def slash_command(
-        self, user_id: str, text: str = "", *, channel_id: str = "CGENERAL", command: str = "/escalate"
+        self,
+        user_id: str,
+        text: str = "",
+        *,
+        channel_id: str = "CGENERAL",
+        command: str = "/escalate",
+        channel_name: str = "general",
     ) -> AppResponse:
         fields = {
             "token": "deprecated-verification-token",
             "team_id": self.workspace.team_id,
             "team_domain": self.workspace.domain,
             "channel_id": channel_id,
-            "channel_name": "general",
+            "channel_name": channel_name,
             "user_id": user_id,
             "user_name": self.workspace.users[user_id].name,
             "command": command,
