@@ -10,6 +10,7 @@ from slack_bolt.response import BoltResponse
 
 from assistant.components import Components, create_components
 from assistant.flows import register_all
+from assistant.middleware import register_middleware, release_failed_submission
 from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,9 @@ def create_app(settings: Settings, components: Components | None = None) -> tupl
     def handle_errors(error: Exception, body: dict[str, Any]) -> BoltResponse:
         """Log a failure with its traceback; Slack shows its own generic error to the user."""
         logger.error("listener failed for a %s request", body.get("type") or "command", exc_info=error)
+        release_failed_submission(components.engine, body)
         return BoltResponse(status=500, body="")
 
+    register_middleware(app, components.engine)
     register_all(app, components)
     return app, components

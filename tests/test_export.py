@@ -64,5 +64,6 @@ def test_the_export_command(harness: Harness, tmp_path: Path) -> None:
     result = run_cli(["export", "--format", "json", "--output", str(out)], env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert [row["key"] for row in json.loads(out.read_text())] == ["ESC-1"]
+    assert out.stat().st_mode & 0o777 == 0o600  # customer data: its owner's eyes only
     result = run_cli(["export", "--since", "2999-01-01"], env, tmp_path)
     assert result.stdout.splitlines() == [",".join(COLUMNS)]

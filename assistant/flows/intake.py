@@ -120,22 +120,26 @@ def parse_intake(view: dict[str, Any]) -> IntakeForm:
     )
 
 
-def people_errors(services: Components, intake: rules.ValidIntake) -> dict[IntakeField, str]:
-    """Refuse an owner (or stakeholder) who is a bot, deactivated or unknown."""
-    try:
-        people = services.people.get_many(
-            [intake.owner_id, *intake.stakeholder_ids], client=services.quick_client
-        )
-    except SLACK_ERRORS as exc:
-        # Slack is slow or down: better a case with an unchecked owner than a lost case.
-        logger.warning("could not check the people on an intake (%s); accepting it", error_code(exc))
+def people_errors(
+    services: Components, owner_id: str | None, stakeholder_ids: list[str]
+) -> dict[IntakeField, str]:
+    """Refuse an owner (or stakeholder) who is a bot, deactivated or unknown, or who cannot be checked now."""
+    if not owner_id and not stakeholder_ids:
         return {}
+    ids = [*([owner_id] if owner_id else []), *stakeholder_ids]
+    try:
+        people = services.people.get_many(ids, client=services.quick_client)
+    except SLACK_ERRORS as exc:
+        # An unchecked owner may be deactivated and never hear of the case: ask to submit again.
+        logger.warning("could not check the people on an intake (%s); asked to submit again", error_code(exc))
+        field = IntakeField.OWNER if owner_id else IntakeField.STAKEHOLDERS
+        return {field: "I could not check this person with Slack just now. Submit again in a moment."}
     errors: dict[IntakeField, str] = {}
-    problem = rules.person_problem(people[intake.owner_id].facts, "owner")
+    problem = rules.person_problem(people[owner_id].facts, "owner") if owner_id else None
     if problem:
         errors[IntakeField.OWNER] = problem
     refused = [
-        p for p in (people[s] for s in intake.stakeholder_ids) if rules.person_problem(p.facts, "stakeholder")
+        p for p in (people[s] for s in stakeholder_ids) if rules.person_problem(p.facts, "stakeholder")
     ]
     if refused:
         names = ", ".join(p.name for p in refused)
@@ -189,9 +193,11 @@ def register(app: App, services: Components) -> None:
     @app.view(ViewId.INTAKE.value)
     def handle_intake_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Validate in the modal, store the case, answer Slack, then open it in Slack."""
-        intake, errors = rules.validate_intake(parse_intake(view))
-        if intake is not None:
-            errors = people_errors(services, intake)
+        form = parse_intake(view)
+        intake, errors = rules.validate_intake(form)
+        # Every problem at once: the people are checked whatever else is wrong.
+        people = people_errors(services, form.owner_id, list(dict.fromkeys(form.stakeholder_ids)))
+        errors = {**people, **errors}
         if errors or intake is None:
             ack(response_action="errors", errors={f.value: message for f, message in errors.items()})
             return

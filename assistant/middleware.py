@@ -1,0 +1,75 @@
+"""What every request goes through before its listener: hostile text cleaned, replays dropped."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.response import BoltResponse
+
+from assistant.domain.text import clean_tree
+from assistant.services import submissions
+
+logger = logging.getLogger(__name__)
+
+
+class ReleasingAck(Ack):
+    """An ack that gives the submission back when the modal answers with errors (it may come again)."""
+
+    def __init__(self, release: Callable[[], None]) -> None:
+        super().__init__()
+        self._release = release
+
+    def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
+        if kwargs.get("response_action") == "errors":
+            self._release()
+        return super().__call__(*args, **kwargs)
+
+
+def submission_key(body: dict[str, Any]) -> tuple[str, str] | None:
+    view = body.get("view") or {}
+    if body.get("type") != "view_submission" or not view.get("id"):
+        return None
+    return str(view["id"]), str(view.get("hash") or "")
+
+
+def register_middleware(app: App, engine: sa.Engine) -> None:
+    @app.middleware
+    def clean_user_text(body: dict[str, Any], next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
+        """NUL characters, lone surrogates and invisible-only text never reach a listener or the database."""
+        if isinstance(body.get("view"), dict) and "state" in body["view"]:
+            clean_tree(body["view"]["state"])
+        for key in ("text",):
+            if isinstance(body.get(key), str):
+                body[key] = clean_tree(body[key])
+        if isinstance(body.get("message"), dict):
+            clean_tree(body["message"])
+        next()
+
+    @app.middleware
+    def drop_replayed_submissions(
+        body: dict[str, Any],
+        context: BoltContext,
+        next: Callable[[], None],  # noqa: A002
+    ) -> BoltResponse | None:
+        """A replayed signed submission (valid for 5 minutes) is acknowledged, not applied."""
+        key = submission_key(body)
+        if key is None:
+            next()
+            return None
+        if not submissions.claim(engine, *key):
+            logger.info("view %s was submitted again unchanged; ignored", key[0])
+            return BoltResponse(status=200, body="")
+        context["ack"] = ReleasingAck(lambda: submissions.release(engine, *key))
+        next()
+        return None
+
+
+def release_failed_submission(engine: sa.Engine, body: dict[str, Any]) -> None:
+    """A listener failed: the person may submit the same modal again."""
+    key = submission_key(body)
+    if key is not None:
+        submissions.release(engine, *key)
