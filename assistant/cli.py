@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from assistant.settings import Settings, SettingsError, load_settings
 
@@ -36,10 +37,10 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
     scheduler.start()
     health = component_health(components)
     server: HttpServer | None = None
-    socket_mode = None
+    socket_mode: Any = None
     try:
         if settings.slack_app_token is not None:
-            from assistant.socket_mode import connect_socket_mode
+            from assistant.socket_mode import close_socket_mode, connect_socket_mode
 
             # No Slack endpoint in Socket Mode, but the health checks are served all the same.
             server = HttpServer(health_server_app(health), host, port, threads=2).start_in_thread()
@@ -54,7 +55,7 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
         logger.info("stopping")
     finally:
         if socket_mode is not None:
-            socket_mode.close()
+            close_socket_mode(socket_mode)
         if server is not None:
             server.stop()
         # Waits for a running tick or sweep to finish and settle what it claimed.

@@ -136,7 +136,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         provisioner=provisioner,
         executor=executor,
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
-        opening=ThreadPoolExecutor(max_workers=4, thread_name_prefix="opening"),
+        opening=ThreadPoolExecutor(max_workers=1, thread_name_prefix="opening"),
         bot_user_id=bot_user_id,
         team_id=team_id,
         reminder_policy=policy,

@@ -40,7 +40,7 @@ def on_each_database(run: Callable[[str], None], doc: str | None) -> None:
     """`run` on --database-url, or on a temporary SQLite file and then PostgreSQL if reachable."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=None)
-    database_url = parser.parse_args().database_url
+    database_url = parser.parse_known_args()[0].database_url
     print(f"machine: {os.cpu_count()} cores")
     if database_url:
         run(database_url)

@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from slack_standin.workspace import Workspace
 
@@ -310,3 +310,39 @@ def _option(element: dict[str, Any], value: str) -> dict[str, Any]:
         if option["value"] == value:
             return option
     raise ValueError(f"{value!r} is not an option of {element['action_id']}")
+
+
+class SocketModeSender(SlackSender):
+    """The same requests, delivered as Socket Mode envelopes over the app's WebSocket.
+
+    What the app acknowledges with (a modal's errors, say) comes back as the
+    response body, as it does over HTTP.
+    """
+
+    def __init__(self, workspace: Workspace, server: Any, standin_url: str) -> None:
+        super().__init__(workspace, "", "", standin_url)
+        self.server = server
+
+    def post(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> AppResponse:
+        text = body.decode()
+        if content_type.startswith("application/json"):
+            kind, payload = "events_api", json.loads(text)
+        else:
+            fields = {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}
+            if "payload" in fields:
+                kind, payload = "interactive", json.loads(fields["payload"])
+            else:
+                kind, payload = "slash_commands", fields
+        envelope = self.server.send(kind, payload)
+        if envelope.acked_at is None:
+            return AppResponse(504, "no ack")
+        ack = envelope.ack or {}
+        return AppResponse(200, json.dumps(ack) if ack else "")

@@ -181,6 +181,8 @@ class Workspace:
         self.uploads: dict[str, bytes | None] = {}
         self.base_url = "http://127.0.0.1/"
         self.calls: list[Call] = []
+        # A SocketModeServer when the app is tested in Socket Mode.
+        self.socket_mode: Any = None
         self.faults: list[Fault] = []
         self.latency: dict[str, float] = {}
         self.default_latency = 0.0
@@ -378,8 +380,9 @@ class Workspace:
         }
 
     def m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        # No WebSocket server behind it: enough to tell a good app token from a bad one.
-        return {"url": "ws://127.0.0.1:9/link/?ticket=standin"}
+        # The stand-in's Socket Mode server when one runs; else a port nobody listens on.
+        server = self.socket_mode
+        return {"url": server.url if server is not None else "ws://127.0.0.1:9/link/?ticket=standin"}
 
     def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(args["user"])

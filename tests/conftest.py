@@ -10,8 +10,10 @@ unreachable PostgreSQL fails the run.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,24 @@ def _truncate_all(engine: sa.Engine) -> None:
             connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 
+@contextmanager
+def private_database(server_url: str, label: str) -> Iterator[str]:
+    """A database of this test run's own on the server at `server_url`, dropped afterwards.
+
+    Two runs on one machine (a developer's and CI's) never share tables.
+    """
+    name = f"escalations_{label}_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def suite_database() -> Iterator[tuple[str, str]]:
     """('sqlite', template path) or ('postgresql', url): migrated once for the session."""
@@ -57,12 +77,11 @@ def suite_database() -> Iterator[tuple[str, str]]:
             if IN_CI:
                 pytest.fail(f"{problem}; CI expects it", pytrace=False)
             pytest.skip(problem)
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        migrate(engine)
-        engine.dispose()
-        yield ("postgresql", url)
+        with private_database(url, "suite") as own:
+            engine = make_engine(own)
+            migrate(engine)
+            engine.dispose()
+            yield ("postgresql", own)
         return
     template_dir = Path(os.environ.get("PYTEST_TMP", "/tmp")) / f"escalation-template-{os.getpid()}"
     template_dir.mkdir(parents=True, exist_ok=True)
@@ -88,20 +107,31 @@ def database_url(suite_database: tuple[str, str], tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """A reachable PostgreSQL for the tests that need one whatever the suite's database."""
+def postgres_url() -> Iterator[str]:
+    """A reachable PostgreSQL for the tests that need one whatever the suite's database (this run's own)."""
     url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     problem = _postgres_problem(url)
     if problem:
         if IN_CI:
             pytest.fail(f"{problem}; CI expects it", pytrace=False)
         pytest.skip(problem)
-    return url
+    with private_database(url, "shared") as own:
+        yield own
 
 
 @pytest.fixture
 def harness(database_url: str) -> Iterator[Harness]:
     running = start_harness(database_url, seed_workspace)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(params=["http", "socket"])
+def any_harness(database_url: str, request: pytest.FixtureRequest) -> Iterator[Harness]:
+    """The app receiving Slack's requests over signed HTTP, then over Socket Mode."""
+    running = start_harness(database_url, seed_workspace, mode=request.param)
     try:
         yield running
     finally:

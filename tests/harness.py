@@ -20,11 +20,13 @@ from assistant.app import create_app
 from assistant.components import Components
 from assistant.domain.intake import IntakeField
 from assistant.models import CaseEvent, Escalation
-from assistant.server import EVENTS_PATH, HttpServer, component_health, wsgi_app
+from assistant.server import EVENTS_PATH, HttpServer, component_health, health_server_app, wsgi_app
 from assistant.services import provisioning as records
 from assistant.settings import Settings
+from assistant.socket_mode import close_socket_mode, connect_socket_mode
 from slack_standin import StandIn, Workspace
-from slack_standin.sender import AppResponse, SlackSender
+from slack_standin.sender import AppResponse, SlackSender, SocketModeSender
+from slack_standin.socket_mode import SocketModeServer
 from slack_standin.workspace import Channel, User
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -277,17 +279,32 @@ def make_settings(standin: StandIn, database_url: str, **overrides: Any) -> Sett
 def start_harness(
     database_url: str,
     seed: Callable[[Workspace], None] = seed_workspace,
+    *,
+    mode: str = "http",
     **setting_overrides: Any,
 ) -> Harness:
+    """The real app against a seeded stand-in, receiving Slack's requests over signed HTTP or Socket Mode."""
     standin = StandIn().start()
     seed(standin.workspace)
+    stops: list[Callable[[], None]] = []
+    if mode == "socket":
+        socket_server = SocketModeServer().start()
+        standin.workspace.socket_mode = socket_server
+        setting_overrides.setdefault("slack_app_token", standin.workspace.app_token)
     settings = make_settings(standin, database_url, **setting_overrides)
     app, components = create_app(settings)
-    server = HttpServer(
-        wsgi_app(app, SIGNING_SECRET, component_health(components)), "127.0.0.1", 0, threads=8
-    ).start_in_thread()
-    sender = SlackSender(standin.workspace, server.url + EVENTS_PATH, SIGNING_SECRET, standin.base_url)
-    return Harness(standin, settings, components, server, sender)
+    health = component_health(components)
+    if mode == "socket":
+        handler = connect_socket_mode(app, settings)
+        server = HttpServer(health_server_app(health), "127.0.0.1", 0, threads=2).start_in_thread()
+        sender: SlackSender = SocketModeSender(standin.workspace, socket_server, standin.base_url)
+        stops += [lambda: close_socket_mode(handler), socket_server.stop]
+    else:
+        server = HttpServer(
+            wsgi_app(app, SIGNING_SECRET, health), "127.0.0.1", 0, threads=8
+        ).start_in_thread()
+        sender = SlackSender(standin.workspace, server.url + EVENTS_PATH, SIGNING_SECRET, standin.base_url)
+    return Harness(standin, settings, components, server, sender, extra_stops=stops)
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -339,7 +356,8 @@ def start_app_process(
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        # APP_LOG=path keeps the app's log (for a benchmark or a failing test under study).
+        stderr=open(os.environ["APP_LOG"], "ab") if os.environ.get("APP_LOG") else subprocess.DEVNULL,  # noqa: SIM115
     )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

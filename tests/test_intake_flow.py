@@ -161,7 +161,8 @@ def test_invalid_input_is_refused_in_the_modal(harness: Harness) -> None:
     assert body["response_action"] == "errors"
     assert body["errors"][IntakeField.ACCOUNT_VALUE].startswith("Enter the annual contract value")
     assert body["errors"][IntakeField.SUMMARY] == "Write a one-line summary of the problem."
-    assert IntakeField.OWNER not in body["errors"]  # people are checked once the form itself is valid
+    # Every problem in one round: the people are checked along with the fields.
+    assert body["errors"][IntakeField.OWNER] == "A bot cannot be the owner; choose a person."
 
     response = harness.submit_intake(view_id, CSM, owner=BOT, stakeholders=[GONE])
     errors = response.json()["errors"]

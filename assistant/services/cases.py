@@ -81,8 +81,11 @@ def open_case(
             session.add(case)
             session.flush()
             assert case.id is not None
-            for step in ALL_STEPS:
-                session.add(ProvisioningStep(escalation_id=case.id, step=step.value))
+            # One multi-row INSERT: this runs before Slack gets its answer (3-second budget).
+            session.execute(
+                sa.insert(ProvisioningStep),
+                [{"escalation_id": case.id, "step": step.value, "attempts": 0} for step in ALL_STEPS],
+            )
             sync_reminders(session, case, policy or ReminderPolicy())
             record_event(
                 session,

@@ -134,32 +134,27 @@ class CaseChannel:
         if not self.feed:
             return None
         feed = self.feed
+        broken: list[str] = []
 
         def send(metadata: dict[str, Any]) -> Any:
             try:
-                return self.post(feed, message, metadata=metadata)
+                try:
+                    return self.post(feed, message, metadata=metadata)
+                except SlackApiError as exc:
+                    if exc.response.get("error") != "not_in_channel":
+                        raise
+                    self.client.conversations_join(channel=feed)
+                    return self.post(feed, message, metadata=metadata)
             except SlackApiError as exc:
-                if exc.response.get("error") != "not_in_channel":
-                    raise
-                self.client.conversations_join(channel=feed)
-                return self.post(feed, message, metadata=metadata)
-
-        try:
-            posted = self.once.post(key or f"feed:{uuid.uuid4().hex}", feed, send, case_id=case_id)
-        except SlackApiError as exc:
-            if exc.response.get("error") not in FEED_BROKEN:
+                if exc.response.get("error") in FEED_BROKEN:
+                    broken.append(str(exc.response.get("error")))
                 raise
-            posted = None
-            self._feed_broken(str(exc.response.get("error")))
-        else:
-            if posted is not None:
-                notices.clear(self.engine, notices.FEED_UNAVAILABLE)
-        if posted is None:
-            problem = next(
-                (n for n in notices.active(self.engine) if n.key == notices.FEED_UNAVAILABLE), None
-            )
-            if problem is not None:
-                self._feed_broken(problem.detail)
+
+        posted = self.once.post(key or f"feed:{uuid.uuid4().hex}", feed, send, case_id=case_id)
+        if broken:
+            self._feed_broken(broken[0])
+        elif posted is not None:
+            notices.clear(self.engine, notices.FEED_UNAVAILABLE)
         return None if posted is None else {"channel": posted.channel_id, "ts": posted.ts}
 
     def _feed_broken(self, error: str) -> None:

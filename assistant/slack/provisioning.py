@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from assistant.domain.channel_names import alternative_name, channel_name
-from assistant.domain.intake import LINK_LABELS, LinkKind
+from assistant.domain.intake import LINK_LABELS, LinkKind, person_problem
 from assistant.domain.provisioning import Step
 from assistant.ids import MetadataEvent
 from assistant.messages.case_context import case_context, format_duration
@@ -299,6 +299,16 @@ class Provisioner:
         return StepResult(event={"count": len(case.links), "added": added})
 
     def _notify_owner(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        # Checked again here: at intake Slack may have been too slow to answer in time.
+        problem = person_problem(self.people.get(case.owner_id, self.client).facts, "owner")
+        if problem:
+            self.channel.post_once(
+                f"case:{case.id}:owner_unusable",
+                case.reporter_id,
+                render_message("owner_unusable.json.j2", case=case_context(case), problem=problem),
+                case_id=case.id,
+            )
+            return StepResult(event={"owner_id": case.owner_id, "owner_unusable": problem})
         message = render_message(
             "owner_request.json.j2",
             case=case_context(case),

@@ -1,0 +1,114 @@
+"""Socket Mode (the manifest's default): reconnects lose nothing, dead sockets are replaced."""
+
+from __future__ import annotations
+
+import signal
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.app import create_app
+from assistant.settings import SettingsError
+from assistant.socket_mode import connect_socket_mode
+from slack_standin import StandIn
+from slack_standin.socket_mode import SocketModeServer
+from tests.harness import (
+    CSM,
+    Harness,
+    free_port,
+    make_settings,
+    start_app_process,
+    start_harness,
+    wait_for,
+)
+
+
+@pytest.fixture
+def socket_harness(database_url: str) -> Iterator[Harness]:
+    running = start_harness(database_url, mode="socket")
+    yield running
+    running.stop()
+
+
+def help_command(harness: Harness, server: SocketModeServer, ack_within: float) -> bool:
+    """One `/escalate help`; True if the app acknowledged it within `ack_within` seconds, first time."""
+    fields = {
+        "command": "/escalate",
+        "text": "help",
+        "user_id": CSM,
+        "channel_id": harness.general.id,
+        "team_id": harness.workspace.team_id,
+        "trigger_id": harness.workspace.issue_trigger(),
+        "response_url": harness.workspace.issue_response_url(
+            harness.standin.base_url, harness.general.id, CSM
+        ),
+    }
+    envelope = server.send("slash_commands", fields, ack_within=ack_within, tries=1)
+    return envelope.acked_at is not None
+
+
+def test_a_refresh_mid_stream_loses_no_envelope(socket_harness: Harness) -> None:
+    server = socket_harness.workspace.socket_mode
+    acked = []
+    for index in range(30):
+        if index == 10:
+            server.refresh()  # Slack: "move to a new connection"
+            server.close_after_refresh(delay=1.0)
+        acked.append(help_command(socket_harness, server, ack_within=1.0))
+    assert acked == [True] * 30
+    assert server.opened == 2  # the app moved to a new connection
+    assert len(socket_harness.refusals_for(CSM)) == 30  # every command was answered
+
+
+def test_a_silently_dead_socket_is_replaced(socket_harness: Harness) -> None:
+    server = socket_harness.workspace.socket_mode
+    assert help_command(socket_harness, server, ack_within=1.0)
+    server.blackhole()  # packets dropped both ways, nothing closed
+    # Noticed by ping within 15 s; the app opens a new connection by itself.
+    wait_for(lambda: server.opened == 2, timeout=15, what="the app to replace its dead connection")
+    assert help_command(socket_harness, server, ack_within=1.0)
+
+
+def test_an_unreachable_socket_at_start_up_is_one_clear_error(standin: StandIn, database_url: str) -> None:
+    # apps.connections.open answers, but nothing listens at the URL it gives.
+    settings = make_settings(standin, database_url, slack_app_token=standin.workspace.app_token)
+    app, components = create_app(settings)
+    try:
+        with pytest.raises(SettingsError, match="could not be opened after 3 tries"):
+            connect_socket_mode(app, settings, attempts=3, first_pause=0.05)
+        assert len(standin.workspace.calls_to("apps.connections.open")) == 3
+    finally:
+        components.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["http", "socket"])
+def test_sigterm_stops_the_app_cleanly(standin: StandIn, database_url: str, mode: str) -> None:
+    port = free_port()
+    extra: dict[str, str] = {}
+    server = None
+    if mode == "socket":
+        server = SocketModeServer().start()
+        standin.workspace.socket_mode = server
+        extra["SLACK_APP_TOKEN"] = standin.workspace.app_token
+    try:
+        # Ready means /healthz answers 200: in Socket Mode too.
+        process = start_app_process(standin, database_url, port, **extra)
+        if server is not None:
+            wait_for(lambda: server.live_connections() == 1, what="the app's WebSocket")
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        assert time.monotonic() - started < 20
+        with pytest.raises(urllib.error.URLError, match="refused"):
+            urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+                f"http://127.0.0.1:{port}/healthz", timeout=2
+            )
+        if server is not None:
+            wait_for(lambda: server.live_connections() == 0, what="the WebSocket to be closed")
+    finally:
+        if server is not None:
+            server.stop()
