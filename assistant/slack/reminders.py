@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from assistant.domain.communications import zone
+from assistant.domain.provisioning import Step
 from assistant.domain.reminders import ESCALATING, PROMISE_NAMES, ReminderKind, in_quiet_hours, parse_window
 from assistant.domain.status import Status
 from assistant.health import Heartbeat
@@ -28,6 +29,7 @@ from assistant.ids import CaseAction
 from assistant.messages.case_context import case_context
 from assistant.messages.render import Message, render_message
 from assistant.models import Escalation, Reminder, utcnow
+from assistant.services import provisioning as records
 from assistant.services import reminders as table
 from assistant.settings import Settings
 from assistant.slack.case_channel import CaseChannel
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 MAX_WAIT = timedelta(seconds=30)
 RETRY_AFTER_FAILURE = timedelta(seconds=5)
+WAIT_FOR_OPENING = timedelta(minutes=5)
 CLOCK = "reminders"
 SNOOZE_MINUTES = (30, 60, 120)
 
@@ -81,6 +84,15 @@ NEXT_STEP: dict[Status, tuple[CaseAction, str]] = {
     Status.ACKNOWLEDGED: (CaseAction.POST_UPDATE, "Post update"),
     Status.RESOLVED: (CaseAction.RCA, "Root-cause analysis"),
 }
+
+
+def not_open_yet(engine: sa.Engine, case: Escalation, now: datetime) -> bool:
+    """Whether the case's channel or its owner's first DM are still to come (for its first minutes only:
+    if Slack keeps refusing the channel, the owner is still reminded)."""
+    if now - case.created_at > WAIT_FOR_OPENING:
+        return False
+    pending = records.pending_steps(engine, case.id or 0)
+    return Step.CHANNEL in pending or Step.OWNER_DM in pending
 
 
 def worker_name() -> str:
@@ -194,6 +206,12 @@ class ReminderDispatcher:
             current = case is not None and table.is_current(session, reminder, self.policy)
         if case is None or not current:
             table.settle(self.engine, reminder, worker=self.worker, now=now, sent=False, event=None)
+            return
+        if not_open_yet(self.engine, case, now):
+            # Not before the case has its channel and its owner has been told they own it.
+            table.release_after_failure(
+                self.engine, reminder, error="case_not_open_yet", retry_at=now + RETRY_AFTER_FAILURE
+            )
             return
         kind = ReminderKind(reminder.kind)
         late = now - reminder.due_at > timedelta(seconds=self.settings.reminder_late_after_seconds)
