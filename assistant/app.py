@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from slack_bolt import App
 from slack_bolt.response import BoltResponse
 
@@ -40,9 +42,16 @@ def create_app(settings: Settings, components: Components | None = None) -> tupl
 
     @app.error
     def handle_errors(error: Exception, body: dict[str, Any]) -> BoltResponse:
-        """Log a failure with its traceback; Slack shows its own generic error to the user."""
-        logger.error("listener failed for a %s request", body.get("type") or "command", exc_info=error)
-        release_failed_submission(components.engine, body)
+        """Log a failure (a bug with its traceback; an outage in one line); Slack shows its generic error."""
+        kind = body.get("type") or "command"
+        if isinstance(error, sa.exc.SQLAlchemyError):
+            logger.warning(
+                "a %s request failed: the database is unavailable (%s)", kind, type(error).__name__
+            )
+        else:
+            logger.error("listener failed for a %s request", kind, exc_info=error)
+        with contextlib.suppress(sa.exc.SQLAlchemyError):  # then nothing was claimed either
+            release_failed_submission(components.engine, body)
         return BoltResponse(status=500, body="")
 
     register_middleware(app, components.engine)

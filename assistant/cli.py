@@ -48,7 +48,9 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
             socket_mode = connect_socket_mode(app, settings)
         else:
             secret = settings.slack_signing_secret.get_secret_value()
-            server = HttpServer(wsgi_app(app, secret, health), host, port, threads).start_in_thread()
+            server = HttpServer(
+                wsgi_app(app, secret, health, components.in_flight), host, port, threads
+            ).start_in_thread()
             logger.info("listening on %s", server.url)
         while not stopping.wait(0.5):
             pass

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from assistant.database import make_engine, migrate
 from assistant.domain.reminders import ReminderPolicy
-from assistant.health import Heartbeat
+from assistant.health import Heartbeat, InFlight
 from assistant.settings import Settings, SettingsError
 from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
 from assistant.slack.digest import DigestPoster
@@ -47,6 +47,8 @@ class Components:
     home: HomeTab
     digest: DigestPoster
     heartbeat: Heartbeat
+    # Slack's requests being answered now: opening cases waits for them (at most 2 s) in a burst.
+    in_flight: InFlight
 
     def ack_window(self, severity: str) -> timedelta:
         minutes = self.settings.ack_within_minutes_by_severity.get(severity, self.settings.ack_within_minutes)
@@ -57,6 +59,7 @@ class Components:
         self.opening.submit(self._open_in_slack, case_id)
 
     def _open_in_slack(self, case_id: int) -> None:
+        self.in_flight.wait_idle(timeout=2.0)
         try:
             self.provisioner.provision(case_id)
         except sa.exc.SQLAlchemyError as exc:
@@ -136,7 +139,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         provisioner=provisioner,
         executor=executor,
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
-        opening=ThreadPoolExecutor(max_workers=1, thread_name_prefix="opening"),
+        opening=ThreadPoolExecutor(max_workers=2, thread_name_prefix="opening"),
         bot_user_id=bot_user_id,
         team_id=team_id,
         reminder_policy=policy,
@@ -150,4 +153,5 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
             ack_target=timedelta(minutes=settings.ack_within_minutes),
         ),
         heartbeat=heartbeat,
+        in_flight=InFlight(),
     )

@@ -44,6 +44,31 @@ class Heartbeat:
             return {name: max(0.0, now - at) for name, at in self._beats.items()}
 
 
+class InFlight:
+    """How many of Slack's requests are being answered now (background work yields to them)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+
+    def __enter__(self) -> InFlight:
+        with self._lock:
+            self._count += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._count -= 1
+            if self._count == 0:
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> None:
+        """Until no request is being answered, or `timeout` seconds."""
+        with self._lock:
+            self._idle.wait_for(lambda: self._count == 0, timeout)
+
+
 def database_problem(engine: sa.Engine) -> str | None:
     """None if the database answers and takes writes; else one word saying what is wrong."""
     try:

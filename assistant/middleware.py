@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_bolt.response import BoltResponse
 
 from assistant.domain.text import clean_tree
+from assistant.ids import ViewId
 from assistant.services import submissions
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ def submission_key(body: dict[str, Any]) -> tuple[str, str] | None:
     view = body.get("view") or {}
     if body.get("type") != "view_submission" or not view.get("id"):
         return None
+    if view.get("callback_id") == ViewId.INTAKE:
+        return None  # one case per intake view already (a unique column): no extra write before the answer
     return str(view["id"]), str(view.get("hash") or "")
 
 
@@ -60,7 +63,14 @@ def register_middleware(app: App, engine: sa.Engine) -> None:
         if key is None:
             next()
             return None
-        if not submissions.claim(engine, *key):
+        try:
+            claimed = submissions.claim(engine, *key)
+        except sa.exc.SQLAlchemyError as exc:
+            logger.warning(
+                "a submission could not be recorded: the database is unavailable (%s)", type(exc).__name__
+            )
+            return BoltResponse(status=503, body="")
+        if not claimed:
             logger.info("view %s was submitted again unchanged; ignored", key[0])
             return BoltResponse(status=200, body="")
         context["ack"] = ReleasingAck(lambda: submissions.release(engine, *key))

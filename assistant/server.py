@@ -7,6 +7,7 @@ costs one log line and no more (no traceback, never its body).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -106,7 +107,7 @@ def bolt_request(body: str, query: str, headers: dict[str, str | Sequence[str]])
 
 
 def wsgi_app(
-    app: App, signing_secret: str, health_source: HealthSource
+    app: App, signing_secret: str, health_source: HealthSource, in_flight: health.InFlight | None = None
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     verifier = SignatureVerifier(signing_secret)
 
@@ -135,7 +136,13 @@ def wsgi_app(
             # Signed by Slack but not JSON or a form we can read: nothing to dispatch.
             logger.warning("refused a signed request whose body could not be parsed")
             return _reply(start_response, 400, "bad body")
-        response = app.dispatch(request)
+        try:
+            with in_flight or contextlib.nullcontext():
+                response = app.dispatch(request)
+        except sa.exc.SQLAlchemyError as exc:
+            # Slack shows the person its own error; nothing was half-done (one transaction per change).
+            logger.warning("a request failed: the database is unavailable (%s)", type(exc).__name__)
+            return _reply(start_response, 503, "")
         data = (response.body or "").encode()
         out_headers = [(k, v) for k, values in response.headers.items() for v in values]
         out_headers = [(k, v) for k, v in out_headers if k.lower() != "content-length"]

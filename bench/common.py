@@ -54,4 +54,14 @@ def on_each_database(run: Callable[[str], None], doc: str | None) -> None:
     except sa.exc.OperationalError as exc:
         print(f"PostgreSQL at {POSTGRES} not reachable ({type(exc).__name__}); skipped")
         return
-    run(POSTGRES)
+    # A database of this run's own: a benchmark never wipes what a test run is using.
+    name = f"escalations_bench_{os.getpid()}"
+    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        run(sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -23,14 +23,13 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 from common import ROOT  # noqa: F401 - puts the project on sys.path
-from sqlmodel import Session
 
-from assistant.domain.reminders import ReminderKind
-from assistant.models import Reminder, utcnow
+from assistant.models import utcnow
 from assistant.scheduler import create_scheduler
 from assistant.services import provisioning as records
 from assistant.services import reminders as table
 from tests.harness import CSM, OWNER, start_harness, wait_for
+from tests.stories import add_due_reminders
 from tests.throwaway_postgres import ThrowawayPostgres, missing_reason
 
 T = TypeVar("T")
@@ -92,17 +91,7 @@ def main() -> None:
             case = wait_for(lambda v=view_id: _safe(lambda: harness.case_by_view(v)), 60, "the case")
             opened.append(case.id or 0)
             assert case.ack_due_at is not None
-            with Session(engine) as session:  # two reminders due soon (snoozes: they always stand)
-                for step in range(2):
-                    session.add(
-                        Reminder(
-                            escalation_id=case.id or 0,
-                            kind=ReminderKind.SNOOZED.value,
-                            promise_at=case.ack_due_at,
-                            due_at=utcnow() + timedelta(seconds=3 + step * 4),
-                        )
-                    )
-                session.commit()
+            add_due_reminders(engine, case, [utcnow() + timedelta(seconds=3 + step * 4) for step in range(2)])
             time.sleep(chance.uniform(0.2, 1.5))
         for thread in breakers:
             thread.join()

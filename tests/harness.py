@@ -301,7 +301,7 @@ def start_harness(
         stops += [lambda: close_socket_mode(handler), socket_server.stop]
     else:
         server = HttpServer(
-            wsgi_app(app, SIGNING_SECRET, health), "127.0.0.1", 0, threads=8
+            wsgi_app(app, SIGNING_SECRET, health, components.in_flight), "127.0.0.1", 0, threads=8
         ).start_in_thread()
         sender = SlackSender(standin.workspace, server.url + EVENTS_PATH, SIGNING_SECRET, standin.base_url)
     return Harness(standin, settings, components, server, sender, extra_stops=stops)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from assistant.domain.intake import ValidIntake
 from assistant.domain.practice import Category, Severity
+from assistant.domain.reminders import ReminderKind
 from assistant.ids import CaseAction
-from assistant.models import Escalation
+from assistant.models import Escalation, Reminder
 from assistant.services.cases import open_case
 from tests.harness import CSM, OWNER, Harness, in_hours, wait_for
 
@@ -78,3 +80,19 @@ def store_cases(
             ).case
         )
     return cases
+
+
+def add_due_reminders(engine: sa.Engine, case: Escalation, due: list[datetime]) -> None:
+    """Reminders of `case` due at these moments (snoozes of its acknowledgement: they always stand)."""
+    assert case.ack_due_at is not None
+    with Session(engine) as session:
+        for moment in due:
+            session.add(
+                Reminder(
+                    escalation_id=case.id or 0,
+                    kind=ReminderKind.SNOOZED.value,
+                    promise_at=case.ack_due_at,
+                    due_at=moment,
+                )
+            )
+        session.commit()

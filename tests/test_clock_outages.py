@@ -19,13 +19,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session
 
 from assistant.domain.reminders import ReminderKind
-from assistant.models import Reminder, utcnow
+from assistant.models import utcnow
 from assistant.scheduler import create_scheduler
 from assistant.services import reminders as table
 from tests.harness import CSM, OWNER, Harness, start_harness, wait_for
+from tests.stories import add_due_reminders
 from tests.throwaway_postgres import ThrowawayPostgres, missing_reason
 
 pytestmark = [
@@ -72,19 +72,12 @@ def test_reminders_keep_their_promise_through_database_outages(cluster: Throwawa
         cases = [harness.escalate(CSM) for _ in range(3)]
         # Reminders falling due over the next 40 s (snoozes, so they stand whatever the plan).
         start = utcnow()
-        with Session(harness.components.engine) as session:
-            for case in cases:
-                assert case.ack_due_at is not None
-                for step in range(8):
-                    session.add(
-                        Reminder(
-                            escalation_id=case.id or 0,
-                            kind=ReminderKind.SNOOZED.value,
-                            promise_at=case.ack_due_at,
-                            due_at=start + timedelta(seconds=2 + step * 5 + chance.random() * 3),
-                        )
-                    )
-            session.commit()
+        for case in cases:
+            add_due_reminders(
+                harness.components.engine,
+                case,
+                [start + timedelta(seconds=2 + step * 5 + chance.random() * 3) for step in range(8)],
+            )
         harness.components.reminders.wake()
 
         seen_unavailable: list[dict[str, object]] = []

@@ -220,7 +220,8 @@ def register(app: App, services: Components) -> None:
         ack()
         if opened.created and opened.case.id is not None:
             logger.info("opened %s", opened.case.key)
-            services.reminders.wake()
+            if opened.case.ack_due_at is not None:
+                services.reminders.wake_at(opened.case.ack_due_at - services.reminder_policy.ack_before)
             services.open_in_slack(opened.case.id)
 
     @app.action(CaseAction.OPEN_CHANNEL.value)

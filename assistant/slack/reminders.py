@@ -198,6 +198,13 @@ class ReminderDispatcher:
         if self.wake_up is not None:
             self.wake_up(moment)
 
+    def wake_at(self, moment: datetime) -> None:
+        """A new promise whose first reminder is due at `moment` (known without asking the database)."""
+        if self.next_at is None or moment < self.next_at:
+            self.next_at = moment
+        if self.wake_up is not None:
+            self.wake_up(moment)
+
     # -- one reminder ---------------------------------------------------------
 
     def deliver(self, reminder: Reminder, now: datetime) -> None:
@@ -260,12 +267,7 @@ class ReminderDispatcher:
         prefix = f"reminder:{reminder.id}"
         steps: list[tuple[str, Callable[[], Any]]] = []
         if case.channel_id:
-            steps.append(
-                (
-                    f"{prefix}:channel",
-                    lambda: self.channel.post_in_case(case, message, key=f"{prefix}:channel"),
-                )
-            )
+            steps.append(self._in_channel(prefix, case, message))
         if not self._quiet(case.owner_id, now):
             steps.append((f"{prefix}:dm:{case.owner_id}", self._dm(prefix, case, case.owner_id, message)))
         return steps
@@ -297,12 +299,7 @@ class ReminderDispatcher:
         prefix = f"breach:{reminder.id}"
         steps: list[tuple[str, Callable[[], Any]]] = []
         if case.channel_id:
-            steps.append(
-                (
-                    f"{prefix}:channel",
-                    lambda: self.channel.post_in_case(case, message, key=f"{prefix}:channel"),
-                )
-            )
+            steps.append(self._in_channel(prefix, case, message))
         steps += [(f"{prefix}:dm:{m}", self._dm(prefix, case, m, message)) for m in managers]
         # The owner hears it too, with the way out.
         owner_message = self._reminder_message(case, reminder, kind, late=False)
@@ -317,6 +314,10 @@ class ReminderDispatcher:
             )
         )
         return steps
+
+    def _in_channel(self, prefix: str, case: Escalation, message: Message) -> tuple[str, Callable[[], Any]]:
+        key = f"{prefix}:channel"
+        return key, lambda: self.channel.post_in_case(case, message, key=key)
 
     def _dm(self, prefix: str, case: Escalation, user_id: str, message: Message) -> Callable[[], Any]:
         key = f"{prefix}:dm:{user_id}"
