@@ -86,7 +86,7 @@ def open_case(
                 sa.insert(ProvisioningStep),
                 [{"escalation_id": case.id, "step": step.value, "attempts": 0} for step in ALL_STEPS],
             )
-            sync_reminders(session, case, policy or ReminderPolicy())
+            sync_reminders(session, case, policy or ReminderPolicy(), new=True)
             record_event(
                 session,
                 case.id,
