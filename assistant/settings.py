@@ -83,7 +83,9 @@ class Settings(DatabaseSettings):
         gt=0,
         description="how long a claimed reminder is held before another worker may take it",
     )
-    repair_interval_seconds: float = Field(default=60.0, gt=0)
+    repair_interval_seconds: float = Field(
+        default=15.0, gt=0, description="how often half-opened cases are looked for and finished"
+    )
     log_level: str = Field(default="INFO")
 
     @field_validator("slack_bot_token")

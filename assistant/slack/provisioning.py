@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, wait
 from dataclasses import dataclass, field
@@ -45,6 +47,7 @@ from assistant.slack.people import People
 logger = logging.getLogger(__name__)
 
 MAX_NAME_ATTEMPTS = 20
+RELEASE_RETRY_SECONDS = 2.0
 # Steps that need only the channel; each chain runs in order, chains in parallel.
 CHAINS: tuple[tuple[Step, ...], ...] = (
     (Step.CARD, Step.PIN),
@@ -113,7 +116,25 @@ class Provisioner:
         try:
             self._run(case_id)
         finally:
+            self._release(case_id)
+
+    def _release(self, case_id: int) -> None:
+        """Give the case back; if the database is down, keep trying in the background until it answers,
+        so the repair sweep resumes the case within its interval of the database coming back."""
+        try:
             records.release(self.engine, case_id)
+        except sa.exc.SQLAlchemyError:
+            threading.Thread(target=self._release_later, args=(case_id,), daemon=True).start()
+
+    def _release_later(self, case_id: int) -> None:
+        deadline = time.monotonic() + self.lease.total_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(RELEASE_RETRY_SECONDS)
+            try:
+                records.release(self.engine, case_id)
+                return
+            except sa.exc.SQLAlchemyError:
+                continue  # the lease runs out by itself at the deadline
 
     def repair(self) -> list[int]:
         """Finish half-provisioned cases (after a crash, an outage, a refused step)."""
