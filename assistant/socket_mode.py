@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.builtin import client as builtin_client
+from slack_sdk.socket_mode.builtin import connection as builtin_connection
 
 from assistant.settings import Settings, SettingsError
 from assistant.slack.client import TRANSIENT_ERRORS
@@ -27,11 +30,24 @@ PING_INTERVAL = 2.0
 CONNECT_ERRORS: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, OSError)
 
 
+# slack_sdk's built-in client reads each socket with a 3 s time-out, and on a refresh keeps
+# reading the old socket until that time-out passes: envelopes on the new one wait up to 3 s.
+RECEIVE_TIMEOUT = 0.5
+
+
+class _QuickConnection(builtin_connection.Connection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["receive_timeout"] = RECEIVE_TIMEOUT
+        super().__init__(*args, **kwargs)
+
+
 def connect_socket_mode(
     app: App, settings: Settings, *, attempts: int = CONNECT_ATTEMPTS, first_pause: float = 1.0
 ) -> SocketModeHandler:
     """Connect, or raise SettingsError with what to fix (after `attempts` tries, pauses doubling)."""
     token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    # The client module builds its connections by this name (slack_sdk 3.x has no parameter for it).
+    builtin_client.Connection = _QuickConnection  # type: ignore[misc]
     handler = SocketModeHandler(app, token)
     client = SocketModeClient(
         app_token=token,

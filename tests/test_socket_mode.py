@@ -33,8 +33,10 @@ def socket_harness(database_url: str) -> Iterator[Harness]:
     running.stop()
 
 
-def help_command(harness: Harness, server: SocketModeServer, ack_within: float) -> bool:
-    """One `/escalate help`; True if the app acknowledged it within `ack_within` seconds, first time."""
+def help_command(
+    harness: Harness, server: SocketModeServer, ack_within: float, tries: int = 1
+) -> float | None:
+    """One `/escalate help`; seconds from first sending to the app's ack (None if never acknowledged)."""
     fields = {
         "command": "/escalate",
         "text": "help",
@@ -46,30 +48,33 @@ def help_command(harness: Harness, server: SocketModeServer, ack_within: float) 
             harness.standin.base_url, harness.general.id, CSM
         ),
     }
-    envelope = server.send("slash_commands", fields, ack_within=ack_within, tries=1)
-    return envelope.acked_at is not None
+    envelope = server.send("slash_commands", fields, ack_within=ack_within, tries=tries)
+    return None if envelope.acked_at is None else envelope.acked_at - envelope.sent_at
 
 
 def test_a_refresh_mid_stream_loses_no_envelope(socket_harness: Harness) -> None:
     server = socket_harness.workspace.socket_mode
-    acked = []
+    waits = []
     for index in range(30):
         if index == 10:
             server.refresh()  # Slack: "move to a new connection"
             server.close_after_refresh(delay=1.0)
-        acked.append(help_command(socket_harness, server, ack_within=1.0))
-    assert acked == [True] * 30
+        # Slack sends an unacknowledged envelope again (here after 1 s, up to 3 times).
+        waits.append(help_command(socket_harness, server, ack_within=1.0, tries=3))
+    assert None not in waits  # no envelope lost
     assert server.opened == 2  # the app moved to a new connection
-    assert len(socket_harness.refusals_for(CSM)) == 30  # every command was answered
+    assert len(socket_harness.refusals_for(CSM)) == 30  # every command answered, once
+    # All but the one in flight at the switch are acknowledged within 1 s (see the README).
+    assert sum(w is not None and w < 1.0 for w in waits) >= 29, waits
 
 
 def test_a_silently_dead_socket_is_replaced(socket_harness: Harness) -> None:
     server = socket_harness.workspace.socket_mode
-    assert help_command(socket_harness, server, ack_within=1.0)
+    assert help_command(socket_harness, server, ack_within=1.0) is not None
     server.blackhole()  # packets dropped both ways, nothing closed
     # Noticed by ping within 15 s; the app opens a new connection by itself.
     wait_for(lambda: server.opened == 2, timeout=15, what="the app to replace its dead connection")
-    assert help_command(socket_harness, server, ack_within=1.0)
+    assert help_command(socket_harness, server, ack_within=1.0) is not None
 
 
 def test_an_unreachable_socket_at_start_up_is_one_clear_error(standin: StandIn, database_url: str) -> None:
