@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -91,8 +92,6 @@ def database_problem(engine: sa.Engine) -> str | None:
 
 
 def _writable(path: Path) -> bool:
-    import os
-
     return os.access(path, os.W_OK)
 
 

@@ -45,9 +45,8 @@ def register_middleware(app: App, engine: sa.Engine) -> None:
         """NUL characters, lone surrogates and invisible-only text never reach a listener or the database."""
         if isinstance(body.get("view"), dict) and "state" in body["view"]:
             clean_tree(body["view"]["state"])
-        for key in ("text",):
-            if isinstance(body.get(key), str):
-                body[key] = clean_tree(body[key])
+        if isinstance(body.get("text"), str):  # a slash command's text
+            body["text"] = clean_tree(body["text"])
         if isinstance(body.get("message"), dict):
             clean_tree(body["message"])
         next()

@@ -21,23 +21,33 @@ def get(engine: sa.Engine, key: str) -> SlackDelivery | None:
         return session.exec(select(SlackDelivery).where(SlackDelivery.key == key)).first()
 
 
-def begin(engine: sa.Engine, key: str, *, target: str, case_id: int | None) -> SlackDelivery:
-    """The delivery's row (created on first use), with this attempt counted."""
+def begin(
+    engine: sa.Engine, key: str, *, target: str, case_id: int | None, row: SlackDelivery | None
+) -> SlackDelivery:
+    """This attempt, counted: the row is created on first use (`row` is what `get` found).
+
+    One transaction on the usual path; a second only if another worker created the row meanwhile.
+    """
     now = utcnow()
-    try:
-        with session_scope(engine) as session:
-            session.add(SlackDelivery(key=key, target=target, escalation_id=case_id))
-    except IntegrityError:
-        pass  # an earlier attempt created it
+    if row is None:
+        created = SlackDelivery(key=key, target=target, escalation_id=case_id, attempts=1, attempted_at=now)
+        try:
+            with session_scope(engine) as session:
+                session.add(created)
+                session.flush()
+                session.expunge(created)
+            return created
+        except IntegrityError:
+            pass  # count this attempt on the row the other worker made
     with session_scope(engine) as session:
         session.execute(
             update(SlackDelivery)
             .where(col(SlackDelivery.key) == key)
             .values(attempts=SlackDelivery.attempts + 1, attempted_at=now)
         )
-        row = session.exec(select(SlackDelivery).where(SlackDelivery.key == key)).one()
-        session.expunge(row)
-        return row
+        current = session.exec(select(SlackDelivery).where(SlackDelivery.key == key)).one()
+        session.expunge(current)
+        return current
 
 
 def mark_uncertain(engine: sa.Engine, key: str, error: str) -> None:

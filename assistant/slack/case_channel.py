@@ -138,13 +138,7 @@ class CaseChannel:
 
         def send(metadata: dict[str, Any]) -> Any:
             try:
-                try:
-                    return self.post(feed, message, metadata=metadata)
-                except SlackApiError as exc:
-                    if exc.response.get("error") != "not_in_channel":
-                        raise
-                    self.client.conversations_join(channel=feed)
-                    return self.post(feed, message, metadata=metadata)
+                return self._post_joining(feed, message, metadata)
             except SlackApiError as exc:
                 if exc.response.get("error") in FEED_BROKEN:
                     broken.append(str(exc.response.get("error")))
@@ -156,6 +150,16 @@ class CaseChannel:
         elif posted is not None:
             notices.clear(self.engine, notices.FEED_UNAVAILABLE)
         return None if posted is None else {"channel": posted.channel_id, "ts": posted.ts}
+
+    def _post_joining(self, channel: str, message: Message, metadata: dict[str, Any]) -> Any:
+        """Post in a public channel, joining it first if the app is not in it."""
+        try:
+            return self.post(channel, message, metadata=metadata)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_in_channel":
+                raise
+            self.client.conversations_join(channel=channel)
+            return self.post(channel, message, metadata=metadata)
 
     def _feed_broken(self, error: str) -> None:
         """Tell the escalation managers, once, that the feed needs fixing."""

@@ -85,7 +85,7 @@ class Once:
                 return found
         metadata = {"event_type": event_type.value, "event_payload": {"case_id": case_id, "delivery": key}}
         for immediate in range(IMMEDIATE_RETRIES + 1):
-            row = ledger.begin(self.engine, key, target=target, case_id=case_id)
+            row = ledger.begin(self.engine, key, target=target, case_id=case_id, row=row)
             try:
                 response = send(metadata)
             except SLACK_ERRORS as exc:
