@@ -18,9 +18,11 @@ from assistant.settings import Settings, SettingsError
 from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
 from assistant.slack.digest import DigestPoster
 from assistant.slack.home_tab import HomeTab
+from assistant.slack.pacing import Pacer
 from assistant.slack.people import People
 from assistant.slack.provisioning import Provisioner
 from assistant.slack.reminders import ReminderDispatcher
+from assistant.work_queue import WorkQueue
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +36,12 @@ class Components:
     quick_client: WebClient
     people: People
     provisioner: Provisioner
-    executor: ThreadPoolExecutor
+    # Our share of Slack's rate limits, and the queue of background Slack work paced by it:
+    # bounded workers of its own, so a burst of cases never takes the threads that answer Slack.
+    pacer: Pacer
+    work: WorkQueue
     # Bolt's listener threads: they answer Slack and do a listener's short work after ack.
     listener_executor: ThreadPoolExecutor
-    # Opening new cases in Slack: its own bounded pool, so a burst of cases never
-    # takes the threads that acknowledge Slack within its 3 seconds.
-    opening: ThreadPoolExecutor
     bot_user_id: str
     team_id: str | None
     reminder_policy: ReminderPolicy
@@ -56,23 +58,13 @@ class Components:
 
     def open_in_slack(self, case_id: int) -> None:
         """Queue a stored case for provisioning (durable: the repair sweep finishes it if we die)."""
-        self.opening.submit(self._open_in_slack, case_id)
-
-    def _open_in_slack(self, case_id: int) -> None:
-        self.in_flight.wait_idle(timeout=2.0)
-        try:
-            self.provisioner.provision(case_id)
-        except sa.exc.SQLAlchemyError as exc:
-            logger.warning(
-                "case %s: provisioning stopped (%s); the repair sweep resumes it", case_id, type(exc).__name__
-            )
+        self.provisioner.open_new(case_id)
 
     def close(self) -> None:
-        self.opening.shutdown(wait=True, cancel_futures=False)
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
         self.reminders.executor.shutdown(wait=True, cancel_futures=False)
         self.home.executor.shutdown(wait=True, cancel_futures=False)
-        self.executor.shutdown(wait=True, cancel_futures=False)
+        self.work.shutdown()
         self.engine.dispose()
 
 
@@ -95,18 +87,23 @@ def identify_bot(client: WebClient, settings: Settings) -> tuple[str, str | None
 def create_components(settings: Settings, *, engine: sa.Engine | None = None) -> Components:
     engine = engine or make_engine(settings.database_url)
     migrate(engine)
-    client = make_web_client(settings)
+    pacer = Pacer(settings.slack_rate_limit_factor)
+    client = make_web_client(settings, pacer=pacer)
     bot_user_id, team_id = identify_bot(client, settings)
     quick_client = make_web_client(settings, quick=True)
     people = People(client)
-    executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="provisioning")
+    in_flight = InFlight()
+    # Slack's requests being answered go first: a piece of work waits (at most 2 s) for them.
+    work = WorkQueue(
+        pacer, workers=settings.background_workers, before_dispatch=lambda: in_flight.wait_idle(timeout=2.0)
+    )
     provisioner = Provisioner(
         engine=engine,
         client=client,
         people=people,
         settings=settings,
         bot_user_id=bot_user_id,
-        executor=executor,
+        queue=work,
     )
     policy = ReminderPolicy(
         ack_before=timedelta(minutes=settings.remind_before_ack_minutes),
@@ -137,9 +134,9 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         quick_client=quick_client,
         people=people,
         provisioner=provisioner,
-        executor=executor,
+        pacer=pacer,
+        work=work,
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
-        opening=ThreadPoolExecutor(max_workers=2, thread_name_prefix="opening"),
         bot_user_id=bot_user_id,
         team_id=team_id,
         reminder_policy=policy,
@@ -153,5 +150,5 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
             ack_target=timedelta(minutes=settings.ack_within_minutes),
         ),
         heartbeat=heartbeat,
-        in_flight=InFlight(),
+        in_flight=in_flight,
     )

@@ -128,7 +128,6 @@ class Escalation(SQLModel, table=True):
     intake_view_id: str | None = Field(default=None, max_length=64, unique=True)
     origin_channel_id: str | None = Field(default=None, max_length=32)
     reply_url: str | None = Field(default=None, max_length=500)
-    provisioning_lease_until: datetime | None = _utc_column()
 
     @property
     def key(self) -> str:
@@ -144,7 +143,16 @@ class ProvisioningStep(SQLModel, table=True):
     """One Slack step of opening a case, recorded done or not done."""
 
     __tablename__ = "provisioning_step"
-    __table_args__ = (sa.UniqueConstraint("escalation_id", "step"),)
+    __table_args__ = (
+        sa.UniqueConstraint("escalation_id", "step"),
+        # The repair sweep reads only steps not done: flat in history.
+        sa.Index(
+            "ix_provisioning_step_unfinished",
+            "escalation_id",
+            sqlite_where=sa.text("done_at IS NULL"),
+            postgresql_where=sa.text("done_at IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     escalation_id: int = Field(foreign_key="escalation.id", index=True)
@@ -153,6 +161,8 @@ class ProvisioningStep(SQLModel, table=True):
     attempts: int = 0
     last_attempt_at: datetime | None = _utc_column()
     last_error: str | None = Field(default=None, max_length=500)
+    # Held by the worker running this step now (across threads and instances).
+    lease_until: datetime | None = _utc_column()
 
 
 class CaseEvent(SQLModel, table=True):

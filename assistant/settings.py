@@ -77,6 +77,18 @@ class Settings(DatabaseSettings):
     digest_timezone: str = Field(default="UTC", description="the timezone of the digest day and time")
     slack_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     slack_max_retries: int = Field(default=4, ge=0, le=10)
+    slack_rate_limit_factor: float = Field(
+        default=1.0,
+        gt=0,
+        le=100,
+        description="multiplies Slack's published per-method rate limits, which the app paces itself by",
+    )
+    background_workers: int = Field(
+        default=8, ge=1, le=64, description="threads doing background Slack work (the work queue)"
+    )
+    home_refresh_seconds: float = Field(
+        default=10.0, ge=0, description="a person's Home tab is rebuilt at most once in this many seconds"
+    )
     provisioning_lease_seconds: float = Field(default=120.0, gt=0)
     reminder_lease_seconds: float = Field(
         default=60.0,

@@ -10,7 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from slack_standin.workspace import Call, Workspace
+from slack_standin.rate_limits import RateLimits
+from slack_standin.workspace import Call, Fault, Workspace
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -63,6 +64,9 @@ class _Handler(BaseHTTPRequestHandler):
             workspace = self.server.workspace
             with workspace.lock:
                 workspace.default_latency = float(config.get("latency_ms", 0)) / 1000
+                if "rate_limits_factor" in config:
+                    factor = config["rate_limits_factor"]
+                    workspace.rate_limits = RateLimits(float(factor)) if factor else None
                 if config.get("reset_calls"):
                     workspace.calls.clear()
             self._send(200, {"ok": True})
@@ -90,6 +94,10 @@ class _Handler(BaseHTTPRequestHandler):
         with workspace.lock:
             workspace.calls.append(call)
         fault = workspace.take_fault(method, args)
+        if fault is None and workspace.rate_limits is not None:
+            retry_after = workspace.rate_limits.check(method, args)
+            if retry_after is not None:
+                fault = Fault(method, 0, 429, "ratelimited", retry_after)
         delay = workspace.latency_for(method)
         if fault is not None and fault.delay:
             delay, fault = delay + fault.delay, None

@@ -186,6 +186,8 @@ class Workspace:
         self.faults: list[Fault] = []
         self.latency: dict[str, float] = {}
         self.default_latency = 0.0
+        # Slack's per-method rate limits (slack_standin.rate_limits), when a test turns them on.
+        self.rate_limits: Any = None
         self.add_user(User(self.bot_user_id, "escalations", "Escalations", is_bot=True))
 
     # -- set-up -------------------------------------------------------------

@@ -76,7 +76,6 @@ def store_cases(
                 origin_channel_id=None,
                 reply_url=None,
                 ack_within=timedelta(hours=2),
-                lease=timedelta(seconds=0),
             ).case
         )
     return cases

@@ -66,7 +66,7 @@ def test_a_step_failing_past_its_retries_is_completed_by_the_repair_sweep(harnes
     wait_for(
         lambda: (
             set(records.pending_steps(harness.components.engine, case.id or 0)) == {Step.INVITE}
-            and harness.case(case.id).provisioning_lease_until is None
+            and harness.components.work.idle()
         ),
         what="all but the invite",
     )

@@ -169,7 +169,6 @@ def test_two_instances_send_each_of_500_reminders_exactly_once(
             origin_channel_id=None,
             reply_url=None,
             ack_within=timedelta(minutes=-number - 1),
-            lease=timedelta(0),
             policy=first.reminder_policy,
             now=now - timedelta(hours=3),
         )

@@ -44,3 +44,26 @@ def retry_due(attempts: int, last_attempt_at: datetime | None, interval: timedel
         return True
     wait = min(interval * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
     return now >= last_attempt_at + wait
+
+
+# The step each step needs done first (everything needs the channel; the pin needs the card).
+NEEDS: dict[Step, Step | None] = {
+    **dict.fromkeys(Step, Step.CHANNEL),
+    Step.CHANNEL: None,
+    Step.PIN: Step.CARD,
+}
+# What makes a case usable, done for every case in order of arrival before the rest.
+CRITICAL: tuple[Step, ...] = (Step.CHANNEL, Step.INVITE, Step.OWNER_DM, Step.CARD, Step.REPORTER_REPLY)
+DEFERRED: tuple[Step, ...] = (Step.TOPIC, Step.PURPOSE, Step.PIN, Step.BOOKMARKS, Step.FEED)
+
+
+def ready_steps(pending: set[Step]) -> list[Step]:
+    """The pending steps whose prerequisite is done, most urgent first."""
+    return [s for s in (*CRITICAL, *DEFERRED) if s in pending and NEEDS[s] not in pending]
+
+
+def step_priority(case_id: int, step: Step) -> tuple[int, int, int]:
+    """Critical steps of every case before deferred ones; older cases first; then the step's rank."""
+    critical = step in CRITICAL
+    rank = (CRITICAL if critical else DEFERRED).index(step)
+    return (0 if critical else 1, case_id, rank)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -213,8 +212,6 @@ def register(app: App, services: Components) -> None:
             origin_channel_id=metadata.origin_channel_id,
             reply_url=metadata.reply_url,
             ack_within=services.ack_window(intake.severity.value),
-            # No lease: whichever claims it first (the opening pool or the repair sweep) opens it.
-            lease=timedelta(0),
             policy=services.reminder_policy,
         )
         ack()

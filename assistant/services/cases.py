@@ -41,14 +41,12 @@ def open_case(
     origin_channel_id: str | None,
     reply_url: str | None,
     ack_within: timedelta,
-    lease: timedelta,
     policy: ReminderPolicy | None = None,
     now: datetime | None = None,
 ) -> Opened:
     """Store a new case with its provisioning steps; the same modal submitted twice opens one case.
 
-    The case is leased to the caller, who provisions it in Slack next; if that
-    caller dies, the lease runs out and the repair sweep takes over.
+    Whoever queues its steps first (the app that stored it, or the repair sweep) opens it in Slack.
     """
     now = now or utcnow()
     case = Escalation(
@@ -71,7 +69,6 @@ def open_case(
         intake_view_id=intake_view_id,
         origin_channel_id=origin_channel_id,
         reply_url=reply_url,
-        provisioning_lease_until=now + lease,
         # Business escalations promise executive contact within 24 hours (DOMAIN.md).
         exec_contact_due_at=now + timedelta(hours=24) if intake.category == Category.BUSINESS else None,
     )

@@ -1,7 +1,7 @@
 """The record of which Slack steps of a case are done, and who may work on them now.
 
-A lease (a conditional update) lets exactly one worker provision a case at a
-time, across threads and across app instances sharing one database.
+A lease on each step (a conditional update) lets exactly one worker run it at
+a time, across threads and across app instances sharing one database.
 """
 
 from __future__ import annotations
@@ -18,38 +18,35 @@ from assistant.models import Escalation, ProvisioningStep, utcnow
 from assistant.services.events import record_event
 
 
-def claim(engine: sa.Engine, case_id: int, lease: timedelta, *, now: datetime | None = None) -> bool:
-    """Take the case's provisioning lease if nobody holds it (or theirs ran out)."""
+def _unheld(now: datetime) -> Any:
+    return sa.or_(col(ProvisioningStep.lease_until).is_(None), col(ProvisioningStep.lease_until) < now)
+
+
+def _step(case_id: int, step: Step) -> Any:
+    return sa.and_(col(ProvisioningStep.escalation_id) == case_id, col(ProvisioningStep.step) == step.value)
+
+
+def claim_step(
+    engine: sa.Engine, case_id: int, step: Step, lease: timedelta, *, now: datetime | None = None
+) -> ProvisioningStep | None:
+    """Take a step not done that nobody holds (or whose holder's lease ran out); None if not ours."""
     now = now or utcnow()
     with session_scope(engine) as session:
         result = session.execute(
-            update(Escalation)
-            .where(col(Escalation.id) == case_id)
-            .where(
-                sa.or_(
-                    col(Escalation.provisioning_lease_until).is_(None),
-                    col(Escalation.provisioning_lease_until) < now,
-                )
-            )
-            .values(provisioning_lease_until=now + lease)
+            update(ProvisioningStep)
+            .where(_step(case_id, step))
+            .where(col(ProvisioningStep.done_at).is_(None))
+            .where(_unheld(now))
+            .values(lease_until=now + lease)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return session.exec(select(ProvisioningStep).where(_step(case_id, step))).one()
 
 
-def extend(engine: sa.Engine, case_id: int, lease: timedelta) -> None:
+def release_step(engine: sa.Engine, case_id: int, step: Step) -> None:
     with session_scope(engine) as session:
-        session.execute(
-            update(Escalation)
-            .where(col(Escalation.id) == case_id)
-            .values(provisioning_lease_until=utcnow() + lease)
-        )
-
-
-def release(engine: sa.Engine, case_id: int) -> None:
-    with session_scope(engine) as session:
-        session.execute(
-            update(Escalation).where(col(Escalation.id) == case_id).values(provisioning_lease_until=None)
-        )
+        session.execute(update(ProvisioningStep).where(_step(case_id, step)).values(lease_until=None))
 
 
 def pending_steps(engine: sa.Engine, case_id: int) -> dict[Step, ProvisioningStep]:
@@ -67,8 +64,7 @@ def record_attempt(engine: sa.Engine, case_id: int, step: Step) -> None:
     with session_scope(engine) as session:
         session.execute(
             update(ProvisioningStep)
-            .where(col(ProvisioningStep.escalation_id) == case_id)
-            .where(col(ProvisioningStep.step) == step.value)
+            .where(_step(case_id, step))
             .values(attempts=ProvisioningStep.attempts + 1, last_attempt_at=utcnow())
         )
 
@@ -93,10 +89,7 @@ def mark_done(
     now = utcnow()
     with session_scope(engine) as session:
         session.execute(
-            update(ProvisioningStep)
-            .where(col(ProvisioningStep.escalation_id) == case_id)
-            .where(col(ProvisioningStep.step) == step.value)
-            .values(done_at=now, last_error=None)
+            update(ProvisioningStep).where(_step(case_id, step)).values(done_at=now, last_error=None)
         )
         if case_fields:
             session.execute(
@@ -107,40 +100,42 @@ def mark_done(
 
 def mark_failed(engine: sa.Engine, case_id: int, step: Step, error: str) -> None:
     with session_scope(engine) as session:
-        session.execute(
-            update(ProvisioningStep)
-            .where(col(ProvisioningStep.escalation_id) == case_id)
-            .where(col(ProvisioningStep.step) == step.value)
-            .values(last_error=error[:500])
-        )
+        session.execute(update(ProvisioningStep).where(_step(case_id, step)).values(last_error=error[:500]))
         record_event(session, case_id, "provisioning_step_failed", step=step.value, error=error)
 
 
-def cases_to_repair(
+def steps_to_repair(
     engine: sa.Engine, *, retry_interval: timedelta, now: datetime | None = None
-) -> list[int]:
-    """Cases with steps not done, nobody working on them, and a retry due."""
+) -> dict[int, dict[Step, ProvisioningStep]]:
+    """Steps not done, nobody working on them, a retry due; by case, oldest case first.
+
+    Reads only unfinished steps (a partial index), so its cost does not grow with history.
+    """
     now = now or utcnow()
     with Session(engine) as session:
         rows = session.exec(
             select(ProvisioningStep)
-            .join(Escalation, col(Escalation.id) == col(ProvisioningStep.escalation_id))
             .where(col(ProvisioningStep.done_at).is_(None))
-            .where(
-                sa.or_(
-                    col(Escalation.provisioning_lease_until).is_(None),
-                    col(Escalation.provisioning_lease_until) < now,
-                )
-            )
             .order_by(col(ProvisioningStep.escalation_id))
         )
-        due: list[int] = []
+        due: dict[int, dict[Step, ProvisioningStep]] = {}
         for row in rows:
-            if row.escalation_id not in due and retry_due(
-                row.attempts, row.last_attempt_at, retry_interval, now
-            ):
-                due.append(row.escalation_id)
+            held = row.lease_until is not None and row.lease_until >= now
+            if not held and retry_due(row.attempts, row.last_attempt_at, retry_interval, now):
+                due.setdefault(row.escalation_id, {})[Step(row.step)] = row
         return due
+
+
+def cases_ahead(engine: sa.Engine, case_id: int) -> int:
+    """How many older cases are still waiting for their channel (the CSM's place in the queue)."""
+    with Session(engine) as session:
+        return session.exec(
+            select(sa.func.count())
+            .select_from(ProvisioningStep)
+            .where(col(ProvisioningStep.done_at).is_(None))
+            .where(col(ProvisioningStep.step) == Step.CHANNEL.value)
+            .where(col(ProvisioningStep.escalation_id) < case_id)
+        ).one()
 
 
 def channel_owner(engine: sa.Engine, channel_id: str) -> int | None:

@@ -1,4 +1,8 @@
-"""The one Slack Web API client: retries 429 after Retry-After, 5xx and network failures.
+"""The one Slack Web API client: paced to Slack's rate limits, retries 5xx and network failures.
+
+Every call waits its turn in the pacer (assistant.slack.pacing). A 429 holds
+the method for everyone for its Retry-After; a queue worker then gives its
+work back to the queue rather than sleep, other callers wait and try again.
 
 Bolt copies this client's retry handlers into every request's client, so
 listeners and background work share the same call path.
@@ -11,6 +15,7 @@ exist, so the caller looks for it before trying again (`assistant.slack.once`).
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 from http.client import RemoteDisconnected
@@ -31,6 +36,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.webhook import WebhookClient
 
 from assistant.settings import Settings
+from assistant.slack.pacing import POST_MESSAGE, Pacer
 
 logger = logging.getLogger(__name__)
 
@@ -81,9 +87,42 @@ class _ConnectionErrors(ConnectionErrorRetryHandler):
         return super()._can_retry(request=request, error=error, **kwargs)
 
 
-def retry_handlers(max_retries: int) -> list[RetryHandler]:
+def _channel_of(method: str, request: HttpRequest) -> str | None:
+    """The channel of a chat.postMessage (limited per channel); None for other methods."""
+    if method != POST_MESSAGE:
+        return None
+    try:
+        body = json.loads(request.data or b"{}") if request.data else (request.body_params or {})
+    except ValueError:
+        return None
+    return str(body.get("channel") or "") or None
+
+
+class _RateLimited(RateLimitErrorRetryHandler):
+    """Tell the pacer of a 429, so every thread holds off; a queue worker gives its work back."""
+
+    def __init__(self, pacer: Pacer | None, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.pacer = pacer
+
+    def _can_retry(self, *, request: HttpRequest, response: Any = None, **kwargs: Any) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        if self.pacer is None:
+            return True
+        method = method_of(request.url)
+        retry_after = next((v[0] for k, v in response.headers.items() if k.lower() == "retry-after"), "1")
+        try:
+            seconds = float(retry_after)
+        except ValueError:
+            seconds = 1.0
+        self.pacer.hold(method, seconds, _channel_of(method, request))
+        return not self.pacer.in_queue_worker()
+
+
+def retry_handlers(max_retries: int, pacer: Pacer | None = None) -> list[RetryHandler]:
     return [
-        RateLimitErrorRetryHandler(max_retry_count=max_retries),
+        _RateLimited(pacer, max_retry_count=max_retries),
         _ServerErrors(max_retry_count=max_retries),
         _ConnectionErrors(
             max_retry_count=max_retries,
@@ -92,16 +131,43 @@ def retry_handlers(max_retries: int) -> list[RetryHandler]:
     ]
 
 
-def make_web_client(settings: Settings, *, quick: bool = False) -> WebClient:
+class PacedWebClient(WebClient):
+    """A WebClient whose every call waits its turn under Slack's rate limits."""
+
+    pacer: Pacer
+
+    def api_call(  # type: ignore[override]
+        self, api_method: str, *, json: dict[str, Any] | None = None, **kwargs: Any
+    ) -> Any:
+        if api_method == POST_MESSAGE:
+            args = json or kwargs.get("data") or kwargs.get("params") or {}
+            self.pacer.wait_turn(api_method, str(args.get("channel") or ""))
+        else:
+            self.pacer.wait_turn(api_method)
+        return super().api_call(api_method, json=json, **kwargs)
+
+
+def make_web_client(settings: Settings, *, quick: bool = False, pacer: Pacer | None = None) -> WebClient:
     """The client for all work; `quick` for calls made before Slack's 3-second deadline
-    (no retries, a 2-second time-out: better to skip a check than to miss the deadline)."""
-    return WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        timeout=2 if quick else int(max(1, settings.slack_timeout_seconds)),
-        retry_handlers=[] if quick else retry_handlers(settings.slack_max_retries),
-        logger=logging.getLogger("slack_sdk.web"),
+    (no retries, no waiting, a 2-second time-out: better to skip a check than to miss the deadline)."""
+    options: dict[str, Any] = {
+        "token": settings.slack_bot_token.get_secret_value(),
+        "base_url": settings.slack_api_url,
+        "logger": logging.getLogger("slack_sdk.web"),
+    }
+    if quick or pacer is None:
+        return WebClient(
+            timeout=2 if quick else int(max(1, settings.slack_timeout_seconds)),
+            retry_handlers=[] if quick else retry_handlers(settings.slack_max_retries),
+            **options,
+        )
+    client = PacedWebClient(
+        timeout=int(max(1, settings.slack_timeout_seconds)),
+        retry_handlers=retry_handlers(settings.slack_max_retries, pacer),
+        **options,
     )
+    client.pacer = pacer
+    return client
 
 
 class _NotSentOnly(ConnectionErrorRetryHandler):

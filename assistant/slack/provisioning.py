@@ -14,9 +14,9 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError
 
 from assistant.domain.channel_names import alternative_name, channel_name
 from assistant.domain.intake import LINK_LABELS, LinkKind, person_problem
-from assistant.domain.provisioning import Step
+from assistant.domain.provisioning import CRITICAL, NEEDS, Step, ready_steps, step_priority
 from assistant.ids import MetadataEvent
 from assistant.messages.case_context import case_context, format_duration
 from assistant.messages.escape import plain
@@ -42,23 +42,29 @@ from assistant.slack.client import (
     is_ambiguous,
     make_webhook_client,
 )
+from assistant.slack.pacing import POST_MESSAGE
 from assistant.slack.people import People
+from assistant.work_queue import Later, WorkQueue
 
 logger = logging.getLogger(__name__)
 
 MAX_NAME_ATTEMPTS = 20
 RELEASE_RETRY_SECONDS = 2.0
-# Steps that need only the channel; each chain runs in order, chains in parallel.
-CHAINS: tuple[tuple[Step, ...], ...] = (
-    (Step.CARD, Step.PIN),
-    (Step.BOOKMARKS,),
-    (Step.INVITE,),
-    (Step.TOPIC,),
-    (Step.PURPOSE,),
-    (Step.OWNER_DM,),
-    (Step.FEED,),
-    (Step.REPORTER_REPLY,),
-)
+# Tell the CSM their case's place in the queue when its channel is this far off.
+QUEUE_NOTICE_SECONDS = 10.0
+# The Slack method each step starts with: the work queue paces the step by it.
+STEP_METHODS: dict[Step, str | None] = {
+    Step.CHANNEL: "conversations.create",
+    Step.INVITE: "conversations.invite",
+    Step.TOPIC: "conversations.setTopic",
+    Step.PURPOSE: "conversations.setPurpose",
+    Step.CARD: POST_MESSAGE,
+    Step.PIN: "pins.add",
+    Step.BOOKMARKS: "bookmarks.add",
+    Step.OWNER_DM: POST_MESSAGE,
+    Step.FEED: POST_MESSAGE,
+    Step.REPORTER_REPLY: None,  # a response_url first, which Slack does not count
+}
 
 
 @dataclass
@@ -76,14 +82,14 @@ class Provisioner:
         people: People,
         settings: Settings,
         bot_user_id: str,
-        executor: Executor,
+        queue: WorkQueue,
     ) -> None:
         self.engine = engine
         self.client = client
         self.people = people
         self.settings = settings
         self.bot_user_id = bot_user_id
-        self.executor = executor
+        self.queue = queue
         self.lease = timedelta(seconds=settings.provisioning_lease_seconds)
         self.channel = CaseChannel(
             client=client,
@@ -92,7 +98,7 @@ class Provisioner:
             feed=settings.escalations_feed_channel,
             manager_ids=tuple(settings.escalation_manager_ids),
         )
-        # Told of each case once it is open in Slack (the Home tabs show it then).
+        # Told of each case once it is usable in Slack (the Home tabs show it then).
         self.on_opened: Callable[[Escalation], None] = lambda case: None
         self._steps: dict[Step, Callable[[Escalation, ProvisioningStep], StepResult]] = {
             Step.CHANNEL: self._create_channel,
@@ -109,84 +115,116 @@ class Provisioner:
 
     # -- entry points ---------------------------------------------------------
 
-    def provision(self, case_id: int, *, already_claimed: bool = False) -> None:
-        """Do every step not done yet; a no-op if another worker holds the case."""
-        if not already_claimed and not records.claim(self.engine, case_id, self.lease):
-            return
-        try:
-            self._run(case_id)
-        finally:
-            self._release(case_id)
+    def open_new(self, case_id: int) -> None:
+        """Queue a case just stored (all its steps are pending): its channel, and its place in line."""
+        self._queue(case_id, Step.CHANNEL, None)
+        self.queue.submit(
+            f"provision:{case_id}:place",
+            partial(self._tell_reporter_of_place, case_id),
+            priority=step_priority(case_id, Step.CHANNEL),
+        )
 
-    def _release(self, case_id: int) -> None:
-        """Give the case back; if the database is down, keep trying in the background until it answers,
+    def provision(self, case_id: int) -> None:
+        """Queue every step of the case that can run now."""
+        self._queue_ready(case_id, set(records.pending_steps(self.engine, case_id)))
+
+    def repair(self) -> list[int]:
+        """Queue the steps of half-provisioned cases (after a crash, an outage, a refused step)."""
+        interval = timedelta(seconds=self.settings.repair_interval_seconds)
+        repaired = []
+        for case_id, due in records.steps_to_repair(self.engine, retry_interval=interval).items():
+            pending = set(records.pending_steps(self.engine, case_id))
+            if any(step in due for step in ready_steps(pending)):
+                logger.info("repairing provisioning of case %s", case_id)
+                self._queue_ready(case_id, pending, only=set(due))
+                repaired.append(case_id)
+        return repaired
+
+    def _queue_ready(self, case_id: int, pending: set[Step], only: set[Step] | None = None) -> None:
+        steps = [s for s in ready_steps(pending) if only is None or s in only]
+        case = case_service.get_case(self.engine, case_id) if steps and Step.CHANNEL not in pending else None
+        for step in steps:
+            self._queue(case_id, step, case)
+
+    def _queue(self, case_id: int, step: Step, case: Escalation | None) -> None:
+        method = STEP_METHODS[step]
+        target = None
+        if method == POST_MESSAGE and case is not None:
+            # chat.postMessage is limited per channel: the queue needs to know which.
+            target = {Step.OWNER_DM: case.owner_id, Step.FEED: self.channel.feed}.get(step, case.channel_id)
+        self.queue.submit(
+            f"provision:{case_id}:{step.value}",
+            partial(self._run_step, case_id, step),
+            priority=step_priority(case_id, step),
+            method=method,
+            channel=target,
+        )
+
+    # -- one step -------------------------------------------------------------
+
+    def _run_step(self, case_id: int, step: Step) -> Later | None:
+        """Run a step if nobody else is; queue what it unblocks. A rate-limited step is run again."""
+        try:
+            row = records.claim_step(self.engine, case_id, step, self.lease)
+            if row is None:
+                return None  # done already, or another worker has it
+            try:
+                outcome = self._attempt(case_service.get_case(self.engine, case_id), step, row)
+            finally:
+                self._release(case_id, step)
+            if outcome == "http_429":
+                return Later(1.0)  # the pacer holds the method for Slack's Retry-After
+            if outcome is None:
+                self._after(case_id, step)
+            elif step == Step.CHANNEL and row.attempts == 0:
+                self._tell_reporter_of_delay(case_service.get_case(self.engine, case_id), outcome)
+        except sa.exc.SQLAlchemyError as exc:
+            logger.warning(
+                "case %s: provisioning paused (%s); the repair sweep resumes it", case_id, type(exc).__name__
+            )
+        return None
+
+    def _after(self, case_id: int, step: Step) -> None:
+        """Queue what a finished step unblocks; tell the Home tabs once the case is usable."""
+        pending = set(records.pending_steps(self.engine, case_id))
+        unblocked = {s for s in pending if NEEDS[s] == step}
+        if unblocked:
+            self._queue_ready(case_id, pending, only=unblocked)
+        if step in CRITICAL and not pending.intersection(CRITICAL):
+            self.on_opened(case_service.get_case(self.engine, case_id))
+
+    def _release(self, case_id: int, step: Step) -> None:
+        """Give the step back; if the database is down, keep trying in the background until it answers,
         so the repair sweep resumes the case within its interval of the database coming back."""
         try:
-            records.release(self.engine, case_id)
+            records.release_step(self.engine, case_id, step)
         except sa.exc.SQLAlchemyError:
-            threading.Thread(target=self._release_later, args=(case_id,), daemon=True).start()
+            threading.Thread(target=self._release_later, args=(case_id, step), daemon=True).start()
 
-    def _release_later(self, case_id: int) -> None:
+    def _release_later(self, case_id: int, step: Step) -> None:
         deadline = time.monotonic() + self.lease.total_seconds()
         while time.monotonic() < deadline:
             time.sleep(RELEASE_RETRY_SECONDS)
             try:
-                records.release(self.engine, case_id)
+                records.release_step(self.engine, case_id, step)
                 return
             except sa.exc.SQLAlchemyError:
                 continue  # the lease runs out by itself at the deadline
 
-    def repair(self) -> list[int]:
-        """Finish half-provisioned cases (after a crash, an outage, a refused step)."""
-        interval = timedelta(seconds=self.settings.repair_interval_seconds)
-        repaired = []
-        for case_id in records.cases_to_repair(self.engine, retry_interval=interval):
-            if records.claim(self.engine, case_id, self.lease):
-                logger.info("repairing provisioning of case %s", case_id)
-                self.provision(case_id, already_claimed=True)
-                repaired.append(case_id)
-        return repaired
-
-    # -- the run --------------------------------------------------------------
-
-    def _run(self, case_id: int) -> None:
-        pending = records.pending_steps(self.engine, case_id)
-        if not pending:
-            return
-        case = case_service.get_case(self.engine, case_id)
-        if Step.CHANNEL in pending:
-            if not self._attempt(case, Step.CHANNEL, pending[Step.CHANNEL]):
-                if pending[Step.CHANNEL].attempts == 0:
-                    self._tell_reporter_of_delay(case, pending[Step.CHANNEL])
-                return
-            case = case_service.get_case(self.engine, case_id)
-        chains = [[s for s in chain if s in pending] for chain in CHAINS]
-        futures = [self.executor.submit(self._run_chain, case, chain, pending) for chain in chains if chain]
-        wait(futures)
-        for future in futures:
-            future.result()  # a bug in a step surfaces here, after every chain had its turn
-        self.on_opened(case_service.get_case(self.engine, case_id))
-
-    def _run_chain(self, case: Escalation, chain: list[Step], pending: dict[Step, ProvisioningStep]) -> None:
-        for step in chain:
-            if not self._attempt(case, step, pending[step]):
-                return  # later steps of this chain need this one
-            if step == Step.CARD:
-                case = case_service.get_case(self.engine, case.id or 0)
-            records.extend(self.engine, case.id or 0, self.lease)
-
-    def _attempt(self, case: Escalation, step: Step, row: ProvisioningStep) -> bool:
+    def _attempt(self, case: Escalation, step: Step, row: ProvisioningStep) -> str | None:
+        """Run a step and record how it went: None if done, else the error (a 429 is not recorded)."""
         assert case.id is not None
         records.record_attempt(self.engine, case.id, step)
         try:
             result = self._steps[step](case, row)
         except SLACK_ERRORS as exc:
             code = error_code(exc)
-            logger.warning("case %s: step %s failed (%s); it will be retried", case.key, step, code)
-            records.mark_failed(self.engine, case.id, step, code)
-            return False
+            if code != "http_429":
+                logger.warning("case %s: step %s failed (%s); it will be retried", case.key, step, code)
+                records.mark_failed(self.engine, case.id, step, code)
+            return code
         records.mark_done(self.engine, case.id, step, event=result.event, **result.case_fields)
-        return True
+        return None
 
     # -- helpers --------------------------------------------------------------
 
@@ -302,22 +340,25 @@ class Provisioner:
         return StepResult()
 
     def _bookmark_links(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        """Bookmark the first link (the ticket, usually); every link is on the pinned card.
+
+        One bookmarks.add per case: it is Tier 2 (20 a minute), and a bookmark per link
+        would make bookmarks, not channels, what limits opening cases in an outage.
+        """
+        if not case.links:
+            return StepResult(event={"count": 0, "added": 0})
         channel_id = self.channel.channel_id(case)
-        # bookmarks.add cannot be repeated safely: add only the links not bookmarked yet.
-        existing = (
-            {b.get("link") for b in self.client.bookmarks_list(channel_id=channel_id).get("bookmarks") or []}
-            if row.attempts > 0
-            else set()
+        kind, url = case.links[0]
+        # bookmarks.add cannot be repeated safely: after an unclear failure, look first.
+        if row.attempts > 0 and any(
+            b.get("link") == url
+            for b in self.client.bookmarks_list(channel_id=channel_id).get("bookmarks") or []
+        ):
+            return StepResult(event={"count": len(case.links), "added": 0})
+        self.client.bookmarks_add(
+            channel_id=channel_id, title=LINK_LABELS[LinkKind(kind)], type="link", link=url
         )
-        added = 0
-        for kind, url in case.links:
-            if url in existing:
-                continue
-            self.client.bookmarks_add(
-                channel_id=channel_id, title=LINK_LABELS[LinkKind(kind)], type="link", link=url
-            )
-            added += 1
-        return StepResult(event={"count": len(case.links), "added": added})
+        return StepResult(event={"count": len(case.links), "added": 1})
 
     def _notify_owner(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         # Checked again here: at intake Slack may have been too slow to answer in time.
@@ -369,11 +410,7 @@ class Provisioner:
         self.channel.post_once(f"case:{case.id}:reporter_reply", case.reporter_id, message, case_id=case.id)
         return StepResult(event={"via": "dm"})
 
-    def _tell_reporter_of_delay(self, case: Escalation, row: ProvisioningStep) -> None:
-        error = row.last_error or "unknown"
-        fresh = records.pending_steps(self.engine, case.id or 0).get(Step.CHANNEL)
-        if fresh is not None and fresh.last_error:
-            error = fresh.last_error
+    def _tell_reporter_of_delay(self, case: Escalation, error: str) -> None:
         try:
             self.channel.post_once(
                 f"case:{case.id}:delay_notice",
@@ -385,3 +422,21 @@ class Provisioner:
             logger.warning(
                 "case %s: could not tell the reporter of the delay (%s)", case.key, error_code(exc)
             )
+
+    def _tell_reporter_of_place(self, case_id: int) -> None:
+        """When Slack's limits put the case behind others, its CSM hears at once it is saved, and where."""
+        ahead = records.cases_ahead(self.engine, case_id)
+        wait = self.queue.pacer.seconds_for(STEP_METHODS[Step.CHANNEL] or "", ahead + 1)
+        if wait < QUEUE_NOTICE_SECONDS:
+            return
+        case = case_service.get_case(self.engine, case_id)
+        message = render_message(
+            "provisioning_queued.json.j2",
+            case=case_context(case),
+            ahead=ahead,
+            wait=format_duration(max(1, round(wait / 60))),
+        )
+        try:
+            self.channel.post_once(f"case:{case_id}:queued", case.reporter_id, message, case_id=case_id)
+        except SLACK_ERRORS as exc:
+            logger.warning("case %s: could not tell the reporter its place (%s)", case.key, error_code(exc))
