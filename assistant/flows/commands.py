@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from difflib import get_close_matches
 from typing import Any
 
@@ -21,6 +22,7 @@ from assistant.models import Escalation
 from assistant.services import lifecycle
 from assistant.services.cases import case_by_key, open_cases
 from assistant.services.lifecycle import case_in_channel
+from assistant.slack.client import SLACK_ERRORS, error_code
 
 VERBS: dict[str, Action] = {a.value: a for a in Action} | {"acknowledge": Action.ACKNOWLEDGE}
 VERB_HELP = [
@@ -34,6 +36,8 @@ VERB_HELP = [
     {"word": Action.REOPEN.value, "does": "reopen a resolved or closed case"},
     {"word": Action.TIMELINE.value, "does": "see every event of the case"},
 ]
+
+logger = logging.getLogger(__name__)
 
 
 LIST_ROWS = 20
@@ -154,4 +158,13 @@ def register(app: App, flows: CaseFlows) -> None:
                 trigger_id=command["trigger_id"],
             )
             return
-        intake.open_intake(client, command, components.settings.ack_within_minutes)
+        try:
+            intake.open_intake(client, command, components.settings.ack_within_minutes)
+        except SLACK_ERRORS as exc:
+            # Slack refused the form (too busy, or the trigger ran out): the CSM must not be left guessing.
+            logger.warning("the intake form could not be opened (%s)", error_code(exc))
+            say(
+                respond,
+                "Slack is busy and did not open the escalation form; nothing was saved. "
+                f"Type `{COMMAND}` again in a few seconds.",
+            )

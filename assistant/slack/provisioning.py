@@ -118,6 +118,9 @@ class Provisioner:
     def open_new(self, case_id: int) -> None:
         """Queue a case just stored (all its steps are pending): its channel, and its place in line."""
         self._queue(case_id, Step.CHANNEL, None)
+        self._queue_place_notice(case_id)
+
+    def _queue_place_notice(self, case_id: int) -> None:
         self.queue.submit(
             f"provision:{case_id}:place",
             partial(self._tell_reporter_of_place, case_id),
@@ -173,6 +176,8 @@ class Provisioner:
             finally:
                 self._release(case_id, step)
             if outcome == "http_429":
+                if step == Step.CHANNEL:  # Slack told us to wait: the CSM hears where the case stands
+                    self._queue_place_notice(case_id)
                 return Later(1.0)  # the pacer holds the method for Slack's Retry-After
             if outcome is None:
                 self._after(case_id, step)
