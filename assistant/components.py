@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from assistant.database import make_engine, migrate
 from assistant.domain.reminders import ReminderPolicy
 from assistant.health import Heartbeat, InFlight
+from assistant.models import Escalation
 from assistant.settings import Settings, SettingsError
 from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
 from assistant.slack.digest import DigestPoster
@@ -56,9 +57,9 @@ class Components:
         minutes = self.settings.ack_within_minutes_by_severity.get(severity, self.settings.ack_within_minutes)
         return timedelta(minutes=minutes)
 
-    def open_in_slack(self, case_id: int) -> None:
+    def open_in_slack(self, case: Escalation) -> None:
         """Queue a stored case for provisioning (durable: the repair sweep finishes it if we die)."""
-        self.provisioner.open_new(case_id)
+        self.provisioner.open_new(case)
 
     def close(self) -> None:
         self.listener_executor.shutdown(wait=True, cancel_futures=False)

@@ -82,11 +82,19 @@ class WorkQueue:
         method: str | None = None,
         channel: str | None = None,
         delay: float = 0.0,
+        sooner: bool = False,
     ) -> bool:
-        """Queue a piece of work; False if the same key is waiting already (it is one piece)."""
+        """Queue a piece of work; False if the same key is waiting already (it is one piece;
+        with `sooner`, it is brought forward if this asks for it earlier)."""
         work = _Work(priority, next(self._sequence), key, run, method, channel, time.monotonic() + delay)
         with self._condition:
-            if self._stopping or key in self._keys:
+            if self._stopping:
+                return False
+            if key in self._keys:
+                waiting = next(w for w in self._queue if w.key == key)
+                if sooner and work.not_before < waiting.not_before:
+                    waiting.not_before = work.not_before
+                    self._condition.notify()
                 return False
             if key in self._running:
                 # Asked for again while it runs: run it once more afterwards, so nothing is missed.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -108,7 +109,9 @@ def test_an_outage_burst_opens_every_case_in_order_without_hammering_slack(limit
 
 
 def test_when_slack_says_wait_the_csm_hears_the_case_is_saved_and_its_place(limited: Harness) -> None:
-    limited.workspace.fail("conversations.create", status=429, retry_after=12)
+    """Slack holds channel creation for 20 s: the CSMs hear at once, the owner within 15 s, in order."""
+    limited.workspace.fail("conversations.create", status=429, retry_after=20)
+    started = time.monotonic()
     first, second = "U0RUSH0000", "U0RUSH0001"
     for csm in (first, second):
         view = limited.open_intake(csm)
@@ -123,6 +126,15 @@ def test_when_slack_says_wait_the_csm_hears_the_case_is_saved_and_its_place(limi
     assert "ESC-1 is saved" in wait_for(lambda: limited.workspace.dm_messages(first), timeout=5)[0].text
     # Nobody asked Slack again while it said to wait: no thread slept on it, no call was wasted.
     assert len(limited.workspace.calls_to("conversations.create")) == 1
+    # The owner does not wait for the channel to learn they own the cases.
+    owner_dms = wait_for(
+        lambda: len(limited.workspace.dm_messages(OWNER)) == 2 and limited.workspace.dm_messages(OWNER),
+        timeout=17,
+        what="the owner's DMs",
+    )
+    assert time.monotonic() - started < 19
+    assert all("you will be invited to it" in json.dumps(dm.blocks) for dm in owner_dms)
+    assert not limited.workspace.calls_to("conversations.create")[1:]
 
     cases = limited.cases()
     for case in cases:

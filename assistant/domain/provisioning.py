@@ -46,10 +46,12 @@ def retry_due(attempts: int, last_attempt_at: datetime | None, interval: timedel
     return now >= last_attempt_at + wait
 
 
-# The step each step needs done first (everything needs the channel; the pin needs the card).
+# The step each step needs done first: most need the channel, the pin needs the card. The
+# owner's DM needs nothing: when Slack's limits hold the channel up, the owner hears anyway.
 NEEDS: dict[Step, Step | None] = {
     **dict.fromkeys(Step, Step.CHANNEL),
     Step.CHANNEL: None,
+    Step.OWNER_DM: None,
     Step.PIN: Step.CARD,
 }
 # What makes a case usable, done for every case in order of arrival before the rest.

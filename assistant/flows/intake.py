@@ -219,7 +219,7 @@ def register(app: App, services: Components) -> None:
             logger.info("opened %s", opened.case.key)
             if opened.case.ack_due_at is not None:
                 services.reminders.wake_at(opened.case.ack_due_at - services.reminder_policy.ack_before)
-            services.open_in_slack(opened.case.id)
+            services.open_in_slack(opened.case)
 
     @app.action(CaseAction.OPEN_CHANNEL.value)
     def handle_open_channel(ack: Ack) -> None:

@@ -52,6 +52,8 @@ MAX_NAME_ATTEMPTS = 20
 RELEASE_RETRY_SECONDS = 2.0
 # Tell the CSM their case's place in the queue when its channel is this far off.
 QUEUE_NOTICE_SECONDS = 10.0
+# How long the owner's DM waits for the case channel, to link to it, before it goes without.
+OWNER_DM_WAIT_SECONDS = 15.0
 # The Slack method each step starts with: the work queue paces the step by it.
 STEP_METHODS: dict[Step, str | None] = {
     Step.CHANNEL: "conversations.create",
@@ -115,10 +117,13 @@ class Provisioner:
 
     # -- entry points ---------------------------------------------------------
 
-    def open_new(self, case_id: int) -> None:
+    def open_new(self, case: Escalation) -> None:
         """Queue a case just stored (all its steps are pending): its channel, and its place in line."""
-        self._queue(case_id, Step.CHANNEL, None)
-        self._queue_place_notice(case_id)
+        assert case.id is not None
+        self._queue(case.id, Step.CHANNEL, case)
+        # The owner hears once the channel exists, to find it in the DM, or after a while without it.
+        self._queue(case.id, Step.OWNER_DM, case, delay=OWNER_DM_WAIT_SECONDS)
+        self._queue_place_notice(case.id)
 
     def _queue_place_notice(self, case_id: int) -> None:
         self.queue.submit(
@@ -139,26 +144,33 @@ class Provisioner:
             pending = set(records.pending_steps(self.engine, case_id))
             if any(step in due for step in ready_steps(pending)):
                 logger.info("repairing provisioning of case %s", case_id)
-                self._queue_ready(case_id, pending, only=set(due))
+                self._queue_ready(case_id, pending)
                 repaired.append(case_id)
         return repaired
 
-    def _queue_ready(self, case_id: int, pending: set[Step], only: set[Step] | None = None) -> None:
+    def _queue_ready(
+        self, case_id: int, pending: set[Step], only: set[Step] | None = None, sooner: bool = False
+    ) -> None:
         steps = [s for s in ready_steps(pending) if only is None or s in only]
-        case = case_service.get_case(self.engine, case_id) if steps and Step.CHANNEL not in pending else None
-        for step in steps:
-            self._queue(case_id, step, case)
+        if steps:
+            case = case_service.get_case(self.engine, case_id)
+            for step in steps:
+                self._queue(case_id, step, case, sooner=sooner)
 
-    def _queue(self, case_id: int, step: Step, case: Escalation | None) -> None:
+    def _queue(
+        self, case_id: int, step: Step, case: Escalation, delay: float = 0.0, sooner: bool = False
+    ) -> None:
         method = STEP_METHODS[step]
         target = None
-        if method == POST_MESSAGE and case is not None:
+        if method == POST_MESSAGE:
             # chat.postMessage is limited per channel: the queue needs to know which.
             target = {Step.OWNER_DM: case.owner_id, Step.FEED: self.channel.feed}.get(step, case.channel_id)
         self.queue.submit(
             f"provision:{case_id}:{step.value}",
             partial(self._run_step, case_id, step),
             priority=step_priority(case_id, step),
+            delay=delay,
+            sooner=sooner,
             method=method,
             channel=target,
         )
@@ -193,8 +205,10 @@ class Provisioner:
         """Queue what a finished step unblocks; tell the Home tabs once the case is usable."""
         pending = set(records.pending_steps(self.engine, case_id))
         unblocked = {s for s in pending if NEEDS[s] == step}
+        if step == Step.CHANNEL and Step.OWNER_DM in pending:
+            unblocked.add(Step.OWNER_DM)  # it was waiting for the channel, to link to it: now
         if unblocked:
-            self._queue_ready(case_id, pending, only=unblocked)
+            self._queue_ready(case_id, pending, only=unblocked, sooner=True)
         if step in CRITICAL and not pending.intersection(CRITICAL):
             self.on_opened(case_service.get_case(self.engine, case_id))
 
