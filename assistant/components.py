@@ -64,7 +64,6 @@ class Components:
     def close(self) -> None:
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
         self.reminders.executor.shutdown(wait=True, cancel_futures=False)
-        self.home.executor.shutdown(wait=True, cancel_futures=False)
         self.work.shutdown()
         self.engine.dispose()
 
@@ -124,7 +123,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         engine=engine,
         client=client,
         settings=settings,
-        executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="home"),
+        queue=work,
     )
     provisioner.on_opened = home.refresh_for
     reminders.on_breach = home.refresh_for

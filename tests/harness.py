@@ -270,6 +270,8 @@ def make_settings(standin: StandIn, database_url: str, **overrides: Any) -> Sett
         "escalation_manager_ids": MANAGER,
         # The stand-in enforces Slack's limits only when a test turns them on; pace as for a fast Slack.
         "slack_rate_limit_factor": 50,
+        # Tests look at each change's Home tab; the coalescing window has a test of its own.
+        "home_refresh_seconds": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -344,13 +346,10 @@ def start_app_process(
 ) -> subprocess.Popen[bytes]:
     """`python -m assistant serve` as its own process, pointed at the stand-in; returns once it serves."""
     env = {k: v for k, v in os.environ.items() if "PROXY" not in k.upper()}
-    env.update(
-        **app_env(standin, database_url),
-        PYTHONPATH=str(ROOT),
-        # The clock's other jobs under test; a Monday run must not post a digest at start-up.
-        DIGEST_ENABLED="false",
-        **env_overrides,
-    )
+    env.update(app_env(standin, database_url))
+    # The clock's other jobs under test; a Monday run must not post a digest at start-up.
+    env.update(PYTHONPATH=str(ROOT), DIGEST_ENABLED="false")
+    env.update(env_overrides)
     process = subprocess.Popen(
         [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,

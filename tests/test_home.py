@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlmodel import Session
 
 from assistant.ids import CaseAction, HomeAction
 from assistant.models import Escalation, utcnow
-from tests.harness import CSM, EXEC, MANAGER, OWNER, VP, Harness, in_hours, mrkdwn_texts, wait_for
+from tests.harness import (
+    CSM,
+    EXEC,
+    MANAGER,
+    OWNER,
+    VP,
+    Harness,
+    in_hours,
+    mrkdwn_texts,
+    start_harness,
+    wait_for,
+)
 from tests.stories import closed_with_sponsor, store_cases
 
 
@@ -259,3 +272,25 @@ def test_hostile_and_longest_texts_stay_plain_and_within_limits(harness: Harness
         text = "\n".join(mrkdwn_texts(blocks))
         assert "<!channel>" not in text and "<!here>" not in text and "<https://evil" not in text
         assert "&lt;!channel&gt; &amp; &lt;https://evil.example|Bank&gt;" in text
+
+
+def test_a_burst_of_changes_rebuilds_each_home_tab_at_most_once_a_window(database_url: str) -> None:
+    """Six cases opened at once: the manager's tab is rebuilt at most twice (now, after 3 s), not 6 times."""
+    harness = start_harness(database_url, home_refresh_seconds=3)
+    try:
+        harness.open_home(MANAGER)
+        views = [harness.open_intake(CSM) for _ in range(6)]
+        published_before = len(harness.workspace.calls_to("views.publish"))
+        with ThreadPoolExecutor(6) as pool:
+            list(pool.map(lambda i: harness.submit_intake(views[i], CSM, summary=f"Outage {i}"), range(6)))
+        keys = [f"ESC-{n}" for n in range(1, 7)]
+        wait_for(lambda: all(k in harness.home_text(MANAGER) for k in keys), what="every case on the tab")
+        time.sleep(3.5)  # anything still waiting for the window has gone by now
+        rebuilt = [
+            c
+            for c in harness.workspace.calls_to("views.publish")[published_before:]
+            if c.args.get("user_id") == MANAGER
+        ]
+        assert 1 <= len(rebuilt) <= 2, len(rebuilt)
+    finally:
+        harness.stop()

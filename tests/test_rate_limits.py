@@ -17,6 +17,7 @@ from tests.harness import CSM, OWNER, Harness, seed_workspace, start_harness, wa
 # Slack's limits, ten times faster (Tier 2: 200 calls a minute), on both sides: the test takes seconds.
 FACTOR = 10
 CASES = 24
+CARD_EVENT = "escalation_case_card"
 
 
 def with_csms(workspace: Workspace) -> None:
@@ -96,7 +97,9 @@ def test_an_outage_burst_opens_every_case_in_order_without_hammering_slack(limit
     assert workspace.rate_limits.limited <= 2, workspace.rate_limits.limited
     # Everything once: one card and one bookmark a channel, one DM to the owner a case, one feed post a case.
     for channel in workspace.case_channels():
-        cards = [m for m in channel.messages if m.metadata and m.metadata["event_type"] == "escalation_case_card"]
+        cards = [
+            m for m in channel.messages if (m.metadata or {}).get("event_type") == "escalation_case_card"
+        ]
         assert len(cards) == 1 and len(channel.bookmarks) == 1, channel.name
         assert OWNER in channel.members and channel.topic
     assert len(workspace.dm_messages(OWNER)) == CASES

@@ -8,9 +8,11 @@ Slack's 100 blocks: long lists are summarised and paginated.
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,7 +39,8 @@ from assistant.services.portfolio import (
 )
 from assistant.services.sponsorship import sponsorships
 from assistant.settings import Settings
-from assistant.slack.client import SLACK_ERRORS, error_code
+from assistant.slack.client import OUTAGE_ERRORS, error_code
+from assistant.work_queue import WorkQueue
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +53,18 @@ SPONSOR_LINES = 15
 ALL = "all"  # the "any" choice of a filter (Slack options need a value)
 
 
+# Home refreshes come after opening cases in the work queue: a case matters more than a tab.
+HOME_PRIORITY = (2,)
+
+
 class HomeTab:
-    def __init__(
-        self, *, engine: sa.Engine, client: WebClient, settings: Settings, executor: ThreadPoolExecutor
-    ) -> None:
+    def __init__(self, *, engine: sa.Engine, client: WebClient, settings: Settings, queue: WorkQueue) -> None:
         self.engine = engine
         self.client = client
         self.settings = settings
-        self.executor = executor
+        self.queue = queue
+        # When each person's tab was last rebuilt (monotonic), to rebuild it at most once a window.
+        self._published: dict[str, float] = {}
         self.leaders = frozenset(settings.escalation_manager_ids) | frozenset(settings.executive_ids)
         self.zone = ZoneInfo(settings.digest_timezone)
 
@@ -212,14 +219,32 @@ class HomeTab:
         return home_viewers(self.engine, people)
 
     def refresh_for(self, case: Escalation, also: Iterable[str] = ()) -> None:
-        """Refresh the Home tab of everyone the case involves (and `also` others), in the background."""
-        self.executor.submit(self._refresh, case, tuple(also))
+        """Refresh the Home tab of everyone the case involves (and `also` others), in the background.
 
-    def _refresh(self, case: Escalation, also: tuple[str, ...]) -> None:
+        Each person's tab is rebuilt at most once per HOME_REFRESH_SECONDS however many
+        cases change: a refresh asked for while one waits is the same refresh.
+        """
+        self.queue.submit(
+            f"home:case:{case.id}:{uuid.uuid4().hex}",
+            partial(self._refresh_involved, case, tuple(also)),
+            priority=HOME_PRIORITY,
+        )
+
+    def _refresh_involved(self, case: Escalation, also: tuple[str, ...]) -> None:
+        window = self.settings.home_refresh_seconds
         for user_id in sorted(self.involved(case, also)):
-            try:
-                self.publish(user_id)
-            except SLACK_ERRORS as exc:
-                logger.warning("%s: Home tab refresh for %s failed (%s)", case.key, user_id, error_code(exc))
-            except Exception:
-                logger.exception("%s: Home tab refresh for %s failed", case.key, user_id)
+            last = self._published.get(user_id)
+            self.queue.submit(
+                f"home:{user_id}",
+                partial(self._refresh, user_id),
+                priority=HOME_PRIORITY,
+                method="views.publish",
+                delay=0.0 if last is None else max(0.0, last + window - time.monotonic()),
+            )
+
+    def _refresh(self, user_id: str) -> None:
+        self._published[user_id] = time.monotonic()
+        try:
+            self.publish(user_id)
+        except OUTAGE_ERRORS as exc:  # Slack or the database: the next change refreshes it again
+            logger.warning("Home tab refresh for %s failed (%s)", user_id, error_code(exc))
