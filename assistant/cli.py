@@ -77,22 +77,22 @@ def db_command(settings_url: str, action: str) -> None:
 
 def export_command(fmt: str, since: date | None, output: str) -> None:
     from assistant.database import make_engine, migrate
-    from assistant.services.export import export_rows, to_csv, to_json
+    from assistant.services.export import export_rows, write_csv, write_json
     from assistant.settings import DatabaseSettings
 
     engine = make_engine(DatabaseSettings().database_url)
     migrate(engine)
     start = datetime.combine(since, time(), tzinfo=UTC) if since else None
-    rows = export_rows(engine, start)
-    text = to_csv(rows) if fmt == "csv" else to_json(rows) + "\n"
+    rows = export_rows(engine, start)  # streamed: memory stays flat whatever the history
+    write = write_csv if fmt == "csv" else write_json
     if output == "-":
-        sys.stdout.write(text)
+        write(rows, sys.stdout)
     else:
         # Customer data: readable by its owner only, even where the umask is lax.
         descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.fchmod(descriptor, 0o600)
         with open(descriptor, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
+            write(rows, file)
 
 
 def digest_command(settings: Settings, dry_run: bool) -> None:

@@ -228,6 +228,8 @@ class Reminder(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("escalation_id", "kind", "promise_at", "due_at"),
         sa.Index("ix_reminder_state_due_at", "state", "due_at"),
+        # When a claim runs out (the next retry): read among the few claimed, not all ever sent.
+        sa.Index("ix_reminder_state_claimed_until", "state", "claimed_until"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

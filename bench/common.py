@@ -28,6 +28,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def fresh(url: str) -> sa.Engine:
+    """An empty, migrated database at `url` (a SQLite file is started again)."""
+    database = sa.engine.make_url(url).database
+    if url.startswith("sqlite") and database and database != ":memory:":
+        Path(database).unlink(missing_ok=True)
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:

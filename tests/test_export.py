@@ -46,7 +46,7 @@ def test_export_round_trips_as_csv_and_json(harness: Harness) -> None:
     harness.submit(OWNER, view, next_update=in_hours(2), customer_message="On it.")
     wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
 
-    rows = export_rows(harness.components.engine)
+    rows = list(export_rows(harness.components.engine))
     assert len(rows) == 1 and rows[0]["key"] == "ESC-1"
     assert rows[0]["minutes_to_acknowledge"] is not None and rows[0]["promises_made"] == 1
     assert json.loads(to_json(rows)) == rows
@@ -54,7 +54,7 @@ def test_export_round_trips_as_csv_and_json(harness: Harness) -> None:
     assert list(parsed[0]) == COLUMNS
     assert parsed[0]["summary"] == 'Ünïcode, "quotes"'
     assert parsed[0]["account"] == '\'=HYPERLINK("http://evil")'  # no formula in a spreadsheet
-    assert export_rows(harness.components.engine, since=datetime.now(UTC) + timedelta(days=1)) == []
+    assert list(export_rows(harness.components.engine, since=datetime.now(UTC) + timedelta(days=1))) == []
 
 
 def test_the_export_command(harness: Harness, tmp_path: Path) -> None:

@@ -29,6 +29,11 @@ def test_list_shows_my_open_cases_and_managers_see_all(harness: Harness) -> None
 
     mine = reply_to(harness, OWNER, "list")
     assert "*ESC-1* · Acme: SSO outage" in mine and "ESC-2" not in mine
+    # A stakeholder takes part too; the CSM reported both.
+    stakeholder = reply_to(harness, EXEC, "list")
+    assert "*ESC-1* · Acme" in stakeholder and "ESC-2" not in stakeholder
+    reported = reply_to(harness, CSM, "list")
+    assert "*ESC-1* · Acme" in reported and "*ESC-2* · Globex" in reported
 
     everything = reply_to(harness, MANAGER, "list all")
     assert "*ESC-1* · Acme" in everything and "*ESC-2* · Globex" in everything  # the manager owns ESC-2

@@ -6,14 +6,15 @@ import csv
 import io
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate
-from assistant.models import CaseEvent, Escalation
+from assistant.models import KEY_PREFIX, CaseEvent, Escalation
 
 COLUMNS = [
     "key",
@@ -46,56 +47,78 @@ def _minutes(delta: Any) -> float | None:
     return round(delta.total_seconds() / 60, 1) if delta is not None else None
 
 
-def export_rows(engine: sa.Engine, since: datetime | None = None) -> list[dict[str, Any]]:
-    with Session(engine) as session:
-        query = select(Escalation).order_by(col(Escalation.id))
-        if since is not None:
-            query = query.where(col(Escalation.created_at) >= since)
-        cases = list(session.exec(query))
-        events: dict[int, list[EventFact]] = defaultdict(list)
-        ids = [c.id for c in cases]
-        for chunk in range(0, len(ids), 900):
-            for event in session.exec(
-                select(CaseEvent).where(col(CaseEvent.escalation_id).in_(ids[chunk : chunk + 900]))
+PAGE = 1000
+# The events the timings are made of (the rest of the timeline is not read).
+TIMING_EVENTS = ("acknowledged", "resolved", "reopened", "closed", "breach")
+_CASE_COLUMNS: tuple[Any, ...] = (
+    Escalation.id,
+    Escalation.account_name,
+    Escalation.summary,
+    Escalation.category,
+    Escalation.severity,
+    Escalation.status,
+    Escalation.owner_id,
+    Escalation.reporter_id,
+    Escalation.is_private,
+    Escalation.created_at,
+    Escalation.promises_made,
+    Escalation.promises_kept,
+)
+
+
+def export_rows(engine: sa.Engine, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+    """Every case (created since `since`) with its timings, a page at a time: memory stays flat."""
+    after = 0
+    while True:
+        with Session(engine) as session:
+            query = sa.select(*_CASE_COLUMNS).where(col(Escalation.id) > after)
+            if since is not None:
+                query = query.where(col(Escalation.created_at) >= since)
+            cases = list(session.execute(query.order_by(col(Escalation.id)).limit(PAGE)))
+            if not cases:
+                return
+            events: dict[int, list[EventFact]] = defaultdict(list)
+            timing_events = sa.select(col(CaseEvent.escalation_id), col(CaseEvent.kind), col(CaseEvent.at))
+            for case_id, kind, at in session.execute(
+                timing_events.where(col(CaseEvent.escalation_id).between(cases[0].id, cases[-1].id)).where(
+                    col(CaseEvent.kind).in_(TIMING_EVENTS)
+                )
             ):
-                events[event.escalation_id].append(EventFact(event.kind, event.at))
-    rows = []
-    for case in cases:
-        timings = case_timings(
-            case.created_at,
-            events[case.id or 0],
-            promises_made=case.promises_made,
-            promises_kept=case.promises_kept,
-        )
-        rate = on_time_rate(case.promises_kept, case.promises_made)
-        rows.append(
-            {
-                "key": case.key,
-                "account": case.account_name,
-                "summary": case.summary,
-                "category": case.category.value,
-                "severity": case.severity.value,
-                "status": case.status.value,
-                "owner_id": case.owner_id,
-                "reporter_id": case.reporter_id,
-                "private": case.is_private,
-                "created_at": _iso(case.created_at),
-                "acknowledged_at": _iso(timings.acknowledged_at),
-                "resolved_at": _iso(timings.resolved_at),
-                "closed_at": _iso(timings.closed_at),
-                "minutes_to_acknowledge": _minutes(timings.time_to_acknowledge),
-                "minutes_to_resolve": _minutes(timings.time_to_resolve),
-                "promises_made": case.promises_made,
-                "promises_kept": case.promises_kept,
-                "on_time_rate": round(rate, 3) if rate is not None else None,
-                "breaches": timings.breaches,
-            }
-        )
-    return rows
+                events[case_id].append(EventFact(kind, at))
+        for case in cases:
+            yield _row(case, events[case.id])
+        after = cases[-1].id
 
 
-def to_csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
+def _row(case: Any, events: list[EventFact]) -> dict[str, Any]:
+    timings = case_timings(
+        case.created_at, events, promises_made=case.promises_made, promises_kept=case.promises_kept
+    )
+    rate = on_time_rate(case.promises_kept, case.promises_made)
+    return {
+        "key": f"{KEY_PREFIX}{case.id}",
+        "account": case.account_name,
+        "summary": case.summary,
+        "category": case.category.value,
+        "severity": case.severity.value,
+        "status": case.status.value,
+        "owner_id": case.owner_id,
+        "reporter_id": case.reporter_id,
+        "private": case.is_private,
+        "created_at": _iso(case.created_at),
+        "acknowledged_at": _iso(timings.acknowledged_at),
+        "resolved_at": _iso(timings.resolved_at),
+        "closed_at": _iso(timings.closed_at),
+        "minutes_to_acknowledge": _minutes(timings.time_to_acknowledge),
+        "minutes_to_resolve": _minutes(timings.time_to_resolve),
+        "promises_made": case.promises_made,
+        "promises_kept": case.promises_kept,
+        "on_time_rate": round(rate, 3) if rate is not None else None,
+        "breaches": timings.breaches,
+    }
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
@@ -103,8 +126,24 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
         writer.writerow(
             {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()}
         )
+
+
+def write_json(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
+    """A JSON array written one case at a time."""
+    out.write("[")
+    for index, row in enumerate(rows):
+        out.write(",\n  " if index else "\n  ")
+        out.write(json.dumps(row, ensure_ascii=False))
+    out.write("\n]\n")
+
+
+def to_csv(rows: Iterable[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    write_csv(rows, out)
     return out.getvalue()
 
 
-def to_json(rows: list[dict[str, Any]]) -> str:
-    return json.dumps(rows, ensure_ascii=False, indent=2)
+def to_json(rows: Iterable[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    write_json(rows, out)
+    return out.getvalue()

@@ -17,7 +17,6 @@ from slack_sdk import WebClient
 
 from assistant.domain.digest import REPEAT_LOOKBACK, Digest, compute_digest, latest_digest_moment
 from assistant.domain.practice import PLAYBOOKS, Category
-from assistant.messages.chart import digest_chart
 from assistant.messages.escape import UserText
 from assistant.messages.render import Message, render_message
 from assistant.models import utcnow
@@ -125,7 +124,7 @@ class DigestPoster:
             return None
         self.client.files_upload_v2(
             channel=self.channel.feed,
-            content=digest_chart(digest),
+            content=_chart(digest),
             filename=f"escalations-{digest.days[-1].day:%Y-%m-%d}.png",
             title="Cases this week and promises kept on time",
         )
@@ -169,3 +168,10 @@ class DigestPoster:
         digest = self.compute(now or utcnow())
         self.post(digest)
         return digest
+
+
+def _chart(digest: Digest) -> bytes:
+    # matplotlib costs ~40 MB and ~0.4 s to import: paid once a week when the chart is drawn, not at start-up.
+    from assistant.messages.chart import digest_chart
+
+    return digest_chart(digest)

@@ -1,4 +1,5 @@
-"""provisioning steps are leased one by one (the work queue runs them in parallel); unfinished steps indexed
+"""provisioning steps are leased one by one (the work queue runs them in parallel); unfinished steps
+and claimed reminders indexed
 
 Revision ID: 0006
 Revises: 0005
@@ -33,9 +34,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('escalation') as batch:
         batch.drop_column('provisioning_lease_until')
+    op.create_index('ix_reminder_state_claimed_until', 'reminder', ['state', 'claimed_until'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_reminder_state_claimed_until', table_name='reminder')
     with op.batch_alter_table('escalation') as batch:
         batch.add_column(
             sa.Column('provisioning_lease_until', assistant.models.UTCDateTime(timezone=True), nullable=True)
