@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from assistant.domain.portfolio import account_key
 from assistant.domain.practice import Category, EscalationKind, Severity
 from assistant.domain.status import Status
 
@@ -68,12 +69,24 @@ def _utc_column(*, nullable: bool = True, index: bool = False) -> Any:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 
+def _account_key_of_name(context: Any) -> str:
+    """The key of a row inserted without one (bulk inserts, seeds)."""
+    return account_key(context.get_current_parameters().get("account_name") or "")
+
+
 class Escalation(SQLModel, table=True):
     __tablename__ = "escalation"
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str | None = Field(default=None, max_length=32)
     account_name: str = Field(max_length=200)
+    # The account however it is typed ("ACME  Corp " is "acme corp"): portfolio filters in SQL.
+    account_key: str = Field(
+        default="",
+        sa_column_kwargs={"default": _account_key_of_name, "server_default": ""},
+        max_length=150,
+        index=True,
+    )
     account_value: int | None = Field(default=None, sa_type=sa.BigInteger)
     summary: str = Field(max_length=300)
     description: str = Field(sa_type=sa.Text)

@@ -41,7 +41,8 @@ BENCH_MANAGER = "U0MGR0001"
 
 
 def _case(rng: random.Random, n: int, is_open: bool, now: datetime) -> dict[str, Any]:
-    created = now - timedelta(days=rng.uniform(0, 3 if is_open else 365))
+    # About 270 cases a day over a year; the open ones are the last two months' unfinished cases.
+    created = now - timedelta(days=rng.uniform(0, 60 if is_open else 365))
     status = rng.choice(["new", "acknowledged", "acknowledged", "resolved"]) if is_open else "closed"
     return {
         "id": n,

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from assistant.domain.portfolio import CaseFacts, Filters, account_key, paginate, summarize, week_start
+import sqlalchemy as sa
+
+from assistant.database import make_engine, migrate
+from assistant.domain.portfolio import (
+    CaseFacts,
+    Filters,
+    account_key,
+    paginate,
+    summarize,
+    view_of,
+    week_start,
+)
 from assistant.domain.practice import Category, Severity
 from assistant.domain.status import Status
+from assistant.models import CaseFollower, Escalation
+from assistant.services.followers import followed_by
+from assistant.services.portfolio import open_case_facts, portfolio_view
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -91,3 +106,79 @@ def test_pages_and_week_start() -> None:
     assert week_start(monday, tokyo) == datetime(2026, 11, 23, tzinfo=tokyo)
     assert week_start(monday, new_york) == datetime(2026, 11, 16, tzinfo=new_york)
     assert account_key("  Société   Générale ") == "societe generale"
+
+
+def test_the_database_computes_the_same_portfolio_as_the_rules(database_url: str) -> None:
+    """portfolio_view (counts and pages in SQL) equals the rules applied to every open case."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    rng = random.Random(7)
+    people = ["U1", "U2", "U3", "U4"]
+    now = datetime.now(UTC).replace(microsecond=0)
+    rows = []
+    for n in range(1, 121):
+        status = rng.choice(list(Status))
+        rows.append(
+            {
+                "id": n,
+                "account_name": rng.choice(["Acme", "ACME  ", "Globex", "Initech", "Umbrella Co"]),
+                "summary": f"case {n}",
+                "description": "-",
+                "category": rng.choice(list(Category)).value,
+                "severity": rng.choice(list(Severity)).value,
+                "triggers": [],
+                "is_private": rng.random() < 0.3,
+                "owner_id": rng.choice(people),
+                "reporter_id": rng.choice(people),
+                "stakeholder_ids": rng.sample(people, rng.randrange(3)),
+                "links": [],
+                "status": status.value,
+                "created_at": now - timedelta(hours=rng.randrange(1, 500)),
+                "updated_at": now,
+                "ack_due_at": now + timedelta(hours=rng.uniform(-10, 40)),
+                "next_update_due_at": now + timedelta(hours=rng.uniform(-10, 40))
+                if rng.random() < 0.8
+                else None,
+                "rca_due_at": now + timedelta(hours=rng.uniform(-10, 40)) if rng.random() < 0.5 else None,
+                "promises_made": 0,
+                "promises_kept": 0,
+                "sponsorship_requested": False,
+            }
+        )
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Escalation), rows)
+        connection.execute(
+            sa.insert(CaseFollower),
+            [
+                {"escalation_id": i, "user_id": "U9", "followed_at": now, "invited_by_app": False}
+                for i in (4, 8, 15)
+            ],
+        )
+    everything = open_case_facts(engine)
+    for viewer in ["U1", "U9", "UOUTSIDER"]:
+        followed = set(followed_by(engine, viewer))
+        for filters in [
+            Filters(),
+            Filters(category=Category.TECHNICAL),
+            Filters(account=account_key("acme")),
+        ]:
+            for page in (0, 1, 7):
+                rules = view_of(
+                    summarize(everything, viewer=viewer, filters=filters, now=now, breaches=[]),
+                    page=page,
+                    size=10,
+                    lines=8,
+                )
+                database = portfolio_view(
+                    engine,
+                    viewer=viewer,
+                    followed=followed,
+                    filters=filters,
+                    now=now,
+                    breaches=[],
+                    page=page,
+                    size=10,
+                    lines=8,
+                )
+                assert database == rules, (viewer, filters, page)
+    engine.dispose()

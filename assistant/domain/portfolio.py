@@ -21,6 +21,11 @@ def account_key(name: str) -> str:
     return " ".join(folded.casefold().split())[:150]
 
 
+def account_order(name: str) -> tuple[str, str]:
+    """Accounts in the order a person reads them: by key, then as typed (two spellings, one place)."""
+    return account_key(name), name
+
+
 def next_promise(
     status: Status,
     *,
@@ -162,7 +167,7 @@ def summarize(
         oldest=min(visible, key=lambda c: (c.created_at, c.id), default=None),
         restricted=len(chosen) - len(visible),
         cases=soonest(visible),
-        accounts=sorted({c.account for c in cases if c.visible_to(viewer)}, key=account_key),
+        accounts=sorted({c.account for c in cases if c.visible_to(viewer)}, key=account_order),
     )
 
 
@@ -178,3 +183,45 @@ def paginate(items: Sequence[CaseFacts], number: int, size: int) -> Page:
     count = max(1, -(-len(items) // size))
     number = min(max(0, number), count - 1)
     return Page(list(items[number * size : (number + 1) * size]), number, count)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The first cases of a list, and how many it has."""
+
+    items: list[CaseFacts]
+    count: int
+
+
+@dataclass(frozen=True)
+class PortfolioView:
+    """What a Home tab shows of the portfolio: counts, the first lines of each list, one page."""
+
+    open_count: int
+    by_category: dict[Category, int]
+    by_severity: dict[Severity, int]
+    unacknowledged: Listed
+    due_soon: Listed
+    overdue: Listed
+    breaches_this_week: int
+    oldest: CaseFacts | None
+    restricted: int
+    page: Page
+    accounts: list[str]
+
+
+def view_of(portfolio: Portfolio, *, page: int, size: int, lines: int) -> PortfolioView:
+    """The part of a portfolio a Home tab shows (the rules; the database computes the same in SQL)."""
+    return PortfolioView(
+        open_count=portfolio.open_count,
+        by_category=portfolio.by_category,
+        by_severity=portfolio.by_severity,
+        unacknowledged=Listed(portfolio.unacknowledged[:lines], len(portfolio.unacknowledged)),
+        due_soon=Listed(portfolio.due_soon[:lines], len(portfolio.due_soon)),
+        overdue=Listed(portfolio.overdue[:lines], len(portfolio.overdue)),
+        breaches_this_week=portfolio.breaches_this_week,
+        oldest=portfolio.oldest,
+        restricted=portfolio.restricted,
+        page=paginate(portfolio.cases, page, size),
+        accounts=portfolio.accounts,
+    )

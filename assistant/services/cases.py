@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
 from assistant.domain.intake import ValidIntake
+from assistant.domain.portfolio import account_key
 from assistant.domain.practice import Category, is_sensitive
 from assistant.domain.provisioning import ALL_STEPS
 from assistant.domain.reminders import ReminderPolicy
@@ -52,6 +54,7 @@ def open_case(
     case = Escalation(
         team_id=team_id,
         account_name=intake.account,
+        account_key=account_key(intake.account),
         account_value=intake.account_value,
         summary=intake.summary,
         description=intake.description,
@@ -147,6 +150,14 @@ def case_by_key(engine: sa.Engine, key: str) -> Escalation | None:
 OPEN_STATUSES = tuple(s for s in Status if s != Status.CLOSED)
 
 
+def is_stakeholder(user_id: str) -> Any:
+    """SQL: the person is among a case's stakeholders. They are a JSON list of Slack IDs (letters
+    and digits, so no LIKE wildcard); the quoted ID matched in its text works on both databases."""
+    if not user_id.isalnum():
+        return sa.false()
+    return sa.cast(col(Escalation.stakeholder_ids), sa.Text).like(f'%"{user_id}"%')
+
+
 def open_cases(engine: sa.Engine, *, involving: str | None, limit: int) -> list[Escalation]:
     """Open cases, newest first; with `involving`, those the person owns, reported or takes part in."""
     with Session(engine) as session:
@@ -157,11 +168,11 @@ def open_cases(engine: sa.Engine, *, involving: str | None, limit: int) -> list[
             .limit(limit)
         )
         if involving is not None:
-            takes_part = [col(Escalation.owner_id) == involving, col(Escalation.reporter_id) == involving]
-            if involving.isalnum():
-                # Stakeholders are a JSON list of Slack IDs (letters and digits: no LIKE wildcards);
-                # matching the quoted ID in its text works alike on SQLite and PostgreSQL.
-                stakeholders = sa.cast(col(Escalation.stakeholder_ids), sa.Text)
-                takes_part.append(stakeholders.like(f'%"{involving}"%'))
-            query = query.where(sa.or_(*takes_part))
+            query = query.where(
+                sa.or_(
+                    col(Escalation.owner_id) == involving,
+                    col(Escalation.reporter_id) == involving,
+                    is_stakeholder(involving),
+                )
+            )
         return list(session.exec(query))

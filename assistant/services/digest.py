@@ -37,7 +37,12 @@ _CASE_COLUMNS: tuple[Any, ...] = (
 
 
 def digest_cases(engine: sa.Engine, *, start: datetime, end: datetime) -> list[DigestCase]:
-    """Cases opened in the lookback, or with anything on their timeline this week."""
+    """Cases opened in the lookback, or with anything on their timeline this week.
+
+    Timelines are read only for the cases active this week (the week's figures come from
+    them); the lookback's other cases need only their account and date (repeat escalations).
+    So the cost follows the week's activity, not the size of the history.
+    """
     since = min(start, end - REPEAT_LOOKBACK)
     with Session(engine) as session:
         active = set(
@@ -47,9 +52,9 @@ def digest_cases(engine: sa.Engine, *, start: datetime, end: datetime) -> list[D
                 .where(col(CaseEvent.kind).in_(DIGEST_EVENTS))
             )
         )
-        recent = set(
-            session.exec(
-                select(Escalation.id).where(
+        cases: list[Any] = list(
+            session.execute(
+                sa.select(*_CASE_COLUMNS).where(
                     col(Escalation.created_at) >= since, col(Escalation.created_at) < end
                 )
             )
@@ -62,18 +67,20 @@ def digest_cases(engine: sa.Engine, *, start: datetime, end: datetime) -> list[D
                 .order_by(col(RootCauseAnalysis.id))
             )
         }
-        ids = sorted(active | {i for i in recent if i is not None} | set(rca_cases))
+        older = sorted((active | set(rca_cases)) - {row[0] for row in cases})
+        for part in _chunks(older):
+            cases.extend(session.execute(sa.select(*_CASE_COLUMNS).where(col(Escalation.id).in_(part))))
         events: dict[int, list[EventFact]] = defaultdict(list)
-        cases: list[Any] = []
-        for chunk in range(0, len(ids), 900):
-            part = ids[chunk : chunk + 900]
-            for event in session.exec(
-                select(CaseEvent)
-                .where(col(CaseEvent.escalation_id).in_(part), col(CaseEvent.kind).in_(DIGEST_EVENTS))
+        timeline = sa.select(
+            col(CaseEvent.escalation_id), col(CaseEvent.kind), col(CaseEvent.at), col(CaseEvent.data)
+        )
+        for part in _chunks(sorted(active)):
+            for case_id, kind, at, data in session.execute(
+                timeline.where(col(CaseEvent.escalation_id).in_(part))
+                .where(col(CaseEvent.kind).in_(DIGEST_EVENTS))
                 .where(col(CaseEvent.at) < end)
             ):
-                events[event.escalation_id].append(EventFact(event.kind, event.at, event.data or {}))
-            cases.extend(session.execute(sa.select(*_CASE_COLUMNS).where(col(Escalation.id).in_(part))))
+                events[case_id].append(EventFact(kind, at, data or {}))
     found = []
     for case_id, account, category, is_private, created_at in cases:
         assert case_id is not None
@@ -91,6 +98,11 @@ def digest_cases(engine: sa.Engine, *, start: datetime, end: datetime) -> list[D
             )
         )
     return found
+
+
+def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
+    """IN lists SQLite accepts (at most 999 parameters)."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def open_count(engine: sa.Engine) -> int:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from slack_sdk import WebClient
 
-from assistant.domain.portfolio import CaseFacts, Filters, account_key, paginate, summarize, week_start
+from assistant.domain.portfolio import CaseFacts, Filters, account_key, week_start
 from assistant.domain.practice import GUIDANCE, PLAYBOOKS, SEVERITY_LABELS, Category, Severity
 from assistant.domain.status import STATUS_LABELS
 from assistant.ids import COMMAND, CaseAction, HomeAction
@@ -34,7 +34,7 @@ from assistant.services.portfolio import (
     cases_of,
     home_state,
     home_viewers,
-    open_case_facts,
+    portfolio_view,
     save_home_state,
 )
 from assistant.services.sponsorship import sponsorships
@@ -99,15 +99,18 @@ class HomeTab:
     def portfolio(
         self, user_id: str, filters: Filters, page: int, followed: set[int], now: datetime
     ) -> dict[str, Any]:
-        cases = open_case_facts(self.engine)
-        summary = summarize(
-            cases,
+        summary = portfolio_view(
+            self.engine,
             viewer=user_id,
+            followed=followed,
             filters=filters,
             now=now,
             breaches=breaches_since(self.engine, week_start(now, self.zone)),
+            page=page,
+            size=PAGE_SIZE,
+            lines=LIST_LINES,
         )
-        shown = paginate(summary.cases, page, PAGE_SIZE)
+        shown = summary.page
         oldest = summary.oldest
         return {
             "summary": summary,
@@ -117,12 +120,12 @@ class HomeTab:
             "by_severity": " · ".join(
                 f"{SEVERITY_LABELS[s][0]} {summary.by_severity.get(s, 0)}" for s in Severity
             ),
-            "due_soon": self.lines(summary.due_soon, now),
-            "due_soon_more": len(summary.due_soon) - LIST_LINES,
-            "overdue": self.lines(summary.overdue, now),
-            "overdue_more": len(summary.overdue) - LIST_LINES,
-            "unacknowledged": self.lines(summary.unacknowledged, now),
-            "unacknowledged_more": len(summary.unacknowledged) - LIST_LINES,
+            "due_soon": self.lines(summary.due_soon.items, now),
+            "due_soon_more": summary.due_soon.count - LIST_LINES,
+            "overdue": self.lines(summary.overdue.items, now),
+            "overdue_more": summary.overdue.count - LIST_LINES,
+            "unacknowledged": self.lines(summary.unacknowledged.items, now),
+            "unacknowledged_more": summary.unacknowledged.count - LIST_LINES,
             "oldest": self.rows([oldest], user_id, followed, now)[0] if oldest else None,
             "rows": self.rows(shown.items, user_id, followed, now),
             "page": {"number": shown.number, "count": shown.count},
