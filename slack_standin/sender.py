@@ -94,6 +94,7 @@ class SlackSender:
         channel_id: str = "CGENERAL",
         command: str = "/escalate",
         channel_name: str = "general",
+        trigger_id: str | None = None,
     ) -> AppResponse:
         fields = {
             "token": "deprecated-verification-token",
@@ -108,7 +109,7 @@ class SlackSender:
             "api_app_id": "ASTANDIN",
             "is_enterprise_install": "false",
             "response_url": self.workspace.issue_response_url(self.standin_url, channel_id, user_id),
-            "trigger_id": self.workspace.issue_trigger(),
+            "trigger_id": trigger_id or self.workspace.issue_trigger(),
         }
         return self._form(fields)
 
