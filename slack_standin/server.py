@@ -125,6 +125,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connections under a burst (a 1 s SYN retry on the
+    # client): Slack does not, so neither does its stand-in.
+    request_queue_size = 128
     workspace: Workspace
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -53,10 +54,26 @@ def intake_modal(
     description: str = "",
     source_url: str | None = None,
 ) -> dict[str, Any]:
+    private_metadata = metadata.model_dump_json(exclude_none=True)
+    if not (summary or description or source_url):
+        # The plain /escalate form is the same every time but for where to answer: rendered and
+        # checked against Slack's limits once, not on every command (it is 6 KB of Block Kit).
+        return {**_blank_intake_modal(ack_within_minutes), "private_metadata": private_metadata}
+    return _render_intake_modal(private_metadata, ack_within_minutes, summary, description, source_url)
+
+
+@functools.lru_cache(maxsize=8)
+def _blank_intake_modal(ack_within_minutes: int) -> dict[str, Any]:
+    return _render_intake_modal("", ack_within_minutes, "", "", None)
+
+
+def _render_intake_modal(
+    private_metadata: str, ack_within_minutes: int, summary: str, description: str, source_url: str | None
+) -> dict[str, Any]:
     return render_view(
         "intake_modal.json.j2",
         callback_id=ViewId.INTAKE.value,
-        private_metadata=metadata.model_dump_json(exclude_none=True),
+        private_metadata=private_metadata,
         field=IntakeField,
         limits={
             "account": rules.ACCOUNT_MAX,
