@@ -63,7 +63,6 @@ class Components:
 
     def close(self) -> None:
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
-        self.reminders.executor.shutdown(wait=True, cancel_futures=False)
         self.work.shutdown()
         self.engine.dispose()
 
@@ -116,7 +115,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         channel=provisioner.channel,
         settings=settings,
         policy=policy,
-        executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="reminders"),
+        queue=work,
         heartbeat=heartbeat,
     )
     home = HomeTab(

@@ -105,6 +105,40 @@ class WorkQueue:
             self._condition.notify()
         return True
 
+    def run_all(
+        self, pieces: list[tuple[str, Callable[[], None]]], *, priority: tuple[Any, ...], timeout: float
+    ) -> None:
+        """Run pieces of work in the queue and wait until each has finished. They wait for
+        Slack's pace in their thread (they are never given back half done).
+
+        The first exception a piece raised is raised here, once every piece had its turn.
+        Past `timeout` it returns all the same: what is left keeps running, and its records
+        (claims with leases) decide what happens next.
+        """
+        done = threading.Semaphore(0)
+        failures: list[BaseException] = []
+
+        def finishing(run: Callable[[], None]) -> Callable[[], Later | None]:
+            def piece() -> Later | None:
+                try:
+                    with self.pacer.patient():
+                        run()
+                except BaseException as exc:
+                    failures.append(exc)
+                done.release()
+                return None
+
+            return piece
+
+        submitted = sum(self.submit(key, finishing(run), priority=priority) for key, run in pieces)
+        deadline = time.monotonic() + timeout
+        for _ in range(submitted):
+            if not done.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                logger.warning("background work still running after %.0f s", timeout)
+                break
+        if failures:
+            raise failures[0]
+
     def waiting(self) -> int:
         with self._condition:
             return len(self._queue) + len(self._running)

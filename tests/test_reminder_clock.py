@@ -17,6 +17,7 @@ from assistant.domain.practice import Category, Severity
 from assistant.ids import CaseAction
 from assistant.models import Reminder
 from assistant.scheduler import create_scheduler
+from assistant.services import provisioning as records
 from assistant.services import reminders as table
 from assistant.services.cases import open_case, timeline
 from slack_standin import StandIn
@@ -101,6 +102,8 @@ def test_a_reminder_due_while_the_app_was_down_is_sent_once_marked_late(
         wait_for(
             lambda: any(r.kind == "update_soon" for r in table.reminders_of(engine, 1)), what="the promise"
         )
+        # Opened in Slack in full first: this story is the reminder's, not an interrupted opening's.
+        wait_for(lambda: not records.pending_steps(engine, 1), what="the case open in Slack")
     finally:
         process.send_signal(signal.SIGKILL)  # stopped hard, before the reminder was due
         process.wait(timeout=10)

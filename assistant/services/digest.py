@@ -44,16 +44,17 @@ def digest_cases(engine: sa.Engine, *, start: datetime, end: datetime) -> list[D
     So the cost follows the week's activity, not the size of the history.
     """
     since = min(start, end - REPEAT_LOOKBACK)
-    with Session(engine) as session:
+    # Core, not the ORM session: tens of thousands of plain rows, no objects to track.
+    with engine.connect() as connection:
         active = set(
-            session.exec(
-                select(CaseEvent.escalation_id)
+            connection.execute(
+                sa.select(col(CaseEvent.escalation_id))
                 .where(col(CaseEvent.at) >= start, col(CaseEvent.at) < end)
                 .where(col(CaseEvent.kind).in_(DIGEST_EVENTS))
-            )
+            ).scalars()
         )
         cases: list[Any] = list(
-            session.execute(
+            connection.execute(
                 sa.select(*_CASE_COLUMNS).where(
                     col(Escalation.created_at) >= since, col(Escalation.created_at) < end
                 )
@@ -61,21 +62,25 @@ def digest_cases(engine: sa.Engine, *, start: datetime, end: datetime) -> list[D
         )
         rca_cases = {
             row[0]: row[1:]
-            for row in session.exec(
-                select(RootCauseAnalysis.escalation_id, RootCauseAnalysis.cause_area, RootCauseAnalysis.at)
+            for row in connection.execute(
+                sa.select(
+                    col(RootCauseAnalysis.escalation_id),
+                    col(RootCauseAnalysis.cause_area),
+                    col(RootCauseAnalysis.at),
+                )
                 .where(col(RootCauseAnalysis.at) >= since, col(RootCauseAnalysis.at) < end)
                 .order_by(col(RootCauseAnalysis.id))
             )
         }
         older = sorted((active | set(rca_cases)) - {row[0] for row in cases})
         for part in _chunks(older):
-            cases.extend(session.execute(sa.select(*_CASE_COLUMNS).where(col(Escalation.id).in_(part))))
+            cases.extend(connection.execute(sa.select(*_CASE_COLUMNS).where(col(Escalation.id).in_(part))))
         events: dict[int, list[EventFact]] = defaultdict(list)
         timeline = sa.select(
             col(CaseEvent.escalation_id), col(CaseEvent.kind), col(CaseEvent.at), col(CaseEvent.data)
         )
         for part in _chunks(sorted(active)):
-            for case_id, kind, at, data in session.execute(
+            for case_id, kind, at, data in connection.execute(
                 timeline.where(col(CaseEvent.escalation_id).in_(part))
                 .where(col(CaseEvent.kind).in_(DIGEST_EVENTS))
                 .where(col(CaseEvent.at) < end)

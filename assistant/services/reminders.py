@@ -109,10 +109,20 @@ def claim_due(
         sa.and_(col(Reminder.state) == _inline(CLAIMED), col(Reminder.claimed_until) < now),
     )
     with Session(engine) as session:
-        # A read first: an idle tick is one indexed query, not a write transaction. Ordered by
-        # due_at, so the planner walks the (state, due_at) index instead of every sent reminder.
-        probe = select(Reminder.id).where(claimable, col(Reminder.due_at) <= now)
-        if session.exec(probe.order_by(col(Reminder.due_at)).limit(1)).first() is None:
+        # Reads first: an idle tick is two one-row index lookups, not a write transaction. Two
+        # simple queries rather than one with OR: for the OR, PostgreSQL misjudged how many rows
+        # were due and started parallel workers (5 ms at 100,000 cases; these take 0.2 ms).
+        due = (
+            select(Reminder.id)
+            .where(col(Reminder.state) == _inline(PENDING), col(Reminder.due_at) <= now)
+            .order_by(col(Reminder.due_at))
+        )
+        expired = select(Reminder.id).where(
+            col(Reminder.state) == _inline(CLAIMED),
+            col(Reminder.claimed_until) < now,
+            col(Reminder.due_at) <= now,
+        )
+        if all(session.exec(query.limit(1)).first() is None for query in (due, expired)):
             return []
     due = (
         select(Reminder.id)

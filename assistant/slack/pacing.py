@@ -151,6 +151,17 @@ class Pacer:
             self._local.prepaid = None
             self._local.in_queue = False
 
+    @contextmanager
+    def patient(self) -> Iterator[None]:
+        """Work that waits its turn in its thread rather than being given back (a reminder's
+        steps: re-running half a delivery is worse than a short wait)."""
+        before = getattr(self._local, "in_queue", False)
+        self._local.in_queue = False
+        try:
+            yield
+        finally:
+            self._local.in_queue = before
+
     def in_queue_worker(self) -> bool:
         return bool(getattr(self._local, "in_queue", False))
 

@@ -12,9 +12,10 @@ import logging
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Callable
-from concurrent.futures import Executor, wait
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ from assistant.services import reminders as table
 from assistant.settings import Settings
 from assistant.slack.case_channel import CaseChannel
 from assistant.slack.client import OUTAGE_ERRORS, SLACK_ERRORS, error_code
+from assistant.work_queue import WorkQueue
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ MAX_WAIT = timedelta(seconds=30)
 RETRY_AFTER_FAILURE = timedelta(seconds=5)
 WAIT_FOR_OPENING = timedelta(minutes=5)
 CLOCK = "reminders"
+# Reminders keep promises that are due now: first in the work queue.
+REMINDER_PRIORITY = (0, 0)
 SNOOZE_MINUTES = (30, 60, 120)
 
 HEADLINES: dict[ReminderKind, tuple[str, str]] = {
@@ -107,11 +111,11 @@ class ReminderDispatcher:
         channel: CaseChannel,
         settings: Settings,
         policy: Any,
-        executor: Executor,
+        queue: WorkQueue,
         heartbeat: Heartbeat,
     ) -> None:
         self.engine = engine
-        self.executor = executor
+        self.queue = queue
         self.channel = channel
         self.settings = settings
         self.policy = policy
@@ -138,8 +142,8 @@ class ReminderDispatcher:
         try:
             if self.last_error is not None:
                 table.release_claims_of(self.engine, self.worker, now=now or started)
-            handled = self._send_due(now)
-            self.next_at = self.next_wake(now)
+            handled, upcoming = self._send_due(now)
+            self.next_at = self._wake_for(upcoming, now or utcnow())
             self.last_error = None
             return handled
         except OUTAGE_ERRORS as exc:
@@ -151,21 +155,32 @@ class ReminderDispatcher:
         finally:
             self.heartbeat.beat(CLOCK, started)
 
-    def _send_due(self, now: datetime | None) -> int:
+    def _send_due(self, now: datetime | None) -> tuple[int, datetime | None]:
+        """Send what is due; returns how many, and when the next reminder (or retry) falls due."""
         handled = 0
         while True:
             moment = now or utcnow()
+            # Two one-row index reads: an idle tick costs this and nothing else.
+            upcoming = table.next_due(self.engine)
+            if upcoming is None or upcoming > moment:
+                return handled, upcoming
             batch = table.claim_due(self.engine, worker=self.worker, now=moment, lease=self.lease)
             if not batch:
-                return handled
+                return handled, table.next_due(self.engine)
             # Cases in parallel; each case's reminders in due order.
             by_case: dict[int, list[Reminder]] = {}
             for reminder in batch:
                 by_case.setdefault(reminder.escalation_id, []).append(reminder)
-            futures = [self.executor.submit(self._deliver_in_order, group, now) for group in by_case.values()]
-            wait(futures)
-            for future in futures:
-                future.result()  # a database failure in any group surfaces after every group had its turn
+            # In the work queue, paced like all Slack work; a database failure in any group
+            # surfaces here once every group had its turn (the tick then fails and retries).
+            self.queue.run_all(
+                [
+                    (f"reminders:{case_id}:{uuid.uuid4().hex}", partial(self._deliver_in_order, group, now))
+                    for case_id, group in by_case.items()
+                ],
+                priority=REMINDER_PRIORITY,
+                timeout=self.lease.total_seconds(),
+            )
             handled += len(batch)
 
     def _deliver_in_order(self, reminders: list[Reminder], now: datetime | None) -> None:
@@ -173,8 +188,10 @@ class ReminderDispatcher:
             self.deliver(reminder, now or utcnow())
 
     def next_wake(self, now: datetime | None = None) -> datetime:
-        now = now or utcnow()
-        due = table.next_due(self.engine)
+        return self._wake_for(table.next_due(self.engine), now or utcnow())
+
+    @staticmethod
+    def _wake_for(due: datetime | None, now: datetime) -> datetime:
         return max(now, min(due, now + MAX_WAIT)) if due else now + MAX_WAIT
 
     def planned_wake(self, now: datetime) -> datetime:
