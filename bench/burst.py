@@ -27,9 +27,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
-from common import on_each_database, percentile
+from common import on_each_database, percentile, standin_with_people
 
-from slack_standin import StandIn
 from slack_standin.rate_limits import RateLimits
 from slack_standin.sender import SlackSender
 from slack_standin.workspace import User
@@ -37,7 +36,6 @@ from tests.harness import (
     SIGNING_SECRET,
     default_intake,
     free_port,
-    seed_workspace,
     start_app_process,
 )
 
@@ -51,12 +49,8 @@ FORM_FILLING_S = 5.0
 
 def run(database_url: str, submissions: int, latency_ms: int) -> None:
     fresh_schema(database_url)
-    standin = StandIn().start()
+    standin, csms, general_id = standin_with_people("U0BURST", submissions)
     workspace = standin.workspace
-    seed_workspace(workspace)
-    csms = [workspace.add_user(User(f"U0BURST{i:04d}", f"csm{i}", f"CSM {i}")).id for i in range(submissions)]
-    general = workspace.channel_named("general")
-    assert general is not None
     port = free_port()
     process = start_app_process(standin, database_url, port)
     try:
@@ -66,7 +60,7 @@ def run(database_url: str, submissions: int, latency_ms: int) -> None:
         views = []
         for csm in csms:  # each CSM opens the modal (before the burst)
             before = len(workspace.views)
-            sender.slash_command(csm, "", channel_id=general.id)
+            sender.slash_command(csm, "", channel_id=general_id)
             while len(workspace.views) == before:
                 time.sleep(0.002)
             views.append(list(workspace.views)[-1])
@@ -105,13 +99,9 @@ def run(database_url: str, submissions: int, latency_ms: int) -> None:
 
 def run_outage(database_url: str, cases: int, latency_ms: int) -> None:
     fresh_schema(database_url)
-    standin = StandIn().start()
+    standin, csms, general_id = standin_with_people("U0CSM", cases)
     workspace = standin.workspace
-    seed_workspace(workspace)
-    csms = [workspace.add_user(User(f"U0CSM{i:05d}", f"csm{i}", f"CSM {i}")).id for i in range(cases)]
     owners = [workspace.add_user(User(f"U0OWN{i:05d}", f"owner{i}", f"Owner {i}")).id for i in range(cases)]
-    general = workspace.channel_named("general")
-    assert general is not None
     workspace.default_latency = latency_ms / 1000
     workspace.rate_limits = RateLimits(1.0)
     port = free_port()
@@ -129,7 +119,7 @@ def run_outage(database_url: str, cases: int, latency_ms: int) -> None:
         def escalate(index: int) -> None:
             csm = csms[index]
             before = len(workspace.calls_to("views.open"))
-            sender.slash_command(csm, "", channel_id=general.id)
+            sender.slash_command(csm, "", channel_id=general_id)
             deadline = time.monotonic() + 3
             while time.monotonic() < deadline:
                 with lock:

@@ -8,6 +8,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -69,3 +70,20 @@ def on_each_database(run: Callable[[str], None], doc: str | None) -> None:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def standin_with_people(prefix: str, count: int, *, title: str = "CSM") -> tuple[Any, list[str], str]:
+    """A running stand-in with the tests' workspace and `count` more people; their ids, and #general's."""
+    from slack_standin import StandIn
+    from slack_standin.workspace import User
+    from tests.harness import seed_workspace
+
+    standin = StandIn().start()
+    seed_workspace(standin.workspace)
+    people = [
+        standin.workspace.add_user(User(f"{prefix}{i:05d}", f"{title.lower()}{i}", f"{title} {i}")).id
+        for i in range(count)
+    ]
+    general = standin.workspace.channel_named("general")
+    assert general is not None
+    return standin, people, general.id

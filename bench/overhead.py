@@ -24,12 +24,11 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import ROOT, on_each_database, percentile
+from common import ROOT, on_each_database, percentile, standin_with_people
 
 from slack_standin import StandIn
 from slack_standin.sender import SlackSender
-from slack_standin.workspace import User
-from tests.harness import SIGNING_SECRET, app_env, free_port, seed_workspace, start_app_process
+from tests.harness import SIGNING_SECRET, app_env, free_port, start_app_process
 
 TARGET_RATIO = 2.0
 
@@ -68,12 +67,8 @@ def start_bare(standin: StandIn, view_file: str, port: int) -> subprocess.Popen[
 
 
 def run(database_url: str, commands: int, concurrency: int) -> None:
-    standin = StandIn().start()
+    standin, csms, general_id = standin_with_people("U0OVER", concurrency)
     workspace = standin.workspace
-    seed_workspace(workspace)
-    csms = [workspace.add_user(User(f"U0OVER{i:04d}", f"csm{i}", f"CSM {i}")).id for i in range(concurrency)]
-    general = workspace.channel_named("general")
-    assert general is not None
     app_port, bare_port = free_port(), free_port()
     app = start_app_process(standin, database_url, app_port)
     bare = None
@@ -83,7 +78,7 @@ def run(database_url: str, commands: int, concurrency: int) -> None:
                 workspace, f"http://127.0.0.1:{app_port}/slack/events", SIGNING_SECRET, standin.base_url
             ),
         }
-        senders["app"].slash_command(csms[0], "", channel_id=general.id)  # the modal the bare app will open
+        senders["app"].slash_command(csms[0], "", channel_id=general_id)  # the modal the bare app will open
         while not workspace.views:
             time.sleep(0.01)
         view = dict(next(iter(workspace.views.values())))
@@ -102,7 +97,7 @@ def run(database_url: str, commands: int, concurrency: int) -> None:
             trigger = workspace.issue_trigger()
             started = time.monotonic()
             senders[which].slash_command(
-                csms[index % concurrency], "", channel_id=general.id, trigger_id=trigger
+                csms[index % concurrency], "", channel_id=general_id, trigger_id=trigger
             )
             return which, started, trigger
 
