@@ -8,7 +8,10 @@ a few tries, not a log line every ten seconds forever.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -17,6 +20,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.builtin import client as builtin_client
 from slack_sdk.socket_mode.builtin import connection as builtin_connection
+from slack_sdk.socket_mode.client import BaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 
 from assistant.settings import Settings, SettingsError
 from assistant.slack.client import TRANSIENT_ERRORS
@@ -41,6 +47,32 @@ class _QuickConnection(builtin_connection.Connection):
         super().__init__(*args, **kwargs)
 
 
+class _OncePerEnvelope:
+    """Slack sends an envelope again when our ack came late (around a refresh); the copy is
+    acknowledged again, never handled twice (a CSM would see two answers)."""
+
+    REMEMBERED = 10_000
+
+    def __init__(self, listener: Any) -> None:
+        # slack_sdk takes a function or a SocketModeRequestListener (with .handle).
+        self.handle: Callable[[BaseSocketModeClient, SocketModeRequest], None] = getattr(
+            listener, "handle", listener
+        )
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, client: BaseSocketModeClient, request: SocketModeRequest) -> None:
+        with self._lock:
+            again = request.envelope_id in self._seen
+            self._seen[request.envelope_id] = None
+            while len(self._seen) > self.REMEMBERED:
+                self._seen.popitem(last=False)
+        if again:
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+            return
+        self.handle(client, request)
+
+
 def connect_socket_mode(
     app: App, settings: Settings, *, attempts: int = CONNECT_ATTEMPTS, first_pause: float = 1.0
 ) -> SocketModeHandler:
@@ -56,7 +88,9 @@ def connect_socket_mode(
         concurrency=10,
         logger=logging.getLogger("slack_sdk.socket_mode"),
     )
-    client.socket_mode_request_listeners = handler.client.socket_mode_request_listeners
+    client.socket_mode_request_listeners = [
+        _OncePerEnvelope(listener) for listener in handler.client.socket_mode_request_listeners
+    ]
     handler.client = client
     delay = first_pause
     for attempt in range(1, attempts + 1):

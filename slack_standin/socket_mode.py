@@ -179,6 +179,23 @@ class SocketModeServer:
                 self.unacked_resent += 1
         return envelope
 
+    def redeliver(self, envelope: Envelope) -> None:
+        """Send an envelope again, as Slack does when the app's ack reached it late."""
+        with self._lock:
+            target = self.connections[-1]
+        envelope.attempts += 1
+        envelope.acked_at = None
+        envelope.done.clear()
+        frame = {
+            "envelope_id": envelope.id,
+            "type": envelope.type,
+            "payload": envelope.payload,
+            "accepts_response_payload": envelope.type != "events_api",
+            "retry_attempt": envelope.attempts - 1,
+            "retry_reason": "timeout",
+        }
+        target.send(json.dumps(frame))
+
     def refresh(self) -> None:
         """Slack asks the app to move to a new connection (it does so every few hours)."""
         with self._lock:

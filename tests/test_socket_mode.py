@@ -117,3 +117,15 @@ def test_sigterm_stops_the_app_cleanly(standin: StandIn, database_url: str, mode
     finally:
         if server is not None:
             server.stop()
+
+
+def test_an_envelope_slack_sends_again_is_acknowledged_and_handled_once(socket_harness: Harness) -> None:
+    """Slack redelivers an envelope whose ack reached it late: the app acknowledges the copy and
+    does not answer the CSM a second time."""
+    server = socket_harness.workspace.socket_mode
+    assert help_command(socket_harness, server, ack_within=1.0) is not None
+    envelope = next(reversed(server.envelopes.values()))
+    server.redeliver(envelope)
+    assert envelope.done.wait(2.0), "the copy was not acknowledged"
+    time.sleep(0.5)
+    assert len(socket_harness.refusals_for(CSM)) == 1
