@@ -147,6 +147,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
             channel=provisioner.channel,
             settings=settings,
             ack_target=timedelta(minutes=settings.ack_within_minutes),
+            queue=work,
         ),
         heartbeat=heartbeat,
         in_flight=in_flight,

@@ -161,14 +161,7 @@ class SocketModeServer:
             if target is None:
                 time.sleep(0.05)
                 continue
-            frame = {
-                "envelope_id": envelope.id,
-                "type": kind,
-                "payload": payload,
-                "accepts_response_payload": kind != "events_api",
-                "retry_attempt": envelope.attempts,
-                "retry_reason": "timeout" if envelope.attempts else "",
-            }
+            frame = _frame(envelope)
             envelope.attempts += 1
             envelope.sent_at = envelope.sent_at or time.monotonic()
             try:
@@ -183,17 +176,10 @@ class SocketModeServer:
         """Send an envelope again, as Slack does when the app's ack reached it late."""
         with self._lock:
             target = self.connections[-1]
-        envelope.attempts += 1
         envelope.acked_at = None
         envelope.done.clear()
-        frame = {
-            "envelope_id": envelope.id,
-            "type": envelope.type,
-            "payload": envelope.payload,
-            "accepts_response_payload": envelope.type != "events_api",
-            "retry_attempt": envelope.attempts - 1,
-            "retry_reason": "timeout",
-        }
+        frame = _frame(envelope)
+        envelope.attempts += 1
         target.send(json.dumps(frame))
 
     def refresh(self) -> None:
@@ -223,3 +209,15 @@ class SocketModeServer:
     def blackhole(self) -> None:
         """Every live connection goes silent: no bytes either way, nothing closed (a dead network path)."""
         self._relay.blackhole()
+
+
+def _frame(envelope: Envelope) -> dict[str, Any]:
+    """An envelope as Slack sends it (again, after a time-out, with its retry count)."""
+    return {
+        "envelope_id": envelope.id,
+        "type": envelope.type,
+        "payload": envelope.payload,
+        "accepts_response_payload": envelope.type != "events_api",
+        "retry_attempt": envelope.attempts,
+        "retry_reason": "timeout" if envelope.attempts else "",
+    }

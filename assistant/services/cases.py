@@ -148,6 +148,17 @@ def case_by_key(engine: sa.Engine, key: str) -> Escalation | None:
 
 
 OPEN_STATUSES = tuple(s for s in Status if s != Status.CLOSED)
+# What names a case in a list (the portfolio and the export read these, and a few more).
+SUMMARY_COLUMNS: tuple[Any, ...] = (
+    Escalation.id,
+    Escalation.account_name,
+    Escalation.summary,
+    Escalation.category,
+    Escalation.severity,
+    Escalation.status,
+    Escalation.owner_id,
+    Escalation.reporter_id,
+)
 
 
 def is_stakeholder(user_id: str) -> Any:

@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate
 from assistant.models import KEY_PREFIX, CaseEvent, Escalation
+from assistant.services.cases import SUMMARY_COLUMNS
 
 COLUMNS = [
     "key",
@@ -51,14 +52,7 @@ PAGE = 1000
 # The events the timings are made of (the rest of the timeline is not read).
 TIMING_EVENTS = ("acknowledged", "resolved", "reopened", "closed", "breach")
 _CASE_COLUMNS: tuple[Any, ...] = (
-    Escalation.id,
-    Escalation.account_name,
-    Escalation.summary,
-    Escalation.category,
-    Escalation.severity,
-    Escalation.status,
-    Escalation.owner_id,
-    Escalation.reporter_id,
+    *SUMMARY_COLUMNS,
     Escalation.is_private,
     Escalation.created_at,
     Escalation.promises_made,

@@ -22,19 +22,12 @@ from assistant.domain.portfolio import (
 )
 from assistant.domain.status import Status
 from assistant.models import KEY_PREFIX, CaseEvent, Escalation, HomeState, utcnow
-from assistant.services.cases import OPEN_STATUSES, is_stakeholder
+from assistant.services.cases import OPEN_STATUSES, SUMMARY_COLUMNS, is_stakeholder
 from assistant.services.followers import followers_of
 
 # Only the columns the portfolio needs: Home is built on every case change.
 _FACT_COLUMNS: tuple[Any, ...] = (
-    Escalation.id,
-    Escalation.account_name,
-    Escalation.summary,
-    Escalation.category,
-    Escalation.severity,
-    Escalation.status,
-    Escalation.owner_id,
-    Escalation.reporter_id,
+    *SUMMARY_COLUMNS,
     Escalation.stakeholder_ids,
     Escalation.created_at,
     Escalation.ack_due_at,

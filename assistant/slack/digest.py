@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from assistant.models import utcnow
 from assistant.services import digest as records
 from assistant.settings import WEEKDAYS, Settings
 from assistant.slack.case_channel import CaseChannel
+from assistant.work_queue import WorkQueue
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,11 @@ def digest_context(digest: Digest) -> dict[str, Any]:
     }
 
 
+# The digest goes after everything else in the work queue; it may take a minute in a busy hour.
+DIGEST_PRIORITY = (3,)
+POST_TIMEOUT = 300.0
+
+
 class DigestPoster:
     def __init__(
         self,
@@ -88,9 +95,11 @@ class DigestPoster:
         channel: CaseChannel,
         settings: Settings,
         ack_target: timedelta,
+        queue: WorkQueue,
     ) -> None:
         self.engine = engine
         self.client = client
+        self.queue = queue
         self.channel = channel
         self.settings = settings
         self.zone = ZoneInfo(settings.digest_timezone)
@@ -146,7 +155,7 @@ class DigestPoster:
         if not records.claim_week(self.engine, end):
             return False
         try:
-            ts = self.post(self.compute(end))
+            ts = self._in_queue(lambda: self.post(self.compute(end)))
         except Exception:
             records.release_week(self.engine, end)
             raise
@@ -166,8 +175,18 @@ class DigestPoster:
     def post_now(self, now: datetime | None = None) -> Digest:
         """`digest --now`: the seven days up to now, posted whatever the schedule."""
         digest = self.compute(now or utcnow())
-        self.post(digest)
+        self._in_queue(lambda: self.post(digest))
         return digest
+
+    def _in_queue(self, post: Callable[[], str | None]) -> str | None:
+        """Post through the work queue (paced with all Slack work, after what is more urgent)."""
+        posted: list[str | None] = []
+        self.queue.run_all(
+            [("digest", lambda: posted.append(post()))], priority=DIGEST_PRIORITY, timeout=POST_TIMEOUT
+        )
+        if not posted:
+            raise TimeoutError("the digest was not posted in time")
+        return posted[0]
 
 
 def _chart(digest: Digest) -> bytes:
