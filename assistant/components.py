@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from assistant.database import make_engine, migrate
+from assistant.domain.lifecycle import PromiseRules
 from assistant.domain.reminders import ReminderPolicy
 from assistant.health import Heartbeat, InFlight
 from assistant.models import Escalation
@@ -52,6 +53,13 @@ class Components:
     heartbeat: Heartbeat
     # Slack's requests being answered now: opening cases waits for them (at most 2 s) in a burst.
     in_flight: InFlight
+
+    def promise_rules(self) -> PromiseRules:
+        """How soon and how far ahead a customer update may be promised (the settings)."""
+        return PromiseRules(
+            min_ahead=timedelta(minutes=self.settings.min_promise_minutes),
+            max_ahead=timedelta(hours=self.settings.max_promise_hours),
+        )
 
     def ack_window(self, severity: str) -> timedelta:
         minutes = self.settings.ack_within_minutes_by_severity.get(severity, self.settings.ack_within_minutes)

@@ -40,6 +40,24 @@ def submission_key(body: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def register_middleware(app: App, engine: sa.Engine) -> None:
+    rate_limited_minutes: set[int] = set()
+
+    @app.middleware
+    def acknowledge_rate_limit_notices(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+        """Slack's `app_rate_limited`: it dropped events for a minute. Acknowledged, said once a minute."""
+        if body.get("type") != "app_rate_limited":
+            next()
+            return None
+        minute = int(body.get("minute_rate_limited") or 0)
+        if minute not in rate_limited_minutes:
+            rate_limited_minutes.add(minute)
+            logger.warning(
+                "Slack dropped events for this app in the minute starting %s (app_rate_limited): "
+                "more than 30,000 events an hour; what was lost there is not redelivered",
+                minute,
+            )
+        return BoltResponse(status=200, body="")
+
     @app.middleware
     def clean_user_text(body: dict[str, Any], next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
         """NUL characters, lone surrogates and invisible-only text never reach a listener or the database."""

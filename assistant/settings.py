@@ -42,6 +42,9 @@ class Settings(DatabaseSettings):
     max_promise_hours: int = Field(
         default=24, ge=1, le=7 * 24, description="how far ahead an update may be promised, in hours"
     )
+    min_promise_minutes: int = Field(
+        default=5, ge=1, le=240, description="how soon an update may be promised at the earliest, in minutes"
+    )
     rca_due_business_days: int = Field(default=5, ge=1, le=30, description="business days to deliver the RCA")
     archive_on_close: bool = Field(default=True, description="archive the case channel when a case closes")
     ack_within_minutes_by_severity: Annotated[dict[str, int], NoDecode] = Field(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 
 from assistant.ids import CaseAction
-from tests.harness import CSM, EXEC, MANAGER, OWNER, Harness, in_hours, wait_for
+from tests.harness import CSM, EXEC, MANAGER, OWNER, Harness, in_hours, start_harness, wait_for
 
 
 def test_owner_acknowledges_with_a_specific_promise(harness: Harness) -> None:
@@ -79,7 +80,7 @@ def test_the_promise_must_be_future_and_near(harness: Harness) -> None:
     case = harness.escalate(CSM)
     view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
     errors = harness.submit(OWNER, view_id, next_update=in_hours(-1), customer_message="x").json()["errors"]
-    assert errors == {"next_update": "Choose a time in the future (at least a few minutes from now)."}
+    assert errors == {"next_update": "Choose a time at least 5 minutes from now."}
     errors = harness.submit(OWNER, view_id, next_update=in_hours(30), customer_message="  ").json()["errors"]
     assert errors["next_update"].startswith("Promise an update within 24 hours")
     assert errors["customer_message"] == "Write the acknowledgement the customer will receive."
@@ -119,3 +120,15 @@ def test_owner_can_acknowledge_from_the_dm_after_a_cold_start(harness: Harness) 
         what="the filled modal",
     )
     assert [c.method for c in harness.workspace.calls][-2:] == ["users.info", "views.update"]
+
+
+def test_the_earliest_promise_is_a_setting(database_url: str) -> None:
+    harness = start_harness(database_url, min_promise_minutes=30)
+    try:
+        case = harness.escalate(CSM)
+        view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+        soon = int(time.time()) + 20 * 60
+        errors = harness.submit(OWNER, view_id, next_update=soon, customer_message="On it.").json()["errors"]
+        assert errors == {"next_update": "Choose a time at least 30 minutes from now."}
+    finally:
+        harness.stop()

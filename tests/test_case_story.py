@@ -157,6 +157,9 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
     harness.submit(CSM, view, reason="Logins fail again for the EU tenant.", next_update=in_hours(2))
     wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the reopening")
     wait_for(lambda: not channel.is_archived and "reopened *ESC-1*" in said(), what="the channel to be back")
+    # Unarchived first, then posted in: no post was refused for an archived channel.
+    refused = [c for c in harness.workspace.calls_to("chat.postMessage") if c.error == "is_archived"]
+    assert not refused
 
     # The timeline tells the whole story, in order.
     harness.sender.slash_command(OWNER, "timeline", channel_id=channel.id)

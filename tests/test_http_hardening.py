@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import time
@@ -119,3 +120,22 @@ def test_a_command_that_says_payload_is_not_lost(harness: Harness, text: str, ch
     assert response.status == 200
     view = wait_for(lambda: list(harness.workspace.views.values()), what="the intake modal")[-1]
     assert text in str(view["blocks"])
+
+
+def test_slacks_app_rate_limited_notice_is_acknowledged_and_logged_once(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack tells the app it dropped events for a minute: acknowledged (not a 404), one log line."""
+    notice = {
+        "token": "deprecated-verification-token",
+        "type": "app_rate_limited",
+        "team_id": harness.workspace.team_id,
+        "minute_rate_limited": 1518467820,
+        "api_app_id": "ASTANDIN",
+    }
+    caplog.set_level(logging.INFO)
+    for _ in range(3):
+        response = harness.sender.post(json.dumps(notice).encode(), "application/json")
+        assert response.status == 200, response
+    said = [r for r in app_records(caplog) if r.levelno >= logging.WARNING or "rate" in r.getMessage()]
+    assert len(said) == 1 and "dropped events" in said[0].getMessage(), [r.getMessage() for r in said]

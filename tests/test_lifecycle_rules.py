@@ -83,7 +83,14 @@ def test_who_may_do_what() -> None:
 def test_promises_are_specific_future_and_near() -> None:
     rules = PromiseRules()
     assert promise_problem(None, NOW, rules) == "Promise a specific time for the next customer update."
-    assert promise_problem(NOW + timedelta(minutes=1), NOW, rules) is not None
+    assert promise_problem(NOW + timedelta(minutes=1), NOW, rules) == (
+        "Choose a time at least 5 minutes from now."
+    )
+    # The minimum is a setting, and the message says the number.
+    strict = PromiseRules(min_ahead=timedelta(minutes=30))
+    assert promise_problem(NOW + timedelta(minutes=20), NOW, strict) == (
+        "Choose a time at least 30 minutes from now."
+    )
     assert promise_problem(NOW + timedelta(hours=3), NOW, rules) is None
     assert "within 24 hours" in (promise_problem(NOW + timedelta(hours=25), NOW, rules) or "")
     assert default_promise(datetime(2026, 11, 22, 14, 7, tzinfo=UTC)) == datetime(

@@ -147,7 +147,8 @@ def promise_problem(when: datetime | None, now: datetime, rules: PromiseRules) -
     if when is None:
         return "Promise a specific time for the next customer update."
     if when < now + rules.min_ahead:
-        return "Choose a time in the future (at least a few minutes from now)."
+        minutes = max(1, int(rules.min_ahead.total_seconds() // 60))
+        return f"Choose a time at least {minutes} minute{'s' if minutes != 1 else ''} from now."
     if when > now + rules.max_ahead:
         hours = int(rules.max_ahead.total_seconds() // 3600)
         return f"Promise an update within {hours} hours; you can always promise the next one then."

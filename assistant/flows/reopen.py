@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from assistant.domain.communications import default_promise
-from assistant.domain.lifecycle import Action, PromiseRules, promise_problem
+from assistant.domain.lifecycle import Action, promise_problem
 from assistant.flows.case_flow import (
     CaseFlows,
     FlowStart,
@@ -34,7 +34,7 @@ class Field(StrEnum):
 
 def register(app: App, flows: CaseFlows) -> None:
     components = flows.components
-    rules = PromiseRules(max_ahead=timedelta(hours=components.settings.max_promise_hours))
+    rules = components.promise_rules()
 
     def open_reopen(start: FlowStart) -> None:
         promise = default_promise(datetime.now(UTC))
@@ -44,7 +44,7 @@ def register(app: App, flows: CaseFlows) -> None:
 
     @app.view(ViewId.REOPEN.value)
     def handle_reopen_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Reopen (the channel is unarchived when the app posts in it) and make the new promise."""
+        """Reopen (the channel unarchived first) and make the new promise."""
         sub = read_submission(flows, body, view, Action.REOPEN)
         if sub is None:
             ack()
@@ -75,6 +75,9 @@ def register(app: App, flows: CaseFlows) -> None:
             ),
         )
         if case is not None:
+            # Unarchived before anything is posted in it (closing archived it).
+            channel = components.provisioner.channel
+            flows.best_effort(case, "unarchive_channel", lambda: channel.unarchive(case))
             flows.after_change(
                 case,
                 render_message(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from assistant.domain.communications import default_promise, local_time_phrase, update_draft
-from assistant.domain.lifecycle import Action, PromiseRules, promise_problem
+from assistant.domain.lifecycle import Action, promise_problem
 from assistant.flows.case_flow import (
     CaseFlows,
     FlowStart,
@@ -35,7 +35,7 @@ class Field(StrEnum):
 
 def register(app: App, flows: CaseFlows) -> None:
     components = flows.components
-    rules = PromiseRules(max_ahead=timedelta(hours=components.settings.max_promise_hours))
+    rules = components.promise_rules()
 
     def open_update(start: FlowStart) -> None:
         now = datetime.now(UTC)

@@ -69,6 +69,18 @@ class CaseChannel:
             add_event(self.engine, case.id or 0, "channel_unarchived")
             return call()
 
+    def unarchive(self, case: Escalation) -> None:
+        """Bring the case channel back (a reopened case); nothing to do if it is not archived."""
+        if not case.channel_id:
+            return
+        try:
+            self.client.conversations_unarchive(channel=case.channel_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_archived":
+                raise
+            return
+        add_event(self.engine, case.id or 0, "channel_unarchived")
+
     def invite(self, case: Escalation, user_id: str) -> bool:
         """Add someone to the case channel; False if they were in it already."""
         channel_id = self.channel_id(case)
