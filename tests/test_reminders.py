@@ -261,3 +261,42 @@ def test_the_card_shows_promises_kept(harness: Harness) -> None:
     case = acknowledge(harness, harness.escalate(CSM), in_hours(3))
     card = harness.channel_of(case).messages[0]
     wait_for(lambda: "Promises kept on time: 1 of 1" in json.dumps(card.blocks), what="the on-time figure")
+
+
+def test_only_the_owner_or_a_manager_may_snooze(harness: Harness) -> None:
+    case = harness.escalate(CSM)
+    deadline = case.ack_due_at or datetime.now(UTC)
+    tick(harness, deadline - timedelta(minutes=30))
+    posted = harness.channel_of(harness.case(case.id)).messages[-1]
+    snooze = next(
+        e
+        for b in posted.blocks or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Snooze 30 min"
+    )
+    # A stakeholder in the channel presses the owner's snooze: refused, nothing moves.
+    harness.mark(EXEC)
+    harness.sender.click(
+        EXEC,
+        CaseAction.SNOOZE,
+        snooze["value"],
+        channel_id=case.channel_id,
+        message_ts=posted.ts,
+        block_id="reminder_actions",
+    )
+    assert harness.answer(EXEC) == (
+        f"Only the owner, <@{OWNER}>, or an escalation manager can snooze this case's reminders."
+    )
+    assert not [r for r in table.reminders_of(harness.components.engine, case.id or 0) if r.kind == "snoozed"]
+    # An escalation manager may.
+    harness.mark(MANAGER)
+    harness.sender.click(
+        MANAGER,
+        CaseAction.SNOOZE,
+        snooze["value"],
+        channel_id=case.channel_id,
+        message_ts=posted.ts,
+        block_id="reminder_actions",
+    )
+    assert harness.answer(MANAGER).startswith("I'll remind you again")

@@ -155,6 +155,16 @@ def promise_problem(when: datetime | None, now: datetime, rules: PromiseRules) -
     return None
 
 
+# Snoozing moves when the owner is reminded of a promise: the owner's call, or a manager's.
+SNOOZE_PERMITTED = frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN})
+
+
+def snooze_refusal(roles: frozenset[Role], owner_name: str) -> str | None:
+    if roles & SNOOZE_PERMITTED:
+        return None
+    return f"Only the owner, {owner_name}, or an escalation manager can snooze this case's reminders."
+
+
 def close_refusal(key: str, category: Category, has_rca: bool) -> str | None:
     """Technical cases close only with a root-cause analysis; others may give a reason instead."""
     if category == Category.TECHNICAL and not has_rca:

@@ -92,18 +92,26 @@ class CaseFlows:
 
     def refusal(self, case: Escalation, actor_id: str, action: Action) -> str | None:
         """Why `actor_id` may not take `action` on `case` now, or None."""
-        settings = self.components.settings
+        problem = self.permission(
+            case, actor_id, lambda roles: permission_refusal(action, roles, mention(case.owner_id))
+        )
+        return problem or state_refusal(case.key, case.status, action)
+
+    def permission(
+        self, case: Escalation, actor_id: str, rule: Callable[[frozenset[Role]], str | None]
+    ) -> str | None:
+        """What `rule` says of the actor's roles on the case (admin looked up only when it matters)."""
         roles = roles_of(
             actor_id,
             owner_id=case.owner_id,
             reporter_id=case.reporter_id,
-            manager_ids=frozenset(settings.escalation_manager_ids),
+            manager_ids=frozenset(self.components.settings.escalation_manager_ids),
             is_admin=False,
         )
-        problem = permission_refusal(action, roles, mention(case.owner_id))
+        problem = rule(roles)
         if problem and self._is_admin(actor_id):
-            problem = permission_refusal(action, roles | {Role.ADMIN}, mention(case.owner_id))
-        return problem or state_refusal(case.key, case.status, action)
+            problem = rule(roles | {Role.ADMIN})
+        return problem
 
     def _is_admin(self, user_id: str) -> bool:
         try:

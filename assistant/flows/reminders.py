@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from assistant.domain.lifecycle import snooze_refusal
 from assistant.flows.case_flow import CaseFlows, say
 from assistant.ids import CaseAction
 from assistant.messages.escape import mention, slack_date
@@ -29,13 +30,17 @@ def register(app: App, flows: CaseFlows) -> None:
         if not reminder_id.isdigit() or not minutes.isdigit() or int(minutes) not in ALLOWED_SNOOZES:
             say(respond, "That snooze button is not valid any more.")
             return
+        actor = body["user"]["id"]
         try:
-            snoozed = table.snooze(
-                components.engine, int(reminder_id), minutes=int(minutes), actor_id=body["user"]["id"]
-            )
-        except LookupError:
+            case = get_case(components.engine, table.case_of(components.engine, int(reminder_id)))
+        except (LookupError, CaseNotFound):
             say(respond, "That reminder no longer exists.")
             return
+        refusal = flows.permission(case, actor, lambda roles: snooze_refusal(roles, mention(case.owner_id)))
+        if refusal:
+            say(respond, refusal)
+            return
+        snoozed = table.snooze(components.engine, int(reminder_id), minutes=int(minutes), actor_id=actor)
         components.reminders.wake()
         say(
             respond,

@@ -206,6 +206,15 @@ def release_claims_of(engine: sa.Engine, worker: str, *, now: datetime) -> int:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def case_of(engine: sa.Engine, reminder_id: int) -> int:
+    """The case a reminder belongs to (LookupError if there is no such reminder)."""
+    with Session(engine) as session:
+        reminder = session.get(Reminder, reminder_id)
+    if reminder is None:
+        raise LookupError(reminder_id)
+    return reminder.escalation_id
+
+
 def snooze(
     engine: sa.Engine, reminder_id: int, *, minutes: int, actor_id: str, now: datetime | None = None
 ) -> Reminder:
