@@ -132,18 +132,23 @@ def test_nothing_fires_for_a_closed_case(harness: Harness) -> None:
     assert tick(harness, datetime.now(UTC) + timedelta(days=30)) == 0
 
 
+def snooze_button(blocks: list[dict] | None) -> dict:
+    """The "Snooze 30 min" button of a reminder."""
+    return next(
+        e
+        for b in blocks or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Snooze 30 min"
+    )
+
+
 def test_snooze_reminds_again_without_moving_the_promise(harness: Harness) -> None:
     case = harness.escalate(CSM)
     deadline = case.ack_due_at or datetime.now(UTC)
     tick(harness, deadline - timedelta(minutes=30))
     reminder = harness.workspace.dm_messages(OWNER)[-1]
-    snooze = next(
-        e
-        for b in reminder.blocks or []
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["text"]["text"] == "Snooze 30 min"
-    )
+    snooze = snooze_button(reminder.blocks)
     harness.mark(OWNER)
     harness.sender.click(
         OWNER,
@@ -268,13 +273,7 @@ def test_only_the_owner_or_a_manager_may_snooze(harness: Harness) -> None:
     deadline = case.ack_due_at or datetime.now(UTC)
     tick(harness, deadline - timedelta(minutes=30))
     posted = harness.channel_of(harness.case(case.id)).messages[-1]
-    snooze = next(
-        e
-        for b in posted.blocks or []
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["text"]["text"] == "Snooze 30 min"
-    )
+    snooze = snooze_button(posted.blocks)
     # A stakeholder in the channel presses the owner's snooze: refused, nothing moves.
     harness.mark(EXEC)
     harness.sender.click(
