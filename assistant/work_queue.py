@@ -179,7 +179,7 @@ class WorkQueue:
             if slot in busy:
                 skipped.append(work)
                 continue
-            wait = self.pacer.ready_in(work.method, work.channel)
+            wait = self.pacer.reserve(work.method, work.channel)
             if wait > 0:
                 busy.add(slot)
                 skipped.append(work)

@@ -30,10 +30,9 @@ import sqlalchemy as sa
 from common import on_each_database, percentile, standin_with_people
 
 from slack_standin.rate_limits import RateLimits
-from slack_standin.sender import SlackSender
 from slack_standin.workspace import User
 from tests.harness import (
-    SIGNING_SECRET,
+    app_sender,
     default_intake,
     free_port,
     start_app_process,
@@ -54,9 +53,7 @@ def run(database_url: str, submissions: int, latency_ms: int) -> None:
     port = free_port()
     process = start_app_process(standin, database_url, port)
     try:
-        sender = SlackSender(
-            workspace, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, standin.base_url
-        )
+        sender = app_sender(standin, port)
         views = []
         for csm in csms:  # each CSM opens the modal (before the burst)
             before = len(workspace.views)
@@ -111,9 +108,7 @@ def run_outage(database_url: str, cases: int, latency_ms: int) -> None:
     not_opened: list[str] = []
     opened_at: dict[str, float] = {}
     try:
-        sender = SlackSender(
-            workspace, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, standin.base_url
-        )
+        sender = app_sender(standin, port)
         lock = threading.Lock()
 
         def escalate(index: int) -> None:

@@ -29,7 +29,7 @@ from slack_standin.sender import SlackSender  # noqa: E402
 from slack_standin.workspace import User  # noqa: E402
 from tests.harness import (  # noqa: E402
     CSM,
-    SIGNING_SECRET,
+    app_sender,
     default_intake,
     seed_workspace,
     start_app_process,
@@ -177,9 +177,7 @@ def main() -> None:
         port = 3900 + os.getpid() % 100
         app = start_app_process(standin, database_url, port, LOG_LEVEL="WARNING")
         try:
-            sender = SlackSender(
-                standin.workspace, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, standin.base_url
-            )
+            sender = app_sender(standin, port)
             print(f"database: {database_url.split('://')[0]}; machine: {os.cpu_count()} cores")
             bench_commands(standin, sender, args.commands, args.concurrency)
             for latency in (0, 100):

@@ -27,8 +27,7 @@ from pathlib import Path
 from common import ROOT, on_each_database, percentile, standin_with_people
 
 from slack_standin import StandIn
-from slack_standin.sender import SlackSender
-from tests.harness import SIGNING_SECRET, app_env, free_port, start_app_process
+from tests.harness import app_env, app_sender, free_port, start_app_process
 
 TARGET_RATIO = 2.0
 
@@ -74,9 +73,7 @@ def run(database_url: str, commands: int, concurrency: int) -> None:
     bare = None
     try:
         senders = {
-            "app": SlackSender(
-                workspace, f"http://127.0.0.1:{app_port}/slack/events", SIGNING_SECRET, standin.base_url
-            ),
+            "app": app_sender(standin, app_port),
         }
         senders["app"].slash_command(csms[0], "", channel_id=general_id)  # the modal the bare app will open
         while not workspace.views:
@@ -87,9 +84,7 @@ def run(database_url: str, commands: int, concurrency: int) -> None:
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
             json.dump(view, file)
         bare = start_bare(standin, file.name, bare_port)
-        senders["bare"] = SlackSender(
-            workspace, f"http://127.0.0.1:{bare_port}/slack/events", SIGNING_SECRET, standin.base_url
-        )
+        senders["bare"] = app_sender(standin, bare_port)
         pids = {"app": app.pid, "bare": bare.pid}
 
         def send(index: int) -> tuple[str, float, str]:

@@ -341,6 +341,13 @@ def run_cli(
     )
 
 
+def app_sender(standin: StandIn, port: int) -> SlackSender:
+    """Slack's signed requests to the app serving on `port` (its own process)."""
+    return SlackSender(
+        standin.workspace, f"http://127.0.0.1:{port}{EVENTS_PATH}", SIGNING_SECRET, standin.base_url
+    )
+
+
 def start_app_process(
     standin: StandIn, database_url: str, port: int, **env_overrides: str
 ) -> subprocess.Popen[bytes]:

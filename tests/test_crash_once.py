@@ -18,11 +18,10 @@ from assistant.scheduler import create_scheduler
 from assistant.services import provisioning as records
 from assistant.services import reminders as table
 from slack_standin import StandIn, Workspace
-from slack_standin.sender import SlackSender
 from tests.harness import (
     CSM,
     OWNER,
-    SIGNING_SECRET,
+    app_sender,
     default_intake,
     free_port,
     make_settings,
@@ -100,9 +99,7 @@ def test_a_kill_mid_call_is_finished_once_at_restart(standin: StandIn, database_
         ACK_WITHIN_MINUTES="5",
     )
     try:
-        sender = SlackSender(
-            workspace, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, standin.base_url
-        )
+        sender = app_sender(standin, port)
         sender.slash_command(CSM, "", channel_id=workspace.channel_named("general").id)  # type: ignore[union-attr]
         wait_for(lambda: workspace.views, what="the modal")
         workspace.slow(method, 60, match=match)

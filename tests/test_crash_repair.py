@@ -12,11 +12,10 @@ from assistant.scheduler import create_scheduler
 from assistant.services import provisioning as records
 from assistant.services.cases import timeline
 from slack_standin import StandIn
-from slack_standin.sender import SlackSender
 from tests.harness import (
     CSM,
     OWNER,
-    SIGNING_SECRET,
+    app_sender,
     default_intake,
     free_port,
     make_settings,
@@ -37,9 +36,7 @@ def test_crash_mid_provisioning_is_completed_once_at_restart(
         standin, database_url, port, PROVISIONING_LEASE_SECONDS="1", SLACK_TIMEOUT_SECONDS="30"
     )
     try:
-        sender = SlackSender(
-            workspace, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, standin.base_url
-        )
+        sender = app_sender(standin, port)
         sender.slash_command(CSM, "", channel_id=workspace.channel_named("general").id)  # type: ignore[union-attr]
         wait_for(lambda: workspace.views, what="the modal")
         # Slack does the work, then answers slowly; the app dies before hearing back.

@@ -21,13 +21,12 @@ from assistant.services import provisioning as records
 from assistant.services import reminders as table
 from assistant.services.cases import open_case, timeline
 from slack_standin import StandIn
-from slack_standin.sender import SlackSender
 from tests.harness import (
     CSM,
     MANAGER,
     OWNER,
-    SIGNING_SECRET,
     Harness,
+    app_sender,
     default_intake,
     free_port,
     make_settings,
@@ -70,9 +69,7 @@ def test_a_reminder_due_while_the_app_was_down_is_sent_once_marked_late(
     port = free_port()
     process = start_app_process(standin, database_url, port)
     try:
-        sender = SlackSender(
-            workspace, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, standin.base_url
-        )
+        sender = app_sender(standin, port)
         sender.slash_command(CSM, "", channel_id=workspace.channel_named("general").id)  # type: ignore[union-attr]
         wait_for(lambda: workspace.views, what="the modal")
         sender.submit_view(CSM, list(workspace.views)[-1], default_intake())

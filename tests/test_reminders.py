@@ -268,6 +268,19 @@ def test_the_card_shows_promises_kept(harness: Harness) -> None:
     wait_for(lambda: "Promises kept on time: 1 of 1" in json.dumps(card.blocks), what="the on-time figure")
 
 
+def press(harness: Harness, user: str, button: dict, channel_id: str | None, message_ts: str) -> None:
+    """`user` presses a reminder's button (their private answers counted from now)."""
+    harness.mark(user)
+    harness.sender.click(
+        user,
+        CaseAction(button["action_id"]),
+        button["value"],
+        channel_id=channel_id,
+        message_ts=message_ts,
+        block_id="reminder_actions",
+    )
+
+
 def test_only_the_owner_or_a_manager_may_snooze(harness: Harness) -> None:
     case = harness.escalate(CSM)
     deadline = case.ack_due_at or datetime.now(UTC)
@@ -275,27 +288,11 @@ def test_only_the_owner_or_a_manager_may_snooze(harness: Harness) -> None:
     posted = harness.channel_of(harness.case(case.id)).messages[-1]
     snooze = snooze_button(posted.blocks)
     # A stakeholder in the channel presses the owner's snooze: refused, nothing moves.
-    harness.mark(EXEC)
-    harness.sender.click(
-        EXEC,
-        CaseAction.SNOOZE,
-        snooze["value"],
-        channel_id=case.channel_id,
-        message_ts=posted.ts,
-        block_id="reminder_actions",
-    )
+    press(harness, EXEC, snooze, case.channel_id, posted.ts)
     assert harness.answer(EXEC) == (
         f"Only the owner, <@{OWNER}>, or an escalation manager can snooze this case's reminders."
     )
     assert not [r for r in table.reminders_of(harness.components.engine, case.id or 0) if r.kind == "snoozed"]
     # An escalation manager may.
-    harness.mark(MANAGER)
-    harness.sender.click(
-        MANAGER,
-        CaseAction.SNOOZE,
-        snooze["value"],
-        channel_id=case.channel_id,
-        message_ts=posted.ts,
-        block_id="reminder_actions",
-    )
+    press(harness, MANAGER, snooze, case.channel_id, posted.ts)
     assert harness.answer(MANAGER).startswith("I'll remind you again")

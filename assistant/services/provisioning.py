@@ -106,8 +106,9 @@ def mark_failed(engine: sa.Engine, case_id: int, step: Step, error: str) -> None
 
 def steps_to_repair(
     engine: sa.Engine, *, retry_interval: timedelta, now: datetime | None = None
-) -> dict[int, dict[Step, ProvisioningStep]]:
-    """Steps not done, nobody working on them, a retry due; by case, oldest case first.
+) -> dict[int, tuple[set[Step], set[Step]]]:
+    """Cases with a step not done, nobody working on it and a retry due, oldest case first:
+    each case's steps not done, and those of them due now.
 
     Reads only unfinished steps (a partial index), so its cost does not grow with history.
     """
@@ -118,12 +119,14 @@ def steps_to_repair(
             .where(col(ProvisioningStep.done_at).is_(None))
             .order_by(col(ProvisioningStep.escalation_id))
         )
-        due: dict[int, dict[Step, ProvisioningStep]] = {}
+        pending: dict[int, set[Step]] = {}
+        due: dict[int, set[Step]] = {}
         for row in rows:
+            pending.setdefault(row.escalation_id, set()).add(Step(row.step))
             held = row.lease_until is not None and row.lease_until >= now
             if not held and retry_due(row.attempts, row.last_attempt_at, retry_interval, now):
-                due.setdefault(row.escalation_id, {})[Step(row.step)] = row
-        return due
+                due.setdefault(row.escalation_id, set()).add(Step(row.step))
+    return {case_id: (pending[case_id], steps) for case_id, steps in due.items()}
 
 
 def cases_ahead(engine: sa.Engine, case_id: int) -> int:

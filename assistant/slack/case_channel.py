@@ -65,12 +65,11 @@ class CaseChannel:
             # chat.update says is_inactive where other methods say is_archived.
             if exc.response.get("error") not in {"is_archived", "is_inactive"} or not case.channel_id:
                 raise
-            self.client.conversations_unarchive(channel=case.channel_id)
-            add_event(self.engine, case.id or 0, "channel_unarchived")
+            self.unarchive(case)
             return call()
 
     def unarchive(self, case: Escalation) -> None:
-        """Bring the case channel back (a reopened case); nothing to do if it is not archived."""
+        """Bring the case channel back (reopened, or archived by someone); a no-op if it is not archived."""
         if not case.channel_id:
             return
         try:

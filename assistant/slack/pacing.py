@@ -7,7 +7,7 @@ chat.postMessage), refilled a little slower than Slack's rate, so a burst of
 cases is spread out by us rather than refused by Slack. A 429 that comes all
 the same holds the method for its Retry-After, for every thread at once.
 
-The work queue asks `ready_in` before it hands out work (no thread waits for
+The work queue `reserve`s a call before it hands out work (no thread waits for
 a token); other callers `wait_turn`, which waits at most briefly in a queue
 worker (longer waits give the work back to the queue: `Paced`).
 """
@@ -104,7 +104,7 @@ class Pacer:
             bucket = self._buckets[key] = _Bucket(rate, capacity, capacity, now)
         return bucket
 
-    def ready_in(self, method: str | None, channel: str | None = None) -> float:
+    def reserve(self, method: str | None, channel: str | None = None) -> float:
         """Seconds until `method` may be called; 0 means now (and the call is counted)."""
         if method is None:
             return 0.0
@@ -170,7 +170,7 @@ class Pacer:
         if getattr(self._local, "prepaid", None) == (method, channel or ""):
             self._local.prepaid = None
             return
-        while (wait := self.ready_in(method, channel)) > 0:
+        while (wait := self.reserve(method, channel)) > 0:
             if self.in_queue_worker() and wait > MAX_INLINE_WAIT:
                 raise Paced(method, wait)
             time.sleep(min(wait, 5.0))

@@ -140,8 +140,7 @@ class Provisioner:
         """Queue the steps of half-provisioned cases (after a crash, an outage, a refused step)."""
         interval = timedelta(seconds=self.settings.repair_interval_seconds)
         repaired = []
-        for case_id, due in records.steps_to_repair(self.engine, retry_interval=interval).items():
-            pending = set(records.pending_steps(self.engine, case_id))
+        for case_id, (pending, due) in records.steps_to_repair(self.engine, retry_interval=interval).items():
             if any(step in due for step in ready_steps(pending)):
                 logger.info("repairing provisioning of case %s", case_id)
                 self._queue_ready(case_id, pending)
