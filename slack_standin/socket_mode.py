@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import queue
 import socket
 import threading
 import time
@@ -39,6 +40,8 @@ class _Relay:
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
+        # Seconds each chunk takes to cross (Slack is an internet away: frames are in flight).
+        self.latency = 0.0
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self._pairs: list[tuple[socket.socket, socket.socket, threading.Event]] = []
@@ -59,15 +62,30 @@ class _Relay:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b, silent), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket, silent: threading.Event) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, silent: threading.Event) -> None:
+        in_flight: queue.Queue[tuple[float, bytes]] = queue.Queue()
+        threading.Thread(target=self._deliver, args=(in_flight, sink), daemon=True).start()
         try:
             while True:
                 data = source.recv(65536)
                 if not data:
                     break
                 if not silent.is_set():
-                    sink.sendall(data)
+                    in_flight.put((time.monotonic() + self.latency, data))
+        except OSError:
+            pass
+        in_flight.put((time.monotonic() + self.latency, b""))
+
+    @staticmethod
+    def _deliver(in_flight: queue.Queue[tuple[float, bytes]], sink: socket.socket) -> None:
+        """Hands each chunk on once its latency has passed, in order; an empty chunk ends the stream."""
+        try:
+            while True:
+                due, data = in_flight.get()
+                time.sleep(max(0.0, due - time.monotonic()))
+                if not data:
+                    break
+                sink.sendall(data)
         except OSError:
             pass
         with contextlib.suppress(OSError):
@@ -205,6 +223,15 @@ class SocketModeServer:
                 connection.close()
 
         threading.Thread(target=close_later, daemon=True).start()
+
+    @property
+    def latency(self) -> float:
+        """Seconds each frame takes to cross between the app and Slack, either way."""
+        return self._relay.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self._relay.latency = seconds
 
     def blackhole(self) -> None:
         """Every live connection goes silent: no bytes either way, nothing closed (a dead network path)."""

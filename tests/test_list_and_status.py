@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.harness import CSM, EXEC, MANAGER, OWNER, Harness, wait_for
+from tests.stories import closed_with_sponsor
 
 
 def reply_to(harness: Harness, user: str, text: str) -> str:
@@ -65,3 +66,24 @@ def test_status_offers_follow_to_those_who_may(harness: Harness) -> None:
     harness.escalate(CSM)
     assert '"action_id": "case_follow", "value": "1"' in reply_to(harness, EXEC, "status ESC-1")
     assert "case_follow" not in reply_to(harness, OWNER, "status ESC-1")  # owners do not follow
+
+
+def test_verbs_take_a_case_key_anywhere(harness: Harness) -> None:
+    """Typed outside the case channel (a closed case's channel is often archived: nowhere else to type it)."""
+    case = closed_with_sponsor(harness, sponsor=EXEC)
+    views = len(harness.workspace.views)
+
+    timeline = reply_to(harness, OWNER, "timeline ESC-1")
+    assert "Timeline" in timeline and "closed the case" in timeline
+    assert "Did you mean `/escalate follow ESC-1`?" in reply_to(harness, EXEC, "folow esc 1")
+    assert "Did you mean `/escalate timeline ESC-1`?" in reply_to(harness, OWNER, "timelne #esc-1-acme")
+    assert "I found no case ESC-9" in reply_to(harness, OWNER, "close ESC-9")
+    assert "ESC-1 is closed, so you cannot close it" in reply_to(harness, OWNER, "close esc-1")
+    assert len(harness.workspace.views) == views  # no intake modal for any of them
+
+    harness.mark(OWNER)
+    mention = f"<#{case.channel_id}|esc-1-acme>"  # as Slack encodes a channel typed in a command
+    harness.sender.slash_command(OWNER, f"reopen {mention}", channel_id=harness.general.id)
+    wait_for(lambda: len(harness.workspace.views) > views, what="the reopen modal")
+    wait_for(lambda: harness.latest_view()["callback_id"] != "loading", what="the modal to be filled")
+    assert "reopen" in harness.latest_view()["callback_id"]

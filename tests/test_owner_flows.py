@@ -176,7 +176,8 @@ def test_a_business_case_may_close_with_a_reason_and_keep_its_channel(database_u
 def test_verbs_outside_a_case_channel_say_where_they_work(harness: Harness) -> None:
     harness.command(OWNER, "update", harness.general.id)
     assert harness.answer(OWNER) == (
-        "`/escalate update` works inside a case channel. Type `/escalate help` to see what is possible."
+        "`/escalate update` works inside a case channel, or anywhere with the case's key: "
+        "`/escalate update ESC-42`. Type `/escalate help` to see what is possible."
     )
 
 
@@ -236,3 +237,4 @@ def test_help_lists_the_case_verbs(harness: Harness) -> None:
     for verb in ("ack", "update", "classify", "reassign", "resolve", "rca", "close", "reopen", "timeline"):
         assert f"`/escalate {verb}`" in help_text
     assert "`/escalate follow ESC-42` follows a case" in help_text and "`/escalate list`" in help_text
+    assert "anywhere with the case's key" in help_text

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from difflib import get_close_matches
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from assistant.domain.commands import Ask, CommandText, read_command
 from assistant.domain.lifecycle import Action
 from assistant.domain.status import Status
 from assistant.domain.visibility import can_see_details
@@ -20,7 +20,7 @@ from assistant.messages.case_context import case_context
 from assistant.messages.render import render_message
 from assistant.models import Escalation
 from assistant.services import lifecycle
-from assistant.services.cases import case_by_key, open_cases
+from assistant.services.cases import case_numbered, open_cases
 from assistant.services.lifecycle import case_in_channel
 from assistant.slack.client import SLACK_ERRORS, error_code
 
@@ -41,7 +41,6 @@ logger = logging.getLogger(__name__)
 
 
 LIST_ROWS = 20
-KNOWN_WORDS = [*VERBS, "list", "status", "follow", "unfollow", "help"]
 
 
 def register(app: App, flows: CaseFlows) -> None:
@@ -76,17 +75,25 @@ def register(app: App, flows: CaseFlows) -> None:
         )
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
-    def find_case(respond: Respond, key: str, usage: str) -> Escalation | None:
-        """The case named by `key`, or None once the person is told how to name one."""
-        case = case_by_key(components.engine, key) if key else None
+    def find_case(respond: Respond, asked: CommandText, usage: str) -> Escalation | None:
+        """The case the text names, or None once the person is told how to name one."""
+        case = None
+        if asked.case_number is not None:
+            case = case_numbered(components.engine, asked.case_number)
+        elif asked.channel_id:
+            case = case_in_channel(components.engine, asked.channel_id)
         if case is None:
-            found = f"I found no case {key}. " if key else ""
+            found = ""
+            if asked.case_number is not None:
+                found = f"I found no case ESC-{asked.case_number}. "
+            elif asked.channel_id:
+                found = f"<#{asked.channel_id}> is not a case channel. "
             say(respond, f"{found}{usage}")
         return case
 
-    def show_status(respond: Respond, user_id: str, key: str) -> None:
+    def show_status(respond: Respond, user_id: str, asked: CommandText) -> None:
         case = find_case(
-            respond, key, f"Use `{COMMAND} status ESC-42`, or `{COMMAND} list` to see your cases."
+            respond, asked, f"Use `{COMMAND} status ESC-42`, or `{COMMAND} list` to see your cases."
         )
         if case is None:
             return
@@ -98,13 +105,43 @@ def register(app: App, flows: CaseFlows) -> None:
         )
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
-    def follow_by_key(respond: Respond, user_id: str, key: str, *, on: bool) -> None:
-        verb = "follow" if on else "unfollow"
+    def follow_by_key(respond: Respond, user_id: str, asked: CommandText) -> None:
         case = find_case(
-            respond, key, f"Use `{COMMAND} {verb} ESC-42`; `{COMMAND} list all` shows open cases."
+            respond, asked, f"Use `{COMMAND} {asked.word} ESC-42`; `{COMMAND} list all` shows open cases."
         )
         if case is not None:
-            say(respond, set_following(flows, case, user_id, on=on).text)
+            say(respond, set_following(flows, case, user_id, on=asked.ask == Ask.FOLLOW).text)
+
+    def run_verb(client: WebClient, respond: Respond, command: dict[str, Any], asked: CommandText) -> None:
+        if asked.case_number is None and not asked.channel_id:
+            case = case_in_channel(components.engine, command.get("channel_id") or "")
+            if case is None:
+                say(
+                    respond,
+                    f"`{COMMAND} {asked.word}` works inside a case channel, or anywhere with the case's "
+                    f"key: `{COMMAND} {asked.word} ESC-42`. Type `{COMMAND} help` to see what is possible.",
+                )
+                return
+        else:
+            case = find_case(respond, asked, f"`{COMMAND} list` shows your cases.")
+        if case is None or case.id is None:
+            return
+        flows.start(
+            client=client,
+            respond=respond,
+            case_id=case.id,
+            action=VERBS[asked.word],
+            actor_id=command["user_id"],
+            trigger_id=command["trigger_id"],
+        )
+
+    def did_you_mean(respond: Respond, asked: CommandText) -> None:
+        key = f" ESC-{asked.case_number}" if asked.case_number is not None else ""
+        say(
+            respond,
+            f"Did you mean `{COMMAND} {asked.word}{key}`? `{COMMAND} help` lists what is possible; "
+            f"`{COMMAND} <summary>` opens a new escalation.",
+        )
 
     @app.command(COMMAND)
     def handle_escalate_command(
@@ -112,52 +149,27 @@ def register(app: App, flows: CaseFlows) -> None:
     ) -> None:
         """Route `/escalate [text]`: help, a case verb, or the intake modal."""
         ack()
-        text = (command.get("text") or "").strip()
-        verb = text.split(maxsplit=1)[0].lower() if text else ""
-        if verb in {"help", "?"}:
+        asked = read_command(command.get("text") or "", frozenset(VERBS))
+        user_id = command["user_id"]
+        if asked.ask == Ask.HELP:
             help_message = render_message(
                 "help.json.j2", command=COMMAND, guidance=intake.GUIDANCE, verbs=VERB_HELP
             )
             respond(text=help_message.text, blocks=help_message.blocks, response_type="ephemeral")
-            return
-        words = text.split()
-        if verb == "list":
-            show_list(respond, command["user_id"], everyone=words[1:2] == ["all"])
-            return
-        if verb in {"follow", "unfollow"}:
-            follow_by_key(
-                respond, command["user_id"], words[1] if len(words) == 2 else "", on=verb == "follow"
-            )
-            return
-        if verb == "status" or (len(words) == 1 and case_by_key(components.engine, verb) is not None):
-            show_status(respond, command["user_id"], words[-1] if len(words) > 1 or verb != "status" else "")
-            return
-        if len(words) == 1 and verb not in VERBS and get_close_matches(verb, KNOWN_WORDS, n=1, cutoff=0.75):
-            suggestion = get_close_matches(verb, KNOWN_WORDS, n=1, cutoff=0.75)[0]
-            say(
-                respond,
-                f"Did you mean `{COMMAND} {suggestion}`? `{COMMAND} help` lists what is possible; "
-                f"`{COMMAND} <summary>` opens a new escalation.",
-            )
-            return
-        if verb in VERBS and len(text.split()) == 1:
-            case = case_in_channel(components.engine, command.get("channel_id") or "")
-            if case is None or case.id is None:
-                say(
-                    respond,
-                    f"`{COMMAND} {verb}` works inside a case channel. "
-                    f"Type `{COMMAND} help` to see what is possible.",
-                )
-                return
-            flows.start(
-                client=client,
-                respond=respond,
-                case_id=case.id,
-                action=VERBS[verb],
-                actor_id=command["user_id"],
-                trigger_id=command["trigger_id"],
-            )
-            return
+        elif asked.ask == Ask.LIST:
+            show_list(respond, user_id, everyone=asked.everyone)
+        elif asked.ask in {Ask.FOLLOW, Ask.UNFOLLOW}:
+            follow_by_key(respond, user_id, asked)
+        elif asked.ask == Ask.STATUS:
+            show_status(respond, user_id, asked)
+        elif asked.ask == Ask.DID_YOU_MEAN:
+            did_you_mean(respond, asked)
+        elif asked.ask == Ask.VERB:
+            run_verb(client, respond, command, asked)
+        else:
+            open_intake(client, respond, command)
+
+    def open_intake(client: WebClient, respond: Respond, command: dict[str, Any]) -> None:
         try:
             intake.open_intake(client, command, components.settings.ack_within_minutes)
         except SLACK_ERRORS as exc:

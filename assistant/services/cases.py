@@ -138,13 +138,10 @@ def timeline(engine: sa.Engine, case_id: int) -> list[CaseEvent]:
         )
 
 
-def case_by_key(engine: sa.Engine, key: str) -> Escalation | None:
-    """ESC-42 (any case, any spacing) -> the case, or None."""
-    number = key.strip().upper().removeprefix("ESC-").removeprefix("ESC")
-    if not number.isdigit():
-        return None
+def case_numbered(engine: sa.Engine, number: int) -> Escalation | None:
+    """ESC-42 -> the case, or None (domain.commands reads the key however it was typed)."""
     with Session(engine) as session:
-        return session.get(Escalation, int(number))
+        return session.get(Escalation, number)
 
 
 OPEN_STATUSES = tuple(s for s in Status if s != Status.CLOSED)
