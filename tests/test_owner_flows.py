@@ -44,6 +44,11 @@ def test_classify_needs_a_reason_to_change_and_the_owner_to_do_it(harness: Harne
     )
 
     view = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
+    # A first classification that changes what the CSM chose at intake needs a reason too.
+    errors = harness.submit(
+        OWNER, view, category="process", kind="functional", severity="high", resolving_team="Support Ops"
+    ).json()["errors"]
+    assert errors == {"reason": "Say why the category changes from technical; it goes on the timeline."}
     harness.submit(
         OWNER, view, category="technical", kind="functional", severity="high", resolving_team="Identity"
     )

@@ -296,3 +296,27 @@ def test_only_the_owner_or_a_manager_may_snooze(harness: Harness) -> None:
     # An escalation manager may.
     press(harness, MANAGER, snooze, case.channel_id, posted.ts)
     assert harness.answer(MANAGER).startswith("I'll remind you again")
+
+
+def test_reclassifying_a_business_case_replans_its_promises(harness: Harness) -> None:
+    case = harness.escalate(CSM, category="business")
+    due = case.exec_contact_due_at
+    assert due is not None and ("exec_contact_missed", due) in pending(harness, case)
+    view = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
+    harness.submit(
+        OWNER,
+        view,
+        category="technical",
+        kind="functional",
+        severity="high",
+        resolving_team="Identity",
+        reason="It is a login bug, not a commercial dispute.",
+    )
+    wait_for(lambda: harness.case(case.id).category == "technical", what="the classification")
+    assert harness.case(case.id).exec_contact_due_at is None
+    assert not {k for k, _ in pending(harness, case)} & {"exec_contact_soon", "exec_contact_missed"}
+    tick(harness, due - timedelta(hours=2))
+    tick(harness, due + timedelta(minutes=1))  # (the acknowledgement, never given, is missed: that is told)
+    for person in (OWNER, MANAGER):
+        assert not any("executive" in m.text for m in harness.workspace.dm_messages(person))
+    assert not any("executive" in m.text for m in harness.feed.messages)

@@ -102,8 +102,13 @@ def register(app: App, flows: CaseFlows) -> None:
             errors[Field.SEVERITY.value] = "Choose a severity."
         if not team:
             errors[Field.TEAM.value] = "Name the team that resolves it."
-        if sub.case.kind is not None and not reason:
+        if not reason and sub.case.kind is not None:
             errors[Field.REASON.value] = "Say why the classification changes; it goes on the timeline."
+        elif not reason and category != sub.case.category.value:
+            # The CSM chose the category at intake: changing it is a re-classification too.
+            errors[Field.REASON.value] = (
+                f"Say why the category changes from {sub.case.category.value}; it goes on the timeline."
+            )
         if sub.refusal:
             errors[Field.CATEGORY.value] = sub.refusal
         if errors:

@@ -113,8 +113,11 @@ def classify(
         case.kind = classification.kind
         case.severity = classification.severity
         case.resolving_team = classification.resolving_team
+        # The promises follow the category: only a business case owes the customer an executive's call.
         if case.category == Category.BUSINESS and case.exec_contact_due_at is None:
             case.exec_contact_due_at = utcnow() + EXEC_CONTACT_WITHIN
+        elif case.category != Category.BUSINESS and case.exec_contact_done_at is None:
+            case.exec_contact_due_at = None
         after = {
             "category": case.category.value,
             "severity": case.severity.value,
