@@ -165,3 +165,37 @@ def test_failed_steps_back_off_up_to_an_hour() -> None:
     assert not retry_due(3, start, minute, start + 3 * minute)
     assert retry_due(3, start, minute, start + 4 * minute)
     assert retry_due(30, start, minute, start + timedelta(hours=1))
+
+
+# -- the time a customer text promises is the time chosen ------------------------------------------
+
+
+def test_the_drafted_time_phrase_follows_the_time_chosen() -> None:
+    from assistant.domain.communications import local_time_phrase, with_promised_time
+
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    drafted = local_time_phrase(now + timedelta(hours=3), "Europe/Berlin", now)
+    assert drafted == "16:00 today (CET)"
+    text = f"We found the cause.\n\nI will send you the next update by {drafted}, whatever happens."
+    chosen = now + timedelta(hours=20, minutes=54)
+    assert with_promised_time(text, chosen, "Europe/Berlin", now) == (
+        "We found the cause.\n\nI will send you the next update by 09:54 tomorrow (CET), whatever happens."
+    )
+
+
+def test_a_next_update_time_typed_by_hand_must_match_the_one_chosen() -> None:
+    from assistant.domain.communications import promised_time_mismatch
+
+    chosen = datetime(2026, 11, 24, 8, 54, tzinfo=UTC)  # 09:54 in Berlin
+    assert promised_time_mismatch("Next update by 15:00 today.", chosen, "Europe/Berlin") == "15:00"
+    assert promised_time_mismatch("You'll get an update at 3pm.", chosen, "Europe/Berlin") == "15:00"
+    assert promised_time_mismatch("Next update by 9:54 tomorrow.", chosen, "Europe/Berlin") is None
+    assert promised_time_mismatch("Next update by 9.54am.", chosen, "Europe/Berlin") is None
+    # Times that are not the next update's are the owner's business.
+    assert (
+        promised_time_mismatch("The fix ships at 17:00. Revised target: 14:00.", chosen, "Europe/Berlin")
+        is None
+    )
+    assert (
+        promised_time_mismatch("Update: 3 of 12 servers restored (GMT+3).", chosen, "Europe/Berlin") is None
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -243,3 +244,33 @@ def test_help_lists_the_case_verbs(harness: Harness) -> None:
         assert f"`/escalate {verb}`" in help_text
     assert "`/escalate follow ESC-42` follows a case" in help_text and "`/escalate list`" in help_text
     assert "anywhere with the case's key" in help_text
+
+
+def test_the_update_promises_the_time_chosen_in_the_picker(harness: Harness) -> None:
+    """The draft names the default time; the owner edits the text and moves the picker to +20 h."""
+    case = acknowledged(harness)
+    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    draft = next(
+        b for b in harness.workspace.views[view]["blocks"] if b.get("block_id") == "customer_update"
+    )["element"]["initial_value"]
+    edited = draft.replace("Here is where we are: …", "Here is where we are: the cause is found.").replace(
+        "Our revised target: …", "Our revised target: tomorrow."
+    )
+    later = in_hours(20)
+    harness.submit(OWNER, view, internal="Cause found.", customer_update=edited, next_update=later)
+    wait_for(lambda: int(harness.case(case.id).next_update_due_at.timestamp()) == later, what="the update")
+    posted = json.dumps(harness.channel_of(case).messages[-1].blocks, ensure_ascii=False)
+    chosen = datetime.fromtimestamp(later, ZoneInfo("America/Sao_Paulo"))  # the owner's zone
+    drafted_time = draft.split("next update by ")[1].split(",")[0]
+    assert f"next update by {chosen:%H:%M} " in posted and drafted_time not in posted
+
+    # A time typed by hand that is not the one chosen is refused next to the text.
+    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    errors = harness.submit(
+        OWNER,
+        view,
+        internal="Still working.",
+        customer_update="Progress made. Next update by 23:59.",
+        next_update=in_hours(3),
+    ).json()["errors"]
+    assert "23:59" in errors["customer_update"] and "chosen below" in errors["customer_update"]

@@ -5,6 +5,7 @@ Plain functions over plain text: the owner edits the draft before anything is se
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +30,52 @@ def local_time_phrase(moment: datetime, tz_name: str | None, now: datetime) -> s
         day = "on " + local.strftime("%A %d %B").replace(" 0", " ")
     zone_name = local.tzname() or tz.key
     return f"{clock} {day} ({zone_name})"
+
+
+# What local_time_phrase writes ("16:00 today (CET)"): only our drafts contain it, so it may be rewritten.
+_DRAFTED_PHRASE = re.compile(
+    r"\b\d{2}:\d{2} (?:today|tomorrow|on [A-Z][a-z]+ \d{1,2} [A-Z][a-z]+) \([^)\n]*\)"
+)
+# A clock time as people type it: 15:00, 9.54, 3pm, 3:30 p.m. (a bare number is not a time).
+_CLOCK = re.compile(r"(?<![\d:.])(\d{1,2})(?:[:.](\d{2}))?\s*([ap])?(?:\.?m\b\.?)?(?![\d:])", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def with_promised_time(text: str, promise: datetime, tz_name: str | None, now: datetime) -> str:
+    """The drafted time phrase, wherever the owner left it, rewritten to the time chosen."""
+    return _DRAFTED_PHRASE.sub(local_time_phrase(promise, tz_name, now), text)
+
+
+def promised_time_mismatch(text: str, promise: datetime, tz_name: str | None) -> str | None:
+    """A time the text gives for the next update that is not the one chosen ("15:00"), or None.
+
+    Only sentences about an update count: a fix's time or a revised target is the owner's to state.
+    """
+    local = promise.astimezone(zone(tz_name))
+    for sentence in _SENTENCE_END.split(text):
+        if "update" not in sentence.lower():
+            continue
+        for match in _CLOCK.finditer(sentence):
+            hour, minute, meridiem = int(match[1]), match[2], (match[3] or "").lower()
+            if minute is None and not meridiem:
+                continue
+            if meridiem:
+                hour = hour % 12 + (12 if meridiem == "p" else 0)
+            said = (hour, int(minute or 0))
+            if said != (local.hour, local.minute):
+                return f"{said[0]:02d}:{said[1]:02d}"
+    return None
+
+
+def promise_text_problem(text: str, promise: datetime, tz_name: str | None, now: datetime) -> str | None:
+    """What to say next to the customer's text when it promises another time than the one chosen."""
+    said = promised_time_mismatch(text, promise, tz_name)
+    if said is None:
+        return None
+    return (
+        f"The text promises the next update at {said}, but the time chosen below is "
+        f"{local_time_phrase(promise, tz_name, now)}. Make them agree."
+    )
 
 
 def default_promise(now: datetime, hours: int = 2) -> datetime:

@@ -8,7 +8,13 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from assistant.domain.communications import acknowledgement_draft, default_promise, local_time_phrase
+from assistant.domain.communications import (
+    acknowledgement_draft,
+    default_promise,
+    local_time_phrase,
+    promise_text_problem,
+    with_promised_time,
+)
 from assistant.domain.lifecycle import Action, promise_problem
 from assistant.flows.case_flow import (
     CaseFlows,
@@ -26,7 +32,7 @@ from assistant.messages.escape import UserText
 from assistant.messages.render import render_message, render_view
 from assistant.models import Escalation
 from assistant.services import lifecycle
-from assistant.slack.people import Person
+from assistant.slack.people import Person, zone_of
 
 
 class Field(StrEnum):
@@ -49,7 +55,7 @@ def acknowledge_view(case: Escalation, owner: Person, now: datetime) -> dict[str
     return render_view(
         "acknowledge_modal.json.j2",
         callback_id=ViewId.ACKNOWLEDGE.value,
-        metadata=CaseRef(case_id=case.id or 0, draft_promise=int(promise.timestamp())).dump(),
+        metadata=CaseRef(case_id=case.id or 0).dump(),
         case=case_context(case),
         field=Field,
         promise=int(promise.timestamp()),
@@ -100,12 +106,13 @@ def register(app: App, flows: CaseFlows) -> None:
         if errors or promise is None:
             ack(response_action="errors", errors=errors)
             return
-        # The untouched draft names the default time: keep it true to the time chosen.
-        owner = components.people.cached(sub.case.owner_id)
-        if owner and sub.ref.draft_promise and int(promise.timestamp()) != sub.ref.draft_promise:
-            untouched = draft_for(sub.case, owner, datetime.fromtimestamp(sub.ref.draft_promise, UTC), now)
-            if message == untouched.strip():
-                message = draft_for(sub.case, owner, promise, now)
+        # The draft names the default time: the text promises the time chosen, or is refused.
+        zone_name = zone_of(components.people.cached(sub.case.owner_id))
+        message = with_promised_time(message, promise, zone_name, now)
+        mismatch = promise_text_problem(message, promise, zone_name, now)
+        if mismatch:
+            ack(response_action="errors", errors={Field.MESSAGE.value: mismatch})
+            return
         case = apply_or_refuse(
             ack,
             Field.NEXT_UPDATE,

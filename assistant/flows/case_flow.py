@@ -35,8 +35,8 @@ logger = logging.getLogger(__name__)
 class CaseRef(BaseModel):
     """A modal's private_metadata: which case it is about (ids only)."""
 
+    # Extra keys (from a modal opened by an older version) are ignored.
     case_id: int
-    draft_promise: int | None = None
 
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> CaseRef:

@@ -8,7 +8,13 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from assistant.domain.communications import default_promise, local_time_phrase, update_draft
+from assistant.domain.communications import (
+    default_promise,
+    local_time_phrase,
+    promise_text_problem,
+    update_draft,
+    with_promised_time,
+)
 from assistant.domain.lifecycle import Action, promise_problem
 from assistant.flows.case_flow import (
     CaseFlows,
@@ -25,6 +31,7 @@ from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_message
 from assistant.services import lifecycle
+from assistant.slack.people import zone_of
 
 
 class Field(StrEnum):
@@ -40,8 +47,7 @@ def register(app: App, flows: CaseFlows) -> None:
     def open_update(start: FlowStart) -> None:
         now = datetime.now(UTC)
         promise = default_promise(now)
-        person = components.people.cached(start.actor_id)
-        phrase = local_time_phrase(promise, person.tz if person else None, now)
+        phrase = local_time_phrase(promise, zone_of(components.people.cached(start.actor_id)), now)
         open_case_modal(
             start,
             "update_modal.json.j2",
@@ -73,6 +79,12 @@ def register(app: App, flows: CaseFlows) -> None:
         problem = promise_problem(promise, now, rules)
         if problem:
             errors[Field.NEXT_UPDATE.value] = problem
+        elif promise is not None and customer:
+            zone_name = zone_of(components.people.cached(sub.actor))
+            customer = with_promised_time(customer, promise, zone_name, now)
+            mismatch = promise_text_problem(customer, promise, zone_name, now)
+            if mismatch:
+                errors[Field.CUSTOMER.value] = mismatch
         if sub.refusal:
             errors[Field.INTERNAL.value] = sub.refusal
         if errors or promise is None:

@@ -22,6 +22,11 @@ class Person:
     is_admin: bool = False
 
 
+def zone_of(person: Person | None) -> str | None:
+    """The person's timezone name, if known (None reads as UTC)."""
+    return person.tz if person else None
+
+
 class People:
     def __init__(self, client: WebClient, ttl_seconds: float = 600.0) -> None:
         self._client = client
