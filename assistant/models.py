@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from assistant.domain.portfolio import account_key
+from assistant.domain.accounts import account_key
 from assistant.domain.practice import Category, EscalationKind, Severity
 from assistant.domain.status import Status
 
@@ -280,7 +280,7 @@ class Sponsorship(SQLModel, table=True):
     __tablename__ = "sponsorship"
 
     id: int | None = Field(default=None, primary_key=True)
-    # The account name folded (see domain.portfolio.account_key), so "ACME " matches "Acme".
+    # The account name folded (see domain.accounts.account_key), so "ACME, Inc." matches "Acme".
     account_key: str = Field(max_length=200, unique=True)
     account_name: str = Field(max_length=200)
     sponsor_id: str = Field(max_length=32)

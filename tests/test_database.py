@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session, SQLModel
@@ -46,4 +48,41 @@ def test_times_are_stored_in_utc_and_come_back_aware(database_url: str) -> None:
         assert stored.created_at == created and stored.created_at.utcoffset() == timedelta(0)
         assert stored.created_at.hour == 12
         assert stored.category == "technical" and stored.category.__class__.__name__ == "Category"
+    engine.dispose()
+
+
+def test_account_keys_are_recomputed_and_duplicate_sponsorships_merged(tmp_path: Path) -> None:
+    """Upgrading past 0008: "Acme Corp" and "Acme Corp." were two accounts; they are one now."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate(engine, "0007")
+    with engine.begin() as connection:
+        enrolled = (("Acme Corp", "acme corp", "U0OLD", 1), ("Acme Corp.", "acme corp.", "U0NEW", 2))
+        for name, key, sponsor, day in enrolled:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO sponsorship (account_key, account_name, sponsor_id, enrolled_by, "
+                    "enrolled_at) VALUES (:key, :name, :sponsor, 'U0CSM', :at)"
+                ),
+                {"key": key, "name": name, "sponsor": sponsor, "at": f"2026-11-0{day} 10:00:00.000000"},
+            )
+    with Session(engine) as session:
+        session.add(
+            Escalation(
+                account_name="ACME, Inc.",
+                account_key="acme, inc.",
+                summary="S",
+                description="D",
+                category="business",
+                severity="high",
+                owner_id="U1",
+                reporter_id="U2",
+            )
+        )
+        session.commit()
+    migrate(engine)
+    with engine.connect() as connection:
+        sponsorships = connection.execute(sa.text("SELECT account_key, sponsor_id FROM sponsorship")).all()
+        keys = connection.execute(sa.text("SELECT account_key FROM escalation")).scalars().all()
+    assert [tuple(row) for row in sponsorships] == [("acme", "U0NEW")]  # the latest enrolment is kept
+    assert keys == ["acme"]
     engine.dispose()

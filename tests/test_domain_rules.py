@@ -199,3 +199,31 @@ def test_a_next_update_time_typed_by_hand_must_match_the_one_chosen() -> None:
     assert (
         promised_time_mismatch("Update: 3 of 12 servers restored (GMT+3).", chosen, "Europe/Berlin") is None
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("Acme Corp", "acme"),
+        ("Acme Corp.", "acme"),
+        ("acme CORP.", "acme"),
+        ("  ACME   Corporation ", "acme"),
+        ("Acme, Inc.", "acme"),
+        ("Açme Corp", "acme"),
+        ("Acme & Co.", "acme"),
+        ("Empresa Brasileira de Software Ltda.", "empresa brasileira de software"),
+        ("Nestlé S.A.", "nestle"),
+        ("Siemens GmbH", "siemens"),
+        ("Grupo Bimbo, S.A.B. de C.V.", "grupo bimbo"),
+        ("Telefónica S/A", "telefonica"),
+        ("AT&T Inc.", "at and t"),
+        ("AT & T", "at and t"),
+        ("Co", "co"),  # a name that is only a suffix stays itself
+        ("3M", "3m"),
+        ("東京海上", "東京海上"),  # nothing to fold to ASCII: kept as typed
+    ],
+)
+def test_an_account_is_one_key_however_it_is_typed(typed: str, key: str) -> None:
+    from assistant.domain.accounts import account_key
+
+    assert account_key(typed) == key

@@ -237,7 +237,9 @@ def test_sponsored_accounts_are_listed_and_their_sponsor_joins_business_cases(ha
     assert f"• Acme · sponsor <@{VP}> · since <!date^" in harness.home_text(MANAGER)
 
     # A new business case on the same account (typed differently) brings Victor in.
-    business = harness.escalate(CSM, account=" ACME ", category="business", triggers=[], stakeholders=[])
+    business = harness.escalate(
+        CSM, account=" ACME, Inc. ", category="business", triggers=[], stakeholders=[]
+    )
     assert VP in harness.channel_of(business).members
     assert VP in business.stakeholder_ids
     assert any(
@@ -249,7 +251,15 @@ def test_sponsored_accounts_are_listed_and_their_sponsor_joins_business_cases(ha
     assert case.account_name == "Acme"
     # ...until it is classified as a business case.
     view = harness.open_flow(OWNER, technical, CaseAction.CLASSIFY)
-    harness.submit(OWNER, view, category="business", kind="functional", severity="high", resolving_team="CS")
+    harness.submit(
+        OWNER,
+        view,
+        category="business",
+        kind="functional",
+        severity="high",
+        resolving_team="CS",
+        reason="The customer disputes the renewal.",
+    )
     wait_for(lambda: VP in harness.channel_of(technical).members, what="the sponsor to be invited")
     classified = [e for e in harness.events(technical.id) if e.kind == "classified"]
     assert classified[-1].data["sponsor_invited"] == VP

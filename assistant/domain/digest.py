@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from statistics import median_low
 
+from assistant.domain.accounts import account_key
 from assistant.domain.metrics import EventFact, first, last, on_time_rate, percentile
-from assistant.domain.portfolio import account_key
 from assistant.domain.practice import CAUSE_AREAS, Category
 
 # How far back a repeat escalation or a repeated root cause is looked for.

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
+from assistant.domain.accounts import account_key
 from assistant.domain.practice import Category, Severity
 from assistant.domain.status import Status
 
 DUE_SOON = timedelta(hours=24)
-
-
-def account_key(name: str) -> str:
-    """One key per account however it is typed: "ACME  Corp " and "Acme Corp" are the same."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
-    # At most 150 characters: it is also a Slack option value.
-    return " ".join(folded.casefold().split())[:150]
 
 
 def account_order(name: str) -> tuple[str, str]:

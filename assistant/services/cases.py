@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
+from assistant.domain.accounts import account_key
 from assistant.domain.intake import ValidIntake
-from assistant.domain.portfolio import account_key
 from assistant.domain.practice import Category, is_sensitive
 from assistant.domain.provisioning import ALL_STEPS
 from assistant.domain.reminders import ReminderPolicy

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from assistant.domain.portfolio import account_key
+from assistant.domain.accounts import account_key
 from assistant.models import Sponsorship, utcnow
 
 

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from slack_sdk import WebClient
 
-from assistant.domain.portfolio import CaseFacts, Filters, account_key, week_start
+from assistant.domain.accounts import account_key
+from assistant.domain.portfolio import CaseFacts, Filters, week_start
 from assistant.domain.practice import GUIDANCE, PLAYBOOKS, SEVERITY_LABELS, Category, Severity
 from assistant.domain.status import STATUS_LABELS
 from assistant.ids import COMMAND, CaseAction, HomeAction

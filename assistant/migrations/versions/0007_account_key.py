@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from assistant.domain.portfolio import account_key
+from assistant.domain.accounts import account_key
 
 revision: str = '0007'
 down_revision: str | None = '0006'
