@@ -126,10 +126,12 @@ class Escalation(SQLModel, table=True):
     resolution_fix: str | None = Field(default=None, sa_type=sa.Text)
     customer_confirmed: bool | None = None
     rca_due_at: datetime | None = _utc_column()
-    closed_at: datetime | None = _utc_column()
+    closed_at: datetime | None = _utc_column(index=True)
     no_rca_reason: str | None = Field(default=None, sa_type=sa.Text)
     satisfaction_score: int | None = None
     satisfaction_comment: str | None = Field(default=None, sa_type=sa.Text)
+    # When the customer's answer was first recorded (a correction keeps it): reports count by it.
+    satisfaction_recorded_at: datetime | None = _utc_column(index=True)
     sponsorship_requested: bool = False
     # Business escalations: an executive contacts the customer within 24 hours.
     exec_contact_due_at: datetime | None = _utc_column()

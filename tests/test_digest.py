@@ -35,6 +35,7 @@ def store(
     status: str = "acknowledged",
     cause_area: str | None = None,
     rca_at: datetime | None = None,
+    satisfaction: tuple[int, datetime] | None = None,
 ) -> int:
     with Session(engine) as session:
         case = Escalation(
@@ -49,6 +50,9 @@ def store(
             status=status,
             created_at=created,
             updated_at=created,
+            closed_at=next((moment for kind, moment, _ in events if kind == "closed"), None),
+            satisfaction_score=satisfaction[0] if satisfaction else None,
+            satisfaction_recorded_at=satisfaction[1] if satisfaction else None,
         )
         session.add(case)
         session.flush()
@@ -106,6 +110,7 @@ def known_week(engine: sa.Engine) -> None:
         status="closed",
         cause_area="configuration",
         rca_at=at(4, 10),
+        satisfaction=(4, at(5, 15)),
     )
     # Initech, before the week: the same root-cause area at a second account.
     store(
@@ -116,6 +121,7 @@ def known_week(engine: sa.Engine) -> None:
         status="closed",
         cause_area="configuration",
         rca_at=at(-5),
+        satisfaction=(2, at(-3)),  # answered before the week: not this week's
     )
     # Umbrella: two private cases in the lookback, so a repeat that cannot be named.
     store(engine, "Umbrella", at(-20), [], private=True, status="new")
@@ -148,6 +154,8 @@ def test_the_digest_figures_on_a_known_week(harness: Harness) -> None:
         "*Accounts with repeat escalations* (last 90 days)\n• Acme: 2 escalations\n• Globex: 2 escalations"
         "\n:lock: 1 restricted account(s) not named",
         "*Repeated root causes* (last 90 days)\n• Configuration or setup: 2 accounts, 2 cases",
+        "*Customer satisfaction* (answers recorded this week; cases closed this week)\n"
+        "4.0 of 5 from 1 answer (4: 1) · 1 of 1 closed cases answered (100%)",
     ]:
         assert expected in text, expected
     assert "Umbrella" not in text

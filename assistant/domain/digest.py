@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from statistics import median_low
 
 from assistant.domain.accounts import account_key
 from assistant.domain.metrics import EventFact, first, last, on_time_rate, percentile
 from assistant.domain.practice import CAUSE_AREAS, Category
+from assistant.domain.satisfaction import SatisfactionSummary
 
 # How far back a repeat escalation or a repeated root cause is looked for.
 REPEAT_LOOKBACK = timedelta(days=90)
@@ -84,6 +85,7 @@ class Digest:
     repeated_causes: list[RepeatedCause]
     days: list[Day]
     still_open: int
+    satisfaction: SatisfactionSummary = field(default_factory=SatisfactionSummary)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -98,6 +100,7 @@ def compute_digest(
     zone: tzinfo,
     ack_target: timedelta,
     open_at_end: int,
+    satisfaction: SatisfactionSummary | None = None,
 ) -> Digest:
     def in_week(moment: datetime | None) -> bool:
         return moment is not None and start <= moment < end
@@ -165,6 +168,7 @@ def compute_digest(
         repeated_causes=repeated_causes(cases, end=end),
         days=days,
         still_open=open_at_end,
+        satisfaction=satisfaction or SatisfactionSummary(),
     )
 
 

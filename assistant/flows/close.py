@@ -28,6 +28,7 @@ from assistant.messages.render import render_message, render_view
 from assistant.models import Escalation
 from assistant.services import lifecycle
 from assistant.services.cases import get_case
+from assistant.services.satisfaction import record_satisfaction
 
 
 class Field(StrEnum):
@@ -154,6 +155,7 @@ def register(app: App, flows: CaseFlows) -> None:
                 "Only the person who reported the case, its owner or an escalation manager can record this.",
             )
             return
+        # One answer per case: once recorded, the form shows it, to be corrected if need be.
         client.views_open(
             trigger_id=body["trigger_id"],
             view=render_view(
@@ -163,6 +165,8 @@ def register(app: App, flows: CaseFlows) -> None:
                 case=case_context(case),
                 field=Field,
                 scores=SCORES,
+                recorded=str(case.satisfaction_score) if case.satisfaction_score else None,
+                comment=UserText(case.satisfaction_comment or ""),
             ),
         )
 
@@ -174,14 +178,15 @@ def register(app: App, flows: CaseFlows) -> None:
         if ref is None or score not in {"1", "2", "3", "4", "5"}:
             ack(response_action="errors", errors={Field.SCORE.value: "Choose the customer's score."})
             return
-        lifecycle.record_satisfaction(
+        case, before = record_satisfaction(
             components.engine,
             ref.case_id,
             actor_id=body["user"]["id"],
             score=int(score or 0),
             comment=text_value(view, Field.COMMENT),
         )
-        ack(
-            response_action="update",
-            view=render_view("notice_modal.json.j2", title="Thank you", text=f"Recorded: {score} out of 5."),
-        )
+        said = f"Corrected: {score} out of 5 (was {before})." if before else f"Recorded: {score} out of 5."
+        ack(response_action="update", view=render_view("notice_modal.json.j2", title="Thank you", text=said))
+        # The card shows it while the channel is open; an archived channel is left as it was.
+        flows.components.provisioner.channel.refresh(case, unarchive=False)
+        components.home.refresh_for(case)

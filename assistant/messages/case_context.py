@@ -86,6 +86,7 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "actions": CaseAction,
         "card_actions": card_actions(case.status),
         "promises": {"made": case.promises_made, "kept": case.promises_kept},
+        "satisfaction": case.satisfaction_score,
     }
 
 

@@ -30,6 +30,7 @@ EVENT_SENTENCES: dict[str, str] = {
     "closed": "closed the case",
     "reopened": "reopened the case",
     "satisfaction_recorded": "recorded the customer's satisfaction",
+    "satisfaction_corrected": "corrected the customer's satisfaction",
     "slack_call_failed": "a Slack call failed",
     "reminder_sent": "reminder sent",
     "reminder_snoozed": "snoozed a reminder",
@@ -49,6 +50,10 @@ def _detail(event: CaseEvent) -> str:
     if event.kind == "classified":
         after = data.get("after") or {}
         return f" · {after.get('category')}, {after.get('kind')}, {after.get('severity')}"
+    if event.kind == "satisfaction_recorded":
+        return f" · {data.get('score')} of 5"
+    if event.kind == "satisfaction_corrected":
+        return f" · {data.get('before')} → {data.get('score')} of 5"
     if event.kind == "channel_created" and data.get("name"):
         return f" · #{data['name']}"
     if event.kind in {"reminder_sent", "breach"}:

@@ -37,6 +37,8 @@ COLUMNS = [
     "promises_kept",
     "on_time_rate",
     "breaches",
+    "satisfaction_score",
+    "satisfaction_comment",
 ]
 
 
@@ -57,6 +59,8 @@ _CASE_COLUMNS: tuple[Any, ...] = (
     Escalation.created_at,
     Escalation.promises_made,
     Escalation.promises_kept,
+    Escalation.satisfaction_score,
+    Escalation.satisfaction_comment,
 )
 
 
@@ -109,6 +113,8 @@ def _row(case: Any, events: list[EventFact]) -> dict[str, Any]:
         "promises_kept": case.promises_kept,
         "on_time_rate": round(rate, 3) if rate is not None else None,
         "breaches": timings.breaches,
+        "satisfaction_score": case.satisfaction_score,
+        "satisfaction_comment": case.satisfaction_comment,
     }
 
 

@@ -339,17 +339,6 @@ def reopen(
     return _act(engine, case_id, Action.REOPEN, actor_id, "reopened", change, policy)
 
 
-def record_satisfaction(engine: sa.Engine, case_id: int, *, actor_id: str, score: int, comment: str) -> None:
-    with session_scope(engine) as session:
-        case = session.get(Escalation, case_id)
-        if case is None:
-            raise ActionRefused("That case does not exist.")
-        case.satisfaction_score = score
-        case.satisfaction_comment = comment
-        session.add(case)
-        record_event(session, case_id, "satisfaction_recorded", actor_id, score=score)
-
-
 def updates_of(engine: sa.Engine, case_id: int) -> list[StatusUpdate]:
     with Session(engine) as session:
         return list(

@@ -57,14 +57,17 @@ class CaseChannel:
     def topic_text(self, case: Escalation) -> str:
         return plain(topic(case, self.people.get(case.owner_id, self.client).name), 250)
 
-    def in_channel(self, case: Escalation, call: Callable[[], Any]) -> Any:
-        """Run a call in the case channel, unarchiving it first if someone archived it."""
+    def in_channel(self, case: Escalation, call: Callable[[], Any], *, unarchive: bool = True) -> Any:
+        """Run a call in the case channel, unarchiving it first if someone archived it (or, with
+        `unarchive=False`, skipping the call: nothing to change in a closed case's archive)."""
         try:
             return call()
         except SlackApiError as exc:
             # chat.update says is_inactive where other methods say is_archived.
             if exc.response.get("error") not in {"is_archived", "is_inactive"} or not case.channel_id:
                 raise
+            if not unarchive:
+                return None
             self.unarchive(case)
             return call()
 
@@ -198,15 +201,17 @@ class CaseChannel:
         )
         return text
 
-    def refresh(self, case: Escalation) -> None:
+    def refresh(self, case: Escalation, *, unarchive: bool = True) -> None:
         """Show the case as it is now: the card in place (never a second card) and the topic."""
         if not case.channel_id or not case.card_ts:
             return
         card, ts = self.card(case), case.card_ts
-        self.in_channel(
+        updated = self.in_channel(
             case,
             lambda: self.client.chat_update(
                 channel=self.channel_id(case), ts=ts, text=card.text, blocks=card.blocks
             ),
+            unarchive=unarchive,
         )
-        self.set_topic(case)
+        if updated is not None:
+            self.set_topic(case)

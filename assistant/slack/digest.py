@@ -18,10 +18,12 @@ from slack_sdk import WebClient
 
 from assistant.domain.digest import REPEAT_LOOKBACK, Digest, compute_digest, latest_digest_moment
 from assistant.domain.practice import PLAYBOOKS, Category
+from assistant.domain.satisfaction import satisfaction_line
 from assistant.messages.escape import UserText
 from assistant.messages.render import Message, render_message
 from assistant.models import utcnow
 from assistant.services import digest as records
+from assistant.services.satisfaction import satisfaction_between
 from assistant.settings import WEEKDAYS, Settings
 from assistant.slack.case_channel import CaseChannel
 from assistant.work_queue import WorkQueue
@@ -78,6 +80,7 @@ def digest_context(digest: Digest) -> dict[str, Any]:
         "restricted_repeats": digest.restricted_repeats,
         "repeated_causes": digest.repeated_causes,
         "lookback_days": REPEAT_LOOKBACK.days,
+        "satisfaction": satisfaction_line(digest.satisfaction),
     }
 
 
@@ -118,6 +121,7 @@ class DigestPoster:
             zone=self.zone,
             ack_target=self.ack_target,
             open_at_end=records.open_count(self.engine),
+            satisfaction=satisfaction_between(self.engine, start, end),
         )
 
     def message(self, digest: Digest) -> Message:

@@ -11,7 +11,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from slack_sdk import WebClient
 from assistant.domain.accounts import account_key
 from assistant.domain.portfolio import CaseFacts, Filters, week_start
 from assistant.domain.practice import GUIDANCE, PLAYBOOKS, SEVERITY_LABELS, Category, Severity
+from assistant.domain.satisfaction import satisfaction_line
 from assistant.domain.status import STATUS_LABELS
 from assistant.ids import COMMAND, CaseAction, HomeAction
 from assistant.messages.case_buttons import card_actions
@@ -38,6 +39,7 @@ from assistant.services.portfolio import (
     portfolio_view,
     save_home_state,
 )
+from assistant.services.satisfaction import satisfaction_between
 from assistant.services.sponsorship import sponsorships
 from assistant.settings import Settings
 from assistant.slack.client import OUTAGE_ERRORS, error_code
@@ -56,6 +58,10 @@ ALL = "all"  # the "any" choice of a filter (Slack options need a value)
 
 # Home refreshes come after opening cases in the work queue: a case matters more than a tab.
 HOME_PRIORITY = (2,)
+
+
+# The customer-satisfaction line on the portfolio covers this many days.
+SATISFACTION_PERIOD = timedelta(days=30)
 
 
 class HomeTab:
@@ -133,6 +139,10 @@ class HomeTab:
             "filters": self.filter_controls(filters, summary.accounts),
             "filtered": filters.active,
             "sponsorships": self.sponsorship_lines(),
+            "satisfaction": satisfaction_line(
+                satisfaction_between(self.engine, now - SATISFACTION_PERIOD, now)
+            ),
+            "satisfaction_days": SATISFACTION_PERIOD.days,
         }
 
     def rows(
