@@ -81,8 +81,16 @@ class SlackSender:
         user = self.workspace.users[user_id]
         return {"id": user.id, "username": user.name, "name": user.name, "team_id": self.workspace.team_id}
 
-    def _team(self) -> dict[str, str]:
+    def _team(self) -> dict[str, str] | None:
+        """The payload's team: null for an org-wide install (Slack sends the enterprise instead)."""
+        if self.workspace.org_wide_install:
+            return None
         return {"id": self.workspace.team_id, "domain": self.workspace.domain}
+
+    def _enterprise(self) -> dict[str, Any] | None:
+        if not self.workspace.org_wide_install:
+            return None
+        return {"id": self.workspace.enterprise_id, "name": "Stand-in Org"}
 
     # -- what users do ------------------------------------------------------
 
@@ -107,7 +115,8 @@ class SlackSender:
             "command": command,
             "text": text,
             "api_app_id": "ASTANDIN",
-            "is_enterprise_install": "false",
+            "is_enterprise_install": str(self.workspace.org_wide_install).lower(),
+            "enterprise_id": self.workspace.enterprise_id if self.workspace.org_wide_install else "",
             "response_url": self.workspace.issue_response_url(self.standin_url, channel_id, user_id),
             "trigger_id": trigger_id or self.workspace.issue_trigger(),
         }
@@ -129,10 +138,11 @@ class SlackSender:
                 "channel": {"id": channel_id, "name": channel.name},
                 "user": self._user(user_id),
                 "message_ts": message_ts,
-                "message": {"type": "message", "ts": message.ts, "user": message.user, "text": message.text},
+                "message": message.to_api(with_metadata=False),
                 "api_app_id": "ASTANDIN",
                 "token": "deprecated-verification-token",
-                "is_enterprise_install": False,
+                "is_enterprise_install": self.workspace.org_wide_install,
+                "enterprise": self._enterprise(),
             }
         )
 
@@ -151,7 +161,8 @@ class SlackSender:
                 "token": "deprecated-verification-token",
                 "trigger_id": self.workspace.issue_trigger(),
                 "response_urls": [],
-                "is_enterprise_install": False,
+                "is_enterprise_install": self.workspace.org_wide_install,
+                "enterprise": self._enterprise(),
             }
         )
 
@@ -174,7 +185,8 @@ class SlackSender:
             "token": "deprecated-verification-token",
             "trigger_id": self.workspace.issue_trigger(),
             "actions": [_action(action_id, block_id, value, selected_value)],
-            "is_enterprise_install": False,
+            "is_enterprise_install": self.workspace.org_wide_install,
+            "enterprise": self._enterprise(),
         }
         if channel_id:
             payload["channel"] = {"id": channel_id, "name": channel_id}
@@ -230,7 +242,8 @@ class SlackSender:
                 "container": {"type": "view", "view_id": view["id"]},
                 "view": {**view, "state": {"values": {}}},
                 "actions": [action],
-                "is_enterprise_install": False,
+                "is_enterprise_install": self.workspace.org_wide_install,
+                "enterprise": self._enterprise(),
             }
         )
 

@@ -64,11 +64,18 @@ class Message:
     blocks: list[dict[str, Any]] | None = None
     metadata: dict[str, Any] | None = None
     edited: int = 0
+    # What integrations post: legacy attachments, and shared files.
+    attachments: list[dict[str, Any]] | None = None
+    files: list[dict[str, Any]] | None = None
 
     def to_api(self, with_metadata: bool) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "message", "ts": self.ts, "user": self.user, "text": self.text}
         if self.blocks is not None:
             out["blocks"] = self.blocks
+        if self.attachments:
+            out["attachments"] = self.attachments
+        if self.files:
+            out["files"] = self.files
         if with_metadata and self.metadata is not None:
             out["metadata"] = self.metadata
         return out
@@ -163,6 +170,9 @@ class Workspace:
     def __init__(self, team_id: str = "T0STANDIN", domain: str = "standin") -> None:
         self.team_id = team_id
         self.domain = domain
+        # An app installed across an Enterprise Grid org: payloads carry team: null (no domain).
+        self.org_wide_install = False
+        self.enterprise_id = "E0STANDIN"
         self.lock = threading.RLock()
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
@@ -312,7 +322,8 @@ class Workspace:
     # -- helpers ------------------------------------------------------------
 
     def _channel(self, channel_id: Any) -> Channel:
-        if isinstance(channel_id, str) and channel_id.startswith("U") and channel_id in self.users:
+        # People are U… ids, or W… on Enterprise Grid: either is a DM target (Slack opens the IM).
+        if isinstance(channel_id, str) and channel_id[:1] in {"U", "W"} and channel_id in self.users:
             return self._im(channel_id)
         channel = self.channels.get(str(channel_id))
         if channel is None:

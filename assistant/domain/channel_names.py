@@ -37,8 +37,12 @@ def check_pattern(pattern: str) -> str:
     return pattern
 
 
+# Links say nothing a person would search a channel for ("https-acme-example-com-q3"): dropped.
+_URL = re.compile(r"\(?\b(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
 def _slug(text: str) -> str:
-    return slugify(text, separator="-", lowercase=True)
+    return slugify(_URL.sub(" ", text), separator="-", lowercase=True)
 
 
 def _clean(name: str) -> str:

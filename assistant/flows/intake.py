@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from slack_bolt import Ack, App
@@ -22,14 +25,17 @@ from assistant.domain.practice import (
     Severity,
     Trigger,
 )
+from assistant.domain.slack_text import decode_slack_text, mentioned_users, message_text
 from assistant.ids import CaseAction, Shortcut, ViewId
 from assistant.messages.case_context import format_duration, message_permalink
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_view
 from assistant.services.cases import open_case
 from assistant.slack.client import SLACK_ERRORS, error_code
+from assistant.slack.people import Person
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class IntakeMetadata(BaseModel):
@@ -166,8 +172,8 @@ def people_errors(
 
 
 def open_intake(client: WebClient, command: dict[str, Any], ack_within_minutes: int) -> None:
-    """The intake modal for `/escalate [summary]`, prefilled with the command's text."""
-    text = (command.get("text") or "").strip()
+    """The intake modal for `/escalate [summary]`, prefilled with the command's text (decoded)."""
+    text = decode_slack_text((command.get("text") or "").strip())
     metadata = IntakeMetadata(
         origin_channel_id=command.get("channel_id"), reply_url=command.get("response_url")
     )
@@ -179,23 +185,58 @@ def open_intake(client: WebClient, command: dict[str, Any], ack_within_minutes: 
     )
 
 
+# Lookups made before the modal opens share the trigger's 3 seconds: at most this long, then
+# the prefill does without (a mention keeps Slack's label, the link field stays empty).
+PREFILL_LOOKUP_SECONDS = 1.0
+MAX_NAMES_LOOKED_UP = 10
+PREFILL_LOOKUP_ERRORS: tuple[type[Exception], ...] = (TimeoutError, *SLACK_ERRORS)
+_prefill_lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="prefill")
+
+
+def _within(seconds: float, lookup: Callable[[], T], fallback: T) -> T:
+    try:
+        return _prefill_lookups.submit(lookup).result(timeout=seconds)
+    except PREFILL_LOOKUP_ERRORS:
+        return fallback
+
+
 def register(app: App, services: Components) -> None:
     ack_minutes = services.settings.ack_within_minutes
+    people = services.people
+
+    def names_of(user_ids: list[str], client: WebClient) -> dict[str, str]:
+        known = {u: p.name for u in user_ids if (p := people.cached(u)) is not None}
+        missing = [u for u in user_ids if u not in known][:MAX_NAMES_LOOKED_UP]
+        if missing:
+            nobody: dict[str, Person] = {}
+            found = _within(PREFILL_LOOKUP_SECONDS, lambda: people.get_many(missing, client), nobody)
+            known |= {u: p.name for u, p in found.items() if p.facts.exists}
+        return known
+
+    def permalink_of(shortcut: dict[str, Any], client: WebClient) -> str | None:
+        message = shortcut.get("message") or {}
+        channel_id = (shortcut.get("channel") or {}).get("id")
+        ts = message.get("ts") or shortcut.get("message_ts")
+        built = message_permalink(
+            (shortcut.get("team") or {}).get("domain"), channel_id, ts, message.get("thread_ts")
+        )
+        if built or not (channel_id and ts):
+            return built
+        # An org-wide install has no team domain to build it from: Slack knows the link.
+        answer = _within(
+            PREFILL_LOOKUP_SECONDS, lambda: client.chat_getPermalink(channel=channel_id, message_ts=ts), None
+        )
+        return str(answer["permalink"]) if answer else None
 
     @app.shortcut(Shortcut.ESCALATE_MESSAGE.value)
     def handle_escalate_message(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
-        """Open the intake modal from a message: its text and permalink prefilled."""
+        """Open the intake modal from a message: its whole content (decoded) and permalink prefilled."""
         ack()
         message = shortcut.get("message") or {}
-        text = (message.get("text") or "").strip()
-        channel_id = (shortcut.get("channel") or {}).get("id")
+        # Mentions anywhere in it (text or attachments) become names.
+        text = message_text(message, names_of(mentioned_users(json.dumps(message)), client)).strip()
         first_line = text.splitlines()[0] if text else ""
-        permalink = message_permalink(
-            (shortcut.get("team") or {}).get("domain"),
-            channel_id,
-            message.get("ts") or shortcut.get("message_ts"),
-            message.get("thread_ts"),
-        )
+        channel_id = (shortcut.get("channel") or {}).get("id")
         metadata = IntakeMetadata(origin_channel_id=channel_id, reply_url=shortcut.get("response_url"))
         client.views_open(
             trigger_id=shortcut["trigger_id"],
@@ -204,7 +245,7 @@ def register(app: App, services: Components) -> None:
                 ack_within_minutes=ack_minutes,
                 summary=first_line[: rules.SUMMARY_MAX],
                 description=text[: rules.DESCRIPTION_MAX],
-                source_url=permalink,
+                source_url=permalink_of(shortcut, client),
             ),
         )
 
