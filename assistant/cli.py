@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from assistant.settings import Settings, SettingsError, load_settings
@@ -95,7 +95,8 @@ def export_command(fmt: str, since: date | None, output: str) -> None:
             write(rows, file)
 
 
-def digest_command(settings: Settings, dry_run: bool) -> None:
+def digest_command(settings: Settings) -> None:
+    """`digest --now`: post the last seven days to the feed channel."""
     from assistant.components import create_components
     from assistant.logs import configure_logging
 
@@ -103,10 +104,41 @@ def digest_command(settings: Settings, dry_run: bool) -> None:
     components = create_components(settings)
     try:
         poster = components.digest
-        digest = poster.compute(datetime.now(UTC)) if dry_run else poster.post_now()
-        print(poster.message(digest).text)
+        print(poster.message(poster.post_now()).text)
     finally:
         components.close()
+
+
+def digest_dry_run(week_ending: date | None, chart: str | None) -> None:
+    """`digest --dry-run`: the whole digest as text from the database alone; no Slack token needed."""
+    from zoneinfo import ZoneInfo
+
+    from assistant.database import make_engine, migrate
+    from assistant.messages.render import render_message
+    from assistant.slack.digest import digest_as_text, digest_context, week_digest
+
+    # The digest's settings (zone, targets, database) without Slack's: a dry run never calls Slack.
+    settings = load_settings(slack_bot_token="xoxb-not-used", slack_signing_secret="not-used")
+    zone = ZoneInfo(settings.digest_timezone)
+    if week_ending is None:
+        end = datetime.now(UTC)
+    else:
+        end = datetime.combine(week_ending, time(0, 0), zone).astimezone(UTC)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    try:
+        digest = week_digest(
+            engine, end, zone=zone, ack_target=timedelta(minutes=settings.ack_within_minutes)
+        )
+    finally:
+        engine.dispose()
+    print(digest_as_text(render_message("digest.json.j2", d=digest_context(digest))), end="")
+    if chart:
+        from assistant.messages.chart import digest_chart
+
+        with open(chart, "wb") as out:
+            out.write(digest_chart(digest))
+        print(f"chart written to {chart}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,10 +159,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     export_parser.add_argument("--since", type=date.fromisoformat, default=None, help="YYYY-MM-DD (UTC)")
     export_parser.add_argument("--output", default="-", help="a file, or - for standard output")
     digest_parser = commands.add_parser("digest", help="the weekly digest, posted to the feed channel")
-    digest_parser.add_argument(
-        "--now", action="store_true", required=True, help="post the digest of the last seven days now"
+    digest_mode = digest_parser.add_mutually_exclusive_group(required=True)
+    digest_mode.add_argument("--now", action="store_true", help="post the digest of the last seven days now")
+    digest_mode.add_argument(
+        "--dry-run", action="store_true", help="print the digest as text instead (no Slack token needed)"
     )
-    digest_parser.add_argument("--dry-run", action="store_true", help="print it instead of posting it")
+    digest_parser.add_argument(
+        "--week-ending",
+        type=date.fromisoformat,
+        default=None,
+        help="with --dry-run: YYYY-MM-DD; the week is the seven days before it (default: the last seven)",
+    )
+    digest_parser.add_argument(
+        "--chart", default=None, help="with --dry-run: write the chart (PNG) to this file"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -142,9 +184,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             db_command(DatabaseSettings().database_url, args.action)
             return 0
+        if args.command == "digest" and args.dry_run:
+            digest_dry_run(args.week_ending, args.chart)
+            return 0
         settings = load_settings()
         if args.command == "digest":
-            digest_command(settings, args.dry_run)
+            digest_command(settings)
             return 0
         serve(settings, args.host, args.port, args.threads)
     except SettingsError as exc:

@@ -174,11 +174,52 @@ def test_the_digest_figures_on_a_known_week(harness: Harness) -> None:
 
 
 def test_a_digest_missed_while_down_is_posted_at_start_up_once(harness: Harness) -> None:
+    store(harness.components.engine, "Acme", at(-10), [])  # in use before the week
     poster = harness.components.digest
     assert not poster.catch_up(now=DIGEST_TIME + timedelta(days=2))  # too late: the next one will do
     assert poster.catch_up(now=DIGEST_TIME + timedelta(hours=3))
     assert "0 opened, 0 resolved, promises kept on time n/a" in harness.feed.messages[-1].text
     assert not poster.catch_up(now=DIGEST_TIME + timedelta(hours=4))
+
+
+def test_the_first_digest_covers_the_first_full_week_of_use(harness: Harness) -> None:
+    poster = harness.components.digest
+    assert not poster.run_scheduled(now=DIGEST_TIME)  # a fresh install: no week of use to report
+    store(harness.components.engine, "Acme", at(3), [])  # first used on Thursday of the week
+    assert not poster.run_scheduled(now=DIGEST_TIME)  # that week was only partly in use
+    assert not poster.catch_up(now=DIGEST_TIME + timedelta(hours=1))
+    assert not [m for m in harness.feed.messages if m.text.startswith("Escalations digest")]
+    assert poster.run_scheduled(now=DIGEST_TIME + timedelta(days=7))  # the first full week
+    assert harness.feed.messages[-1].text.startswith("Escalations digest: Mon 23 Nov to Sun 29 Nov 2026")
+
+
+def test_digest_dry_run_prints_the_whole_digest_without_slack(harness: Harness, tmp_path: Path) -> None:
+    known_week(harness.components.engine)
+    env = {
+        k: v
+        for k, v in app_env(harness.standin, harness.settings.database_url).items()
+        if not k.startswith("SLACK_")
+    }
+    chart = tmp_path / "chart.png"
+    calls = len(harness.workspace.calls)
+    done = run_cli(
+        ["digest", "--dry-run", "--week-ending", "2026-11-23", "--chart", str(chart)],
+        env,
+        tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    for line in (
+        "Escalations digest · Mon 16 Nov to Sun 22 Nov 2026",
+        "Opened: 3",
+        "Promises kept on time: 60% (3 of 5)",
+        "Accounts with repeat escalations (last 90 days)",
+        "• Acme: 2 escalations",
+        "Customer satisfaction (answers recorded this week; cases closed this week)",
+    ):
+        assert line in done.stdout, line
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(harness.workspace.calls) == calls  # Slack was not asked anything
 
 
 def test_the_digest_time_follows_the_configured_day_and_zone() -> None:

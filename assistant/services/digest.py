@@ -110,6 +110,12 @@ def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
+def first_use(engine: sa.Engine) -> datetime | None:
+    """When the app was first used: its first case (None on a fresh install)."""
+    with engine.connect() as connection:
+        return connection.execute(sa.select(sa.func.min(col(Escalation.created_at)))).scalar()
+
+
 def open_count(engine: sa.Engine) -> int:
     with Session(engine) as session:
         return session.exec(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from assistant.domain.digest import REPEAT_LOOKBACK, Digest, compute_digest, latest_digest_moment
 from assistant.domain.practice import PLAYBOOKS, Category
 from assistant.domain.satisfaction import satisfaction_line
+from assistant.domain.slack_text import decode_slack_text
 from assistant.messages.escape import UserText
 from assistant.messages.render import Message, render_message
 from assistant.models import utcnow
@@ -84,6 +85,35 @@ def digest_context(digest: Digest) -> dict[str, Any]:
     }
 
 
+def week_digest(engine: sa.Engine, end: datetime, *, zone: tzinfo, ack_target: timedelta) -> Digest:
+    """The figures of the seven days before `end`, from the database alone (no Slack)."""
+    start = end - WEEK
+    return compute_digest(
+        records.digest_cases(engine, start=start, end=end),
+        start=start,
+        end=end,
+        zone=zone,
+        ack_target=ack_target,
+        open_at_end=records.open_count(engine),
+        satisfaction=satisfaction_between(engine, start, end),
+    )
+
+
+def digest_as_text(message: Message) -> str:
+    """A rendered digest as plain lines (a dry run's output): one field a line, "Title: value"."""
+    lines: list[str] = []
+    for block in message.blocks:
+        if isinstance(block.get("text"), dict):
+            lines.extend(block["text"]["text"].split("\n"))
+        for field in block.get("fields") or []:
+            title, _, value = field["text"].partition("\n")
+            lines.append(f"{title}: {value}")
+        lines.extend(e["text"] for e in block.get("elements") or [] if isinstance(e.get("text"), str))
+        lines.append("")
+    # Slack's markup and escaping (dates show their fallback) become what a reader sees.
+    return decode_slack_text("\n".join(lines).replace("*", "")).strip() + "\n"
+
+
 # The digest goes after everything else in the work queue; it may take a minute in a busy hour.
 DIGEST_PRIORITY = (3,)
 POST_TIMEOUT = 300.0
@@ -113,16 +143,7 @@ class DigestPoster:
         self._settled: datetime | None = None
 
     def compute(self, end: datetime) -> Digest:
-        start = end - WEEK
-        return compute_digest(
-            records.digest_cases(self.engine, start=start, end=end),
-            start=start,
-            end=end,
-            zone=self.zone,
-            ack_target=self.ack_target,
-            open_at_end=records.open_count(self.engine),
-            satisfaction=satisfaction_between(self.engine, start, end),
-        )
+        return week_digest(self.engine, end, zone=self.zone, ack_target=self.ack_target)
 
     def message(self, digest: Digest) -> Message:
         return render_message("digest.json.j2", d=digest_context(digest))
@@ -156,6 +177,11 @@ class DigestPoster:
     def run_scheduled(self, now: datetime | None = None) -> bool:
         """Post the digest of the week that just ended, unless another instance did; True if posted."""
         end = self.week_ending(self.last_scheduled(now or utcnow()))
+        first_use = records.first_use(self.engine)
+        if first_use is None or first_use > end - WEEK:
+            # A fresh install has no week to report: the first digest covers the first full week of use.
+            logger.info("no digest yet: the first full week of use ends after %s", end.date())
+            return False
         if not records.claim_week(self.engine, end):
             return False
         try:
