@@ -99,8 +99,8 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
     harness.submit(
         EXEC,
         view,
-        what_happened="The SAML certificate expired at 09:00.",
-        root_cause="Certificate renewal was manual and undocumented.",
+        what_happened="The SAML certificate expired at 09:00. INTERNAL-MARKER-1",
+        root_cause="Certificate renewal was manual and undocumented. INTERNAL-MARKER-2",
         cause_area="process",
         corrective_1_description="Renew the certificate",
         corrective_1_owner=OWNER,
@@ -110,11 +110,21 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
         preventive_1_due=due,
         customer_rca="On 22 November a security certificate expired; we renewed it and now monitor it.",
     )
-    wait_for(lambda: channel.files, what="the RCA document")
-    assert channel.files[0]["title"] == "ESC-1 RCA"
-    document = channel.files[0]["content"].decode()
-    assert "## Root cause\n\nCertificate renewal was manual" in document
-    assert f"| preventive | Alert 30 days before expiry | Maria Garcia | {due} |" in document
+    wait_for(lambda: len(channel.files) == 2, what="the two RCA documents")
+    files = {f["title"]: f["content"].decode() for f in channel.files}
+    internal, customer = files["ESC-1 RCA (internal)"], files["ESC-1 RCA for the customer"]
+    assert "## Root cause\n\nCertificate renewal was manual" in internal
+    assert f"| preventive | Alert 30 days before expiry | Maria Garcia | {due} |" in internal
+    # The customer's document says what they are told and nothing internal: no marker, no owner.
+    assert "we renewed it and now monitor it" in customer
+    for internal_only in (
+        "INTERNAL-MARKER",
+        "Maria Garcia",
+        "Sarah Miller",
+        "manual and undocumented",
+        "process",
+    ):
+        assert internal_only not in customer, internal_only
     assert any("Customer-facing RCA for ESC-1" in m.text for m in channel.messages)
     rca = latest_rca(harness.components.engine, case.id or 0)
     assert rca is not None and len(rca[1]) == 2

@@ -24,7 +24,7 @@ from assistant.flows.case_flow import (
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
-from assistant.messages.rca_markdown import rca_markdown
+from assistant.messages.rca_markdown import customer_rca_markdown, rca_markdown
 from assistant.messages.render import render_message
 from assistant.services import lifecycle
 
@@ -202,11 +202,21 @@ def register(app: App, flows: CaseFlows) -> None:
                 names = {
                     i.owner_id: components.people.get(i.owner_id, components.client).name for i in stored[1]
                 }
+                # Two files: the customer's can be forwarded as it is, with nothing internal in it.
                 components.client.files_upload_v2(
                     channel=channel.channel_id(case),
-                    filename=f"{case.key}-rca.md",
-                    title=f"{case.key} RCA",
-                    content=rca_markdown(case, stored[0], stored[1], names),
+                    file_uploads=[
+                        {
+                            "filename": f"{case.key}-rca-internal.md",
+                            "title": f"{case.key} RCA (internal)",
+                            "content": rca_markdown(case, stored[0], stored[1], names),
+                        },
+                        {
+                            "filename": f"{case.key}-rca-for-the-customer.md",
+                            "title": f"{case.key} RCA for the customer",
+                            "content": customer_rca_markdown(case, stored[0]),
+                        },
+                    ],
                 )
 
         flows.best_effort(case, "rca_documents", share_documents)

@@ -1,4 +1,5 @@
-"""The RCA as a Markdown document, for download from the case channel."""
+"""The RCA as two Markdown documents for the case channel: the internal one, and the one the
+customer may be sent, which carries only what they are told (no causes, owners or categories)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,16 @@ def rca_markdown(
         + ("\n\n## Contributing factors\n\n" + rca.contributing_factors if rca.contributing_factors else "")
         + "\n\n## Action items\n\n| kind | action | owner | due |\n|---|---|---|---|\n"
         + rows
-        + "\n\n## Customer-facing RCA\n\n"
+        + "\n"
+    )
+
+
+def customer_rca_markdown(case: Escalation, rca: RootCauseAnalysis) -> str:
+    """Only the customer-facing text, under the account's name, the case reference and its dates."""
+    resolved = f" · resolved {case.resolved_at:%Y-%m-%d}" if case.resolved_at else ""
+    return (
+        f"# Incident report for {case.account_name}\n\n"
+        f"Reference {case.key} · reported {case.created_at:%Y-%m-%d}{resolved}\n\n"
         + rca.customer_text
         + "\n"
     )
