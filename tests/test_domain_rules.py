@@ -227,3 +227,26 @@ def test_an_account_is_one_key_however_it_is_typed(typed: str, key: str) -> None
     from assistant.domain.accounts import account_key
 
     assert account_key(typed) == key
+
+
+def test_triggers_change_the_case_as_the_playbook_says() -> None:
+    from assistant.domain.practice import Category, Severity, Trigger
+    from assistant.domain.triggers import trigger_effects
+
+    effects = trigger_effects(
+        [Trigger.TERMINATION_MENTIONED, Trigger.PUBLIC_REVIEW_THREAT, Trigger.EXECUTIVE_CONTACTED],
+        Severity.MEDIUM,
+    )
+    assert effects.severity == Severity.HIGH and effects.raised_from == Severity.MEDIUM
+    assert effects.suggested_category == Category.BUSINESS and effects.tell_managers
+    assert len(effects.notes) == 3 and any("Legal" in n for n in effects.notes)
+
+    breach = trigger_effects([Trigger.DATA_BREACH], Severity.LOW)
+    assert breach.severity == Severity.CRITICAL and breach.tell_managers and breach.suggested_category is None
+    review = trigger_effects([Trigger.PUBLIC_REVIEW_THREAT], Severity.CRITICAL)
+    assert review.severity == Severity.CRITICAL and review.raised_from is None
+    assert review.suggested_category == Category.RELATIONSHIP and not review.tell_managers
+    # Triggers as they come from the database: any iterable, read once.
+    from_database = iter([Trigger.DATA_BREACH, Trigger.EXECUTIVE_CONTACTED])
+    assert len(trigger_effects(from_database, Severity.LOW).notes) == 2
+    assert not trigger_effects([], Severity.LOW).notes

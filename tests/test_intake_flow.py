@@ -200,3 +200,36 @@ def test_the_same_submission_twice_makes_one_case_and_one_channel(harness: Harne
     assert len(harness.workspace.case_channels()) == 1
     assert len(harness.workspace.calls_to("conversations.create")) == 1
     assert len(harness.workspace.dm_messages(OWNER)) == 1
+
+
+def test_triggers_change_the_case_and_tell_who_must_know(harness: Harness) -> None:
+    from tests.harness import MANAGER
+
+    case = harness.escalate(
+        CSM,
+        category="technical",
+        severity="medium",
+        triggers=["termination_mentioned", "public_review_threat", "executive_contacted"],
+    )
+    assert case.severity == "high"  # termination mentioned: at least high
+    effects = [e for e in harness.events(case.id) if e.kind == "trigger_effects"]
+    assert effects and effects[0].data["severity_raised_from"] == "medium"
+    assert effects[0].data["suggested_category"] == "business" and effects[0].data["managers_told"]
+    card = json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
+    assert "Suggested category: *Business*" in card and "involve Legal" in card
+    told = wait_for(lambda: harness.workspace.dm_messages(MANAGER), what="the managers to be told")
+    assert "ESC-1" in told[0].text and "executive was contacted" in json.dumps(told[0].blocks)
+
+    breach = harness.escalate(CSM, severity="low", triggers=["data_breach"], stakeholders=[])
+    assert breach.severity == "critical" and breach.is_private
+    wait_for(lambda: len(harness.workspace.dm_messages(MANAGER)) == 2, what="the managers to be told again")
+    restricted = json.dumps(harness.workspace.dm_messages(MANAGER)[-1].blocks)
+    assert "ESC-2" in restricted and "Data breach" in restricted
+
+
+def test_a_case_without_triggers_tells_no_manager(harness: Harness) -> None:
+    from tests.harness import MANAGER
+
+    case = harness.escalate(CSM, triggers=[], stakeholders=[])
+    assert "trigger_effects" not in [e.kind for e in harness.events(case.id)]
+    assert harness.workspace.dm_messages(MANAGER) == []

@@ -17,9 +17,16 @@ class Step(StrEnum):
     OWNER_DM = "owner_dm"
     FEED = "feed"
     REPORTER_REPLY = "reporter_reply"
+    MANAGERS = "managers"  # only when a trigger calls for the escalation managers at once
 
 
 ALL_STEPS: tuple[Step, ...] = tuple(Step)
+
+
+def steps_for(*, tell_managers: bool) -> tuple[Step, ...]:
+    """The steps opening a case takes (telling the managers only when a trigger says so)."""
+    return ALL_STEPS if tell_managers else tuple(s for s in ALL_STEPS if s != Step.MANAGERS)
+
 
 # Each step's event on the timeline once it is done.
 STEP_EVENTS: dict[Step, str] = {
@@ -33,6 +40,7 @@ STEP_EVENTS: dict[Step, str] = {
     Step.OWNER_DM: "owner_notified",
     Step.FEED: "feed_announced",
     Step.REPORTER_REPLY: "reporter_answered",
+    Step.MANAGERS: "managers_told",
 }
 
 MAX_BACKOFF = timedelta(hours=1)
@@ -55,7 +63,14 @@ NEEDS: dict[Step, Step | None] = {
     Step.PIN: Step.CARD,
 }
 # What makes a case usable, done for every case in order of arrival before the rest.
-CRITICAL: tuple[Step, ...] = (Step.CHANNEL, Step.INVITE, Step.OWNER_DM, Step.CARD, Step.REPORTER_REPLY)
+CRITICAL: tuple[Step, ...] = (
+    Step.CHANNEL,
+    Step.INVITE,
+    Step.OWNER_DM,
+    Step.CARD,
+    Step.REPORTER_REPLY,
+    Step.MANAGERS,
+)
 DEFERRED: tuple[Step, ...] = (Step.TOPIC, Step.PURPOSE, Step.PIN, Step.BOOKMARKS, Step.FEED)
 
 

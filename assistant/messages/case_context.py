@@ -9,6 +9,7 @@ from assistant.domain.intake import LINK_LABELS, LinkKind
 from assistant.domain.portfolio import next_promise
 from assistant.domain.practice import KIND_LABELS, PLAYBOOKS, SEVERITY_LABELS, TRIGGER_LABELS, Trigger
 from assistant.domain.status import STATUS_LABELS
+from assistant.domain.triggers import trigger_effects
 from assistant.ids import CaseAction
 from assistant.messages.case_buttons import card_actions
 from assistant.messages.escape import UserText
@@ -52,6 +53,10 @@ def case_promise(case: Escalation) -> tuple[str, datetime] | None:
 def case_context(case: Escalation) -> dict[str, Any]:
     playbook = PLAYBOOKS[case.category]
     severity_label, _ = SEVERITY_LABELS[case.severity]
+    effects = trigger_effects((Trigger(t) for t in case.triggers), case.severity)
+    suggested = effects.suggested_category
+    # Suggested until the owner classifies the case (then the owner's choice stands).
+    show_suggestion = suggested is not None and suggested != case.category and case.kind is None
     return {
         "id": case.id,
         "key": case.key,
@@ -67,6 +72,8 @@ def case_context(case: Escalation) -> dict[str, Any]:
         },
         "severity": severity_label,
         "triggers": [TRIGGER_LABELS[Trigger(t)] for t in case.triggers],
+        "trigger_notes": list(effects.notes),
+        "suggested_category": PLAYBOOKS[suggested].label if show_suggestion and suggested else None,
         "owner_id": case.owner_id,
         "reporter_id": case.reporter_id,
         "stakeholder_ids": list(case.stakeholder_ids),

@@ -36,7 +36,5 @@ def customer_rca_markdown(case: Escalation, rca: RootCauseAnalysis) -> str:
     resolved = f" · resolved {case.resolved_at:%Y-%m-%d}" if case.resolved_at else ""
     return (
         f"# Incident report for {case.account_name}\n\n"
-        f"Reference {case.key} · reported {case.created_at:%Y-%m-%d}{resolved}\n\n"
-        + rca.customer_text
-        + "\n"
+        f"Reference {case.key} · reported {case.created_at:%Y-%m-%d}{resolved}\n\n" + rca.customer_text + "\n"
     )

@@ -14,9 +14,10 @@ from assistant.database import session_scope
 from assistant.domain.accounts import account_key
 from assistant.domain.intake import ValidIntake
 from assistant.domain.practice import Category, is_sensitive
-from assistant.domain.provisioning import ALL_STEPS
+from assistant.domain.provisioning import steps_for
 from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.status import Status
+from assistant.domain.triggers import trigger_effects
 from assistant.models import CaseEvent, Escalation, ProvisioningStep, utcnow
 from assistant.services.events import record_event
 from assistant.services.reminders import sync_reminders
@@ -51,6 +52,7 @@ def open_case(
     Whoever queues its steps first (the app that stored it, or the repair sweep) opens it in Slack.
     """
     now = now or utcnow()
+    effects = trigger_effects(intake.triggers, intake.severity)
     case = Escalation(
         team_id=team_id,
         account_name=intake.account,
@@ -59,7 +61,7 @@ def open_case(
         summary=intake.summary,
         description=intake.description,
         category=intake.category,
-        severity=intake.severity,
+        severity=effects.severity,
         triggers=[t.value for t in intake.triggers],
         is_private=is_sensitive(intake.triggers),
         owner_id=intake.owner_id,
@@ -84,7 +86,10 @@ def open_case(
             # One multi-row INSERT: this runs before Slack gets its answer (3-second budget).
             session.execute(
                 sa.insert(ProvisioningStep),
-                [{"escalation_id": case.id, "step": step.value, "attempts": 0} for step in ALL_STEPS],
+                [
+                    {"escalation_id": case.id, "step": step.value, "attempts": 0}
+                    for step in steps_for(tell_managers=effects.tell_managers)
+                ],
             )
             sync_reminders(session, case, policy or ReminderPolicy(), new=True)
             record_event(
@@ -99,6 +104,18 @@ def open_case(
             )
             if sponsor:
                 record_event(session, case.id, "sponsor_invited", None, sponsor_id=sponsor)
+            if effects.notes:
+                record_event(
+                    session,
+                    case.id,
+                    "trigger_effects",
+                    None,
+                    severity_raised_from=effects.raised_from.value if effects.raised_from else None,
+                    suggested_category=effects.suggested_category.value
+                    if effects.suggested_category
+                    else None,
+                    managers_told=effects.tell_managers,
+                )
         return Opened(case, created=True)
     except IntegrityError:
         with Session(engine) as session:

@@ -25,7 +25,9 @@ from slack_sdk.errors import SlackApiError
 
 from assistant.domain.channel_names import alternative_name, channel_name
 from assistant.domain.intake import LINK_LABELS, LinkKind, person_problem
+from assistant.domain.practice import Trigger
 from assistant.domain.provisioning import CRITICAL, NEEDS, Step, ready_steps, step_priority
+from assistant.domain.triggers import trigger_effects
 from assistant.ids import MetadataEvent
 from assistant.messages.case_context import case_context, format_duration
 from assistant.messages.escape import plain
@@ -66,6 +68,7 @@ STEP_METHODS: dict[Step, str | None] = {
     Step.OWNER_DM: POST_MESSAGE,
     Step.FEED: POST_MESSAGE,
     Step.REPORTER_REPLY: None,  # a response_url first, which Slack does not count
+    Step.MANAGERS: POST_MESSAGE,
 }
 
 
@@ -113,6 +116,7 @@ class Provisioner:
             Step.OWNER_DM: self._notify_owner,
             Step.FEED: self._announce_in_feed,
             Step.REPORTER_REPLY: self._answer_reporter,
+            Step.MANAGERS: self._tell_managers,
         }
 
     # -- entry points ---------------------------------------------------------
@@ -163,7 +167,10 @@ class Provisioner:
         target = None
         if method == POST_MESSAGE:
             # chat.postMessage is limited per channel: the queue needs to know which.
-            target = {Step.OWNER_DM: case.owner_id, Step.FEED: self.channel.feed}.get(step, case.channel_id)
+            # (The managers' DMs are several channels: paced by the method alone.)
+            target = {Step.OWNER_DM: case.owner_id, Step.FEED: self.channel.feed, Step.MANAGERS: None}.get(
+                step, case.channel_id
+            )
         self.queue.submit(
             f"provision:{case_id}:{step.value}",
             partial(self._run_step, case_id, step),
@@ -406,6 +413,17 @@ class Provisioner:
         if response is None:
             return StepResult(event={"skipped": "no usable ESCALATIONS_FEED_CHANNEL"})
         return StepResult(event={"channel": self.channel.feed, "ts": response["ts"]})
+
+    def _tell_managers(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        """A trigger that calls for the escalation managers at once: each gets a DM, once."""
+        effects = trigger_effects((Trigger(t) for t in case.triggers), case.severity)
+        message = render_message("managers_told.json.j2", case=case_context(case), notes=effects.notes)
+        told = [
+            manager
+            for manager in self.settings.escalation_manager_ids
+            if self.channel.post_once(f"case:{case.id}:managers:{manager}", manager, message, case_id=case.id)
+        ]
+        return StepResult(event={"managers": told})
 
     def _answer_reporter(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         message = render_message("reporter_confirmation.json.j2", case=case_context(case))
