@@ -17,6 +17,7 @@ from assistant.domain.reminders import ReminderPolicy
 from assistant.health import Heartbeat, InFlight
 from assistant.models import Escalation
 from assistant.settings import Settings, SettingsError
+from assistant.slack.action_items import ActionItemFollowUp
 from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
 from assistant.slack.digest import DigestPoster
 from assistant.slack.home_tab import HomeTab
@@ -50,6 +51,7 @@ class Components:
     reminders: ReminderDispatcher
     home: HomeTab
     digest: DigestPoster
+    action_items: ActionItemFollowUp
     heartbeat: Heartbeat
     # Slack's requests being answered now: opening cases waits for them (at most 2 s) in a burst.
     in_flight: InFlight
@@ -156,6 +158,9 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
             settings=settings,
             ack_target=timedelta(minutes=settings.ack_within_minutes),
             queue=work,
+        ),
+        action_items=ActionItemFollowUp(
+            engine=engine, channel=provisioner.channel, people=people, settings=settings
         ),
         heartbeat=heartbeat,
         in_flight=in_flight,

@@ -232,8 +232,13 @@ class ActionItem(SQLModel, table=True):
     rca_id: int = Field(foreign_key="root_cause_analysis.id", index=True)
     kind: str = Field(max_length=20)
     description: str = Field(sa_type=sa.Text)
-    owner_id: str = Field(max_length=32)
-    due_on: date
+    owner_id: str = Field(max_length=32, index=True)
+    due_on: date = Field(index=True)
+    done_at: datetime | None = _utc_column()
+    done_by: str | None = Field(default=None, max_length=32)
+    # When the owner was reminded, and the managers told it was overdue: each happens once.
+    reminded_at: datetime | None = _utc_column()
+    escalated_at: datetime | None = _utc_column()
 
 
 class Reminder(SQLModel, table=True):

@@ -25,6 +25,8 @@ REPAIR_JOB_ID = "repair-provisioning"
 REMINDER_JOB_ID = "dispatch-reminders"
 DIGEST_JOB_ID = "weekly-digest"
 DIGEST_CATCH_UP_JOB_ID = "weekly-digest-catch-up"
+ACTION_ITEMS_JOB_ID = "action-items"
+ACTION_ITEMS_EVERY_SECONDS = 60
 
 
 class NextReminderTrigger(BaseTrigger):  # type: ignore[misc]
@@ -74,6 +76,17 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
         max_instances=1,
         coalesce=True,
         # First run at start-up: finish what a crash or an outage left half done.
+        next_run_time=datetime.now(UTC),
+    )
+    # RCA action items are due by the day: a look every minute is soon enough.
+    scheduler.add_job(
+        guarded("action items", components.action_items.sweep),
+        "interval",
+        seconds=ACTION_ITEMS_EVERY_SECONDS,
+        id=ACTION_ITEMS_JOB_ID,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
         next_run_time=datetime.now(UTC),
     )
     dispatcher = components.reminders

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -250,3 +250,22 @@ def test_triggers_change_the_case_as_the_playbook_says() -> None:
     from_database = iter([Trigger.DATA_BREACH, Trigger.EXECUTIVE_CONTACTED])
     assert len(trigger_effects(from_database, Severity.LOW).notes) == 2
     assert not trigger_effects([], Severity.LOW).notes
+
+
+def test_action_items_are_reminded_the_day_before_and_escalated_when_overdue() -> None:
+    from zoneinfo import ZoneInfo
+
+    from assistant.domain.action_items import ItemAlert, ItemState, alerts_due, due_at
+
+    tokyo = ZoneInfo("Asia/Tokyo")
+    item = ItemState(due_on=date(2026, 12, 10), done=False, reminded=False, escalated=False)
+    deadline = due_at(item.due_on, tokyo)
+    assert deadline == datetime(2026, 12, 10, 15, 0, tzinfo=UTC)  # midnight in Tokyo
+    assert alerts_due(item, tokyo, deadline - timedelta(days=1, seconds=1)) == []
+    assert alerts_due(item, tokyo, deadline - timedelta(days=1)) == [ItemAlert.REMIND]
+    assert alerts_due(item, tokyo, deadline) == [ItemAlert.ESCALATE]  # too late to remind
+    reminded = ItemState(date(2026, 12, 10), done=False, reminded=True, escalated=False)
+    assert alerts_due(reminded, tokyo, deadline - timedelta(hours=1)) == []
+    assert alerts_due(reminded, tokyo, deadline + timedelta(days=3)) == [ItemAlert.ESCALATE]
+    done = ItemState(date(2026, 12, 10), done=True, reminded=False, escalated=False)
+    assert alerts_due(done, tokyo, deadline + timedelta(days=3)) == []

@@ -137,6 +137,9 @@ def test_submission_opens_the_case_in_its_own_channel(harness: Harness) -> None:
         "owner_notified",
         "feed_announced",
         "reporter_answered",
+        # The default intake says an executive was contacted: the managers are told at once.
+        "trigger_effects",
+        "managers_told",
     }
 
 

@@ -62,6 +62,23 @@ class Day:
 
 
 @dataclass(frozen=True)
+class OverdueItem:
+    case_key: str
+    account: str | None  # None for a restricted case: counted, never named
+    description: str | None
+    owner_id: str
+    due_on: date
+
+
+@dataclass(frozen=True)
+class ActionItemsOpen:
+    """RCA action items not done when the digest is made, and those past their due date."""
+
+    open: int = 0
+    overdue: tuple[OverdueItem, ...] = ()
+
+
+@dataclass(frozen=True)
 class Digest:
     start: datetime
     end: datetime
@@ -86,6 +103,7 @@ class Digest:
     days: list[Day]
     still_open: int
     satisfaction: SatisfactionSummary = field(default_factory=SatisfactionSummary)
+    action_items: ActionItemsOpen = field(default_factory=ActionItemsOpen)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -101,6 +119,7 @@ def compute_digest(
     ack_target: timedelta,
     open_at_end: int,
     satisfaction: SatisfactionSummary | None = None,
+    action_items: ActionItemsOpen | None = None,
 ) -> Digest:
     def in_week(moment: datetime | None) -> bool:
         return moment is not None and start <= moment < end
@@ -169,6 +188,7 @@ def compute_digest(
         days=days,
         still_open=open_at_end,
         satisfaction=satisfaction or SatisfactionSummary(),
+        action_items=action_items or ActionItemsOpen(),
     )
 
 

@@ -1,4 +1,5 @@
-"""Buttons on reminders: snooze (the promise does not move) and "executive contact made"."""
+"""Buttons on reminders: snooze (the promise does not move), "executive contact made", and an RCA
+action item marked done."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from assistant.flows.case_flow import CaseFlows, say
 from assistant.ids import CaseAction
 from assistant.messages.escape import mention, slack_date
 from assistant.messages.render import render_message
-from assistant.services import lifecycle
+from assistant.services import action_items, lifecycle
 from assistant.services import reminders as table
 from assistant.services.cases import CaseNotFound, get_case
 
@@ -73,3 +74,27 @@ def register(app: App, flows: CaseFlows) -> None:
                 text=f":handshake: {mention(actor)} recorded the executive contact with the customer.",
             ),
         )
+
+    @app.action(CaseAction.ACTION_ITEM_DONE.value)
+    def handle_action_item_done(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        """An RCA action item is done (its owner, the case's owner or a manager say so)."""
+        ack()
+        actor = body["user"]["id"]
+        value = action.get("value") or ""
+        item = action_items.item(components.engine, int(value)) if value.isdigit() else None
+        if item is None:
+            say(respond, "That action item is done already, or no longer exists.")
+            return
+        case = get_case(components.engine, item.case_id)
+        if actor not in {item.owner_id, case.owner_id, *managers}:
+            say(
+                respond,
+                f"Only {mention(item.owner_id)}, who owns this action item, the case's owner or an "
+                "escalation manager can mark it done.",
+            )
+            return
+        if action_items.mark_done(components.engine, item, actor):
+            components.home.refresh_for(case, also=[item.owner_id])
+        say(respond, f":white_check_mark: Done: the action item from {case.key} is marked done.")

@@ -16,13 +16,21 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from slack_sdk import WebClient
 
-from assistant.domain.digest import REPEAT_LOOKBACK, Digest, compute_digest, latest_digest_moment
+from assistant.domain.digest import (
+    REPEAT_LOOKBACK,
+    ActionItemsOpen,
+    Digest,
+    OverdueItem,
+    compute_digest,
+    latest_digest_moment,
+)
 from assistant.domain.practice import PLAYBOOKS, Category
 from assistant.domain.satisfaction import satisfaction_line
 from assistant.domain.slack_text import decode_slack_text
 from assistant.messages.escape import UserText
 from assistant.messages.render import Message, render_message
 from assistant.models import utcnow
+from assistant.services import action_items as action_item_records
 from assistant.services import digest as records
 from assistant.services.satisfaction import satisfaction_between
 from assistant.settings import WEEKDAYS, Settings
@@ -82,6 +90,18 @@ def digest_context(digest: Digest) -> dict[str, Any]:
         "repeated_causes": digest.repeated_causes,
         "lookback_days": REPEAT_LOOKBACK.days,
         "satisfaction": satisfaction_line(digest.satisfaction),
+        "items_open": digest.action_items.open,
+        "items_overdue": [
+            {
+                "case_key": i.case_key,
+                "account": UserText(i.account) if i.account is not None else None,
+                "description": UserText(i.description) if i.description is not None else None,
+                "owner_id": i.owner_id,
+                "due_on": i.due_on.isoformat(),
+            }
+            for i in digest.action_items.overdue[:REPEAT_LINES]
+        ],
+        "items_overdue_count": len(digest.action_items.overdue),
     }
 
 
@@ -96,7 +116,26 @@ def week_digest(engine: sa.Engine, end: datetime, *, zone: tzinfo, ack_target: t
         ack_target=ack_target,
         open_at_end=records.open_count(engine),
         satisfaction=satisfaction_between(engine, start, end),
+        action_items=open_action_items(engine, end, zone),
     )
+
+
+def open_action_items(engine: sa.Engine, end: datetime, zone: tzinfo) -> ActionItemsOpen:
+    """The RCA action items open now; overdue: due before the week's end (restricted cases unnamed)."""
+    items = action_item_records.open_items(engine)
+    last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    overdue = tuple(
+        OverdueItem(
+            case_key=i.case_key,
+            account=None if i.is_private else i.account,
+            description=None if i.is_private else i.description,
+            owner_id=i.owner_id,
+            due_on=i.due_on,
+        )
+        for i in items
+        if i.due_on < last_day
+    )
+    return ActionItemsOpen(open=len(items), overdue=overdue)
 
 
 def digest_as_text(message: Message) -> str:

@@ -30,6 +30,7 @@ from assistant.messages.escape import UserText
 from assistant.messages.render import render_view
 from assistant.messages.validate import InvalidPayload
 from assistant.models import Escalation, utcnow
+from assistant.services.action_items import open_items
 from assistant.services.followers import followed_by, followers_of
 from assistant.services.portfolio import (
     breaches_since,
@@ -42,6 +43,7 @@ from assistant.services.portfolio import (
 from assistant.services.satisfaction import satisfaction_between
 from assistant.services.sponsorship import sponsorships
 from assistant.settings import Settings
+from assistant.slack.action_items import item_context
 from assistant.slack.client import OUTAGE_ERRORS, error_code
 from assistant.work_queue import WorkQueue
 
@@ -60,6 +62,8 @@ ALL = "all"  # the "any" choice of a filter (Slack options need a value)
 HOME_PRIORITY = (2,)
 
 
+# A person's open RCA action items shown on their Home tab (the soonest due).
+ACTION_ITEM_ROWS = 5
 # The customer-satisfaction line on the portfolio covers this many days.
 SATISFACTION_PERIOD = timedelta(days=30)
 
@@ -95,6 +99,10 @@ class HomeTab:
             "reported": self.rows(reported[:REPORTED_ROWS], user_id, followed, now),
             "reported_more": len(reported) - REPORTED_ROWS,
             "portfolio": None,
+            "action_items": [
+                {**item_context(item), "overdue": item.escalated}
+                for item in open_items(self.engine, owner_id=user_id, limit=ACTION_ITEM_ROWS)
+            ],
             "actions": CaseAction,
             "home": HomeAction,
             "now": now,
