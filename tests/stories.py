@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -41,6 +42,31 @@ def closed_with_sponsor(harness: Harness, *, sponsor: str) -> Escalation:
     )
     wait_for(lambda: harness.case(case.id).status == "closed", what="the closing")
     return harness.case(case.id)
+
+
+def answer_satisfaction(harness: Harness, case: Escalation, score: str, comment: str = "") -> dict[str, Any]:
+    """The CSM clicks "Record the answer" in the DM asking for it and saves the form; returns the
+    form as it opened."""
+    request = wait_for(
+        lambda: [
+            m for m in harness.workspace.dm_messages(CSM) if m.text.startswith("Please ask the customer")
+        ],
+        what="the satisfaction question",
+    )
+    before = len(harness.workspace.views)
+    harness.sender.click(
+        CSM,
+        CaseAction.SATISFACTION,
+        str(case.id),
+        channel_id=harness.workspace.ims[CSM],
+        message_ts=request[0].ts,
+        block_id="satisfaction_actions",
+    )
+    wait_for(lambda: len(harness.workspace.views) > before, what="the satisfaction form")
+    form = harness.latest_view()
+    response = harness.submit(CSM, form["id"], score=score, comment=comment)
+    assert response.json()["response_action"] == "update"
+    return form
 
 
 def store_cases(

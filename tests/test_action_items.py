@@ -18,8 +18,7 @@ SAO_PAULO = ZoneInfo("America/Sao_Paulo")  # the owner's zone
 DUE = (datetime.now(UTC) + timedelta(days=14)).date()
 
 
-def with_rca(harness: Harness) -> Escalation:
-    case = resolved(harness)
+def submit_rca(harness: Harness, case: Escalation, **items: str) -> None:
     view = harness.open_flow(OWNER, case, CaseAction.RCA)
     harness.submit(
         OWNER,
@@ -27,13 +26,22 @@ def with_rca(harness: Harness) -> Escalation:
         what_happened="The SAML certificate expired.",
         root_cause="Renewal was manual.",
         cause_area="process",
+        customer_rca="A certificate expired; we renewed it.",
+        **items,
+    )
+
+
+def with_rca(harness: Harness) -> Escalation:
+    case = resolved(harness)
+    submit_rca(
+        harness,
+        case,
         corrective_1_description="Renew the certificate",
         corrective_1_owner=OWNER,
         corrective_1_due=DUE.isoformat(),
         preventive_1_description="Alert 30 days before expiry",
         preventive_1_owner=MANAGER,
         preventive_1_due=DUE.isoformat(),
-        customer_rca="A certificate expired; we renewed it.",
     )
     wait_for(lambda: len(open_items(harness.components.engine)) == 2, what="the action items")
     return harness.case(case.id)
@@ -104,17 +112,12 @@ def test_an_overdue_item_is_escalated_once_and_listed_in_the_digest(harness: Har
 
 def test_a_fresh_rca_replaces_the_items_of_the_last_one(harness: Harness) -> None:
     case = with_rca(harness)
-    view = harness.open_flow(OWNER, case, CaseAction.RCA)
-    harness.submit(
-        OWNER,
-        view,
-        what_happened="Corrected.",
-        root_cause="Renewal was manual.",
-        cause_area="process",
+    submit_rca(
+        harness,
+        case,
         corrective_1_description="Automate renewal",
         corrective_1_owner=OWNER,
         corrective_1_due=(DUE + timedelta(days=1)).isoformat(),
-        customer_rca="Corrected text.",
     )
     wait_for(
         lambda: [i.description for i in open_items(harness.components.engine)] == ["Automate renewal"],

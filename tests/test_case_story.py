@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from assistant.ids import CaseAction, MetadataEvent
 from assistant.services.lifecycle import latest_rca, updates_of
 from tests.harness import CSM, EXEC, MANAGER, OWNER, Harness, in_hours, wait_for
+from tests.stories import answer_satisfaction
 
 
 def text_of(message: object) -> str:
@@ -138,22 +139,7 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
     assert closed.status == "closed" and closed.sponsorship_requested
 
     # Carla is asked for the customer's satisfaction, and records it.
-    request = wait_for(
-        lambda: [m for m in harness.workspace.dm_messages(CSM) if "satisfied" in text_of(m)],
-        what="the satisfaction question",
-    )
-    before = len(harness.workspace.views)
-    harness.sender.click(
-        CSM,
-        CaseAction.SATISFACTION,
-        str(case.id),
-        channel_id=harness.workspace.ims[CSM],
-        message_ts=request[0].ts,
-        block_id="satisfaction_actions",
-    )
-    wait_for(lambda: len(harness.workspace.views) > before, what="the satisfaction form")
-    response = harness.submit(CSM, harness.latest_view()["id"], score="4", comment="Fast and honest.")
-    assert response.json()["response_action"] == "update"
+    answer_satisfaction(harness, case, "4", "Fast and honest.")
     assert harness.case(case.id).satisfaction_score == 4
 
     # A week later the problem is back. Sarah no longer owns the case, so she may not reopen it;

@@ -9,35 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from assistant.domain.satisfaction import satisfaction_line, summarize_satisfaction
-from assistant.ids import CaseAction
-from assistant.models import Escalation
 from assistant.services.export import export_rows
-from tests.harness import CSM, EXEC, MANAGER, Harness, start_harness, wait_for
-from tests.stories import closed_with_sponsor
-
-
-def answer(harness: Harness, case: Escalation, score: str, comment: str = "") -> dict:
-    """Carla clicks "Record the answer" in her DM and saves the form; returns the form as opened."""
-    request = wait_for(
-        lambda: [
-            m for m in harness.workspace.dm_messages(CSM) if m.text.startswith("Please ask the customer")
-        ],
-        what="the satisfaction question",
-    )
-    before = len(harness.workspace.views)
-    harness.sender.click(
-        CSM,
-        CaseAction.SATISFACTION,
-        str(case.id),
-        channel_id=harness.workspace.ims[CSM],
-        message_ts=request[0].ts,
-        block_id="satisfaction_actions",
-    )
-    wait_for(lambda: len(harness.workspace.views) > before, what="the satisfaction form")
-    form = harness.latest_view()
-    response = harness.submit(CSM, form["id"], score=score, comment=comment)
-    assert response.json()["response_action"] == "update"
-    return form
+from tests.harness import EXEC, MANAGER, Harness, start_harness, wait_for
+from tests.stories import answer_satisfaction, closed_with_sponsor
 
 
 @pytest.fixture
@@ -50,14 +24,14 @@ def unarchived(database_url: str) -> Iterator[Harness]:
 def test_recorded_once_corrected_on_the_timeline_and_shown_everywhere(unarchived: Harness) -> None:
     harness = unarchived  # channels stay open after close, so the card can show the answer
     case = closed_with_sponsor(harness, sponsor=EXEC)
-    first = answer(harness, case, "4", "Fast and honest.")
+    first = answer_satisfaction(harness, case, "4", "Fast and honest.")
     assert first["title"]["text"] == "Satisfaction ESC-1"
     wait_for(lambda: harness.case(case.id).satisfaction_score == 4, what="the answer")
     card = harness.channel_of(case).messages[0]
     wait_for(lambda: "Customer satisfaction: 4 out of 5" in json.dumps(card.blocks), what="the card")
 
     # Asked again, the form shows the answer; saving corrects it instead of adding a second one.
-    second = answer(harness, case, "2", "Slow in the end.")
+    second = answer_satisfaction(harness, case, "2", "Slow in the end.")
     blocks = json.dumps(second["blocks"])
     assert second["title"]["text"] == "Correct satisfaction" and "Recorded already: 4 out of 5" in blocks
     assert '"initial_option": {"value": "4"' in blocks
@@ -79,7 +53,7 @@ def test_recorded_once_corrected_on_the_timeline_and_shown_everywhere(unarchived
 def test_an_archived_case_channel_stays_archived(harness: Harness) -> None:
     case = closed_with_sponsor(harness, sponsor=EXEC)
     wait_for(lambda: harness.channel_of(case).is_archived, what="the channel to be archived")
-    answer(harness, case, "5")
+    answer_satisfaction(harness, case, "5")
     wait_for(lambda: harness.case(case.id).satisfaction_score == 5, what="the answer")
     harness.open_home(MANAGER)  # the answer is reported all the same
     assert "5.0 of 5 from 1 answer" in harness.home_text(MANAGER)
