@@ -151,13 +151,20 @@ class WorkQueue:
     def _dispatch(self) -> None:
         while True:
             with self._condition:
+                while not self._queue or len(self._running) >= self.workers:
+                    if self._stopping and not self._queue:
+                        return
+                    self._condition.wait()
+            # Slack's acknowledgements go first in a burst; and the choice is made after that
+            # wait, so a case stored earlier but queued during it is still chosen first.
+            self.before_dispatch()
+            with self._condition:
                 work, wait = self._next_ready()
-                while work is None:
-                    if self._stopping:
+                if work is None:
+                    if self._stopping and not self._queue:
                         return
                     self._condition.wait(timeout=wait)
-                    work, wait = self._next_ready()
-            self.before_dispatch()
+                    continue
             self._pool.submit(self._run, work)
 
     def _next_ready(self) -> tuple[_Work | None, float | None]:

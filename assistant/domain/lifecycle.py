@@ -175,3 +175,13 @@ def close_refusal(key: str, category: Category, has_rca: bool) -> str | None:
 def needs_no_sponsorship(triggers: list[str], stakeholder_ids: list[str]) -> bool:
     """Sponsorship is offered when an executive was involved (named, or contacted by the customer)."""
     return not stakeholder_ids and Trigger.EXECUTIVE_CONTACTED.value not in triggers
+
+
+def reason_needed(*, classified: bool, category_before: str, category_after: str | None) -> str | None:
+    """Why a classification without a reason is refused, or None. Re-classifying needs a reason;
+    so does a first classification that changes the category the CSM chose at intake."""
+    if classified:
+        return "Say why the classification changes; it goes on the timeline."
+    if category_after != category_before:
+        return f"Say why the category changes from {category_before}; it goes on the timeline."
+    return None

@@ -6,33 +6,32 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
 from assistant.domain.communications import (
     acknowledgement_draft,
     default_promise,
     local_time_phrase,
-    promise_text_problem,
-    with_promised_time,
 )
-from assistant.domain.lifecycle import Action, promise_problem
+from assistant.domain.lifecycle import Action
 from assistant.flows.case_flow import (
+    Answers,
     CaseFlows,
     CaseRef,
+    FlowSpec,
     FlowStart,
-    apply_or_refuse,
-    field_value,
-    read_submission,
-    selected_time,
-    text_value,
+    Kind,
+    Question,
+    Submission,
+    promise_check,
 )
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
-from assistant.messages.render import render_message, render_view
+from assistant.messages.render import Message, render_message, render_view
 from assistant.models import Escalation
 from assistant.services import lifecycle
-from assistant.slack.people import Person, zone_of
+from assistant.slack.people import Person
 
 
 class Field(StrEnum):
@@ -65,7 +64,6 @@ def acknowledge_view(case: Escalation, owner: Person, now: datetime) -> dict[str
 
 def register(app: App, flows: CaseFlows) -> None:
     components = flows.components
-    rules = components.promise_rules()
 
     def open_acknowledge(start: FlowStart) -> None:
         now = datetime.now(UTC)
@@ -87,55 +85,45 @@ def register(app: App, flows: CaseFlows) -> None:
 
     flows.register(Action.ACKNOWLEDGE, open_acknowledge)
 
-    @app.view(ViewId.ACKNOWLEDGE.value)
-    def handle_acknowledge_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Validate the promise, record the acknowledgement, then tell the channel."""
-        sub = read_submission(flows, body, view, Action.ACKNOWLEDGE)
-        if sub is None:
-            ack()
-            return
-        now = datetime.now(UTC)
-        promise = selected_time(field_value(view, Field.NEXT_UPDATE))
-        message = text_value(view, Field.MESSAGE)
-        errors = {}
-        problem = sub.refusal or promise_problem(promise, now, rules)
-        if problem:
-            errors[Field.NEXT_UPDATE.value] = problem
-        if not message:
-            errors[Field.MESSAGE.value] = "Write the acknowledgement the customer will receive."
-        if errors or promise is None:
-            ack(response_action="errors", errors=errors)
-            return
-        # The draft names the default time: the text promises the time chosen, or is refused.
-        zone_name = zone_of(components.people.cached(sub.case.owner_id))
-        message = with_promised_time(message, promise, zone_name, now)
-        mismatch = promise_text_problem(message, promise, zone_name, now)
-        if mismatch:
-            ack(response_action="errors", errors={Field.MESSAGE.value: mismatch})
-            return
-        case = apply_or_refuse(
-            ack,
-            Field.NEXT_UPDATE,
-            lambda: lifecycle.acknowledge(
-                components.engine,
-                sub.ref.case_id,
-                actor_id=sub.actor,
-                next_update_at=promise,
-                customer_message=message,
-                policy=components.reminder_policy,
-            ),
+    def apply(sub: Submission, answers: Answers) -> Escalation:
+        return lifecycle.acknowledge(
+            components.engine,
+            sub.ref.case_id,
+            actor_id=sub.actor,
+            next_update_at=answers.get(Field.NEXT_UPDATE),
+            customer_message=answers.text(Field.MESSAGE),
+            policy=components.reminder_policy,
         )
-        if case is None:
-            return
-        on_time = case.ack_due_at is None or (case.acknowledged_at or now) <= case.ack_due_at
-        flows.after_change(
-            case,
-            render_message(
-                "acknowledged.json.j2",
-                case=case_context(case),
-                actor=sub.actor,
-                promise=promise,
-                on_time=on_time,
-                message=UserText(message),
-            ),
+
+    def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+        on_time = case.ack_due_at is None or (case.acknowledged_at or datetime.now(UTC)) <= case.ack_due_at
+        return render_message(
+            "acknowledged.json.j2",
+            case=case_context(case),
+            actor=sub.actor,
+            promise=answers.get(Field.NEXT_UPDATE),
+            on_time=on_time,
+            message=UserText(answers.text(Field.MESSAGE)),
         )
+
+    flows.on_submit(
+        app,
+        FlowSpec(
+            action=Action.ACKNOWLEDGE,
+            view_id=ViewId.ACKNOWLEDGE,
+            questions=(
+                Question(Field.NEXT_UPDATE, Kind.TIME),
+                Question(Field.MESSAGE, required="Write the acknowledgement the customer will receive."),
+            ),
+            refusal_field=Field.NEXT_UPDATE,
+            # The draft is the owner's words: its times are read in the owner's zone.
+            check=promise_check(
+                flows,
+                time_field=Field.NEXT_UPDATE,
+                text_field=Field.MESSAGE,
+                writer=lambda sub: sub.case.owner_id,
+            ),
+            apply=apply,
+            announce=announce,
+        ),
+    )

@@ -1,8 +1,15 @@
-"""What every owner flow shares: finding the case, checking who may do what, opening its modal.
+"""What every owner flow shares: finding the case, checking who may do what, opening its modal,
+and running its submission.
 
 Entry points (card buttons, the card's "More" menu, the owner's DM, `/escalate <verb>`
 in a case channel) all go through `CaseFlows.start`, so the permission and state
 checks live in one place and a refusal is always a sentence, never a silent failure.
+
+Every submission runs one skeleton (`CaseFlows.submit`): read the case and the answers,
+refuse what the person may not do now, say every problem next to its field at once,
+apply the change, tell the channel, refresh the card and the Home tabs. A flow is a
+`FlowSpec`: its questions, its own checks, its change, its announcement, and hooks
+for what only it does (the new owner told, the channel archived…).
 """
 
 from __future__ import annotations
@@ -11,14 +18,23 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from assistant.components import Components
-from assistant.domain.lifecycle import Action, Role, permission_refusal, roles_of, state_refusal
+from assistant.domain.communications import promise_text_problem, with_promised_time
+from assistant.domain.lifecycle import (
+    Action,
+    Role,
+    permission_refusal,
+    promise_problem,
+    roles_of,
+    state_refusal,
+)
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import mention
@@ -28,6 +44,7 @@ from assistant.services.cases import CaseNotFound, get_case
 from assistant.services.events import add_event
 from assistant.services.lifecycle import ActionRefused
 from assistant.slack.client import SLACK_ERRORS, error_code
+from assistant.slack.people import zone_of
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +170,51 @@ class CaseFlows:
         except SLACK_ERRORS as exc:
             self.note_failure(case, what, error_code(exc))
 
+    def on_submit(self, app: App, spec: FlowSpec) -> None:
+        """Run `spec` when its modal is submitted."""
+
+        def handle_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+            self.submit(spec, ack, body, view)
+
+        handle_submission.__name__ = f"handle_{spec.action.value}_submission"
+        app.view(spec.view_id.value)(handle_submission)
+
+    def submit(self, spec: FlowSpec, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The one skeleton every owner flow's submission runs (see the module's docstring)."""
+        sub = read_submission(self, body, view, spec.action)
+        if sub is None:
+            ack()
+            return
+        refusal = sub.refusal or (spec.refuse(sub) if spec.refuse else None)
+        if refusal and spec.refusal_notice:
+            self._refuse_with_notice(ack, spec.refusal_notice, refusal)
+            return
+        answers = Answers(view, spec.questions)
+        errors = {q.id: q.required for q in spec.questions if q.required and not answers.get(q.id)}
+        for field, problem in spec.check(sub, answers).items():
+            errors.setdefault(field, problem)
+        if refusal:
+            errors[spec.refusal_field] = refusal
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        try:
+            case = spec.apply(sub, answers)
+        except ActionRefused as exc:
+            if spec.refusal_notice:
+                self._refuse_with_notice(ack, spec.refusal_notice, str(exc))
+            else:
+                ack(response_action="errors", errors={spec.refusal_field: str(exc)})
+            return
+        ack()
+        spec.before(sub, answers, case)
+        self.after_change(case, spec.announce(sub, answers, case))
+        spec.then(sub, answers, case)
+
+    @staticmethod
+    def _refuse_with_notice(ack: Ack, title: str, text: str) -> None:
+        ack(response_action="update", view=render_view("notice_modal.json.j2", title=title, text=text))
+
     def after_change(self, case: Escalation, message: Message) -> None:
         """Tell the case channel, then show the case as it is now (card in place, topic)."""
         self.components.reminders.wake()
@@ -210,6 +272,53 @@ def open_case_modal(start: FlowStart, template: str, view_id: ViewId, field: typ
     )
 
 
+class Kind(StrEnum):
+    """How a question's answer is read from Slack's view state."""
+
+    TEXT = "text"
+    CHOICE = "choice"  # radio buttons or a static select: the selected value
+    CHOICES = "choices"  # checkboxes: the selected values
+    USER = "user"
+    TIME = "time"  # a datetimepicker (UNIX time, picked in the person's own zone)
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: Kind = Kind.TEXT
+    # What to say next to the field when it is left empty (None: it may be).
+    required: str | None = None
+
+
+class Answers:
+    """A submitted modal's answers, by question id; a flow's checks may rewrite one (`replace`)."""
+
+    def __init__(self, view: dict[str, Any], questions: tuple[Question, ...]) -> None:
+        self.view = view
+        self.values: dict[str, Any] = {q.id: _read(view, q) for q in questions}
+
+    def text(self, question: str) -> str:
+        return str(self.values.get(question) or "")
+
+    def get(self, question: str) -> Any:
+        return self.values.get(question)
+
+    def replace(self, question: str, value: Any) -> None:
+        self.values[question] = value
+
+
+def _read(view: dict[str, Any], question: Question) -> Any:
+    if question.kind == Kind.TEXT:
+        return text_value(view, question.id)
+    if question.kind == Kind.CHOICE:
+        return option_value(view, question.id)
+    if question.kind == Kind.CHOICES:
+        return [o.get("value") for o in field_value(view, question.id).get("selected_options") or []]
+    if question.kind == Kind.USER:
+        return field_value(view, question.id).get("selected_user")
+    return selected_time(field_value(view, question.id))
+
+
 @dataclass
 class Submission:
     """A submitted flow modal: its case, who submitted it, and whether they still may."""
@@ -229,6 +338,69 @@ def read_submission(
     case = get_case(flows.components.engine, ref.case_id)
     actor = body["user"]["id"]
     return Submission(ref, case, actor, flows.refusal(case, actor, action))
+
+
+Hook = Callable[["Submission", Answers, Escalation], None]
+
+
+def _nothing(sub: Submission, answers: Answers, case: Escalation) -> None:
+    return None
+
+
+def _no_checks(sub: Submission, answers: Answers) -> dict[str, str]:
+    return {}
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    """One owner flow's submission, as data and small functions (run by CaseFlows.submit)."""
+
+    action: Action
+    view_id: ViewId
+    questions: tuple[Question, ...]
+    # Where a refusal (not allowed, wrong state, the change refused) is shown.
+    refusal_field: str
+    apply: Callable[[Submission, Answers], Escalation]
+    announce: Callable[[Submission, Answers, Escalation], Message]
+    # The flow's own checks beyond "required": {field: problem}. May rewrite answers.
+    check: Callable[[Submission, Answers], dict[str, str]] = _no_checks
+    # A rule of the flow's own that refuses the whole submission (shown as a notice, see below).
+    refuse: Callable[[Submission], str | None] | None = None
+    # Before the announcement (the channel must exist to post in) and after it.
+    before: Hook = _nothing
+    then: Hook = _nothing
+    # Refusals shown as a notice in place of the modal, titled so, rather than next to a field.
+    refusal_notice: str | None = None
+
+
+def promise_check(
+    flows: CaseFlows,
+    *,
+    time_field: str,
+    text_field: str,
+    writer: Callable[[Submission], str],
+) -> Callable[[Submission, Answers], dict[str, str]]:
+    """A new promise's checks: the time allowed (the settings' rules), and the customer's text
+    promising that time (the drafted phrase follows the picker; another time typed is refused).
+    `writer`: whose timezone the text's times are read in."""
+    rules = flows.components.promise_rules()
+
+    def check(sub: Submission, answers: Answers) -> dict[str, str]:
+        now = datetime.now(UTC)
+        promise = answers.get(time_field)
+        problem = promise_problem(promise, now, rules)
+        if problem:
+            return {time_field: problem}
+        text = answers.text(text_field)
+        if promise is None or not text:
+            return {}
+        zone_name = zone_of(flows.components.people.cached(writer(sub)))
+        text = with_promised_time(text, promise, zone_name, now)
+        answers.replace(text_field, text)
+        mismatch = promise_text_problem(text, promise, zone_name, now)
+        return {text_field: mismatch} if mismatch else {}
+
+    return check
 
 
 def apply_or_refuse(ack: Ack, block_id: str, change: Callable[[], Escalation]) -> Escalation | None:

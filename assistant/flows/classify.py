@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import partial
-from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
-from assistant.domain.lifecycle import Action
+from assistant.domain.lifecycle import Action, reason_needed
 from assistant.domain.practice import (
     KIND_LABELS,
     PLAYBOOKS,
@@ -18,18 +17,20 @@ from assistant.domain.practice import (
     Severity,
 )
 from assistant.flows.case_flow import (
+    Answers,
     CaseFlows,
+    FlowSpec,
     FlowStart,
-    apply_or_refuse,
+    Kind,
+    Question,
+    Submission,
     open_case_modal,
-    option_value,
-    read_submission,
-    text_value,
 )
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
-from assistant.messages.render import render_message
+from assistant.messages.render import Message, render_message
+from assistant.models import Escalation
 from assistant.services import lifecycle
 
 
@@ -82,69 +83,73 @@ def register(app: App, flows: CaseFlows) -> None:
 
     flows.register(Action.CLASSIFY, open_classify)
 
-    @app.view(ViewId.CLASSIFY.value)
-    def handle_classify_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Record the classification (and the reason for a change), then tell the channel."""
-        sub = read_submission(flows, body, view, Action.CLASSIFY)
-        if sub is None:
-            ack()
-            return
-        category, kind, severity = (
-            option_value(view, f) for f in (Field.CATEGORY, Field.KIND, Field.SEVERITY)
-        )
-        team, reason = text_value(view, Field.TEAM), text_value(view, Field.REASON)
+    def check(sub: Submission, answers: Answers) -> dict[str, str]:
+        """A choice Slack could not have sent is refused; a change of category needs a reason."""
         errors = {}
-        if category not in {c.value for c in Category}:
-            errors[Field.CATEGORY.value] = "Choose a category."
-        if kind not in {k.value for k in EscalationKind}:
-            errors[Field.KIND.value] = "Choose how the case was escalated."
-        if severity not in {s.value for s in Severity}:
-            errors[Field.SEVERITY.value] = "Choose a severity."
-        if not team:
-            errors[Field.TEAM.value] = "Name the team that resolves it."
-        if not reason and sub.case.kind is not None:
-            errors[Field.REASON.value] = "Say why the classification changes; it goes on the timeline."
-        elif not reason and category != sub.case.category.value:
-            # The CSM chose the category at intake: changing it is a re-classification too.
-            errors[Field.REASON.value] = (
-                f"Say why the category changes from {sub.case.category.value}; it goes on the timeline."
-            )
-        if sub.refusal:
-            errors[Field.CATEGORY.value] = sub.refusal
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
+        for field, values, problem in (
+            (Field.CATEGORY, Category, "Choose a category."),
+            (Field.KIND, EscalationKind, "Choose how the case was escalated."),
+            (Field.SEVERITY, Severity, "Choose a severity."),
+        ):
+            if answers.get(field) not in {v.value for v in values}:
+                errors[field.value] = problem
+        missing_reason = not answers.text(Field.REASON) and reason_needed(
+            classified=sub.case.kind is not None,
+            category_before=sub.case.category.value,
+            category_after=answers.get(Field.CATEGORY),
+        )
+        if missing_reason:
+            errors[Field.REASON.value] = missing_reason
+        return errors
+
+    def apply(sub: Submission, answers: Answers) -> Escalation:
         classification = lifecycle.Classification(
-            category=Category(category or ""),
-            kind=EscalationKind(kind or ""),
-            severity=Severity(severity or ""),
-            resolving_team=team,
-            reason=reason,
+            category=Category(answers.get(Field.CATEGORY)),
+            kind=EscalationKind(answers.get(Field.KIND)),
+            severity=Severity(answers.get(Field.SEVERITY)),
+            resolving_team=answers.text(Field.TEAM),
+            reason=answers.text(Field.REASON),
         )
-        case = apply_or_refuse(
-            ack,
-            Field.CATEGORY,
-            lambda: lifecycle.classify(
-                components.engine,
-                sub.ref.case_id,
-                actor_id=sub.actor,
-                classification=classification,
-                policy=components.reminder_policy,
+        return lifecycle.classify(
+            components.engine,
+            sub.ref.case_id,
+            actor_id=sub.actor,
+            classification=classification,
+            policy=components.reminder_policy,
+        )
+
+    def invite_the_sponsor(sub: Submission, answers: Answers, case: Escalation) -> None:
+        """Reclassified as business: the account's executive sponsor, if any, was brought in."""
+        channel = components.provisioner.channel
+        for person in set(case.stakeholder_ids) - set(sub.case.stakeholder_ids):
+            if case.channel_id:
+                flows.best_effort(case, "invite_sponsor", partial(channel.invite, case, person))
+
+    def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+        return render_message(
+            "classified.json.j2",
+            case=case_context(case),
+            actor=sub.actor,
+            reclassified=sub.case.kind is not None,
+            reason=UserText(answers.text(Field.REASON)),
+        )
+
+    flows.on_submit(
+        app,
+        FlowSpec(
+            action=Action.CLASSIFY,
+            view_id=ViewId.CLASSIFY,
+            questions=(
+                Question(Field.CATEGORY, Kind.CHOICE),
+                Question(Field.KIND, Kind.CHOICE),
+                Question(Field.SEVERITY, Kind.CHOICE),
+                Question(Field.TEAM, required="Name the team that resolves it."),
+                Question(Field.REASON),
             ),
-        )
-        if case is not None:
-            # Reclassified as business: the account's executive sponsor, if any, was brought in.
-            channel = components.provisioner.channel
-            for person in set(case.stakeholder_ids) - set(sub.case.stakeholder_ids):
-                if case.channel_id:
-                    flows.best_effort(case, "invite_sponsor", partial(channel.invite, case, person))
-            flows.after_change(
-                case,
-                render_message(
-                    "classified.json.j2",
-                    case=case_context(case),
-                    actor=sub.actor,
-                    reclassified=sub.case.kind is not None,
-                    reason=UserText(reason),
-                ),
-            )
+            refusal_field=Field.CATEGORY,
+            check=check,
+            apply=apply,
+            before=invite_the_sponsor,
+            announce=announce,
+        ),
+    )

@@ -10,21 +10,24 @@ from slack_sdk import WebClient
 
 from assistant.domain.lifecycle import Action, close_refusal, needs_no_sponsorship
 from assistant.flows.case_flow import (
+    Answers,
     CaseFlows,
     CaseRef,
+    FlowSpec,
     FlowStart,
-    field_value,
+    Kind,
+    Question,
+    Submission,
     open_case_modal,
     option_value,
     parse_ref,
-    read_submission,
     say,
     text_value,
 )
 from assistant.ids import CaseAction, ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
-from assistant.messages.render import render_message, render_view
+from assistant.messages.render import Message, render_message, render_view
 from assistant.models import Escalation
 from assistant.services import lifecycle
 from assistant.services.cases import get_case
@@ -74,64 +77,47 @@ def register(app: App, flows: CaseFlows) -> None:
 
     flows.register(Action.CLOSE, open_close)
 
-    @app.view(ViewId.CLOSE.value)
-    def handle_close_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Close, post the final summary, ask for satisfaction, archive the channel."""
-        sub = read_submission(flows, body, view, Action.CLOSE)
-        if sub is None:
-            ack()
-            return
-        ref, actor, case = sub.ref, sub.actor, sub.case
-        has_rca = lifecycle.latest_rca(components.engine, ref.case_id) is not None
-        reason = text_value(view, Field.NO_RCA_REASON) or None
-        sponsorship = bool(field_value(view, Field.SPONSORSHIP).get("selected_options"))
-        sponsor = field_value(view, Field.SPONSOR).get("selected_user") if sponsorship else None
-        refusal = sub.refusal or close_refusal(case.key, case.category, has_rca)
-        if refusal:
-            ack(
-                response_action="update",
-                view=render_view("notice_modal.json.j2", title="Not closed", text=refusal),
-            )
-            return
+    def has_rca(case_id: int) -> bool:
+        return lifecycle.latest_rca(components.engine, case_id) is not None
+
+    def refuse(sub: Submission) -> str | None:
+        return close_refusal(sub.case.key, sub.case.category, has_rca(sub.ref.case_id))
+
+    def check(sub: Submission, answers: Answers) -> dict[str, str]:
         errors = {}
-        if not has_rca and not reason:
+        if not has_rca(sub.ref.case_id) and not answers.text(Field.NO_RCA_REASON):
             errors[Field.NO_RCA_REASON.value] = "Say why this case needs no root-cause analysis."
-        if sponsorship and not sponsor:
+        if answers.get(Field.SPONSORSHIP) and not answers.get(Field.SPONSOR):
             errors[Field.SPONSOR.value] = "Name the executive sponsor, or untick the enrolment."
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        try:
-            closed = lifecycle.close(
-                components.engine,
-                ref.case_id,
-                policy=components.reminder_policy,
-                actor_id=actor,
-                no_rca_reason=reason,
-                sponsor_id=sponsor,
-            )
-        except lifecycle.ActionRefused as exc:
-            ack(
-                response_action="update",
-                view=render_view("notice_modal.json.j2", title="Not closed", text=str(exc)),
-            )
-            return
-        ack()
-        context = case_context(closed)
-        flows.after_change(
-            closed,
-            render_message(
-                "closed.json.j2",
-                case=context,
-                actor=actor,
-                has_rca=has_rca,
-                no_rca_reason=UserText(reason),
-                sponsor=sponsor,
-            ),
+        return errors
+
+    def sponsor_named(answers: Answers) -> str | None:
+        return answers.get(Field.SPONSOR) if answers.get(Field.SPONSORSHIP) else None
+
+    def apply(sub: Submission, answers: Answers) -> Escalation:
+        return lifecycle.close(
+            components.engine,
+            sub.ref.case_id,
+            policy=components.reminder_policy,
+            actor_id=sub.actor,
+            no_rca_reason=answers.text(Field.NO_RCA_REASON) or None,
+            sponsor_id=sponsor_named(answers),
         )
+
+    def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+        return render_message(
+            "closed.json.j2",
+            case=case_context(case),
+            actor=sub.actor,
+            has_rca=has_rca(sub.ref.case_id),
+            no_rca_reason=UserText(answers.text(Field.NO_RCA_REASON) or None),
+            sponsor=sponsor_named(answers),
+        )
+
+    def ask_satisfaction_and_archive(sub: Submission, answers: Answers, closed: Escalation) -> None:
         channel = components.provisioner.channel
         question = render_message(
-            "satisfaction_request.json.j2", case=context, action_id=CaseAction.SATISFACTION.value
+            "satisfaction_request.json.j2", case=case_context(closed), action_id=CaseAction.SATISFACTION.value
         )
         flows.best_effort(closed, "satisfaction_request", lambda: channel.post(closed.reporter_id, question))
         if settings.archive_on_close and closed.channel_id:
@@ -139,6 +125,26 @@ def register(app: App, flows: CaseFlows) -> None:
             flows.best_effort(
                 closed, "archive_channel", lambda: components.client.conversations_archive(channel=channel_id)
             )
+
+    flows.on_submit(
+        app,
+        FlowSpec(
+            action=Action.CLOSE,
+            view_id=ViewId.CLOSE,
+            questions=(
+                Question(Field.NO_RCA_REASON),
+                Question(Field.SPONSORSHIP, Kind.CHOICES),
+                Question(Field.SPONSOR, Kind.USER),
+            ),
+            refusal_field=Field.NO_RCA_REASON,
+            refuse=refuse,
+            refusal_notice="Not closed",
+            check=check,
+            apply=apply,
+            announce=announce,
+            then=ask_satisfaction_and_archive,
+        ),
+    )
 
     @app.action(CaseAction.SATISFACTION.value)
     def handle_record_satisfaction(

@@ -272,12 +272,15 @@ def register(app: App, services: Components) -> None:
             ack_within=services.ack_window(intake.severity.value),
             policy=services.reminder_policy,
         )
+        if opened.created and opened.case.id is not None:
+            # Queued before the answer (in memory, instant): while this request is in flight the
+            # queue waits for it, so cases are opened in Slack in the order they were stored.
+            services.open_in_slack(opened.case)
         ack()
         if opened.created and opened.case.id is not None:
             logger.info("opened %s", opened.case.key)
             if opened.case.ack_due_at is not None:
                 services.reminders.wake_at(opened.case.ack_due_at - services.reminder_policy.ack_before)
-            services.open_in_slack(opened.case)
 
     @app.action(CaseAction.OPEN_CHANNEL.value)
     def handle_open_channel(ack: Ack) -> None:

@@ -6,26 +6,29 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
 from assistant.domain.communications import parse_date
 from assistant.domain.lifecycle import Action
 from assistant.domain.practice import CAUSE_AREAS
 from assistant.flows.case_flow import (
+    Answers,
     CaseFlows,
+    FlowSpec,
     FlowStart,
-    apply_or_refuse,
+    Kind,
+    Question,
+    Submission,
     field_value,
     open_case_modal,
-    option_value,
-    read_submission,
     text_value,
 )
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.rca_markdown import customer_rca_markdown, rca_markdown
-from assistant.messages.render import render_message
+from assistant.messages.render import Message, render_message
+from assistant.models import Escalation
 from assistant.services import lifecycle
 
 ROWS = 3
@@ -62,6 +65,10 @@ GROUPS = {
     "preventive": ("Preventive actions", "Preventive action", "What stops it happening again."),
 }
 ROW_FIELDS = [ItemRow(kind, index) for kind in GROUPS for index in range(1, ROWS + 1)]
+
+CUSTOMER_TEXT_NEEDED = "Write the customer-facing RCA (replace the … placeholders)."
+# Where the checked action item rows are kept among the answers, for the change.
+ITEMS = "action_items"
 
 CUSTOMER_DRAFT = (
     "What happened: …\n\nWhy it happened: …\n\nWhat we have done: …\n\n"
@@ -117,79 +124,61 @@ def register(app: App, flows: CaseFlows) -> None:
 
     flows.register(Action.RCA, open_rca)
 
-    @app.view(ViewId.RCA.value)
-    def handle_rca_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Store the RCA, post both versions in the channel and attach them as Markdown."""
-        sub = read_submission(flows, body, view, Action.RCA)
-        if sub is None:
-            ack()
-            return
-        actor = sub.actor
-        texts = {
-            f: text_value(view, f)
-            for f in (Field.WHAT_HAPPENED, Field.ROOT_CAUSE, Field.CONTRIBUTING, Field.CUSTOMER)
-        }
-        items, errors = read_items(view, datetime.now(UTC).date())
-        for required, sentence in [
-            (Field.WHAT_HAPPENED, "Summarise what happened."),
-            (Field.ROOT_CAUSE, "State the root cause."),
-        ]:
-            if not texts[required]:
-                errors[required] = sentence
-        cause_area = option_value(view, Field.CAUSE_AREA)
-        if cause_area not in CAUSE_AREAS:
+    def check(sub: Submission, answers: Answers) -> dict[str, str]:
+        """The action item rows (kept for the change), where the cause lay, the customer's text."""
+        items, errors = read_items(answers.view, datetime.now(UTC).date())
+        answers.replace(ITEMS, items)
+        if answers.get(Field.CAUSE_AREA) not in CAUSE_AREAS:
             errors[Field.CAUSE_AREA] = "Choose where the cause lay: it is how repeated causes are found."
-        if not texts[Field.CUSTOMER] or "…" in texts[Field.CUSTOMER]:
-            errors[Field.CUSTOMER] = "Write the customer-facing RCA (replace the … placeholders)."
-        if sub.refusal:
-            errors[Field.WHAT_HAPPENED] = sub.refusal
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        rca_input = lifecycle.RcaInput(
-            what_happened=texts[Field.WHAT_HAPPENED],
-            root_cause=texts[Field.ROOT_CAUSE],
-            contributing_factors=texts[Field.CONTRIBUTING],
-            customer_text=texts[Field.CUSTOMER],
-            items=items,
-            cause_area=cause_area,
+        if "…" in answers.text(Field.CUSTOMER):
+            errors[Field.CUSTOMER] = CUSTOMER_TEXT_NEEDED
+        return errors
+
+    def rca_of(answers: Answers) -> lifecycle.RcaInput:
+        return lifecycle.RcaInput(
+            what_happened=answers.text(Field.WHAT_HAPPENED),
+            root_cause=answers.text(Field.ROOT_CAUSE),
+            contributing_factors=answers.text(Field.CONTRIBUTING),
+            customer_text=answers.text(Field.CUSTOMER),
+            items=answers.get(ITEMS),
+            cause_area=answers.get(Field.CAUSE_AREA),
         )
-        case = apply_or_refuse(
-            ack,
-            Field.WHAT_HAPPENED,
-            lambda: lifecycle.record_rca(
-                components.engine,
-                sub.ref.case_id,
-                actor_id=actor,
-                rca=rca_input,
-                policy=components.reminder_policy,
-            ),
+
+    def apply(sub: Submission, answers: Answers) -> Escalation:
+        return lifecycle.record_rca(
+            components.engine,
+            sub.ref.case_id,
+            actor_id=sub.actor,
+            rca=rca_of(answers),
+            policy=components.reminder_policy,
         )
-        if case is None:
-            return
+
+    def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+        rca_input = rca_of(answers)
+        return render_message(
+            "rca_posted.json.j2",
+            case=case_context(case),
+            actor=sub.actor,
+            rca={
+                "what_happened": UserText(rca_input.what_happened),
+                "root_cause": UserText(rca_input.root_cause),
+                "contributing": UserText(rca_input.contributing_factors),
+            },
+            items=[
+                {
+                    "kind": i.kind,
+                    "description": UserText(i.description),
+                    "owner_id": i.owner_id,
+                    "due": i.due_on.isoformat(),
+                }
+                for i in rca_input.items
+            ],
+        )
+
+    def share_the_documents(sub: Submission, answers: Answers, case: Escalation) -> None:
+        """The customer-facing RCA in the channel, and both documents as files."""
         context = case_context(case)
-        flows.after_change(
-            case,
-            render_message(
-                "rca_posted.json.j2",
-                case=context,
-                actor=actor,
-                rca={
-                    "what_happened": UserText(rca_input.what_happened),
-                    "root_cause": UserText(rca_input.root_cause),
-                    "contributing": UserText(rca_input.contributing_factors),
-                },
-                items=[
-                    {
-                        "kind": i.kind,
-                        "description": UserText(i.description),
-                        "owner_id": i.owner_id,
-                        "due": i.due_on.isoformat(),
-                    }
-                    for i in items
-                ],
-            ),
-        )
+        rca_input = rca_of(answers)
         channel = components.provisioner.channel
         stored = lifecycle.latest_rca(components.engine, case.id or 0)
 
@@ -220,3 +209,23 @@ def register(app: App, flows: CaseFlows) -> None:
                 )
 
         flows.best_effort(case, "rca_documents", share_documents)
+
+    flows.on_submit(
+        app,
+        FlowSpec(
+            action=Action.RCA,
+            view_id=ViewId.RCA,
+            questions=(
+                Question(Field.WHAT_HAPPENED, required="Summarise what happened."),
+                Question(Field.ROOT_CAUSE, required="State the root cause."),
+                Question(Field.CAUSE_AREA, Kind.CHOICE),
+                Question(Field.CONTRIBUTING),
+                Question(Field.CUSTOMER, required=CUSTOMER_TEXT_NEEDED),
+            ),
+            refusal_field=Field.WHAT_HAPPENED,
+            check=check,
+            apply=apply,
+            announce=announce,
+            then=share_the_documents,
+        ),
+    )

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
 from assistant.domain import intake as rules
 from assistant.domain.lifecycle import Action
 from assistant.flows.case_flow import (
+    Answers,
     CaseFlows,
+    FlowSpec,
     FlowStart,
-    apply_or_refuse,
-    field_value,
+    Kind,
+    Question,
+    Submission,
     open_case_modal,
-    read_submission,
-    text_value,
 )
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
-from assistant.messages.render import render_message
+from assistant.messages.render import Message, render_message
+from assistant.models import Escalation
 from assistant.services import lifecycle
 from assistant.slack.client import SLACK_ERRORS
 
@@ -51,52 +52,56 @@ def register(app: App, flows: CaseFlows) -> None:
         except SLACK_ERRORS:
             return None  # Slack is slow: accept rather than block the hand-over
 
-    @app.view(ViewId.REASSIGN.value)
-    def handle_reassign_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Hand over, invite and tell the new owner; the old owner stays as a participant."""
-        sub = read_submission(flows, body, view, Action.REASSIGN)
-        if sub is None:
-            ack()
-            return
-        new_owner = field_value(view, Field.NEW_OWNER).get("selected_user")
-        reason = text_value(view, Field.REASON)
-        errors = {}
-        problem = sub.refusal or owner_problem(new_owner, sub.case.owner_id)
-        if problem:
-            errors[Field.NEW_OWNER.value] = problem
-        if not reason:
-            errors[Field.REASON.value] = "Say why; the new owner and the timeline need it."
-        if errors or not new_owner:
-            ack(response_action="errors", errors=errors)
-            return
-        case = apply_or_refuse(
-            ack,
-            Field.NEW_OWNER,
-            lambda: lifecycle.reassign(
-                components.engine,
-                sub.ref.case_id,
-                actor_id=sub.actor,
-                new_owner_id=new_owner,
-                reason=reason,
-                policy=components.reminder_policy,
-            ),
+    def check(sub: Submission, answers: Answers) -> dict[str, str]:
+        problem = owner_problem(answers.get(Field.NEW_OWNER), sub.case.owner_id)
+        return {Field.NEW_OWNER.value: problem} if problem else {}
+
+    def apply(sub: Submission, answers: Answers) -> Escalation:
+        return lifecycle.reassign(
+            components.engine,
+            sub.ref.case_id,
+            actor_id=sub.actor,
+            new_owner_id=answers.get(Field.NEW_OWNER),
+            reason=answers.text(Field.REASON),
+            policy=components.reminder_policy,
         )
-        if case is None:
-            return
+
+    def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+        return render_message(
+            "reassigned.json.j2",
+            case=case_context(case),
+            actor=sub.actor,
+            previous=sub.case.owner_id,
+            reason=UserText(answers.text(Field.REASON)),
+        )
+
+    def bring_in_the_new_owner(sub: Submission, answers: Answers, case: Escalation) -> None:
+        """Invited and told; the old owner stays as a participant."""
+        new_owner = answers.get(Field.NEW_OWNER)
+        channel = components.provisioner.channel
         if case.channel_id:
-            components.provisioner.channel.invite(case, new_owner)
-        context = case_context(case)
-        components.provisioner.channel.post(
-            new_owner,
-            render_message("new_owner.json.j2", case=context, actor=sub.actor, reason=UserText(reason)),
+            channel.invite(case, new_owner)
+        message = render_message(
+            "new_owner.json.j2",
+            case=case_context(case),
+            actor=sub.actor,
+            reason=UserText(answers.text(Field.REASON)),
         )
-        flows.after_change(
-            case,
-            render_message(
-                "reassigned.json.j2",
-                case=context,
-                actor=sub.actor,
-                previous=sub.case.owner_id,
-                reason=UserText(reason),
+        channel.post(new_owner, message)
+
+    flows.on_submit(
+        app,
+        FlowSpec(
+            action=Action.REASSIGN,
+            view_id=ViewId.REASSIGN,
+            questions=(
+                Question(Field.NEW_OWNER, Kind.USER),
+                Question(Field.REASON, required="Say why; the new owner and the timeline need it."),
             ),
-        )
+            refusal_field=Field.NEW_OWNER,
+            check=check,
+            apply=apply,
+            announce=announce,
+            before=bring_in_the_new_owner,
+        ),
+    )

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
 from assistant.domain.communications import default_promise
 from assistant.domain.lifecycle import Action, promise_problem
 from assistant.flows.case_flow import (
+    Answers,
     CaseFlows,
+    FlowSpec,
     FlowStart,
-    apply_or_refuse,
-    field_value,
+    Kind,
+    Question,
+    Submission,
     open_case_modal,
-    read_submission,
-    selected_time,
-    text_value,
 )
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
-from assistant.messages.render import render_message
+from assistant.messages.render import Message, render_message
+from assistant.models import Escalation
 from assistant.services import lifecycle
 
 
@@ -42,49 +42,47 @@ def register(app: App, flows: CaseFlows) -> None:
 
     flows.register(Action.REOPEN, open_reopen)
 
-    @app.view(ViewId.REOPEN.value)
-    def handle_reopen_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Reopen (the channel unarchived first) and make the new promise."""
-        sub = read_submission(flows, body, view, Action.REOPEN)
-        if sub is None:
-            ack()
-            return
-        reason = text_value(view, Field.REASON)
-        promise = selected_time(field_value(view, Field.NEXT_UPDATE))
-        errors = {}
-        if not reason:
-            errors[Field.REASON.value] = "Say why the case is reopened."
-        problem = promise_problem(promise, datetime.now(UTC), rules)
-        if problem:
-            errors[Field.NEXT_UPDATE.value] = problem
-        if sub.refusal:
-            errors[Field.REASON.value] = sub.refusal
-        if errors or promise is None:
-            ack(response_action="errors", errors=errors)
-            return
-        case = apply_or_refuse(
-            ack,
-            Field.REASON,
-            lambda: lifecycle.reopen(
-                components.engine,
-                sub.ref.case_id,
-                actor_id=sub.actor,
-                reason=reason,
-                next_update_at=promise,
-                policy=components.reminder_policy,
-            ),
+    def check(sub: Submission, answers: Answers) -> dict[str, str]:
+        problem = promise_problem(answers.get(Field.NEXT_UPDATE), datetime.now(UTC), rules)
+        return {Field.NEXT_UPDATE.value: problem} if problem else {}
+
+    def apply(sub: Submission, answers: Answers) -> Escalation:
+        return lifecycle.reopen(
+            components.engine,
+            sub.ref.case_id,
+            actor_id=sub.actor,
+            reason=answers.text(Field.REASON),
+            next_update_at=answers.get(Field.NEXT_UPDATE),
+            policy=components.reminder_policy,
         )
-        if case is not None:
-            # Unarchived before anything is posted in it (closing archived it).
-            channel = components.provisioner.channel
-            flows.best_effort(case, "unarchive_channel", lambda: channel.unarchive(case))
-            flows.after_change(
-                case,
-                render_message(
-                    "reopened.json.j2",
-                    case=case_context(case),
-                    actor=sub.actor,
-                    reason=UserText(reason),
-                    promise=promise,
-                ),
-            )
+
+    def unarchive_first(sub: Submission, answers: Answers, case: Escalation) -> None:
+        """Closing archived the channel: it comes back before anything is posted in it."""
+        channel = components.provisioner.channel
+        flows.best_effort(case, "unarchive_channel", lambda: channel.unarchive(case))
+
+    def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+        return render_message(
+            "reopened.json.j2",
+            case=case_context(case),
+            actor=sub.actor,
+            reason=UserText(answers.text(Field.REASON)),
+            promise=answers.get(Field.NEXT_UPDATE),
+        )
+
+    flows.on_submit(
+        app,
+        FlowSpec(
+            action=Action.REOPEN,
+            view_id=ViewId.REOPEN,
+            questions=(
+                Question(Field.REASON, required="Say why the case is reopened."),
+                Question(Field.NEXT_UPDATE, Kind.TIME),
+            ),
+            refusal_field=Field.REASON,
+            check=check,
+            apply=apply,
+            announce=announce,
+            before=unarchive_first,
+        ),
+    )

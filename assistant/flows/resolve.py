@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
 from assistant.domain.communications import add_business_days
 from assistant.domain.lifecycle import Action
 from assistant.flows.case_flow import (
+    Answers,
     CaseFlows,
+    FlowSpec,
     FlowStart,
-    apply_or_refuse,
+    Kind,
+    Question,
+    Submission,
     open_case_modal,
-    option_value,
-    read_submission,
-    text_value,
 )
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
-from assistant.messages.render import render_message
+from assistant.messages.render import Message, render_message
+from assistant.models import Escalation
 from assistant.services import lifecycle
 
 
@@ -46,58 +47,50 @@ def register(app: App, flows: CaseFlows) -> None:
 
     flows.register(Action.RESOLVE, open_resolve)
 
-    @app.view(ViewId.RESOLVE.value)
-    def handle_resolve_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Record the resolution, make the RCA due, tell the channel and the feed."""
-        sub = read_submission(flows, body, view, Action.RESOLVE)
-        if sub is None:
-            ack()
-            return
-        summary, fix = text_value(view, Field.SUMMARY), text_value(view, Field.FIX)
-        confirmed = option_value(view, Field.CONFIRMED)
-        errors = {}
-        if not summary:
-            errors[Field.SUMMARY.value] = "Summarise the resolution."
-        if not fix:
-            errors[Field.FIX.value] = "Describe the fix or the workaround."
-        if confirmed not in {"yes", "pending"}:
-            errors[Field.CONFIRMED.value] = "Say whether the customer confirmed."
-        if sub.refusal:
-            errors[Field.SUMMARY.value] = sub.refusal
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        rca_due = add_business_days(datetime.now(UTC), components.settings.rca_due_business_days)
-        case = apply_or_refuse(
-            ack,
-            Field.SUMMARY,
-            lambda: lifecycle.resolve(
-                components.engine,
-                sub.ref.case_id,
-                actor_id=sub.actor,
-                summary=summary,
-                fix=fix,
-                customer_confirmed=confirmed == "yes",
-                rca_due_at=rca_due,
-                policy=components.reminder_policy,
-            ),
+    def apply(sub: Submission, answers: Answers) -> Escalation:
+        return lifecycle.resolve(
+            components.engine,
+            sub.ref.case_id,
+            actor_id=sub.actor,
+            summary=answers.text(Field.SUMMARY),
+            fix=answers.text(Field.FIX),
+            customer_confirmed=answers.get(Field.CONFIRMED) == "yes",
+            rca_due_at=add_business_days(datetime.now(UTC), components.settings.rca_due_business_days),
+            policy=components.reminder_policy,
         )
-        if case is None:
-            return
-        context = case_context(case)
-        flows.after_change(
-            case,
-            render_message(
-                "resolved.json.j2",
-                case=context,
-                actor=sub.actor,
-                summary=UserText(summary),
-                fix=UserText(fix),
-                confirmed=confirmed == "yes",
-                rca_due=rca_due,
-            ),
+
+    def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+        return render_message(
+            "resolved.json.j2",
+            case=case_context(case),
+            actor=sub.actor,
+            summary=UserText(answers.text(Field.SUMMARY)),
+            fix=UserText(answers.text(Field.FIX)),
+            confirmed=answers.get(Field.CONFIRMED) == "yes",
+            rca_due=case.rca_due_at,
         )
-        notice = render_message("resolved_feed.json.j2", case=context, summary=UserText(summary))
+
+    def tell_the_feed(sub: Submission, answers: Answers, case: Escalation) -> None:
+        notice = render_message(
+            "resolved_feed.json.j2", case=case_context(case), summary=UserText(answers.text(Field.SUMMARY))
+        )
         flows.best_effort(
             case, "feed_resolution_notice", lambda: components.provisioner.channel.post_to_feed(notice)
         )
+
+    flows.on_submit(
+        app,
+        FlowSpec(
+            action=Action.RESOLVE,
+            view_id=ViewId.RESOLVE,
+            questions=(
+                Question(Field.SUMMARY, required="Summarise the resolution."),
+                Question(Field.FIX, required="Describe the fix or the workaround."),
+                Question(Field.CONFIRMED, Kind.CHOICE, required="Say whether the customer confirmed."),
+            ),
+            refusal_field=Field.SUMMARY,
+            apply=apply,
+            announce=announce,
+            then=tell_the_feed,
+        ),
+    )

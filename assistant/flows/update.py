@@ -4,34 +4,35 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
 from assistant.domain.communications import (
     default_promise,
     local_time_phrase,
-    promise_text_problem,
     update_draft,
-    with_promised_time,
 )
-from assistant.domain.lifecycle import Action, promise_problem
+from assistant.domain.lifecycle import Action
 from assistant.flows.case_flow import (
+    Answers,
     CaseFlows,
+    FlowSpec,
     FlowStart,
-    apply_or_refuse,
-    field_value,
+    Kind,
+    Question,
+    Submission,
     open_case_modal,
-    read_submission,
-    selected_time,
-    text_value,
+    promise_check,
 )
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
-from assistant.messages.render import render_message
+from assistant.messages.render import Message, render_message
+from assistant.models import Escalation
 from assistant.services import lifecycle
 from assistant.slack.people import zone_of
+
+PLACEHOLDERS_LEFT = "Write the update the customer receives (replace the … placeholders)."
 
 
 class Field(StrEnum):
@@ -42,7 +43,6 @@ class Field(StrEnum):
 
 def register(app: App, flows: CaseFlows) -> None:
     components = flows.components
-    rules = components.promise_rules()
 
     def open_update(start: FlowStart) -> None:
         now = datetime.now(UTC)
@@ -59,61 +59,52 @@ def register(app: App, flows: CaseFlows) -> None:
 
     flows.register(Action.POST_UPDATE, open_update)
 
-    @app.view(ViewId.POST_UPDATE.value)
-    def handle_update_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Keep the update history, move the promise, post the update in the channel."""
-        sub = read_submission(flows, body, view, Action.POST_UPDATE)
-        if sub is None:
-            ack()
-            return
-        now = datetime.now(UTC)
-        internal, customer = text_value(view, Field.INTERNAL), text_value(view, Field.CUSTOMER)
-        promise = selected_time(field_value(view, Field.NEXT_UPDATE))
-        errors = {}
-        if not internal:
-            errors[Field.INTERNAL.value] = "Say what changed, for the people following the case."
-        if not customer or "…" in customer:
-            errors[Field.CUSTOMER.value] = (
-                "Write the update the customer receives (replace the … placeholders)."
-            )
-        problem = promise_problem(promise, now, rules)
-        if problem:
-            errors[Field.NEXT_UPDATE.value] = problem
-        elif promise is not None and customer:
-            zone_name = zone_of(components.people.cached(sub.actor))
-            customer = with_promised_time(customer, promise, zone_name, now)
-            mismatch = promise_text_problem(customer, promise, zone_name, now)
-            if mismatch:
-                errors[Field.CUSTOMER.value] = mismatch
-        if sub.refusal:
-            errors[Field.INTERNAL.value] = sub.refusal
-        if errors or promise is None:
-            ack(response_action="errors", errors=errors)
-            return
-        promised_before = sub.case.next_update_due_at
-        case = apply_or_refuse(
-            ack,
-            Field.INTERNAL,
-            lambda: lifecycle.post_update(
-                components.engine,
-                sub.ref.case_id,
-                actor_id=sub.actor,
-                internal_text=internal,
-                customer_text=customer,
-                next_update_at=promise,
-                policy=components.reminder_policy,
-            ),
+    promise_checks = promise_check(
+        flows, time_field=Field.NEXT_UPDATE, text_field=Field.CUSTOMER, writer=lambda sub: sub.actor
+    )
+
+    def check(sub: Submission, answers: Answers) -> dict[str, str]:
+        errors = promise_checks(sub, answers)
+        if "…" in answers.text(Field.CUSTOMER):
+            errors[Field.CUSTOMER.value] = PLACEHOLDERS_LEFT
+        return errors
+
+    def apply(sub: Submission, answers: Answers) -> Escalation:
+        return lifecycle.post_update(
+            components.engine,
+            sub.ref.case_id,
+            actor_id=sub.actor,
+            internal_text=answers.text(Field.INTERNAL),
+            customer_text=answers.text(Field.CUSTOMER),
+            next_update_at=answers.get(Field.NEXT_UPDATE),
+            policy=components.reminder_policy,
         )
-        if case is not None:
-            flows.after_change(
-                case,
-                render_message(
-                    "update_posted.json.j2",
-                    case=case_context(case),
-                    actor=sub.actor,
-                    internal=UserText(internal),
-                    customer=UserText(customer),
-                    promise=promise,
-                    kept=promised_before is None or now <= promised_before,
-                ),
-            )
+
+    def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+        promised_before = sub.case.next_update_due_at
+        return render_message(
+            "update_posted.json.j2",
+            case=case_context(case),
+            actor=sub.actor,
+            internal=UserText(answers.text(Field.INTERNAL)),
+            customer=UserText(answers.text(Field.CUSTOMER)),
+            promise=answers.get(Field.NEXT_UPDATE),
+            kept=promised_before is None or datetime.now(UTC) <= promised_before,
+        )
+
+    flows.on_submit(
+        app,
+        FlowSpec(
+            action=Action.POST_UPDATE,
+            view_id=ViewId.POST_UPDATE,
+            questions=(
+                Question(Field.INTERNAL, required="Say what changed, for the people following the case."),
+                Question(Field.CUSTOMER, required=PLACEHOLDERS_LEFT),
+                Question(Field.NEXT_UPDATE, Kind.TIME),
+            ),
+            refusal_field=Field.INTERNAL,
+            check=check,
+            apply=apply,
+            announce=announce,
+        ),
+    )
