@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from assistant.database import make_engine, migrate
-from assistant.domain.lifecycle import PromiseRules
+from assistant.domain.lifecycle import PromiseRules, ack_window
 from assistant.domain.reminders import ReminderPolicy
 from assistant.health import Heartbeat, InFlight
 from assistant.models import Escalation
@@ -64,8 +64,11 @@ class Components:
         )
 
     def ack_window(self, severity: str) -> timedelta:
-        minutes = self.settings.ack_within_minutes_by_severity.get(severity, self.settings.ack_within_minutes)
-        return timedelta(minutes=minutes)
+        return ack_window(
+            severity,
+            default_minutes=self.settings.ack_within_minutes,
+            by_severity=self.settings.ack_within_minutes_by_severity,
+        )
 
     def open_in_slack(self, case: Escalation) -> None:
         """Queue a stored case for provisioning (durable: the repair sweep finishes it if we die)."""

@@ -136,3 +136,25 @@ def test_closing_needs_an_rca_for_technical_cases_only() -> None:
     assert close_refusal("ESC-1", Category.TECHNICAL, has_rca=False) is not None
     assert close_refusal("ESC-1", Category.TECHNICAL, has_rca=True) is None
     assert close_refusal("ESC-1", Category.BUSINESS, has_rca=False) is None
+
+
+def test_tasks_around_a_case_follow_the_permission_table() -> None:
+    from assistant.domain.lifecycle import Role, Task, task_refusal
+
+    def refusal(task: Task, *roles: Role) -> str | None:
+        return task_refusal(
+            task,
+            frozenset({Role.PARTICIPANT, *roles}),
+            owner_name="@Sarah",
+            key="ESC-1",
+            item_owner_name="@Ken",
+        )
+
+    assert refusal(Task.SNOOZE, Role.OWNER) is None and refusal(Task.SNOOZE, Role.REPORTER)
+    assert refusal(Task.RECORD_SATISFACTION, Role.REPORTER) is None
+    assert refusal(Task.RECORD_EXEC_CONTACT, Role.INVOLVED) is None
+    assert refusal(Task.RECORD_EXEC_CONTACT) == "Only the people on ESC-1 can record the executive contact."
+    assert refusal(Task.FINISH_ACTION_ITEM, Role.ITEM_OWNER) is None
+    assert "Only @Ken, who owns this action item" in (refusal(Task.FINISH_ACTION_ITEM) or "")
+    for task in Task:  # managers and admins may do anything
+        assert refusal(task, Role.MANAGER) is None and refusal(task, Role.ADMIN) is None

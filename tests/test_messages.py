@@ -171,3 +171,10 @@ def test_the_card_is_valid_in_every_status(status: str) -> None:
     )
     message = render_message("case_card.json.j2", case=case_context(case))
     assert_no_user_markup([message.text, *mrkdwn_texts(message.blocks)])
+
+
+def test_every_kind_of_event_reads_as_a_sentence_on_the_timeline() -> None:
+    from assistant.domain.events import EventKind
+    from assistant.messages.timeline import EVENT_SENTENCES
+
+    assert set(EVENT_SENTENCES) == set(EventKind)

@@ -253,6 +253,9 @@ def test_ack_window_per_severity_and_the_owners_manager_hears_of_a_breach(databa
         critical = harness.escalate(CSM, severity="critical")
         assert critical.ack_due_at is not None
         assert critical.ack_due_at - critical.created_at == timedelta(minutes=60)
+        # The owner is asked to acknowledge within the case's own window, not the default 2 hours.
+        request = wait_for(lambda: harness.workspace.dm_messages(OWNER), what="the owner's DM")[0]
+        assert "acknowledge within 1 hour*" in json.dumps(request.blocks)
         tick(harness, critical.ack_due_at)
         assert harness.workspace.dm_messages(EXEC)[-1].text == "Missed promise on ESC-1: acknowledge the case"
         assert (

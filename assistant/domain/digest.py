@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from statistics import median_low
 
 from assistant.domain.accounts import account_key
+from assistant.domain.events import EventKind
 from assistant.domain.metrics import EventFact, first, last, on_time_rate, percentile
 from assistant.domain.practice import CAUSE_AREAS, Category
 from assistant.domain.satisfaction import SatisfactionSummary
@@ -136,21 +137,21 @@ def compute_digest(
     for case in opened:
         day_counts[local_day(case.created_at)]["opened"] += 1
     for case in cases:
-        acknowledged = first(case.events, "acknowledged")
+        acknowledged = first(case.events, EventKind.ACKNOWLEDGED)
         if in_week(acknowledged):
             assert acknowledged is not None
             ack_times.append(acknowledged - case.created_at)
-        resolved_at = last(case.events, "resolved")
+        resolved_at = last(case.events, EventKind.RESOLVED)
         if in_week(resolved_at):
             assert resolved_at is not None
             resolved += 1
             resolve_times.append(resolved_at - case.created_at)
             day_counts[local_day(resolved_at)]["resolved"] += 1
-        closed += in_week(last(case.events, "closed"))
+        closed += in_week(last(case.events, EventKind.CLOSED))
         for event in case.events:
             if not in_week(event.at):
                 continue
-            breaches += event.kind == "breach"
+            breaches += event.kind == EventKind.BREACH
             if "promise_kept" in event.data:
                 made += 1
                 kept += bool(event.data["promise_kept"])

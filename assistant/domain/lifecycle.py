@@ -94,6 +94,8 @@ class Role(StrEnum):
     MANAGER = "escalation manager"
     ADMIN = "admin"
     PARTICIPANT = "participant"
+    INVOLVED = "involved"  # owner, reporter or stakeholder of the case
+    ITEM_OWNER = "action item owner"
 
 
 # Who may take each action. Managers and admins may act on any case.
@@ -111,9 +113,20 @@ PERMITTED: dict[Action, frozenset[Role]] = {
 
 
 def roles_of(
-    user_id: str, *, owner_id: str, reporter_id: str, manager_ids: frozenset[str], is_admin: bool
+    user_id: str,
+    *,
+    owner_id: str,
+    reporter_id: str,
+    manager_ids: frozenset[str],
+    is_admin: bool,
+    involved: bool = False,
+    item_owner: bool = False,
 ) -> frozenset[Role]:
     roles = {Role.PARTICIPANT}
+    if involved:
+        roles.add(Role.INVOLVED)
+    if item_owner:
+        roles.add(Role.ITEM_OWNER)
     if user_id == owner_id:
         roles.add(Role.OWNER)
     if user_id == reporter_id:
@@ -155,14 +168,41 @@ def promise_problem(when: datetime | None, now: datetime, rules: PromiseRules) -
     return None
 
 
-# Snoozing moves when the owner is reminded of a promise: the owner's call, or a manager's.
-SNOOZE_PERMITTED = frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN})
+class Task(StrEnum):
+    """What people do around a case besides its flows: the same permission table decides."""
+
+    SNOOZE = "snooze"
+    RECORD_SATISFACTION = "record_satisfaction"
+    RECORD_EXEC_CONTACT = "record_exec_contact"
+    FINISH_ACTION_ITEM = "finish_action_item"
 
 
-def snooze_refusal(roles: frozenset[Role], owner_name: str) -> str | None:
-    if roles & SNOOZE_PERMITTED:
+TASK_PERMITTED: dict[Task, frozenset[Role]] = {
+    # Snoozing moves when the owner is reminded of a promise: the owner's call, or a manager's.
+    Task.SNOOZE: frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN}),
+    Task.RECORD_SATISFACTION: frozenset({Role.REPORTER, Role.OWNER, Role.MANAGER, Role.ADMIN}),
+    Task.RECORD_EXEC_CONTACT: frozenset({Role.INVOLVED, Role.MANAGER, Role.ADMIN}),
+    Task.FINISH_ACTION_ITEM: frozenset({Role.ITEM_OWNER, Role.OWNER, Role.MANAGER, Role.ADMIN}),
+}
+TASK_REFUSALS: dict[Task, str] = {
+    Task.SNOOZE: "Only the owner, {owner}, or an escalation manager can snooze this case's reminders.",
+    Task.RECORD_SATISFACTION: (
+        "Only the person who reported the case, its owner or an escalation manager can record this."
+    ),
+    Task.RECORD_EXEC_CONTACT: "Only the people on {key} can record the executive contact.",
+    Task.FINISH_ACTION_ITEM: (
+        "Only {item_owner}, who owns this action item, the case's owner or an escalation manager "
+        "can mark it done."
+    ),
+}
+
+
+def task_refusal(
+    task: Task, roles: frozenset[Role], *, owner_name: str, key: str, item_owner_name: str = ""
+) -> str | None:
+    if roles & TASK_PERMITTED[task]:
         return None
-    return f"Only the owner, {owner_name}, or an escalation manager can snooze this case's reminders."
+    return TASK_REFUSALS[task].format(owner=owner_name, key=key, item_owner=item_owner_name)
 
 
 def close_refusal(key: str, category: Category, has_rca: bool) -> str | None:
@@ -185,3 +225,15 @@ def reason_needed(*, classified: bool, category_before: str, category_after: str
     if category_after != category_before:
         return f"Say why the category changes from {category_before}; it goes on the timeline."
     return None
+
+
+def ack_window(severity: str, *, default_minutes: int, by_severity: dict[str, int]) -> timedelta:
+    """How long the owner has to acknowledge a case of this severity (the settings say)."""
+    return timedelta(minutes=by_severity.get(severity, default_minutes))
+
+
+def ack_window_minutes(created_at: datetime, ack_due_at: datetime | None) -> int:
+    """The window a stored case was given (what its owner is told), in whole minutes."""
+    if ack_due_at is None:
+        return 0
+    return round((ack_due_at - created_at).total_seconds() / 60)

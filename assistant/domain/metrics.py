@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from assistant.domain.events import EventKind
+
 
 @dataclass(frozen=True)
 class EventFact:
@@ -28,11 +30,11 @@ class CaseTimings:
     breaches: int
 
 
-def first(events: Iterable[EventFact], kind: str) -> datetime | None:
+def first(events: Iterable[EventFact], kind: EventKind) -> datetime | None:
     return min((e.at for e in events if e.kind == kind), default=None)
 
 
-def last(events: Iterable[EventFact], kind: str) -> datetime | None:
+def last(events: Iterable[EventFact], kind: EventKind) -> datetime | None:
     return max((e.at for e in events if e.kind == kind), default=None)
 
 
@@ -40,12 +42,12 @@ def case_timings(
     created_at: datetime, events: list[EventFact], *, promises_made: int, promises_kept: int
 ) -> CaseTimings:
     """When a case was acknowledged, resolved and closed; after a reopening, only its later ones count."""
-    acknowledged = first(events, "acknowledged")
-    resolved = last(events, "resolved")
-    reopened = last(events, "reopened")
+    acknowledged = first(events, EventKind.ACKNOWLEDGED)
+    resolved = last(events, EventKind.RESOLVED)
+    reopened = last(events, EventKind.REOPENED)
     if resolved and reopened and reopened > resolved:
         resolved = None
-    closed = last(events, "closed")
+    closed = last(events, EventKind.CLOSED)
     if closed and reopened and reopened > closed:
         closed = None
     return CaseTimings(
@@ -57,7 +59,7 @@ def case_timings(
         time_to_resolve=resolved - created_at if resolved else None,
         promises_made=promises_made,
         promises_kept=promises_kept,
-        breaches=sum(1 for e in events if e.kind == "breach"),
+        breaches=sum(1 for e in events if e.kind == EventKind.BREACH),
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from assistant.domain.events import EventKind
+
 
 class Step(StrEnum):
     CHANNEL = "channel"
@@ -29,18 +31,18 @@ def steps_for(*, tell_managers: bool) -> tuple[Step, ...]:
 
 
 # Each step's event on the timeline once it is done.
-STEP_EVENTS: dict[Step, str] = {
-    Step.CHANNEL: "channel_created",
-    Step.INVITE: "members_invited",
-    Step.TOPIC: "topic_set",
-    Step.PURPOSE: "purpose_set",
-    Step.CARD: "card_posted",
-    Step.PIN: "card_pinned",
-    Step.BOOKMARKS: "links_bookmarked",
-    Step.OWNER_DM: "owner_notified",
-    Step.FEED: "feed_announced",
-    Step.REPORTER_REPLY: "reporter_answered",
-    Step.MANAGERS: "managers_told",
+STEP_EVENTS: dict[Step, EventKind] = {
+    Step.CHANNEL: EventKind.CHANNEL_CREATED,
+    Step.INVITE: EventKind.MEMBERS_INVITED,
+    Step.TOPIC: EventKind.TOPIC_SET,
+    Step.PURPOSE: EventKind.PURPOSE_SET,
+    Step.CARD: EventKind.CARD_POSTED,
+    Step.PIN: EventKind.CARD_PINNED,
+    Step.BOOKMARKS: EventKind.LINKS_BOOKMARKED,
+    Step.OWNER_DM: EventKind.OWNER_NOTIFIED,
+    Step.FEED: EventKind.FEED_ANNOUNCED,
+    Step.REPORTER_REPLY: EventKind.REPORTER_ANSWERED,
+    Step.MANAGERS: EventKind.MANAGERS_TOLD,
 }
 
 MAX_BACKOFF = timedelta(hours=1)

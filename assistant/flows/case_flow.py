@@ -27,13 +27,16 @@ from slack_sdk import WebClient
 
 from assistant.components import Components
 from assistant.domain.communications import promise_text_problem, with_promised_time
+from assistant.domain.events import EventKind
 from assistant.domain.lifecycle import (
     Action,
     Role,
+    Task,
     permission_refusal,
     promise_problem,
     roles_of,
     state_refusal,
+    task_refusal,
 )
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
@@ -115,7 +118,12 @@ class CaseFlows:
         return problem or state_refusal(case.key, case.status, action)
 
     def permission(
-        self, case: Escalation, actor_id: str, rule: Callable[[frozenset[Role]], str | None]
+        self,
+        case: Escalation,
+        actor_id: str,
+        rule: Callable[[frozenset[Role]], str | None],
+        *,
+        item_owner_id: str | None = None,
     ) -> str | None:
         """What `rule` says of the actor's roles on the case (admin looked up only when it matters)."""
         roles = roles_of(
@@ -124,11 +132,30 @@ class CaseFlows:
             reporter_id=case.reporter_id,
             manager_ids=frozenset(self.components.settings.escalation_manager_ids),
             is_admin=False,
+            involved=actor_id in case.participants,
+            item_owner=actor_id == item_owner_id,
         )
         problem = rule(roles)
         if problem and self._is_admin(actor_id):
             problem = rule(roles | {Role.ADMIN})
         return problem
+
+    def task_refusal(
+        self, case: Escalation, actor_id: str, task: Task, *, item_owner_id: str | None = None
+    ) -> str | None:
+        """Whether the actor may do `task` on the case (the permission table in domain.lifecycle)."""
+        return self.permission(
+            case,
+            actor_id,
+            lambda roles: task_refusal(
+                task,
+                roles,
+                owner_name=mention(case.owner_id),
+                key=case.key,
+                item_owner_name=mention(item_owner_id) if item_owner_id else "",
+            ),
+            item_owner_id=item_owner_id,
+        )
 
     def _is_admin(self, user_id: str) -> bool:
         try:
@@ -161,7 +188,7 @@ class CaseFlows:
     def note_failure(self, case: Escalation, what: str, error: str) -> None:
         """A Slack call that failed past its retries: logged and kept on the timeline, never dropped."""
         logger.warning("%s: %s failed (%s)", case.key, what, error)
-        add_event(self.components.engine, case.id or 0, "slack_call_failed", what=what, error=error)
+        add_event(self.components.engine, case.id or 0, EventKind.SLACK_CALL_FAILED, what=what, error=error)
 
     def best_effort(self, case: Escalation, what: str, call: Callable[[], object]) -> None:
         """A Slack call the case does not depend on: retried by the client, then noted if it still fails."""
@@ -185,7 +212,7 @@ class CaseFlows:
         if sub is None:
             ack()
             return
-        refusal = sub.refusal or (spec.refuse(sub) if spec.refuse else None)
+        refusal = sub.refusal
         if refusal and spec.refusal_notice:
             self._refuse_with_notice(ack, spec.refusal_notice, refusal)
             return
@@ -364,8 +391,6 @@ class FlowSpec:
     announce: Callable[[Submission, Answers, Escalation], Message]
     # The flow's own checks beyond "required": {field: problem}. May rewrite answers.
     check: Callable[[Submission, Answers], dict[str, str]] = _no_checks
-    # A rule of the flow's own that refuses the whole submission (shown as a notice, see below).
-    refuse: Callable[[Submission], str | None] | None = None
     # Before the announcement (the channel must exist to post in) and after it.
     before: Hook = _nothing
     then: Hook = _nothing

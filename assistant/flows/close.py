@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from assistant.domain.lifecycle import Action, close_refusal, needs_no_sponsorship
+from assistant.domain.lifecycle import Action, Task, close_refusal, needs_no_sponsorship
 from assistant.flows.case_flow import (
     Answers,
     CaseFlows,
@@ -80,9 +80,6 @@ def register(app: App, flows: CaseFlows) -> None:
     def has_rca(case_id: int) -> bool:
         return lifecycle.latest_rca(components.engine, case_id) is not None
 
-    def refuse(sub: Submission) -> str | None:
-        return close_refusal(sub.case.key, sub.case.category, has_rca(sub.ref.case_id))
-
     def check(sub: Submission, answers: Answers) -> dict[str, str]:
         errors = {}
         if not has_rca(sub.ref.case_id) and not answers.text(Field.NO_RCA_REASON):
@@ -137,7 +134,8 @@ def register(app: App, flows: CaseFlows) -> None:
                 Question(Field.SPONSOR, Kind.USER),
             ),
             refusal_field=Field.NO_RCA_REASON,
-            refuse=refuse,
+            # The close rule itself is checked where the modal opens and, in the transaction, by
+            # lifecycle.close: its refusal (the case changed meanwhile) replaces the modal.
             refusal_notice="Not closed",
             check=check,
             apply=apply,
@@ -155,11 +153,9 @@ def register(app: App, flows: CaseFlows) -> None:
         case_id = int(action.get("value") or 0)
         case = get_case(components.engine, case_id)
         actor = body["user"]["id"]
-        if actor not in {case.reporter_id, case.owner_id, *settings.escalation_manager_ids}:
-            say(
-                respond,
-                "Only the person who reported the case, its owner or an escalation manager can record this.",
-            )
+        refusal = flows.task_refusal(case, actor, Task.RECORD_SATISFACTION)
+        if refusal:
+            say(respond, refusal)
             return
         # One answer per case: once recorded, the form shows it, to be corrected if need be.
         client.views_open(

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from assistant.domain.lifecycle import snooze_refusal
+from assistant.domain.lifecycle import Task
 from assistant.flows.case_flow import CaseFlows, say
 from assistant.ids import CaseAction
 from assistant.messages.escape import mention, slack_date
@@ -21,7 +21,6 @@ ALLOWED_SNOOZES = {30, 60, 120}
 
 def register(app: App, flows: CaseFlows) -> None:
     components = flows.components
-    managers = set(components.settings.escalation_manager_ids)
 
     @app.action(CaseAction.SNOOZE.value)
     def handle_snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -37,7 +36,7 @@ def register(app: App, flows: CaseFlows) -> None:
         except (LookupError, CaseNotFound):
             say(respond, "That reminder no longer exists.")
             return
-        refusal = flows.permission(case, actor, lambda roles: snooze_refusal(roles, mention(case.owner_id)))
+        refusal = flows.task_refusal(case, actor, Task.SNOOZE)
         if refusal:
             say(respond, refusal)
             return
@@ -61,8 +60,9 @@ def register(app: App, flows: CaseFlows) -> None:
         except (CaseNotFound, ValueError):
             say(respond, "That case no longer exists.")
             return
-        if actor not in {*case.participants, *managers}:
-            say(respond, f"Only the people on {case.key} can record the executive contact.")
+        refusal = flows.task_refusal(case, actor, Task.RECORD_EXEC_CONTACT)
+        if refusal:
+            say(respond, refusal)
             return
         case = lifecycle.mark_exec_contact(
             components.engine, case.id or 0, actor_id=actor, policy=components.reminder_policy
@@ -88,12 +88,9 @@ def register(app: App, flows: CaseFlows) -> None:
             say(respond, "That action item is done already, or no longer exists.")
             return
         case = get_case(components.engine, item.case_id)
-        if actor not in {item.owner_id, case.owner_id, *managers}:
-            say(
-                respond,
-                f"Only {mention(item.owner_id)}, who owns this action item, the case's owner or an "
-                "escalation manager can mark it done.",
-            )
+        refusal = flows.task_refusal(case, actor, Task.FINISH_ACTION_ITEM, item_owner_id=item.owner_id)
+        if refusal:
+            say(respond, refusal)
             return
         if action_items.mark_done(components.engine, item, actor):
             components.home.refresh_for(case, also=[item.owner_id])

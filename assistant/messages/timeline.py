@@ -4,38 +4,45 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.domain.events import EventKind
 from assistant.messages.escape import mention, slack_date
 from assistant.models import CaseEvent
 
-EVENT_SENTENCES: dict[str, str] = {
-    "opened": "opened the case",
-    "channel_created": "case channel created",
-    "members_invited": "owner, reporter and stakeholders invited",
-    "topic_set": "channel topic set",
-    "purpose_set": "channel purpose set",
-    "card_posted": "case card posted",
-    "card_pinned": "case card pinned",
-    "links_bookmarked": "links bookmarked",
-    "owner_notified": "owner asked to acknowledge",
-    "feed_announced": "announced in the escalations feed",
-    "reporter_answered": "reporter told where the case lives",
-    "provisioning_step_failed": "a Slack step failed and will be retried",
-    "channel_unarchived": "channel unarchived",
-    "acknowledged": "acknowledged the case",
-    "classified": "classified the case",
-    "update_posted": "posted a status update",
-    "reassigned": "reassigned the case",
-    "resolved": "resolved the case",
-    "rca_recorded": "recorded the root-cause analysis",
-    "closed": "closed the case",
-    "reopened": "reopened the case",
-    "satisfaction_recorded": "recorded the customer's satisfaction",
-    "satisfaction_corrected": "corrected the customer's satisfaction",
-    "slack_call_failed": "a Slack call failed",
-    "reminder_sent": "reminder sent",
-    "reminder_snoozed": "snoozed a reminder",
-    "executive_contact_made": "recorded the executive contact",
-    "breach": "a promise was missed",
+EVENT_SENTENCES: dict[EventKind, str] = {
+    EventKind.OPENED: "opened the case",
+    EventKind.CHANNEL_CREATED: "case channel created",
+    EventKind.MEMBERS_INVITED: "owner, reporter and stakeholders invited",
+    EventKind.TOPIC_SET: "channel topic set",
+    EventKind.PURPOSE_SET: "channel purpose set",
+    EventKind.CARD_POSTED: "case card posted",
+    EventKind.CARD_PINNED: "case card pinned",
+    EventKind.LINKS_BOOKMARKED: "links bookmarked",
+    EventKind.OWNER_NOTIFIED: "owner asked to acknowledge",
+    EventKind.FEED_ANNOUNCED: "announced in the escalations feed",
+    EventKind.REPORTER_ANSWERED: "reporter told where the case lives",
+    EventKind.PROVISIONING_STEP_FAILED: "a Slack step failed and will be retried",
+    EventKind.CHANNEL_UNARCHIVED: "channel unarchived",
+    EventKind.ACKNOWLEDGED: "acknowledged the case",
+    EventKind.CLASSIFIED: "classified the case",
+    EventKind.UPDATE_POSTED: "posted a status update",
+    EventKind.REASSIGNED: "reassigned the case",
+    EventKind.RESOLVED: "resolved the case",
+    EventKind.RCA_RECORDED: "recorded the root-cause analysis",
+    EventKind.CLOSED: "closed the case",
+    EventKind.REOPENED: "reopened the case",
+    EventKind.SATISFACTION_RECORDED: "recorded the customer's satisfaction",
+    EventKind.SATISFACTION_CORRECTED: "corrected the customer's satisfaction",
+    EventKind.SLACK_CALL_FAILED: "a Slack call failed",
+    EventKind.REMINDER_SENT: "reminder sent",
+    EventKind.REMINDER_SNOOZED: "snoozed a reminder",
+    EventKind.EXECUTIVE_CONTACT_MADE: "recorded the executive contact",
+    EventKind.BREACH: "a promise was missed",
+    EventKind.TRIGGER_EFFECTS: "the escalation triggers took effect",
+    EventKind.SPONSOR_INVITED: "the account's executive sponsor was brought in",
+    EventKind.MANAGERS_TOLD: "the escalation managers were told at once",
+    EventKind.ACTION_ITEM_DONE: "marked an action item done",
+    EventKind.FOLLOWED: "followed the case",
+    EventKind.UNFOLLOWED: "stopped following the case",
 }
 
 
@@ -69,7 +76,9 @@ def timeline_lines(events: list[CaseEvent]) -> list[str]:
     lines = []
     for event in events:
         who = mention(event.actor_id) + " " if event.actor_id else ""
-        sentence = EVENT_SENTENCES.get(event.kind, event.kind.replace("_", " "))
+        # An event of a kind this version does not know (a newer one wrote it): its name will do.
+        known = event.kind in EventKind._value2member_map_
+        sentence = EVENT_SENTENCES[EventKind(event.kind)] if known else event.kind.replace("_", " ")
         lines.append(f"{slack_date(event.at, '{date_short} {time}')} · {who}{sentence}{_detail(event)}")
     return lines
 

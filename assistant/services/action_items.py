@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from assistant.database import session_scope
+from assistant.domain.events import EventKind
 from assistant.models import KEY_PREFIX, ActionItem, Escalation, RootCauseAnalysis, utcnow
 from assistant.services.events import record_event
 
@@ -105,7 +106,9 @@ def mark_escalated(engine: sa.Engine, item_id: int, case_id: int, now: datetime 
     marked = _mark(engine, item_id, col(ActionItem.escalated_at), now or utcnow())
     if marked:
         with session_scope(engine) as session:
-            record_event(session, case_id, "breach", None, reminder="action_item_overdue", item_id=item_id)
+            record_event(
+                session, case_id, EventKind.BREACH, None, reminder="action_item_overdue", item_id=item_id
+            )
     return marked
 
 
@@ -119,5 +122,5 @@ def mark_done(engine: sa.Engine, open_item: OpenItem, actor_id: str) -> bool:
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             return False
-        record_event(session, open_item.case_id, "action_item_done", actor_id, item_id=open_item.id)
+        record_event(session, open_item.case_id, EventKind.ACTION_ITEM_DONE, actor_id, item_id=open_item.id)
         return True

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
 from assistant.domain.accounts import account_key
+from assistant.domain.events import EventKind
 from assistant.domain.intake import ValidIntake
 from assistant.domain.practice import Category, is_sensitive
 from assistant.domain.provisioning import steps_for
@@ -95,7 +96,7 @@ def open_case(
             record_event(
                 session,
                 case.id,
-                "opened",
+                EventKind.OPENED,
                 reporter_id,
                 owner_id=case.owner_id,
                 category=case.category.value,
@@ -103,12 +104,12 @@ def open_case(
                 triggers=case.triggers,
             )
             if sponsor:
-                record_event(session, case.id, "sponsor_invited", None, sponsor_id=sponsor)
+                record_event(session, case.id, EventKind.SPONSOR_INVITED, None, sponsor_id=sponsor)
             if effects.notes:
                 record_event(
                     session,
                     case.id,
-                    "trigger_effects",
+                    EventKind.TRIGGER_EFFECTS,
                     None,
                     severity_raised_from=effects.raised_from.value if effects.raised_from else None,
                     suggested_category=effects.suggested_category.value

@@ -12,19 +12,20 @@ from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
 from assistant.domain.digest import REPEAT_LOOKBACK, DigestCase
+from assistant.domain.events import EventKind
 from assistant.domain.metrics import EventFact
 from assistant.domain.status import Status
 from assistant.models import CaseEvent, DigestRun, Escalation, RootCauseAnalysis, utcnow
 
 # The timeline events the digest counts.
 DIGEST_EVENTS = (
-    "acknowledged",
-    "resolved",
-    "reopened",
-    "closed",
-    "breach",
-    "update_posted",
-    "executive_contact_made",
+    EventKind.ACKNOWLEDGED,
+    EventKind.RESOLVED,
+    EventKind.REOPENED,
+    EventKind.CLOSED,
+    EventKind.BREACH,
+    EventKind.UPDATE_POSTED,
+    EventKind.EXECUTIVE_CONTACT_MADE,
 )
 
 _CASE_COLUMNS: tuple[Any, ...] = (

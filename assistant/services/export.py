@@ -13,6 +13,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from assistant.domain.events import EventKind
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate
 from assistant.models import KEY_PREFIX, CaseEvent, Escalation
 from assistant.services.cases import SUMMARY_COLUMNS
@@ -52,7 +53,13 @@ def _minutes(delta: Any) -> float | None:
 
 PAGE = 1000
 # The events the timings are made of (the rest of the timeline is not read).
-TIMING_EVENTS = ("acknowledged", "resolved", "reopened", "closed", "breach")
+TIMING_EVENTS = (
+    EventKind.ACKNOWLEDGED,
+    EventKind.RESOLVED,
+    EventKind.REOPENED,
+    EventKind.CLOSED,
+    EventKind.BREACH,
+)
 _CASE_COLUMNS: tuple[Any, ...] = (
     *SUMMARY_COLUMNS,
     Escalation.is_private,

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
+from assistant.domain.events import EventKind
 from assistant.models import CaseFollower
 from assistant.services.events import record_event
 
@@ -17,7 +18,7 @@ def follow(engine: sa.Engine, case_id: int, user_id: str, *, invited_by_app: boo
         with session_scope(engine) as session:
             session.add(CaseFollower(escalation_id=case_id, user_id=user_id, invited_by_app=invited_by_app))
             session.flush()
-            record_event(session, case_id, "followed", user_id, invited=invited_by_app)
+            record_event(session, case_id, EventKind.FOLLOWED, user_id, invited=invited_by_app)
     except IntegrityError:
         return False
     return True
@@ -32,7 +33,7 @@ def unfollow(engine: sa.Engine, case_id: int, user_id: str) -> CaseFollower | No
         if row is None:
             return None
         session.delete(row)
-        record_event(session, case_id, "unfollowed", user_id)
+        record_event(session, case_id, EventKind.UNFOLLOWED, user_id)
         session.flush()  # the delete first: expunging a pending delete would cancel it
         session.expunge(row)
         return row

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
+from assistant.domain.events import EventKind
 from assistant.domain.lifecycle import TRANSITIONS, Action, close_refusal, state_refusal
 from assistant.domain.practice import Category, EscalationKind, Severity
 from assistant.domain.reminders import ReminderPolicy
@@ -33,7 +34,7 @@ def _act(
     case_id: int,
     action: Action,
     actor_id: str,
-    event: str,
+    event: EventKind,
     change: Callable[[Session, Escalation], dict[str, Any]],
     policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Escalation:
@@ -80,7 +81,7 @@ def acknowledge(
         settle_promise(case, on_time)
         return {"next_update_due_at": _iso(next_update_at), "on_time": on_time, "promise_kept": on_time}
 
-    return _act(engine, case_id, Action.ACKNOWLEDGE, actor_id, "acknowledged", change, policy)
+    return _act(engine, case_id, Action.ACKNOWLEDGE, actor_id, EventKind.ACKNOWLEDGED, change, policy)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def classify(
             data["sponsor_invited"] = sponsor
         return data
 
-    return _act(engine, case_id, Action.CLASSIFY, actor_id, "classified", change, policy)
+    return _act(engine, case_id, Action.CLASSIFY, actor_id, EventKind.CLASSIFIED, change, policy)
 
 
 def post_update(
@@ -163,7 +164,7 @@ def post_update(
             data["promise_kept"] = kept
         return data
 
-    return _act(engine, case_id, Action.POST_UPDATE, actor_id, "update_posted", change, policy)
+    return _act(engine, case_id, Action.POST_UPDATE, actor_id, EventKind.UPDATE_POSTED, change, policy)
 
 
 def reassign(
@@ -186,7 +187,7 @@ def reassign(
         case.owner_id = new_owner_id
         return {"from": previous, "to": new_owner_id, "reason": reason}
 
-    return _act(engine, case_id, Action.REASSIGN, actor_id, "reassigned", change, policy)
+    return _act(engine, case_id, Action.REASSIGN, actor_id, EventKind.REASSIGNED, change, policy)
 
 
 def resolve(
@@ -213,7 +214,7 @@ def resolve(
         case.next_update_due_at = None
         return data
 
-    return _act(engine, case_id, Action.RESOLVE, actor_id, "resolved", change, policy)
+    return _act(engine, case_id, Action.RESOLVE, actor_id, EventKind.RESOLVED, change, policy)
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,7 @@ def record_rca(
             )
         return {"rca_id": row.id, "action_items": len(rca.items), "cause_area": rca.cause_area}
 
-    return _act(engine, case_id, Action.RCA, actor_id, "rca_recorded", change, policy)
+    return _act(engine, case_id, Action.RCA, actor_id, EventKind.RCA_RECORDED, change, policy)
 
 
 def latest_rca(engine: sa.Engine, case_id: int) -> tuple[RootCauseAnalysis, list[ActionItem]] | None:
@@ -317,7 +318,7 @@ def close(
             )
         return {"with_rca": has_rca, "no_rca_reason": case.no_rca_reason, "sponsor_id": sponsor_id}
 
-    return _act(engine, case_id, Action.CLOSE, actor_id, "closed", change, policy)
+    return _act(engine, case_id, Action.CLOSE, actor_id, EventKind.CLOSED, change, policy)
 
 
 def reopen(
@@ -336,7 +337,7 @@ def reopen(
         case.next_update_due_at = next_update_at
         return {"from": was, "reason": reason, "next_update_due_at": _iso(next_update_at)}
 
-    return _act(engine, case_id, Action.REOPEN, actor_id, "reopened", change, policy)
+    return _act(engine, case_id, Action.REOPEN, actor_id, EventKind.REOPENED, change, policy)
 
 
 def updates_of(engine: sa.Engine, case_id: int) -> list[StatusUpdate]:
@@ -369,5 +370,5 @@ def mark_exec_contact(
                 settle_promise(case, data["promise_kept"])
             session.add(case)
             sync_reminders(session, case, policy)
-            record_event(session, case_id, "executive_contact_made", actor_id, **data)
+            record_event(session, case_id, EventKind.EXECUTIVE_CONTACT_MADE, actor_id, **data)
     return case

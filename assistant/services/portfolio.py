@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
+from assistant.domain.events import EventKind
 from assistant.domain.portfolio import (
     DUE_SOON,
     CaseFacts,
@@ -211,7 +212,9 @@ def breaches_since(engine: sa.Engine, since: datetime) -> list[CaseFacts]:
     with Session(engine) as session:
         ids = list(
             session.exec(
-                select(CaseEvent.escalation_id).where(CaseEvent.kind == "breach", col(CaseEvent.at) >= since)
+                select(CaseEvent.escalation_id).where(
+                    CaseEvent.kind == EventKind.BREACH, col(CaseEvent.at) >= since
+                )
             )
         )
         if not ids:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from assistant.database import session_scope
+from assistant.domain.events import EventKind
 from assistant.domain.provisioning import STEP_EVENTS, Step, retry_due
 from assistant.models import Escalation, ProvisioningStep, utcnow
 from assistant.services.events import record_event
@@ -101,7 +102,7 @@ def mark_done(
 def mark_failed(engine: sa.Engine, case_id: int, step: Step, error: str) -> None:
     with session_scope(engine) as session:
         session.execute(update(ProvisioningStep).where(_step(case_id, step)).values(last_error=error[:500]))
-        record_event(session, case_id, "provisioning_step_failed", step=step.value, error=error)
+        record_event(session, case_id, EventKind.PROVISIONING_STEP_FAILED, step=step.value, error=error)
 
 
 def steps_to_repair(

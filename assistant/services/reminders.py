@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from assistant.database import session_scope
+from assistant.domain.events import EventKind
 from assistant.domain.reminders import (
     Planned,
     PromiseState,
@@ -141,7 +142,7 @@ def settle(
     worker: str,
     now: datetime,
     sent: bool,
-    event: str | None,
+    event: EventKind | None,
     data: dict[str, object] | None = None,
 ) -> bool:
     """Record the reminder sent (with its timeline event) or cancelled, if this worker still holds it."""
@@ -219,7 +220,7 @@ def snooze(
             due_at=now + timedelta(minutes=minutes),
         )
         session.add(again)
-        record_event(session, original.escalation_id, "reminder_snoozed", actor_id, minutes=minutes)
+        record_event(session, original.escalation_id, EventKind.REMINDER_SNOOZED, actor_id, minutes=minutes)
     return again
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from assistant.database import session_scope
+from assistant.domain.events import EventKind
 from assistant.domain.satisfaction import SatisfactionSummary, summarize_satisfaction
 from assistant.models import Escalation, utcnow
 from assistant.services.events import record_event
@@ -29,9 +30,11 @@ def record_satisfaction(
             case.satisfaction_recorded_at = utcnow()
         session.add(case)
         if before is None:
-            record_event(session, case_id, "satisfaction_recorded", actor_id, score=score)
+            record_event(session, case_id, EventKind.SATISFACTION_RECORDED, actor_id, score=score)
         else:
-            record_event(session, case_id, "satisfaction_corrected", actor_id, score=score, before=before)
+            record_event(
+                session, case_id, EventKind.SATISFACTION_CORRECTED, actor_id, score=score, before=before
+            )
         return case, before
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from assistant.domain.events import EventKind
 from assistant.ids import MetadataEvent
 from assistant.messages.case_context import case_context, topic
 from assistant.messages.escape import plain
@@ -81,7 +82,7 @@ class CaseChannel:
             if exc.response.get("error") != "not_archived":
                 raise
             return
-        add_event(self.engine, case.id or 0, "channel_unarchived")
+        add_event(self.engine, case.id or 0, EventKind.CHANNEL_UNARCHIVED)
 
     def invite(self, case: Escalation, user_id: str) -> bool:
         """Add someone to the case channel; False if they were in it already."""

@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 
 from assistant.domain.channel_names import alternative_name, channel_name
 from assistant.domain.intake import LINK_LABELS, LinkKind, person_problem
+from assistant.domain.lifecycle import ack_window_minutes
 from assistant.domain.practice import Trigger
 from assistant.domain.provisioning import CRITICAL, NEEDS, Step, ready_steps, step_priority
 from assistant.domain.triggers import trigger_effects
@@ -399,7 +400,7 @@ class Provisioner:
         message = render_message(
             "owner_request.json.j2",
             case=case_context(case),
-            ack_within=format_duration(self.settings.ack_within_minutes),
+            ack_within=format_duration(ack_window_minutes(case.created_at, case.ack_due_at)),
         )
         posted = self.channel.post_once(f"case:{case.id}:owner_dm", case.owner_id, message, case_id=case.id)
         return StepResult(event={"owner_id": case.owner_id, "given_up": posted is None})

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from assistant.domain.communications import zone
+from assistant.domain.events import EventKind
 from assistant.domain.provisioning import Step
 from assistant.domain.reminders import ESCALATING, PROMISE_NAMES, ReminderKind, in_quiet_hours, parse_window
 from assistant.domain.status import Status
@@ -265,7 +266,7 @@ class ReminderDispatcher:
             )
             table.release_after_failure(self.engine, reminder, error=error_code(failed[0]), retry_at=retry)
             return
-        event = "breach" if kind in ESCALATING else "reminder_sent"
+        event = EventKind.BREACH if kind in ESCALATING else EventKind.REMINDER_SENT
         data: dict[str, object] = {
             "reminder": kind.value,
             "promise_at": reminder.promise_at.isoformat(),

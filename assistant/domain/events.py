@@ -1,0 +1,47 @@
+"""What can happen to a case: the kinds of its timeline events (stored as these strings)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    OPENED = "opened"
+    TRIGGER_EFFECTS = "trigger_effects"
+    SPONSOR_INVITED = "sponsor_invited"
+    # Opening the case in Slack, step by step (domain.provisioning.STEP_EVENTS).
+    CHANNEL_CREATED = "channel_created"
+    MEMBERS_INVITED = "members_invited"
+    TOPIC_SET = "topic_set"
+    PURPOSE_SET = "purpose_set"
+    CARD_POSTED = "card_posted"
+    CARD_PINNED = "card_pinned"
+    LINKS_BOOKMARKED = "links_bookmarked"
+    OWNER_NOTIFIED = "owner_notified"
+    FEED_ANNOUNCED = "feed_announced"
+    REPORTER_ANSWERED = "reporter_answered"
+    MANAGERS_TOLD = "managers_told"
+    PROVISIONING_STEP_FAILED = "provisioning_step_failed"
+    CHANNEL_UNARCHIVED = "channel_unarchived"
+    SLACK_CALL_FAILED = "slack_call_failed"
+    # The lifecycle.
+    ACKNOWLEDGED = "acknowledged"
+    CLASSIFIED = "classified"
+    UPDATE_POSTED = "update_posted"
+    REASSIGNED = "reassigned"
+    RESOLVED = "resolved"
+    RCA_RECORDED = "rca_recorded"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    # Promises.
+    REMINDER_SENT = "reminder_sent"
+    REMINDER_SNOOZED = "reminder_snoozed"
+    BREACH = "breach"
+    EXECUTIVE_CONTACT_MADE = "executive_contact_made"
+    ACTION_ITEM_DONE = "action_item_done"
+    # After the case.
+    SATISFACTION_RECORDED = "satisfaction_recorded"
+    SATISFACTION_CORRECTED = "satisfaction_corrected"
+    # People following it.
+    FOLLOWED = "followed"
+    UNFOLLOWED = "unfollowed"
