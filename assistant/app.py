@@ -11,6 +11,7 @@ from slack_bolt import App
 from slack_bolt.response import BoltResponse
 
 from assistant.components import Components, create_components
+from assistant.content import use_custom_dir
 from assistant.flows import register_all
 from assistant.middleware import register_middleware, release_failed_submission
 from assistant.settings import Settings
@@ -26,6 +27,7 @@ class _ClientWins(logging.Filter):
 
 
 def create_app(settings: Settings, components: Components | None = None) -> tuple[App, Components]:
+    use_custom_dir(settings.custom_dir)
     components = components or create_components(settings)
     bolt_logger = logging.getLogger("assistant.bolt")
     bolt_logger.addFilter(_ClientWins())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -102,6 +103,10 @@ class Settings(DatabaseSettings):
         default=15.0, gt=0, description="how often half-opened cases are looked for and finished"
     )
     log_level: str = Field(default="INFO")
+    custom_dir: Path | None = Field(
+        default=None,
+        description="a folder of your own content (messages/templates/*.j2…) replacing the built-in files",
+    )
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -117,6 +122,13 @@ class Settings(DatabaseSettings):
             return None
         if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting xapp-")
+        return value
+
+    @field_validator("custom_dir")
+    @classmethod
+    def _custom_dir_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a folder")
         return value
 
     @field_validator("slack_api_url")

@@ -1,4 +1,4 @@
-"""Render Jinja2 templates in `templates/` to Block Kit, and validate the result.
+"""Render the Jinja2 templates (top-level `messages/templates/`) to Block Kit, and validate the result.
 
 Every interpolated value goes through `|tojson`; user text must also go
 through `|mrkdwn` or `|plain` first (see escape.py). `StrictUndefined` makes a
@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from assistant.content import content_dir, custom_dirs
 from assistant.messages import escape
 from assistant.messages.validate import check_message, check_view
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = content_dir("messages") / "templates"
 
 
 def _tojson(value: Any) -> str:
@@ -33,7 +33,8 @@ def _tojson(value: Any) -> str:
 @cache
 def environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        # A team's own templates (CUSTOM_DIR) first: each replaces the built-in one of its name.
+        loader=FileSystemLoader([*custom_dirs("messages/templates"), TEMPLATES]),
         undefined=StrictUndefined,
         autoescape=False,
         trim_blocks=True,
