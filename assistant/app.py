@@ -14,7 +14,8 @@ from assistant.components import Components, create_components
 from assistant.content import use_custom_dir
 from assistant.flows import register_all
 from assistant.middleware import register_middleware, release_failed_submission
-from assistant.settings import Settings
+from assistant.playbook import PlaybookError
+from assistant.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,10 @@ class _ClientWins(logging.Filter):
 
 
 def create_app(settings: Settings, components: Components | None = None) -> tuple[App, Components]:
-    use_custom_dir(settings.custom_dir)
+    try:
+        use_custom_dir(settings.custom_dir)
+    except PlaybookError as exc:
+        raise SettingsError(f"the playbook has problems; nothing was started:\n{exc}") from None
     components = components or create_components(settings)
     bolt_logger = logging.getLogger("assistant.bolt")
     bolt_logger.addFilter(_ClientWins())

@@ -143,6 +143,38 @@ def digest_dry_run(week_ending: date | None, chart: str | None) -> None:
         print(f"chart written to {chart}")
 
 
+def playbook_command(action: str, folder: str | None) -> int:
+    """`playbook show`: the playbook in effect; `playbook check [DIR]`: a team's folder, checked."""
+    from pathlib import Path
+
+    import yaml
+
+    from assistant.content import custom_dir, use_custom_dir
+    from assistant.playbook import PlaybookError, load_playbook, playbook_path
+    from assistant.settings import ContentSettings
+
+    if folder and not Path(folder).is_dir():
+        print(f"error: {folder} is not a folder", file=sys.stderr)
+        return 1
+    target = Path(folder) if folder else ContentSettings().custom_dir
+    try:
+        playbook = load_playbook(target)
+        if action == "check":
+            use_custom_dir(target)
+    except PlaybookError as exc:
+        print(exc, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s); nothing was changed.", file=sys.stderr)
+        return 1
+    if action == "show":
+        print(f"# {playbook_path(target)}")
+        print(yaml.safe_dump(playbook.model_dump(mode="json"), sort_keys=False, allow_unicode=True), end="")
+    else:
+        print(f"{playbook_path(target)}: the playbook is valid")
+        if custom_dir() is not None:
+            print(f"templates: {custom_dir()}/messages/templates (yours replace ours by name)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m assistant", description="Customer-escalation assistant for Slack."
@@ -175,9 +207,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     digest_parser.add_argument(
         "--chart", default=None, help="with --dry-run: write the chart (PNG) to this file"
     )
+    playbook_parser = commands.add_parser(
+        "playbook", help="the practice the app follows (flows/playbook.yml)"
+    )
+    playbook_parser.add_argument("action", choices=["show", "check"])
+    playbook_parser.add_argument(
+        "folder", nargs="?", default=None, help="a team's content folder (default: CUSTOM_DIR, else ours)"
+    )
     args = parser.parse_args(argv)
 
     try:
+        if args.command == "playbook":
+            return playbook_command(args.action, args.folder)
         if args.command == "export":
             export_command(args.format, args.since, args.output)
             return 0

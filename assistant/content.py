@@ -20,11 +20,16 @@ _custom: list[Path | None] = [None]
 
 
 def use_custom_dir(folder: Path | None) -> None:
-    """Use the team's folder from now on (the app sets it from its settings at start-up)."""
-    _custom[0] = folder
-    from assistant.messages.render import environment  # the templates are looked up again
+    """Use the team's folder from now on (the app sets it from its settings at start-up): its
+    templates, and its playbook (raises PlaybookError, every problem at its line)."""
+    from assistant.domain.practice import apply_playbook
+    from assistant.messages.render import environment
+    from assistant.playbook import load_playbook
 
-    environment.cache_clear()
+    playbook = load_playbook(folder)  # checked before anything changes
+    _custom[0] = folder
+    apply_playbook(playbook)
+    environment.cache_clear()  # the templates are looked up again
 
 
 def custom_dir() -> Path | None:

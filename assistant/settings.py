@@ -23,7 +23,26 @@ class DatabaseSettings(BaseSettings):
     database_url: str = Field(default="sqlite:///escalations.db", description="a SQLAlchemy database URL")
 
 
-class Settings(DatabaseSettings):
+class ContentSettings(BaseSettings):
+    """What `python -m assistant playbook ...` needs: no Slack tokens, no database."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    custom_dir: Path | None = Field(
+        default=None,
+        description="a folder of your own content (flows/playbook.yml, messages/templates/*.j2) "
+        "whose files replace the built-in ones",
+    )
+
+    @field_validator("custom_dir")
+    @classmethod
+    def _custom_dir_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a folder")
+        return value
+
+
+class Settings(DatabaseSettings, ContentSettings):
     slack_bot_token: SecretStr = Field(description="the bot token, starting xoxb-")
     slack_signing_secret: SecretStr = Field(description="the app's signing secret")
     slack_app_token: SecretStr | None = Field(
@@ -103,10 +122,6 @@ class Settings(DatabaseSettings):
         default=15.0, gt=0, description="how often half-opened cases are looked for and finished"
     )
     log_level: str = Field(default="INFO")
-    custom_dir: Path | None = Field(
-        default=None,
-        description="a folder of your own content (messages/templates/*.j2…) replacing the built-in files",
-    )
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -122,13 +137,6 @@ class Settings(DatabaseSettings):
             return None
         if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting xapp-")
-        return value
-
-    @field_validator("custom_dir")
-    @classmethod
-    def _custom_dir_exists(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_dir():
-            raise ValueError(f"{value} is not a folder")
         return value
 
     @field_validator("slack_api_url")

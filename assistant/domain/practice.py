@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from assistant.playbook import Playbook, TriggerEffects, load_playbook
+
 
 class Category(StrEnum):
     TECHNICAL = "technical"
@@ -27,32 +29,8 @@ class CategoryPlaybook:
     expected_response: str
 
 
-PLAYBOOKS: dict[Category, CategoryPlaybook] = {
-    Category.TECHNICAL: CategoryPlaybook(
-        label="Technical",
-        when="Complex bug or data-integrity problem tier-2 support cannot solve",
-        resolution_owner="Engineering",
-        expected_response="Formal bug report with an SLA; regular status updates to the account's CSM",
-    ),
-    Category.BUSINESS: CategoryPlaybook(
-        label="Business",
-        when="Churn threat, severe dissatisfaction, customer asks for an executive",
-        resolution_owner="VP of CS or VP of the account",
-        expected_response="Executive contact within 24 hours; account rescue plan",
-    ),
-    Category.RELATIONSHIP: CategoryPlaybook(
-        label="Relationship",
-        when="Champion leaves, restructuring, key stakeholder unhappy in public",
-        resolution_owner="CS leadership, plus Legal when public",
-        expected_response="Proactive outreach before it grows; relationship rebuild plan",
-    ),
-    Category.PROCESS: CategoryPlaybook(
-        label="Process",
-        when="The same problem hits several accounts repeatedly",
-        resolution_owner="Product Ops or Support Ops",
-        expected_response=("Root-cause analysis, process redesign, communication to every affected account"),
-    ),
-}
+# The words below come from the playbook (flows/playbook.yml), filled in by apply_playbook.
+PLAYBOOKS: dict[Category, CategoryPlaybook] = {}
 
 
 class EscalationKind(StrEnum):
@@ -63,11 +41,7 @@ class EscalationKind(StrEnum):
     AUTOMATIC = "automatic"
 
 
-KIND_LABELS: dict[EscalationKind, tuple[str, str]] = {
-    EscalationKind.FUNCTIONAL: ("Functional", "Handed to a team with the needed expertise"),
-    EscalationKind.HIERARCHICAL: ("Hierarchical", "Lifted to someone with more authority"),
-    EscalationKind.AUTOMATIC: ("Automatic", "Triggered by a broken service-level promise"),
-}
+KIND_LABELS: dict[EscalationKind, tuple[str, str]] = {}
 
 
 class Trigger(StrEnum):
@@ -80,17 +54,10 @@ class Trigger(StrEnum):
     DATA_BREACH = "data_breach"
 
 
-TRIGGER_LABELS: dict[Trigger, str] = {
-    Trigger.EXECUTIVE_CONTACTED: "Customer contacted one of our executives",
-    Trigger.PUBLIC_REVIEW_THREAT: "Threat of a public negative review",
-    Trigger.TERMINATION_MENTIONED: "Termination mentioned by name",
-    Trigger.SECURITY_VULNERABILITY: "Security vulnerability report",
-    Trigger.DATA_BREACH: "Data-breach event",
-}
-
-# Cases with these triggers get a private channel: DOMAIN.md says their channel
-# must not be public to the whole workspace.
-SENSITIVE_TRIGGERS: frozenset[Trigger] = frozenset({Trigger.SECURITY_VULNERABILITY, Trigger.DATA_BREACH})
+TRIGGER_LABELS: dict[Trigger, str] = {}
+# Cases with these triggers get a private channel: DOMAIN.md says their channel must not be
+# public to the whole workspace (the playbook's `private_channel` effect).
+SENSITIVE_TRIGGERS: set[Trigger] = set()
 
 
 class Severity(StrEnum):
@@ -100,23 +67,9 @@ class Severity(StrEnum):
     LOW = "low"
 
 
-SEVERITY_LABELS: dict[Severity, tuple[str, str]] = {
-    Severity.CRITICAL: ("Critical", "Customer cannot work, data at risk, or the account is at stake"),
-    Severity.HIGH: ("High", "Major impact on the customer's business; no workaround"),
-    Severity.MEDIUM: ("Medium", "Real impact with a workaround, or a relationship at risk"),
-    Severity.LOW: ("Low", "Limited impact; needs senior attention but not urgency"),
-}
-
-# Guidance shown in the intake modal against over- and under-escalation.
-ESCALATE_AT_ONCE = (
-    "Escalate at once: the customer contacted an executive, a public negative "
-    "review is threatened, termination is mentioned, a security vulnerability "
-    "or a data breach."
-)
-DO_NOT_ESCALATE = (
-    "No escalation needed: a standard support ticket (normal priority queue) or "
-    "one user's frustration with one feature (log it as voice of the customer)."
-)
+SEVERITY_LABELS: dict[Severity, tuple[str, str]] = {}
+# Guidance shown wherever someone is about to escalate (intake modal, help, Home tab).
+GUIDANCE: dict[str, str] = {}
 
 
 def is_sensitive(triggers: Iterable[Trigger]) -> bool:
@@ -125,16 +78,36 @@ def is_sensitive(triggers: Iterable[Trigger]) -> bool:
 
 # Where a root cause lay: the RCA names one, so the same cause across accounts shows up
 # in the weekly digest (the signal of a process escalation, DOMAIN.md).
-CAUSE_AREAS: dict[str, str] = {
-    "product_defect": "Product defect",
-    "configuration": "Configuration or setup",
-    "capacity": "Capacity or performance",
-    "third_party": "Third-party or vendor",
-    "process": "Internal process or handoff",
-    "communication": "Communication or expectations",
-    "documentation": "Documentation or training",
-    "other": "Other",
-}
+CAUSE_AREAS: dict[str, str] = {}
 
-# Shown wherever someone is about to escalate (intake modal, help, Home tab).
-GUIDANCE = {"at_once": ESCALATE_AT_ONCE, "do_not": DO_NOT_ESCALATE}
+
+def apply_playbook(playbook: Playbook) -> None:
+    """Take the words and rules of `playbook` (at start-up). The tables are filled in place, so
+    every module that imported them sees the playbook in effect."""
+    PLAYBOOKS.clear()
+    PLAYBOOKS.update(
+        {
+            Category(c.id): CategoryPlaybook(c.label, c.when, c.resolution_owner, c.expected_response)
+            for c in playbook.categories
+        }
+    )
+    KIND_LABELS.clear()
+    KIND_LABELS.update({EscalationKind(k.id): (k.label, k.description) for k in playbook.escalation_kinds})
+    TRIGGER_LABELS.clear()
+    TRIGGER_LABELS.update({Trigger(t.id): t.label for t in playbook.triggers})
+    SENSITIVE_TRIGGERS.clear()
+    SENSITIVE_TRIGGERS.update(Trigger(t.id) for t in playbook.triggers if t.effects.private_channel)
+    SEVERITY_LABELS.clear()
+    SEVERITY_LABELS.update({Severity(s.id): (s.label, s.description) for s in playbook.severities})
+    GUIDANCE.clear()
+    GUIDANCE.update(at_once=playbook.guidance.at_once, do_not=playbook.guidance.do_not)
+    CAUSE_AREAS.clear()
+    CAUSE_AREAS.update({a.id: a.label for a in playbook.cause_areas})
+    TRIGGER_EFFECTS.clear()
+    TRIGGER_EFFECTS.update({Trigger(t.id): t.effects for t in playbook.triggers})
+
+
+# What each trigger changes (the playbook's `effects`), read by domain.triggers.
+TRIGGER_EFFECTS: dict[Trigger, TriggerEffects] = {}
+
+apply_playbook(load_playbook())

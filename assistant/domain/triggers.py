@@ -1,10 +1,11 @@
-"""What an "escalate at once" trigger changes about a case (the seed playbook's defaults).
+"""What an "escalate at once" trigger changes about a case: the playbook's `effects`.
 
-- executive contacted: the escalation managers are told at once;
-- public review threatened: relationship category suggested; Legal should be involved;
-- termination mentioned: business category suggested, severity at least high;
-- security vulnerability, data breach: private channel (see practice.is_sensitive),
-  severity critical, the escalation managers told at once.
+The seed playbook's defaults: executive contacted tells the escalation managers at once;
+termination mentioned suggests the business category and raises severity to at least high;
+a public review threatened suggests relationship and notes that Legal should be involved;
+a security vulnerability or a data breach makes the channel private and the case critical,
+and tells the managers at once. When several triggers suggest a category, the first one
+listed in the playbook wins.
 """
 
 from __future__ import annotations
@@ -12,31 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from assistant.domain.practice import Category, Severity, Trigger
+from assistant.domain.practice import TRIGGER_EFFECTS, Category, Severity, Trigger
 
 # Most severe first.
 SEVERITY_ORDER: tuple[Severity, ...] = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
-
-_MINIMUM_SEVERITY: dict[Trigger, Severity] = {
-    Trigger.TERMINATION_MENTIONED: Severity.HIGH,
-    Trigger.SECURITY_VULNERABILITY: Severity.CRITICAL,
-    Trigger.DATA_BREACH: Severity.CRITICAL,
-}
-_TELLS_MANAGERS: frozenset[Trigger] = frozenset(
-    {Trigger.EXECUTIVE_CONTACTED, Trigger.SECURITY_VULNERABILITY, Trigger.DATA_BREACH}
-)
-# In order of precedence: a termination threat is a business matter first.
-_SUGGESTED_CATEGORY: tuple[tuple[Trigger, Category], ...] = (
-    (Trigger.TERMINATION_MENTIONED, Category.BUSINESS),
-    (Trigger.PUBLIC_REVIEW_THREAT, Category.RELATIONSHIP),
-)
-_NOTES: dict[Trigger, str] = {
-    Trigger.EXECUTIVE_CONTACTED: "An executive was contacted: the escalation managers were told at once.",
-    Trigger.PUBLIC_REVIEW_THREAT: "A public review is threatened: involve Legal before anything is said.",
-    Trigger.TERMINATION_MENTIONED: "Termination was mentioned: a business matter, severity at least high.",
-    Trigger.SECURITY_VULNERABILITY: "Security vulnerability: private channel, critical, managers told.",
-    Trigger.DATA_BREACH: "Data breach: private channel, critical, managers told at once.",
-}
 
 
 @dataclass(frozen=True)
@@ -53,18 +33,20 @@ def more_severe(a: Severity, b: Severity) -> Severity:
 
 
 def trigger_effects(triggers: Iterable[Trigger], severity: Severity) -> TriggerEffects:
-    """Pure: what the triggers change for a case opened at `severity`."""
+    """Pure: what the triggers change for a case opened at `severity` (in the playbook's order)."""
     chosen = set(triggers)
-    present = [t for t in Trigger if t in chosen]  # in the playbook's order, once each
+    present = [(t, effects) for t, effects in TRIGGER_EFFECTS.items() if t in chosen]
     raised = severity
-    for trigger in present:
-        if trigger in _MINIMUM_SEVERITY:
-            raised = more_severe(raised, _MINIMUM_SEVERITY[trigger])
-    suggested = next((category for t, category in _SUGGESTED_CATEGORY if t in present), None)
+    for _, effects in present:
+        if effects.minimum_severity:
+            raised = more_severe(raised, Severity(effects.minimum_severity))
+    suggested = next(
+        (Category(e.suggests_category) for _, e in present if e.suggests_category is not None), None
+    )
     return TriggerEffects(
         severity=raised,
         raised_from=severity if raised != severity else None,
         suggested_category=suggested,
-        tell_managers=any(t in _TELLS_MANAGERS for t in present),
-        notes=tuple(_NOTES[t] for t in present),
+        tell_managers=any(e.managers_told for _, e in present),
+        notes=tuple(e.note for _, e in present if e.note),
     )

@@ -1,0 +1,224 @@
+"""The playbook (`flows/playbook.yml`): the practice as data, checked before the app starts.
+
+Loaded once at start-up. A mistake stops the app with one line per problem, as
+`file:line: what is wrong (what is expected)`, and `python -m assistant playbook check`
+says the same without starting anything.
+
+This version knows the categories, triggers, severities and kinds of the seed practice by
+their ids (the engine's rules refer to them): a playbook relabels and rewords them, and
+sets what each trigger changes; it cannot yet add new ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assistant.content import content_dir, custom_dir
+
+PLAYBOOK_FILE = "playbook.yml"
+# Slack shows at most 75 characters under an option.
+OPTION_DESCRIPTION_MAX = 75
+
+CATEGORY_IDS = ("technical", "business", "relationship", "process")
+TRIGGER_IDS = (
+    "executive_contacted",
+    "public_review_threat",
+    "termination_mentioned",
+    "security_vulnerability",
+    "data_breach",
+)
+SEVERITY_IDS = ("critical", "high", "medium", "low")
+KIND_IDS = ("functional", "hierarchical", "automatic")
+CategoryId = Literal["technical", "business", "relationship", "process"]
+SeverityId = Literal["critical", "high", "medium", "low"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class CategoryEntry(_Strict):
+    id: CategoryId
+    label: str = Field(min_length=1, max_length=40)
+    when: str = Field(min_length=1, max_length=OPTION_DESCRIPTION_MAX)
+    resolution_owner: str = Field(min_length=1, max_length=120)
+    expected_response: str = Field(min_length=1, max_length=300)
+
+
+class TriggerEffects(_Strict):
+    minimum_severity: SeverityId | None = None
+    suggests_category: CategoryId | None = None
+    private_channel: bool = False
+    managers_told: bool = False
+    # What the case card and the timeline say the trigger changed.
+    note: str = Field(default="", max_length=300)
+
+
+class TriggerEntry(_Strict):
+    id: Literal[
+        "executive_contacted",
+        "public_review_threat",
+        "termination_mentioned",
+        "security_vulnerability",
+        "data_breach",
+    ]
+    label: str = Field(min_length=1, max_length=75)
+    effects: TriggerEffects = TriggerEffects()
+
+
+class SeverityEntry(_Strict):
+    id: SeverityId
+    label: str = Field(min_length=1, max_length=40)
+    description: str = Field(min_length=1, max_length=OPTION_DESCRIPTION_MAX)
+
+
+class KindEntry(_Strict):
+    id: Literal["functional", "hierarchical", "automatic"]
+    label: str = Field(min_length=1, max_length=40)
+    description: str = Field(min_length=1, max_length=OPTION_DESCRIPTION_MAX)
+
+
+class CauseArea(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    label: str = Field(min_length=1, max_length=75)
+
+
+class Guidance(_Strict):
+    at_once: str = Field(min_length=1, max_length=300)
+    do_not: str = Field(min_length=1, max_length=300)
+
+
+def _each_once(entries: Sequence[Any], known: Sequence[str], what: str) -> None:
+    ids = [e.id for e in entries]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise ValueError(f"{what} {duplicated[0]!r} is listed twice (each once)")
+    missing = [i for i in known if i not in ids]
+    if missing:
+        raise ValueError(f"{what} {missing[0]!r} is missing (this version needs all of {', '.join(known)})")
+
+
+class Playbook(_Strict):
+    categories: tuple[CategoryEntry, ...]
+    triggers: tuple[TriggerEntry, ...]
+    severities: tuple[SeverityEntry, ...]
+    escalation_kinds: tuple[KindEntry, ...]
+    cause_areas: tuple[CauseArea, ...] = Field(min_length=1)
+    guidance: Guidance
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, value: tuple[CategoryEntry, ...]) -> tuple[CategoryEntry, ...]:
+        _each_once(value, CATEGORY_IDS, "the category")
+        return value
+
+    @field_validator("triggers")
+    @classmethod
+    def _triggers(cls, value: tuple[TriggerEntry, ...]) -> tuple[TriggerEntry, ...]:
+        _each_once(value, TRIGGER_IDS, "the trigger")
+        return value
+
+    @field_validator("severities")
+    @classmethod
+    def _severities(cls, value: tuple[SeverityEntry, ...]) -> tuple[SeverityEntry, ...]:
+        _each_once(value, SEVERITY_IDS, "the severity")
+        if [s.id for s in value] != list(SEVERITY_IDS):
+            raise ValueError(f"list the severities most severe first: {', '.join(SEVERITY_IDS)}")
+        return value
+
+    @field_validator("escalation_kinds")
+    @classmethod
+    def _kinds(cls, value: tuple[KindEntry, ...]) -> tuple[KindEntry, ...]:
+        _each_once(value, KIND_IDS, "the kind")
+        return value
+
+    @field_validator("cause_areas")
+    @classmethod
+    def _cause_areas(cls, value: tuple[CauseArea, ...]) -> tuple[CauseArea, ...]:
+        _each_once(value, (), "the cause area")
+        return value
+
+
+@dataclass(frozen=True)
+class PlaybookProblem:
+    file: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class PlaybookError(Exception):
+    def __init__(self, problems: list[PlaybookProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _line_of(node: yaml.Node | None, location: Sequence[int | str]) -> int:
+    """The line (1-based) of the YAML node at a pydantic error's location, as deep as it exists."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for key in location:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _message(error: Any) -> str:
+    where = ".".join(str(part) for part in error["loc"])
+    text = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "literal_error":
+        text = f"unknown value {error['input']!r} ({text.lower()})"
+    elif error["type"] == "extra_forbidden":
+        text = "not a setting the playbook has (check the spelling)"
+    elif error["type"] == "missing":
+        text = "missing (it is required)"
+    return f"{where}: {text}" if where else text
+
+
+def parse_playbook(text: str, source: Path) -> Playbook:
+    """The playbook in `text`, or PlaybookError with every problem at its line."""
+    try:
+        tree = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise PlaybookError(
+            [PlaybookProblem(source, line, f"not valid YAML ({getattr(exc, 'problem', exc)})")]
+        ) from None
+    if not isinstance(data, dict):
+        raise PlaybookError([PlaybookProblem(source, 1, "expected the playbook's sections (categories: …)")])
+    try:
+        return Playbook.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            PlaybookProblem(source, _line_of(tree, error["loc"]), _message(error)) for error in exc.errors()
+        ]
+        raise PlaybookError(problems) from None
+
+
+def playbook_path(folder: Path | None = None) -> Path:
+    """The playbook in effect: the team's (in `folder` or CUSTOM_DIR) if they have one, else ours."""
+    base = folder if folder is not None else custom_dir()
+    if base is not None and (base / "flows" / PLAYBOOK_FILE).is_file():
+        return base / "flows" / PLAYBOOK_FILE
+    return content_dir("flows") / PLAYBOOK_FILE
+
+
+def load_playbook(folder: Path | None = None) -> Playbook:
+    path = playbook_path(folder)
+    return parse_playbook(path.read_text(encoding="utf-8"), path)

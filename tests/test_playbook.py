@@ -1,0 +1,105 @@
+"""The playbook (flows/playbook.yml): the practice as data, checked with precise errors, and a team's
+own copy (CUSTOM_DIR) changing what the app says and does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.content import content_dir, use_custom_dir
+from assistant.playbook import PlaybookError, parse_playbook
+from tests.harness import CSM, MANAGER, Harness, run_cli, start_harness, wait_for
+
+BUILT_IN = (content_dir("flows") / "playbook.yml").read_text()
+
+
+def test_the_built_in_playbook_passes_its_own_check(tmp_path: Path) -> None:
+    done = run_cli(["playbook", "check"], {}, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "flows/playbook.yml: the playbook is valid" in done.stdout
+    shown = run_cli(["playbook", "show"], {}, tmp_path)
+    assert "Escalate at once: the customer contacted an executive" in shown.stdout
+
+
+def broken_folder(tmp_path: Path) -> Path:
+    text = (
+        BUILT_IN.replace("    label: Business\n", "    label: ''\n")
+        .replace("      minimum_severity: high\n", "      minimum_severity: urgent\n")
+        .replace("  - id: low\n", "  - id: lowest\n")
+        .replace(
+            '      managers_told: true\n      note: "An exec',
+            '      manager_told: true\n      note: "An exec',
+        )
+    )
+    (tmp_path / "ours/flows").mkdir(parents=True)
+    (tmp_path / "ours/flows/playbook.yml").write_text(text)
+    return tmp_path / "ours"
+
+
+def line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def test_a_broken_playbook_is_refused_with_every_problem_at_its_line(tmp_path: Path) -> None:
+    folder = broken_folder(tmp_path)
+    text = (folder / "flows/playbook.yml").read_text()
+    done = run_cli(["playbook", "check", str(folder)], {}, tmp_path)
+    assert done.returncode == 1
+    path = folder / "flows/playbook.yml"
+    errors = done.stderr.splitlines()
+    empty_label = line_of(text, "label: ''")
+    assert f"{path}:{empty_label}: categories.1.label: String should have at least 1 character" in errors
+    urgent = line_of(text, "minimum_severity: urgent")
+    where = f"{path}:{urgent}: triggers.1.effects.minimum_severity"
+    assert any(e.startswith(f"{where}: unknown value 'urgent'") for e in errors), errors
+    assert any(
+        e.startswith(f"{path}:{line_of(text, 'manager_told')}:") and "not a setting" in e for e in errors
+    )
+    assert any(e.startswith(f"{path}:{line_of(text, '- id: lowest')}:") and "'lowest'" in e for e in errors)
+    assert errors[-1] == "4 problem(s); nothing was changed."
+
+
+def test_yaml_that_does_not_parse_says_where(tmp_path: Path) -> None:
+    with pytest.raises(PlaybookError) as raised:
+        parse_playbook("categories:\n  - id: technical\n    label: [unclosed\n", tmp_path / "p.yml")
+    assert str(raised.value).startswith(f"{tmp_path / 'p.yml'}:") and "not valid YAML" in str(raised.value)
+
+
+def test_the_app_refuses_to_start_on_a_broken_playbook(tmp_path: Path, database_url: str) -> None:
+    from slack_standin import StandIn
+    from tests.harness import free_port, start_app_process
+
+    standin = StandIn().start()
+    try:
+        with pytest.raises(AssertionError, match="exited with 2"):
+            start_app_process(standin, database_url, free_port(), CUSTOM_DIR=str(broken_folder(tmp_path)))
+    finally:
+        standin.stop()
+
+
+@pytest.fixture
+def ours(database_url: str, tmp_path: Path) -> Iterator[Harness]:
+    """A team that calls business cases "Commercial", and wants managers told of public review threats."""
+    text = BUILT_IN.replace("    label: Business\n", "    label: Commercial\n").replace(
+        "      suggests_category: relationship\n",
+        "      suggests_category: relationship\n      managers_told: true\n",
+    )
+    (tmp_path / "ours/flows").mkdir(parents=True)
+    (tmp_path / "ours/flows/playbook.yml").write_text(text)
+    running = start_harness(database_url, custom_dir=tmp_path / "ours")
+    yield running
+    running.stop()
+    use_custom_dir(None)
+
+
+def test_a_teams_playbook_changes_the_words_and_the_effects(ours: Harness) -> None:
+    view = ours.workspace.views[ours.open_intake(CSM)]
+    assert '"text": "Commercial"' in json.dumps(view["blocks"])
+    case = ours.escalate(CSM, category="business", triggers=["public_review_threat"], stakeholders=[])
+    card = json.dumps(ours.channel_of(case).messages[0].blocks)
+    assert "*Commercial escalation.*" in card
+    told = wait_for(lambda: ours.workspace.dm_messages(MANAGER), what="the managers to be told")
+    assert "ESC-1 needs the escalation managers now" in told[0].text
