@@ -274,3 +274,41 @@ def test_the_update_promises_the_time_chosen_in_the_picker(harness: Harness) -> 
         next_update=in_hours(3),
     ).json()["errors"]
     assert "23:59" in errors["customer_update"] and "chosen below" in errors["customer_update"]
+
+
+def test_a_late_refresh_does_not_bring_back_a_closed_cases_channel(harness: Harness) -> None:
+    """An earlier action's card refresh that reaches Slack after the case was closed and its
+    channel archived (a busy machine) leaves the archive alone: the case is closed."""
+    case = resolved(harness)
+    stale = harness.case(case.id)  # the case as the resolve flow knew it
+    view = harness.open_flow(OWNER, case, CaseAction.RCA)
+    harness.submit(
+        OWNER,
+        view,
+        what_happened="x",
+        root_cause="y",
+        cause_area="process",
+        corrective_1_description="z",
+        corrective_1_owner=OWNER,
+        corrective_1_due=(datetime.now(UTC) + timedelta(days=3)).date().isoformat(),
+        customer_rca="w",
+    )
+    wait_for(lambda: harness.channel_of(case).files, what="the RCA")
+    view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    harness.submit(OWNER, view)
+    wait_for(lambda: harness.channel_of(case).is_archived, what="the channel to be archived")
+    harness.components.provisioner.channel.refresh(stale)  # the late refresh
+    assert harness.channel_of(case).is_archived
+    assert "channel_unarchived" not in [e.kind for e in harness.events(case.id)]
+
+
+def test_a_late_post_does_not_bring_back_a_closed_cases_channel(harness: Harness) -> None:
+    case = resolved(harness, category="business", stakeholders=[], triggers=[])
+    view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    harness.submit(OWNER, view, no_rca_reason="Settled commercially.")
+    wait_for(lambda: harness.channel_of(case).is_archived, what="the channel to be archived")
+    from assistant.messages.render import render_message
+
+    late = render_message("notice.json.j2", text="An update that arrives after the close.")
+    assert harness.components.provisioner.channel.post_in_case(harness.case(case.id), late) is None
+    assert harness.channel_of(case).is_archived

@@ -10,8 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import col
 
 from assistant.domain.events import EventKind
+from assistant.domain.status import Status
 from assistant.ids import MetadataEvent
 from assistant.messages.case_context import case_context, topic
 from assistant.messages.escape import plain
@@ -69,6 +71,10 @@ class CaseChannel:
                 raise
             if not unarchive:
                 return None
+            if self._closed_now(case):
+                # A closed case's archive is left alone: what reaches it late is not posted there.
+                logger.info("%s is closed and its channel archived: not unarchived for a late call", case.key)
+                raise
             self.unarchive(case)
             return call()
 
@@ -195,17 +201,24 @@ class CaseChannel:
                 return  # told next time
         notices.mark_told(self.engine, notice.key)
 
-    def set_topic(self, case: Escalation) -> str:
+    def set_topic(self, case: Escalation, *, unarchive: bool = True) -> str:
         text = self.topic_text(case)
         self.in_channel(
-            case, lambda: self.client.conversations_setTopic(channel=self.channel_id(case), topic=text)
+            case,
+            lambda: self.client.conversations_setTopic(channel=self.channel_id(case), topic=text),
+            unarchive=unarchive,
         )
         return text
 
     def refresh(self, case: Escalation, *, unarchive: bool = True) -> None:
-        """Show the case as it is now: the card in place (never a second card) and the topic."""
+        """Show the case as it is now: the card in place (never a second card) and the topic.
+
+        A closed case's archived channel stays archived, even for a refresh that an earlier
+        action asked for and that reaches Slack late (a busy machine): it is read afresh.
+        """
         if not case.channel_id or not case.card_ts:
             return
+        unarchive = unarchive and not self._closed_now(case)
         card, ts = self.card(case), case.card_ts
         updated = self.in_channel(
             case,
@@ -215,4 +228,11 @@ class CaseChannel:
             unarchive=unarchive,
         )
         if updated is not None:
-            self.set_topic(case)
+            self.set_topic(case, unarchive=unarchive)
+
+    def _closed_now(self, case: Escalation) -> bool:
+        with self.engine.connect() as connection:
+            status = connection.execute(
+                sa.select(col(Escalation.status)).where(col(Escalation.id) == case.id)
+            ).scalar()
+        return status == Status.CLOSED
