@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays as public_holidays
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from assistant.content import content_dir, custom_dir
+from assistant.domain.calendars import WorkingCalendar, parse_hours
 
 PLAYBOOK_FILE = "playbook.yml"
 # Slack shows at most 75 characters under an option.
@@ -72,10 +75,56 @@ class TriggerEntry(_Strict):
     effects: TriggerEffects = TriggerEffects()
 
 
+class CalendarEntry(_Strict):
+    """When a team's clock runs: `always`, or weekly hours ('mon-fri 09:00-18:00') in a zone,
+    with a country's public holidays off."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    hours: str = "always"
+    timezone: str = "UTC"
+    holidays: str | None = Field(default=None, description="a country code, like BR, MX or ES")
+    subdivision: str | None = None
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        if value != "always":
+            parse_hours(value)  # its ValueError says what is wrong
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone (an IANA name, like America/Sao_Paulo)") from None
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is not None and value not in public_holidays.list_supported_countries():
+            raise ValueError(f"no public holidays are known for {value!r} (a country code, like BR)")
+        return value
+
+    def calendar(self) -> WorkingCalendar:
+        if self.hours == "always":
+            return WorkingCalendar()
+        return WorkingCalendar(
+            zone=ZoneInfo(self.timezone),
+            hours=parse_hours(self.hours),
+            country=self.holidays,
+            subdivision=self.subdivision,
+        )
+
+
 class SeverityEntry(_Strict):
     id: SeverityId
     label: str = Field(min_length=1, max_length=40)
     description: str = Field(min_length=1, max_length=OPTION_DESCRIPTION_MAX)
+    # Whose hours the acknowledgement window counts (a calendar's id).
+    calendar: str = "around_the_clock"
 
 
 class KindEntry(_Strict):
@@ -94,6 +143,12 @@ class Guidance(_Strict):
     do_not: str = Field(min_length=1, max_length=300)
 
 
+def _calendar_ids(info: ValidationInfo) -> set[str] | None:
+    """The calendars' ids, if they were valid (else their own errors say so)."""
+    calendars = info.data.get("calendars")
+    return None if calendars is None else {c.id for c in calendars}
+
+
 def _each_once(entries: Sequence[Any], known: Sequence[str], what: str) -> None:
     ids = [e.id for e in entries]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
@@ -105,12 +160,19 @@ def _each_once(entries: Sequence[Any], known: Sequence[str], what: str) -> None:
 
 
 class Playbook(_Strict):
+    # First: the severities and rca_calendar name these (pydantic checks fields in this order).
+    calendars: tuple[CalendarEntry, ...] = (CalendarEntry(id="around_the_clock"),)
     categories: tuple[CategoryEntry, ...]
     triggers: tuple[TriggerEntry, ...]
     severities: tuple[SeverityEntry, ...]
     escalation_kinds: tuple[KindEntry, ...]
     cause_areas: tuple[CauseArea, ...] = Field(min_length=1)
     guidance: Guidance
+    # The root-cause analysis is due this calendar's working days after resolution.
+    rca_calendar: str = "around_the_clock"
+
+    def calendar(self, calendar_id: str) -> WorkingCalendar:
+        return next(c.calendar() for c in self.calendars if c.id == calendar_id)
 
     @field_validator("categories")
     @classmethod
@@ -126,10 +188,25 @@ class Playbook(_Strict):
 
     @field_validator("severities")
     @classmethod
-    def _severities(cls, value: tuple[SeverityEntry, ...]) -> tuple[SeverityEntry, ...]:
+    def _severities(cls, value: tuple[SeverityEntry, ...], info: ValidationInfo) -> tuple[SeverityEntry, ...]:
         _each_once(value, SEVERITY_IDS, "the severity")
         if [s.id for s in value] != list(SEVERITY_IDS):
             raise ValueError(f"list the severities most severe first: {', '.join(SEVERITY_IDS)}")
+        known = _calendar_ids(info)
+        for severity in value:
+            if known is not None and severity.calendar not in known:
+                raise ValueError(
+                    f"{severity.id}'s calendar {severity.calendar!r} is not one of the calendars "
+                    f"({', '.join(sorted(known))})"
+                )
+        return value
+
+    @field_validator("rca_calendar")
+    @classmethod
+    def _rca_calendar(cls, value: str, info: ValidationInfo) -> str:
+        known = _calendar_ids(info)
+        if known is not None and value not in known:
+            raise ValueError(f"{value!r} is not one of the calendars ({', '.join(sorted(known))})")
         return value
 
     @field_validator("escalation_kinds")

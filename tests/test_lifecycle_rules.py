@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from assistant.domain.communications import (
     acknowledgement_draft,
-    add_business_days,
     default_promise,
     local_time_phrase,
 )
@@ -119,17 +116,6 @@ def test_the_acknowledgement_names_a_person_and_a_time() -> None:
     )
     assert "I'm Sarah Miller, VP Customer Success. I have personally taken ownership of your case" in draft
     assert "status update by 15:00 today (-03), whether or not we have a resolution by then" in draft
-
-
-@pytest.mark.parametrize(
-    ("start", "expected"),
-    [
-        (NOW, datetime(2026, 11, 27, 14, 0, tzinfo=UTC)),  # Sunday -> Friday
-        (datetime(2026, 11, 26, 9, 0, tzinfo=UTC), datetime(2026, 12, 3, 9, 0, tzinfo=UTC)),
-    ],  # Thursday -> Thursday
-)
-def test_rca_due_counts_business_days(start: datetime, expected: datetime) -> None:
-    assert add_business_days(start, 5) == expected
 
 
 def test_closing_needs_an_rca_for_technical_cases_only() -> None:

@@ -103,3 +103,35 @@ def test_a_teams_playbook_changes_the_words_and_the_effects(ours: Harness) -> No
     assert "*Commercial escalation.*" in card
     told = wait_for(lambda: ours.workspace.dm_messages(MANAGER), what="the managers to be told")
     assert "ESC-1 needs the escalation managers now" in told[0].text
+
+
+@pytest.fixture
+def office_hours(database_url: str, tmp_path: Path) -> Iterator[Harness]:
+    """Medium cases wait for the one working day of this team's week: two days from now."""
+    from datetime import UTC, datetime
+
+    from assistant.domain.calendars import WEEKDAYS
+
+    day = WEEKDAYS[(datetime.now(UTC).weekday() + 2) % 7]
+    text = BUILT_IN.replace(
+        "calendars:\n", f"calendars:\n  - id: office\n    hours: {day} 09:00-17:00\n    timezone: UTC\n", 1
+    )
+    medium = "    description: Real impact with a workaround, or a relationship at risk\n"
+    text = text.replace(f"{medium}    calendar: around_the_clock\n", f"{medium}    calendar: office\n")
+    (tmp_path / "ours/flows").mkdir(parents=True)
+    (tmp_path / "ours/flows/playbook.yml").write_text(text)
+    running = start_harness(database_url, custom_dir=tmp_path / "ours")
+    yield running
+    running.stop()
+    use_custom_dir(None)
+
+
+def test_a_severity_on_office_hours_counts_only_them(office_hours: Harness) -> None:
+    from datetime import UTC, datetime, time, timedelta
+
+    medium = office_hours.escalate(CSM, severity="medium", triggers=[], stakeholders=[])
+    opened = medium.created_at.astimezone(UTC)
+    working_day = opened.date() + timedelta(days=2)
+    assert medium.ack_due_at == datetime.combine(working_day, time(11, 0), UTC)  # 09:00 + 2 h
+    high = office_hours.escalate(CSM, severity="high", triggers=[], stakeholders=[])
+    assert high.ack_due_at is not None and high.ack_due_at - high.created_at == timedelta(hours=2)

@@ -106,17 +106,6 @@ def update_draft(*, promise_phrase: str) -> str:
     )
 
 
-def add_business_days(start: datetime, days: int) -> datetime:
-    """`days` working days (Monday to Friday) after `start`, at the same time of day."""
-    moment = start
-    added = 0
-    while added < days:
-        moment += timedelta(days=1)
-        if moment.weekday() < 5:
-            added += 1
-    return moment
-
-
 def parse_date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
+from assistant.domain.calendars import WorkingCalendar
 from assistant.playbook import Playbook, TriggerEffects, load_playbook
 
 
@@ -105,9 +107,26 @@ def apply_playbook(playbook: Playbook) -> None:
     CAUSE_AREAS.update({a.id: a.label for a in playbook.cause_areas})
     TRIGGER_EFFECTS.clear()
     TRIGGER_EFFECTS.update({Trigger(t.id): t.effects for t in playbook.triggers})
+    SEVERITY_CALENDARS.clear()
+    SEVERITY_CALENDARS.update({Severity(s.id): playbook.calendar(s.calendar) for s in playbook.severities})
+    RCA_CALENDAR.clear()
+    RCA_CALENDAR.append(playbook.calendar(playbook.rca_calendar))
 
 
 # What each trigger changes (the playbook's `effects`), read by domain.triggers.
 TRIGGER_EFFECTS: dict[Trigger, TriggerEffects] = {}
+# Whose hours each severity's acknowledgement window counts; the RCA's working days (one).
+SEVERITY_CALENDARS: dict[Severity, WorkingCalendar] = {}
+RCA_CALENDAR: list[WorkingCalendar] = []
+
+
+def ack_deadline(severity: Severity, opened_at: datetime, window: timedelta) -> datetime:
+    """When a case opened at `opened_at` must be acknowledged: `window` of its severity's calendar."""
+    return SEVERITY_CALENDARS[severity].add(opened_at, window)
+
+
+def rca_deadline(resolved_at: datetime, working_days: int) -> datetime:
+    return RCA_CALENDAR[0].add_working_days(resolved_at, working_days)
+
 
 apply_playbook(load_playbook())

@@ -26,6 +26,7 @@ from assistant.domain.practice import (
     Trigger,
 )
 from assistant.domain.slack_text import decode_slack_text, mentioned_users, message_text
+from assistant.domain.triggers import trigger_effects
 from assistant.ids import CaseAction, Shortcut, ViewId
 from assistant.messages.case_context import format_duration, message_permalink
 from assistant.messages.escape import UserText
@@ -269,7 +270,8 @@ def register(app: App, services: Components) -> None:
             intake_view_id=view["id"],
             origin_channel_id=metadata.origin_channel_id,
             reply_url=metadata.reply_url,
-            ack_within=services.ack_window(intake.severity.value),
+            # The window of the severity the case opens at (a trigger may raise it).
+            ack_within=services.ack_window(trigger_effects(intake.triggers, intake.severity).severity.value),
             policy=services.reminder_policy,
         )
         if opened.created and opened.case.id is not None:

@@ -7,8 +7,8 @@ from enum import StrEnum
 
 from slack_bolt import App
 
-from assistant.domain.communications import add_business_days
 from assistant.domain.lifecycle import Action
+from assistant.domain.practice import rca_deadline
 from assistant.flows.case_flow import (
     Answers,
     CaseFlows,
@@ -55,7 +55,7 @@ def register(app: App, flows: CaseFlows) -> None:
             summary=answers.text(Field.SUMMARY),
             fix=answers.text(Field.FIX),
             customer_confirmed=answers.get(Field.CONFIRMED) == "yes",
-            rca_due_at=add_business_days(datetime.now(UTC), components.settings.rca_due_business_days),
+            rca_due_at=rca_deadline(datetime.now(UTC), components.settings.rca_due_business_days),
             policy=components.reminder_policy,
         )
 

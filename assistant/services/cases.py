@@ -14,7 +14,7 @@ from assistant.database import session_scope
 from assistant.domain.accounts import account_key
 from assistant.domain.events import EventKind
 from assistant.domain.intake import ValidIntake
-from assistant.domain.practice import Category, is_sensitive
+from assistant.domain.practice import Category, ack_deadline, is_sensitive
 from assistant.domain.provisioning import steps_for
 from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.status import Status
@@ -71,7 +71,7 @@ def open_case(
         links=[[kind.value, url] for kind, url in intake.links],
         created_at=now,
         updated_at=now,
-        ack_due_at=now + ack_within,
+        ack_due_at=ack_deadline(effects.severity, now, ack_within),
         intake_view_id=intake_view_id,
         origin_channel_id=origin_channel_id,
         reply_url=reply_url,
