@@ -24,12 +24,23 @@ def use_custom_dir(folder: Path | None) -> None:
     templates, and its playbook (raises PlaybookError, every problem at its line)."""
     from assistant.domain.practice import apply_playbook
     from assistant.messages.render import environment
-    from assistant.playbook import load_playbook
+    from assistant.playbook import apply_questions, load_intake_questions, load_playbook
 
-    playbook = load_playbook(folder)  # checked before anything changes
+    playbook = load_playbook(folder)  # both checked before anything changes
+    questions = load_intake_questions(folder)
     _custom[0] = folder
     apply_playbook(playbook)
+    apply_questions(questions)
     environment.cache_clear()  # the templates are looked up again
+    _generation[0] += 1
+
+
+_generation = [0]
+
+
+def generation() -> int:
+    """Changes whenever the content in effect changes (what caches of rendered content key on)."""
+    return _generation[0]
 
 
 def custom_dir() -> Path | None:

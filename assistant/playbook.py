@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as public_holidays
@@ -25,6 +25,7 @@ from assistant.content import content_dir, custom_dir
 from assistant.domain.calendars import WorkingCalendar, parse_hours
 
 PLAYBOOK_FILE = "playbook.yml"
+ModelT = TypeVar("ModelT", bound=BaseModel)
 # Slack shows at most 75 characters under an option.
 OPTION_DESCRIPTION_MAX = 75
 
@@ -266,8 +267,68 @@ def _message(error: Any) -> str:
     return f"{where}: {text}" if where else text
 
 
+class ChoiceOption(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    label: str = Field(min_length=1, max_length=75)
+
+
+class CustomField(_Strict):
+    """A question of the team's own on the intake form."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,29}$")
+    label: str = Field(min_length=1, max_length=48)  # Slack's label limit
+    type: Literal["text", "number", "choice"] = "text"
+    required: bool = False
+    max_length: int = Field(default=200, ge=1, le=3000)
+    hint: str | None = Field(default=None, max_length=150)
+    options: tuple[ChoiceOption, ...] = ()
+
+    @field_validator("options")
+    @classmethod
+    def _options(cls, value: tuple[ChoiceOption, ...], info: ValidationInfo) -> tuple[ChoiceOption, ...]:
+        if info.data.get("type") == "choice" and not value:
+            raise ValueError("a choice needs its options ([{id: …, label: …}])")
+        if info.data.get("type") != "choice" and value:
+            raise ValueError("only a choice has options")
+        return value
+
+
+BUILT_IN_QUESTIONS = ("account", "account_value", "summary", "description", "category", "severity", "owner")
+
+
+class IntakeQuestions(_Strict):
+    labels: dict[
+        Literal["account", "account_value", "summary", "description", "category", "severity", "owner"], str
+    ] = {}
+    custom_fields: tuple[CustomField, ...] = ()
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: dict[str, str]) -> dict[str, str]:
+        for question, label in value.items():
+            if not 0 < len(label.strip()) <= 48:
+                raise ValueError(f"{question}'s label must be 1 to 48 characters")
+        return value
+
+    @field_validator("custom_fields")
+    @classmethod
+    def _custom(cls, value: tuple[CustomField, ...]) -> tuple[CustomField, ...]:
+        _each_once(value, (), "the field")
+        if len(value) > 10:
+            raise ValueError("at most 10 questions of your own (Slack's modal has room for them)")
+        return value
+
+
+INTAKE_FILE = "intake.yml"
+
+
 def parse_playbook(text: str, source: Path) -> Playbook:
     """The playbook in `text`, or PlaybookError with every problem at its line."""
+    return parse_content(Playbook, text, source)
+
+
+def parse_content(model: type[ModelT], text: str, source: Path) -> ModelT:
+    """A content file's model, or PlaybookError with every problem at its line."""
     try:
         tree = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -278,9 +339,9 @@ def parse_playbook(text: str, source: Path) -> Playbook:
             [PlaybookProblem(source, line, f"not valid YAML ({getattr(exc, 'problem', exc)})")]
         ) from None
     if not isinstance(data, dict):
-        raise PlaybookError([PlaybookProblem(source, 1, "expected the playbook's sections (categories: …)")])
+        raise PlaybookError([PlaybookProblem(source, 1, "expected sections (name: …), one a line")])
     try:
-        return Playbook.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = [
             PlaybookProblem(source, _line_of(tree, error["loc"]), _message(error)) for error in exc.errors()
@@ -288,14 +349,39 @@ def parse_playbook(text: str, source: Path) -> Playbook:
         raise PlaybookError(problems) from None
 
 
-def playbook_path(folder: Path | None = None) -> Path:
-    """The playbook in effect: the team's (in `folder` or CUSTOM_DIR) if they have one, else ours."""
+def flows_file(name: str, folder: Path | None = None) -> Path:
+    """A file of flows/ in effect: the team's (in `folder` or CUSTOM_DIR) if they have it, else ours."""
     base = folder if folder is not None else custom_dir()
-    if base is not None and (base / "flows" / PLAYBOOK_FILE).is_file():
-        return base / "flows" / PLAYBOOK_FILE
-    return content_dir("flows") / PLAYBOOK_FILE
+    if base is not None and (base / "flows" / name).is_file():
+        return base / "flows" / name
+    return content_dir("flows") / name
+
+
+def playbook_path(folder: Path | None = None) -> Path:
+    return flows_file(PLAYBOOK_FILE, folder)
 
 
 def load_playbook(folder: Path | None = None) -> Playbook:
     path = playbook_path(folder)
     return parse_playbook(path.read_text(encoding="utf-8"), path)
+
+
+def load_intake_questions(folder: Path | None = None) -> IntakeQuestions:
+    path = flows_file(INTAKE_FILE, folder)
+    return parse_content(IntakeQuestions, path.read_text(encoding="utf-8"), path)
+
+
+def apply_questions(questions: IntakeQuestions) -> None:
+    """Make `questions` the intake form's (labels and the team's own questions)."""
+    from assistant.domain.intake import CustomQuestion, apply_intake_questions
+
+    apply_intake_questions(
+        {str(question): label for question, label in questions.labels.items()},
+        [
+            CustomQuestion(
+                q.id, q.label, q.type, q.required, q.max_length, tuple(o.id for o in q.options), q.hint
+            )
+            for q in questions.custom_fields
+        ],
+        {(q.id, o.id): o.label for q in questions.custom_fields for o in q.options},
+    )

@@ -91,8 +91,9 @@ def default_intake(**overrides: Any) -> dict[str, Any]:
         IntakeField.STAKEHOLDERS: [EXEC],
         IntakeField.LINK_TICKET: "https://support.example.com/tickets/4521",
     }
-    values.update({IntakeField(k): v for k, v in overrides.items()})
-    return {k.value: v for k, v in values.items()}
+    # A team's own questions (custom_<id>) are answered by their block id.
+    values.update({(k if k.startswith("custom_") else IntakeField(k)): v for k, v in overrides.items()})
+    return {str(k): v for k, v in values.items()}
 
 
 @dataclass

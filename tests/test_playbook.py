@@ -135,3 +135,73 @@ def test_a_severity_on_office_hours_counts_only_them(office_hours: Harness) -> N
     assert medium.ack_due_at == datetime.combine(working_day, time(11, 0), UTC)  # 09:00 + 2 h
     high = office_hours.escalate(CSM, severity="high", triggers=[], stakeholders=[])
     assert high.ack_due_at is not None and high.ack_due_at - high.created_at == timedelta(hours=2)
+
+
+INTAKE = """\
+labels:
+  summary: What the customer would say, in one line
+custom_fields:
+  - id: contract_id
+    label: Contract ID
+    required: true
+    max_length: 20
+    hint: As written on the order form
+  - id: region
+    label: Region
+    type: choice
+    options: [{id: latam, label: Latin America}, {id: emea, label: EMEA}]
+"""
+
+
+@pytest.fixture
+def own_questions(database_url: str, tmp_path: Path) -> Iterator[Harness]:
+    (tmp_path / "ours/flows").mkdir(parents=True)
+    (tmp_path / "ours/flows/intake.yml").write_text(INTAKE)
+    running = start_harness(database_url, custom_dir=tmp_path / "ours")
+    yield running
+    running.stop()
+    use_custom_dir(None)
+
+
+def test_a_teams_own_intake_questions_are_asked_stored_shown_and_exported(own_questions: Harness) -> None:
+    from assistant.services.export import export_rows, to_csv
+
+    harness = own_questions
+    view_id = harness.open_intake(CSM)
+    blocks = {b.get("block_id"): b for b in harness.workspace.views[view_id]["blocks"]}
+    assert blocks["summary"]["label"]["text"] == "What the customer would say, in one line"
+    assert blocks["custom_contract_id"]["label"]["text"] == "Contract ID"
+    assert blocks["custom_contract_id"]["hint"]["text"] == "As written on the order form"
+    assert blocks["custom_region"]["optional"] is True
+
+    errors = harness.submit_intake(view_id, CSM, custom_contract_id="").json()["errors"]
+    assert errors == {"custom_contract_id": "Answer “Contract ID”: it is required."}
+    errors = harness.submit_intake(view_id, CSM, custom_contract_id="X" * 21).json()["errors"]
+    assert errors == {"custom_contract_id": "Keep it under 20 characters."}
+
+    response = harness.submit_intake(view_id, CSM, custom_contract_id="ACME-2026-<7>", custom_region="latam")
+    assert response.status == 200 and not response.body
+    case = wait_for(lambda: harness.case_by_view(view_id), what="the case")
+    assert case.custom_fields == {"contract_id": "ACME-2026-<7>", "region": "latam"}
+    case = harness.wait_provisioned(case.id)
+    card = json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
+    assert "*Contract ID*: ACME-2026-&lt;7&gt;\\n*Region*: Latin America" in card  # escaped once
+
+    harness.sender.slash_command(CSM, "status ESC-1", channel_id=harness.general.id)
+    status = wait_for(lambda: harness.workspace.ephemerals_for(CSM), what="the status")[-1]
+    assert "*Contract ID*: ACME-2026-&lt;7&gt;" in json.dumps(status.blocks, ensure_ascii=False)
+
+    exported = to_csv(export_rows(harness.components.engine))
+    header, row = exported.splitlines()[:2]
+    assert header.endswith(",custom:contract_id,custom:region") and row.endswith(",ACME-2026-<7>,latam")
+
+
+def test_intake_questions_with_mistakes_are_refused_at_their_line(tmp_path: Path) -> None:
+    (tmp_path / "ours/flows").mkdir(parents=True)
+    text = INTAKE.replace("type: choice", "type: dropdown").replace("  summary:", "  title:")
+    (tmp_path / "ours/flows/intake.yml").write_text(text)
+    done = run_cli(["playbook", "check", str(tmp_path / "ours")], {}, tmp_path)
+    assert done.returncode == 1
+    path = tmp_path / "ours/flows/intake.yml"
+    assert f"{path}:2: labels.title.[key]: unknown value 'title'" in done.stderr
+    assert f"{path}:11: custom_fields.1.type: unknown value 'dropdown'" in done.stderr

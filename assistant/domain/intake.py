@@ -7,6 +7,7 @@ Plain data and functions; the Slack modal is parsed into `IntakeForm` by
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -47,6 +48,7 @@ class IntakeForm:
     triggers: list[Trigger] = field(default_factory=list)
     stakeholder_ids: list[str] = field(default_factory=list)
     links: dict[LinkKind, str] = field(default_factory=dict)
+    custom: dict[str, str] = field(default_factory=dict)  # the team's own questions, by id
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class ValidIntake:
     triggers: tuple[Trigger, ...]
     stakeholder_ids: tuple[str, ...]
     links: tuple[tuple[LinkKind, str], ...]
+    custom: tuple[tuple[str, str], ...] = ()
 
 
 class IntakeField(StrEnum):
@@ -212,3 +215,96 @@ def person_problem(person: PersonFacts, role: str) -> str | None:
     if person.deleted:
         return f"That account is deactivated; choose an active person as {role}."
     return None
+
+
+CUSTOM_PREFIX = "custom_"
+
+
+def custom_block_id(question_id: str) -> str:
+    """The modal block of a team's own question (never the same as a built-in one)."""
+    return f"{CUSTOM_PREFIX}{question_id}"
+
+
+@dataclass(frozen=True)
+class CustomQuestion:
+    id: str
+    label: str
+    type: str  # text, number or choice
+    required: bool
+    max_length: int
+    options: tuple[str, ...] = ()
+    hint: str | None = None
+
+
+def check_custom_answers(
+    questions: Sequence[CustomQuestion], answers: Mapping[str, str]
+) -> tuple[tuple[tuple[str, str], ...], dict[str, str]]:
+    """The team's own questions answered: (clean answers, {block id: problem})."""
+    clean: list[tuple[str, str]] = []
+    errors: dict[str, str] = {}
+    for question in questions:
+        value = (
+            _single_line(answers.get(question.id) or "")
+            if question.type != "text"
+            else (answers.get(question.id) or "").strip()
+        )
+        block = custom_block_id(question.id)
+        if not value:
+            if question.required:
+                errors[block] = f"Answer “{question.label}”: it is required."
+            continue
+        if len(value) > question.max_length:
+            errors[block] = f"Keep it under {question.max_length} characters."
+        elif question.type == "number" and not _is_number(value):
+            errors[block] = "Write a number, like 1200 or 1,200.50."
+        elif question.type == "choice" and value not in question.options:
+            errors[block] = "Choose one of the options."
+        else:
+            clean.append((question.id, value))
+    return tuple(clean), errors
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "").replace(" ", ""))
+    except ValueError:
+        return False
+    return True
+
+
+# The intake form's labels and the team's own questions (flows/intake.yml), filled in place.
+DEFAULT_LABELS: dict[str, str] = {
+    "account": "Account (customer)",
+    "account_value": "Annual contract value (ACV)",
+    "summary": "One-line summary",
+    "description": "What is happening, and the customer impact",
+    "category": "Category",
+    "severity": "Severity",
+    "owner": "Owner",
+}
+LABELS: dict[str, str] = dict(DEFAULT_LABELS)
+CUSTOM_QUESTIONS: list[CustomQuestion] = []
+CUSTOM_CHOICE_LABELS: dict[tuple[str, str], str] = {}
+
+
+def apply_intake_questions(
+    labels: Mapping[str, str],
+    questions: Sequence[CustomQuestion],
+    choice_labels: Mapping[tuple[str, str], str],
+) -> None:
+    LABELS.clear()
+    LABELS.update({**DEFAULT_LABELS, **labels})
+    CUSTOM_QUESTIONS[:] = questions
+    CUSTOM_CHOICE_LABELS.clear()
+    CUSTOM_CHOICE_LABELS.update(choice_labels)
+
+
+def custom_answer_lines(answers: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(label, answer) for a case's answers, in the form's order (a question since removed last)."""
+    known = {q.id: q for q in CUSTOM_QUESTIONS}
+    lines = [
+        (q.label, CUSTOM_CHOICE_LABELS.get((q.id, answers[q.id]), answers[q.id]))
+        for q in CUSTOM_QUESTIONS
+        if answers.get(q.id)
+    ]
+    return lines + [(key, value) for key, value in answers.items() if key not in known and value]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -14,6 +15,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from assistant.components import Components
+from assistant.content import generation
 from assistant.domain import intake as rules
 from assistant.domain.intake import IntakeField, IntakeForm, LinkKind
 from assistant.domain.practice import (
@@ -65,12 +67,13 @@ def intake_modal(
     if not (summary or description or source_url):
         # The plain /escalate form is the same every time but for where to answer: rendered and
         # checked against Slack's limits once, not on every command (it is 6 KB of Block Kit).
-        return {**_blank_intake_modal(ack_within_minutes), "private_metadata": private_metadata}
+        return {**_blank_intake_modal(ack_within_minutes, generation()), "private_metadata": private_metadata}
     return _render_intake_modal(private_metadata, ack_within_minutes, summary, description, source_url)
 
 
 @functools.lru_cache(maxsize=8)
-def _blank_intake_modal(ack_within_minutes: int) -> dict[str, Any]:
+def _blank_intake_modal(ack_within_minutes: int, content: int) -> dict[str, Any]:
+    """`content`: the content's generation (a team's own templates or questions change it)."""
     return _render_intake_modal("", ack_within_minutes, "", "", None)
 
 
@@ -103,6 +106,22 @@ def _render_intake_modal(
             for s, (label, text) in SEVERITY_LABELS.items()
         ],
         triggers=[{"value": t.value, "label": label} for t, label in TRIGGER_LABELS.items()],
+        labels=rules.LABELS,
+        custom=[
+            {
+                "block_id": rules.custom_block_id(q.id),
+                "label": q.label,
+                "type": q.type,
+                "required": q.required,
+                "max_length": q.max_length,
+                "hint": q.hint,
+                "options": [
+                    {"value": option, "label": rules.CUSTOM_CHOICE_LABELS[(q.id, option)]}
+                    for option in q.options
+                ],
+            }
+            for q in rules.CUSTOM_QUESTIONS
+        ],
     )
 
 
@@ -129,7 +148,14 @@ def parse_intake(view: dict[str, Any]) -> IntakeForm:
         if o.get("value") in {t.value for t in Trigger}
     ]
     links = {kind: text(field) for kind, field in rules.LINK_FIELDS.items()}
+    custom = {}
+    for question in rules.CUSTOM_QUESTIONS:
+        answer = (
+            values.get(rules.custom_block_id(question.id), {}).get(rules.custom_block_id(question.id)) or {}
+        )
+        custom[question.id] = answer.get("value") or (answer.get("selected_option") or {}).get("value") or ""
     return IntakeForm(
+        custom=custom,
         account=text(IntakeField.ACCOUNT),
         account_value_text=text(IntakeField.ACCOUNT_VALUE),
         summary=text(IntakeField.SUMMARY),
@@ -255,12 +281,15 @@ def register(app: App, services: Components) -> None:
         """Validate in the modal, store the case, answer Slack, then open it in Slack."""
         form = parse_intake(view)
         intake, errors = rules.validate_intake(form)
+        custom, custom_errors = rules.check_custom_answers(rules.CUSTOM_QUESTIONS, form.custom)
         # Every problem at once: the people are checked whatever else is wrong.
         people = people_errors(services, form.owner_id, list(dict.fromkeys(form.stakeholder_ids)))
         errors = {**people, **errors}
-        if errors or intake is None:
-            ack(response_action="errors", errors={f.value: message for f, message in errors.items()})
+        if errors or custom_errors or intake is None:
+            shown = {f.value: message for f, message in errors.items()} | custom_errors
+            ack(response_action="errors", errors=shown)
             return
+        intake = dataclasses.replace(intake, custom=custom)
         metadata = IntakeMetadata.from_view(view)
         opened = open_case(
             services.engine,

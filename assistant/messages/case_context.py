@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from assistant.domain.intake import LINK_LABELS, LinkKind
+from assistant.domain.intake import LINK_LABELS, LinkKind, custom_answer_lines
 from assistant.domain.portfolio import next_promise
 from assistant.domain.practice import KIND_LABELS, PLAYBOOKS, SEVERITY_LABELS, TRIGGER_LABELS, Trigger
 from assistant.domain.status import STATUS_LABELS
@@ -94,6 +94,11 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "card_actions": card_actions(case.status),
         "promises": {"made": case.promises_made, "kept": case.promises_kept},
         "satisfaction": case.satisfaction_score,
+        # The team's own intake questions, answered (flows/intake.yml).
+        "custom": [
+            {"label": label, "value": UserText(value)}
+            for label, value in custom_answer_lines(case.custom_fields or {})
+        ],
     }
 
 

@@ -69,6 +69,7 @@ def open_case(
         reporter_id=reporter_id,
         stakeholder_ids=list(intake.stakeholder_ids),
         links=[[kind.value, url] for kind, url in intake.links],
+        custom_fields=dict(intake.custom),
         created_at=now,
         updated_at=now,
         ack_due_at=ack_deadline(effects.severity, now, ack_within),

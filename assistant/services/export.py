@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from assistant.domain.events import EventKind
+from assistant.domain.intake import CUSTOM_QUESTIONS
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate
 from assistant.models import KEY_PREFIX, CaseEvent, Escalation
 from assistant.services.cases import SUMMARY_COLUMNS
@@ -68,7 +69,13 @@ _CASE_COLUMNS: tuple[Any, ...] = (
     Escalation.promises_kept,
     Escalation.satisfaction_score,
     Escalation.satisfaction_comment,
+    Escalation.custom_fields,
 )
+
+
+def columns() -> list[str]:
+    """The export's columns: ours, then one per question of the team's own (custom:<id>)."""
+    return COLUMNS + [f"custom:{q.id}" for q in CUSTOM_QUESTIONS]
 
 
 def export_rows(engine: sa.Engine, since: datetime | None = None) -> Iterator[dict[str, Any]]:
@@ -122,11 +129,12 @@ def _row(case: Any, events: list[EventFact]) -> dict[str, Any]:
         "breaches": timings.breaches,
         "satisfaction_score": case.satisfaction_score,
         "satisfaction_comment": case.satisfaction_comment,
+        **{f"custom:{q.id}": (case.custom_fields or {}).get(q.id) for q in CUSTOM_QUESTIONS},
     }
 
 
 def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns(), lineterminator="\n")
     writer.writeheader()
     for row in rows:
         # A leading = + - @ would be read as a formula by spreadsheets.
