@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -384,6 +384,19 @@ def start_app_process(
 def in_hours(hours: float) -> int:
     """A datetimepicker value: a UNIX time `hours` from now."""
     return int(time.time() + hours * 3600)
+
+
+def team_harness(database_url: str, folder: Path, files: dict[str, str]) -> Iterator[Harness]:
+    """The app with a team's own content folder holding `files` (paths relative to it)."""
+    for relative, text in files.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(text)
+    running = start_harness(database_url, custom_dir=folder)
+    yield running
+    running.stop()
+    from assistant.content import use_custom_dir
+
+    use_custom_dir(None)  # the next app in this process starts from ours
 
 
 def free_port() -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant.content import content_dir
-from tests.harness import CSM, Harness, start_harness, wait_for
+from tests.harness import CSM, Harness, team_harness, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,24 +51,12 @@ def test_the_wheel_carries_the_content(tmp_path: Path) -> None:
 
 @pytest.fixture
 def customised(database_url: str, tmp_path: Path) -> Iterator[Harness]:
-    templates = tmp_path / "ours/messages/templates"
-    templates.mkdir(parents=True)
-    (templates / "help.json.j2").write_text(
-        json.dumps(
-            {
-                "text": "How we escalate at Acme Corp",
-                "blocks": [
-                    {"type": "section", "text": {"type": "mrkdwn", "text": "Call the duty manager first."}}
-                ],
-            }
-        )
-    )
-    running = start_harness(database_url, custom_dir=tmp_path / "ours")
-    yield running
-    running.stop()
-    from assistant.content import use_custom_dir
-
-    use_custom_dir(None)
+    help_text = {
+        "text": "How we escalate at Acme Corp",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Call the duty manager first."}}],
+    }
+    files = {"messages/templates/help.json.j2": json.dumps(help_text)}
+    yield from team_harness(database_url, tmp_path / "ours", files)
 
 
 def test_a_teams_own_template_replaces_the_built_in_one(customised: Harness) -> None:

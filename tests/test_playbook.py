@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.content import content_dir, use_custom_dir
+from assistant.content import content_dir
 from assistant.playbook import PlaybookError, parse_playbook
-from tests.harness import CSM, MANAGER, Harness, run_cli, start_harness, wait_for
+from tests.harness import CSM, MANAGER, Harness, run_cli, team_harness, wait_for
 
 BUILT_IN = (content_dir("flows") / "playbook.yml").read_text()
 
@@ -87,12 +87,7 @@ def ours(database_url: str, tmp_path: Path) -> Iterator[Harness]:
         "      suggests_category: relationship\n",
         "      suggests_category: relationship\n      managers_told: true\n",
     )
-    (tmp_path / "ours/flows").mkdir(parents=True)
-    (tmp_path / "ours/flows/playbook.yml").write_text(text)
-    running = start_harness(database_url, custom_dir=tmp_path / "ours")
-    yield running
-    running.stop()
-    use_custom_dir(None)
+    yield from team_harness(database_url, tmp_path / "ours", {"flows/playbook.yml": text})
 
 
 def test_a_teams_playbook_changes_the_words_and_the_effects(ours: Harness) -> None:
@@ -118,12 +113,7 @@ def office_hours(database_url: str, tmp_path: Path) -> Iterator[Harness]:
     )
     medium = "    description: Real impact with a workaround, or a relationship at risk\n"
     text = text.replace(f"{medium}    calendar: around_the_clock\n", f"{medium}    calendar: office\n")
-    (tmp_path / "ours/flows").mkdir(parents=True)
-    (tmp_path / "ours/flows/playbook.yml").write_text(text)
-    running = start_harness(database_url, custom_dir=tmp_path / "ours")
-    yield running
-    running.stop()
-    use_custom_dir(None)
+    yield from team_harness(database_url, tmp_path / "ours", {"flows/playbook.yml": text})
 
 
 def test_a_severity_on_office_hours_counts_only_them(office_hours: Harness) -> None:
@@ -155,12 +145,7 @@ custom_fields:
 
 @pytest.fixture
 def own_questions(database_url: str, tmp_path: Path) -> Iterator[Harness]:
-    (tmp_path / "ours/flows").mkdir(parents=True)
-    (tmp_path / "ours/flows/intake.yml").write_text(INTAKE)
-    running = start_harness(database_url, custom_dir=tmp_path / "ours")
-    yield running
-    running.stop()
-    use_custom_dir(None)
+    yield from team_harness(database_url, tmp_path / "ours", {"flows/intake.yml": INTAKE})
 
 
 def test_a_teams_own_intake_questions_are_asked_stored_shown_and_exported(own_questions: Harness) -> None:
@@ -188,8 +173,11 @@ def test_a_teams_own_intake_questions_are_asked_stored_shown_and_exported(own_qu
     assert "*Contract ID*: ACME-2026-&lt;7&gt;\\n*Region*: Latin America" in card  # escaped once
 
     harness.sender.slash_command(CSM, "status ESC-1", channel_id=harness.general.id)
-    status = wait_for(lambda: harness.workspace.ephemerals_for(CSM), what="the status")[-1]
-    assert "*Contract ID*: ACME-2026-&lt;7&gt;" in json.dumps(status.blocks, ensure_ascii=False)
+    statuses = wait_for(
+        lambda: [e for e in harness.workspace.ephemerals_for(CSM) if "Next promise" in json.dumps(e.blocks)],
+        what="the status",
+    )
+    assert "*Contract ID*: ACME-2026-&lt;7&gt;" in json.dumps(statuses[-1].blocks, ensure_ascii=False)
 
     exported = to_csv(export_rows(harness.components.engine))
     header, row = exported.splitlines()[:2]
