@@ -259,7 +259,18 @@ def test_the_update_promises_the_time_chosen_in_the_picker(harness: Harness) -> 
     later = in_hours(20)
     harness.submit(OWNER, view, internal="Cause found.", customer_update=edited, next_update=later)
     wait_for(lambda: int(harness.case(case.id).next_update_due_at.timestamp()) == later, what="the update")
-    posted = json.dumps(harness.channel_of(case).messages[-1].blocks, ensure_ascii=False)
+    # The update reaches the channel after the answer to Slack (the database first).
+    posted = wait_for(
+        lambda: next(
+            (
+                text
+                for m in reversed(harness.channel_of(case).messages)
+                if "the cause is found" in (text := json.dumps(m.blocks, ensure_ascii=False))
+            ),
+            None,
+        ),
+        what="the update in the channel",
+    )
     chosen = datetime.fromtimestamp(later, ZoneInfo("America/Sao_Paulo"))  # the owner's zone
     drafted_time = draft.split("next update by ")[1].split(",")[0]
     assert f"next update by {chosen:%H:%M} " in posted and drafted_time not in posted
