@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -149,7 +149,6 @@ def playbook_command(action: str, folder: str | None) -> int:
 
     import yaml
 
-    from assistant.content import custom_dir, use_custom_dir
     from assistant.playbook import (
         INTAKE_FILE,
         PlaybookError,
@@ -165,27 +164,27 @@ def playbook_command(action: str, folder: str | None) -> int:
         return 1
     target = Path(folder) if folder else ContentSettings().custom_dir
     problems: list[str] = []
-    loaders: tuple[Callable[[Path | None], object], ...] = (load_playbook, load_intake_questions)
-    for load in loaders:
-        try:
-            load(target)
-        except PlaybookError as exc:
-            problems += [str(p) for p in exc.problems]
-    if not problems and action == "check":
-        use_custom_dir(target)  # the templates too: the same checks as at start-up
-    if problems:
+    playbook = None
+    try:
+        playbook = load_playbook(target)
+    except PlaybookError as exc:
+        problems += [str(p) for p in exc.problems]
+    try:
+        load_intake_questions(target)
+    except PlaybookError as exc:
+        problems += [str(p) for p in exc.problems]
+    if problems or playbook is None:
         print("\n".join(problems), file=sys.stderr)
         print(f"{len(problems)} problem(s); nothing was changed.", file=sys.stderr)
         return 1
-    playbook = load_playbook(target)
     if action == "show":
         print(f"# {playbook_path(target)}")
         print(yaml.safe_dump(playbook.model_dump(mode="json"), sort_keys=False, allow_unicode=True), end="")
     else:
         print(f"{playbook_path(target)}: the playbook is valid")
         print(f"{flows_file(INTAKE_FILE, target)}: the intake questions are valid")
-        if custom_dir() is not None:
-            print(f"templates: {custom_dir()}/messages/templates (yours replace ours by name)")
+        if target is not None and (target / "messages/templates").is_dir():
+            print(f"templates: {target}/messages/templates (yours replace ours by name)")
     return 0
 
 

@@ -293,9 +293,6 @@ class CustomField(_Strict):
         return value
 
 
-BUILT_IN_QUESTIONS = ("account", "account_value", "summary", "description", "category", "severity", "owner")
-
-
 class IntakeQuestions(_Strict):
     labels: dict[
         Literal["account", "account_value", "summary", "description", "category", "severity", "owner"], str

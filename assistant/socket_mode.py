@@ -88,7 +88,6 @@ class SocketModeClient:
         self._closed = threading.Event()
         self._reconnecting = threading.Lock()
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self.opened = 0
 
     # -- connections -----------------------------------------------------------
 
@@ -98,10 +97,6 @@ class SocketModeClient:
         opened: Future[None] = Future()
         threading.Thread(target=self._run, args=(url, opened), daemon=True, name="socket-mode-reader").start()
         opened.result(timeout=OPEN_TIMEOUT * 2)
-
-    def is_connected(self) -> bool:
-        with self._lock:
-            return self._current is not None
 
     def close(self) -> None:
         self._closed.set()
@@ -146,7 +141,6 @@ class SocketModeClient:
                 raise ConnectionAbortedError("the client is closing")
             previous, self._current = self._current, connection
             self._open.add(connection)
-            self.opened += 1
         if previous is not None:
             # Slack may still deliver on the old connection until it closes it: keep reading it.
             drain = threading.Timer(DRAIN_SECONDS, previous.close)

@@ -140,11 +140,18 @@ class CaseFlows:
             problem = rule(roles | {Role.ADMIN})
         return problem
 
-    def task_refusal(
-        self, case: Escalation, actor_id: str, task: Task, *, item_owner_id: str | None = None
-    ) -> str | None:
-        """Whether the actor may do `task` on the case (the permission table in domain.lifecycle)."""
-        return self.permission(
+    def refused(
+        self,
+        respond: Respond,
+        case: Escalation,
+        actor_id: str,
+        task: Task,
+        *,
+        item_owner_id: str | None = None,
+    ) -> bool:
+        """Whether the actor may not do `task` on the case (the permission table in
+        domain.lifecycle); if not, they are told privately who may."""
+        refusal = self.permission(
             case,
             actor_id,
             lambda roles: task_refusal(
@@ -156,6 +163,9 @@ class CaseFlows:
             ),
             item_owner_id=item_owner_id,
         )
+        if refusal:
+            say(respond, refusal)
+        return refusal is not None
 
     def _is_admin(self, user_id: str) -> bool:
         try:

@@ -82,7 +82,7 @@ def register(app: App, flows: CaseFlows) -> None:
 
     def check(sub: Submission, answers: Answers) -> dict[str, str]:
         errors = {}
-        if not has_rca(sub.ref.case_id) and not answers.text(Field.NO_RCA_REASON):
+        if not answers.text(Field.NO_RCA_REASON) and not has_rca(sub.ref.case_id):
             errors[Field.NO_RCA_REASON.value] = "Say why this case needs no root-cause analysis."
         if answers.get(Field.SPONSORSHIP) and not answers.get(Field.SPONSOR):
             errors[Field.SPONSOR.value] = "Name the executive sponsor, or untick the enrolment."
@@ -106,8 +106,9 @@ def register(app: App, flows: CaseFlows) -> None:
             "closed.json.j2",
             case=case_context(case),
             actor=sub.actor,
-            has_rca=has_rca(sub.ref.case_id),
-            no_rca_reason=UserText(answers.text(Field.NO_RCA_REASON) or None),
+            # Closed with an RCA, or with the reason why none (lifecycle.close keeps one of them).
+            has_rca=case.no_rca_reason is None,
+            no_rca_reason=UserText(case.no_rca_reason),
             sponsor=sponsor_named(answers),
         )
 
@@ -153,9 +154,7 @@ def register(app: App, flows: CaseFlows) -> None:
         case_id = int(action.get("value") or 0)
         case = get_case(components.engine, case_id)
         actor = body["user"]["id"]
-        refusal = flows.task_refusal(case, actor, Task.RECORD_SATISFACTION)
-        if refusal:
-            say(respond, refusal)
+        if flows.refused(respond, case, actor, Task.RECORD_SATISFACTION):
             return
         # One answer per case: once recorded, the form shows it, to be corrected if need be.
         client.views_open(
@@ -189,6 +188,6 @@ def register(app: App, flows: CaseFlows) -> None:
         )
         said = f"Corrected: {score} out of 5 (was {before})." if before else f"Recorded: {score} out of 5."
         ack(response_action="update", view=render_view("notice_modal.json.j2", title="Thank you", text=said))
-        # The card shows it while the channel is open; an archived channel is left as it was.
-        flows.components.provisioner.channel.refresh(case, unarchive=False)
+        # The card shows it while the channel is open; an archived one is left as it was.
+        components.provisioner.channel.refresh(case)
         components.home.refresh_for(case)

@@ -129,14 +129,14 @@ def parse_intake(view: dict[str, Any]) -> IntakeForm:
     """The submitted modal as a typed form (unknown option values are treated as missing)."""
     values = view["state"]["values"]
 
-    def element(f: IntakeField) -> dict[str, Any]:
-        return values.get(f.value, {}).get(f.value, {}) or {}
+    def element(block_id: str) -> dict[str, Any]:
+        return values.get(block_id, {}).get(block_id, {}) or {}
 
-    def text(f: IntakeField) -> str:
-        return element(f).get("value") or ""
+    def text(block_id: str) -> str:
+        return element(block_id).get("value") or ""
 
-    def option(f: IntakeField) -> str | None:
-        return (element(f).get("selected_option") or {}).get("value")
+    def option(block_id: str) -> str | None:
+        return (element(block_id).get("selected_option") or {}).get("value")
 
     def choice(enum: type[Category] | type[Severity], f: IntakeField) -> Any:
         value = option(f)
@@ -148,12 +148,11 @@ def parse_intake(view: dict[str, Any]) -> IntakeForm:
         if o.get("value") in {t.value for t in Trigger}
     ]
     links = {kind: text(field) for kind, field in rules.LINK_FIELDS.items()}
-    custom = {}
-    for question in rules.CUSTOM_QUESTIONS:
-        answer = (
-            values.get(rules.custom_block_id(question.id), {}).get(rules.custom_block_id(question.id)) or {}
-        )
-        custom[question.id] = answer.get("value") or (answer.get("selected_option") or {}).get("value") or ""
+    # A team's own question: typed text, or the chosen option.
+    custom = {
+        q.id: text(rules.custom_block_id(q.id)) or option(rules.custom_block_id(q.id)) or ""
+        for q in rules.CUSTOM_QUESTIONS
+    }
     return IntakeForm(
         custom=custom,
         account=text(IntakeField.ACCOUNT),

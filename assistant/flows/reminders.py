@@ -36,9 +36,7 @@ def register(app: App, flows: CaseFlows) -> None:
         except (LookupError, CaseNotFound):
             say(respond, "That reminder no longer exists.")
             return
-        refusal = flows.task_refusal(case, actor, Task.SNOOZE)
-        if refusal:
-            say(respond, refusal)
+        if flows.refused(respond, case, actor, Task.SNOOZE):
             return
         snoozed = table.snooze(components.engine, int(reminder_id), minutes=int(minutes), actor_id=actor)
         components.reminders.wake()
@@ -60,9 +58,7 @@ def register(app: App, flows: CaseFlows) -> None:
         except (CaseNotFound, ValueError):
             say(respond, "That case no longer exists.")
             return
-        refusal = flows.task_refusal(case, actor, Task.RECORD_EXEC_CONTACT)
-        if refusal:
-            say(respond, refusal)
+        if flows.refused(respond, case, actor, Task.RECORD_EXEC_CONTACT):
             return
         case = lifecycle.mark_exec_contact(
             components.engine, case.id or 0, actor_id=actor, policy=components.reminder_policy
@@ -88,9 +84,7 @@ def register(app: App, flows: CaseFlows) -> None:
             say(respond, "That action item is done already, or no longer exists.")
             return
         case = get_case(components.engine, item.case_id)
-        refusal = flows.task_refusal(case, actor, Task.FINISH_ACTION_ITEM, item_owner_id=item.owner_id)
-        if refusal:
-            say(respond, refusal)
+        if flows.refused(respond, case, actor, Task.FINISH_ACTION_ITEM, item_owner_id=item.owner_id):
             return
         if action_items.mark_done(components.engine, item, actor):
             components.home.refresh_for(case, also=[item.owner_id])

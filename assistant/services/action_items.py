@@ -45,9 +45,10 @@ def open_items(
     *,
     owner_id: str | None = None,
     due_by: date | None = None,
+    item_id: int | None = None,
     limit: int | None = None,
 ) -> list[OpenItem]:
-    """Undone items of the latest RCAs, soonest due first (an owner's, or all due by a day)."""
+    """Undone items of the latest RCAs, soonest due first (an owner's, all due by a day, or one)."""
     query = (
         sa.select(
             col(ActionItem.id),
@@ -70,6 +71,8 @@ def open_items(
         query = query.where(col(ActionItem.owner_id) == owner_id)
     if due_by is not None:
         query = query.where(col(ActionItem.due_on) <= due_by)
+    if item_id is not None:
+        query = query.where(col(ActionItem.id) == item_id)
     if limit is not None:
         query = query.limit(limit)
     with engine.connect() as connection:
@@ -78,24 +81,30 @@ def open_items(
 
 def item(engine: sa.Engine, item_id: int) -> OpenItem | None:
     """The item if it is still open."""
-    with engine.connect() as connection:
-        found = connection.execute(
-            sa.select(col(ActionItem.owner_id)).where(
-                col(ActionItem.id) == item_id, col(ActionItem.done_at).is_(None)
-            )
-        ).first()
-    if found is None:
-        return None
-    return next((i for i in open_items(engine, owner_id=found[0]) if i.id == item_id), None)
+    found = open_items(engine, item_id=item_id)
+    return found[0] if found else None
 
 
-def _mark(engine: sa.Engine, item_id: int, column: Any, now: datetime) -> bool:
-    """Set a moment once: False if it was set already (another instance, or a second click)."""
+def _mark(
+    engine: sa.Engine, item_id: int, column: Any, now: datetime, *, breach_of_case: int | None = None
+) -> bool:
+    """Set a moment once: False if it was set already (another instance, or a second click).
+    `breach_of_case`: the item was missed; the case's timeline says so in the same transaction."""
     with session_scope(engine) as session:
         result = session.execute(
             sa.update(ActionItem).where(col(ActionItem.id) == item_id, column.is_(None)).values({column: now})
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        marked = bool(result.rowcount)  # type: ignore[attr-defined]
+        if marked and breach_of_case is not None:
+            record_event(
+                session,
+                breach_of_case,
+                EventKind.BREACH,
+                None,
+                reminder="action_item_overdue",
+                item_id=item_id,
+            )
+        return marked
 
 
 def mark_reminded(engine: sa.Engine, item_id: int, now: datetime | None = None) -> bool:
@@ -103,13 +112,7 @@ def mark_reminded(engine: sa.Engine, item_id: int, now: datetime | None = None) 
 
 
 def mark_escalated(engine: sa.Engine, item_id: int, case_id: int, now: datetime | None = None) -> bool:
-    marked = _mark(engine, item_id, col(ActionItem.escalated_at), now or utcnow())
-    if marked:
-        with session_scope(engine) as session:
-            record_event(
-                session, case_id, EventKind.BREACH, None, reminder="action_item_overdue", item_id=item_id
-            )
-    return marked
+    return _mark(engine, item_id, col(ActionItem.escalated_at), now or utcnow(), breach_of_case=case_id)
 
 
 def mark_done(engine: sa.Engine, open_item: OpenItem, actor_id: str) -> bool:

@@ -60,19 +60,22 @@ class CaseChannel:
     def topic_text(self, case: Escalation) -> str:
         return plain(topic(case, self.people.get(case.owner_id, self.client).name), 250)
 
-    def in_channel(self, case: Escalation, call: Callable[[], Any], *, unarchive: bool = True) -> Any:
-        """Run a call in the case channel, unarchiving it first if someone archived it (or, with
-        `unarchive=False`, skipping the call: nothing to change in a closed case's archive)."""
+    def in_channel(self, case: Escalation, call: Callable[[], Any], *, skip_if_closed: bool = False) -> Any:
+        """Run a call in the case channel, unarchiving it first if someone archived it.
+
+        A closed case's archive is left alone, whatever reaches it late (an earlier action's
+        refresh or post on a busy machine): a refresh (`skip_if_closed`) is skipped and
+        returns None; a post is refused as Slack refused it.
+        """
         try:
             return call()
         except SlackApiError as exc:
             # chat.update says is_inactive where other methods say is_archived.
             if exc.response.get("error") not in {"is_archived", "is_inactive"} or not case.channel_id:
                 raise
-            if not unarchive:
-                return None
             if self._closed_now(case):
-                # A closed case's archive is left alone: what reaches it late is not posted there.
+                if skip_if_closed:
+                    return None
                 logger.info("%s is closed and its channel archived: not unarchived for a late call", case.key)
                 raise
             self.unarchive(case)
@@ -201,36 +204,33 @@ class CaseChannel:
                 return  # told next time
         notices.mark_told(self.engine, notice.key)
 
-    def set_topic(self, case: Escalation, *, unarchive: bool = True) -> str:
+    def set_topic(self, case: Escalation, *, skip_if_closed: bool = False) -> str:
         text = self.topic_text(case)
         self.in_channel(
             case,
             lambda: self.client.conversations_setTopic(channel=self.channel_id(case), topic=text),
-            unarchive=unarchive,
+            skip_if_closed=skip_if_closed,
         )
         return text
 
-    def refresh(self, case: Escalation, *, unarchive: bool = True) -> None:
-        """Show the case as it is now: the card in place (never a second card) and the topic.
-
-        A closed case's archived channel stays archived, even for a refresh that an earlier
-        action asked for and that reaches Slack late (a busy machine): it is read afresh.
-        """
+    def refresh(self, case: Escalation) -> None:
+        """Show the case as it is now: the card in place (never a second card) and the topic
+        (neither in a closed case's archived channel: see in_channel)."""
         if not case.channel_id or not case.card_ts:
             return
-        unarchive = unarchive and not self._closed_now(case)
         card, ts = self.card(case), case.card_ts
         updated = self.in_channel(
             case,
             lambda: self.client.chat_update(
                 channel=self.channel_id(case), ts=ts, text=card.text, blocks=card.blocks
             ),
-            unarchive=unarchive,
+            skip_if_closed=True,
         )
         if updated is not None:
-            self.set_topic(case, unarchive=unarchive)
+            self.set_topic(case, skip_if_closed=True)
 
     def _closed_now(self, case: Escalation) -> bool:
+        """Read afresh: the caller's copy of the case may be older than the close."""
         with self.engine.connect() as connection:
             status = connection.execute(
                 sa.select(col(Escalation.status)).where(col(Escalation.id) == case.id)
