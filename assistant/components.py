@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from assistant.database import make_engine, migrate
 from assistant.domain.lifecycle import PromiseRules, ack_window
 from assistant.domain.reminders import ReminderPolicy
+from assistant.domain.triggers import TriggerEffects
 from assistant.health import Heartbeat, InFlight
 from assistant.models import Escalation
 from assistant.settings import Settings, SettingsError
@@ -63,11 +64,13 @@ class Components:
             max_ahead=timedelta(hours=self.settings.max_promise_hours),
         )
 
-    def ack_window(self, severity: str) -> timedelta:
+    def ack_window(self, effects: TriggerEffects) -> timedelta:
+        """The acknowledgement window of a case opened with these trigger effects."""
         return ack_window(
-            severity,
+            effects.severity,
             default_minutes=self.settings.ack_within_minutes,
             by_severity=self.settings.ack_within_minutes_by_severity,
+            trigger_minutes=effects.ack_within_minutes,
         )
 
     def open_in_slack(self, case: Escalation) -> None:

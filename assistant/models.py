@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from assistant.domain.accounts import account_key
-from assistant.domain.practice import Category, EscalationKind, Severity
+from assistant.domain.practice import Category, EscalationKind, PlaybookId, Severity
 from assistant.domain.status import Status
 
 KEY_PREFIX = "ESC-"
@@ -54,7 +54,7 @@ class StrEnumType(sa.types.TypeDecorator[Any]):
     impl = sa.String(20)
     cache_ok = True
 
-    def __init__(self, enum: type[StrEnum]) -> None:
+    def __init__(self, enum: type[StrEnum] | type[PlaybookId]) -> None:
         super().__init__()
         self.enum = enum
 

@@ -4,17 +4,19 @@ Loaded once at start-up. A mistake stops the app with one line per problem, as
 `file:line: what is wrong (what is expected)`, and `python -m assistant playbook check`
 says the same without starting anything.
 
-This version knows the categories, triggers, severities and kinds of the seed practice by
-their ids (the engine's rules refer to them): a playbook relabels and rewords them, and
-sets what each trigger changes; it cannot yet add new ones.
+A team's playbook may rename, remove and add categories, triggers and severities; the rules
+the engine applies to them (an RCA before closing, an executive's contact, who is invited,
+what a trigger changes) are settings of each entry. The escalation kinds are the practice's
+three, reworded only.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as public_holidays
@@ -29,49 +31,61 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 # Slack shows at most 75 characters under an option.
 OPTION_DESCRIPTION_MAX = 75
 
-CATEGORY_IDS = ("technical", "business", "relationship", "process")
-TRIGGER_IDS = (
-    "executive_contacted",
-    "public_review_threat",
-    "termination_mentioned",
-    "security_vulnerability",
-    "data_breach",
-)
-SEVERITY_IDS = ("critical", "high", "medium", "low")
 KIND_IDS = ("functional", "hierarchical", "automatic")
-CategoryId = Literal["technical", "business", "relationship", "process"]
-SeverityId = Literal["critical", "high", "medium", "low"]
+# Ids are stored with each case (a category or severity in a 20-character column): short,
+# lower case.
+ID_PATTERN = r"^[a-z][a-z0-9_]{0,19}$"
+TRIGGER_ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+# A Slack user group's handle, as typed after "@".
+GROUP_HANDLE_PATTERN = r"^@?[a-z0-9][a-z0-9._-]{0,79}$"
+GroupHandles = tuple[Annotated[str, Field(pattern=GROUP_HANDLE_PATTERN)], ...]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+def _handles(value: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(handle.removeprefix("@") for handle in value)
+
+
 class CategoryEntry(_Strict):
-    id: CategoryId
+    id: str = Field(pattern=ID_PATTERN)
     label: str = Field(min_length=1, max_length=40)
     when: str = Field(min_length=1, max_length=OPTION_DESCRIPTION_MAX)
     resolution_owner: str = Field(min_length=1, max_length=120)
     expected_response: str = Field(min_length=1, max_length=300)
+    # The case closes only with a root-cause analysis recorded.
+    rca_required: bool = False
+    # The customer is owed an executive's contact within this many hours of opening.
+    executive_contact_hours: int | None = Field(default=None, ge=1, le=720)
+    # A sponsored account's executive sponsor is brought in as a stakeholder.
+    invites_sponsor: bool = False
+    # Slack user groups whose members are invited to the case channel (handles: legal, finance).
+    invite_groups: GroupHandles = ()
+
+    _strip_at = field_validator("invite_groups")(_handles)
 
 
 class TriggerEffects(_Strict):
-    minimum_severity: SeverityId | None = None
-    suggests_category: CategoryId | None = None
+    minimum_severity: str | None = None
+    suggests_category: str | None = None
     private_channel: bool = False
     managers_told: bool = False
+    # An executive is already involved: the case does not offer executive sponsorship.
+    executive_involved: bool = False
+    # A shorter acknowledgement window than the severity's (minutes).
+    ack_within_minutes: int | None = Field(default=None, ge=5, le=7 * 24 * 60)
+    # Slack user groups whose members are invited to the case channel (like "@legal").
+    invite_groups: GroupHandles = ()
     # What the case card and the timeline say the trigger changed.
     note: str = Field(default="", max_length=300)
 
+    _strip_at = field_validator("invite_groups")(_handles)
+
 
 class TriggerEntry(_Strict):
-    id: Literal[
-        "executive_contacted",
-        "public_review_threat",
-        "termination_mentioned",
-        "security_vulnerability",
-        "data_breach",
-    ]
+    id: str = Field(pattern=TRIGGER_ID_PATTERN)
     label: str = Field(min_length=1, max_length=75)
     effects: TriggerEffects = TriggerEffects()
 
@@ -121,11 +135,13 @@ class CalendarEntry(_Strict):
 
 
 class SeverityEntry(_Strict):
-    id: SeverityId
+    id: str = Field(pattern=ID_PATTERN)
     label: str = Field(min_length=1, max_length=40)
     description: str = Field(min_length=1, max_length=OPTION_DESCRIPTION_MAX)
     # Whose hours the acknowledgement window counts (a calendar's id).
     calendar: str = "around_the_clock"
+    # How long the owner has to acknowledge (minutes of the calendar); else ACK_WITHIN_MINUTES.
+    ack_within_minutes: int | None = Field(default=None, ge=5, le=7 * 24 * 60)
 
 
 class KindEntry(_Strict):
@@ -160,12 +176,18 @@ def _each_once(entries: Sequence[Any], known: Sequence[str], what: str) -> None:
         raise ValueError(f"{what} {missing[0]!r} is missing (this version needs all of {', '.join(known)})")
 
 
+def _ids_of(info: ValidationInfo, section: str) -> list[str] | None:
+    """The ids of an earlier section, if it was valid (else its own errors say so)."""
+    entries = info.data.get(section)
+    return None if entries is None else [e.id for e in entries]
+
+
 class Playbook(_Strict):
-    # First: the severities and rca_calendar name these (pydantic checks fields in this order).
+    # In this order: later sections name earlier ones (pydantic checks fields in this order).
     calendars: tuple[CalendarEntry, ...] = (CalendarEntry(id="around_the_clock"),)
-    categories: tuple[CategoryEntry, ...]
-    triggers: tuple[TriggerEntry, ...]
-    severities: tuple[SeverityEntry, ...]
+    categories: tuple[CategoryEntry, ...] = Field(min_length=1, max_length=20)
+    severities: tuple[SeverityEntry, ...] = Field(min_length=1, max_length=10)
+    triggers: tuple[TriggerEntry, ...] = Field(default=(), max_length=20)
     escalation_kinds: tuple[KindEntry, ...]
     cause_areas: tuple[CauseArea, ...] = Field(min_length=1)
     guidance: Guidance
@@ -178,21 +200,19 @@ class Playbook(_Strict):
     @field_validator("categories")
     @classmethod
     def _categories(cls, value: tuple[CategoryEntry, ...]) -> tuple[CategoryEntry, ...]:
-        _each_once(value, CATEGORY_IDS, "the category")
+        _each_once(value, (), "the category")
         return value
 
     @field_validator("triggers")
     @classmethod
     def _triggers(cls, value: tuple[TriggerEntry, ...]) -> tuple[TriggerEntry, ...]:
-        _each_once(value, TRIGGER_IDS, "the trigger")
+        _each_once(value, (), "the trigger")
         return value
 
     @field_validator("severities")
     @classmethod
     def _severities(cls, value: tuple[SeverityEntry, ...], info: ValidationInfo) -> tuple[SeverityEntry, ...]:
-        _each_once(value, SEVERITY_IDS, "the severity")
-        if [s.id for s in value] != list(SEVERITY_IDS):
-            raise ValueError(f"list the severities most severe first: {', '.join(SEVERITY_IDS)}")
+        _each_once(value, (), "the severity")
         known = _calendar_ids(info)
         for severity in value:
             if known is not None and severity.calendar not in known:
@@ -264,6 +284,12 @@ def _message(error: Any) -> str:
         text = "not a setting the playbook has (check the spelling)"
     elif error["type"] == "missing":
         text = "missing (it is required)"
+    elif error["type"] == "string_pattern_mismatch":
+        longest = re.search(r"\{0,(\d+)\}", error["ctx"]["pattern"])
+        text = (
+            f"{error['input']!r} cannot be used here: lower-case letters, digits and _, starting with "
+            f"a letter, at most {int(longest.group(1)) + 1 if longest else 40} characters"
+        )
     return f"{where}: {text}" if where else text
 
 
@@ -337,13 +363,46 @@ def parse_content(model: type[ModelT], text: str, source: Path) -> ModelT:
         ) from None
     if not isinstance(data, dict):
         raise PlaybookError([PlaybookProblem(source, 1, "expected sections (name: …), one a line")])
+    problems = [
+        PlaybookProblem(source, _line_of(tree, loc), _message({"loc": loc, "msg": text, "type": ""}))
+        for loc, text in (broken_references(data) if model is Playbook else [])
+    ]
     try:
-        return model.model_validate(data)
+        content = model.model_validate(data)
     except ValidationError as exc:
-        problems = [
+        problems += [
             PlaybookProblem(source, _line_of(tree, error["loc"]), _message(error)) for error in exc.errors()
         ]
-        raise PlaybookError(problems) from None
+    if problems:
+        raise PlaybookError(sorted(problems, key=lambda p: p.line))
+    return content
+
+
+def broken_references(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Where a trigger names a category or severity the playbook does not list (read from the
+    raw file, so these are reported beside any other mistake)."""
+
+    def ids(section: str) -> list[str]:
+        entries = data.get(section)
+        listed = entries if isinstance(entries, list) else []
+        return [str(e["id"]) for e in listed if isinstance(e, dict) and "id" in e]
+
+    known = {
+        "suggests_category": ("categories", ids("categories")),
+        "minimum_severity": ("severities", ids("severities")),
+    }
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    triggers = data.get("triggers")
+    for n, trigger in enumerate(triggers if isinstance(triggers, list) else []):
+        effects = trigger.get("effects") if isinstance(trigger, dict) else None
+        for setting, (section, listed) in known.items():
+            named = effects.get(setting) if isinstance(effects, dict) else None
+            if named is not None and named not in listed:
+                where = ("triggers", n, "effects", setting)
+                problems.append(
+                    (where, f"unknown value {named!r}: not one of the {section} ({', '.join(listed)})")
+                )
+    return problems
 
 
 def flows_file(name: str, folder: Path | None = None) -> Path:

@@ -30,6 +30,7 @@ REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
     "conversations.unarchive": ("channel",),
     "pins.add": ("channel",),
     "users.info": ("user",),
+    "usergroups.list": (),
     "views.open": ("view",),
     "views.publish": ("user_id", "view"),
     "views.push": ("view",),
@@ -38,6 +39,7 @@ REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
 
 # The error codes each method can answer with (a subset of Slack's list, all real).
 ERRORS: dict[str, frozenset[str]] = {
+    "usergroups.list": frozenset({"plan_upgrade_required", "invalid_team"}),
     "bookmarks.add": frozenset({"channel_not_found", "invalid_link", "too_many_bookmarks"}),
     "bookmarks.list": frozenset({"channel_not_found"}),
     "chat.getPermalink": frozenset({"channel_not_found", "message_not_found"}),
@@ -204,6 +206,7 @@ BOT_SCOPES: dict[str, frozenset[str]] = {
     "conversations.unarchive": _MANAGE,
     "pins.add": frozenset({"pins:write"}),
     "users.info": frozenset({"users:read"}),
+    "usergroups.list": frozenset({"usergroups:read"}),
 }
 
 # Each method's rate-limit tier (t1-t4; t5 is Slack's "special" tier).
@@ -233,6 +236,7 @@ TIERS: dict[str, str] = {
     "conversations.unarchive": "t2",
     "pins.add": "t2",
     "users.info": "t4",
+    "usergroups.list": "t2",
     "views.open": "t4",
     "views.publish": "t4",
     "views.push": "t4",

@@ -181,6 +181,8 @@ class Workspace:
         self.bot_user_id = "UBOT00001"
         self.bot_id = "BBOT00001"
         self.users: dict[str, User] = {}
+        # Slack user groups ("@legal"): id -> {"handle", "name", "users"}.
+        self.usergroups: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, Channel] = {}
         self.ims: dict[str, str] = {}
         self.views: dict[str, dict[str, Any]] = {}
@@ -204,6 +206,16 @@ class Workspace:
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08d}"
+
+    def add_usergroup(self, handle: str, users: list[str], name: str = "") -> str:
+        with self.lock:
+            group_id = self._id("S")
+            self.usergroups[group_id] = {
+                "handle": handle,
+                "name": name or handle.title(),
+                "users": list(users),
+            }
+            return group_id
 
     def add_user(self, user: User) -> User:
         with self.lock:
@@ -402,6 +414,24 @@ class Workspace:
         if user is None:
             raise SlackError("user_not_found")
         return {"user": user.to_api()}
+
+    def m_usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        with_users = str(args.get("include_users", "")).lower() in ("true", "1")
+        groups = []
+        for group_id, group in self.usergroups.items():
+            entry = {
+                "id": group_id,
+                "team_id": self.team_id,
+                "is_usergroup": True,
+                "name": group["name"],
+                "handle": group["handle"],
+                "date_delete": 0,
+                "user_count": len(group["users"]),
+            }
+            if with_users:
+                entry["users"] = list(group["users"])
+            groups.append(entry)
+        return {"usergroups": groups}
 
     def m_conversations_create(self, args: dict[str, Any]) -> dict[str, Any]:
         name = str(args["name"])

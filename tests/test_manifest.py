@@ -17,7 +17,7 @@ SHARED = ROOT.parent / "shared" / "slack-api"
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 # slack_sdk names methods `conversations_setTopic`: family, underscore, Slack's own name.
 CALL = re.compile(
-    r"\.(auth|bookmarks|chat|conversations|files|pins|reactions|users|views)_([A-Za-z]+)(?:_v2)?\("
+    r"\.(auth|bookmarks|chat|conversations|files|pins|reactions|usergroups|users|views)_([A-Za-z]+)(?:_v2)?\("
 )
 # slack_sdk helpers that make several Web API calls.
 SDK_HELPERS = {"files.upload": {"files.getUploadURLExternal", "files.completeUploadExternal"}}

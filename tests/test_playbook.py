@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from assistant.content import content_dir
 from assistant.playbook import PlaybookError, parse_playbook
-from tests.harness import CSM, MANAGER, Harness, run_cli, team_harness, wait_for
+from slack_standin.workspace import User
+from tests.harness import CSM, MANAGER, OWNER, Harness, run_cli, team_harness, wait_for
 
 BUILT_IN = (content_dir("flows") / "playbook.yml").read_text()
 
@@ -28,10 +30,10 @@ def broken_folder(tmp_path: Path) -> Path:
     text = (
         BUILT_IN.replace("    label: Business\n", "    label: ''\n")
         .replace("      minimum_severity: high\n", "      minimum_severity: urgent\n")
-        .replace("  - id: low\n", "  - id: lowest\n")
+        .replace("  - id: low\n", "  - id: Low priority\n")
         .replace(
-            '      managers_told: true\n      note: "An exec',
-            '      manager_told: true\n      note: "An exec',
+            "      managers_told: true\n      executive_involved",
+            "      manager_told: true\n      executive_involved",
         )
     )
     (tmp_path / "ours/flows").mkdir(parents=True)
@@ -58,7 +60,11 @@ def test_a_broken_playbook_is_refused_with_every_problem_at_its_line(tmp_path: P
     assert any(
         e.startswith(f"{path}:{line_of(text, 'manager_told')}:") and "not a setting" in e for e in errors
     )
-    assert any(e.startswith(f"{path}:{line_of(text, '- id: lowest')}:") and "'lowest'" in e for e in errors)
+    low = line_of(text, "- id: Low priority")
+    assert (
+        f"{path}:{low}: severities.3.id: 'Low priority' cannot be used here: lower-case letters, "
+        "digits and _, starting with a letter, at most 20 characters"
+    ) in errors
     assert errors[-1] == "4 problem(s); nothing was changed."
 
 
@@ -193,3 +199,125 @@ def test_intake_questions_with_mistakes_are_refused_at_their_line(tmp_path: Path
     path = tmp_path / "ours/flows/intake.yml"
     assert f"{path}:2: labels.title.[key]: unknown value 'title'" in done.stderr
     assert f"{path}:11: custom_fields.1.type: unknown value 'dropdown'" in done.stderr
+
+
+LEGAL_COUNSEL = "U0LEGAL01"
+FINANCE_LEAD = "U0FINANCE"
+
+BILLING = """\
+  - id: billing
+    label: Billing dispute
+    when: The customer disputes an invoice or a charge
+    resolution_owner: Finance
+    expected_response: Corrected invoice or a written explanation within 2 days
+    rca_required: true
+    invite_groups: ["@finance"]
+"""
+REGULATOR = """\
+  - id: regulator_involved
+    label: A regulator is involved
+    effects:
+      suggests_category: billing
+      minimum_severity: high
+      ack_within_minutes: 30
+      managers_told: true
+      invite_groups: [legal]
+      note: "A regulator is involved: Legal joins, managers told, acknowledge within 30 minutes."
+"""
+OWN_INTAKE = """\
+labels:
+  account: Customer (as on the contract)
+custom_fields:
+  - id: invoice
+    label: Invoice number
+    required: true
+    max_length: 20
+"""
+
+
+@pytest.fixture
+def own_practice(database_url: str, tmp_path: Path) -> Iterator[Harness]:
+    """A team with a category and a trigger of its own, a relabelled question and one of its own."""
+    last_category = "communication to every affected account\n"
+    text = BUILT_IN.replace(last_category, last_category + BILLING, 1).replace(
+        "\n# Most severe first", f"{REGULATOR}\n# Most severe first", 1
+    )
+    files = {"flows/playbook.yml": text, "flows/intake.yml": OWN_INTAKE}
+    yield from team_harness(database_url, tmp_path / "ours", files)
+
+
+def test_a_teams_own_category_and_trigger_work_everywhere_the_built_in_ones_do(
+    own_practice: Harness,
+) -> None:
+    from assistant.services.export import export_rows, to_csv
+
+    harness = own_practice
+    harness.workspace.add_user(User(LEGAL_COUNSEL, "lena", "Lena Legal", "Counsel"))
+    harness.workspace.add_user(User(FINANCE_LEAD, "fred", "Fred Finance", "Finance lead"))
+    harness.workspace.add_usergroup("legal", [LEGAL_COUNSEL])
+    harness.workspace.add_usergroup("finance", [FINANCE_LEAD, CSM])
+
+    view_id = harness.open_intake(CSM)
+    blocks = {b.get("block_id"): b for b in harness.workspace.views[view_id]["blocks"]}
+    assert blocks["account"]["label"]["text"] == "Customer (as on the contract)"
+    assert blocks["custom_invoice"]["label"]["text"] == "Invoice number"
+    categories = {o["value"]: o["text"]["text"] for o in blocks["category"]["element"]["options"]}
+    assert categories["billing"] == "Billing dispute"
+    triggers = {o["value"]: o["text"]["text"] for o in blocks["triggers"]["element"]["options"]}
+    assert triggers["regulator_involved"] == "A regulator is involved"
+
+    response = harness.submit_intake(
+        view_id,
+        CSM,
+        category="billing",
+        severity="medium",
+        triggers=["regulator_involved"],
+        stakeholders=[],
+        custom_invoice="INV-2026-0042",
+    )
+    assert response.status == 200 and not response.body
+    case = harness.wait_provisioned(wait_for(lambda: harness.case_by_view(view_id), what="the case").id)
+    # The trigger's effects: severity raised, a 30-minute window, managers told, @legal invited.
+    assert case.category == "billing" and case.severity == "high"
+    assert case.ack_due_at is not None and case.ack_due_at - case.created_at == timedelta(minutes=30)
+    told = wait_for(lambda: harness.workspace.dm_messages(MANAGER), what="the managers to be told")
+    assert "ESC-1 needs the escalation managers now" in told[0].text
+    members = harness.channel_of(case).members
+    assert {LEGAL_COUNSEL, FINANCE_LEAD, CSM, OWNER} <= set(members)
+    invited = [e for e in harness.events(case.id) if e.kind == "members_invited"]
+    assert invited[0].data["groups"] == {"finance": [FINANCE_LEAD, CSM], "legal": [LEGAL_COUNSEL]}
+
+    card = json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
+    assert "*Billing dispute escalation.* Expected response: Corrected invoice" in card
+    assert "Escalated at once: A regulator is involved" in card
+    assert "Invited by the playbook: @finance, @legal" in card
+    assert "*Invoice number*: INV-2026-0042" in card
+
+    home = json.dumps(harness.open_home(MANAGER), ensure_ascii=False)
+    assert "Billing dispute 1" in home
+    assert '"value": "billing"' in home  # the Home tab's category filter offers it
+
+    header, row = to_csv(export_rows(harness.components.engine)).splitlines()[:2]
+    columns = dict(zip(header.split(","), row.split(","), strict=False))
+    assert columns["category"] == "billing" and columns["custom:invoice"] == "INV-2026-0042"
+
+    # The category's rule: like technical cases, a billing dispute closes only with an RCA.
+    from assistant.domain.lifecycle import close_refusal
+
+    assert close_refusal("ESC-1", case.category, has_rca=False) == (
+        "ESC-1 is a billing dispute case: record its root-cause analysis before closing it."
+    )
+
+
+def test_a_playbook_naming_a_category_it_does_not_have_is_refused_at_that_line(tmp_path: Path) -> None:
+    text = BUILT_IN.replace("\n# Most severe first", f"{REGULATOR}\n# Most severe first", 1)
+    (tmp_path / "ours/flows").mkdir(parents=True)
+    (tmp_path / "ours/flows/playbook.yml").write_text(text)
+    done = run_cli(["playbook", "check", str(tmp_path / "ours")], {}, tmp_path)
+    assert done.returncode == 1
+    path = tmp_path / "ours/flows/playbook.yml"
+    line = line_of(text, "suggests_category: billing")
+    assert (
+        f"{path}:{line}: triggers.5.effects.suggests_category: unknown value 'billing': not one of the "
+        "categories (technical, business, relationship, process)"
+    ) in done.stderr.splitlines()

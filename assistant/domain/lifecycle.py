@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from assistant.domain.practice import Category, Trigger
+from assistant.domain.practice import PLAYBOOKS, SEVERITY_ACK_MINUTES, TRIGGER_EFFECTS, Category, Trigger
 from assistant.domain.status import Status
 
 
@@ -206,15 +206,23 @@ def task_refusal(
 
 
 def close_refusal(key: str, category: Category, has_rca: bool) -> str | None:
-    """Technical cases close only with a root-cause analysis; others may give a reason instead."""
-    if category == Category.TECHNICAL and not has_rca:
-        return f"{key} is a technical case: record its root-cause analysis before closing it."
+    """Some categories (the seed: technical) close only with a root-cause analysis; others may
+    give a reason instead."""
+    playbook = PLAYBOOKS[category]
+    if playbook.rca_required and not has_rca:
+        return f"{key} is a {playbook.label.lower()} case: record its root-cause analysis before closing it."
     return None
 
 
 def needs_no_sponsorship(triggers: list[str], stakeholder_ids: list[str]) -> bool:
     """Sponsorship is offered when an executive was involved (named, or contacted by the customer)."""
-    return not stakeholder_ids and Trigger.EXECUTIVE_CONTACTED.value not in triggers
+    return not stakeholder_ids and not any(TRIGGER_EFFECTS[Trigger(t)].executive_involved for t in triggers)
+
+
+def executive_contact_due(category: Category, opened_at: datetime) -> datetime | None:
+    """When the customer is owed an executive's contact (the seed: business cases, 24 hours)."""
+    hours = PLAYBOOKS[category].executive_contact_hours
+    return None if hours is None else opened_at + timedelta(hours=hours)
 
 
 def reason_needed(*, classified: bool, category_before: str, category_after: str | None) -> str | None:
@@ -227,9 +235,15 @@ def reason_needed(*, classified: bool, category_before: str, category_after: str
     return None
 
 
-def ack_window(severity: str, *, default_minutes: int, by_severity: dict[str, int]) -> timedelta:
-    """How long the owner has to acknowledge a case of this severity (the settings say)."""
-    return timedelta(minutes=by_severity.get(severity, default_minutes))
+def ack_window(
+    severity: str, *, default_minutes: int, by_severity: dict[str, int], trigger_minutes: int | None = None
+) -> timedelta:
+    """How long the owner has to acknowledge a case of this severity: the setting for the
+    severity, else the playbook's, else the default; a trigger may only shorten it."""
+    minutes = by_severity.get(severity, SEVERITY_ACK_MINUTES.get(severity, default_minutes))
+    if trigger_minutes is not None:
+        minutes = min(minutes, trigger_minutes)
+    return timedelta(minutes=minutes)
 
 
 def ack_window_minutes(created_at: datetime, ack_due_at: datetime | None) -> int:

@@ -13,10 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from assistant.domain.practice import TRIGGER_EFFECTS, Category, Severity, Trigger
-
-# Most severe first.
-SEVERITY_ORDER: tuple[Severity, ...] = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+from assistant.domain.practice import PLAYBOOKS, TRIGGER_EFFECTS, Category, Severity, Trigger, severity_rank
 
 
 @dataclass(frozen=True)
@@ -26,10 +23,14 @@ class TriggerEffects:
     suggested_category: Category | None
     tell_managers: bool
     notes: tuple[str, ...]
+    # The shortest acknowledgement window a trigger sets (minutes), if any.
+    ack_within_minutes: int | None = None
+    # Slack user groups (handles) whose members join the case channel.
+    invite_groups: tuple[str, ...] = ()
 
 
 def more_severe(a: Severity, b: Severity) -> Severity:
-    return min(a, b, key=SEVERITY_ORDER.index)
+    return min(a, b, key=severity_rank)
 
 
 def trigger_effects(triggers: Iterable[Trigger], severity: Severity) -> TriggerEffects:
@@ -43,10 +44,19 @@ def trigger_effects(triggers: Iterable[Trigger], severity: Severity) -> TriggerE
     suggested = next(
         (Category(e.suggests_category) for _, e in present if e.suggests_category is not None), None
     )
+    windows = [e.ack_within_minutes for _, e in present if e.ack_within_minutes]
     return TriggerEffects(
         severity=raised,
         raised_from=severity if raised != severity else None,
         suggested_category=suggested,
         tell_managers=any(e.managers_told for _, e in present),
         notes=tuple(e.note for _, e in present if e.note),
+        ack_within_minutes=min(windows, default=None),
+        invite_groups=tuple(dict.fromkeys(g for _, e in present for g in e.invite_groups)),
     )
+
+
+def groups_to_invite(category: Category, effects: TriggerEffects) -> tuple[str, ...]:
+    """The Slack user groups (handles) whose members join the case: its category's, then its
+    triggers'."""
+    return tuple(dict.fromkeys((*PLAYBOOKS[category].invite_groups, *effects.invite_groups)))

@@ -138,14 +138,14 @@ def parse_intake(view: dict[str, Any]) -> IntakeForm:
     def option(block_id: str) -> str | None:
         return (element(block_id).get("selected_option") or {}).get("value")
 
-    def choice(enum: type[Category] | type[Severity], f: IntakeField) -> Any:
+    def choice(ids: type[Category] | type[Severity], f: IntakeField) -> Any:
         value = option(f)
-        return enum(value) if value in {e.value for e in enum} else None
+        return ids(value) if value in ids else None
 
     triggers = [
         Trigger(o["value"])
         for o in element(IntakeField.TRIGGERS).get("selected_options") or []
-        if o.get("value") in {t.value for t in Trigger}
+        if o.get("value") in Trigger
     ]
     links = {kind: text(field) for kind, field in rules.LINK_FIELDS.items()}
     # A team's own question: typed text, or the chosen option.
@@ -298,8 +298,8 @@ def register(app: App, services: Components) -> None:
             intake_view_id=view["id"],
             origin_channel_id=metadata.origin_channel_id,
             reply_url=metadata.reply_url,
-            # The window of the severity the case opens at (a trigger may raise it).
-            ack_within=services.ack_window(trigger_effects(intake.triggers, intake.severity).severity.value),
+            # The window of the severity the case opens at (a trigger may raise it, or shorten it).
+            ack_within=services.ack_window(trigger_effects(intake.triggers, intake.severity)),
             policy=services.reminder_policy,
         )
         if opened.created and opened.case.id is not None:

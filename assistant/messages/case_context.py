@@ -7,9 +7,16 @@ from typing import Any
 
 from assistant.domain.intake import LINK_LABELS, LinkKind, custom_answer_lines
 from assistant.domain.portfolio import next_promise
-from assistant.domain.practice import KIND_LABELS, PLAYBOOKS, SEVERITY_LABELS, TRIGGER_LABELS, Trigger
+from assistant.domain.practice import (
+    KIND_LABELS,
+    PLAYBOOKS,
+    SEVERITY_LABELS,
+    TRIGGER_LABELS,
+    Trigger,
+    is_sensitive,
+)
 from assistant.domain.status import STATUS_LABELS
-from assistant.domain.triggers import trigger_effects
+from assistant.domain.triggers import groups_to_invite, trigger_effects
 from assistant.ids import CaseAction
 from assistant.messages.case_buttons import card_actions
 from assistant.messages.escape import UserText
@@ -53,7 +60,7 @@ def case_promise(case: Escalation) -> tuple[str, datetime] | None:
 def case_context(case: Escalation) -> dict[str, Any]:
     playbook = PLAYBOOKS[case.category]
     severity_label, _ = SEVERITY_LABELS[case.severity]
-    effects = trigger_effects((Trigger(t) for t in case.triggers), case.severity)
+    effects = trigger_effects(map(Trigger, case.triggers), case.severity)
     suggested = effects.suggested_category
     # Suggested until the owner classifies the case (then the owner's choice stands).
     show_suggestion = suggested is not None and suggested != case.category and case.kind is None
@@ -73,6 +80,8 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "severity": severity_label,
         "triggers": [TRIGGER_LABELS[Trigger(t)] for t in case.triggers],
         "trigger_notes": list(effects.notes),
+        "groups": [f"@{handle}" for handle in groups_to_invite(case.category, effects)],
+        "private_because": [TRIGGER_LABELS[Trigger(t)] for t in case.triggers if is_sensitive([Trigger(t)])],
         "suggested_category": PLAYBOOKS[suggested].label if show_suggestion and suggested else None,
         "owner_id": case.owner_id,
         "reporter_id": case.reporter_id,

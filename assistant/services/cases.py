@@ -14,7 +14,8 @@ from assistant.database import session_scope
 from assistant.domain.accounts import account_key
 from assistant.domain.events import EventKind
 from assistant.domain.intake import ValidIntake
-from assistant.domain.practice import Category, ack_deadline, is_sensitive
+from assistant.domain.lifecycle import executive_contact_due
+from assistant.domain.practice import PLAYBOOKS, ack_deadline, is_sensitive
 from assistant.domain.provisioning import steps_for
 from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.status import Status
@@ -76,8 +77,8 @@ def open_case(
         intake_view_id=intake_view_id,
         origin_channel_id=origin_channel_id,
         reply_url=reply_url,
-        # Business escalations promise executive contact within 24 hours (DOMAIN.md).
-        exec_contact_due_at=now + timedelta(hours=24) if intake.category == Category.BUSINESS else None,
+        # Business escalations promise executive contact within 24 hours (DOMAIN.md; the playbook).
+        exec_contact_due_at=executive_contact_due(intake.category, now),
     )
     try:
         with session_scope(engine) as session:
@@ -130,8 +131,9 @@ def open_case(
 
 
 def bring_in_sponsor(session: Session, case: Escalation) -> str | None:
-    """A business case on a sponsored account brings its executive sponsor in (as a stakeholder)."""
-    if case.category != Category.BUSINESS:
+    """A business case (the playbook's `invites_sponsor`) on a sponsored account brings its
+    executive sponsor in (as a stakeholder)."""
+    if not PLAYBOOKS[case.category].invites_sponsor:
         return None
     sponsor = sponsor_of(session, case.account_name)
     if sponsor is None or sponsor in case.participants:

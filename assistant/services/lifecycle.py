@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,8 +12,14 @@ from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
 from assistant.domain.events import EventKind
-from assistant.domain.lifecycle import TRANSITIONS, Action, close_refusal, state_refusal
-from assistant.domain.practice import Category, EscalationKind, Severity
+from assistant.domain.lifecycle import (
+    TRANSITIONS,
+    Action,
+    close_refusal,
+    executive_contact_due,
+    state_refusal,
+)
+from assistant.domain.practice import PLAYBOOKS, Category, EscalationKind, Severity
 from assistant.domain.reminders import ReminderPolicy
 from assistant.models import ActionItem, Escalation, RootCauseAnalysis, StatusUpdate, utcnow
 from assistant.services.cases import bring_in_sponsor
@@ -22,7 +28,6 @@ from assistant.services.reminders import sync_reminders
 from assistant.services.sponsorship import enrol
 
 DEFAULT_POLICY = ReminderPolicy()
-EXEC_CONTACT_WITHIN = timedelta(hours=24)
 
 
 class ActionRefused(Exception):
@@ -108,16 +113,18 @@ def classify(
             "kind": case.kind.value if case.kind else None,
             "resolving_team": case.resolving_team,
         }
-        was_business = case.category == Category.BUSINESS
+        sponsor_was_invited = PLAYBOOKS[case.category].invites_sponsor
         case.category = classification.category
-        sponsor = None if was_business else bring_in_sponsor(session, case)
+        sponsor = None if sponsor_was_invited else bring_in_sponsor(session, case)
         case.kind = classification.kind
         case.severity = classification.severity
         case.resolving_team = classification.resolving_team
-        # The promises follow the category: only a business case owes the customer an executive's call.
-        if case.category == Category.BUSINESS and case.exec_contact_due_at is None:
-            case.exec_contact_due_at = utcnow() + EXEC_CONTACT_WITHIN
-        elif case.category != Category.BUSINESS and case.exec_contact_done_at is None:
+        # The promises follow the category: only some (the seed: business) owe the customer an
+        # executive's call.
+        due = executive_contact_due(case.category, utcnow())
+        if due is not None and case.exec_contact_due_at is None:
+            case.exec_contact_due_at = due
+        elif due is None and case.exec_contact_done_at is None:
             case.exec_contact_due_at = None
         after = {
             "category": case.category.value,

@@ -71,3 +71,26 @@ class People:
             return {u: self.get(u, client) for u in unique}
         with ThreadPoolExecutor(max_workers=min(8, len(unique))) as pool:
             return dict(zip(unique, pool.map(lambda u: self.get(u, client), unique), strict=True))
+
+
+class UserGroups:
+    """Slack user groups' members by handle ("legal"), from one usergroups.list call cached for
+    a few minutes: a burst of cases with the same trigger asks Slack once (it is a tier-2 method)."""
+
+    def __init__(self, client: WebClient, ttl_seconds: float = 300.0) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._members: dict[str, list[str]] = {}
+        self._read_at: float | None = None
+        self._lock = threading.Lock()
+
+    def members(self, handle: str) -> list[str] | None:
+        """The group's members, or None if the workspace has no group with that handle."""
+        with self._lock:
+            if self._read_at is None or time.monotonic() - self._read_at >= self._ttl:
+                groups = self._client.usergroups_list(include_users=True)["usergroups"]
+                self._members = {
+                    g["handle"]: list(g.get("users") or []) for g in groups if not g.get("date_delete")
+                }
+                self._read_at = time.monotonic()
+            return self._members.get(handle.removeprefix("@"))

@@ -28,7 +28,7 @@ from assistant.domain.intake import LINK_LABELS, LinkKind, person_problem
 from assistant.domain.lifecycle import ack_window_minutes
 from assistant.domain.practice import Trigger
 from assistant.domain.provisioning import CRITICAL, NEEDS, Step, ready_steps, step_priority
-from assistant.domain.triggers import trigger_effects
+from assistant.domain.triggers import groups_to_invite, trigger_effects
 from assistant.ids import MetadataEvent
 from assistant.messages.case_context import case_context, format_duration
 from assistant.messages.escape import plain
@@ -46,7 +46,7 @@ from assistant.slack.client import (
     make_webhook_client,
 )
 from assistant.slack.pacing import POST_MESSAGE
-from assistant.slack.people import People
+from assistant.slack.people import People, UserGroups
 from assistant.work_queue import Later, WorkQueue
 
 logger = logging.getLogger(__name__)
@@ -79,6 +79,10 @@ class StepResult:
     event: dict[str, Any] = field(default_factory=dict)
 
 
+# usergroups.list errors that mean this workspace cannot give us its groups (retrying won't help).
+GROUPS_UNAVAILABLE = frozenset({"plan_upgrade_required", "missing_scope", "not_allowed_token_type"})
+
+
 class Provisioner:
     def __init__(
         self,
@@ -96,6 +100,7 @@ class Provisioner:
         self.settings = settings
         self.bot_user_id = bot_user_id
         self.queue = queue
+        self.groups = UserGroups(client)
         self.lease = timedelta(seconds=settings.provisioning_lease_seconds)
         self.channel = CaseChannel(
             client=client,
@@ -325,6 +330,18 @@ class Provisioner:
 
     def _invite(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         users = [u for u in case.participants if u != self.bot_user_id]
+        handles = groups_to_invite(case.category, trigger_effects(map(Trigger, case.triggers), case.severity))
+        groups: dict[str, list[str] | None] = {}
+        groups_unavailable = None
+        try:
+            groups = {handle: self.groups.members(handle) for handle in handles}
+        except SlackApiError as exc:
+            # A workspace without user groups (a free plan) or without the scope: no retry helps.
+            if exc.response.get("error") not in GROUPS_UNAVAILABLE:
+                raise
+            groups_unavailable = exc.response.get("error")
+        for members in groups.values():
+            users += [u for u in members or [] if u not in users and u != self.bot_user_id]
         try:
             response = self.client.conversations_invite(
                 channel=self.channel.channel_id(case), users=",".join(users), force=True
@@ -336,7 +353,13 @@ class Provisioner:
             if not problems and exc.response.get("error") != "already_in_channel":
                 raise
         not_invited = {p["user"]: p["error"] for p in problems if p.get("error") != "already_in_channel"}
-        return StepResult(event={"users": users, "not_invited": not_invited})
+        event: dict[str, Any] = {"users": users, "not_invited": not_invited}
+        if handles:
+            # A handle the workspace does not have is recorded, not retried: it will not appear.
+            event["groups"] = groups
+            if groups_unavailable:
+                event["groups_unavailable"] = groups_unavailable
+        return StepResult(event=event)
 
     def _set_topic(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         return StepResult(event={"topic": self.channel.set_topic(case)})
@@ -417,7 +440,7 @@ class Provisioner:
 
     def _tell_managers(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         """A trigger that calls for the escalation managers at once: each gets a DM, once."""
-        effects = trigger_effects((Trigger(t) for t in case.triggers), case.severity)
+        effects = trigger_effects(map(Trigger, case.triggers), case.severity)
         message = render_message("managers_told.json.j2", case=case_context(case), notes=effects.notes)
         told = [
             manager
