@@ -188,6 +188,27 @@ def playbook_command(action: str, folder: str | None) -> int:
     return 0
 
 
+def translations_command(action: str) -> int:
+    """`translations extract`: bring the catalogs up to date with the sources;
+    `translations check`: exit 1 with every missing, fuzzy or mismatched translation."""
+    from assistant.i18n import TRANSLATED_TEMPLATES
+    from assistant.translations import check_catalogs, untranslated_templates, update_catalogs
+
+    if action == "extract":
+        for path in update_catalogs():
+            print(f"{path}: updated")
+        return 0
+    problems = check_catalogs(TRANSLATED_TEMPLATES)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in the translations", file=sys.stderr)
+        return 1
+    waiting = [name for name in untranslated_templates() if name not in TRANSLATED_TEMPLATES]
+    print(f"the catalogs are whole; templates still in English only: {', '.join(waiting) or 'none'}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m assistant", description="Customer-escalation assistant for Slack."
@@ -227,11 +248,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     playbook_parser.add_argument(
         "folder", nargs="?", default=None, help="a team's content folder (default: CUSTOM_DIR, else ours)"
     )
+    translations_parser = commands.add_parser(
+        "translations", help="the catalogs under messages/locale (extract the sentences, check them)"
+    )
+    translations_parser.add_argument("action", choices=["extract", "check"])
     args = parser.parse_args(argv)
 
     try:
         if args.command == "playbook":
             return playbook_command(args.action, args.folder)
+        if args.command == "translations":
+            return translations_command(args.action)
         if args.command == "export":
             export_command(args.format, args.since, args.output)
             return 0

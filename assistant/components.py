@@ -139,6 +139,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         client=client,
         settings=settings,
         queue=work,
+        people=people,
     )
     provisioner.on_opened = home.refresh_for
     reminders.on_breach = home.refresh_for

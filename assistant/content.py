@@ -23,6 +23,7 @@ def use_custom_dir(folder: Path | None) -> None:
     """Use the team's folder from now on (the app sets it from its settings at start-up): its
     templates, and its playbook (raises PlaybookError, every problem at its line)."""
     from assistant.domain.practice import apply_playbook
+    from assistant.i18n import forget_catalogs
     from assistant.messages.render import environment
     from assistant.playbook import apply_questions, load_intake_questions, load_playbook
 
@@ -32,6 +33,7 @@ def use_custom_dir(folder: Path | None) -> None:
     apply_playbook(playbook)
     apply_questions(questions)
     environment.cache_clear()  # the templates are looked up again
+    forget_catalogs()  # and the translations
     _generation[0] += 1
 
 

@@ -34,6 +34,12 @@ class ContentSettings(BaseSettings):
         description="a folder of your own content (flows/playbook.yml, messages/templates/*.j2) "
         "whose files replace the built-in ones",
     )
+    default_locale: str = Field(
+        default="en",
+        description="the language of case channels and the feed (en, pt-BR, es…); people read "
+        "modals, DMs and the Home tab in their own Slack language",
+        pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$",
+    )
 
     @field_validator("custom_dir")
     @classmethod

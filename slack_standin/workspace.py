@@ -36,9 +36,12 @@ class User:
     is_bot: bool = False
     deleted: bool = False
     is_admin: bool = False
+    # The language the person chose in Slack (users.info says so with include_locale=true).
+    locale: str = "en-US"
 
-    def to_api(self) -> dict[str, Any]:
+    def to_api(self, include_locale: bool = False) -> dict[str, Any]:
         return {
+            **({"locale": self.locale} if include_locale else {}),
             "id": self.id,
             "name": self.name,
             "real_name": self.real_name,
@@ -413,7 +416,9 @@ class Workspace:
         user = self.users.get(args["user"])
         if user is None:
             raise SlackError("user_not_found")
-        return {"user": user.to_api()}
+        return {
+            "user": user.to_api(include_locale=str(args.get("include_locale", "")).lower() in ("true", "1"))
+        }
 
     def m_usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
         with_users = str(args.get("include_users", "")).lower() in ("true", "1")

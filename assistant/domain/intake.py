@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from assistant.domain.practice import Category, Severity, Trigger
+from assistant.i18n import N_, _
 
 SUMMARY_MAX = 150
 ACCOUNT_MAX = 120
@@ -29,10 +30,10 @@ class LinkKind(StrEnum):
 
 
 LINK_LABELS: dict[LinkKind, str] = {
-    LinkKind.TICKET: "Ticket",
-    LinkKind.CRM: "CRM record",
-    LinkKind.PROBLEM_RECORD: "Problem record",
-    LinkKind.SOURCE: "Source message",
+    LinkKind.TICKET: N_("Ticket"),
+    LinkKind.CRM: N_("CRM record"),
+    LinkKind.PROBLEM_RECORD: N_("Problem record"),
+    LinkKind.SOURCE: N_("Source message"),
 }
 
 
@@ -105,14 +106,14 @@ def parse_account_value(text: str) -> int | None:
         return None
     match = _MONEY.match(cleaned)
     if not match:
-        raise ValueError("Enter the annual contract value as a number, like 120000 or $120k.")
+        raise ValueError(_("Enter the annual contract value as a number, like 120000 or $120k."))
     digits, suffix = match.group(1).replace(",", ""), match.group(2).lower()
     try:
         value = Decimal(digits) * _MULTIPLIERS[suffix]
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only numbers
-        raise ValueError("Enter the annual contract value as a number.") from exc
+        raise ValueError(_("Enter the annual contract value as a number.")) from exc
     if value > 10**12:
-        raise ValueError("That contract value is larger than any account we could have.")
+        raise ValueError(_("That contract value is larger than any account we could have."))
     return int(value)
 
 
@@ -128,29 +129,32 @@ def validate_intake(form: IntakeForm) -> tuple[ValidIntake | None, dict[IntakeFi
     description = form.description.strip()
 
     if not account:
-        errors[IntakeField.ACCOUNT] = "Name the customer account."
+        errors[IntakeField.ACCOUNT] = _("Name the customer account.")
     elif len(account) > ACCOUNT_MAX:
-        errors[IntakeField.ACCOUNT] = f"Keep the account name under {ACCOUNT_MAX} characters."
+        errors[IntakeField.ACCOUNT] = _("Keep the account name under %(num)s characters.", num=ACCOUNT_MAX)
     if not summary:
-        errors[IntakeField.SUMMARY] = "Write a one-line summary of the problem."
+        errors[IntakeField.SUMMARY] = _("Write a one-line summary of the problem.")
     elif len(summary) > SUMMARY_MAX:
-        errors[IntakeField.SUMMARY] = (
-            f"Keep the summary to one line of at most {SUMMARY_MAX} characters "
-            f"(it has {len(summary)}); put the details under impact."
+        errors[IntakeField.SUMMARY] = _(
+            "Keep the summary to one line of at most %(num)s characters (it has %(has)s); "
+            "put the details under impact.",
+            num=SUMMARY_MAX,
+            has=len(summary),
         )
     if not description:
-        errors[IntakeField.DESCRIPTION] = "Describe what is happening and the impact on the customer."
+        errors[IntakeField.DESCRIPTION] = _("Describe what is happening and the impact on the customer.")
     elif len(description) > DESCRIPTION_MAX:
-        errors[IntakeField.DESCRIPTION] = (
-            f"Keep this under {DESCRIPTION_MAX} characters (it has {len(description)}); "
-            "link a document for the rest."
+        errors[IntakeField.DESCRIPTION] = _(
+            "Keep this under %(num)s characters (it has %(has)s); link a document for the rest.",
+            num=DESCRIPTION_MAX,
+            has=len(description),
         )
     if form.category is None:
-        errors[IntakeField.CATEGORY] = "Choose a category."
+        errors[IntakeField.CATEGORY] = _("Choose a category.")
     if form.severity is None:
-        errors[IntakeField.SEVERITY] = "Choose a severity."
+        errors[IntakeField.SEVERITY] = _("Choose a severity.")
     if not form.owner_id:
-        errors[IntakeField.OWNER] = "Name the one person who owns this case."
+        errors[IntakeField.OWNER] = _("Name the one person who owns this case.")
 
     account_value: int | None = None
     try:
@@ -160,7 +164,7 @@ def validate_intake(form: IntakeForm) -> tuple[ValidIntake | None, dict[IntakeFi
 
     stakeholders = list(dict.fromkeys(form.stakeholder_ids))
     if len(stakeholders) > MAX_STAKEHOLDERS:
-        errors[IntakeField.STAKEHOLDERS] = f"Involve at most {MAX_STAKEHOLDERS} people here."
+        errors[IntakeField.STAKEHOLDERS] = _("Involve at most %(num)s people here.", num=MAX_STAKEHOLDERS)
 
     links: list[tuple[LinkKind, str]] = []
     for kind, url in form.links.items():
@@ -168,9 +172,9 @@ def validate_intake(form: IntakeForm) -> tuple[ValidIntake | None, dict[IntakeFi
         if not url:
             continue
         if len(url) > URL_MAX:
-            errors[LINK_FIELDS[kind]] = f"Links can be at most {URL_MAX} characters."
+            errors[LINK_FIELDS[kind]] = _("Links can be at most %(num)s characters.", num=URL_MAX)
         elif not re.match(r"^https?://[^\s<>|]+$", url, re.IGNORECASE):
-            errors[LINK_FIELDS[kind]] = "Enter a web address starting with https://"
+            errors[LINK_FIELDS[kind]] = _("Enter a web address starting with https://")
         else:
             links.append((kind, url))
 
@@ -206,14 +210,18 @@ class PersonFacts:
     deleted: bool = False
 
 
+# The roles a person is checked for, as the sentences name them.
+ROLES = (N_("owner"), N_("stakeholder"))
+
+
 def person_problem(person: PersonFacts, role: str) -> str | None:
     """Why this person cannot take `role` (owner, stakeholder), or None."""
     if not person.exists:
-        return f"That person is not in this workspace; choose someone else as {role}."
+        return _("That person is not in this workspace; choose someone else as %(role)s.", role=_(role))
     if person.is_bot or person.user_id == "USLACKBOT":
         return f"A bot cannot be the {role}; choose a person."
     if person.deleted:
-        return f"That account is deactivated; choose an active person as {role}."
+        return _("That account is deactivated; choose an active person as %(role)s.", role=_(role))
     return None
 
 
@@ -251,14 +259,14 @@ def check_custom_answers(
         block = custom_block_id(question.id)
         if not value:
             if question.required:
-                errors[block] = f"Answer “{question.label}”: it is required."
+                errors[block] = _("Answer “%(question)s”: it is required.", question=_(question.label))
             continue
         if len(value) > question.max_length:
-            errors[block] = f"Keep it under {question.max_length} characters."
+            errors[block] = _("Keep it under %(num)s characters.", num=question.max_length)
         elif question.type == "number" and not _is_number(value):
-            errors[block] = "Write a number, like 1200 or 1,200.50."
+            errors[block] = _("Write a number, like 1200 or 1,200.50.")
         elif question.type == "choice" and value not in question.options:
-            errors[block] = "Choose one of the options."
+            errors[block] = _("Choose one of the options.")
         else:
             clean.append((question.id, value))
     return tuple(clean), errors
@@ -274,13 +282,13 @@ def _is_number(text: str) -> bool:
 
 # The intake form's labels and the team's own questions (flows/intake.yml), filled in place.
 DEFAULT_LABELS: dict[str, str] = {
-    "account": "Account (customer)",
-    "account_value": "Annual contract value (ACV)",
-    "summary": "One-line summary",
-    "description": "What is happening, and the customer impact",
-    "category": "Category",
-    "severity": "Severity",
-    "owner": "Owner",
+    "account": N_("Account (customer)"),
+    "account_value": N_("Annual contract value (ACV)"),
+    "summary": N_("One-line summary"),
+    "description": N_("What is happening, and the customer impact"),
+    "category": N_("Category"),
+    "severity": N_("Severity"),
+    "owner": N_("Owner"),
 }
 LABELS: dict[str, str] = dict(DEFAULT_LABELS)
 CUSTOM_QUESTIONS: list[CustomQuestion] = []

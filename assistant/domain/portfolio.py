@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, tzinfo
 from assistant.domain.accounts import account_key
 from assistant.domain.practice import Category, Severity
 from assistant.domain.status import Status
+from assistant.i18n import N_
 
 DUE_SOON = timedelta(hours=24)
 
@@ -28,11 +29,11 @@ def next_promise(
 ) -> tuple[str, datetime] | None:
     """The promise a case must keep next, and when."""
     if status == Status.NEW and ack_due_at is not None:
-        return "Acknowledgement due", ack_due_at
+        return N_("Acknowledgement due"), ack_due_at
     if status == Status.ACKNOWLEDGED and next_update_due_at is not None:
-        return "Next customer update due", next_update_due_at
+        return N_("Next customer update due"), next_update_due_at
     if status == Status.RESOLVED and rca_due_at is not None:
-        return "Root-cause analysis due", rca_due_at
+        return N_("Root-cause analysis due"), rca_due_at
     return None
 
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
 from assistant.domain.calendars import WorkingCalendar
+from assistant.i18n import _
 from assistant.playbook import Playbook, TriggerEffects, load_playbook
 
 IdT = TypeVar("IdT", bound="PlaybookId")
@@ -160,6 +161,11 @@ Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW = (
 SEVERITY_LABELS: dict[Severity, tuple[str, str]] = _Table(lambda i: (i, ""))
 # Guidance shown wherever someone is about to escalate (intake modal, help, Home tab).
 GUIDANCE: dict[str, str] = {}
+
+
+def guidance_words() -> dict[str, str]:
+    """The guidance in the reader's language (the playbook's sentences, through the catalogs)."""
+    return {name: _(text) for name, text in GUIDANCE.items()}
 
 
 def is_sensitive(triggers: Iterable[Trigger]) -> bool:

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from assistant.i18n import N_
+
 
 class Status(StrEnum):
     NEW = "new"
@@ -11,8 +13,8 @@ class Status(StrEnum):
 
 
 STATUS_LABELS: dict[Status, str] = {
-    Status.NEW: "New: awaiting acknowledgement",
-    Status.ACKNOWLEDGED: "Acknowledged",
-    Status.RESOLVED: "Resolved",
-    Status.CLOSED: "Closed",
+    Status.NEW: N_("New: awaiting acknowledgement"),
+    Status.ACKNOWLEDGED: N_("Acknowledged"),
+    Status.RESOLVED: N_("Resolved"),
+    Status.CLOSED: N_("Closed"),
 }

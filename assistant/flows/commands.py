@@ -10,11 +10,13 @@ from slack_sdk import WebClient
 
 from assistant.domain.commands import Ask, CommandText, read_command
 from assistant.domain.lifecycle import Action
+from assistant.domain.practice import guidance_words
 from assistant.domain.status import Status
 from assistant.domain.visibility import can_see_details
 from assistant.flows import intake
 from assistant.flows.case_flow import CaseFlows, say
 from assistant.flows.follow import set_following
+from assistant.i18n import speaking
 from assistant.ids import COMMAND
 from assistant.messages.case_context import case_context
 from assistant.messages.render import render_message
@@ -147,13 +149,17 @@ def register(app: App, flows: CaseFlows) -> None:
     def handle_escalate_command(
         ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        """Route `/escalate [text]`: help, a case verb, or the intake modal."""
+        """Route `/escalate [text]`: help, a case verb, or the intake modal (in the person's language)."""
         ack()
+        with speaking(components.people.locale(command["user_id"], client)):
+            route(command, client, respond)
+
+    def route(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         asked = read_command(command.get("text") or "", frozenset(VERBS))
         user_id = command["user_id"]
         if asked.ask == Ask.HELP:
             help_message = render_message(
-                "help.json.j2", command=COMMAND, guidance=intake.GUIDANCE, verbs=VERB_HELP
+                "help.json.j2", command=COMMAND, guidance=guidance_words(), verbs=VERB_HELP
             )
             respond(text=help_message.text, blocks=help_message.blocks, response_type="ephemeral")
         elif asked.ask == Ask.LIST:

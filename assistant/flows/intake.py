@@ -19,16 +19,17 @@ from assistant.content import generation
 from assistant.domain import intake as rules
 from assistant.domain.intake import IntakeField, IntakeForm, LinkKind
 from assistant.domain.practice import (
-    GUIDANCE,
     PLAYBOOKS,
     SEVERITY_LABELS,
     TRIGGER_LABELS,
     Category,
     Severity,
     Trigger,
+    guidance_words,
 )
 from assistant.domain.slack_text import decode_slack_text, mentioned_users, message_text
 from assistant.domain.triggers import trigger_effects
+from assistant.i18n import _, current_locale, speaking
 from assistant.ids import CaseAction, Shortcut, ViewId
 from assistant.messages.case_context import format_duration, message_permalink
 from assistant.messages.escape import UserText
@@ -67,14 +68,16 @@ def intake_modal(
     if not (summary or description or source_url):
         # The plain /escalate form is the same every time but for where to answer: rendered and
         # checked against Slack's limits once, not on every command (it is 6 KB of Block Kit).
-        return {**_blank_intake_modal(ack_within_minutes, generation()), "private_metadata": private_metadata}
+        blank = _blank_intake_modal(ack_within_minutes, generation(), current_locale())
+        return {**blank, "private_metadata": private_metadata}
     return _render_intake_modal(private_metadata, ack_within_minutes, summary, description, source_url)
 
 
-@functools.lru_cache(maxsize=8)
-def _blank_intake_modal(ack_within_minutes: int, content: int) -> dict[str, Any]:
+@functools.lru_cache(maxsize=16)
+def _blank_intake_modal(ack_within_minutes: int, content: int, locale: str) -> dict[str, Any]:
     """`content`: the content's generation (a team's own templates or questions change it)."""
-    return _render_intake_modal("", ack_within_minutes, "", "", None)
+    with speaking(locale):
+        return _render_intake_modal("", ack_within_minutes, "", "", None)
 
 
 def _render_intake_modal(
@@ -96,27 +99,29 @@ def _render_intake_modal(
             "description": UserText(description),
             "source_url": UserText(source_url) if source_url else None,
         },
-        guidance=GUIDANCE,
+        # The practice's words are translated like ours (a team's own stay as written unless
+        # their catalog has them).
+        guidance=guidance_words(),
         ack_within=format_duration(ack_within_minutes),
         categories=[
-            {"value": c.value, "label": p.label, "description": p.when} for c, p in PLAYBOOKS.items()
+            {"value": c.value, "label": _(p.label), "description": _(p.when)} for c, p in PLAYBOOKS.items()
         ],
         severities=[
-            {"value": s.value, "label": label, "description": text}
+            {"value": s.value, "label": _(label), "description": _(text)}
             for s, (label, text) in SEVERITY_LABELS.items()
         ],
-        triggers=[{"value": t.value, "label": label} for t, label in TRIGGER_LABELS.items()],
-        labels=rules.LABELS,
+        triggers=[{"value": t.value, "label": _(label)} for t, label in TRIGGER_LABELS.items()],
+        labels={question: _(label) for question, label in rules.LABELS.items()},
         custom=[
             {
                 "block_id": rules.custom_block_id(q.id),
-                "label": q.label,
+                "label": _(q.label),
                 "type": q.type,
                 "required": q.required,
                 "max_length": q.max_length,
-                "hint": q.hint,
+                "hint": _(q.hint) if q.hint else None,
                 "options": [
-                    {"value": option, "label": rules.CUSTOM_CHOICE_LABELS[(q.id, option)]}
+                    {"value": option, "label": _(rules.CUSTOM_CHOICE_LABELS[(q.id, option)])}
                     for option in q.options
                 ],
             }
@@ -193,7 +198,9 @@ def people_errors(
     ]
     if refused:
         names = ", ".join(p.name for p in refused)
-        errors[IntakeField.STAKEHOLDERS] = f"Remove {names}: only active people can be involved."
+        errors[IntakeField.STAKEHOLDERS] = _(
+            "Remove %(names)s: only active people can be involved.", names=names
+        )
     return errors
 
 
@@ -258,6 +265,10 @@ def register(app: App, services: Components) -> None:
     def handle_escalate_message(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
         """Open the intake modal from a message: its whole content (decoded) and permalink prefilled."""
         ack()
+        with speaking(people.locale(shortcut["user"]["id"], client)):
+            open_from_message(shortcut, client)
+
+    def open_from_message(shortcut: dict[str, Any], client: WebClient) -> None:
         message = shortcut.get("message") or {}
         # Mentions anywhere in it (text or attachments) become names.
         text = message_text(message, names_of(mentioned_users(json.dumps(message)), client)).strip()
@@ -278,6 +289,11 @@ def register(app: App, services: Components) -> None:
     @app.view(ViewId.INTAKE.value)
     def handle_intake_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Validate in the modal, store the case, answer Slack, then open it in Slack."""
+        # In the language the form was shown in (the person was looked up to open it).
+        with speaking(people.locale(body["user"]["id"], within=0.5)):
+            submit_intake(ack, body, view)
+
+    def submit_intake(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = parse_intake(view)
         intake, errors = rules.validate_intake(form)
         custom, custom_errors = rules.check_custom_answers(rules.CUSTOM_QUESTIONS, form.custom)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assistant.domain.lifecycle import Action
 from assistant.domain.status import Status
+from assistant.i18n import N_, _
 from assistant.ids import CaseAction
 
 BUTTON_ACTIONS: dict[CaseAction, Action] = {
@@ -20,15 +21,15 @@ BUTTON_ACTIONS: dict[CaseAction, Action] = {
 ACTION_BUTTONS = {action: button for button, action in BUTTON_ACTIONS.items()}
 
 LABELS: dict[Action, str] = {
-    Action.ACKNOWLEDGE: "Acknowledge",
-    Action.CLASSIFY: "Classify",
-    Action.POST_UPDATE: "Post update",
-    Action.RESOLVE: "Resolve",
-    Action.REASSIGN: "Reassign / escalate up",
-    Action.RCA: "Root-cause analysis",
-    Action.CLOSE: "Close",
-    Action.REOPEN: "Reopen",
-    Action.TIMELINE: "Timeline",
+    Action.ACKNOWLEDGE: N_("Acknowledge"),
+    Action.CLASSIFY: N_("Classify"),
+    Action.POST_UPDATE: N_("Post update"),
+    Action.RESOLVE: N_("Resolve"),
+    Action.REASSIGN: N_("Reassign / escalate up"),
+    Action.RCA: N_("Root-cause analysis"),
+    Action.CLOSE: N_("Close"),
+    Action.REOPEN: N_("Reopen"),
+    Action.TIMELINE: N_("Timeline"),
 }
 
 # (buttons, overflow) per status; the first button is the primary one. Slack's
@@ -50,6 +51,6 @@ CARD_ACTIONS: dict[Status, tuple[tuple[Action, ...], tuple[Action, ...]]] = {
 def card_actions(status: Status) -> dict[str, list[dict[str, str]]]:
     buttons, more = CARD_ACTIONS[status]
     return {
-        "buttons": [{"action_id": ACTION_BUTTONS[a].value, "label": LABELS[a]} for a in buttons],
-        "more": [{"value": a.value, "label": LABELS[a]} for a in more],
+        "buttons": [{"action_id": ACTION_BUTTONS[a].value, "label": _(LABELS[a])} for a in buttons],
+        "more": [{"value": a.value, "label": _(LABELS[a])} for a in more],
     }

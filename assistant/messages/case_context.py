@@ -17,6 +17,7 @@ from assistant.domain.practice import (
 )
 from assistant.domain.status import STATUS_LABELS
 from assistant.domain.triggers import groups_to_invite, trigger_effects
+from assistant.i18n import _, ngettext
 from assistant.ids import CaseAction
 from assistant.messages.case_buttons import card_actions
 from assistant.messages.escape import UserText
@@ -32,8 +33,8 @@ def format_money(value: int | None) -> str | None:
 def format_duration(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     if rest == 0:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minutes"
+        return ngettext("%(num)s hour", "%(num)s hours", hours) % {"num": hours}
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes) % {"num": minutes}
 
 
 def channel_url(team_id: str | None, channel_id: str) -> str:
@@ -59,7 +60,7 @@ def case_promise(case: Escalation) -> tuple[str, datetime] | None:
 
 def case_context(case: Escalation) -> dict[str, Any]:
     playbook = PLAYBOOKS[case.category]
-    severity_label, _ = SEVERITY_LABELS[case.severity]
+    severity_label = _(SEVERITY_LABELS[case.severity][0])
     effects = trigger_effects(map(Trigger, case.triggers), case.severity)
     suggested = effects.suggested_category
     # Suggested until the owner classifies the case (then the owner's choice stands).
@@ -73,16 +74,16 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "description": UserText(case.description),
         "acv": format_money(case.account_value),
         "category": {
-            "label": playbook.label,
-            "expected": playbook.expected_response,
-            "resolver": playbook.resolution_owner,
+            "label": _(playbook.label),
+            "expected": _(playbook.expected_response),
+            "resolver": _(playbook.resolution_owner),
         },
         "severity": severity_label,
-        "triggers": [TRIGGER_LABELS[Trigger(t)] for t in case.triggers],
-        "trigger_notes": list(effects.notes),
+        "triggers": [_(TRIGGER_LABELS[Trigger(t)]) for t in case.triggers],
+        "trigger_notes": [_(note) for note in effects.notes],
         "groups": [f"@{handle}" for handle in groups_to_invite(case.category, effects)],
         "private_because": [TRIGGER_LABELS[Trigger(t)] for t in case.triggers if is_sensitive([Trigger(t)])],
-        "suggested_category": PLAYBOOKS[suggested].label if show_suggestion and suggested else None,
+        "suggested_category": _(PLAYBOOKS[suggested].label) if show_suggestion and suggested else None,
         "owner_id": case.owner_id,
         "reporter_id": case.reporter_id,
         "stakeholder_ids": list(case.stakeholder_ids),

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from assistant.i18n import _
+
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -87,8 +89,11 @@ def channel_link(channel_id: str) -> str:
     return f"<#{channel_id}>"
 
 
-def slack_date(moment: datetime, style: str = "{date_short_pretty} at {time}") -> str:
-    """A time every reader sees in their own zone; the fallback names UTC."""
+def slack_date(moment: datetime, style: str | None = None) -> str:
+    """A time every reader sees in their own zone (Slack writes the date in their language); the
+    fallback names UTC."""
+    # Translators: keep Slack's tokens {date_short_pretty} and {time} as they are.
+    style = style or _("{date_short_pretty} at {time}")
     moment = moment.astimezone(UTC)
     fallback = moment.strftime("%a %d %b %Y %H:%M UTC")
     return f"<!date^{int(moment.timestamp())}^{style}|{fallback}>"

@@ -3,6 +3,10 @@
 Every interpolated value goes through `|tojson`; user text must also go
 through `|mrkdwn` or `|plain` first (see escape.py). `StrictUndefined` makes a
 missing variable fail instead of rendering an empty field.
+
+Sentences are written `_("… %(name)s …", name=value)` (Jinja2's i18n extension, new style):
+translated into the locale of whoever reads them (assistant.i18n), with the values put in
+after translation, so a translation never sees, or escapes, user text.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from assistant import i18n
 from assistant.content import content_dir, custom_dirs
 from assistant.messages import escape
 from assistant.messages.validate import check_message, check_view
@@ -39,7 +44,10 @@ def environment() -> Environment:
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Read the locale at each call (i18n.speaking), so one environment serves every reader.
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(
         tojson=_tojson,
         mrkdwn=escape.escape_mrkdwn,
@@ -65,14 +73,21 @@ class Message:
     blocks: list[dict[str, Any]]
 
 
-def render_message(name: str, **context: Any) -> Message:
+def render_message(name: str, *, locale: str | None = None, **context: Any) -> Message:
+    """The message in `locale` (else the locale in effect: i18n.speaking, or DEFAULT_LOCALE)."""
+    if locale is not None:
+        with i18n.speaking(locale):
+            return render_message(name, **context)
     rendered = _render(name, context)
     message = Message(text=rendered["text"], blocks=rendered["blocks"])
     check_message(message.text, message.blocks)
     return message
 
 
-def render_view(name: str, **context: Any) -> dict[str, Any]:
+def render_view(name: str, *, locale: str | None = None, **context: Any) -> dict[str, Any]:
+    if locale is not None:
+        with i18n.speaking(locale):
+            return render_view(name, **context)
     view = _render(name, context)
     check_view(view)
     return view

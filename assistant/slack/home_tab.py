@@ -21,9 +21,10 @@ from slack_sdk import WebClient
 
 from assistant.domain.accounts import account_key
 from assistant.domain.portfolio import CaseFacts, Filters, week_start
-from assistant.domain.practice import GUIDANCE, PLAYBOOKS, SEVERITY_LABELS, Category, Severity
+from assistant.domain.practice import PLAYBOOKS, SEVERITY_LABELS, Category, Severity, guidance_words
 from assistant.domain.satisfaction import satisfaction_line
 from assistant.domain.status import STATUS_LABELS
+from assistant.i18n import _, speaking
 from assistant.ids import COMMAND, CaseAction, HomeAction
 from assistant.messages.case_buttons import card_actions
 from assistant.messages.escape import UserText
@@ -45,6 +46,7 @@ from assistant.services.sponsorship import sponsorships
 from assistant.settings import Settings
 from assistant.slack.action_items import item_context
 from assistant.slack.client import OUTAGE_ERRORS, error_code
+from assistant.slack.people import People
 from assistant.work_queue import WorkQueue
 
 logger = logging.getLogger(__name__)
@@ -69,8 +71,11 @@ SATISFACTION_PERIOD = timedelta(days=30)
 
 
 class HomeTab:
-    def __init__(self, *, engine: sa.Engine, client: WebClient, settings: Settings, queue: WorkQueue) -> None:
+    def __init__(
+        self, *, engine: sa.Engine, client: WebClient, settings: Settings, queue: WorkQueue, people: People
+    ) -> None:
         self.engine = engine
+        self.people = people  # whose language each tab is written in
         self.client = client
         self.settings = settings
         self.queue = queue
@@ -91,7 +96,7 @@ class HomeTab:
         reported = [c for c in mine if c.owner_id != user_id and c.id not in followed]
         context: dict[str, Any] = {
             "command": COMMAND,
-            "guidance": GUIDANCE,
+            "guidance": guidance_words(),
             "owned": self.rows(owned[:MY_ROWS], user_id, followed, now),
             "owned_more": len(owned) - MY_ROWS,
             "following": self.rows(following[:FOLLOWED_ROWS], user_id, followed, now),
@@ -130,10 +135,10 @@ class HomeTab:
         return {
             "summary": summary,
             "by_category": " · ".join(
-                f"{PLAYBOOKS[c].label} {summary.by_category.get(c, 0)}" for c in Category
+                f"{_(PLAYBOOKS[c].label)} {summary.by_category.get(c, 0)}" for c in Category
             ),
             "by_severity": " · ".join(
-                f"{SEVERITY_LABELS[s][0]} {summary.by_severity.get(s, 0)}" for s in Severity
+                f"{_(SEVERITY_LABELS[s][0])} {summary.by_severity.get(s, 0)}" for s in Severity
             ),
             "due_soon": self.lines(summary.due_soon.items, now),
             "due_soon_more": summary.due_soon.count - LIST_LINES,
@@ -162,9 +167,9 @@ class HomeTab:
             if case.owner_id == user_id:
                 accessory = {**next_button, "style": "primary"}
             elif case.id in followed:
-                accessory = {"action_id": CaseAction.UNFOLLOW.value, "label": "Unfollow"}
+                accessory = {"action_id": CaseAction.UNFOLLOW.value, "label": _("Unfollow")}
             elif user_id not in case.participants:
-                accessory = {"action_id": CaseAction.FOLLOW.value, "label": "Follow"}
+                accessory = {"action_id": CaseAction.FOLLOW.value, "label": _("Follow")}
             else:
                 accessory = None
             rows.append(
@@ -173,12 +178,12 @@ class HomeTab:
                     "key": case.key,
                     "account": UserText(case.account),
                     "summary": UserText(case.summary),
-                    "status": STATUS_LABELS[case.status],
-                    "severity": SEVERITY_LABELS[case.severity][0],
+                    "status": _(STATUS_LABELS[case.status]),
+                    "severity": _(SEVERITY_LABELS[case.severity][0]),
                     "owner_id": case.owner_id,
                     "yours": case.owner_id == user_id,
                     "channel_id": case.channel_id,
-                    "promise": {"label": case.promise[0], "at": case.promise[1]} if case.promise else None,
+                    "promise": {"label": _(case.promise[0]), "at": case.promise[1]} if case.promise else None,
                     "overdue": case.overdue(now),
                     "created_at": case.created_at,
                     "accessory": accessory,
@@ -191,14 +196,15 @@ class HomeTab:
 
     def filter_controls(self, filters: Filters, accounts: list[str]) -> dict[str, Any]:
         def choice(options: list[tuple[str, Any]], current: str | None) -> dict[str, Any]:
-            every = [{"value": ALL, "label": "Any"}] + [{"value": v, "label": label} for v, label in options]
+            anything = {"value": ALL, "label": _("Any")}
+            every = [anything] + [{"value": v, "label": label} for v, label in options]
             # Slack takes 100 options; a chosen one past that is still offered.
             shown = every[:99] + [o for o in every[99:] if o["value"] == current][:1]
             return {"options": shown, "initial": current or ALL}
 
         return {
-            "category": choice([(c.value, PLAYBOOKS[c].label) for c in Category], filters.category),
-            "severity": choice([(s.value, SEVERITY_LABELS[s][0]) for s in Severity], filters.severity),
+            "category": choice([(c.value, _(PLAYBOOKS[c].label)) for c in Category], filters.category),
+            "severity": choice([(s.value, _(SEVERITY_LABELS[s][0])) for s in Severity], filters.severity),
             "owner": filters.owner_id,
             "account": choice([(account_key(a), UserText(a)) for a in accounts], filters.account),
         }
@@ -227,7 +233,9 @@ class HomeTab:
         if opened or changed:
             save_home_state(self.engine, user_id, filters, page)
         try:
-            view = self.view(user_id, filters, page)
+            # Written in the reader's language: the rows' words as much as the template's.
+            with speaking(self.people.locale(user_id)):
+                view = self.view(user_id, filters, page)
         except InvalidPayload:
             # Never leave someone with no Home tab: a payload bug shows a short one instead.
             logger.exception("the Home tab of %s did not fit Slack's rules; publishing a short one", user_id)

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from assistant.domain.intake import PersonFacts
+from assistant.i18n import negotiate
 
 
 @dataclass(frozen=True)
@@ -20,11 +21,22 @@ class Person:
     title: str
     tz: str
     is_admin: bool = False
+    # Slack's locale for the person ("pt-BR", "es-419"); what they read is written in it.
+    locale: str = "en-US"
+
+
+def locale_of(person: Person | None) -> str:
+    """Our locale for what this person reads (English when we do not know them yet)."""
+    return negotiate(person.locale if person else None)
 
 
 def zone_of(person: Person | None) -> str | None:
     """The person's timezone name, if known (None reads as UTC)."""
     return person.tz if person else None
+
+
+# Lookups with a deadline run here, so the caller can stop waiting (the lookup still fills the cache).
+_lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="people")
 
 
 class People:
@@ -47,7 +59,7 @@ class People:
         if hit and now - hit[0] < self._ttl:
             return hit[1]
         try:
-            user = (client or self._client).users_info(user=user_id)["user"]
+            user = (client or self._client).users_info(user=user_id, include_locale=True)["user"]
         except SlackApiError as exc:
             if exc.response.get("error") in {"user_not_found", "user_not_visible"}:
                 return Person(PersonFacts(user_id, exists=False), user_id, "", "UTC")
@@ -59,10 +71,26 @@ class People:
             title=profile.get("title") or "",
             tz=user.get("tz") or "UTC",
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            locale=user.get("locale") or "en-US",
         )
         with self._lock:
             self._cache[user_id] = (now, person)
         return person
+
+    def locale(self, user_id: str | None, client: WebClient | None = None, within: float = 0.25) -> str:
+        """Our locale for what `user_id` reads. A person not known yet is looked up for at most
+        `within` seconds: a modal shares Slack's 3 seconds with it, and a slow Slack must not
+        cost the form (English this once; the lookup still fills the cache for next time)."""
+        if not user_id:
+            return locale_of(None)
+        person = self.cached(user_id)
+        if person is None:
+            lookup = _lookups.submit(self.get, user_id, client)
+            try:
+                person = lookup.result(timeout=within)
+            except (TimeoutError, SlackApiError):
+                person = None
+        return locale_of(person)
 
     def get_many(self, user_ids: list[str], client: WebClient | None = None) -> dict[str, Person]:
         """Look several people up at once (in parallel: Slack has no batch users.info)."""

@@ -29,6 +29,7 @@ from assistant.domain.lifecycle import ack_window_minutes
 from assistant.domain.practice import Trigger
 from assistant.domain.provisioning import CRITICAL, NEEDS, Step, ready_steps, step_priority
 from assistant.domain.triggers import groups_to_invite, trigger_effects
+from assistant.i18n import speaking
 from assistant.ids import MetadataEvent
 from assistant.messages.case_context import case_context, format_duration
 from assistant.messages.escape import plain
@@ -420,11 +421,13 @@ class Provisioner:
                 case_id=case.id,
             )
             return StepResult(event={"owner_id": case.owner_id, "owner_unusable": problem})
-        message = render_message(
-            "owner_request.json.j2",
-            case=case_context(case),
-            ack_within=format_duration(ack_window_minutes(case.created_at, case.ack_due_at)),
-        )
+        # A DM: in the owner's language (case_context's words included).
+        with speaking(self.people.locale(case.owner_id, self.client)):
+            message = render_message(
+                "owner_request.json.j2",
+                case=case_context(case),
+                ack_within=format_duration(ack_window_minutes(case.created_at, case.ack_due_at)),
+            )
         posted = self.channel.post_once(f"case:{case.id}:owner_dm", case.owner_id, message, case_id=case.id)
         return StepResult(event={"owner_id": case.owner_id, "given_up": posted is None})
 
@@ -450,7 +453,8 @@ class Provisioner:
         return StepResult(event={"managers": told})
 
     def _answer_reporter(self, case: Escalation, row: ProvisioningStep) -> StepResult:
-        message = render_message("reporter_confirmation.json.j2", case=case_context(case))
+        with speaking(self.people.locale(case.reporter_id, self.client)):
+            message = render_message("reporter_confirmation.json.j2", case=case_context(case))
         if case.reply_url and row.attempts == 0:
             try:
                 response = make_webhook_client(case.reply_url, self.settings).send(

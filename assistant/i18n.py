@@ -1,0 +1,146 @@
+"""The team's language: gettext catalogs (messages/locale/<locale>/LC_MESSAGES/messages.po)
+read with Babel, and the locale each message is written in.
+
+Catalogs are compiled in memory when first used (no build step, no .mo files to forget),
+and a team's own catalog (CUSTOM_DIR/messages/locale/…) replaces ours file by file.
+
+Who reads what decides the language: a modal, a DM, an ephemeral answer and the Home tab
+follow the person's Slack locale; what is posted in a case channel or the feed follows
+DEFAULT_LOCALE. `speaking(locale)` sets it for the current thread's work; `_()` and the
+templates' `{% trans %}` read it.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from assistant.content import content_dir, custom_dirs
+
+ENGLISH = "en"
+# The languages we ship, as gettext names them (the catalogs' folder names).
+SHIPPED = ("en", "pt_BR", "es")
+CATALOG = "LC_MESSAGES/messages.po"
+# The templates written for translation (every sentence in _()): `translations check` fails on
+# English left in them. The others are still English only.
+TRANSLATED_TEMPLATES = frozenset(
+    {
+        "_fields.j2",
+        "home.json.j2",
+        "intake_modal.json.j2",
+        "loading_modal.json.j2",
+        "owner_request.json.j2",
+        "reporter_confirmation.json.j2",
+    }
+)
+
+# The locale of whoever reads what is being written now; unset: the team's DEFAULT_LOCALE.
+_current: ContextVar[str | None] = ContextVar("locale", default=None)
+_default = [ENGLISH]
+_loaded: dict[str, NullTranslations] = {}
+_lock = threading.Lock()
+
+
+def available() -> tuple[str, ...]:
+    """The locales with a catalog: ours and a team's own (CUSTOM_DIR/messages/locale/<name>)."""
+    names = set(SHIPPED)
+    for folder in [*custom_dirs("messages/locale"), content_dir("messages") / "locale"]:
+        if folder.is_dir():
+            names.update(p.parent.parent.name for p in folder.glob(f"*/{CATALOG}"))
+    return tuple(sorted(names))
+
+
+def negotiate(slack_locale: str | None, have: tuple[str, ...] | None = None) -> str:
+    """Our locale for a Slack locale ("pt-BR", "es-419", "es-ES", "fr-FR"): the same locale if
+    we have it, else another of its language, else English."""
+    have = have if have is not None else available()
+    if not slack_locale:
+        return ENGLISH
+    wanted = slack_locale.replace("-", "_")
+    if wanted in have:
+        return wanted
+    language = wanted.split("_")[0].lower()
+    if language in have:
+        return language
+    return next((h for h in have if h.split("_")[0].lower() == language), ENGLISH)
+
+
+def catalog_path(locale: str) -> Path | None:
+    """The catalog in effect for `locale`: a team's own first, else ours."""
+    for folder in [*custom_dirs("messages/locale"), content_dir("messages") / "locale"]:
+        path = folder / locale / CATALOG
+        if path.is_file():
+            return path
+    return None
+
+
+def translations(locale: str) -> NullTranslations:
+    with _lock:
+        found = _loaded.get(locale)
+        if found is not None:
+            return found
+        path = catalog_path(locale)
+        if path is None or locale == ENGLISH:
+            found = NullTranslations()
+        else:
+            with path.open("rb") as source:
+                catalog = read_po(source, locale=locale)
+            compiled = io.BytesIO()
+            write_mo(compiled, catalog, use_fuzzy=False)  # a fuzzy entry is not a translation yet
+            compiled.seek(0)
+            found = Translations(compiled)
+        _loaded[locale] = found
+        return found
+
+
+def forget_catalogs() -> None:
+    """Read the catalogs again (after CUSTOM_DIR changes)."""
+    with _lock:
+        _loaded.clear()
+
+
+def use_default_locale(locale: str) -> None:
+    """What case channels and the feed are written in (DEFAULT_LOCALE), as we have it."""
+    _default[0] = negotiate(locale)
+
+
+def current_locale() -> str:
+    return _current.get() or _default[0]
+
+
+@contextmanager
+def speaking(locale: str) -> Iterator[None]:
+    """Write in `locale` within this block (this thread only)."""
+    token = _current.set(locale)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str) -> str:
+    return translations(current_locale()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_locale()).ngettext(singular, plural, n)
+
+
+def _(message: str, **values: object) -> str:
+    """`message` in the current locale, with `%(name)s` placeholders filled from `values` (the
+    templates' style)."""
+    text = gettext(message)
+    return text % values if values else text
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction only"
+    """Marks a sentence kept in a table for translation where it is shown (with `_`)."""
+    return message

@@ -1,0 +1,127 @@
+"""The team's language: each person reads modals, DMs, private answers and the Home tab in their
+Slack language (Portuguese, Spanish, English); case channels follow DEFAULT_LOCALE."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Message
+
+from assistant.i18n import SHIPPED, negotiate, speaking
+from assistant.messages.case_context import format_duration
+from assistant.translations import _entry_problem
+from tests.harness import CSM, MANAGER, OWNER, Harness, run_cli, start_harness, wait_for
+
+
+@pytest.mark.parametrize(
+    ("slack_locale", "ours"),
+    [
+        ("pt-BR", "pt_BR"),
+        ("pt-PT", "pt_BR"),  # no European Portuguese: the same language
+        ("es-419", "es"),
+        ("es-ES", "es"),
+        ("es-MX", "es"),
+        ("en-GB", "en"),
+        ("fr-FR", "en"),  # a language we do not have: English
+        (None, "en"),
+    ],
+)
+def test_a_slack_locale_falls_back_to_its_language_then_to_english(
+    slack_locale: str | None, ours: str
+) -> None:
+    assert negotiate(slack_locale, SHIPPED) == ours
+
+
+def test_the_catalogs_are_whole() -> None:
+    """CI fails on a sentence without a translation, a fuzzy one, or English left in a template."""
+    done = run_cli(["translations", "check"], {}, Path.cwd())
+    assert done.returncode == 0, done.stderr
+    assert "the catalogs are whole" in done.stdout
+
+
+def test_a_missing_fuzzy_or_mismatched_translation_is_a_problem() -> None:
+    wanted = Message("Keep it under %(num)s characters.")
+    assert _entry_problem(wanted, None) == "not translated"
+    assert _entry_problem(wanted, Message(wanted.id, "")) == "not translated"
+    fuzzy = Message(wanted.id, "Use menos de %(num)s caracteres.", flags=["fuzzy"])
+    assert _entry_problem(wanted, fuzzy) == "marked fuzzy: check the translation and remove the flag"
+    renamed = Message(wanted.id, "Use menos de %(n)s caracteres.")
+    assert _entry_problem(wanted, renamed) == "the placeholders differ from the English (num)"
+    assert _entry_problem(wanted, Message(wanted.id, "Use menos de %(num)s caracteres.")) is None
+
+
+def test_durations_are_written_in_each_language() -> None:
+    with speaking("pt_BR"):
+        assert (format_duration(60), format_duration(120), format_duration(30)) == (
+            "1 hora",
+            "2 horas",
+            "30 minutos",
+        )
+    with speaking("es"):
+        assert format_duration(120) == "2 horas"
+    assert format_duration(60) == "1 hour"
+
+
+@pytest.fixture
+def multilingual(database_url: str) -> Iterator[Harness]:
+    running = start_harness(database_url)
+    running.workspace.users[CSM].locale = "pt-BR"
+    running.workspace.users[OWNER].locale = "es-419"
+    running.workspace.users[MANAGER].locale = "pt-BR"
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_each_person_reads_in_their_language_and_the_channel_in_the_teams(multilingual: Harness) -> None:
+    harness = multilingual
+    view_id = harness.open_intake(CSM)
+    view = harness.workspace.views[view_id]
+    assert view["title"]["text"] == "Abrir escalonamento"
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert blocks["summary"]["label"]["text"] == "Resumo em uma linha"
+    categories = {o["value"]: o["text"]["text"] for o in blocks["category"]["element"]["options"]}
+    assert categories["technical"] == "Técnico"
+    assert blocks["owner"]["hint"]["text"].endswith("Ela deve confirmar em até 2 horas.")
+
+    errors = harness.submit_intake(view_id, CSM, summary="", account="").json()["errors"]
+    assert errors == {
+        "summary": "Escreva um resumo do problema em uma linha.",
+        "account": "Informe a conta do cliente.",
+    }
+
+    hostile = "<!channel> Acme & *Co* <https://evil.example|click>"
+    response = harness.submit_intake(view_id, CSM, account=hostile, stakeholders=[])
+    assert response.status == 200 and not response.body
+    case = harness.wait_provisioned(wait_for(lambda: harness.case_by_view(view_id), what="the case").id)
+    channel = harness.channel_of(case)
+
+    # The CSM's private answer: Portuguese.
+    reply = wait_for(lambda: harness.workspace.ephemerals_for(CSM), what="the CSM's answer")
+    assert f"ESC-1 está aberto em <#{channel.id}>." == reply[0].text
+    # The owner's DM: Spanish, with the customer's text escaped exactly once.
+    dm = wait_for(lambda: harness.workspace.dm_messages(OWNER), what="the owner's DM")[0]
+    assert dm.text.startswith("Eres responsable de ESC-1 (&lt;!channel&gt; Acme &amp; \\*Co\\*") or (
+        "Eres responsable de ESC-1" in dm.text
+        and "&lt;!channel&gt;" in dm.text
+        and "<!channel>" not in dm.text
+    )
+    dm_text = json.dumps(dm.blocks, ensure_ascii=False)
+    assert "Los clientes confían en un nombre. *Confirma en menos de 2 horas*" in dm_text
+    assert '"text": "Confirmar"' in dm_text and "Severidad *Alta*" in dm_text
+    assert "<!channel>" not in dm_text
+    # The case channel follows DEFAULT_LOCALE (English here).
+    card = json.dumps(channel.messages[0].blocks, ensure_ascii=False)
+    assert "*Technical escalation.*" in card and "Técnico" not in card
+
+    # The Home tabs: each in its reader's language.
+    csm_home = json.dumps(harness.open_home(CSM), ensure_ascii=False)
+    assert "Escalonamentos de clientes" in csm_home and "Casos que você abriu" in csm_home
+    owner_home = json.dumps(harness.open_home(OWNER), ensure_ascii=False)
+    assert "Tus casos" in owner_home and "severidad Alta" in owner_home
+    manager_home = json.dumps(harness.open_home(MANAGER), ensure_ascii=False)
+    assert "Portfólio" in manager_home and "Técnico 1" in manager_home
