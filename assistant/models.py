@@ -87,7 +87,8 @@ class Escalation(SQLModel, table=True):
         max_length=150,
         index=True,
     )
-    account_value: int | None = Field(default=None, sa_type=sa.BigInteger)
+    account_value: int | None = Field(default=None, sa_type=sa.BigInteger)  # whole units of:
+    account_currency: str | None = Field(default=None, max_length=3)  # ISO 4217
     summary: str = Field(max_length=300)
     description: str = Field(sa_type=sa.Text)
     category: Category = Field(sa_type=StrEnumType(Category))

@@ -34,12 +34,25 @@ class ContentSettings(BaseSettings):
         description="a folder of your own content (flows/playbook.yml, messages/templates/*.j2) "
         "whose files replace the built-in ones",
     )
+    default_currency: str = Field(
+        default="USD",
+        description="the currency of a contract value typed without one (an ISO code: USD, BRL, EUR, MXN…)",
+    )
     default_locale: str = Field(
         default="en",
         description="the language of case channels and the feed (en, pt-BR, es…); people read "
         "modals, DMs and the Home tab in their own Slack language",
         pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$",
     )
+
+    @field_validator("default_currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        from babel.numbers import list_currencies
+
+        if value.upper() not in list_currencies():
+            raise ValueError(f"{value!r} is not a currency code (ISO 4217, like USD, BRL, EUR or MXN)")
+        return value.upper()
 
     @field_validator("custom_dir")
     @classmethod

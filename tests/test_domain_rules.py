@@ -12,10 +12,10 @@ from assistant.domain.intake import (
     IntakeForm,
     LinkKind,
     PersonFacts,
-    parse_account_value,
     person_problem,
     validate_intake,
 )
+from assistant.domain.money import parse_money
 from assistant.domain.practice import Category, Severity, Trigger, is_sensitive
 from assistant.domain.provisioning import retry_due
 
@@ -75,13 +75,14 @@ def test_patterns_are_checked() -> None:
     ],
 )
 def test_account_value_is_read_as_people_type_it(text: str, value: int | None) -> None:
-    assert parse_account_value(text) == value
+    money = parse_money(text, "USD")
+    assert (money.amount if money else None) == value and (money is None or money.currency == "USD")
 
 
 @pytest.mark.parametrize("text", ["lots", "12e5", "-5", "120kk", "$"])
 def test_account_value_that_is_not_a_number_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="annual contract value"):
-        parse_account_value(text)
+        parse_money(text, "USD")
 
 
 def form(**overrides: object) -> IntakeForm:

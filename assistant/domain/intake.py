@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from assistant.domain.money import Money, parse_money
 from assistant.domain.practice import Category, Severity, Trigger
 from assistant.i18n import N_, _
 
@@ -60,7 +60,7 @@ class ValidIntake:
     category: Category
     severity: Severity
     owner_id: str
-    account_value: int | None
+    account_value: Money | None  # as typed: an amount and its currency
     triggers: tuple[Trigger, ...]
     stakeholder_ids: tuple[str, ...]
     links: tuple[tuple[LinkKind, str], ...]
@@ -92,36 +92,14 @@ LINK_FIELDS: dict[LinkKind, IntakeField] = {
     LinkKind.SOURCE: IntakeField.LINK_SOURCE,
 }
 
-_MULTIPLIERS = {"": 1, "k": 1_000, "m": 1_000_000}
-_MONEY = re.compile(r"^\$?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*([km]?)$", re.IGNORECASE)
-
-
-def parse_account_value(text: str) -> int | None:
-    """ACV in whole dollars from what people type: 120000, $120,000, 120k, 1.2m.
-
-    Raises ValueError with a sentence for the modal when it is not a number.
-    """
-    cleaned = text.strip().replace(" ", "")
-    if not cleaned:
-        return None
-    match = _MONEY.match(cleaned)
-    if not match:
-        raise ValueError(_("Enter the annual contract value as a number, like 120000 or $120k."))
-    digits, suffix = match.group(1).replace(",", ""), match.group(2).lower()
-    try:
-        value = Decimal(digits) * _MULTIPLIERS[suffix]
-    except InvalidOperation as exc:  # pragma: no cover - the regex admits only numbers
-        raise ValueError(_("Enter the annual contract value as a number.")) from exc
-    if value > 10**12:
-        raise ValueError(_("That contract value is larger than any account we could have."))
-    return int(value)
-
 
 def _single_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def validate_intake(form: IntakeForm) -> tuple[ValidIntake | None, dict[IntakeField, str]]:
+def validate_intake(
+    form: IntakeForm, default_currency: str = "USD"
+) -> tuple[ValidIntake | None, dict[IntakeField, str]]:
     """Check the form against the rules; return the clean intake or the errors by field."""
     errors: dict[IntakeField, str] = {}
     account = _single_line(form.account)
@@ -156,9 +134,9 @@ def validate_intake(form: IntakeForm) -> tuple[ValidIntake | None, dict[IntakeFi
     if not form.owner_id:
         errors[IntakeField.OWNER] = _("Name the one person who owns this case.")
 
-    account_value: int | None = None
+    account_value: Money | None = None
     try:
-        account_value = parse_account_value(form.account_value_text)
+        account_value = parse_money(form.account_value_text, default_currency)
     except ValueError as exc:
         errors[IntakeField.ACCOUNT_VALUE] = str(exc)
 

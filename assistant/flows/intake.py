@@ -295,7 +295,7 @@ def register(app: App, services: Components) -> None:
 
     def submit_intake(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = parse_intake(view)
-        intake, errors = rules.validate_intake(form)
+        intake, errors = rules.validate_intake(form, services.settings.default_currency)
         custom, custom_errors = rules.check_custom_answers(rules.CUSTOM_QUESTIONS, form.custom)
         # Every problem at once: the people are checked whatever else is wrong.
         people = people_errors(services, form.owner_id, list(dict.fromkeys(form.stakeholder_ids)))

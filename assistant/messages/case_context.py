@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from assistant.domain.intake import LINK_LABELS, LinkKind, custom_answer_lines
+from assistant.domain.money import format_money
 from assistant.domain.portfolio import next_promise
 from assistant.domain.practice import (
     KIND_LABELS,
@@ -17,17 +18,11 @@ from assistant.domain.practice import (
 )
 from assistant.domain.status import STATUS_LABELS
 from assistant.domain.triggers import groups_to_invite, trigger_effects
-from assistant.i18n import _, ngettext
+from assistant.i18n import _, current_locale, ngettext
 from assistant.ids import CaseAction
 from assistant.messages.case_buttons import card_actions
 from assistant.messages.escape import UserText
 from assistant.models import Escalation
-
-
-def format_money(value: int | None) -> str | None:
-    if value is None:
-        return None
-    return f"${value:,}"
 
 
 def format_duration(minutes: int) -> str:
@@ -72,7 +67,7 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "account": UserText(case.account_name),
         "summary": UserText(case.summary),
         "description": UserText(case.description),
-        "acv": format_money(case.account_value),
+        "acv": format_money(case.account_value, case.account_currency, current_locale()),
         "category": {
             "label": _(playbook.label),
             "expected": _(playbook.expected_response),

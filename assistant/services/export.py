@@ -22,6 +22,8 @@ from assistant.services.cases import SUMMARY_COLUMNS
 COLUMNS = [
     "key",
     "account",
+    "account_value",
+    "account_currency",
     "summary",
     "category",
     "severity",
@@ -70,6 +72,8 @@ _CASE_COLUMNS: tuple[Any, ...] = (
     Escalation.satisfaction_score,
     Escalation.satisfaction_comment,
     Escalation.custom_fields,
+    Escalation.account_value,
+    Escalation.account_currency,
 )
 
 
@@ -110,6 +114,8 @@ def _row(case: Any, events: list[EventFact]) -> dict[str, Any]:
     return {
         "key": f"{KEY_PREFIX}{case.id}",
         "account": case.account_name,
+        "account_value": case.account_value,
+        "account_currency": case.account_currency,
         "summary": case.summary,
         "category": case.category.value,
         "severity": case.severity.value,
