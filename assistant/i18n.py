@@ -34,6 +34,9 @@ CATALOG = "LC_MESSAGES/messages.po"
 TRANSLATED_TEMPLATES = frozenset(
     {
         "_fields.j2",
+        "case_list.json.j2",
+        "case_status.json.j2",
+        "help.json.j2",
         "home.json.j2",
         "intake_modal.json.j2",
         "loading_modal.json.j2",

@@ -16,7 +16,7 @@ from assistant.domain.visibility import can_see_details
 from assistant.flows import intake
 from assistant.flows.case_flow import CaseFlows, say
 from assistant.flows.follow import set_following
-from assistant.i18n import speaking
+from assistant.i18n import N_, _, speaking
 from assistant.ids import COMMAND
 from assistant.messages.case_context import case_context
 from assistant.messages.render import render_message
@@ -28,15 +28,18 @@ from assistant.slack.client import SLACK_ERRORS, error_code
 
 VERBS: dict[str, Action] = {a.value: a for a in Action} | {"acknowledge": Action.ACKNOWLEDGE}
 VERB_HELP = [
-    {"word": Action.ACKNOWLEDGE.value, "does": "take the case and promise the next customer update (owner)"},
-    {"word": Action.POST_UPDATE.value, "does": "post a status update and the next promise"},
-    {"word": Action.CLASSIFY.value, "does": "category, kind, severity, resolving team"},
-    {"word": Action.REASSIGN.value, "does": "hand the case to someone else (escalate up)"},
-    {"word": Action.RESOLVE.value, "does": "declare it resolved"},
-    {"word": Action.RCA.value, "does": "record the root-cause analysis (internal and for the customer)"},
-    {"word": Action.CLOSE.value, "does": "close it"},
-    {"word": Action.REOPEN.value, "does": "reopen a resolved or closed case"},
-    {"word": Action.TIMELINE.value, "does": "see every event of the case"},
+    {
+        "word": Action.ACKNOWLEDGE.value,
+        "does": N_("take the case and promise the next customer update (owner)"),
+    },
+    {"word": Action.POST_UPDATE.value, "does": N_("post a status update and the next promise")},
+    {"word": Action.CLASSIFY.value, "does": N_("category, kind, severity, resolving team")},
+    {"word": Action.REASSIGN.value, "does": N_("hand the case to someone else (escalate up)")},
+    {"word": Action.RESOLVE.value, "does": N_("declare it resolved")},
+    {"word": Action.RCA.value, "does": N_("record the root-cause analysis (internal and for the customer)")},
+    {"word": Action.CLOSE.value, "does": N_("close it")},
+    {"word": Action.REOPEN.value, "does": N_("reopen a resolved or closed case")},
+    {"word": Action.TIMELINE.value, "does": N_("see every event of the case")},
 ]
 
 logger = logging.getLogger(__name__)
@@ -63,11 +66,14 @@ def register(app: App, flows: CaseFlows) -> None:
         if everyone and user_id not in managers:
             say(
                 respond,
-                f"`{COMMAND} list all` is for escalation managers; `{COMMAND} list` shows your cases.",
+                _(
+                    "`%(command)s list all` is for escalation managers; `%(command)s list` shows your cases.",
+                    command=COMMAND,
+                ),
             )
             return
         cases = open_cases(components.engine, involving=None if everyone else user_id, limit=LIST_ROWS + 1)
-        title = "All open escalations" if everyone else "Your open escalations"
+        title = _("All open escalations") if everyone else _("Your open escalations")
         message = render_message(
             "case_list.json.j2",
             title=title,
@@ -87,15 +93,17 @@ def register(app: App, flows: CaseFlows) -> None:
         if case is None:
             found = ""
             if asked.case_number is not None:
-                found = f"I found no case ESC-{asked.case_number}. "
+                found = _("I found no case ESC-%(number)s.", number=asked.case_number) + " "
             elif asked.channel_id:
-                found = f"<#{asked.channel_id}> is not a case channel. "
+                found = _("<#%(channel)s> is not a case channel.", channel=asked.channel_id) + " "
             say(respond, f"{found}{usage}")
         return case
 
     def show_status(respond: Respond, user_id: str, asked: CommandText) -> None:
         case = find_case(
-            respond, asked, f"Use `{COMMAND} status ESC-42`, or `{COMMAND} list` to see your cases."
+            respond,
+            asked,
+            _("Use `%(command)s status ESC-42`, or `%(command)s list` to see your cases.", command=COMMAND),
         )
         if case is None:
             return
@@ -109,7 +117,13 @@ def register(app: App, flows: CaseFlows) -> None:
 
     def follow_by_key(respond: Respond, user_id: str, asked: CommandText) -> None:
         case = find_case(
-            respond, asked, f"Use `{COMMAND} {asked.word} ESC-42`; `{COMMAND} list all` shows open cases."
+            respond,
+            asked,
+            _(
+                "Use `%(command)s %(verb)s ESC-42`; `%(command)s list all` shows open cases.",
+                command=COMMAND,
+                verb=asked.word,
+            ),
         )
         if case is not None:
             say(respond, set_following(flows, case, user_id, on=asked.ask == Ask.FOLLOW).text)
@@ -120,12 +134,17 @@ def register(app: App, flows: CaseFlows) -> None:
             if case is None:
                 say(
                     respond,
-                    f"`{COMMAND} {asked.word}` works inside a case channel, or anywhere with the case's "
-                    f"key: `{COMMAND} {asked.word} ESC-42`. Type `{COMMAND} help` to see what is possible.",
+                    _(
+                        "`%(command)s %(verb)s` works inside a case channel, or anywhere with the case's "
+                        "key: `%(command)s %(verb)s ESC-42`. "
+                        "Type `%(command)s help` to see what is possible.",
+                        command=COMMAND,
+                        verb=asked.word,
+                    ),
                 )
                 return
         else:
-            case = find_case(respond, asked, f"`{COMMAND} list` shows your cases.")
+            case = find_case(respond, asked, _("`%(command)s list` shows your cases.", command=COMMAND))
         if case is None or case.id is None:
             return
         flows.start(
@@ -141,8 +160,12 @@ def register(app: App, flows: CaseFlows) -> None:
         key = f" ESC-{asked.case_number}" if asked.case_number is not None else ""
         say(
             respond,
-            f"Did you mean `{COMMAND} {asked.word}{key}`? `{COMMAND} help` lists what is possible; "
-            f"`{COMMAND} <summary>` opens a new escalation.",
+            _(
+                "Did you mean `%(suggestion)s`? `%(command)s help` lists what is possible; "
+                "`%(command)s <summary>` opens a new escalation.",
+                suggestion=" ".join((COMMAND, asked.word)) + key,
+                command=COMMAND,
+            ),
         )
 
     @app.command(COMMAND)
@@ -183,6 +206,9 @@ def register(app: App, flows: CaseFlows) -> None:
             logger.warning("the intake form could not be opened (%s)", error_code(exc))
             say(
                 respond,
-                "Slack is busy and did not open the escalation form; nothing was saved. "
-                f"Type `{COMMAND}` again in a few seconds.",
+                _(
+                    "Slack is busy and did not open the escalation form; nothing was saved. "
+                    "Type `%(command)s` again in a few seconds.",
+                    command=COMMAND,
+                ),
             )
