@@ -277,3 +277,31 @@ def test_the_clock_posts_the_digest_on_the_configured_day_in_its_zone(database_u
         assert create_scheduler(harness.components).get_job(DIGEST_JOB_ID) is None
     finally:
         harness.stop()
+
+
+def test_within_target_follows_each_cases_own_deadline_on_its_calendar() -> None:
+    """A medium case on office hours acknowledged 60 hours after a Friday-evening opening was on
+    time (its deadline was Monday 11:00); one acknowledged 3 hours after a critical opening was not."""
+    from datetime import UTC, datetime, timedelta
+
+    from assistant.domain.digest import DigestCase, compute_digest
+    from assistant.domain.events import EventKind
+    from assistant.domain.metrics import EventFact
+    from assistant.domain.practice import Category
+
+    friday = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def case(case_id: int, opened: datetime, acknowledged: datetime, on_time: bool) -> DigestCase:
+        ack = EventFact(EventKind.ACKNOWLEDGED, acknowledged, {"on_time": on_time, "promise_kept": on_time})
+        return DigestCase(case_id, "Acme", Category.TECHNICAL, False, opened, [ack])
+
+    digest = compute_digest(
+        [case(1, friday, monday, True), case(2, monday, monday + timedelta(hours=3), False)],
+        start=datetime(2026, 11, 16, tzinfo=UTC),
+        end=datetime(2026, 11, 30, tzinfo=UTC),
+        zone=UTC,
+        ack_target=timedelta(hours=2),
+        open_at_end=2,
+    )
+    assert (digest.ack_count, digest.ack_within_target) == (2, 1)

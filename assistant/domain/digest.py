@@ -15,7 +15,7 @@ from statistics import median_low
 
 from assistant.domain.accounts import account_key
 from assistant.domain.events import EventKind
-from assistant.domain.metrics import EventFact, first, last, on_time_rate, percentile
+from assistant.domain.metrics import EventFact, acknowledged_on_time, first, last, on_time_rate, percentile
 from assistant.domain.practice import CAUSE_AREAS, Category
 from assistant.domain.satisfaction import SatisfactionSummary
 
@@ -127,6 +127,7 @@ def compute_digest(
 
     opened = [c for c in cases if in_week(c.created_at)]
     ack_times: list[timedelta] = []
+    acks_on_time = 0
     resolve_times: list[timedelta] = []
     resolved = closed = breaches = made = kept = 0
     day_counts: dict[date, Counter[str]] = defaultdict(Counter)
@@ -141,6 +142,9 @@ def compute_digest(
         if in_week(acknowledged):
             assert acknowledged is not None
             ack_times.append(acknowledged - case.created_at)
+            # Its own deadline (the calendar's); the flat target only for events recorded before.
+            on_time = acknowledged_on_time(case.events)
+            acks_on_time += on_time if on_time is not None else acknowledged - case.created_at <= ack_target
         resolved_at = last(case.events, EventKind.RESOLVED)
         if in_week(resolved_at):
             assert resolved_at is not None
@@ -177,7 +181,7 @@ def compute_digest(
         ack_count=len(ack_times),
         ack_median=median_low(ack_times) if ack_times else None,
         ack_p90=percentile(ack_times, 90),
-        ack_within_target=sum(1 for t in ack_times if t <= ack_target),
+        ack_within_target=acks_on_time,
         ack_target=ack_target,
         resolve_median=median_low(resolve_times) if resolve_times else None,
         resolve_p90=percentile(resolve_times, 90),

@@ -25,6 +25,7 @@ class CaseTimings:
     closed_at: datetime | None
     time_to_acknowledge: timedelta | None
     time_to_resolve: timedelta | None
+    acknowledged_on_time: bool | None
     promises_made: int
     promises_kept: int
     breaches: int
@@ -32,6 +33,16 @@ class CaseTimings:
 
 def first(events: Iterable[EventFact], kind: EventKind) -> datetime | None:
     return min((e.at for e in events if e.kind == kind), default=None)
+
+
+def acknowledged_on_time(events: Iterable[EventFact]) -> bool | None:
+    """Whether the first acknowledgement met its deadline: the one set on the case's calendar
+    when it opened (a medium case on office hours may be on time 60 hours later). None if the
+    case is unacknowledged, or if its event predates the record."""
+    acknowledgements = sorted((e for e in events if e.kind == EventKind.ACKNOWLEDGED), key=lambda e: e.at)
+    if not acknowledgements or "on_time" not in acknowledgements[0].data:
+        return None
+    return bool(acknowledgements[0].data["on_time"])
 
 
 def last(events: Iterable[EventFact], kind: EventKind) -> datetime | None:
@@ -57,6 +68,7 @@ def case_timings(
         closed_at=closed,
         time_to_acknowledge=acknowledged - created_at if acknowledged else None,
         time_to_resolve=resolved - created_at if resolved else None,
+        acknowledged_on_time=acknowledged_on_time(events),
         promises_made=promises_made,
         promises_kept=promises_kept,
         breaches=sum(1 for e in events if e.kind == EventKind.BREACH),

@@ -36,6 +36,7 @@ COLUMNS = [
     "resolved_at",
     "closed_at",
     "minutes_to_acknowledge",
+    "acknowledged_on_time",
     "minutes_to_resolve",
     "promises_made",
     "promises_kept",
@@ -94,13 +95,16 @@ def export_rows(engine: sa.Engine, since: datetime | None = None) -> Iterator[di
             if not cases:
                 return
             events: dict[int, list[EventFact]] = defaultdict(list)
-            timing_events = sa.select(col(CaseEvent.escalation_id), col(CaseEvent.kind), col(CaseEvent.at))
-            for case_id, kind, at in session.execute(
+            timing_events = sa.select(
+                col(CaseEvent.escalation_id), col(CaseEvent.kind), col(CaseEvent.at), col(CaseEvent.data)
+            )
+            for case_id, kind, at, data in session.execute(
                 timing_events.where(col(CaseEvent.escalation_id).between(cases[0].id, cases[-1].id)).where(
                     col(CaseEvent.kind).in_(TIMING_EVENTS)
                 )
             ):
-                events[case_id].append(EventFact(kind, at))
+                # The acknowledgement's data says whether it met its calendar deadline.
+                events[case_id].append(EventFact(kind, at, data if kind == EventKind.ACKNOWLEDGED else {}))
         for case in cases:
             yield _row(case, events[case.id])
         after = cases[-1].id
@@ -128,6 +132,7 @@ def _row(case: Any, events: list[EventFact]) -> dict[str, Any]:
         "resolved_at": _iso(timings.resolved_at),
         "closed_at": _iso(timings.closed_at),
         "minutes_to_acknowledge": _minutes(timings.time_to_acknowledge),
+        "acknowledged_on_time": timings.acknowledged_on_time,
         "minutes_to_resolve": _minutes(timings.time_to_resolve),
         "promises_made": case.promises_made,
         "promises_kept": case.promises_kept,
