@@ -34,14 +34,24 @@ CATALOG = "LC_MESSAGES/messages.po"
 TRANSLATED_TEMPLATES = frozenset(
     {
         "_fields.j2",
+        "acknowledge_modal.json.j2",
         "case_list.json.j2",
         "case_status.json.j2",
+        "classify_modal.json.j2",
+        "close_modal.json.j2",
         "help.json.j2",
         "home.json.j2",
         "intake_modal.json.j2",
         "loading_modal.json.j2",
+        "notice_modal.json.j2",
         "owner_request.json.j2",
+        "rca_modal.json.j2",
+        "reassign_modal.json.j2",
+        "reopen_modal.json.j2",
         "reporter_confirmation.json.j2",
+        "resolve_modal.json.j2",
+        "satisfaction_modal.json.j2",
+        "update_modal.json.j2",
     }
 )
 

@@ -119,7 +119,23 @@ def test_owner_can_acknowledge_from_the_dm_after_a_cold_start(harness: Harness) 
         ),
         what="the filled modal",
     )
-    assert [c.method for c in harness.workspace.calls][-2:] == ["users.info", "views.update"]
+    # The owner is looked up once (for their language, within 0.25 s), then the modal opens
+    # directly: the lookup found them, so no "loading" modal was needed.
+    assert [c.method for c in harness.workspace.calls][-2:] == ["users.info", "views.open"]
+
+
+def test_a_slow_lookup_of_the_owner_shows_a_loading_modal_within_slacks_three_seconds(
+    harness: Harness,
+) -> None:
+    case = harness.escalate(CSM)
+    harness.components.people._cache.clear()
+    harness.workspace.slow("users.info", 1.5, times=5, match={"user": OWNER})
+    started = time.monotonic()
+    harness.click(OWNER, case, CaseAction.ACKNOWLEDGE)
+    wait_for(lambda: harness.latest_view()["callback_id"] == "acknowledge", what="the filled modal")
+    opened = [c for c in harness.workspace.calls if c.method in ("views.open", "views.update")]
+    assert [c.method for c in opened][-2:] == ["views.open", "views.update"]
+    assert opened[-2].started - started < 3.0  # the trigger was used in time (English this once)
 
 
 def test_the_earliest_promise_is_a_setting(database_url: str) -> None:

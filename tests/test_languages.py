@@ -125,3 +125,58 @@ def test_each_person_reads_in_their_language_and_the_channel_in_the_teams(multil
     assert "Tus casos" in owner_home and "severidad Alta" in owner_home
     manager_home = json.dumps(harness.open_home(MANAGER), ensure_ascii=False)
     assert "Portfólio" in manager_home and "Técnico 1" in manager_home
+
+
+def test_an_owner_works_the_case_in_their_language_while_the_channel_keeps_the_teams(
+    multilingual: Harness,
+) -> None:
+    from assistant.ids import CaseAction
+    from tests.harness import EXEC, in_hours
+
+    harness = multilingual
+    harness.workspace.users[OWNER].locale = "pt-BR"
+    harness.workspace.users[EXEC].locale = "es-ES"
+    case = harness.escalate(CSM, stakeholders=[EXEC])
+
+    # Someone who may not acknowledge is told so in their language.
+    harness.click(EXEC, case, CaseAction.ACKNOWLEDGE)
+    assert harness.answer(EXEC) == (
+        f"Solo el responsable, <@{OWNER}>, o un gestor de escalamiento puede confirmar este caso."
+    )
+
+    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view = harness.workspace.views[view_id]
+    assert (view["title"]["text"], view["submit"]["text"], view["close"]["text"]) == (
+        "Confirmar ESC-1",
+        "Confirmar",
+        "Cancelar",
+    )
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels == ["Próxima atualização ao cliente até", "Confirmação ao cliente (edite antes de enviar)"]
+    errors = harness.submit(OWNER, view_id, next_update=in_hours(-1), customer_message="").json()["errors"]
+    assert errors == {
+        "customer_message": "Escreva a confirmação que o cliente vai receber.",
+        "next_update": "Escolha um horário daqui a pelo menos 5 minutos.",
+    }
+    harness.submit(OWNER, view_id, next_update=in_hours(2), customer_message="Estamos nisso.")
+    wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
+
+    # What is posted in the case channel stays in the team's language (DEFAULT_LOCALE: English).
+    posted = wait_for(
+        lambda: [m for m in harness.channel_of(case).messages[1:] if "acknowledged" in m.text.lower()],
+        what="the acknowledgement in the channel",
+    )
+    assert "Confirm" not in posted[0].text
+
+    # A state that does not fit, in the owner's language.
+    harness.click(OWNER, case, CaseAction.ACKNOWLEDGE)
+    assert harness.answer(OWNER) == (
+        "ESC-1 já foi confirmado; por isso você não pode confirmar o caso. "
+        "Publique uma atualização em vez disso."
+    )
+    view_id = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
+    classify = harness.workspace.views[view_id]
+    assert classify["title"]["text"] == "Classificar ESC-1"
+    blocks = {b.get("block_id"): b for b in classify["blocks"]}
+    kinds = [o["text"]["text"] for o in blocks["kind"]["element"]["options"]]
+    assert kinds == ["Funcional", "Hierárquico", "Automático"]

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from assistant.domain.practice import PLAYBOOKS, SEVERITY_ACK_MINUTES, TRIGGER_EFFECTS, Category, Trigger
 from assistant.domain.status import Status
+from assistant.i18n import N_, _, ngettext
 
 
 class Action(StrEnum):
@@ -27,15 +28,15 @@ class Action(StrEnum):
 
 
 ACTION_NAMES: dict[Action, str] = {
-    Action.ACKNOWLEDGE: "acknowledge",
-    Action.CLASSIFY: "classify",
-    Action.POST_UPDATE: "post an update on",
-    Action.REASSIGN: "reassign",
-    Action.RESOLVE: "resolve",
-    Action.RCA: "write the root-cause analysis of",
-    Action.CLOSE: "close",
-    Action.REOPEN: "reopen",
-    Action.TIMELINE: "see the timeline of",
+    Action.ACKNOWLEDGE: N_("acknowledge"),
+    Action.CLASSIFY: N_("classify"),
+    Action.POST_UPDATE: N_("post an update on"),
+    Action.REASSIGN: N_("reassign"),
+    Action.RESOLVE: N_("resolve"),
+    Action.RCA: N_("write the root-cause analysis of"),
+    Action.CLOSE: N_("close"),
+    Action.REOPEN: N_("reopen"),
+    Action.TIMELINE: N_("see the timeline of"),
 }
 
 # Which actions each status allows.
@@ -58,25 +59,28 @@ TRANSITIONS: dict[Action, Status] = {
 
 # Why an action does not fit a status, and what to do instead.
 _INSTEAD: dict[tuple[Status, Action], str] = {
-    (Status.NEW, Action.POST_UPDATE): "Acknowledge it first: the acknowledgement makes the first promise.",
-    (Status.NEW, Action.RESOLVE): "Acknowledge it first, then resolve it.",
-    (Status.NEW, Action.RCA): "Resolve it first; the root-cause analysis comes after.",
-    (Status.NEW, Action.CLOSE): "Acknowledge and resolve it first.",
-    (Status.NEW, Action.REOPEN): "It is open already.",
-    (Status.ACKNOWLEDGED, Action.ACKNOWLEDGE): "Post an update instead.",
-    (Status.ACKNOWLEDGED, Action.RCA): "Resolve it first; the root-cause analysis comes after.",
-    (Status.ACKNOWLEDGED, Action.CLOSE): "Resolve it first.",
-    (Status.ACKNOWLEDGED, Action.REOPEN): "It is open already.",
-    (Status.RESOLVED, Action.ACKNOWLEDGE): "Reopen it if the problem is back.",
-    (Status.RESOLVED, Action.POST_UPDATE): "Reopen it if the problem is back.",
-    (Status.RESOLVED, Action.RESOLVE): "Write the root-cause analysis or close it.",
-    (Status.RESOLVED, Action.REASSIGN): "Reopen it first if someone else must take it on.",
+    (Status.NEW, Action.POST_UPDATE): N_(
+        "Acknowledge it first: the acknowledgement makes the first promise."
+    ),
+    (Status.NEW, Action.RESOLVE): N_("Acknowledge it first, then resolve it."),
+    (Status.NEW, Action.RCA): N_("Resolve it first; the root-cause analysis comes after."),
+    (Status.NEW, Action.CLOSE): N_("Acknowledge and resolve it first."),
+    (Status.NEW, Action.REOPEN): N_("It is open already."),
+    (Status.ACKNOWLEDGED, Action.ACKNOWLEDGE): N_("Post an update instead."),
+    (Status.ACKNOWLEDGED, Action.RCA): N_("Resolve it first; the root-cause analysis comes after."),
+    (Status.ACKNOWLEDGED, Action.CLOSE): N_("Resolve it first."),
+    (Status.ACKNOWLEDGED, Action.REOPEN): N_("It is open already."),
+    (Status.RESOLVED, Action.ACKNOWLEDGE): N_("Reopen it if the problem is back."),
+    (Status.RESOLVED, Action.POST_UPDATE): N_("Reopen it if the problem is back."),
+    (Status.RESOLVED, Action.RESOLVE): N_("Write the root-cause analysis or close it."),
+    (Status.RESOLVED, Action.REASSIGN): N_("Reopen it first if someone else must take it on."),
 }
+REOPEN_FIRST = N_("Reopen it first.")
 _STATUS_WORDS = {
-    Status.NEW: "not acknowledged yet",
-    Status.ACKNOWLEDGED: "already acknowledged",
-    Status.RESOLVED: "resolved",
-    Status.CLOSED: "closed",
+    Status.NEW: N_("not acknowledged yet"),
+    Status.ACKNOWLEDGED: N_("already acknowledged"),
+    Status.RESOLVED: N_("resolved"),
+    Status.CLOSED: N_("closed"),
 }
 
 
@@ -84,8 +88,14 @@ def state_refusal(key: str, status: Status, action: Action) -> str | None:
     """Why `action` does not fit a case in `status` (a sentence for the user), or None."""
     if action in ALLOWED[status]:
         return None
-    instead = _INSTEAD.get((status, action), "Reopen it first." if status == Status.CLOSED else "")
-    return f"{key} is {_STATUS_WORDS[status]}, so you cannot {ACTION_NAMES[action]} it. {instead}".strip()
+    instead = _INSTEAD.get((status, action), REOPEN_FIRST if status == Status.CLOSED else "")
+    refusal = _(
+        "%(key)s is %(state)s, so you cannot %(action)s it.",
+        key=key,
+        state=_(_STATUS_WORDS[status]),
+        action=_(ACTION_NAMES[action]),
+    )
+    return f"{refusal} {_(instead)}" if instead else refusal
 
 
 class Role(StrEnum):
@@ -143,10 +153,18 @@ def permission_refusal(action: Action, roles: frozenset[Role], owner_name: str) 
     permitted = PERMITTED[action]
     if roles & permitted:
         return None
-    who = f"the owner, {owner_name},"
     if Role.REPORTER in permitted:
-        who += " the person who reported it,"
-    return f"Only {who} or an escalation manager can {ACTION_NAMES[action]} this case."
+        return _(
+            "Only the owner, %(owner)s, the person who reported it, or an escalation manager can "
+            "%(action)s this case.",
+            owner=owner_name,
+            action=_(ACTION_NAMES[action]),
+        )
+    return _(
+        "Only the owner, %(owner)s, or an escalation manager can %(action)s this case.",
+        owner=owner_name,
+        action=_(ACTION_NAMES[action]),
+    )
 
 
 @dataclass(frozen=True)
@@ -158,13 +176,19 @@ class PromiseRules:
 def promise_problem(when: datetime | None, now: datetime, rules: PromiseRules) -> str | None:
     """A promised update time must be specific, in the future, and not too far away."""
     if when is None:
-        return "Promise a specific time for the next customer update."
+        return _("Promise a specific time for the next customer update.")
     if when < now + rules.min_ahead:
         minutes = max(1, int(rules.min_ahead.total_seconds() // 60))
-        return f"Choose a time at least {minutes} minute{'s' if minutes != 1 else ''} from now."
+        return ngettext(
+            "Choose a time at least %(num)s minute from now.",
+            "Choose a time at least %(num)s minutes from now.",
+            minutes,
+        ) % {"num": minutes}
     if when > now + rules.max_ahead:
         hours = int(rules.max_ahead.total_seconds() // 3600)
-        return f"Promise an update within {hours} hours; you can always promise the next one then."
+        return _(
+            "Promise an update within %(num)s hours; you can always promise the next one then.", num=hours
+        )
     return None
 
 
@@ -185,13 +209,13 @@ TASK_PERMITTED: dict[Task, frozenset[Role]] = {
     Task.FINISH_ACTION_ITEM: frozenset({Role.ITEM_OWNER, Role.OWNER, Role.MANAGER, Role.ADMIN}),
 }
 TASK_REFUSALS: dict[Task, str] = {
-    Task.SNOOZE: "Only the owner, {owner}, or an escalation manager can snooze this case's reminders.",
-    Task.RECORD_SATISFACTION: (
+    Task.SNOOZE: N_("Only the owner, %(owner)s, or an escalation manager can snooze this case's reminders."),
+    Task.RECORD_SATISFACTION: N_(
         "Only the person who reported the case, its owner or an escalation manager can record this."
     ),
-    Task.RECORD_EXEC_CONTACT: "Only the people on {key} can record the executive contact.",
-    Task.FINISH_ACTION_ITEM: (
-        "Only {item_owner}, who owns this action item, the case's owner or an escalation manager "
+    Task.RECORD_EXEC_CONTACT: N_("Only the people on %(key)s can record the executive contact."),
+    Task.FINISH_ACTION_ITEM: N_(
+        "Only %(item_owner)s, who owns this action item, the case's owner or an escalation manager "
         "can mark it done."
     ),
 }
@@ -202,7 +226,7 @@ def task_refusal(
 ) -> str | None:
     if roles & TASK_PERMITTED[task]:
         return None
-    return TASK_REFUSALS[task].format(owner=owner_name, key=key, item_owner=item_owner_name)
+    return _(TASK_REFUSALS[task], owner=owner_name, key=key, item_owner=item_owner_name)
 
 
 def close_refusal(key: str, category: Category, has_rca: bool) -> str | None:
@@ -210,7 +234,11 @@ def close_refusal(key: str, category: Category, has_rca: bool) -> str | None:
     give a reason instead."""
     playbook = PLAYBOOKS[category]
     if playbook.rca_required and not has_rca:
-        return f"{key} is a {playbook.label.lower()} case: record its root-cause analysis before closing it."
+        return _(
+            "%(key)s is a %(category)s case: record its root-cause analysis before closing it.",
+            key=key,
+            category=_(playbook.label).lower(),
+        )
     return None
 
 
@@ -229,9 +257,12 @@ def reason_needed(*, classified: bool, category_before: str, category_after: str
     """Why a classification without a reason is refused, or None. Re-classifying needs a reason;
     so does a first classification that changes the category the CSM chose at intake."""
     if classified:
-        return "Say why the classification changes; it goes on the timeline."
+        return _("Say why the classification changes; it goes on the timeline.")
     if category_after != category_before:
-        return f"Say why the category changes from {category_before}; it goes on the timeline."
+        return _(
+            "Say why the category changes from %(category)s; it goes on the timeline.",
+            category=_(PLAYBOOKS[Category(category_before)].label).lower(),
+        )
     return None
 
 

@@ -25,6 +25,7 @@ from assistant.flows.case_flow import (
     Submission,
     promise_check,
 )
+from assistant.i18n import N_
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -113,7 +114,7 @@ def register(app: App, flows: CaseFlows) -> None:
             view_id=ViewId.ACKNOWLEDGE,
             questions=(
                 Question(Field.NEXT_UPDATE, Kind.TIME),
-                Question(Field.MESSAGE, required="Write the acknowledgement the customer will receive."),
+                Question(Field.MESSAGE, required=N_("Write the acknowledgement the customer will receive.")),
             ),
             refusal_field=Field.NEXT_UPDATE,
             # The draft is the owner's words: its times are read in the owner's zone.

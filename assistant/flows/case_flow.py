@@ -38,6 +38,7 @@ from assistant.domain.lifecycle import (
     state_refusal,
     task_refusal,
 )
+from assistant.i18n import _, speaking
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import mention
@@ -184,16 +185,18 @@ class CaseFlows:
         actor_id: str,
         trigger_id: str,
     ) -> None:
-        try:
-            case = get_case(self.components.engine, case_id)
-        except CaseNotFound:
-            say(respond, "That case no longer exists.")
-            return
-        refusal = self.refusal(case, actor_id, action)
-        if refusal:
-            say(respond, refusal)
-            return
-        self.openers[action](FlowStart(self.components, client, case, actor_id, trigger_id, respond))
+        # The modal, or why not, in the language of the person who asked.
+        with speaking(self.components.people.locale(actor_id, client)):
+            try:
+                case = get_case(self.components.engine, case_id)
+            except CaseNotFound:
+                say(respond, _("That case no longer exists."))
+                return
+            refusal = self.refusal(case, actor_id, action)
+            if refusal:
+                say(respond, refusal)
+                return
+            self.openers[action](FlowStart(self.components, client, case, actor_id, trigger_id, respond))
 
     def note_failure(self, case: Escalation, what: str, error: str) -> None:
         """A Slack call that failed past its retries: logged and kept on the timeline, never dropped."""
@@ -217,36 +220,48 @@ class CaseFlows:
         app.view(spec.view_id.value)(handle_submission)
 
     def submit(self, spec: FlowSpec, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """The one skeleton every owner flow's submission runs (see the module's docstring)."""
+        """The one skeleton every owner flow's submission runs (see the module's docstring). The
+        modal's answers (errors, refusals) are in the submitter's language; what is posted in the
+        case channel, in the team's (DEFAULT_LOCALE)."""
+        with speaking(self.components.people.locale(body["user"]["id"])):
+            done = self._check_and_apply(spec, ack, body, view)
+        if done is None:
+            return
+        sub, answers, case = done
+        spec.before(sub, answers, case)
+        self.after_change(case, spec.announce(sub, answers, case))
+        spec.then(sub, answers, case)
+
+    def _check_and_apply(
+        self, spec: FlowSpec, ack: Ack, body: dict[str, Any], view: dict[str, Any]
+    ) -> tuple[Submission, Answers, Escalation] | None:
         sub = read_submission(self, body, view, spec.action)
         if sub is None:
             ack()
-            return
+            return None
         refusal = sub.refusal
         if refusal and spec.refusal_notice:
-            self._refuse_with_notice(ack, spec.refusal_notice, refusal)
-            return
+            self._refuse_with_notice(ack, _(spec.refusal_notice), refusal)
+            return None
         answers = Answers(view, spec.questions)
-        errors = {q.id: q.required for q in spec.questions if q.required and not answers.get(q.id)}
+        errors = {q.id: _(q.required) for q in spec.questions if q.required and not answers.get(q.id)}
         for field, problem in spec.check(sub, answers).items():
             errors.setdefault(field, problem)
         if refusal:
             errors[spec.refusal_field] = refusal
         if errors:
             ack(response_action="errors", errors=errors)
-            return
+            return None
         try:
             case = spec.apply(sub, answers)
         except ActionRefused as exc:
             if spec.refusal_notice:
-                self._refuse_with_notice(ack, spec.refusal_notice, str(exc))
+                self._refuse_with_notice(ack, _(spec.refusal_notice), str(exc))
             else:
                 ack(response_action="errors", errors={spec.refusal_field: str(exc)})
-            return
+            return None
         ack()
-        spec.before(sub, answers, case)
-        self.after_change(case, spec.announce(sub, answers, case))
-        spec.then(sub, answers, case)
+        return sub, answers, case
 
     @staticmethod
     def _refuse_with_notice(ack: Ack, title: str, text: str) -> None:

@@ -26,6 +26,7 @@ from assistant.flows.case_flow import (
     Submission,
     open_case_modal,
 )
+from assistant.i18n import N_, _
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -55,22 +56,23 @@ def register(app: App, flows: CaseFlows) -> None:
             reclassifying=case.kind is not None,
             playbooks=[
                 {
-                    "label": p.label,
-                    "when": p.when,
-                    "owner": p.resolution_owner,
-                    "expected": p.expected_response,
+                    "label": _(p.label),
+                    "when": _(p.when),
+                    "owner": _(p.resolution_owner),
+                    "expected": _(p.expected_response),
                 }
                 for p in PLAYBOOKS.values()
             ],
             categories=[
-                {"value": c.value, "label": p.label, "description": p.when} for c, p in PLAYBOOKS.items()
+                {"value": c.value, "label": _(p.label), "description": _(p.when)}
+                for c, p in PLAYBOOKS.items()
             ],
             kinds=[
-                {"value": k.value, "label": label, "description": text}
+                {"value": k.value, "label": _(label), "description": _(text)}
                 for k, (label, text) in KIND_LABELS.items()
             ],
             severities=[
-                {"value": s.value, "label": label, "description": text}
+                {"value": s.value, "label": _(label), "description": _(text)}
                 for s, (label, text) in SEVERITY_LABELS.items()
             ],
             current={
@@ -87,12 +89,12 @@ def register(app: App, flows: CaseFlows) -> None:
         """A choice Slack could not have sent is refused; a change of category needs a reason."""
         errors = {}
         for field, values, problem in (
-            (Field.CATEGORY, Category, "Choose a category."),
-            (Field.KIND, EscalationKind, "Choose how the case was escalated."),
-            (Field.SEVERITY, Severity, "Choose a severity."),
+            (Field.CATEGORY, Category, N_("Choose a category.")),
+            (Field.KIND, EscalationKind, N_("Choose how the case was escalated.")),
+            (Field.SEVERITY, Severity, N_("Choose a severity.")),
         ):
             if answers.get(field) not in {v.value for v in values}:
-                errors[field.value] = problem
+                errors[field.value] = _(problem)
         missing_reason = not answers.text(Field.REASON) and reason_needed(
             classified=sub.case.kind is not None,
             category_before=sub.case.category.value,
@@ -143,7 +145,7 @@ def register(app: App, flows: CaseFlows) -> None:
                 Question(Field.CATEGORY, Kind.CHOICE),
                 Question(Field.KIND, Kind.CHOICE),
                 Question(Field.SEVERITY, Kind.CHOICE),
-                Question(Field.TEAM, required="Name the team that resolves it."),
+                Question(Field.TEAM, required=N_("Name the team that resolves it.")),
                 Question(Field.REASON),
             ),
             refusal_field=Field.CATEGORY,

@@ -24,6 +24,7 @@ from assistant.flows.case_flow import (
     say,
     text_value,
 )
+from assistant.i18n import N_, _
 from assistant.ids import CaseAction, ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -44,7 +45,13 @@ class Field(StrEnum):
 
 SCORES = [
     {"value": str(n), "label": label}
-    for n, label in [(5, "5 · very satisfied"), (4, "4"), (3, "3"), (2, "2"), (1, "1 · very dissatisfied")]
+    for n, label in [
+        (5, N_("5 · very satisfied")),
+        (4, "4"),
+        (3, "3"),
+        (2, "2"),
+        (1, N_("1 · very dissatisfied")),
+    ]
 ]
 
 
@@ -137,7 +144,7 @@ def register(app: App, flows: CaseFlows) -> None:
             refusal_field=Field.NO_RCA_REASON,
             # The close rule itself is checked where the modal opens and, in the transaction, by
             # lifecycle.close: its refusal (the case changed meanwhile) replaces the modal.
-            refusal_notice="Not closed",
+            refusal_notice=N_("Not closed"),
             check=check,
             apply=apply,
             announce=announce,
@@ -165,7 +172,7 @@ def register(app: App, flows: CaseFlows) -> None:
                 metadata=CaseRef(case_id=case_id).dump(),
                 case=case_context(case),
                 field=Field,
-                scores=SCORES,
+                scores=[{**score, "label": _(score["label"])} for score in SCORES],
                 recorded=str(case.satisfaction_score) if case.satisfaction_score else None,
                 comment=UserText(case.satisfaction_comment or ""),
             ),

@@ -23,6 +23,7 @@ from assistant.flows.case_flow import (
     open_case_modal,
     text_value,
 )
+from assistant.i18n import N_, _
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -61,12 +62,16 @@ class ItemRow:
 
 
 GROUPS = {
-    "corrective": ("Corrective actions", "Corrective action", "What fixes this occurrence. At least one."),
-    "preventive": ("Preventive actions", "Preventive action", "What stops it happening again."),
+    "corrective": (
+        N_("Corrective actions"),
+        N_("Corrective action"),
+        N_("What fixes this occurrence. At least one."),
+    ),
+    "preventive": (N_("Preventive actions"), N_("Preventive action"), N_("What stops it happening again.")),
 }
 ROW_FIELDS = [ItemRow(kind, index) for kind in GROUPS for index in range(1, ROWS + 1)]
 
-CUSTOMER_TEXT_NEEDED = "Write the customer-facing RCA (replace the … placeholders)."
+CUSTOMER_TEXT_NEEDED = N_("Write the customer-facing RCA (replace the … placeholders).")
 # Where the checked action item rows are kept among the answers, for the change.
 ITEMS = "action_items"
 
@@ -86,19 +91,19 @@ def read_items(view: dict[str, Any], today: date) -> tuple[list[lifecycle.Action
         if not (text or owner or due):
             continue
         if not text:
-            errors[row.description] = "Describe the action, or clear its owner and due date."
+            errors[row.description] = _("Describe the action, or clear its owner and due date.")
         if not owner:
-            errors[row.owner] = "Every action item needs an owner."
+            errors[row.owner] = _("Every action item needs an owner.")
         if due is None:
-            errors[row.due] = "Every action item needs a due date."
+            errors[row.due] = _("Every action item needs a due date.")
         elif due < today:
-            errors[row.due] = "Choose a due date from today on."
+            errors[row.due] = _("Choose a due date from today on.")
         if text and owner and due and due >= today:
             items.append(
                 lifecycle.ActionItemInput(kind=row.kind, description=text, owner_id=owner, due_on=due)
             )
     if not any(i.kind == "corrective" for i in items) and "corrective_1_description" not in errors:
-        errors["corrective_1_description"] = (
+        errors["corrective_1_description"] = _(
             "Name at least one corrective action, with its owner and due date."
         )
     return items, errors
@@ -109,7 +114,12 @@ def register(app: App, flows: CaseFlows) -> None:
 
     def open_rca(start: FlowStart) -> None:
         groups = [
-            {"title": title, "label": label, "hint": hint, "rows": [r for r in ROW_FIELDS if r.kind == kind]}
+            {
+                "title": _(title),
+                "label": _(label),
+                "hint": _(hint),
+                "rows": [r for r in ROW_FIELDS if r.kind == kind],
+            }
             for kind, (title, label, hint) in GROUPS.items()
         ]
         open_case_modal(
@@ -119,7 +129,7 @@ def register(app: App, flows: CaseFlows) -> None:
             Field,
             item_groups=groups,
             customer_draft=UserText(CUSTOMER_DRAFT),
-            cause_areas=[{"value": value, "label": label} for value, label in CAUSE_AREAS.items()],
+            cause_areas=[{"value": value, "label": _(label)} for value, label in CAUSE_AREAS.items()],
         )
 
     flows.register(Action.RCA, open_rca)
@@ -216,8 +226,8 @@ def register(app: App, flows: CaseFlows) -> None:
             action=Action.RCA,
             view_id=ViewId.RCA,
             questions=(
-                Question(Field.WHAT_HAPPENED, required="Summarise what happened."),
-                Question(Field.ROOT_CAUSE, required="State the root cause."),
+                Question(Field.WHAT_HAPPENED, required=N_("Summarise what happened.")),
+                Question(Field.ROOT_CAUSE, required=N_("State the root cause.")),
                 Question(Field.CAUSE_AREA, Kind.CHOICE),
                 Question(Field.CONTRIBUTING),
                 Question(Field.CUSTOMER, required=CUSTOMER_TEXT_NEEDED),

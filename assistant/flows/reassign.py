@@ -18,6 +18,7 @@ from assistant.flows.case_flow import (
     Submission,
     open_case_modal,
 )
+from assistant.i18n import N_
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -96,7 +97,7 @@ def register(app: App, flows: CaseFlows) -> None:
             view_id=ViewId.REASSIGN,
             questions=(
                 Question(Field.NEW_OWNER, Kind.USER),
-                Question(Field.REASON, required="Say why; the new owner and the timeline need it."),
+                Question(Field.REASON, required=N_("Say why; the new owner and the timeline need it.")),
             ),
             refusal_field=Field.NEW_OWNER,
             check=check,

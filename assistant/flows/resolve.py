@@ -19,6 +19,7 @@ from assistant.flows.case_flow import (
     Submission,
     open_case_modal,
 )
+from assistant.i18n import N_, _
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -34,8 +35,8 @@ class Field(StrEnum):
 
 
 CONFIRMATIONS = [
-    {"value": "yes", "label": "Yes, the customer confirmed"},
-    {"value": "pending", "label": "Not yet: confirmation pending"},
+    {"value": "yes", "label": N_("Yes, the customer confirmed")},
+    {"value": "pending", "label": N_("Not yet: confirmation pending")},
 ]
 
 
@@ -43,7 +44,8 @@ def register(app: App, flows: CaseFlows) -> None:
     components = flows.components
 
     def open_resolve(start: FlowStart) -> None:
-        open_case_modal(start, "resolve_modal.json.j2", ViewId.RESOLVE, Field, confirmations=CONFIRMATIONS)
+        confirmations = [{**option, "label": _(option["label"])} for option in CONFIRMATIONS]
+        open_case_modal(start, "resolve_modal.json.j2", ViewId.RESOLVE, Field, confirmations=confirmations)
 
     flows.register(Action.RESOLVE, open_resolve)
 
@@ -84,9 +86,9 @@ def register(app: App, flows: CaseFlows) -> None:
             action=Action.RESOLVE,
             view_id=ViewId.RESOLVE,
             questions=(
-                Question(Field.SUMMARY, required="Summarise the resolution."),
-                Question(Field.FIX, required="Describe the fix or the workaround."),
-                Question(Field.CONFIRMED, Kind.CHOICE, required="Say whether the customer confirmed."),
+                Question(Field.SUMMARY, required=N_("Summarise the resolution.")),
+                Question(Field.FIX, required=N_("Describe the fix or the workaround.")),
+                Question(Field.CONFIRMED, Kind.CHOICE, required=N_("Say whether the customer confirmed.")),
             ),
             refusal_field=Field.SUMMARY,
             apply=apply,

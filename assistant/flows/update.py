@@ -24,6 +24,7 @@ from assistant.flows.case_flow import (
     open_case_modal,
     promise_check,
 )
+from assistant.i18n import N_
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -32,7 +33,7 @@ from assistant.models import Escalation
 from assistant.services import lifecycle
 from assistant.slack.people import zone_of
 
-PLACEHOLDERS_LEFT = "Write the update the customer receives (replace the … placeholders)."
+PLACEHOLDERS_LEFT = N_("Write the update the customer receives (replace the … placeholders).")
 
 
 class Field(StrEnum):
@@ -98,7 +99,7 @@ def register(app: App, flows: CaseFlows) -> None:
             action=Action.POST_UPDATE,
             view_id=ViewId.POST_UPDATE,
             questions=(
-                Question(Field.INTERNAL, required="Say what changed, for the people following the case."),
+                Question(Field.INTERNAL, required=N_("Say what changed, for the people following the case.")),
                 Question(Field.CUSTOMER, required=PLACEHOLDERS_LEFT),
                 Question(Field.NEXT_UPDATE, Kind.TIME),
             ),
