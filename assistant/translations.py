@@ -20,6 +20,7 @@ import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
+from jinja2 import Environment
 
 from assistant.content import content_dir
 from assistant.i18n import CATALOG, ENGLISH, SHIPPED
@@ -41,6 +42,12 @@ CONTENT_KEYS = frozenset(
 )
 # A literal English text in a template ("text": "Cancel") instead of {{ _("Cancel")|tojson }}.
 LITERAL_TEXT = re.compile(r'"text":\s*"(?=[^"]*[A-Za-z]{2})([^"]*)"')
+# Inside an expression: a string with a word in it that is not the argument of _() or ngettext()
+# (emoji codes and identifiers are not words; the intake form's sample account name is a name).
+EMOJI = re.compile(r":[a-z0-9_+-]+:")
+WORD = re.compile(r"[A-Za-z]{3,}")
+NOT_PROSE = re.compile(r"[\w.{}:/-]*")
+NAMES = frozenset({"Acme Corp"})
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
@@ -121,17 +128,34 @@ class CatalogProblem:
         return f"{self.where}: {self.message}"
 
 
-def untranslated_templates() -> list[str]:
-    """Templates that show English without _() (not yet translated)."""
-    templates = content_dir("messages") / "templates"
-    return sorted(p.name for p in templates.glob("*.j2") if LITERAL_TEXT.search(p.read_text("utf-8")))
+def _english_in_expressions(source: str) -> Iterator[tuple[int, str]]:
+    tokens = [t for t in Environment(extensions=["jinja2.ext.i18n"]).lex(source) if t[1] != "whitespace"]
+    for index, (line, kind, value) in enumerate(tokens):
+        text = EMOJI.sub("", value[1:-1]) if kind == "string" else ""
+        if not WORD.search(text) or NOT_PROSE.fullmatch(text) or text in NAMES:
+            continue
+        before = [t[2] for t in tokens[max(0, index - 4) : index]]
+        translated = before[-2:] in (["_", "("], ["ngettext", "("]) or (
+            before[-1:] == [","] and before[:2] == ["ngettext", "("]
+        )
+        if not translated:
+            yield line, value[1:-1]
 
 
-def _literal_texts(path: Path) -> Iterator[CatalogProblem]:
+def _english(path: Path) -> Iterator[CatalogProblem]:
+    """English a reader would see in a template: literal texts, and strings outside _()."""
     text = path.read_text(encoding="utf-8")
     for match in LITERAL_TEXT.finditer(text):
         line = text[: match.start()].count("\n") + 1
         yield CatalogProblem(f"{path}:{line}", f"English text without _(): {match.group(1)!r}")
+    for line, english in _english_in_expressions(text):
+        yield CatalogProblem(f"{path}:{line}", f"English text without _(): {english!r}")
+
+
+def untranslated_templates() -> list[str]:
+    """Templates that show English without _() (not yet translated)."""
+    templates = content_dir("messages") / "templates"
+    return sorted(p.name for p in templates.glob("*.j2") if next(_english(p), None) is not None)
 
 
 def _texts(value: Any) -> list[str]:
@@ -153,7 +177,7 @@ def _entry_problem(wanted: Any, found: Any) -> str | None:
 def check_catalogs(translated_templates: frozenset[str]) -> list[CatalogProblem]:
     """What is missing or wrong in the shipped catalogs; empty when they are whole."""
     templates = content_dir("messages") / "templates"
-    problems = [p for name in sorted(translated_templates) for p in _literal_texts(templates / name)]
+    problems = [p for name in sorted(translated_templates) for p in _english(templates / name)]
     wanted = [m for m in extracted() if m.id]
     for locale in SHIPPED:
         if locale == ENGLISH:

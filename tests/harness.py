@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from assistant.app import create_app
 from assistant.components import Components
 from assistant.domain.intake import IntakeField
+from assistant.i18n import use_default_locale
 from assistant.models import CaseEvent, Escalation
 from assistant.server import EVENTS_PATH, HttpServer, component_health, health_server_app, wsgi_app
 from assistant.services import provisioning as records
@@ -123,6 +124,7 @@ class Harness:
         self.server.stop()
         self.components.close()
         self.standin.stop()
+        use_default_locale("en")  # the next test in this process starts from English
 
     # -- what a CSM does ------------------------------------------------------
 

@@ -180,3 +180,77 @@ def test_an_owner_works_the_case_in_their_language_while_the_channel_keeps_the_t
     blocks = {b.get("block_id"): b for b in classify["blocks"]}
     kinds = [o["text"]["text"] for o in blocks["kind"]["element"]["options"]]
     assert kinds == ["Funcional", "Hierárquico", "Automático"]
+
+
+def test_english_left_in_a_template_is_found(tmp_path: Path) -> None:
+    from assistant.translations import _english
+
+    template = tmp_path / "t.json.j2"
+    template.write_text(
+        '{"title": {"type": "plain_text", "text": "Cancel"},\n'
+        ' "a": {{ (":wave: " ~ _("Hello %(name)s", name=x) ~ " and welcome")|tojson }},\n'
+        ' "b": {{ ngettext("%(num)s case", "%(num)s cases", n)|tojson }}, "c": {{ "plain_text"|tojson }}}\n'
+    )
+    found = [str(problem) for problem in _english(template)]
+    assert found == [
+        f"{template}:1: English text without _(): 'Cancel'",
+        f"{template}:2: English text without _(): ' and welcome'",
+    ]
+
+
+@pytest.fixture
+def portuguese_team(database_url: str) -> Iterator[Harness]:
+    """A team in Brazil: its channels in Portuguese; a manager who reads Slack in English."""
+    running = start_harness(database_url, default_locale="pt-BR", default_currency="BRL")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_a_team_whose_channels_speak_portuguese(portuguese_team: Harness) -> None:
+    harness = portuguese_team
+    case = harness.escalate(
+        CSM, account_value="R$ 120 mil", triggers=["executive_contacted"], stakeholders=[]
+    )
+    card = json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
+    for words in (
+        "*Escalonamento: Técnico.* Resposta esperada:",
+        "*Severidade*\\nAlta",
+        "*Valor da conta*\\nR$\\u00a0120.000",
+        "Escalado na hora: O cliente procurou um dos nossos executivos",
+        '"text": "Confirmar"',
+    ):
+        assert words.replace("\\u00a0", "\u00a0") in card, words
+    feed = harness.feed.messages[0]
+    assert feed.text.startswith("Novo escalonamento ESC-1 · Acme:")
+    # The manager's DM is written in the manager's own language (English), not the channel's.
+    told = wait_for(lambda: harness.workspace.dm_messages(MANAGER), what="the managers to be told")
+    assert "ESC-1 needs the escalation managers now" in told[0].text
+
+
+def test_reminders_and_breaches_reach_each_person_in_their_language(multilingual: Harness) -> None:
+    from datetime import timedelta
+
+    harness = multilingual
+    harness.workspace.users[OWNER].locale = "pt-BR"
+    harness.workspace.users[MANAGER].locale = "es-419"
+    case = harness.escalate(CSM, stakeholders=[])
+    deadline = case.ack_due_at
+    assert deadline is not None
+    dispatcher = harness.components.reminders
+    dispatcher.tick(now=deadline - timedelta(minutes=30))
+    reminder = wait_for(lambda: harness.workspace.dm_messages(OWNER)[1:], what="the reminder")[-1]
+    assert "confirme este caso até" in reminder.text
+    assert "Adiar 30 min" in json.dumps(reminder.blocks, ensure_ascii=False)
+    in_channel = [m for m in harness.channel_of(case).messages if "please acknowledge this case by" in m.text]
+    assert in_channel  # the channel's copy: DEFAULT_LOCALE
+
+    dispatcher.tick(now=deadline + timedelta(seconds=1))
+    breach = wait_for(
+        lambda: [m for m in harness.workspace.dm_messages(MANAGER) if "Compromiso incumplido" in m.text],
+        what="the breach to the manager",
+    )
+    assert "No se cumplió el compromiso de confirmar el caso" in json.dumps(
+        breach[0].blocks, ensure_ascii=False
+    )

@@ -12,6 +12,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from assistant.domain.status import Status
+from assistant.i18n import N_
 
 
 class ReminderKind(StrEnum):
@@ -38,16 +39,16 @@ ESCALATING: frozenset[ReminderKind] = frozenset(
 )
 
 PROMISE_NAMES: dict[ReminderKind, str] = {
-    ReminderKind.ACK_SOON: "acknowledge the case",
-    ReminderKind.ACK_MISSED: "acknowledge the case",
-    ReminderKind.UPDATE_SOON: "send the customer the promised update",
-    ReminderKind.UPDATE_DUE: "send the customer the promised update",
-    ReminderKind.UPDATE_MISSED: "send the customer the promised update",
-    ReminderKind.EXEC_CONTACT_SOON: "have an executive contact the customer",
-    ReminderKind.EXEC_CONTACT_MISSED: "have an executive contact the customer",
-    ReminderKind.RCA_SOON: "deliver the root-cause analysis",
-    ReminderKind.RCA_MISSED: "deliver the root-cause analysis",
-    ReminderKind.SNOOZED: "keep the promise",
+    ReminderKind.ACK_SOON: N_("acknowledge the case"),
+    ReminderKind.ACK_MISSED: N_("acknowledge the case"),
+    ReminderKind.UPDATE_SOON: N_("send the customer the promised update"),
+    ReminderKind.UPDATE_DUE: N_("send the customer the promised update"),
+    ReminderKind.UPDATE_MISSED: N_("send the customer the promised update"),
+    ReminderKind.EXEC_CONTACT_SOON: N_("have an executive contact the customer"),
+    ReminderKind.EXEC_CONTACT_MISSED: N_("have an executive contact the customer"),
+    ReminderKind.RCA_SOON: N_("deliver the root-cause analysis"),
+    ReminderKind.RCA_MISSED: N_("deliver the root-cause analysis"),
+    ReminderKind.SNOOZED: N_("keep the promise"),
 }
 
 

@@ -121,9 +121,12 @@ def register(app: App, flows: CaseFlows) -> None:
 
     def ask_satisfaction_and_archive(sub: Submission, answers: Answers, closed: Escalation) -> None:
         channel = components.provisioner.channel
-        question = render_message(
-            "satisfaction_request.json.j2", case=case_context(closed), action_id=CaseAction.SATISFACTION.value
-        )
+        with channel.language_of(closed.reporter_id):
+            question = render_message(
+                "satisfaction_request.json.j2",
+                case=case_context(closed),
+                action_id=CaseAction.SATISFACTION.value,
+            )
         flows.best_effort(closed, "satisfaction_request", lambda: channel.post(closed.reporter_id, question))
         if settings.archive_on_close and closed.channel_id:
             channel_id = closed.channel_id

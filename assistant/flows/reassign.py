@@ -82,12 +82,13 @@ def register(app: App, flows: CaseFlows) -> None:
         channel = components.provisioner.channel
         if case.channel_id:
             channel.invite(case, new_owner)
-        message = render_message(
-            "new_owner.json.j2",
-            case=case_context(case),
-            actor=sub.actor,
-            reason=UserText(answers.text(Field.REASON)),
-        )
+        with channel.language_of(new_owner):
+            message = render_message(
+                "new_owner.json.j2",
+                case=case_context(case),
+                actor=sub.actor,
+                reason=UserText(answers.text(Field.REASON)),
+            )
         channel.post(new_owner, message)
 
     flows.on_submit(

@@ -41,7 +41,7 @@ def channel_url(team_id: str | None, channel_id: str) -> str:
 def next_due(case: Escalation) -> dict[str, Any] | None:
     """The next promise of a case, as the card, the topic and the Home tab show it."""
     promise = case_promise(case)
-    return {"label": promise[0], "at": promise[1]} if promise else None
+    return {"label": _(promise[0]), "at": promise[1]} if promise else None
 
 
 def case_promise(case: Escalation) -> tuple[str, datetime] | None:
@@ -82,8 +82,10 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "owner_id": case.owner_id,
         "reporter_id": case.reporter_id,
         "stakeholder_ids": list(case.stakeholder_ids),
-        "links": [{"label": LINK_LABELS[LinkKind(kind)], "url": UserText(url)} for kind, url in case.links],
-        "status": STATUS_LABELS[case.status],
+        "links": [
+            {"label": _(LINK_LABELS[LinkKind(kind)]), "url": UserText(url)} for kind, url in case.links
+        ],
+        "status": _(STATUS_LABELS[case.status]),
         "is_private": case.is_private,
         "created_at": case.created_at,
         "channel_id": case.channel_id,
@@ -93,7 +95,7 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "acknowledged_at": case.acknowledged_at,
         "resolved_at": case.resolved_at,
         "resolution": UserText(case.resolution_summary),
-        "kind": KIND_LABELS[case.kind][0] if case.kind else None,
+        "kind": _(KIND_LABELS[case.kind][0]) if case.kind else None,
         "resolving_team": UserText(case.resolving_team),
         "actions": CaseAction,
         "card_actions": card_actions(case.status),
@@ -101,7 +103,7 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "satisfaction": case.satisfaction_score,
         # The team's own intake questions, answered (flows/intake.yml).
         "custom": [
-            {"label": label, "value": UserText(value)}
+            {"label": _(label), "value": UserText(value)}
             for label, value in custom_answer_lines(case.custom_fields or {})
         ],
     }

@@ -73,17 +73,18 @@ class ActionItemFollowUp:
 
     def _tell(self, item: records.OpenItem, alert: ItemAlert, now: datetime) -> int:
         if alert == ItemAlert.REMIND:
+            with self.channel.language_of(item.owner_id):
+                reminder = self.message(item, "action_item_reminder.json.j2")
             posted = self.channel.post_once(
-                f"action:{item.id}:remind",
-                item.owner_id,
-                self.message(item, "action_item_reminder.json.j2"),
-                case_id=item.case_id,
+                f"action:{item.id}:remind", item.owner_id, reminder, case_id=item.case_id
             )
             return int(posted is not None and records.mark_reminded(self.engine, item.id, now))
-        overdue = self.message(item, "action_item_overdue.json.j2")
         for manager in self.settings.escalation_manager_ids:
+            with self.channel.language_of(manager):
+                overdue = self.message(item, "action_item_overdue.json.j2")
             self.channel.post_once(
                 f"action:{item.id}:overdue:{manager}", manager, overdue, case_id=item.case_id
             )
-        self.channel.post_to_feed(overdue, key=f"action:{item.id}:overdue:feed", case_id=item.case_id)
+        feed = self.message(item, "action_item_overdue.json.j2")  # the feed: DEFAULT_LOCALE
+        self.channel.post_to_feed(feed, key=f"action:{item.id}:overdue:feed", case_id=item.case_id)
         return int(records.mark_escalated(self.engine, item.id, item.case_id, now))

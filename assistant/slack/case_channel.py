@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from sqlmodel import col
 
 from assistant.domain.events import EventKind
 from assistant.domain.status import Status
+from assistant.i18n import speaking
 from assistant.ids import MetadataEvent
 from assistant.messages.case_context import case_context, topic
 from assistant.messages.escape import plain
@@ -185,14 +187,20 @@ class CaseChannel:
             self.client.conversations_join(channel=channel)
             return self.post(channel, message, metadata=metadata)
 
+    def language_of(self, user_id: str) -> AbstractContextManager[None]:
+        """Write what `user_id` reads (a DM) in their Slack language (background work: the
+        lookup may take up to 2 s; English if Slack does not answer by then)."""
+        return speaking(self.people.locale(user_id, self.client, within=2.0))
+
     def _feed_broken(self, error: str) -> None:
         """Tell the escalation managers, once, that the feed needs fixing."""
         notice = notices.raise_notice(self.engine, notices.FEED_UNAVAILABLE, error)
         if notice.told_at is not None:
             return
         logger.warning("the escalations feed %s cannot be posted to (%s)", self.feed, error)
-        message = render_message("feed_unavailable.json.j2", feed=self.feed, error=error)
         for manager in self.manager_ids:
+            with self.language_of(manager):
+                message = render_message("feed_unavailable.json.j2", feed=self.feed, error=error)
             try:
                 self.post_once(
                     f"notice:{notice.key}:{notice.since.timestamp():.0f}:{manager}",

@@ -239,7 +239,8 @@ class HomeTab:
         except InvalidPayload:
             # Never leave someone with no Home tab: a payload bug shows a short one instead.
             logger.exception("the Home tab of %s did not fit Slack's rules; publishing a short one", user_id)
-            view = render_view("home_fallback.json.j2", command=COMMAND)
+            with speaking(self.people.locale(user_id)):
+                view = render_view("home_fallback.json.j2", command=COMMAND)
         self.client.views_publish(user_id=user_id, view=view)
 
     def involved(self, case: Escalation, also: Iterable[str] = ()) -> set[str]:

@@ -29,7 +29,7 @@ from assistant.domain.lifecycle import ack_window_minutes
 from assistant.domain.practice import Trigger
 from assistant.domain.provisioning import CRITICAL, NEEDS, Step, ready_steps, step_priority
 from assistant.domain.triggers import groups_to_invite, trigger_effects
-from assistant.i18n import speaking
+from assistant.i18n import _
 from assistant.ids import MetadataEvent
 from assistant.messages.case_context import case_context, format_duration
 from assistant.messages.escape import plain
@@ -412,17 +412,19 @@ class Provisioner:
 
     def _notify_owner(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         # Checked again here: at intake Slack may have been too slow to answer in time.
-        problem = person_problem(self.people.get(case.owner_id, self.client).facts, "owner")
+        facts = self.people.get(case.owner_id, self.client).facts
+        problem = person_problem(facts, "owner")
         if problem:
+            with self.channel.language_of(case.reporter_id):  # the problem too, in the CSM's words
+                problem_told = render_message(
+                    "owner_unusable.json.j2", case=case_context(case), problem=person_problem(facts, "owner")
+                )
             self.channel.post_once(
-                f"case:{case.id}:owner_unusable",
-                case.reporter_id,
-                render_message("owner_unusable.json.j2", case=case_context(case), problem=problem),
-                case_id=case.id,
+                f"case:{case.id}:owner_unusable", case.reporter_id, problem_told, case_id=case.id
             )
             return StepResult(event={"owner_id": case.owner_id, "owner_unusable": problem})
         # A DM: in the owner's language (case_context's words included).
-        with speaking(self.people.locale(case.owner_id, self.client)):
+        with self.channel.language_of(case.owner_id):
             message = render_message(
                 "owner_request.json.j2",
                 case=case_context(case),
@@ -444,16 +446,19 @@ class Provisioner:
     def _tell_managers(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         """A trigger that calls for the escalation managers at once: each gets a DM, once."""
         effects = trigger_effects(map(Trigger, case.triggers), case.severity)
-        message = render_message("managers_told.json.j2", case=case_context(case), notes=effects.notes)
-        told = [
-            manager
-            for manager in self.settings.escalation_manager_ids
-            if self.channel.post_once(f"case:{case.id}:managers:{manager}", manager, message, case_id=case.id)
-        ]
+        told = []
+        for manager in self.settings.escalation_manager_ids:
+            with self.channel.language_of(manager):
+                notes = [_(note) for note in effects.notes]
+                message = render_message("managers_told.json.j2", case=case_context(case), notes=notes)
+            if self.channel.post_once(
+                f"case:{case.id}:managers:{manager}", manager, message, case_id=case.id
+            ):
+                told.append(manager)
         return StepResult(event={"managers": told})
 
     def _answer_reporter(self, case: Escalation, row: ProvisioningStep) -> StepResult:
-        with speaking(self.people.locale(case.reporter_id, self.client)):
+        with self.channel.language_of(case.reporter_id):
             message = render_message("reporter_confirmation.json.j2", case=case_context(case))
         if case.reply_url and row.attempts == 0:
             try:
@@ -476,12 +481,9 @@ class Provisioner:
 
     def _tell_reporter_of_delay(self, case: Escalation, error: str) -> None:
         try:
-            self.channel.post_once(
-                f"case:{case.id}:delay_notice",
-                case.reporter_id,
-                render_message("provisioning_delayed.json.j2", case=case_context(case), error=error),
-                case_id=case.id,
-            )
+            with self.channel.language_of(case.reporter_id):
+                delayed = render_message("provisioning_delayed.json.j2", case=case_context(case), error=error)
+            self.channel.post_once(f"case:{case.id}:delay_notice", case.reporter_id, delayed, case_id=case.id)
         except SLACK_ERRORS as exc:
             logger.warning(
                 "case %s: could not tell the reporter of the delay (%s)", case.key, error_code(exc)
@@ -494,12 +496,13 @@ class Provisioner:
         if wait < QUEUE_NOTICE_SECONDS:
             return
         case = case_service.get_case(self.engine, case_id)
-        message = render_message(
-            "provisioning_queued.json.j2",
-            case=case_context(case),
-            ahead=ahead,
-            wait=format_duration(max(1, round(wait / 60))),
-        )
+        with self.channel.language_of(case.reporter_id):
+            message = render_message(
+                "provisioning_queued.json.j2",
+                case=case_context(case),
+                ahead=ahead,
+                wait=format_duration(max(1, round(wait / 60))),
+            )
         try:
             self.channel.post_once(f"case:{case_id}:queued", case.reporter_id, message, case_id=case_id)
         except SLACK_ERRORS as exc:

@@ -27,6 +27,7 @@ from assistant.domain.provisioning import Step
 from assistant.domain.reminders import ESCALATING, PROMISE_NAMES, ReminderKind, in_quiet_hours, parse_window
 from assistant.domain.status import Status
 from assistant.health import Heartbeat
+from assistant.i18n import N_, _
 from assistant.ids import CaseAction
 from assistant.messages.case_context import case_context
 from assistant.messages.render import Message, render_message
@@ -50,44 +51,44 @@ SNOOZE_MINUTES = (30, 60, 120)
 
 HEADLINES: dict[ReminderKind, tuple[str, str]] = {
     ReminderKind.ACK_SOON: (
-        "please acknowledge this case by",
-        "Promise the customer a specific time for the next update.",
+        N_("please acknowledge this case by"),
+        N_("Promise the customer a specific time for the next update."),
     ),
     ReminderKind.ACK_MISSED: (
-        "the acknowledgement was due",
-        "Acknowledge it now; the escalation managers were told.",
+        N_("the acknowledgement was due"),
+        N_("Acknowledge it now; the escalation managers were told."),
     ),
     ReminderKind.UPDATE_SOON: (
-        "the customer expects an update by",
-        "Send it even without a resolution: here is where we are, here is the revised target.",
+        N_("the customer expects an update by"),
+        N_("Send it even without a resolution: here is where we are, here is the revised target."),
     ),
     ReminderKind.UPDATE_DUE: (
-        "the promised customer update is due now:",
-        "Send it now, with a revised target.",
+        N_("the promised customer update is due now:"),
+        N_("Send it now, with a revised target."),
     ),
     ReminderKind.UPDATE_MISSED: (
-        "the promised customer update was due",
-        "Send it now; the escalation managers were told.",
+        N_("the promised customer update was due"),
+        N_("Send it now; the escalation managers were told."),
     ),
     ReminderKind.EXEC_CONTACT_SOON: (
-        "an executive must contact the customer by",
-        "Mark it done once the call has happened.",
+        N_("an executive must contact the customer by"),
+        N_("Mark it done once the call has happened."),
     ),
     ReminderKind.EXEC_CONTACT_MISSED: (
-        "executive contact was due",
-        "Arrange it now; the escalation managers were told.",
+        N_("executive contact was due"),
+        N_("Arrange it now; the escalation managers were told."),
     ),
-    ReminderKind.RCA_SOON: ("the root-cause analysis is due", "Record it with its action items."),
+    ReminderKind.RCA_SOON: (N_("the root-cause analysis is due"), N_("Record it with its action items.")),
     ReminderKind.RCA_MISSED: (
-        "the root-cause analysis was due",
-        "Record it now; the escalation managers were told.",
+        N_("the root-cause analysis was due"),
+        N_("Record it now; the escalation managers were told."),
     ),
-    ReminderKind.SNOOZED: ("a reminder you snoozed: the promise stands for", ""),
+    ReminderKind.SNOOZED: (N_("a reminder you snoozed: the promise stands for"), ""),
 }
 NEXT_STEP: dict[Status, tuple[CaseAction, str]] = {
-    Status.NEW: (CaseAction.ACKNOWLEDGE, "Acknowledge"),
-    Status.ACKNOWLEDGED: (CaseAction.POST_UPDATE, "Post update"),
-    Status.RESOLVED: (CaseAction.RCA, "Root-cause analysis"),
+    Status.NEW: (CaseAction.ACKNOWLEDGE, N_("Acknowledge")),
+    Status.ACKNOWLEDGED: (CaseAction.POST_UPDATE, N_("Post update")),
+    Status.RESOLVED: (CaseAction.RCA, N_("Root-cause analysis")),
 }
 
 
@@ -287,7 +288,8 @@ class ReminderDispatcher:
         if case.channel_id:
             steps.append(self._in_channel(prefix, case, message))
         if not self._quiet(case.owner_id, now):
-            steps.append((f"{prefix}:dm:{case.owner_id}", self._dm(prefix, case, case.owner_id, message)))
+            build = partial(self._reminder_message, case, reminder, kind, late)
+            steps.append((f"{prefix}:dm:{case.owner_id}", self._dm(prefix, case, case.owner_id, build)))
         return steps
 
     def _escalation_steps(
@@ -301,13 +303,12 @@ class ReminderDispatcher:
                 ]
             )
         )
-        context = case_context(case)
 
         def breach(restricted: bool) -> Message:
             return render_message(
                 "breach.json.j2",
-                case=context,
-                what=PROMISE_NAMES[kind],
+                case=case_context(case),
+                what=_(PROMISE_NAMES[kind]),
                 promise=reminder.promise_at,
                 managers=managers,
                 restricted=restricted,
@@ -318,9 +319,12 @@ class ReminderDispatcher:
         steps: list[tuple[str, Callable[[], Any]]] = []
         if case.channel_id:
             steps.append(self._in_channel(prefix, case, message))
-        steps += [(f"{prefix}:dm:{m}", self._dm(prefix, case, m, message)) for m in managers]
+        steps += [
+            (f"{prefix}:dm:{m}", self._dm(prefix, case, m, lambda: breach(restricted=False)))
+            for m in managers
+        ]
         # The owner hears it too, with the way out.
-        owner_message = self._reminder_message(case, reminder, kind, late=False)
+        owner_message = partial(self._reminder_message, case, reminder, kind, late=False)
         steps.append((f"{prefix}:dm:{case.owner_id}", self._dm(prefix, case, case.owner_id, owner_message)))
         feed_message = breach(restricted=case.is_private)
         steps.append(
@@ -337,9 +341,18 @@ class ReminderDispatcher:
         key = f"{prefix}:channel"
         return key, lambda: self.channel.post_in_case(case, message, key=key)
 
-    def _dm(self, prefix: str, case: Escalation, user_id: str, message: Message) -> Callable[[], Any]:
+    def _dm(
+        self, prefix: str, case: Escalation, user_id: str, build: Callable[[], Message]
+    ) -> Callable[[], Any]:
+        """A DM, written when it is sent, in its reader's language."""
         key = f"{prefix}:dm:{user_id}"
-        return lambda: self.channel.post_once(key, user_id, message, case_id=case.id)
+
+        def post() -> Any:
+            with self.channel.language_of(user_id):
+                message = build()
+            return self.channel.post_once(key, user_id, message, case_id=case.id)
+
+        return post
 
     def _reminder_message(
         self, case: Escalation, reminder: Reminder, kind: ReminderKind, late: bool
@@ -349,11 +362,11 @@ class ReminderDispatcher:
             step = {
                 "action_id": CaseAction.EXEC_CONTACT_DONE.value,
                 "value": str(case.id),
-                "label": "Executive contact made",
+                "label": _("Executive contact made"),
             }
         else:
-            action, label = NEXT_STEP.get(case.status, (CaseAction.TIMELINE, "Timeline"))
-            step = {"action_id": action.value, "value": str(case.id), "label": label}
+            action, label = NEXT_STEP.get(case.status, (CaseAction.TIMELINE, N_("Timeline")))
+            step = {"action_id": action.value, "value": str(case.id), "label": _(label)}
         snoozes = (
             []
             if kind in ESCALATING
@@ -361,7 +374,9 @@ class ReminderDispatcher:
                 {
                     "action_id": CaseAction.SNOOZE.value,
                     "value": f"{reminder.id}:{m}",
-                    "label": f"Snooze {m // 60} h" if m >= 60 else f"Snooze {m} min",
+                    "label": _("Snooze %(num)s h", num=m // 60)
+                    if m >= 60
+                    else _("Snooze %(num)s min", num=m),
                 }
                 for m in SNOOZE_MINUTES
             ]
@@ -369,8 +384,8 @@ class ReminderDispatcher:
         return render_message(
             "reminder.json.j2",
             case=case_context(case),
-            headline=headline,
-            advice=advice,
+            headline=_(headline),
+            advice=_(advice) if advice else "",
             promise=reminder.promise_at,
             due=reminder.due_at,
             late=late,
