@@ -115,12 +115,14 @@ def digest_dry_run(week_ending: date | None, chart: str | None) -> None:
 
     from assistant.content import use_custom_dir
     from assistant.database import make_engine, migrate
+    from assistant.i18n import use_default_locale
     from assistant.messages.render import render_message
     from assistant.slack.digest import digest_as_text, digest_context, week_digest
 
     # The digest's settings (zone, targets, database) without Slack's: a dry run never calls Slack.
     settings = load_settings(slack_bot_token="xoxb-not-used", slack_signing_secret="not-used")
     use_custom_dir(settings.custom_dir)
+    use_default_locale(settings.default_locale)  # written as the feed would read it
     zone = ZoneInfo(settings.digest_timezone)
     if week_ending is None:
         end = datetime.now(UTC)

@@ -44,6 +44,7 @@ TRANSLATED_TEMPLATES = frozenset(
         "case_status.json.j2",
         "classified.json.j2",
         "classify_modal.json.j2",
+        "digest.json.j2",
         "close_modal.json.j2",
         "closed.json.j2",
         "feed_announcement.json.j2",
@@ -58,6 +59,7 @@ TRANSLATED_TEMPLATES = frozenset(
         "notice_modal.json.j2",
         "owner_request.json.j2",
         "owner_unusable.json.j2",
+        "rca_customer.json.j2",
         "provisioning_delayed.json.j2",
         "provisioning_queued.json.j2",
         "rca_modal.json.j2",
@@ -73,6 +75,7 @@ TRANSLATED_TEMPLATES = frozenset(
         "resolved_feed.json.j2",
         "satisfaction_modal.json.j2",
         "satisfaction_request.json.j2",
+        "timeline.json.j2",
         "update_modal.json.j2",
         "update_posted.json.j2",
     }
@@ -164,6 +167,11 @@ def speaking(locale: str) -> Iterator[None]:
 
 def gettext(message: str) -> str:
     return translations(current_locale()).gettext(message)
+
+
+def pgettext(context: str, message: str) -> str:
+    """`message` as meant in `context` (the digest's "Opened" counts cases; the card's is a date)."""
+    return translations(current_locale()).pgettext(context, message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -135,8 +135,10 @@ def _english_in_expressions(source: str) -> Iterator[tuple[int, str]]:
         if not WORD.search(text) or NOT_PROSE.fullmatch(text) or text in NAMES:
             continue
         before = [t[2] for t in tokens[max(0, index - 4) : index]]
-        translated = before[-2:] in (["_", "("], ["ngettext", "("]) or (
-            before[-1:] == [","] and before[:2] == ["ngettext", "("]
+        translated = (
+            before[-2:] in (["_", "("], ["ngettext", "("])
+            or (before[:2] == ["pgettext", "("])
+            or (before[-1:] == [","] and before[:2] == ["ngettext", "("])
         )
         if not translated:
             yield line, value[1:-1]

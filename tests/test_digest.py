@@ -152,7 +152,7 @@ def test_the_digest_figures_on_a_known_week(harness: Harness) -> None:
         "*Time to resolve*\nmedian 2 d · 90th percentile 34 d",
         "*Opened by category*\nTechnical 2 · Business 1 · Relationship 0 · Process 0",
         "*Accounts with repeat escalations* (last 90 days)\n• Acme: 2 escalations\n• Globex: 2 escalations"
-        "\n:lock: 1 restricted account(s) not named",
+        "\n:lock: 1 restricted account not named",
         "*Repeated root causes* (last 90 days)\n• Configuration or setup: 2 accounts, 2 cases",
         "*Customer satisfaction* (answers recorded this week; cases closed this week)\n"
         "4.0 of 5 from 1 answer (4: 1) · 1 of 1 closed cases answered (100%)",

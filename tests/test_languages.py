@@ -254,3 +254,26 @@ def test_reminders_and_breaches_reach_each_person_in_their_language(multilingual
     assert "No se cumplió el compromiso de confirmar el caso" in json.dumps(
         breach[0].blocks, ensure_ascii=False
     )
+
+
+def test_the_weekly_digest_in_the_teams_language(harness: Harness, tmp_path: Path) -> None:
+    from tests.harness import app_env
+    from tests.test_digest import known_week
+
+    known_week(harness.components.engine)
+    env = {
+        k: v
+        for k, v in app_env(harness.standin, harness.settings.database_url).items()
+        if not k.startswith("SLACK_")
+    }
+    done = run_cli(
+        ["digest", "--dry-run", "--week-ending", "2026-11-23"], {**env, "DEFAULT_LOCALE": "pt-BR"}, tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    for line in (
+        "Resumo de escalonamentos · seg. 16 nov. a dom. 22 nov. 2026",
+        "Abertos: 3",
+        "Compromissos cumpridos no prazo: 60% (3 de 5)",
+        "• Acme: 2 escalonamentos",
+    ):
+        assert line in done.stdout, done.stdout

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from assistant.i18n import _, ngettext
+
 SCORES = (1, 2, 3, 4, 5)
 
 
@@ -52,14 +54,21 @@ def summarize_satisfaction(scores: Iterable[int], *, closed: int, answered: int)
 def satisfaction_line(summary: SatisfactionSummary) -> str:
     """'4.2 of 5 from 6 answers (5: 3 · 4: 2 · 3: 1) · 6 of 10 closed cases answered (60%)'."""
     if summary.average is None:
-        answers = "no answers recorded"
+        answers = _("no answers recorded")
     else:
         spread = " · ".join(f"{score}: {count}" for score, count in summary.bars if count)
-        plural = "answer" if summary.answers == 1 else "answers"
-        answers = f"{summary.average:.1f} of 5 from {summary.answers} {plural} ({spread})"
+        answers = ngettext(
+            "%(average)s of 5 from %(num)s answer (%(spread)s)",
+            "%(average)s of 5 from %(num)s answers (%(spread)s)",
+            summary.answers,
+        ) % {"average": f"{summary.average:.1f}", "num": summary.answers, "spread": spread}
     if summary.response_rate is None:
         return answers
-    return (
-        f"{answers} · {summary.answered} of {summary.closed} closed cases answered "
-        f"({summary.response_rate:.0%})"
+    rate = f"{summary.response_rate:.0%}"
+    answered = _(
+        "%(answered)s of %(closed)s closed cases answered (%(rate)s)",
+        answered=summary.answered,
+        closed=summary.closed,
+        rate=rate,
     )
+    return f"{answers} · {answered}"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 
+from babel.dates import format_date
+
 # Figure without pyplot: no global state, safe from any thread, no screen needed.
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from assistant.domain.digest import Digest
+from assistant.i18n import _, current_locale
 
 
 def digest_chart(digest: Digest) -> bytes:
@@ -17,11 +20,13 @@ def digest_chart(digest: Digest) -> bytes:
     figure = Figure(figsize=(8, 4), dpi=100)
     cases_axis = figure.subplots()
     width = 0.4
-    cases_axis.bar([p - width / 2 for p in positions], [d.opened for d in digest.days], width, label="Opened")
     cases_axis.bar(
-        [p + width / 2 for p in positions], [d.resolved for d in digest.days], width, label="Resolved"
+        [p - width / 2 for p in positions], [d.opened for d in digest.days], width, label=_("Opened")
     )
-    cases_axis.set_ylabel("Cases")
+    cases_axis.bar(
+        [p + width / 2 for p in positions], [d.resolved for d in digest.days], width, label=_("Resolved")
+    )
+    cases_axis.set_ylabel(_("Cases"))
     cases_axis.set_xticks(list(positions), labels)
     cases_axis.yaxis.set_major_locator(MaxNLocator(integer=True))
     rate_axis = cases_axis.twinx()
@@ -31,14 +36,16 @@ def digest_chart(digest: Digest) -> bytes:
         [r for r in rates if r is not None],
         color="black",
         marker="o",
-        label="Promises kept on time",
+        label=_("Promises kept on time"),
     )
     rate_axis.set_ylim(0, 1.05)
     rate_axis.yaxis.set_major_formatter(PercentFormatter(1.0))
-    rate_axis.set_ylabel("On time")
+    rate_axis.set_ylabel(_("On time"))
     handles = cases_axis.get_legend_handles_labels()[0] + rate_axis.get_legend_handles_labels()[0]
     figure.legend(handles=handles, loc="lower center", ncols=3, fontsize="small", frameon=False)
-    cases_axis.set_title(f"Escalations, {digest.days[0].day:%d %b} to {digest.days[-1].day:%d %b %Y}")
+    first = format_date(digest.days[0].day, "dd MMM", locale=current_locale())
+    last = format_date(digest.days[-1].day, "dd MMM y", locale=current_locale())
+    cases_axis.set_title(_("Escalations, %(first)s to %(last)s", first=first, last=last))
     figure.tight_layout(rect=(0, 0.07, 1, 1))  # room for the legend below
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

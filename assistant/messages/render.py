@@ -47,7 +47,9 @@ def environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     # Read the locale at each call (i18n.speaking), so one environment serves every reader.
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
+    )
     env.filters.update(
         tojson=_tojson,
         mrkdwn=escape.escape_mrkdwn,

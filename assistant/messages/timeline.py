@@ -5,44 +5,45 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.domain.events import EventKind
+from assistant.i18n import N_, _
 from assistant.messages.escape import mention, slack_date
 from assistant.models import CaseEvent
 
 EVENT_SENTENCES: dict[EventKind, str] = {
-    EventKind.OPENED: "opened the case",
-    EventKind.CHANNEL_CREATED: "case channel created",
-    EventKind.MEMBERS_INVITED: "owner, reporter and stakeholders invited",
-    EventKind.TOPIC_SET: "channel topic set",
-    EventKind.PURPOSE_SET: "channel purpose set",
-    EventKind.CARD_POSTED: "case card posted",
-    EventKind.CARD_PINNED: "case card pinned",
-    EventKind.LINKS_BOOKMARKED: "links bookmarked",
-    EventKind.OWNER_NOTIFIED: "owner asked to acknowledge",
-    EventKind.FEED_ANNOUNCED: "announced in the escalations feed",
-    EventKind.REPORTER_ANSWERED: "reporter told where the case lives",
-    EventKind.PROVISIONING_STEP_FAILED: "a Slack step failed and will be retried",
-    EventKind.CHANNEL_UNARCHIVED: "channel unarchived",
-    EventKind.ACKNOWLEDGED: "acknowledged the case",
-    EventKind.CLASSIFIED: "classified the case",
-    EventKind.UPDATE_POSTED: "posted a status update",
-    EventKind.REASSIGNED: "reassigned the case",
-    EventKind.RESOLVED: "resolved the case",
-    EventKind.RCA_RECORDED: "recorded the root-cause analysis",
-    EventKind.CLOSED: "closed the case",
-    EventKind.REOPENED: "reopened the case",
-    EventKind.SATISFACTION_RECORDED: "recorded the customer's satisfaction",
-    EventKind.SATISFACTION_CORRECTED: "corrected the customer's satisfaction",
-    EventKind.SLACK_CALL_FAILED: "a Slack call failed",
-    EventKind.REMINDER_SENT: "reminder sent",
-    EventKind.REMINDER_SNOOZED: "snoozed a reminder",
-    EventKind.EXECUTIVE_CONTACT_MADE: "recorded the executive contact",
-    EventKind.BREACH: "a promise was missed",
-    EventKind.TRIGGER_EFFECTS: "the escalation triggers took effect",
-    EventKind.SPONSOR_INVITED: "the account's executive sponsor was brought in",
-    EventKind.MANAGERS_TOLD: "the escalation managers were told at once",
-    EventKind.ACTION_ITEM_DONE: "marked an action item done",
-    EventKind.FOLLOWED: "followed the case",
-    EventKind.UNFOLLOWED: "stopped following the case",
+    EventKind.OPENED: N_("opened the case"),
+    EventKind.CHANNEL_CREATED: N_("case channel created"),
+    EventKind.MEMBERS_INVITED: N_("owner, reporter and stakeholders invited"),
+    EventKind.TOPIC_SET: N_("channel topic set"),
+    EventKind.PURPOSE_SET: N_("channel purpose set"),
+    EventKind.CARD_POSTED: N_("case card posted"),
+    EventKind.CARD_PINNED: N_("case card pinned"),
+    EventKind.LINKS_BOOKMARKED: N_("links bookmarked"),
+    EventKind.OWNER_NOTIFIED: N_("owner asked to acknowledge"),
+    EventKind.FEED_ANNOUNCED: N_("announced in the escalations feed"),
+    EventKind.REPORTER_ANSWERED: N_("reporter told where the case lives"),
+    EventKind.PROVISIONING_STEP_FAILED: N_("a Slack step failed and will be retried"),
+    EventKind.CHANNEL_UNARCHIVED: N_("channel unarchived"),
+    EventKind.ACKNOWLEDGED: N_("acknowledged the case"),
+    EventKind.CLASSIFIED: N_("classified the case"),
+    EventKind.UPDATE_POSTED: N_("posted a status update"),
+    EventKind.REASSIGNED: N_("reassigned the case"),
+    EventKind.RESOLVED: N_("resolved the case"),
+    EventKind.RCA_RECORDED: N_("recorded the root-cause analysis"),
+    EventKind.CLOSED: N_("closed the case"),
+    EventKind.REOPENED: N_("reopened the case"),
+    EventKind.SATISFACTION_RECORDED: N_("recorded the customer's satisfaction"),
+    EventKind.SATISFACTION_CORRECTED: N_("corrected the customer's satisfaction"),
+    EventKind.SLACK_CALL_FAILED: N_("a Slack call failed"),
+    EventKind.REMINDER_SENT: N_("reminder sent"),
+    EventKind.REMINDER_SNOOZED: N_("snoozed a reminder"),
+    EventKind.EXECUTIVE_CONTACT_MADE: N_("recorded the executive contact"),
+    EventKind.BREACH: N_("a promise was missed"),
+    EventKind.TRIGGER_EFFECTS: N_("the escalation triggers took effect"),
+    EventKind.SPONSOR_INVITED: N_("the account's executive sponsor was brought in"),
+    EventKind.MANAGERS_TOLD: N_("the escalation managers were told at once"),
+    EventKind.ACTION_ITEM_DONE: N_("marked an action item done"),
+    EventKind.FOLLOWED: N_("followed the case"),
+    EventKind.UNFOLLOWED: N_("stopped following the case"),
 }
 
 
@@ -51,21 +52,23 @@ def _detail(event: CaseEvent) -> str:
     if event.kind in {"acknowledged", "update_posted", "reopened"} and data.get("next_update_due_at"):
         from datetime import datetime
 
-        return " · next update by " + slack_date(datetime.fromisoformat(data["next_update_due_at"]))
+        return " · " + _(
+            "next update by %(time)s", time=slack_date(datetime.fromisoformat(data["next_update_due_at"]))
+        )
     if event.kind == "reassigned":
         return f" · {mention(data['from'])} → {mention(data['to'])}"
     if event.kind == "classified":
         after = data.get("after") or {}
         return f" · {after.get('category')}, {after.get('kind')}, {after.get('severity')}"
     if event.kind == "satisfaction_recorded":
-        return f" · {data.get('score')} of 5"
+        return " · " + _("%(score)s of 5", score=data.get("score"))
     if event.kind == "satisfaction_corrected":
-        return f" · {data.get('before')} → {data.get('score')} of 5"
+        return f" · {data.get('before')} → " + _("%(score)s of 5", score=data.get("score"))
     if event.kind == "channel_created" and data.get("name"):
         return f" · #{data['name']}"
     if event.kind in {"reminder_sent", "breach"}:
         return f" · {str(data.get('reminder', '')).replace('_', ' ')}" + (
-            " (late)" if data.get("late") else ""
+            " " + _("(late)") if data.get("late") else ""
         )
     if event.kind in {"provisioning_step_failed", "slack_call_failed"}:
         return f" · {data.get('step') or data.get('what')}: {data.get('error')}"
@@ -78,7 +81,7 @@ def timeline_lines(events: list[CaseEvent]) -> list[str]:
         who = mention(event.actor_id) + " " if event.actor_id else ""
         # An event of a kind this version does not know (a newer one wrote it): its name will do.
         known = event.kind in EventKind._value2member_map_
-        sentence = EVENT_SENTENCES[EventKind(event.kind)] if known else event.kind.replace("_", " ")
+        sentence = _(EVENT_SENTENCES[EventKind(event.kind)]) if known else event.kind.replace("_", " ")
         lines.append(f"{slack_date(event.at, '{date_short} {time}')} · {who}{sentence}{_detail(event)}")
     return lines
 

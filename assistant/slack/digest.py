@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel.dates import format_date
 from slack_sdk import WebClient
 
 from assistant.domain.digest import (
@@ -27,6 +28,7 @@ from assistant.domain.digest import (
 from assistant.domain.practice import PLAYBOOKS, Category
 from assistant.domain.satisfaction import satisfaction_line
 from assistant.domain.slack_text import decode_slack_text
+from assistant.i18n import _, current_locale
 from assistant.messages.escape import UserText
 from assistant.messages.render import Message, render_message
 from assistant.models import utcnow
@@ -48,22 +50,27 @@ CATCH_UP_WITHIN = timedelta(hours=24)
 def format_span(span: timedelta | None) -> str:
     """45 min, 3 h 20 min, 2 d 4 h: how long something took, for people."""
     if span is None:
-        return "n/a"
+        return _("n/a")
     minutes = round(span.total_seconds() / 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return _("%(min)s min", min=minutes)
     hours, rest = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
+        return _("%(h)s h %(min)s min", h=hours, min=rest) if rest else _("%(h)s h", h=hours)
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    return _("%(d)s d %(h)s h", d=days, h=hours) if hours else _("%(d)s d", d=days)
+
+
+def format_day(day: date, with_year: bool = False) -> str:
+    """'Mon 16 Nov' (and the year), in the language the digest is written in."""
+    return format_date(day, "EEE dd MMM y" if with_year else "EEE dd MMM", locale=current_locale())
 
 
 def digest_context(digest: Digest) -> dict[str, Any]:
     rate = digest.on_time_rate
     return {
-        "first_day": f"{digest.days[0].day:%a %d %b}",
-        "last_day": f"{digest.days[-1].day:%a %d %b %Y}",
+        "first_day": format_day(digest.days[0].day),
+        "last_day": format_day(digest.days[-1].day, with_year=True),
         "start": digest.start,
         "end": digest.end,
         "opened": digest.opened,
@@ -72,7 +79,7 @@ def digest_context(digest: Digest) -> dict[str, Any]:
         "still_open": digest.still_open,
         "made": digest.promises_made,
         "kept": digest.promises_kept,
-        "on_time": f"{rate:.0%}" if rate is not None else "n/a (no promise fell due)",
+        "on_time": f"{rate:.0%}" if rate is not None else _("n/a (no promise fell due)"),
         "breaches": digest.breaches,
         "ack_target": format_span(digest.ack_target),
         "ack_count": digest.ack_count,
@@ -81,13 +88,17 @@ def digest_context(digest: Digest) -> dict[str, Any]:
         "ack_within": digest.ack_within_target,
         "resolve_median": format_span(digest.resolve_median),
         "resolve_p90": format_span(digest.resolve_p90),
-        "by_category": " · ".join(f"{PLAYBOOKS[c].label} {digest.by_category.get(c, 0)}" for c in Category),
+        "by_category": " · ".join(
+            f"{_(PLAYBOOKS[c].label)} {digest.by_category.get(c, 0)}" for c in Category
+        ),
         "repeat_accounts": [
             {"account": UserText(r.account), "cases": r.cases} for r in digest.repeat_accounts[:REPEAT_LINES]
         ],
         "repeat_more": len(digest.repeat_accounts) - REPEAT_LINES,
         "restricted_repeats": digest.restricted_repeats,
-        "repeated_causes": digest.repeated_causes,
+        "repeated_causes": [
+            {"label": _(c.label), "accounts": c.accounts, "cases": c.cases} for c in digest.repeated_causes
+        ],
         "lookback_days": REPEAT_LOOKBACK.days,
         "satisfaction": satisfaction_line(digest.satisfaction),
         "items_open": digest.action_items.open,
