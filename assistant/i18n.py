@@ -171,7 +171,7 @@ def gettext(message: str) -> str:
 
 def pgettext(context: str, message: str) -> str:
     """`message` as meant in `context` (the digest's "Opened" counts cases; the card's is a date)."""
-    return translations(current_locale()).pgettext(context, message)
+    return str(translations(current_locale()).pgettext(context, message))
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
