@@ -151,6 +151,7 @@ def playbook_command(action: str, folder: str | None) -> int:
 
     import yaml
 
+    from assistant.flow_definitions import FLOW_FILES, load_flows
     from assistant.playbook import (
         INTAKE_FILE,
         PlaybookError,
@@ -175,6 +176,10 @@ def playbook_command(action: str, folder: str | None) -> int:
         load_intake_questions(target)
     except PlaybookError as exc:
         problems += [str(p) for p in exc.problems]
+    try:
+        load_flows(target)
+    except PlaybookError as exc:
+        problems += [str(p) for p in exc.problems]
     if problems or playbook is None:
         print("\n".join(problems), file=sys.stderr)
         print(f"{len(problems)} problem(s); nothing was changed.", file=sys.stderr)
@@ -185,6 +190,7 @@ def playbook_command(action: str, folder: str | None) -> int:
     else:
         print(f"{playbook_path(target)}: the playbook is valid")
         print(f"{flows_file(INTAKE_FILE, target)}: the intake questions are valid")
+        print(f"{flows_file('*.yml', target).parent}: the flows ({', '.join(FLOW_FILES)}) are valid")
         if target is not None and (target / "messages/templates").is_dir():
             print(f"templates: {target}/messages/templates (yours replace ours by name)")
     return 0

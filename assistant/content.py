@@ -23,15 +23,18 @@ def use_custom_dir(folder: Path | None) -> None:
     """Use the team's folder from now on (the app sets it from its settings at start-up): its
     templates, and its playbook (raises PlaybookError, every problem at its line)."""
     from assistant.domain.practice import apply_playbook
+    from assistant.flow_definitions import apply_flows, load_flows
     from assistant.i18n import forget_catalogs
     from assistant.messages.render import environment
     from assistant.playbook import apply_questions, load_intake_questions, load_playbook
 
-    playbook = load_playbook(folder)  # both checked before anything changes
+    playbook = load_playbook(folder)  # all checked before anything changes
     questions = load_intake_questions(folder)
+    flows = load_flows(folder)
     _custom[0] = folder
     apply_playbook(playbook)
     apply_questions(questions)
+    apply_flows(flows)
     environment.cache_clear()  # the templates are looked up again
     forget_catalogs()  # and the translations
     _generation[0] += 1

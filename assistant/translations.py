@@ -38,6 +38,11 @@ CONTENT_KEYS = frozenset(
         "at_once",
         "do_not",
         "hint",
+        # The flow definitions (flows/<flow>.yml).
+        "title",
+        "submit",
+        "placeholder",
+        "required",
     }
 )
 # A literal English text in a template ("text": "Cancel") instead of {{ _("Cancel")|tojson }}.

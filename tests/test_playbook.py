@@ -321,3 +321,63 @@ def test_a_playbook_naming_a_category_it_does_not_have_is_refused_at_that_line(t
         f"{path}:{line}: triggers.5.effects.suggests_category: unknown value 'billing': not one of the "
         "categories (technical, business, relationship, process)"
     ) in done.stderr.splitlines()
+
+
+OUR_ACKNOWLEDGE = """\
+title: Take %(key)s
+submit: Take it
+who: [owner, reporter, manager, admin]   # the CSM who opened it may acknowledge too
+states: [new]
+fields:
+  customer_message:
+    label: First words to the customer
+    max_length: 1500
+    required: Say hello to the customer first.
+"""
+
+
+@pytest.fixture
+def own_flow(database_url: str, tmp_path: Path) -> Iterator[Harness]:
+    yield from team_harness(database_url, tmp_path / "ours", {"flows/acknowledge.yml": OUR_ACKNOWLEDGE})
+
+
+def test_a_teams_flow_file_changes_its_words_and_who_may_run_it(own_flow: Harness) -> None:
+    from assistant.ids import CaseAction
+    from tests.harness import in_hours
+
+    harness = own_flow
+    case = harness.escalate(CSM)
+    view_id = harness.open_flow(CSM, case, CaseAction.ACKNOWLEDGE)  # the reporter, allowed here
+    view = harness.workspace.views[view_id]
+    assert (view["title"]["text"], view["submit"]["text"]) == ("Take ESC-1", "Take it")
+    inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert inputs["customer_message"]["label"]["text"] == "First words to the customer"
+    assert inputs["customer_message"]["element"]["max_length"] == 1500
+    assert inputs["next_update"]["label"]["text"] == "Next customer update by"  # ours, not mentioned
+    errors = harness.submit(CSM, view_id, next_update=in_hours(2), customer_message="").json()["errors"]
+    assert errors == {"customer_message": "Say hello to the customer first."}
+    harness.submit(CSM, view_id, next_update=in_hours(2), customer_message="Hello, Acme.")
+    wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
+
+
+def test_a_flow_file_with_mistakes_is_refused_at_its_lines(tmp_path: Path) -> None:
+    text = (
+        OUR_ACKNOWLEDGE.replace("title: Take %(key)s", "title: Take ownership of case %(key)s")
+        .replace("    required: Say hello to the customer first.\n", "")
+        .replace("who: [owner,", "who: [boss,")
+        + "  promise:\n    label: When\n"
+    )
+    (tmp_path / "ours/flows").mkdir(parents=True)
+    (tmp_path / "ours/flows/acknowledge.yml").write_text(text)
+    done = run_cli(["playbook", "check", str(tmp_path / "ours")], {}, tmp_path)
+    assert done.returncode == 1
+    path = tmp_path / "ours/flows/acknowledge.yml"
+    errors = done.stderr.splitlines()
+    assert f"{path}:1: title: at most 24 characters with the case's key in it (32)" in errors, errors
+    assert any(e.startswith(f"{path}:3: who.0: unknown value 'boss'") for e in errors), errors
+    assert (
+        f"{path}:7: fields.customer_message: must stay required (say what to write when it is empty)"
+        in errors
+    )
+    assert any(e.startswith(f"{path}:10: fields.promise: this flow has no such field") for e in errors)
+    assert errors[-1] == "4 problem(s); nothing was changed."

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from assistant.i18n import _
+
 
 def can_see_details(*, is_private: bool, user_id: str, participants: Iterable[str]) -> bool:
     return not is_private or user_id in set(participants)
@@ -14,9 +16,15 @@ def follow_refusal(
 ) -> str | None:
     """Why `user_id` may not follow a case, or None."""
     if closed:
-        return f"{key} is closed: there is nothing left to follow. Its timeline stays in its channel."
+        return _(
+            "%(key)s is closed: there is nothing left to follow. Its timeline stays in its channel.", key=key
+        )
     if user_id == owner_id:
-        return f"You own {key}: it is already on your Home tab and you are in its channel."
+        return _("You own %(key)s: it is already on your Home tab and you are in its channel.", key=key)
     if not can_see_details(is_private=is_private, user_id=user_id, participants=participants):
-        return f"{key} is a restricted case with a private channel: ask its owner <@{owner_id}> for access."
+        return _(
+            "%(key)s is a restricted case with a private channel: ask its owner <@%(owner)s> for access.",
+            key=key,
+            owner=owner_id,
+        )
     return None

@@ -13,6 +13,7 @@ from assistant.domain.communications import (
     default_promise,
     local_time_phrase,
 )
+from assistant.domain.flow_words import shown_words
 from assistant.domain.lifecycle import Action
 from assistant.flows.case_flow import (
     Answers,
@@ -25,7 +26,6 @@ from assistant.flows.case_flow import (
     Submission,
     promise_check,
 )
-from assistant.i18n import N_
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -58,6 +58,7 @@ def acknowledge_view(case: Escalation, owner: Person, now: datetime) -> dict[str
         metadata=CaseRef(case_id=case.id or 0).dump(),
         case=case_context(case),
         field=Field,
+        words=shown_words(Action.ACKNOWLEDGE),
         promise=int(promise.timestamp()),
         draft=UserText(draft_for(case, owner, promise, now)),
     )
@@ -114,7 +115,7 @@ def register(app: App, flows: CaseFlows) -> None:
             view_id=ViewId.ACKNOWLEDGE,
             questions=(
                 Question(Field.NEXT_UPDATE, Kind.TIME),
-                Question(Field.MESSAGE, required=N_("Write the acknowledgement the customer will receive.")),
+                Question(Field.MESSAGE),
             ),
             refusal_field=Field.NEXT_UPDATE,
             # The draft is the owner's words: its times are read in the owner's zone.

@@ -8,7 +8,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from assistant.domain.lifecycle import Action
-from assistant.flows.case_flow import CaseFlows, answer_privately, say
+from assistant.flows.case_flow import CaseFlows, answer_privately, in_their_language, say
+from assistant.i18n import _
 from assistant.ids import CaseAction
 from assistant.messages.case_buttons import BUTTON_ACTIONS
 
@@ -24,7 +25,7 @@ def register(app: App, flows: CaseFlows) -> None:
         respond = answer_privately(respond, client, body["user"]["id"])
         case_id = _case_id(value)
         if case_id is None:
-            say(respond, "That button no longer points to a case.")
+            say(respond, _("That button no longer points to a case."))
             return
         flows.start(
             client=client,
@@ -37,6 +38,7 @@ def register(app: App, flows: CaseFlows) -> None:
 
     def button_handler(flow_action: Action) -> Any:
         # Bolt passes listener arguments by name, so each button gets its own function.
+        @in_their_language(flows.components.people)
         def handle_case_button(
             ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
         ) -> None:
@@ -50,13 +52,14 @@ def register(app: App, flows: CaseFlows) -> None:
         app.action(button.value)(button_handler(flow_action))
 
     @app.action(CaseAction.MORE.value)
+    @in_their_language(flows.components.people)
     def handle_more_menu(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         """The card's overflow menu: options are '<action>:<case id>'."""
         ack()
-        chosen, _, case_id = ((action.get("selected_option") or {}).get("value") or "").partition(":")
+        chosen, _colon, case_id = ((action.get("selected_option") or {}).get("value") or "").partition(":")
         if chosen not in {a.value for a in Action}:
-            say(respond, "That menu item is not available any more.")
+            say(respond, _("That menu item is not available any more."))
             return
         start(body, client, respond, case_id, Action(chosen))

@@ -14,12 +14,13 @@ for what only it does (the new owner told, the channel archived…).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 from slack_bolt import Ack, App, Respond
@@ -28,6 +29,7 @@ from slack_sdk import WebClient
 from assistant.components import Components
 from assistant.domain.communications import promise_text_problem, with_promised_time
 from assistant.domain.events import EventKind
+from assistant.domain.flow_words import FLOW_WORDS, required_sentence, shown_words
 from assistant.domain.lifecycle import (
     Action,
     Role,
@@ -48,9 +50,10 @@ from assistant.services.cases import CaseNotFound, get_case
 from assistant.services.events import add_event
 from assistant.services.lifecycle import ActionRefused
 from assistant.slack.client import SLACK_ERRORS, error_code
-from assistant.slack.people import zone_of
+from assistant.slack.people import People, zone_of
 
 logger = logging.getLogger(__name__)
+ListenerT = TypeVar("ListenerT", bound=Callable[..., Any])
 
 
 class CaseRef(BaseModel):
@@ -77,6 +80,7 @@ class FlowStart:
     actor_id: str
     trigger_id: str
     respond: Respond
+    action: Action | None = None
 
 
 Opener = Callable[[FlowStart], None]
@@ -196,7 +200,8 @@ class CaseFlows:
             if refusal:
                 say(respond, refusal)
                 return
-            self.openers[action](FlowStart(self.components, client, case, actor_id, trigger_id, respond))
+            start = FlowStart(self.components, client, case, actor_id, trigger_id, respond, action)
+            self.openers[action](start)
 
     def note_failure(self, case: Escalation, what: str, error: str) -> None:
         """A Slack call that failed past its retries: logged and kept on the timeline, never dropped."""
@@ -244,7 +249,11 @@ class CaseFlows:
             self._refuse_with_notice(ack, _(spec.refusal_notice), refusal)
             return None
         answers = Answers(view, spec.questions)
-        errors = {q.id: _(q.required) for q in spec.questions if q.required and not answers.get(q.id)}
+        errors = {}
+        for q in spec.questions:
+            sentence = required_sentence(spec.action, q.id) or q.required
+            if sentence and not answers.get(q.id):
+                errors[q.id] = _(sentence)
         for field, problem in spec.check(sub, answers).items():
             errors.setdefault(field, problem)
         if refusal:
@@ -289,6 +298,22 @@ class DirectAnswer(Respond):
         return self.client.chat_postMessage(channel=self.user_id, text=text, blocks=blocks)
 
 
+def in_their_language(people: People) -> Callable[[ListenerT], ListenerT]:
+    """A listener whose answers (ephemeral, modals) are in the clicking person's Slack language.
+    Bolt passes arguments by name: the listener must take `body`."""
+
+    def decorate(listener: ListenerT) -> ListenerT:
+        @functools.wraps(listener)
+        def in_language(*args: Any, **kwargs: Any) -> Any:
+            user_id = ((kwargs.get("body") or {}).get("user") or {}).get("id")
+            with speaking(people.locale(user_id)):
+                return listener(*args, **kwargs)
+
+        return cast(ListenerT, in_language)
+
+    return decorate
+
+
 def answer_privately(respond: Respond, client: WebClient, user_id: str) -> Respond:
     return respond if respond.response_url else DirectAnswer(client, user_id)
 
@@ -320,6 +345,8 @@ def open_case_modal(start: FlowStart, template: str, view_id: ViewId, field: typ
         metadata=CaseRef(case_id=start.case.id or 0).dump(),
         case=case_context(start.case),
         field=field,
+        # The flow's words (flows/<flow>.yml), for the template to show.
+        words=shown_words(start.action) if start.action in FLOW_WORDS else None,
         **context,
     )
 

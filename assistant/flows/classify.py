@@ -145,7 +145,7 @@ def register(app: App, flows: CaseFlows) -> None:
                 Question(Field.CATEGORY, Kind.CHOICE),
                 Question(Field.KIND, Kind.CHOICE),
                 Question(Field.SEVERITY, Kind.CHOICE),
-                Question(Field.TEAM, required=N_("Name the team that resolves it.")),
+                Question(Field.TEAM),
                 Question(Field.REASON),
             ),
             refusal_field=Field.CATEGORY,

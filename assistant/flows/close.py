@@ -18,6 +18,7 @@ from assistant.flows.case_flow import (
     Kind,
     Question,
     Submission,
+    in_their_language,
     open_case_modal,
     option_value,
     parse_ref,
@@ -90,9 +91,9 @@ def register(app: App, flows: CaseFlows) -> None:
     def check(sub: Submission, answers: Answers) -> dict[str, str]:
         errors = {}
         if not answers.text(Field.NO_RCA_REASON) and not has_rca(sub.ref.case_id):
-            errors[Field.NO_RCA_REASON.value] = "Say why this case needs no root-cause analysis."
+            errors[Field.NO_RCA_REASON.value] = _("Say why this case needs no root-cause analysis.")
         if answers.get(Field.SPONSORSHIP) and not answers.get(Field.SPONSOR):
-            errors[Field.SPONSOR.value] = "Name the executive sponsor, or untick the enrolment."
+            errors[Field.SPONSOR.value] = _("Name the executive sponsor, or untick the enrolment.")
         return errors
 
     def sponsor_named(answers: Answers) -> str | None:
@@ -156,6 +157,7 @@ def register(app: App, flows: CaseFlows) -> None:
     )
 
     @app.action(CaseAction.SATISFACTION.value)
+    @in_their_language(components.people)
     def handle_record_satisfaction(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
@@ -182,12 +184,13 @@ def register(app: App, flows: CaseFlows) -> None:
         )
 
     @app.view(ViewId.SATISFACTION.value)
+    @in_their_language(components.people)
     def handle_satisfaction_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Record the score and comment, and thank the person in the modal."""
         ref = parse_ref(view)
         score = option_value(view, Field.SCORE)
         if ref is None or score not in {"1", "2", "3", "4", "5"}:
-            ack(response_action="errors", errors={Field.SCORE.value: "Choose the customer's score."})
+            ack(response_action="errors", errors={Field.SCORE.value: _("Choose the customer's score.")})
             return
         case, before = record_satisfaction(
             components.engine,
@@ -196,8 +199,15 @@ def register(app: App, flows: CaseFlows) -> None:
             score=int(score or 0),
             comment=text_value(view, Field.COMMENT),
         )
-        said = f"Corrected: {score} out of 5 (was {before})." if before else f"Recorded: {score} out of 5."
-        ack(response_action="update", view=render_view("notice_modal.json.j2", title="Thank you", text=said))
+        said = (
+            _("Corrected: %(score)s out of 5 (was %(before)s).", score=score, before=before)
+            if before
+            else _("Recorded: %(score)s out of 5.", score=score)
+        )
+        ack(
+            response_action="update",
+            view=render_view("notice_modal.json.j2", title=_("Thank you"), text=said),
+        )
         # The card shows it while the channel is open; an archived one is left as it was.
         components.provisioner.channel.refresh(case)
         components.home.refresh_for(case)

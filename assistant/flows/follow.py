@@ -16,7 +16,8 @@ from slack_sdk.errors import SlackApiError
 from assistant.components import Components
 from assistant.domain.status import Status
 from assistant.domain.visibility import follow_refusal
-from assistant.flows.case_flow import CaseFlows, answer_privately, say
+from assistant.flows.case_flow import CaseFlows, answer_privately, in_their_language, say
+from assistant.i18n import N_, _
 from assistant.ids import CaseAction
 from assistant.models import Escalation
 from assistant.services import followers
@@ -26,8 +27,8 @@ from assistant.slack.client import SLACK_ERRORS, error_code
 # Slack's answers to conversations.invite that mean "this person cannot be added".
 CANNOT_INVITE = {
     "user_is_restricted": "guests cannot be added to this channel",
-    "cant_invite": "Slack does not allow inviting them",
-    "user_not_found": "Slack does not know them",
+    "cant_invite": N_("Slack does not allow inviting them"),
+    "user_not_found": N_("Slack does not know them"),
     "ura_max_channels": "they are a guest already in their maximum number of channels",
 }
 
@@ -53,7 +54,7 @@ def follow_case(components: Components, case: Escalation, user_id: str) -> Outco
     if refusal:
         return Outcome(False, refusal)
     if user_id in following:
-        return Outcome(False, f"You already follow {case.key}.")
+        return Outcome(False, _("You already follow %(key)s.", key=case.key))
     invited = False
     if case.channel_id:
         try:
@@ -62,28 +63,34 @@ def follow_case(components: Components, case: Escalation, user_id: str) -> Outco
             code = error_code(exc)
             if code not in CANNOT_INVITE:
                 raise
-            return Outcome(False, f"I could not add you to {case.key}'s channel: {CANNOT_INVITE[code]}.")
+            reason = _(CANNOT_INVITE[code])
+            return Outcome(
+                False, _("I could not add you to %(key)s's channel: %(reason)s.", key=case.key, reason=reason)
+            )
     followers.follow(components.engine, case_id, user_id, invited_by_app=invited)
     components.home.refresh_for(case)
-    where = f" You are in <#{case.channel_id}>." if case.channel_id else ""
-    return Outcome(True, f"You now follow {case.key}: it is on your Home tab.{where}")
+    followed = _("You now follow %(key)s: it is on your Home tab.", key=case.key)
+    where = " " + _("You are in <#%(channel)s>.", channel=case.channel_id) if case.channel_id else ""
+    return Outcome(True, followed + where)
 
 
 def unfollow_case(components: Components, case: Escalation, user_id: str) -> Outcome:
     row = followers.unfollow(components.engine, case.id or 0, user_id)
     if row is None:
-        return Outcome(False, f"You do not follow {case.key}.")
-    left = ""
+        return Outcome(False, _("You do not follow %(key)s.", key=case.key))
+    left = False
     # Only people the app added leave the channel; someone who joined by themselves stays.
     if row.invited_by_app and case.channel_id and user_id not in case.participants:
         try:
             components.client.conversations_kick(channel=case.channel_id, user=user_id)
-            left = " and left its channel"
+            left = True
         except SlackApiError as exc:
             if error_code(exc) not in {"not_in_channel", "is_archived", "channel_not_found"}:
                 raise
     components.home.refresh_for(case, also=[user_id])  # no longer involved, but their tab showed it
-    return Outcome(True, f"You no longer follow {case.key}{left}.")
+    if left:
+        return Outcome(True, _("You no longer follow %(key)s and left its channel.", key=case.key))
+    return Outcome(True, _("You no longer follow %(key)s.", key=case.key))
 
 
 def set_following(flows: CaseFlows, case: Escalation, user_id: str, *, on: bool) -> Outcome:
@@ -92,12 +99,13 @@ def set_following(flows: CaseFlows, case: Escalation, user_id: str, *, on: bool)
         return (follow_case if on else unfollow_case)(flows.components, case, user_id)
     except SLACK_ERRORS as exc:
         flows.note_failure(case, "follow" if on else "unfollow", error_code(exc))
-        return Outcome(False, "Slack did not answer in time; please try again in a minute.")
+        return Outcome(False, _("Slack did not answer in time; please try again in a minute."))
 
 
 def register(app: App, flows: CaseFlows) -> None:
     components = flows.components
 
+    @in_their_language(components.people)
     def handle_follow_button(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
@@ -111,7 +119,7 @@ def register(app: App, flows: CaseFlows) -> None:
         except CaseNotFound:
             case = None
         if case is None:
-            say(answer, "That case no longer exists.")
+            say(answer, _("That case no longer exists."))
             return
         outcome = set_following(flows, case, user_id, on=action["action_id"] == CaseAction.FOLLOW)
         on_home = (body.get("container") or {}).get("type") == "view"

@@ -139,9 +139,9 @@ def register(app: App, flows: CaseFlows) -> None:
         items, errors = read_items(answers.view, datetime.now(UTC).date())
         answers.replace(ITEMS, items)
         if answers.get(Field.CAUSE_AREA) not in CAUSE_AREAS:
-            errors[Field.CAUSE_AREA] = "Choose where the cause lay: it is how repeated causes are found."
+            errors[Field.CAUSE_AREA] = _("Choose where the cause lay: it is how repeated causes are found.")
         if "…" in answers.text(Field.CUSTOMER):
-            errors[Field.CUSTOMER] = CUSTOMER_TEXT_NEEDED
+            errors[Field.CUSTOMER] = _(CUSTOMER_TEXT_NEEDED)
         return errors
 
     def rca_of(answers: Answers) -> lifecycle.RcaInput:
@@ -226,11 +226,11 @@ def register(app: App, flows: CaseFlows) -> None:
             action=Action.RCA,
             view_id=ViewId.RCA,
             questions=(
-                Question(Field.WHAT_HAPPENED, required=N_("Summarise what happened.")),
-                Question(Field.ROOT_CAUSE, required=N_("State the root cause.")),
+                Question(Field.WHAT_HAPPENED),
+                Question(Field.ROOT_CAUSE),
                 Question(Field.CAUSE_AREA, Kind.CHOICE),
                 Question(Field.CONTRIBUTING),
-                Question(Field.CUSTOMER, required=CUSTOMER_TEXT_NEEDED),
+                Question(Field.CUSTOMER),
             ),
             refusal_field=Field.WHAT_HAPPENED,
             check=check,

@@ -18,7 +18,7 @@ from assistant.flows.case_flow import (
     Submission,
     open_case_modal,
 )
-from assistant.i18n import N_
+from assistant.i18n import _
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -43,9 +43,9 @@ def register(app: App, flows: CaseFlows) -> None:
 
     def owner_problem(new_owner: str | None, current_owner: str) -> str | None:
         if not new_owner:
-            return "Choose the new owner."
+            return _("Choose the new owner.")
         if new_owner == current_owner:
-            return "That person already owns this case."
+            return _("That person already owns this case.")
         try:
             return rules.person_problem(
                 components.people.get(new_owner, components.quick_client).facts, "owner"
@@ -98,7 +98,7 @@ def register(app: App, flows: CaseFlows) -> None:
             view_id=ViewId.REASSIGN,
             questions=(
                 Question(Field.NEW_OWNER, Kind.USER),
-                Question(Field.REASON, required=N_("Say why; the new owner and the timeline need it.")),
+                Question(Field.REASON),
             ),
             refusal_field=Field.NEW_OWNER,
             check=check,

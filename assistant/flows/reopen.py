@@ -19,7 +19,6 @@ from assistant.flows.case_flow import (
     Submission,
     open_case_modal,
 )
-from assistant.i18n import N_
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -77,7 +76,7 @@ def register(app: App, flows: CaseFlows) -> None:
             action=Action.REOPEN,
             view_id=ViewId.REOPEN,
             questions=(
-                Question(Field.REASON, required=N_("Say why the case is reopened.")),
+                Question(Field.REASON),
                 Question(Field.NEXT_UPDATE, Kind.TIME),
             ),
             refusal_field=Field.REASON,

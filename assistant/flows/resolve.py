@@ -86,9 +86,9 @@ def register(app: App, flows: CaseFlows) -> None:
             action=Action.RESOLVE,
             view_id=ViewId.RESOLVE,
             questions=(
-                Question(Field.SUMMARY, required=N_("Summarise the resolution.")),
-                Question(Field.FIX, required=N_("Describe the fix or the workaround.")),
-                Question(Field.CONFIRMED, Kind.CHOICE, required=N_("Say whether the customer confirmed.")),
+                Question(Field.SUMMARY),
+                Question(Field.FIX),
+                Question(Field.CONFIRMED, Kind.CHOICE),
             ),
             refusal_field=Field.SUMMARY,
             apply=apply,

@@ -24,7 +24,7 @@ from assistant.flows.case_flow import (
     open_case_modal,
     promise_check,
 )
-from assistant.i18n import N_
+from assistant.i18n import N_, _
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -67,7 +67,7 @@ def register(app: App, flows: CaseFlows) -> None:
     def check(sub: Submission, answers: Answers) -> dict[str, str]:
         errors = promise_checks(sub, answers)
         if "…" in answers.text(Field.CUSTOMER):
-            errors[Field.CUSTOMER.value] = PLACEHOLDERS_LEFT
+            errors[Field.CUSTOMER.value] = _(PLACEHOLDERS_LEFT)
         return errors
 
     def apply(sub: Submission, answers: Answers) -> Escalation:
@@ -99,8 +99,8 @@ def register(app: App, flows: CaseFlows) -> None:
             action=Action.POST_UPDATE,
             view_id=ViewId.POST_UPDATE,
             questions=(
-                Question(Field.INTERNAL, required=N_("Say what changed, for the people following the case.")),
-                Question(Field.CUSTOMER, required=PLACEHOLDERS_LEFT),
+                Question(Field.INTERNAL),
+                Question(Field.CUSTOMER),
                 Question(Field.NEXT_UPDATE, Kind.TIME),
             ),
             refusal_field=Field.INTERNAL,
