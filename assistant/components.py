@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from assistant.database import make_engine, migrate
 from assistant.domain.lifecycle import PromiseRules, ack_window
+from assistant.domain.practice import SEVERITY_UPDATE_HOURS
 from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.triggers import TriggerEffects
 from assistant.health import Heartbeat, InFlight
@@ -57,11 +58,13 @@ class Components:
     # Slack's requests being answered now: opening cases waits for them (at most 2 s) in a burst.
     in_flight: InFlight
 
-    def promise_rules(self) -> PromiseRules:
-        """How soon and how far ahead a customer update may be promised (the settings)."""
+    def promise_rules(self, severity: str | None = None) -> PromiseRules:
+        """How soon and how far ahead a customer update may be promised: the settings, and the
+        severity's update cadence (the playbook's `update_within_hours`) when it is shorter."""
+        hours = min(self.settings.max_promise_hours, SEVERITY_UPDATE_HOURS.get(severity or "", 10**6))
         return PromiseRules(
             min_ahead=timedelta(minutes=self.settings.min_promise_minutes),
-            max_ahead=timedelta(hours=self.settings.max_promise_hours),
+            max_ahead=timedelta(hours=hours),
         )
 
     def ack_window(self, effects: TriggerEffects) -> timedelta:

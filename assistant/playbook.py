@@ -142,6 +142,9 @@ class SeverityEntry(_Strict):
     calendar: str = "around_the_clock"
     # How long the owner has to acknowledge (minutes of the calendar); else ACK_WITHIN_MINUTES.
     ack_within_minutes: int | None = Field(default=None, ge=5, le=7 * 24 * 60)
+    # The update cadence: the next customer update may be promised at most this far ahead
+    # (hours; else MAX_PROMISE_HOURS).
+    update_within_hours: int | None = Field(default=None, ge=1, le=7 * 24)
 
 
 class KindEntry(_Strict):

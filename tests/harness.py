@@ -327,6 +327,12 @@ def app_env(standin: StandIn, database_url: str) -> dict[str, str]:
     }
 
 
+def env_without_slack(harness: Harness) -> dict[str, str]:
+    """The app's environment minus Slack's tokens: for commands that must not need Slack."""
+    settings = app_env(harness.standin, harness.settings.database_url)
+    return {k: v for k, v in settings.items() if not k.startswith("SLACK_")}
+
+
 def run_cli(
     args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:

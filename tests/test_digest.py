@@ -14,7 +14,7 @@ from sqlmodel import Session
 from assistant.domain.digest import latest_digest_moment
 from assistant.models import CaseEvent, Escalation, RootCauseAnalysis
 from assistant.slack.digest import format_span
-from tests.harness import CSM, OWNER, Harness, app_env, run_cli, start_harness
+from tests.harness import CSM, OWNER, Harness, app_env, env_without_slack, run_cli, start_harness
 
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)  # the week reported: Mon 16 to Sun 22 November
 DIGEST_TIME = datetime(2026, 11, 23, 9, 5, tzinfo=UTC)  # just after Monday 09:00
@@ -195,11 +195,7 @@ def test_the_first_digest_covers_the_first_full_week_of_use(harness: Harness) ->
 
 def test_digest_dry_run_prints_the_whole_digest_without_slack(harness: Harness, tmp_path: Path) -> None:
     known_week(harness.components.engine)
-    env = {
-        k: v
-        for k, v in app_env(harness.standin, harness.settings.database_url).items()
-        if not k.startswith("SLACK_")
-    }
+    env = env_without_slack(harness)
     chart = tmp_path / "chart.png"
     calls = len(harness.workspace.calls)
     done = run_cli(

@@ -257,15 +257,11 @@ def test_reminders_and_breaches_reach_each_person_in_their_language(multilingual
 
 
 def test_the_weekly_digest_in_the_teams_language(harness: Harness, tmp_path: Path) -> None:
-    from tests.harness import app_env
+    from tests.harness import env_without_slack
     from tests.test_digest import known_week
 
     known_week(harness.components.engine)
-    env = {
-        k: v
-        for k, v in app_env(harness.standin, harness.settings.database_url).items()
-        if not k.startswith("SLACK_")
-    }
+    env = env_without_slack(harness)
     done = run_cli(
         ["digest", "--dry-run", "--week-ending", "2026-11-23"], {**env, "DEFAULT_LOCALE": "pt-BR"}, tmp_path
     )

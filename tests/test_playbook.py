@@ -381,3 +381,34 @@ def test_a_flow_file_with_mistakes_is_refused_at_its_lines(tmp_path: Path) -> No
     )
     assert any(e.startswith(f"{path}:10: fields.promise: this flow has no such field") for e in errors)
     assert errors[-1] == "4 problem(s); nothing was changed."
+
+
+@pytest.fixture
+def fast_cadence(database_url: str, tmp_path: Path) -> Iterator[Harness]:
+    """Critical cases promise the customer an update at least every 4 hours."""
+    critical = "    calendar: around_the_clock  # a critical case's clock never stops\n"
+    text = BUILT_IN.replace(critical, critical + "    update_within_hours: 4\n", 1)
+    assert text != BUILT_IN
+    yield from team_harness(database_url, tmp_path / "ours", {"flows/playbook.yml": text})
+
+
+def test_a_severitys_update_cadence_bounds_the_next_promise(fast_cadence: Harness) -> None:
+    from assistant.ids import CaseAction
+    from tests.harness import in_hours
+
+    harness = fast_cadence
+    critical = harness.escalate(CSM, severity="critical", triggers=[], stakeholders=[])
+    view_id = harness.open_flow(OWNER, critical, CaseAction.ACKNOWLEDGE)
+    errors = harness.submit(OWNER, view_id, next_update=in_hours(6), customer_message="On it.").json()[
+        "errors"
+    ]
+    assert errors == {
+        "next_update": "Promise an update within 4 hours; you can always promise the next one then."
+    }
+    harness.submit(OWNER, view_id, next_update=in_hours(3), customer_message="On it.")
+    wait_for(lambda: harness.case(critical.id).status == "acknowledged", what="the acknowledgement")
+    # A high case keeps the settings' 24 hours.
+    high = harness.escalate(CSM, severity="high", triggers=[], stakeholders=[])
+    view_id = harness.open_flow(OWNER, high, CaseAction.ACKNOWLEDGE)
+    harness.submit(OWNER, view_id, next_update=in_hours(6), customer_message="On it.")
+    wait_for(lambda: harness.case(high.id).status == "acknowledged", what="the acknowledgement")

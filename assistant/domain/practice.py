@@ -215,6 +215,10 @@ def apply_playbook(playbook: Playbook) -> None:
     TRIGGER_EFFECTS.update({Trigger(t.id): t.effects for t in playbook.triggers})
     SEVERITY_CALENDARS.clear()
     SEVERITY_CALENDARS.update({Severity(s.id): playbook.calendar(s.calendar) for s in playbook.severities})
+    SEVERITY_UPDATE_HOURS.clear()
+    SEVERITY_UPDATE_HOURS.update(
+        {s.id: s.update_within_hours for s in playbook.severities if s.update_within_hours is not None}
+    )
     SEVERITY_ACK_MINUTES.clear()
     SEVERITY_ACK_MINUTES.update(
         {s.id: s.ack_within_minutes for s in playbook.severities if s.ack_within_minutes is not None}
@@ -230,6 +234,8 @@ SEVERITY_CALENDARS: dict[Severity, WorkingCalendar] = _Table(lambda i: WorkingCa
 RCA_CALENDAR: list[WorkingCalendar] = []
 # A severity's own acknowledgement window (minutes), where the playbook gives one.
 SEVERITY_ACK_MINUTES: dict[str, int] = {}
+# A severity's update cadence: how far ahead the next update may be promised (hours).
+SEVERITY_UPDATE_HOURS: dict[str, int] = {}
 
 
 def severity_rank(severity: str) -> int:

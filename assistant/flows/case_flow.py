@@ -460,12 +460,11 @@ def promise_check(
     """A new promise's checks: the time allowed (the settings' rules), and the customer's text
     promising that time (the drafted phrase follows the picker; another time typed is refused).
     `writer`: whose timezone the text's times are read in."""
-    rules = flows.components.promise_rules()
 
     def check(sub: Submission, answers: Answers) -> dict[str, str]:
         now = datetime.now(UTC)
         promise = answers.get(time_field)
-        problem = promise_problem(promise, now, rules)
+        problem = promise_problem(promise, now, flows.components.promise_rules(sub.case.severity))
         if problem:
             return {time_field: problem}
         text = answers.text(text_field)

@@ -34,7 +34,6 @@ class Field(StrEnum):
 
 def register(app: App, flows: CaseFlows) -> None:
     components = flows.components
-    rules = components.promise_rules()
 
     def open_reopen(start: FlowStart) -> None:
         promise = default_promise(datetime.now(UTC))
@@ -43,6 +42,7 @@ def register(app: App, flows: CaseFlows) -> None:
     flows.register(Action.REOPEN, open_reopen)
 
     def check(sub: Submission, answers: Answers) -> dict[str, str]:
+        rules = components.promise_rules(sub.case.severity)
         problem = promise_problem(answers.get(Field.NEXT_UPDATE), datetime.now(UTC), rules)
         return {Field.NEXT_UPDATE.value: problem} if problem else {}
 
