@@ -38,6 +38,10 @@ LONG_KEY = "ESC-99999"
 
 
 class FieldEntry(_Strict):
+    # What the engine reads and where a choice's options come from: facts of the code, written
+    # here so the file tells the whole flow; a team's file may leave them out, not change them.
+    type: Literal["text", "long_text", "time", "user", "choice", "choices"] | None = None
+    options: str | None = None
     label: str = Field(min_length=1, max_length=150)
     hint: str | None = Field(default=None, max_length=150)
     placeholder: str | None = Field(default=None, max_length=150)
@@ -47,6 +51,8 @@ class FieldEntry(_Strict):
 
 
 class FlowDefinition(_Strict):
+    # Where the flow is opened from (a fact of the code, like a field's type).
+    opened_from: tuple[Literal["card", "owner_dm", "reminder", "command", "home"], ...] = ()
     title: str = Field(min_length=1)
     submit: str = Field(min_length=1, max_length=TITLE_MAX)
     who: tuple[Literal["owner", "reporter", "manager", "admin", "involved"], ...] = Field(min_length=1)
@@ -109,9 +115,16 @@ def _against_ours(path: Path, ours: FlowDefinition) -> list[PlaybookProblem]:
             problems.append(
                 PlaybookProblem(path, line, f"fields.{field_id}: this flow has no such field ({known})")
             )
-        elif ours.fields[field_id].required and not (isinstance(entry, dict) and entry.get("required")):
+            continue
+        entry = entry if isinstance(entry, dict) else {}
+        if ours.fields[field_id].required and not entry.get("required"):
             problem = f"fields.{field_id}: must stay required (say what to write when it is empty)"
             problems.append(PlaybookProblem(path, line, problem))
+        for fact in ("type", "options"):
+            theirs, engine = entry.get(fact), getattr(ours.fields[field_id], fact)
+            if theirs is not None and theirs != engine:
+                problem = f"fields.{field_id}.{fact}: {theirs!r} is the engine's to say (it reads {engine!r})"
+                problems.append(PlaybookProblem(path, _line_of(tree, ("fields", field_id, fact)), problem))
     return problems
 
 

@@ -45,6 +45,9 @@ def test_the_wheel_carries_the_content(tmp_path: Path) -> None:
     wheel = next(tmp_path.glob("*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "assistant_content/messages/templates/case_card.json.j2" in names
+    assert "assistant_content/messages/locale/pt_BR/LC_MESSAGES/messages.po" in names
+    assert "assistant_content/messages/locale/es/LC_MESSAGES/messages.po" in names
+    assert "assistant_content/flows/acknowledge.yml" in names
     assert "assistant/migrations/versions/0010_action_items.py" in names
     assert "assistant/migrations/script.py.mako" in names
 
@@ -65,3 +68,30 @@ def test_a_teams_own_template_replaces_the_built_in_one(customised: Harness) -> 
     assert answer.text == "How we escalate at Acme Corp"
     case = customised.escalate(CSM)  # the other templates are the built-in ones
     assert customised.channel_of(case).messages[0].text.startswith("ESC-1")
+
+
+def test_each_flow_file_tells_the_truth_about_its_flow(harness: Harness) -> None:
+    """A flow file's fields are the ones its code reads, of the kinds it reads them as, and its
+    `required` fields are the ones the code refuses empty; `playbook check` keeps teams to that."""
+    from slack_bolt import App
+
+    from assistant.flow_definitions import FLOW_FILES, load_flows
+    from assistant.flows import register_all
+    from assistant.flows.case_flow import Kind
+
+    flows = register_all(
+        App(token="xoxb-x", signing_secret="x", token_verification_enabled=False), harness.components
+    )
+    kinds = {
+        Kind.TEXT: {"text", "long_text"},
+        Kind.TIME: {"time"},
+        Kind.USER: {"user"},
+        Kind.CHOICE: {"choice"},
+        Kind.CHOICES: {"choices"},
+    }
+    for action, definition in load_flows().items():
+        asked = {q.id: q for q in flows.specs[action].questions}
+        assert set(definition.fields) <= set(asked), (action, set(definition.fields) - set(asked))
+        for field_id, entry in definition.fields.items():
+            assert entry.type in kinds[asked[field_id].kind], (action, field_id, entry.type)
+    assert set(FLOW_FILES.values()) == set(flows.specs)

@@ -222,8 +222,14 @@ def test_a_team_whose_channels_speak_portuguese(portuguese_team: Harness) -> Non
         '"text": "Confirmar"',
     ):
         assert words.replace("\\u00a0", "\u00a0") in card, words
+    channel = harness.channel_of(case)
+    assert channel.topic.startswith("NOVO · severidade Alta · Responsável: Sarah Miller · Confirmação até ")
     feed = harness.feed.messages[0]
     assert feed.text.startswith("Novo escalonamento ESC-1 · Acme:")
+    # Hostile text stays escaped exactly once in the team's language too.
+    hostile = harness.escalate(CSM, summary="<!here> SSO & *tudo* parado", triggers=[], stakeholders=[])
+    card = json.dumps(harness.channel_of(hostile).messages[0].blocks, ensure_ascii=False)
+    assert "&lt;!here&gt; SSO &amp; *tudo* parado" in card and "<!here>" not in card
     # The manager's DM is written in the manager's own language (English), not the channel's.
     told = wait_for(lambda: harness.workspace.dm_messages(MANAGER), what="the managers to be told")
     assert "ESC-1 needs the escalation managers now" in told[0].text

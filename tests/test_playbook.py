@@ -412,3 +412,15 @@ def test_a_severitys_update_cadence_bounds_the_next_promise(fast_cadence: Harnes
     view_id = harness.open_flow(OWNER, high, CaseAction.ACKNOWLEDGE)
     harness.submit(OWNER, view_id, next_update=in_hours(6), customer_message="On it.")
     wait_for(lambda: harness.case(high.id).status == "acknowledged", what="the acknowledgement")
+
+
+def test_a_flow_file_may_not_change_what_the_engine_reads(tmp_path: Path) -> None:
+    text = OUR_ACKNOWLEDGE + "  next_update:\n    type: text\n    label: When\n"
+    (tmp_path / "ours/flows").mkdir(parents=True)
+    (tmp_path / "ours/flows/acknowledge.yml").write_text(text)
+    done = run_cli(["playbook", "check", str(tmp_path / "ours")], {}, tmp_path)
+    path = tmp_path / "ours/flows/acknowledge.yml"
+    assert done.returncode == 1
+    assert f"{path}:11: fields.next_update.type: 'text' is the engine's to say (it reads 'time')" in (
+        done.stderr.splitlines()
+    )

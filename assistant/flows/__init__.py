@@ -25,7 +25,7 @@ from assistant.flows.case_flow import CaseFlows
 OWNER_FLOWS = (acknowledge, classify, update, reassign, resolve, rca, close, reopen, timeline)
 
 
-def register_all(app: App, components: Components) -> None:
+def register_all(app: App, components: Components) -> CaseFlows:
     flows = CaseFlows(components)
     intake.register(app, components)
     for flow in OWNER_FLOWS:
@@ -35,3 +35,4 @@ def register_all(app: App, components: Components) -> None:
     commands.register(app, flows)
     follow.register(app, flows)
     home.register(app, components)
+    return flows

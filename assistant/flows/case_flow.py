@@ -111,6 +111,7 @@ class CaseFlows:
     def __init__(self, components: Components) -> None:
         self.components = components
         self.openers: dict[Action, Opener] = {}
+        self.specs: dict[Action, FlowSpec] = {}
 
     def register(self, action: Action, opener: Opener) -> None:
         self.openers[action] = opener
@@ -217,6 +218,8 @@ class CaseFlows:
 
     def on_submit(self, app: App, spec: FlowSpec) -> None:
         """Run `spec` when its modal is submitted."""
+
+        self.specs[spec.action] = spec
 
         def handle_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
             self.submit(spec, ack, body, view)

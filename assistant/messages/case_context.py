@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+from babel.dates import format_datetime
 
 from assistant.domain.intake import LINK_LABELS, LinkKind, custom_answer_lines
 from assistant.domain.money import format_money
@@ -16,9 +18,9 @@ from assistant.domain.practice import (
     Trigger,
     is_sensitive,
 )
-from assistant.domain.status import STATUS_LABELS
+from assistant.domain.status import STATUS_LABELS, Status
 from assistant.domain.triggers import groups_to_invite, trigger_effects
-from assistant.i18n import _, current_locale, ngettext
+from assistant.i18n import N_, _, current_locale, ngettext
 from assistant.ids import CaseAction
 from assistant.messages.case_buttons import card_actions
 from assistant.messages.escape import UserText
@@ -109,16 +111,27 @@ def case_context(case: Escalation) -> dict[str, Any]:
     }
 
 
+# The status as the channel topic shouts it.
+TOPIC_STATUS = {
+    Status.NEW: N_("NEW"),
+    Status.ACKNOWLEDGED: N_("ACKNOWLEDGED"),
+    Status.RESOLVED: N_("RESOLVED"),
+    Status.CLOSED: N_("CLOSED"),
+}
+
+
 def topic(case: Escalation, owner_name: str) -> str:
-    """Channel topic: status · severity · owner · what is due (topics show no user-local times)."""
+    """Channel topic: status · severity · owner · what is due (topics show no user-local times),
+    in the channel's language."""
     parts = [
-        case.status.value.upper(),
-        f"{SEVERITY_LABELS[case.severity][0]} severity",
-        f"Owner: {owner_name}",
+        _(TOPIC_STATUS[case.status]),
+        _("%(severity)s severity", severity=_(SEVERITY_LABELS[case.severity][0])),
+        _("Owner: %(name)s", name=owner_name),
     ]
     due = next_due(case)
     if due:
-        parts.append(f"{due['label']} {due['at']:%a %H:%M} UTC")
+        when = format_datetime(due["at"], "EEE HH:mm", tzinfo=UTC, locale=current_locale())
+        parts.append(f"{due['label']} {when} UTC")
     return " · ".join(parts)
 
 
