@@ -55,6 +55,8 @@ class CategoryEntry(_Strict):
     when: str = Field(min_length=1, max_length=OPTION_DESCRIPTION_MAX)
     resolution_owner: str = Field(min_length=1, max_length=120)
     expected_response: str = Field(min_length=1, max_length=300)
+    # The severity a case of this category gets when the CSM leaves it empty (a severity's id).
+    default_severity: str | None = None
     # The case closes only with a root-cause analysis recorded.
     rca_required: bool = False
     # The customer is owed an executive's contact within this many hours of opening.
@@ -395,16 +397,21 @@ def broken_references(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...],
         "minimum_severity": ("severities", ids("severities")),
     }
     problems: list[tuple[tuple[str | int, ...], str]] = []
+    categories = data.get("categories")
+    severities = known["minimum_severity"][1]
+    for n, category in enumerate(categories if isinstance(categories, list) else []):
+        named = category.get("default_severity") if isinstance(category, dict) else None
+        if named is not None and named not in severities:
+            problem = f"unknown value {named!r}: not one of the severities ({', '.join(severities)})"
+            problems.append((("categories", n, "default_severity"), problem))
     triggers = data.get("triggers")
     for n, trigger in enumerate(triggers if isinstance(triggers, list) else []):
         effects = trigger.get("effects") if isinstance(trigger, dict) else None
         for setting, (section, listed) in known.items():
             named = effects.get(setting) if isinstance(effects, dict) else None
             if named is not None and named not in listed:
-                where = ("triggers", n, "effects", setting)
-                problems.append(
-                    (where, f"unknown value {named!r}: not one of the {section} ({', '.join(listed)})")
-                )
+                problem = f"unknown value {named!r}: not one of the {section} ({', '.join(listed)})"
+                problems.append((("triggers", n, "effects", setting), problem))
     return problems
 
 

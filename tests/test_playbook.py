@@ -211,6 +211,7 @@ BILLING = """\
     resolution_owner: Finance
     expected_response: Corrected invoice or a written explanation within 2 days
     rca_required: true
+    default_severity: medium
     invite_groups: ["@finance"]
 """
 REGULATOR = """\
@@ -424,3 +425,21 @@ def test_a_flow_file_may_not_change_what_the_engine_reads(tmp_path: Path) -> Non
     assert f"{path}:11: fields.next_update.type: 'text' is the engine's to say (it reads 'time')" in (
         done.stderr.splitlines()
     )
+
+
+def test_a_category_with_a_usual_severity_may_leave_it_empty(own_practice: Harness) -> None:
+    harness = own_practice
+    view_id = harness.open_intake(CSM)
+    blocks = {b.get("block_id"): b for b in harness.workspace.views[view_id]["blocks"]}
+    assert blocks["severity"]["optional"] is True
+    assert (
+        blocks["severity"]["hint"]["text"]
+        == "Left empty: the category's usual severity (Billing dispute: Medium)."
+    )
+    errors = harness.submit_intake(
+        view_id, CSM, category="technical", severity=None, custom_invoice="I-1"
+    ).json()
+    assert errors["errors"] == {"severity": "Choose a severity."}  # technical has no usual one
+    harness.submit_intake(view_id, CSM, category="billing", severity=None, triggers=[], custom_invoice="I-1")
+    case = wait_for(lambda: harness.case_by_view(view_id), what="the case")
+    assert case.severity == "medium"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from assistant.domain.money import Money, parse_money
-from assistant.domain.practice import Category, Severity, Trigger
+from assistant.domain.practice import PLAYBOOKS, Category, Severity, Trigger
 from assistant.i18n import N_, _
 
 SUMMARY_MAX = 150
@@ -129,7 +129,10 @@ def validate_intake(
         )
     if form.category is None:
         errors[IntakeField.CATEGORY] = _("Choose a category.")
-    if form.severity is None:
+    severity = form.severity
+    if severity is None and form.category is not None and PLAYBOOKS[form.category].default_severity:
+        severity = Severity(PLAYBOOKS[form.category].default_severity)  # the category's usual one
+    if severity is None:
         errors[IntakeField.SEVERITY] = _("Choose a severity.")
     if not form.owner_id:
         errors[IntakeField.OWNER] = _("Name the one person who owns this case.")
@@ -159,7 +162,7 @@ def validate_intake(
     if errors:
         return None, errors
     assert form.category is not None
-    assert form.severity is not None
+    assert severity is not None
     assert form.owner_id
     return (
         ValidIntake(
@@ -167,7 +170,7 @@ def validate_intake(
             summary=summary,
             description=description,
             category=form.category,
-            severity=form.severity,
+            severity=severity,
             owner_id=form.owner_id,
             account_value=account_value,
             triggers=tuple(dict.fromkeys(form.triggers)),

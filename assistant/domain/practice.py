@@ -84,6 +84,8 @@ class CategoryPlaybook:
     when: str
     resolution_owner: str
     expected_response: str
+    # The severity a case gets when the CSM leaves it empty, if the team set one.
+    default_severity: str | None = None
     # Rules the category brings (the seed: technical cases close only with an RCA; business
     # cases owe the customer an executive's contact within 24 hours and bring the sponsor in).
     rca_required: bool = False
@@ -191,6 +193,7 @@ def apply_playbook(playbook: Playbook) -> None:
                 c.when,
                 c.resolution_owner,
                 c.expected_response,
+                default_severity=c.default_severity,
                 rca_required=c.rca_required,
                 executive_contact_hours=c.executive_contact_hours,
                 invites_sponsor=c.invites_sponsor,

@@ -111,6 +111,7 @@ def _render_intake_modal(
             for s, (label, text) in SEVERITY_LABELS.items()
         ],
         triggers=[{"value": t.value, "label": _(label)} for t, label in TRIGGER_LABELS.items()],
+        severity_defaults=severity_defaults(),
         labels={question: _(label) for question, label in rules.LABELS.items()},
         custom=[
             {
@@ -128,6 +129,18 @@ def _render_intake_modal(
             for q in rules.CUSTOM_QUESTIONS
         ],
     )
+
+
+def severity_defaults() -> str | None:
+    """The hint under the severity when categories have a usual one (then it may be left empty)."""
+    defaults = [
+        f"{_(p.label)}: {_(SEVERITY_LABELS[Severity(p.default_severity)][0])}"
+        for p in PLAYBOOKS.values()
+        if p.default_severity
+    ]
+    if not defaults:
+        return None
+    return _("Left empty: the category's usual severity (%(defaults)s).", defaults=", ".join(defaults))[:150]
 
 
 def parse_intake(view: dict[str, Any]) -> IntakeForm:
