@@ -191,7 +191,9 @@ def run_outage(database_url: str, cases: int, latency_ms: int) -> None:
             f"{len(owner_dm)}/{len(submitted)} owners told"
         )
     print(f"  duplicates (channels, owner DMs, bookmarks, feed posts): {duplicates} (target 0)")
-    print(f"  429s answered by Slack: {workspace.rate_limits.limited} (target < {TARGET_429S})")
+    by_method = ", ".join(f"{m} {n}" for m, n in sorted(workspace.rate_limits.limited_by_method.items()))
+    which = f": {by_method}" if by_method else ""
+    print(f"  429s answered by Slack: {workspace.rate_limits.limited} (target < {TARGET_429S}){which}")
 
 
 def fresh_schema(database_url: str) -> None:

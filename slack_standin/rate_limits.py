@@ -48,6 +48,7 @@ class RateLimits:
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._lock = threading.Lock()
         self.limited = 0  # 429s answered
+        self.limited_by_method: dict[str, int] = {}
 
     def _limit(self, method: str) -> tuple[float, float] | None:
         """(calls per second, burst) for a method, or None if Slack hardly limits it."""
@@ -72,4 +73,5 @@ class RateLimits:
             if wait == 0:
                 return None
             self.limited += 1
+            self.limited_by_method[method] = self.limited_by_method.get(method, 0) + 1
         return max(1, math.ceil(wait))

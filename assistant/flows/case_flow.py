@@ -191,7 +191,7 @@ class CaseFlows:
         trigger_id: str,
     ) -> None:
         # The modal, or why not, in the language of the person who asked.
-        with speaking(self.components.people.locale(actor_id, client)):
+        with speaking(self.components.people.locale(actor_id)):
             try:
                 case = get_case(self.components.engine, case_id)
             except CaseNotFound:

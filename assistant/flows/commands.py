@@ -174,7 +174,7 @@ def register(app: App, flows: CaseFlows) -> None:
     ) -> None:
         """Route `/escalate [text]`: help, a case verb, or the intake modal (in the person's language)."""
         ack()
-        with speaking(components.people.locale(command["user_id"], client)):
+        with speaking(components.people.locale(command["user_id"])):
             route(command, client, respond)
 
     def route(command: dict[str, Any], client: WebClient, respond: Respond) -> None:

@@ -278,7 +278,7 @@ def register(app: App, services: Components) -> None:
     def handle_escalate_message(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
         """Open the intake modal from a message: its whole content (decoded) and permalink prefilled."""
         ack()
-        with speaking(people.locale(shortcut["user"]["id"], client)):
+        with speaking(people.locale(shortcut["user"]["id"])):
             open_from_message(shortcut, client)
 
     def open_from_message(shortcut: dict[str, Any], client: WebClient) -> None:

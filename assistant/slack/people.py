@@ -80,7 +80,8 @@ class People:
     def locale(self, user_id: str | None, client: WebClient | None = None, within: float = 0.25) -> str:
         """Our locale for what `user_id` reads. A person not known yet is looked up for at most
         `within` seconds: a modal shares Slack's 3 seconds with it, and a slow Slack must not
-        cost the form (English this once; the lookup still fills the cache for next time)."""
+        cost the form (English this once; the lookup still fills the cache for next time).
+        Leave `client` out in listeners: ours is paced by Slack's limits, Bolt's is not."""
         if not user_id:
             return locale_of(None)
         person = self.cached(user_id)
