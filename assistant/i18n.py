@@ -12,9 +12,10 @@ templates' `{% trans %}` read it.
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -29,67 +30,20 @@ ENGLISH = "en"
 # The languages we ship, as gettext names them (the catalogs' folder names).
 SHIPPED = ("en", "pt_BR", "es")
 CATALOG = "LC_MESSAGES/messages.po"
-# The templates written for translation (every sentence in _()): `translations check` fails on
-# English left in them. The others are still English only.
-TRANSLATED_TEMPLATES = frozenset(
-    {
-        "_fields.j2",
-        "acknowledge_modal.json.j2",
-        "acknowledged.json.j2",
-        "action_item_overdue.json.j2",
-        "action_item_reminder.json.j2",
-        "breach.json.j2",
-        "case_card.json.j2",
-        "case_list.json.j2",
-        "case_status.json.j2",
-        "classified.json.j2",
-        "classify_modal.json.j2",
-        "digest.json.j2",
-        "close_modal.json.j2",
-        "closed.json.j2",
-        "feed_announcement.json.j2",
-        "feed_unavailable.json.j2",
-        "help.json.j2",
-        "home.json.j2",
-        "home_fallback.json.j2",
-        "intake_modal.json.j2",
-        "loading_modal.json.j2",
-        "managers_told.json.j2",
-        "new_owner.json.j2",
-        "notice_modal.json.j2",
-        "owner_request.json.j2",
-        "owner_unusable.json.j2",
-        "rca_customer.json.j2",
-        "provisioning_delayed.json.j2",
-        "provisioning_queued.json.j2",
-        "rca_modal.json.j2",
-        "rca_posted.json.j2",
-        "reassign_modal.json.j2",
-        "reassigned.json.j2",
-        "reminder.json.j2",
-        "reopen_modal.json.j2",
-        "reopened.json.j2",
-        "reporter_confirmation.json.j2",
-        "resolve_modal.json.j2",
-        "resolved.json.j2",
-        "resolved_feed.json.j2",
-        "satisfaction_modal.json.j2",
-        "satisfaction_request.json.j2",
-        "timeline.json.j2",
-        "update_modal.json.j2",
-        "update_posted.json.j2",
-    }
-)
 
 # The locale of whoever reads what is being written now; unset: the team's DEFAULT_LOCALE.
-_current: ContextVar[str | None] = ContextVar("locale", default=None)
+# Unset: the team's DEFAULT_LOCALE. Set: [a locale], or [a function that finds it], called on the
+# first sentence written, so a listener that answers Slack first looks the person up after.
+_current: ContextVar[list[str | Callable[[], str]] | None] = ContextVar("locale", default=None)
 _default = [ENGLISH]
 _loaded: dict[str, NullTranslations] = {}
 _lock = threading.Lock()
 
 
+@functools.cache
 def available() -> tuple[str, ...]:
-    """The locales with a catalog: ours and a team's own (CUSTOM_DIR/messages/locale/<name>)."""
+    """The locales with a catalog: ours and a team's own (CUSTOM_DIR/messages/locale/<name>).
+    Read once (every lookup of a person asks), again after forget_catalogs."""
     names = set(SHIPPED)
     for folder in [*custom_dirs("messages/locale"), content_dir("messages") / "locale"]:
         if folder.is_dir():
@@ -144,6 +98,7 @@ def forget_catalogs() -> None:
     """Read the catalogs again (after CUSTOM_DIR changes)."""
     with _lock:
         _loaded.clear()
+    available.cache_clear()
 
 
 def use_default_locale(locale: str) -> None:
@@ -152,13 +107,20 @@ def use_default_locale(locale: str) -> None:
 
 
 def current_locale() -> str:
-    return _current.get() or _default[0]
+    held = _current.get()
+    if held is None:
+        return _default[0]
+    found = held[0]
+    if callable(found):
+        found = held[0] = found()
+    return found
 
 
 @contextmanager
-def speaking(locale: str) -> Iterator[None]:
-    """Write in `locale` within this block (this thread only)."""
-    token = _current.set(locale)
+def speaking(locale: str | Callable[[], str]) -> Iterator[None]:
+    """Write in `locale` within this block (this thread only); a function is asked for it only
+    when a sentence is written."""
+    token = _current.set([locale])
     try:
         yield
     finally:

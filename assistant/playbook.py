@@ -181,12 +181,6 @@ def _each_once(entries: Sequence[Any], known: Sequence[str], what: str) -> None:
         raise ValueError(f"{what} {missing[0]!r} is missing (this version needs all of {', '.join(known)})")
 
 
-def _ids_of(info: ValidationInfo, section: str) -> list[str] | None:
-    """The ids of an earlier section, if it was valid (else its own errors say so)."""
-    entries = info.data.get(section)
-    return None if entries is None else [e.id for e in entries]
-
-
 class Playbook(_Strict):
     # In this order: later sections name earlier ones (pydantic checks fields in this order).
     calendars: tuple[CalendarEntry, ...] = (CalendarEntry(id="around_the_clock"),)
@@ -398,7 +392,7 @@ def broken_references(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...],
     }
     problems: list[tuple[tuple[str | int, ...], str]] = []
     categories = data.get("categories")
-    severities = known["minimum_severity"][1]
+    severities = ids("severities")
     for n, category in enumerate(categories if isinstance(categories, list) else []):
         named = category.get("default_severity") if isinstance(category, dict) else None
         if named is not None and named not in severities:

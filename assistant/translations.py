@@ -159,12 +159,6 @@ def _english(path: Path) -> Iterator[CatalogProblem]:
         yield CatalogProblem(f"{path}:{line}", f"English text without _(): {english!r}")
 
 
-def untranslated_templates() -> list[str]:
-    """Templates that show English without _() (not yet translated)."""
-    templates = content_dir("messages") / "templates"
-    return sorted(p.name for p in templates.glob("*.j2") if next(_english(p), None) is not None)
-
-
 def _texts(value: Any) -> list[str]:
     """A message's id or string as a list (plural forms are several)."""
     return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
@@ -181,10 +175,10 @@ def _entry_problem(wanted: Any, found: Any) -> str | None:
     return None
 
 
-def check_catalogs(translated_templates: frozenset[str]) -> list[CatalogProblem]:
-    """What is missing or wrong in the shipped catalogs; empty when they are whole."""
+def check_catalogs() -> list[CatalogProblem]:
+    """What is missing or wrong in the shipped catalogs and templates; empty when they are whole."""
     templates = content_dir("messages") / "templates"
-    problems = [p for name in sorted(translated_templates) for p in _english(templates / name)]
+    problems = [p for path in sorted(templates.glob("*.j2")) for p in _english(path)]
     wanted = [m for m in extracted() if m.id]
     for locale in SHIPPED:
         if locale == ENGLISH:

@@ -254,7 +254,7 @@ class CaseFlows:
         answers = Answers(view, spec.questions)
         errors = {}
         for q in spec.questions:
-            sentence = required_sentence(spec.action, q.id) or q.required
+            sentence = required_sentence(spec.action, q.id)
             if sentence and not answers.get(q.id):
                 errors[q.id] = _(sentence)
         for field, problem in spec.check(sub, answers).items():
@@ -302,14 +302,17 @@ class DirectAnswer(Respond):
 
 
 def in_their_language(people: People) -> Callable[[ListenerT], ListenerT]:
-    """A listener whose answers (ephemeral, modals) are in the clicking person's Slack language.
-    Bolt passes arguments by name: the listener must take `body`."""
+    """A listener whose answers (ephemeral, modals) are in the Slack language of the person who
+    acted. Bolt passes arguments by name: the listener must take `body`. The person is looked up
+    at the first sentence written, so after the listener has answered Slack."""
 
     def decorate(listener: ListenerT) -> ListenerT:
         @functools.wraps(listener)
         def in_language(*args: Any, **kwargs: Any) -> Any:
-            user_id = ((kwargs.get("body") or {}).get("user") or {}).get("id")
-            with speaking(people.locale(user_id)):
+            body = kwargs.get("body") or {}
+            # An interaction names `user`; a slash command, `user_id`.
+            user_id = (body.get("user") or {}).get("id") or body.get("user_id")
+            with speaking(lambda: people.locale(user_id)):
                 return listener(*args, **kwargs)
 
         return cast(ListenerT, in_language)
@@ -368,8 +371,7 @@ class Kind(StrEnum):
 class Question:
     id: str
     kind: Kind = Kind.TEXT
-    # What to say next to the field when it is left empty (None: it may be).
-    required: str | None = None
+    # Whether it may be left empty, and what to say then: the flow's file (flows/<flow>.yml).
 
 
 class Answers:

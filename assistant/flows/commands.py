@@ -14,9 +14,9 @@ from assistant.domain.practice import guidance_words
 from assistant.domain.status import Status
 from assistant.domain.visibility import can_see_details
 from assistant.flows import intake
-from assistant.flows.case_flow import CaseFlows, say
+from assistant.flows.case_flow import CaseFlows, in_their_language, say
 from assistant.flows.follow import set_following
-from assistant.i18n import N_, _, speaking
+from assistant.i18n import N_, _
 from assistant.ids import COMMAND
 from assistant.messages.case_context import case_context
 from assistant.messages.render import render_message
@@ -169,15 +169,12 @@ def register(app: App, flows: CaseFlows) -> None:
         )
 
     @app.command(COMMAND)
+    @in_their_language(components.people)
     def handle_escalate_command(
-        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack, body: dict[str, Any], command: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         """Route `/escalate [text]`: help, a case verb, or the intake modal (in the person's language)."""
         ack()
-        with speaking(components.people.locale(command["user_id"])):
-            route(command, client, respond)
-
-    def route(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         asked = read_command(command.get("text") or "", frozenset(VERBS))
         user_id = command["user_id"]
         if asked.ask == Ask.HELP:

@@ -29,6 +29,7 @@ from assistant.domain.practice import (
 )
 from assistant.domain.slack_text import decode_slack_text, mentioned_users, message_text
 from assistant.domain.triggers import trigger_effects
+from assistant.flows.case_flow import in_their_language
 from assistant.i18n import _, current_locale, speaking
 from assistant.ids import CaseAction, Shortcut, ViewId
 from assistant.messages.case_context import format_duration, message_permalink
@@ -275,13 +276,12 @@ def register(app: App, services: Components) -> None:
         return str(answer["permalink"]) if answer else None
 
     @app.shortcut(Shortcut.ESCALATE_MESSAGE.value)
-    def handle_escalate_message(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+    @in_their_language(people)
+    def handle_escalate_message(
+        ack: Ack, body: dict[str, Any], shortcut: dict[str, Any], client: WebClient
+    ) -> None:
         """Open the intake modal from a message: its whole content (decoded) and permalink prefilled."""
         ack()
-        with speaking(people.locale(shortcut["user"]["id"])):
-            open_from_message(shortcut, client)
-
-    def open_from_message(shortcut: dict[str, Any], client: WebClient) -> None:
         message = shortcut.get("message") or {}
         # Mentions anywhere in it (text or attachments) become names.
         text = message_text(message, names_of(mentioned_users(json.dumps(message)), client)).strip()
@@ -300,13 +300,9 @@ def register(app: App, services: Components) -> None:
         )
 
     @app.view(ViewId.INTAKE.value)
+    @in_their_language(people)  # the form's language: the person was looked up to open it
     def handle_intake_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Validate in the modal, store the case, answer Slack, then open it in Slack."""
-        # In the language the form was shown in (the person was looked up to open it).
-        with speaking(people.locale(body["user"]["id"], within=0.5)):
-            submit_intake(ack, body, view)
-
-    def submit_intake(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = parse_intake(view)
         intake, errors = rules.validate_intake(form, services.settings.default_currency)
         custom, custom_errors = rules.check_custom_answers(rules.CUSTOM_QUESTIONS, form.custom)

@@ -232,14 +232,15 @@ class HomeTab:
         page = saved_page if page is None else page
         if opened or changed:
             save_home_state(self.engine, user_id, filters, page)
-        try:
-            # Written in the reader's language: the rows' words as much as the template's.
-            with speaking(self.people.locale(user_id)):
+        # Written in the reader's language: the rows' words as much as the template's.
+        with speaking(self.people.locale(user_id)):
+            try:
                 view = self.view(user_id, filters, page)
-        except InvalidPayload:
-            # Never leave someone with no Home tab: a payload bug shows a short one instead.
-            logger.exception("the Home tab of %s did not fit Slack's rules; publishing a short one", user_id)
-            with speaking(self.people.locale(user_id)):
+            except InvalidPayload:
+                # Never leave someone with no Home tab: a payload bug shows a short one instead.
+                logger.exception(
+                    "the Home tab of %s did not fit Slack's rules; publishing a short one", user_id
+                )
                 view = render_view("home_fallback.json.j2", command=COMMAND)
         self.client.views_publish(user_id=user_id, view=view)
 
