@@ -26,7 +26,7 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
     from assistant.app import create_app
     from assistant.logs import configure_logging
     from assistant.scheduler import create_scheduler
-    from assistant.server import HttpServer, component_health, health_server_app, wsgi_app
+    from assistant.server import HttpServer, component_health, customer_pages, health_server_app, wsgi_app
 
     configure_logging(settings.log_level, _secrets(settings))
     app, components = create_app(settings)
@@ -43,13 +43,18 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
             from assistant.socket_mode import close_socket_mode, connect_socket_mode
 
             # No Slack endpoint in Socket Mode, but the health checks are served all the same.
-            server = HttpServer(health_server_app(health), host, port, threads=2).start_in_thread()
+            server = HttpServer(
+                health_server_app(health, customer_pages(components)), host, port, threads=2
+            ).start_in_thread()
             logger.info("health checks on %s/healthz; connecting to Slack in Socket Mode", server.url)
             socket_mode = connect_socket_mode(app, settings)
         else:
             secret = settings.slack_signing_secret.get_secret_value()
             server = HttpServer(
-                wsgi_app(app, secret, health, components.in_flight), host, port, threads
+                wsgi_app(app, secret, health, components.in_flight, customer_pages(components)),
+                host,
+                port,
+                threads,
             ).start_in_thread()
             logger.info("listening on %s", server.url)
         while not stopping.wait(0.5):

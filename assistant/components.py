@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from assistant.customer.delivery import CustomerDelivery
 from assistant.database import make_engine, migrate
 from assistant.domain.lifecycle import PromiseRules, ack_window
 from assistant.domain.practice import SEVERITY_UPDATE_HOURS
@@ -57,6 +58,8 @@ class Components:
     heartbeat: Heartbeat
     # Slack's requests being answered now: opening cases waits for them (at most 2 s) in a burst.
     in_flight: InFlight
+    # What the customer is told, delivered from its table (its own thread, started with e-mail set up).
+    customer: CustomerDelivery
 
     def promise_rules(self, severity: str | None = None) -> PromiseRules:
         """How soon and how far ahead a customer update may be promised: the settings, and the
@@ -81,6 +84,7 @@ class Components:
         self.provisioner.open_new(case)
 
     def close(self) -> None:
+        self.customer.stop()
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
         self.work.shutdown()
         self.engine.dispose()
@@ -146,6 +150,15 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
     )
     provisioner.on_opened = home.refresh_for
     reminders.on_breach = home.refresh_for
+    customer = CustomerDelivery(
+        engine=engine,
+        settings=settings,
+        people=people,
+        channel=provisioner.channel,
+        on_delivered=home.refresh_for,
+    )
+    if settings.email_enabled:
+        customer.start()
     return Components(
         settings=settings,
         engine=engine,
@@ -174,4 +187,5 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         ),
         heartbeat=heartbeat,
         in_flight=in_flight,
+        customer=customer,
     )

@@ -143,6 +143,10 @@ class Escalation(SQLModel, table=True):
     # Promises settled so far (acknowledgement, each promised update), and those kept on time.
     promises_made: int = 0
     promises_kept: int = 0
+    # Promises the owner kept but our delivery did not (queued on time, delivered late).
+    promises_delivered_late: int = 0
+    # When the customer last heard from us (a communication delivered or recorded as sent).
+    customer_heard_at: datetime | None = _utc_column()
 
     intake_view_id: str | None = Field(default=None, max_length=64, unique=True)
     origin_channel_id: str | None = Field(default=None, max_length=32)
@@ -368,3 +372,57 @@ class AppNotice(SQLModel, table=True):
     detail: str = Field(default="", max_length=200)
     since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     told_at: datetime | None = _utc_column()
+
+
+class CustomerContact(SQLModel, table=True):
+    """One of the customer's people on a case: written to in their language, times in their zone."""
+
+    __tablename__ = "customer_contact"
+    __table_args__ = (sa.UniqueConstraint("escalation_id", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    name: str = Field(default="", max_length=120)
+    email: str = Field(max_length=254)
+    role: str = Field(default="", max_length=80)
+    locale: str = Field(default="en", max_length=10)
+    tz: str = Field(default="UTC", max_length=64)
+    added_by: str | None = Field(default=None, max_length=32)
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class CustomerCommunication(SQLModel, table=True):
+    """One thing the customer is told: queued, then delivered once (or recorded as sent by hand).
+
+    The durable truth of customer delivery, like the reminder table: claimed by one
+    sender at a time (a lease), retried with back-off, found again after a restart.
+    """
+
+    __tablename__ = "customer_communication"
+    __table_args__ = (sa.Index("ix_customer_communication_state_next", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    purpose: str = Field(max_length=20)  # domain.communications.Purpose
+    channel: str = Field(max_length=20)  # domain.communications.Route
+    recipients: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    subject: str = Field(default="", max_length=300)
+    text: str = Field(sa_type=sa.Text)
+    language: str = Field(default="en", max_length=10)
+    tz: str = Field(default="UTC", max_length=64)
+    sent_by: str = Field(max_length=32)
+    how: str = Field(default="", max_length=200)  # "phone call", for what the owner sent themselves
+    queued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # The promise this communication keeps (the outstanding one when it was queued), if any.
+    keeps_promise_at: datetime | None = _utc_column()
+    # queued -> claimed -> delivered; recorded (sent by the owner themselves).
+    state: str = Field(default="queued", max_length=16)
+    next_attempt_at: datetime | None = _utc_column()
+    claimed_by: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+    delivered_at: datetime | None = _utc_column()
+    last_error: str | None = Field(default=None, max_length=300)
+    # The e-mail's Message-ID: the same on every attempt, so a retry is the same message.
+    message_id: str | None = Field(default=None, max_length=200)
+    # When the owner was told in the case channel that delivery is failing (once).
+    failure_told_at: datetime | None = _utc_column()

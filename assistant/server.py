@@ -1,4 +1,5 @@
-"""HTTP serving behind waitress: Slack's requests at /slack/events, health at /healthz, /readyz, /livez.
+"""HTTP serving behind waitress: Slack's requests at /slack/events, health at /healthz, /readyz, /livez,
+and the customer's pages (the satisfaction survey) under /csat/.
 
 Nothing reaches Bolt before it is known to come from Slack: the size, the
 timestamp and the signature are checked here first, so an unsigned request
@@ -39,6 +40,8 @@ MAX_CLOCK_SKEW_SECONDS = 60 * 5
 
 StartResponse = Callable[..., Any]
 HealthSource = Callable[[bool], tuple[int, dict[str, Any]]]
+Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+PAGES_PREFIX = "/csat/"
 
 REASONS = {
     200: "OK",
@@ -107,8 +110,12 @@ def bolt_request(body: str, query: str, headers: dict[str, str | Sequence[str]])
 
 
 def wsgi_app(
-    app: App, signing_secret: str, health_source: HealthSource, in_flight: health.InFlight | None = None
-) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    app: App,
+    signing_secret: str,
+    health_source: HealthSource,
+    in_flight: health.InFlight | None = None,
+    pages: Wsgi | None = None,
+) -> Wsgi:
     verifier = SignatureVerifier(signing_secret)
 
     def events(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -163,18 +170,20 @@ def wsgi_app(
             if method != "POST":
                 return _reply(start_response, 405, "POST")
             return events(environ, start_response)
+        if pages is not None and str(path).startswith(PAGES_PREFIX):
+            return pages(environ, start_response)
         return _reply(start_response, 404, "not found")
 
     return application
 
 
-def health_server_app(
-    health_source: HealthSource,
-) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """Socket Mode has no Slack endpoint: only the health checks are served."""
+def health_server_app(health_source: HealthSource, pages: Wsgi | None = None) -> Wsgi:
+    """Socket Mode has no Slack endpoint: only the health checks and the customer's pages are served."""
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if pages is not None and str(path).startswith(PAGES_PREFIX):
+            return pages(environ, start_response)
         if path not in HEALTH_PATHS:
             return _reply(start_response, 404, "not found")
         if method not in {"GET", "HEAD"}:
@@ -256,3 +265,19 @@ def component_health(components: Components) -> HealthSource:
         return health.report(components.engine, components.heartbeat, problems, live_only=live_only)
 
     return source
+
+
+def customer_pages(components: Components) -> Wsgi:
+    """The survey page; an answer is shown on the card and the Home tabs in the background."""
+    from assistant.customer.survey import survey_app
+    from assistant.services.cases import get_case
+
+    def on_answer(case_id: int) -> None:
+        def show() -> None:
+            case = get_case(components.engine, case_id)
+            components.provisioner.channel.refresh(case)
+            components.home.refresh_for(case)
+
+        components.work.submit(f"satisfaction:{case_id}", show)
+
+    return survey_app(components.engine, components.settings, on_answer)

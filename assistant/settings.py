@@ -142,6 +142,45 @@ class Settings(DatabaseSettings, ContentSettings):
         default=15.0, gt=0, description="how often half-opened cases are looked for and finished"
     )
     log_level: str = Field(default="INFO")
+    # The customer end (README: "Reaching the customer").
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="the SMTP server for e-mail to customers: smtp://user:pass@host:587 (STARTTLS) "
+        "or smtps://user:pass@host:465 (TLS)",
+    )
+    smtp_from: str | None = Field(
+        default=None, description="the sender's address, like 'Acme Support <support@acme.com>'"
+    )
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    public_base_url: str | None = Field(
+        default=None,
+        description="where customers reach the app's pages (the survey), like https://esc.acme.com",
+    )
+    survey_valid_days: int = Field(default=30, ge=1, le=365, description="how long a survey link works")
+    customer_lease_seconds: float = Field(default=60.0, gt=0, description="a delivery attempt's lease")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        from assistant.customer.mail import parse_smtp_url
+
+        parse_smtp_url(value.get_secret_value())  # a ValueError says what is wrong (never the password)
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _from_shape(cls, value: str | None) -> str | None:
+        from email.utils import parseaddr
+
+        if value and "@" not in parseaddr(value)[1]:
+            raise ValueError("must be an e-mail address, like 'Acme Support <support@acme.com>'")
+        return value or None
+
+    @property
+    def email_enabled(self) -> bool:
+        return self.smtp_url is not None and self.smtp_from is not None
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -38,6 +38,8 @@ class User:
     is_admin: bool = False
     # The language the person chose in Slack (users.info says so with include_locale=true).
     locale: str = "en-US"
+    # In the profile only for an app with users:read.email, as in Slack.
+    email: str = ""
 
     def to_api(self, include_locale: bool = False) -> dict[str, Any]:
         return {
@@ -55,6 +57,7 @@ class User:
                 "real_name": self.real_name,
                 "display_name": self.name,
                 "title": self.title,
+                **({"email": self.email} if self.email else {}),
             },
         }
 

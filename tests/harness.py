@@ -21,7 +21,14 @@ from assistant.components import Components
 from assistant.domain.intake import IntakeField
 from assistant.i18n import use_default_locale
 from assistant.models import CaseEvent, Escalation
-from assistant.server import EVENTS_PATH, HttpServer, component_health, health_server_app, wsgi_app
+from assistant.server import (
+    EVENTS_PATH,
+    HttpServer,
+    component_health,
+    customer_pages,
+    health_server_app,
+    wsgi_app,
+)
 from assistant.services import provisioning as records
 from assistant.settings import Settings
 from assistant.socket_mode import close_socket_mode, connect_socket_mode
@@ -46,7 +53,15 @@ T = TypeVar("T")
 def seed_workspace(workspace: Workspace) -> None:
     workspace.add_user(User(CSM, "carla", "Carla Smith", "Customer Success Manager", "Europe/London", 0))
     workspace.add_user(
-        User(OWNER, "sarah", "Sarah Miller", "VP Customer Success", "America/Sao_Paulo", -10800)
+        User(
+            OWNER,
+            "sarah",
+            "Sarah Miller",
+            "VP Customer Success",
+            "America/Sao_Paulo",
+            -10800,
+            email="sarah.miller@vendor.example",
+        )
     )
     workspace.add_user(User(EXEC, "ken", "Ken Tanaka", "Chief Revenue Officer", "Asia/Tokyo", 32400))
     workspace.add_user(User(MANAGER, "maria", "Maria Garcia", "Escalation Manager"))
@@ -285,6 +300,7 @@ def start_harness(
     seed: Callable[[Workspace], None] = seed_workspace,
     *,
     mode: str = "http",
+    http_port: int = 0,
     **setting_overrides: Any,
 ) -> Harness:
     """The real app against a seeded stand-in, receiving Slack's requests over signed HTTP or Socket Mode."""
@@ -300,12 +316,17 @@ def start_harness(
     health = component_health(components)
     if mode == "socket":
         handler = connect_socket_mode(app, settings)
-        server = HttpServer(health_server_app(health), "127.0.0.1", 0, threads=2).start_in_thread()
+        server = HttpServer(
+            health_server_app(health, customer_pages(components)), "127.0.0.1", http_port, threads=2
+        ).start_in_thread()
         sender: SlackSender = SocketModeSender(standin.workspace, socket_server, standin.base_url)
         stops += [lambda: close_socket_mode(handler), socket_server.stop]
     else:
         server = HttpServer(
-            wsgi_app(app, SIGNING_SECRET, health, components.in_flight), "127.0.0.1", 0, threads=8
+            wsgi_app(app, SIGNING_SECRET, health, components.in_flight, customer_pages(components)),
+            "127.0.0.1",
+            http_port,
+            threads=8,
         ).start_in_thread()
         sender = SlackSender(standin.workspace, server.url + EVENTS_PATH, SIGNING_SECRET, standin.base_url)
     return Harness(standin, settings, components, server, sender, extra_stops=stops)

@@ -1,13 +1,79 @@
-"""Drafts of what the owner tells the customer, and the times in them (in the owner's zone).
+"""What the owner tells the customer: the drafts, the times in them, how it reaches the customer,
+and when a promise counts as kept.
 
 Plain functions over plain text: the owner edits the draft before anything is sent.
+A draft addressed to a contact is in the contact's language, its times in the
+contact's zone ("15:00 today, São Paulo time"); without one, in the owner's.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_date, get_timezone_location
+
+from assistant.i18n import _, current_locale, pgettext
+
+
+class Route(StrEnum):
+    """How a communication reaches the customer."""
+
+    EMAIL = "email"
+    SLACK_CONNECT = "slack_connect"
+    MYSELF = "myself"  # the owner sent it (phone, the ticketing system, another tool) and records it
+    INTERNAL = "internal"  # not sent: an internal note, which keeps no promise
+
+
+class Purpose(StrEnum):
+    ACKNOWLEDGEMENT = "acknowledgement"
+    UPDATE = "update"
+    RESOLUTION = "resolution"
+    RCA = "rca"
+    SURVEY = "survey"
+
+
+@dataclass(frozen=True)
+class PromiseOutcome:
+    kept: bool
+    # Queued in time, delivered late: the owner kept their word, our delivery did not.
+    late_by_us: bool
+
+
+def promise_outcome(promise_at: datetime, queued_at: datetime, delivered_at: datetime) -> PromiseOutcome:
+    """A promise is kept when the customer hears from us at or before the promised time."""
+    kept = delivered_at <= promise_at
+    return PromiseOutcome(kept=kept, late_by_us=not kept and queued_at <= promise_at)
+
+
+# After each failed attempt: 10 s, 30 s, 1 min, 2 min, 5 min, then every 10 minutes, for ever.
+_RETRY_SECONDS = (10, 30, 60, 120, 300, 600)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait before the next attempt, after `attempts` failed ones."""
+    return timedelta(seconds=_RETRY_SECONDS[min(max(attempts, 1), len(_RETRY_SECONDS)) - 1])
+
+
+def customer_time_phrase(moment: datetime, tz_name: str | None, now: datetime) -> str:
+    """'15:00 today, São Paulo time', in the current language and the customer's zone."""
+    tz = zone(tz_name)
+    local, today = moment.astimezone(tz), now.astimezone(tz).date()
+    clock = local.strftime("%H:%M")
+    locale = current_locale()
+    if local.date() == today:
+        day = pgettext("promised time", "today")
+    elif local.date() == today + timedelta(days=1):
+        day = pgettext("promised time", "tomorrow")
+    else:
+        day = pgettext("promised time", "on %(date)s") % {
+            "date": format_date(local.date(), format="full", locale=locale)
+        }
+    place = get_timezone_location(tz, locale=locale, return_city=True) if tz.key != "UTC" else "UTC"
+    return _("%(clock)s %(day)s, %(place)s time") % {"clock": clock, "day": day, "place": place}
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -38,11 +104,18 @@ _DRAFTED_PHRASE = re.compile(
 )
 # A clock time as people type it: 15:00, 9.54, 3pm, 3:30 p.m. (a bare number is not a time).
 _CLOCK = re.compile(r"(?<![\d:.])(\d{1,2})(?:[:.](\d{2}))?\s*([ap])?(?:\.?m\b\.?)?(?![\d:])", re.IGNORECASE)
+# A sentence about the next update, in each language we write to customers in.
+_UPDATE_WORDS = ("update", "atualiza", "actualiza")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-def with_promised_time(text: str, promise: datetime, tz_name: str | None, now: datetime) -> str:
-    """The drafted time phrase, wherever the owner left it, rewritten to the time chosen."""
+def with_promised_time(
+    text: str, promise: datetime, tz_name: str | None, now: datetime, drafted: str | None = None
+) -> str:
+    """The drafted time phrase, wherever the owner left it, rewritten to the time chosen.
+    `drafted`: the phrase a customer's draft was written with (in their language)."""
+    if drafted:
+        return text.replace(drafted, customer_time_phrase(promise, tz_name, now))
     return _DRAFTED_PHRASE.sub(local_time_phrase(promise, tz_name, now), text)
 
 
@@ -53,7 +126,7 @@ def promised_time_mismatch(text: str, promise: datetime, tz_name: str | None) ->
     """
     local = promise.astimezone(zone(tz_name))
     for sentence in _SENTENCE_END.split(text):
-        if "update" not in sentence.lower():
+        if not any(word in sentence.lower() for word in _UPDATE_WORDS):
             continue
         for match in _CLOCK.finditer(sentence):
             hour, minute, meridiem = int(match[1]), match[2], (match[3] or "").lower()
@@ -88,21 +161,28 @@ def default_promise(now: datetime, hours: int = 2) -> datetime:
 def acknowledgement_draft(
     *, owner_name: str, owner_title: str, account: str, summary: str, promise_phrase: str
 ) -> str:
+    """In the current language (the contact's, when the case has one)."""
     who = f"{owner_name}, {owner_title}" if owner_title else owner_name
-    return (
-        f"Hello {account} team,\n\n"
-        f"I'm {who}. I have personally taken ownership of your case: {summary}.\n\n"
-        f"I will send you a status update by {promise_phrase}, whether or not we have a "
-        "resolution by then.\n\n"
-        f"{owner_name}"
+    return "\n\n".join(
+        [
+            _("Hello %(account)s team,") % {"account": account},
+            _("I'm %(who)s. I have personally taken ownership of your case: %(summary)s.")
+            % {"who": who, "summary": summary},
+            _("I will send you a status update by %(when)s, whether or not we have a resolution by then.")
+            % {"when": promise_phrase},
+            owner_name,
+        ]
     )
 
 
 def update_draft(*, promise_phrase: str) -> str:
-    return (
-        "Here is where we are: …\n\n"
-        "Our revised target: …\n\n"
-        f"I will send you the next update by {promise_phrase}, whether or not we have a resolution by then."
+    return "\n\n".join(
+        [
+            _("Here is where we are: …"),
+            _("Our revised target: …"),
+            _("I will send you the next update by %(when)s, whether or not we have a resolution by then.")
+            % {"when": promise_phrase},
+        ]
     )
 
 

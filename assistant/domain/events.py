@@ -39,6 +39,11 @@ class EventKind(StrEnum):
     BREACH = "breach"
     EXECUTIVE_CONTACT_MADE = "executive_contact_made"
     ACTION_ITEM_DONE = "action_item_done"
+    # The customer end: contacts, and what the customer is told (queued, delivered or recorded).
+    CONTACTS_ADDED = "contacts_added"
+    CUSTOMER_COMMUNICATION_QUEUED = "customer_communication_queued"
+    CUSTOMER_COMMUNICATION_SENT = "customer_communication_sent"
+    CUSTOMER_DELIVERY_FAILING = "customer_delivery_failing"
     # After the case.
     SATISFACTION_RECORDED = "satisfaction_recorded"
     SATISFACTION_CORRECTED = "satisfaction_corrected"

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from assistant.domain.contacts import CUSTOMER_LANGUAGES, Contact, parse_contacts, zone_problem
 from assistant.domain.money import Money, parse_money
 from assistant.domain.practice import PLAYBOOKS, Category, Severity, Trigger
 from assistant.i18n import N_, _
@@ -50,6 +51,10 @@ class IntakeForm:
     stakeholder_ids: list[str] = field(default_factory=list)
     links: dict[LinkKind, str] = field(default_factory=dict)
     custom: dict[str, str] = field(default_factory=dict)  # the team's own questions, by id
+    # The customer's people: "Name <e-mail>, role" lines, their language and time zone.
+    contacts_text: str = ""
+    contact_locale: str | None = None
+    contact_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class ValidIntake:
     stakeholder_ids: tuple[str, ...]
     links: tuple[tuple[LinkKind, str], ...]
     custom: tuple[tuple[str, str], ...] = ()
+    contacts: tuple[Contact, ...] = ()
 
 
 class IntakeField(StrEnum):
@@ -83,6 +89,9 @@ class IntakeField(StrEnum):
     LINK_CRM = "link_crm"
     LINK_PROBLEM_RECORD = "link_problem_record"
     LINK_SOURCE = "link_source"
+    CONTACTS = "contacts"
+    CONTACT_LANGUAGE = "contact_language"
+    CONTACT_ZONE = "contact_zone"
 
 
 LINK_FIELDS: dict[LinkKind, IntakeField] = {
@@ -159,6 +168,7 @@ def validate_intake(
         else:
             links.append((kind, url))
 
+    contacts = _contacts(form, errors)
     if errors:
         return None, errors
     assert form.category is not None
@@ -176,9 +186,29 @@ def validate_intake(
             triggers=tuple(dict.fromkeys(form.triggers)),
             stakeholder_ids=tuple(s for s in stakeholders if s != form.owner_id),
             links=tuple(links),
+            contacts=tuple(contacts),
         ),
         {},
     )
+
+
+def _contacts(form: IntakeForm, errors: dict[IntakeField, str]) -> list[Contact]:
+    """The contacts typed, in the language and zone chosen for them (each problem by field)."""
+    if not form.contacts_text.strip():
+        return []
+    locale = form.contact_locale if form.contact_locale in CUSTOMER_LANGUAGES else None
+    if locale is None:
+        errors[IntakeField.CONTACT_LANGUAGE] = _("Choose the language the contacts are written to in.")
+    zone = form.contact_zone or ""
+    problem = (
+        zone_problem(zone) if zone else _("Choose the contacts' time zone: the times we promise are in it.")
+    )
+    if problem:
+        errors[IntakeField.CONTACT_ZONE] = problem
+    contacts, problems = parse_contacts(form.contacts_text, locale=locale or "en", tz=zone or "UTC")
+    if problems:
+        errors[IntakeField.CONTACTS] = " ".join(problems[:3])
+    return contacts
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from assistant.domain.communications import (
-    acknowledgement_draft,
-    default_promise,
-    local_time_phrase,
-)
+from assistant.domain.communications import acknowledgement_draft, default_promise
 from assistant.domain.flow_words import shown_words
 from assistant.domain.lifecycle import Action
 from assistant.flows.case_flow import (
@@ -26,6 +22,16 @@ from assistant.flows.case_flow import (
     Submission,
     promise_check,
 )
+from assistant.flows.customer_side import (
+    SEND_BY,
+    SENT_HOW,
+    Audience,
+    audience_of,
+    outgoing_from,
+    route_problem,
+    sending_note,
+)
+from assistant.i18n import speaking
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -38,29 +44,39 @@ from assistant.slack.people import Person
 class Field(StrEnum):
     NEXT_UPDATE = "next_update"
     MESSAGE = "customer_message"
+    SEND_BY = SEND_BY
+    SENT_HOW = SENT_HOW
 
 
-def draft_for(case: Escalation, owner: Person, promise: datetime, now: datetime) -> str:
-    return acknowledgement_draft(
-        owner_name=owner.name,
-        owner_title=owner.title,
-        account=case.account_name,
-        summary=case.summary,
-        promise_phrase=local_time_phrase(promise, owner.tz, now),
-    )
+def draft_for(case: Escalation, owner: Person, phrase: str, audience: Audience) -> str:
+    with speaking(audience.locale):
+        return acknowledgement_draft(
+            owner_name=owner.name,
+            owner_title=owner.title,
+            account=case.account_name,
+            summary=case.summary,
+            promise_phrase=phrase,
+        )
 
 
-def acknowledge_view(case: Escalation, owner: Person, now: datetime) -> dict[str, Any]:
+def acknowledge_view(case: Escalation, owner: Person, audience: Audience, now: datetime) -> dict[str, Any]:
     promise = default_promise(now)
+    phrase = audience.phrase(promise, now)
+    ref = CaseRef(case_id=case.id or 0)
+    if audience.for_contact:
+        ref = CaseRef(case_id=case.id or 0, drafted=phrase, locale=audience.locale, zone=audience.tz)
     return render_view(
         "acknowledge_modal.json.j2",
         callback_id=ViewId.ACKNOWLEDGE.value,
-        metadata=CaseRef(case_id=case.id or 0).dump(),
+        metadata=ref.dump(),
         case=case_context(case),
         field=Field,
         words=shown_words(Action.ACKNOWLEDGE),
         promise=int(promise.timestamp()),
-        draft=UserText(draft_for(case, owner, promise, now)),
+        draft=UserText(draft_for(case, owner, phrase, audience)),
+        routes=audience.route_options(),
+        route=audience.initial_route,
+        recipients=UserText(", ".join(c.address for c in audience.contacts)),
     )
 
 
@@ -70,9 +86,10 @@ def register(app: App, flows: CaseFlows) -> None:
     def open_acknowledge(start: FlowStart) -> None:
         now = datetime.now(UTC)
         owner = components.people.cached(start.case.owner_id)
+        audience = audience_of(components, start.case, start.case.owner_id)
         if owner is not None:
             start.client.views_open(
-                trigger_id=start.trigger_id, view=acknowledge_view(start.case, owner, now)
+                trigger_id=start.trigger_id, view=acknowledge_view(start.case, owner, audience, now)
             )
             return
         # Open within the trigger's 3 seconds, then fill in what needs a lookup.
@@ -81,8 +98,9 @@ def register(app: App, flows: CaseFlows) -> None:
         )
         opened = start.client.views_open(trigger_id=start.trigger_id, view=loading)["view"]
         owner = components.people.get(start.case.owner_id, start.client)
+        audience = audience_of(components, start.case, start.case.owner_id)
         start.client.views_update(
-            view_id=opened["id"], hash=opened["hash"], view=acknowledge_view(start.case, owner, now)
+            view_id=opened["id"], hash=opened["hash"], view=acknowledge_view(start.case, owner, audience, now)
         )
 
     flows.register(Action.ACKNOWLEDGE, open_acknowledge)
@@ -94,8 +112,20 @@ def register(app: App, flows: CaseFlows) -> None:
             actor_id=sub.actor,
             next_update_at=answers.get(Field.NEXT_UPDATE),
             customer_message=answers.text(Field.MESSAGE),
+            outgoing=outgoing_from(answers, Field.MESSAGE),
             policy=components.reminder_policy,
         )
+
+    promise_checks = promise_check(
+        flows,
+        time_field=Field.NEXT_UPDATE,
+        text_field=Field.MESSAGE,
+        writer=lambda sub: sub.case.owner_id,
+    )
+
+    def check(sub: Submission, answers: Answers) -> dict[str, str]:
+        errors = route_problem(answers, audience_of(components, sub.case, sub.case.owner_id))
+        return errors | promise_checks(sub, answers)
 
     def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
         on_time = case.ack_due_at is None or (case.acknowledged_at or datetime.now(UTC)) <= case.ack_due_at
@@ -106,6 +136,7 @@ def register(app: App, flows: CaseFlows) -> None:
             promise=answers.get(Field.NEXT_UPDATE),
             on_time=on_time,
             message=UserText(answers.text(Field.MESSAGE)),
+            sending=sending_note(components, case, answers),
         )
 
     flows.on_submit(
@@ -116,15 +147,12 @@ def register(app: App, flows: CaseFlows) -> None:
             questions=(
                 Question(Field.NEXT_UPDATE, Kind.TIME),
                 Question(Field.MESSAGE),
+                Question(Field.SEND_BY, Kind.CHOICE),
+                Question(Field.SENT_HOW),
             ),
             refusal_field=Field.NEXT_UPDATE,
-            # The draft is the owner's words: its times are read in the owner's zone.
-            check=promise_check(
-                flows,
-                time_field=Field.NEXT_UPDATE,
-                text_field=Field.MESSAGE,
-                writer=lambda sub: sub.case.owner_id,
-            ),
+            # The draft's times are read in its reader's zone: the contact's, else the owner's.
+            check=check,
             apply=apply,
             announce=announce,
         ),

@@ -61,6 +61,11 @@ class CaseRef(BaseModel):
 
     # Extra keys (from a modal opened by an older version) are ignored.
     case_id: int
+    # A draft written for a customer contact: the time phrase it was written with, and the
+    # contact's language and zone (its times are read in that zone, not the owner's).
+    drafted: str | None = None
+    locale: str | None = None
+    zone: str | None = None
 
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> CaseRef:
@@ -282,6 +287,7 @@ class CaseFlows:
     def after_change(self, case: Escalation, message: Message) -> None:
         """Tell the case channel, then show the case as it is now (card in place, topic)."""
         self.components.reminders.wake()
+        self.components.customer.wake()
         channel = self.components.provisioner.channel
         if case.channel_id:
             channel.post_in_case(case, message)
@@ -342,13 +348,15 @@ def parse_ref(view: dict[str, Any]) -> CaseRef | None:
         return None
 
 
-def open_case_modal(start: FlowStart, template: str, view_id: ViewId, field: type, **context: Any) -> None:
-    """A flow's modal for the case it was started on."""
+def open_case_modal(
+    start: FlowStart, template: str, view_id: ViewId, field: type, ref: CaseRef | None = None, **context: Any
+) -> None:
+    """A flow's modal for the case it was started on (`ref`: its metadata, if more than the case)."""
     open_modal(
         start,
         template,
         callback_id=view_id.value,
-        metadata=CaseRef(case_id=start.case.id or 0).dump(),
+        metadata=(ref or CaseRef(case_id=start.case.id or 0)).dump(),
         case=case_context(start.case),
         field=field,
         # The flow's words (flows/<flow>.yml), for the template to show.
@@ -475,8 +483,13 @@ def promise_check(
         text = answers.text(text_field)
         if promise is None or not text:
             return {}
-        zone_name = zone_of(flows.components.people.cached(writer(sub)))
-        text = with_promised_time(text, promise, zone_name, now)
+        if sub.ref.drafted is not None:
+            zone_name = sub.ref.zone
+            with speaking(sub.ref.locale or "en"):
+                text = with_promised_time(text, promise, zone_name, now, drafted=sub.ref.drafted)
+        else:
+            zone_name = zone_of(flows.components.people.cached(writer(sub)))
+            text = with_promised_time(text, promise, zone_name, now)
         answers.replace(text_field, text)
         mismatch = promise_text_problem(text, promise, zone_name, now)
         return {text_field: mismatch} if mismatch else {}

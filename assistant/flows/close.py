@@ -25,6 +25,7 @@ from assistant.flows.case_flow import (
     say,
     text_value,
 )
+from assistant.flows.customer_side import survey_for
 from assistant.i18n import N_, _
 from assistant.ids import CaseAction, ViewId
 from assistant.messages.case_context import case_context
@@ -107,6 +108,7 @@ def register(app: App, flows: CaseFlows) -> None:
             actor_id=sub.actor,
             no_rca_reason=answers.text(Field.NO_RCA_REASON) or None,
             sponsor_id=sponsor_named(answers),
+            survey=survey_for(components, sub.case),
         )
 
     def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:

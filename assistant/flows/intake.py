@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from assistant.components import Components
 from assistant.content import generation
 from assistant.domain import intake as rules
+from assistant.domain.contacts import CUSTOMER_LANGUAGES, CUSTOMER_ZONES
 from assistant.domain.intake import IntakeField, IntakeForm, LinkKind
 from assistant.domain.practice import (
     PLAYBOOKS,
@@ -112,6 +113,9 @@ def _render_intake_modal(
             for s, (label, text) in SEVERITY_LABELS.items()
         ],
         triggers=[{"value": t.value, "label": _(label)} for t, label in TRIGGER_LABELS.items()],
+        languages=[{"value": code, "label": label} for code, label in CUSTOMER_LANGUAGES.items()],
+        language=current_locale() if current_locale() in CUSTOMER_LANGUAGES else "en",
+        zones=[{"value": z, "label": z.replace("_", " ")} for z in CUSTOMER_ZONES],
         severity_defaults=severity_defaults(),
         labels={question: _(label) for question, label in rules.LABELS.items()},
         custom=[
@@ -184,6 +188,9 @@ def parse_intake(view: dict[str, Any]) -> IntakeForm:
         triggers=triggers,
         stakeholder_ids=list(element(IntakeField.STAKEHOLDERS).get("selected_users") or []),
         links={LinkKind(k): v for k, v in links.items()},
+        contacts_text=text(IntakeField.CONTACTS),
+        contact_locale=option(IntakeField.CONTACT_LANGUAGE),
+        contact_zone=option(IntakeField.CONTACT_ZONE),
     )
 
 

@@ -7,15 +7,12 @@ from enum import StrEnum
 
 from slack_bolt import App
 
-from assistant.domain.communications import (
-    default_promise,
-    local_time_phrase,
-    update_draft,
-)
+from assistant.domain.communications import Route, default_promise, update_draft
 from assistant.domain.lifecycle import Action
 from assistant.flows.case_flow import (
     Answers,
     CaseFlows,
+    CaseRef,
     FlowSpec,
     FlowStart,
     Kind,
@@ -24,14 +21,21 @@ from assistant.flows.case_flow import (
     open_case_modal,
     promise_check,
 )
-from assistant.i18n import N_, _
+from assistant.flows.customer_side import (
+    SEND_BY,
+    SENT_HOW,
+    audience_of,
+    outgoing_from,
+    route_problem,
+    sending_note,
+)
+from assistant.i18n import N_, _, speaking
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import Message, render_message
 from assistant.models import Escalation
 from assistant.services import lifecycle
-from assistant.slack.people import zone_of
 
 PLACEHOLDERS_LEFT = N_("Write the update the customer receives (replace the … placeholders).")
 
@@ -40,6 +44,8 @@ class Field(StrEnum):
     INTERNAL = "internal"
     CUSTOMER = "customer_update"
     NEXT_UPDATE = "next_update"
+    SEND_BY = SEND_BY
+    SENT_HOW = SENT_HOW
 
 
 def register(app: App, flows: CaseFlows) -> None:
@@ -48,14 +54,25 @@ def register(app: App, flows: CaseFlows) -> None:
     def open_update(start: FlowStart) -> None:
         now = datetime.now(UTC)
         promise = default_promise(now)
-        phrase = local_time_phrase(promise, zone_of(components.people.cached(start.actor_id)), now)
+        audience = audience_of(components, start.case, start.actor_id, internal=True)
+        phrase = audience.phrase(promise, now)
+        with speaking(audience.locale):
+            draft = update_draft(promise_phrase=phrase)
+        ref = None
+        if audience.for_contact:
+            ref = CaseRef(
+                case_id=start.case.id or 0, drafted=phrase, locale=audience.locale, zone=audience.tz
+            )
         open_case_modal(
             start,
             "update_modal.json.j2",
             ViewId.POST_UPDATE,
             Field,
+            ref=ref,
             promise=int(promise.timestamp()),
-            draft=UserText(update_draft(promise_phrase=phrase)),
+            draft=UserText(draft),
+            routes=audience.route_options(),
+            route=audience.initial_route,
         )
 
     flows.register(Action.POST_UPDATE, open_update)
@@ -65,9 +82,12 @@ def register(app: App, flows: CaseFlows) -> None:
     )
 
     def check(sub: Submission, answers: Answers) -> dict[str, str]:
-        errors = promise_checks(sub, answers)
+        errors = route_problem(answers, audience_of(components, sub.case, sub.actor, internal=True))
+        if answers.get(Field.SEND_BY) == Route.INTERNAL:
+            return errors  # the customer hears nothing, is promised nothing
+        errors |= promise_checks(sub, answers)
         if "…" in answers.text(Field.CUSTOMER):
-            errors[Field.CUSTOMER.value] = _(PLACEHOLDERS_LEFT)
+            errors.setdefault(Field.CUSTOMER.value, _(PLACEHOLDERS_LEFT))
         return errors
 
     def apply(sub: Submission, answers: Answers) -> Escalation:
@@ -78,6 +98,7 @@ def register(app: App, flows: CaseFlows) -> None:
             internal_text=answers.text(Field.INTERNAL),
             customer_text=answers.text(Field.CUSTOMER),
             next_update_at=answers.get(Field.NEXT_UPDATE),
+            outgoing=outgoing_from(answers, Field.CUSTOMER),
             policy=components.reminder_policy,
         )
 
@@ -89,8 +110,9 @@ def register(app: App, flows: CaseFlows) -> None:
             actor=sub.actor,
             internal=UserText(answers.text(Field.INTERNAL)),
             customer=UserText(answers.text(Field.CUSTOMER)),
-            promise=answers.get(Field.NEXT_UPDATE),
+            promise=case.next_update_due_at,
             kept=promised_before is None or datetime.now(UTC) <= promised_before,
+            sending=sending_note(components, case, answers),
         )
 
     flows.on_submit(
@@ -102,6 +124,8 @@ def register(app: App, flows: CaseFlows) -> None:
                 Question(Field.INTERNAL),
                 Question(Field.CUSTOMER),
                 Question(Field.NEXT_UPDATE, Kind.TIME),
+                Question(Field.SEND_BY, Kind.CHOICE),
+                Question(Field.SENT_HOW),
             ),
             refusal_field=Field.INTERNAL,
             check=check,

@@ -21,6 +21,7 @@ from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.status import Status
 from assistant.domain.triggers import trigger_effects
 from assistant.models import CaseEvent, Escalation, ProvisioningStep, utcnow
+from assistant.services.customer import add_contacts
 from assistant.services.events import record_event
 from assistant.services.reminders import sync_reminders
 from assistant.services.sponsorship import sponsor_of
@@ -108,6 +109,8 @@ def open_case(
             )
             if sponsor:
                 record_event(session, case.id, EventKind.SPONSOR_INVITED, None, sponsor_id=sponsor)
+            if intake.contacts:
+                add_contacts(session, case.id, intake.contacts, reporter_id)
             if effects.notes:
                 record_event(
                     session,

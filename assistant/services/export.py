@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 from assistant.domain.events import EventKind
 from assistant.domain.intake import CUSTOM_QUESTIONS
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate
-from assistant.models import KEY_PREFIX, CaseEvent, Escalation
+from assistant.models import KEY_PREFIX, CaseEvent, CustomerCommunication, Escalation
 from assistant.services.cases import SUMMARY_COLUMNS
 
 COLUMNS = [
@@ -40,10 +40,13 @@ COLUMNS = [
     "minutes_to_resolve",
     "promises_made",
     "promises_kept",
+    "promises_delivered_late",
     "on_time_rate",
     "breaches",
     "satisfaction_score",
     "satisfaction_comment",
+    "customer_last_heard_at",
+    "customer_communications",
 ]
 
 
@@ -70,6 +73,8 @@ _CASE_COLUMNS: tuple[Any, ...] = (
     Escalation.created_at,
     Escalation.promises_made,
     Escalation.promises_kept,
+    Escalation.promises_delivered_late,
+    Escalation.customer_heard_at,
     Escalation.satisfaction_score,
     Escalation.satisfaction_comment,
     Escalation.custom_fields,
@@ -105,12 +110,23 @@ def export_rows(engine: sa.Engine, since: datetime | None = None) -> Iterator[di
             ):
                 # The acknowledgement's data says whether it met its calendar deadline.
                 events[case_id].append(EventFact(kind, at, data if kind == EventKind.ACKNOWLEDGED else {}))
+            # What the customer was told and heard (delivered, or recorded as sent by the owner).
+            told: dict[int, int] = dict(
+                session.execute(  # type: ignore[arg-type]
+                    sa.select(col(CustomerCommunication.escalation_id), sa.func.count())
+                    .where(
+                        col(CustomerCommunication.escalation_id).between(cases[0].id, cases[-1].id),
+                        col(CustomerCommunication.delivered_at).is_not(None),
+                    )
+                    .group_by(col(CustomerCommunication.escalation_id))
+                ).all()
+            )
         for case in cases:
-            yield _row(case, events[case.id])
+            yield _row(case, events[case.id], told.get(case.id, 0))
         after = cases[-1].id
 
 
-def _row(case: Any, events: list[EventFact]) -> dict[str, Any]:
+def _row(case: Any, events: list[EventFact], told: int) -> dict[str, Any]:
     timings = case_timings(
         case.created_at, events, promises_made=case.promises_made, promises_kept=case.promises_kept
     )
@@ -136,10 +152,13 @@ def _row(case: Any, events: list[EventFact]) -> dict[str, Any]:
         "minutes_to_resolve": _minutes(timings.time_to_resolve),
         "promises_made": case.promises_made,
         "promises_kept": case.promises_kept,
+        "promises_delivered_late": case.promises_delivered_late,
         "on_time_rate": round(rate, 3) if rate is not None else None,
         "breaches": timings.breaches,
         "satisfaction_score": case.satisfaction_score,
         "satisfaction_comment": case.satisfaction_comment,
+        "customer_last_heard_at": _iso(case.customer_heard_at),
+        "customer_communications": told,
         **{f"custom:{q.id}": (case.custom_fields or {}).get(q.id) for q in CUSTOM_QUESTIONS},
     }
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
+from assistant.domain.communications import Purpose, Route
 from assistant.domain.events import EventKind
 from assistant.domain.lifecycle import (
     TRANSITIONS,
@@ -23,6 +24,7 @@ from assistant.domain.practice import PLAYBOOKS, Category, EscalationKind, Sever
 from assistant.domain.reminders import ReminderPolicy
 from assistant.models import ActionItem, Escalation, RootCauseAnalysis, StatusUpdate, utcnow
 from assistant.services.cases import bring_in_sponsor
+from assistant.services.customer import Outgoing, settle_promise, tell_customer
 from assistant.services.events import record_event
 from assistant.services.reminders import sync_reminders
 from assistant.services.sponsorship import enrol
@@ -58,12 +60,6 @@ def _act(
     return case
 
 
-def settle_promise(case: Escalation, kept: bool) -> None:
-    """Count a promise whose outcome is now known (for the on-time figure)."""
-    case.promises_made += 1
-    case.promises_kept += int(kept)
-
-
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
@@ -75,16 +71,28 @@ def acknowledge(
     actor_id: str,
     next_update_at: datetime,
     customer_message: str,
+    outgoing: Outgoing | None = None,
     policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Escalation:
+    """The owner takes the case. The acknowledgement promise (ack_due_at) is kept when the customer
+    hears from them (`outgoing`: by default, the owner sent the message themselves, now)."""
+    outgoing = outgoing or Outgoing(Route.MYSELF, customer_message)
+
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         case.acknowledged_at = utcnow()
         case.acknowledged_by = actor_id
         case.next_update_due_at = next_update_at
         case.customer_acknowledgement = customer_message
         on_time = case.ack_due_at is None or case.acknowledged_at <= case.ack_due_at
-        settle_promise(case, on_time)
-        return {"next_update_due_at": _iso(next_update_at), "on_time": on_time, "promise_kept": on_time}
+        tell_customer(
+            session,
+            case,
+            Purpose.ACKNOWLEDGEMENT,
+            outgoing,
+            actor_id=actor_id,
+            keeps_promise_at=case.ack_due_at or case.acknowledged_at,
+        )
+        return {"next_update_due_at": _iso(next_update_at), "on_time": on_time, "route": outgoing.route.value}
 
     return _act(engine, case_id, Action.ACKNOWLEDGE, actor_id, EventKind.ACKNOWLEDGED, change, policy)
 
@@ -148,11 +156,17 @@ def post_update(
     internal_text: str,
     customer_text: str,
     next_update_at: datetime,
+    outgoing: Outgoing | None = None,
     policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Escalation:
+    """A status update. It keeps the outstanding promise only when the customer hears it
+    (`outgoing`; by default the owner sent it themselves, now). An internal-only update keeps
+    no promise and makes none: the promised time stands."""
+    outgoing = outgoing or Outgoing(Route.MYSELF, customer_text)
+    internal_only = outgoing.route == Route.INTERNAL
+
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         now = utcnow()
-        kept = case.next_update_due_at is None or now <= case.next_update_due_at
         promised = case.next_update_due_at
         session.add(
             StatusUpdate(
@@ -160,16 +174,19 @@ def post_update(
                 at=now,
                 author_id=actor_id,
                 internal_text=internal_text,
-                customer_text=customer_text,
-                next_update_due_at=next_update_at,
+                customer_text="" if internal_only else customer_text,
+                next_update_due_at=promised if internal_only else next_update_at,
             )
         )
+        if internal_only:
+            return {"promised": _iso(promised), "next_update_due_at": _iso(promised), "internal_only": True}
         case.next_update_due_at = next_update_at
-        data: dict[str, Any] = {"promised": _iso(promised), "next_update_due_at": _iso(next_update_at)}
-        if promised is not None:
-            settle_promise(case, kept)
-            data["promise_kept"] = kept
-        return data
+        tell_customer(session, case, Purpose.UPDATE, outgoing, actor_id=actor_id, keeps_promise_at=promised)
+        return {
+            "promised": _iso(promised),
+            "next_update_due_at": _iso(next_update_at),
+            "route": outgoing.route.value,
+        }
 
     return _act(engine, case_id, Action.POST_UPDATE, actor_id, EventKind.UPDATE_POSTED, change, policy)
 
@@ -294,9 +311,11 @@ def close(
     actor_id: str,
     no_rca_reason: str | None,
     sponsor_id: str | None,
+    survey: Outgoing | None = None,
     policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Escalation:
-    """Close the case; with `sponsor_id`, enrol its account in executive sponsorship with that sponsor."""
+    """Close the case; with `sponsor_id`, enrol its account in executive sponsorship with that sponsor;
+    with `survey`, the customer is asked for their satisfaction (queued with the close)."""
 
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         has_rca = (
@@ -323,6 +342,8 @@ def close(
                 case_id=case_id,
                 enrolled_by=actor_id,
             )
+        if survey is not None:
+            tell_customer(session, case, Purpose.SURVEY, survey, actor_id=actor_id, keeps_promise_at=None)
         return {"with_rca": has_rca, "no_rca_reason": case.no_rca_reason, "sponsor_id": sponsor_id}
 
     return _act(engine, case_id, Action.CLOSE, actor_id, EventKind.CLOSED, change, policy)

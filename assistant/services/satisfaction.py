@@ -16,9 +16,16 @@ from assistant.services.lifecycle import ActionRefused
 
 
 def record_satisfaction(
-    engine: sa.Engine, case_id: int, *, actor_id: str, score: int, comment: str
+    engine: sa.Engine,
+    case_id: int,
+    *,
+    actor_id: str | None,
+    score: int,
+    comment: str,
+    source: str = "relayed",
 ) -> tuple[Escalation, int | None]:
-    """Store the answer; returns the case and the score it replaced (None the first time)."""
+    """Store the answer; returns the case and the score it replaced (None the first time).
+    `source`: relayed by the CSM, or the customer's own (survey, slack_connect)."""
     with session_scope(engine) as session:
         case = session.get(Escalation, case_id, with_for_update=True)
         if case is None:
@@ -30,10 +37,18 @@ def record_satisfaction(
             case.satisfaction_recorded_at = utcnow()
         session.add(case)
         if before is None:
-            record_event(session, case_id, EventKind.SATISFACTION_RECORDED, actor_id, score=score)
+            record_event(
+                session, case_id, EventKind.SATISFACTION_RECORDED, actor_id, score=score, source=source
+            )
         else:
             record_event(
-                session, case_id, EventKind.SATISFACTION_CORRECTED, actor_id, score=score, before=before
+                session,
+                case_id,
+                EventKind.SATISFACTION_CORRECTED,
+                actor_id,
+                score=score,
+                before=before,
+                source=source,
             )
         return case, before
 

@@ -23,6 +23,8 @@ class Person:
     is_admin: bool = False
     # Slack's locale for the person ("pt-BR", "es-419"); what they read is written in it.
     locale: str = "en-US"
+    # The profile's e-mail (users:read.email): where the customer's replies go.
+    email: str = ""
 
 
 def locale_of(person: Person | None) -> str:
@@ -72,6 +74,7 @@ class People:
             tz=user.get("tz") or "UTC",
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
             locale=user.get("locale") or "en-US",
+            email=profile.get("email") or "",
         )
         with self._lock:
             self._cache[user_id] = (now, person)

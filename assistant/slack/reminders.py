@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from assistant.domain.communications import zone
 from assistant.domain.events import EventKind
@@ -31,7 +31,7 @@ from assistant.i18n import N_, _
 from assistant.ids import CaseAction
 from assistant.messages.case_context import case_context
 from assistant.messages.render import Message, render_message
-from assistant.models import Escalation, Reminder, utcnow
+from assistant.models import Escalation, Reminder, StatusUpdate, utcnow
 from assistant.services import provisioning as records
 from assistant.services import reminders as table
 from assistant.settings import Settings
@@ -381,6 +381,12 @@ class ReminderDispatcher:
                 for m in SNOOZE_MINUTES
             ]
         )
+        about_updates = kind in {
+            ReminderKind.UPDATE_SOON,
+            ReminderKind.UPDATE_DUE,
+            ReminderKind.UPDATE_MISSED,
+            ReminderKind.SNOOZED,
+        }
         return render_message(
             "reminder.json.j2",
             case=case_context(case),
@@ -391,6 +397,8 @@ class ReminderDispatcher:
             late=late,
             next_action=step,
             snoozes=snoozes,
+            # What the customer has had: an update posted only inside does not keep the promise.
+            heard=customer_heard(self.engine, case) if about_updates else None,
         )
 
     def _quiet(self, user_id: str, now: datetime) -> bool:
@@ -408,3 +416,15 @@ class ReminderDispatcher:
             )
             return False
         return in_quiet_hours(now, zone(person.tz), window)
+
+
+def customer_heard(engine: sa.Engine, case: Escalation) -> dict[str, Any]:
+    """When the customer last heard from us, and an internal-only update since then, if any."""
+    with Session(engine) as session:
+        query = select(StatusUpdate.at).where(
+            StatusUpdate.escalation_id == case.id, StatusUpdate.customer_text == ""
+        )
+        if case.customer_heard_at is not None:
+            query = query.where(col(StatusUpdate.at) > case.customer_heard_at)
+        internal = session.exec(query.order_by(col(StatusUpdate.at).desc()).limit(1)).first()
+    return {"at": case.customer_heard_at, "internal_at": internal}

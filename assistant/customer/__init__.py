@@ -1,0 +1,1 @@
+"""The customer end: e-mail composed and sent, delivery kept going, the survey page."""

@@ -1,0 +1,108 @@
+"""The customer's people on a case: who they are, the language they read and the zone they live in.
+
+Plain functions over plain text: the intake modal takes several contacts as lines
+("Ana Souza <ana@acme.com.br>, CTO"), and every problem is said at its line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from email_validator import EmailNotValidError, validate_email
+
+from assistant.i18n import _
+
+# The languages a customer can be written to in: those we have catalogs for (messages/locale).
+CUSTOMER_LANGUAGES: dict[str, str] = {"en": "English", "pt_BR": "Português (Brasil)", "es": "Español"}
+
+# Zones offered in the modals (Slack's static select holds 100 options): the customers' usual ones.
+CUSTOMER_ZONES: tuple[str, ...] = (
+    "America/Sao_Paulo",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Lima",
+    "America/Santiago",
+    "America/Argentina/Buenos_Aires",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "Europe/London",
+    "Europe/Lisbon",
+    "Europe/Madrid",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Africa/Johannesburg",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "UTC",
+)
+
+NAME_MAX, ROLE_MAX = 120, 80
+_LINE = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]+)>\s*(?:[,;]\s*(?P<role>.*?))?\s*$")
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+    role: str = ""
+    locale: str = "en"
+    tz: str = "UTC"
+
+    @property
+    def address(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+def email_problem(value: str) -> str | None:
+    """Why `value` is not an e-mail address we can write to, or None (syntax only: no DNS here)."""
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return _("“%(value)s” is not an e-mail address.") % {"value": value[:80]}
+    return None
+
+
+def normalized_email(value: str) -> str:
+    return str(validate_email(value, check_deliverability=False).normalized)
+
+
+def zone_problem(value: str) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return _("“%(value)s” is not a time zone (like America/Sao_Paulo).") % {"value": value[:80]}
+    return None
+
+
+def parse_contacts(text: str, *, locale: str, tz: str) -> tuple[list[Contact], list[str]]:
+    """Contacts from lines like "Ana Souza <ana@acme.com.br>, CTO" (a bare address is fine too),
+    and the problems, each naming its line. Duplicate addresses are one contact."""
+    contacts: dict[str, Contact] = {}
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = _LINE.match(line)
+        name, address, role = (
+            (match["name"], match["email"], match["role"] or "") if match else ("", line.strip(), "")
+        )
+        problem = email_problem(address.strip())
+        if problem:
+            problems.append(_("Line %(n)d: %(problem)s") % {"n": number, "problem": problem})
+            continue
+        email = normalized_email(address.strip())
+        contacts.setdefault(
+            email.lower(),
+            Contact(
+                name=name.strip()[:NAME_MAX], email=email, role=role.strip()[:ROLE_MAX], locale=locale, tz=tz
+            ),
+        )
+    return list(contacts.values()), problems

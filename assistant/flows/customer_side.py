@@ -1,0 +1,116 @@
+"""The customer's side of an owner flow's modal: whom the draft is written for, and how it is sent.
+
+A case with contacts gets its drafts in the first contact's language, its times in
+the contact's zone; without contacts, in the owner's. The routes offered are those
+that can reach the customer now (e-mail needs contacts and SMTP set up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from assistant.components import Components
+from assistant.domain.communications import Route, customer_time_phrase, local_time_phrase
+from assistant.domain.contacts import Contact
+from assistant.i18n import N_, _, current_locale, speaking
+from assistant.messages.escape import UserText
+from assistant.models import Escalation
+from assistant.services import customer
+from assistant.services.customer import Outgoing
+from assistant.slack.people import zone_of
+
+SEND_BY = "send_by"
+SENT_HOW = "sent_how"
+
+ROUTE_LABELS: dict[Route, str] = {
+    Route.EMAIL: N_("E-mail it to %(recipients)s"),
+    Route.MYSELF: N_("I sent it myself (phone, the ticketing system, another tool)"),
+    Route.INTERNAL: N_("Don't send it: an internal note (keeps no promise)"),
+}
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who the customer text is for: its language, the zone its times are in, the routes to them."""
+
+    contacts: list[Contact]
+    locale: str
+    tz: str | None
+    routes: list[Route]
+
+    @property
+    def for_contact(self) -> bool:
+        return bool(self.contacts)
+
+    def phrase(self, moment: datetime, now: datetime) -> str:
+        """The promised time as the draft says it."""
+        if self.for_contact:
+            with speaking(self.locale):
+                return customer_time_phrase(moment, self.tz, now)
+        return local_time_phrase(moment, self.tz, now)
+
+    def route_options(self) -> list[dict[str, str]]:
+        recipients = ", ".join(c.address for c in self.contacts)
+        return [
+            {"value": r.value, "label": _(ROUTE_LABELS[r]) % {"recipients": recipients}} for r in self.routes
+        ]
+
+    @property
+    def initial_route(self) -> str:
+        return (Route.EMAIL if Route.EMAIL in self.routes else Route.MYSELF).value
+
+
+def audience_of(
+    components: Components, case: Escalation, writer_id: str, *, internal: bool = False
+) -> Audience:
+    contacts = customer.contacts_of(components.engine, case.id or 0)
+    routes = [Route.EMAIL] if contacts and components.settings.email_enabled else []
+    routes.append(Route.MYSELF)
+    if internal:
+        routes.append(Route.INTERNAL)
+    if contacts:
+        return Audience(contacts, contacts[0].locale, contacts[0].tz, routes)
+    return Audience([], current_locale(), zone_of(components.people.cached(writer_id)), routes)
+
+
+def outgoing_from(answers: Any, text_field: str) -> Outgoing:
+    """What the modal's answers say to send, and how."""
+    route = Route(answers.get(SEND_BY) or Route.MYSELF.value)
+    return Outgoing(route, answers.text(text_field), how=answers.text(SENT_HOW))
+
+
+def route_problem(answers: Any, audience: Audience) -> dict[str, str]:
+    """A route no longer possible (contacts removed, SMTP turned off since the modal opened)."""
+    chosen = answers.get(SEND_BY)
+    if chosen and Route(chosen) not in audience.routes:
+        return {SEND_BY: _("This way of sending is not available now; choose another.")}
+    return {}
+
+
+def sending_note(components: Components, case: Escalation, answers: Any) -> dict[str, Any]:
+    """What the channel is told of the customer's side: how it goes out, to whom."""
+    contacts = customer.contacts_of(components.engine, case.id or 0)
+    return {
+        "route": answers.get(SEND_BY) or Route.MYSELF.value,
+        "recipients": UserText(", ".join(c.address for c in contacts)),
+        "how": UserText(answers.text(SENT_HOW)),
+    }
+
+
+def survey_for(components: Components, case: Escalation) -> Outgoing | None:
+    """The satisfaction survey, by e-mail to the case's contacts in their language (None without a way)."""
+    if not components.settings.email_enabled or not components.settings.public_base_url:
+        return None
+    contacts = customer.contacts_of(components.engine, case.id or 0)
+    if not contacts:
+        return None
+    with speaking(contacts[0].locale):
+        text = "\n\n".join(
+            [
+                _("Your case %(key)s, %(summary)s, is closed.") % {"key": case.key, "summary": case.summary},
+                _("How did we do? Choose a score from 1 (poor) to 5 (excellent): it takes a few seconds."),
+            ]
+        )
+    return Outgoing(Route.EMAIL, text)

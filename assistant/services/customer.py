@@ -1,0 +1,317 @@
+"""The customer end of a case: its contacts, and every communication from queued to delivered.
+
+A communication is written in the same transaction as the change it tells (the
+acknowledgement, the update), so it cannot be lost; a sender claims it (a lease,
+one sender at a time across threads and instances), delivers it and settles it
+once. Delivery is what keeps a promise (domain.communications.promise_outcome).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select, update
+
+from assistant.database import session_scope
+from assistant.domain.communications import Purpose, Route, promise_outcome, retry_delay
+from assistant.domain.contacts import Contact
+from assistant.domain.events import EventKind
+from assistant.models import CustomerCommunication, CustomerContact, Escalation, utcnow
+from assistant.services.events import record_event
+
+QUEUED, CLAIMED, DELIVERED, RECORDED = "queued", "claimed", "delivered", "recorded"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What the owner chose to tell the customer, and how."""
+
+    route: Route
+    text: str
+    how: str = ""  # for Route.MYSELF: "phone call", "Zendesk"…
+    sent_at: datetime | None = None  # for Route.MYSELF: when (default: now)
+    subject: str = ""
+
+
+def settle_promise(case: Escalation, kept: bool, *, late_by_us: bool = False) -> None:
+    """Count a promise whose outcome is now known (for the on-time figure)."""
+    case.promises_made += 1
+    case.promises_kept += int(kept)
+    case.promises_delivered_late += int(late_by_us)
+
+
+# -- contacts ------------------------------------------------------------------
+
+
+def add_contacts(session: Session, case_id: int, contacts: Sequence[Contact], added_by: str | None) -> int:
+    """Add contacts the case does not have yet (by address); how many were new."""
+    have = {
+        e.lower()
+        for e in session.exec(select(CustomerContact.email).where(CustomerContact.escalation_id == case_id))
+    }
+    new = [c for c in contacts if c.email.lower() not in have]
+    for contact in new:
+        session.add(
+            CustomerContact(
+                escalation_id=case_id,
+                name=contact.name,
+                email=contact.email,
+                role=contact.role,
+                locale=contact.locale,
+                tz=contact.tz,
+                added_by=added_by,
+            )
+        )
+    if new:
+        record_event(session, case_id, EventKind.CONTACTS_ADDED, added_by, count=len(new))
+    return len(new)
+
+
+def save_contacts(engine: sa.Engine, case_id: int, contacts: Sequence[Contact], added_by: str) -> int:
+    with session_scope(engine) as session:
+        return add_contacts(session, case_id, contacts, added_by)
+
+
+def contacts_of(engine_or_session: sa.Engine | Session, case_id: int) -> list[Contact]:
+    query = (
+        select(CustomerContact)
+        .where(CustomerContact.escalation_id == case_id)
+        .order_by(col(CustomerContact.id))
+    )
+    if isinstance(engine_or_session, Session):
+        rows = list(engine_or_session.exec(query))
+    else:
+        with Session(engine_or_session) as session:
+            rows = list(session.exec(query))
+    return [Contact(r.name, r.email, r.role, r.locale, r.tz) for r in rows]
+
+
+# -- communications --------------------------------------------------------------
+
+
+def tell_customer(
+    session: Session,
+    case: Escalation,
+    purpose: Purpose,
+    outgoing: Outgoing,
+    *,
+    actor_id: str,
+    keeps_promise_at: datetime | None,
+) -> CustomerCommunication | None:
+    """Queue (or record) what the customer is told, in the caller's transaction.
+
+    E-mail goes to the case's contacts, in the first contact's language and zone. What the
+    owner sent themselves is delivered when they say; it settles its promise at once.
+    """
+    if outgoing.route == Route.INTERNAL:
+        return None
+    contacts = contacts_of(session, case.id or 0)
+    first = contacts[0] if contacts else None
+    now = utcnow()
+    row = CustomerCommunication(
+        escalation_id=case.id or 0,
+        purpose=purpose.value,
+        channel=outgoing.route.value,
+        recipients=[c.address for c in contacts] if outgoing.route == Route.EMAIL else [],
+        subject=outgoing.subject,
+        text=outgoing.text,
+        language=first.locale if first else "en",
+        tz=first.tz if first else "UTC",
+        sent_by=actor_id,
+        how=outgoing.how[:200],
+        queued_at=now,
+        keeps_promise_at=keeps_promise_at,
+        state=QUEUED,
+        next_attempt_at=now,
+    )
+    session.add(row)
+    session.flush()
+    if outgoing.route == Route.MYSELF:
+        row.state = RECORDED
+        row.next_attempt_at = None
+        _delivered(session, case, row, min(outgoing.sent_at or now, now))
+    else:
+        record_event(
+            session,
+            case.id or 0,
+            EventKind.CUSTOMER_COMMUNICATION_QUEUED,
+            actor_id,
+            communication_id=row.id,
+            route=row.channel,
+            purpose=row.purpose,
+        )
+    return row
+
+
+def _delivered(session: Session, case: Escalation, row: CustomerCommunication, at: datetime) -> None:
+    row.delivered_at = at
+    row.last_error = None
+    session.add(row)
+    data: dict[str, object] = {
+        "communication_id": row.id,
+        "route": row.channel,
+        "purpose": row.purpose,
+        "recipients": row.recipients,
+        "queued_at": row.queued_at.isoformat(),
+        "delivered_at": at.isoformat(),
+    }
+    if row.keeps_promise_at is not None:
+        outcome = promise_outcome(row.keeps_promise_at, row.queued_at, at)
+        settle_promise(case, outcome.kept, late_by_us=outcome.late_by_us)
+        data |= {"promise_kept": outcome.kept, "late_by_us": outcome.late_by_us}
+    if case.customer_heard_at is None or at > case.customer_heard_at:
+        case.customer_heard_at = at
+    session.add(case)
+    record_event(session, case.id or 0, EventKind.CUSTOMER_COMMUNICATION_SENT, row.sent_by, **data)
+
+
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        col(CustomerCommunication.state).in_([QUEUED, CLAIMED]),
+        col(CustomerCommunication.next_attempt_at) <= now,
+    )
+
+
+def claim_due(
+    engine: sa.Engine, *, worker: str, now: datetime, lease: timedelta, limit: int = 20
+) -> list[CustomerCommunication]:
+    """Take up to `limit` communications due for an attempt; no two senders get the same one.
+
+    A claim is a lease: `next_attempt_at` moves to the lease's end, so a sender that dies
+    mid-delivery leaves it claimable again then.
+    """
+    due = (
+        select(CustomerCommunication.id)
+        .where(_claimable(now), col(CustomerCommunication.channel) != Route.MYSELF.value)
+        .order_by(col(CustomerCommunication.next_attempt_at), col(CustomerCommunication.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    with session_scope(engine) as session:
+        claimed = session.exec(  # type: ignore[call-overload]
+            update(CustomerCommunication)
+            .where(col(CustomerCommunication.id).in_(due.scalar_subquery()), _claimable(now))
+            .values(
+                state=CLAIMED,
+                claimed_by=worker,
+                next_attempt_at=now + lease,
+                attempts=CustomerCommunication.attempts + 1,
+            )
+            .returning(CustomerCommunication)
+        )
+        rows = list(claimed.scalars())
+        for row in rows:
+            session.expunge(row)
+    return sorted(rows, key=lambda r: r.id or 0)
+
+
+def _held(session: Session, row: CustomerCommunication, worker: str) -> CustomerCommunication | None:
+    return session.exec(
+        select(CustomerCommunication)
+        .where(
+            CustomerCommunication.id == row.id,
+            CustomerCommunication.state == CLAIMED,
+            CustomerCommunication.claimed_by == worker,
+        )
+        .with_for_update()
+    ).first()
+
+
+def mark_delivered(
+    engine: sa.Engine, row: CustomerCommunication, *, worker: str, at: datetime, message_id: str | None = None
+) -> bool:
+    """Record the delivery (and the promise it keeps) if this sender still holds it."""
+    with session_scope(engine) as session:
+        mine = _held(session, row, worker)
+        if mine is None:
+            return False
+        case = session.exec(
+            select(Escalation).where(Escalation.id == mine.escalation_id).with_for_update()
+        ).one()
+        mine.state = DELIVERED
+        mine.next_attempt_at = None
+        mine.message_id = message_id or mine.message_id
+        _delivered(session, case, mine, at)
+    return True
+
+
+def remember_message_id(engine: sa.Engine, row: CustomerCommunication, message_id: str) -> None:
+    """Before the first attempt: every retry sends the same message (the same Message-ID)."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(CustomerCommunication)
+            .where(col(CustomerCommunication.id) == row.id, col(CustomerCommunication.message_id).is_(None))
+            .values(message_id=message_id)
+        )
+
+
+def retry_later(
+    engine: sa.Engine, row: CustomerCommunication, *, worker: str, error: str, now: datetime
+) -> datetime | None:
+    """The attempt failed: try again after a back-off. Returns when, or None if no longer held."""
+    retry_at = now + retry_delay(row.attempts)
+    with session_scope(engine) as session:
+        mine = _held(session, row, worker)
+        if mine is None:
+            return None
+        mine.state = QUEUED
+        mine.claimed_by = None
+        mine.next_attempt_at = retry_at
+        mine.last_error = error[:300]
+        session.add(mine)
+    return retry_at
+
+
+def mark_failure_told(engine: sa.Engine, communication_id: int, error: str) -> bool:
+    """Record that the owner was told delivery is failing; False if they were told already."""
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(CustomerCommunication)
+            .where(
+                col(CustomerCommunication.id) == communication_id,
+                col(CustomerCommunication.failure_told_at).is_(None),
+            )
+            .values(failure_told_at=utcnow())
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        row = session.get(CustomerCommunication, communication_id)
+        assert row is not None
+        record_event(
+            session,
+            row.escalation_id,
+            EventKind.CUSTOMER_DELIVERY_FAILING,
+            None,
+            communication_id=row.id,
+            error=error[:200],
+        )
+    return True
+
+
+def next_due(engine: sa.Engine) -> datetime | None:
+    with Session(engine) as session:
+        return session.exec(
+            select(CustomerCommunication.next_attempt_at)
+            .where(col(CustomerCommunication.state).in_([QUEUED, CLAIMED]))
+            .order_by(col(CustomerCommunication.next_attempt_at))
+            .limit(1)
+        ).first()
+
+
+def communications_of(engine: sa.Engine, case_id: int) -> list[CustomerCommunication]:
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(CustomerCommunication)
+                .where(CustomerCommunication.escalation_id == case_id)
+                .order_by(col(CustomerCommunication.id))
+            )
+        )
+
+
+def communication(engine: sa.Engine, communication_id: int) -> CustomerCommunication | None:
+    with Session(engine) as session:
+        return session.get(CustomerCommunication, communication_id)
