@@ -19,6 +19,7 @@ from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.triggers import TriggerEffects
 from assistant.health import Heartbeat, InFlight
 from assistant.models import Escalation
+from assistant.services import customer as customer_records
 from assistant.settings import Settings, SettingsError
 from assistant.slack.action_items import ActionItemFollowUp
 from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
@@ -157,8 +158,8 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         channel=provisioner.channel,
         on_delivered=home.refresh_for,
     )
-    if settings.email_enabled:
-        customer.start()
+    if settings.email_enabled or customer_records.next_due(engine) is not None:
+        customer.start()  # what was left undelivered goes out now; otherwise at the first queued
     return Components(
         settings=settings,
         engine=engine,

@@ -19,6 +19,7 @@ class ViewId(StrEnum):
     RCA = "rca"
     CLOSE = "close"
     REOPEN = "reopen"
+    CONTACTS = "contacts"
     SATISFACTION = "satisfaction"
     LOADING = "loading"
 
@@ -39,6 +40,8 @@ class CaseAction(StrEnum):
     MORE = "case_more"
     # In the reporter's DM once a case closes: record the customer's satisfaction.
     SATISFACTION = "case_satisfaction"
+    # In the customer's Slack Connect channel: their score, "<case id>:<score>".
+    CUSTOMER_SATISFACTION = "customer_satisfaction"
     # On reminders: "<reminder id>:<minutes>", and a business case's executive contact made.
     SNOOZE = "reminder_snooze"
     EXEC_CONTACT_DONE = "case_exec_contact_done"

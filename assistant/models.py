@@ -147,6 +147,9 @@ class Escalation(SQLModel, table=True):
     promises_delivered_late: int = 0
     # When the customer last heard from us (a communication delivered or recorded as sent).
     customer_heard_at: datetime | None = _utc_column()
+    # The Slack Connect channel shared with the customer, where they hear from us as the owner.
+    connect_channel_id: str | None = Field(default=None, max_length=32)
+    connect_channel_name: str | None = Field(default=None, max_length=80)
 
     intake_view_id: str | None = Field(default=None, max_length=64, unique=True)
     origin_channel_id: str | None = Field(default=None, max_length=32)

@@ -150,6 +150,13 @@ _TOPIC = frozenset(
 )
 _READ = frozenset({"groups:read", "im:read", "mpim:read", "channels:read"})
 
+# Scopes that change what a method does, not whether it may be called: without them Slack
+# ignores the argument (username, icon_url) or leaves the field out (profile.email).
+ARGUMENT_SCOPES: dict[str, str] = {
+    "chat:write.customize": "chat.postMessage",
+    "users:read.email": "users.info",
+}
+
 # Bot scopes that allow each method (any one suffices), from the reference.
 # Methods absent here need no scope (auth.test, views.*).
 BOT_SCOPES: dict[str, frozenset[str]] = {

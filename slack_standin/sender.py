@@ -79,7 +79,8 @@ class SlackSender:
 
     def _user(self, user_id: str) -> dict[str, Any]:
         user = self.workspace.users[user_id]
-        return {"id": user.id, "username": user.name, "name": user.name, "team_id": self.workspace.team_id}
+        team = user.team_id or self.workspace.team_id  # a Slack Connect guest is from another team
+        return {"id": user.id, "username": user.name, "name": user.name, "team_id": team}
 
     def _team(self) -> dict[str, str] | None:
         """The payload's team: null for an org-wide install (Slack sends the enterprise instead)."""
@@ -296,6 +297,8 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, dict[s
             entry["selected_options"] = [_option(element, v) for v in (value or [])]
         elif kind == "users_select":
             entry["selected_user"] = value
+        elif kind == "conversations_select":
+            entry["selected_conversation"] = value
         elif kind == "multi_users_select":
             entry["selected_users"] = list(value or [])
         elif kind == "datetimepicker":
@@ -313,7 +316,14 @@ def _initial_value(element: dict[str, Any]) -> Any:
         return element["initial_option"]["value"]
     if "initial_options" in element:
         return [option["value"] for option in element["initial_options"]]
-    for key in ("initial_value", "initial_user", "initial_users", "initial_date_time", "initial_date"):
+    for key in (
+        "initial_value",
+        "initial_user",
+        "initial_users",
+        "initial_date_time",
+        "initial_date",
+        "initial_conversation",
+    ):
         if key in element:
             return element[key]
     return None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_standin.blockkit import MAX_MESSAGE_BLOCKS, blocks_problem, view_problem
-from slack_standin.reference import REQUIRED_ARGS
+from slack_standin.reference import ARGUMENT_SCOPES, REQUIRED_ARGS
 
 TRIGGER_LIFETIME_SECONDS = 3.0
 _CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
@@ -40,6 +40,8 @@ class User:
     locale: str = "en-US"
     # In the profile only for an app with users:read.email, as in Slack.
     email: str = ""
+    # Another organization's person, in a Slack Connect channel (None: this workspace's).
+    team_id: str | None = None
 
     def to_api(self, include_locale: bool = False) -> dict[str, Any]:
         return {
@@ -57,8 +59,10 @@ class User:
                 "real_name": self.real_name,
                 "display_name": self.name,
                 "title": self.title,
+                "image_72": f"https://avatars.standin.example/{self.id}_72.png",
                 **({"email": self.email} if self.email else {}),
             },
+            **({"team_id": self.team_id} if self.team_id else {}),
         }
 
 
@@ -73,6 +77,9 @@ class Message:
     # What integrations post: legacy attachments, and shared files.
     attachments: list[dict[str, Any]] | None = None
     files: list[dict[str, Any]] | None = None
+    # Posted under another name and picture (chat:write.customize).
+    username: str | None = None
+    icon_url: str | None = None
 
     def to_api(self, with_metadata: bool) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "message", "ts": self.ts, "user": self.user, "text": self.text}
@@ -103,10 +110,14 @@ class Channel:
     pins: list[str] = field(default_factory=list)
     bookmarks: list[dict[str, Any]] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)
+    # Shared with another organization (Slack Connect).
+    is_ext_shared: bool = False
 
     def to_api(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "is_ext_shared": self.is_ext_shared,
+            "is_shared": self.is_ext_shared,
             "name": self.name,
             "is_channel": not self.is_private and not self.is_im,
             "is_group": self.is_private,
@@ -206,6 +217,8 @@ class Workspace:
         self.default_latency = 0.0
         # Slack's per-method rate limits (slack_standin.rate_limits), when a test turns them on.
         self.rate_limits: Any = None
+        # Scopes that change what a method does rather than whether it may be called.
+        self.granted_scopes: set[str] = set(ARGUMENT_SCOPES)
         self.add_user(User(self.bot_user_id, "escalations", "Escalations", is_bot=True))
 
     # -- set-up -------------------------------------------------------------
@@ -229,7 +242,12 @@ class Workspace:
         return user
 
     def add_channel(
-        self, name: str, *, members: list[str] | None = None, is_private: bool = False
+        self,
+        name: str,
+        *,
+        members: list[str] | None = None,
+        is_private: bool = False,
+        ext_shared: bool = False,
     ) -> Channel:
         with self.lock:
             channel = Channel(
@@ -239,6 +257,7 @@ class Workspace:
                 creator="USYSTEM",
                 created=int(time.time()),
                 members=list(members or []),
+                is_ext_shared=ext_shared,
             )
             self.channels[channel.id] = channel
             return channel
@@ -419,9 +438,10 @@ class Workspace:
         user = self.users.get(args["user"])
         if user is None:
             raise SlackError("user_not_found")
-        return {
-            "user": user.to_api(include_locale=str(args.get("include_locale", "")).lower() in ("true", "1"))
-        }
+        found = user.to_api(include_locale=str(args.get("include_locale", "")).lower() in ("true", "1"))
+        if "users:read.email" not in self.granted_scopes:
+            found["profile"].pop("email", None)  # as in Slack: the e-mail needs its own scope
+        return {"user": found}
 
     def m_usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
         with_users = str(args.get("include_users", "")).lower() in ("true", "1")
@@ -465,7 +485,7 @@ class Workspace:
         channel = self._channel(args["channel"])
         if channel.is_private and self.bot_user_id not in channel.members:
             raise SlackError("channel_not_found")
-        return {"channel": channel.to_api()}
+        return {"channel": {**channel.to_api(), "is_member": self.bot_user_id in channel.members}}
 
     def m_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
         types = set(str(args.get("types") or "public_channel").split(","))
@@ -601,6 +621,10 @@ class Workspace:
         if metadata is not None and (not isinstance(metadata, dict) or "event_type" not in metadata):
             raise SlackError("invalid_metadata_format")
         message = Message(self._next_ts(), self.bot_user_id, text, blocks, metadata)
+        # As in Slack: another name and picture only with chat:write.customize (else ignored).
+        if "chat:write.customize" in self.granted_scopes:
+            message.username = str(args["username"]) if args.get("username") else None
+            message.icon_url = str(args["icon_url"]) if args.get("icon_url") else None
         channel.messages.append(message)
         return {"channel": channel.id, "ts": message.ts, "message": message.to_api(True)}
 

@@ -28,7 +28,14 @@ def acknowledged(harness: Harness, **intake: object) -> Escalation:
 def resolved(harness: Harness, **intake: object) -> Escalation:
     case = acknowledged(harness, **intake)
     view = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
-    harness.submit(OWNER, view, resolution_summary="Fixed.", fix="Restarted.", customer_confirmed="pending")
+    harness.submit(
+        OWNER,
+        view,
+        resolution_summary="Fixed.",
+        fix="Restarted.",
+        customer_confirmed="pending",
+        customer_notice="Your service is back.",
+    )
     wait_for(lambda: harness.case(case.id).status == "resolved", what="the resolution")
     return harness.case(case.id)
 

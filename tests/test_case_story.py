@@ -80,6 +80,7 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
         resolution_summary="SSO restored for every Acme user.",
         fix="Renewed the IdP certificate; added expiry monitoring.",
         customer_confirmed="yes",
+        customer_notice="SSO is back for every Acme user since 14:10.",
     )
     wait_for_message(6)
     assert "resolved *ESC-1*" in said() and "Customer confirmed service is back." in said()

@@ -88,6 +88,7 @@ def test_each_flow_file_tells_the_truth_about_its_flow(harness: Harness) -> None
         Kind.USER: {"user"},
         Kind.CHOICE: {"choice"},
         Kind.CHOICES: {"choices"},
+        Kind.CHANNEL: {"channel"},
     }
     for action, definition in load_flows().items():
         asked = {q.id: q for q in flows.specs[action].questions}

@@ -7,10 +7,17 @@ as the customer's mailbox would have them.
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 import signal
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,11 +25,16 @@ import time_machine
 
 from assistant.app import create_app
 from assistant.ids import CaseAction
+from assistant.models import Escalation
 from assistant.services import customer
 from assistant.services.export import export_rows
-from slack_standin import StandIn
+from slack_standin import StandIn, Workspace
+from slack_standin.sender import AppResponse
+from slack_standin.workspace import User
 from tests.harness import (
     CSM,
+    EXEC,
+    MANAGER,
     OWNER,
     Harness,
     app_sender,
@@ -30,13 +42,26 @@ from tests.harness import (
     free_port,
     in_hours,
     make_settings,
+    seed_workspace,
     start_app_process,
     start_harness,
     wait_for,
 )
 from tests.mailbox import Mailbox, html_text, plain_text
+from tests.stories import resolved
 
 SENDER = "Vendor Support <support@vendor.example>"
+# Chromium as root, headless, and quiet on a closed network (no sync, no component updates).
+BROWSER_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ANA = "Ana Souza <ana@acme.com.br>, CTO"
 
 
@@ -237,6 +262,11 @@ def test_smtp_down_the_owner_is_told_it_is_retried_and_delivered_late_by_us(data
         )
         time.sleep(0.5)
         assert len(down.messages) == 1
+        # The week's digest reports it apart: kept by the owner, late by our delivery.
+        digest = harness.components.digest.post_now(now=datetime.now(UTC) + timedelta(hours=4))
+        assert (digest.promises_made, digest.promises_kept, digest.promises_delivered_late) == (1, 0, 1)
+        said = json.dumps(harness.feed.messages[-1].blocks)
+        assert "1 more promise was kept by its owner but reached the customer late" in said
     finally:
         harness.stop()
         down.stop()
@@ -307,3 +337,346 @@ def test_a_kill_while_the_mail_server_hangs_loses_nothing_and_sends_once(
     finally:
         components.close()
         box.stop()
+
+
+def chromium_or_skip() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        reason = "the browser test needs the system's Chromium (apt-get install chromium; .ci/run does)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
+def closed_for_ana(harness: Harness) -> object:
+    case = resolved(
+        harness, category="business", contacts=ANA, contact_language="pt_BR", contact_zone="America/Sao_Paulo"
+    )
+    view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    harness.submit(OWNER, view, no_rca_reason="Commercial settlement.")
+    wait_for(lambda: harness.case(case.id).status == "closed", what="the closing")
+    return case
+
+
+def readable(message: EmailMessage) -> str:
+    """The message as the customer reads it: its headers, decoded, and both bodies."""
+    headers = "\n".join(f"{k}: {v}" for k, v in message.items())
+    return "\n".join([headers, plain_text(message), html_text(message)])
+
+
+def survey_in(mailbox: Mailbox) -> EmailMessage:
+    return wait_for(lambda: [m for m in mailbox.messages if "/csat/" in plain_text(m)], what="the survey")[0]
+
+
+def test_the_customer_rates_the_resolution_from_the_email_in_a_browser(
+    app: Harness, mailbox: Mailbox
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    browser_path = chromium_or_skip()
+    harness = app
+    case = closed_for_ana(harness)
+    survey = survey_in(mailbox)
+    assert "Como nos saímos?" in plain_text(survey)
+    html = html_text(survey)
+    links = re.findall(r'href="([^"]+/csat/[^"]+)"', html)
+    assert [link.rsplit("=", 1)[1] for link in links] == ["1", "2", "3", "4", "5"]
+    assert all(link in plain_text(survey) for link in links)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_path, args=BROWSER_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+            page.goto(links[3].replace("&amp;", "&"))  # the customer clicked "4" in the e-mail
+            assert page.locator("html").get_attribute("lang") == "pt-BR"
+            assert page.get_by_role("heading").inner_text() == "Como nos saímos?"
+            assert page.get_by_role("radio", name="4").is_checked()
+            page.get_by_text("5", exact=True).click()  # changes their mind before sending
+            page.get_by_label("Algo que queira nos dizer? (opcional)").fill("Rápido <e> honesto & claro")
+            page.get_by_role("button", name="Enviar minha resposta").click()
+            assert page.get_by_role("status").inner_text() == "Registramos sua resposta: 5 de 5."
+            assert "Rápido <e> honesto & claro" in page.locator("blockquote").inner_text()
+        finally:
+            browser.close()
+
+    stored = wait_for(lambda: (c := harness.case(case.id)).satisfaction_score and c, what="the answer")  # type: ignore[attr-defined]
+    assert (stored.satisfaction_score, stored.satisfaction_comment) == (5, "Rápido <e> honesto & claro")
+    [event] = [e for e in harness.events(case.id) if e.kind == "satisfaction_recorded"]  # type: ignore[attr-defined]
+    assert event.data["source"] == "survey" and event.actor_id is None
+    harness.open_home(MANAGER)
+    assert "5.0 of 5 from 1 answer" in harness.home_text(MANAGER)
+    harness.components.digest.post_now()
+    assert "5.0 of 5 from 1 answer" in json.dumps(harness.feed.messages[-1].blocks)
+
+
+def test_a_forged_or_expired_survey_link_shows_a_plain_page(app: Harness, mailbox: Mailbox) -> None:
+    harness = app
+    case = closed_for_ana(harness)
+    survey = survey_in(mailbox)
+    link = re.findall(r"(http://\S+/csat/\S+)", plain_text(survey))[0]
+    forged = link.replace("/csat/", "/csat/x")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged, timeout=5)
+    assert refused.value.code == 404 and "This link no longer works" in refused.value.read().decode()
+    with (
+        time_machine.travel(datetime.now(UTC) + timedelta(days=31)),
+        pytest.raises(urllib.error.HTTPError) as expired,
+    ):
+        urllib.request.urlopen(link, timeout=5)
+    assert expired.value.code == 404
+    assert harness.case(case.id).satisfaction_score is None  # type: ignore[attr-defined]
+
+
+def test_contacts_added_later_from_the_more_menu_get_drafts_in_spanish(app: Harness) -> None:
+    harness = app
+    case = harness.escalate(CSM)
+    harness.sender.click(
+        EXEC,  # a stakeholder, not running the case: refused, privately
+        CaseAction.MORE,
+        "",
+        channel_id=case.channel_id,
+        message_ts=case.card_ts,
+        block_id="case_actions",
+        selected_value=f"contacts:{case.id}",
+    )
+    refusal = wait_for(lambda: harness.workspace.ephemerals_for(EXEC), what="the refusal")[0]
+    assert refusal.text == (
+        f"Only the owner, <@{OWNER}>, the person who reported it, or an escalation manager "
+        "can add customer contacts to this case."
+    )
+
+    views = len(harness.workspace.views)
+    harness.sender.click(
+        CSM,
+        CaseAction.MORE,
+        "",
+        channel_id=case.channel_id,
+        message_ts=case.card_ts,
+        block_id="case_actions",
+        selected_value=f"contacts:{case.id}",
+    )
+    wait_for(lambda: len(harness.workspace.views) > views, what="the contacts modal")
+    view_id = list(harness.workspace.views)[-1]
+    assert harness.workspace.views[view_id]["title"]["text"] == "Contacts on ESC-1"
+    response = harness.submit(CSM, view_id, contacts="Luis <luis@>", contact_language="es")
+    errors = json.loads(response.body)["errors"]
+    assert errors == {
+        "contacts": "Line 1: “luis@” is not an e-mail address.",
+        "contact_zone": "Choose the contacts' time zone: the times we promise are in it.",
+    }
+    response = harness.submit(
+        CSM,
+        view_id,
+        contacts="Luis Pérez <luis@acme.com.mx>, Director de TI\nOps & R&D <ops@acme.com.mx>",
+        contact_language="es",
+        contact_zone="America/Mexico_City",
+    )
+    assert response.status == 200 and not response.body
+    channel = harness.channel_of(case)
+    added = wait_for(
+        lambda: [m for m in channel.messages if "added 2 customer contacts" in json.dumps(m.blocks)],
+        what="the announcement",
+    )
+    said = json.dumps(added[0].blocks, ensure_ascii=False)
+    assert "Luis Pérez &lt;luis@acme.com.mx&gt; (Director de TI) · Español · America/Mexico_City" in said
+    assert "Ops &amp; R&amp;D &lt;ops@acme.com.mx&gt; · Español" in said  # escaped once
+
+    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    draft = draft_of(harness, view_id, "customer_message")
+    assert draft.startswith("Hola, equipo de Acme:") and "hora de Ciudad de México" in draft
+    assert "Enviarlo por correo" not in json.dumps(
+        harness.workspace.views[view_id]
+    )  # the owner reads English
+    assert "E-mail it to Luis Pérez <luis@acme.com.mx>" in json.dumps(
+        harness.workspace.views[view_id], ensure_ascii=False
+    )
+
+
+def test_nothing_internal_reaches_the_customer(app: Harness, mailbox: Mailbox) -> None:
+    """Unique markers in every internal field; everything the customer gets is scanned for them."""
+    harness = app
+    case = escalate_for_ana(harness, description="Acme's CEO emailed ours. MARK-DESCRIPTION")
+    view = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
+    harness.submit(
+        OWNER, view, category="technical", kind="functional", severity="high", resolving_team="MARK-TEAM",
+        reason="MARK-CLASSIFY-REASON",
+    )  # fmt: skip
+    acknowledge_by_email(harness, case)
+    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    harness.submit(
+        OWNER, view, internal="MARK-INTERNAL-UPDATE, see <#C0INTERNAL> and https://acme.slack.com/archives/C1/p1",
+        customer_update="O SSO voltou para 80% dos usuários.", next_update=in_hours(4),
+    )  # fmt: skip
+    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    harness.submit(OWNER, view, internal="MARK-INTERNAL-ONLY", send_by="internal", next_update=in_hours(5))
+    view = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
+    harness.submit(
+        OWNER, view, resolution_summary="MARK-RESOLUTION-SUMMARY", fix="MARK-FIX", customer_confirmed="yes",
+        customer_notice="Seu SSO está normal desde as 14:10.",
+    )  # fmt: skip
+    wait_for(lambda: harness.case(case.id).status == "resolved", what="the resolution")  # type: ignore[attr-defined]
+    view = harness.open_flow(OWNER, case, CaseAction.RCA)
+    due = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
+    harness.submit(
+        OWNER, view, what_happened="MARK-WHAT-HAPPENED", root_cause="MARK-ROOT-CAUSE", cause_area="process",
+        contributing_factors="MARK-CONTRIBUTING", corrective_1_description="MARK-ACTION-ITEM",
+        corrective_1_owner=EXEC, corrective_1_due=due,
+        customer_rca="Um certificado expirou; nós o renovamos e agora o monitoramos.",
+    )  # fmt: skip
+    wait_for(lambda: len(customer.communications_of(harness.components.engine, case.id)) == 4, what="the RCA")  # type: ignore[attr-defined]
+    view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    harness.submit(OWNER, view)
+    survey = survey_in(mailbox)
+    link = re.findall(r"(http://\S+/csat/\S+)", plain_text(survey))[0]
+    with urllib.request.urlopen(link, timeout=5) as page:
+        survey_page = page.read().decode()
+    answer = urllib.parse.urlencode({"score": "4", "comment": "ok"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(link, data=answer), timeout=5) as page:
+        thanks_page = page.read().decode()
+
+    delivered = [readable(m) for m in mailbox.wait(5)]
+    assert (
+        len(delivered) == 5
+    )  # acknowledgement, update, resolution, RCA, survey: the internal note stayed in
+    everything = "\n".join([*delivered, survey_page, thanks_page])
+    assert "um certificado expirou" in everything.lower() and "Sarah Miller" in everything
+    leaks = [
+        marker
+        for marker in (
+            "MARK-",
+            "Ken Tanaka",  # stakeholder and action item owner
+            "Carla Smith",  # the CSM who reported it
+            "Maria Garcia",
+            "slack.com",
+            "C0INTERNAL",
+            str(harness.case(case.id).channel_id),  # type: ignore[attr-defined]
+            "esc-1-",
+        )
+        if marker in everything
+    ]
+    assert leaks == []
+
+
+ANA_IN_SLACK = "U0ACMEANA"
+
+
+def with_a_shared_channel(workspace: Workspace) -> None:
+    seed_workspace(workspace)
+    workspace.add_user(
+        User(
+            ANA_IN_SLACK,
+            "ana",
+            "Ana Souza",
+            "CTO",
+            "America/Sao_Paulo",
+            -10800,
+            locale="pt-BR",
+            team_id="T0ACME",
+        )
+    )
+    workspace.add_channel(
+        "acme-shared", members=[OWNER, CSM, ANA_IN_SLACK, workspace.bot_user_id], ext_shared=True
+    )
+    workspace.add_channel("acme-internal", members=[OWNER, CSM, workspace.bot_user_id])
+
+
+@pytest.fixture
+def connected(database_url: str) -> Iterator[Harness]:
+    running = start_harness(database_url, seed=with_a_shared_channel)
+    yield running
+    running.stop()
+
+
+def link_channel(harness: Harness, case: Escalation, channel_name: str) -> AppResponse:
+    views = len(harness.workspace.views)
+    harness.sender.click(
+        CSM,
+        CaseAction.MORE,
+        "",
+        channel_id=case.channel_id,
+        message_ts=case.card_ts,
+        block_id="case_actions",
+        selected_value=f"contacts:{case.id}",
+    )
+    wait_for(lambda: len(harness.workspace.views) > views, what="the contacts modal")
+    channel = harness.workspace.channel_named(channel_name)
+    assert channel is not None
+    return harness.submit(CSM, list(harness.workspace.views)[-1], connect_channel=channel.id)
+
+
+def test_the_customer_hears_from_the_owner_in_their_slack_connect_channel_and_rates_there(
+    connected: Harness,
+) -> None:
+    harness = connected
+    shared = harness.workspace.channel_named("acme-shared")
+    assert shared is not None
+    case = harness.escalate(CSM, category="business")
+    refused = link_channel(harness, case, "acme-internal").json()["errors"]
+    assert refused == {
+        "connect_channel": "That channel is not shared with the customer: choose their Slack Connect channel."
+    }
+    assert link_channel(harness, case, "acme-shared").status == 200
+    wait_for(lambda: harness.case(case.id).connect_channel_id == shared.id, what="the channel linked")
+
+    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view = json.dumps(harness.workspace.views[view_id], ensure_ascii=False)
+    assert "Post it as you in the customer's Slack Connect channel, #acme-shared" in view
+    assert '"initial_option": {"value": "slack_connect"' in view
+    harness.submit(
+        OWNER, view_id, next_update=in_hours(3), customer_message="Hi Acme, I own this now. MARK-NOT-INTERNAL"
+    )
+    posted = wait_for(lambda: shared.messages, what="the post in the shared channel")[0]
+    assert (
+        posted.username == "Sarah Miller"
+        and posted.icon_url == f"https://avatars.standin.example/{OWNER}_72.png"
+    )
+    assert posted.text == "Hi Acme, I own this now. MARK-NOT-INTERNAL"
+    stored = wait_for(lambda: (c := harness.case(case.id)).customer_heard_at and c, what="the delivery")
+    assert (stored.promises_made, stored.promises_kept) == (1, 1)
+    wait_for(
+        lambda: any(
+            "Posted in the customer's Slack Connect channel at" in m.text
+            for m in harness.channel_of(case).messages
+        ),
+        what="the case channel told",
+    )
+
+    # An internal update stays inside; the resolution notice goes to the customer.
+    view_id = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    harness.submit(OWNER, view_id, internal="MARK-INTERNAL: legal is looking", send_by="internal")
+    view_id = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
+    harness.submit(
+        OWNER, view_id, resolution_summary="MARK-SUMMARY", fix="MARK-FIX", customer_confirmed="yes",
+        customer_notice="Your service is back.",
+    )  # fmt: skip
+    wait_for(lambda: len(shared.messages) == 2, what="the resolution notice")
+    view_id = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    harness.submit(OWNER, view_id, no_rca_reason="Commercial settlement.")
+    survey = wait_for(lambda: len(shared.messages) == 3 and shared.messages[2], what="the survey")
+    buttons = next(b for b in survey.blocks if b["type"] == "actions")["elements"]  # type: ignore[union-attr]
+    assert [b["text"]["text"] for b in buttons] == ["1", "2", "3", "4", "5"]
+    assert not [
+        m for m in shared.messages if "MARK-" in json.dumps(m.blocks) and "NOT-INTERNAL" not in m.text
+    ]
+
+    def click(user: str, score: int) -> None:
+        harness.sender.click(
+            user,
+            buttons[score - 1]["action_id"],
+            buttons[score - 1]["value"],
+            channel_id=shared.id,
+            message_ts=survey.ts,  # type: ignore[union-attr]
+            block_id="customer_satisfaction",
+        )
+
+    click(CSM, 5)  # one of ours: refused, privately
+    refusal = wait_for(lambda: harness.workspace.ephemerals_for(CSM), what="the refusal")[-1]
+    assert refusal.text.startswith("Only the customer's answers count here.")
+    click(ANA_IN_SLACK, 4)
+    thanks = wait_for(lambda: harness.workspace.ephemerals_for(ANA_IN_SLACK), what="the thanks")[-1]
+    assert thanks.text == "Obrigado: registramos 4 de 5."
+    stored = wait_for(lambda: (c := harness.case(case.id)).satisfaction_score and c, what="the answer")
+    assert stored.satisfaction_score == 4
+    [event] = [e for e in harness.events(case.id) if e.kind == "satisfaction_recorded"]
+    assert event.data["source"] == "slack_connect" and event.actor_id == ANA_IN_SLACK

@@ -100,7 +100,11 @@ def test_submission_opens_the_case_in_its_own_channel(harness: Harness) -> None:
         CaseAction.RESOLVE,
     ]
     more = next(e for e in elements if e["type"] == "overflow")
-    assert [o["text"]["text"] for o in more["options"]] == ["Reassign / escalate up", "Timeline"]
+    assert [o["text"]["text"] for o in more["options"]] == [
+        "Reassign / escalate up",
+        "Customer contacts",
+        "Timeline",
+    ]
     assert channel.bookmarks == [
         {
             "id": channel.bookmarks[0]["id"],

@@ -152,7 +152,17 @@ def test_an_owner_works_the_case_in_their_language_while_the_channel_keeps_the_t
         "Cancelar",
     )
     labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
-    assert labels == ["Próxima atualização ao cliente até", "Confirmação ao cliente (edite antes de enviar)"]
+    assert labels == [
+        "Próxima atualização ao cliente até",
+        "Confirmação ao cliente (edite antes de enviar)",
+        "Como o cliente recebe",
+        "Se você mesmo enviou, como (telefone, Zendesk…)",
+    ]
+    # Without contacts or a shared channel, the owner sends it themselves (and says so).
+    send_by = next(b for b in view["blocks"] if b.get("block_id") == "send_by")["element"]
+    assert [o["text"]["text"] for o in send_by["options"]] == [
+        "Eu mesmo enviei (telefone, sistema de chamados, outra ferramenta)"
+    ]
     errors = harness.submit(OWNER, view_id, next_update=in_hours(-1), customer_message="").json()["errors"]
     assert errors == {
         "customer_message": "Escreva a confirmação que o cliente vai receber.",

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from assistant.ids import COMMAND, Shortcut
-from slack_standin.reference import BOT_SCOPES, ERRORS, REQUIRED_ARGS
+from slack_standin.reference import ARGUMENT_SCOPES, BOT_SCOPES, ERRORS, REQUIRED_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "slack-api"
@@ -68,7 +68,10 @@ def test_every_method_the_code_calls_is_granted_by_a_declared_scope() -> None:
 
 
 def test_no_scope_is_declared_that_the_code_does_not_use() -> None:
-    used = set().union(*(BOT_SCOPES[m] for m in methods_called_by_the_app() if m in BOT_SCOPES))
+    called = methods_called_by_the_app()
+    used = set().union(*(BOT_SCOPES[m] for m in called if m in BOT_SCOPES))
+    # Scopes for what a call carries: the owner's name on customer messages, their e-mail for replies.
+    used |= {scope for scope, method in ARGUMENT_SCOPES.items() if method in called}
     unused = manifest_scopes() - used - {"commands"}  # commands: the slash command and shortcut
     assert not unused
 

@@ -126,7 +126,8 @@ def test_resolve_requires_every_field(harness: Harness) -> None:
     case = acknowledged(harness)
     view = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
     errors = harness.submit(OWNER, view, resolution_summary=" ", fix="").json()["errors"]
-    assert set(errors) == {"resolution_summary", "fix", "customer_confirmed"}
+    # The drafted notice still has its placeholder: the customer would read "…".
+    assert set(errors) == {"resolution_summary", "fix", "customer_confirmed", "customer_notice"}
     assert harness.case(case.id).status == "acknowledged"
 
 

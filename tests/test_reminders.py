@@ -122,7 +122,14 @@ def test_nothing_fires_for_a_closed_case(harness: Harness) -> None:
         harness, harness.escalate(CSM, category="business", stakeholders=[], triggers=[]), in_hours(3)
     )
     view = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
-    harness.submit(OWNER, view, resolution_summary="Fixed", fix="Credit issued", customer_confirmed="yes")
+    harness.submit(
+        OWNER,
+        view,
+        resolution_summary="Fixed",
+        fix="Credit issued",
+        customer_confirmed="yes",
+        customer_notice="Credit issued.",
+    )
     wait_for(lambda: harness.case(case.id).status == "resolved", what="the resolution")
     assert {k for k, _ in pending(harness, case)} == {"rca_soon", "rca_missed"}
     view = harness.open_flow(OWNER, case, CaseAction.CLOSE)

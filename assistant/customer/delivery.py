@@ -22,11 +22,13 @@ from sqlmodel import Session, col, select
 from assistant.customer import survey
 from assistant.customer.mail import Letter, SmtpRefused, compose, new_message_id, parse_smtp_url, send
 from assistant.domain.communications import Purpose, Route
+from assistant.i18n import speaking
+from assistant.ids import CaseAction
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import Message, render_message
-from assistant.models import CustomerCommunication, Escalation, utcnow
-from assistant.services import customer
+from assistant.models import CustomerCommunication, Escalation, SlackDelivery, utcnow
+from assistant.services import customer, deliveries
 from assistant.settings import Settings
 from assistant.slack.case_channel import CaseChannel
 from assistant.slack.client import SLACK_ERRORS, error_code
@@ -36,6 +38,10 @@ logger = logging.getLogger(__name__)
 
 IDLE_WAKE_SECONDS = 5.0
 MAIL_ERRORS = (OSError, smtplib.SMTPException, SmtpRefused)
+
+
+class ConnectRefused(Exception):
+    """Slack refused the post in the customer's channel for good (until a person fixes it)."""
 
 
 class CustomerDelivery:
@@ -57,16 +63,20 @@ class CustomerDelivery:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
 
     # -- the loop ---------------------------------------------------------------
 
     def start(self) -> CustomerDelivery:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="customer-delivery", daemon=True)
-            self._thread.start()
+        with self._starting:  # woken from several listener threads at once: one thread all the same
+            if self._thread is None and not self._stopping.is_set():
+                self._thread = threading.Thread(target=self._run, name="customer-delivery", daemon=True)
+                self._thread.start()
         return self
 
     def wake(self) -> None:
+        """Something was queued: deliver it now (the thread starts at the first one)."""
+        self.start()
         self._wake.set()
 
     def stop(self) -> None:
@@ -126,7 +136,13 @@ class CustomerDelivery:
             )
         assert case is not None
         try:
-            message_id = self._send_email(case, row, [m for m in earlier if m])
+            if row.channel == Route.SLACK_CONNECT:
+                message_id = self._post_in_connect(case, row)
+            else:
+                message_id = self._send_email(case, row, [m for m in earlier if m])
+        except ConnectRefused as exc:
+            self._failed(case, row, f"Slack: {exc}")
+            return
         except MAIL_ERRORS as exc:
             self._failed(case, row, _describe(exc))
             return
@@ -162,6 +178,35 @@ class CustomerDelivery:
             timeout=self.settings.smtp_timeout_seconds,
         )
         return message_id
+
+    def _post_in_connect(self, case: Escalation, row: CustomerCommunication) -> str:
+        """Post in the customer's Slack Connect channel, as the person who sent it: once (the
+        message carries its delivery key, so an attempt that reached Slack is found, not repeated)."""
+        if not case.connect_channel_id:
+            raise ConnectRefused("no Slack Connect channel is linked")
+        sender = self.people.get(row.sent_by)
+        with speaking(row.language):
+            message = render_message(
+                "customer_connect_message.json.j2",
+                text=UserText(row.text),
+                survey=case.id if row.purpose == Purpose.SURVEY else None,
+                action_id=CaseAction.CUSTOMER_SATISFACTION.value,
+            )
+        target = case.connect_channel_id
+        key = f"communication:{row.id}:connect"
+        posted = self.channel.once.post(
+            key,
+            target,
+            lambda metadata: self.channel.post(
+                target, message, metadata=metadata, username=sender.name, icon_url=sender.avatar or None
+            ),
+            case_id=case.id,
+        )
+        if posted is None:  # refused for good (not in the channel, archived): a person must act
+            error = (deliveries.get(self.engine, key) or SlackDelivery(key=key, target=target)).last_error
+            deliveries.try_again(self.engine, key)
+            raise ConnectRefused(error or "refused")
+        return f"slack:{posted.channel_id}:{posted.ts}"
 
     def _survey_links(self, case: Escalation) -> dict[int, str]:
         return survey.links(self.settings, case.id or 0)

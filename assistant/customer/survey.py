@@ -78,6 +78,7 @@ def _environment() -> Environment:
 
 
 def _page(start_response: StartResponse, status: str, locale: str, **context: Any) -> Iterable[bytes]:
+    context = {"problem": False, "chosen": None, "comment": "", "case": None, "token": "", **context}
     with i18n.speaking(locale):
         body = (
             _environment().get_template("survey_page.html.j2").render(locale=locale, scores=SCORES, **context)

@@ -186,6 +186,20 @@ def update_draft(*, promise_phrase: str) -> str:
     )
 
 
+def resolution_draft(*, account: str, summary: str, owner_name: str) -> str:
+    """The resolution notice, in the current language (the contact's, when the case has one)."""
+    return "\n\n".join(
+        [
+            _("Hello %(account)s team,") % {"account": account},
+            _("Your case, %(summary)s, is resolved: …") % {"summary": summary},
+            _("We will send you our root-cause analysis: what happened, why, and what we are changing.")
+            + " "
+            + _("If anything is still not working for you, reply to this message."),
+            owner_name,
+        ]
+    )
+
+
 def parse_date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None

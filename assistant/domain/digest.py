@@ -105,6 +105,8 @@ class Digest:
     still_open: int
     satisfaction: SatisfactionSummary = field(default_factory=SatisfactionSummary)
     action_items: ActionItemsOpen = field(default_factory=ActionItemsOpen)
+    # Kept by their owners (queued in time) but delivered late by us: our failure, not theirs.
+    promises_delivered_late: int = 0
 
     @property
     def on_time_rate(self) -> float | None:
@@ -129,7 +131,7 @@ def compute_digest(
     ack_times: list[timedelta] = []
     acks_on_time = 0
     resolve_times: list[timedelta] = []
-    resolved = closed = breaches = made = kept = 0
+    resolved = closed = breaches = made = kept = late_by_us = 0
     day_counts: dict[date, Counter[str]] = defaultdict(Counter)
 
     def local_day(moment: datetime) -> date:
@@ -159,6 +161,7 @@ def compute_digest(
             if "promise_kept" in event.data:
                 made += 1
                 kept += bool(event.data["promise_kept"])
+                late_by_us += bool(event.data.get("late_by_us"))
                 day_counts[local_day(event.at)]["made"] += 1
                 day_counts[local_day(event.at)]["kept"] += bool(event.data["promise_kept"])
 
@@ -178,6 +181,7 @@ def compute_digest(
         closed=closed,
         promises_made=made,
         promises_kept=kept,
+        promises_delivered_late=late_by_us,
         ack_count=len(ack_times),
         ack_median=median_low(ack_times) if ack_times else None,
         ack_p90=percentile(ack_times, 90),

@@ -25,6 +25,7 @@ class Action(StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     TIMELINE = "timeline"
+    CONTACTS = "contacts"
 
 
 ACTION_NAMES: dict[Action, str] = {
@@ -37,15 +38,27 @@ ACTION_NAMES: dict[Action, str] = {
     Action.CLOSE: N_("close"),
     Action.REOPEN: N_("reopen"),
     Action.TIMELINE: N_("see the timeline of"),
+    Action.CONTACTS: N_("add customer contacts to"),
 }
 
 # Which actions each status allows.
 ALLOWED: dict[Status, frozenset[Action]] = {
-    Status.NEW: frozenset({Action.ACKNOWLEDGE, Action.CLASSIFY, Action.REASSIGN, Action.TIMELINE}),
-    Status.ACKNOWLEDGED: frozenset(
-        {Action.CLASSIFY, Action.POST_UPDATE, Action.REASSIGN, Action.RESOLVE, Action.TIMELINE}
+    Status.NEW: frozenset(
+        {Action.ACKNOWLEDGE, Action.CLASSIFY, Action.REASSIGN, Action.TIMELINE, Action.CONTACTS}
     ),
-    Status.RESOLVED: frozenset({Action.CLASSIFY, Action.RCA, Action.CLOSE, Action.REOPEN, Action.TIMELINE}),
+    Status.ACKNOWLEDGED: frozenset(
+        {
+            Action.CLASSIFY,
+            Action.POST_UPDATE,
+            Action.REASSIGN,
+            Action.RESOLVE,
+            Action.TIMELINE,
+            Action.CONTACTS,
+        }
+    ),
+    Status.RESOLVED: frozenset(
+        {Action.CLASSIFY, Action.RCA, Action.CLOSE, Action.REOPEN, Action.TIMELINE, Action.CONTACTS}
+    ),
     Status.CLOSED: frozenset({Action.REOPEN, Action.TIMELINE}),
 }
 
@@ -119,6 +132,7 @@ PERMITTED: dict[Action, frozenset[Role]] = {
     Action.CLOSE: frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN}),
     Action.REOPEN: frozenset({Role.OWNER, Role.REPORTER, Role.MANAGER, Role.ADMIN}),
     Action.TIMELINE: frozenset(Role),
+    Action.CONTACTS: frozenset({Role.OWNER, Role.REPORTER, Role.MANAGER, Role.ADMIN}),
 }
 
 

@@ -9,6 +9,7 @@ from assistant.flows import (
     classify,
     close,
     commands,
+    contacts,
     follow,
     home,
     intake,
@@ -17,12 +18,13 @@ from assistant.flows import (
     reminders,
     reopen,
     resolve,
+    survey,
     timeline,
     update,
 )
 from assistant.flows.case_flow import CaseFlows
 
-OWNER_FLOWS = (acknowledge, classify, update, reassign, resolve, rca, close, reopen, timeline)
+OWNER_FLOWS = (acknowledge, classify, update, reassign, resolve, rca, close, reopen, timeline, contacts)
 
 
 def register_all(app: App, components: Components) -> CaseFlows:
@@ -35,4 +37,5 @@ def register_all(app: App, components: Components) -> CaseFlows:
     commands.register(app, flows)
     follow.register(app, flows)
     home.register(app, components)
+    survey.register(app, components)
     return flows

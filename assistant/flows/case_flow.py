@@ -373,6 +373,7 @@ class Kind(StrEnum):
     CHOICES = "choices"  # checkboxes: the selected values
     USER = "user"
     TIME = "time"  # a datetimepicker (UNIX time, picked in the person's own zone)
+    CHANNEL = "channel"  # a conversations select: the channel's id
 
 
 @dataclass(frozen=True)
@@ -408,6 +409,8 @@ def _read(view: dict[str, Any], question: Question) -> Any:
         return [o.get("value") for o in field_value(view, question.id).get("selected_options") or []]
     if question.kind == Kind.USER:
         return field_value(view, question.id).get("selected_user")
+    if question.kind == Kind.CHANNEL:
+        return field_value(view, question.id).get("selected_conversation")
     return selected_time(field_value(view, question.id))
 
 

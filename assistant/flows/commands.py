@@ -40,6 +40,7 @@ VERB_HELP = [
     {"word": Action.CLOSE.value, "does": N_("close it")},
     {"word": Action.REOPEN.value, "does": N_("reopen a resolved or closed case")},
     {"word": Action.TIMELINE.value, "does": N_("see every event of the case")},
+    {"word": Action.CONTACTS.value, "does": N_("add the customer's contacts (who hears from us)")},
 ]
 
 logger = logging.getLogger(__name__)

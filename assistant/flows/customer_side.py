@@ -26,6 +26,7 @@ SENT_HOW = "sent_how"
 
 ROUTE_LABELS: dict[Route, str] = {
     Route.EMAIL: N_("E-mail it to %(recipients)s"),
+    Route.SLACK_CONNECT: N_("Post it as you in the customer's Slack Connect channel, #%(channel)s"),
     Route.MYSELF: N_("I sent it myself (phone, the ticketing system, another tool)"),
     Route.INTERNAL: N_("Don't send it: an internal note (keeps no promise)"),
 }
@@ -39,6 +40,7 @@ class Audience:
     locale: str
     tz: str | None
     routes: list[Route]
+    connect_channel: str = ""
 
     @property
     def for_contact(self) -> bool:
@@ -52,14 +54,14 @@ class Audience:
         return local_time_phrase(moment, self.tz, now)
 
     def route_options(self) -> list[dict[str, str]]:
-        recipients = ", ".join(c.address for c in self.contacts)
-        return [
-            {"value": r.value, "label": _(ROUTE_LABELS[r]) % {"recipients": recipients}} for r in self.routes
-        ]
+        values = {"recipients": ", ".join(c.address for c in self.contacts), "channel": self.connect_channel}
+        # Slack shows at most 75 characters of an option's text.
+        return [{"value": r.value, "label": (_(ROUTE_LABELS[r]) % values)[:75]} for r in self.routes]
 
     @property
     def initial_route(self) -> str:
-        return (Route.EMAIL if Route.EMAIL in self.routes else Route.MYSELF).value
+        """The way that reaches the customer by itself, if there is one."""
+        return next(r for r in (*self.routes, Route.MYSELF) if r != Route.INTERNAL).value
 
 
 def audience_of(
@@ -67,12 +69,15 @@ def audience_of(
 ) -> Audience:
     contacts = customer.contacts_of(components.engine, case.id or 0)
     routes = [Route.EMAIL] if contacts and components.settings.email_enabled else []
+    if case.connect_channel_id:
+        routes.append(Route.SLACK_CONNECT)
     routes.append(Route.MYSELF)
     if internal:
         routes.append(Route.INTERNAL)
+    connect = case.connect_channel_name or ""
     if contacts:
-        return Audience(contacts, contacts[0].locale, contacts[0].tz, routes)
-    return Audience([], current_locale(), zone_of(components.people.cached(writer_id)), routes)
+        return Audience(contacts, contacts[0].locale, contacts[0].tz, routes, connect)
+    return Audience([], current_locale(), zone_of(components.people.cached(writer_id)), routes, connect)
 
 
 def outgoing_from(answers: Any, text_field: str) -> Outgoing:
@@ -91,26 +96,29 @@ def route_problem(answers: Any, audience: Audience) -> dict[str, str]:
 
 def sending_note(components: Components, case: Escalation, answers: Any) -> dict[str, Any]:
     """What the channel is told of the customer's side: how it goes out, to whom."""
-    contacts = customer.contacts_of(components.engine, case.id or 0)
-    return {
-        "route": answers.get(SEND_BY) or Route.MYSELF.value,
-        "recipients": UserText(", ".join(c.address for c in contacts)),
-        "how": UserText(answers.text(SENT_HOW)),
-    }
+    route = answers.get(SEND_BY) or Route.MYSELF.value
+    recipients = ", ".join(c.address for c in customer.contacts_of(components.engine, case.id or 0))
+    if route == Route.SLACK_CONNECT:
+        recipients = f"#{case.connect_channel_name}"
+    return {"route": route, "recipients": UserText(recipients), "how": UserText(answers.text(SENT_HOW))}
 
 
 def survey_for(components: Components, case: Escalation) -> Outgoing | None:
-    """The satisfaction survey, by e-mail to the case's contacts in their language (None without a way)."""
-    if not components.settings.email_enabled or not components.settings.public_base_url:
-        return None
+    """The satisfaction survey, the way the customer hears from us: by e-mail to the contacts (with
+    links to the survey page), else in their Slack Connect channel (with buttons); None without one."""
     contacts = customer.contacts_of(components.engine, case.id or 0)
-    if not contacts:
+    settings = components.settings
+    if contacts and settings.email_enabled and settings.public_base_url:
+        route = Route.EMAIL
+    elif case.connect_channel_id:
+        route = Route.SLACK_CONNECT
+    else:
         return None
-    with speaking(contacts[0].locale):
+    with speaking(contacts[0].locale if contacts else settings.default_locale):
         text = "\n\n".join(
             [
                 _("Your case %(key)s, %(summary)s, is closed.") % {"key": case.key, "summary": case.summary},
                 _("How did we do? Choose a score from 1 (poor) to 5 (excellent): it takes a few seconds."),
             ]
         )
-    return Outgoing(Route.EMAIL, text)
+    return Outgoing(route, text)

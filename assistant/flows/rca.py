@@ -23,7 +23,8 @@ from assistant.flows.case_flow import (
     open_case_modal,
     text_value,
 )
-from assistant.i18n import N_, _
+from assistant.flows.customer_side import SEND_BY, SENT_HOW, audience_of, outgoing_from, route_problem
+from assistant.i18n import N_, _, speaking
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -41,6 +42,8 @@ class Field:
     CAUSE_AREA = "cause_area"
     CONTRIBUTING = "contributing_factors"
     CUSTOMER = "customer_rca"
+    SEND_BY = SEND_BY
+    SENT_HOW = SENT_HOW
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,10 @@ CUSTOMER_TEXT_NEEDED = N_("Write the customer-facing RCA (replace the … placeh
 ITEMS = "action_items"
 
 CUSTOMER_DRAFT = (
-    "What happened: …\n\nWhy it happened: …\n\nWhat we have done: …\n\n"
-    "What we are changing so it does not happen again: …"
+    N_("What happened: …"),
+    N_("Why it happened: …"),
+    N_("What we have done: …"),
+    N_("What we are changing so it does not happen again: …"),
 )
 
 
@@ -122,13 +127,18 @@ def register(app: App, flows: CaseFlows) -> None:
             }
             for kind, (title, label, hint) in GROUPS.items()
         ]
+        audience = audience_of(components, start.case, start.actor_id, internal=True)
+        with speaking(audience.locale):
+            draft = "\n\n".join(_(part) for part in CUSTOMER_DRAFT)
         open_case_modal(
             start,
             "rca_modal.json.j2",
             ViewId.RCA,
             Field,
             item_groups=groups,
-            customer_draft=UserText(CUSTOMER_DRAFT),
+            customer_draft=UserText(draft),
+            routes=audience.route_options(),
+            route=audience.initial_route,
             cause_areas=[{"value": value, "label": _(label)} for value, label in CAUSE_AREAS.items()],
         )
 
@@ -142,7 +152,7 @@ def register(app: App, flows: CaseFlows) -> None:
             errors[Field.CAUSE_AREA] = _("Choose where the cause lay: it is how repeated causes are found.")
         if "…" in answers.text(Field.CUSTOMER):
             errors[Field.CUSTOMER] = _(CUSTOMER_TEXT_NEEDED)
-        return errors
+        return route_problem(answers, audience_of(components, sub.case, sub.actor, internal=True)) | errors
 
     def rca_of(answers: Answers) -> lifecycle.RcaInput:
         return lifecycle.RcaInput(
@@ -160,6 +170,7 @@ def register(app: App, flows: CaseFlows) -> None:
             sub.ref.case_id,
             actor_id=sub.actor,
             rca=rca_of(answers),
+            outgoing=outgoing_from(answers, Field.CUSTOMER),
             policy=components.reminder_policy,
         )
 
@@ -231,6 +242,8 @@ def register(app: App, flows: CaseFlows) -> None:
                 Question(Field.CAUSE_AREA, Kind.CHOICE),
                 Question(Field.CONTRIBUTING),
                 Question(Field.CUSTOMER),
+                Question(Field.SEND_BY, Kind.CHOICE),
+                Question(Field.SENT_HOW),
             ),
             refusal_field=Field.WHAT_HAPPENED,
             check=check,

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from slack_bolt import App
 
+from assistant.domain.communications import resolution_draft
 from assistant.domain.lifecycle import Action
 from assistant.domain.practice import rca_deadline
 from assistant.flows.case_flow import (
@@ -19,7 +20,15 @@ from assistant.flows.case_flow import (
     Submission,
     open_case_modal,
 )
-from assistant.i18n import N_, _
+from assistant.flows.customer_side import (
+    SEND_BY,
+    SENT_HOW,
+    audience_of,
+    outgoing_from,
+    route_problem,
+    sending_note,
+)
+from assistant.i18n import N_, _, speaking
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -32,7 +41,12 @@ class Field(StrEnum):
     SUMMARY = "resolution_summary"
     FIX = "fix"
     CONFIRMED = "customer_confirmed"
+    NOTICE = "customer_notice"
+    SEND_BY = SEND_BY
+    SENT_HOW = SENT_HOW
 
+
+NOTICE_NEEDED = N_("Write the notice the customer receives (replace the … placeholder).")
 
 CONFIRMATIONS = [
     {"value": "yes", "label": N_("Yes, the customer confirmed")},
@@ -45,7 +59,30 @@ def register(app: App, flows: CaseFlows) -> None:
 
     def open_resolve(start: FlowStart) -> None:
         confirmations = [{**option, "label": _(option["label"])} for option in CONFIRMATIONS]
-        open_case_modal(start, "resolve_modal.json.j2", ViewId.RESOLVE, Field, confirmations=confirmations)
+        audience = audience_of(components, start.case, start.actor_id)
+        writer = components.people.cached(start.actor_id)
+        with speaking(audience.locale):
+            draft = resolution_draft(
+                account=start.case.account_name,
+                summary=start.case.summary,
+                owner_name=writer.name if writer else "",
+            )
+        open_case_modal(
+            start,
+            "resolve_modal.json.j2",
+            ViewId.RESOLVE,
+            Field,
+            confirmations=confirmations,
+            draft=UserText(draft),
+            routes=audience.route_options(),
+            route=audience.initial_route,
+        )
+
+    def check(sub: Submission, answers: Answers) -> dict[str, str]:
+        errors = route_problem(answers, audience_of(components, sub.case, sub.actor))
+        if "…" in answers.text(Field.NOTICE):
+            errors[Field.NOTICE.value] = _(NOTICE_NEEDED)
+        return errors
 
     flows.register(Action.RESOLVE, open_resolve)
 
@@ -58,6 +95,7 @@ def register(app: App, flows: CaseFlows) -> None:
             fix=answers.text(Field.FIX),
             customer_confirmed=answers.get(Field.CONFIRMED) == "yes",
             rca_due_at=rca_deadline(datetime.now(UTC), components.settings.rca_due_business_days),
+            outgoing=outgoing_from(answers, Field.NOTICE),
             policy=components.reminder_policy,
         )
 
@@ -70,6 +108,8 @@ def register(app: App, flows: CaseFlows) -> None:
             fix=UserText(answers.text(Field.FIX)),
             confirmed=answers.get(Field.CONFIRMED) == "yes",
             rca_due=case.rca_due_at,
+            notice=UserText(answers.text(Field.NOTICE)),
+            sending=sending_note(components, case, answers),
         )
 
     def tell_the_feed(sub: Submission, answers: Answers, case: Escalation) -> None:
@@ -89,8 +129,12 @@ def register(app: App, flows: CaseFlows) -> None:
                 Question(Field.SUMMARY),
                 Question(Field.FIX),
                 Question(Field.CONFIRMED, Kind.CHOICE),
+                Question(Field.NOTICE),
+                Question(Field.SEND_BY, Kind.CHOICE),
+                Question(Field.SENT_HOW),
             ),
             refusal_field=Field.SUMMARY,
+            check=check,
             apply=apply,
             announce=announce,
             then=tell_the_feed,

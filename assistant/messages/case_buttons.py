@@ -30,6 +30,7 @@ LABELS: dict[Action, str] = {
     Action.CLOSE: N_("Close"),
     Action.REOPEN: N_("Reopen"),
     Action.TIMELINE: N_("Timeline"),
+    Action.CONTACTS: N_("Customer contacts"),
 }
 
 # (buttons, overflow) per status; the first button is the primary one. Slack's
@@ -37,13 +38,16 @@ LABELS: dict[Action, str] = {
 CARD_ACTIONS: dict[Status, tuple[tuple[Action, ...], tuple[Action, ...]]] = {
     Status.NEW: (
         (Action.ACKNOWLEDGE, Action.CLASSIFY, Action.POST_UPDATE, Action.RESOLVE),
-        (Action.REASSIGN, Action.TIMELINE),
+        (Action.REASSIGN, Action.CONTACTS, Action.TIMELINE),
     ),
     Status.ACKNOWLEDGED: (
         (Action.POST_UPDATE, Action.CLASSIFY, Action.RESOLVE),
-        (Action.REASSIGN, Action.TIMELINE),
+        (Action.REASSIGN, Action.CONTACTS, Action.TIMELINE),
     ),
-    Status.RESOLVED: ((Action.RCA, Action.CLOSE, Action.REOPEN), (Action.CLASSIFY, Action.TIMELINE)),
+    Status.RESOLVED: (
+        (Action.RCA, Action.CLOSE, Action.REOPEN),
+        (Action.CLASSIFY, Action.CONTACTS, Action.TIMELINE),
+    ),
     Status.CLOSED: ((Action.REOPEN, Action.TIMELINE), ()),
 }
 

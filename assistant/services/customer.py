@@ -70,9 +70,30 @@ def add_contacts(session: Session, case_id: int, contacts: Sequence[Contact], ad
     return len(new)
 
 
-def save_contacts(engine: sa.Engine, case_id: int, contacts: Sequence[Contact], added_by: str) -> int:
+def save_contacts(
+    engine: sa.Engine,
+    case_id: int,
+    contacts: Sequence[Contact],
+    added_by: str,
+    connect_channel: tuple[str, str] | None = None,
+) -> int:
+    """Add contacts, and link the customer's Slack Connect channel (id, name) if one is given."""
     with session_scope(engine) as session:
-        return add_contacts(session, case_id, contacts, added_by)
+        added = add_contacts(session, case_id, contacts, added_by)
+        if connect_channel is not None:
+            case = session.get(Escalation, case_id, with_for_update=True)
+            assert case is not None
+            if case.connect_channel_id != connect_channel[0]:
+                case.connect_channel_id, case.connect_channel_name = connect_channel
+                session.add(case)
+                record_event(
+                    session,
+                    case_id,
+                    EventKind.CONNECT_CHANNEL_LINKED,
+                    added_by,
+                    channel_id=connect_channel[0],
+                )
+        return added
 
 
 def contacts_of(engine_or_session: sa.Engine | Session, case_id: int) -> list[Contact]:
@@ -115,7 +136,7 @@ def tell_customer(
         escalation_id=case.id or 0,
         purpose=purpose.value,
         channel=outgoing.route.value,
-        recipients=[c.address for c in contacts] if outgoing.route == Route.EMAIL else [],
+        recipients=_recipients(case, contacts, outgoing.route),
         subject=outgoing.subject,
         text=outgoing.text,
         language=first.locale if first else "en",
@@ -144,6 +165,14 @@ def tell_customer(
             purpose=row.purpose,
         )
     return row
+
+
+def _recipients(case: Escalation, contacts: list[Contact], route: Route) -> list[str]:
+    if route == Route.EMAIL:
+        return [c.address for c in contacts]
+    if route == Route.SLACK_CONNECT:
+        return [f"#{case.connect_channel_name}"]
+    return []
 
 
 def _delivered(session: Session, case: Escalation, row: CustomerCommunication, at: datetime) -> None:

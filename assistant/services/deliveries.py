@@ -68,6 +68,11 @@ def give_up(engine: sa.Engine, key: str, error: str) -> None:
     _set(engine, key, given_up_at=utcnow(), last_error=error[:200])
 
 
+def try_again(engine: sa.Engine, key: str) -> None:
+    """A delivery given up (a refusal a person has since fixed) may be attempted afresh."""
+    _set(engine, key, given_up_at=None, attempts=0)
+
+
 def _set(engine: sa.Engine, key: str, **values: object) -> None:
     with session_scope(engine) as session:
         session.execute(update(SlackDelivery).where(col(SlackDelivery.key) == key).values(**values))

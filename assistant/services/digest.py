@@ -26,6 +26,8 @@ DIGEST_EVENTS = (
     EventKind.BREACH,
     EventKind.UPDATE_POSTED,
     EventKind.EXECUTIVE_CONTACT_MADE,
+    # A customer communication delivered settles the promise it keeps (kept, or late by us).
+    EventKind.CUSTOMER_COMMUNICATION_SENT,
 )
 
 _CASE_COLUMNS: tuple[Any, ...] = (

@@ -223,14 +223,24 @@ def resolve(
     fix: str,
     customer_confirmed: bool,
     rca_due_at: datetime,
+    outgoing: Outgoing | None = None,
     policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Escalation:
+    """Resolved. The resolution notice (`outgoing`; by default sent by the owner, now) keeps the
+    pending update promise when the customer has it."""
+    outgoing = outgoing or Outgoing(Route.MYSELF, "")
+
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         case.resolved_at = utcnow()
         data: dict[str, Any] = {"customer_confirmed": customer_confirmed, "rca_due_at": _iso(rca_due_at)}
-        if case.next_update_due_at is not None:  # resolving settles the pending update promise
-            data["promise_kept"] = case.resolved_at <= case.next_update_due_at
-            settle_promise(case, data["promise_kept"])
+        tell_customer(
+            session,
+            case,
+            Purpose.RESOLUTION,
+            outgoing,
+            actor_id=actor_id,
+            keeps_promise_at=case.next_update_due_at,
+        )
         case.resolution_summary = summary
         case.resolution_fix = fix
         case.customer_confirmed = customer_confirmed
@@ -260,8 +270,17 @@ class RcaInput:
 
 
 def record_rca(
-    engine: sa.Engine, case_id: int, *, actor_id: str, rca: RcaInput, policy: ReminderPolicy = DEFAULT_POLICY
+    engine: sa.Engine,
+    case_id: int,
+    *,
+    actor_id: str,
+    rca: RcaInput,
+    outgoing: Outgoing | None = None,
+    policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Escalation:
+    """The RCA, with its action items; the customer-facing part goes to the customer (`outgoing`)."""
+    outgoing = outgoing or Outgoing(Route.MYSELF, rca.customer_text)
+
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         row = RootCauseAnalysis(
             escalation_id=case_id,
@@ -284,6 +303,7 @@ def record_rca(
                     due_on=item.due_on,
                 )
             )
+        tell_customer(session, case, Purpose.RCA, outgoing, actor_id=actor_id, keeps_promise_at=None)
         return {"rca_id": row.id, "action_items": len(rca.items), "cause_area": rca.cause_area}
 
     return _act(engine, case_id, Action.RCA, actor_id, EventKind.RCA_RECORDED, change, policy)

@@ -79,6 +79,7 @@ def digest_context(digest: Digest) -> dict[str, Any]:
         "still_open": digest.still_open,
         "made": digest.promises_made,
         "kept": digest.promises_kept,
+        "delivered_late": digest.promises_delivered_late,
         "on_time": f"{rate:.0%}" if rate is not None else _("n/a (no promise fell due)"),
         "breaches": digest.breaches,
         "ack_target": format_span(digest.ack_target),

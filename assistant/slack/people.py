@@ -25,6 +25,8 @@ class Person:
     locale: str = "en-US"
     # The profile's e-mail (users:read.email): where the customer's replies go.
     email: str = ""
+    # The profile picture, for messages posted as this person in a Slack Connect channel.
+    avatar: str = ""
 
 
 def locale_of(person: Person | None) -> str:
@@ -75,6 +77,7 @@ class People:
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
             locale=user.get("locale") or "en-US",
             email=profile.get("email") or "",
+            avatar=profile.get("image_72") or "",
         )
         with self._lock:
             self._cache[user_id] = (now, person)

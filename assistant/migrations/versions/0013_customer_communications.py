@@ -22,6 +22,8 @@ def upgrade() -> None:
     with op.batch_alter_table('escalation') as batch:
         batch.add_column(sa.Column('promises_delivered_late', sa.Integer(), nullable=False, server_default='0'))
         batch.add_column(sa.Column('customer_heard_at', UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column('connect_channel_id', sa.String(32), nullable=True))
+        batch.add_column(sa.Column('connect_channel_name', sa.String(80), nullable=True))
     op.create_table(
         'customer_contact',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -72,5 +74,7 @@ def downgrade() -> None:
     op.drop_table('customer_communication')
     op.drop_table('customer_contact')
     with op.batch_alter_table('escalation') as batch:
+        batch.drop_column('connect_channel_name')
+        batch.drop_column('connect_channel_id')
         batch.drop_column('customer_heard_at')
         batch.drop_column('promises_delivered_late')
