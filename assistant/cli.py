@@ -80,16 +80,29 @@ def db_command(settings_url: str, action: str) -> None:
     print(f"database schema at revision {current_revision(engine)}")
 
 
-def export_command(fmt: str, since: date | None, output: str) -> None:
+def export_command(fmt: str, since: date | None, output: str, what: str = "cases") -> None:
     from assistant.database import make_engine, migrate
-    from assistant.services.export import export_rows, write_csv, write_json
+    from assistant.services.export import (
+        COMMUNICATION_COLUMNS,
+        communication_rows,
+        export_rows,
+        write_csv,
+        write_json,
+    )
     from assistant.settings import DatabaseSettings
 
     engine = make_engine(DatabaseSettings().database_url)
     migrate(engine)
     start = datetime.combine(since, time(), tzinfo=UTC) if since else None
-    rows = export_rows(engine, start)  # streamed: memory stays flat whatever the history
-    write = write_csv if fmt == "csv" else write_json
+    # Streamed: memory stays flat whatever the history.
+    rows = communication_rows(engine, start) if what == "communications" else export_rows(engine, start)
+
+    def write(rows: Any, out: Any) -> None:
+        if fmt == "json":
+            write_json(rows, out)
+        else:
+            write_csv(rows, out, COMMUNICATION_COLUMNS if what == "communications" else None)
+
     if output == "-":
         write(rows, sys.stdout)
     else:
@@ -237,6 +250,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     export_parser.add_argument("--format", choices=["csv", "json"], default="csv")
     export_parser.add_argument("--since", type=date.fromisoformat, default=None, help="YYYY-MM-DD (UTC)")
     export_parser.add_argument("--output", default="-", help="a file, or - for standard output")
+    export_parser.add_argument(
+        "--what",
+        choices=["cases", "communications"],
+        default="cases",
+        help="cases (one row each, with timings), or every message to a customer",
+    )
     digest_parser = commands.add_parser("digest", help="the weekly digest, posted to the feed channel")
     digest_mode = digest_parser.add_mutually_exclusive_group(required=True)
     digest_mode.add_argument("--now", action="store_true", help="post the digest of the last seven days now")
@@ -271,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "translations":
             return translations_command(args.action)
         if args.command == "export":
-            export_command(args.format, args.since, args.output)
+            export_command(args.format, args.since, args.output, args.what)
             return 0
         if args.command == "db":
             from assistant.settings import DatabaseSettings

@@ -36,12 +36,15 @@ from tests.harness import (
     EXEC,
     MANAGER,
     OWNER,
+    ROOT,
     Harness,
     app_sender,
     default_intake,
+    env_without_slack,
     free_port,
     in_hours,
     make_settings,
+    run_cli,
     seed_workspace,
     start_app_process,
     start_harness,
@@ -163,9 +166,25 @@ def test_the_customer_hears_in_portuguese_and_only_delivery_keeps_the_promise(
     assert "o SSO voltou para 80% dos usuários" in plain_text(second)
     assert "IdP cert rotated" not in plain_text(second)
     wait_for(lambda: harness.case(case.id).promises_kept == 2, what="the update's promise kept")
+    harness.open_home(MANAGER)
+    assert "*Promises kept on time* (last 30 days) · 2 of 2" in harness.home_text(MANAGER)
 
     row = next(r for r in export_rows(harness.components.engine) if r["key"] == "ESC-1")
     assert row["customer_last_heard_at"] and row["customer_communications"] == 2
+    # Every message to the customer is a record, exported as such.
+    exported = run_cli(
+        ["export", "--what", "communications", "--format", "json"], env_without_slack(harness), ROOT
+    )
+    assert exported.returncode == 0, exported.stderr
+    records = json.loads(exported.stdout)
+    assert [(r["purpose"], r["route"], r["state"], r["promise_kept"]) for r in records] == [
+        ("acknowledgement", "email", "delivered", True),
+        ("update", "email", "delivered", True),
+    ]
+    assert records[0]["recipients"] == "Ana Souza <ana@acme.com.br>" and records[0]["language"] == "pt_BR"
+    # The text as sent: the owner's words, with the promised time as chosen in the picker.
+    assert "o SSO voltou para 80% dos usuários" in records[1]["text"]
+    assert all(paragraph in plain_text(second) for paragraph in records[1]["text"].split("\n\n"))
 
 
 def test_an_internal_update_keeps_no_promise_and_the_time_stands(app: Harness, mailbox: Mailbox) -> None:
@@ -248,6 +267,10 @@ def test_smtp_down_the_owner_is_told_it_is_retried_and_delivered_late_by_us(data
             stored = wait_for(
                 lambda: (c := harness.case(case.id)).customer_heard_at and c, what="the delivery"
             )
+            harness.open_home(MANAGER)
+            assert (
+                "*Promises kept on time* (last 30 days) · 0 of 1 · 1 kept by its owner, delivered late by us"
+            ) in harness.home_text(MANAGER)
         assert (stored.promises_made, stored.promises_kept, stored.promises_delivered_late) == (1, 0, 1)
         wait_for(
             lambda: any(
@@ -680,3 +703,40 @@ def test_the_customer_hears_from_the_owner_in_their_slack_connect_channel_and_ra
     assert stored.satisfaction_score == 4
     [event] = [e for e in harness.events(case.id) if e.kind == "satisfaction_recorded"]
     assert event.data["source"] == "slack_connect" and event.actor_id == ANA_IN_SLACK
+
+
+def test_what_the_owner_sent_themselves_is_recorded_with_when_and_how(harness: Harness) -> None:
+    case = harness.escalate(CSM)  # no contacts, no shared channel: the owner tells the customer
+    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view = harness.workspace.views[view_id]
+    send_by = next(b for b in view["blocks"] if b.get("block_id") == "send_by")["element"]
+    assert [o["value"] for o in send_by["options"]] == ["myself"]
+    errors = harness.submit(
+        OWNER, view_id, next_update=in_hours(3), customer_message="On it.", sent_at=in_hours(1)
+    ).json()["errors"]
+    assert errors == {
+        "sent_at": "That time has not come yet: say when you sent it, or leave it empty for now."
+    }
+    called = in_hours(-0.01)
+    harness.submit(
+        OWNER, view_id, next_update=in_hours(3), customer_message="Called Ana: on it.", sent_how="phone call",
+        sent_at=called,
+    )  # fmt: skip
+    [row] = wait_for(
+        lambda: customer.communications_of(harness.components.engine, case.id), what="the record"
+    )
+    assert (row.channel, row.how, row.state, row.text) == (
+        "myself",
+        "phone call",
+        "recorded",
+        "Called Ana: on it.",
+    )
+    assert int(row.delivered_at.timestamp()) == called  # type: ignore[union-attr]
+    stored = harness.case(case.id)
+    assert (stored.promises_made, stored.promises_kept) == (1, 1)
+    said = wait_for(
+        lambda: [m for m in harness.channel_of(case).messages if "acknowledged" in m.text], what="the channel"
+    )
+    assert f"Acknowledgement to the customer, sent by <@{OWNER}> themselves (phone call)" in json.dumps(
+        said[0].blocks
+    )

@@ -157,6 +157,7 @@ def test_an_owner_works_the_case_in_their_language_while_the_channel_keeps_the_t
         "Confirmação ao cliente (edite antes de enviar)",
         "Como o cliente recebe",
         "Se você mesmo enviou, como (telefone, Zendesk…)",
+        "Se você mesmo enviou, quando (se não agora)",
     ]
     # Without contacts or a shared channel, the owner sends it themselves (and says so).
     send_by = next(b for b in view["blocks"] if b.get("block_id") == "send_by")["element"]

@@ -24,6 +24,7 @@ from assistant.flows.case_flow import (
 )
 from assistant.flows.customer_side import (
     SEND_BY,
+    SENT_AT,
     SENT_HOW,
     Audience,
     audience_of,
@@ -46,6 +47,7 @@ class Field(StrEnum):
     MESSAGE = "customer_message"
     SEND_BY = SEND_BY
     SENT_HOW = SENT_HOW
+    SENT_AT = SENT_AT
 
 
 def draft_for(case: Escalation, owner: Person, phrase: str, audience: Audience) -> str:
@@ -124,7 +126,7 @@ def register(app: App, flows: CaseFlows) -> None:
     )
 
     def check(sub: Submission, answers: Answers) -> dict[str, str]:
-        errors = route_problem(answers, audience_of(components, sub.case, sub.case.owner_id))
+        errors = route_problem(answers, audience_of(components, sub.case, sub.case.owner_id), sub.case)
         return errors | promise_checks(sub, answers)
 
     def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
@@ -149,6 +151,7 @@ def register(app: App, flows: CaseFlows) -> None:
                 Question(Field.MESSAGE),
                 Question(Field.SEND_BY, Kind.CHOICE),
                 Question(Field.SENT_HOW),
+                Question(Field.SENT_AT, Kind.TIME),
             ),
             refusal_field=Field.NEXT_UPDATE,
             # The draft's times are read in its reader's zone: the contact's, else the owner's.

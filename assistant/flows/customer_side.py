@@ -8,7 +8,7 @@ that can reach the customer now (e-mail needs contacts and SMTP set up).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from assistant.components import Components
@@ -23,6 +23,7 @@ from assistant.slack.people import zone_of
 
 SEND_BY = "send_by"
 SENT_HOW = "sent_how"
+SENT_AT = "sent_at"
 
 ROUTE_LABELS: dict[Route, str] = {
     Route.EMAIL: N_("E-mail it to %(recipients)s"),
@@ -83,14 +84,24 @@ def audience_of(
 def outgoing_from(answers: Any, text_field: str) -> Outgoing:
     """What the modal's answers say to send, and how."""
     route = Route(answers.get(SEND_BY) or Route.MYSELF.value)
-    return Outgoing(route, answers.text(text_field), how=answers.text(SENT_HOW))
+    sent_at = answers.get(SENT_AT) if route == Route.MYSELF else None
+    return Outgoing(route, answers.text(text_field), how=answers.text(SENT_HOW), sent_at=sent_at)
 
 
-def route_problem(answers: Any, audience: Audience) -> dict[str, str]:
-    """A route no longer possible (contacts removed, SMTP turned off since the modal opened)."""
+def route_problem(answers: Any, audience: Audience, case: Escalation) -> dict[str, str]:
+    """A route no longer possible (contacts removed, SMTP turned off since the modal opened), or a
+    time sent that cannot be (in the future, or before the case was opened)."""
     chosen = answers.get(SEND_BY)
     if chosen and Route(chosen) not in audience.routes:
         return {SEND_BY: _("This way of sending is not available now; choose another.")}
+    sent_at = answers.get(SENT_AT)
+    if chosen == Route.MYSELF and sent_at is not None:
+        if sent_at > datetime.now(UTC) + timedelta(minutes=1):
+            return {
+                SENT_AT: _("That time has not come yet: say when you sent it, or leave it empty for now.")
+            }
+        if sent_at < case.created_at - timedelta(minutes=1):
+            return {SENT_AT: _("That is before the case was opened.")}
     return {}
 
 

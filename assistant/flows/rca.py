@@ -23,7 +23,14 @@ from assistant.flows.case_flow import (
     open_case_modal,
     text_value,
 )
-from assistant.flows.customer_side import SEND_BY, SENT_HOW, audience_of, outgoing_from, route_problem
+from assistant.flows.customer_side import (
+    SEND_BY,
+    SENT_AT,
+    SENT_HOW,
+    audience_of,
+    outgoing_from,
+    route_problem,
+)
 from assistant.i18n import N_, _, speaking
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
@@ -44,6 +51,7 @@ class Field:
     CUSTOMER = "customer_rca"
     SEND_BY = SEND_BY
     SENT_HOW = SENT_HOW
+    SENT_AT = SENT_AT
 
 
 @dataclass(frozen=True)
@@ -152,7 +160,10 @@ def register(app: App, flows: CaseFlows) -> None:
             errors[Field.CAUSE_AREA] = _("Choose where the cause lay: it is how repeated causes are found.")
         if "…" in answers.text(Field.CUSTOMER):
             errors[Field.CUSTOMER] = _(CUSTOMER_TEXT_NEEDED)
-        return route_problem(answers, audience_of(components, sub.case, sub.actor, internal=True)) | errors
+        return (
+            route_problem(answers, audience_of(components, sub.case, sub.actor, internal=True), sub.case)
+            | errors
+        )
 
     def rca_of(answers: Answers) -> lifecycle.RcaInput:
         return lifecycle.RcaInput(
@@ -244,6 +255,7 @@ def register(app: App, flows: CaseFlows) -> None:
                 Question(Field.CUSTOMER),
                 Question(Field.SEND_BY, Kind.CHOICE),
                 Question(Field.SENT_HOW),
+                Question(Field.SENT_AT, Kind.TIME),
             ),
             refusal_field=Field.WHAT_HAPPENED,
             check=check,

@@ -22,6 +22,7 @@ from assistant.flows.case_flow import (
 )
 from assistant.flows.customer_side import (
     SEND_BY,
+    SENT_AT,
     SENT_HOW,
     audience_of,
     outgoing_from,
@@ -44,6 +45,7 @@ class Field(StrEnum):
     NOTICE = "customer_notice"
     SEND_BY = SEND_BY
     SENT_HOW = SENT_HOW
+    SENT_AT = SENT_AT
 
 
 NOTICE_NEEDED = N_("Write the notice the customer receives (replace the … placeholder).")
@@ -79,7 +81,7 @@ def register(app: App, flows: CaseFlows) -> None:
         )
 
     def check(sub: Submission, answers: Answers) -> dict[str, str]:
-        errors = route_problem(answers, audience_of(components, sub.case, sub.actor))
+        errors = route_problem(answers, audience_of(components, sub.case, sub.actor), sub.case)
         if "…" in answers.text(Field.NOTICE):
             errors[Field.NOTICE.value] = _(NOTICE_NEEDED)
         return errors
@@ -132,6 +134,7 @@ def register(app: App, flows: CaseFlows) -> None:
                 Question(Field.NOTICE),
                 Question(Field.SEND_BY, Kind.CHOICE),
                 Question(Field.SENT_HOW),
+                Question(Field.SENT_AT, Kind.TIME),
             ),
             refusal_field=Field.SUMMARY,
             check=check,

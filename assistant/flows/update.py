@@ -23,6 +23,7 @@ from assistant.flows.case_flow import (
 )
 from assistant.flows.customer_side import (
     SEND_BY,
+    SENT_AT,
     SENT_HOW,
     audience_of,
     outgoing_from,
@@ -46,6 +47,7 @@ class Field(StrEnum):
     NEXT_UPDATE = "next_update"
     SEND_BY = SEND_BY
     SENT_HOW = SENT_HOW
+    SENT_AT = SENT_AT
 
 
 def register(app: App, flows: CaseFlows) -> None:
@@ -82,7 +84,7 @@ def register(app: App, flows: CaseFlows) -> None:
     )
 
     def check(sub: Submission, answers: Answers) -> dict[str, str]:
-        errors = route_problem(answers, audience_of(components, sub.case, sub.actor, internal=True))
+        errors = route_problem(answers, audience_of(components, sub.case, sub.actor, internal=True), sub.case)
         if answers.get(Field.SEND_BY) == Route.INTERNAL:
             return errors  # the customer hears nothing, is promised nothing
         errors |= promise_checks(sub, answers)
@@ -126,6 +128,7 @@ def register(app: App, flows: CaseFlows) -> None:
                 Question(Field.NEXT_UPDATE, Kind.TIME),
                 Question(Field.SEND_BY, Kind.CHOICE),
                 Question(Field.SENT_HOW),
+                Question(Field.SENT_AT, Kind.TIME),
             ),
             refusal_field=Field.INTERNAL,
             check=check,

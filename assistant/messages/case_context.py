@@ -101,7 +101,12 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "resolving_team": UserText(case.resolving_team),
         "actions": CaseAction,
         "card_actions": card_actions(case.status),
-        "promises": {"made": case.promises_made, "kept": case.promises_kept},
+        "promises": {
+            "made": case.promises_made,
+            "kept": case.promises_kept,
+            "late": case.promises_delivered_late,
+        },
+        "heard_at": case.customer_heard_at,
         "satisfaction": case.satisfaction_score,
         # The team's own intake questions, answered (flows/intake.yml).
         "custom": [

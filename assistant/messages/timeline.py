@@ -6,7 +6,7 @@ from typing import Any
 
 from assistant.domain.events import EventKind
 from assistant.i18n import N_, _
-from assistant.messages.escape import mention, slack_date
+from assistant.messages.escape import escape_mrkdwn, mention, slack_date
 from assistant.models import CaseEvent
 
 EVENT_SENTENCES: dict[EventKind, str] = {
@@ -75,6 +75,15 @@ def _detail(event: CaseEvent) -> str:
         return f" · {str(data.get('reminder', '')).replace('_', ' ')}" + (
             " " + _("(late)") if data.get("late") else ""
         )
+    if event.kind == "customer_communication_sent":
+        recipients = escape_mrkdwn(", ".join(data.get("recipients") or []), 300)
+        how = {
+            "email": _("by e-mail to %(recipients)s", recipients=recipients),
+            "slack_connect": _("in their Slack Connect channel"),
+        }.get(str(data.get("route")), _("sent by the person themselves"))
+        return f" · {how}" + (" " + _("(delivered late by us)") if data.get("late_by_us") else "")
+    if event.kind == "customer_delivery_failing":
+        return f" · {escape_mrkdwn(str(data.get('error') or ''), 200)}"
     if event.kind in {"provisioning_step_failed", "slack_call_failed"}:
         return f" · {data.get('step') or data.get('what')}: {data.get('error')}"
     return ""

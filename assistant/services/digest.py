@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,40 @@ DIGEST_EVENTS = (
     # A customer communication delivered settles the promise it keeps (kept, or late by us).
     EventKind.CUSTOMER_COMMUNICATION_SENT,
 )
+
+# The events that settle a promise (their data says whether it was kept).
+SETTLING_EVENTS = (
+    EventKind.ACKNOWLEDGED,  # before the customer end, an acknowledgement settled its own promise
+    EventKind.UPDATE_POSTED,
+    EventKind.RESOLVED,
+    EventKind.EXECUTIVE_CONTACT_MADE,
+    EventKind.CUSTOMER_COMMUNICATION_SENT,
+)
+
+
+@dataclass(frozen=True)
+class PromiseCounts:
+    made: int = 0
+    kept: int = 0
+    # Kept by their owners, delivered late by us.
+    delivered_late: int = 0
+
+
+def promises_between(engine: sa.Engine, start: datetime, end: datetime) -> PromiseCounts:
+    """Promises settled in [start, end): how many, kept, and delivered late by us."""
+    made = kept = late = 0
+    with engine.connect() as connection:
+        for (data,) in connection.execute(
+            sa.select(col(CaseEvent.data)).where(
+                col(CaseEvent.kind).in_(SETTLING_EVENTS), col(CaseEvent.at) >= start, col(CaseEvent.at) < end
+            )
+        ):
+            if data and "promise_kept" in data:
+                made += 1
+                kept += bool(data["promise_kept"])
+                late += bool(data.get("late_by_us"))
+    return PromiseCounts(made, kept, late)
+
 
 _CASE_COLUMNS: tuple[Any, ...] = (
     Escalation.id,

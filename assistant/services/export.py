@@ -163,8 +163,65 @@ def _row(case: Any, events: list[EventFact], told: int) -> dict[str, Any]:
     }
 
 
-def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
-    writer = csv.DictWriter(out, fieldnames=columns(), lineterminator="\n")
+# Every message to a customer, as a record: `export --what communications`.
+COMMUNICATION_COLUMNS = [
+    "key",
+    "communication_id",
+    "purpose",
+    "route",
+    "recipients",
+    "language",
+    "sent_by",
+    "how",
+    "queued_at",
+    "delivered_at",
+    "state",
+    "attempts",
+    "last_error",
+    "keeps_promise_at",
+    "promise_kept",
+    "text",
+]
+
+
+def communication_rows(engine: sa.Engine, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+    """Every communication (queued since `since`), a page at a time."""
+    after = 0
+    while True:
+        with Session(engine) as session:
+            query = sa.select(CustomerCommunication).where(col(CustomerCommunication.id) > after)
+            if since is not None:
+                query = query.where(col(CustomerCommunication.queued_at) >= since)
+            page = list(session.execute(query.order_by(col(CustomerCommunication.id)).limit(PAGE)).scalars())
+        if not page:
+            return
+        for row in page:
+            kept = None
+            if row.keeps_promise_at is not None and row.delivered_at is not None:
+                kept = row.delivered_at <= row.keeps_promise_at
+            yield {
+                "key": f"{KEY_PREFIX}{row.escalation_id}",
+                "communication_id": row.id,
+                "purpose": row.purpose,
+                "route": row.channel,
+                "recipients": "; ".join(row.recipients),
+                "language": row.language,
+                "sent_by": row.sent_by,
+                "how": row.how,
+                "queued_at": _iso(row.queued_at),
+                "delivered_at": _iso(row.delivered_at),
+                "state": row.state,
+                "attempts": row.attempts,
+                "last_error": row.last_error,
+                "keeps_promise_at": _iso(row.keeps_promise_at),
+                "promise_kept": kept,
+                "text": row.text,
+            }
+        after = page[-1].id or 0
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: IO[str], fieldnames: list[str] | None = None) -> None:
+    writer = csv.DictWriter(out, fieldnames=fieldnames or columns(), lineterminator="\n")
     writer.writeheader()
     for row in rows:
         # A leading = + - @ would be read as a formula by spreadsheets.

@@ -32,6 +32,7 @@ from assistant.messages.render import render_view
 from assistant.messages.validate import InvalidPayload
 from assistant.models import Escalation, utcnow
 from assistant.services.action_items import open_items
+from assistant.services.digest import promises_between
 from assistant.services.followers import followed_by, followers_of
 from assistant.services.portfolio import (
     breaches_since,
@@ -156,6 +157,7 @@ class HomeTab:
                 satisfaction_between(self.engine, now - SATISFACTION_PERIOD, now)
             ),
             "satisfaction_days": SATISFACTION_PERIOD.days,
+            "promises": promises_between(self.engine, now - SATISFACTION_PERIOD, now),
         }
 
     def rows(
