@@ -94,6 +94,14 @@ def app(database_url: str, mailbox: Mailbox) -> Iterator[Harness]:
     running.stop()
 
 
+@pytest.fixture(params=["http", "socket"])
+def any_app(database_url: str, mailbox: Mailbox, request: pytest.FixtureRequest) -> Iterator[Harness]:
+    """Slack's requests over signed HTTP, then over Socket Mode (the survey page served beside it)."""
+    running = emailing(database_url, mailbox, mode=request.param)
+    yield running
+    running.stop()
+
+
 def draft_of(harness: Harness, view_id: str, block: str) -> str:
     view = harness.workspace.views[view_id]
     return str(next(b for b in view["blocks"] if b.get("block_id") == block)["element"]["initial_value"])
@@ -110,15 +118,19 @@ def escalate_for_ana(harness: Harness, **overrides: object) -> object:
 
 
 def test_the_customer_hears_in_portuguese_and_only_delivery_keeps_the_promise(
-    app: Harness, mailbox: Mailbox
+    any_app: Harness, mailbox: Mailbox
 ) -> None:
-    harness = app
+    harness = any_app
     case = escalate_for_ana(harness)
     assert [c.email for c in customer.contacts_of(harness.components.engine, case.id)] == ["ana@acme.com.br"]
 
     view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
     view = json.dumps(harness.workspace.views[view_id], ensure_ascii=False)
     assert "E-mail it to Ana Souza <ana@acme.com.br>" in view
+    assert (  # what the e-mail will look like, said before it goes
+        "By e-mail: from “Sarah Miller via Vendor Support”, to Ana Souza &lt;ana@acme.com.br&gt;, "
+        "subject “[ESC-1] SSO outage”, in Português (Brasil)."
+    ) in view
     draft = draft_of(harness, view_id, "customer_message")
     assert draft.startswith("Olá, equipe Acme,")
     assert "assumi pessoalmente o seu caso: SSO outage" in draft
@@ -137,7 +149,7 @@ def test_the_customer_hears_in_portuguese_and_only_delivery_keeps_the_promise(
     assert str(message["From"]) == "Sarah Miller via Vendor Support <support@vendor.example>"
     assert str(message["Reply-To"]) == "Sarah Miller <sarah.miller@vendor.example>"
     assert "ana@acme.com.br" in str(message["To"])
-    assert message["Content-Language"] == "pt-BR"
+    assert message["Content-Language"] == "pt-BR" and message["Date"] is not None
     assert "Caso ESC-1. Responda a este e-mail para falar com Sarah Miller." in body
     assert "Olá, equipe Acme," in html_text(message)
 
@@ -393,12 +405,12 @@ def survey_in(mailbox: Mailbox) -> EmailMessage:
 
 
 def test_the_customer_rates_the_resolution_from_the_email_in_a_browser(
-    app: Harness, mailbox: Mailbox
+    any_app: Harness, mailbox: Mailbox
 ) -> None:
     from playwright.sync_api import sync_playwright
 
     browser_path = chromium_or_skip()
-    harness = app
+    harness = any_app
     case = closed_for_ana(harness)
     survey = survey_in(mailbox)
     assert "Como nos saímos?" in plain_text(survey)
@@ -425,12 +437,19 @@ def test_the_customer_rates_the_resolution_from_the_email_in_a_browser(
 
     stored = wait_for(lambda: (c := harness.case(case.id)).satisfaction_score and c, what="the answer")  # type: ignore[attr-defined]
     assert (stored.satisfaction_score, stored.satisfaction_comment) == (5, "Rápido <e> honesto & claro")
-    [event] = [e for e in harness.events(case.id) if e.kind == "satisfaction_recorded"]  # type: ignore[attr-defined]
+    # One answer per case: a second visit (the same link) changes it, on the timeline.
+    answer = urllib.parse.urlencode({"score": "3", "comment": ""}).encode()
+    with urllib.request.urlopen(urllib.request.Request(links[0], data=answer), timeout=5) as page:
+        assert "Registramos sua resposta: 3 de 5." in page.read().decode()
+    assert harness.case(case.id).satisfaction_score == 3  # type: ignore[attr-defined]
+    kinds = [e.kind for e in harness.events(case.id) if e.kind.startswith("satisfaction")]  # type: ignore[attr-defined]
+    assert kinds == ["satisfaction_recorded", "satisfaction_corrected"]
+    [event, _] = [e for e in harness.events(case.id) if e.kind.startswith("satisfaction")]  # type: ignore[attr-defined]
     assert event.data["source"] == "survey" and event.actor_id is None
     harness.open_home(MANAGER)
-    assert "5.0 of 5 from 1 answer" in harness.home_text(MANAGER)
+    assert "3.0 of 5 from 1 answer" in harness.home_text(MANAGER)
     harness.components.digest.post_now()
-    assert "5.0 of 5 from 1 answer" in json.dumps(harness.feed.messages[-1].blocks)
+    assert "3.0 of 5 from 1 answer" in json.dumps(harness.feed.messages[-1].blocks)
 
 
 def test_a_forged_or_expired_survey_link_shows_a_plain_page(app: Harness, mailbox: Mailbox) -> None:
@@ -451,11 +470,10 @@ def test_a_forged_or_expired_survey_link_shows_a_plain_page(app: Harness, mailbo
     assert harness.case(case.id).satisfaction_score is None  # type: ignore[attr-defined]
 
 
-def test_contacts_added_later_from_the_more_menu_get_drafts_in_spanish(app: Harness) -> None:
-    harness = app
-    case = harness.escalate(CSM)
+def choose_contacts(harness: Harness, user: str, case: Escalation) -> None:
+    """The card's More menu: Customer contacts."""
     harness.sender.click(
-        EXEC,  # a stakeholder, not running the case: refused, privately
+        user,
         CaseAction.MORE,
         "",
         channel_id=case.channel_id,
@@ -463,24 +481,26 @@ def test_contacts_added_later_from_the_more_menu_get_drafts_in_spanish(app: Harn
         block_id="case_actions",
         selected_value=f"contacts:{case.id}",
     )
+
+
+def open_contacts(harness: Harness, user: str, case: Escalation) -> str:
+    views = len(harness.workspace.views)
+    choose_contacts(harness, user, case)
+    wait_for(lambda: len(harness.workspace.views) > views, what="the contacts modal")
+    return list(harness.workspace.views)[-1]
+
+
+def test_contacts_added_later_from_the_more_menu_get_drafts_in_spanish(app: Harness) -> None:
+    harness = app
+    case = harness.escalate(CSM)
+    choose_contacts(harness, EXEC, case)  # a stakeholder, not running the case: refused, privately
     refusal = wait_for(lambda: harness.workspace.ephemerals_for(EXEC), what="the refusal")[0]
     assert refusal.text == (
         f"Only the owner, <@{OWNER}>, the person who reported it, or an escalation manager "
         "can add customer contacts to this case."
     )
 
-    views = len(harness.workspace.views)
-    harness.sender.click(
-        CSM,
-        CaseAction.MORE,
-        "",
-        channel_id=case.channel_id,
-        message_ts=case.card_ts,
-        block_id="case_actions",
-        selected_value=f"contacts:{case.id}",
-    )
-    wait_for(lambda: len(harness.workspace.views) > views, what="the contacts modal")
-    view_id = list(harness.workspace.views)[-1]
+    view_id = open_contacts(harness, CSM, case)
     assert harness.workspace.views[view_id]["title"]["text"] == "Contacts on ESC-1"
     response = harness.submit(CSM, view_id, contacts="Luis <luis@>", contact_language="es")
     errors = json.loads(response.body)["errors"]
@@ -612,20 +632,9 @@ def connected(database_url: str) -> Iterator[Harness]:
 
 
 def link_channel(harness: Harness, case: Escalation, channel_name: str) -> AppResponse:
-    views = len(harness.workspace.views)
-    harness.sender.click(
-        CSM,
-        CaseAction.MORE,
-        "",
-        channel_id=case.channel_id,
-        message_ts=case.card_ts,
-        block_id="case_actions",
-        selected_value=f"contacts:{case.id}",
-    )
-    wait_for(lambda: len(harness.workspace.views) > views, what="the contacts modal")
     channel = harness.workspace.channel_named(channel_name)
     assert channel is not None
-    return harness.submit(CSM, list(harness.workspace.views)[-1], connect_channel=channel.id)
+    return harness.submit(CSM, open_contacts(harness, CSM, case), connect_channel=channel.id)
 
 
 def test_the_customer_hears_from_the_owner_in_their_slack_connect_channel_and_rates_there(

@@ -11,17 +11,17 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from functools import cache
 from urllib.parse import unquote, urlsplit
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, select_autoescape
 
 from assistant import i18n
-from assistant.content import custom_dirs
-from assistant.messages.render import TEMPLATES
+from assistant.messages.render import content_environment
 
 DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
 
@@ -61,18 +61,8 @@ def parse_smtp_url(url: str) -> SmtpServer:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader([*custom_dirs("messages/templates"), TEMPLATES]),
-        undefined=StrictUndefined,
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
-    )
-    return env
+    """The e-mail's templates: the HTML part escaped, the plain text part as written."""
+    return content_environment(select_autoescape(enabled_extensions=("html.j2",), default=False))
 
 
 @dataclass(frozen=True)
@@ -102,7 +92,6 @@ def compose(
     sender: str,
     message_id: str,
     earlier: list[str],
-    when: str | None = None,
 ) -> EmailMessage:
     """The e-mail, plain text and simple HTML, in the letter's language."""
     name, address = parseaddr(sender)
@@ -117,8 +106,7 @@ def compose(
     if earlier:
         message["In-Reply-To"] = earlier[-1]
         message["References"] = " ".join(earlier)
-    if when:
-        message["Date"] = when
+    message["Date"] = format_datetime(datetime.now(UTC))
     with i18n.speaking(letter.locale):
         context = {"letter": letter, "paragraphs": [p for p in letter.text.split("\n\n") if p.strip()]}
         message.set_content(_environment().get_template("email.txt.j2").render(**context))
@@ -127,10 +115,6 @@ def compose(
         )
     message["Content-Language"] = letter.locale.replace("_", "-")
     return message
-
-
-def date_header(moment: object) -> str:
-    return format_datetime(moment)  # type: ignore[arg-type]
 
 
 class SmtpRefused(Exception):

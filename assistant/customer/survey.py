@@ -16,12 +16,11 @@ from urllib.parse import parse_qs
 
 import sqlalchemy as sa
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from assistant import i18n
-from assistant.content import custom_dirs
 from assistant.domain.satisfaction import SCORES
-from assistant.messages.render import TEMPLATES
+from assistant.messages.render import content_environment
 from assistant.services import customer
 from assistant.services.cases import CaseNotFound, get_case
 from assistant.services.satisfaction import record_satisfaction
@@ -63,18 +62,7 @@ def case_of_token(settings: Settings, token: str) -> int | None:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader([*custom_dirs("messages/templates"), TEMPLATES]),
-        undefined=StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
-    )
-    return env
+    return content_environment(autoescape=True)  # a web page: every value HTML-escaped
 
 
 def _page(start_response: StartResponse, status: str, locale: str, **context: Any) -> Iterable[bytes]:

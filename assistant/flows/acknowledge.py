@@ -61,7 +61,9 @@ def draft_for(case: Escalation, owner: Person, phrase: str, audience: Audience) 
         )
 
 
-def acknowledge_view(case: Escalation, owner: Person, audience: Audience, now: datetime) -> dict[str, Any]:
+def acknowledge_view(
+    case: Escalation, owner: Person, audience: Audience, now: datetime, preview: str | None
+) -> dict[str, Any]:
     promise = default_promise(now)
     phrase = audience.phrase(promise, now)
     ref = CaseRef(case_id=case.id or 0)
@@ -78,7 +80,7 @@ def acknowledge_view(case: Escalation, owner: Person, audience: Audience, now: d
         draft=UserText(draft_for(case, owner, phrase, audience)),
         routes=audience.route_options(),
         route=audience.initial_route,
-        recipients=UserText(", ".join(c.address for c in audience.contacts)),
+        preview=preview,
     )
 
 
@@ -89,9 +91,10 @@ def register(app: App, flows: CaseFlows) -> None:
         now = datetime.now(UTC)
         owner = components.people.cached(start.case.owner_id)
         audience = audience_of(components, start.case, start.case.owner_id)
+        preview = audience.email_preview(components, start.case, start.actor_id)
         if owner is not None:
             start.client.views_open(
-                trigger_id=start.trigger_id, view=acknowledge_view(start.case, owner, audience, now)
+                trigger_id=start.trigger_id, view=acknowledge_view(start.case, owner, audience, now, preview)
             )
             return
         # Open within the trigger's 3 seconds, then fill in what needs a lookup.
@@ -101,8 +104,11 @@ def register(app: App, flows: CaseFlows) -> None:
         opened = start.client.views_open(trigger_id=start.trigger_id, view=loading)["view"]
         owner = components.people.get(start.case.owner_id, start.client)
         audience = audience_of(components, start.case, start.case.owner_id)
+        preview = audience.email_preview(components, start.case, start.actor_id)
         start.client.views_update(
-            view_id=opened["id"], hash=opened["hash"], view=acknowledge_view(start.case, owner, audience, now)
+            view_id=opened["id"],
+            hash=opened["hash"],
+            view=acknowledge_view(start.case, owner, audience, now, preview),
         )
 
     flows.register(Action.ACKNOWLEDGE, open_acknowledge)

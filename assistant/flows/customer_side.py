@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
 
 from assistant.components import Components
 from assistant.domain.communications import Route, customer_time_phrase, local_time_phrase
-from assistant.domain.contacts import Contact
+from assistant.domain.contacts import CUSTOMER_LANGUAGES, Contact
 from assistant.i18n import N_, _, current_locale, speaking
-from assistant.messages.escape import UserText
+from assistant.messages.escape import UserText, escape_mrkdwn
 from assistant.models import Escalation
 from assistant.services import customer
 from assistant.services.customer import Outgoing
@@ -58,6 +59,23 @@ class Audience:
         values = {"recipients": ", ".join(c.address for c in self.contacts), "channel": self.connect_channel}
         # Slack shows at most 75 characters of an option's text.
         return [{"value": r.value, "label": (_(ROUTE_LABELS[r]) % values)[:75]} for r in self.routes]
+
+    def email_preview(self, components: Components, case: Escalation, sender_id: str) -> str | None:
+        """How the e-mail will look, said in the modal (mrkdwn, escaped): from whom, to whom, which
+        subject and language. None when e-mail is not a way to this customer."""
+        if Route.EMAIL not in self.routes or not components.settings.smtp_from:
+            return None
+        sender = components.people.cached(sender_id)
+        via = parseaddr(components.settings.smtp_from)[0]
+        name = sender.name if sender else ""
+        return _(
+            "By e-mail: from “%(sender)s”, to %(recipients)s, subject “%(subject)s”, in %(language)s. "
+            "Your name and title close it; replies come to you.",
+            sender=escape_mrkdwn(f"{name} via {via}" if via else name, 120),
+            recipients=escape_mrkdwn(", ".join(c.address for c in self.contacts), 500),
+            subject=escape_mrkdwn(f"[{case.key}] {case.summary}", 200),
+            language=CUSTOMER_LANGUAGES.get(self.locale, self.locale),
+        )
 
     @property
     def initial_route(self) -> str:

@@ -146,6 +146,7 @@ def register(app: App, flows: CaseFlows) -> None:
             item_groups=groups,
             customer_draft=UserText(draft),
             routes=audience.route_options(),
+            preview=audience.email_preview(components, start.case, start.actor_id),
             route=audience.initial_route,
             cause_areas=[{"value": value, "label": _(label)} for value, label in CAUSE_AREAS.items()],
         )

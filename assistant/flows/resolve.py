@@ -77,6 +77,7 @@ def register(app: App, flows: CaseFlows) -> None:
             confirmations=confirmations,
             draft=UserText(draft),
             routes=audience.route_options(),
+            preview=audience.email_preview(components, start.case, start.actor_id),
             route=audience.initial_route,
         )
 

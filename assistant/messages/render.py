@@ -12,6 +12,7 @@ after translation, so a translation never sees, or escapes, user text.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -35,13 +36,13 @@ def _tojson(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=refuse)
 
 
-@cache
-def environment() -> Environment:
+def content_environment(autoescape: bool | Callable[[str | None], bool]) -> Environment:
+    """The templates of `messages/templates`, translated into the reader's language."""
     env = Environment(
         # A team's own templates (CUSTOM_DIR) first: each replaces the built-in one of its name.
         loader=FileSystemLoader([*custom_dirs("messages/templates"), TEMPLATES]),
         undefined=StrictUndefined,
-        autoescape=False,
+        autoescape=autoescape,
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
@@ -50,6 +51,13 @@ def environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
     )
+    return env
+
+
+@cache
+def environment() -> Environment:
+    """Block Kit's: JSON, every value through |tojson (user text escaped for mrkdwn first)."""
+    env = content_environment(autoescape=False)
     env.filters.update(
         tojson=_tojson,
         mrkdwn=escape.escape_mrkdwn,
