@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import logging
 import os
 import signal
@@ -10,6 +12,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from assistant.settings import Settings, SettingsError, load_settings
@@ -233,6 +236,70 @@ def translations_command(action: str) -> int:
     return 0
 
 
+def accounts_command(action: str, file: str | None, fmt: str | None, dry_run: bool, output: str) -> int:
+    """`accounts import FILE [--dry-run]` and `accounts export`: the directory, without Slack."""
+    from assistant.database import make_engine, migrate
+    from assistant.domain.account_rows import read_accounts
+    from assistant.services.accounts import export_accounts, import_accounts
+    from assistant.settings import ContentSettings, DatabaseSettings
+
+    engine = make_engine(DatabaseSettings().database_url)
+    migrate(engine)
+    if action == "export":
+        exported = list(export_accounts(engine))
+        out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        try:
+            if fmt == "json":
+                json.dump(exported, out, ensure_ascii=False, indent=1)
+                out.write("\n")
+            else:
+                columns = list(dict.fromkeys(k for row in exported for k in row)) or ["name"]
+                writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+                writer.writeheader()
+                writer.writerows(exported)
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        return 0
+    assert file is not None
+    text = Path(file).read_text(encoding="utf-8")
+    json_format = (fmt or ("json" if file.endswith(".json") else "csv")) == "json"
+    rows, problems = read_accounts(
+        text, json_format=json_format, default_currency=ContentSettings().default_currency
+    )
+    report = import_accounts(engine, rows, dry_run=dry_run)
+    for problem in [*problems, *report.problems]:
+        print(problem, file=sys.stderr)
+    bad = len(problems) + len(report.problems)
+    verb = "would be" if dry_run else "were"
+    print(
+        f"{report.created} accounts {verb} created, {report.updated} updated, {report.unchanged} unchanged; "
+        f"{bad} row(s) refused; {report.raised} signal(s) for a CSM's judgement"
+        + (" (nothing was written: --dry-run)" if dry_run else "")
+    )
+    return 1 if bad else 0
+
+
+def signal_command(account: str, kind: str, detail: str, at: date | None) -> int:
+    """`accounts signal`: a QBR held or missed, a stakeholder gone; the judgement tier looks at it."""
+    from assistant.database import make_engine, migrate
+    from assistant.domain.judgement import SignalKind
+    from assistant.services.accounts import find_account
+    from assistant.services.judgement import add_signal
+    from assistant.settings import DatabaseSettings
+
+    engine = make_engine(DatabaseSettings().database_url)
+    migrate(engine)
+    found = find_account(engine, account)
+    if found is None:
+        print(f"error: no account {account!r} (a name, or SYSTEM:ID like crm:0015A)", file=sys.stderr)
+        return 1
+    moment = datetime.combine(at, time(12), tzinfo=UTC) if at else datetime.now(UTC)
+    raised = add_signal(engine, found.id or 0, SignalKind(kind), at=moment, detail=detail)
+    print(f"{kind} recorded for {found.name}; {raised} signal(s) for a CSM's judgement")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m assistant", description="Customer-escalation assistant for Slack."
@@ -282,13 +349,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         "translations", help="the catalogs under messages/locale (extract the sentences, check them)"
     )
     translations_parser.add_argument("action", choices=["extract", "check"])
+    accounts_parser = commands.add_parser(
+        "accounts", help="the account directory: import a CSV or JSON file (upsert), export it"
+    )
+    accounts_parser.add_argument("action", choices=["import", "export", "signal"])
+    accounts_parser.add_argument("file", nargs="?", default=None, help="with import: the CSV or JSON file")
+    accounts_parser.add_argument("--format", choices=["csv", "json"], default=None)
+    accounts_parser.add_argument(
+        "--dry-run", action="store_true", help="say what would change; change nothing"
+    )
+    accounts_parser.add_argument(
+        "--output", default="-", help="with export: a file, or - for standard output"
+    )
+    accounts_parser.add_argument(
+        "--account", default=None, help="with signal: the account's name, or SYSTEM:ID (crm:0015A)"
+    )
+    accounts_parser.add_argument(
+        "--kind", choices=["qbr_held", "qbr_missed", "stakeholder_left"], default=None, help="with signal"
+    )
+    accounts_parser.add_argument(
+        "--detail", default="", help="with signal: who left (decision_maker, champion) or a note"
+    )
+    accounts_parser.add_argument(
+        "--at", type=date.fromisoformat, default=None, help="with signal: YYYY-MM-DD"
+    )
     args = parser.parse_args(argv)
+    if args.command == "accounts" and args.action == "import" and not args.file:
+        parser.error("accounts import needs the FILE to import")
+    if args.command == "accounts" and args.action == "signal" and not (args.account and args.kind):
+        parser.error("accounts signal needs --account and --kind")
 
     try:
         if args.command == "playbook":
             return playbook_command(args.action, args.folder)
         if args.command == "translations":
             return translations_command(args.action)
+        if args.command == "accounts" and args.action == "signal":
+            return signal_command(args.account, args.kind, args.detail, args.at)
+        if args.command == "accounts":
+            return accounts_command(args.action, args.file, args.format, args.dry_run, args.output)
         if args.command == "export":
             export_command(args.format, args.since, args.output, args.what)
             return 0

@@ -25,6 +25,7 @@ from assistant.slack.action_items import ActionItemFollowUp
 from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
 from assistant.slack.digest import DigestPoster
 from assistant.slack.home_tab import HomeTab
+from assistant.slack.judgement import JudgementAsker
 from assistant.slack.pacing import Pacer
 from assistant.slack.people import People
 from assistant.slack.provisioning import Provisioner
@@ -61,6 +62,8 @@ class Components:
     in_flight: InFlight
     # What the customer is told, delivered from its table (its own thread, started with e-mail set up).
     customer: CustomerDelivery
+    # The 24-hour judgement tier: signals put to the account's CSM.
+    judgement: JudgementAsker
 
     def promise_rules(self, severity: str | None = None) -> PromiseRules:
         """How soon and how far ahead a customer update may be promised: the settings, and the
@@ -189,4 +192,5 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         heartbeat=heartbeat,
         in_flight=in_flight,
         customer=customer,
+        judgement=JudgementAsker(engine=engine, channel=provisioner.channel, settings=settings),
     )

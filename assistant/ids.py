@@ -20,6 +20,7 @@ class ViewId(StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     CONTACTS = "contacts"
+    JUDGEMENT_DECLINE = "judgement_decline"
     SATISFACTION = "satisfaction"
     LOADING = "loading"
 
@@ -40,6 +41,9 @@ class CaseAction(StrEnum):
     MORE = "case_more"
     # In the reporter's DM once a case closes: record the customer's satisfaction.
     SATISFACTION = "case_satisfaction"
+    # In the CSM's DM, a signal of the 24-hour judgement tier: the value is the request's id.
+    JUDGEMENT_ESCALATE = "judgement_escalate"
+    JUDGEMENT_DECLINE = "judgement_decline"
     # In the customer's Slack Connect channel: their score, "<case id>:<score>".
     CUSTOMER_SATISFACTION = "customer_satisfaction"
     # On reminders: "<reminder id>:<minutes>", and a business case's executive contact made.

@@ -429,3 +429,95 @@ class CustomerCommunication(SQLModel, table=True):
     message_id: str | None = Field(default=None, max_length=200)
     # When the owner was told in the case channel that delivery is failing (once).
     failure_told_at: datetime | None = _utc_column()
+
+
+class Account(SQLModel, table=True):
+    """A customer account: who they are to us (value, renewal, health, people), shared by its cases."""
+
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    # The name folded (domain.accounts.account_key): "Acme Corp." is "acme". Unique: one account each.
+    key: str = Field(max_length=150, unique=True)
+    aliases: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    domains: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    # {"crm": "0015g00000AbCdE", "helpdesk": "4521"}: also in account_external_id, for lookups.
+    external_ids: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    contract_value: int | None = Field(default=None, sa_type=sa.BigInteger)
+    currency: str | None = Field(default=None, max_length=3)
+    tier: str | None = Field(default=None, max_length=40)
+    renewal_on: date | None = None
+    region: str | None = Field(default=None, max_length=40)
+    tz: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=10)
+    csm_id: str | None = Field(default=None, max_length=32)
+    sponsor_id: str | None = Field(default=None, max_length=32)
+    connect_channel_id: str | None = Field(default=None, max_length=32)
+    # [{"name", "email", "role"}]: the case's contacts when an escalation names this account.
+    contacts: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
+    health: int | None = None
+    # Created from a name typed at intake that the directory did not know: for CS ops to review.
+    needs_review: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class AccountExternalId(SQLModel, table=True):
+    """An account's id in another system: how an import or the API finds it again."""
+
+    __tablename__ = "account_external_id"
+    __table_args__ = (sa.UniqueConstraint("system", "value"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    system: str = Field(max_length=40)
+    value: str = Field(max_length=120)
+
+
+class HealthReading(SQLModel, table=True):
+    """An account's health score when it changed: the history its trend is read from."""
+
+    __tablename__ = "health_reading"
+    __table_args__ = (sa.Index("ix_health_reading_account_at", "account_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    score: int
+    source: str = Field(default="import", max_length=40)
+
+
+class AccountSignal(SQLModel, table=True):
+    """Something an account's systems tell us besides health: a QBR held or missed, a stakeholder gone."""
+
+    __tablename__ = "account_signal"
+    __table_args__ = (sa.Index("ix_account_signal_account_at", "account_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    kind: str = Field(max_length=32)  # domain.judgement.SignalKind
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    detail: str = Field(default="", max_length=200)
+    source: str = Field(default="import", max_length=40)
+
+
+class JudgementRequest(SQLModel, table=True):
+    """A signal of the 24-hour judgement tier put to the account's CSM: asked once, answered once."""
+
+    __tablename__ = "judgement_request"
+    __table_args__ = (sa.UniqueConstraint("account_id", "fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    concern: str = Field(max_length=32)  # domain.judgement.Concern
+    fingerprint: str = Field(max_length=120)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    raised_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    asked_at: datetime | None = _utc_column(index=True)
+    asked_user_id: str | None = Field(default=None, max_length=32)
+    # escalated | declined, with the CSM's reason when declined.
+    answer: str | None = Field(default=None, max_length=16)
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    answered_by: str | None = Field(default=None, max_length=32)
+    answered_at: datetime | None = _utc_column(index=True)

@@ -181,6 +181,16 @@ def _each_once(entries: Sequence[Any], known: Sequence[str], what: str) -> None:
         raise ValueError(f"{what} {missing[0]!r} is missing (this version needs all of {', '.join(known)})")
 
 
+class JudgementEntry(_Strict):
+    """The 24-hour judgement tier's thresholds (DOMAIN.md), and the category each concern suggests."""
+
+    enterprise_above: int = Field(default=25000, ge=0, description="contract value")
+    health_below: int = Field(default=30, ge=1, le=100)
+    fall_within_days: int = Field(default=7, ge=1, le=90)
+    missed_qbrs: int = Field(default=3, ge=1, le=12)
+    suggests: dict[str, str] = {}
+
+
 class Playbook(_Strict):
     # In this order: later sections name earlier ones (pydantic checks fields in this order).
     calendars: tuple[CalendarEntry, ...] = (CalendarEntry(id="around_the_clock"),)
@@ -192,6 +202,7 @@ class Playbook(_Strict):
     guidance: Guidance
     # The root-cause analysis is due this calendar's working days after resolution.
     rca_calendar: str = "around_the_clock"
+    judgement: JudgementEntry = JudgementEntry()
 
     def calendar(self, calendar_id: str) -> WorkingCalendar:
         return next(c.calendar() for c in self.calendars if c.id == calendar_id)
@@ -227,6 +238,19 @@ class Playbook(_Strict):
         known = _calendar_ids(info)
         if known is not None and value not in known:
             raise ValueError(f"{value!r} is not one of the calendars ({', '.join(sorted(known))})")
+        return value
+
+    @field_validator("judgement")
+    @classmethod
+    def _judgement(cls, value: JudgementEntry, info: ValidationInfo) -> JudgementEntry:
+        categories = {c.id for c in info.data.get("categories") or ()}
+        for concern, category in value.suggests.items():
+            if concern not in {"health_drop", "decision_maker_lost", "qbrs_missed"}:
+                raise ValueError(
+                    f"{concern!r} is not a concern (health_drop, decision_maker_lost, qbrs_missed)"
+                )
+            if categories and category not in categories:
+                raise ValueError(f"{concern} suggests {category!r}, which is not one of the categories")
         return value
 
     @field_validator("escalation_kinds")

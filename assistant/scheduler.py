@@ -27,6 +27,8 @@ DIGEST_JOB_ID = "weekly-digest"
 DIGEST_CATCH_UP_JOB_ID = "weekly-digest-catch-up"
 ACTION_ITEMS_JOB_ID = "action-items"
 ACTION_ITEMS_EVERY_SECONDS = 60
+JUDGEMENT_JOB_ID = "judgement"
+JUDGEMENT_EVERY_SECONDS = 60
 
 
 class NextReminderTrigger(BaseTrigger):  # type: ignore[misc]
@@ -84,6 +86,17 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
         "interval",
         seconds=ACTION_ITEMS_EVERY_SECONDS,
         id=ACTION_ITEMS_JOB_ID,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+    # Signals of the 24-hour judgement tier, raised by an import or the API: asked within a minute.
+    scheduler.add_job(
+        guarded("judgement", components.judgement.sweep),
+        "interval",
+        seconds=JUDGEMENT_EVERY_SECONDS,
+        id=JUDGEMENT_JOB_ID,
         replace_existing=True,
         max_instances=1,
         coalesce=True,

@@ -107,6 +107,8 @@ class Digest:
     action_items: ActionItemsOpen = field(default_factory=ActionItemsOpen)
     # Kept by their owners (queued in time) but delivered late by us: our failure, not theirs.
     promises_delivered_late: int = 0
+    # Signals of the 24-hour judgement tier answered this week: (escalated, judged and declined).
+    judgements: tuple[int, int] = (0, 0)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -123,6 +125,7 @@ def compute_digest(
     open_at_end: int,
     satisfaction: SatisfactionSummary | None = None,
     action_items: ActionItemsOpen | None = None,
+    judgements: tuple[int, int] = (0, 0),
 ) -> Digest:
     def in_week(moment: datetime | None) -> bool:
         return moment is not None and start <= moment < end
@@ -198,6 +201,7 @@ def compute_digest(
         still_open=open_at_end,
         satisfaction=satisfaction or SatisfactionSummary(),
         action_items=action_items or ActionItemsOpen(),
+        judgements=judgements,
     )
 
 

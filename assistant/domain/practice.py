@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
 from assistant.domain.calendars import WorkingCalendar
+from assistant.domain.judgement import JudgementRules
 from assistant.i18n import _
 from assistant.playbook import Playbook, TriggerEffects, load_playbook
 
@@ -228,6 +229,15 @@ def apply_playbook(playbook: Playbook) -> None:
     )
     RCA_CALENDAR.clear()
     RCA_CALENDAR.append(playbook.calendar(playbook.rca_calendar))
+    JUDGEMENT[:] = [
+        JudgementRules(
+            enterprise_above=playbook.judgement.enterprise_above,
+            health_below=playbook.judgement.health_below,
+            fall_within=timedelta(days=playbook.judgement.fall_within_days),
+            missed_qbrs=playbook.judgement.missed_qbrs,
+            suggests=dict(playbook.judgement.suggests),
+        )
+    ]
 
 
 # What each trigger changes (the playbook's `effects`), read by domain.triggers.
@@ -239,6 +249,8 @@ RCA_CALENDAR: list[WorkingCalendar] = []
 SEVERITY_ACK_MINUTES: dict[str, int] = {}
 # A severity's update cadence: how far ahead the next update may be promised (hours).
 SEVERITY_UPDATE_HOURS: dict[str, int] = {}
+# The 24-hour judgement tier's thresholds (one: the playbook's).
+JUDGEMENT: list[JudgementRules] = [JudgementRules()]
 
 
 def severity_rank(severity: str) -> int:

@@ -13,6 +13,7 @@ from assistant.flows import (
     follow,
     home,
     intake,
+    judgement,
     rca,
     reassign,
     reminders,
@@ -38,4 +39,5 @@ def register_all(app: App, components: Components) -> CaseFlows:
     follow.register(app, flows)
     home.register(app, components)
     survey.register(app, components)
+    judgement.register(app, components)
     return flows

@@ -36,6 +36,7 @@ from assistant.ids import CaseAction, Shortcut, ViewId
 from assistant.messages.case_context import format_duration, message_permalink
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_view
+from assistant.services import judgement
 from assistant.services.cases import open_case
 from assistant.slack.client import SLACK_ERRORS, error_code
 from assistant.slack.people import Person
@@ -49,6 +50,8 @@ class IntakeMetadata(BaseModel):
 
     origin_channel_id: str | None = None
     reply_url: str | None = None
+    # Opened from a signal of the 24-hour judgement tier: the case is the CSM's answer to it.
+    judgement_request_id: int | None = None
 
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> IntakeMetadata:
@@ -58,6 +61,18 @@ class IntakeMetadata(BaseModel):
             return cls()
 
 
+@dataclasses.dataclass(frozen=True)
+class AccountPrefill:
+    """What the directory knows of the account an escalation is about, filled into the form."""
+
+    name: str
+    value: str = ""  # as typed: "USD 120000"
+    category: str | None = None  # the category the signal suggests
+    contacts: str = ""  # one per line
+    language: str | None = None
+    zone: str | None = None
+
+
 def intake_modal(
     *,
     metadata: IntakeMetadata,
@@ -65,8 +80,13 @@ def intake_modal(
     summary: str = "",
     description: str = "",
     source_url: str | None = None,
+    account: AccountPrefill | None = None,
 ) -> dict[str, Any]:
     private_metadata = metadata.model_dump_json(exclude_none=True)
+    if account is not None:
+        return _render_intake_modal(
+            private_metadata, ack_within_minutes, summary, description, source_url, account
+        )
     if not (summary or description or source_url):
         # The plain /escalate form is the same every time but for where to answer: rendered and
         # checked against Slack's limits once, not on every command (it is 6 KB of Block Kit).
@@ -83,8 +103,14 @@ def _blank_intake_modal(ack_within_minutes: int, content: int, locale: str) -> d
 
 
 def _render_intake_modal(
-    private_metadata: str, ack_within_minutes: int, summary: str, description: str, source_url: str | None
+    private_metadata: str,
+    ack_within_minutes: int,
+    summary: str,
+    description: str,
+    source_url: str | None,
+    account: AccountPrefill | None = None,
 ) -> dict[str, Any]:
+    account = account or AccountPrefill("")
     return render_view(
         "intake_modal.json.j2",
         callback_id=ViewId.INTAKE.value,
@@ -100,6 +126,11 @@ def _render_intake_modal(
             "summary": UserText(summary),
             "description": UserText(description),
             "source_url": UserText(source_url) if source_url else None,
+            "account": UserText(account.name) if account.name else None,
+            "account_value": UserText(account.value) if account.value else None,
+            "category": account.category,
+            "contacts": UserText(account.contacts) if account.contacts else None,
+            "zone": account.zone,
         },
         # The practice's words are translated like ours (a team's own stay as written unless
         # their catalog has them).
@@ -114,7 +145,7 @@ def _render_intake_modal(
         ],
         triggers=[{"value": t.value, "label": _(label)} for t, label in TRIGGER_LABELS.items()],
         languages=[{"value": code, "label": label} for code, label in CUSTOMER_LANGUAGES.items()],
-        language=current_locale() if current_locale() in CUSTOMER_LANGUAGES else "en",
+        language=account.language or (current_locale() if current_locale() in CUSTOMER_LANGUAGES else "en"),
         zones=[{"value": z, "label": z.replace("_", " ")} for z in CUSTOMER_ZONES],
         severity_defaults=severity_defaults(),
         labels={question: _(label) for question, label in rules.LABELS.items()},
@@ -339,6 +370,10 @@ def register(app: App, services: Components) -> None:
             # queue waits for it, so cases are opened in Slack in the order they were stored.
             services.open_in_slack(opened.case)
         ack()
+        if opened.created and metadata.judgement_request_id is not None:
+            judgement.answer(
+                services.engine, metadata.judgement_request_id, user_id=body["user"]["id"], escalated=True
+            )
         if opened.created and opened.case.id is not None:
             logger.info("opened %s", opened.case.key)
             if opened.case.ack_due_at is not None:

@@ -34,6 +34,7 @@ from assistant.messages.render import Message, render_message
 from assistant.models import utcnow
 from assistant.services import action_items as action_item_records
 from assistant.services import digest as records
+from assistant.services.judgement import judged_between
 from assistant.services.satisfaction import satisfaction_between
 from assistant.settings import WEEKDAYS, Settings
 from assistant.slack.case_channel import CaseChannel
@@ -102,6 +103,8 @@ def digest_context(digest: Digest) -> dict[str, Any]:
         ],
         "lookback_days": REPEAT_LOOKBACK.days,
         "satisfaction": satisfaction_line(digest.satisfaction),
+        "judged_escalated": digest.judgements[0],
+        "judged_declined": digest.judgements[1],
         "items_open": digest.action_items.open,
         "items_overdue": [
             {
@@ -129,6 +132,7 @@ def week_digest(engine: sa.Engine, end: datetime, *, zone: tzinfo, ack_target: t
         open_at_end=records.open_count(engine),
         satisfaction=satisfaction_between(engine, start, end),
         action_items=open_action_items(engine, end, zone),
+        judgements=judged_between(engine, start, end),
     )
 
 

@@ -1,0 +1,141 @@
+"""The 24-hour judgement tier (DOMAIN.md): signals that call for the CSM's judgement, not an escalation.
+
+An enterprise account whose health falls below a threshold within a week, a decision maker
+lost, a third QBR missed in a row: each is raised to the account's CSM once (a fingerprint
+names the episode), never escalated automatically. Plain functions over readings and
+signals; the thresholds are the playbook's (`judgement:`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from assistant.i18n import N_
+
+
+class SignalKind(StrEnum):
+    """What an account's systems tell us besides its health."""
+
+    QBR_HELD = "qbr_held"
+    QBR_MISSED = "qbr_missed"
+    STAKEHOLDER_LEFT = "stakeholder_left"  # detail: the role ("decision_maker", "champion")
+
+
+class Concern(StrEnum):
+    HEALTH_DROP = "health_drop"
+    DECISION_MAKER_LOST = "decision_maker_lost"
+    QBRS_MISSED = "qbrs_missed"
+
+
+# What happened and why it matters, said to the CSM (with the values of Raised.detail).
+CONCERN_WORDS: dict[Concern, tuple[str, str]] = {
+    Concern.HEALTH_DROP: (
+        N_("%(account)s's health fell from %(before)s to %(now)s within a week."),
+        N_(
+            "An enterprise account (%(value)s) whose health falls below %(below)s in a week is "
+            "escalated within 24 hours, if you judge it needs one."
+        ),
+    ),
+    Concern.DECISION_MAKER_LOST: (
+        N_("%(account)s lost its decision maker (%(who)s)."),
+        N_("Losing the decision maker puts the renewal at risk: escalate within 24 hours if you judge so."),
+    ),
+    Concern.QBRS_MISSED: (
+        N_("%(account)s missed %(count)s QBRs in a row."),
+        N_("A customer who stops meeting us is drifting away: escalate within 24 hours if you judge so."),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class JudgementRules:
+    enterprise_above: int = 25000  # contract value, in the account's currency
+    health_below: int = 30
+    fall_within: timedelta = timedelta(days=7)
+    missed_qbrs: int = 3
+    # The category the intake is prefilled with, by concern (the playbook's ids).
+    suggests: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reading:
+    at: datetime
+    score: int
+
+
+@dataclass(frozen=True)
+class Signal:
+    id: int
+    kind: SignalKind
+    at: datetime
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Raised:
+    concern: Concern
+    # The episode: the same one is raised once; a new one (a new drop) again.
+    fingerprint: str
+    detail: dict[str, str | int]
+
+
+def health_drop(
+    contract_value: int | None, readings: Sequence[Reading], rules: JudgementRules
+) -> Raised | None:
+    """The health now below the threshold, having been at or above it less than a week before the fall."""
+    if contract_value is None or contract_value <= rules.enterprise_above or not readings:
+        return None
+    ordered = sorted(readings, key=lambda r: r.at)
+    if ordered[-1].score >= rules.health_below:
+        return None
+    # The fall: the first reading of the run below the threshold that goes on until now.
+    fall = len(ordered) - 1
+    while fall > 0 and ordered[fall - 1].score < rules.health_below:
+        fall -= 1
+    if fall == 0:
+        return None  # below since we first knew it: no fall to judge
+    before = ordered[fall - 1]
+    if ordered[fall].at - before.at > rules.fall_within:
+        return None
+    return Raised(
+        Concern.HEALTH_DROP,
+        f"health:{ordered[fall].at.isoformat()}",
+        {"before": before.score, "now": ordered[-1].score},
+    )
+
+
+def decision_maker_lost(signals: Sequence[Signal]) -> list[Raised]:
+    return [
+        Raised(Concern.DECISION_MAKER_LOST, f"stakeholder:{s.id}", {"who": s.detail or "decision_maker"})
+        for s in signals
+        if s.kind == SignalKind.STAKEHOLDER_LEFT
+        and (s.detail or "").lower().replace(" ", "_") == "decision_maker"
+    ]
+
+
+def qbrs_missed(signals: Sequence[Signal], rules: JudgementRules) -> Raised | None:
+    """The latest QBRs all missed, at least `missed_qbrs` of them (raised once per run of misses)."""
+    qbrs = sorted(
+        (s for s in signals if s.kind in {SignalKind.QBR_HELD, SignalKind.QBR_MISSED}), key=lambda s: s.at
+    )
+    run: list[Signal] = []
+    for qbr in qbrs:
+        run = [*run, qbr] if qbr.kind == SignalKind.QBR_MISSED else []
+    if len(run) < rules.missed_qbrs:
+        return None
+    return Raised(Concern.QBRS_MISSED, f"qbr:{run[0].id}", {"count": len(run)})
+
+
+def concerns(
+    contract_value: int | None, readings: Sequence[Reading], signals: Sequence[Signal], rules: JudgementRules
+) -> list[Raised]:
+    """Everything about this account that calls for the CSM's judgement now."""
+    found = [
+        health_drop(contract_value, readings, rules),
+        *decision_maker_lost(signals),
+        qbrs_missed(signals, rules),
+    ]
+    return [r for r in found if r is not None]

@@ -1,0 +1,232 @@
+"""The account directory: upserted from imports (by external id, then by name), read for cases.
+
+An import is one transaction: a row either lands whole or is reported (`line N: …`);
+the rows around it land all the same. Health changes are kept as a history, so a
+trend (and a drop) can be read from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from assistant.domain.account_rows import AccountRow
+from assistant.domain.accounts import account_key
+from assistant.models import Account, AccountExternalId, HealthReading, utcnow
+from assistant.services.judgement import evaluate
+
+# What an import may change on an account (the row's field -> the account's column).
+_COLUMNS = (
+    "name",
+    "key",
+    "contract_value",
+    "currency",
+    "tier",
+    "renewal_on",
+    "region",
+    "tz",
+    "language",
+    "csm_id",
+    "sponsor_id",
+    "connect_channel_id",
+)
+CHUNK = 900  # ids per IN (...): under SQLite's bound-parameter limit
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+    # (account id, health before, health now) for each account whose health changed.
+    health_changes: list[tuple[int, int | None, int]] = field(default_factory=list)
+    # Concerns of the 24-hour judgement tier raised by this import (their CSMs are asked).
+    raised: int = 0
+
+
+def import_accounts(
+    engine: sa.Engine, rows: Sequence[AccountRow], *, dry_run: bool = False, now: datetime | None = None
+) -> ImportReport:
+    """Create or update each row's account; with `dry_run`, say what would change and change nothing."""
+    now = now or utcnow()
+    report = ImportReport()
+    with Session(engine) as session:
+        by_external = {
+            (system, value): account_id
+            for system, value, account_id in session.execute(
+                sa.select(
+                    col(AccountExternalId.system),
+                    col(AccountExternalId.value),
+                    col(AccountExternalId.account_id),
+                )
+            )
+        }
+        by_key: dict[str, int] = dict(session.execute(sa.select(col(Account.key), col(Account.id))).all())  # type: ignore[arg-type]
+        targets: dict[int, AccountRow] = {}
+        new: dict[str, AccountRow] = {}
+        for row in rows:
+            found = {by_external[(s, v)] for s, v in row.external_ids.items() if (s, v) in by_external}
+            if len(found) > 1:
+                report.problems.append(
+                    f"line {row.line}: its external ids name {len(found)} different accounts"
+                )
+                continue
+            account_id = next(iter(found), None) or by_key.get(row.key)
+            owner_of_name = by_key.get(row.key)
+            if account_id is not None and owner_of_name not in (None, account_id):
+                report.problems.append(f"line {row.line}: another account is already called “{row.name}”")
+                continue
+            if account_id is None:
+                new[row.key] = row  # the same name twice in a file: the later row wins
+            else:
+                targets[account_id] = row
+        for account in _load(session, list(targets)):
+            row = targets[account.id or 0]
+            before = account.health
+            if _apply(account, row, now):
+                report.updated += 1
+                session.add(account)
+            else:
+                report.unchanged += 1
+            if row.health is not None and row.health != before:
+                session.add(HealthReading(account_id=account.id or 0, at=now, score=row.health))
+                report.health_changes.append((account.id or 0, before, row.health))
+        created = [Account(name=row.name, key=row.key, created_at=now) for row in new.values()]
+        for account, row in zip(created, new.values(), strict=True):
+            _apply(account, row, now)
+        session.add_all(created)
+        session.flush()
+        report.created = len(created)
+        for account, row in zip(created, new.values(), strict=True):
+            if row.health is not None:
+                session.add(HealthReading(account_id=account.id or 0, at=now, score=row.health))
+                report.health_changes.append((account.id or 0, None, row.health))
+        known = set(by_external)
+        links = [
+            {"account_id": account_id, "system": system, "value": value}
+            for account_id, row in [
+                *targets.items(),
+                *((a.id or 0, r) for a, r in zip(created, new.values(), strict=True)),
+            ]
+            for system, value in row.external_ids.items()
+            if (system, value) not in known
+        ]
+        if links:
+            session.execute(sa.insert(AccountExternalId), links)
+        session.flush()
+        report.raised = evaluate(session, [account_id for account_id, _, _ in report.health_changes], now)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    return report
+
+
+def _load(session: Session, ids: list[int]) -> Iterator[Account]:
+    for start in range(0, len(ids), CHUNK):
+        yield from session.exec(select(Account).where(col(Account.id).in_(ids[start : start + CHUNK])))
+
+
+def _apply(account: Account, row: AccountRow, now: datetime) -> bool:
+    """Make the account say what the row says (what the row leaves out stays); whether it changed."""
+    changed = False
+    for column in _COLUMNS:
+        value = getattr(row, column if column != "connect_channel_id" else "connect_channel_id")
+        if value is not None and getattr(account, column) != value:
+            setattr(account, column, value)
+            changed = True
+    merged: dict[str, Any] = {
+        "aliases": list(dict.fromkeys([*account.aliases, *row.aliases])),
+        "domains": list(dict.fromkeys([*account.domains, *row.domains])),
+        "external_ids": {**account.external_ids, **row.external_ids},
+        "contacts": _contacts(account.contacts, row.contacts),
+    }
+    for column, value in merged.items():
+        if getattr(account, column) != value:
+            setattr(account, column, value)
+            changed = True
+    if row.health is not None and account.health != row.health:
+        account.health = row.health
+        changed = True
+    if changed:
+        account.updated_at = now
+        account.needs_review = False  # CS ops' own data now stands behind it
+    return changed
+
+
+def _contacts(have: list[dict[str, str]], given: Sequence[dict[str, str]]) -> list[dict[str, str]]:
+    """Contacts merged by address (the file's words win)."""
+    merged = {c["email"].lower(): c for c in have}
+    merged |= {c["email"].lower(): dict(c) for c in given}
+    return list(merged.values())
+
+
+def export_accounts(engine: sa.Engine) -> Iterator[dict[str, Any]]:
+    """Every account as an import row (the same columns: what is exported imports back)."""
+    after = 0
+    while True:
+        with Session(engine) as session:
+            page = list(
+                session.exec(
+                    select(Account).where(col(Account.id) > after).order_by(col(Account.id)).limit(1000)
+                )
+            )
+        if not page:
+            return
+        for account in page:
+            yield {
+                "name": account.name,
+                "aliases": "; ".join(account.aliases),
+                "domains": "; ".join(account.domains),
+                **{f"{system}_id": value for system, value in sorted(account.external_ids.items())},
+                "contract_value": account.contract_value,
+                "currency": account.currency,
+                "tier": account.tier,
+                "renewal_date": account.renewal_on.isoformat() if account.renewal_on else None,
+                "region": account.region,
+                "timezone": account.tz,
+                "language": account.language,
+                "csm": account.csm_id,
+                "sponsor": account.sponsor_id,
+                "slack_connect_channel": account.connect_channel_id,
+                "health": account.health,
+                "contacts": "; ".join(
+                    f"{c['name']} <{c['email']}>" + (f", {c['role']}" if c.get("role") else "")
+                    for c in account.contacts
+                ),
+            }
+        after = page[-1].id or 0
+
+
+def health_history(engine: sa.Engine, account_id: int) -> list[tuple[datetime, int]]:
+    with Session(engine) as session:
+        return [
+            (reading.at, reading.score)
+            for reading in session.exec(
+                select(HealthReading)
+                .where(HealthReading.account_id == account_id)
+                .order_by(col(HealthReading.at))
+            )
+        ]
+
+
+def find_account(engine: sa.Engine, name_or_id: str) -> Account | None:
+    """An account by SYSTEM:ID (crm:0015A), else by its name however typed."""
+    system, _, value = name_or_id.partition(":")
+    with Session(engine) as session:
+        if value:
+            link = session.exec(
+                select(AccountExternalId).where(
+                    AccountExternalId.system == system.strip().lower(),
+                    AccountExternalId.value == value.strip(),
+                )
+            ).first()
+            if link is not None:
+                return session.get(Account, link.account_id)
+        return session.exec(select(Account).where(Account.key == account_key(name_or_id))).first()

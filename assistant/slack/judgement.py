@@ -1,0 +1,78 @@
+"""Asking the account's CSM about a signal of the 24-hour judgement tier: a DM, once per signal."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+
+from assistant.domain.judgement import CONCERN_WORDS, Concern
+from assistant.domain.money import format_money
+from assistant.domain.practice import JUDGEMENT
+from assistant.i18n import _, current_locale
+from assistant.ids import CaseAction
+from assistant.messages.escape import escape_mrkdwn
+from assistant.messages.render import Message, render_message
+from assistant.models import Account, JudgementRequest
+from assistant.services import judgement
+from assistant.settings import Settings
+from assistant.slack.case_channel import CaseChannel
+from assistant.slack.client import SLACK_ERRORS, error_code
+
+logger = logging.getLogger(__name__)
+
+
+def concern_words(request: JudgementRequest, account: Account) -> dict[str, str]:
+    """What happened and why it matters, in the current language, escaped for mrkdwn."""
+    what, why = CONCERN_WORDS[Concern(request.concern)]
+    value = format_money(account.contract_value, account.currency, current_locale()) or "—"
+    values: dict[str, Any] = {
+        "account": escape_mrkdwn(account.name, 200),
+        "value": value,
+        "below": JUDGEMENT[0].health_below,
+        **{k: escape_mrkdwn(str(v), 100) for k, v in request.detail.items()},
+    }
+    facts = [_("Contract value %(value)s", value=value)]
+    if account.renewal_on:
+        facts.append(_("renewal %(date)s", date=account.renewal_on.isoformat()))
+    if account.health is not None:
+        facts.append(_("health now %(score)s", score=account.health))
+    return {"what": _(what) % values, "why": _(why) % values, "facts": " · ".join(facts)}
+
+
+class JudgementAsker:
+    def __init__(self, *, engine: sa.Engine, channel: CaseChannel, settings: Settings) -> None:
+        self.engine = engine
+        self.channel = channel
+        self.settings = settings
+
+    def sweep(self) -> int:
+        """Ask what was raised and not asked yet; how many were asked."""
+        asked = 0
+        for request, account in judgement.to_ask(self.engine):
+            # The account's CSM judges; an account without one, the escalation managers' first.
+            who = account.csm_id or next(iter(self.settings.escalation_manager_ids), None)
+            if who is None:
+                continue  # nobody to ask yet: asked once the account has a CSM
+            try:
+                with self.channel.language_of(who):
+                    message = self.question(request, account)
+                self.channel.post_once(f"judgement:{request.id}", who, message, case_id=None)
+            except SLACK_ERRORS as exc:
+                logger.warning(
+                    "could not ask about judgement %s (%s); next sweep", request.id, error_code(exc)
+                )
+                continue
+            judgement.mark_asked(self.engine, request.id or 0, who)
+            asked += 1
+        return asked
+
+    @staticmethod
+    def question(request: JudgementRequest, account: Account) -> Message:
+        return render_message(
+            "judgement_question.json.j2",
+            **concern_words(request, account),
+            request_id=request.id,
+            actions=CaseAction,
+        )

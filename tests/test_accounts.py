@@ -1,0 +1,117 @@
+"""The account directory: imported from CSV or JSON (an idempotent upsert), every bad row reported
+at its line, exported back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from assistant.database import make_engine
+from assistant.domain.account_rows import read_accounts
+from assistant.models import Account
+from assistant.services.accounts import health_history
+from tests.harness import ROOT, run_cli
+
+CSV = (
+    "name,aliases,domains,crm_id,contract_value,currency,tier,renewal_date,timezone,language,csm,sponsor,"
+    "health,contacts\n"
+    '"Acme, Inc.",Acme Brasil;ACME,acme.com.br,0015A,$120k,,enterprise,2027-03-31,America/Sao_Paulo,pt-BR,'
+    'U0CSM0001,U0EXEC001,72,"Ana Souza <ana@acme.com.br>, CTO"\n'
+    "Globex,,globex.com,0015B,R$ 800 mil,BRL,enterprise,2027-01-15,America/Sao_Paulo,pt_BR,U0CSM0001,,55,\n"
+    "Initech,,initech,0015C,25000,,growth,someday,Mars/Olympus,fr,carla,,150,bob@\n"
+    "Umbrella,,,0015D,9000,EUR,smb,,Europe/Madrid,es,,,40,\n"
+)
+
+
+def accounts(database_url: str) -> dict[str, Account]:
+    with Session(make_engine(database_url)) as session:
+        return {a.name: a for a in session.exec(select(Account))}
+
+
+def cli(database_url: str, *args: str) -> tuple[int, str, str]:
+    done = run_cli(["accounts", *args], {"DATABASE_URL": database_url}, ROOT)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_an_import_keeps_good_rows_reports_bad_ones_at_their_line_and_is_idempotent(
+    database_url: str, tmp_path: Path
+) -> None:
+    file = tmp_path / "accounts.csv"
+    file.write_text(CSV)
+    code, out, err = cli(database_url, "import", str(file), "--dry-run")
+    assert "3 accounts would be created" in out and accounts(database_url) == {}  # nothing written
+
+    code, out, err = cli(database_url, "import", str(file))
+    assert code == 1  # a row was refused: a script notices
+    assert "3 accounts were created, 0 updated, 0 unchanged; 1 row(s) refused; 0 signal(s)" in out
+    [problem] = err.strip().splitlines()
+    assert problem.startswith("line 4: domains: “initech” is not a domain like acme.com; ")
+    for said in (
+        "renewal_date: “someday” is not a date like 2027-03-31",
+        "timezone: “Mars/Olympus” is not a time zone",
+        "language: one of en, pt_BR, es",
+        "csm: a Slack user id like U012ABCDEF",
+        "health: a score from 0 to 100",
+        "contacts: “bob@” is not an e-mail address.",
+    ):
+        assert said in problem
+    stored = accounts(database_url)
+    acme = stored["Acme, Inc."]
+    assert (acme.key, acme.contract_value, acme.currency, acme.tier, acme.language) == (
+        "acme",
+        120000,
+        "USD",
+        "enterprise",
+        "pt_BR",
+    )
+    assert acme.aliases == ["Acme Brasil"]  # "ACME" is the account's own name, folded
+    assert acme.external_ids == {"crm": "0015A"} and acme.renewal_on.isoformat() == "2027-03-31"  # type: ignore[union-attr]
+    assert acme.contacts == [{"name": "Ana Souza", "email": "ana@acme.com.br", "role": "CTO"}]
+    assert (stored["Globex"].contract_value, stored["Globex"].currency) == (800000, "BRL")
+    assert stored["Umbrella"].currency == "EUR"
+
+    code, out, err = cli(database_url, "import", str(file))
+    assert "0 accounts were created, 0 updated, 3 unchanged" in out  # the same file again changes nothing
+
+    # Found by its CRM id though renamed; found by its name, however typed, without one.
+    file.write_text("name,crm_id,health\nAcme Corporation,0015A,25\nGLOBEX S.A.,,55\nUmbrella,0015A,40\n")
+    code, out, err = cli(database_url, "import", str(file))
+    assert "0 accounts were created, 2 updated, 0 unchanged; 1 row(s) refused; 1 signal(s)" in out
+    # Its CRM id is Acme's, its name Umbrella's: which one it means is for a person to say.
+    assert err.strip() == "line 4: another account is already called “Umbrella”"
+    stored = accounts(database_url)
+    assert "Acme Corporation" in stored and stored["Acme Corporation"].health == 25
+    engine = make_engine(database_url)
+    assert [score for _, score in health_history(engine, stored["Acme Corporation"].id or 0)] == [72, 25]
+
+
+def test_json_imports_and_an_export_imports_back_unchanged(database_url: str, tmp_path: Path) -> None:
+    file = tmp_path / "accounts.json"
+    file.write_text(
+        "[\n"
+        '  {"name": "Acme", "external_ids": {"crm": "A1", "helpdesk": "77"}, "domains": ["acme.com"]},\n'
+        '  {"name": "Globex", "contract_value": "1.2m", "health": 80},\n'
+        "  {\n"
+        '    "name": "",\n'
+        '    "tier": "enterprise"\n'
+        "  }\n"
+        "]\n"
+    )
+    code, out, err = cli(database_url, "import", str(file))
+    assert "2 accounts were created" in out
+    assert err.strip() == "line 4: name: required"  # where the third object starts
+
+    code, exported, err = cli(database_url, "export")
+    assert code == 0 and exported.splitlines()[0].startswith("name,aliases,domains,")
+    again = tmp_path / "exported.csv"
+    again.write_text(exported)
+    code, out, err = cli(database_url, "import", str(again))
+    assert (code, err) == (0, "") and "0 accounts were created, 0 updated, 2 unchanged" in out
+
+
+def test_rows_are_checked_without_a_database() -> None:
+    rows, problems = read_accounts("name,color\nAcme,red\n", json_format=False, default_currency="USD")
+    assert rows == [] and problems[0].startswith("line 1: unknown column(s): color")
+    rows, problems = read_accounts('[1, {"name": "Ok"}]', json_format=True, default_currency="USD")
+    assert [r.name for r in rows] == ["Ok"] and problems == ["line 1: an account must be an object"]
