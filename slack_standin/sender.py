@@ -167,6 +167,25 @@ class SlackSender:
             }
         )
 
+    def suggest(self, user_id: str, view_id: str, action_id: str, typed: str) -> AppResponse:
+        """Type into an external select of an open modal: Slack asks the app for its options."""
+        view = self.workspace.views[view_id]
+        return self._interaction(
+            {
+                "type": "block_suggestion",
+                "team": self._team(),
+                "user": self._user(user_id),
+                "view": view,
+                "action_id": action_id,
+                "block_id": action_id,
+                "value": typed,
+                "api_app_id": "ASTANDIN",
+                "token": "deprecated-verification-token",
+                "is_enterprise_install": self.workspace.org_wide_install,
+                "enterprise": self._enterprise(),
+            }
+        )
+
     def click(
         self,
         user_id: str,
@@ -293,6 +312,11 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, dict[s
             entry["value"] = value if value not in ("",) else None
         elif kind in {"static_select", "radio_buttons"}:
             entry["selected_option"] = _option(element, value) if value else None
+        elif kind == "external_select":
+            # The option the app offered for what the person typed: its value and text.
+            entry["selected_option"] = (
+                {"value": value, "text": {"type": "plain_text", "text": value}} if value else None
+            )
         elif kind == "checkboxes":
             entry["selected_options"] = [_option(element, v) for v in (value or [])]
         elif kind == "users_select":
@@ -312,6 +336,8 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, dict[s
 
 
 def _initial_value(element: dict[str, Any]) -> Any:
+    if "initial_option" in element and element.get("type") == "external_select":
+        return element["initial_option"]["value"]
     if "initial_option" in element:
         return element["initial_option"]["value"]
     if "initial_options" in element:

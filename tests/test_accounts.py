@@ -3,6 +3,8 @@ at its line, exported back."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -10,8 +12,9 @@ from sqlmodel import Session, select
 from assistant.database import make_engine
 from assistant.domain.account_rows import read_accounts
 from assistant.models import Account
-from assistant.services.accounts import health_history
-from tests.harness import ROOT, run_cli
+from assistant.services import customer
+from assistant.services.accounts import health_history, import_accounts
+from tests.harness import CSM, EXEC, ROOT, Harness, run_cli, wait_for
 
 CSV = (
     "name,aliases,domains,crm_id,contract_value,currency,tier,renewal_date,timezone,language,csm,sponsor,"
@@ -115,3 +118,68 @@ def test_rows_are_checked_without_a_database() -> None:
     assert rows == [] and problems[0].startswith("line 1: unknown column(s): color")
     rows, problems = read_accounts('[1, {"name": "Ok"}]', json_format=True, default_currency="USD")
     assert [r.name for r in rows] == ["Ok"] and problems == ["line 1: an account must be an object"]
+
+
+def test_a_case_on_a_known_account_gets_its_context_and_what_the_form_left_out(harness: Harness) -> None:
+    renewal = (datetime.now(UTC) + timedelta(days=100)).date().isoformat()
+    engine = harness.components.engine
+    for health, at in (
+        (45, datetime.now(UTC) - timedelta(days=2)),
+        (25, datetime.now(UTC) - timedelta(days=1)),
+    ):
+        rows, problems = read_accounts(
+            "name,tier,contract_value,renewal_date,csm,sponsor,health,contacts,language,timezone\n"
+            f'Acme Inc,enterprise,$120k,{renewal},{CSM},{EXEC},{health},"Ana Souza <ana@acme.com.br>, CTO",'
+            "pt_BR,America/Sao_Paulo\n",
+            json_format=False,
+            default_currency="USD",
+        )
+        assert problems == []
+        import_accounts(engine, rows, now=at)
+
+    case = harness.escalate(CSM, account="ACME, Inc.", account_value="", category="business", stakeholders=[])
+    assert (case.account_value, case.account_currency) == (120000, "USD")  # from the directory
+    assert EXEC in case.stakeholder_ids  # the account's sponsor, on a business case
+    assert [c.email for c in customer.contacts_of(engine, case.id)] == ["ana@acme.com.br"]
+    card = json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
+    days = (date.fromisoformat(renewal) - datetime.now(UTC).date()).days
+    assert (
+        f"*Account* · enterprise · $120,000 · renewal in {days} days · health 25 (down from 45) · "
+        f"CSM <@{CSM}> · sponsor <@{EXEC}>"
+    ) in card
+
+    second = harness.escalate(CSM, account="Acme", summary="Invoices wrong again")
+    card = json.dumps(harness.channel_of(second).messages[0].blocks, ensure_ascii=False)
+    assert f"Earlier escalations (last 90 days): *ESC-1* SSO outage <#{case.channel_id}>" in card
+
+    harness.escalate(CSM, account="Brand New Co")
+    with Session(engine) as session:
+        new = session.exec(select(Account).where(Account.key == "brand new")).one()
+    assert new.needs_review and new.contract_value == 120000  # typed on the form: kept for CS ops
+
+
+def test_the_intake_offers_accounts_from_the_directory_as_the_csm_types(harness: Harness) -> None:
+    rows, problems = read_accounts(
+        "name,tier,contract_value\nAcme Inc,enterprise,$120k\nAcme Brasil Ltda,growth,R$ 800 mil\nGlobex,,\n",
+        json_format=False,
+        default_currency="USD",
+    )
+    assert problems == []
+    import_accounts(harness.components.engine, rows)
+    view_id = harness.open_intake(CSM)
+    block = next(b for b in harness.workspace.views[view_id]["blocks"] if b.get("block_id") == "account")
+    assert block["element"]["type"] == "external_select"
+
+    offered = harness.sender.suggest(CSM, view_id, "account", "acm").json()["options"]
+    assert [(o["value"], o["text"]["text"]) for o in offered] == [
+        ("acm", "“acm” (new account)"),  # Slack offers only what the app answers: a new name too
+        ("Acme Inc", "Acme Inc · enterprise · $120,000"),
+        ("Acme Brasil Ltda", "Acme Brasil Ltda · growth · R$800,000"),
+    ]
+    exact = harness.sender.suggest(CSM, view_id, "account", "ACME, Inc.").json()["options"]
+    assert [o["value"] for o in exact] == ["Acme Inc", "Acme Brasil Ltda"]  # known: not offered as new
+    assert harness.sender.suggest(CSM, view_id, "account", "   ").json()["options"] == []
+    response = harness.submit_intake(view_id, account="Acme Inc", account_value="")
+    assert response.status == 200 and not response.body
+    case = wait_for(lambda: harness.case_by_view(view_id), what="the case")
+    assert (case.account_name, case.account_value) == ("Acme Inc", 120000)

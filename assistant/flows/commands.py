@@ -22,6 +22,7 @@ from assistant.messages.case_context import case_context
 from assistant.messages.render import render_message
 from assistant.models import Escalation
 from assistant.services import lifecycle
+from assistant.services.accounts import account_facts
 from assistant.services.cases import case_numbered, open_cases
 from assistant.services.lifecycle import case_in_channel
 from assistant.slack.client import SLACK_ERRORS, error_code
@@ -113,6 +114,7 @@ def register(app: App, flows: CaseFlows) -> None:
             "case_status.json.j2",
             case=view_of(case, user_id),
             last_update=updates[-1].at if updates else None,
+            account=account_facts(components.engine, case),
         )
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 

@@ -13,12 +13,15 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.models.blocks import Option
 
 from assistant.components import Components
 from assistant.content import generation
 from assistant.domain import intake as rules
+from assistant.domain.accounts import account_key
 from assistant.domain.contacts import CUSTOMER_LANGUAGES, CUSTOMER_ZONES
 from assistant.domain.intake import IntakeField, IntakeForm, LinkKind
+from assistant.domain.money import format_money
 from assistant.domain.practice import (
     PLAYBOOKS,
     SEVERITY_LABELS,
@@ -36,7 +39,7 @@ from assistant.ids import CaseAction, Shortcut, ViewId
 from assistant.messages.case_context import format_duration, message_permalink
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_view
-from assistant.services import judgement
+from assistant.services import accounts, judgement
 from assistant.services.cases import open_case
 from assistant.slack.client import SLACK_ERRORS, error_code
 from assistant.slack.people import Person
@@ -59,6 +62,24 @@ class IntakeMetadata(BaseModel):
             return cls.model_validate_json(view.get("private_metadata") or "{}")
         except ValidationError:
             return cls()
+
+
+def account_options(engine: Any, typed: str) -> list[dict[str, Any]]:
+    """Up to 20 accounts starting with what was typed; first, what was typed as a new account
+    (Slack's typeahead offers only what the app answers), unless the directory has it."""
+    typed = " ".join(typed.split())[: rules.ACCOUNT_MAX]
+    found = accounts.suggest(engine, typed)
+    options = []
+    if typed and all(a.key != account_key(typed) for a in found):
+        options.append(Option(value=typed, text=_("“%(name)s” (new account)", name=typed)[:75]))
+    for account in found:
+        facts = [
+            account.name,
+            account.tier or "",
+            format_money(account.contract_value, account.currency, current_locale()) or "",
+        ]
+        options.append(Option(value=account.name[:150], text=" · ".join(f for f in facts if f)[:75]))
+    return [option.to_dict() for option in options]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,7 +230,8 @@ def parse_intake(view: dict[str, Any]) -> IntakeForm:
     }
     return IntakeForm(
         custom=custom,
-        account=text(IntakeField.ACCOUNT),
+        # The option chosen in the typeahead: its value is the account's name (or the new name typed).
+        account=option(IntakeField.ACCOUNT) or text(IntakeField.ACCOUNT),
         account_value_text=text(IntakeField.ACCOUNT_VALUE),
         summary=text(IntakeField.SUMMARY),
         description=text(IntakeField.DESCRIPTION),
@@ -286,6 +308,12 @@ def _within(seconds: float, lookup: Callable[[], T], fallback: T) -> T:
 
 
 def register(app: App, services: Components) -> None:
+    @app.options(IntakeField.ACCOUNT.value)
+    def suggest_accounts(ack: Ack, body: dict[str, Any]) -> None:
+        """The intake's typeahead: accounts from the directory, and what was typed as a new one."""
+        with speaking(lambda: services.people.locale((body.get("user") or {}).get("id"))):
+            ack(options=account_options(services.engine, str(body.get("value") or "")))
+
     ack_minutes = services.settings.ack_within_minutes
     people = services.people
 

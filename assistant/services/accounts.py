@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,10 @@ from sqlmodel import Session, col, select
 
 from assistant.domain.account_rows import AccountRow
 from assistant.domain.accounts import account_key
-from assistant.models import Account, AccountExternalId, HealthReading, utcnow
+from assistant.domain.money import format_money
+from assistant.i18n import current_locale
+from assistant.messages.escape import UserText
+from assistant.models import Account, AccountExternalId, Escalation, HealthReading, utcnow
 from assistant.services.judgement import evaluate
 
 # What an import may change on an account (the row's field -> the account's column).
@@ -230,3 +233,78 @@ def find_account(engine: sa.Engine, name_or_id: str) -> Account | None:
             if link is not None:
                 return session.get(Account, link.account_id)
         return session.exec(select(Account).where(Account.key == account_key(name_or_id))).first()
+
+
+EARLIER_WITHIN = timedelta(days=90)
+
+
+def account_facts(engine: sa.Engine, case: Escalation, now: datetime | None = None) -> dict[str, Any] | None:
+    """What the directory says of a case's account, for its card: value, tier, renewal, health and
+    its trend, CSM, sponsor, and the account's other escalations of the last 90 days."""
+    now = now or utcnow()
+    with Session(engine) as session:
+        account = session.exec(select(Account).where(Account.key == case.account_key)).first()
+        earlier = list(
+            session.exec(
+                select(Escalation)
+                .where(
+                    Escalation.account_key == case.account_key,
+                    col(Escalation.id) != case.id,
+                    col(Escalation.created_at) >= now - EARLIER_WITHIN,
+                )
+                .order_by(col(Escalation.created_at).desc())
+                .limit(5)
+            )
+        )
+        readings = []
+        if account is not None:
+            readings = list(
+                session.exec(
+                    select(HealthReading.score)
+                    .where(HealthReading.account_id == account.id)
+                    .order_by(col(HealthReading.at).desc())
+                    .limit(2)
+                )
+            )
+    if account is None and not earlier:
+        return None
+    return {
+        "known": account is not None,
+        "tier": UserText(account.tier) if account and account.tier else None,
+        "value": format_money(account.contract_value, account.currency, current_locale())
+        if account
+        else None,
+        "renewal_days": (account.renewal_on - now.date()).days if account and account.renewal_on else None,
+        "health": account.health if account else None,
+        "health_before": readings[1] if len(readings) > 1 else None,
+        "csm_id": account.csm_id if account else None,
+        "sponsor_id": account.sponsor_id if account else None,
+        # A private case is counted by its key, never described (its channel, its summary).
+        "earlier": [
+            {
+                "key": e.key,
+                "summary": None if e.is_private else UserText(e.summary),
+                "channel_id": None if e.is_private else e.channel_id,
+                "status": e.status.value,
+            }
+            for e in earlier
+        ],
+        "earlier_days": EARLIER_WITHIN.days,
+    }
+
+
+def suggest(engine: sa.Engine, typed: str, limit: int = 20) -> list[Account]:
+    """Accounts whose name, however typed, starts with `typed` (the typeahead): the name's key is
+    indexed and compared as a range, so 50,000 accounts cost one index seek."""
+    key = account_key(typed)
+    if not key:
+        return []
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(Account)
+                .where(col(Account.key) >= key, col(Account.key) < key + "\uffff")
+                .order_by(col(Account.key))
+                .limit(limit)
+            )
+        )

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
 from assistant.domain.accounts import account_key
+from assistant.domain.contacts import Contact
 from assistant.domain.events import EventKind
 from assistant.domain.intake import ValidIntake
 from assistant.domain.lifecycle import executive_contact_due
@@ -20,7 +21,7 @@ from assistant.domain.provisioning import steps_for
 from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.status import Status
 from assistant.domain.triggers import trigger_effects
-from assistant.models import CaseEvent, Escalation, ProvisioningStep, utcnow
+from assistant.models import Account, CaseEvent, Escalation, ProvisioningStep, utcnow
 from assistant.services.customer import add_contacts
 from assistant.services.events import record_event
 from assistant.services.reminders import sync_reminders
@@ -84,6 +85,7 @@ def open_case(
     )
     try:
         with session_scope(engine) as session:
+            account = from_directory(session, case, intake, reporter_id, now)
             sponsor = bring_in_sponsor(session, case)
             session.add(case)
             session.flush()
@@ -109,8 +111,9 @@ def open_case(
             )
             if sponsor:
                 record_event(session, case.id, EventKind.SPONSOR_INVITED, None, sponsor_id=sponsor)
-            if intake.contacts:
-                add_contacts(session, case.id, intake.contacts, reporter_id)
+            contacts = list(intake.contacts) or directory_contacts(account)
+            if contacts:
+                add_contacts(session, case.id, contacts, reporter_id)
             if effects.notes:
                 record_event(
                     session,
@@ -132,6 +135,40 @@ def open_case(
         if existing is None:
             raise
         return Opened(existing, created=False)
+
+
+def from_directory(
+    session: Session, case: Escalation, intake: ValidIntake, reporter_id: str, now: datetime
+) -> Account:
+    """The case's account in the directory: what the form left out (the contract value, the
+    contacts) comes from it; a name it does not know yet is added, for CS ops to review."""
+    account = session.exec(select(Account).where(Account.key == case.account_key)).first()
+    if account is None:
+        account = Account(
+            name=case.account_name,
+            key=case.account_key,
+            contract_value=case.account_value,
+            currency=case.account_currency,
+            needs_review=True,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with session.begin_nested():  # two first cases of one new account at once: one row
+                session.add(account)
+        except IntegrityError:
+            account = session.exec(select(Account).where(Account.key == case.account_key)).one()
+        return account
+    if intake.account_value is None and account.contract_value is not None:
+        case.account_value, case.account_currency = account.contract_value, account.currency
+    return account
+
+
+def directory_contacts(account: Account) -> list[Contact]:
+    return [
+        Contact(c["name"], c["email"], c.get("role", ""), account.language or "en", account.tz or "UTC")
+        for c in account.contacts
+    ]
 
 
 def bring_in_sponsor(session: Session, case: Escalation) -> str | None:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assistant.domain.accounts import account_key
-from assistant.models import Sponsorship, utcnow
+from assistant.models import Account, Sponsorship, utcnow
 
 
 def enrol(
@@ -36,9 +36,13 @@ def enrol(
 
 
 def sponsor_of(session: Session, account: str) -> str | None:
-    return session.exec(
-        select(Sponsorship.sponsor_id).where(Sponsorship.account_key == account_key(account))
-    ).first()
+    """The account's executive sponsor: the directory's, else the sponsorship program's."""
+    key = account_key(account)
+    in_directory = session.exec(select(Account.sponsor_id).where(Account.key == key)).first()
+    return (
+        in_directory
+        or session.exec(select(Sponsorship.sponsor_id).where(Sponsorship.account_key == key)).first()
+    )
 
 
 def sponsorships(engine: sa.Engine) -> list[Sponsorship]:

@@ -22,6 +22,7 @@ from assistant.messages.escape import plain
 from assistant.messages.render import Message, render_message
 from assistant.models import Escalation
 from assistant.services import notices
+from assistant.services.accounts import account_facts
 from assistant.services.events import add_event
 from assistant.slack.client import SLACK_ERRORS
 from assistant.slack.once import Once, Posted
@@ -57,7 +58,9 @@ class CaseChannel:
         return case.channel_id
 
     def card(self, case: Escalation) -> Message:
-        return render_message("case_card.json.j2", case=case_context(case))
+        return render_message(
+            "case_card.json.j2", case=case_context(case), account=account_facts(self.engine, case)
+        )
 
     def topic_text(self, case: Escalation) -> str:
         return plain(topic(case, self.people.get(case.owner_id, self.client).name), 250)
