@@ -74,7 +74,7 @@ def test_a_health_drop_on_an_enterprise_account_asks_its_csm_once_per_drop(harne
     wait_for(lambda: len(harness.workspace.views) > views, what="the intake modal")
     view_id = list(harness.workspace.views)[-1]
     blocks = {b.get("block_id"): b for b in harness.workspace.views[view_id]["blocks"]}
-    assert blocks["account"]["element"]["initial_value"] == "Acme, Inc."
+    assert blocks["account"]["element"]["initial_option"]["value"] == "Acme, Inc."
     assert blocks["account_value"]["element"]["initial_value"] == "USD 120000"
     assert blocks["category"]["element"]["initial_option"]["value"] == "relationship"
     assert blocks["contacts"]["element"]["initial_value"] == "Ana Souza <ana@acme.com.br>, CTO"

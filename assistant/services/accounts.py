@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from assistant.domain.account_rows import AccountRow
 from assistant.domain.accounts import account_key
 from assistant.domain.money import format_money
+from assistant.domain.practice import JUDGEMENT
 from assistant.i18n import current_locale
 from assistant.messages.escape import UserText
 from assistant.models import Account, AccountExternalId, Escalation, HealthReading, utcnow
@@ -98,37 +99,61 @@ def import_accounts(
             else:
                 report.unchanged += 1
             if row.health is not None and row.health != before:
-                session.add(HealthReading(account_id=account.id or 0, at=now, score=row.health))
                 report.health_changes.append((account.id or 0, before, row.health))
-        created = [Account(name=row.name, key=row.key, created_at=now) for row in new.values()]
-        for account, row in zip(created, new.values(), strict=True):
-            _apply(account, row, now)
-        session.add_all(created)
-        session.flush()
+        # New accounts in batches of plain rows: building 50,000 ORM objects costs more than the inserts.
+        created: dict[int, AccountRow] = {}
+        values = [_new_account(row, now) for row in new.values()]
+        for start in range(0, len(values), 1000):
+            inserted = session.execute(
+                sa.insert(Account).returning(col(Account.id), col(Account.key)), values[start : start + 1000]
+            )
+            created |= {account_id: new[key] for account_id, key in inserted}
         report.created = len(created)
-        for account, row in zip(created, new.values(), strict=True):
-            if row.health is not None:
-                session.add(HealthReading(account_id=account.id or 0, at=now, score=row.health))
-                report.health_changes.append((account.id or 0, None, row.health))
+        report.health_changes += [
+            (i, None, row.health) for i, row in created.items() if row.health is not None
+        ]
+        readings = [
+            {"account_id": i, "at": now, "score": after, "source": "import"}
+            for i, _, after in report.health_changes
+        ]
+        if readings:
+            session.execute(sa.insert(HealthReading), readings)
         known = set(by_external)
         links = [
             {"account_id": account_id, "system": system, "value": value}
-            for account_id, row in [
-                *targets.items(),
-                *((a.id or 0, r) for a, r in zip(created, new.values(), strict=True)),
-            ]
+            for account_id, row in [*targets.items(), *created.items()]
             for system, value in row.external_ids.items()
             if (system, value) not in known
         ]
         if links:
             session.execute(sa.insert(AccountExternalId), links)
         session.flush()
-        report.raised = evaluate(session, [account_id for account_id, _, _ in report.health_changes], now)
+        # Only a fall across the threshold can raise anything here (signals come by their own way):
+        # evaluating those few, not every account imported, keeps a 50,000-row import fast.
+        below = JUDGEMENT[0].health_below
+        falls = [
+            i for i, before, after in report.health_changes if before is not None and before >= below > after
+        ]
+        report.raised = evaluate(session, falls, now)
         if dry_run:
             session.rollback()
         else:
             session.commit()
     return report
+
+
+def _new_account(row: AccountRow, now: datetime) -> dict[str, Any]:
+    return {
+        **{column: getattr(row, column) for column in _COLUMNS},
+        "aliases": list(row.aliases),
+        "domains": list(row.domains),
+        "external_ids": dict(row.external_ids),
+        "contacts": [dict(c) for c in row.contacts],
+        "health": row.health,
+        "needs_review": False,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _load(session: Session, ids: list[int]) -> Iterator[Account]:
@@ -140,7 +165,7 @@ def _apply(account: Account, row: AccountRow, now: datetime) -> bool:
     """Make the account say what the row says (what the row leaves out stays); whether it changed."""
     changed = False
     for column in _COLUMNS:
-        value = getattr(row, column if column != "connect_channel_id" else "connect_channel_id")
+        value = getattr(row, column)
         if value is not None and getattr(account, column) != value:
             setattr(account, column, value)
             changed = True
