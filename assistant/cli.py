@@ -29,7 +29,14 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
     from assistant.app import create_app
     from assistant.logs import configure_logging
     from assistant.scheduler import create_scheduler
-    from assistant.server import HttpServer, component_health, customer_pages, health_server_app, wsgi_app
+    from assistant.server import (
+        HttpServer,
+        api_app,
+        component_health,
+        customer_pages,
+        health_server_app,
+        wsgi_app,
+    )
 
     configure_logging(settings.log_level, _secrets(settings))
     app, components = create_app(settings)
@@ -47,14 +54,19 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
 
             # No Slack endpoint in Socket Mode, but the health checks are served all the same.
             server = HttpServer(
-                health_server_app(health, customer_pages(components)), host, port, threads=2
+                health_server_app(health, customer_pages(components), api_app(components)),
+                host,
+                port,
+                threads=2,
             ).start_in_thread()
             logger.info("health checks on %s/healthz; connecting to Slack in Socket Mode", server.url)
             socket_mode = connect_socket_mode(app, settings)
         else:
             secret = settings.slack_signing_secret.get_secret_value()
             server = HttpServer(
-                wsgi_app(app, secret, health, components.in_flight, customer_pages(components)),
+                wsgi_app(
+                    app, secret, health, components.in_flight, customer_pages(components), api_app(components)
+                ),
                 host,
                 port,
                 threads,
@@ -280,6 +292,36 @@ def accounts_command(action: str, file: str | None, fmt: str | None, dry_run: bo
     return 1 if bad else 0
 
 
+def token_command(action: str, name: str | None, scopes: str) -> int:
+    """`api-token create|revoke|list`: tokens for other systems (shown once, stored hashed)."""
+    from assistant.api import tokens
+    from assistant.database import make_engine, migrate
+    from assistant.settings import DatabaseSettings
+
+    engine = make_engine(DatabaseSettings().database_url)
+    migrate(engine)
+    if action == "list":
+        for listed in tokens.listed(engine):
+            state = f"revoked {listed.revoked_at:%Y-%m-%d}" if listed.revoked_at else "live"
+            print(f"{listed.name}\t{','.join(listed.scopes)}\t{state}")
+        return 0
+    if not name:
+        print(f"error: api-token {action} needs --name", file=sys.stderr)
+        return 2
+    try:
+        if action == "revoke":
+            tokens.revoke(engine, name)
+            print(f"revoked {name}")
+            return 0
+        token = tokens.create(engine, name, [s.strip() for s in scopes.split(",") if s.strip()])
+    except tokens.TokenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(token)
+    print(f"(the token of {name}: shown this once; only its hash is kept)", file=sys.stderr)
+    return 0
+
+
 def signal_command(account: str, kind: str, detail: str, at: date | None) -> int:
     """`accounts signal`: a QBR held or missed, a stakeholder gone; the judgement tier looks at it."""
     from assistant.database import make_engine, migrate
@@ -373,6 +415,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     accounts_parser.add_argument(
         "--at", type=date.fromisoformat, default=None, help="with signal: YYYY-MM-DD"
     )
+    token_parser = commands.add_parser("api-token", help="tokens other systems call the API with")
+    token_parser.add_argument("action", choices=["create", "revoke", "list"])
+    token_parser.add_argument("--name", default=None, help="who uses it, like zendesk")
+    token_parser.add_argument(
+        "--scopes", default="", help="with create: escalations:read,escalations:write,accounts:write"
+    )
     args = parser.parse_args(argv)
     if args.command == "accounts" and args.action == "import" and not args.file:
         parser.error("accounts import needs the FILE to import")
@@ -384,6 +432,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return playbook_command(args.action, args.folder)
         if args.command == "translations":
             return translations_command(args.action)
+        if args.command == "api-token":
+            return token_command(args.action, args.name, args.scopes)
         if args.command == "accounts" and args.action == "signal":
             return signal_command(args.account, args.kind, args.detail, args.at)
         if args.command == "accounts":

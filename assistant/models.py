@@ -521,3 +521,17 @@ class JudgementRequest(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_type=sa.Text)
     answered_by: str | None = Field(default=None, max_length=32)
     answered_at: datetime | None = _utc_column(index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    """A token another system calls the API with: shown once, kept only as its hash."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    scopes: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = _utc_column()
+    last_used_at: datetime | None = _utc_column()

@@ -42,6 +42,7 @@ StartResponse = Callable[..., Any]
 HealthSource = Callable[[bool], tuple[int, dict[str, Any]]]
 Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 PAGES_PREFIX = "/csat/"
+API_PREFIX = "/api/"
 
 REASONS = {
     200: "OK",
@@ -115,6 +116,7 @@ def wsgi_app(
     health_source: HealthSource,
     in_flight: health.InFlight | None = None,
     pages: Wsgi | None = None,
+    api: Wsgi | None = None,
 ) -> Wsgi:
     verifier = SignatureVerifier(signing_secret)
 
@@ -172,18 +174,24 @@ def wsgi_app(
             return events(environ, start_response)
         if pages is not None and str(path).startswith(PAGES_PREFIX):
             return pages(environ, start_response)
+        if api is not None and str(path).startswith(API_PREFIX):
+            return api(environ, start_response)
         return _reply(start_response, 404, "not found")
 
     return application
 
 
-def health_server_app(health_source: HealthSource, pages: Wsgi | None = None) -> Wsgi:
+def health_server_app(
+    health_source: HealthSource, pages: Wsgi | None = None, api: Wsgi | None = None
+) -> Wsgi:
     """Socket Mode has no Slack endpoint: only the health checks and the customer's pages are served."""
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if pages is not None and str(path).startswith(PAGES_PREFIX):
             return pages(environ, start_response)
+        if api is not None and str(path).startswith(API_PREFIX):
+            return api(environ, start_response)
         if path not in HEALTH_PATHS:
             return _reply(start_response, 404, "not found")
         if method not in {"GET", "HEAD"}:
@@ -281,3 +289,13 @@ def customer_pages(components: Components) -> Wsgi:
         components.work.submit(f"satisfaction:{case_id}", show)
 
     return survey_app(components.engine, components.settings, on_answer)
+
+
+def api_app(components: Components) -> Wsgi:
+    """The HTTP API (FastAPI, an ASGI app) served by waitress like the rest: its limits on bodies
+    and idle connections hold for it too."""
+    from a2wsgi import ASGIMiddleware
+
+    from assistant.api.app import create_api
+
+    return ASGIMiddleware(create_api(components))  # type: ignore[arg-type,return-value]

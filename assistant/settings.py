@@ -158,6 +158,9 @@ class Settings(DatabaseSettings, ContentSettings):
     )
     survey_valid_days: int = Field(default=30, ge=1, le=365, description="how long a survey link works")
     customer_lease_seconds: float = Field(default=60.0, gt=0, description="a delivery attempt's lease")
+    api_rate_per_minute: int = Field(
+        default=120, ge=1, le=10000, description="calls per minute per API token"
+    )
 
     @field_validator("smtp_url")
     @classmethod

@@ -30,6 +30,7 @@ REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
     "conversations.unarchive": ("channel",),
     "pins.add": ("channel",),
     "users.info": ("user",),
+    "users.lookupByEmail": ("email",),
     "usergroups.list": (),
     "views.open": ("view",),
     "views.publish": ("user_id", "view"),
@@ -115,6 +116,7 @@ ERRORS: dict[str, frozenset[str]] = {
     "conversations.unarchive": frozenset({"channel_not_found", "not_archived"}),
     "pins.add": frozenset({"already_pinned", "channel_not_found", "message_not_found", "not_in_channel"}),
     "users.info": frozenset({"user_not_found"}),
+    "users.lookupByEmail": frozenset({"users_not_found"}),
     "views.open": frozenset({"exchanged_trigger_id", "expired_trigger_id", "invalid_trigger_id"}),
     "views.publish": frozenset({"hash_conflict"}),
     "views.push": frozenset({"expired_trigger_id", "invalid_trigger_id", "push_limit_reached"}),
@@ -213,6 +215,7 @@ BOT_SCOPES: dict[str, frozenset[str]] = {
     "conversations.unarchive": _MANAGE,
     "pins.add": frozenset({"pins:write"}),
     "users.info": frozenset({"users:read"}),
+    "users.lookupByEmail": frozenset({"users:read.email"}),
     "usergroups.list": frozenset({"usergroups:read"}),
 }
 
@@ -243,6 +246,7 @@ TIERS: dict[str, str] = {
     "conversations.unarchive": "t2",
     "pins.add": "t2",
     "users.info": "t4",
+    "users.lookupByEmail": "t3",
     "usergroups.list": "t2",
     "views.open": "t4",
     "views.publish": "t4",

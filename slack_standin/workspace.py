@@ -434,6 +434,13 @@ class Workspace:
         server = self.socket_mode
         return {"url": server.url if server is not None else "ws://127.0.0.1:9/link/?ticket=standin"}
 
+    def m_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        wanted = str(args["email"]).strip().lower()
+        user = next((u for u in self.users.values() if u.email and u.email.lower() == wanted), None)
+        if user is None:
+            raise SlackError("users_not_found")
+        return {"user": user.to_api()}
+
     def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(args["user"])
         if user is None:

@@ -24,6 +24,7 @@ from assistant.models import CaseEvent, Escalation
 from assistant.server import (
     EVENTS_PATH,
     HttpServer,
+    api_app,
     component_health,
     customer_pages,
     health_server_app,
@@ -317,13 +318,23 @@ def start_harness(
     if mode == "socket":
         handler = connect_socket_mode(app, settings)
         server = HttpServer(
-            health_server_app(health, customer_pages(components)), "127.0.0.1", http_port, threads=2
+            health_server_app(health, customer_pages(components), api_app(components)),
+            "127.0.0.1",
+            http_port,
+            threads=2,
         ).start_in_thread()
         sender: SlackSender = SocketModeSender(standin.workspace, socket_server, standin.base_url)
         stops += [lambda: close_socket_mode(handler), socket_server.stop]
     else:
         server = HttpServer(
-            wsgi_app(app, SIGNING_SECRET, health, components.in_flight, customer_pages(components)),
+            wsgi_app(
+                app,
+                SIGNING_SECRET,
+                health,
+                components.in_flight,
+                customer_pages(components),
+                api_app(components),
+            ),
             "127.0.0.1",
             http_port,
             threads=8,

@@ -62,6 +62,8 @@ def test_a_health_drop_on_an_enterprise_account_asks_its_csm_once_per_drop(harne
     }
     harness.submit(CSM, view_id, reason="Their CFO already has a call with ours on Friday.")
     assert judged_between(harness.components.engine, T0, datetime.now(UTC) + timedelta(minutes=1)) == (0, 1)
+    click(harness, CaseAction.JUDGEMENT_ESCALATE, question)  # answered once: told so, privately
+    assert harness.answer(CSM) == "Already answered: not now."
 
     # It recovers, then drops again: asked again; this time the CSM escalates.
     assert load(harness, 55, T0 + timedelta(days=4, hours=1)) == 0

@@ -146,6 +146,11 @@ def _object_lines(text: str) -> list[int]:
     return lines
 
 
+def read_record(record: Any, default_currency: str, line: int = 1) -> tuple[AccountRow | None, list[str]]:
+    """One account given as a mapping (a JSON object, the API's body): the row, or what is wrong."""
+    return _row(line, record, default_currency)
+
+
 def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | None, list[str]]:
     if not isinstance(record, dict):
         return None, ["an account must be an object"]

@@ -41,6 +41,7 @@ class EventKind(StrEnum):
     ACTION_ITEM_DONE = "action_item_done"
     # The customer end: contacts, and what the customer is told (queued, delivered or recorded).
     CONTACTS_ADDED = "contacts_added"
+    NOTE_ADDED = "note_added"  # from another system, through the API
     CONNECT_CHANNEL_LINKED = "connect_channel_linked"
     CUSTOMER_COMMUNICATION_QUEUED = "customer_communication_queued"
     CUSTOMER_COMMUNICATION_SENT = "customer_communication_sent"

@@ -49,16 +49,18 @@ def prefill(request: JudgementRequest, account: Account) -> AccountPrefill:
 def register(app: App, components: Components) -> None:
     engine = components.engine
 
-    def open_request(
-        respond: Respond, body: dict[str, Any], action: dict[str, Any]
-    ) -> tuple[Any, Any] | None:
+    def unanswered(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> tuple[JudgementRequest, Account] | None:
+        """The signal a button is about, if it still waits for an answer (else the CSM is told why)."""
+        ack()
+        respond = answer_privately(respond, client, body["user"]["id"])
         found = judgement.request(engine, int(action.get("value") or 0))
         if found is None:
             say(respond, _("That signal no longer exists."))
             return None
-        request, _account = found
-        if request.answered_at is not None:
-            say(respond, _("Already answered: %(answer)s.", answer=_(ANSWERS.get(request.answer or "", ""))))
+        if found[0].answered_at is not None:
+            say(respond, _("Already answered: %(answer)s.", answer=_(ANSWERS.get(found[0].answer or "", ""))))
             return None
         return found
 
@@ -67,20 +69,17 @@ def register(app: App, components: Components) -> None:
     def handle_escalate(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        ack()
-        respond = answer_privately(respond, client, body["user"]["id"])
-        found = open_request(respond, body, action)
+        found = unanswered(ack, body, action, client, respond)
         if found is None:
             return
         request, account = found
         words = concern_words(request, account)
-        summary = _(CONCERN_SUMMARIES[Concern(request.concern)])
         client.views_open(
             trigger_id=body["trigger_id"],
             view=intake_modal(
                 metadata=IntakeMetadata(judgement_request_id=request.id),
                 ack_within_minutes=components.settings.ack_within_minutes,
-                summary=summary,
+                summary=_(CONCERN_SUMMARIES[Concern(request.concern)]),
                 description=f"{_plain(words['what'])}\n{_plain(words['why'])}",
                 account=prefill(request, account),
             ),
@@ -91,9 +90,7 @@ def register(app: App, components: Components) -> None:
     def handle_decline(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        ack()
-        respond = answer_privately(respond, client, body["user"]["id"])
-        found = open_request(respond, body, action)
+        found = unanswered(ack, body, action, client, respond)
         if found is None:
             return
         request, account = found

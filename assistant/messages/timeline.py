@@ -43,6 +43,7 @@ EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.MANAGERS_TOLD: N_("the escalation managers were told at once"),
     EventKind.ACTION_ITEM_DONE: N_("marked an action item done"),
     EventKind.CONTACTS_ADDED: N_("added customer contacts"),
+    EventKind.NOTE_ADDED: N_("a note came from another system"),
     EventKind.CONNECT_CHANNEL_LINKED: N_("linked the customer's Slack Connect channel"),
     EventKind.CUSTOMER_COMMUNICATION_QUEUED: N_("a message to the customer was queued"),
     EventKind.CUSTOMER_COMMUNICATION_SENT: N_("the customer heard from us"),

@@ -1,4 +1,5 @@
-"""The account directory: accounts, their ids in other systems, and their health history
+"""The account directory (accounts, their ids in other systems, their health history, signals, the
+judgement tier's questions) and the API's tokens
 
 Revision ID: 0014
 Revises: 0013
@@ -100,9 +101,23 @@ def upgrade() -> None:
     op.create_index('ix_judgement_request_account_id', 'judgement_request', ['account_id'])
     op.create_index('ix_judgement_request_asked_at', 'judgement_request', ['asked_at'])
     op.create_index('ix_judgement_request_answered_at', 'judgement_request', ['answered_at'])
+    op.create_table(
+        'api_token',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(80), nullable=False),
+        sa.Column('token_hash', sa.String(64), nullable=False),
+        sa.Column('scopes', sa.JSON(), nullable=False),
+        sa.Column('created_at', UTCDateTime(), nullable=False),
+        sa.Column('revoked_at', UTCDateTime(), nullable=True),
+        sa.Column('last_used_at', UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint('id', name='pk_api_token'),
+        sa.UniqueConstraint('name', name='uq_api_token_name'),
+        sa.UniqueConstraint('token_hash', name='uq_api_token_token_hash'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('api_token')
     op.drop_table('judgement_request')
     op.drop_table('account_signal')
     op.drop_table('health_reading')

@@ -1,0 +1,167 @@
+"""The HTTP API over real HTTP with real tokens: a help desk opens an escalation with one POST and
+it appears in Slack like one opened from the modal."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from assistant.api import tokens
+from assistant.domain.account_rows import read_accounts
+from assistant.services.accounts import import_accounts
+from tests.harness import CSM, EXEC, OWNER, ROOT, Harness, env_without_slack, run_cli, wait_for
+
+
+def call(
+    harness: Harness, method: str, path: str, token: str | None, body: Any = None, **headers: str
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    request = urllib.request.Request(
+        harness.server.url + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={
+            "Content-Type": "application/json",
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+            **{k.replace("_", "-"): v for k, v in headers.items()},
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}"), dict(response.headers)
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read() or b"{}"), dict(refused.headers)
+
+
+ESCALATION = {
+    "account": "crm:0015A",
+    "summary": "SSO outage",
+    "description": "Nobody at Acme can log in since 09:00.",
+    "category": "technical",
+    "severity": "high",
+    "owner": "sarah.miller@vendor.example",
+    "stakeholders": [EXEC],
+    "reporter": CSM,
+    "links": {"ticket": "https://support.example.com/tickets/4521"},
+}
+
+
+def test_a_help_desk_opens_an_escalation_with_one_post_and_it_appears_in_slack(harness: Harness) -> None:
+    engine = harness.components.engine
+    rows, _ = read_accounts(
+        "name,crm_id,tier,contract_value,csm\nAcme Inc,0015A,enterprise,$120k,U0CSM0001\n",
+        json_format=False,
+        default_currency="USD",
+    )
+    import_accounts(engine, rows)
+    created = run_cli(
+        ["api-token", "create", "--name", "zendesk", "--scopes", "escalations:write,escalations:read"],
+        env_without_slack(harness),
+        ROOT,
+    )
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("esc_") and "shown this once" in created.stderr
+
+    status, case, _ = call(
+        harness, "POST", "/api/v1/escalations", token, ESCALATION, Idempotency_Key="zd-4521"
+    )
+    assert status == 201, case
+    assert (case["key"], case["account"], case["owner"], case["account_value"]) == (
+        "ESC-1",
+        "Acme Inc",
+        OWNER,
+        120000,
+    )
+    stored = harness.wait_provisioned(case["id"])
+    card = json.dumps(harness.channel_of(stored).messages[0].blocks, ensure_ascii=False)
+    assert "*Account* · enterprise · $120,000" in card and f"CSM <@{CSM}>" in card
+    assert harness.workspace.dm_messages(OWNER)  # the owner asked to acknowledge, as from the modal
+
+    # The same key again: the same case, once.
+    status, again, _ = call(
+        harness, "POST", "/api/v1/escalations", token, ESCALATION, Idempotency_Key="zd-4521"
+    )
+    assert (status, again["key"]) == (200, "ESC-1") and len(harness.cases()) == 1
+
+    status, read, _ = call(harness, "GET", "/api/v1/escalations/ESC-1", token)
+    assert status == 200 and read["status"] == "new" and read["channel_id"] == stored.channel_id
+
+    status, note, _ = call(
+        harness, "POST", "/api/v1/escalations/ESC-1/notes", token, {"text": "Customer replied <3"}
+    )
+    assert status == 201 and note["source"] == "zendesk"
+    wait_for(
+        lambda: any(
+            "From *zendesk* (through the API)" in json.dumps(m.blocks)
+            for m in harness.channel_of(stored).messages
+        ),
+        what="the note in the channel",
+    )
+    assert any("Customer replied &lt;3" in json.dumps(m.blocks) for m in harness.channel_of(stored).messages)
+
+
+def test_bad_requests_get_one_message_per_field_and_no_case(harness: Harness) -> None:
+    token = tokens.create(harness.components.engine, "crm", ["escalations:write"])
+    bad = {
+        **ESCALATION,
+        "account": "Acme",
+        "category": "weather",
+        "owner": "nobody@nowhere.example",
+        "summary": "",
+    }
+    bad["links"] = {"ticket": "not a link"}
+    status, body, _ = call(harness, "POST", "/api/v1/escalations", token, bad)
+    assert status == 422
+    assert body["errors"] == {
+        "owner": "no one in Slack has the e-mail nobody@nowhere.example",
+        "category": "one of technical, business, relationship, process",
+        "summary": "Write a one-line summary of the problem.",
+        "links.ticket": "Enter a web address starting with https://",
+    }
+    status, body, _ = call(harness, "POST", "/api/v1/escalations", token, {"account": "Acme"})
+    assert status == 422 and "summary" in body["errors"] and "owner" in body["errors"]
+    assert harness.cases() == []
+
+
+def test_tokens_scopes_and_rate_limits(database_url: str) -> None:
+    from tests.harness import start_harness
+
+    harness = start_harness(database_url, api_rate_per_minute=3)
+    try:
+        engine = harness.components.engine
+        reader = tokens.create(engine, "bi", ["escalations:read"])
+        assert call(harness, "GET", "/api/v1/escalations", None)[0] == 401
+        assert call(harness, "GET", "/api/v1/escalations", "esc_forged")[0] == 401
+        assert call(harness, "POST", "/api/v1/escalations", reader, ESCALATION)[0] == 403
+        statuses = [call(harness, "GET", "/api/v1/escalations", reader) for _ in range(4)]
+        assert [s[0] for s in statuses] == [200, 200, 200, 429]  # 3 a minute for this token
+        assert int(statuses[-1][2]["Retry-After"]) >= 1
+        tokens.revoke(engine, "bi")
+        assert call(harness, "GET", "/api/v1/escalations/ESC-1", reader)[0] == 401
+        status, spec, _ = call(harness, "GET", "/api/v1/openapi.json", None)
+        assert status == 200 and "/api/v1/escalations" in spec["paths"]
+    finally:
+        harness.stop()
+
+
+def test_accounts_and_their_signals_are_kept_current_by_other_systems(harness: Harness) -> None:
+    token = tokens.create(harness.components.engine, "gainsight", ["accounts:write"])
+    account = {"name": "Acme Inc", "contract_value": "$120k", "tier": "enterprise", "csm": CSM, "health": 45}
+    status, body, _ = call(harness, "PUT", "/api/v1/accounts/crm:0015A", token, account)
+    assert (status, body["created"]) == (201, True)
+    status, body, _ = call(harness, "PUT", "/api/v1/accounts/crm:0015A", token, {**account, "health": 22})
+    assert (status, body["created"], body["raised"]) == (200, False, 1)  # a fall below 30: the CSM is asked
+    status, body, _ = call(harness, "PUT", "/api/v1/accounts/crm:0015A", token, {**account, "health": 150})
+    assert (status, body["errors"]) == (422, {"health": "a score from 0 to 100"})
+    status, body, _ = call(
+        harness,
+        "POST",
+        "/api/v1/accounts/crm:0015A/signals",
+        token,
+        {"kind": "stakeholder_left", "detail": "decision_maker"},
+    )
+    assert (status, body["raised"]) == (201, 1)
+    assert call(harness, "POST", "/api/v1/accounts/crm:nope/signals", token, {"kind": "qbr_missed"})[0] == 404
+    assert harness.components.judgement.sweep() == 2
