@@ -535,3 +535,18 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = _utc_column()
     last_used_at: datetime | None = _utc_column()
+
+
+class ApiRequest(SQLModel, table=True):
+    """A POST made with an Idempotency-Key: claimed before it runs, its answer kept for a replay."""
+
+    __tablename__ = "api_request"
+    __table_args__ = (sa.UniqueConstraint("token_id", "key_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_id: int = Field(foreign_key="api_token.id")
+    key_hash: str = Field(max_length=64)
+    path: str = Field(max_length=300)
+    status: int | None = None  # None while it runs
+    body: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -80,10 +80,21 @@ def test_a_help_desk_opens_an_escalation_with_one_post_and_it_appears_in_slack(h
     assert harness.workspace.dm_messages(OWNER)  # the owner asked to acknowledge, as from the modal
 
     # The same key again: the same case, once.
-    status, again, _ = call(
+    status, again, headers = call(
         harness, "POST", "/api/v1/escalations", token, ESCALATION, Idempotency_Key="zd-4521"
     )
-    assert (status, again["key"]) == (200, "ESC-1") and len(harness.cases()) == 1
+    assert (status, again["key"], headers["Idempotent-Replayed"]) == (201, "ESC-1", "true")
+    assert len(harness.cases()) == 1
+    # A note sent twice with one key is one note.
+    for _ in range(2):
+        call(
+            harness,
+            "POST",
+            "/api/v1/escalations/ESC-1/notes",
+            token,
+            {"text": "Called back"},
+            Idempotency_Key="n-1",
+        )
 
     status, read, _ = call(harness, "GET", "/api/v1/escalations/ESC-1", token)
     assert status == 200 and read["status"] == "new" and read["channel_id"] == stored.channel_id
@@ -100,6 +111,8 @@ def test_a_help_desk_opens_an_escalation_with_one_post_and_it_appears_in_slack(h
         what="the note in the channel",
     )
     assert any("Customer replied &lt;3" in json.dumps(m.blocks) for m in harness.channel_of(stored).messages)
+    notes = [e for e in harness.events(stored.id) if e.kind == "note_added"]
+    assert len(notes) == 2  # "Called back" once (its replay answered from the record), and this one
 
 
 def test_bad_requests_get_one_message_per_field_and_no_case(harness: Harness) -> None:
@@ -165,3 +178,22 @@ def test_accounts_and_their_signals_are_kept_current_by_other_systems(harness: H
     assert (status, body["raised"]) == (201, 1)
     assert call(harness, "POST", "/api/v1/accounts/crm:nope/signals", token, {"kind": "qbr_missed"})[0] == 404
     assert harness.components.judgement.sweep() == 2
+
+
+def test_escalations_are_listed_a_page_at_a_time_with_filters(harness: Harness) -> None:
+    token = tokens.create(harness.components.engine, "bi", ["escalations:write", "escalations:read"])
+    for account in ("Acme", "Globex", "Acme"):
+        body = {**ESCALATION, "account": account, "owner": OWNER}
+        assert call(harness, "POST", "/api/v1/escalations", token, body)[0] == 201
+    status, first, _ = call(harness, "GET", "/api/v1/escalations?limit=2", token)
+    assert status == 200 and [c["key"] for c in first["items"]] == ["ESC-3", "ESC-2"]
+    status, second, _ = call(
+        harness, "GET", f"/api/v1/escalations?limit=2&cursor={first['next_cursor']}", token
+    )
+    assert [c["key"] for c in second["items"]] == ["ESC-1"] and second["next_cursor"] is None
+    status, acme, _ = call(harness, "GET", "/api/v1/escalations?account=ACME%20Inc.&status=new", token)
+    assert [c["key"] for c in acme["items"]] == ["ESC-3", "ESC-1"]
+    assert call(harness, "GET", "/api/v1/escalations?cursor=nonsense", token)[1]["errors"] == {
+        "cursor": "not a cursor this API gave"
+    }
+    assert call(harness, "GET", "/api/v1/escalations/ESC-99", token)[0] == 404

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import math
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -174,6 +176,35 @@ def create_api(components: Components) -> FastAPI:
     )
     api.state.engine = engine
     api.state.limiter = RateLimiter(components.settings.api_rate_per_minute)
+
+    @api.middleware("http")
+    async def once_per_key(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Every POST with an Idempotency-Key is done once per token: a replay gets the first answer."""
+        key = request.headers.get("idempotency-key")
+        bearer = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
+        if request.method != "POST" or not key or not bearer:
+            return await call_next(request)
+        token = await run_in_threadpool(tokens.verify, engine, bearer)
+        if token is None:
+            return await call_next(request)  # refused as any unauthenticated call is
+        try:
+            earlier = await run_in_threadpool(
+                tokens.claim, engine, token.id or 0, key[:200], request.url.path
+            )
+        except tokens.InProgress:
+            return JSONResponse({"error": "the same Idempotency-Key is being answered"}, status_code=409)
+        if earlier is not None:
+            status, body = earlier
+            return JSONResponse(body, status_code=status, headers={"Idempotent-Replayed": "true"})
+        response = await call_next(request)
+        content = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+        try:
+            body = json.loads(content or b"{}")
+        except ValueError:
+            body = {}
+        await run_in_threadpool(tokens.settle, engine, token.id or 0, key[:200], response.status_code, body)
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(content=content, status_code=response.status_code, headers=headers)
 
     @api.exception_handler(Invalid)
     def invalid(request: Request, exc: Invalid) -> JSONResponse:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from assistant.database import session_scope
-from assistant.models import ApiToken, utcnow
+from assistant.models import ApiRequest, ApiToken, utcnow
 
 SCOPES = ("escalations:read", "escalations:write", "accounts:write")
 PREFIX = "esc_"
@@ -63,3 +64,41 @@ def verify(engine: sa.Engine, token: str) -> ApiToken | None:
 def listed(engine: sa.Engine) -> list[ApiToken]:
     with Session(engine) as session:
         return list(session.exec(select(ApiToken).order_by(col(ApiToken.name))))
+
+
+class InProgress(Exception):
+    """The same Idempotency-Key is being answered right now."""
+
+
+def claim(engine: sa.Engine, token_id: int, key: str, path: str) -> tuple[int, dict[str, Any]] | None:
+    """Claim a keyed request: None if it is this call's to run, else the answer given to it before."""
+    key_hash = hashlib.sha256(key.encode()).hexdigest()
+    try:
+        with session_scope(engine) as session:
+            session.add(ApiRequest(token_id=token_id, key_hash=key_hash, path=path))
+        return None
+    except sa.exc.IntegrityError:
+        pass
+    with Session(engine) as session:
+        earlier = session.exec(
+            select(ApiRequest).where(ApiRequest.token_id == token_id, ApiRequest.key_hash == key_hash)
+        ).one()
+    if earlier.path != path:
+        return 422, {"errors": {"Idempotency-Key": "used already for another request"}}
+    if earlier.status is None:
+        raise InProgress(key)
+    return earlier.status, earlier.body or {}
+
+
+def settle(engine: sa.Engine, token_id: int, key: str, status: int, body: dict[str, Any]) -> None:
+    """Keep the answer of a keyed request, for its replays; a failure (5xx) lets it be tried again."""
+    key_hash = hashlib.sha256(key.encode()).hexdigest()
+    with session_scope(engine) as session:
+        row = session.exec(
+            select(ApiRequest).where(ApiRequest.token_id == token_id, ApiRequest.key_hash == key_hash)
+        ).one()
+        if status >= 500:
+            session.delete(row)
+        else:
+            row.status, row.body = status, body
+            session.add(row)

@@ -114,9 +114,23 @@ def upgrade() -> None:
         sa.UniqueConstraint('name', name='uq_api_token_name'),
         sa.UniqueConstraint('token_hash', name='uq_api_token_token_hash'),
     )
+    op.create_table(
+        'api_request',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('token_id', sa.Integer(), nullable=False),
+        sa.Column('key_hash', sa.String(64), nullable=False),
+        sa.Column('path', sa.String(300), nullable=False),
+        sa.Column('status', sa.Integer(), nullable=True),
+        sa.Column('body', sa.JSON(), nullable=True),
+        sa.Column('created_at', UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['token_id'], ['api_token.id'], name='fk_api_request_token_id_api_token'),
+        sa.PrimaryKeyConstraint('id', name='pk_api_request'),
+        sa.UniqueConstraint('token_id', 'key_hash', name='uq_api_request_token_id_key_hash'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('api_request')
     op.drop_table('api_token')
     op.drop_table('judgement_request')
     op.drop_table('account_signal')
