@@ -322,6 +322,51 @@ def token_command(action: str, name: str | None, scopes: str) -> int:
     return 0
 
 
+def webhook_command(
+    action: str, target: str | None, events: str, secret: str | None, since: date | None
+) -> int:
+    """`webhook add URL | list | remove ID | replay --since DATE`: case events to other systems."""
+    from assistant.database import make_engine, migrate
+    from assistant.services import webhooks
+    from assistant.settings import DatabaseSettings
+
+    engine = make_engine(DatabaseSettings().database_url)
+    migrate(engine)
+    if action == "list":
+        for sub in webhooks.subscriptions(engine):
+            state = f"disabled {sub.disabled_at:%Y-%m-%d}" if sub.disabled_at else "live"
+            print(f"{sub.id}\t{sub.url}\t{','.join(sub.events)}\t{state}")
+        return 0
+    if action == "replay":
+        if since is None:
+            print("error: webhook replay needs --since YYYY-MM-DD", file=sys.stderr)
+            return 2
+        start = datetime.combine(since, time(), tzinfo=UTC)
+        count = webhooks.replay(engine, start, int(target) if target else None)
+        print(f"{count} deliveries queued again")
+        return 0
+    if not target:
+        print(
+            f"error: webhook {action} needs {'the URL' if action == 'add' else 'the subscription id'}",
+            file=sys.stderr,
+        )
+        return 2
+    if action == "remove":
+        found = webhooks.remove(engine, int(target))
+        print(f"removed {target}" if found else f"no subscription {target}")
+        return 0 if found else 1
+    try:
+        sub_id, sub_secret = webhooks.subscribe(
+            engine, target, [e.strip() for e in events.split(",") if e.strip()], secret
+        )
+    except webhooks.SubscriptionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"subscription {sub_id}: {target}")
+    print(f"signing secret (verify webhook-signature with it): {sub_secret}")
+    return 0
+
+
 def signal_command(account: str, kind: str, detail: str, at: date | None) -> int:
     """`accounts signal`: a QBR held or missed, a stakeholder gone; the judgement tier looks at it."""
     from assistant.database import make_engine, migrate
@@ -421,6 +466,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     token_parser.add_argument(
         "--scopes", default="", help="with create: escalations:read,escalations:write,accounts:write"
     )
+    webhook_parser = commands.add_parser("webhook", help="case events sent to other systems (signed)")
+    webhook_parser.add_argument("action", choices=["add", "list", "remove", "replay"])
+    webhook_parser.add_argument(
+        "target", nargs="?", default=None, help="add: the URL; remove: the id; replay: an id (default all)"
+    )
+    webhook_parser.add_argument(
+        "--events", default="all", help="with add: event types, comma-separated, or all"
+    )
+    webhook_parser.add_argument(
+        "--secret", default=None, help="with add: a whsec_… secret (default: one is made)"
+    )
+    webhook_parser.add_argument(
+        "--since", type=date.fromisoformat, default=None, help="with replay: YYYY-MM-DD"
+    )
     args = parser.parse_args(argv)
     if args.command == "accounts" and args.action == "import" and not args.file:
         parser.error("accounts import needs the FILE to import")
@@ -432,6 +491,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return playbook_command(args.action, args.folder)
         if args.command == "translations":
             return translations_command(args.action)
+        if args.command == "webhook":
+            return webhook_command(args.action, args.target, args.events, args.secret, args.since)
         if args.command == "api-token":
             return token_command(args.action, args.name, args.scopes)
         if args.command == "accounts" and args.action == "signal":

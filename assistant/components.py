@@ -30,6 +30,7 @@ from assistant.slack.pacing import Pacer
 from assistant.slack.people import People
 from assistant.slack.provisioning import Provisioner
 from assistant.slack.reminders import ReminderDispatcher
+from assistant.webhook_sender import WebhookSender
 from assistant.work_queue import WorkQueue
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ class Components:
     customer: CustomerDelivery
     # The 24-hour judgement tier: signals put to the account's CSM.
     judgement: JudgementAsker
+    # Webhooks out, delivered from their outbox (their own thread).
+    webhooks: WebhookSender
 
     def promise_rules(self, severity: str | None = None) -> PromiseRules:
         """How soon and how far ahead a customer update may be promised: the settings, and the
@@ -89,6 +92,7 @@ class Components:
 
     def close(self) -> None:
         self.customer.stop()
+        self.webhooks.stop()
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
         self.work.shutdown()
         self.engine.dispose()
@@ -193,4 +197,5 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         in_flight=in_flight,
         customer=customer,
         judgement=JudgementAsker(engine=engine, channel=provisioner.channel, settings=settings),
+        webhooks=WebhookSender(engine=engine, settings=settings, channel=provisioner.channel).start(),
     )

@@ -550,3 +550,42 @@ class ApiRequest(SQLModel, table=True):
     status: int | None = None  # None while it runs
     body: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class WebhookSubscription(SQLModel, table=True):
+    """An endpoint of another system that hears of case events (signed, Standard Webhooks)."""
+
+    __tablename__ = "webhook_subscription"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=500)
+    events: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    secret: str = Field(max_length=100)  # whsec_…: needed to sign, so kept as given
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Since when every attempt has failed (None while it answers); disabled after days of that.
+    failing_since: datetime | None = _utc_column()
+    disabled_at: datetime | None = _utc_column()
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event owed to one subscription: written with the change (the outbox), delivered once
+    it is acknowledged, in order per case."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "subscription_id"),
+        sa.Index("ix_webhook_delivery_due", "delivered_at", "next_attempt_at"),
+        sa.Index("ix_webhook_delivery_order", "subscription_id", "escalation_id", "event_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="case_event.id")
+    subscription_id: int = Field(foreign_key="webhook_subscription.id")
+    escalation_id: int
+    body: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+    delivered_at: datetime | None = _utc_column()
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=200)

@@ -158,6 +158,10 @@ class Settings(DatabaseSettings, ContentSettings):
     )
     survey_valid_days: int = Field(default=30, ge=1, le=365, description="how long a survey link works")
     customer_lease_seconds: float = Field(default=60.0, gt=0, description="a delivery attempt's lease")
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60, description="per webhook call")
+    webhook_disable_after_days: int = Field(
+        default=3, ge=1, le=30, description="a webhook endpoint failing this long is disabled"
+    )
     api_rate_per_minute: int = Field(
         default=120, ge=1, le=10000, description="calls per minute per API token"
     )

@@ -9,12 +9,10 @@ communication not delivered in its table (a claim is a lease that runs out).
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 import socket
-import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -28,6 +26,7 @@ from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import Message, render_message
 from assistant.models import CustomerCommunication, Escalation, SlackDelivery, utcnow
+from assistant.outbox import OutboxLoop
 from assistant.services import customer, deliveries
 from assistant.settings import Settings
 from assistant.slack.case_channel import CaseChannel
@@ -44,7 +43,9 @@ class ConnectRefused(Exception):
     """Slack refused the post in the customer's channel for good (until a person fixes it)."""
 
 
-class CustomerDelivery:
+class CustomerDelivery(OutboxLoop):
+    name = "customer-delivery"
+
     def __init__(
         self,
         *,
@@ -54,54 +55,15 @@ class CustomerDelivery:
         channel: CaseChannel,
         on_delivered: Callable[[Escalation], None] = lambda case: None,
     ) -> None:
+        super().__init__()
         self.engine = engine
         self.settings = settings
         self.people = people
         self.channel = channel
         self.on_delivered = on_delivered
-        self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._starting = threading.Lock()
 
-    # -- the loop ---------------------------------------------------------------
-
-    def start(self) -> CustomerDelivery:
-        with self._starting:  # woken from several listener threads at once: one thread all the same
-            if self._thread is None and not self._stopping.is_set():
-                self._thread = threading.Thread(target=self._run, name="customer-delivery", daemon=True)
-                self._thread.start()
-        return self
-
-    def wake(self) -> None:
-        """Something was queued: deliver it now (the thread starts at the first one)."""
-        self.start()
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=15)
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                while self.tick() and not self._stopping.is_set():
-                    pass  # a full batch: there may be more
-                wait = self._seconds_to_next()
-            except sa.exc.SQLAlchemyError as exc:
-                logger.warning("customer delivery: the database is unavailable (%s)", type(exc).__name__)
-                wait = IDLE_WAKE_SECONDS
-            self._wake.wait(wait)
-
-    def _seconds_to_next(self) -> float:
-        due = customer.next_due(self.engine)
-        if due is None:
-            return IDLE_WAKE_SECONDS
-        return min(IDLE_WAKE_SECONDS, max(0.05, (due - utcnow()).total_seconds()))
+    def next_due(self) -> datetime | None:
+        return customer.next_due(self.engine)
 
     def tick(self, limit: int = 20) -> int:
         """Deliver what is due; how many were claimed (a full batch means: look again)."""

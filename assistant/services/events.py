@@ -10,6 +10,7 @@ from sqlmodel import Session
 from assistant.database import session_scope
 from assistant.domain.events import EventKind
 from assistant.models import CaseEvent
+from assistant.services import webhooks
 
 
 def record_event(
@@ -17,6 +18,7 @@ def record_event(
 ) -> CaseEvent:
     event = CaseEvent(escalation_id=case_id, kind=kind, actor_id=actor_id, data=data)
     session.add(event)
+    webhooks.owe(session, event)  # what subscribers are owed lands with the event, or not at all
     return event
 
 

@@ -1,0 +1,255 @@
+"""Webhook subscriptions and their outbox: a delivery is written in the transaction of the event it
+tells, claimed by one sender at a time (a lease), delivered in order per case, retried for ever."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select, update
+
+from assistant.database import session_scope
+from assistant.domain.communications import retry_delay
+from assistant.domain.webhooks import TYPES, event_type, payload
+from assistant.models import KEY_PREFIX, CaseEvent, WebhookDelivery, WebhookSubscription, utcnow
+
+
+class SubscriptionError(ValueError):
+    """A subscription that cannot be made as asked (the message says why)."""
+
+
+def subscribe(engine: sa.Engine, url: str, events: list[str], secret: str | None = None) -> tuple[int, str]:
+    """A new subscription; its id and its signing secret (made if none is given)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SubscriptionError(f"{url!r} is not an http(s) URL")
+    wanted = list(TYPES) if events in ([], ["all"]) else events
+    unknown = [e for e in wanted if e not in TYPES]
+    if unknown:
+        raise SubscriptionError(f"unknown event(s): {', '.join(unknown)} (known: {', '.join(TYPES)})")
+    secret = secret or "whsec_" + secrets.token_urlsafe(32).replace("-", "+").replace("_", "/") + "="
+    with session_scope(engine) as session:
+        row = WebhookSubscription(url=url, events=wanted, secret=secret)
+        session.add(row)
+        session.flush()
+        return row.id or 0, secret
+
+
+def subscriptions(engine: sa.Engine) -> list[WebhookSubscription]:
+    with Session(engine) as session:
+        return list(session.exec(select(WebhookSubscription).order_by(col(WebhookSubscription.id))))
+
+
+def remove(engine: sa.Engine, subscription_id: int) -> bool:
+    with session_scope(engine) as session:
+        session.execute(
+            sa.delete(WebhookDelivery).where(col(WebhookDelivery.subscription_id) == subscription_id)
+        )
+        result = session.execute(
+            sa.delete(WebhookSubscription).where(col(WebhookSubscription.id) == subscription_id)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def owe(session: Session, event: CaseEvent) -> None:
+    """Write what this event owes each subscriber (in the event's own transaction: never lost)."""
+    kind = event_type(event.kind, event.data or {})
+    if kind is None:
+        return
+    subscribers = [
+        s.id
+        for s in session.exec(
+            select(WebhookSubscription).where(col(WebhookSubscription.disabled_at).is_(None))
+        )
+        if kind in s.events
+    ]
+    if not subscribers:
+        return
+    session.flush()  # the event's id
+    body = payload(
+        event.kind,
+        f"{KEY_PREFIX}{event.escalation_id}",
+        event.escalation_id,
+        event.actor_id,
+        event.at,
+        event.data or {},
+    )
+    session.execute(
+        sa.insert(WebhookDelivery),
+        [
+            {
+                "event_id": event.id,
+                "subscription_id": s,
+                "escalation_id": event.escalation_id,
+                "body": body,
+                "next_attempt_at": event.at,
+                "attempts": 0,
+            }
+            for s in subscribers
+        ],
+    )
+
+
+def claim_due(
+    engine: sa.Engine, *, worker: str, now: datetime, lease: timedelta, limit: int = 50
+) -> list[Any]:
+    """Deliveries due now, each the oldest not delivered of its case for its subscriber (order per
+    case), with their subscription; claimed for `lease` (no other sender takes them meanwhile)."""
+    earlier = aliased(WebhookDelivery)
+    blocked = (
+        sa.exists()
+        .where(
+            col(earlier.subscription_id) == col(WebhookDelivery.subscription_id),
+            col(earlier.escalation_id) == col(WebhookDelivery.escalation_id),
+            col(earlier.event_id) < col(WebhookDelivery.event_id),
+            col(earlier.delivered_at).is_(None),
+        )
+        .correlate(WebhookDelivery)
+    )
+    with Session(engine) as session:
+        ids = list(
+            session.exec(
+                select(WebhookDelivery.id)
+                .join(
+                    WebhookSubscription, col(WebhookSubscription.id) == col(WebhookDelivery.subscription_id)
+                )
+                .where(
+                    col(WebhookDelivery.delivered_at).is_(None),
+                    col(WebhookDelivery.next_attempt_at) <= now,
+                    col(WebhookSubscription.disabled_at).is_(None),
+                    ~blocked,
+                )
+                .order_by(col(WebhookDelivery.event_id))
+                .limit(limit)
+            )
+        )
+    claimed = []
+    for delivery_id in ids:
+        with session_scope(engine) as session:
+            result = session.execute(
+                update(WebhookDelivery)
+                .where(
+                    col(WebhookDelivery.id) == delivery_id,
+                    col(WebhookDelivery.next_attempt_at) <= now,
+                    col(WebhookDelivery.delivered_at).is_(None),
+                )
+                .values(next_attempt_at=now + lease, claimed_by=worker, attempts=WebhookDelivery.attempts + 1)
+            )
+            if result.rowcount:  # type: ignore[attr-defined]
+                delivery = session.get(WebhookDelivery, delivery_id)
+                assert delivery is not None
+                subscription = session.get(WebhookSubscription, delivery.subscription_id)
+                session.expunge_all()
+                claimed.append((delivery, subscription))
+    return claimed
+
+
+def delivered(
+    engine: sa.Engine, delivery: WebhookDelivery, *, worker: str, status: int, now: datetime
+) -> None:
+    with session_scope(engine) as session:
+        session.execute(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id) == delivery.id, col(WebhookDelivery.claimed_by) == worker)
+            .values(delivered_at=now, last_status=status, last_error=None)
+        )
+        session.execute(
+            update(WebhookSubscription)
+            .where(col(WebhookSubscription.id) == delivery.subscription_id)
+            .values(failing_since=None)
+        )
+
+
+def failed(
+    engine: sa.Engine,
+    delivery: WebhookDelivery,
+    *,
+    worker: str,
+    status: int | None,
+    error: str,
+    now: datetime,
+    disable_after: timedelta,
+) -> bool:
+    """Try again after a back-off; True if the endpoint has failed for so long it is now disabled."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id) == delivery.id, col(WebhookDelivery.claimed_by) == worker)
+            .values(
+                next_attempt_at=now + retry_delay(delivery.attempts),
+                last_status=status,
+                last_error=error[:200],
+            )
+        )
+        subscription = session.get(WebhookSubscription, delivery.subscription_id, with_for_update=True)
+        if subscription is None or subscription.disabled_at is not None:
+            return False
+        if subscription.failing_since is None:
+            subscription.failing_since = now
+        elif now - subscription.failing_since >= disable_after:
+            subscription.disabled_at = now
+            session.add(subscription)
+            return True
+        session.add(subscription)
+    return False
+
+
+def next_due(engine: sa.Engine) -> datetime | None:
+    with Session(engine) as session:
+        return session.exec(
+            select(WebhookDelivery.next_attempt_at)
+            .where(col(WebhookDelivery.delivered_at).is_(None))
+            .order_by(col(WebhookDelivery.next_attempt_at))
+            .limit(1)
+        ).first()
+
+
+def replay(engine: sa.Engine, since: datetime, subscription_id: int | None = None) -> int:
+    """Deliver again every event since `since` (to one subscription, or all that are live)."""
+    now = utcnow()
+    count = 0
+    with session_scope(engine) as session:
+        subs = [
+            s
+            for s in session.exec(
+                select(WebhookSubscription).where(col(WebhookSubscription.disabled_at).is_(None))
+            )
+            if subscription_id is None or s.id == subscription_id
+        ]
+        events = list(
+            session.exec(select(CaseEvent).where(col(CaseEvent.at) >= since).order_by(col(CaseEvent.id)))
+        )
+        for event in events:
+            kind = event_type(event.kind, event.data or {})
+            for sub in subs:
+                if kind is None or kind not in sub.events:
+                    continue
+                existing = session.exec(
+                    select(WebhookDelivery).where(
+                        WebhookDelivery.event_id == event.id, WebhookDelivery.subscription_id == sub.id
+                    )
+                ).first()
+                if existing is None:
+                    body = payload(
+                        event.kind,
+                        f"{KEY_PREFIX}{event.escalation_id}",
+                        event.escalation_id,
+                        event.actor_id,
+                        event.at,
+                        event.data or {},
+                    )
+                    existing = WebhookDelivery(
+                        event_id=event.id or 0,
+                        subscription_id=sub.id or 0,
+                        escalation_id=event.escalation_id,
+                        body=body,
+                        next_attempt_at=now,
+                    )
+                existing.delivered_at, existing.next_attempt_at, existing.attempts = None, now, 0
+                session.add(existing)
+                count += 1
+    return count

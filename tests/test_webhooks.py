@@ -1,0 +1,215 @@
+"""Webhooks out, to a receiver on loopback: signed (Standard Webhooks), in order per case,
+retried after 500s and time-outs, at least once and never lost."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import time_machine
+from standardwebhooks.webhooks import Webhook
+
+from assistant.ids import CaseAction
+from assistant.services import webhooks
+from slack_standin import StandIn
+from tests.harness import (
+    CSM,
+    MANAGER,
+    OWNER,
+    ROOT,
+    Harness,
+    app_sender,
+    default_intake,
+    env_without_slack,
+    free_port,
+    in_hours,
+    make_settings,
+    run_cli,
+    start_app_process,
+    wait_for,
+)
+
+
+class Receiver:
+    """An endpoint that keeps what it is sent; it can fail with 500s or hang for a while."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.failures = 0  # how many next calls answer 500
+        self.hang = 0.0  # seconds the next call waits before answering
+        box = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if box.hang:
+                    hang, box.hang = box.hang, 0.0
+                    time.sleep(hang)
+                    return  # the client gave up: never answered
+                if box.failures:
+                    box.failures -= 1
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                box.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for _, body in self.received]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    box = Receiver()
+    yield box
+    box.server.shutdown()
+
+
+def test_case_events_reach_a_subscriber_once_signed_and_in_order(
+    harness: Harness, receiver: Receiver
+) -> None:
+    added = run_cli(["webhook", "add", receiver.url, "--events", "opened,acknowledged,update_posted,closed"],
+                    env_without_slack(harness), ROOT)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    secret = added.stdout.split("signing secret (verify webhook-signature with it): ")[1].strip()
+    case = harness.escalate(CSM)
+    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    harness.submit(OWNER, view, next_update=in_hours(3), customer_message="On it.")
+    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    harness.submit(OWNER, view, internal="Found it", customer_update="Fix tonight.", next_update=in_hours(5))
+    wait_for(lambda: len(receiver.received) == 3, what="three events")
+    events = receiver.events()
+    assert [e["type"] for e in events] == ["opened", "acknowledged", "update_posted"]
+    assert events[0]["data"]["escalation"] == {"key": "ESC-1", "id": case.id}
+    assert events[1]["data"]["actor"] == OWNER and events[1]["data"]["details"]["route"] == "myself"
+    assert "Fix tonight." not in json.dumps(events) and "Found it" not in json.dumps(
+        events
+    )  # never what was said
+    for headers, body in receiver.received:
+        Webhook(secret).verify(body, headers)  # raises if the signature does not match
+    time.sleep(1.5)
+    assert len(receiver.received) == 3  # each once
+
+
+def test_failures_are_retried_with_backoff_in_order_and_a_dead_endpoint_is_disabled(
+    harness: Harness, receiver: Receiver
+) -> None:
+    webhooks.subscribe(harness.components.engine, receiver.url, ["opened", "acknowledged"])
+    receiver.failures = 2
+    case = harness.escalate(CSM)
+    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    harness.submit(OWNER, view, next_update=in_hours(3), customer_message="On it.")
+    # 500, then (after 10 s) 500 again, then (after 30 s) delivered; the acknowledgement waits its turn.
+    for seconds in (11, 42):
+        with time_machine.travel(datetime.now(UTC) + timedelta(seconds=seconds), tick=True):
+            harness.components.webhooks.wake()
+            time.sleep(0.5)
+    with time_machine.travel(datetime.now(UTC) + timedelta(seconds=120), tick=True):
+        harness.components.webhooks.wake()
+        wait_for(lambda: len(receiver.received) == 2, what="both, after the failures")
+    assert [e["type"] for e in receiver.events()] == ["opened", "acknowledged"]
+
+    # A time-out is a failure like a 500 (the attempt is tried again, never lost).
+    receiver.hang = 3.0
+    harness.components.settings.webhook_timeout_seconds = 1.0
+    view = harness.open_flow(OWNER, harness.escalate(CSM, summary="Second"), CaseAction.ACKNOWLEDGE)
+    wait_for(
+        lambda: any(d.last_error == "timed out" for d in deliveries(harness)), timeout=15, what="a time-out"
+    )
+
+    # An endpoint failing for longer than WEBHOOK_DISABLE_AFTER_DAYS is disabled; managers are told.
+    receiver.failures = 10**6
+    for days in (0, 1, 4):
+        with time_machine.travel(datetime.now(UTC) + timedelta(days=days, minutes=20), tick=True):
+            harness.components.webhooks.wake()
+            time.sleep(0.6)
+    [sub] = webhooks.subscriptions(harness.components.engine)
+    assert sub.disabled_at is not None
+    told = wait_for(lambda: harness.workspace.dm_messages(MANAGER), what="the managers told")
+    assert any("was disabled" in m.text for m in told)
+
+
+def deliveries(harness: Harness) -> list[Any]:
+    return all_deliveries(harness.components.engine)
+
+
+def test_replay_sends_again_what_happened_since_a_date(harness: Harness, receiver: Receiver) -> None:
+    sub_id, _ = webhooks.subscribe(harness.components.engine, receiver.url, ["opened"])
+    harness.escalate(CSM)
+    wait_for(lambda: len(receiver.received) == 1, what="the event")
+    replayed = run_cli(
+        [
+            "webhook",
+            "replay",
+            str(sub_id),
+            "--since",
+            (datetime.now(UTC) - timedelta(days=1)).date().isoformat(),
+        ],
+        env_without_slack(harness),
+        ROOT,
+    )
+    assert replayed.stdout.strip() == "1 deliveries queued again"
+    harness.components.webhooks.wake()
+    wait_for(lambda: len(receiver.received) == 2, what="the replay")
+    first, second = receiver.received
+    assert (
+        first[0]["webhook-id"] == second[0]["webhook-id"]
+    )  # the same message: a receiver can drop the repeat
+
+
+@pytest.mark.slow
+def test_a_kill_mid_delivery_loses_nothing(standin: StandIn, database_url: str, receiver: Receiver) -> None:
+    from assistant.app import create_app
+    from assistant.database import make_engine, migrate
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    webhooks.subscribe(engine, receiver.url, ["opened"])
+    receiver.hang = 20.0  # the endpoint takes the request and hangs: the app is killed meanwhile
+    workspace = standin.workspace
+    port = free_port()
+    process = start_app_process(standin, database_url, port, WEBHOOK_TIMEOUT_SECONDS="30")
+    try:
+        sender = app_sender(standin, port)
+        sender.slash_command(CSM, "", channel_id=workspace.channel_named("general").id)  # type: ignore[union-attr]
+        wait_for(lambda: workspace.views, what="the intake modal")
+        sender.submit_view(CSM, list(workspace.views)[-1], default_intake())
+        wait_for(
+            lambda: any(d.attempts for d in all_deliveries(engine)), timeout=20, what="the first attempt"
+        )
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    _, components = create_app(make_settings(standin, database_url, webhook_timeout_seconds=2))
+    try:
+        # The claim (a lease) runs out, then the restarted app delivers it.
+        with time_machine.travel(datetime.now(UTC) + timedelta(seconds=200), tick=True):
+            components.webhooks.wake()
+            wait_for(lambda: len(receiver.received) == 1, timeout=20, what="the event after the restart")
+        assert [e["type"] for e in receiver.events()] == ["opened"]
+    finally:
+        components.close()
+
+
+def all_deliveries(engine: Any) -> list[Any]:
+    from sqlmodel import Session, select
+
+    from assistant.models import WebhookDelivery
+
+    with Session(engine) as session:
+        return list(session.exec(select(WebhookDelivery)))
