@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from itertools import pairwise
 
 from sqlmodel import Session
 
@@ -285,7 +286,7 @@ def test_hostile_and_longest_texts_stay_plain_and_within_limits(harness: Harness
 
 
 def test_a_burst_of_changes_rebuilds_each_home_tab_at_most_once_a_window(database_url: str) -> None:
-    """Six cases opened at once: the manager's tab is rebuilt at most twice (now, after 3 s), not 6 times."""
+    """Six cases opened at once: the manager's tab is rebuilt once a 3-second window, not 6 times."""
     harness = start_harness(database_url, home_refresh_seconds=3)
     try:
         harness.open_home(MANAGER)
@@ -301,6 +302,10 @@ def test_a_burst_of_changes_rebuilds_each_home_tab_at_most_once_a_window(databas
             for c in harness.workspace.calls_to("views.publish")[published_before:]
             if c.args.get("user_id") == MANAGER
         ]
-        assert 1 <= len(rebuilt) <= 2, len(rebuilt)
+        # At most once a window: rebuilds are 3 s apart, whatever the machine's speed (a slow one
+        # spreads the burst over more windows), and far fewer than the changes.
+        starts = [c.started for c in rebuilt]
+        assert 1 <= len(rebuilt) < 6, len(rebuilt)
+        assert all(later - earlier >= 2.9 for earlier, later in pairwise(starts)), starts
     finally:
         harness.stop()

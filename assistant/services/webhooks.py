@@ -70,14 +70,7 @@ def owe(session: Session, event: CaseEvent) -> None:
     if not subscribers:
         return
     session.flush()  # the event's id
-    body = payload(
-        event.kind,
-        f"{KEY_PREFIX}{event.escalation_id}",
-        event.escalation_id,
-        event.actor_id,
-        event.at,
-        event.data or {},
-    )
+    body = body_of(event)
     session.execute(
         sa.insert(WebhookDelivery),
         [
@@ -91,6 +84,17 @@ def owe(session: Session, event: CaseEvent) -> None:
             }
             for s in subscribers
         ],
+    )
+
+
+def body_of(event: CaseEvent) -> dict[str, Any]:
+    return payload(
+        event.kind,
+        f"{KEY_PREFIX}{event.escalation_id}",
+        event.escalation_id,
+        event.actor_id,
+        event.at,
+        event.data or {},
     )
 
 
@@ -234,14 +238,7 @@ def replay(engine: sa.Engine, since: datetime, subscription_id: int | None = Non
                     )
                 ).first()
                 if existing is None:
-                    body = payload(
-                        event.kind,
-                        f"{KEY_PREFIX}{event.escalation_id}",
-                        event.escalation_id,
-                        event.actor_id,
-                        event.at,
-                        event.data or {},
-                    )
+                    body = body_of(event)
                     existing = WebhookDelivery(
                         event_id=event.id or 0,
                         subscription_id=sub.id or 0,
