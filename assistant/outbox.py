@@ -51,8 +51,10 @@ class OutboxLoop:
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=15)
+        with self._starting:  # a thread being started by a wake-up right now is started first
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=15)
 
     def _run(self) -> None:
         while not self._stopping.is_set():
