@@ -73,14 +73,14 @@ def register(app: App, components: Components) -> None:
         if found is None:
             return
         request, account = found
-        words = concern_words(request, account)
+        words = concern_words(request, account, escape=lambda text, limit: text[:limit])
         client.views_open(
             trigger_id=body["trigger_id"],
             view=intake_modal(
                 metadata=IntakeMetadata(judgement_request_id=request.id),
                 ack_within_minutes=components.settings.ack_within_minutes,
                 summary=_(CONCERN_SUMMARIES[Concern(request.concern)]),
-                description=f"{_plain(words['what'])}\n{_plain(words['why'])}",
+                description=f"{words['what']}\n{words['why']}",
                 account=prefill(request, account),
             ),
         )
@@ -130,8 +130,3 @@ CONCERN_SUMMARIES = {
     Concern.DECISION_MAKER_LOST: N_("Decision maker lost"),
     Concern.QBRS_MISSED: N_("QBRs missed in a row"),
 }
-
-
-def _plain(mrkdwn: str) -> str:
-    """Back from mrkdwn to the text the intake's fields hold (they escape it again when shown)."""
-    return mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,15 +24,18 @@ from assistant.slack.client import SLACK_ERRORS, error_code
 logger = logging.getLogger(__name__)
 
 
-def concern_words(request: JudgementRequest, account: Account) -> dict[str, str]:
-    """What happened and why it matters, in the current language, escaped for mrkdwn."""
+def concern_words(
+    request: JudgementRequest, account: Account, escape: Callable[[str, int], str] = escape_mrkdwn
+) -> dict[str, str]:
+    """What happened and why it matters, in the current language; the account's words go through
+    `escape` (mrkdwn for a message; as they are for a form's field, which escapes them itself)."""
     what, why = CONCERN_WORDS[Concern(request.concern)]
     value = format_money(account.contract_value, account.currency, current_locale()) or "—"
     values: dict[str, Any] = {
-        "account": escape_mrkdwn(account.name, 200),
+        "account": escape(account.name, 200),
         "value": value,
         "below": JUDGEMENT[0].health_below,
-        **{k: escape_mrkdwn(str(v), 100) for k, v in request.detail.items()},
+        **{k: escape(str(v), 100) for k, v in request.detail.items()},
     }
     facts = [_("Contract value %(value)s", value=value)]
     if account.renewal_on:
