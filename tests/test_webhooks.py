@@ -189,9 +189,8 @@ def test_a_kill_mid_delivery_loses_nothing(standin: StandIn, database_url: str, 
         sender.slash_command(CSM, "", channel_id=workspace.channel_named("general").id)  # type: ignore[union-attr]
         wait_for(lambda: workspace.views, what="the intake modal")
         sender.submit_view(CSM, list(workspace.views)[-1], default_intake())
-        wait_for(
-            lambda: any(d.attempts for d in all_deliveries(engine)), timeout=20, what="the first attempt"
-        )
+        # The receiver took the request (an attempt is counted when claimed, before it is sent).
+        wait_for(lambda: receiver.hang == 0.0, timeout=20, what="the first attempt to reach the receiver")
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
