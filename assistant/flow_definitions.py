@@ -32,6 +32,7 @@ FLOW_FILES: dict[str, Action] = {
     "close": Action.CLOSE,
     "reopen": Action.REOPEN,
     "contacts": Action.CONTACTS,
+    "accounts": Action.ACCOUNTS,
 }
 # Slack's limit for a modal's title and buttons; a title is checked with a long case key in it.
 TITLE_MAX = 24
@@ -41,7 +42,9 @@ LONG_KEY = "ESC-99999"
 class FieldEntry(_Strict):
     # What the engine reads and where a choice's options come from: facts of the code, written
     # here so the file tells the whole flow; a team's file may leave them out, not change them.
-    type: Literal["text", "long_text", "time", "user", "choice", "choices", "channel"] | None = None
+    type: Literal["text", "long_text", "time", "user", "choice", "choices", "channel", "accounts"] | None = (
+        None
+    )
     options: str | None = None
     label: str = Field(min_length=1, max_length=150)
     hint: str | None = Field(default=None, max_length=150)

@@ -20,6 +20,7 @@ class ViewId(StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     CONTACTS = "contacts"
+    ACCOUNTS = "affected_accounts"
     JUDGEMENT_DECLINE = "judgement_decline"
     SATISFACTION = "satisfaction"
     LOADING = "loading"

@@ -429,6 +429,8 @@ class CustomerCommunication(SQLModel, table=True):
     message_id: str | None = Field(default=None, max_length=200)
     # When the owner was told in the case channel that delivery is failing (once).
     failure_told_at: datetime | None = _utc_column()
+    # Set when this goes to another affected account's contacts (the case's own account: None).
+    account_id: int | None = None
 
 
 class Account(SQLModel, table=True):
@@ -454,6 +456,7 @@ class Account(SQLModel, table=True):
     csm_id: str | None = Field(default=None, max_length=32)
     sponsor_id: str | None = Field(default=None, max_length=32)
     connect_channel_id: str | None = Field(default=None, max_length=32)
+    connect_channel_name: str | None = Field(default=None, max_length=80)
     # [{"name", "email", "role"}]: the case's contacts when an escalation names this account.
     contacts: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
     health: int | None = None
@@ -473,6 +476,34 @@ class AccountExternalId(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", index=True)
     system: str = Field(max_length=40)
     value: str = Field(max_length=120)
+
+
+class AccountAlias(SQLModel, table=True):
+    """Another name an account is typed by (an alias, a domain), folded like its name: the
+    typeahead and the API find the account by it."""
+
+    __tablename__ = "account_alias"
+    __table_args__ = (sa.UniqueConstraint("account_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    key: str = Field(max_length=150, index=True)
+
+
+class AffectedAccount(SQLModel, table=True):
+    """Another account the case's problem hits (an outage, a process escalation): its CSM is told,
+    its contacts hear from us on their own."""
+
+    __tablename__ = "affected_account"
+    __table_args__ = (sa.UniqueConstraint("escalation_id", "account_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
+    added_by: str | None = Field(default=None, max_length=32)
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # When its CSM was told (or found to need no telling): the outbox of those DMs.
+    csm_told_at: datetime | None = _utc_column()
 
 
 class HealthReading(SQLModel, table=True):

@@ -317,6 +317,10 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, dict[s
             entry["selected_option"] = (
                 {"value": value, "text": {"type": "plain_text", "text": value}} if value else None
             )
+        elif kind == "multi_external_select":
+            entry["selected_options"] = [
+                {"value": v, "text": {"type": "plain_text", "text": v}} for v in (value or [])
+            ]
         elif kind == "checkboxes":
             entry["selected_options"] = [_option(element, v) for v in (value or [])]
         elif kind == "users_select":

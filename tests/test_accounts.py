@@ -11,10 +11,12 @@ from sqlmodel import Session, select
 
 from assistant.database import make_engine
 from assistant.domain.account_rows import read_accounts
+from assistant.ids import CaseAction
 from assistant.models import Account
 from assistant.services import customer
 from assistant.services.accounts import health_history, import_accounts
-from tests.harness import CSM, EXEC, ROOT, Harness, run_cli, wait_for
+from tests.harness import CSM, EXEC, OWNER, ROOT, Harness, run_cli, start_harness, wait_for
+from tests.test_customer_end import with_a_shared_channel
 
 CSV = (
     "name,aliases,domains,crm_id,contract_value,currency,tier,renewal_date,timezone,language,csm,sponsor,"
@@ -183,3 +185,46 @@ def test_the_intake_offers_accounts_from_the_directory_as_the_csm_types(harness:
     assert response.status == 200 and not response.body
     case = wait_for(lambda: harness.case_by_view(view_id), what="the case")
     assert (case.account_name, case.account_value) == ("Acme Inc", 120000)
+
+
+def test_an_account_is_found_by_its_aliases_and_domains_and_brings_its_slack_connect_channel(
+    database_url: str,
+) -> None:
+    harness = start_harness(database_url, seed=with_a_shared_channel)
+    try:
+        shared = harness.workspace.channel_named("acme-shared")
+        assert shared is not None
+        rows, problems = read_accounts(
+            "name,aliases,domains,contract_value,slack_connect_channel,slack_connect_channel_name\n"
+            f"Acme Inc,Acme Brasil;Wile E,acme.com.br;acme-corp.com,$120k,{shared.id},#acme-shared\n"
+            "Acmeville,,,5000,,\n",
+            json_format=False,
+            default_currency="USD",
+        )
+        assert problems == []
+        import_accounts(harness.components.engine, rows)
+        view_id = harness.open_intake(CSM)
+
+        def offered(typed: str) -> list[str]:
+            return [
+                o["value"] for o in harness.sender.suggest(CSM, view_id, "account", typed).json()["options"]
+            ]
+
+        assert offered("acme-corp.com") == ["Acme Inc"]  # its domain: known, so not offered as new
+        assert offered("acme.com.br") == ["Acme Inc"]
+        assert offered("acme.com") == ["acme.com", "Acme Inc"]  # a domain begun
+        assert offered("wile") == ["wile", "Acme Inc"]  # an alias begun: a new name is still allowed
+        assert offered("acme") == ["Acme Inc", "Acmeville"]  # names first, then aliases and domains
+
+        # A case opened under another name the account goes by is the account's.
+        case = harness.escalate(CSM, account="Acme Brasil", account_value="")
+        assert (case.account_name, case.account_value, case.connect_channel_id) == (
+            "Acme Inc",
+            120000,
+            shared.id,
+        )
+        ack = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+        view = json.dumps(harness.workspace.views[ack], ensure_ascii=False)
+        assert "Post it as you in the customer's Slack Connect channel, #acme-shared" in view
+    finally:
+        harness.stop()

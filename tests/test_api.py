@@ -11,7 +11,7 @@ from typing import Any
 from assistant.api import tokens
 from assistant.domain.account_rows import read_accounts
 from assistant.services.accounts import import_accounts
-from tests.harness import CSM, EXEC, OWNER, ROOT, Harness, env_without_slack, run_cli, wait_for
+from tests.harness import CSM, EXEC, OWNER, ROOT, VP, Harness, env_without_slack, run_cli, wait_for
 
 
 def call(
@@ -50,7 +50,8 @@ ESCALATION = {
 def test_a_help_desk_opens_an_escalation_with_one_post_and_it_appears_in_slack(harness: Harness) -> None:
     engine = harness.components.engine
     rows, _ = read_accounts(
-        "name,crm_id,tier,contract_value,csm\nAcme Inc,0015A,enterprise,$120k,U0CSM0001\n",
+        "name,crm_id,tier,contract_value,csm\nAcme Inc,0015A,enterprise,$120k,U0CSM0001\n"
+        "Globex,0015B,growth,$80k,U0VPSALES\n",
         json_format=False,
         default_currency="USD",
     )
@@ -65,9 +66,15 @@ def test_a_help_desk_opens_an_escalation_with_one_post_and_it_appears_in_slack(h
     assert token.startswith("esc_") and "shown this once" in created.stderr
 
     status, case, _ = call(
-        harness, "POST", "/api/v1/escalations", token, ESCALATION, Idempotency_Key="zd-4521"
+        harness,
+        "POST",
+        "/api/v1/escalations",
+        token,
+        {**ESCALATION, "affected_accounts": ["crm:0015B"]},
+        Idempotency_Key="zd-4521",
     )
     assert status == 201, case
+    assert case["affected_accounts"] == ["Globex"]
     assert (case["key"], case["account"], case["owner"], case["account_value"]) == (
         "ESC-1",
         "Acme Inc",
@@ -77,6 +84,8 @@ def test_a_help_desk_opens_an_escalation_with_one_post_and_it_appears_in_slack(h
     stored = harness.wait_provisioned(case["id"])
     card = json.dumps(harness.channel_of(stored).messages[0].blocks, ensure_ascii=False)
     assert "*Account* · enterprise · $120,000" in card and f"CSM <@{CSM}>" in card
+    assert "*Also affected* · Globex (growth · $80,000)" in card and "*$200,000* at risk" in card
+    wait_for(lambda: harness.workspace.dm_messages(VP), what="Globex's CSM told")
     assert harness.workspace.dm_messages(OWNER)  # the owner asked to acknowledge, as from the modal
 
     # The same key again: the same case, once.
@@ -98,6 +107,7 @@ def test_a_help_desk_opens_an_escalation_with_one_post_and_it_appears_in_slack(h
 
     status, read, _ = call(harness, "GET", "/api/v1/escalations/ESC-1", token)
     assert status == 200 and read["status"] == "new" and read["channel_id"] == stored.channel_id
+    assert read["affected_accounts"] == ["Globex"]
 
     status, note, _ = call(
         harness, "POST", "/api/v1/escalations/ESC-1/notes", token, {"text": "Customer replied <3"}
@@ -124,6 +134,7 @@ def test_bad_requests_get_one_message_per_field_and_no_case(harness: Harness) ->
         "summary": "",
     }
     bad["links"] = {"ticket": "not a link"}
+    bad["affected_accounts"] = ["crm:0015Z"]
     status, body, _ = call(harness, "POST", "/api/v1/escalations", token, bad)
     assert status == 422
     assert body["errors"] == {
@@ -131,6 +142,7 @@ def test_bad_requests_get_one_message_per_field_and_no_case(harness: Harness) ->
         "category": "one of technical, business, relationship, process",
         "summary": "Write a one-line summary of the problem.",
         "links.ticket": "Enter a web address starting with https://",
+        "affected_accounts.0": "no account crm:0015Z in the directory",
     }
     status, body, _ = call(harness, "POST", "/api/v1/escalations", token, {"account": "Acme"})
     assert status == 422 and "summary" in body["errors"] and "owner" in body["errors"]

@@ -89,6 +89,7 @@ def test_each_flow_file_tells_the_truth_about_its_flow(harness: Harness) -> None
         Kind.CHOICE: {"choice"},
         Kind.CHOICES: {"choices"},
         Kind.CHANNEL: {"channel"},
+        Kind.ACCOUNTS: {"accounts"},
     }
     for action, definition in load_flows().items():
         asked = {q.id: q for q in flows.specs[action].questions}

@@ -668,7 +668,7 @@ def test_the_customer_hears_from_the_owner_in_their_slack_connect_channel_and_ra
     assert (stored.promises_made, stored.promises_kept) == (1, 1)
     wait_for(
         lambda: any(
-            "Posted in the customer's Slack Connect channel at" in m.text
+            "Posted in the customer's Slack Connect channel #acme-shared at" in m.text
             for m in harness.channel_of(case).messages
         ),
         what="the case channel told",

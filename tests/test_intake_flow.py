@@ -103,6 +103,7 @@ def test_submission_opens_the_case_in_its_own_channel(harness: Harness) -> None:
     assert [o["text"]["text"] for o in more["options"]] == [
         "Reassign / escalate up",
         "Customer contacts",
+        "Affected accounts",
         "Timeline",
     ]
     assert channel.bookmarks == [

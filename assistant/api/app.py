@@ -95,6 +95,10 @@ class EscalationIn(BaseModel):
     links: dict[str, str] = Field(
         default_factory=dict, description="ticket, crm, problem_record, source: URLs"
     )
+    affected_accounts: list[str] = Field(
+        default_factory=list,
+        description="other accounts the same problem hits, from the directory: names or crm:0015B",
+    )
 
 
 class NoteIn(BaseModel):
@@ -110,7 +114,7 @@ class SignalIn(BaseModel):
     at: datetime | None = None
 
 
-def case_json(case: Escalation) -> dict[str, Any]:
+def case_json(case: Escalation, affected: list[str]) -> dict[str, Any]:
     def iso(moment: datetime | None) -> str | None:
         return moment.isoformat() if moment else None
 
@@ -120,6 +124,7 @@ def case_json(case: Escalation) -> dict[str, Any]:
         "account": case.account_name,
         "account_value": case.account_value,
         "account_currency": case.account_currency,
+        "affected_accounts": affected,
         "summary": case.summary,
         "category": case.category.value,
         "severity": case.severity.value,
@@ -242,6 +247,9 @@ def create_api(components: Components) -> FastAPI:
         except (CaseNotFound, ValueError):
             raise HTTPException(404, f"no escalation {key}") from None
 
+    def affected_of(case: Escalation) -> list[str]:
+        return accounts.affected_names(engine, [case.id or 0]).get(case.id or 0, [])
+
     @api.post(f"{PREFIX}/escalations", status_code=201, summary="Open an escalation")
     def open_escalation(
         body: EscalationIn,
@@ -277,7 +285,15 @@ def create_api(components: Components) -> FastAPI:
         links = {kinds[k]: v for k, v in body.links.items() if k in kinds}
         if set(body.links) - set(kinds):
             errors["links"] = f"links may be {', '.join(kinds)}"
+        affected = []
+        for i, wanted in enumerate(body.affected_accounts):
+            found = accounts.find_account(engine, wanted)
+            if found is None:
+                errors[f"affected_accounts.{i}"] = f"no account {wanted} in the directory"
+            else:
+                affected.append(found.name)
         form = IntakeForm(
+            affected_accounts=affected,
             account=name,
             summary=body.summary,
             description=body.description,
@@ -313,11 +329,12 @@ def create_api(components: Components) -> FastAPI:
                 components.reminders.wake_at(opened.case.ack_due_at - components.reminder_policy.ack_before)
         else:
             response.status_code = 200
-        return case_json(opened.case)
+        return case_json(opened.case, affected_of(opened.case))
 
     @api.get(f"{PREFIX}/escalations/{{key}}", summary="One escalation")
     def read_escalation(key: str, token: ReadCases) -> dict[str, Any]:
-        return case_json(case_of(key))
+        case = case_of(key)
+        return case_json(case, affected_of(case))
 
     @api.get(f"{PREFIX}/escalations", summary="Escalations, newest first, a page at a time")
     def list_escalations(
@@ -348,7 +365,8 @@ def create_api(components: Components) -> FastAPI:
             rows = list(session.exec(query))
         page, more = rows[:limit], len(rows) > limit
         next_cursor = base64.urlsafe_b64encode(str(page[-1].id).encode()).decode() if more and page else None
-        return {"items": [case_json(c) for c in page], "next_cursor": next_cursor}
+        names = accounts.affected_names(engine, [c.id or 0 for c in page])
+        return {"items": [case_json(c, names.get(c.id or 0, [])) for c in page], "next_cursor": next_cursor}
 
     @api.post(f"{PREFIX}/escalations/{{key}}/notes", status_code=201, summary="A note from another system")
     def add_note(

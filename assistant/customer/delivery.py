@@ -25,7 +25,7 @@ from assistant.ids import CaseAction
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import Message, render_message
-from assistant.models import CustomerCommunication, Escalation, SlackDelivery, utcnow
+from assistant.models import Account, CustomerCommunication, Escalation, SlackDelivery, utcnow
 from assistant.outbox import OutboxLoop
 from assistant.services import customer, deliveries
 from assistant.settings import Settings
@@ -90,6 +90,10 @@ class CustomerDelivery(OutboxLoop):
                     .where(
                         CustomerCommunication.escalation_id == row.escalation_id,
                         CustomerCommunication.channel == Route.EMAIL.value,
+                        # Each account's mailbox has its own thread of the case.
+                        col(CustomerCommunication.account_id).is_(None)
+                        if row.account_id is None
+                        else CustomerCommunication.account_id == row.account_id,
                         col(CustomerCommunication.delivered_at).is_not(None),
                         col(CustomerCommunication.id) < (row.id or 0),
                     )
@@ -144,7 +148,12 @@ class CustomerDelivery(OutboxLoop):
     def _post_in_connect(self, case: Escalation, row: CustomerCommunication) -> str:
         """Post in the customer's Slack Connect channel, as the person who sent it: once (the
         message carries its delivery key, so an attempt that reached Slack is found, not repeated)."""
-        if not case.connect_channel_id:
+        target = case.connect_channel_id
+        if row.account_id is not None:  # another affected account: its own channel
+            with Session(self.engine) as session:
+                account = session.get(Account, row.account_id)
+            target = account.connect_channel_id if account else None
+        if not target:
             raise ConnectRefused("no Slack Connect channel is linked")
         sender = self.people.get(row.sent_by)
         with speaking(row.language):
@@ -154,7 +163,6 @@ class CustomerDelivery(OutboxLoop):
                 survey=case.id if row.purpose == Purpose.SURVEY else None,
                 action_id=CaseAction.CUSTOMER_SATISFACTION.value,
             )
-        target = case.connect_channel_id
         key = f"communication:{row.id}:connect"
         posted = self.channel.once.post(
             key,

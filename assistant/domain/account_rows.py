@@ -6,9 +6,9 @@ over text: no database, no Slack.
 CSV columns (a header row; only `name` is required; unknown columns are refused):
 name, aliases, domains, crm_id, helpdesk_id (any `<system>_id` column is an external id),
 contract_value, currency, tier, renewal_date, region, timezone, language, csm, sponsor,
-slack_connect_channel, health, contacts. Lists (aliases, domains, contacts) are separated by
-`;`. JSON: a list of objects with the same keys (lists may be JSON lists; external ids may
-also be an object under `external_ids`).
+slack_connect_channel (its id), slack_connect_channel_name, health, contacts. Lists (aliases,
+domains, contacts) are separated by `;`. JSON: a list of objects with the same keys (lists may
+be JSON lists; external ids may also be an object under `external_ids`).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ FIELDS = (
     "csm",
     "sponsor",
     "slack_connect_channel",
+    "slack_connect_channel_name",
     "health",
     "contacts",
 )
@@ -69,6 +70,7 @@ class AccountRow:
     csm_id: str | None = None
     sponsor_id: str | None = None
     connect_channel_id: str | None = None
+    connect_channel_name: str | None = None
     health: int | None = None
     contacts: tuple[dict[str, str], ...] = ()
 
@@ -231,6 +233,11 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
     channel = text("slack_connect_channel", 32)
     if channel is not None and not _SLACK_CHANNEL.match(channel):
         wrong.append("slack_connect_channel: a Slack channel id like C012ABCDEF")
+    channel_name = text("slack_connect_channel_name", 80)
+    if channel_name is not None:
+        channel_name = channel_name.removeprefix("#")
+        if channel is None:
+            wrong.append("slack_connect_channel_name: give the channel's id too (slack_connect_channel)")
     health = None
     if (health_text := text("health", 10)) is not None:
         try:
@@ -265,6 +272,7 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
             csm_id=people["csm"],
             sponsor_id=people["sponsor"],
             connect_channel_id=channel,
+            connect_channel_name=channel_name,
             health=health,
             contacts=tuple({"name": c.name, "email": c.email, "role": c.role} for c in contacts),
         ),

@@ -43,6 +43,9 @@ class EventKind(StrEnum):
     CONTACTS_ADDED = "contacts_added"
     NOTE_ADDED = "note_added"  # from another system, through the API
     CONNECT_CHANNEL_LINKED = "connect_channel_linked"
+    # Other accounts the same problem hits, and their CSMs told.
+    ACCOUNTS_AFFECTED = "accounts_affected"
+    ACCOUNT_CSMS_TOLD = "account_csms_told"
     CUSTOMER_COMMUNICATION_QUEUED = "customer_communication_queued"
     CUSTOMER_COMMUNICATION_SENT = "customer_communication_sent"
     CUSTOMER_DELIVERY_FAILING = "customer_delivery_failing"

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from assistant.domain.accounts import account_key
 from assistant.domain.contacts import CUSTOMER_LANGUAGES, Contact, parse_contacts, zone_problem
 from assistant.domain.money import Money, parse_money
 from assistant.domain.practice import PLAYBOOKS, Category, Severity, Trigger
@@ -21,6 +22,8 @@ ACCOUNT_MAX = 120
 DESCRIPTION_MAX = 2500
 URL_MAX = 2000
 MAX_STAKEHOLDERS = 30
+# Other accounts one case may list (Slack's multi-select shows this many at most, comfortably).
+MAX_AFFECTED_ACCOUNTS = 50
 
 
 class LinkKind(StrEnum):
@@ -55,6 +58,8 @@ class IntakeForm:
     contacts_text: str = ""
     contact_locale: str | None = None
     contact_zone: str | None = None
+    # Other accounts the same problem hits (names from the directory).
+    affected_accounts: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class ValidIntake:
     links: tuple[tuple[LinkKind, str], ...]
     custom: tuple[tuple[str, str], ...] = ()
     contacts: tuple[Contact, ...] = ()
+    affected_accounts: tuple[str, ...] = ()
 
 
 class IntakeField(StrEnum):
@@ -92,6 +98,7 @@ class IntakeField(StrEnum):
     CONTACTS = "contacts"
     CONTACT_LANGUAGE = "contact_language"
     CONTACT_ZONE = "contact_zone"
+    AFFECTED_ACCOUNTS = "affected_accounts"
 
 
 LINK_FIELDS: dict[LinkKind, IntakeField] = {
@@ -168,6 +175,14 @@ def validate_intake(
         else:
             links.append((kind, url))
 
+    affected = [a for a in dict.fromkeys(_single_line(a) for a in form.affected_accounts) if a]
+    affected = [a for a in affected if account_key(a) != account_key(account)]  # the case's own, once
+    if len(affected) > MAX_AFFECTED_ACCOUNTS:
+        errors[IntakeField.AFFECTED_ACCOUNTS] = _(
+            "List at most %(num)s other accounts here; for more, say so in the description.",
+            num=MAX_AFFECTED_ACCOUNTS,
+        )
+
     contacts = _contacts(form, errors)
     if errors:
         return None, errors
@@ -187,6 +202,7 @@ def validate_intake(
             stakeholder_ids=tuple(s for s in stakeholders if s != form.owner_id),
             links=tuple(links),
             contacts=tuple(contacts),
+            affected_accounts=tuple(affected),
         ),
         {},
     )

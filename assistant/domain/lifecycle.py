@@ -26,6 +26,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     TIMELINE = "timeline"
     CONTACTS = "contacts"
+    ACCOUNTS = "accounts"
 
 
 ACTION_NAMES: dict[Action, str] = {
@@ -39,12 +40,20 @@ ACTION_NAMES: dict[Action, str] = {
     Action.REOPEN: N_("reopen"),
     Action.TIMELINE: N_("see the timeline of"),
     Action.CONTACTS: N_("add customer contacts to"),
+    Action.ACCOUNTS: N_("add affected accounts to"),
 }
 
 # Which actions each status allows.
 ALLOWED: dict[Status, frozenset[Action]] = {
     Status.NEW: frozenset(
-        {Action.ACKNOWLEDGE, Action.CLASSIFY, Action.REASSIGN, Action.TIMELINE, Action.CONTACTS}
+        {
+            Action.ACKNOWLEDGE,
+            Action.CLASSIFY,
+            Action.REASSIGN,
+            Action.TIMELINE,
+            Action.CONTACTS,
+            Action.ACCOUNTS,
+        }
     ),
     Status.ACKNOWLEDGED: frozenset(
         {
@@ -54,10 +63,19 @@ ALLOWED: dict[Status, frozenset[Action]] = {
             Action.RESOLVE,
             Action.TIMELINE,
             Action.CONTACTS,
+            Action.ACCOUNTS,
         }
     ),
     Status.RESOLVED: frozenset(
-        {Action.CLASSIFY, Action.RCA, Action.CLOSE, Action.REOPEN, Action.TIMELINE, Action.CONTACTS}
+        {
+            Action.CLASSIFY,
+            Action.RCA,
+            Action.CLOSE,
+            Action.REOPEN,
+            Action.TIMELINE,
+            Action.CONTACTS,
+            Action.ACCOUNTS,
+        }
     ),
     Status.CLOSED: frozenset({Action.REOPEN, Action.TIMELINE}),
 }
@@ -133,6 +151,7 @@ PERMITTED: dict[Action, frozenset[Role]] = {
     Action.REOPEN: frozenset({Role.OWNER, Role.REPORTER, Role.MANAGER, Role.ADMIN}),
     Action.TIMELINE: frozenset(Role),
     Action.CONTACTS: frozenset({Role.OWNER, Role.REPORTER, Role.MANAGER, Role.ADMIN}),
+    Action.ACCOUNTS: frozenset({Role.OWNER, Role.REPORTER, Role.MANAGER, Role.ADMIN}),
 }
 
 

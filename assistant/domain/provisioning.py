@@ -20,14 +20,17 @@ class Step(StrEnum):
     FEED = "feed"
     REPORTER_REPLY = "reporter_reply"
     MANAGERS = "managers"  # only when a trigger calls for the escalation managers at once
+    ACCOUNT_CSMS = "account_csms"  # only when other affected accounts have CSMs to tell
 
 
 ALL_STEPS: tuple[Step, ...] = tuple(Step)
 
 
-def steps_for(*, tell_managers: bool) -> tuple[Step, ...]:
-    """The steps opening a case takes (telling the managers only when a trigger says so)."""
-    return ALL_STEPS if tell_managers else tuple(s for s in ALL_STEPS if s != Step.MANAGERS)
+def steps_for(*, tell_managers: bool, tell_account_csms: bool = False) -> tuple[Step, ...]:
+    """The steps opening a case takes (telling the managers only when a trigger says so, the
+    affected accounts' CSMs only when there are some)."""
+    left_out = {Step.MANAGERS: not tell_managers, Step.ACCOUNT_CSMS: not tell_account_csms}
+    return tuple(s for s in ALL_STEPS if not left_out.get(s, False))
 
 
 # Each step's event on the timeline once it is done.
@@ -43,6 +46,7 @@ STEP_EVENTS: dict[Step, EventKind] = {
     Step.FEED: EventKind.FEED_ANNOUNCED,
     Step.REPORTER_REPLY: EventKind.REPORTER_ANSWERED,
     Step.MANAGERS: EventKind.MANAGERS_TOLD,
+    Step.ACCOUNT_CSMS: EventKind.ACCOUNT_CSMS_TOLD,
 }
 
 MAX_BACKOFF = timedelta(hours=1)
@@ -73,7 +77,14 @@ CRITICAL: tuple[Step, ...] = (
     Step.REPORTER_REPLY,
     Step.MANAGERS,
 )
-DEFERRED: tuple[Step, ...] = (Step.TOPIC, Step.PURPOSE, Step.PIN, Step.BOOKMARKS, Step.FEED)
+DEFERRED: tuple[Step, ...] = (
+    Step.TOPIC,
+    Step.PURPOSE,
+    Step.PIN,
+    Step.BOOKMARKS,
+    Step.FEED,
+    Step.ACCOUNT_CSMS,
+)
 
 
 def ready_steps(pending: set[Step]) -> list[Step]:

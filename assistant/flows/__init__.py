@@ -5,6 +5,7 @@ from slack_bolt import App
 from assistant.components import Components
 from assistant.flows import (
     acknowledge,
+    affected_accounts,
     case_entry,
     classify,
     close,
@@ -25,7 +26,19 @@ from assistant.flows import (
 )
 from assistant.flows.case_flow import CaseFlows
 
-OWNER_FLOWS = (acknowledge, classify, update, reassign, resolve, rca, close, reopen, timeline, contacts)
+OWNER_FLOWS = (
+    acknowledge,
+    classify,
+    update,
+    reassign,
+    resolve,
+    rca,
+    close,
+    reopen,
+    timeline,
+    contacts,
+    affected_accounts,
+)
 
 
 def register_all(app: App, components: Components) -> CaseFlows:

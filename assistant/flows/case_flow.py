@@ -374,6 +374,7 @@ class Kind(StrEnum):
     USER = "user"
     TIME = "time"  # a datetimepicker (UNIX time, picked in the person's own zone)
     CHANNEL = "channel"  # a conversations select: the channel's id
+    ACCOUNTS = "accounts"  # a multi external select over the account directory: the names
 
 
 @dataclass(frozen=True)
@@ -405,7 +406,7 @@ def _read(view: dict[str, Any], question: Question) -> Any:
         return text_value(view, question.id)
     if question.kind == Kind.CHOICE:
         return option_value(view, question.id)
-    if question.kind == Kind.CHOICES:
+    if question.kind in (Kind.CHOICES, Kind.ACCOUNTS):
         return [o.get("value") for o in field_value(view, question.id).get("selected_options") or []]
     if question.kind == Kind.USER:
         return field_value(view, question.id).get("selected_user")

@@ -42,6 +42,7 @@ VERB_HELP = [
     {"word": Action.REOPEN.value, "does": N_("reopen a resolved or closed case")},
     {"word": Action.TIMELINE.value, "does": N_("see every event of the case")},
     {"word": Action.CONTACTS.value, "does": N_("add the customer's contacts (who hears from us)")},
+    {"word": Action.ACCOUNTS.value, "does": N_("add other accounts the same problem hits")},
 ]
 
 logger = logging.getLogger(__name__)

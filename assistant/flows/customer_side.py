@@ -18,7 +18,7 @@ from assistant.domain.contacts import CUSTOMER_LANGUAGES, Contact
 from assistant.i18n import N_, _, current_locale, speaking
 from assistant.messages.escape import UserText, escape_mrkdwn
 from assistant.models import Escalation
-from assistant.services import customer
+from assistant.services import accounts, customer
 from assistant.services.customer import Outgoing
 from assistant.slack.people import zone_of
 
@@ -43,6 +43,8 @@ class Audience:
     tz: str | None
     routes: list[Route]
     connect_channel: str = ""
+    # Other affected accounts with contacts: each gets the same e-mail, by itself.
+    also_emailed: tuple[str, ...] = ()
 
     @property
     def for_contact(self) -> bool:
@@ -75,6 +77,14 @@ class Audience:
             recipients=escape_mrkdwn(", ".join(c.address for c in self.contacts), 500),
             subject=escape_mrkdwn(f"[{case.key}] {case.summary}", 200),
             language=CUSTOMER_LANGUAGES.get(self.locale, self.locale),
+        ) + (
+            " "
+            + _(
+                "The same text goes to the contacts of %(accounts)s too, each by themselves.",
+                accounts=escape_mrkdwn(", ".join(self.also_emailed), 500),
+            )
+            if self.also_emailed
+            else ""
         )
 
     @property
@@ -93,10 +103,11 @@ def audience_of(
     routes.append(Route.MYSELF)
     if internal:
         routes.append(Route.INTERNAL)
-    connect = case.connect_channel_name or ""
+    connect = case.connect_channel_name or case.connect_channel_id or ""
+    also = tuple(a.name for a in accounts.affected_of(components.engine, case.id or 0) if a.contacts)
     if contacts:
-        return Audience(contacts, contacts[0].locale, contacts[0].tz, routes, connect)
-    return Audience([], current_locale(), zone_of(components.people.cached(writer_id)), routes, connect)
+        return Audience(contacts, contacts[0].locale, contacts[0].tz, routes, connect, also)
+    return Audience([], current_locale(), zone_of(components.people.cached(writer_id)), routes, connect, also)
 
 
 def outgoing_from(answers: Any, text_field: str) -> Outgoing:
@@ -128,7 +139,7 @@ def sending_note(components: Components, case: Escalation, answers: Any) -> dict
     route = answers.get(SEND_BY) or Route.MYSELF.value
     recipients = ", ".join(c.address for c in customer.contacts_of(components.engine, case.id or 0))
     if route == Route.SLACK_CONNECT:
-        recipients = f"#{case.connect_channel_name}"
+        recipients = f"#{case.connect_channel_name or case.connect_channel_id}"
     return {"route": route, "recipients": UserText(recipients), "how": UserText(answers.text(SENT_HOW))}
 
 

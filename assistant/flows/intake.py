@@ -18,7 +18,6 @@ from slack_sdk.models.blocks import Option
 from assistant.components import Components
 from assistant.content import generation
 from assistant.domain import intake as rules
-from assistant.domain.accounts import account_key
 from assistant.domain.contacts import CUSTOMER_LANGUAGES, CUSTOMER_ZONES
 from assistant.domain.intake import IntakeField, IntakeForm, LinkKind
 from assistant.domain.money import format_money
@@ -64,13 +63,14 @@ class IntakeMetadata(BaseModel):
             return cls()
 
 
-def account_options(engine: Any, typed: str) -> list[dict[str, Any]]:
-    """Up to 20 accounts starting with what was typed; first, what was typed as a new account
-    (Slack's typeahead offers only what the app answers), unless the directory has it."""
+def account_options(engine: Any, typed: str, *, new_allowed: bool = True) -> list[dict[str, Any]]:
+    """Up to 20 accounts starting with what was typed (by name, alias or domain); first, what was
+    typed as a new account (Slack's typeahead offers only what the app answers), unless the
+    directory has it or only known accounts may be chosen."""
     typed = " ".join(typed.split())[: rules.ACCOUNT_MAX]
     found = accounts.suggest(engine, typed)
     options = []
-    if typed and all(a.key != account_key(typed) for a in found):
+    if new_allowed and typed and not any(accounts.goes_by(a, typed) for a in found):
         options.append(Option(value=typed, text=_("“%(name)s” (new account)", name=typed)[:75]))
     for account in found:
         facts = [
@@ -142,6 +142,7 @@ def _render_intake_modal(
             "summary": rules.SUMMARY_MAX,
             "description": rules.DESCRIPTION_MAX,
             "stakeholders": rules.MAX_STAKEHOLDERS,
+            "affected_accounts": rules.MAX_AFFECTED_ACCOUNTS,
         },
         prefill={
             "summary": UserText(summary),
@@ -244,6 +245,9 @@ def parse_intake(view: dict[str, Any]) -> IntakeForm:
         contacts_text=text(IntakeField.CONTACTS),
         contact_locale=option(IntakeField.CONTACT_LANGUAGE),
         contact_zone=option(IntakeField.CONTACT_ZONE),
+        affected_accounts=[
+            o["value"] for o in element(IntakeField.AFFECTED_ACCOUNTS).get("selected_options") or []
+        ],
     )
 
 
@@ -314,6 +318,12 @@ def register(app: App, services: Components) -> None:
         with speaking(lambda: services.people.locale((body.get("user") or {}).get("id"))):
             ack(options=account_options(services.engine, str(body.get("value") or "")))
 
+    @app.options(IntakeField.AFFECTED_ACCOUNTS.value)
+    def suggest_affected_accounts(ack: Ack, body: dict[str, Any]) -> None:
+        """Other affected accounts: only the directory's (their CSMs and contacts are known)."""
+        with speaking(lambda: services.people.locale((body.get("user") or {}).get("id"))):
+            ack(options=account_options(services.engine, str(body.get("value") or ""), new_allowed=False))
+
     ack_minutes = services.settings.ack_within_minutes
     people = services.people
 
@@ -375,6 +385,11 @@ def register(app: App, services: Components) -> None:
         # Every problem at once: the people are checked whatever else is wrong.
         people = people_errors(services, form.owner_id, list(dict.fromkeys(form.stakeholder_ids)))
         errors = {**people, **errors}
+        unknown = accounts.unknown(services.engine, form.affected_accounts)
+        if unknown:  # chosen from the directory, then removed from it while the form was open
+            errors[IntakeField.AFFECTED_ACCOUNTS] = _(
+                "%(names)s is no longer in the account directory; remove it.", names=", ".join(unknown)
+            )
         if errors or custom_errors or intake is None:
             shown = {f.value: message for f, message in errors.items()} | custom_errors
             ack(response_action="errors", errors=shown)

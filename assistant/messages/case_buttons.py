@@ -31,6 +31,7 @@ LABELS: dict[Action, str] = {
     Action.REOPEN: N_("Reopen"),
     Action.TIMELINE: N_("Timeline"),
     Action.CONTACTS: N_("Customer contacts"),
+    Action.ACCOUNTS: N_("Affected accounts"),
 }
 
 # (buttons, overflow) per status; the first button is the primary one. Slack's
@@ -38,15 +39,15 @@ LABELS: dict[Action, str] = {
 CARD_ACTIONS: dict[Status, tuple[tuple[Action, ...], tuple[Action, ...]]] = {
     Status.NEW: (
         (Action.ACKNOWLEDGE, Action.CLASSIFY, Action.POST_UPDATE, Action.RESOLVE),
-        (Action.REASSIGN, Action.CONTACTS, Action.TIMELINE),
+        (Action.REASSIGN, Action.CONTACTS, Action.ACCOUNTS, Action.TIMELINE),
     ),
     Status.ACKNOWLEDGED: (
         (Action.POST_UPDATE, Action.CLASSIFY, Action.RESOLVE),
-        (Action.REASSIGN, Action.CONTACTS, Action.TIMELINE),
+        (Action.REASSIGN, Action.CONTACTS, Action.ACCOUNTS, Action.TIMELINE),
     ),
     Status.RESOLVED: (
         (Action.RCA, Action.CLOSE, Action.REOPEN),
-        (Action.CLASSIFY, Action.CONTACTS, Action.TIMELINE),
+        (Action.CLASSIFY, Action.CONTACTS, Action.ACCOUNTS, Action.TIMELINE),
     ),
     Status.CLOSED: ((Action.REOPEN, Action.TIMELINE), ()),
 }

@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant import i18n
 from assistant.content import content_dir, custom_dirs
-from assistant.messages import escape
+from assistant.messages import account_line, escape
 from assistant.messages.validate import check_message, check_view
 
 TEMPLATES = content_dir("messages") / "templates"
@@ -65,6 +65,9 @@ def environment() -> Environment:
         mention=escape.mention,
         channel=escape.channel_link,
         slack_date=escape.slack_date,
+        facts_line=account_line.facts_line,
+        at_risk_line=account_line.at_risk_line,
+        affected_line=account_line.affected_line,
     )
     return env
 

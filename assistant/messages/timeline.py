@@ -45,6 +45,8 @@ EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.CONTACTS_ADDED: N_("added customer contacts"),
     EventKind.NOTE_ADDED: N_("a note came from another system"),
     EventKind.CONNECT_CHANNEL_LINKED: N_("linked the customer's Slack Connect channel"),
+    EventKind.ACCOUNTS_AFFECTED: N_("listed other affected accounts"),
+    EventKind.ACCOUNT_CSMS_TOLD: N_("the affected accounts' CSMs were told"),
     EventKind.CUSTOMER_COMMUNICATION_QUEUED: N_("a message to the customer was queued"),
     EventKind.CUSTOMER_COMMUNICATION_SENT: N_("the customer heard from us"),
     EventKind.CUSTOMER_DELIVERY_FAILING: N_("a message to the customer could not be delivered yet"),

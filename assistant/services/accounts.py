@@ -21,7 +21,15 @@ from assistant.domain.money import format_money
 from assistant.domain.practice import JUDGEMENT
 from assistant.i18n import current_locale
 from assistant.messages.escape import UserText
-from assistant.models import Account, AccountExternalId, Escalation, HealthReading, utcnow
+from assistant.models import (
+    Account,
+    AccountAlias,
+    AccountExternalId,
+    AffectedAccount,
+    Escalation,
+    HealthReading,
+    utcnow,
+)
 from assistant.services.judgement import evaluate
 
 # What an import may change on an account (the row's field -> the account's column).
@@ -38,6 +46,7 @@ _COLUMNS = (
     "csm_id",
     "sponsor_id",
     "connect_channel_id",
+    "connect_channel_name",
 )
 CHUNK = 900  # ids per IN (...): under SQLite's bound-parameter limit
 
@@ -127,6 +136,7 @@ def import_accounts(
         ]
         if links:
             session.execute(sa.insert(AccountExternalId), links)
+        _add_aliases(session, [*targets.items(), *created.items()])
         session.flush()
         # Only a fall across the threshold can raise anything here (signals come by their own way):
         # evaluating those few, not every account imported, keeps a 50,000-row import fast.
@@ -140,6 +150,32 @@ def import_accounts(
         else:
             session.commit()
     return report
+
+
+def alias_keys(row: AccountRow) -> set[str]:
+    """The other keys an account is typed by: its aliases and domains, folded like names."""
+    return {account_key(name) for name in [*row.aliases, *row.domains]} - {"", row.key}
+
+
+def _add_aliases(session: Session, rows: list[tuple[int, AccountRow]]) -> None:
+    """Index the rows' aliases and domains (new ones only: an import merges, never forgets)."""
+    wanted = {(account_id, key) for account_id, row in rows for key in alias_keys(row)}
+    if not wanted:
+        return
+    ids = sorted({account_id for account_id, _ in wanted})
+    have: set[tuple[int, str]] = set()
+    for start in range(0, len(ids), CHUNK):
+        have |= {
+            (account_id, key)
+            for account_id, key in session.execute(
+                sa.select(col(AccountAlias.account_id), col(AccountAlias.key)).where(
+                    col(AccountAlias.account_id).in_(ids[start : start + CHUNK])
+                )
+            )
+        }
+    new = [{"account_id": account_id, "key": key} for account_id, key in sorted(wanted - have)]
+    for start in range(0, len(new), 1000):
+        session.execute(sa.insert(AccountAlias), new[start : start + 1000])
 
 
 def _new_account(row: AccountRow, now: datetime) -> dict[str, Any]:
@@ -223,6 +259,7 @@ def export_accounts(engine: sa.Engine) -> Iterator[dict[str, Any]]:
                 "csm": account.csm_id,
                 "sponsor": account.sponsor_id,
                 "slack_connect_channel": account.connect_channel_id,
+                "slack_connect_channel_name": account.connect_channel_name,
                 "health": account.health,
                 "contacts": "; ".join(
                     f"{c['name']} <{c['email']}>" + (f", {c['role']}" if c.get("role") else "")
@@ -257,7 +294,102 @@ def find_account(engine: sa.Engine, name_or_id: str) -> Account | None:
             ).first()
             if link is not None:
                 return session.get(Account, link.account_id)
-        return session.exec(select(Account).where(Account.key == account_key(name_or_id))).first()
+        return account_named(session, name_or_id)
+
+
+def affected_of(engine: sa.Engine, case_id: int) -> list[Account]:
+    """The other accounts a case's problem hits, in the order they were listed."""
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(Account)
+                .join(AffectedAccount, col(AffectedAccount.account_id) == col(Account.id))
+                .where(AffectedAccount.escalation_id == case_id)
+                .order_by(col(AffectedAccount.id))
+            )
+        )
+
+
+def untold_affected(engine: sa.Engine, case_id: int) -> list[tuple[int, Account]]:
+    """The case's other affected accounts whose CSM has not been told yet: (row id, account)."""
+    with Session(engine) as session:
+        return [
+            (row_id or 0, account)
+            for row_id, account in session.exec(
+                select(AffectedAccount.id, Account)
+                .join(Account, col(Account.id) == col(AffectedAccount.account_id))
+                .where(AffectedAccount.escalation_id == case_id, col(AffectedAccount.csm_told_at).is_(None))
+                .order_by(col(AffectedAccount.id))
+            )
+        ]
+
+
+def mark_csm_told(engine: sa.Engine, affected_id: int, at: datetime | None = None) -> None:
+    with Session(engine) as session:
+        session.execute(
+            sa.update(AffectedAccount)
+            .where(col(AffectedAccount.id) == affected_id)
+            .values(csm_told_at=at or utcnow())
+        )
+        session.commit()
+
+
+def cases_with_untold_csms(engine: sa.Engine, older_than: datetime) -> list[int]:
+    """Cases with an affected account listed a while ago whose CSM is still owed the news (the
+    repair sweep runs their step again: a listing that raced with the step's last run)."""
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(AffectedAccount.escalation_id)
+                .where(
+                    col(AffectedAccount.csm_told_at).is_(None),
+                    col(AffectedAccount.added_at) < older_than,
+                )
+                .distinct()
+            )
+        )
+
+
+def affected_names(engine: sa.Engine, case_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The other affected accounts' names of each case (one query for a page of cases)."""
+    names: dict[int, list[str]] = {}
+    ids = list(case_ids)
+    with Session(engine) as session:
+        for start in range(0, len(ids), CHUNK):
+            for case_id, name in session.execute(
+                sa.select(col(AffectedAccount.escalation_id), col(Account.name))
+                .join(Account, col(Account.id) == col(AffectedAccount.account_id))
+                .where(col(AffectedAccount.escalation_id).in_(ids[start : start + CHUNK]))
+                .order_by(col(AffectedAccount.id))
+            ):
+                names.setdefault(case_id, []).append(name)
+    return names
+
+
+def unknown(engine: sa.Engine, names: Sequence[str]) -> list[str]:
+    """The names the directory does not know."""
+    if not names:
+        return []
+    with Session(engine) as session:
+        return [name for name in names if account_named(session, name) is None]
+
+
+def account_named(session: Session, name: str) -> Account | None:
+    """The account by its name however typed, else by another name it goes by (an alias, a
+    domain) when only one account goes by it."""
+    key = account_key(name)
+    account = session.exec(select(Account).where(Account.key == key)).first()
+    if account is not None or not key:
+        return account
+    known_as = list(
+        session.exec(
+            select(Account)
+            .join(AccountAlias, col(AccountAlias.account_id) == col(Account.id))
+            .where(AccountAlias.key == key)
+            .limit(2)
+        )
+    )
+    return known_as[0] if len(known_as) == 1 else None
 
 
 EARLIER_WITHIN = timedelta(days=90)
@@ -265,7 +397,8 @@ EARLIER_WITHIN = timedelta(days=90)
 
 def account_facts(engine: sa.Engine, case: Escalation, now: datetime | None = None) -> dict[str, Any] | None:
     """What the directory says of a case's account, for its card: value, tier, renewal, health and
-    its trend, CSM, sponsor, and the account's other escalations of the last 90 days."""
+    its trend, CSM, sponsor, the account's other escalations of the last 90 days, and the other
+    accounts the problem hits with the value at risk in all."""
     now = now or utcnow()
     with Session(engine) as session:
         account = session.exec(select(Account).where(Account.key == case.account_key)).first()
@@ -281,29 +414,33 @@ def account_facts(engine: sa.Engine, case: Escalation, now: datetime | None = No
                 .limit(5)
             )
         )
-        readings = []
-        if account is not None:
-            readings = list(
-                session.exec(
-                    select(HealthReading.score)
-                    .where(HealthReading.account_id == account.id)
-                    .order_by(col(HealthReading.at).desc())
-                    .limit(2)
-                )
+        readings = _last_readings(session, account)
+        affected = list(
+            session.exec(
+                select(Account)
+                .join(AffectedAccount, col(AffectedAccount.account_id) == col(Account.id))
+                .where(AffectedAccount.escalation_id == case.id)
+                .order_by(col(AffectedAccount.id))
             )
-    if account is None and not earlier:
+        )
+    if account is None and not earlier and not affected:
         return None
+    locale = current_locale()
     return {
-        "known": account is not None,
-        "tier": UserText(account.tier) if account and account.tier else None,
-        "value": format_money(account.contract_value, account.currency, current_locale())
-        if account
-        else None,
-        "renewal_days": (account.renewal_on - now.date()).days if account and account.renewal_on else None,
-        "health": account.health if account else None,
-        "health_before": readings[1] if len(readings) > 1 else None,
-        "csm_id": account.csm_id if account else None,
-        "sponsor_id": account.sponsor_id if account else None,
+        **_facts_of(account, readings, now, locale),
+        **_at_risk_of(
+            (case.account_value, case.account_currency),
+            [(a.contract_value, a.currency) for a in affected],
+            locale,
+        ),
+        "affected": [
+            {
+                "name": UserText(a.name),
+                "tier": UserText(a.tier) if a.tier else None,
+                "value": format_money(a.contract_value, a.currency, locale),
+            }
+            for a in affected
+        ],
         # A private case is counted by its key, never described (its channel, its summary).
         "earlier": [
             {
@@ -318,18 +455,119 @@ def account_facts(engine: sa.Engine, case: Escalation, now: datetime | None = No
     }
 
 
+def portfolio_facts(
+    engine: sa.Engine, cases: Sequence[tuple[int, str]], now: datetime | None = None
+) -> dict[int, dict[str, Any]]:
+    """The account facts of a page of cases (id, account key), for the Home tab's lines: a few
+    queries for the page, whatever its size."""
+    now = now or utcnow()
+    locale = current_locale()
+    ids = [case_id for case_id, _ in cases]
+    with Session(engine) as session:
+        by_key = {
+            a.key: a
+            for a in session.exec(select(Account).where(col(Account.key).in_({key for _, key in cases})))
+        }
+        readings = {a.id: _last_readings(session, a) for a in by_key.values()}
+        others: dict[int, list[tuple[int | None, str | None]]] = {}
+        for case_id, value, currency in session.execute(
+            sa.select(col(AffectedAccount.escalation_id), col(Account.contract_value), col(Account.currency))
+            .join(Account, col(Account.id) == col(AffectedAccount.account_id))
+            .where(col(AffectedAccount.escalation_id).in_(ids))
+        ):
+            others.setdefault(case_id, []).append((value, currency))
+    facts = {}
+    for case_id, key in cases:
+        account = by_key.get(key)
+        if account is None:
+            continue
+        facts[case_id] = {
+            **_facts_of(account, readings[account.id], now, locale),
+            **_at_risk_of((account.contract_value, account.currency), others.get(case_id, []), locale),
+        }
+    return facts
+
+
+def _last_readings(session: Session, account: Account | None) -> list[int]:
+    """The account's health scores, the latest first (two: now, and before)."""
+    if account is None:
+        return []
+    return list(
+        session.exec(
+            select(HealthReading.score)
+            .where(HealthReading.account_id == account.id)
+            .order_by(col(HealthReading.at).desc())
+            .limit(2)
+        )
+    )
+
+
+def _facts_of(account: Account | None, readings: list[int], now: datetime, locale: str) -> dict[str, Any]:
+    return {
+        "known": account is not None,
+        "tier": UserText(account.tier) if account and account.tier else None,
+        "value": format_money(account.contract_value, account.currency, locale) if account else None,
+        "renewal_days": (account.renewal_on - now.date()).days if account and account.renewal_on else None,
+        "health": account.health if account else None,
+        "health_before": readings[1] if len(readings) > 1 else None,
+        "csm_id": account.csm_id if account else None,
+        "sponsor_id": account.sponsor_id if account else None,
+    }
+
+
+def _at_risk_of(
+    own: tuple[int | None, str | None], others: list[tuple[int | None, str | None]], locale: str
+) -> dict[str, Any]:
+    """The contract value the problem puts at risk: the case's account and the others it hits."""
+    return {
+        "at_risk": at_risk([own, *others], locale) if others else None,
+        "accounts_count": 1 + len(others),
+    }
+
+
+def at_risk(values: Sequence[tuple[int | None, str | None]], locale: str) -> str | None:
+    """Contract values summed by currency ("$370,000 + R$800,000"); None when none is known."""
+    totals: dict[str, int] = {}
+    for amount, currency in values:
+        if amount is not None:
+            totals[currency or "USD"] = totals.get(currency or "USD", 0) + amount
+    if not totals:
+        return None
+    return " + ".join(format_money(amount, currency, locale) or "" for currency, amount in totals.items())
+
+
+def goes_by(account: Account, name: str) -> bool:
+    """Whether the account is called `name` (its name, an alias or a domain), however typed."""
+    key = account_key(name)
+    return key == account.key or key in {account_key(n) for n in [*account.aliases, *account.domains]}
+
+
 def suggest(engine: sa.Engine, typed: str, limit: int = 20) -> list[Account]:
-    """Accounts whose name, however typed, starts with `typed` (the typeahead): the name's key is
-    indexed and compared as a range, so 50,000 accounts cost one index seek."""
+    """Accounts whose name, an alias or a domain, however typed, starts with `typed` (the
+    typeahead): names first. Keys are indexed and compared as a range, so 50,000 accounts cost
+    an index seek each."""
     key = account_key(typed)
     if not key:
         return []
+
+    def starting(column: Any) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]]:
+        return col(column) >= key, col(column) < key + "\uffff"
+
     with Session(engine) as session:
-        return list(
-            session.exec(
+        found = {
+            a.id: a
+            for a in session.exec(
+                select(Account).where(*starting(Account.key)).order_by(col(Account.key)).limit(limit)
+            )
+        }
+        if len(found) < limit:
+            by_alias = session.exec(
                 select(Account)
-                .where(col(Account.key) >= key, col(Account.key) < key + "\uffff")
-                .order_by(col(Account.key))
+                .join(AccountAlias, col(AccountAlias.account_id) == col(Account.id))
+                .where(*starting(AccountAlias.key))
+                .order_by(col(AccountAlias.key))
                 .limit(limit)
             )
-        )
+            for account in by_alias:
+                found.setdefault(account.id, account)
+    return list(found.values())[:limit]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,18 +13,19 @@ from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
 from assistant.domain.accounts import account_key
-from assistant.domain.contacts import Contact
 from assistant.domain.events import EventKind
 from assistant.domain.intake import ValidIntake
 from assistant.domain.lifecycle import executive_contact_due
 from assistant.domain.practice import PLAYBOOKS, ack_deadline, is_sensitive
-from assistant.domain.provisioning import steps_for
+from assistant.domain.provisioning import Step, steps_for
 from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.status import Status
 from assistant.domain.triggers import trigger_effects
-from assistant.models import Account, CaseEvent, Escalation, ProvisioningStep, utcnow
-from assistant.services.customer import add_contacts
+from assistant.models import Account, AffectedAccount, CaseEvent, Escalation, ProvisioningStep, utcnow
+from assistant.services.accounts import account_named
+from assistant.services.customer import add_contacts, directory_contacts
 from assistant.services.events import record_event
+from assistant.services.provisioning import rearm_step
 from assistant.services.reminders import sync_reminders
 from assistant.services.sponsorship import sponsor_of
 
@@ -90,12 +92,16 @@ def open_case(
             session.add(case)
             session.flush()
             assert case.id is not None
+            affected = add_affected_accounts(session, case, intake.affected_accounts, reporter_id, now)
             # One multi-row INSERT: this runs before Slack gets its answer (3-second budget).
             session.execute(
                 sa.insert(ProvisioningStep),
                 [
                     {"escalation_id": case.id, "step": step.value, "attempts": 0}
-                    for step in steps_for(tell_managers=effects.tell_managers)
+                    for step in steps_for(
+                        tell_managers=effects.tell_managers,
+                        tell_account_csms=any(a.csm_id and a.csm_id != reporter_id for a in affected),
+                    )
                 ],
             )
             sync_reminders(session, case, policy or ReminderPolicy(), new=True)
@@ -142,7 +148,7 @@ def from_directory(
 ) -> Account:
     """The case's account in the directory: what the form left out (the contract value, the
     contacts) comes from it; a name it does not know yet is added, for CS ops to review."""
-    account = session.exec(select(Account).where(Account.key == case.account_key)).first()
+    account = account_named(session, case.account_name)
     if account is None:
         account = Account(
             name=case.account_name,
@@ -159,16 +165,53 @@ def from_directory(
         except IntegrityError:
             account = session.exec(select(Account).where(Account.key == case.account_key)).one()
         return account
+    # Typed by another name it goes by (an alias, a domain): the case says the directory's name.
+    case.account_name, case.account_key = account.name, account.key
     if intake.account_value is None and account.contract_value is not None:
         case.account_value, case.account_currency = account.contract_value, account.currency
+    if account.connect_channel_id and not case.connect_channel_id:
+        case.connect_channel_id = account.connect_channel_id
+        case.connect_channel_name = account.connect_channel_name
     return account
 
 
-def directory_contacts(account: Account) -> list[Contact]:
-    return [
-        Contact(c["name"], c["email"], c.get("role", ""), account.language or "en", account.tz or "UTC")
-        for c in account.contacts
-    ]
+def add_affected_accounts(
+    session: Session, case: Escalation, names: Sequence[str], added_by: str, now: datetime
+) -> list[Account]:
+    """The other accounts the case's problem hits, as the directory knows them, those not listed
+    yet (the case's own account, or a name it no longer knows, is left out)."""
+    listed = set(
+        session.exec(select(AffectedAccount.account_id).where(AffectedAccount.escalation_id == case.id))
+    )
+    found: dict[int, Account] = {}
+    for name in names:
+        account = account_named(session, name)
+        if account is not None and account.key != case.account_key and account.id not in listed:
+            found.setdefault(account.id or 0, account)
+    if found:
+        session.execute(
+            sa.insert(AffectedAccount),
+            [
+                {"escalation_id": case.id, "account_id": account_id, "added_by": added_by, "added_at": now}
+                for account_id in found
+            ],
+        )
+        names = [a.name for a in found.values()]
+        record_event(session, case.id or 0, EventKind.ACCOUNTS_AFFECTED, added_by, accounts=names)
+    return list(found.values())
+
+
+def add_affected(engine: sa.Engine, case_id: int, names: Sequence[str], actor_id: str) -> list[Account]:
+    """Accounts found hit later (the outage spreads): listed, and their CSMs owed a DM (the
+    provisioning step that tells them runs again, for these only)."""
+    with session_scope(engine) as session:
+        case = session.get(Escalation, case_id, with_for_update=True)
+        if case is None:
+            raise CaseNotFound(case_id)
+        added = add_affected_accounts(session, case, names, actor_id, utcnow())
+        if any(a.csm_id for a in added):
+            rearm_step(session, case_id, Step.ACCOUNT_CSMS)
+        return added
 
 
 def bring_in_sponsor(session: Session, case: Escalation) -> str | None:

@@ -19,7 +19,14 @@ from assistant.database import session_scope
 from assistant.domain.communications import Purpose, Route, promise_outcome, retry_delay
 from assistant.domain.contacts import Contact
 from assistant.domain.events import EventKind
-from assistant.models import CustomerCommunication, CustomerContact, Escalation, utcnow
+from assistant.models import (
+    Account,
+    AffectedAccount,
+    CustomerCommunication,
+    CustomerContact,
+    Escalation,
+    utcnow,
+)
 from assistant.services.events import record_event
 
 QUEUED, CLAIMED, DELIVERED, RECORDED = "queued", "claimed", "delivered", "recorded"
@@ -150,6 +157,8 @@ def tell_customer(
     )
     session.add(row)
     session.flush()
+    if purpose != Purpose.SURVEY:  # the survey's answer is the case's account's
+        _tell_affected_accounts(session, case, purpose, outgoing, actor_id, now)
     if outgoing.route == Route.MYSELF:
         row.state = RECORDED
         row.next_attempt_at = None
@@ -167,11 +176,69 @@ def tell_customer(
     return row
 
 
+def _tell_affected_accounts(
+    session: Session, case: Escalation, purpose: Purpose, outgoing: Outgoing, actor_id: str, now: datetime
+) -> None:
+    """The same words to each other affected account the route reaches, each on its own (one
+    customer never sees another's addresses), in its language; they keep no promise: the case's
+    promise is its own account's."""
+    if outgoing.route not in (Route.EMAIL, Route.SLACK_CONNECT):
+        return
+    affected = session.exec(
+        select(Account)
+        .join(AffectedAccount, col(AffectedAccount.account_id) == col(Account.id))
+        .where(AffectedAccount.escalation_id == case.id)
+        .order_by(col(AffectedAccount.id))
+    )
+    for account in affected:
+        if outgoing.route == Route.EMAIL:
+            recipients = [c.address for c in directory_contacts(account)]
+        else:
+            recipients = [f"#{account.connect_channel_name or account.connect_channel_id}"]
+        if not recipients or (outgoing.route == Route.SLACK_CONNECT and not account.connect_channel_id):
+            continue
+        row = CustomerCommunication(
+            escalation_id=case.id or 0,
+            account_id=account.id,
+            purpose=purpose.value,
+            channel=outgoing.route.value,
+            recipients=recipients,
+            subject=outgoing.subject,
+            text=outgoing.text,
+            language=account.language or "en",
+            tz=account.tz or "UTC",
+            sent_by=actor_id,
+            queued_at=now,
+            state=QUEUED,
+            next_attempt_at=now,
+        )
+        session.add(row)
+        session.flush()
+        record_event(
+            session,
+            case.id or 0,
+            EventKind.CUSTOMER_COMMUNICATION_QUEUED,
+            actor_id,
+            communication_id=row.id,
+            route=row.channel,
+            purpose=row.purpose,
+            account=account.name,
+        )
+
+
+def directory_contacts(account: Account) -> list[Contact]:
+    """An account's contacts as the directory has them, in its language and zone."""
+    return [
+        Contact(c["name"], c["email"], c.get("role", ""), account.language or "en", account.tz or "UTC")
+        for c in account.contacts
+    ]
+
+
 def _recipients(case: Escalation, contacts: list[Contact], route: Route) -> list[str]:
     if route == Route.EMAIL:
         return [c.address for c in contacts]
     if route == Route.SLACK_CONNECT:
-        return [f"#{case.connect_channel_name}"]
+        return [f"#{case.connect_channel_name or case.connect_channel_id}"]
     return []
 
 
@@ -191,7 +258,8 @@ def _delivered(session: Session, case: Escalation, row: CustomerCommunication, a
         outcome = promise_outcome(row.keeps_promise_at, row.queued_at, at)
         settle_promise(case, outcome.kept, late_by_us=outcome.late_by_us)
         data |= {"promise_kept": outcome.kept, "late_by_us": outcome.late_by_us}
-    if case.customer_heard_at is None or at > case.customer_heard_at:
+    # When the case's own account last heard from us (another affected account is told apart).
+    if row.account_id is None and (case.customer_heard_at is None or at > case.customer_heard_at):
         case.customer_heard_at = at
     session.add(case)
     record_event(session, case.id or 0, EventKind.CUSTOMER_COMMUNICATION_SENT, row.sent_by, **data)

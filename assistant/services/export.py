@@ -17,6 +17,7 @@ from assistant.domain.events import EventKind
 from assistant.domain.intake import CUSTOM_QUESTIONS
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate
 from assistant.models import KEY_PREFIX, CaseEvent, CustomerCommunication, Escalation
+from assistant.services.accounts import affected_names
 from assistant.services.cases import SUMMARY_COLUMNS
 
 COLUMNS = [
@@ -24,6 +25,7 @@ COLUMNS = [
     "account",
     "account_value",
     "account_currency",
+    "affected_accounts",
     "summary",
     "category",
     "severity",
@@ -121,12 +123,13 @@ def export_rows(engine: sa.Engine, since: datetime | None = None) -> Iterator[di
                     .group_by(col(CustomerCommunication.escalation_id))
                 ).all()
             )
+        affected = affected_names(engine, [case.id for case in cases])
         for case in cases:
-            yield _row(case, events[case.id], told.get(case.id, 0))
+            yield _row(case, events[case.id], told.get(case.id, 0), affected.get(case.id, []))
         after = cases[-1].id
 
 
-def _row(case: Any, events: list[EventFact], told: int) -> dict[str, Any]:
+def _row(case: Any, events: list[EventFact], told: int, affected: list[str]) -> dict[str, Any]:
     timings = case_timings(
         case.created_at, events, promises_made=case.promises_made, promises_kept=case.promises_kept
     )
@@ -136,6 +139,7 @@ def _row(case: Any, events: list[EventFact], told: int) -> dict[str, Any]:
         "account": case.account_name,
         "account_value": case.account_value,
         "account_currency": case.account_currency,
+        "affected_accounts": "; ".join(affected),
         "summary": case.summary,
         "category": case.category.value,
         "severity": case.severity.value,

@@ -45,6 +45,30 @@ def claim_step(
         return session.exec(select(ProvisioningStep).where(_step(case_id, step))).one()
 
 
+def rearm_step(session: Session, case_id: int, step: Step) -> None:
+    """A step to run again (there is more for it to do), in the caller's transaction."""
+    changed = session.execute(
+        update(ProvisioningStep)
+        .where(_step(case_id, step))
+        .values(done_at=None, attempts=0, last_attempt_at=None, last_error=None)
+    )
+    if changed.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(ProvisioningStep(escalation_id=case_id, step=step.value, attempts=0))
+
+
+def rearm_finished(engine: sa.Engine, case_ids: list[int], step: Step) -> None:
+    """Run a step again in cases where it was recorded done though work for it remains."""
+    if case_ids:
+        with session_scope(engine) as session:
+            session.execute(
+                update(ProvisioningStep)
+                .where(col(ProvisioningStep.escalation_id).in_(case_ids))
+                .where(col(ProvisioningStep.step) == step.value)
+                .where(col(ProvisioningStep.done_at).is_not(None))
+                .values(done_at=None, attempts=0, last_attempt_at=None)
+            )
+
+
 def release_step(engine: sa.Engine, case_id: int, step: Step) -> None:
     with session_scope(engine) as session:
         session.execute(update(ProvisioningStep).where(_step(case_id, step)).values(lease_until=None))

@@ -31,6 +31,7 @@ from assistant.messages.escape import UserText
 from assistant.messages.render import render_view
 from assistant.messages.validate import InvalidPayload
 from assistant.models import Escalation, utcnow
+from assistant.services.accounts import portfolio_facts
 from assistant.services.action_items import open_items
 from assistant.services.digest import promises_between
 from assistant.services.followers import followed_by, followers_of
@@ -164,6 +165,8 @@ class HomeTab:
         self, cases: Iterable[CaseFacts], user_id: str, followed: set[int], now: datetime
     ) -> list[dict[str, Any]]:
         rows = []
+        cases = list(cases)
+        accounts = portfolio_facts(self.engine, [(c.id, c.account_key) for c in cases], now)
         for case in cases:
             next_button = card_actions(case.status)["buttons"][0]
             if case.owner_id == user_id:
@@ -189,6 +192,7 @@ class HomeTab:
                     "overdue": case.overdue(now),
                     "created_at": case.created_at,
                     "accessory": accessory,
+                    "account_facts": accounts.get(case.id),
                 }
             )
         return rows

@@ -32,9 +32,10 @@ from assistant.domain.triggers import groups_to_invite, trigger_effects
 from assistant.i18n import _
 from assistant.ids import MetadataEvent
 from assistant.messages.case_context import case_context, format_duration
-from assistant.messages.escape import plain
+from assistant.messages.escape import UserText, plain
 from assistant.messages.render import render_message
-from assistant.models import Escalation, ProvisioningStep
+from assistant.models import Escalation, ProvisioningStep, utcnow
+from assistant.services import accounts
 from assistant.services import cases as case_service
 from assistant.services import provisioning as records
 from assistant.settings import Settings
@@ -71,6 +72,7 @@ STEP_METHODS: dict[Step, str | None] = {
     Step.FEED: POST_MESSAGE,
     Step.REPORTER_REPLY: None,  # a response_url first, which Slack does not count
     Step.MANAGERS: POST_MESSAGE,
+    Step.ACCOUNT_CSMS: POST_MESSAGE,
 }
 
 
@@ -124,6 +126,7 @@ class Provisioner:
             Step.FEED: self._announce_in_feed,
             Step.REPORTER_REPLY: self._answer_reporter,
             Step.MANAGERS: self._tell_managers,
+            Step.ACCOUNT_CSMS: self._tell_account_csms,
         }
 
     # -- entry points ---------------------------------------------------------
@@ -150,6 +153,9 @@ class Provisioner:
     def repair(self) -> list[int]:
         """Queue the steps of half-provisioned cases (after a crash, an outage, a refused step)."""
         interval = timedelta(seconds=self.settings.repair_interval_seconds)
+        # An account listed while its step was finishing: the step is owed once more.
+        owed = accounts.cases_with_untold_csms(self.engine, older_than=utcnow() - 2 * interval)
+        records.rearm_finished(self.engine, owed, Step.ACCOUNT_CSMS)
         repaired = []
         for case_id, (pending, due) in records.steps_to_repair(self.engine, retry_interval=interval).items():
             if any(step in due for step in ready_steps(pending)):
@@ -175,9 +181,12 @@ class Provisioner:
         if method == POST_MESSAGE:
             # chat.postMessage is limited per channel: the queue needs to know which.
             # (The managers' DMs are several channels: paced by the method alone.)
-            target = {Step.OWNER_DM: case.owner_id, Step.FEED: self.channel.feed, Step.MANAGERS: None}.get(
-                step, case.channel_id
-            )
+            target = {
+                Step.OWNER_DM: case.owner_id,
+                Step.FEED: self.channel.feed,
+                Step.MANAGERS: None,
+                Step.ACCOUNT_CSMS: None,
+            }.get(step, case.channel_id)
         self.queue.submit(
             f"provision:{case_id}:{step.value}",
             partial(self._run_step, case_id, step),
@@ -456,6 +465,26 @@ class Provisioner:
             ):
                 told.append(manager)
         return StepResult(event={"managers": told})
+
+    def _tell_account_csms(self, case: Escalation, row: ProvisioningStep) -> StepResult:
+        """Each other affected account's CSM hears that the case hits their account: once per
+        account (an account added later is told then); the CSM who opened it knows already."""
+        told = []
+        for row_id, account in accounts.untold_affected(self.engine, case.id or 0):
+            csm = account.csm_id
+            if csm and csm != case.reporter_id:
+                with self.channel.language_of(csm):
+                    message = render_message(
+                        "account_csm_told.json.j2", case=case_context(case), account=UserText(account.name)
+                    )
+                # A failure raises (the step is retried); a refusal for good (a deactivated CSM)
+                # leaves nobody to tell.
+                if self.channel.post_once(
+                    f"case:{case.id}:account_csm:{account.id}", csm, message, case_id=case.id
+                ):
+                    told.append(csm)
+            accounts.mark_csm_told(self.engine, row_id)
+        return StepResult(event={"csms": told})
 
     def _answer_reporter(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         with self.channel.language_of(case.reporter_id):

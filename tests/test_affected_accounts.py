@@ -1,0 +1,218 @@
+"""One problem, several customers (an outage, a process escalation): the case lists the other
+affected accounts, shows the contract value at risk in total, tells each account's CSM, and each
+account's contacts hear from us on their own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.domain.account_rows import read_accounts
+from assistant.ids import CaseAction
+from assistant.models import Escalation
+from assistant.services.accounts import import_accounts
+from assistant.services.export import export_rows
+from slack_standin.workspace import Workspace
+from tests.harness import CSM, EXEC, MANAGER, OWNER, VP, Harness, in_hours, start_harness, wait_for
+from tests.mailbox import Mailbox, plain_text
+from tests.test_customer_end import SENDER, draft_of, emailing, with_a_shared_channel
+
+DIRECTORY = (
+    "name,contract_value,currency,tier,csm,contacts,language,timezone\n"
+    'Acme Inc,$120k,,enterprise,U0CSM0001,"Ana Souza <ana@acme.com.br>, CTO",pt_BR,America/Sao_Paulo\n'
+    'Globex,200000,USD,enterprise,U0VPSALES,"Gil Ortega <gil@globex.es>, COO",es,Europe/Madrid\n'
+    "Initech,50000,USD,growth,U0EXEC001,,,\n"
+    "Hooli,90000,USD,growth,,,,\n"
+)
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def app(database_url: str, mailbox: Mailbox) -> Iterator[Harness]:
+    running = emailing(database_url, mailbox)
+    rows, problems = read_accounts(DIRECTORY, json_format=False, default_currency="USD")
+    assert problems == []
+    import_accounts(running.components.engine, rows)
+    yield running
+    running.stop()
+
+
+def test_a_case_on_several_accounts_shows_the_value_at_risk_tells_each_csm_and_writes_to_each(
+    app: Harness, mailbox: Mailbox
+) -> None:
+    harness = app
+    view_id = harness.open_intake(CSM)
+    offered = harness.sender.suggest(CSM, view_id, "affected_accounts", "glo").json()["options"]
+    assert [(o["value"], o["text"]["text"]) for o in offered] == [
+        ("Globex", "Globex · enterprise · $200,000")
+    ]
+    # Only accounts of the directory: an affected account is someone whose CSM and contacts we know.
+    assert harness.sender.suggest(CSM, view_id, "affected_accounts", "Nobody").json()["options"] == []
+
+    response = harness.submit_intake(
+        view_id, account="Acme Inc", account_value="", affected_accounts=["Globex", "Initech", "Acme Inc"]
+    )
+    assert response.status == 200 and not response.body, response
+    case = wait_for(lambda: harness.case_by_view(view_id), what="the case")
+    case = harness.wait_provisioned(case.id)
+
+    card = json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
+    assert "*Also affected* · Globex (enterprise · $200,000) · Initech (growth · $50,000)" in card
+    assert "*$370,000* at risk in all 3 accounts" in card  # Acme's $120k with them, counted once
+
+    # Each affected account's CSM hears, once, with the way in; the case's own CSM opened it.
+    def told(csm: str) -> list[str]:
+        return [json.dumps(m.blocks) for m in harness.workspace.dm_messages(csm) if "also affects" in m.text]
+
+    to_vp = wait_for(lambda: told(VP), what="Globex's CSM told")
+    assert len(to_vp) == 1 and "ESC-1 also affects *Globex*, your account" in to_vp[0]
+    assert f"<#{case.channel_id}>" in to_vp[0] and "SSO outage" in to_vp[0]
+    wait_for(lambda: told(EXEC), what="Initech's CSM told")
+    assert told(CSM) == []
+
+    # One acknowledgement from the owner: each account's contacts get their own e-mail.
+    ack = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view = json.dumps(harness.workspace.views[ack], ensure_ascii=False)
+    assert "The same text goes to the contacts of Globex too, each by themselves." in view
+    draft = draft_of(harness, ack, "customer_message")
+    harness.submit(OWNER, ack, next_update=in_hours(3), customer_message=draft)
+    mailbox.wait(2)
+    to_ana, to_gil = mailbox.to("ana@acme.com.br"), mailbox.to("gil@globex.es")
+    assert len(to_ana) == 1 and len(to_gil) == 1 and len(mailbox.messages) == 2
+    assert "globex" not in str(to_ana[0]).lower()  # one customer never sees another
+    assert "acme" not in json.dumps(dict(to_gil[0].items())).lower()
+    assert to_gil[0]["Content-Language"] == "es" and to_gil[0]["Subject"] == "[ESC-1] SSO outage"
+    assert "Caso ESC-1." in plain_text(to_gil[0])
+    assert SENDER.split(" <")[0] in str(to_gil[0]["From"])
+
+    # The promise is the case's: kept once, by the message to its own account.
+    wait_for(lambda: harness.case(case.id).promises_kept == 1, what="the promise kept")
+    assert harness.case(case.id).promises_made == 1
+    wait_for(
+        lambda: any("gil@globex.es" in m.text for m in harness.channel_of(case).messages),
+        what="the channel told of Globex's e-mail",
+    )
+
+
+def test_the_home_portfolio_shows_each_cases_account_and_the_value_at_risk(app: Harness) -> None:
+    harness = app
+    case = harness.escalate(CSM, account="Acme Inc", account_value="", affected_accounts=["Globex"])
+    lone = harness.escalate(CSM, account="Hooli", account_value="", summary="Invoices wrong")
+    harness.open_home(MANAGER)  # an escalation manager: the whole portfolio
+    text = harness.home_text(MANAGER)
+    assert f"*{case.key}* · Acme Inc: SSO outage" in text
+    assert f":office: enterprise · $120,000 · CSM <@{CSM}> · *$320,000* at risk in all 2 accounts" in text
+    assert f"*{lone.key}* · Hooli: Invoices wrong" in text
+    assert ':office: growth · $90,000"' in text  # one account: nothing more at risk
+
+
+def two_shared_channels(workspace: Workspace) -> None:
+    with_a_shared_channel(workspace)
+    workspace.add_channel(
+        "globex-shared", members=[OWNER, CSM, GLOBEX_IN_SLACK, workspace.bot_user_id], ext_shared=True
+    )
+
+
+GLOBEX_IN_SLACK = "U0GLOBEX1"
+
+
+def test_each_affected_account_hears_in_its_own_slack_connect_channel(database_url: str) -> None:
+    harness = start_harness(database_url, seed=two_shared_channels)
+    try:
+        acme, globex = (harness.workspace.channel_named(n) for n in ("acme-shared", "globex-shared"))
+        assert acme is not None and globex is not None
+        rows, problems = read_accounts(
+            "name,contract_value,slack_connect_channel,slack_connect_channel_name\n"
+            f"Acme Inc,$120k,{acme.id},acme-shared\nGlobex,$200k,{globex.id},globex-shared\nInitech,$50k,,\n",
+            json_format=False,
+            default_currency="USD",
+        )
+        assert problems == []
+        import_accounts(harness.components.engine, rows)
+        case = harness.escalate(CSM, account="Acme Inc", affected_accounts=["Globex", "Initech"])
+        assert case.connect_channel_id == acme.id  # from the directory
+
+        view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+        harness.submit(
+            OWNER, view_id, next_update=in_hours(3), customer_message="We are on it; next news by 15:00."
+        )
+        for channel in (acme, globex):
+            posted = wait_for(lambda c=channel: c.messages, what=f"the post in #{channel.name}")
+            assert len(posted) == 1 and posted[0].text == "We are on it; next news by 15:00."
+            assert posted[0].username == "Sarah Miller"  # as the owner, in each
+        stored = wait_for(lambda: (c := harness.case(case.id)).promises_kept and c, what="the promise kept")
+        assert (stored.promises_made, stored.promises_kept, stored.promises_delivered_late) == (1, 1, 0)
+        wait_for(
+            lambda: any(
+                "Slack Connect channel #globex-shared at" in m.text for m in harness.channel_of(case).messages
+            ),
+            what="the case channel told of Globex's copy",
+        )
+    finally:
+        harness.stop()
+
+
+def open_accounts(harness: Harness, user: str, case: Escalation) -> str:
+    """The card's More menu: Affected accounts."""
+    views = len(harness.workspace.views)
+    harness.sender.click(
+        user,
+        CaseAction.MORE,
+        "",
+        channel_id=case.channel_id,
+        message_ts=case.card_ts,
+        block_id="case_actions",
+        selected_value=f"accounts:{case.id}",
+    )
+    wait_for(lambda: len(harness.workspace.views) > views, what="the affected accounts modal")
+    return list(harness.workspace.views)[-1]
+
+
+def test_accounts_hit_later_are_added_from_the_more_menu_and_their_csms_told_once(app: Harness) -> None:
+    harness = app
+    case = harness.escalate(CSM, account="Acme Inc", account_value="", triggers=[])
+    view_id = open_accounts(harness, CSM, case)
+    modal = json.dumps(harness.workspace.views[view_id], ensure_ascii=False)
+    assert "No other account is listed yet." in modal
+    offered = harness.sender.suggest(CSM, view_id, "affected_accounts", "glo").json()["options"]
+    assert [o["value"] for o in offered] == ["Globex"]
+    assert harness.submit(CSM, view_id, affected_accounts=["Globex"]).status == 200
+
+    def card() -> str:
+        return json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
+
+    wait_for(lambda: "*$320,000* at risk in all 2 accounts" in card(), what="the card updated")
+    assert "*Also affected* · Globex (enterprise · $200,000)" in card()
+    wait_for(
+        lambda: any(
+            f"<@{CSM}> listed other affected accounts: Globex" in json.dumps(m.blocks, ensure_ascii=False)
+            for m in harness.channel_of(case).messages
+        ),
+        what="the channel told",
+    )
+    wait_for(lambda: harness.workspace.dm_messages(VP), what="Globex's CSM told")
+
+    # The outage spreads: Initech too. Globex's CSM is not told again; Initech's is.
+    view_id = open_accounts(harness, OWNER, case)
+    modal = json.dumps(harness.workspace.views[view_id], ensure_ascii=False)
+    assert "Globex (enterprise · $200,000)" in modal
+    harness.submit(OWNER, view_id, affected_accounts=["Globex", "Initech"])
+    wait_for(lambda: "*$370,000* at risk in all 3 accounts" in card(), what="the card updated again")
+    wait_for(
+        lambda: any("also affects" in m.text for m in harness.workspace.dm_messages(EXEC)), what="Initech's"
+    )
+    assert len([m for m in harness.workspace.dm_messages(VP) if "also affects" in m.text]) == 1
+    assert [e.data["accounts"] for e in harness.events(case.id) if e.kind == "accounts_affected"] == [
+        ["Globex"],
+        ["Initech"],
+    ]
+    (row,) = export_rows(harness.components.engine)
+    assert row["affected_accounts"] == "Globex; Initech"
