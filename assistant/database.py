@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,58 @@ from sqlmodel import Session
 MIGRATIONS = Path(__file__).parent / "migrations"
 # One advisory lock id, so instances starting together migrate one at a time.
 _MIGRATION_LOCK = int(hashlib.sha1(b"escalation-assistant-migrations").hexdigest()[:15], 16)
+
+
+# How long a writer waits its turn in this process before leaving it to SQLite's own waiting.
+WRITER_WAIT_SECONDS = 30.0
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _queue_writers(engine: sa.Engine) -> None:
+    """SQLite has one writer at a time; a writer that finds it busy polls, sleeping up to 100 ms
+    between tries. With provisioning writing from several threads beside an API call, that made
+    one short write wait up to a second. Writers of this process queue on a lock instead, taken
+    at a transaction's first write and given back once it commits or rolls back (the next one
+    starts at once). A writer waiting longer than WRITER_WAIT_SECONDS goes on and lets SQLite's
+    busy handler decide, as before."""
+    turn = threading.Lock()
+    holder: dict[str, int | None] = {"connection": None}
+    dialect = engine.dialect
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _wait_turn(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        connection = id(conn.connection.dbapi_connection)
+        if holder["connection"] == connection or not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        if turn.acquire(timeout=WRITER_WAIT_SECONDS):
+            holder["connection"] = connection
+
+    def _give_back(connection: Any) -> None:
+        # SQLAlchemy passes its pool's proxy here; the raw connection is behind it.
+        if holder["connection"] == id(getattr(connection, "dbapi_connection", connection)):
+            holder["connection"] = None
+            turn.release()
+
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            _give_back(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            _give_back(dbapi_connection)
+
+    # A connection thrown away mid-transaction (invalidated, closed) gives its turn back too.
+    sa.event.listen(engine, "invalidate", lambda dbapi_connection, *args: _give_back(dbapi_connection))
+    sa.event.listen(engine, "close", lambda dbapi_connection, *args: _give_back(dbapi_connection))
+    # The engine's own dialect: the pool's reset on check-in rolls back through it too.
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
@@ -35,6 +88,7 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        _queue_writers(engine)
         return engine
     return sa.create_engine(
         url,
