@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,8 +19,10 @@ from sqlmodel import Session, select
 
 from assistant.app import create_app
 from assistant.components import Components
+from assistant.domain.account_rows import read_accounts
 from assistant.domain.intake import IntakeField
 from assistant.i18n import use_default_locale
+from assistant.ids import CaseAction
 from assistant.models import CaseEvent, Escalation
 from assistant.server import (
     EVENTS_PATH,
@@ -31,6 +34,7 @@ from assistant.server import (
     wsgi_app,
 )
 from assistant.services import provisioning as records
+from assistant.services.accounts import ImportReport, import_accounts
 from assistant.settings import Settings
 from assistant.socket_mode import close_socket_mode, connect_socket_mode
 from slack_standin import StandIn, Workspace
@@ -246,6 +250,25 @@ class Harness:
         wait_for(lambda: self.latest_view()["callback_id"] != "loading", what="the modal to be filled")
         return self.latest_view()["id"]
 
+    def choose_more(self, user: str, case: Escalation, action: str) -> AppResponse:
+        """The card's More menu: one of its options (`action`, a lifecycle action's value)."""
+        return self.sender.click(
+            user,
+            CaseAction.MORE,
+            "",
+            channel_id=case.channel_id,
+            message_ts=case.card_ts,
+            block_id="case_actions",
+            selected_value=f"{action}:{case.id}",
+        )
+
+    def open_more(self, user: str, case: Escalation, action: str) -> str:
+        """Choose `action` in the card's More menu; the id of the modal it opens."""
+        views = len(self.workspace.views)
+        self.choose_more(user, case, action)
+        wait_for(lambda: len(self.workspace.views) > views, what=f"the {action} modal")
+        return list(self.workspace.views)[-1]
+
     def latest_view(self) -> dict[str, Any]:
         return list(self.workspace.views.values())[-1]
 
@@ -272,6 +295,13 @@ class Harness:
     def channel_of(self, case: Escalation) -> Channel:
         assert case.channel_id is not None
         return self.workspace.channels[case.channel_id]
+
+
+def load_directory(harness: Harness, csv_text: str, at: datetime | None = None) -> ImportReport:
+    """Accounts into the directory as CS ops would import them (every row must be good)."""
+    rows, problems = read_accounts(csv_text, json_format=False, default_currency="USD")
+    assert problems == [], problems
+    return import_accounts(harness.components.engine, rows, now=at)
 
 
 def make_settings(standin: StandIn, database_url: str, **overrides: Any) -> Settings:

@@ -14,8 +14,8 @@ from assistant.domain.account_rows import read_accounts
 from assistant.ids import CaseAction
 from assistant.models import Account
 from assistant.services import customer
-from assistant.services.accounts import health_history, import_accounts
-from tests.harness import CSM, EXEC, OWNER, ROOT, Harness, run_cli, start_harness, wait_for
+from assistant.services.accounts import health_history
+from tests.harness import CSM, EXEC, OWNER, ROOT, Harness, load_directory, run_cli, start_harness, wait_for
 from tests.test_customer_end import with_a_shared_channel
 
 CSV = (
@@ -129,15 +129,13 @@ def test_a_case_on_a_known_account_gets_its_context_and_what_the_form_left_out(h
         (45, datetime.now(UTC) - timedelta(days=2)),
         (25, datetime.now(UTC) - timedelta(days=1)),
     ):
-        rows, problems = read_accounts(
+        load_directory(
+            harness,
             "name,tier,contract_value,renewal_date,csm,sponsor,health,contacts,language,timezone\n"
             f'Acme Inc,enterprise,$120k,{renewal},{CSM},{EXEC},{health},"Ana Souza <ana@acme.com.br>, CTO",'
             "pt_BR,America/Sao_Paulo\n",
-            json_format=False,
-            default_currency="USD",
+            at,
         )
-        assert problems == []
-        import_accounts(engine, rows, now=at)
 
     case = harness.escalate(CSM, account="ACME, Inc.", account_value="", category="business", stakeholders=[])
     assert (case.account_value, case.account_currency) == (120000, "USD")  # from the directory
@@ -161,13 +159,10 @@ def test_a_case_on_a_known_account_gets_its_context_and_what_the_form_left_out(h
 
 
 def test_the_intake_offers_accounts_from_the_directory_as_the_csm_types(harness: Harness) -> None:
-    rows, problems = read_accounts(
+    load_directory(
+        harness,
         "name,tier,contract_value\nAcme Inc,enterprise,$120k\nAcme Brasil Ltda,growth,R$ 800 mil\nGlobex,,\n",
-        json_format=False,
-        default_currency="USD",
     )
-    assert problems == []
-    import_accounts(harness.components.engine, rows)
     view_id = harness.open_intake(CSM)
     block = next(b for b in harness.workspace.views[view_id]["blocks"] if b.get("block_id") == "account")
     assert block["element"]["type"] == "external_select"
@@ -194,15 +189,12 @@ def test_an_account_is_found_by_its_aliases_and_domains_and_brings_its_slack_con
     try:
         shared = harness.workspace.channel_named("acme-shared")
         assert shared is not None
-        rows, problems = read_accounts(
+        load_directory(
+            harness,
             "name,aliases,domains,contract_value,slack_connect_channel,slack_connect_channel_name\n"
             f"Acme Inc,Acme Brasil;Wile E,acme.com.br;acme-corp.com,$120k,{shared.id},#acme-shared\n"
             "Acmeville,,,5000,,\n",
-            json_format=False,
-            default_currency="USD",
         )
-        assert problems == []
-        import_accounts(harness.components.engine, rows)
         view_id = harness.open_intake(CSM)
 
         def offered(typed: str) -> list[str]:

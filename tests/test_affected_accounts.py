@@ -9,13 +9,22 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.domain.account_rows import read_accounts
 from assistant.ids import CaseAction
 from assistant.models import Escalation
-from assistant.services.accounts import import_accounts
 from assistant.services.export import export_rows
 from slack_standin.workspace import Workspace
-from tests.harness import CSM, EXEC, MANAGER, OWNER, VP, Harness, in_hours, start_harness, wait_for
+from tests.harness import (
+    CSM,
+    EXEC,
+    MANAGER,
+    OWNER,
+    VP,
+    Harness,
+    in_hours,
+    load_directory,
+    start_harness,
+    wait_for,
+)
 from tests.mailbox import Mailbox, plain_text
 from tests.test_customer_end import SENDER, draft_of, emailing, with_a_shared_channel
 
@@ -38,9 +47,7 @@ def mailbox() -> Iterator[Mailbox]:
 @pytest.fixture
 def app(database_url: str, mailbox: Mailbox) -> Iterator[Harness]:
     running = emailing(database_url, mailbox)
-    rows, problems = read_accounts(DIRECTORY, json_format=False, default_currency="USD")
-    assert problems == []
-    import_accounts(running.components.engine, rows)
+    load_directory(running, DIRECTORY)
     yield running
     running.stop()
 
@@ -129,14 +136,11 @@ def test_each_affected_account_hears_in_its_own_slack_connect_channel(database_u
     try:
         acme, globex = (harness.workspace.channel_named(n) for n in ("acme-shared", "globex-shared"))
         assert acme is not None and globex is not None
-        rows, problems = read_accounts(
+        load_directory(
+            harness,
             "name,contract_value,slack_connect_channel,slack_connect_channel_name\n"
             f"Acme Inc,$120k,{acme.id},acme-shared\nGlobex,$200k,{globex.id},globex-shared\nInitech,$50k,,\n",
-            json_format=False,
-            default_currency="USD",
         )
-        assert problems == []
-        import_accounts(harness.components.engine, rows)
         case = harness.escalate(CSM, account="Acme Inc", affected_accounts=["Globex", "Initech"])
         assert case.connect_channel_id == acme.id  # from the directory
 
@@ -162,18 +166,7 @@ def test_each_affected_account_hears_in_its_own_slack_connect_channel(database_u
 
 def open_accounts(harness: Harness, user: str, case: Escalation) -> str:
     """The card's More menu: Affected accounts."""
-    views = len(harness.workspace.views)
-    harness.sender.click(
-        user,
-        CaseAction.MORE,
-        "",
-        channel_id=case.channel_id,
-        message_ts=case.card_ts,
-        block_id="case_actions",
-        selected_value=f"accounts:{case.id}",
-    )
-    wait_for(lambda: len(harness.workspace.views) > views, what="the affected accounts modal")
-    return list(harness.workspace.views)[-1]
+    return harness.open_more(user, case, "accounts")
 
 
 def test_accounts_hit_later_are_added_from_the_more_menu_and_their_csms_told_once(app: Harness) -> None:

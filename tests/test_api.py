@@ -9,9 +9,18 @@ import urllib.request
 from typing import Any
 
 from assistant.api import tokens
-from assistant.domain.account_rows import read_accounts
-from assistant.services.accounts import import_accounts
-from tests.harness import CSM, EXEC, OWNER, ROOT, VP, Harness, env_without_slack, run_cli, wait_for
+from tests.harness import (
+    CSM,
+    EXEC,
+    OWNER,
+    ROOT,
+    VP,
+    Harness,
+    env_without_slack,
+    load_directory,
+    run_cli,
+    wait_for,
+)
 
 
 def call(
@@ -48,14 +57,11 @@ ESCALATION = {
 
 
 def test_a_help_desk_opens_an_escalation_with_one_post_and_it_appears_in_slack(harness: Harness) -> None:
-    engine = harness.components.engine
-    rows, _ = read_accounts(
+    load_directory(
+        harness,
         "name,crm_id,tier,contract_value,csm\nAcme Inc,0015A,enterprise,$120k,U0CSM0001\n"
         "Globex,0015B,growth,$80k,U0VPSALES\n",
-        json_format=False,
-        default_currency="USD",
     )
-    import_accounts(engine, rows)
     created = run_cli(
         ["api-token", "create", "--name", "zendesk", "--scopes", "escalations:write,escalations:read"],
         env_without_slack(harness),

@@ -470,30 +470,15 @@ def test_a_forged_or_expired_survey_link_shows_a_plain_page(app: Harness, mailbo
     assert harness.case(case.id).satisfaction_score is None  # type: ignore[attr-defined]
 
 
-def choose_contacts(harness: Harness, user: str, case: Escalation) -> None:
-    """The card's More menu: Customer contacts."""
-    harness.sender.click(
-        user,
-        CaseAction.MORE,
-        "",
-        channel_id=case.channel_id,
-        message_ts=case.card_ts,
-        block_id="case_actions",
-        selected_value=f"contacts:{case.id}",
-    )
-
-
 def open_contacts(harness: Harness, user: str, case: Escalation) -> str:
-    views = len(harness.workspace.views)
-    choose_contacts(harness, user, case)
-    wait_for(lambda: len(harness.workspace.views) > views, what="the contacts modal")
-    return list(harness.workspace.views)[-1]
+    """The card's More menu: Customer contacts."""
+    return harness.open_more(user, case, "contacts")
 
 
 def test_contacts_added_later_from_the_more_menu_get_drafts_in_spanish(app: Harness) -> None:
     harness = app
     case = harness.escalate(CSM)
-    choose_contacts(harness, EXEC, case)  # a stakeholder, not running the case: refused, privately
+    harness.choose_more(EXEC, case, "contacts")  # a stakeholder, not running the case: refused, privately
     refusal = wait_for(lambda: harness.workspace.ephemerals_for(EXEC), what="the refusal")[0]
     assert refusal.text == (
         f"Only the owner, <@{OWNER}>, the person who reported it, or an escalation manager "

@@ -6,11 +6,19 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from assistant.domain.account_rows import read_accounts
 from assistant.ids import CaseAction
-from assistant.services.accounts import import_accounts
 from assistant.services.judgement import judged_between
-from tests.harness import CSM, OWNER, ROOT, Harness, default_intake, env_without_slack, run_cli, wait_for
+from tests.harness import (
+    CSM,
+    OWNER,
+    ROOT,
+    Harness,
+    default_intake,
+    env_without_slack,
+    load_directory,
+    run_cli,
+    wait_for,
+)
 
 T0 = datetime.now(UTC) - timedelta(days=5)
 HEADER = "name,crm_id,contract_value,currency,csm,health,contacts,language,timezone\n"
@@ -23,9 +31,7 @@ SMALL = "Tiny Co,0015T,9000,USD,U0CSM0001,{health},,,\n"
 
 def load(harness: Harness, health: int, at: datetime, small: int | None = None) -> int:
     text = HEADER + ACME.format(health=health) + (SMALL.format(health=small) if small is not None else "")
-    rows, problems = read_accounts(text, json_format=False, default_currency="USD")
-    assert problems == []
-    return import_accounts(harness.components.engine, rows, now=at).raised
+    return load_directory(harness, text, at).raised
 
 
 def questions(harness: Harness) -> list[dict]:

@@ -190,15 +190,7 @@ def test_verbs_outside_a_case_channel_say_where_they_work(harness: Harness) -> N
 
 def test_timeline_from_the_more_menu(harness: Harness) -> None:
     case = harness.escalate(CSM)
-    harness.sender.click(
-        EXEC,
-        CaseAction.MORE,
-        "",
-        channel_id=case.channel_id,
-        message_ts=case.card_ts,
-        block_id="case_actions",
-        selected_value=f"timeline:{case.id}",
-    )
+    harness.choose_more(EXEC, case, "timeline")
     timeline = wait_for(
         lambda: [e for e in harness.workspace.ephemerals_for(EXEC) if "Timeline" in e.text],
         what="the timeline",

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from assistant.domain.account_rows import AccountRow
 from assistant.domain.accounts import account_key
@@ -297,17 +298,20 @@ def find_account(engine: sa.Engine, name_or_id: str) -> Account | None:
         return account_named(session, name_or_id)
 
 
+def affected_accounts(case_id: int) -> SelectOfScalar[Account]:
+    """The other accounts a case's problem hits, in the order they were listed (a query)."""
+    return (
+        select(Account)
+        .join(AffectedAccount, col(AffectedAccount.account_id) == col(Account.id))
+        .where(AffectedAccount.escalation_id == case_id)
+        .order_by(col(AffectedAccount.id))
+    )
+
+
 def affected_of(engine: sa.Engine, case_id: int) -> list[Account]:
     """The other accounts a case's problem hits, in the order they were listed."""
     with Session(engine) as session:
-        return list(
-            session.exec(
-                select(Account)
-                .join(AffectedAccount, col(AffectedAccount.account_id) == col(Account.id))
-                .where(AffectedAccount.escalation_id == case_id)
-                .order_by(col(AffectedAccount.id))
-            )
-        )
+        return list(session.exec(affected_accounts(case_id or 0)))
 
 
 def untold_affected(engine: sa.Engine, case_id: int) -> list[tuple[int, Account]]:
@@ -415,14 +419,7 @@ def account_facts(engine: sa.Engine, case: Escalation, now: datetime | None = No
             )
         )
         readings = _last_readings(session, account)
-        affected = list(
-            session.exec(
-                select(Account)
-                .join(AffectedAccount, col(AffectedAccount.account_id) == col(Account.id))
-                .where(AffectedAccount.escalation_id == case.id)
-                .order_by(col(AffectedAccount.id))
-            )
-        )
+        affected = list(session.exec(affected_accounts(case.id or 0)))
     if account is None and not earlier and not affected:
         return None
     locale = current_locale()

@@ -21,12 +21,12 @@ from assistant.domain.contacts import Contact
 from assistant.domain.events import EventKind
 from assistant.models import (
     Account,
-    AffectedAccount,
     CustomerCommunication,
     CustomerContact,
     Escalation,
     utcnow,
 )
+from assistant.services.accounts import affected_accounts
 from assistant.services.events import record_event
 
 QUEUED, CLAIMED, DELIVERED, RECORDED = "queued", "claimed", "delivered", "recorded"
@@ -139,39 +139,51 @@ def tell_customer(
     contacts = contacts_of(session, case.id or 0)
     first = contacts[0] if contacts else None
     now = utcnow()
-    row = CustomerCommunication(
-        escalation_id=case.id or 0,
-        purpose=purpose.value,
-        channel=outgoing.route.value,
-        recipients=_recipients(case, contacts, outgoing.route),
-        subject=outgoing.subject,
-        text=outgoing.text,
-        language=first.locale if first else "en",
-        tz=first.tz if first else "UTC",
-        sent_by=actor_id,
-        how=outgoing.how[:200],
-        queued_at=now,
-        keeps_promise_at=keeps_promise_at,
-        state=QUEUED,
-        next_attempt_at=now,
+    row = _queue(
+        session,
+        CustomerCommunication(
+            escalation_id=case.id or 0,
+            purpose=purpose.value,
+            channel=outgoing.route.value,
+            recipients=_recipients(case, contacts, outgoing.route),
+            subject=outgoing.subject,
+            text=outgoing.text,
+            language=first.locale if first else "en",
+            tz=first.tz if first else "UTC",
+            sent_by=actor_id,
+            how=outgoing.how[:200],
+            queued_at=now,
+            keeps_promise_at=keeps_promise_at,
+            state=QUEUED,
+            next_attempt_at=now,
+        ),
+        told=outgoing.route != Route.MYSELF,
     )
-    session.add(row)
-    session.flush()
     if purpose != Purpose.SURVEY:  # the survey's answer is the case's account's
         _tell_affected_accounts(session, case, purpose, outgoing, actor_id, now)
     if outgoing.route == Route.MYSELF:
         row.state = RECORDED
         row.next_attempt_at = None
         _delivered(session, case, row, min(outgoing.sent_at or now, now))
-    else:
+    return row
+
+
+def _queue(
+    session: Session, row: CustomerCommunication, *, told: bool, **about: object
+) -> CustomerCommunication:
+    """Keep a communication (its id is known after), and say on the timeline it waits to go."""
+    session.add(row)
+    session.flush()
+    if told:
         record_event(
             session,
-            case.id or 0,
+            row.escalation_id,
             EventKind.CUSTOMER_COMMUNICATION_QUEUED,
-            actor_id,
+            row.sent_by,
             communication_id=row.id,
             route=row.channel,
             purpose=row.purpose,
+            **about,
         )
     return row
 
@@ -184,20 +196,14 @@ def _tell_affected_accounts(
     promise is its own account's."""
     if outgoing.route not in (Route.EMAIL, Route.SLACK_CONNECT):
         return
-    affected = session.exec(
-        select(Account)
-        .join(AffectedAccount, col(AffectedAccount.account_id) == col(Account.id))
-        .where(AffectedAccount.escalation_id == case.id)
-        .order_by(col(AffectedAccount.id))
-    )
-    for account in affected:
+    for account in session.exec(affected_accounts(case.id or 0)):
         if outgoing.route == Route.EMAIL:
             recipients = [c.address for c in directory_contacts(account)]
         else:
             recipients = [f"#{account.connect_channel_name or account.connect_channel_id}"]
         if not recipients or (outgoing.route == Route.SLACK_CONNECT and not account.connect_channel_id):
             continue
-        row = CustomerCommunication(
+        copy = CustomerCommunication(
             escalation_id=case.id or 0,
             account_id=account.id,
             purpose=purpose.value,
@@ -212,18 +218,7 @@ def _tell_affected_accounts(
             state=QUEUED,
             next_attempt_at=now,
         )
-        session.add(row)
-        session.flush()
-        record_event(
-            session,
-            case.id or 0,
-            EventKind.CUSTOMER_COMMUNICATION_QUEUED,
-            actor_id,
-            communication_id=row.id,
-            route=row.channel,
-            purpose=row.purpose,
-            account=account.name,
-        )
+        _queue(session, copy, told=True, account=account.name)
 
 
 def directory_contacts(account: Account) -> list[Contact]:
