@@ -5,12 +5,16 @@ account's contacts hear from us on their own."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
+from assistant.database import session_scope
 from assistant.ids import CaseAction
-from assistant.models import Escalation
+from assistant.models import Account, AffectedAccount, Escalation, utcnow
 from assistant.services.export import export_rows
 from slack_standin.workspace import Workspace
 from tests.harness import (
@@ -209,3 +213,31 @@ def test_accounts_hit_later_are_added_from_the_more_menu_and_their_csms_told_onc
     ]
     (row,) = export_rows(harness.components.engine)
     assert row["affected_accounts"] == "Globex; Initech"
+
+
+def test_an_account_listed_while_its_step_finished_is_told_by_the_repair_sweep(app: Harness) -> None:
+    harness = app
+    engine = harness.components.engine
+    case = harness.escalate(CSM, account="Acme Inc", affected_accounts=["Globex"], triggers=[])
+    wait_for(lambda: harness.workspace.dm_messages(VP), what="Globex's CSM told")
+    # Initech listed a while ago, as the step was recording itself done: its CSM is still owed.
+    with session_scope(engine) as session:
+        initech = session.exec(select(Account).where(Account.name == "Initech")).one()
+        session.add(
+            AffectedAccount(
+                escalation_id=case.id,
+                account_id=initech.id,
+                added_by=OWNER,
+                added_at=utcnow() - timedelta(hours=1),
+            )
+        )
+    harness.components.provisioner.repair()
+    told = wait_for(
+        lambda: [m for m in harness.workspace.dm_messages(EXEC) if "also affects" in m.text],
+        what="Initech's CSM",
+    )
+    assert "ESC-1 also affects *Initech*, your account" in told[0].text
+    harness.components.provisioner.repair()  # owed nothing now: nobody is told twice
+    time.sleep(1)
+    assert len([m for m in harness.workspace.dm_messages(EXEC) if "also affects" in m.text]) == 1
+    assert len([m for m in harness.workspace.dm_messages(VP) if "also affects" in m.text]) == 1

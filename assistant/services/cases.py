@@ -100,7 +100,7 @@ def open_case(
                     {"escalation_id": case.id, "step": step.value, "attempts": 0}
                     for step in steps_for(
                         tell_managers=effects.tell_managers,
-                        tell_account_csms=any(a.csm_id and a.csm_id != reporter_id for a in affected),
+                        tell_account_csms=any(csm_to_tell(a, case, reporter_id) for a in affected),
                     )
                 ],
             )
@@ -192,13 +192,26 @@ def add_affected_accounts(
         session.execute(
             sa.insert(AffectedAccount),
             [
-                {"escalation_id": case.id, "account_id": account_id, "added_by": added_by, "added_at": now}
-                for account_id in found
+                {
+                    "escalation_id": case.id,
+                    "account_id": account_id,
+                    "added_by": added_by,
+                    "added_at": now,
+                    # Nobody to tell (no CSM, or the CSM listed it or opened the case): settled now.
+                    "csm_told_at": None if csm_to_tell(account, case, added_by) else now,
+                }
+                for account_id, account in found.items()
             ],
         )
         names = [a.name for a in found.values()]
         record_event(session, case.id or 0, EventKind.ACCOUNTS_AFFECTED, added_by, accounts=names)
     return list(found.values())
+
+
+def csm_to_tell(account: Account, case: Escalation, added_by: str) -> bool:
+    """Whether an affected account's CSM needs telling: not when there is none, nor when they
+    listed it themselves or opened the case."""
+    return bool(account.csm_id) and account.csm_id not in (added_by, case.reporter_id)
 
 
 def add_affected(engine: sa.Engine, case_id: int, names: Sequence[str], actor_id: str) -> list[Account]:
@@ -209,7 +222,7 @@ def add_affected(engine: sa.Engine, case_id: int, names: Sequence[str], actor_id
         if case is None:
             raise CaseNotFound(case_id)
         added = add_affected_accounts(session, case, names, actor_id, utcnow())
-        if any(a.csm_id for a in added):
+        if any(csm_to_tell(a, case, actor_id) for a in added):
             rearm_step(session, case_id, Step.ACCOUNT_CSMS)
         return added
 

@@ -472,7 +472,7 @@ class Provisioner:
         told = []
         for row_id, account in accounts.untold_affected(self.engine, case.id or 0):
             csm = account.csm_id
-            if csm and csm != case.reporter_id:
+            if csm:  # listed as owed a DM (services.cases.csm_to_tell)
                 with self.channel.language_of(csm):
                     message = render_message(
                         "account_csm_told.json.j2", case=case_context(case), account=UserText(account.name)
