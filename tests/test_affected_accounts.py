@@ -5,6 +5,7 @@ account's contacts hear from us on their own."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -241,3 +242,23 @@ def test_an_account_listed_while_its_step_finished_is_told_by_the_repair_sweep(a
     time.sleep(1)
     assert len([m for m in harness.workspace.dm_messages(EXEC) if "also affects" in m.text]) == 1
     assert len([m for m in harness.workspace.dm_messages(VP) if "also affects" in m.text]) == 1
+
+
+def test_fifty_affected_accounts_fit_the_card_within_slacks_limits(app: Harness) -> None:
+    harness = app
+    many = [f"Outage Customer With A Rather Long Legal Name Number {i:02d}" for i in range(50)]
+    load_directory(harness, "name,contract_value,tier\n" + "".join(f"{n},$10k,enterprise\n" for n in many))
+    case = harness.escalate(CSM, account="Acme Inc", account_value="", affected_accounts=many, triggers=[])
+    card = json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
+    assert "Number 00 (enterprise · $10,000)" in card
+    assert named_and_more(card) == 50  # those that fit named, then how many more
+    assert "*$620,000* at risk in all 51 accounts" in card  # every one counted
+    view_id = open_accounts(harness, CSM, case)
+    modal = json.dumps(harness.workspace.views[view_id], ensure_ascii=False)
+    assert named_and_more(modal) == 50 and "Number 20" in modal  # the modal names more of them
+
+
+def named_and_more(payload: str) -> int:
+    more = re.search(r"…and (\d+) more", payload)
+    assert more is not None, "no “…and N more”"
+    return len(re.findall(r"Number \d\d \(", payload)) + int(more.group(1))

@@ -60,7 +60,7 @@ def test_a_help_desk_opens_an_escalation_with_one_post_and_it_appears_in_slack(h
     load_directory(
         harness,
         "name,crm_id,tier,contract_value,csm\nAcme Inc,0015A,enterprise,$120k,U0CSM0001\n"
-        "Globex,0015B,growth,$80k,U0VPSALES\n",
+        "Globex,0015B,growth,$80k,U0VPSALES\nInitech,0015C,smb,$20k,U0EXEC001\n",
     )
     created = run_cli(
         ["api-token", "create", "--name", "zendesk", "--scopes", "escalations:write,escalations:read"],
@@ -114,6 +114,39 @@ def test_a_help_desk_opens_an_escalation_with_one_post_and_it_appears_in_slack(h
     status, read, _ = call(harness, "GET", "/api/v1/escalations/ESC-1", token)
     assert status == 200 and read["status"] == "new" and read["channel_id"] == stored.channel_id
     assert read["affected_accounts"] == ["Globex"]
+
+    # The help desk links another customer's ticket to the problem: that account is hit too.
+    status, grown, _ = call(
+        harness,
+        "POST",
+        "/api/v1/escalations/ESC-1/affected_accounts",
+        token,
+        {"accounts": ["crm:0015C", "Globex"]},
+    )
+    assert status == 200 and grown["added"] == ["Initech"]  # Globex was listed already
+    assert grown["escalation"]["affected_accounts"] == ["Globex", "Initech"]
+    wait_for(
+        lambda: (
+            "*$220,000* at risk in all 3 accounts"
+            in json.dumps(harness.channel_of(stored).messages[0].blocks, ensure_ascii=False)
+        ),
+        what="the card with Initech",
+    )
+    wait_for(
+        lambda: any(
+            "*zendesk* (through the API) listed other affected accounts: Initech" in json.dumps(m.blocks)
+            for m in harness.channel_of(stored).messages
+        ),
+        what="the channel told",
+    )
+    wait_for(
+        lambda: any("also affects" in m.text for m in harness.workspace.dm_messages(EXEC)),
+        what="Initech's CSM",
+    )
+    status, refused, _ = call(
+        harness, "POST", "/api/v1/escalations/ESC-1/affected_accounts", token, {"accounts": ["crm:9"]}
+    )
+    assert (status, refused["errors"]) == (422, {"accounts.0": "no account crm:9 in the directory"})
 
     status, note, _ = call(
         harness, "POST", "/api/v1/escalations/ESC-1/notes", token, {"text": "Customer replied <3"}

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
@@ -31,16 +32,24 @@ from assistant.components import Components
 from assistant.domain.account_rows import read_record
 from assistant.domain.accounts import account_key
 from assistant.domain.events import EventKind
-from assistant.domain.intake import IntakeField, IntakeForm, LinkKind, validate_intake
+from assistant.domain.intake import (
+    MAX_AFFECTED_ACCOUNTS,
+    IntakeField,
+    IntakeForm,
+    LinkKind,
+    validate_intake,
+)
 from assistant.domain.judgement import SignalKind
 from assistant.domain.practice import Category, Severity, Trigger
+from assistant.domain.status import Status
 from assistant.domain.triggers import trigger_effects
 from assistant.flows.intake import people_errors
+from assistant.i18n import speaking
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_message
 from assistant.models import KEY_PREFIX, ApiToken, Escalation
-from assistant.services import accounts, judgement
+from assistant.services import accounts, cases, judgement
 from assistant.services.cases import CaseNotFound, get_case, open_case
 from assistant.services.events import add_event
 from assistant.slack.client import SLACK_ERRORS, error_code
@@ -105,6 +114,17 @@ class NoteIn(BaseModel):
     text: str = Field(min_length=1, max_length=3000)
     source: str | None = Field(
         default=None, max_length=40, description="who says it (the token's name by default)"
+    )
+
+
+class AffectedIn(BaseModel):
+    accounts: list[str] = Field(
+        min_length=1,
+        max_length=MAX_AFFECTED_ACCOUNTS,
+        description="other accounts the case's problem hits, from the directory: names or crm:0015B",
+    )
+    source: str | None = Field(
+        default=None, max_length=40, description="who says so (the token's name by default)"
     )
 
 
@@ -247,6 +267,18 @@ def create_api(components: Components) -> FastAPI:
         except (CaseNotFound, ValueError):
             raise HTTPException(404, f"no escalation {key}") from None
 
+    def directory_names(field: str, wanted: list[str]) -> tuple[list[str], dict[str, str]]:
+        """The directory's names of accounts given by name or SYSTEM:ID; a problem per unknown one."""
+        names: list[str] = []
+        errors: dict[str, str] = {}
+        for i, name in enumerate(wanted):
+            found = accounts.find_account(engine, name)
+            if found is None:
+                errors[f"{field}.{i}"] = f"no account {name} in the directory"
+            else:
+                names.append(found.name)
+        return names, errors
+
     def affected_of(case: Escalation) -> list[str]:
         return accounts.affected_names(engine, [case.id or 0]).get(case.id or 0, [])
 
@@ -285,13 +317,8 @@ def create_api(components: Components) -> FastAPI:
         links = {kinds[k]: v for k, v in body.links.items() if k in kinds}
         if set(body.links) - set(kinds):
             errors["links"] = f"links may be {', '.join(kinds)}"
-        affected = []
-        for i, wanted in enumerate(body.affected_accounts):
-            found = accounts.find_account(engine, wanted)
-            if found is None:
-                errors[f"affected_accounts.{i}"] = f"no account {wanted} in the directory"
-            else:
-                affected.append(found.name)
+        affected, not_found = directory_names("affected_accounts", body.affected_accounts)
+        errors |= not_found
         form = IntakeForm(
             affected_accounts=affected,
             account=name,
@@ -388,6 +415,46 @@ def create_api(components: Components) -> FastAPI:
 
             components.work.submit(f"note:{case.id}:{uuid.uuid4().hex}", post)
         return {"key": case.key, "source": source}
+
+    @api.post(
+        f"{PREFIX}/escalations/{{key}}/affected_accounts",
+        summary="List other accounts the case's problem hits (an outage spreading)",
+    )
+    def add_affected_accounts(key: str, body: AffectedIn, token: WriteCases) -> dict[str, Any]:
+        case = case_of(key)
+        if case.status == Status.CLOSED:
+            raise HTTPException(409, f"{case.key} is closed")
+        names, errors = directory_names("accounts", body.accounts)
+        if errors:
+            raise Invalid(errors)
+        source = body.source or token.name
+        added = cases.add_affected(engine, case.id or 0, names, None, source=source)
+        if added:
+            components.work.submit(
+                f"affected:{case.id}:{uuid.uuid4().hex}",
+                partial(tell_accounts_added, case.id or 0, [a.name for a in added], source),
+            )
+        case = case_of(key)
+        return {"added": [a.name for a in added], "escalation": case_json(case, affected_of(case))}
+
+    def tell_accounts_added(case_id: int, names: list[str], source: str) -> None:
+        """The channel told, the card and Home tabs current, the new accounts' CSMs told."""
+        case = get_case(engine, case_id)
+        with speaking(components.settings.default_locale):
+            message = render_message(
+                "accounts_added.json.j2",
+                case=case_context(case),
+                actor=None,
+                source=UserText(source),
+                added=names,
+                account=accounts.account_facts(engine, case) or {},
+            )
+        channel = components.provisioner.channel
+        if case.channel_id:
+            channel.post_in_case(case, message)
+        channel.refresh(case)
+        components.home.refresh_for(case)
+        components.provisioner.provision(case_id)
 
     @api.put(
         f"{PREFIX}/accounts/{{external_id}}",

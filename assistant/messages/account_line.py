@@ -47,11 +47,18 @@ def at_risk_line(facts: dict[str, Any]) -> str | None:
     return _("%(value)s at risk in all %(num)s accounts", value="*" + total + "*", num=count)
 
 
-def affected_line(affected: list[dict[str, Any]], separator: str) -> str:
-    """The other accounts hit, each with its tier and value: "Globex (enterprise · $200,000)"."""
-    shown = []
-    for account in affected:
+def affected_line(affected: list[dict[str, Any]], separator: str, budget: int = 1200) -> str:
+    """The other accounts hit, each with its tier and value: "Globex (enterprise · $200,000)";
+    as many as fit in `budget` characters, then how many more (Slack allows 3,000 a text)."""
+    shown: list[str] = []
+    used = 0
+    for index, account in enumerate(affected):
         about = [escape_mrkdwn(account["tier"], 40)] if account.get("tier") else []
         about += [account["value"]] if account.get("value") else []
-        shown.append(escape_mrkdwn(account["name"], 100) + (" (" + " · ".join(about) + ")" if about else ""))
+        line = escape_mrkdwn(account["name"], 100) + (" (" + " · ".join(about) + ")" if about else "")
+        if used + len(line) + len(separator) > budget:
+            shown.append(_("…and %(num)s more", num=len(affected) - index))
+            break
+        shown.append(line)
+        used += len(line) + len(separator)
     return separator.join(shown)

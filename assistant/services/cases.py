@@ -176,7 +176,12 @@ def from_directory(
 
 
 def add_affected_accounts(
-    session: Session, case: Escalation, names: Sequence[str], added_by: str, now: datetime
+    session: Session,
+    case: Escalation,
+    names: Sequence[str],
+    added_by: str | None,
+    now: datetime,
+    **about: str,
 ) -> list[Account]:
     """The other accounts the case's problem hits, as the directory knows them, those not listed
     yet (the case's own account, or a name it no longer knows, is left out)."""
@@ -204,24 +209,26 @@ def add_affected_accounts(
             ],
         )
         names = [a.name for a in found.values()]
-        record_event(session, case.id or 0, EventKind.ACCOUNTS_AFFECTED, added_by, accounts=names)
+        record_event(session, case.id or 0, EventKind.ACCOUNTS_AFFECTED, added_by, accounts=names, **about)
     return list(found.values())
 
 
-def csm_to_tell(account: Account, case: Escalation, added_by: str) -> bool:
+def csm_to_tell(account: Account, case: Escalation, added_by: str | None) -> bool:
     """Whether an affected account's CSM needs telling: not when there is none, nor when they
     listed it themselves or opened the case."""
     return bool(account.csm_id) and account.csm_id not in (added_by, case.reporter_id)
 
 
-def add_affected(engine: sa.Engine, case_id: int, names: Sequence[str], actor_id: str) -> list[Account]:
+def add_affected(
+    engine: sa.Engine, case_id: int, names: Sequence[str], actor_id: str | None, **about: str
+) -> list[Account]:
     """Accounts found hit later (the outage spreads): listed, and their CSMs owed a DM (the
     provisioning step that tells them runs again, for these only)."""
     with session_scope(engine) as session:
         case = session.get(Escalation, case_id, with_for_update=True)
         if case is None:
             raise CaseNotFound(case_id)
-        added = add_affected_accounts(session, case, names, actor_id, utcnow())
+        added = add_affected_accounts(session, case, names, actor_id, utcnow(), **about)
         if any(csm_to_tell(a, case, actor_id) for a in added):
             rearm_step(session, case_id, Step.ACCOUNT_CSMS)
         return added
