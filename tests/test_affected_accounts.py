@@ -118,12 +118,16 @@ def test_the_home_portfolio_shows_each_cases_account_and_the_value_at_risk(app: 
     harness = app
     case = harness.escalate(CSM, account="Acme Inc", account_value="", affected_accounts=["Globex"])
     lone = harness.escalate(CSM, account="Hooli", account_value="", summary="Invoices wrong")
+    again = harness.escalate(CSM, account="Hooli", account_value="", summary="Invoices wrong again")
     harness.open_home(MANAGER)  # an escalation manager: the whole portfolio
     text = harness.home_text(MANAGER)
     assert f"*{case.key}* · Acme Inc: SSO outage" in text
     assert f":office: enterprise · $120,000 · CSM <@{CSM}> · *$320,000* at risk in all 2 accounts" in text
     assert f"*{lone.key}* · Hooli: Invoices wrong" in text
-    assert ':office: growth · $90,000"' in text  # one account: nothing more at risk
+    assert ':office: growth · $90,000"' in text  # one account, no earlier case: nothing more
+    # The account's other escalations of the last 90 days, with the way to them.
+    assert f":office: growth · $90,000 · earlier: *{lone.key}* <#{lone.channel_id}>" in text
+    assert f"earlier: *{again.key}*" not in text
 
 
 def two_shared_channels(workspace: Workspace) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.i18n import _, ngettext
-from assistant.messages.escape import escape_mrkdwn, mention
+from assistant.messages.escape import channel_link, escape_mrkdwn, mention
 
 
 def facts_line(facts: dict[str, Any]) -> str:
@@ -36,6 +36,16 @@ def facts_line(facts: dict[str, Any]) -> str:
     if facts.get("sponsor_id"):
         parts.append(_("sponsor %(person)s", person=mention(facts["sponsor_id"])))
     return " · ".join(parts) if parts else _("not in the directory yet")
+
+
+def earlier_line(facts: dict[str, Any]) -> str:
+    """The account's escalations opened before this one (last 90 days), with their channels:
+    "earlier: *ESC-2* <#C0123>, *ESC-1*"."""
+    cases = [
+        f"*{e['key']}*" + (f" {channel_link(e['channel_id'])}" if e.get("channel_id") else "")
+        for e in facts.get("earlier", [])
+    ]
+    return _("earlier: %(cases)s", cases=", ".join(cases)) if cases else ""
 
 
 def at_risk_line(facts: dict[str, Any]) -> str | None:

@@ -67,6 +67,7 @@ def environment() -> Environment:
         slack_date=escape.slack_date,
         facts_line=account_line.facts_line,
         at_risk_line=account_line.at_risk_line,
+        earlier_line=account_line.earlier_line,
         affected_line=account_line.affected_line,
     )
     return env

@@ -23,6 +23,7 @@ from assistant.domain.practice import JUDGEMENT
 from assistant.i18n import current_locale
 from assistant.messages.escape import UserText
 from assistant.models import (
+    KEY_PREFIX,
     Account,
     AccountAlias,
     AccountExternalId,
@@ -397,6 +398,7 @@ def account_named(session: Session, name: str) -> Account | None:
 
 
 EARLIER_WITHIN = timedelta(days=90)
+EARLIER_ON_HOME = 3  # on a Home tab line, the most recent of them
 
 
 def account_facts(engine: sa.Engine, case: Escalation, now: datetime | None = None) -> dict[str, Any] | None:
@@ -473,14 +475,37 @@ def portfolio_facts(
             .where(col(AffectedAccount.escalation_id).in_(ids))
         ):
             others.setdefault(case_id, []).append((value, currency))
+        # The accounts' escalations of the last 90 days, newest first: each line names those
+        # opened before its case.
+        recent = list(
+            session.execute(
+                sa.select(
+                    col(Escalation.id),
+                    col(Escalation.account_key),
+                    col(Escalation.is_private),
+                    col(Escalation.channel_id),
+                )
+                .where(
+                    col(Escalation.account_key).in_(list(by_key)),
+                    col(Escalation.created_at) >= now - EARLIER_WITHIN,
+                )
+                .order_by(col(Escalation.id).desc())
+            )
+        )
     facts = {}
     for case_id, key in cases:
         account = by_key.get(key)
         if account is None:
             continue
+        earlier = [row for row in recent if row[1] == key and row[0] < case_id][:EARLIER_ON_HOME]
         facts[case_id] = {
             **_facts_of(account, readings[account.id], now, locale),
             **_at_risk_of((account.contract_value, account.currency), others.get(case_id, []), locale),
+            # A private case by its key only.
+            "earlier": [
+                {"key": f"{KEY_PREFIX}{i}", "channel_id": None if private else channel}
+                for i, _key, private, channel in earlier
+            ],
         }
     return facts
 
