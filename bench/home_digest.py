@@ -3,7 +3,8 @@
     python bench/home_digest.py [--database-url URL]   (default: SQLite, then PostgreSQL if reachable)
 
 With 10,000 cases in the database (500 open, 50 of them owned by one person; a year
-of timeline: ~53,000 events, 1,900 RCAs), it measures:
+of timeline: ~53,000 events, 1,900 RCAs; their 800 accounts in the directory, each line of the
+Home tab showing its account), it measures:
 1. building and publishing the Home tab (views.publish to the stand-in) for that owner
    and for an escalation manager, who also gets the portfolio;
 2. computing the weekly digest from the timeline, and rendering its chart.
@@ -20,10 +21,12 @@ import sqlalchemy as sa
 from common import fresh, on_each_database, percentile
 
 from assistant.components import create_components
+from assistant.domain.account_rows import read_accounts
 from assistant.domain.portfolio import Filters
 from assistant.domain.practice import CAUSE_AREAS, Category, Severity
 from assistant.messages.chart import digest_chart
 from assistant.models import CaseEvent, CaseFollower, Escalation, RootCauseAnalysis, Sponsorship
+from assistant.services.accounts import import_accounts
 from slack_standin import StandIn
 from tests.harness import CSM, EXEC, MANAGER, OWNER, make_settings, seed_workspace
 
@@ -140,6 +143,19 @@ def seed(engine: sa.Engine, now: datetime) -> None:
             )
             connection.execute(sa.text("ANALYZE"))
     print(f"  seeded {len(cases)} cases ({OPEN} open), {len(events)} events, {len(rcas)} RCAs")
+    # Every account in the directory, with a health history (two readings): each Home line reads it.
+    for day, health in ((2, 70), (1, 45)):
+        rows, _ = read_accounts(
+            "name,contract_value,tier,csm,health,renewal_date\n"
+            + "".join(
+                f"Account {a},{(a % 50 + 1) * 5000},enterprise,{CSM},{health + a % 20},2027-03-01\n"
+                for a in range(800)
+            ),
+            json_format=False,
+            default_currency="USD",
+        )
+        import_accounts(engine, rows, now=now - timedelta(days=day))
+    print("  800 accounts in the directory, each with a health history")
 
 
 def timed(call: object, runs: int) -> list[float]:

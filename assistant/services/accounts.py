@@ -420,7 +420,7 @@ def account_facts(engine: sa.Engine, case: Escalation, now: datetime | None = No
                 .limit(5)
             )
         )
-        readings = _last_readings(session, account)
+        readings = _last_readings_of(session, [account.id or 0]).get(account.id or 0, []) if account else []
         affected = list(session.exec(affected_accounts(case.id or 0)))
     if account is None and not earlier and not affected:
         return None
@@ -467,7 +467,7 @@ def portfolio_facts(
             a.key: a
             for a in session.exec(select(Account).where(col(Account.key).in_({key for _, key in cases})))
         }
-        readings = {a.id: _last_readings(session, a) for a in by_key.values()}
+        readings = _last_readings_of(session, [a.id or 0 for a in by_key.values()])
         others: dict[int, list[tuple[int | None, str | None]]] = {}
         for case_id, value, currency in session.execute(
             sa.select(col(AffectedAccount.escalation_id), col(Account.contract_value), col(Account.currency))
@@ -499,7 +499,7 @@ def portfolio_facts(
             continue
         earlier = [row for row in recent if row[1] == key and row[0] < case_id][:EARLIER_ON_HOME]
         facts[case_id] = {
-            **_facts_of(account, readings[account.id], now, locale),
+            **_facts_of(account, readings.get(account.id or 0, []), now, locale),
             **_at_risk_of((account.contract_value, account.currency), others.get(case_id, []), locale),
             # A private case by its key only.
             "earlier": [
@@ -510,18 +510,27 @@ def portfolio_facts(
     return facts
 
 
-def _last_readings(session: Session, account: Account | None) -> list[int]:
-    """The account's health scores, the latest first (two: now, and before)."""
-    if account is None:
-        return []
-    return list(
-        session.exec(
-            select(HealthReading.score)
-            .where(HealthReading.account_id == account.id)
-            .order_by(col(HealthReading.at).desc())
-            .limit(2)
+def _last_readings_of(session: Session, account_ids: list[int]) -> dict[int, list[int]]:
+    """Each account's last two health scores, the latest first: one query for a page of them."""
+    if not account_ids:
+        return {}
+    latest = (
+        sa.select(
+            col(HealthReading.account_id),
+            col(HealthReading.score),
+            sa.func.row_number()
+            .over(partition_by=col(HealthReading.account_id), order_by=col(HealthReading.at).desc())
+            .label("rank"),
         )
+        .where(col(HealthReading.account_id).in_(account_ids))
+        .subquery()
     )
+    readings: dict[int, list[int]] = {}
+    for account_id, score in session.execute(
+        sa.select(latest.c.account_id, latest.c.score).where(latest.c.rank <= 2).order_by(latest.c.rank)
+    ):
+        readings.setdefault(account_id, []).append(score)
+    return readings
 
 
 def _facts_of(account: Account | None, readings: list[int], now: datetime, locale: str) -> dict[str, Any]:

@@ -162,11 +162,18 @@ class HomeTab:
         }
 
     def rows(
-        self, cases: Iterable[CaseFacts], user_id: str, followed: set[int], now: datetime
+        self,
+        cases: Iterable[CaseFacts],
+        user_id: str,
+        followed: set[int],
+        now: datetime,
+        with_accounts: bool = True,
     ) -> list[dict[str, Any]]:
         rows = []
         cases = list(cases)
-        accounts = portfolio_facts(self.engine, [(c.id, c.account_key) for c in cases], now)
+        accounts = (
+            portfolio_facts(self.engine, [(c.id, c.account_key) for c in cases], now) if with_accounts else {}
+        )
         for case in cases:
             next_button = card_actions(case.status)["buttons"][0]
             if case.owner_id == user_id:
@@ -198,7 +205,8 @@ class HomeTab:
         return rows
 
     def lines(self, cases: list[CaseFacts], now: datetime) -> list[dict[str, Any]]:
-        return self.rows(cases[:LIST_LINES], "", set(), now)
+        # One line each, without the account's (the template shows them in short).
+        return self.rows(cases[:LIST_LINES], "", set(), now, with_accounts=False)
 
     def filter_controls(self, filters: Filters, accounts: list[str]) -> dict[str, Any]:
         def choice(options: list[tuple[str, Any]], current: str | None) -> dict[str, Any]:
