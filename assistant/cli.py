@@ -13,9 +13,12 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 logger = logging.getLogger("assistant")
 
@@ -31,10 +34,9 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
     from assistant.scheduler import create_scheduler
     from assistant.server import (
         HttpServer,
-        api_app,
         component_health,
-        customer_pages,
         health_server_app,
+        mounted_apps,
         wsgi_app,
     )
 
@@ -54,7 +56,7 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
 
             # No Slack endpoint in Socket Mode, but the health checks are served all the same.
             server = HttpServer(
-                health_server_app(health, customer_pages(components), api_app(components)),
+                health_server_app(health, mounted_apps(components)),
                 host,
                 port,
                 threads=2,
@@ -64,9 +66,7 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
         else:
             secret = settings.slack_signing_secret.get_secret_value()
             server = HttpServer(
-                wsgi_app(
-                    app, secret, health, components.in_flight, customer_pages(components), api_app(components)
-                ),
+                wsgi_app(app, secret, health, components.in_flight, mounted_apps(components)),
                 host,
                 port,
                 threads,
@@ -86,6 +86,16 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
         logger.info("stopped")
 
 
+def _database() -> sa.Engine:
+    """The database a command works on (DATABASE_URL), migrated: the same as the app's."""
+    from assistant.database import make_engine, migrate
+    from assistant.settings import DatabaseSettings
+
+    engine = make_engine(DatabaseSettings().database_url)
+    migrate(engine)
+    return engine
+
+
 def db_command(settings_url: str, action: str) -> None:
     from assistant.database import current_revision, make_engine, migrate
 
@@ -96,7 +106,6 @@ def db_command(settings_url: str, action: str) -> None:
 
 
 def export_command(fmt: str, since: date | None, output: str, what: str = "cases") -> None:
-    from assistant.database import make_engine, migrate
     from assistant.services.export import (
         COMMUNICATION_COLUMNS,
         communication_rows,
@@ -104,10 +113,8 @@ def export_command(fmt: str, since: date | None, output: str, what: str = "cases
         write_csv,
         write_json,
     )
-    from assistant.settings import DatabaseSettings
 
-    engine = make_engine(DatabaseSettings().database_url)
-    migrate(engine)
+    engine = _database()
     start = datetime.combine(since, time(), tzinfo=UTC) if since else None
     # Streamed: memory stays flat whatever the history.
     rows = communication_rows(engine, start) if what == "communications" else export_rows(engine, start)
@@ -250,13 +257,11 @@ def translations_command(action: str) -> int:
 
 def accounts_command(action: str, file: str | None, fmt: str | None, dry_run: bool, output: str) -> int:
     """`accounts import FILE [--dry-run]` and `accounts export`: the directory, without Slack."""
-    from assistant.database import make_engine, migrate
     from assistant.domain.account_rows import read_accounts
     from assistant.services.accounts import export_accounts, import_accounts
-    from assistant.settings import ContentSettings, DatabaseSettings
+    from assistant.settings import ContentSettings
 
-    engine = make_engine(DatabaseSettings().database_url)
-    migrate(engine)
+    engine = _database()
     if action == "export":
         exported = list(export_accounts(engine))
         out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -295,11 +300,8 @@ def accounts_command(action: str, file: str | None, fmt: str | None, dry_run: bo
 def token_command(action: str, name: str | None, scopes: str) -> int:
     """`api-token create|revoke|list`: tokens for other systems (shown once, stored hashed)."""
     from assistant.api import tokens
-    from assistant.database import make_engine, migrate
-    from assistant.settings import DatabaseSettings
 
-    engine = make_engine(DatabaseSettings().database_url)
-    migrate(engine)
+    engine = _database()
     if action == "list":
         for listed in tokens.listed(engine):
             state = f"revoked {listed.revoked_at:%Y-%m-%d}" if listed.revoked_at else "live"
@@ -326,12 +328,9 @@ def webhook_command(
     action: str, target: str | None, events: str, secret: str | None, since: date | None
 ) -> int:
     """`webhook add URL | list | remove ID | replay --since DATE`: case events to other systems."""
-    from assistant.database import make_engine, migrate
     from assistant.services import webhooks
-    from assistant.settings import DatabaseSettings
 
-    engine = make_engine(DatabaseSettings().database_url)
-    migrate(engine)
+    engine = _database()
     if action == "list":
         for sub in webhooks.subscriptions(engine):
             state = f"disabled {sub.disabled_at:%Y-%m-%d}" if sub.disabled_at else "live"
@@ -369,14 +368,11 @@ def webhook_command(
 
 def signal_command(account: str, kind: str, detail: str, at: date | None) -> int:
     """`accounts signal`: a QBR held or missed, a stakeholder gone; the judgement tier looks at it."""
-    from assistant.database import make_engine, migrate
     from assistant.domain.judgement import SignalKind
     from assistant.services.accounts import find_account
     from assistant.services.judgement import add_signal
-    from assistant.settings import DatabaseSettings
 
-    engine = make_engine(DatabaseSettings().database_url)
-    migrate(engine)
+    engine = _database()
     found = find_account(engine, account)
     if found is None:
         print(f"error: no account {account!r} (a name, or SYSTEM:ID like crm:0015A)", file=sys.stderr)

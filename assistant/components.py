@@ -18,6 +18,7 @@ from assistant.domain.practice import SEVERITY_UPDATE_HOURS
 from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.triggers import TriggerEffects
 from assistant.health import Heartbeat, InFlight
+from assistant.messages.render import Message
 from assistant.models import Escalation
 from assistant.services import customer as customer_records
 from assistant.settings import Settings, SettingsError
@@ -85,6 +86,18 @@ class Components:
             by_severity=self.settings.ack_within_minutes_by_severity,
             trigger_minutes=effects.ack_within_minutes,
         )
+
+    def after_change(self, case: Escalation, message: Message) -> None:
+        """A change to a case, wherever it came from (a modal, the API): the case channel is told,
+        then the case is shown as it is now (card in place, topic, Home tabs); what the change
+        owes (reminders, the customer's messages) is looked at now."""
+        self.reminders.wake()
+        self.customer.wake()
+        channel = self.provisioner.channel
+        if case.channel_id:
+            channel.post_in_case(case, message)
+        channel.refresh(case)
+        self.home.refresh_for(case)
 
     def open_in_slack(self, case: Escalation) -> None:
         """Queue a stored case for provisioning (durable: the repair sweep finishes it if we die)."""

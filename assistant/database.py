@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -49,26 +49,21 @@ def _queue_writers(engine: sa.Engine) -> None:
             holder["connection"] = None
             turn.release()
 
-    commit, rollback = dialect.do_commit, dialect.do_rollback
+    def then_give_back(finish: Callable[[Any], None]) -> Callable[[Any], None]:
+        def finished(dbapi_connection: Any) -> None:
+            try:
+                finish(dbapi_connection)
+            finally:
+                _give_back(dbapi_connection)
 
-    def do_commit(dbapi_connection: Any) -> None:
-        try:
-            commit(dbapi_connection)
-        finally:
-            _give_back(dbapi_connection)
-
-    def do_rollback(dbapi_connection: Any) -> None:
-        try:
-            rollback(dbapi_connection)
-        finally:
-            _give_back(dbapi_connection)
+        return finished
 
     # A connection thrown away mid-transaction (invalidated, closed) gives its turn back too.
     sa.event.listen(engine, "invalidate", lambda dbapi_connection, *args: _give_back(dbapi_connection))
     sa.event.listen(engine, "close", lambda dbapi_connection, *args: _give_back(dbapi_connection))
     # The engine's own dialect: the pool's reset on check-in rolls back through it too.
-    dialect.do_commit = do_commit  # type: ignore[method-assign]
-    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+    dialect.do_commit = then_give_back(dialect.do_commit)  # type: ignore[method-assign,assignment]
+    dialect.do_rollback = then_give_back(dialect.do_rollback)  # type: ignore[method-assign,assignment]
 
 
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:

@@ -1,5 +1,5 @@
 """HTTP serving behind waitress: Slack's requests at /slack/events, health at /healthz, /readyz, /livez,
-and the customer's pages (the satisfaction survey) under /csat/.
+the customer's pages (the satisfaction survey) under /csat/ and the API under /api/.
 
 Nothing reaches Bolt before it is known to come from Slack: the size, the
 timestamp and the signature are checked here first, so an unsigned request
@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -115,9 +115,9 @@ def wsgi_app(
     signing_secret: str,
     health_source: HealthSource,
     in_flight: health.InFlight | None = None,
-    pages: Wsgi | None = None,
-    api: Wsgi | None = None,
+    mounts: Mapping[str, Wsgi] | None = None,
 ) -> Wsgi:
+    """`mounts`: the other apps served, by path prefix (see mounted_apps)."""
     verifier = SignatureVerifier(signing_secret)
 
     def events(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -172,26 +172,20 @@ def wsgi_app(
             if method != "POST":
                 return _reply(start_response, 405, "POST")
             return events(environ, start_response)
-        if pages is not None and str(path).startswith(PAGES_PREFIX):
-            return pages(environ, start_response)
-        if api is not None and str(path).startswith(API_PREFIX):
-            return api(environ, start_response)
+        if (mounted := _mounted(mounts, path)) is not None:
+            return mounted(environ, start_response)
         return _reply(start_response, 404, "not found")
 
     return application
 
 
-def health_server_app(
-    health_source: HealthSource, pages: Wsgi | None = None, api: Wsgi | None = None
-) -> Wsgi:
-    """Socket Mode has no Slack endpoint: only the health checks and the customer's pages are served."""
+def health_server_app(health_source: HealthSource, mounts: Mapping[str, Wsgi] | None = None) -> Wsgi:
+    """Socket Mode has no Slack endpoint: only the health checks and the mounted apps are served."""
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
-        if pages is not None and str(path).startswith(PAGES_PREFIX):
-            return pages(environ, start_response)
-        if api is not None and str(path).startswith(API_PREFIX):
-            return api(environ, start_response)
+        if (mounted := _mounted(mounts, path)) is not None:
+            return mounted(environ, start_response)
         if path not in HEALTH_PATHS:
             return _reply(start_response, 404, "not found")
         if method not in {"GET", "HEAD"}:
@@ -289,6 +283,15 @@ def customer_pages(components: Components) -> Wsgi:
         components.work.submit(f"satisfaction:{case_id}", show)
 
     return survey_app(components.engine, components.settings, on_answer)
+
+
+def _mounted(mounts: Mapping[str, Wsgi] | None, path: object) -> Wsgi | None:
+    return next((app for prefix, app in (mounts or {}).items() if str(path).startswith(prefix)), None)
+
+
+def mounted_apps(components: Components) -> dict[str, Wsgi]:
+    """What is served beside Slack's endpoint and the health checks, by path prefix."""
+    return {PAGES_PREFIX: customer_pages(components), API_PREFIX: api_app(components)}
 
 
 def api_app(components: Components) -> Wsgi:

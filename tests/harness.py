@@ -27,10 +27,9 @@ from assistant.models import CaseEvent, Escalation
 from assistant.server import (
     EVENTS_PATH,
     HttpServer,
-    api_app,
     component_health,
-    customer_pages,
     health_server_app,
+    mounted_apps,
     wsgi_app,
 )
 from assistant.services import provisioning as records
@@ -348,7 +347,7 @@ def start_harness(
     if mode == "socket":
         handler = connect_socket_mode(app, settings)
         server = HttpServer(
-            health_server_app(health, customer_pages(components), api_app(components)),
+            health_server_app(health, mounted_apps(components)),
             "127.0.0.1",
             http_port,
             threads=2,
@@ -362,8 +361,7 @@ def start_harness(
                 SIGNING_SECRET,
                 health,
                 components.in_flight,
-                customer_pages(components),
-                api_app(components),
+                mounted_apps(components),
             ),
             "127.0.0.1",
             http_port,

@@ -434,7 +434,6 @@ def create_api(components: Components) -> FastAPI:
                 f"affected:{case.id}:{uuid.uuid4().hex}",
                 partial(tell_accounts_added, case.id or 0, [a.name for a in added], source),
             )
-        case = case_of(key)
         return {"added": [a.name for a in added], "escalation": case_json(case, affected_of(case))}
 
     def tell_accounts_added(case_id: int, names: list[str], source: str) -> None:
@@ -449,11 +448,7 @@ def create_api(components: Components) -> FastAPI:
                 added=names,
                 account=accounts.account_facts(engine, case) or {},
             )
-        channel = components.provisioner.channel
-        if case.channel_id:
-            channel.post_in_case(case, message)
-        channel.refresh(case)
-        components.home.refresh_for(case)
+        components.after_change(case, message)
         components.provisioner.provision(case_id)
 
     @api.put(

@@ -242,7 +242,7 @@ class CaseFlows:
             return
         sub, answers, case = done
         spec.before(sub, answers, case)
-        self.after_change(case, spec.announce(sub, answers, case))
+        self.components.after_change(case, spec.announce(sub, answers, case))
         spec.then(sub, answers, case)
 
     def _check_and_apply(
@@ -283,16 +283,6 @@ class CaseFlows:
     @staticmethod
     def _refuse_with_notice(ack: Ack, title: str, text: str) -> None:
         ack(response_action="update", view=render_view("notice_modal.json.j2", title=title, text=text))
-
-    def after_change(self, case: Escalation, message: Message) -> None:
-        """Tell the case channel, then show the case as it is now (card in place, topic)."""
-        self.components.reminders.wake()
-        self.components.customer.wake()
-        channel = self.components.provisioner.channel
-        if case.channel_id:
-            channel.post_in_case(case, message)
-        channel.refresh(case)
-        self.components.home.refresh_for(case)
 
 
 class DirectAnswer(Respond):

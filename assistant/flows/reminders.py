@@ -69,7 +69,7 @@ def register(app: App, flows: CaseFlows) -> None:
         case = lifecycle.mark_exec_contact(
             components.engine, case.id or 0, actor_id=actor, policy=components.reminder_policy
         )
-        flows.after_change(
+        flows.components.after_change(
             case,
             render_message(
                 "notice.json.j2",

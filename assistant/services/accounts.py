@@ -14,8 +14,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
+from assistant.database import session_scope
 from assistant.domain.account_rows import AccountRow
 from assistant.domain.accounts import account_key
 from assistant.domain.money import format_money
@@ -299,44 +299,48 @@ def find_account(engine: sa.Engine, name_or_id: str) -> Account | None:
         return account_named(session, name_or_id)
 
 
-def affected_accounts(case_id: int) -> SelectOfScalar[Account]:
-    """The other accounts a case's problem hits, in the order they were listed (a query)."""
+def listed(*columns: Any) -> sa.Select[Any]:
+    """`columns` of the affected accounts' listings joined to their accounts, in the order they
+    were listed: every read of a case's affected accounts starts here."""
     return (
-        select(Account)
-        .join(AffectedAccount, col(AffectedAccount.account_id) == col(Account.id))
-        .where(AffectedAccount.escalation_id == case_id)
+        sa.select(*columns)
+        .select_from(AffectedAccount)
+        .join(Account, col(Account.id) == col(AffectedAccount.account_id))
         .order_by(col(AffectedAccount.id))
     )
+
+
+def affected_accounts(case_id: int) -> sa.Select[Any]:
+    """The other accounts a case's problem hits, in the order they were listed (a query)."""
+    return listed(Account).where(col(AffectedAccount.escalation_id) == case_id)
 
 
 def affected_of(engine: sa.Engine, case_id: int) -> list[Account]:
     """The other accounts a case's problem hits, in the order they were listed."""
     with Session(engine) as session:
-        return list(session.exec(affected_accounts(case_id or 0)))
+        return list(session.scalars(affected_accounts(case_id)))
 
 
 def untold_affected(engine: sa.Engine, case_id: int) -> list[tuple[int, Account]]:
-    """The case's other affected accounts whose CSM has not been told yet: (row id, account)."""
+    """The case's other affected accounts whose CSM has not been told yet: (listing id, account)."""
     with Session(engine) as session:
         return [
-            (row_id or 0, account)
-            for row_id, account in session.exec(
-                select(AffectedAccount.id, Account)
-                .join(Account, col(Account.id) == col(AffectedAccount.account_id))
-                .where(AffectedAccount.escalation_id == case_id, col(AffectedAccount.csm_told_at).is_(None))
-                .order_by(col(AffectedAccount.id))
+            (row_id, account)
+            for row_id, account in session.execute(
+                listed(AffectedAccount.id, Account).where(
+                    col(AffectedAccount.escalation_id) == case_id, col(AffectedAccount.csm_told_at).is_(None)
+                )
             )
         ]
 
 
 def mark_csm_told(engine: sa.Engine, affected_id: int, at: datetime | None = None) -> None:
-    with Session(engine) as session:
+    with session_scope(engine) as session:
         session.execute(
             sa.update(AffectedAccount)
             .where(col(AffectedAccount.id) == affected_id)
             .values(csm_told_at=at or utcnow())
         )
-        session.commit()
 
 
 def cases_with_untold_csms(engine: sa.Engine, older_than: datetime) -> list[int]:
@@ -362,10 +366,9 @@ def affected_names(engine: sa.Engine, case_ids: Sequence[int]) -> dict[int, list
     with Session(engine) as session:
         for start in range(0, len(ids), CHUNK):
             for case_id, name in session.execute(
-                sa.select(col(AffectedAccount.escalation_id), col(Account.name))
-                .join(Account, col(Account.id) == col(AffectedAccount.account_id))
-                .where(col(AffectedAccount.escalation_id).in_(ids[start : start + CHUNK]))
-                .order_by(col(AffectedAccount.id))
+                listed(AffectedAccount.escalation_id, Account.name).where(
+                    col(AffectedAccount.escalation_id).in_(ids[start : start + CHUNK])
+                )
             ):
                 names.setdefault(case_id, []).append(name)
     return names
@@ -421,7 +424,7 @@ def account_facts(engine: sa.Engine, case: Escalation, now: datetime | None = No
             )
         )
         readings = _last_readings_of(session, [account.id or 0]).get(account.id or 0, []) if account else []
-        affected = list(session.exec(affected_accounts(case.id or 0)))
+        affected = list(session.scalars(affected_accounts(case.id or 0)))
     if account is None and not earlier and not affected:
         return None
     locale = current_locale()
@@ -470,9 +473,9 @@ def portfolio_facts(
         readings = _last_readings_of(session, [a.id or 0 for a in by_key.values()])
         others: dict[int, list[tuple[int | None, str | None]]] = {}
         for case_id, value, currency in session.execute(
-            sa.select(col(AffectedAccount.escalation_id), col(Account.contract_value), col(Account.currency))
-            .join(Account, col(Account.id) == col(AffectedAccount.account_id))
-            .where(col(AffectedAccount.escalation_id).in_(ids))
+            listed(AffectedAccount.escalation_id, Account.contract_value, Account.currency).where(
+                col(AffectedAccount.escalation_id).in_(ids)
+            )
         ):
             others.setdefault(case_id, []).append((value, currency))
         # The accounts' escalations of the last 90 days, newest first: each line names those

@@ -196,7 +196,7 @@ def _tell_affected_accounts(
     promise is its own account's."""
     if outgoing.route not in (Route.EMAIL, Route.SLACK_CONNECT):
         return
-    for account in session.exec(affected_accounts(case.id or 0)):
+    for account in session.scalars(affected_accounts(case.id or 0)):
         if outgoing.route == Route.EMAIL:
             recipients = [c.address for c in directory_contacts(account)]
         else:

@@ -131,25 +131,33 @@ def claim_due(
                 .limit(limit)
             )
         )
-    claimed = []
-    for delivery_id in ids:
-        with session_scope(engine) as session:
-            result = session.execute(
+    if not ids:
+        return []
+    # One claim for the batch (as the customer's deliveries are claimed): a row another sender
+    # took since the read above no longer matches, and is left to it.
+    with session_scope(engine) as session:
+        deliveries = list(
+            session.exec(  # type: ignore[call-overload]
                 update(WebhookDelivery)
                 .where(
-                    col(WebhookDelivery.id) == delivery_id,
+                    col(WebhookDelivery.id).in_(ids),
                     col(WebhookDelivery.next_attempt_at) <= now,
                     col(WebhookDelivery.delivered_at).is_(None),
                 )
                 .values(next_attempt_at=now + lease, claimed_by=worker, attempts=WebhookDelivery.attempts + 1)
+                .returning(WebhookDelivery)
+            ).scalars()
+        )
+        by_id = {
+            s.id: s
+            for s in session.exec(
+                select(WebhookSubscription).where(
+                    col(WebhookSubscription.id).in_({d.subscription_id for d in deliveries})
+                )
             )
-            if result.rowcount:  # type: ignore[attr-defined]
-                delivery = session.get(WebhookDelivery, delivery_id)
-                assert delivery is not None
-                subscription = session.get(WebhookSubscription, delivery.subscription_id)
-                session.expunge_all()
-                claimed.append((delivery, subscription))
-    return claimed
+        }
+        session.expunge_all()
+    return sorted(((d, by_id[d.subscription_id]) for d in deliveries), key=lambda pair: pair[0].event_id)
 
 
 def delivered(
