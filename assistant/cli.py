@@ -297,6 +297,11 @@ def accounts_command(action: str, file: str | None, fmt: str | None, dry_run: bo
     return 1 if bad else 0
 
 
+def _comma_list(text: str) -> list[str]:
+    """`a, b,c` as typed on the command line: ["a", "b", "c"]."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
 def token_command(action: str, name: str | None, scopes: str) -> int:
     """`api-token create|revoke|list`: tokens for other systems (shown once, stored hashed)."""
     from assistant.api import tokens
@@ -315,7 +320,7 @@ def token_command(action: str, name: str | None, scopes: str) -> int:
             tokens.revoke(engine, name)
             print(f"revoked {name}")
             return 0
-        token = tokens.create(engine, name, [s.strip() for s in scopes.split(",") if s.strip()])
+        token = tokens.create(engine, name, _comma_list(scopes))
     except tokens.TokenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -355,9 +360,7 @@ def webhook_command(
         print(f"removed {target}" if found else f"no subscription {target}")
         return 0 if found else 1
     try:
-        sub_id, sub_secret = webhooks.subscribe(
-            engine, target, [e.strip() for e in events.split(",") if e.strip()], secret
-        )
+        sub_id, sub_secret = webhooks.subscribe(engine, target, _comma_list(events), secret)
     except webhooks.SubscriptionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

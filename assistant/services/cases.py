@@ -22,7 +22,7 @@ from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.status import Status
 from assistant.domain.triggers import trigger_effects
 from assistant.models import Account, AffectedAccount, CaseEvent, Escalation, ProvisioningStep, utcnow
-from assistant.services.accounts import account_named
+from assistant.services.accounts import account_named, accounts_named
 from assistant.services.customer import add_contacts, directory_contacts
 from assistant.services.events import record_event
 from assistant.services.provisioning import rearm_step
@@ -189,9 +189,8 @@ def add_affected_accounts(
         session.exec(select(AffectedAccount.account_id).where(AffectedAccount.escalation_id == case.id))
     )
     found: dict[int, Account] = {}
-    for name in names:
-        account = account_named(session, name)
-        if account is not None and account.key != case.account_key and account.id not in listed:
+    for account in accounts_named(session, names).values():
+        if account.key != case.account_key and account.id not in listed:
             found.setdefault(account.id or 0, account)
     if found:
         session.execute(
