@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from assistant.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+
+    from assistant.settings import ContentSettings
 
 logger = logging.getLogger("assistant")
 
@@ -105,6 +106,43 @@ def db_command(settings_url: str, action: str) -> None:
     print(f"database schema at revision {current_revision(engine)}")
 
 
+def _write_out(output: str, write: Callable[[IO[str]], None]) -> None:
+    """`write` to standard output (-), or to the file `output`: customer data, so readable by
+    its owner only (0600), even where the umask is lax."""
+    if output == "-":
+        write(sys.stdout)
+        return
+    descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a file that was there keeps its mode through O_CREAT: set it
+    with open(descriptor, "w", encoding="utf-8", newline="") as file:
+        write(file)
+
+
+def _content_settings() -> ContentSettings:
+    """CUSTOM_DIR, DEFAULT_CURRENCY…: a wrong one is one sentence (SettingsError), as for the app."""
+    from pydantic import ValidationError
+
+    from assistant.settings import ContentSettings, describe
+
+    try:
+        return ContentSettings()
+    except ValidationError as exc:
+        raise SettingsError(describe(exc)) from None
+
+
+def _team_content() -> None:
+    """The team's own content (CUSTOM_DIR), read as the app reads it at start-up: their intake
+    questions are the export's custom:<id> columns."""
+    from assistant.content import use_custom_dir
+    from assistant.playbook import PlaybookError
+
+    folder = _content_settings().custom_dir
+    try:
+        use_custom_dir(folder)
+    except PlaybookError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 def export_command(fmt: str, since: date | None, output: str, what: str = "cases") -> None:
     from assistant.services.export import (
         COMMUNICATION_COLUMNS,
@@ -114,6 +152,7 @@ def export_command(fmt: str, since: date | None, output: str, what: str = "cases
         write_json,
     )
 
+    _team_content()
     engine = _database()
     start = datetime.combine(since, time(), tzinfo=UTC) if since else None
     # Streamed: memory stays flat whatever the history.
@@ -125,14 +164,7 @@ def export_command(fmt: str, since: date | None, output: str, what: str = "cases
         else:
             write_csv(rows, out, COMMUNICATION_COLUMNS if what == "communications" else None)
 
-    if output == "-":
-        write(rows, sys.stdout)
-    else:
-        # Customer data: readable by its owner only, even where the umask is lax.
-        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(descriptor, 0o600)
-        with open(descriptor, "w", encoding="utf-8", newline="") as file:
-            write(rows, file)
+    _write_out(output, lambda out: write(rows, out))
 
 
 def digest_command(settings: Settings) -> None:
@@ -255,35 +287,47 @@ def translations_command(action: str) -> int:
     return 0
 
 
-def accounts_command(action: str, file: str | None, fmt: str | None, dry_run: bool, output: str) -> int:
-    """`accounts import FILE [--dry-run]` and `accounts export`: the directory, without Slack."""
-    from assistant.domain.account_rows import read_accounts
+def accounts_command(
+    action: str, file: str | None, fmt: str | None, dry_run: bool, output: str, encoding: str | None = None
+) -> int:
+    """`accounts import FILE [--dry-run] [--encoding E]` and `accounts export`: the directory,
+    without Slack."""
+    from assistant.domain.account_rows import UnreadableFile, read_account_file
     from assistant.services.accounts import export_accounts, import_accounts
-    from assistant.settings import ContentSettings
+    from assistant.services.export import write_csv
 
     engine = _database()
     if action == "export":
         exported = list(export_accounts(engine))
-        out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        try:
+
+        def write(out: IO[str]) -> None:
             if fmt == "json":
                 json.dump(exported, out, ensure_ascii=False, indent=1)
                 out.write("\n")
-            else:
-                columns = list(dict.fromkeys(k for row in exported for k in row)) or ["name"]
-                writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-                writer.writeheader()
-                writer.writerows(exported)
-        finally:
-            if out is not sys.stdout:
-                out.close()
+            else:  # as the case export writes CSV: no cell a spreadsheet would run as a formula
+                write_csv(exported, out, list(dict.fromkeys(k for row in exported for k in row)) or ["name"])
+
+        _write_out(output, write)
         return 0
     assert file is not None
-    text = Path(file).read_text(encoding="utf-8")
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        print(f"error: cannot read {file}: {exc.strerror}", file=sys.stderr)
+        return 2
     json_format = (fmt or ("json" if file.endswith(".json") else "csv")) == "json"
-    rows, problems = read_accounts(
-        text, json_format=json_format, default_currency=ContentSettings().default_currency
-    )
+    try:
+        rows, problems = read_account_file(
+            data,
+            json_format=json_format,
+            default_currency=_content_settings().default_currency,
+            encoding=encoding,
+        )
+    except UnreadableFile as exc:
+        # Not read whole (its encoding, a cell past the CSV limit…): nothing of it is imported.
+        print(exc, file=sys.stderr)
+        print("the file was not imported")
+        return 1
     report = import_accounts(engine, rows, dry_run=dry_run)
     for problem in [*problems, *report.problems]:
         print(problem, file=sys.stderr)
@@ -295,6 +339,17 @@ def accounts_command(action: str, file: str | None, fmt: str | None, dry_run: bo
         + (" (nothing was written: --dry-run)" if dry_run else "")
     )
     return 1 if bad else 0
+
+
+def _encoding(name: str) -> str:
+    """`--encoding`: a codec Python has (cp1252, latin-1, utf-16…)."""
+    import codecs
+
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"“{name}” is not an encoding (like utf-8 or cp1252)") from None
+    return name
 
 
 def _comma_list(text: str) -> list[str]:
@@ -332,40 +387,90 @@ def token_command(action: str, name: str | None, scopes: str) -> int:
 def webhook_command(
     action: str, target: str | None, events: str, secret: str | None, since: date | None
 ) -> int:
-    """`webhook add URL | list | remove ID | replay --since DATE`: case events to other systems."""
-    from assistant.services import webhooks
+    """`webhook add URL | list | remove ID | replay [ID] --since DATE`: case events to other systems."""
+    from pydantic import ValidationError
 
+    from assistant.domain.webhooks import shown_url
+    from assistant.services import webhooks
+    from assistant.settings import WebhookSettings, describe
+
+    subscription_id: int | None = None
+    if action in {"remove", "replay"} and target is not None:
+        if not target.isdecimal():
+            print(f"error: {target!r} is not a subscription id (a number: see webhook list)", file=sys.stderr)
+            return 2
+        subscription_id = int(target)
     engine = _database()
     if action == "list":
         for sub in webhooks.subscriptions(engine):
             state = f"disabled {sub.disabled_at:%Y-%m-%d}" if sub.disabled_at else "live"
-            print(f"{sub.id}\t{sub.url}\t{','.join(sub.events)}\t{state}")
+            # A user name or password stored before they were refused is never printed.
+            print(f"{sub.id}\t{shown_url(sub.url)}\t{','.join(sub.events)}\t{state}")
         return 0
     if action == "replay":
         if since is None:
             print("error: webhook replay needs --since YYYY-MM-DD", file=sys.stderr)
             return 2
         start = datetime.combine(since, time(), tzinfo=UTC)
-        count = webhooks.replay(engine, start, int(target) if target else None)
+        count = webhooks.replay(engine, start, subscription_id)
         print(f"{count} deliveries queued again")
         return 0
-    if not target:
-        print(
-            f"error: webhook {action} needs {'the URL' if action == 'add' else 'the subscription id'}",
-            file=sys.stderr,
-        )
-        return 2
     if action == "remove":
-        found = webhooks.remove(engine, int(target))
-        print(f"removed {target}" if found else f"no subscription {target}")
+        if subscription_id is None:
+            print("error: webhook remove needs the subscription id", file=sys.stderr)
+            return 2
+        found = webhooks.remove(engine, subscription_id)
+        print(f"removed {subscription_id}" if found else f"no subscription {subscription_id}")
         return 0 if found else 1
+    if not target:
+        print("error: webhook add needs the URL", file=sys.stderr)
+        return 2
     try:
-        sub_id, sub_secret = webhooks.subscribe(engine, target, _comma_list(events), secret)
+        allowed = WebhookSettings()
+    except ValidationError as exc:  # said in a sentence, as at start-up
+        raise SettingsError(describe(exc)) from None
+    try:
+        policy = webhooks.policy_of(allowed)
+        sub_id, sub_secret = webhooks.subscribe(engine, target, _comma_list(events), secret, policy=policy)
     except webhooks.SubscriptionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"subscription {sub_id}: {target}")
+    print(f"subscription {sub_id}: {shown_url(target.strip())}")
     print(f"signing secret (verify webhook-signature with it): {sub_secret}")
+    return 0
+
+
+def work_command(action: str, fault_id: int | None) -> int:
+    """What background work failed unexpectedly (parked, or waiting out a back-off); a parked item
+    tried again once its cause is fixed."""
+    from assistant.services import work_faults
+
+    engine = _database()
+    if action == "list":
+        faults = work_faults.open_faults(engine)
+        for fault in faults:
+            state = "parked" if fault.parked_at else f"next try {fault.next_try_at:%Y-%m-%d %H:%M} UTC"
+            case = f" ESC-{fault.case_id}" if fault.case_id else ""
+            what = f"{fault.item}{case}\t{fault.faults} fault(s)\t{state}"
+            print(f"{fault.id}\t{fault.loop}\t{what}\t{fault.last_error}")
+        if not faults:
+            print("No background work is failing.")
+        return 0
+    if fault_id is None:
+        print("error: work retry needs the fault's id (see: work list)", file=sys.stderr)
+        return 2
+    retried = work_faults.retry(engine, fault_id)
+    if retried is None:
+        print(f"error: no fault {fault_id} (see: work list)", file=sys.stderr)
+        return 1
+    said = (
+        "nothing is owed any more: marked resolved"
+        if not retried.rearmed
+        else "tried again now"
+        if retried.at_once
+        else "tried again at its loop's next pass"
+    )
+    print(f"{retried.fault.item}: {said}.")
     return 0
 
 
@@ -448,6 +553,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--output", default="-", help="with export: a file, or - for standard output"
     )
     accounts_parser.add_argument(
+        "--encoding",
+        type=_encoding,
+        default=None,
+        help="with import: the file's encoding when it is not UTF-8 (Excel's plain CSV: cp1252)",
+    )
+    accounts_parser.add_argument(
         "--account", default=None, help="with signal: the account's name, or SYSTEM:ID (crm:0015A)"
     )
     accounts_parser.add_argument(
@@ -463,22 +574,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     token_parser.add_argument("action", choices=["create", "revoke", "list"])
     token_parser.add_argument("--name", default=None, help="who uses it, like zendesk")
     token_parser.add_argument(
-        "--scopes", default="", help="with create: escalations:read,escalations:write,accounts:write"
+        "--scopes",
+        default="",
+        help="with create: escalations:read,escalations:write,accounts:write "
+        "(escalations:read_private: private cases in full too)",
+    )
+    work_parser = commands.add_parser("work", help="background work that failed: list, or retry ID")
+    work_parser.add_argument("action", choices=["list", "retry"])
+    work_parser.add_argument(
+        "fault_id", nargs="?", type=int, default=None, help="with retry: the id from list"
     )
     webhook_parser = commands.add_parser("webhook", help="case events sent to other systems (signed)")
-    webhook_parser.add_argument("action", choices=["add", "list", "remove", "replay"])
-    webhook_parser.add_argument(
-        "target", nargs="?", default=None, help="add: the URL; remove: the id; replay: an id (default all)"
+    # One parser per action: `replay --since DATE 1` and `replay 1 --since DATE` read alike.
+    webhook_actions = webhook_parser.add_subparsers(dest="action", required=True)
+    webhook_add = webhook_actions.add_parser("add", help="subscribe an https endpoint")
+    webhook_add.add_argument("target", metavar="URL", help="the receiver, https://host/path")
+    webhook_add.add_argument("--events", default="all", help="event types, comma-separated, or all")
+    webhook_add.add_argument(
+        "--secret", default=None, help="a whsec_ key, base64 of 24 to 64 bytes (default: one is made)"
     )
-    webhook_parser.add_argument(
-        "--events", default="all", help="with add: event types, comma-separated, or all"
+    webhook_actions.add_parser("list", help="the subscriptions")
+    webhook_remove = webhook_actions.add_parser("remove", help="end a subscription")
+    webhook_remove.add_argument("target", metavar="ID", help="its id (see webhook list)")
+    webhook_replay = webhook_actions.add_parser("replay", help="send again what happened since a date")
+    webhook_replay.add_argument(
+        "target", metavar="ID", nargs="?", default=None, help="one subscription (default all)"
     )
-    webhook_parser.add_argument(
-        "--secret", default=None, help="with add: a whsec_… secret (default: one is made)"
+    webhook_replay.add_argument(
+        "--since", metavar="DATE", type=date.fromisoformat, required=True, help="YYYY-MM-DD (UTC)"
     )
-    webhook_parser.add_argument(
-        "--since", type=date.fromisoformat, default=None, help="with replay: YYYY-MM-DD"
-    )
+    webhook_parser.set_defaults(target=None, events="all", secret=None, since=None)
     args = parser.parse_args(argv)
     if args.command == "accounts" and args.action == "import" and not args.file:
         parser.error("accounts import needs the FILE to import")
@@ -492,12 +617,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return translations_command(args.action)
         if args.command == "webhook":
             return webhook_command(args.action, args.target, args.events, args.secret, args.since)
+        if args.command == "work":
+            return work_command(args.action, args.fault_id)
         if args.command == "api-token":
             return token_command(args.action, args.name, args.scopes)
         if args.command == "accounts" and args.action == "signal":
             return signal_command(args.account, args.kind, args.detail, args.at)
         if args.command == "accounts":
-            return accounts_command(args.action, args.file, args.format, args.dry_run, args.output)
+            return accounts_command(
+                args.action, args.file, args.format, args.dry_run, args.output, args.encoding
+            )
         if args.command == "export":
             export_command(args.format, args.since, args.output, args.what)
             return 0

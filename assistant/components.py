@@ -6,6 +6,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
@@ -28,9 +29,11 @@ from assistant.slack.digest import DigestPoster
 from assistant.slack.home_tab import HomeTab
 from assistant.slack.judgement import JudgementAsker
 from assistant.slack.pacing import Pacer
+from assistant.slack.parked import tell_parked
 from assistant.slack.people import People
 from assistant.slack.provisioning import Provisioner
 from assistant.slack.reminders import ReminderDispatcher
+from assistant.supervision import Supervisor
 from assistant.webhook_sender import WebhookSender
 from assistant.work_queue import WorkQueue
 
@@ -68,6 +71,8 @@ class Components:
     judgement: JudgementAsker
     # Webhooks out, delivered from their outbox (their own thread).
     webhooks: WebhookSender
+    # Every background loop and what became of its items (assistant/supervision.py).
+    supervisor: Supervisor
 
     def promise_rules(self, severity: str | None = None) -> PromiseRules:
         """How soon and how far ahead a customer update may be promised: the settings, and the
@@ -130,6 +135,7 @@ def identify_bot(client: WebClient, settings: Settings) -> tuple[str, str | None
 def create_components(settings: Settings, *, engine: sa.Engine | None = None) -> Components:
     engine = engine or make_engine(settings.database_url)
     migrate(engine)
+    supervisor = Supervisor(engine=engine)
     pacer = Pacer(settings.slack_rate_limit_factor)
     client = make_web_client(settings, pacer=pacer)
     bot_user_id, team_id = identify_bot(client, settings)
@@ -138,7 +144,10 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
     in_flight = InFlight()
     # Slack's requests being answered go first: a piece of work waits (at most 2 s) for them.
     work = WorkQueue(
-        pacer, workers=settings.background_workers, before_dispatch=lambda: in_flight.wait_idle(timeout=2.0)
+        pacer,
+        workers=settings.background_workers,
+        before_dispatch=lambda: in_flight.wait_idle(timeout=2.0),
+        supervisor=supervisor,
     )
     provisioner = Provisioner(
         engine=engine,
@@ -161,6 +170,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         policy=policy,
         queue=work,
         heartbeat=heartbeat,
+        supervisor=supervisor,
     )
     home = HomeTab(
         engine=engine,
@@ -177,9 +187,14 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         people=people,
         channel=provisioner.channel,
         on_delivered=home.refresh_for,
+        supervisor=supervisor,
     )
+    supervisor.on_parked = partial(tell_parked, provisioner.channel, settings)
+    provisioner.supervisor = supervisor
     if settings.email_enabled or customer_records.next_due(engine) is not None:
         customer.start()  # what was left undelivered goes out now; otherwise at the first queued
+    webhooks = WebhookSender(engine=engine, settings=settings, channel=provisioner.channel)
+    webhooks.supervisor = supervisor
     return Components(
         settings=settings,
         engine=engine,
@@ -204,11 +219,18 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
             queue=work,
         ),
         action_items=ActionItemFollowUp(
-            engine=engine, channel=provisioner.channel, people=people, settings=settings
+            engine=engine,
+            channel=provisioner.channel,
+            people=people,
+            settings=settings,
+            supervisor=supervisor,
         ),
         heartbeat=heartbeat,
         in_flight=in_flight,
         customer=customer,
-        judgement=JudgementAsker(engine=engine, channel=provisioner.channel, settings=settings),
-        webhooks=WebhookSender(engine=engine, settings=settings, channel=provisioner.channel).start(),
+        judgement=JudgementAsker(
+            engine=engine, channel=provisioner.channel, settings=settings, supervisor=supervisor
+        ),
+        webhooks=webhooks.start(),
+        supervisor=supervisor,
     )

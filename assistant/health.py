@@ -18,6 +18,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from assistant.supervision import Supervisor
+
 # The clock rings at least every 30 s; two missed rings mean it has stopped.
 CLOCK_STALE_AFTER_SECONDS = 65.0
 # SQLite needs room for its write-ahead log; below this the next write may fail.
@@ -96,7 +98,12 @@ def _writable(path: Path) -> bool:
 
 
 def report(
-    engine: sa.Engine, heartbeat: Heartbeat, problems: list[str], *, live_only: bool = False
+    engine: sa.Engine,
+    heartbeat: Heartbeat,
+    problems: list[str],
+    *,
+    live_only: bool = False,
+    supervisor: Supervisor | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """(HTTP status, body) for a health request."""
     body: dict[str, Any] = {}
@@ -107,6 +114,15 @@ def report(
         body[f"clock_{name}_seconds_since_run"] = round(age, 1)
         if stalled:
             failing.append(f"clock_{name}")
+    if supervisor is not None:
+        # Every background loop by name: a stopped or stalled one fails the check (the process
+        # must be restarted or looked at); one whose item failed lately is named, still running.
+        stopped_or_stalled, loops = supervisor.report()
+        if loops:
+            body["loops"] = loops
+        failing.extend(f"loop_{name}" for name in stopped_or_stalled)
+        faulty = [f"{name}: {state}" for name, state in loops.items() if state.startswith("running;")]
+        problems = [*problems, *faulty]
     if not live_only:
         database = database_problem(engine)
         body["database"] = database or "ok"

@@ -8,6 +8,9 @@ from collections.abc import Iterable
 
 # Slack token shapes, in case one arrives from somewhere we did not configure.
 _TOKEN = re.compile(r"xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+# A survey link's token opens the customer's page: waitress names the path of a request that
+# failed or was cut ("Exception while serving /csat/<token>"), so the path keeps only its prefix.
+_SURVEY_TOKEN = re.compile(r"(/csat/)[^\s?#\"'<>]+")
 REDACTED = "[redacted]"
 
 
@@ -19,7 +22,7 @@ class RedactSecrets(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        return _TOKEN.sub(REDACTED, text)
+        return _SURVEY_TOKEN.sub(rf"\g<1>{REDACTED}", _TOKEN.sub(REDACTED, text))
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

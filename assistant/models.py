@@ -578,6 +578,8 @@ class ApiRequest(SQLModel, table=True):
     token_id: int = Field(foreign_key="api_token.id")
     key_hash: str = Field(max_length=64)
     path: str = Field(max_length=300)
+    # SHA-256 of the method, path and body: the key is bound to this request (None: made before 0018).
+    fingerprint: str | None = Field(default=None, max_length=64)
     status: int | None = None  # None while it runs
     body: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -587,6 +589,9 @@ class WebhookSubscription(SQLModel, table=True):
     """An endpoint of another system that hears of case events (signed, Standard Webhooks)."""
 
     __tablename__ = "webhook_subscription"
+    # An id is never given again once removed (SQLite would reuse the highest): a receiver's
+    # records and the managers' messages name subscriptions by id.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(max_length=500)
@@ -607,6 +612,8 @@ class WebhookDelivery(SQLModel, table=True):
         sa.UniqueConstraint("event_id", "subscription_id"),
         sa.Index("ix_webhook_delivery_due", "delivered_at", "next_attempt_at"),
         sa.Index("ix_webhook_delivery_order", "subscription_id", "escalation_id", "event_id"),
+        # Ids name deliveries in the supervisor's records ("webhook:12"): never given twice.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -620,3 +627,30 @@ class WebhookDelivery(SQLModel, table=True):
     delivered_at: datetime | None = _utc_column()
     last_status: int | None = None
     last_error: str | None = Field(default=None, max_length=200)
+    # Sending it raised unexpectedly again and again (assistant/supervision.py): never claimed
+    # again until a person retries it or replays it; later events of its case wait behind it.
+    parked_at: datetime | None = _utc_column()
+
+
+class WorkFault(SQLModel, table=True):
+    """An item of background work that raised unexpectedly (a bug, or data no rule foresaw):
+    recorded on the item, tried again with back-off, parked after a few faults (the managers are
+    told once), so one odd row never stops a loop (assistant/supervision.py)."""
+
+    __tablename__ = "work_fault"
+    __table_args__ = (sa.UniqueConstraint("loop", "item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    loop: str = Field(max_length=40)
+    item: str = Field(max_length=120)  # "communication:7", "reminder:12": ids only, never text
+    case_id: int | None = None
+    faults: int = 0
+    first_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    last_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    last_error: str = Field(default="", max_length=300)  # the exception's kind and where it was raised
+    next_try_at: datetime | None = _utc_column()
+    parked_at: datetime | None = _utc_column()
+    # When the escalation managers were told it is parked (once; the repair sweep tells a missed one).
+    told_at: datetime | None = _utc_column()
+    # Set when the item was later handled without fault (kept for the record).
+    resolved_at: datetime | None = _utc_column()

@@ -1,6 +1,10 @@
 """The loop every outbox sender runs: its own thread, woken when something is owed, otherwise at
 the next due attempt (at least every few seconds). The truth is the sender's table, so a crash
-loses nothing: what was not delivered is found again at the next start."""
+loses nothing: what was not delivered is found again at the next start.
+
+The thread is supervised (assistant/supervision.py): each item is handled through the
+supervisor, so one that raises is recorded on it and the loop goes on; a pass that raises is
+logged and tried again; a thread that ends or stalls shows on the health check."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from typing import Self
 import sqlalchemy as sa
 
 from assistant.models import utcnow
+from assistant.supervision import Supervisor, run_supervised
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +26,12 @@ logger = logging.getLogger(__name__)
 class OutboxLoop:
     name = "outbox"
     idle_seconds = 5.0
+    # The longest one item may take (a mail server's or an endpoint's time-out): a pass that long
+    # is not a stall.
+    item_seconds = 30.0
 
-    def __init__(self) -> None:
+    def __init__(self, supervisor: Supervisor | None = None) -> None:
+        self.supervisor = supervisor or Supervisor()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -39,7 +48,12 @@ class OutboxLoop:
     def start(self) -> Self:
         with self._starting:  # woken from several threads at once: one thread all the same
             if self._thread is None and not self._stopping.is_set():
-                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread = threading.Thread(
+                    target=run_supervised(self.supervisor, self.name, self._run), name=self.name, daemon=True
+                )
+                self.supervisor.watch(
+                    self.name, every_seconds=self.idle_seconds + self.item_seconds, thread=self._thread
+                )
                 self._thread.start()
         return self
 
@@ -49,6 +63,7 @@ class OutboxLoop:
         self._wake.set()
 
     def stop(self) -> None:
+        self.supervisor.forget(self.name)  # asked to stop: not a loop that died
         self._stopping.set()
         self._wake.set()
         with self._starting:  # a thread being started by a wake-up right now is started first
@@ -66,7 +81,11 @@ class OutboxLoop:
                 wait = self.idle_seconds
                 if due is not None:
                     wait = min(self.idle_seconds, max(0.05, (due - utcnow()).total_seconds()))
+                self.supervisor.progress(self.name)
             except sa.exc.SQLAlchemyError as exc:
                 logger.warning("%s: the database is unavailable (%s)", self.name, type(exc).__name__)
+                wait = self.idle_seconds
+            except Exception as exc:  # a bug outside any one item: logged with where, tried again
+                self.supervisor.pass_failed(self.name, exc)
                 wait = self.idle_seconds
             self._wake.wait(wait)

@@ -7,6 +7,7 @@ multiplying them, and no Slack client or token is ever pickled anywhere.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -15,9 +16,9 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from assistant.components import Components
-from assistant.health import Heartbeat
 from assistant.slack.client import OUTAGE_ERRORS
 from assistant.slack.reminders import CLOCK, ReminderDispatcher
+from assistant.supervision import Supervisor
 
 logger = logging.getLogger(__name__)
 
@@ -50,19 +51,26 @@ class NextReminderTrigger(BaseTrigger):  # type: ignore[misc]
         return moment
 
 
-def guarded(name: str, job: Callable[[], object], heartbeat: Heartbeat | None = None) -> Callable[[], None]:
-    """A job that reports a database or Slack failure in one line and lets the next run try again."""
+def guarded(
+    name: str, job: Callable[[], object], supervisor: Supervisor, every_seconds: float
+) -> Callable[[], None]:
+    """A supervised job: a database or Slack failure is one line and the next run tries again; any
+    other exception is logged with where it was raised (never its text) and tried again too. A
+    job that has not completed a run in two intervals shows on the health check, by name."""
+    loop = name.replace(" ", "-")
+    supervisor.watch(loop, every_seconds=every_seconds)
 
     def run() -> None:
         try:
             job()
         except OUTAGE_ERRORS as exc:
             logger.warning("%s failed (%s); it runs again at its next turn", name, type(exc).__name__)
-        finally:
-            if heartbeat is not None:
-                heartbeat.beat(name)
+        except Exception as exc:
+            supervisor.pass_failed(loop, exc)
+        else:
+            supervisor.progress(loop)
 
-    run.__name__ = name.replace(" ", "_")
+    run.__name__ = loop
     return run
 
 
@@ -70,7 +78,12 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=UTC)
     components.heartbeat.expect(CLOCK)
     scheduler.add_job(
-        guarded("repair sweep", components.provisioner.repair),
+        guarded(
+            "repair sweep",
+            components.provisioner.repair,
+            components.supervisor,
+            components.settings.repair_interval_seconds,
+        ),
         "interval",
         seconds=components.settings.repair_interval_seconds,
         id=REPAIR_JOB_ID,
@@ -82,7 +95,9 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
     )
     # RCA action items are due by the day: a look every minute is soon enough.
     scheduler.add_job(
-        guarded("action items", components.action_items.sweep),
+        guarded(
+            "action items", components.action_items.sweep, components.supervisor, ACTION_ITEMS_EVERY_SECONDS
+        ),
         "interval",
         seconds=ACTION_ITEMS_EVERY_SECONDS,
         id=ACTION_ITEMS_JOB_ID,
@@ -93,7 +108,7 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
     )
     # Signals of the 24-hour judgement tier, raised by an import or the API: asked within a minute.
     scheduler.add_job(
-        guarded("judgement", components.judgement.sweep),
+        guarded("judgement", components.judgement.sweep, components.supervisor, JUDGEMENT_EVERY_SECONDS),
         "interval",
         seconds=JUDGEMENT_EVERY_SECONDS,
         id=JUDGEMENT_JOB_ID,
@@ -129,7 +144,8 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
     if components.settings.digest_enabled:
         poster = components.digest
         scheduler.add_job(
-            guarded("weekly digest", poster.run_scheduled),
+            # Weekly: it is not watched for stalls (the catch-up below is, every minute).
+            guarded("weekly digest", poster.run_scheduled, components.supervisor, math.inf),
             CronTrigger(
                 day_of_week=components.settings.digest_day,
                 hour=poster.hour,
@@ -145,7 +161,7 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
         # A digest due while the app (or its database) was down is posted as soon as it can be:
         # at start-up, then every minute until it is (once, see DigestPoster).
         scheduler.add_job(
-            guarded("digest catch-up", poster.catch_up),
+            guarded("digest catch-up", poster.catch_up, components.supervisor, 60),
             "interval",
             seconds=60,
             id=DIGEST_CATCH_UP_JOB_ID,

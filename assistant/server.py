@@ -264,7 +264,13 @@ def component_health(components: Components) -> HealthSource:
                 problems = [f"{n.key}: {n.detail}" for n in notices.active(components.engine)]
             except sa.exc.SQLAlchemyError:
                 problems = []  # the database check reports it
-        return health.report(components.engine, components.heartbeat, problems, live_only=live_only)
+        return health.report(
+            components.engine,
+            components.heartbeat,
+            problems,
+            live_only=live_only,
+            supervisor=components.supervisor,
+        )
 
     return source
 

@@ -62,7 +62,38 @@ class ContentSettings(BaseSettings):
         return value
 
 
-class Settings(DatabaseSettings, ContentSettings):
+class WebhookSettings(BaseSettings):
+    """Which webhook receivers may be called: what `webhook add` checks too (no Slack tokens)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    webhook_allow_http_loopback: bool = Field(
+        default=False,
+        description="let webhooks go over plain http to loopback (127.0.0.1, ::1, localhost): "
+        "a receiver on this machine; anything else needs https",
+    )
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated networks (like 10.1.0.0/16) whose private addresses webhooks "
+        "may be sent to: a receiver inside your own network",
+    )
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        import ipaddress
+
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list):
+            return value
+        try:
+            return [str(ipaddress.ip_network(str(part), strict=False)) for part in value]
+        except ValueError as exc:
+            raise ValueError(f"{exc} (write networks like 10.1.0.0/16 or fd00::/8)") from None
+
+
+class Settings(DatabaseSettings, ContentSettings, WebhookSettings):
     slack_bot_token: SecretStr = Field(description="the bot token, starting xoxb-")
     slack_signing_secret: SecretStr = Field(description="the app's signing secret")
     slack_app_token: SecretStr | None = Field(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -26,8 +27,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.slack.pacing import Paced, Pacer
+from assistant.supervision import Supervisor, run_supervised
 
 logger = logging.getLogger(__name__)
+WORK_LOOP = "work-queue"
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,10 @@ class WorkQueue:
         *,
         workers: int = 8,
         before_dispatch: Callable[[], None] = lambda: None,
+        supervisor: Supervisor | None = None,
     ) -> None:
         self.pacer = pacer
+        self.supervisor = supervisor or Supervisor()
         self.workers = workers
         # Called before each piece is handed out (lets Slack's acknowledgements go first in a burst).
         self.before_dispatch = before_dispatch
@@ -68,7 +73,13 @@ class WorkQueue:
         self._condition = threading.Condition()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work")
         self._stopping = False
-        self._dispatcher = threading.Thread(target=self._dispatch, name="work-dispatcher", daemon=True)
+        self._dispatcher = threading.Thread(
+            target=run_supervised(self.supervisor, WORK_LOOP, self._dispatch),
+            name="work-dispatcher",
+            daemon=True,
+        )
+        # It waits while there is no work: only its thread ending is a failure (no pass to miss).
+        self.supervisor.watch(WORK_LOOP, every_seconds=math.inf, thread=self._dispatcher)
         self._dispatcher.start()
 
     # -- putting work in --------------------------------------------------------
@@ -208,8 +219,9 @@ class WorkQueue:
                 later = work.run()
         except Paced as paced:
             later = Later(paced.wait)
-        except Exception:  # a bug in one piece must not stop the queue; the sweep finds its record
-            logger.exception("background work %s failed", work.key.split(":")[0])
+        except Exception as exc:  # a bug in one piece must not stop the queue; the sweep finds its record
+            # Named by its kind only ("home", "provision"): a key may carry a user's id.
+            self.supervisor.noted(WORK_LOOP, work.key.split(":")[0], exc)
         with self._condition:
             self._running.discard(work.key)
             again = self._again.pop(work.key, None)
@@ -223,6 +235,7 @@ class WorkQueue:
 
     def shutdown(self) -> None:
         """Finish what runs; forget what waits (its records bring it back on the next start)."""
+        self.supervisor.forget(WORK_LOOP)
         with self._condition:
             self._stopping = True
             self._queue.clear()

@@ -26,6 +26,7 @@ for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PRO
 from assistant.database import make_engine, migrate  # noqa: E402
 from slack_standin import StandIn  # noqa: E402
 from tests.harness import Harness, seed_workspace, start_harness  # noqa: E402
+from tests.mailbox import Mailbox  # noqa: E402
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -136,6 +137,14 @@ def any_harness(database_url: str, request: pytest.FixtureRequest) -> Iterator[H
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server on loopback that keeps what it receives (and each message's envelope)."""
+    box = Mailbox().start()
+    yield box
+    box.stop()
 
 
 @pytest.fixture

@@ -220,3 +220,26 @@ def test_an_account_is_found_by_its_aliases_and_domains_and_brings_its_slack_con
         assert "Post it as you in the customer's Slack Connect channel, #acme-shared" in view
     finally:
         harness.stop()
+
+
+def test_an_imported_contact_whose_name_holds_another_address_is_refused_at_its_line(
+    database_url: str, tmp_path: Path
+) -> None:
+    file = tmp_path / "accounts.csv"
+    file.write_text(
+        "name,contacts\n"
+        'Acme,"mallory@evil.example, Ana <ana@acme.com.br>"\n'
+        "Globex,=?utf-8?q?ceo=40globex.com?= <mallory@evil.example>\n"
+        "Initech,Ana Souza <ana@initech.com>\n"
+    )
+    code, out, err = cli(database_url, "import", str(file))
+    assert code == 1, out  # rows were refused: a script notices
+    assert err.strip().splitlines() == [
+        'line 2: contacts: “mallory@evil.example, Ana” cannot be a name: a name holds no , ; < > " or @. '
+        "Write one contact per line, like Ana Souza <ana@acme.com.br>, CTO.",
+        "line 3: contacts: “=?utf-8?q?ceo=40globex.com?=” looks like encoded mail text, not a name: "
+        "write the name as it reads.",
+    ]
+    assert {name: a.contacts for name, a in accounts(database_url).items()} == {
+        "Initech": [{"name": "Ana Souza", "email": "ana@initech.com", "role": ""}]
+    }

@@ -43,13 +43,6 @@ DIRECTORY = (
 
 
 @pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox().start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture
 def app(database_url: str, mailbox: Mailbox) -> Iterator[Harness]:
     running = emailing(database_url, mailbox)
     load_directory(running, DIRECTORY)
@@ -93,7 +86,7 @@ def test_a_case_on_several_accounts_shows_the_value_at_risk_tells_each_csm_and_w
     # One acknowledgement from the owner: each account's contacts get their own e-mail.
     ack = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
     view = json.dumps(harness.workspace.views[ack], ensure_ascii=False)
-    assert "The same text goes to the contacts of Globex too, each by themselves." in view
+    assert "Globex get a letter of their own, each by themselves: nothing of this one." in view
     draft = draft_of(harness, ack, "customer_message")
     harness.submit(OWNER, ack, next_update=in_hours(3), customer_message=draft)
     mailbox.wait(2)
@@ -101,7 +94,8 @@ def test_a_case_on_several_accounts_shows_the_value_at_risk_tells_each_csm_and_w
     assert len(to_ana) == 1 and len(to_gil) == 1 and len(mailbox.messages) == 2
     assert "globex" not in str(to_ana[0]).lower()  # one customer never sees another
     assert "acme" not in json.dumps(dict(to_gil[0].items())).lower()
-    assert to_gil[0]["Content-Language"] == "es" and to_gil[0]["Subject"] == "[ESC-1] SSO outage"
+    assert to_gil[0]["Content-Language"] == "es"
+    assert to_gil[0]["Subject"] == "[ESC-1] Un problema que afecta a su servicio: estamos en ello"
     assert "Caso ESC-1." in plain_text(to_gil[0])
     assert SENDER.split(" <")[0] in str(to_gil[0]["From"])
 
@@ -159,8 +153,11 @@ def test_each_affected_account_hears_in_its_own_slack_connect_channel(database_u
         )
         for channel in (acme, globex):
             posted = wait_for(lambda c=channel: c.messages, what=f"the post in #{channel.name}")
-            assert len(posted) == 1 and posted[0].text == "We are on it; next news by 15:00."
-            assert posted[0].username == "Sarah Miller"  # as the owner, in each
+            assert len(posted) == 1 and posted[0].username == "Sarah Miller"  # as the owner, in each
+        assert acme.messages[0].text == "We are on it; next news by 15:00."
+        # Globex hears on its own: its greeting, our neutral text, nothing of Acme's.
+        assert globex.messages[0].text.startswith("Hello Globex team,\n\nWe are aware of a problem")
+        assert "acme" not in json.dumps(globex.messages[0].blocks).lower()
         stored = wait_for(lambda: (c := harness.case(case.id)).promises_kept and c, what="the promise kept")
         assert (stored.promises_made, stored.promises_kept, stored.promises_delivered_late) == (1, 1, 0)
         wait_for(
@@ -266,3 +263,122 @@ def named_and_more(payload: str) -> int:
     more = re.search(r"…and (\d+) more", payload)
     assert more is not None, "no “…and N more”"
     return len(re.findall(r"Number \d\d \(", payload)) + int(more.group(1))
+
+
+MARKED_DIRECTORY = (
+    "name,contract_value,currency,tier,csm,contacts,language,timezone,aliases,domains\n"
+    '"Acme, Inc.",$120k,,enterprise,U0CSM0001,"Ana Souza <ana@acme.com.br>, CTO",pt_BR,America/Sao_Paulo,'
+    "MARKALIAS,acme.com.br\n"
+    'Globex,200000,USD,enterprise,U0VPSALES,"Luis Pérez <luis@globex.mx>, CIO",es,America/Mexico_City,,\n'
+    'Initech,50000,USD,growth,U0EXEC001,"Peter Gibbons <peter@initech.example>",en,America/Chicago,,\n'
+)
+# Everything that belongs to the case's own customer: none of it may reach another's contacts.
+ACME_MARKERS = (
+    "acme",
+    "markalias",
+    "ana souza",
+    "ana@",
+    "mark-summary",
+    "mark-desc",
+    "mark-ack",
+    "mark-update",
+)
+
+
+def everything_in(message: object) -> str:
+    """Headers, the plain text and the HTML part of a received e-mail, decoded, lowercased."""
+    from email.message import EmailMessage
+
+    from tests.mailbox import html_text
+
+    assert isinstance(message, EmailMessage)
+    headers = " ".join(f"{k}: {v}" for k, v in message.items())
+    return f"{headers}\n{plain_text(message)}\n{html_text(message)}".lower()
+
+
+def test_no_word_of_one_customer_reaches_another_affected_account(
+    database_url: str, mailbox: Mailbox
+) -> None:
+    harness = emailing(database_url, mailbox)
+    try:
+        load_directory(harness, MARKED_DIRECTORY)
+        case = harness.escalate(
+            CSM,
+            account="Acme, Inc.",
+            summary="MARK-SUMMARY SSO login failing for all Acme users",
+            description="MARK-DESC Nobody at Acme can log in.",
+            affected_accounts=["Globex", "Initech"],
+        )
+        ack = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+        view = json.dumps(harness.workspace.views[ack], ensure_ascii=False)
+
+        # The modal previews each other account's own letter: its people, language and subject.
+        assert "For the other affected accounts" in view
+        subject = "[ESC-1] Un problema que afecta a su servicio: estamos en ello"
+        assert f"*Globex* · luis@globex.mx · Español · “{subject}”" in view
+        assert "Hola, equipo de Globex:" in view and "*Initech* · peter@initech.example · English" in view
+
+        # A text for the others that names this customer is refused next to the field.
+        draft = draft_of(harness, ack, "customer_message")
+        refused = harness.submit(
+            OWNER,
+            ack,
+            next_update=in_hours(3),
+            customer_message=draft,
+            others_message="Like at Acme, logins fail.",
+        )
+        assert refused.json()["errors"] == {
+            "others_message": "This text goes to several customers, each greeted by name: take out “Acme”, "
+            "which names one of them."
+        }
+        assert "MARK-SUMMARY" in draft and "Acme" in draft  # Ana's own letter names her case
+        # Nor may it name one of the other customers: each of them gets it.
+        for text, named in [
+            ("Globex (Luis Pérez, luis@globex.mx) reported it first.", "Globex"),
+            ("As Peter Gibbons saw, logins fail.", "Peter Gibbons"),
+        ]:
+            refused = harness.submit(
+                OWNER, ack, next_update=in_hours(3), customer_message=draft, others_message=text
+            )
+            assert refused.json()["errors"]["others_message"].startswith(
+                f"This text goes to several customers, each greeted by name: take out “{named}”"
+            )
+        harness.submit(OWNER, ack, next_update=in_hours(3), customer_message=draft + " MARK-ACK")
+        mailbox.wait(3)
+        [to_luis] = mailbox.to("luis@globex.mx")
+        [to_peter] = mailbox.to("peter@initech.example")
+        [to_ana] = mailbox.to("ana@acme.com.br")
+        assert "mark-ack" in everything_in(to_ana)
+        # Each other account: its own greeting and language, a subject of its own, Acme nowhere.
+        assert to_luis["Content-Language"] == "es" and to_peter["Content-Language"] == "en"
+        assert plain_text(to_luis).startswith("Hola, equipo de Globex:")
+        assert plain_text(to_peter).startswith("Hello Initech team,")
+        assert "status update by" in plain_text(to_peter) and "Chicago" in plain_text(to_peter)
+        assert "globex" not in everything_in(to_peter) and "initech" not in everything_in(to_luis)
+
+        # An update: the owner writes one neutral text for the others; each gets it in its own letter.
+        update = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+        posted = harness.submit(
+            OWNER,
+            update,
+            internal="MARK-UPDATE internal: the IdP cert expired at Acme.",
+            next_update=in_hours(4),
+            customer_update=draft_of(harness, update, "customer_update").replace("…", "MARK-UPDATE"),
+            others_message="We found the cause and are rolling out the fix now.",
+        )
+        assert posted.status == 200 and not posted.body, posted
+        mailbox.wait(6)
+        luis = mailbox.to("luis@globex.mx")
+        assert len(luis) == 2 and "We found the cause" in plain_text(luis[1])
+        assert plain_text(luis[1]).startswith("Hola, equipo de Globex:")
+        for other in [*luis, *mailbox.to("peter@initech.example")]:
+            seen = everything_in(other)
+            assert [m for m in ACME_MARKERS if m in seen] == []
+        # Their envelopes held only their own people.
+        assert {tuple(sorted(to)) for to in mailbox.recipients} == {
+            ("ana@acme.com.br",),
+            ("luis@globex.mx",),
+            ("peter@initech.example",),
+        }
+    finally:
+        harness.stop()

@@ -94,9 +94,15 @@ def test_a_help_desk_opens_an_escalation_with_one_post_and_it_appears_in_slack(h
     wait_for(lambda: harness.workspace.dm_messages(VP), what="Globex's CSM told")
     assert harness.workspace.dm_messages(OWNER)  # the owner asked to acknowledge, as from the modal
 
-    # The same key again: the same case, once.
+    # The same key again, with the same request: the same case, once. (The key with another
+    # body is refused: test_api_conventions.)
     status, again, _ = call(
-        harness, "POST", "/api/v1/escalations", token, ESCALATION, Idempotency_Key="zd-4521"
+        harness,
+        "POST",
+        "/api/v1/escalations",
+        token,
+        {**ESCALATION, "affected_accounts": ["crm:0015B"]},
+        Idempotency_Key="zd-4521",
     )
     assert (status, again["key"]) == (200, "ESC-1")  # the case the key opened: 200, not 201
     assert len(harness.cases()) == 1
@@ -247,3 +253,24 @@ def test_escalations_are_listed_a_page_at_a_time_with_filters(harness: Harness) 
         "cursor": "not a cursor this API gave"
     }
     assert call(harness, "GET", "/api/v1/escalations/ESC-99", token)[0] == 404
+
+
+def test_an_account_put_with_a_contact_name_holding_another_address_is_refused(harness: Harness) -> None:
+    token = tokens.create(harness.components.engine, "gainsight", ["accounts:write"])
+    account = {"name": "Acme Inc", "contacts": ["mallory@evil.example, Ana <ana@acme.com.br>"]}
+    status, body, _ = call(harness, "PUT", "/api/v1/accounts/crm:0015A", token, account)
+    assert (status, body["errors"]) == (
+        422,
+        {
+            "contacts": '“mallory@evil.example, Ana” cannot be a name: a name holds no , ; < > " or @. '
+            "Write one contact per line, like Ana Souza <ana@acme.com.br>, CTO."
+        },
+    )
+    account["contacts"] = ["Ana\u202e Souza <ana@acme.com.br>"]
+    status, body, _ = call(harness, "PUT", "/api/v1/accounts/crm:0015A", token, account)
+    assert (status, body["errors"]) == (
+        422,
+        {"contacts": "the name holds an invisible control character: type it again."},
+    )
+    account["contacts"] = ["Ana Souza <ana@acme.com.br>, CTO"]
+    assert call(harness, "PUT", "/api/v1/accounts/crm:0015A", token, account)[0] == 201

@@ -68,13 +68,6 @@ BROWSER_FLAGS = [
 ANA = "Ana Souza <ana@acme.com.br>, CTO"
 
 
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox().start()
-    yield box
-    box.stop()
-
-
 def emailing(database_url: str, box: Mailbox, **settings: object) -> Harness:
     port = free_port()
     return start_harness(

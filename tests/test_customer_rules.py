@@ -9,6 +9,7 @@ import pytest
 from assistant.customer.mail import parse_smtp_url
 from assistant.domain.communications import customer_time_phrase, promise_outcome, retry_delay
 from assistant.domain.contacts import parse_contacts
+from assistant.domain.intake import IntakeField, IntakeForm, validate_intake
 from assistant.i18n import speaking
 
 NOW = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
@@ -78,3 +79,85 @@ def test_smtp_urls() -> None:
         with pytest.raises(ValueError, match=said) as refused:
             parse_smtp_url(bad)
         assert "hunter2" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        (  # the reported one: mallory in the name, the real contact's address after it
+            "mallory@evil.example, Ana <ana@acme.com.br>",
+            'Line 1: “mallory@evil.example, Ana” cannot be a name: a name holds no , ; < > " or @. '
+            "Write one contact per line, like Ana Souza <ana@acme.com.br>, CTO.",
+        ),
+        (
+            'Ana "the boss" Souza <ana@acme.com.br>',
+            'Line 1: “Ana "the boss" Souza” cannot be a name: a name holds no , ; < > " or @. '
+            "Write one contact per line, like Ana Souza <ana@acme.com.br>, CTO.",
+        ),
+        (
+            "Ana; Bruno <ana@acme.com.br>",
+            'Line 1: “Ana; Bruno” cannot be a name: a name holds no , ; < > " or @. '
+            "Write one contact per line, like Ana Souza <ana@acme.com.br>, CTO.",
+        ),
+        (  # an encoded word a mail program would show as another address
+            "=?utf-8?q?ceo=40acme.com.br?= <mallory@evil.example>",
+            "Line 1: “=?utf-8?q?ceo=40acme.com.br?=” looks like encoded mail text, not a name: "
+            "write the name as it reads.",
+        ),
+        (
+            "Ana\x00Souza <ana@acme.com.br>",
+            "Line 1: the name holds an invisible control character: type it again.",
+        ),
+        (  # a right-to-left override shows the text after it backwards
+            "Ana \u202eSouza <ana@acme.com.br>",
+            "Line 1: the name holds an invisible control character: type it again.",
+        ),
+        (
+            "Ana <ana@acme.com.br>, CTO\x1b[31m",
+            "Line 1: the role holds an invisible control character: type it again.",
+        ),
+    ],
+)
+def test_a_contact_name_that_could_change_who_gets_the_mail_is_refused_at_its_line(
+    line: str, said: str
+) -> None:
+    contacts, problems = parse_contacts(
+        f"{line}\nBruno <bruno@acme.com.br>", locale="pt_BR", tz="America/Sao_Paulo"
+    )
+    assert problems == [said]
+    assert [c.email for c in contacts] == ["bruno@acme.com.br"]  # the good line is kept
+    with speaking("pt_BR"):
+        assert parse_contacts(line, locale="pt_BR", tz="UTC")[1][0].startswith("Linha 1: ")
+
+
+def test_names_with_accents_ampersands_and_tabs_are_still_names() -> None:
+    contacts, problems = parse_contacts(
+        "José Núñez-O'Brien (TI) <jose@acme.com.mx>, Director de TI\nOps & R&D\t<ops@acme.com.mx>",
+        locale="es",
+        tz="America/Mexico_City",
+    )
+    assert problems == []
+    assert [(c.name, c.email, c.role) for c in contacts] == [
+        ("José Núñez-O'Brien (TI)", "jose@acme.com.mx", "Director de TI"),
+        ("Ops & R&D", "ops@acme.com.mx", ""),
+    ]
+
+
+def test_the_intake_form_refuses_a_name_holding_another_address_next_to_the_contacts_field() -> None:
+    form = IntakeForm(
+        account="Acme",
+        summary="SSO outage",
+        description="Nobody can log in.",
+        category=None,
+        severity=None,
+        owner_id=None,
+        contacts_text="Bruno <bruno@acme.com.br>\nmallory@evil.example, Ana <ana@acme.com.br>",
+        contact_locale="pt_BR",
+        contact_zone="America/Sao_Paulo",
+    )
+    intake, errors = validate_intake(form)
+    assert intake is None
+    assert errors[IntakeField.CONTACTS] == (
+        'Line 2: “mallory@evil.example, Ana” cannot be a name: a name holds no , ; < > " or @. '
+        "Write one contact per line, like Ana Souza <ana@acme.com.br>, CTO."
+    )

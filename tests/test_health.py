@@ -28,9 +28,12 @@ def get(harness: Harness, path: str) -> tuple[int, dict[str, Any]]:
 
 
 def test_a_healthy_app_says_so_on_every_path(harness: Harness) -> None:
+    # Every background loop running is named, each "ok" (the work queue and the webhooks sender
+    # run from the start; the others start with their clock or their first item).
+    loops = {"webhooks": "ok", "work-queue": "ok"}
     for path in ("/healthz", "/readyz"):
-        assert get(harness, path) == (200, {"ok": True, "status": "ok", "database": "ok"})
-    assert get(harness, "/livez") == (200, {"ok": True, "status": "ok"})
+        assert get(harness, path) == (200, {"ok": True, "status": "ok", "database": "ok", "loops": loops})
+    assert get(harness, "/livez") == (200, {"ok": True, "status": "ok", "loops": loops})
 
 
 def test_a_clock_that_stopped_ringing_makes_the_app_unhealthy(harness: Harness) -> None:

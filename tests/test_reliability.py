@@ -158,7 +158,12 @@ def test_health_check(harness: Harness) -> None:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(harness.server.url + "/healthz", timeout=5) as response:
         assert response.status == 200
-        assert json.loads(response.read()) == {"ok": True, "status": "ok", "database": "ok"}
+        assert json.loads(response.read()) == {
+            "ok": True,
+            "status": "ok",
+            "database": "ok",
+            "loops": {"webhooks": "ok", "work-queue": "ok"},
+        }
 
 
 def test_secrets_never_reach_the_logs(harness: Harness) -> None:

@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from standardwebhooks.webhooks import Webhook
 
+from assistant.domain.webhooks import EndpointPolicy
 from assistant.ids import CaseAction
 from assistant.services import webhooks
 from slack_standin import StandIn
@@ -33,22 +34,44 @@ from tests.harness import (
     make_settings,
     run_cli,
     start_app_process,
+    start_harness,
     wait_for,
 )
 
 
 class Receiver:
-    """An endpoint that keeps what it is sent; it can fail with 500s or hang for a while."""
+    """An endpoint that keeps what it is sent; it can fail with 500s, hang for a while, hold each
+    call until the test lets it go, or answer a redirect."""
 
     def __init__(self) -> None:
         self.received: list[tuple[dict[str, str], bytes]] = []
         self.failures = 0  # how many next calls answer 500
         self.hang = 0.0  # seconds the next call waits before answering
+        # When set: each call waits (at most a minute) until the test sets this, then is answered.
+        self.gate: threading.Event | None = None
+        self.held = 0  # calls waiting at the gate now
+        self.redirect: tuple[int, str] | None = None  # (3xx, Location) answered to every call
+        self.other_methods: list[str] = []  # calls that were not a POST (a redirect followed)
         box = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                box.other_methods.append("GET")
+                self.send_response(200)
+                self.end_headers()
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if box.redirect is not None:
+                    self.send_response(box.redirect[0])
+                    self.send_header("Location", box.redirect[1])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if box.gate is not None:
+                    box.held += 1
+                    box.gate.wait(60)
+                    box.held -= 1
                 if box.hang:
                     hang, box.hang = box.hang, 0.0
                     time.sleep(hang)
@@ -77,14 +100,32 @@ class Receiver:
 def receiver() -> Iterator[Receiver]:
     box = Receiver()
     yield box
+    if box.gate is not None:
+        box.gate.set()  # a held call is let go, so the server can stop
     box.server.shutdown()
+
+
+@pytest.fixture
+def harness(database_url: str) -> Iterator[Harness]:
+    """The app with WEBHOOK_ALLOW_HTTP_LOOPBACK=true: these receivers listen over plain http on
+    127.0.0.1, which only that documented setting allows (otherwise: public https only)."""
+    running = start_harness(database_url, webhook_allow_http_loopback=True)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def loopback_env(harness: Harness) -> dict[str, str]:
+    """The CLI's environment, with the same opt-in as the app's."""
+    return {**env_without_slack(harness), "WEBHOOK_ALLOW_HTTP_LOOPBACK": "true"}
 
 
 def test_case_events_reach_a_subscriber_once_signed_and_in_order(
     harness: Harness, receiver: Receiver
 ) -> None:
     added = run_cli(["webhook", "add", receiver.url, "--events", "opened,acknowledged,update_posted,closed"],
-                    env_without_slack(harness), ROOT)  # fmt: skip
+                    loopback_env(harness), ROOT)  # fmt: skip
     assert added.returncode == 0, added.stderr
     secret = added.stdout.split("signing secret (verify webhook-signature with it): ")[1].strip()
     case = harness.escalate(CSM)
@@ -109,7 +150,12 @@ def test_case_events_reach_a_subscriber_once_signed_and_in_order(
 def test_failures_are_retried_with_backoff_in_order_and_a_dead_endpoint_is_disabled(
     harness: Harness, receiver: Receiver
 ) -> None:
-    webhooks.subscribe(harness.components.engine, receiver.url, ["opened", "acknowledged"])
+    webhooks.subscribe(
+        harness.components.engine,
+        receiver.url,
+        ["opened", "acknowledged"],
+        policy=webhooks.policy_of(harness.settings),
+    )
     receiver.failures = 2
     case = harness.escalate(CSM)
     view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
@@ -149,7 +195,9 @@ def deliveries(harness: Harness) -> list[Any]:
 
 
 def test_replay_sends_again_what_happened_since_a_date(harness: Harness, receiver: Receiver) -> None:
-    sub_id, _ = webhooks.subscribe(harness.components.engine, receiver.url, ["opened"])
+    sub_id, _ = webhooks.subscribe(
+        harness.components.engine, receiver.url, ["opened"], policy=webhooks.policy_of(harness.settings)
+    )
     harness.escalate(CSM)
     wait_for(lambda: len(receiver.received) == 1, what="the event")
     replayed = run_cli(
@@ -179,11 +227,13 @@ def test_a_kill_mid_delivery_loses_nothing(standin: StandIn, database_url: str, 
 
     engine = make_engine(database_url)
     migrate(engine)
-    webhooks.subscribe(engine, receiver.url, ["opened"])
+    webhooks.subscribe(engine, receiver.url, ["opened"], policy=EndpointPolicy(allow_http_loopback=True))
     receiver.hang = 20.0  # the endpoint takes the request and hangs: the app is killed meanwhile
     workspace = standin.workspace
     port = free_port()
-    process = start_app_process(standin, database_url, port, WEBHOOK_TIMEOUT_SECONDS="30")
+    process = start_app_process(
+        standin, database_url, port, WEBHOOK_TIMEOUT_SECONDS="30", WEBHOOK_ALLOW_HTTP_LOOPBACK="true"
+    )
     try:
         sender = app_sender(standin, port)
         sender.slash_command(CSM, "", channel_id=workspace.channel_named("general").id)  # type: ignore[union-attr]
@@ -194,7 +244,9 @@ def test_a_kill_mid_delivery_loses_nothing(standin: StandIn, database_url: str, 
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
-    _, components = create_app(make_settings(standin, database_url, webhook_timeout_seconds=2))
+    _, components = create_app(
+        make_settings(standin, database_url, webhook_timeout_seconds=2, webhook_allow_http_loopback=True)
+    )
     try:
         # The claim (a lease) runs out, then the restarted app delivers it.
         with time_machine.travel(datetime.now(UTC) + timedelta(seconds=200), tick=True):

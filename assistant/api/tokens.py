@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +13,10 @@ from sqlmodel import Session, col, select, update
 from assistant.database import session_scope
 from assistant.models import ApiRequest, ApiToken, utcnow
 
-SCOPES = ("escalations:read", "escalations:write", "accounts:write")
+# escalations:read_private adds the private (security, data-breach) cases' details to
+# escalations:read: without it they are read redacted, as Slack shows them to outsiders.
+READ_PRIVATE = "escalations:read_private"
+SCOPES = ("escalations:read", "escalations:write", "accounts:write", READ_PRIVATE)
 PREFIX = "esc_"
 
 
@@ -70,35 +74,83 @@ class InProgress(Exception):
     """The same Idempotency-Key is being answered right now."""
 
 
-def claim(engine: sa.Engine, token_id: int, key: str, path: str) -> tuple[int, dict[str, Any]] | None:
-    """Claim a keyed request: None if it is this call's to run, else the answer given to it before."""
-    key_hash = hashlib.sha256(key.encode()).hexdigest()
-    try:
-        with session_scope(engine) as session:
-            session.add(ApiRequest(token_id=token_id, key_hash=key_hash, path=path))
-        return None
-    except sa.exc.IntegrityError:
-        pass
-    with Session(engine) as session:
-        earlier = session.exec(
-            select(ApiRequest).where(ApiRequest.token_id == token_id, ApiRequest.key_hash == key_hash)
-        ).one()
-    if earlier.path != path:
-        return 422, {"errors": {"Idempotency-Key": "used already for another request"}}
-    if earlier.status is None:
+class KeyReused(Exception):
+    """The Idempotency-Key was used for another request (another route or another body)."""
+
+
+# A claim older than this was left by a process that died mid-request: it may be taken over.
+# Far longer than any request runs (waitress closes a connection idle for 10 s).
+ABANDONED_AFTER = timedelta(minutes=5)
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def claim(
+    engine: sa.Engine, token_id: int, key: str, path: str, fingerprint: str
+) -> tuple[int, dict[str, Any]] | None:
+    """Claim a keyed request: None if it is this call's to run, else the answer kept for it.
+
+    The key is bound to the request's fingerprint (IETF Idempotency-Key draft): the key with
+    another request raises KeyReused; one still running raises InProgress.
+    """
+    key_hash = _key_hash(key)
+    for _attempt in range(3):  # a claim released between our insert and our read: try again
+        try:
+            with session_scope(engine) as session:
+                session.add(
+                    ApiRequest(token_id=token_id, key_hash=key_hash, path=path, fingerprint=fingerprint)
+                )
+            return None
+        except sa.exc.IntegrityError:
+            pass
+        with Session(engine) as session:
+            earlier = session.exec(
+                select(ApiRequest).where(ApiRequest.token_id == token_id, ApiRequest.key_hash == key_hash)
+            ).first()
+        if earlier is None:
+            continue
+        # Claims made before fingerprints were kept are compared by their route only.
+        if earlier.path != path or (earlier.fingerprint or fingerprint) != fingerprint:
+            raise KeyReused(key)
+        if earlier.status is not None:
+            return earlier.status, earlier.body or {}
+        if earlier.created_at > utcnow() - ABANDONED_AFTER:
+            raise InProgress(key)
+        with session_scope(engine) as session:  # taken over only by one of several retries
+            taken = session.execute(
+                update(ApiRequest)
+                .where(
+                    col(ApiRequest.id) == earlier.id,
+                    col(ApiRequest.status).is_(None),
+                    col(ApiRequest.created_at) < utcnow() - ABANDONED_AFTER,
+                )
+                .values(created_at=utcnow())
+            )
+        if taken.rowcount:  # type: ignore[attr-defined]
+            return None
         raise InProgress(key)
-    return earlier.status, earlier.body or {}
+    raise InProgress(key)
 
 
 def settle(engine: sa.Engine, token_id: int, key: str, status: int, body: dict[str, Any]) -> None:
-    """Keep the answer of a keyed request, for its replays; a failure (5xx) lets it be tried again."""
-    key_hash = hashlib.sha256(key.encode()).hexdigest()
+    """Keep the completed answer of a keyed request, for its replays."""
     with session_scope(engine) as session:
-        row = session.exec(
-            select(ApiRequest).where(ApiRequest.token_id == token_id, ApiRequest.key_hash == key_hash)
-        ).one()
-        if status >= 500:
-            session.delete(row)
-        else:
-            row.status, row.body = status, body
-            session.add(row)
+        session.execute(
+            update(ApiRequest)
+            .where(col(ApiRequest.token_id) == token_id, col(ApiRequest.key_hash) == _key_hash(key))
+            .values(status=status, body=body)
+        )
+
+
+def release(engine: sa.Engine, token_id: int, key: str) -> None:
+    """Forget a keyed request that was not done (a failure, a refusal): its retry runs afresh."""
+    with session_scope(engine) as session:
+        session.execute(
+            sa.delete(ApiRequest).where(
+                col(ApiRequest.token_id) == token_id,
+                col(ApiRequest.key_hash) == _key_hash(key),
+                col(ApiRequest.status).is_(None),
+            )
+        )

@@ -13,13 +13,14 @@ import smtplib
 import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assistant.customer import survey
 from assistant.customer.mail import Letter, SmtpRefused, compose, new_message_id, parse_smtp_url, send
-from assistant.domain.communications import Purpose, Route
+from assistant.domain.communications import Purpose, Route, affected_subject
 from assistant.i18n import speaking
 from assistant.ids import CaseAction
 from assistant.messages.case_context import case_context
@@ -32,6 +33,7 @@ from assistant.settings import Settings
 from assistant.slack.case_channel import CaseChannel
 from assistant.slack.client import SLACK_ERRORS, error_code
 from assistant.slack.people import People
+from assistant.supervision import Fault, Supervisor
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +56,13 @@ class CustomerDelivery(OutboxLoop):
         people: People,
         channel: CaseChannel,
         on_delivered: Callable[[Escalation], None] = lambda case: None,
+        supervisor: Supervisor | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(supervisor)
         self.engine = engine
         self.settings = settings
+        # One e-mail is several timed exchanges (connect, EHLO, STARTTLS, login, the message).
+        self.item_seconds = settings.smtp_timeout_seconds * 6
         self.people = people
         self.channel = channel
         self.on_delivered = on_delivered
@@ -76,8 +81,31 @@ class CustomerDelivery(OutboxLoop):
             limit=limit,
         )
         for row in rows:
-            self._deliver(row)
+            # One communication that raises (a bug, data no rule foresaw) is recorded on itself and
+            # backed off; the next one is delivered all the same.
+            self.supervisor.handle(
+                self.name,
+                f"communication:{row.id}",
+                partial(self._deliver, row),
+                case_id=row.escalation_id,
+                on_fault=partial(self._faulted, row),
+            )
         return len(rows) if len(rows) >= limit else 0
+
+    def _faulted(self, row: CustomerCommunication, fault: Fault) -> None:
+        """Held back as the supervisor says (or parked); the owner hears it is not going out.
+        A fault after the delivery (telling the channel) holds nothing back: it went out."""
+        with Session(self.engine) as session:
+            now = session.get(CustomerCommunication, row.id)
+            case = session.get(Escalation, row.escalation_id)
+        if now is None or now.delivered_at is not None:
+            self.supervisor.resolve(self.name, f"communication:{row.id}")
+            return
+        customer.hold_after_fault(
+            self.engine, row, worker=self.worker, next_try_at=fault.next_try_at, error=fault.error
+        )
+        if now.failure_told_at is None and case is not None and case.channel_id:
+            self._tell_failure(case, row, fault.error)
 
     # -- one communication ---------------------------------------------------------
 
@@ -126,9 +154,13 @@ class CustomerDelivery(OutboxLoop):
         if message_id is None:
             message_id = new_message_id(self.settings.smtp_from, case.id or 0, row.id or 0)
             customer.remember_message_id(self.engine, row, message_id)
+        subject = case.summary
+        if row.account_id is not None:  # another affected account: its own subject, in its language
+            with speaking(row.language):
+                subject = row.subject or affected_subject(Purpose(row.purpose))
         letter = Letter(
             case_key=case.key,
-            summary=case.summary,
+            summary=subject,
             text=row.text,
             owner_name=sender.name,
             owner_title=sender.title,

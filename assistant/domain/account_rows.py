@@ -1,18 +1,21 @@
 """Accounts as CS ops hand them over (CSV or JSON), read and checked row by row.
 
-Every bad row is said as `line N: what is wrong`; good rows are kept. Plain functions
-over text: no database, no Slack.
+Every bad row is said as `line N: what is wrong`; good rows are kept. A file that cannot be
+read whole (not UTF-8, a cell past the CSV limit, not JSON) is refused whole, at the line where
+reading stopped: nothing of it is imported. Plain functions over text: no database, no Slack.
 
 CSV columns (a header row; only `name` is required; unknown columns are refused):
 name, aliases, domains, crm_id, helpdesk_id (any `<system>_id` column is an external id),
 contract_value, currency, tier, renewal_date, region, timezone, language, csm, sponsor,
 slack_connect_channel (its id), slack_connect_channel_name, health, contacts. Lists (aliases,
 domains, contacts) are separated by `;`. JSON: a list of objects with the same keys (lists may
-be JSON lists; external ids may also be an object under `external_ids`).
+be JSON lists; external ids may also be an object under `external_ids`). A CSV cell the export
+protected from spreadsheets ('=…, see domain.spreadsheet) is read as it was before.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -25,6 +28,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from assistant.domain.accounts import account_key
 from assistant.domain.contacts import CUSTOMER_LANGUAGES, parse_contacts
 from assistant.domain.money import parse_money
+from assistant.domain.spreadsheet import unescaped
+from assistant.i18n import _
 
 FIELDS = (
     "name",
@@ -44,6 +49,8 @@ FIELDS = (
     "health",
     "contacts",
 )
+# A system's name (crm, helpdesk): its ids are the column `<system>_id`, so it must be one.
+_SYSTEM = re.compile(r"^[a-z][a-z0-9]{0,38}$")
 _EXTERNAL_ID = re.compile(r"^([a-z][a-z0-9]{0,38})_id$")
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 _SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,31}$")
@@ -75,6 +82,19 @@ class AccountRow:
     contacts: tuple[dict[str, str], ...] = ()
 
 
+class UnreadableFile(ValueError):
+    """The file cannot be read whole (`line N: why`): it is refused, nothing of it imported."""
+
+
+def read_account_file(
+    data: bytes, *, json_format: bool, default_currency: str, encoding: str | None = None
+) -> tuple[list[AccountRow], list[str]]:
+    """A file's good rows and `line N: …` for each bad one; raises UnreadableFile when the file
+    cannot be read whole (its encoding, its CSV, its JSON)."""
+    text = decode_file(data, encoding)
+    return _rows(_json_records(text) if json_format else _csv_records(text), default_currency)
+
+
 def read_accounts(
     text: str, *, json_format: bool, default_currency: str
 ) -> tuple[list[AccountRow], list[str]]:
@@ -83,6 +103,62 @@ def read_accounts(
         records = _json_records(text) if json_format else _csv_records(text)
     except ValueError as exc:
         return [], [str(exc)]
+    return _rows(records, default_currency)
+
+
+# Excel's "Save as" choices, by the first bytes they write.
+_WORKBOOK = b"PK\x03\x04"  # .xlsx (a zip)
+_UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # "Unicode Text"
+# Control characters no text file holds: bytes that decode as cp1252 yet mean it is not text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def decode_file(data: bytes, encoding: str | None = None) -> str:
+    """The file's text: UTF-8 (with or without a BOM), or `encoding` when one is named. We never
+    guess: in Windows-1252 any byte reads as some letter, so a guess would import the wrong
+    letters silently. A file that is not UTF-8 is refused at the line of its first bad byte,
+    naming the encoding it looks like (Excel's "CSV" is Windows-1252)."""
+    if data.startswith(_WORKBOOK):
+        raise UnreadableFile(
+            "line 1: " + _("this is an Excel workbook, not a CSV file: in Excel, save it as “CSV UTF-8”.")
+        )
+    try:
+        return data.decode(encoding or "utf-8-sig").lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = f"0x{data[exc.start]:02X}"
+        if encoding:
+            problem = _(
+                "the file is not %(encoding)s (byte %(byte)s on this line)", encoding=encoding, byte=byte
+            )
+        elif data.startswith(_UTF16):
+            problem = _("the file is UTF-16 (Excel's “Unicode Text”), not UTF-8: save it as “CSV UTF-8”.")
+        elif _looks_like_cp1252(data):
+            problem = _(
+                "the file is not UTF-8 (byte %(byte)s on this line): it looks like Windows-1252 (cp1252), "
+                "what Excel saves as “CSV”. Save it as “CSV UTF-8”, or import it with --encoding cp1252.",
+                byte=byte,
+            )
+        else:
+            problem = _(
+                "the file is not UTF-8 (byte %(byte)s on this line): save it as UTF-8 (in Excel: "
+                "“CSV UTF-8”), or import it with --encoding and the file's encoding.",
+                byte=byte,
+            )
+        raise UnreadableFile(f"line {line}: {problem}") from None
+
+
+def _looks_like_cp1252(data: bytes) -> bool:
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:  # cp1252 leaves five bytes undefined
+        return False
+    return not _CONTROL.search(text)
+
+
+def _rows(
+    records: list[tuple[int, dict[str, Any]]], default_currency: str
+) -> tuple[list[AccountRow], list[str]]:
     rows: list[AccountRow] = []
     problems: list[str] = []
     for line, record in records:
@@ -95,22 +171,42 @@ def read_accounts(
 
 
 def _csv_records(text: str) -> list[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if not reader.fieldnames:
-        raise ValueError("line 1: the file is empty: it needs a header row naming its columns")
-    header = [(h or "").strip().lower() for h in reader.fieldnames]
-    unknown = [h for h in header if h not in FIELDS and not _EXTERNAL_ID.match(h)]
-    if unknown:
-        raise ValueError(
-            f"line 1: unknown column(s): {', '.join(unknown)} (known: {', '.join(FIELDS)}, <system>_id)"
-        )
-    if "name" not in header:
-        raise ValueError("line 1: the header has no `name` column")
-    reader.fieldnames = header
-    records = []
-    for record in reader:
-        extra = record.pop(None, None)  # type: ignore[call-overload]
-        records.append((reader.line_num, {**record, **({"_extra": extra} if extra else {})}))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    start = 1  # the line the record being read starts on: where a cell that breaks the file opens
+    try:
+        header = [h.strip().lower() for h in next(reader, None) or []]
+        if not header:
+            raise UnreadableFile("line 1: the file is empty: it needs a header row naming its columns")
+        unknown = [h for h in header if h not in FIELDS and not _EXTERNAL_ID.match(h)]
+        if unknown:
+            raise UnreadableFile(
+                f"line 1: unknown column(s): {', '.join(unknown)} (known: {', '.join(FIELDS)}, <system>_id)"
+            )
+        if "name" not in header:
+            raise UnreadableFile("line 1: the header has no `name` column")
+        records = []
+        start = reader.line_num + 1
+        for cells in reader:
+            if cells:  # a blank line is no row
+                # A cell our export wrote as '=… (kept from spreadsheets) is read as it was.
+                record: dict[str, Any] = {h: unescaped(c) for h, c in zip(header, cells, strict=False)}
+                if len(cells) > len(header):
+                    record["_extra"] = cells[len(header) :]
+                records.append((reader.line_num, record))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        # The reader cannot be trusted past this point (a quote left open swallows what follows):
+        # the file is refused whole rather than imported in part.
+        if "field larger than field limit" in str(exc):
+            most = format(csv.field_size_limit(), ",")
+            problem = _(
+                "a cell holds more than %(most)s characters (is a quote left open?); "
+                "the file cannot be read past it",
+                most=most,
+            )
+        else:
+            problem = _("not readable as CSV (%(reason)s); the file cannot be read past it", reason=str(exc))
+        raise UnreadableFile(f"line {start}: {problem}") from None
     return records
 
 
@@ -118,9 +214,9 @@ def _json_records(text: str) -> list[tuple[int, dict[str, Any]]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"line {exc.lineno}: not JSON ({exc.msg})") from None
+        raise UnreadableFile(f"line {exc.lineno}: not JSON ({exc.msg})") from None
     if not isinstance(data, list):
-        raise ValueError("line 1: the file must hold a JSON list of accounts")
+        raise UnreadableFile("line 1: the file must hold a JSON list of accounts")
     # A JSON object's line: where it starts, counted from the text (json keeps no positions).
     starts = _object_lines(text)
     return [(starts[i] if i < len(starts) else i + 1, item) for i, item in enumerate(data)]
@@ -159,6 +255,9 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
     wrong: list[str] = []
     if record.get("_extra"):
         wrong.append("more values than columns")
+    if _holds_nul(record):
+        # No database column takes one (PostgreSQL refuses the whole import over it).
+        wrong.append(_("a value holds a NUL character, which cannot be stored"))
 
     def text(name: str, most: int) -> str | None:
         value = record.get(name)
@@ -173,7 +272,9 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
     def listed(name: str) -> list[str]:
         value = record.get(name)
         if isinstance(value, list):
-            return [" ".join(str(v).split()) for v in value if str(v).strip()]
+            # `;` separates a list in a cell, and so in the export: an item holding one is two
+            # items here too, or what is exported would not import back as it was.
+            return [" ".join(part.split()) for v in value for part in str(v).split(";") if part.strip()]
         return [part.strip() for part in str(value or "").split(";") if part.strip()]
 
     name = text("name", 200)
@@ -185,12 +286,27 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
     external = {
         m[1]: str(v).strip()
         for k, v in record.items()
-        if (m := _EXTERNAL_ID.match(k)) and str(v or "").strip()
+        if (m := _EXTERNAL_ID.match(str(k).strip().lower())) and str(v or "").strip()
     }
-    if isinstance(record.get("external_ids"), dict):
-        external |= {
-            str(k): str(v).strip() for k, v in record["external_ids"].items() if str(v or "").strip()
-        }
+    given = record.get("external_ids")
+    if isinstance(given, dict):
+        for system, v in given.items():
+            # The system names a column of the export (`crm_id`): a name that cannot be one
+            # would be exported and never import back.
+            folded = str(system).strip().lower()
+            if not _SYSTEM.match(folded):
+                wrong.append(
+                    "external_ids: "
+                    + _(
+                        "“%(name)s” is not a system name like crm or helpdesk "
+                        "(letters and digits, starting with a letter)",
+                        name=str(system)[:80],
+                    )
+                )
+            elif str(v or "").strip():
+                external[folded] = str(v).strip()
+    elif given is not None:
+        wrong.append("external_ids: " + _('an object of ids by system, like {"crm": "0015A"}'))
     if any(len(v) > 120 for v in external.values()):
         wrong.append("external ids: at most 120 characters")
     domains = [d.lower().removeprefix("www.") for d in listed("domains")]
@@ -242,7 +358,7 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
     if (health_text := text("health", 10)) is not None:
         try:
             health = int(float(health_text))
-        except ValueError:
+        except (ValueError, OverflowError):  # "inf" reads as a float, yet is no score
             health = -1
         if not 0 <= health <= 100:
             wrong.append("health: a score from 0 to 100")
@@ -278,3 +394,13 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
         ),
         [],
     )
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, get_timezone_location
 
-from assistant.i18n import _, current_locale, pgettext
+from assistant.i18n import N_, _, current_locale, pgettext
 
 
 class Route(StrEnum):
@@ -145,9 +145,11 @@ def promise_text_problem(text: str, promise: datetime, tz_name: str | None, now:
     said = promised_time_mismatch(text, promise, tz_name)
     if said is None:
         return None
-    return (
-        f"The text promises the next update at {said}, but the time chosen below is "
-        f"{local_time_phrase(promise, tz_name, now)}. Make them agree."
+    return _(
+        "The text promises the next update at %(said)s, but the time chosen below is %(chosen)s. "
+        "Make them agree.",
+        said=said,
+        chosen=local_time_phrase(promise, tz_name, now),
     )
 
 
@@ -205,3 +207,72 @@ def parse_date(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+# -- what the other affected accounts are told ------------------------------------------------
+# One problem, several customers: each other account hears on its own, in its language, and
+# nothing of the case's own customer (its name, its summary, its contacts) ever reaches them.
+
+_AFFECTED_SUBJECTS = {
+    Purpose.ACKNOWLEDGEMENT: N_("A problem affecting your service: we are on it"),
+    Purpose.UPDATE: N_("A problem affecting your service: an update"),
+    Purpose.RESOLUTION: N_("A problem affecting your service is resolved"),
+    Purpose.RCA: N_("A problem affecting your service: what happened"),
+}
+
+
+def affected_subject(purpose: Purpose) -> str:
+    """The subject another affected account's e-mail carries (after the case key), in the current
+    language: it names no customer and quotes no case summary."""
+    return _(_AFFECTED_SUBJECTS.get(purpose, _AFFECTED_SUBJECTS[Purpose.UPDATE]))
+
+
+def affected_draft(purpose: Purpose, *, promise_phrase: str | None) -> str:
+    """What another affected account is told when the owner wrote nothing for them: neutral, in
+    the current language (the account's), with the promised time in its zone. The owner's name
+    and title close the e-mail (and a Slack Connect post is made as the owner)."""
+    next_update = (
+        _("I will send you a status update by %(when)s, whether or not we have a resolution by then.")
+        % {"when": promise_phrase}
+        if promise_phrase
+        else ""
+    )
+    paragraphs = {
+        Purpose.ACKNOWLEDGEMENT: [
+            _(
+                "We are aware of a problem that affects your service, and I have personally taken "
+                "ownership of it."
+            ),
+            next_update,
+        ],
+        Purpose.UPDATE: [
+            _("Here is where we are on the problem affecting your service: we are still working on it."),
+            next_update,
+        ],
+        Purpose.RESOLUTION: [
+            _("The problem that affected your service is resolved."),
+            _("If anything is still not working for you, reply to this message."),
+        ],
+        Purpose.RCA: [
+            _("We have finished our analysis of the problem that affected your service."),
+            _("Reply to this message and we will walk you through what happened and what we are changing."),
+        ],
+    }.get(purpose, [])
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def affected_letter(*, account: str, body: str) -> str:
+    """Another affected account's own letter: its greeting, then the body."""
+    return "\n\n".join([_("Hello %(account)s team,") % {"account": account}, body.strip()])
+
+
+def names_another_customer(text: str, names: list[str]) -> str | None:
+    """The first of `names` (the case's own customer: its name and key, aliases, domains, contacts,
+    case summary) that `text` mentions as a whole word, ignoring case; None if it mentions none."""
+    for name in names:
+        wanted = name.strip()
+        # Two letters are enough for a name ("HP", "3M"): matched as a whole word only.
+        found = len(wanted) >= 2 and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", text, re.IGNORECASE)
+        if found:
+            return found.group(0)  # as the owner wrote it
+    return None

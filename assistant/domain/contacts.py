@@ -7,6 +7,7 @@ Plain functions over plain text: the intake modal takes several contacts as line
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,6 +47,13 @@ CUSTOMER_ZONES: tuple[str, ...] = (
 
 NAME_MAX, ROLE_MAX = 120, 80
 _LINE = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]+)>\s*(?:[,;]\s*(?P<role>.*?))?\s*$")
+# What a mail program reads as the end of a name or the start of another address: a name holding
+# one could put someone else in the To line (or, re-read, in the envelope).
+NAME_FORBIDDEN = frozenset(',;<>"@')
+# Controls that reorder the text shown after them (a name could show another address backwards).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# "=?charset?q?…?=": what a mail program decodes into other text, an address included.
+_ENCODED_WORD = re.compile(r"=\?.*\?=")
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,31 @@ def normalized_email(value: str) -> str:
     return str(validate_email(value, check_deliverability=False).normalized)
 
 
+def invisible(character: str) -> bool:
+    """A control character (not whitespace), half of a surrogate pair, or a bidi control: never
+    meant to be read, and able to change what is shown or start a header."""
+    return (
+        unicodedata.category(character) in {"Cc", "Cs"} and not character.isspace()
+    ) or character in BIDI_CONTROLS
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be put before an address in a letter's To line, or None."""
+    if any(invisible(c) for c in name):
+        # Not echoed: the name would carry its invisible characters into the message.
+        return _("the name holds an invisible control character: type it again.")
+    if _ENCODED_WORD.search(name):
+        return _("“%(name)s” looks like encoded mail text, not a name: write the name as it reads.") % {
+            "name": name[:80]
+        }
+    if NAME_FORBIDDEN.intersection(name):
+        return _(
+            '“%(name)s” cannot be a name: a name holds no , ; < > " or @. '
+            "Write one contact per line, like Ana Souza <ana@acme.com.br>, CTO."
+        ) % {"name": name[:80]}
+    return None
+
+
 def zone_problem(value: str) -> str | None:
     try:
         ZoneInfo(value)
@@ -94,15 +127,17 @@ def parse_contacts(text: str, *, locale: str, tz: str) -> tuple[list[Contact], l
         name, address, role = (
             (match["name"], match["email"], match["role"] or "") if match else ("", line.strip(), "")
         )
-        problem = email_problem(address.strip())
+        # A tab or a run of spaces (a pasted spreadsheet) is one space in a name.
+        name = " ".join(name.split())[:NAME_MAX]
+        problem = email_problem(address.strip()) or name_problem(name)
+        if problem is None and any(invisible(c) for c in role):
+            problem = _("the role holds an invisible control character: type it again.")
         if problem:
             problems.append(_("Line %(n)d: %(problem)s") % {"n": number, "problem": problem})
             continue
         email = normalized_email(address.strip())
         contacts.setdefault(
             email.lower(),
-            Contact(
-                name=name.strip()[:NAME_MAX], email=email, role=role.strip()[:ROLE_MAX], locale=locale, tz=tz
-            ),
+            Contact(name=name, email=email, role=role.strip()[:ROLE_MAX], locale=locale, tz=tz),
         )
     return list(contacts.values()), problems

@@ -246,7 +246,7 @@ def person_problem(person: PersonFacts, role: str) -> str | None:
     if not person.exists:
         return _("That person is not in this workspace; choose someone else as %(role)s.", role=_(role))
     if person.is_bot or person.user_id == "USLACKBOT":
-        return f"A bot cannot be the {role}; choose a person."
+        return _("A bot cannot be the %(role)s; choose a person.", role=_(role))
     if person.deleted:
         return _("That account is deactivated; choose an active person as %(role)s.", role=_(role))
     return None

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from assistant.domain.communications import acknowledgement_draft, default_promise
+from assistant.domain.communications import Purpose, acknowledgement_draft, default_promise
 from assistant.domain.flow_words import shown_words
 from assistant.domain.lifecycle import Action
 from assistant.flows.case_flow import (
@@ -32,7 +32,7 @@ from assistant.flows.customer_side import (
     route_problem,
     sending_note,
 )
-from assistant.i18n import speaking
+from assistant.i18n import _, speaking
 from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -62,7 +62,7 @@ def draft_for(case: Escalation, owner: Person, phrase: str, audience: Audience) 
 
 
 def acknowledge_view(
-    case: Escalation, owner: Person, audience: Audience, now: datetime, preview: str | None
+    case: Escalation, owner: Person, audience: Audience, now: datetime, preview: dict[str, Any] | None
 ) -> dict[str, Any]:
     promise = default_promise(now)
     phrase = audience.phrase(promise, now)
@@ -91,7 +91,7 @@ def register(app: App, flows: CaseFlows) -> None:
         now = datetime.now(UTC)
         owner = components.people.cached(start.case.owner_id)
         audience = audience_of(components, start.case, start.case.owner_id)
-        preview = audience.email_preview(components, start.case, start.actor_id)
+        preview = audience.email_preview(components, start.case, start.actor_id, Purpose.ACKNOWLEDGEMENT)
         if owner is not None:
             start.client.views_open(
                 trigger_id=start.trigger_id, view=acknowledge_view(start.case, owner, audience, now, preview)
@@ -99,12 +99,14 @@ def register(app: App, flows: CaseFlows) -> None:
             return
         # Open within the trigger's 3 seconds, then fill in what needs a lookup.
         loading = render_view(
-            "loading_modal.json.j2", callback_id=ViewId.LOADING.value, title=f"Acknowledge {start.case.key}"
+            "loading_modal.json.j2",
+            callback_id=ViewId.LOADING.value,
+            title=_("Acknowledge %(key)s", key=start.case.key),
         )
         opened = start.client.views_open(trigger_id=start.trigger_id, view=loading)["view"]
         owner = components.people.get(start.case.owner_id, start.client)
         audience = audience_of(components, start.case, start.case.owner_id)
-        preview = audience.email_preview(components, start.case, start.actor_id)
+        preview = audience.email_preview(components, start.case, start.actor_id, Purpose.ACKNOWLEDGEMENT)
         start.client.views_update(
             view_id=opened["id"],
             hash=opened["hash"],

@@ -26,10 +26,10 @@ from assistant.slack.client import SLACK_ERRORS, error_code
 
 # Slack's answers to conversations.invite that mean "this person cannot be added".
 CANNOT_INVITE = {
-    "user_is_restricted": "guests cannot be added to this channel",
+    "user_is_restricted": N_("guests cannot be added to this channel"),
     "cant_invite": N_("Slack does not allow inviting them"),
     "user_not_found": N_("Slack does not know them"),
-    "ura_max_channels": "they are a guest already in their maximum number of channels",
+    "ura_max_channels": N_("they are a guest already in their maximum number of channels"),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from assistant.domain.communications import parse_date
+from assistant.domain.communications import Purpose, parse_date
 from assistant.domain.lifecycle import Action
 from assistant.domain.practice import CAUSE_AREAS
 from assistant.flows.case_flow import (
@@ -146,7 +146,7 @@ def register(app: App, flows: CaseFlows) -> None:
             item_groups=groups,
             customer_draft=UserText(draft),
             routes=audience.route_options(),
-            preview=audience.email_preview(components, start.case, start.actor_id),
+            preview=audience.email_preview(components, start.case, start.actor_id, Purpose.RCA),
             route=audience.initial_route,
             cause_areas=[{"value": value, "label": _(label)} for value, label in CAUSE_AREAS.items()],
         )
@@ -230,12 +230,12 @@ def register(app: App, flows: CaseFlows) -> None:
                     file_uploads=[
                         {
                             "filename": f"{case.key}-rca-internal.md",
-                            "title": f"{case.key} RCA (internal)",
+                            "title": _("%(key)s RCA (internal)", key=case.key),
                             "content": rca_markdown(case, stored[0], stored[1], names),
                         },
                         {
                             "filename": f"{case.key}-rca-for-the-customer.md",
-                            "title": f"{case.key} RCA for the customer",
+                            "title": _("%(key)s RCA for the customer", key=case.key),
                             "content": customer_rca_markdown(case, stored[0]),
                         },
                     ],

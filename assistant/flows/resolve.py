@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from slack_bolt import App
 
-from assistant.domain.communications import resolution_draft
+from assistant.domain.communications import Purpose, resolution_draft
 from assistant.domain.lifecycle import Action
 from assistant.domain.practice import rca_deadline
 from assistant.flows.case_flow import (
@@ -77,7 +77,7 @@ def register(app: App, flows: CaseFlows) -> None:
             confirmations=confirmations,
             draft=UserText(draft),
             routes=audience.route_options(),
-            preview=audience.email_preview(components, start.case, start.actor_id),
+            preview=audience.email_preview(components, start.case, start.actor_id, Purpose.RESOLUTION),
             route=audience.initial_route,
         )
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from slack_bolt import App
 
-from assistant.domain.communications import Route, default_promise, update_draft
+from assistant.domain.communications import Purpose, Route, default_promise, update_draft
 from assistant.domain.lifecycle import Action
 from assistant.flows.case_flow import (
     Answers,
@@ -74,7 +74,7 @@ def register(app: App, flows: CaseFlows) -> None:
             promise=int(promise.timestamp()),
             draft=UserText(draft),
             routes=audience.route_options(),
-            preview=audience.email_preview(components, start.case, start.actor_id),
+            preview=audience.email_preview(components, start.case, start.actor_id, Purpose.UPDATE),
             route=audience.initial_route,
         )
 

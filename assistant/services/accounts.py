@@ -1,12 +1,14 @@
 """The account directory: upserted from imports (by external id, then by name), read for cases.
 
 An import is one transaction: a row either lands whole or is reported (`line N: …`);
-the rows around it land all the same. Health changes are kept as a history, so a
-trend (and a drop) can be read from it.
+the rows around it land all the same. Rows that contradict each other (one external id under
+two names, one name for two accounts) are all reported: which is right is for a person to say.
+Health changes are kept as a history, so a trend (and a drop) can be read from it.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +22,7 @@ from assistant.domain.account_rows import AccountRow
 from assistant.domain.accounts import account_key
 from assistant.domain.money import format_money
 from assistant.domain.practice import JUDGEMENT
-from assistant.i18n import current_locale
+from assistant.i18n import _, current_locale
 from assistant.messages.escape import UserText
 from assistant.models import (
     KEY_PREFIX,
@@ -85,17 +87,23 @@ def import_accounts(
         by_key: dict[str, int] = dict(session.execute(sa.select(col(Account.key), col(Account.id))).all())  # type: ignore[arg-type]
         targets: dict[int, AccountRow] = {}
         new: dict[str, AccountRow] = {}
-        for row in rows:
+        refused: dict[int, str] = {}  # by the row's place in the file
+        placed: list[tuple[int, AccountRow, int | None]] = []  # the account each row updates; None: new
+        for index, row in enumerate(rows):
             found = {by_external[(s, v)] for s, v in row.external_ids.items() if (s, v) in by_external}
             if len(found) > 1:
-                report.problems.append(
-                    f"line {row.line}: its external ids name {len(found)} different accounts"
-                )
+                refused[index] = f"line {row.line}: its external ids name {len(found)} different accounts"
                 continue
             account_id = next(iter(found), None) or by_key.get(row.key)
             owner_of_name = by_key.get(row.key)
             if account_id is not None and owner_of_name not in (None, account_id):
-                report.problems.append(f"line {row.line}: another account is already called “{row.name}”")
+                refused[index] = f"line {row.line}: another account is already called “{row.name}”"
+                continue
+            placed.append((index, row, account_id))
+        refused |= _contradictions(placed)
+        report.problems += [refused[index] for index in sorted(refused)]
+        for index, row, account_id in placed:
+            if index in refused:
                 continue
             if account_id is None:
                 new[row.key] = row  # the same name twice in a file: the later row wins
@@ -152,6 +160,53 @@ def import_accounts(
         else:
             session.commit()
     return report
+
+
+def _contradictions(placed: list[tuple[int, AccountRow, int | None]]) -> dict[int, str]:
+    """The rows of a file that contradict each other, each with its problem (by its place): one
+    external id under two names, or one name for two accounts (the account one row's ids find,
+    and another account, or a new one). Letting the later row win would pick one silently, and
+    keeping both would give two accounts one id, or one name: every row of them is refused."""
+    by_id: dict[tuple[str, str], list[tuple[int, AccountRow]]] = defaultdict(list)
+    by_name: dict[str, list[tuple[int, AccountRow, int | None]]] = defaultdict(list)
+    for index, row, account_id in placed:
+        for system, value in row.external_ids.items():
+            by_id[(system, value)].append((index, row))
+        by_name[row.key].append((index, row, account_id))
+    refused: dict[int, str] = {}
+    for (system, value), rows in by_id.items():
+        if len(rows) < 2:  # the usual case: an id on one row
+            continue
+        for index, row in rows:
+            other = next((o for _i, o in rows if o.key != row.key), None)
+            if other is not None:
+                column = system + "_id"
+                refused.setdefault(
+                    index,
+                    f"line {row.line}: "
+                    + _(
+                        "%(column)s “%(value)s” is also on line %(line)s, under another name",
+                        column=column,
+                        value=value,
+                        line=other.line,
+                    ),
+                )
+    for named in by_name.values():
+        if len(named) < 2:
+            continue
+        for index, row, account_id in named:
+            other = next((o for _i, o, target in named if target != account_id), None)
+            if other is not None:
+                refused.setdefault(
+                    index,
+                    f"line {row.line}: "
+                    + _(
+                        "the name “%(name)s” is also on line %(line)s, for another account",
+                        name=row.name,
+                        line=other.line,
+                    ),
+                )
+    return refused
 
 
 def alias_keys(row: AccountRow) -> set[str]:
@@ -234,7 +289,8 @@ def _contacts(have: list[dict[str, str]], given: Sequence[dict[str, str]]) -> li
 
 
 def export_accounts(engine: sa.Engine) -> Iterator[dict[str, Any]]:
-    """Every account as an import row (the same columns: what is exported imports back)."""
+    """Every account as an import row (the same columns: what is exported imports back, and
+    exported again is the same file byte for byte)."""
     after = 0
     while True:
         with Session(engine) as session:
@@ -263,12 +319,18 @@ def export_accounts(engine: sa.Engine) -> Iterator[dict[str, Any]]:
                 "slack_connect_channel": account.connect_channel_id,
                 "slack_connect_channel_name": account.connect_channel_name,
                 "health": account.health,
-                "contacts": "; ".join(
-                    f"{c['name']} <{c['email']}>" + (f", {c['role']}" if c.get("role") else "")
-                    for c in account.contacts
-                ),
+                "contacts": "; ".join(_contact_line(c) for c in account.contacts),
             }
         after = page[-1].id or 0
+
+
+def _contact_line(contact: dict[str, str]) -> str:
+    """A contact as the import reads it back: "Ana Souza <ana@acme.com.br>, CTO"; an address
+    alone when that is all there is."""
+    if not contact.get("name") and not contact.get("role"):
+        return contact["email"]
+    line = f"{contact.get('name', '')} <{contact['email']}>".lstrip()
+    return line + (f", {contact['role']}" if contact.get("role") else "")
 
 
 def health_history(engine: sa.Engine, account_id: int) -> list[tuple[datetime, int]]:

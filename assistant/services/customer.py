@@ -16,9 +16,21 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from assistant.database import session_scope
-from assistant.domain.communications import Purpose, Route, promise_outcome, retry_delay
+from assistant.domain.accounts import account_key
+from assistant.domain.communications import (
+    Purpose,
+    Route,
+    affected_draft,
+    affected_letter,
+    affected_subject,
+    customer_time_phrase,
+    names_another_customer,
+    promise_outcome,
+    retry_delay,
+)
 from assistant.domain.contacts import Contact
 from assistant.domain.events import EventKind
+from assistant.i18n import speaking
 from assistant.models import (
     Account,
     CustomerCommunication,
@@ -26,10 +38,12 @@ from assistant.models import (
     Escalation,
     utcnow,
 )
-from assistant.services.accounts import affected_accounts
+from assistant.services.accounts import account_named, affected_accounts
 from assistant.services.events import record_event
 
 QUEUED, CLAIMED, DELIVERED, RECORDED = "queued", "claimed", "delivered", "recorded"
+# Failed unexpectedly again and again: never tried again by itself (the managers are told).
+PARKED = "parked"
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,9 @@ class Outgoing:
     how: str = ""  # for Route.MYSELF: "phone call", "Zendesk"…
     sent_at: datetime | None = None  # for Route.MYSELF: when (default: now)
     subject: str = ""
+    # What the other affected accounts are told (one neutral text, framed for each in its own
+    # language); empty: each gets our neutral draft, in its language.
+    others_text: str = ""
 
 
 def settle_promise(case: Escalation, kept: bool, *, late_by_us: bool = False) -> None:
@@ -160,7 +177,7 @@ def tell_customer(
         told=outgoing.route != Route.MYSELF,
     )
     if purpose != Purpose.SURVEY:  # the survey's answer is the case's account's
-        _tell_affected_accounts(session, case, purpose, outgoing, actor_id, now)
+        _tell_affected_accounts(session, case, purpose, outgoing, actor_id, now, keeps_promise_at)
     if outgoing.route == Route.MYSELF:
         row.state = RECORDED
         row.next_attempt_at = None
@@ -189,28 +206,39 @@ def _queue(
 
 
 def _tell_affected_accounts(
-    session: Session, case: Escalation, purpose: Purpose, outgoing: Outgoing, actor_id: str, now: datetime
+    session: Session,
+    case: Escalation,
+    purpose: Purpose,
+    outgoing: Outgoing,
+    actor_id: str,
+    now: datetime,
+    promise_at: datetime | None,
 ) -> None:
-    """The same words to each other affected account the route reaches, each on its own (one
-    customer never sees another's addresses), in its language; they keep no promise: the case's
-    promise is its own account's."""
+    """Each other affected account the route reaches hears on its own: its own letter (greeting,
+    language, subject, times in its zone), never the case's customer's words, name, summary or
+    addresses. They keep no promise: the case's promise is its own account's."""
     if outgoing.route not in (Route.EMAIL, Route.SLACK_CONNECT):
         return
-    for account in session.scalars(affected_accounts(case.id or 0)):
+    others_text = outgoing.others_text
+    if others_text and names_another_customer(others_text, customer_names(session, case)):
+        # The modal refuses such a text; whatever else sends one, no customer is named to another.
+        others_text = ""
+    for account in list(session.scalars(affected_accounts(case.id or 0))):
         if outgoing.route == Route.EMAIL:
             recipients = [c.address for c in directory_contacts(account)]
         else:
             recipients = [f"#{account.connect_channel_name or account.connect_channel_id}"]
         if not recipients or (outgoing.route == Route.SLACK_CONNECT and not account.connect_channel_id):
             continue
+        text, subject = affected_account_letter(account, purpose, others_text, promise_at, now)
         copy = CustomerCommunication(
             escalation_id=case.id or 0,
             account_id=account.id,
             purpose=purpose.value,
             channel=outgoing.route.value,
             recipients=recipients,
-            subject=outgoing.subject,
-            text=outgoing.text,
+            subject=subject,
+            text=text,
             language=account.language or "en",
             tz=account.tz or "UTC",
             sent_by=actor_id,
@@ -219,6 +247,31 @@ def _tell_affected_accounts(
             next_attempt_at=now,
         )
         _queue(session, copy, told=True, account=account.name)
+
+
+def customer_names(session: Session, case: Escalation) -> list[str]:
+    """Everything that names a customer of the case (its own and each other affected account):
+    names as typed and as keys ("Acme, Inc." is "acme"), aliases, domains, contacts' names and
+    addresses, and the case's summary. None of it belongs in the text all of them get."""
+    names = [case.account_name, account_key(case.account_name), case.summary]
+    own = account_named(session, case.account_name)
+    for account in [*([own] if own else []), *session.scalars(affected_accounts(case.id or 0))]:
+        names += [account.name, account_key(account.name), *account.aliases, *account.domains]
+        for contact in account.contacts:
+            names += [contact.get("name", ""), contact.get("email", "")]
+    for contact in contacts_of(session, case.id or 0):
+        names += [contact.name, contact.email, contact.email.rpartition("@")[2]]
+    return [n for n in dict.fromkeys(names) if n]
+
+
+def affected_account_letter(
+    account: Account, purpose: Purpose, others_text: str, promise_at: datetime | None, now: datetime
+) -> tuple[str, str]:
+    """(text, subject) of what another affected account is told, in its language and zone."""
+    with speaking(account.language or "en"):
+        phrase = customer_time_phrase(promise_at, account.tz, now) if promise_at else None
+        body = others_text.strip() or affected_draft(purpose, promise_phrase=phrase)
+        return affected_letter(account=account.name, body=body), affected_subject(purpose)
 
 
 def directory_contacts(account: Account) -> list[Contact]:
@@ -355,6 +408,33 @@ def retry_later(
         mine.last_error = error[:300]
         session.add(mine)
     return retry_at
+
+
+def hold_after_fault(
+    engine: sa.Engine,
+    row: CustomerCommunication,
+    *,
+    worker: str,
+    next_try_at: datetime | None,
+    error: str,
+) -> None:
+    """An attempt raised unexpectedly: tried again at `next_try_at`, or parked when None (only while
+    this sender still holds it: another may have taken it since its lease ran out)."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(CustomerCommunication)
+            .where(
+                col(CustomerCommunication.id) == row.id,
+                col(CustomerCommunication.state) == CLAIMED,
+                col(CustomerCommunication.claimed_by) == worker,
+            )
+            .values(
+                state=QUEUED if next_try_at else PARKED,
+                claimed_by=None,
+                next_attempt_at=next_try_at,
+                last_error=error[:300],
+            )
+        )
 
 
 def mark_failure_told(engine: sa.Engine, communication_id: int, error: str) -> bool:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from assistant.domain.events import EventKind
 from assistant.domain.intake import CUSTOM_QUESTIONS
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate
+from assistant.domain.spreadsheet import formula_safe
 from assistant.models import KEY_PREFIX, CaseEvent, CustomerCommunication, Escalation
 from assistant.services.accounts import affected_names
 from assistant.services.cases import SUMMARY_COLUMNS
@@ -225,13 +226,12 @@ def communication_rows(engine: sa.Engine, since: datetime | None = None) -> Iter
 
 
 def write_csv(rows: Iterable[dict[str, Any]], out: IO[str], fieldnames: list[str] | None = None) -> None:
+    """Rows as CSV under `fieldnames` (default: the cases' columns); text a spreadsheet would run
+    as a formula is written as text (domain.spreadsheet: the one rule of every export)."""
     writer = csv.DictWriter(out, fieldnames=fieldnames or columns(), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        # A leading = + - @ would be read as a formula by spreadsheets.
-        writer.writerow(
-            {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()}
-        )
+        writer.writerow({k: formula_safe(v) for k, v in row.items()})
 
 
 def write_json(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:

@@ -22,6 +22,7 @@ from assistant.domain.lifecycle import (
 )
 from assistant.domain.practice import PLAYBOOKS, Category, EscalationKind, Severity
 from assistant.domain.reminders import ReminderPolicy
+from assistant.i18n import _
 from assistant.models import ActionItem, Escalation, RootCauseAnalysis, StatusUpdate, utcnow
 from assistant.services.cases import bring_in_sponsor
 from assistant.services.customer import Outgoing, settle_promise, tell_customer
@@ -202,7 +203,7 @@ def reassign(
 ) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         if new_owner_id == case.owner_id:
-            raise ActionRefused("That person already owns this case.")
+            raise ActionRefused(_("That person already owns this case."))
         previous = case.owner_id
         # The previous owner stays involved, as a participant.
         case.stakeholder_ids = [
@@ -349,7 +350,7 @@ def close(
             if refusal:
                 raise ActionRefused(refusal)
             if not no_rca_reason:
-                raise ActionRefused("Record the root-cause analysis, or say why this case needs none.")
+                raise ActionRefused(_("Record the root-cause analysis, or say why this case needs none."))
         case.closed_at = utcnow()
         case.no_rca_reason = None if has_rca else no_rca_reason
         case.sponsorship_requested = sponsor_id is not None

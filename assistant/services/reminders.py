@@ -27,6 +27,8 @@ from assistant.models import Escalation, Reminder, RootCauseAnalysis, utcnow
 from assistant.services.events import record_event
 
 PENDING, CLAIMED, SENT, CANCELLED = "pending", "claimed", "sent", "cancelled"
+# Raised unexpectedly again and again: never claimed again by itself (the managers are told).
+PARKED = "parked"
 
 
 def promise_state(session: Session, case: Escalation, *, new: bool = False) -> PromiseState:
@@ -174,6 +176,16 @@ def release_after_failure(engine: sa.Engine, reminder: Reminder, *, error: str, 
             update(Reminder)
             .where(col(Reminder.id) == reminder.id)
             .values(claimed_until=retry_at, claimed_by=None, last_error=error[:200])
+        )
+
+
+def park(engine: sa.Engine, reminder: Reminder, *, error: str) -> None:
+    """It raised unexpectedly again and again: never claimed again (the managers are told)."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(Reminder)
+            .where(col(Reminder.id) == reminder.id, col(Reminder.state) == CLAIMED)
+            .values(state=PARKED, claimed_until=None, claimed_by=None, last_error=error[:200])
         )
 
 

@@ -10,6 +10,7 @@ from sqlmodel import col
 from assistant.database import session_scope
 from assistant.domain.events import EventKind
 from assistant.domain.satisfaction import SatisfactionSummary, summarize_satisfaction
+from assistant.i18n import _
 from assistant.models import Escalation, utcnow
 from assistant.services.events import record_event
 from assistant.services.lifecycle import ActionRefused
@@ -29,7 +30,7 @@ def record_satisfaction(
     with session_scope(engine) as session:
         case = session.get(Escalation, case_id, with_for_update=True)
         if case is None:
-            raise ActionRefused("That case does not exist.")
+            raise ActionRefused(_("That case does not exist."))
         before = case.satisfaction_score
         case.satisfaction_score = score
         case.satisfaction_comment = comment

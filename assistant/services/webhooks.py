@@ -1,12 +1,15 @@
 """Webhook subscriptions and their outbox: a delivery is written in the transaction of the event it
-tells, claimed by one sender at a time (a lease), delivered in order per case, retried for ever."""
+tells, claimed by one sender at a time (a lease), delivered in order per case, retried until the
+endpoint has failed for days (then disabled); one that raised again and again is parked."""
 
 from __future__ import annotations
 
+import base64
+import ipaddress
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -14,24 +17,53 @@ from sqlmodel import Session, col, select, update
 
 from assistant.database import session_scope
 from assistant.domain.communications import retry_delay
-from assistant.domain.webhooks import TYPES, event_type, payload
+from assistant.domain.webhooks import (
+    TYPES,
+    EndpointPolicy,
+    EndpointRefused,
+    check_secret,
+    check_url,
+    event_type,
+    payload,
+)
 from assistant.models import KEY_PREFIX, CaseEvent, WebhookDelivery, WebhookSubscription, utcnow
+from assistant.settings import WebhookSettings
 
 
 class SubscriptionError(ValueError):
     """A subscription that cannot be made as asked (the message says why)."""
 
 
-def subscribe(engine: sa.Engine, url: str, events: list[str], secret: str | None = None) -> tuple[int, str]:
-    """A new subscription; its id and its signing secret (made if none is given)."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise SubscriptionError(f"{url!r} is not an http(s) URL")
+def policy_of(settings: WebhookSettings) -> EndpointPolicy:
+    """Which receivers may be called, as the settings say (the app's and `webhook add`'s alike)."""
+    return EndpointPolicy(
+        allow_http_loopback=settings.webhook_allow_http_loopback,
+        allowed_networks=tuple(ipaddress.ip_network(n) for n in settings.webhook_allowed_networks),
+    )
+
+
+def subscribe(
+    engine: sa.Engine,
+    url: str,
+    events: list[str],
+    secret: str | None = None,
+    *,
+    policy: EndpointPolicy,
+) -> tuple[int, str]:
+    """A new subscription; its id and its signing secret (made if none is given). The URL must be
+    a receiver `policy` lets us call, the secret a whsec_ key (SubscriptionError says why not)."""
+    try:
+        check_url(url, policy)
+        if secret is not None:
+            check_secret(secret)
+    except EndpointRefused as exc:
+        raise SubscriptionError(str(exc)) from None
+    url = url.strip()
     wanted = list(TYPES) if events in ([], ["all"]) else events
     unknown = [e for e in wanted if e not in TYPES]
     if unknown:
         raise SubscriptionError(f"unknown event(s): {', '.join(unknown)} (known: {', '.join(TYPES)})")
-    secret = secret or "whsec_" + secrets.token_urlsafe(32).replace("-", "+").replace("_", "/") + "="
+    secret = secret or "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
     with session_scope(engine) as session:
         row = WebhookSubscription(url=url, events=wanted, secret=secret)
         session.add(row)
@@ -99,21 +131,17 @@ def body_of(event: CaseEvent) -> dict[str, Any]:
 
 
 def claim_due(
-    engine: sa.Engine, *, worker: str, now: datetime, lease: timedelta, limit: int = 50
+    engine: sa.Engine,
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int = 50,
+    skip: Collection[int] = (),
 ) -> list[Any]:
     """Deliveries due now, each the oldest not delivered of its case for its subscriber (order per
-    case), with their subscription; claimed for `lease` (no other sender takes them meanwhile)."""
-    earlier = aliased(WebhookDelivery)
-    blocked = (
-        sa.exists()
-        .where(
-            col(earlier.subscription_id) == col(WebhookDelivery.subscription_id),
-            col(earlier.escalation_id) == col(WebhookDelivery.escalation_id),
-            col(earlier.event_id) < col(WebhookDelivery.event_id),
-            col(earlier.delivered_at).is_(None),
-        )
-        .correlate(WebhookDelivery)
-    )
+    case), with their subscription; claimed for `lease` (no other sender takes them meanwhile).
+    Not to the subscriptions in `skip` (their lane is still busy), never a parked one."""
     with Session(engine) as session:
         ids = list(
             session.exec(
@@ -121,12 +149,7 @@ def claim_due(
                 .join(
                     WebhookSubscription, col(WebhookSubscription.id) == col(WebhookDelivery.subscription_id)
                 )
-                .where(
-                    col(WebhookDelivery.delivered_at).is_(None),
-                    col(WebhookDelivery.next_attempt_at) <= now,
-                    col(WebhookSubscription.disabled_at).is_(None),
-                    ~blocked,
-                )
+                .where(*_sendable(skip), col(WebhookDelivery.next_attempt_at) <= now)
                 .order_by(col(WebhookDelivery.event_id))
                 .limit(limit)
             )
@@ -143,6 +166,7 @@ def claim_due(
                     col(WebhookDelivery.id).in_(ids),
                     col(WebhookDelivery.next_attempt_at) <= now,
                     col(WebhookDelivery.delivered_at).is_(None),
+                    col(WebhookDelivery.parked_at).is_(None),
                 )
                 .values(next_attempt_at=now + lease, claimed_by=worker, attempts=WebhookDelivery.attempts + 1)
                 .returning(WebhookDelivery)
@@ -215,14 +239,94 @@ def failed(
     return False
 
 
-def next_due(engine: sa.Engine) -> datetime | None:
+def release(engine: sa.Engine, deliveries: list[WebhookDelivery], *, worker: str, now: datetime) -> None:
+    """Claimed but not attempted (the lease would run out first): due again now, for any sender."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(WebhookDelivery)
+            .where(
+                col(WebhookDelivery.id).in_([d.id for d in deliveries]),
+                col(WebhookDelivery.claimed_by) == worker,
+                col(WebhookDelivery.delivered_at).is_(None),
+            )
+            .values(next_attempt_at=now, claimed_by=None, attempts=WebhookDelivery.attempts - 1)
+        )
+
+
+def hold_after_fault(
+    engine: sa.Engine,
+    delivery: WebhookDelivery,
+    *,
+    worker: str,
+    next_try_at: datetime | None,
+    error: str,
+    now: datetime,
+) -> None:
+    """Sending it raised unexpectedly (a bug, data no rule foresaw): tried again at `next_try_at`,
+    or parked (None): never claimed again until a person retries it."""
+    values: dict[str, Any] = {"last_error": error[:200], "last_status": None}
+    if next_try_at is None:
+        values["parked_at"] = now
+    else:
+        values["next_attempt_at"] = next_try_at
+    with session_scope(engine) as session:
+        session.execute(
+            update(WebhookDelivery)
+            .where(
+                col(WebhookDelivery.id) == delivery.id,
+                col(WebhookDelivery.claimed_by) == worker,
+                col(WebhookDelivery.delivered_at).is_(None),
+            )
+            .values(**values)
+        )
+
+
+def unpark(engine: sa.Engine, delivery_id: int) -> bool:
+    """A parked delivery tried again now (its cause fixed); False if there is none such."""
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id) == delivery_id, col(WebhookDelivery.parked_at).is_not(None))
+            .values(parked_at=None, next_attempt_at=utcnow(), attempts=0)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def next_due(engine: sa.Engine, skip: Collection[int] = ()) -> datetime | None:
+    """When the next delivery that could be claimed is due (not one waiting for an earlier event of
+    its case, nor a disabled endpoint's: the loop would wake for them in vain, again and again)."""
     with Session(engine) as session:
         return session.exec(
             select(WebhookDelivery.next_attempt_at)
-            .where(col(WebhookDelivery.delivered_at).is_(None))
+            .join(WebhookSubscription, col(WebhookSubscription.id) == col(WebhookDelivery.subscription_id))
+            .where(*_sendable(skip))
             .order_by(col(WebhookDelivery.next_attempt_at))
             .limit(1)
         ).first()
+
+
+def _sendable(skip: Collection[int]) -> list[Any]:
+    """Deliveries that may be sent once due (joined with their subscription): not delivered, not
+    parked, to a live endpoint whose lane is free, and the oldest not delivered of their case
+    for their subscriber (in order per case)."""
+    earlier = aliased(WebhookDelivery)
+    blocked = (
+        sa.exists()
+        .where(
+            col(earlier.subscription_id) == col(WebhookDelivery.subscription_id),
+            col(earlier.escalation_id) == col(WebhookDelivery.escalation_id),
+            col(earlier.event_id) < col(WebhookDelivery.event_id),
+            col(earlier.delivered_at).is_(None),
+        )
+        .correlate(WebhookDelivery)
+    )
+    return [
+        col(WebhookDelivery.delivered_at).is_(None),
+        col(WebhookDelivery.parked_at).is_(None),
+        col(WebhookSubscription.disabled_at).is_(None),
+        col(WebhookDelivery.subscription_id).not_in(skip) if skip else sa.true(),
+        ~blocked,
+    ]
 
 
 def replay(engine: sa.Engine, since: datetime, subscription_id: int | None = None) -> int:
@@ -260,6 +364,7 @@ def replay(engine: sa.Engine, since: datetime, subscription_id: int | None = Non
                         next_attempt_at=now,
                     )
                 existing.delivered_at, existing.next_attempt_at, existing.attempts = None, now, 0
+                existing.parked_at = None  # sent again on purpose: a parked one too
                 session.add(existing)
                 count += 1
     return count

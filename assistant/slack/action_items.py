@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 
@@ -19,11 +20,13 @@ from assistant.settings import Settings
 from assistant.slack.case_channel import CaseChannel
 from assistant.slack.client import SLACK_ERRORS, error_code
 from assistant.slack.people import People
+from assistant.supervision import Supervisor
 
 logger = logging.getLogger(__name__)
 
 # Items due after this are not read by a sweep (nothing to say about them yet).
 LOOK_AHEAD = timedelta(days=2)
+ACTION_ITEMS_LOOP = "action-items"
 
 
 def item_context(item: records.OpenItem) -> dict[str, object]:
@@ -41,8 +44,15 @@ def item_context(item: records.OpenItem) -> dict[str, object]:
 
 class ActionItemFollowUp:
     def __init__(
-        self, *, engine: sa.Engine, channel: CaseChannel, people: People, settings: Settings
+        self,
+        *,
+        engine: sa.Engine,
+        channel: CaseChannel,
+        people: People,
+        settings: Settings,
+        supervisor: Supervisor | None = None,
     ) -> None:
+        self.supervisor = supervisor or Supervisor(engine=engine)
         self.engine = engine
         self.channel = channel
         self.people = people
@@ -57,19 +67,33 @@ class ActionItemFollowUp:
         """Remind and escalate what is due; returns how many were told. A Slack failure leaves the
         item for the next sweep (each post is made once: see CaseChannel.post_once)."""
         now = now or utcnow()
-        told = 0
-        for item in records.open_items(self.engine, due_by=(now + LOOK_AHEAD).date()):
+        told: list[int] = []
+        items = records.open_items(self.engine, due_by=(now + LOOK_AHEAD).date())
+        # One that raised unexpectedly waits out its back-off (or, parked, for a person).
+        held = self.supervisor.held(ACTION_ITEMS_LOOP, [f"action-item:{i.id}" for i in items], now)
+        for item in items:
+            name = f"action-item:{item.id}"
+            if name not in held:
+                self.supervisor.handle(
+                    ACTION_ITEMS_LOOP,
+                    name,
+                    partial(self._follow_up, item, now, told),
+                    case_id=item.case_id,
+                    now=now,
+                )
+        return sum(told)
+
+    def _follow_up(self, item: records.OpenItem, now: datetime, told: list[int]) -> None:
+        try:
+            owner_zone = zone(self.people.get(item.owner_id).tz)
+        except SLACK_ERRORS:
+            owner_zone = zone(None)  # Slack unreachable: the day ends in UTC, near enough
+        state = ItemState(item.due_on, done=False, reminded=item.reminded, escalated=item.escalated)
+        for alert in alerts_due(state, owner_zone, now):
             try:
-                owner_zone = zone(self.people.get(item.owner_id).tz)
-            except SLACK_ERRORS:
-                owner_zone = zone(None)  # Slack unreachable: the day ends in UTC, near enough
-            state = ItemState(item.due_on, done=False, reminded=item.reminded, escalated=item.escalated)
-            for alert in alerts_due(state, owner_zone, now):
-                try:
-                    told += self._tell(item, alert, now)
-                except SLACK_ERRORS as exc:
-                    logger.warning("action item %s: %s failed (%s)", item.id, alert.value, error_code(exc))
-        return told
+                told.append(self._tell(item, alert, now))
+            except SLACK_ERRORS as exc:
+                logger.warning("action item %s: %s failed (%s)", item.id, alert.value, error_code(exc))
 
     def _tell(self, item: records.OpenItem, alert: ItemAlert, now: datetime) -> int:
         if alert == ItemAlert.REMIND:

@@ -215,7 +215,7 @@ class DigestPoster:
             channel=self.channel.feed,
             content=_chart(digest),
             filename=f"escalations-{digest.days[-1].day:%Y-%m-%d}.png",
-            title="Cases this week and promises kept on time",
+            title=_("Cases this week and promises kept on time"),
         )
         return str(response["ts"])
 

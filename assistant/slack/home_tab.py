@@ -49,6 +49,7 @@ from assistant.settings import Settings
 from assistant.slack.action_items import item_context
 from assistant.slack.client import OUTAGE_ERRORS, error_code
 from assistant.slack.people import People
+from assistant.supervision import describe
 from assistant.work_queue import WorkQueue
 
 logger = logging.getLogger(__name__)
@@ -250,10 +251,13 @@ class HomeTab:
         with speaking(self.people.locale(user_id)):
             try:
                 view = self.view(user_id, filters, page)
-            except InvalidPayload:
+            except InvalidPayload as exc:
                 # Never leave someone with no Home tab: a payload bug shows a short one instead.
-                logger.exception(
-                    "the Home tab of %s did not fit Slack's rules; publishing a short one", user_id
+                # (Where, never the payload's text: it holds customers' words.)
+                logger.error(
+                    "the Home tab of %s did not fit Slack's rules (%s); publishing a short one",
+                    user_id,
+                    describe(exc),
                 )
                 view = render_view("home_fallback.json.j2", command=COMMAND)
         self.client.views_publish(user_id=user_id, view=view)

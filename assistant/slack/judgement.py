@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from assistant.services import judgement
 from assistant.settings import Settings
 from assistant.slack.case_channel import CaseChannel
 from assistant.slack.client import SLACK_ERRORS, error_code
+from assistant.supervision import Supervisor
 
 logger = logging.getLogger(__name__)
 
@@ -45,32 +47,49 @@ def concern_words(
     return {"what": _(what) % values, "why": _(why) % values, "facts": " · ".join(facts)}
 
 
+JUDGEMENT_LOOP = "judgement"
+
+
 class JudgementAsker:
-    def __init__(self, *, engine: sa.Engine, channel: CaseChannel, settings: Settings) -> None:
+    def __init__(
+        self,
+        *,
+        engine: sa.Engine,
+        channel: CaseChannel,
+        settings: Settings,
+        supervisor: Supervisor | None = None,
+    ) -> None:
+        self.supervisor = supervisor or Supervisor(engine=engine)
         self.engine = engine
         self.channel = channel
         self.settings = settings
 
     def sweep(self) -> int:
         """Ask what was raised and not asked yet; how many were asked."""
-        asked = 0
-        for request, account in judgement.to_ask(self.engine):
-            # The account's CSM judges; an account without one, the escalation managers' first.
-            who = account.csm_id or next(iter(self.settings.escalation_manager_ids), None)
-            if who is None:
-                continue  # nobody to ask yet: asked once the account has a CSM
-            try:
-                with self.channel.language_of(who):
-                    message = self.question(request, account)
-                self.channel.post_once(f"judgement:{request.id}", who, message, case_id=None)
-            except SLACK_ERRORS as exc:
-                logger.warning(
-                    "could not ask about judgement %s (%s); next sweep", request.id, error_code(exc)
-                )
-                continue
-            judgement.mark_asked(self.engine, request.id or 0, who)
-            asked += 1
-        return asked
+        asked: list[int] = []
+        pending = judgement.to_ask(self.engine)
+        # One that raised unexpectedly waits out its back-off (or, parked, for a person).
+        held = self.supervisor.held(JUDGEMENT_LOOP, [f"judgement:{r.id}" for r, _ in pending])
+        for request, account in pending:
+            item = f"judgement:{request.id}"
+            if item not in held:
+                self.supervisor.handle(JUDGEMENT_LOOP, item, partial(self._ask, request, account, asked))
+        return len(asked)
+
+    def _ask(self, request: JudgementRequest, account: Account, asked: list[int]) -> None:
+        # The account's CSM judges; an account without one, the escalation managers' first.
+        who = account.csm_id or next(iter(self.settings.escalation_manager_ids), None)
+        if who is None:
+            return  # nobody to ask yet: asked once the account has a CSM
+        try:
+            with self.channel.language_of(who):
+                message = self.question(request, account)
+            self.channel.post_once(f"judgement:{request.id}", who, message, case_id=None)
+        except SLACK_ERRORS as exc:
+            logger.warning("could not ask about judgement %s (%s); next sweep", request.id, error_code(exc))
+            return
+        judgement.mark_asked(self.engine, request.id or 0, who)
+        asked.append(request.id or 0)
 
     @staticmethod
     def question(request: JudgementRequest, account: Account) -> Message:

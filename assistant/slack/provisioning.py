@@ -49,6 +49,7 @@ from assistant.slack.client import (
 )
 from assistant.slack.pacing import POST_MESSAGE
 from assistant.slack.people import People, UserGroups
+from assistant.supervision import Fault, Supervisor
 from assistant.work_queue import Later, WorkQueue
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,14 @@ class StepResult:
 
 
 # usergroups.list errors that mean this workspace cannot give us its groups (retrying won't help).
+PROVISIONING_LOOP = "provisioning"
+
+
+def step_item(case_id: int, step: Step) -> str:
+    """How the supervisor names one step of one case."""
+    return f"step:{case_id}:{step.value}"
+
+
 GROUPS_UNAVAILABLE = frozenset({"plan_upgrade_required", "missing_scope", "not_allowed_token_type"})
 
 
@@ -103,6 +112,8 @@ class Provisioner:
         self.settings = settings
         self.bot_user_id = bot_user_id
         self.queue = queue
+        # The app's one supervisor (components.py sets it): a step that raises is recorded on itself.
+        self.supervisor = Supervisor(engine=engine)
         self.groups = UserGroups(client)
         self.lease = timedelta(seconds=settings.provisioning_lease_seconds)
         self.channel = CaseChannel(
@@ -157,7 +168,14 @@ class Provisioner:
         owed = accounts.cases_with_untold_csms(self.engine, older_than=utcnow() - 2 * interval)
         records.rearm_finished(self.engine, owed, Step.ACCOUNT_CSMS)
         repaired = []
-        for case_id, (pending, due) in records.steps_to_repair(self.engine, retry_interval=interval).items():
+        to_repair = records.steps_to_repair(self.engine, retry_interval=interval)
+        # A step that raised unexpectedly waits out its back-off; a parked one waits for a person.
+        held = self.supervisor.held(
+            PROVISIONING_LOOP, [step_item(case_id, s) for case_id, (_, due) in to_repair.items() for s in due]
+        )
+        self.supervisor.tell_untold()
+        for case_id, (pending, due) in to_repair.items():
+            due = {s for s in due if step_item(case_id, s) not in held}
             if any(step in due for step in ready_steps(pending)):
                 logger.info("repairing provisioning of case %s", case_id)
                 self._queue_ready(case_id, pending)
@@ -200,6 +218,30 @@ class Provisioner:
     # -- one step -------------------------------------------------------------
 
     def _run_step(self, case_id: int, step: Step) -> Later | None:
+        """Run a step under supervision: one that raises unexpectedly is recorded on the step and
+        backed off (parked after a few faults), and the queue goes on with the other cases."""
+        outcome: list[Later | None] = [None]
+        item = step_item(case_id, step)
+        if self.supervisor.may_hold(PROVISIONING_LOOP) and self.supervisor.held(PROVISIONING_LOOP, [item]):
+            return None  # waiting out its back-off, or parked: the repair sweep brings it back
+
+        def run() -> None:
+            outcome[0] = self._run_step_now(case_id, step)
+
+        self.supervisor.handle(
+            PROVISIONING_LOOP,
+            item,
+            run,
+            case_id=case_id,
+            on_fault=partial(self._step_faulted, case_id, step),
+        )
+        return outcome[0]
+
+    def _step_faulted(self, case_id: int, step: Step, fault: Fault) -> None:
+        records.mark_failed(self.engine, case_id, step, fault.error)
+        self._release(case_id, step)
+
+    def _run_step_now(self, case_id: int, step: Step) -> Later | None:
         """Run a step if nobody else is; queue what it unblocks. A rate-limited step is run again."""
         try:
             row = records.claim_step(self.engine, case_id, step, self.lease)

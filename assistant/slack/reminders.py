@@ -37,6 +37,7 @@ from assistant.services import reminders as table
 from assistant.settings import Settings
 from assistant.slack.case_channel import CaseChannel
 from assistant.slack.client import OUTAGE_ERRORS, SLACK_ERRORS, error_code
+from assistant.supervision import Fault, Supervisor
 from assistant.work_queue import WorkQueue
 
 logger = logging.getLogger(__name__)
@@ -115,7 +116,9 @@ class ReminderDispatcher:
         policy: Any,
         queue: WorkQueue,
         heartbeat: Heartbeat,
+        supervisor: Supervisor | None = None,
     ) -> None:
+        self.supervisor = supervisor or Supervisor()
         self.engine = engine
         self.queue = queue
         self.channel = channel
@@ -147,15 +150,22 @@ class ReminderDispatcher:
             handled, upcoming = self._send_due(now)
             self.next_at = self._wake_for(upcoming, now or utcnow())
             self.last_error = None
-            return handled
         except OUTAGE_ERRORS as exc:
             # One line, no SQL and no customer text: the error's kind is enough to act on.
             self.last_error = type(exc).__name__
             logger.warning("reminder tick failed (%s); trying again shortly", self.last_error)
             self.next_at = (now or utcnow()) + RETRY_AFTER_FAILURE
+            self.heartbeat.beat(CLOCK, started)  # the clock rings: it waits for Slack or the database
             return 0
-        finally:
-            self.heartbeat.beat(CLOCK, started)
+        except Exception as exc:
+            # A bug outside any one reminder: said once (kind and place), tried again shortly; the
+            # clock is not marked as having rung, so a pass that keeps failing shows on /healthz.
+            self.last_error = type(exc).__name__
+            self.supervisor.pass_failed(CLOCK, exc)
+            self.next_at = (now or utcnow()) + RETRY_AFTER_FAILURE
+            return 0
+        self.heartbeat.beat(CLOCK, started)
+        return handled
 
     def _send_due(self, now: datetime | None) -> tuple[int, datetime | None]:
         """Send what is due; returns how many, and when the next reminder (or retry) falls due."""
@@ -187,7 +197,23 @@ class ReminderDispatcher:
 
     def _deliver_in_order(self, reminders: list[Reminder], now: datetime | None) -> None:
         for reminder in reminders:
-            self.deliver(reminder, now or utcnow())
+            # One reminder that raises is recorded on itself and backed off (parked after a few);
+            # the case's next reminder, and every other case's, is sent all the same.
+            moment = now or utcnow()
+            self.supervisor.handle(
+                CLOCK,
+                f"reminder:{reminder.id}",
+                partial(self.deliver, reminder, moment),
+                case_id=reminder.escalation_id,
+                on_fault=partial(self._faulted, reminder),
+                now=moment,
+            )
+
+    def _faulted(self, reminder: Reminder, fault: Fault) -> None:
+        if fault.next_try_at is None:
+            table.park(self.engine, reminder, error=fault.error)
+        else:
+            table.release_after_failure(self.engine, reminder, error=fault.error, retry_at=fault.next_try_at)
 
     def next_wake(self, now: datetime | None = None) -> datetime:
         return self._wake_for(table.next_due(self.engine), now or utcnow())
