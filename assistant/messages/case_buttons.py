@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.domain.lifecycle import Action
+from assistant.domain.lifecycle import ALLOWED, Action
 from assistant.domain.status import Status
 from assistant.i18n import N_, _
 from assistant.ids import CaseAction
@@ -54,7 +54,13 @@ CARD_ACTIONS: dict[Status, tuple[tuple[Action, ...], tuple[Action, ...]]] = {
 
 
 def card_actions(status: Status) -> dict[str, list[dict[str, str]]]:
-    buttons, more = CARD_ACTIONS[status]
+    """The card's buttons for a status: only what that status allows (the flows' `states`, read
+    at start-up), so no button leads to a refusal."""
+    allowed = ALLOWED[status]
+    buttons = [a for a in CARD_ACTIONS[status][0] if a in allowed]
+    more = [a for a in CARD_ACTIONS[status][1] if a in allowed]
+    if len(more) == 1:  # Slack's overflow menu needs two options: a lone one is a button
+        buttons.append(more.pop())
     return {
         "buttons": [{"action_id": ACTION_BUTTONS[a].value, "label": _(LABELS[a])} for a in buttons],
         "more": [{"value": a.value, "label": _(LABELS[a])} for a in more],
