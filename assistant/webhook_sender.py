@@ -18,6 +18,7 @@ import http.client
 import ipaddress
 import json
 import logging
+import math
 import socket
 import ssl
 import threading
@@ -45,6 +46,10 @@ logger = logging.getLogger(__name__)
 
 # A lane with nothing to send for this long ends (a thread per endpoint only while it has work).
 LANE_IDLE_SECONDS = 60.0
+# How long the list of live subscriptions is trusted.
+LIVE_SUBSCRIPTIONS_SECONDS = 2.0
+# How many deliveries a lane claims at a time while it drains its endpoint's queue.
+LANE_BATCH = 20
 # What is read of an answer: its status is what counts; a receiver's body is not kept.
 ANSWER_BYTES = 64 * 1024
 
@@ -79,6 +84,9 @@ class WebhookSender(OutboxLoop):
         self.channel = channel
         self._lanes: dict[int, _Lane] = {}
         self._lanes_lock = threading.Lock()
+        # The live subscriptions, read again every few seconds (one added meanwhile waits that long).
+        self._live: set[int] = set()
+        self._live_read_at = -math.inf
         # The certificate authorities of the system (or SSL_CERT_FILE): a receiver's certificate
         # must name its host.
         self._tls = ssl.create_default_context()
@@ -89,11 +97,24 @@ class WebhookSender(OutboxLoop):
         with self._lanes_lock:
             return {sub_id for sub_id, lane in self._lanes.items() if lane.busy}
 
+    def _all_busy(self) -> bool:
+        """Whether every live endpoint's lane is busy: each drains its own queue, so the loop has
+        nothing to hand out (and spares the database two queries at each event written)."""
+        now = time.monotonic()
+        if now - self._live_read_at > LIVE_SUBSCRIPTIONS_SECONDS:
+            self._live, self._live_read_at = webhooks.live_subscription_ids(self.engine), now
+        busy = self._busy()
+        return bool(self._live) and self._live <= busy
+
     def next_due(self) -> datetime | None:
         # A busy lane's endpoint is not waited for here: its lane wakes the loop when it is done.
+        if self._all_busy():
+            return None
         return webhooks.next_due(self.engine, skip=self._busy())
 
     def tick(self, limit: int = 20) -> int:
+        if self._all_busy():
+            return 0
         claimed = webhooks.claim_due(
             self.engine,
             worker=self.worker,
@@ -154,7 +175,19 @@ class WebhookSender(OutboxLoop):
             lane.given.clear()
             share, lane.batch = lane.batch, []
             try:
-                self._send_share(share)
+                # The lane drains what its endpoint owes by itself (no hand-over back to the loop
+                # between batches): at 100 events a second, each hand-over was a lag that grew.
+                while self._send_share(share) and not self._stopping.is_set():
+                    share = webhooks.claim_due(
+                        self.engine,
+                        worker=self.worker,
+                        now=utcnow(),
+                        lease=self._lease(),
+                        limit=LANE_BATCH,
+                        only=subscription_id,
+                    )
+                    if not share:
+                        break
             except sa.exc.SQLAlchemyError as exc:  # what is left stays claimed until its lease ends
                 logger.warning("%s: the database is unavailable (%s)", self.name, type(exc).__name__)
             except Exception as exc:  # a bug outside any one delivery: logged with where; the lane goes on
@@ -164,15 +197,16 @@ class WebhookSender(OutboxLoop):
                     lane.busy = False
                 self._wake.set()  # the loop claims what this endpoint owes next
 
-    def _send_share(self, share: list[Claimed]) -> None:
-        """Send one endpoint's share in order. What the lease would not cover (a slow endpoint) is
-        given back rather than sent late, when another sender may already have taken it."""
+    def _send_share(self, share: list[Claimed]) -> bool:
+        """Send one endpoint's share in order; False if part of it was given back. What the lease
+        would not cover (a slow endpoint) is given back rather than sent late, when another sender
+        may already have taken it."""
         started = time.monotonic()
         budget = self._lease().total_seconds()
         for index, (delivery, subscription) in enumerate(share):
             if index and time.monotonic() - started + self.settings.webhook_timeout_seconds * 1.5 > budget:
                 webhooks.release(self.engine, [d for d, _ in share[index:]], worker=self.worker, now=utcnow())
-                return
+                return False
             unavailable: list[sa.exc.SQLAlchemyError] = []
             self.supervisor.handle(
                 self.name,
@@ -183,6 +217,7 @@ class WebhookSender(OutboxLoop):
             )
             if unavailable:
                 raise unavailable[0]  # not a fault of this delivery: the lane waits for the database
+        return True
 
     def _attempt(
         self,

@@ -404,7 +404,10 @@ def caller(scope: str) -> Callable[..., ApiToken]:
     def check(request: Request) -> ApiToken:
         engine, limiter = request.app.state.engine, request.app.state.limiter
         bearer = bearer_of(request)
-        token = tokens.verify(engine, bearer) if bearer else None
+        # Verified already by the Idempotency-Key's middleware for a keyed POST: not read twice.
+        token = getattr(request.state, "token", None)
+        if token is None:
+            token = tokens.verify(engine, bearer) if bearer else None
         if token is None:
             raise HTTPException(401, "a valid API token is needed", headers={"WWW-Authenticate": "Bearer"})
         if scope not in token.scopes:
@@ -563,6 +566,7 @@ def create_api(components: Components) -> FastAPI:
         token = await run_in_threadpool(tokens.verify, engine, bearer)
         if token is None:
             return await call_next(request)  # refused as any unauthenticated call is
+        request.state.token = token
         if not 1 <= len(key) <= KEY_MAX or not _KEY.match(key):
             return problem(
                 422,
@@ -793,8 +797,10 @@ def create_api(components: Components) -> FastAPI:
                 components.reminders.wake_at(opened.case.ack_due_at - components.reminder_policy.ack_before)
         else:
             response.status_code = 200
-        # The caller wrote the case: it reads it in full, private or not.
-        return case_json(opened.case, affected_of(opened.case))
+        # The caller wrote the case: it reads it in full, private or not. A case just opened has
+        # the accounts the request named (the directory's names): no query to read them back.
+        listed = list(intake.affected_accounts) if opened.created else affected_of(opened.case)
+        return case_json(opened.case, listed)
 
     @api.get(f"{PREFIX}/escalations/{{key}}", summary="One escalation", response_model=CaseOut)
     def read_escalation(key: CaseKey, token: ReadCases) -> dict[str, Any]:

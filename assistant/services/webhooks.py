@@ -138,10 +138,12 @@ def claim_due(
     lease: timedelta,
     limit: int = 50,
     skip: Collection[int] = (),
+    only: int | None = None,
 ) -> list[Any]:
     """Deliveries due now, each the oldest not delivered of its case for its subscriber (order per
     case), with their subscription; claimed for `lease` (no other sender takes them meanwhile).
-    Not to the subscriptions in `skip` (their lane is still busy), never a parked one."""
+    Not to the subscriptions in `skip` (their lane is still busy), never a parked one; with
+    `only`, to that subscription alone (its lane draining what it owes)."""
     with Session(engine) as session:
         ids = list(
             session.exec(
@@ -149,7 +151,11 @@ def claim_due(
                 .join(
                     WebhookSubscription, col(WebhookSubscription.id) == col(WebhookDelivery.subscription_id)
                 )
-                .where(*_sendable(skip), col(WebhookDelivery.next_attempt_at) <= now)
+                .where(
+                    *_sendable(skip),
+                    col(WebhookDelivery.next_attempt_at) <= now,
+                    col(WebhookDelivery.subscription_id) == only if only is not None else sa.true(),
+                )
                 .order_by(col(WebhookDelivery.event_id))
                 .limit(limit)
             )
@@ -290,6 +296,18 @@ def unpark(engine: sa.Engine, delivery_id: int) -> bool:
             .values(parked_at=None, next_attempt_at=utcnow(), attempts=0)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def live_subscription_ids(engine: sa.Engine) -> set[int]:
+    """The subscriptions not disabled."""
+    with Session(engine) as session:
+        return {
+            i
+            for i in session.exec(
+                select(WebhookSubscription.id).where(col(WebhookSubscription.disabled_at).is_(None))
+            )
+            if i is not None
+        }
 
 
 def next_due(engine: sa.Engine, skip: Collection[int] = ()) -> datetime | None:
