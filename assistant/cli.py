@@ -112,7 +112,10 @@ def _write_out(output: str, write: Callable[[IO[str]], None]) -> None:
     if output == "-":
         write(sys.stdout)
         return
-    descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:  # a folder that does not exist, one not ours to write in…
+        raise SettingsError(f"--output {output}: {exc.strerror or exc}") from None
     os.fchmod(descriptor, 0o600)  # a file that was there keeps its mode through O_CREAT: set it
     with open(descriptor, "w", encoding="utf-8", newline="") as file:
         write(file)

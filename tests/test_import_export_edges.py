@@ -238,6 +238,15 @@ def test_the_case_export_leaves_empty_cells_empty(harness: Harness, tmp_path: Pa
     assert row["affected_accounts"] == ""  # was a lone ' in every empty cell
     assert "'" not in row.values()
     assert row["summary"] == "'-5% revenue since the outage"
+    # A file where it cannot be written is one sentence, not a traceback.
+    missing = tmp_path / "no-such-folder" / "cases.csv"
+    refused = run_cli(
+        ["export", "--format", "csv", "--output", str(missing)],
+        {"DATABASE_URL": harness.settings.database_url},
+        tmp_path,
+    )
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr == f"error: --output {missing}: No such file or directory\n"
 
 
 INTAKE = """\
