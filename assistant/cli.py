@@ -399,7 +399,8 @@ def webhook_command(
 
     subscription_id: int | None = None
     if action in {"remove", "replay"} and target is not None:
-        if not target.isdecimal():
+        # A number a database column holds (a larger one is no id of ours either).
+        if not target.isascii() or not target.isdecimal() or int(target) > 2**31 - 1:
             print(f"error: {target!r} is not a subscription id (a number: see webhook list)", file=sys.stderr)
             return 2
         subscription_id = int(target)

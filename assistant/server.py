@@ -306,5 +306,18 @@ def api_app(components: Components) -> Wsgi:
     from a2wsgi import ASGIMiddleware
 
     from assistant.api.app import create_api
+    from assistant.api.problems import undecodable_path
 
-    return ASGIMiddleware(create_api(components))  # type: ignore[arg-type,return-value]
+    asgi = ASGIMiddleware(create_api(components))  # type: ignore[arg-type]
+
+    def api(environ: dict[str, Any], start_response: Any) -> Any:
+        # a2wsgi decodes the path as UTF-8 before FastAPI sees it: a path that is not (`/%FF`)
+        # would be its bare 500. It is a 404 problem like any unknown path.
+        refused = undecodable_path(environ)
+        if refused is not None:
+            status, headers, body = refused
+            start_response(status, headers)
+            return [body]
+        return asgi(environ, start_response)  # type: ignore[arg-type]
+
+    return api  # type: ignore[return-value]

@@ -38,8 +38,10 @@ logger = logging.getLogger(__name__)
 PARK_AFTER_FAULTS = 5
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
-# A loop is stalled when it has shown no progress for this many of its intervals.
+# A loop is stalled when it has shown no progress for this many of its intervals, and for at least
+# this long (a job every second is not "stalled" by one slow pass under load).
 STALLED_AFTER_INTERVALS = 2
+MIN_STALL_SECONDS = 60.0
 # An item fault is shown on the health check this long after it happened (the loop still runs).
 RECENT_FAULT_SECONDS = 15 * 60
 
@@ -100,6 +102,8 @@ class Supervisor:
     engine: sa.Engine | None = None
     # Told when an item is parked (the managers' DM); set once Slack is reachable.
     on_parked: Callable[[WorkFault], None] | None = None
+    # The shortest silence that counts as a stall, whatever a loop's interval.
+    min_stall_seconds: float = MIN_STALL_SECONDS
     _loops: dict[str, _Loop] = field(default_factory=dict)
     _faulty: set[tuple[str, str]] = field(default_factory=set)
     # Loops whose open faults were read from the database (once per loop and process), so that a
@@ -380,7 +384,9 @@ class Supervisor:
                 if state.stopped or dead:
                     states[name] = f"stopped ({state.stopped or 'thread ended'})"
                     failing.append(name)
-                elif now - state.last_progress > STALLED_AFTER_INTERVALS * state.every_seconds:
+                elif now - state.last_progress > max(
+                    STALLED_AFTER_INTERVALS * state.every_seconds, self.min_stall_seconds
+                ):
                     states[name] = f"stalled ({round(now - state.last_progress)} s without progress)"
                     failing.append(name)
                 elif state.last_fault_at is not None and now - state.last_fault_at < RECENT_FAULT_SECONDS:

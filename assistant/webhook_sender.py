@@ -14,6 +14,7 @@ itself by the supervisor and the lane goes on with the next."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import json
@@ -289,8 +290,17 @@ class WebhookSender(OutboxLoop):
         refusal = check_addresses(parts, addresses, policy)
         if refusal:
             return None, f"refused: {refusal}"
-        connection = _connection(parts, addresses, timeout, self._tls)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection = _connection(parts, addresses, timeout, self._tls)
+        except (http.client.HTTPException, ValueError) as exc:  # a URL http.client cannot call
+            return None, type(exc).__name__
+        # The time-out is for the whole call, not each read: an endpoint that drips a byte at a
+        # time would otherwise hold it past its claim (and another sender would send it again).
+        over = threading.Event()
+        timer = threading.Timer(timeout, _abort, args=(connection, over))
+        timer.daemon = True
+        timer.start()
         try:
             connection.request("POST", target, body=body, headers=headers)
             response = connection.getresponse()
@@ -301,9 +311,12 @@ class WebhookSender(OutboxLoop):
         except (OSError, http.client.HTTPException, ValueError) as exc:
             # Refused, reset, a TLS failure, or not HTTP at all (BadStatusLine): an endpoint's
             # failure like a 500, retried with back-off.
-            return None, type(exc).__name__
+            return None, "timed out" if over.is_set() else type(exc).__name__
         finally:
+            timer.cancel()
             connection.close()
+        if over.is_set():
+            return None, "timed out"
         if 300 <= status < 400:
             # Never followed: a receiver that moved is registered again by its operator; following
             # would send the signed event (or a bare GET) wherever the answer points.
@@ -324,6 +337,15 @@ class WebhookSender(OutboxLoop):
                 )
             except SLACK_ERRORS:
                 logger.warning("could not tell %s that webhook %s was disabled", manager, subscription.id)
+
+
+def _abort(connection: http.client.HTTPConnection, over: threading.Event) -> None:
+    """The call's time is up: its socket is shut, so whatever read it waits in ends now."""
+    over.set()
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):  # closed already
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _resolve(parts: SplitResult) -> list[IPAddress]:
@@ -382,6 +404,9 @@ def _connection(
     parts: SplitResult, addresses: list[IPAddress], timeout: float, tls: ssl.SSLContext
 ) -> http.client.HTTPConnection:
     host = parts.hostname or ""
-    if parts.scheme.lower() == "https":
-        return _PinnedHTTPSConnection(host, parts.port, addresses, timeout, tls)
-    return _PinnedHTTPConnection(host, parts.port, addresses, timeout)
+    # The port always given: http.client would otherwise read one off an IPv6 host ([2001:db8::1]).
+    https = parts.scheme.lower() == "https"
+    port = parts.port or (443 if https else 80)
+    if https:
+        return _PinnedHTTPSConnection(host, port, addresses, timeout, tls)
+    return _PinnedHTTPConnection(host, port, addresses, timeout)

@@ -71,14 +71,8 @@ def test_a_help_desk_opens_an_escalation_with_one_post_and_it_appears_in_slack(h
     token = created.stdout.strip()
     assert token.startswith("esc_") and "shown this once" in created.stderr
 
-    status, case, _ = call(
-        harness,
-        "POST",
-        "/api/v1/escalations",
-        token,
-        {**ESCALATION, "affected_accounts": ["crm:0015B"]},
-        Idempotency_Key="zd-4521",
-    )
+    opening = {**ESCALATION, "affected_accounts": ["crm:0015B"]}
+    status, case, _ = call(harness, "POST", "/api/v1/escalations", token, opening, Idempotency_Key="zd-4521")
     assert status == 201, case
     assert case["affected_accounts"] == ["Globex"]
     assert (case["key"], case["account"], case["owner"], case["account_value"]) == (
@@ -96,14 +90,7 @@ def test_a_help_desk_opens_an_escalation_with_one_post_and_it_appears_in_slack(h
 
     # The same key again, with the same request: the same case, once. (The key with another
     # body is refused: test_api_conventions.)
-    status, again, _ = call(
-        harness,
-        "POST",
-        "/api/v1/escalations",
-        token,
-        {**ESCALATION, "affected_accounts": ["crm:0015B"]},
-        Idempotency_Key="zd-4521",
-    )
+    status, again, _ = call(harness, "POST", "/api/v1/escalations", token, opening, Idempotency_Key="zd-4521")
     assert (status, again["key"]) == (200, "ESC-1")  # the case the key opened: 200, not 201
     assert len(harness.cases()) == 1
     # A note sent twice with one key is one note.

@@ -403,3 +403,58 @@ def test_the_openapi_document_describes_what_is_served(harness: Harness) -> None
     for page in ("/api/v1/docs", "/api/v1/redoc"):
         status, body, _ = send(harness, "GET", page, None)
         assert status == 404 and "<script" not in json.dumps(body)
+
+
+def test_a_path_that_is_not_utf8_is_a_404_problem(harness: Harness) -> None:
+    token = tokens.create(harness.components.engine, "reader", ["escalations:read"])
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    paths = [
+        "/api/v1/escalations/%FF",
+        "/api/v1/escalations/ESC-%ED%A0%80",
+        "/api/v1/accounts/crm:%FF/signals",
+    ]
+    for path in paths:
+        request = urllib.request.Request(
+            harness.server.url + path, headers={"Authorization": f"Bearer {token}"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            opener.open(request, timeout=10)
+        answer = refused.value
+        assert answer.code == 404 and answer.headers["Content-Type"] == "application/problem+json"
+        body = json.loads(answer.read())
+        assert body["status"] == 404 and body["request_id"] == answer.headers["X-Request-Id"]
+
+
+def test_a_token_that_may_only_write_learns_only_what_it_changed(harness: Harness) -> None:
+    from tests.test_api import call
+
+    load_directory(harness, "name,crm_id\nAcme Inc,0015A\nGlobex,0015B\n")
+    writer = tokens.create(harness.components.engine, "writer", ["escalations:write"])
+    status, opened, _ = call(harness, "POST", "/api/v1/escalations", writer, ESCALATION)
+    assert status == 201, opened
+    assert call(harness, "GET", f"/api/v1/escalations/{opened['key']}", writer)[0] == 403
+    status, grown, _ = call(
+        harness,
+        "POST",
+        f"/api/v1/escalations/{opened['key']}/affected_accounts",
+        writer,
+        {"accounts": ["Globex"]},
+    )
+    assert status == 200 and grown["added"] == ["Globex"]
+    assert grown["escalation"]["redacted"] is True and grown["escalation"]["summary"] is None
+
+
+def test_other_systems_ids_are_texts(harness: Harness) -> None:
+    from tests.test_api import call
+
+    token = tokens.create(harness.components.engine, "gainsight", ["accounts:write"])
+    for wrong in ({"a": 1}, 1e300, True, [1]):
+        status, body, headers = call(
+            harness, "PUT", "/api/v1/accounts/crm:0015A", token, {"name": "Acme Inc", "helpdesk_id": wrong}
+        )
+        assert (status, headers["Content-Type"]) == (422, PROBLEM)
+        assert body["errors"]["helpdesk_id"] == 'an id is a text, like "0015A"'
+    status, _, _ = call(
+        harness, "PUT", "/api/v1/accounts/crm:0015A", token, {"name": "Acme Inc", "helpdesk_id": "77"}
+    )
+    assert status == 201

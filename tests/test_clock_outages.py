@@ -124,7 +124,7 @@ def test_reminders_keep_their_promise_through_database_outages(cluster: Throwawa
         # While the database was gone, /healthz said so.
         assert seen_unavailable and seen_unavailable[0]["database"] == "unreachable", seen_unavailable
         status, body = health(harness)
-        assert (status, body["database"]) == (200, "ok")
+        assert (status, body["database"]) == (200, "ok"), body
     finally:
         scheduler.shutdown(wait=True)
         harness.stop()

@@ -336,6 +336,7 @@ def test_a_job_pass_that_raises_is_named_and_one_that_stops_passing_fails_health
         if len(calls) == 1:
             raise Injected("a bug")
 
+    supervisor.min_stall_seconds = 0.0  # (a minute at least in the app: not waited for here)
     job = guarded("repair sweep", sweep, supervisor, 0.3)
     job()  # raises inside: the job survives, its next turn runs
     body = get(harness, "/healthz")[1]

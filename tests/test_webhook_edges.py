@@ -215,8 +215,9 @@ def test_ids_of_removed_subscriptions_are_not_reused(
 def test_remove_and_replay_take_what_the_readme_writes(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, receivers: Callable[[], Receiver]
 ) -> None:
-    code, _, err = cli(monkeypatch, harness, "remove", "abc")
-    assert code == 2 and err.startswith("error: ") and "abc" in err and "Traceback" not in err
+    for wrong in ("abc", "99999999999999999999", "١٢"):  # letters, too large, not ASCII digits
+        code, _, err = cli(monkeypatch, harness, "remove", wrong)
+        assert code == 2 and err.startswith("error: ") and wrong in err and "Traceback" not in err
     receiver = receivers()
     sub_id, _ = webhooks.subscribe(
         harness.components.engine, receiver.url, ["opened"], policy=webhooks.policy_of(harness.settings)
@@ -439,3 +440,55 @@ def test_a_delivery_that_raises_is_recorded_on_it_and_the_next_is_sent(
     time.sleep(0.5)
     assert len([m for m in harness.workspace.dm_messages(MANAGER) if "parked" in m.text]) == len(told) == 1
     assert second.id in [e["data"]["escalation"]["id"] for e in receiver.events()]
+
+
+def test_the_time_out_is_for_the_whole_call_not_each_byte(database_url: str) -> None:
+    """An endpoint that answers a byte at a time is cut at the time-out, within its claim (a claim
+    that ran out would let another sender send the event again, out of order)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    done = threading.Event()
+
+    def drip() -> None:
+        connection, _ = listener.accept()
+        connection.recv(65536)
+        with contextlib.suppress(OSError):
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: aaaaaaaaaaaa":
+                if done.is_set():
+                    break
+                connection.send(bytes([byte]))
+                time.sleep(0.3)
+        connection.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    harness = start_harness(database_url, webhook_allow_http_loopback=True, webhook_timeout_seconds=1)
+    try:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+        webhooks.subscribe(
+            harness.components.engine, url, ["opened"], policy=webhooks.policy_of(harness.settings)
+        )
+        harness.escalate(CSM)
+        [delivery] = wait_for(
+            lambda: [d for d in all_deliveries(harness.components.engine) if d.last_error],
+            timeout=15,
+            what="the attempt recorded",
+        )
+        assert delivery.last_error == "timed out" and delivery.delivered_at is None
+    finally:
+        done.set()
+        harness.stop()
+        listener.close()
+
+
+def test_an_ipv6_receiver_is_called_on_its_own_port() -> None:
+    import ipaddress
+    import ssl
+    from urllib.parse import urlsplit
+
+    from assistant.webhook_sender import _connection
+
+    for url, port in [("https://[2606:4700:4700::1111]/hook", 443), ("http://[2001:db8::abcd]:8443/x", 8443)]:
+        host = urlsplit(url).hostname or ""
+        connection = _connection(urlsplit(url), [ipaddress.ip_address(host)], 5, ssl.create_default_context())
+        assert (connection.host, connection.port) == (host, port)

@@ -264,3 +264,27 @@ def all_deliveries(engine: Any) -> list[Any]:
 
     with Session(engine) as session:
         return list(session.exec(select(WebhookDelivery)))
+
+
+def test_a_private_case_tells_subscribers_its_times_never_who_or_why(
+    harness: Harness, receiver: Receiver
+) -> None:
+    webhooks.subscribe(
+        harness.components.engine,
+        receiver.url,
+        ["opened", "acknowledged"],
+        policy=webhooks.policy_of(harness.settings),
+    )
+    case = harness.escalate(CSM, triggers=["data_breach"], summary="Customer PII leaked via S3 bucket")
+    assert harness.case(case.id).is_private
+    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    harness.submit(OWNER, view, next_update=in_hours(3), customer_message="On it.")
+    wait_for(lambda: len(receiver.received) == 2, what="two events")
+    opened, acknowledged = receiver.events()
+    for event in (opened, acknowledged):
+        assert event["data"]["escalation"] == {"key": "ESC-1", "id": case.id, "redacted": True}
+        assert event["data"]["actor"] is None
+    said = json.dumps(receiver.events())
+    for secret in ("data_breach", "severity", "category", "owner_id", OWNER, "PII"):
+        assert secret not in said
+    assert "next_update_due_at" in acknowledged["data"]["details"]  # its times still

@@ -422,7 +422,8 @@ def caller(scope: str) -> Callable[..., ApiToken]:
 
 CaseKey = Annotated[str, Path(description="the case's key", examples=["ESC-1"])]
 WriteCases = Annotated[ApiToken, Depends(caller("escalations:write"))]
-ReadCases = Annotated[ApiToken, Depends(caller("escalations:read"))]
+READ_CASES = "escalations:read"
+ReadCases = Annotated[ApiToken, Depends(caller(READ_CASES))]
 WriteAccounts = Annotated[ApiToken, Depends(caller("accounts:write"))]
 
 _NOT_JSON = object()
@@ -852,6 +853,7 @@ def create_api(components: Components) -> FastAPI:
         status_code=201,
         summary="A note from another system",
         response_model=NoteOut,
+        responses={200: {"model": NoteOut, "description": "the note this Idempotency-Key added (a replay)"}},
         openapi_extra=body_of(NoteIn),
     )
     def add_note(key: CaseKey, raw: RawBody, token: WriteCases) -> dict[str, Any]:
@@ -901,7 +903,10 @@ def create_api(components: Components) -> FastAPI:
             )
         return {
             "added": [a.name for a in added],
-            "escalation": case_json(case, affected_of(case), visible=sees(token, case)),
+            # A token that may not read cases learns only what it changed: the case redacted.
+            "escalation": case_json(
+                case, affected_of(case), visible=READ_CASES in token.scopes and sees(token, case)
+            ),
         }
 
     def tell_accounts_added(case_id: int, names: list[str], source: str) -> None:
@@ -938,6 +943,10 @@ def create_api(components: Components) -> FastAPI:
         shaped = _SYSTEM_ID.match(external_id)
         if shaped is None:
             errors["external_id"] = "SYSTEM:ID, like crm:0015A"
+        # Other systems' ids (helpdesk_id…) are texts: never a number, a list or an object as text.
+        for member, value in raw.items() if isinstance(raw, dict) else []:
+            if member.endswith("_id") and value is not None and not isinstance(value, str):
+                errors.setdefault(member, 'an id is a text, like "0015A"')
         if errors:
             raise Invalid(errors)
         assert shaped is not None
@@ -959,6 +968,9 @@ def create_api(components: Components) -> FastAPI:
         status_code=201,
         summary="A health signal",
         response_model=SignalOut,
+        responses={
+            200: {"model": SignalOut, "description": "the signal this Idempotency-Key recorded (a replay)"}
+        },
         openapi_extra=body_of(SignalIn),
     )
     def add_account_signal(

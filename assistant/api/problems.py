@@ -8,6 +8,8 @@ id the log line of a server error carries, so a caller can quote it.
 
 from __future__ import annotations
 
+import json
+import uuid
 from http import HTTPStatus
 from typing import Any
 
@@ -52,6 +54,32 @@ def problem(
     if request_id:
         body["request_id"] = request_id
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM)
+
+
+def undecodable_path(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """(status, headers, body) of a 404 problem for a request path that is not UTF-8 once its
+    percent-escapes are read (`/api/v1/escalations/%FF`): no such thing exists. None for any
+    other path."""
+    try:
+        str(environ.get("PATH_INFO", "")).encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        request_id = uuid.uuid4().hex
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": HTTPStatus.NOT_FOUND.phrase,
+                "status": 404,
+                "detail": "no such path: it is not UTF-8",
+                "request_id": request_id,
+            }
+        ).encode()
+        headers = [
+            ("Content-Type", PROBLEM),
+            ("Content-Length", str(len(body))),
+            ("X-Request-Id", request_id),
+        ]
+        return "404 Not Found", headers, body
+    return None
 
 
 def field_errors(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> dict[str, str]:

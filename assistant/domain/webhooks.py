@@ -56,16 +56,35 @@ def event_type(kind: str, data: dict[str, Any]) -> str | None:
     return found
 
 
+# What a private case's events (a security or data-breach trigger) still say: times and whether
+# promises were kept, never who, what kind, how severe or why (as the API redacts such a case).
+_PRIVATE_DETAILS = frozenset(
+    {"next_update_due_at", "on_time", "promise_kept", "late_by_us", "queued_at", "delivered_at",
+     "reminder", "late", "rca_due_at", "promised", "internal_only"}
+)  # fmt: skip
+
+
 def payload(
-    kind: str, key: str, case_id: int, actor_id: str | None, at: datetime, data: dict[str, Any]
+    kind: str,
+    key: str,
+    case_id: int,
+    actor_id: str | None,
+    at: datetime,
+    data: dict[str, Any],
+    *,
+    private: bool = False,
 ) -> dict[str, Any]:
+    shown = _PRIVATE_DETAILS if private else _DETAILS
+    escalation: dict[str, Any] = {"key": key, "id": case_id}
+    if private:
+        escalation["redacted"] = True
     return {
         "type": event_type(kind, data),
         "timestamp": at.isoformat(),
         "data": {
-            "escalation": {"key": key, "id": case_id},
-            "actor": actor_id,
-            "details": {k: v for k, v in data.items() if k in _DETAILS},
+            "escalation": escalation,
+            "actor": None if private else actor_id,
+            "details": {k: v for k, v in data.items() if k in shown},
         },
     }
 

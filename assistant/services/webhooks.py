@@ -26,7 +26,7 @@ from assistant.domain.webhooks import (
     event_type,
     payload,
 )
-from assistant.models import KEY_PREFIX, CaseEvent, WebhookDelivery, WebhookSubscription, utcnow
+from assistant.models import KEY_PREFIX, CaseEvent, Escalation, WebhookDelivery, WebhookSubscription, utcnow
 from assistant.settings import WebhookSettings
 
 
@@ -102,7 +102,8 @@ def owe(session: Session, event: CaseEvent) -> None:
     if not subscribers:
         return
     session.flush()  # the event's id
-    body = body_of(event)
+    case = session.get(Escalation, event.escalation_id)
+    body = body_of(event, private=bool(case and case.is_private))
     session.execute(
         sa.insert(WebhookDelivery),
         [
@@ -119,7 +120,8 @@ def owe(session: Session, event: CaseEvent) -> None:
     )
 
 
-def body_of(event: CaseEvent) -> dict[str, Any]:
+def body_of(event: CaseEvent, *, private: bool = False) -> dict[str, Any]:
+    """What subscribers hear of an event; of a private case, only its times and outcomes."""
     return payload(
         event.kind,
         f"{KEY_PREFIX}{event.escalation_id}",
@@ -127,6 +129,7 @@ def body_of(event: CaseEvent) -> dict[str, Any]:
         event.actor_id,
         event.at,
         event.data or {},
+        private=private,
     )
 
 
@@ -373,7 +376,8 @@ def replay(engine: sa.Engine, since: datetime, subscription_id: int | None = Non
                     )
                 ).first()
                 if existing is None:
-                    body = body_of(event)
+                    case = session.get(Escalation, event.escalation_id)
+                    body = body_of(event, private=bool(case and case.is_private))
                     existing = WebhookDelivery(
                         event_id=event.id or 0,
                         subscription_id=sub.id or 0,
@@ -383,6 +387,8 @@ def replay(engine: sa.Engine, since: datetime, subscription_id: int | None = Non
                     )
                 existing.delivered_at, existing.next_attempt_at, existing.attempts = None, now, 0
                 existing.parked_at = None  # sent again on purpose: a parked one too
+                # A send in flight right now no longer settles it: the replay is owed all the same.
+                existing.claimed_by = None
                 session.add(existing)
                 count += 1
     return count
