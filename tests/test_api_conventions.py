@@ -458,3 +458,17 @@ def test_other_systems_ids_are_texts(harness: Harness) -> None:
         harness, "PUT", "/api/v1/accounts/crm:0015A", token, {"name": "Acme Inc", "helpdesk_id": "77"}
     )
     assert status == 201
+
+
+def test_an_account_put_names_every_fields_problem_in_one_answer(harness: Harness) -> None:
+    from tests.test_api import call
+
+    token = tokens.create(harness.components.engine, "gainsight", ["accounts:write"])
+    account = {
+        "name": "Acme Inc",
+        "health": "inf",  # the body's type
+        "renewal_date": "soon",  # the directory's own checks, in the same answer
+        "timezone": "Mars/Olympus",
+    }
+    status, body, _ = call(harness, "PUT", "/api/v1/accounts/crm:0015A", token, account)
+    assert status == 422 and {"health", "renewal_date", "timezone"} <= set(body["errors"]), body

@@ -947,15 +947,17 @@ def create_api(components: Components) -> FastAPI:
         for member, value in raw.items() if isinstance(raw, dict) else []:
             if member.endswith("_id") and value is not None and not isinstance(value, str):
                 errors.setdefault(member, 'an id is a text, like "0015A"')
-        if errors:
-            raise Invalid(errors)
-        assert shaped is not None
-        system, value = shaped[1].lower(), shaped[2]
-        row, wrong = read_record({**raw, f"{system}_id": value}, components.settings.default_currency)
-        if row is None:
-            raise Invalid(
-                {w.partition(": ")[0] if ": " in w else "body": w.partition(": ")[2] or w for w in wrong}
-            )
+        row = None
+        if shaped is not None and isinstance(raw, dict):
+            # The directory's own checks (a time zone, a date, a CSM…) in the same answer as the
+            # body's types: every field's problem at once.
+            system, value = shaped[1].lower(), shaped[2]
+            row, wrong = read_record({**raw, f"{system}_id": value}, components.settings.default_currency)
+            for problem_said in wrong:
+                field, _, message = problem_said.partition(": ")
+                errors.setdefault(field if message else "body", message or problem_said)
+        if errors or row is None:
+            raise Invalid(errors or {"body": "not an account"})
         report = accounts.import_accounts(engine, [row])
         if report.problems:
             raise Invalid({"account": report.problems[0].split(": ", 1)[-1]})
