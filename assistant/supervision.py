@@ -360,17 +360,6 @@ class Supervisor:
             ).all()
         return {item for item, next_try, parked in rows if parked or (next_try and next_try > now)}
 
-    def parked(self, loop: str | None = None) -> list[WorkFault]:
-        if self.engine is None:
-            return []
-        query = select(WorkFault).where(
-            col(WorkFault.parked_at).is_not(None), col(WorkFault.resolved_at).is_(None)
-        )
-        if loop is not None:
-            query = query.where(WorkFault.loop == loop)
-        with Session(self.engine) as session:
-            return list(session.exec(query.order_by(col(WorkFault.id))))
-
     # -- what the health check says ------------------------------------------------------
 
     def report(self) -> tuple[list[str], dict[str, str]]:

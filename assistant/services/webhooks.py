@@ -290,15 +290,15 @@ def hold_after_fault(
         )
 
 
-def unpark(engine: sa.Engine, delivery_id: int) -> bool:
-    """A parked delivery tried again now (its cause fixed); False if there is none such."""
-    with session_scope(engine) as session:
-        result = session.execute(
-            update(WebhookDelivery)
-            .where(col(WebhookDelivery.id) == delivery_id, col(WebhookDelivery.parked_at).is_not(None))
-            .values(parked_at=None, next_attempt_at=utcnow(), attempts=0)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+def unpark(session: Session, delivery_id: int, now: datetime) -> bool:
+    """A delivery held back by faults (parked, or backing off) tried again now, its cause fixed;
+    False if it was delivered meanwhile or is gone."""
+    result = session.execute(
+        update(WebhookDelivery)
+        .where(col(WebhookDelivery.id) == delivery_id, col(WebhookDelivery.delivered_at).is_(None))
+        .values(parked_at=None, next_attempt_at=now, claimed_by=None)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def live_subscription_ids(engine: sa.Engine) -> set[int]:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from assistant.database import session_scope
-from assistant.models import CustomerCommunication, Reminder, WebhookDelivery, WorkFault, utcnow
+from assistant.models import CustomerCommunication, Reminder, WorkFault, utcnow
+from assistant.services import customer, reminders, webhooks
 
 
 @dataclass(frozen=True)
@@ -57,25 +58,20 @@ def _rearm(session: Session, kind: str, item_id: int, now: datetime) -> bool:
             update(CustomerCommunication)
             .where(
                 col(CustomerCommunication.id) == item_id,
-                col(CustomerCommunication.state).in_(["parked", "queued"]),
+                col(CustomerCommunication.state).in_([customer.PARKED, customer.QUEUED]),
             )
-            .values(state="queued", next_attempt_at=now, claimed_by=None)
+            .values(state=customer.QUEUED, next_attempt_at=now, claimed_by=None)
         )
     elif kind == "reminder":
         result = session.execute(
             update(Reminder)
-            .where(col(Reminder.id) == item_id, col(Reminder.state).in_(["parked", "claimed"]))
-            .values(state="claimed", claimed_until=now, claimed_by=None)
+            .where(
+                col(Reminder.id) == item_id, col(Reminder.state).in_([reminders.PARKED, reminders.CLAIMED])
+            )
+            .values(state=reminders.CLAIMED, claimed_until=now, claimed_by=None)
         )
     elif kind == "webhook":
-        values: dict[str, object] = {"next_attempt_at": now, "claimed_by": None}
-        if hasattr(WebhookDelivery, "parked_at"):
-            values["parked_at"] = None
-        result = session.execute(
-            update(WebhookDelivery)
-            .where(col(WebhookDelivery.id) == item_id, col(WebhookDelivery.delivered_at).is_(None))
-            .values(**values)
-        )
+        return webhooks.unpark(session, item_id, now)
     else:
         return False
     return bool(result.rowcount)  # type: ignore[attr-defined]
