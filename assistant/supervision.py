@@ -164,17 +164,16 @@ class Supervisor:
         *,
         case_id: int | None = None,
         on_fault: Callable[[Fault], None] | None = None,
-        passes: tuple[type[BaseException], ...] = (),
         now: datetime | None = None,
     ) -> bool:
         """Handle one item; False if it raised. `item` names it by kind and id ("reminder:12").
 
         `on_fault` records the fault on the item's own row as well (its next attempt pushed back,
-        or its state parked) so the loop's own claims pass it over. Exceptions in `passes`, and
-        the database being unreachable, are the loop's own business: raised to it unchanged."""
+        or its state parked) so the loop's own claims pass it over. The database being
+        unreachable is the loop's own business: raised to it unchanged."""
         try:
             work()
-        except (*DATABASE_OUTAGES, *passes):
+        except DATABASE_OUTAGES:
             raise
         except Exception as exc:
             fault = self.item_failed(loop, item, exc, case_id=case_id, now=now)
