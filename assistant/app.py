@@ -11,11 +11,11 @@ from slack_bolt import App
 from slack_bolt.response import BoltResponse
 
 from assistant.components import Components, create_components
-from assistant.content import use_custom_dir
 from assistant.flows import register_all
 from assistant.i18n import use_default_locale
 from assistant.middleware import register_middleware, release_failed_submission
 from assistant.playbook import PlaybookError
+from assistant.registry import install_folder
 from assistant.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)
@@ -30,11 +30,13 @@ class _ClientWins(logging.Filter):
 
 def create_app(settings: Settings, components: Components | None = None) -> tuple[App, Components]:
     try:
-        use_custom_dir(settings.custom_dir)
+        # Loaded once: the components carry it, and it is the content in effect for the
+        # templates and what is rendered without components at hand.
+        content = install_folder(settings.custom_dir)
         use_default_locale(settings.default_locale)
     except PlaybookError as exc:
         raise SettingsError(f"the playbook has problems; nothing was started:\n{exc}") from None
-    components = components or create_components(settings)
+    components = components or create_components(settings, content=content)
     bolt_logger = logging.getLogger("assistant.bolt")
     bolt_logger.addFilter(_ClientWins())
     app = App(

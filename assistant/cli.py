@@ -19,6 +19,7 @@ from assistant.settings import Settings, SettingsError, load_settings
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from assistant.registry import Content
     from assistant.settings import ContentSettings
 
 logger = logging.getLogger("assistant")
@@ -133,15 +134,15 @@ def _content_settings() -> ContentSettings:
         raise SettingsError(describe(exc)) from None
 
 
-def _team_content() -> None:
-    """The team's own content (CUSTOM_DIR), read as the app reads it at start-up: their intake
-    questions are the export's custom:<id> columns."""
-    from assistant.content import use_custom_dir
+def _team_content() -> Content:
+    """The team's own content (CUSTOM_DIR), read and installed as the app does at start-up: their
+    intake questions are the export's custom:<id> columns, their judgement rules the import's."""
     from assistant.playbook import PlaybookError
+    from assistant.registry import install_folder
 
     folder = _content_settings().custom_dir
     try:
-        use_custom_dir(folder)
+        return install_folder(folder)
     except PlaybookError as exc:
         raise SettingsError(str(exc)) from None
 
@@ -149,23 +150,28 @@ def _team_content() -> None:
 def export_command(fmt: str, since: date | None, output: str, what: str = "cases") -> None:
     from assistant.services.export import (
         COMMUNICATION_COLUMNS,
+        columns,
         communication_rows,
         export_rows,
         write_csv,
         write_json,
     )
 
-    _team_content()
+    questions = _team_content().questions
     engine = _database()
     start = datetime.combine(since, time(), tzinfo=UTC) if since else None
     # Streamed: memory stays flat whatever the history.
-    rows = communication_rows(engine, start) if what == "communications" else export_rows(engine, start)
+    rows = (
+        communication_rows(engine, start)
+        if what == "communications"
+        else export_rows(engine, start, questions)
+    )
 
     def write(rows: Any, out: Any) -> None:
         if fmt == "json":
             write_json(rows, out)
         else:
-            write_csv(rows, out, COMMUNICATION_COLUMNS if what == "communications" else None)
+            write_csv(rows, out, COMMUNICATION_COLUMNS if what == "communications" else columns(questions))
 
     _write_out(output, lambda out: write(rows, out))
 
@@ -176,7 +182,8 @@ def digest_command(settings: Settings) -> None:
     from assistant.logs import configure_logging
 
     configure_logging(settings.log_level, _secrets(settings))
-    components = create_components(settings)
+    # The team's content, as the app installs it: its templates and words as much as its practice.
+    components = create_components(settings, content=_team_content())
     try:
         poster = components.digest
         print(poster.message(poster.post_now()).text)
@@ -188,15 +195,15 @@ def digest_dry_run(week_ending: date | None, chart: str | None) -> None:
     """`digest --dry-run`: the whole digest as text from the database alone; no Slack token needed."""
     from zoneinfo import ZoneInfo
 
-    from assistant.content import use_custom_dir
     from assistant.database import make_engine, migrate
     from assistant.i18n import use_default_locale
     from assistant.messages.render import render_message
+    from assistant.registry import install_folder
     from assistant.slack.digest import digest_as_text, digest_context, week_digest
 
     # The digest's settings (zone, targets, database) without Slack's: a dry run never calls Slack.
     settings = load_settings(slack_bot_token="xoxb-not-used", slack_signing_secret="not-used")
-    use_custom_dir(settings.custom_dir)
+    content = install_folder(settings.custom_dir)
     use_default_locale(settings.default_locale)  # written as the feed would read it
     zone = ZoneInfo(settings.digest_timezone)
     if week_ending is None:
@@ -207,11 +214,17 @@ def digest_dry_run(week_ending: date | None, chart: str | None) -> None:
     migrate(engine)
     try:
         digest = week_digest(
-            engine, end, zone=zone, ack_target=timedelta(minutes=settings.ack_within_minutes)
+            engine,
+            end,
+            zone=zone,
+            ack_target=timedelta(minutes=settings.ack_within_minutes),
+            practice=content.practice,
         )
     finally:
         engine.dispose()
-    print(digest_as_text(render_message("digest.json.j2", d=digest_context(digest))), end="")
+    print(
+        digest_as_text(render_message("digest.json.j2", d=digest_context(digest, content.practice))), end=""
+    )
     if chart:
         from assistant.messages.chart import digest_chart
 
@@ -226,7 +239,7 @@ def playbook_command(action: str, folder: str | None) -> int:
 
     import yaml
 
-    from assistant.flow_definitions import FLOW_FILES, load_flows
+    from assistant.flow_definitions import flow_names, load_flows
     from assistant.playbook import (
         INTAKE_FILE,
         PlaybookError,
@@ -265,7 +278,7 @@ def playbook_command(action: str, folder: str | None) -> int:
     else:
         print(f"{playbook_path(target)}: the playbook is valid")
         print(f"{flows_file(INTAKE_FILE, target)}: the intake questions are valid")
-        print(f"{flows_file('*.yml', target).parent}: the flows ({', '.join(FLOW_FILES)}) are valid")
+        print(f"{flows_file('*.yml', target).parent}: the flows ({', '.join(flow_names())}) are valid")
         if target is not None and (target / "messages/templates").is_dir():
             print(f"templates: {target}/messages/templates (yours replace ours by name)")
     return 0
@@ -296,6 +309,7 @@ def accounts_command(
     """`accounts import FILE [--dry-run] [--encoding E]` and `accounts export`: the directory,
     without Slack."""
     from assistant.domain.account_rows import UnreadableFile, read_account_file
+    from assistant.i18n import _
     from assistant.services.accounts import export_accounts, import_accounts
     from assistant.services.export import write_csv
 
@@ -328,11 +342,11 @@ def accounts_command(
         )
     except UnreadableFile as exc:
         # Not read whole (its encoding, a cell past the CSV limit…): nothing of it is imported.
-        print(exc, file=sys.stderr)
+        print(_(exc.sentence), file=sys.stderr)
         print("the file was not imported")
         return 1
-    report = import_accounts(engine, rows, dry_run=dry_run)
-    for problem in [*problems, *report.problems]:
+    report = import_accounts(engine, rows, rules=_team_content().practice.judgement, dry_run=dry_run)
+    for problem in [*map(_, problems), *report.problems]:
         print(problem, file=sys.stderr)
     bad = len(problems) + len(report.problems)
     verb = "would be" if dry_run else "were"
@@ -490,7 +504,8 @@ def signal_command(account: str, kind: str, detail: str, at: date | None) -> int
         print(f"error: no account {account!r} (a name, or SYSTEM:ID like crm:0015A)", file=sys.stderr)
         return 1
     moment = datetime.combine(at, time(12), tzinfo=UTC) if at else datetime.now(UTC)
-    raised = add_signal(engine, found.id or 0, SignalKind(kind), at=moment, detail=detail)
+    rules = _team_content().practice.judgement
+    raised = add_signal(engine, found.id or 0, SignalKind(kind), at=moment, detail=detail, rules=rules)
     print(f"{kind} recorded for {found.name}; {raised} signal(s) for a CSM's judgement")
     return 0
 

@@ -15,12 +15,12 @@ from slack_sdk.errors import SlackApiError
 from assistant.customer.delivery import CustomerDelivery
 from assistant.database import make_engine, migrate
 from assistant.domain.lifecycle import PromiseRules, ack_window
-from assistant.domain.practice import SEVERITY_UPDATE_HOURS
 from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.triggers import TriggerEffects
 from assistant.health import Heartbeat, InFlight
 from assistant.messages.render import Message
 from assistant.models import Escalation
+from assistant.registry import Content, load_content
 from assistant.services import customer as customer_records
 from assistant.settings import Settings, SettingsError
 from assistant.slack.action_items import ActionItemFollowUp
@@ -43,6 +43,9 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Components:
     settings: Settings
+    # The content in effect (the playbook's practice, the intake form…), loaded once: what the
+    # listeners and services hand the domain (`content.practice`).
+    content: Content
     engine: sa.Engine
     client: WebClient
     # For calls made before Slack's 3-second acknowledgement: no retries, short time-out.
@@ -55,6 +58,8 @@ class Components:
     work: WorkQueue
     # Bolt's listener threads: they answer Slack and do a listener's short work after ack.
     listener_executor: ThreadPoolExecutor
+    # Lookups a listener waits on for a second at most before it answers (the intake's prefill).
+    lookups: ThreadPoolExecutor
     bot_user_id: str
     team_id: str | None
     reminder_policy: ReminderPolicy
@@ -77,7 +82,8 @@ class Components:
     def promise_rules(self, severity: str | None = None) -> PromiseRules:
         """How soon and how far ahead a customer update may be promised: the settings, and the
         severity's update cadence (the playbook's `update_within_hours`) when it is shorter."""
-        hours = min(self.settings.max_promise_hours, SEVERITY_UPDATE_HOURS.get(severity or "", 10**6))
+        cadence = self.content.practice.update_hours.get(severity or "", 10**6)
+        hours = min(self.settings.max_promise_hours, cadence)
         return PromiseRules(
             min_ahead=timedelta(minutes=self.settings.min_promise_minutes),
             max_ahead=timedelta(hours=hours),
@@ -89,6 +95,7 @@ class Components:
             effects.severity,
             default_minutes=self.settings.ack_within_minutes,
             by_severity=self.settings.ack_within_minutes_by_severity,
+            playbook_minutes=self.content.practice.ack_minutes,
             trigger_minutes=effects.ack_within_minutes,
         )
 
@@ -112,6 +119,7 @@ class Components:
         self.customer.stop()
         self.webhooks.stop()
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
+        self.lookups.shutdown(wait=False, cancel_futures=True)
         self.work.shutdown()
         self.engine.dispose()
 
@@ -132,7 +140,13 @@ def identify_bot(client: WebClient, settings: Settings) -> tuple[str, str | None
     return str(auth["user_id"]), auth.get("team_id")
 
 
-def create_components(settings: Settings, *, engine: sa.Engine | None = None) -> Components:
+def create_components(
+    settings: Settings, *, engine: sa.Engine | None = None, content: Content | None = None
+) -> Components:
+    """`content`: as create_app loaded it; else read from the settings' CUSTOM_DIR (raises
+    PlaybookError, every problem)."""
+    content = content if content is not None else load_content(settings.custom_dir)
+    practice = content.practice
     engine = engine or make_engine(settings.database_url)
     migrate(engine)
     supervisor = Supervisor(engine=engine)
@@ -154,6 +168,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         client=client,
         people=people,
         settings=settings,
+        practice=practice,
         bot_user_id=bot_user_id,
         queue=work,
     )
@@ -176,6 +191,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         engine=engine,
         client=client,
         settings=settings,
+        practice=practice,
         queue=work,
         people=people,
     )
@@ -197,6 +213,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
     webhooks.supervisor = supervisor
     return Components(
         settings=settings,
+        content=content,
         engine=engine,
         client=client,
         quick_client=quick_client,
@@ -205,6 +222,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         pacer=pacer,
         work=work,
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
+        lookups=ThreadPoolExecutor(max_workers=4, thread_name_prefix="prefill"),
         bot_user_id=bot_user_id,
         team_id=team_id,
         reminder_policy=policy,
@@ -215,6 +233,7 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
             client=client,
             channel=provisioner.channel,
             settings=settings,
+            practice=practice,
             ack_target=timedelta(minutes=settings.ack_within_minutes),
             queue=work,
         ),
@@ -229,7 +248,11 @@ def create_components(settings: Settings, *, engine: sa.Engine | None = None) ->
         in_flight=in_flight,
         customer=customer,
         judgement=JudgementAsker(
-            engine=engine, channel=provisioner.channel, settings=settings, supervisor=supervisor
+            engine=engine,
+            channel=provisioner.channel,
+            settings=settings,
+            supervisor=supervisor,
+            rules=practice.judgement,
         ),
         webhooks=webhooks.start(),
         supervisor=supervisor,

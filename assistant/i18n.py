@@ -24,7 +24,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from assistant.content import content_dir, custom_dirs
+from assistant.content import content_folders
+from assistant.domain.sentences import Sentence
+from assistant.registry import installed
 
 ENGLISH = "en"
 # The languages we ship, as gettext names them (the catalogs' folder names).
@@ -36,16 +38,25 @@ CATALOG = "LC_MESSAGES/messages.po"
 # first sentence written, so a listener that answers Slack first looks the person up after.
 _current: ContextVar[list[str | Callable[[], str]] | None] = ContextVar("locale", default=None)
 _default = [ENGLISH]
-_loaded: dict[str, NullTranslations] = {}
+# Compiled catalogs by (content folder, locale): read once each.
+_loaded: dict[tuple[Path | None, str], NullTranslations] = {}
 _lock = threading.Lock()
 
 
-@functools.cache
+def _content_folder() -> Path | None:
+    return installed().custom_dir
+
+
 def available() -> tuple[str, ...]:
-    """The locales with a catalog: ours and a team's own (CUSTOM_DIR/messages/locale/<name>).
-    Read once (every lookup of a person asks), again after forget_catalogs."""
+    """The locales with a catalog: ours and a team's own (CUSTOM_DIR/messages/locale/<name>)."""
+    return _available(_content_folder())
+
+
+@functools.cache
+def _available(custom_dir: Path | None) -> tuple[str, ...]:
+    # Read once per content folder: every lookup of a person asks.
     names = set(SHIPPED)
-    for folder in [*custom_dirs("messages/locale"), content_dir("messages") / "locale"]:
+    for folder in content_folders(custom_dir, "messages/locale"):
         if folder.is_dir():
             names.update(p.parent.parent.name for p in folder.glob(f"*/{CATALOG}"))
     return tuple(sorted(names))
@@ -66,9 +77,9 @@ def negotiate(slack_locale: str | None, have: tuple[str, ...] | None = None) -> 
     return next((h for h in have if h.split("_")[0].lower() == language), ENGLISH)
 
 
-def catalog_path(locale: str) -> Path | None:
-    """The catalog in effect for `locale`: a team's own first, else ours."""
-    for folder in [*custom_dirs("messages/locale"), content_dir("messages") / "locale"]:
+def catalog_path(locale: str, custom_dir: Path | None = None) -> Path | None:
+    """The catalog for `locale`: a team's own first, else ours."""
+    for folder in content_folders(custom_dir, "messages/locale"):
         path = folder / locale / CATALOG
         if path.is_file():
             return path
@@ -76,11 +87,12 @@ def catalog_path(locale: str) -> Path | None:
 
 
 def translations(locale: str) -> NullTranslations:
+    custom_dir = _content_folder()
     with _lock:
-        found = _loaded.get(locale)
+        found = _loaded.get((custom_dir, locale))
         if found is not None:
             return found
-        path = catalog_path(locale)
+        path = catalog_path(locale, custom_dir)
         if path is None or locale == ENGLISH:
             found = NullTranslations()
         else:
@@ -90,15 +102,8 @@ def translations(locale: str) -> NullTranslations:
             write_mo(compiled, catalog, use_fuzzy=False)  # a fuzzy entry is not a translation yet
             compiled.seek(0)
             found = Translations(compiled)
-        _loaded[locale] = found
+        _loaded[(custom_dir, locale)] = found
         return found
-
-
-def forget_catalogs() -> None:
-    """Read the catalogs again (after CUSTOM_DIR changes)."""
-    with _lock:
-        _loaded.clear()
-    available.cache_clear()
 
 
 def use_default_locale(locale: str) -> None:
@@ -140,9 +145,18 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_locale()).ngettext(singular, plural, n)
 
 
-def _(message: str, **values: object) -> str:
+def _(message: str | Sentence, **values: object) -> str:
     """`message` in the current locale, with `%(name)s` placeholders filled from `values` (the
-    templates' style)."""
+    templates' style). A domain's Sentence is written with its own values, each value that is a
+    Sentence in the same language."""
+    if isinstance(message, Sentence):
+        filled = {k: _(v) if isinstance(v, Sentence) else v for k, v in message.values}
+        if message.plural is not None:
+            text = ngettext(message.msgid, message.plural, message.count or 0)
+        else:
+            text = gettext(message.msgid)
+        written = text % filled if filled else text
+        return written.lower() if message.lower else written
     text = gettext(message)
     return text % values if values else text
 

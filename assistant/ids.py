@@ -10,35 +10,19 @@ class Shortcut(StrEnum):
 
 
 class ViewId(StrEnum):
+    """Modals other than the guided flows' (a flow's modal is its name: flows/<name>.yml)."""
+
     INTAKE = "intake"
-    ACKNOWLEDGE = "acknowledge"
-    CLASSIFY = "classify"
-    POST_UPDATE = "post_update"
-    REASSIGN = "reassign"
-    RESOLVE = "resolve"
-    RCA = "rca"
-    CLOSE = "close"
-    REOPEN = "reopen"
-    CONTACTS = "contacts"
-    ACCOUNTS = "affected_accounts"
     JUDGEMENT_DECLINE = "judgement_decline"
     SATISFACTION = "satisfaction"
     LOADING = "loading"
 
 
 class CaseAction(StrEnum):
-    """Buttons on the case card and in the owner's DM; the value is the case id."""
+    """Buttons about a case; the value is the case id. A guided flow's button is "case_<flow>"
+    (messages/case_buttons.py), from the flow's file."""
 
-    ACKNOWLEDGE = "case_acknowledge"
-    CLASSIFY = "case_classify"
-    POST_UPDATE = "case_post_update"
-    RESOLVE = "case_resolve"
-    REASSIGN = "case_reassign"
-    RCA = "case_rca"
-    CLOSE = "case_close"
-    REOPEN = "case_reopen"
-    TIMELINE = "case_timeline"
-    # The card's overflow menu; each option's value is "<action>:<case id>".
+    # The card's overflow menu; each option's value is "<flow>:<case id>".
     MORE = "case_more"
     # In the reporter's DM once a case closes: record the customer's satisfaction.
     SATISFACTION = "case_satisfaction"

@@ -230,7 +230,7 @@ class RootCauseAnalysis(SQLModel, table=True):
     root_cause: str = Field(sa_type=sa.Text)
     contributing_factors: str = Field(default="", sa_type=sa.Text)
     customer_text: str = Field(sa_type=sa.Text)
-    # One of domain.practice.CAUSE_AREAS: how repeated root causes across accounts are found.
+    # One of the practice's cause areas: how repeated root causes across accounts are found.
     cause_area: str | None = Field(default=None, max_length=32)
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,8 +25,19 @@ import holidays as public_holidays
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from assistant.content import content_dir, custom_dir
+from assistant.content import content_dir
 from assistant.domain.calendars import WorkingCalendar, parse_hours
+from assistant.domain.intake import CustomQuestion, FormQuestions
+from assistant.domain.judgement import JudgementRules
+from assistant.domain.practice import (
+    Category,
+    CategoryPlaybook,
+    EscalationKind,
+    Practice,
+    Severity,
+    Trigger,
+    TriggerRule,
+)
 
 PLAYBOOK_FILE = "playbook.yml"
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -434,10 +447,10 @@ def broken_references(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...],
 
 
 def flows_file(name: str, folder: Path | None = None) -> Path:
-    """A file of flows/ in effect: the team's (in `folder` or CUSTOM_DIR) if they have it, else ours."""
-    base = folder if folder is not None else custom_dir()
-    if base is not None and (base / "flows" / name).is_file():
-        return base / "flows" / name
+    """A file of flows/: the team's (in their `folder`, CUSTOM_DIR) if they have it, else ours
+    (`folder` None: ours)."""
+    if folder is not None and (folder / "flows" / name).is_file():
+        return folder / "flows" / name
     return content_dir("flows") / name
 
 
@@ -455,17 +468,71 @@ def load_intake_questions(folder: Path | None = None) -> IntakeQuestions:
     return parse_content(IntakeQuestions, path.read_text(encoding="utf-8"), path)
 
 
-def apply_questions(questions: IntakeQuestions) -> None:
-    """Make `questions` the intake form's (labels and the team's own questions)."""
-    from assistant.domain.intake import CustomQuestion, apply_intake_questions
+def practice_of(playbook: Playbook) -> Practice:
+    """The practice `playbook` describes, as the domain reads it (immutable)."""
+    return Practice(
+        categories=tuple(Category(c.id) for c in playbook.categories),
+        severities=tuple(Severity(s.id) for s in playbook.severities),
+        triggers=tuple(Trigger(t.id) for t in playbook.triggers),
+        playbooks={
+            Category(c.id): CategoryPlaybook(
+                c.label,
+                c.when,
+                c.resolution_owner,
+                c.expected_response,
+                default_severity=c.default_severity,
+                rca_required=c.rca_required,
+                executive_contact_hours=c.executive_contact_hours,
+                invites_sponsor=c.invites_sponsor,
+                invite_groups=c.invite_groups,
+            )
+            for c in playbook.categories
+        },
+        kind_labels={EscalationKind(k.id): (k.label, k.description) for k in playbook.escalation_kinds},
+        severity_labels={Severity(s.id): (s.label, s.description) for s in playbook.severities},
+        trigger_labels={Trigger(t.id): t.label for t in playbook.triggers},
+        trigger_rules={
+            Trigger(t.id): TriggerRule(
+                minimum_severity=t.effects.minimum_severity,
+                suggests_category=t.effects.suggests_category,
+                private_channel=t.effects.private_channel,
+                managers_told=t.effects.managers_told,
+                executive_involved=t.effects.executive_involved,
+                ack_within_minutes=t.effects.ack_within_minutes,
+                invite_groups=t.effects.invite_groups,
+                note=t.effects.note,
+            )
+            for t in playbook.triggers
+        },
+        guidance={"at_once": playbook.guidance.at_once, "do_not": playbook.guidance.do_not},
+        cause_areas={a.id: a.label for a in playbook.cause_areas},
+        severity_calendars={Severity(s.id): playbook.calendar(s.calendar) for s in playbook.severities},
+        rca_calendar=playbook.calendar(playbook.rca_calendar),
+        ack_minutes={
+            s.id: s.ack_within_minutes for s in playbook.severities if s.ack_within_minutes is not None
+        },
+        update_hours={
+            s.id: s.update_within_hours for s in playbook.severities if s.update_within_hours is not None
+        },
+        judgement=JudgementRules(
+            enterprise_above=playbook.judgement.enterprise_above,
+            health_below=playbook.judgement.health_below,
+            fall_within=timedelta(days=playbook.judgement.fall_within_days),
+            missed_qbrs=playbook.judgement.missed_qbrs,
+            suggests=MappingProxyType(dict(playbook.judgement.suggests)),
+        ),
+    )
 
-    apply_intake_questions(
-        {str(question): label for question, label in questions.labels.items()},
-        [
+
+def form_questions_of(questions: IntakeQuestions) -> FormQuestions:
+    """The intake form `questions` describe (labels and the team's own questions), immutable."""
+    return FormQuestions(
+        labels={str(question): label for question, label in questions.labels.items()},
+        custom=tuple(
             CustomQuestion(
                 q.id, q.label, q.type, q.required, q.max_length, tuple(o.id for o in q.options), q.hint
             )
             for q in questions.custom_fields
-        ],
-        {(q.id, o.id): o.label for q in questions.custom_fields for o in q.options},
+        ),
+        choice_labels={(q.id, o.id): o.label for q in questions.custom_fields for o in q.options},
     )

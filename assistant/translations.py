@@ -21,7 +21,7 @@ from typing import IO, Any
 
 import yaml
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_file
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po, write_po
 from jinja2 import Environment
 
@@ -49,8 +49,13 @@ CONTENT_KEYS = frozenset(
         "submit",
         "placeholder",
         "required",
+        "help",
+        "button",
+        "doing",
     }
 )
+# Mappings whose values are all sentences: labels by id, a flow's advice by state (`instead`).
+CONTENT_MAPPINGS = frozenset({"labels", "instead"})
 # A literal English text in a template ("text": "Cancel") instead of {{ _("Cancel")|tojson }}.
 LITERAL_TEXT = re.compile(r'"text":\s*"(?=[^"]*[A-Za-z]{2})([^"]*)"')
 # Inside an expression: a string with a word in it that is not the argument of _() or ngettext()
@@ -70,7 +75,7 @@ def extract_content(fileobj: IO[bytes], keywords: Any, comment_tags: Any, option
             for key, value in node.value:
                 if isinstance(value, yaml.ScalarNode) and key.value in CONTENT_KEYS and value.value.strip():
                     yield value.start_mark.line + 1, "_", " ".join(value.value.split()), []
-                elif key.value == "labels" and isinstance(value, yaml.MappingNode):
+                elif key.value in CONTENT_MAPPINGS and isinstance(value, yaml.MappingNode):
                     for _, label in value.value:
                         yield label.start_mark.line + 1, "_", label.value, []
                 else:
@@ -82,6 +87,10 @@ def extract_content(fileobj: IO[bytes], keywords: Any, comment_tags: Any, option
     tree = yaml.compose(fileobj.read().decode("utf-8"))
     if tree is not None:
         yield from walk(tree)
+
+
+# gettext's own, and the domain's sentences (domain/sentences.py): said(msgid), said_n(one, many).
+KEYWORDS = {**DEFAULT_KEYWORDS, "said": None, "said_n": (1, 2)}
 
 
 def sources() -> list[tuple[Path, Any]]:
@@ -109,7 +118,8 @@ def extracted() -> Catalog:
     catalog = Catalog(locale=ENGLISH)
     options = {"trim_blocks": "true", "lstrip_blocks": "true"}
     for path, method in sources():
-        for line, message, comments, context in extract_from_file(method, str(path), options=options):
+        found = extract_from_file(method, str(path), keywords=KEYWORDS, options=options)
+        for line, message, comments, context in found:
             catalog.add(message, locations=[(shown(path), line)], auto_comments=comments, context=context)
     return catalog
 

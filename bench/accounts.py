@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from assistant.content import installed  # noqa: E402
 from assistant.domain.account_rows import read_accounts  # noqa: E402
 from assistant.services.accounts import import_accounts  # noqa: E402
 from bench.common import fresh, on_each_database, percentile  # noqa: E402
@@ -54,7 +55,7 @@ def bench_import(database_url: str, count: int) -> None:
         started = time.perf_counter()
         rows, problems = read_accounts(text, json_format=False, default_currency="USD")
         read = time.perf_counter() - started
-        report = import_accounts(engine, rows)
+        report = import_accounts(engine, rows, rules=installed().practice.judgement)
         total = time.perf_counter() - started
         print(
             f"1. import {count} accounts ({attempt}): {total:.1f} s (reading and checking {read:.1f} s); "

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from common import fresh, on_each_database, percentile
 
 from assistant.components import create_components
+from assistant.registry import installed
 from assistant.domain.account_rows import read_accounts
 from assistant.domain.portfolio import Filters
-from assistant.domain.practice import CAUSE_AREAS, Category, Severity
 from assistant.messages.chart import digest_chart
 from assistant.models import CaseEvent, CaseFollower, Escalation, RootCauseAnalysis, Sponsorship
 from assistant.services.accounts import import_accounts
@@ -49,8 +49,8 @@ def seed(engine: sa.Engine, now: datetime) -> None:
                 "account_name": f"Account {rng.randrange(800)}",
                 "summary": f"Case {n}",
                 "description": "Bench",
-                "category": list(Category)[n % 4].value,
-                "severity": list(Severity)[n % 4].value,
+                "category": installed().practice.categories[n % 4].value,
+                "severity": installed().practice.severities[n % 4].value,
                 "triggers": [],
                 "is_private": n % 25 == 0,
                 "owner_id": owner,
@@ -109,7 +109,7 @@ def seed(engine: sa.Engine, now: datetime) -> None:
                             "root_cause": "-",
                             "contributing_factors": "",
                             "customer_text": "-",
-                            "cause_area": rng.choice(list(CAUSE_AREAS)),
+                            "cause_area": rng.choice(list(installed().practice.cause_areas)),
                         }
                     )
     open_ids = list(range(CASES - OPEN + 1, CASES + 1))
@@ -154,7 +154,7 @@ def seed(engine: sa.Engine, now: datetime) -> None:
             json_format=False,
             default_currency="USD",
         )
-        import_accounts(engine, rows, now=now - timedelta(days=day))
+        import_accounts(engine, rows, rules=installed().practice.judgement, now=now - timedelta(days=day))
     print("  800 accounts in the directory, each with a health history")
 
 

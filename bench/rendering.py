@@ -25,13 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant import i18n  # noqa: E402
-from assistant.domain.practice import apply_playbook  # noqa: E402
-from assistant.flow_definitions import apply_flows, load_flows  # noqa: E402
+from assistant.content import installed, use_custom_dir  # noqa: E402
 from assistant.flows.intake import _render_intake_modal  # noqa: E402
 from assistant.messages.case_context import case_context, format_duration  # noqa: E402
 from assistant.messages.render import render_message  # noqa: E402
 from assistant.models import Escalation  # noqa: E402
-from assistant.playbook import apply_questions, load_intake_questions, load_playbook  # noqa: E402
 
 LOCALES = ("en", "pt_BR", "es")
 
@@ -51,10 +49,7 @@ def timed_by_locale(work: Callable[[], object], rounds: int) -> dict[str, float]
 
 def start_up() -> float:
     started = time.perf_counter()
-    apply_playbook(load_playbook())
-    apply_questions(load_intake_questions())
-    apply_flows(load_flows())
-    i18n.forget_catalogs()
+    install_folder(None)  # our content, read and checked whole (it forgets the catalogs)
     for locale in LOCALES:
         i18n.translations(locale)
     return time.perf_counter() - started
@@ -86,7 +81,7 @@ def sample_case() -> Escalation:
 
 def renders(case: Escalation) -> dict[str, Callable[[], object]]:
     return {
-        "intake modal": lambda: _render_intake_modal("{}", 120, "", "", None),
+        "intake modal": lambda: _render_intake_modal(installed(), "{}", 120, "", "", None),
         "case card": lambda: render_message("case_card.json.j2", case=case_context(case), team_id="T1"),
         "owner DM": lambda: render_message(
             "owner_request.json.j2", case=case_context(case), ack_within=format_duration(120)

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from common import fresh
 
-from assistant.domain.practice import CAUSE_AREAS, Category, Severity
+from assistant.registry import installed
 from assistant.domain.provisioning import STEP_EVENTS, Step
 from assistant.models import (
     CaseEvent,
@@ -49,8 +49,8 @@ def _case(rng: random.Random, n: int, is_open: bool, now: datetime) -> dict[str,
         "account_name": f"Account {rng.randrange(4000)}",
         "summary": f"Case {n}: checkout errors",
         "description": "Seeded for the scale benchmarks.",
-        "category": list(Category)[n % 4].value,
-        "severity": list(Severity)[n % 4].value,
+        "category": installed().practice.categories[n % 4].value,
+        "severity": installed().practice.severities[n % 4].value,
         "triggers": [],
         "is_private": n % 25 == 0,
         "owner_id": rng.choice(OWNERS),
@@ -147,7 +147,7 @@ def _history(rng: random.Random, case: dict[str, Any], now: datetime) -> Iterato
                     "root_cause": "-",
                     "contributing_factors": "",
                     "customer_text": "-",
-                    "cause_area": rng.choice(list(CAUSE_AREAS)),
+                    "cause_area": rng.choice(list(installed().practice.cause_areas)),
                 },
             )
     else:

@@ -12,10 +12,11 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from assistant.app import create_app
 from assistant.components import Components
@@ -76,8 +77,14 @@ def seed_workspace(workspace: Workspace) -> None:
     workspace.add_channel("escalations", members=[EXEC, MANAGER, workspace.bot_user_id])
 
 
-def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
-    """Poll until `predicate` returns something truthy (the app works after it answers Slack)."""
+def wait_for(
+    predicate: Callable[[], T | Literal[False, 0, ""] | None], timeout: float = 10.0, what: str = "condition"
+) -> T:
+    """Poll until `predicate` returns something truthy (the app works after it answers Slack).
+
+    The value returned is that truthy one, so its type drops the falsy parts of the predicate's
+    (`case and case.channel_id` -> str, not `Escalation | str | None`).
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -114,6 +121,21 @@ def default_intake(**overrides: Any) -> dict[str, Any]:
     # A team's own questions (custom_<id>) are answered by their block id.
     values.update({(k if k.startswith("custom_") else IntakeField(k)): v for k, v in overrides.items()})
     return {str(k): v for k, v in values.items()}
+
+
+class FlowButton(StrEnum):
+    """The buttons that open the guided flows, as Slack sends them back ("case_<flow>", the flow
+    being the name of its file in flows/)."""
+
+    ACKNOWLEDGE = "case_acknowledge"
+    CLASSIFY = "case_classify"
+    POST_UPDATE = "case_post_update"
+    RESOLVE = "case_resolve"
+    REASSIGN = "case_reassign"
+    RCA = "case_rca"
+    CLOSE = "case_close"
+    REOPEN = "case_reopen"
+    TIMELINE = "case_timeline"
 
 
 @dataclass
@@ -190,7 +212,7 @@ class Harness:
 
     def cases(self) -> list[Escalation]:
         with Session(self.components.engine) as session:
-            return list(session.exec(select(Escalation).order_by(Escalation.id)))
+            return list(session.exec(select(Escalation).order_by(col(Escalation.id))))
 
     def wait_provisioned(self, case_id: int | None, timeout: float = 10.0) -> Escalation:
         assert case_id is not None
@@ -205,7 +227,7 @@ class Harness:
         with Session(self.components.engine) as session:
             return list(
                 session.exec(
-                    select(CaseEvent).where(CaseEvent.escalation_id == case_id).order_by(CaseEvent.id)
+                    select(CaseEvent).where(CaseEvent.escalation_id == case_id).order_by(col(CaseEvent.id))
                 )
             )
 
@@ -300,7 +322,8 @@ def load_directory(harness: Harness, csv_text: str, at: datetime | None = None) 
     """Accounts into the directory as CS ops would import them (every row must be good)."""
     rows, problems = read_accounts(csv_text, json_format=False, default_currency="USD")
     assert problems == [], problems
-    return import_accounts(harness.components.engine, rows, now=at)
+    rules = harness.components.content.practice.judgement
+    return import_accounts(harness.components.engine, rows, rules=rules, now=at)
 
 
 def make_settings(standin: StandIn, database_url: str, **overrides: Any) -> Settings:
@@ -462,9 +485,9 @@ def team_harness(database_url: str, folder: Path, files: dict[str, str]) -> Iter
     running = start_harness(database_url, custom_dir=folder)
     yield running
     running.stop()
-    from assistant.content import use_custom_dir
+    from assistant.registry import install_folder
 
-    use_custom_dir(None)  # the next app in this process starts from ours
+    install_folder(None)  # the next app in this process starts from ours
 
 
 def free_port() -> int:

@@ -9,17 +9,17 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from assistant.domain.intake import ValidIntake
-from assistant.domain.practice import Category, Severity
 from assistant.domain.reminders import ReminderKind
 from assistant.ids import CaseAction
 from assistant.models import Escalation, Reminder
+from assistant.registry import installed
 from assistant.services.cases import open_case
-from tests.harness import CSM, OWNER, Harness, in_hours, wait_for
+from tests.harness import CSM, OWNER, FlowButton, Harness, in_hours, wait_for
 
 
 def acknowledged(harness: Harness, **intake: object) -> Escalation:
     case = harness.escalate(CSM, **intake)
-    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     harness.submit(OWNER, view, next_update=in_hours(2), customer_message="On it.")
     wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
     return harness.case(case.id)
@@ -27,7 +27,7 @@ def acknowledged(harness: Harness, **intake: object) -> Escalation:
 
 def resolved(harness: Harness, **intake: object) -> Escalation:
     case = acknowledged(harness, **intake)
-    view = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
+    view = harness.open_flow(OWNER, case, FlowButton.RESOLVE)
     harness.submit(
         OWNER,
         view,
@@ -43,7 +43,7 @@ def resolved(harness: Harness, **intake: object) -> Escalation:
 def closed_with_sponsor(harness: Harness, *, sponsor: str) -> Escalation:
     """A business case an executive took part in, closed with Acme enrolled in sponsorship."""
     case = resolved(harness, category="business")
-    view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    view = harness.open_flow(OWNER, case, FlowButton.CLOSE)
     harness.submit(
         OWNER, view, no_rca_reason="Commercial settlement.", sponsorship=["enrol"], sponsor=sponsor
     )
@@ -85,6 +85,7 @@ def store_cases(
     summary: str = "Case number {n}",
 ) -> list[Escalation]:
     """`count` open cases stored as intake would store them, without Slack (for volume)."""
+    practice = installed().practice
     cases = []
     for n in range(count):
         intake = ValidIntake(
@@ -92,8 +93,8 @@ def store_cases(
             account_value=None,
             summary=summary.replace("{n}", str(n)),
             description="Stored in bulk.",
-            category=list(Category)[n % 4],
-            severity=list(Severity)[n % 4],
+            category=practice.categories[n % len(practice.categories)],
+            severity=practice.severities[n % len(practice.severities)],
             triggers=(),
             owner_id=owner,
             stakeholder_ids=(),
@@ -103,6 +104,7 @@ def store_cases(
             open_case(
                 engine,
                 intake=intake,
+                practice=practice,
                 reporter_id=CSM,
                 team_id=None,
                 intake_view_id=f"bulk-{n}",

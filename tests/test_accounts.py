@@ -11,11 +11,22 @@ from sqlmodel import Session, select
 
 from assistant.database import make_engine
 from assistant.domain.account_rows import read_accounts
-from assistant.ids import CaseAction
+from assistant.i18n import _
 from assistant.models import Account
 from assistant.services import customer
 from assistant.services.accounts import health_history
-from tests.harness import CSM, EXEC, OWNER, ROOT, Harness, load_directory, run_cli, start_harness, wait_for
+from tests.harness import (
+    CSM,
+    EXEC,
+    OWNER,
+    ROOT,
+    FlowButton,
+    Harness,
+    load_directory,
+    run_cli,
+    start_harness,
+    wait_for,
+)
 from tests.test_customer_end import with_a_shared_channel
 
 CSV = (
@@ -117,9 +128,10 @@ def test_json_imports_and_an_export_imports_back_unchanged(database_url: str, tm
 
 def test_rows_are_checked_without_a_database() -> None:
     rows, problems = read_accounts("name,color\nAcme,red\n", json_format=False, default_currency="USD")
-    assert rows == [] and problems[0].startswith("line 1: unknown column(s): color")
+    assert rows == [] and _(problems[0]).startswith("line 1: unknown column(s): color")
     rows, problems = read_accounts('[1, {"name": "Ok"}]', json_format=True, default_currency="USD")
-    assert [r.name for r in rows] == ["Ok"] and problems == ["line 1: an account must be an object"]
+    assert [r.name for r in rows] == ["Ok"]
+    assert [_(p) for p in problems] == ["line 1: an account must be an object"]
 
 
 def test_a_case_on_a_known_account_gets_its_context_and_what_the_form_left_out(harness: Harness) -> None:
@@ -140,6 +152,7 @@ def test_a_case_on_a_known_account_gets_its_context_and_what_the_form_left_out(h
     case = harness.escalate(CSM, account="ACME, Inc.", account_value="", category="business", stakeholders=[])
     assert (case.account_value, case.account_currency) == (120000, "USD")  # from the directory
     assert EXEC in case.stakeholder_ids  # the account's sponsor, on a business case
+    assert case.id is not None
     assert [c.email for c in customer.contacts_of(engine, case.id)] == ["ana@acme.com.br"]
     card = json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
     days = (date.fromisoformat(renewal) - datetime.now(UTC).date()).days
@@ -215,7 +228,7 @@ def test_an_account_is_found_by_its_aliases_and_domains_and_brings_its_slack_con
             120000,
             shared.id,
         )
-        ack = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+        ack = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
         view = json.dumps(harness.workspace.views[ack], ensure_ascii=False)
         assert "Post it as you in the customer's Slack Connect channel, #acme-shared" in view
     finally:

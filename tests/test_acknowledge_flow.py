@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import time
 
-from assistant.ids import CaseAction
-from tests.harness import CSM, EXEC, MANAGER, OWNER, Harness, in_hours, start_harness, wait_for
+from tests.harness import CSM, EXEC, MANAGER, OWNER, FlowButton, Harness, in_hours, start_harness, wait_for
 
 
 def test_owner_acknowledges_with_a_specific_promise(harness: Harness) -> None:
     case = harness.escalate(CSM)
-    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     view = harness.workspace.views[view_id]
     assert view["title"]["text"] == "Acknowledge ESC-1"
     draft = next(b for b in view["blocks"] if b.get("block_id") == "customer_message")["element"][
@@ -52,7 +51,7 @@ def test_owner_acknowledges_with_a_specific_promise(harness: Harness) -> None:
 
 def test_changing_the_time_keeps_the_untouched_draft_true(harness: Harness) -> None:
     case = harness.escalate(CSM)
-    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     draft = next(
         b for b in harness.workspace.views[view_id]["blocks"] if b.get("block_id") == "customer_message"
     )["element"]["initial_value"]
@@ -65,20 +64,20 @@ def test_changing_the_time_keeps_the_untouched_draft_true(harness: Harness) -> N
 def test_only_the_owner_or_a_manager_may_acknowledge(harness: Harness) -> None:
     case = harness.escalate(CSM)
     views_before = len(harness.workspace.views)
-    harness.click(EXEC, case, CaseAction.ACKNOWLEDGE)
+    harness.click(EXEC, case, FlowButton.ACKNOWLEDGE)
     refusal = [harness.answer(EXEC)]
     assert refusal == [f"Only the owner, <@{OWNER}>, or an escalation manager can acknowledge this case."]
     assert len(harness.workspace.views) == views_before
     assert harness.case(case.id).status == "new"
 
-    view_id = harness.open_flow(MANAGER, case, CaseAction.ACKNOWLEDGE)  # managers may act on any case
+    view_id = harness.open_flow(MANAGER, case, FlowButton.ACKNOWLEDGE)  # managers may act on any case
     harness.submit(MANAGER, view_id, next_update=in_hours(2), customer_message="On it.")
     wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
 
 
 def test_the_promise_must_be_future_and_near(harness: Harness) -> None:
     case = harness.escalate(CSM)
-    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     errors = harness.submit(OWNER, view_id, next_update=in_hours(-1), customer_message="x").json()["errors"]
     assert errors == {"next_update": "Choose a time at least 5 minutes from now."}
     errors = harness.submit(OWNER, view_id, next_update=in_hours(30), customer_message="  ").json()["errors"]
@@ -89,7 +88,7 @@ def test_the_promise_must_be_future_and_near(harness: Harness) -> None:
 
 def test_acknowledging_twice_is_refused_with_what_to_do(harness: Harness) -> None:
     case = harness.escalate(CSM)
-    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     harness.submit(OWNER, view_id, next_update=in_hours(2), customer_message="On it.")
     wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
 
@@ -107,7 +106,7 @@ def test_owner_can_acknowledge_from_the_dm_after_a_cold_start(harness: Harness) 
     before = len(harness.workspace.views)
     harness.sender.click(
         OWNER,
-        CaseAction.ACKNOWLEDGE,
+        FlowButton.ACKNOWLEDGE,
         str(case.id),
         channel_id=harness.workspace.ims[OWNER],
         message_ts=dm.ts,
@@ -131,7 +130,7 @@ def test_a_slow_lookup_of_the_owner_shows_a_loading_modal_within_slacks_three_se
     harness.components.people._cache.clear()
     harness.workspace.slow("users.info", 1.5, times=5, match={"user": OWNER})
     started = time.monotonic()
-    harness.click(OWNER, case, CaseAction.ACKNOWLEDGE)
+    harness.click(OWNER, case, FlowButton.ACKNOWLEDGE)
     wait_for(lambda: harness.latest_view()["callback_id"] == "acknowledge", what="the filled modal")
     opened = [c for c in harness.workspace.calls if c.method in ("views.open", "views.update")]
     assert [c.method for c in opened][-2:] == ["views.open", "views.update"]
@@ -142,7 +141,7 @@ def test_the_earliest_promise_is_a_setting(database_url: str) -> None:
     harness = start_harness(database_url, min_promise_minutes=30)
     try:
         case = harness.escalate(CSM)
-        view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+        view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
         soon = int(time.time()) + 20 * 60
         errors = harness.submit(OWNER, view_id, next_update=soon, customer_message="On it.").json()["errors"]
         assert errors == {"next_update": "Choose a time at least 30 minutes from now."}

@@ -11,7 +11,7 @@ from assistant.domain.action_items import due_at
 from assistant.ids import CaseAction
 from assistant.models import Escalation
 from assistant.services.action_items import open_items
-from tests.harness import EXEC, MANAGER, OWNER, Harness, wait_for
+from tests.harness import EXEC, MANAGER, OWNER, FlowButton, Harness, wait_for
 from tests.stories import resolved
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")  # the owner's zone
@@ -19,7 +19,7 @@ DUE = (datetime.now(UTC) + timedelta(days=14)).date()
 
 
 def submit_rca(harness: Harness, case: Escalation, **items: str) -> None:
-    view = harness.open_flow(OWNER, case, CaseAction.RCA)
+    view = harness.open_flow(OWNER, case, FlowButton.RCA)
     harness.submit(
         OWNER,
         view,

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.domain.calendars import ALWAYS, WorkingCalendar, parse_hours
-from assistant.domain.practice import rca_deadline
+from assistant.registry import installed
 
 SAO_PAULO_OFFICE = WorkingCalendar(
     zone=ZoneInfo("America/Sao_Paulo"), hours=parse_hours("mon-fri 09:00-18:00"), country="BR"
@@ -83,7 +83,7 @@ def test_the_clock_change_does_not_stretch_the_day() -> None:
 )
 def test_the_rca_is_due_five_weekdays_after_resolution(start: datetime, expected: datetime) -> None:
     """The seed playbook's rca_calendar: Monday to Friday, in UTC."""
-    assert rca_deadline(start, 5) == expected
+    assert installed().practice.rca_deadline(start, 5) == expected
 
 
 def test_working_days_skip_holidays() -> None:

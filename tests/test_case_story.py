@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from assistant.ids import CaseAction, MetadataEvent
+from assistant.ids import MetadataEvent
 from assistant.services.lifecycle import latest_rca, updates_of
-from tests.harness import CSM, EXEC, MANAGER, OWNER, Harness, in_hours, wait_for
+from tests.harness import CSM, EXEC, MANAGER, OWNER, FlowButton, Harness, in_hours, wait_for
 from tests.stories import answer_satisfaction
 
 
@@ -31,13 +31,13 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
         wait_for(lambda: len(channel.messages) >= count, what=f"message {count} in the channel")
 
     # Sarah, the owner, acknowledges within the 2 hours and promises an update in 3 hours.
-    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     harness.submit(OWNER, view, next_update=in_hours(3), customer_message="Hello Acme, I'm Sarah...")
     wait_for_message(2)
     assert "acknowledged *ESC-1* on time" in said()
 
     # She classifies it: business, lifted hierarchically, resolved by the VP of CS.
-    view = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
+    view = harness.open_flow(OWNER, case, FlowButton.CLASSIFY)
     harness.submit(
         OWNER,
         view,
@@ -51,7 +51,7 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
     assert "Executive contact within 24 hours; account rescue plan" in said()
 
     # At the promised time she posts an update, with a revised target and the next promise.
-    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    view = harness.open_flow(OWNER, case, FlowButton.POST_UPDATE)
     next_promise = in_hours(4)
     harness.submit(
         OWNER,
@@ -65,7 +65,7 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
     assert len(updates_of(harness.components.engine, case.id or 0)) == 1
 
     # The customer's CEO wants a peer: Carla (the reporter) escalates up to Ken, the CRO.
-    view = harness.open_flow(CSM, case, CaseAction.REASSIGN)
+    view = harness.open_flow(CSM, case, FlowButton.REASSIGN)
     harness.submit(CSM, view, new_owner=EXEC, reason="Their CEO asked for an executive peer.")
     wait_for_message(5)
     assert f"handed *ESC-1* from <@{OWNER}> to <@{EXEC}>" in said()
@@ -73,7 +73,7 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
     assert OWNER in harness.case(case.id).stakeholder_ids  # Sarah stays involved
 
     # Ken resolves it; the customer confirms; the feed hears of it; the RCA becomes due.
-    view = harness.open_flow(EXEC, case, CaseAction.RESOLVE)
+    view = harness.open_flow(EXEC, case, FlowButton.RESOLVE)
     harness.submit(
         EXEC,
         view,
@@ -96,7 +96,7 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
     assert sum(d.weekday() < 5 for d in days if d <= rca_due.date()) == 5  # five working days
 
     # Ken records the root-cause analysis with owned, dated action items.
-    view = harness.open_flow(EXEC, case, CaseAction.RCA)
+    view = harness.open_flow(EXEC, case, FlowButton.RCA)
     due = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
     harness.submit(
         EXEC,
@@ -132,7 +132,7 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
     assert rca is not None and len(rca[1]) == 2
 
     # Ken closes it, enrolling Acme in executive sponsorship; the channel is archived.
-    view = harness.open_flow(EXEC, case, CaseAction.CLOSE)
+    view = harness.open_flow(EXEC, case, FlowButton.CLOSE)
     harness.submit(EXEC, view, sponsorship=["enrol"])
     wait_for(lambda: channel.is_archived, what="the channel to be archived")
     assert any("ESC-1 is closed" in m.text for m in channel.messages)
@@ -145,12 +145,12 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
 
     # A week later the problem is back. Sarah no longer owns the case, so she may not reopen it;
     # Carla, who reported it, does, and the channel comes back.
-    harness.click(OWNER, case, CaseAction.REOPEN)
+    harness.click(OWNER, case, FlowButton.REOPEN)
     assert harness.answer(OWNER) == (
         f"Only the owner, <@{EXEC}>, the person who reported it, or an escalation manager "
         "can reopen this case."
     )
-    view = harness.open_flow(CSM, case, CaseAction.REOPEN)
+    view = harness.open_flow(CSM, case, FlowButton.REOPEN)
     harness.submit(CSM, view, reason="Logins fail again for the EU tenant.", next_update=in_hours(2))
     wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the reopening")
     wait_for(lambda: not channel.is_archived and "reopened *ESC-1*" in said(), what="the channel to be back")

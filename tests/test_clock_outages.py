@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from assistant.domain.reminders import ReminderKind
-from assistant.models import utcnow
+from assistant.models import Escalation, utcnow
 from assistant.scheduler import create_scheduler
 from assistant.services import reminders as table
 from tests.harness import CSM, OWNER, Harness, start_harness, wait_for
@@ -157,7 +157,7 @@ def test_a_case_being_opened_when_the_database_crashes_is_finished_once(cluster:
         harness.stop()
 
 
-def _opened(harness: Harness, view_id: str) -> object:
+def _opened(harness: Harness, view_id: str) -> Escalation | None:
     from assistant.services import provisioning as records
 
     try:

@@ -18,25 +18,26 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
 from assistant.app import create_app
-from assistant.ids import CaseAction
-from assistant.models import Escalation
+from assistant.models import CustomerCommunication, Escalation
 from assistant.services import customer
 from assistant.services.export import export_rows
 from slack_standin import StandIn, Workspace
 from slack_standin.sender import AppResponse
-from slack_standin.workspace import User
+from slack_standin.workspace import Channel, User
 from tests.harness import (
     CSM,
     EXEC,
     MANAGER,
     OWNER,
     ROOT,
+    FlowButton,
     Harness,
     app_sender,
     default_intake,
@@ -68,7 +69,7 @@ BROWSER_FLAGS = [
 ANA = "Ana Souza <ana@acme.com.br>, CTO"
 
 
-def emailing(database_url: str, box: Mailbox, **settings: object) -> Harness:
+def emailing(database_url: str, box: Mailbox, **settings: Any) -> Harness:
     port = free_port()
     return start_harness(
         database_url,
@@ -100,7 +101,7 @@ def draft_of(harness: Harness, view_id: str, block: str) -> str:
     return str(next(b for b in view["blocks"] if b.get("block_id") == block)["element"]["initial_value"])
 
 
-def escalate_for_ana(harness: Harness, **overrides: object) -> object:
+def escalate_for_ana(harness: Harness, **overrides: Any) -> Escalation:
     return harness.escalate(
         CSM,
         contacts=ANA,
@@ -115,9 +116,10 @@ def test_the_customer_hears_in_portuguese_and_only_delivery_keeps_the_promise(
 ) -> None:
     harness = any_app
     case = escalate_for_ana(harness)
+    assert case.id is not None
     assert [c.email for c in customer.contacts_of(harness.components.engine, case.id)] == ["ana@acme.com.br"]
 
-    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     view = json.dumps(harness.workspace.views[view_id], ensure_ascii=False)
     assert "E-mail it to Ana Souza <ana@acme.com.br>" in view
     assert (  # what the e-mail will look like, said before it goes
@@ -147,7 +149,10 @@ def test_the_customer_hears_in_portuguese_and_only_delivery_keeps_the_promise(
     assert "Olá, equipe Acme," in html_text(message)
 
     # The promise counts as kept because that e-mail was delivered, and the channel sees it.
-    stored = wait_for(lambda: (c := harness.case(case.id)).customer_heard_at and c, what="the delivery")
+    stored = cast(
+        Escalation,
+        wait_for(lambda: (c := harness.case(case.id)).customer_heard_at and c, what="the delivery"),
+    )
     assert (stored.promises_made, stored.promises_kept, stored.promises_delivered_late) == (1, 1, 0)
     [sent] = [e for e in harness.events(case.id) if e.kind == "customer_communication_sent"]
     assert sent.data["promise_kept"] is True and sent.data["route"] == "email"
@@ -160,7 +165,7 @@ def test_the_customer_hears_in_portuguese_and_only_delivery_keeps_the_promise(
     )
 
     # The next update is the same thread in the customer's mailbox.
-    view_id = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.POST_UPDATE)
     update = draft_of(harness, view_id, "customer_update").replace("…", "o SSO voltou para 80% dos usuários")
     harness.submit(
         OWNER, view_id, internal="IdP cert rotated", customer_update=update, next_update=in_hours(4)
@@ -195,7 +200,7 @@ def test_the_customer_hears_in_portuguese_and_only_delivery_keeps_the_promise(
 def test_an_internal_update_keeps_no_promise_and_the_time_stands(app: Harness, mailbox: Mailbox) -> None:
     harness = app
     case = escalate_for_ana(harness)
-    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     promise = in_hours(3)
     harness.submit(
         OWNER, view_id, next_update=promise, customer_message=draft_of(harness, view_id, "customer_message")
@@ -203,7 +208,7 @@ def test_an_internal_update_keeps_no_promise_and_the_time_stands(app: Harness, m
     mailbox.wait(1)
     wait_for(lambda: harness.case(case.id).promises_kept == 1, what="the acknowledgement delivered")
 
-    view_id = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.POST_UPDATE)
     harness.submit(OWNER, view_id, internal="Still digging", send_by="internal", next_update=in_hours(5))
     wait_for(
         lambda: any(
@@ -239,8 +244,8 @@ def test_a_contact_with_a_bad_address_is_refused_next_to_the_field(app: Harness)
     assert harness.cases() == []
 
 
-def acknowledge_by_email(harness: Harness, case: object, hours: float = 3) -> int:
-    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)  # type: ignore[arg-type]
+def acknowledge_by_email(harness: Harness, case: Escalation, hours: float = 3) -> int:
+    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     promise = in_hours(hours)
     harness.submit(
         OWNER, view_id, next_update=promise, customer_message=draft_of(harness, view_id, "customer_message")
@@ -269,8 +274,9 @@ def test_smtp_down_the_owner_is_told_it_is_retried_and_delivered_late_by_us(data
         with time_machine.travel(stored.ack_due_at + timedelta(minutes=5), tick=True):  # type: ignore[operator]
             harness.components.customer.wake()
             assert len(down.wait(1)) == 1
-            stored = wait_for(
-                lambda: (c := harness.case(case.id)).customer_heard_at and c, what="the delivery"
+            stored = cast(
+                Escalation,
+                wait_for(lambda: (c := harness.case(case.id)).customer_heard_at and c, what="the delivery"),
             )
             harness.open_home(MANAGER)
             assert (
@@ -304,15 +310,22 @@ def test_a_connection_dropped_after_data_is_retried_and_arrives_once(app: Harnes
     harness = app
     mailbox.drops = 1
     case = escalate_for_ana(harness)
+    assert case.id is not None
     acknowledge_by_email(harness, case)
     wait_for(lambda: mailbox.dropped == 1, what="the first attempt dropped")
     [row] = customer.communications_of(harness.components.engine, case.id)
     with time_machine.travel(datetime.now(UTC) + timedelta(seconds=11), tick=True):
         harness.components.customer.wake()
         [message] = mailbox.wait(1)
-    delivered = wait_for(
-        lambda: (r := customer.communications_of(harness.components.engine, case.id)[0]).delivered_at and r,
-        what="the delivery recorded",
+    delivered = cast(
+        CustomerCommunication,
+        wait_for(
+            lambda: (
+                (r := customer.communications_of(harness.components.engine, case.id or 0)[0]).delivered_at
+                and r
+            ),
+            what="the delivery recorded",
+        ),
     )
     assert delivered.attempts == 2 and message["Message-ID"] == delivered.message_id == row.message_id
     time.sleep(0.5)
@@ -335,8 +348,9 @@ def test_a_kill_while_the_mail_server_hangs_loses_nothing_and_sends_once(
         wait_for(lambda: workspace.views, what="the intake modal")
         contacts = {"contacts": ANA, "contact_language": "pt_BR", "contact_zone": "America/Sao_Paulo"}
         sender.submit_view(CSM, list(workspace.views)[-1], default_intake(**contacts))
-        channel = wait_for(
-            lambda: workspace.case_channels() and workspace.case_channels()[0], what="the channel"
+        channel = cast(
+            Channel,
+            wait_for(lambda: workspace.case_channels() and workspace.case_channels()[0], what="the channel"),
         )
         wait_for(lambda: channel.messages, what="the case card")
         views = len(workspace.views)
@@ -355,9 +369,12 @@ def test_a_kill_while_the_mail_server_hangs_loses_nothing_and_sends_once(
     try:
         [message] = box.wait(1, timeout=30)
         assert "Olá, equipe Acme," in plain_text(message)
-        row = wait_for(
-            lambda: (r := customer.communications_of(components.engine, 1)[0]).delivered_at and r,
-            what="the delivery recorded",
+        row = cast(
+            CustomerCommunication,
+            wait_for(
+                lambda: (r := customer.communications_of(components.engine, 1)[0]).delivered_at and r,
+                what="the delivery recorded",
+            ),
         )
         assert row.attempts == 2
         time.sleep(1)
@@ -377,11 +394,11 @@ def chromium_or_skip() -> str:
     return path
 
 
-def closed_for_ana(harness: Harness) -> object:
+def closed_for_ana(harness: Harness) -> Escalation:
     case = resolved(
         harness, category="business", contacts=ANA, contact_language="pt_BR", contact_zone="America/Sao_Paulo"
     )
-    view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    view = harness.open_flow(OWNER, case, FlowButton.CLOSE)
     harness.submit(OWNER, view, no_rca_reason="Commercial settlement.")
     wait_for(lambda: harness.case(case.id).status == "closed", what="the closing")
     return case
@@ -428,16 +445,16 @@ def test_the_customer_rates_the_resolution_from_the_email_in_a_browser(
         finally:
             browser.close()
 
-    stored = wait_for(lambda: (c := harness.case(case.id)).satisfaction_score and c, what="the answer")  # type: ignore[attr-defined]
+    stored = wait_for(lambda: (c := harness.case(case.id)).satisfaction_score and c, what="the answer")
     assert (stored.satisfaction_score, stored.satisfaction_comment) == (5, "Rápido <e> honesto & claro")
     # One answer per case: a second visit (the same link) changes it, on the timeline.
     answer = urllib.parse.urlencode({"score": "3", "comment": ""}).encode()
     with urllib.request.urlopen(urllib.request.Request(links[0], data=answer), timeout=5) as page:
         assert "Registramos sua resposta: 3 de 5." in page.read().decode()
-    assert harness.case(case.id).satisfaction_score == 3  # type: ignore[attr-defined]
-    kinds = [e.kind for e in harness.events(case.id) if e.kind.startswith("satisfaction")]  # type: ignore[attr-defined]
+    assert harness.case(case.id).satisfaction_score == 3
+    kinds = [e.kind for e in harness.events(case.id) if e.kind.startswith("satisfaction")]
     assert kinds == ["satisfaction_recorded", "satisfaction_corrected"]
-    [event, _] = [e for e in harness.events(case.id) if e.kind.startswith("satisfaction")]  # type: ignore[attr-defined]
+    [event, _] = [e for e in harness.events(case.id) if e.kind.startswith("satisfaction")]
     assert event.data["source"] == "survey" and event.actor_id is None
     harness.open_home(MANAGER)
     assert "3.0 of 5 from 1 answer" in harness.home_text(MANAGER)
@@ -460,7 +477,7 @@ def test_a_forged_or_expired_survey_link_shows_a_plain_page(app: Harness, mailbo
     ):
         urllib.request.urlopen(link, timeout=5)
     assert expired.value.code == 404
-    assert harness.case(case.id).satisfaction_score is None  # type: ignore[attr-defined]
+    assert harness.case(case.id).satisfaction_score is None
 
 
 def open_contacts(harness: Harness, user: str, case: Escalation) -> str:
@@ -503,7 +520,7 @@ def test_contacts_added_later_from_the_more_menu_get_drafts_in_spanish(app: Harn
     assert "Luis Pérez &lt;luis@acme.com.mx&gt; (Director de TI) · Español · America/Mexico_City" in said
     assert "Ops &amp; R&amp;D &lt;ops@acme.com.mx&gt; · Español" in said  # escaped once
 
-    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     draft = draft_of(harness, view_id, "customer_message")
     assert draft.startswith("Hola, equipo de Acme:") and "hora de Ciudad de México" in draft
     assert "Enviarlo por correo" not in json.dumps(
@@ -518,26 +535,26 @@ def test_nothing_internal_reaches_the_customer(app: Harness, mailbox: Mailbox) -
     """Unique markers in every internal field; everything the customer gets is scanned for them."""
     harness = app
     case = escalate_for_ana(harness, description="Acme's CEO emailed ours. MARK-DESCRIPTION")
-    view = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
+    view = harness.open_flow(OWNER, case, FlowButton.CLASSIFY)
     harness.submit(
         OWNER, view, category="technical", kind="functional", severity="high", resolving_team="MARK-TEAM",
         reason="MARK-CLASSIFY-REASON",
     )  # fmt: skip
     acknowledge_by_email(harness, case)
-    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    view = harness.open_flow(OWNER, case, FlowButton.POST_UPDATE)
     harness.submit(
         OWNER, view, internal="MARK-INTERNAL-UPDATE, see <#C0INTERNAL> and https://acme.slack.com/archives/C1/p1",
         customer_update="O SSO voltou para 80% dos usuários.", next_update=in_hours(4),
     )  # fmt: skip
-    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    view = harness.open_flow(OWNER, case, FlowButton.POST_UPDATE)
     harness.submit(OWNER, view, internal="MARK-INTERNAL-ONLY", send_by="internal", next_update=in_hours(5))
-    view = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
+    view = harness.open_flow(OWNER, case, FlowButton.RESOLVE)
     harness.submit(
         OWNER, view, resolution_summary="MARK-RESOLUTION-SUMMARY", fix="MARK-FIX", customer_confirmed="yes",
         customer_notice="Seu SSO está normal desde as 14:10.",
     )  # fmt: skip
-    wait_for(lambda: harness.case(case.id).status == "resolved", what="the resolution")  # type: ignore[attr-defined]
-    view = harness.open_flow(OWNER, case, CaseAction.RCA)
+    wait_for(lambda: harness.case(case.id).status == "resolved", what="the resolution")
+    view = harness.open_flow(OWNER, case, FlowButton.RCA)
     due = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
     harness.submit(
         OWNER, view, what_happened="MARK-WHAT-HAPPENED", root_cause="MARK-ROOT-CAUSE", cause_area="process",
@@ -545,8 +562,10 @@ def test_nothing_internal_reaches_the_customer(app: Harness, mailbox: Mailbox) -
         corrective_1_owner=EXEC, corrective_1_due=due,
         customer_rca="Um certificado expirou; nós o renovamos e agora o monitoramos.",
     )  # fmt: skip
-    wait_for(lambda: len(customer.communications_of(harness.components.engine, case.id)) == 4, what="the RCA")  # type: ignore[attr-defined]
-    view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    wait_for(
+        lambda: len(customer.communications_of(harness.components.engine, case.id or 0)) == 4, what="the RCA"
+    )
+    view = harness.open_flow(OWNER, case, FlowButton.CLOSE)
     harness.submit(OWNER, view)
     survey = survey_in(mailbox)
     link = re.findall(r"(http://\S+/csat/\S+)", plain_text(survey))[0]
@@ -571,7 +590,7 @@ def test_nothing_internal_reaches_the_customer(app: Harness, mailbox: Mailbox) -
             "Maria Garcia",
             "slack.com",
             "C0INTERNAL",
-            str(harness.case(case.id).channel_id),  # type: ignore[attr-defined]
+            str(harness.case(case.id).channel_id),
             "esc-1-",
         )
         if marker in everything
@@ -629,7 +648,7 @@ def test_the_customer_hears_from_the_owner_in_their_slack_connect_channel_and_ra
     assert link_channel(harness, case, "acme-shared").status == 200
     wait_for(lambda: harness.case(case.id).connect_channel_id == shared.id, what="the channel linked")
 
-    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     view = json.dumps(harness.workspace.views[view_id], ensure_ascii=False)
     assert "Post it as you in the customer's Slack Connect channel, #acme-shared" in view
     assert '"initial_option": {"value": "slack_connect"' in view
@@ -642,7 +661,10 @@ def test_the_customer_hears_from_the_owner_in_their_slack_connect_channel_and_ra
         and posted.icon_url == f"https://avatars.standin.example/{OWNER}_72.png"
     )
     assert posted.text == "Hi Acme, I own this now. MARK-NOT-INTERNAL"
-    stored = wait_for(lambda: (c := harness.case(case.id)).customer_heard_at and c, what="the delivery")
+    stored = cast(
+        Escalation,
+        wait_for(lambda: (c := harness.case(case.id)).customer_heard_at and c, what="the delivery"),
+    )
     assert (stored.promises_made, stored.promises_kept) == (1, 1)
     wait_for(
         lambda: any(
@@ -653,15 +675,15 @@ def test_the_customer_hears_from_the_owner_in_their_slack_connect_channel_and_ra
     )
 
     # An internal update stays inside; the resolution notice goes to the customer.
-    view_id = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.POST_UPDATE)
     harness.submit(OWNER, view_id, internal="MARK-INTERNAL: legal is looking", send_by="internal")
-    view_id = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.RESOLVE)
     harness.submit(
         OWNER, view_id, resolution_summary="MARK-SUMMARY", fix="MARK-FIX", customer_confirmed="yes",
         customer_notice="Your service is back.",
     )  # fmt: skip
     wait_for(lambda: len(shared.messages) == 2, what="the resolution notice")
-    view_id = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.CLOSE)
     harness.submit(OWNER, view_id, no_rca_reason="Commercial settlement.")
     survey = wait_for(lambda: len(shared.messages) == 3 and shared.messages[2], what="the survey")
     buttons = next(b for b in survey.blocks if b["type"] == "actions")["elements"]  # type: ignore[union-attr]
@@ -676,7 +698,7 @@ def test_the_customer_hears_from_the_owner_in_their_slack_connect_channel_and_ra
             buttons[score - 1]["action_id"],
             buttons[score - 1]["value"],
             channel_id=shared.id,
-            message_ts=survey.ts,  # type: ignore[union-attr]
+            message_ts=survey.ts,
             block_id="customer_satisfaction",
         )
 
@@ -700,7 +722,7 @@ def test_the_customer_hears_from_the_owner_in_their_slack_connect_channel_and_ra
 
 def test_what_the_owner_sent_themselves_is_recorded_with_when_and_how(harness: Harness) -> None:
     case = harness.escalate(CSM)  # no contacts, no shared channel: the owner tells the customer
-    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     view = harness.workspace.views[view_id]
     send_by = next(b for b in view["blocks"] if b.get("block_id") == "send_by")["element"]
     assert [o["value"] for o in send_by["options"]] == ["myself"]
@@ -716,7 +738,7 @@ def test_what_the_owner_sent_themselves_is_recorded_with_when_and_how(harness: H
         sent_at=called,
     )  # fmt: skip
     [row] = wait_for(
-        lambda: customer.communications_of(harness.components.engine, case.id), what="the record"
+        lambda: customer.communications_of(harness.components.engine, case.id or 0), what="the record"
     )
     assert (row.channel, row.how, row.state, row.text) == (
         "myself",

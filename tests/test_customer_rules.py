@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from assistant.customer.mail import parse_smtp_url
-from assistant.domain.communications import customer_time_phrase, promise_outcome, retry_delay
+from assistant.domain.communications import promise_outcome, retry_delay
 from assistant.domain.contacts import parse_contacts
 from assistant.domain.intake import IntakeField, IntakeForm, validate_intake
-from assistant.i18n import speaking
+from assistant.i18n import _, speaking
+from assistant.messages.customer_time import customer_time_phrase
+from assistant.registry import installed
 
 NOW = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 
@@ -27,7 +29,7 @@ def test_contacts_are_read_one_per_line_and_problems_name_their_line() -> None:
         ("", "bruno@acme.com.br", ""),
     ]
     assert {(c.locale, c.tz) for c in contacts} == {("pt_BR", "America/Sao_Paulo")}
-    assert problems == ["Line 4: “carla@” is not an e-mail address."]
+    assert [_(p) for p in problems] == ["Line 4: “carla@” is not an e-mail address."]
 
 
 def test_a_promise_is_kept_by_delivery_and_our_lateness_is_told_apart() -> None:
@@ -124,10 +126,10 @@ def test_a_contact_name_that_could_change_who_gets_the_mail_is_refused_at_its_li
     contacts, problems = parse_contacts(
         f"{line}\nBruno <bruno@acme.com.br>", locale="pt_BR", tz="America/Sao_Paulo"
     )
-    assert problems == [said]
+    assert [_(p) for p in problems] == [said]
     assert [c.email for c in contacts] == ["bruno@acme.com.br"]  # the good line is kept
     with speaking("pt_BR"):
-        assert parse_contacts(line, locale="pt_BR", tz="UTC")[1][0].startswith("Linha 1: ")
+        assert _(parse_contacts(line, locale="pt_BR", tz="UTC")[1][0]).startswith("Linha 1: ")
 
 
 def test_names_with_accents_ampersands_and_tabs_are_still_names() -> None:
@@ -155,9 +157,9 @@ def test_the_intake_form_refuses_a_name_holding_another_address_next_to_the_cont
         contact_locale="pt_BR",
         contact_zone="America/Sao_Paulo",
     )
-    intake, errors = validate_intake(form)
+    intake, errors = validate_intake(form, installed().practice)
     assert intake is None
-    assert errors[IntakeField.CONTACTS] == (
+    assert _(errors[IntakeField.CONTACTS]) == (
         'Line 2: “mallory@evil.example, Ana” cannot be a name: a name holds no , ; < > " or @. '
         "Write one contact per line, like Ana Souza <ana@acme.com.br>, CTO."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import cast
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -32,8 +33,9 @@ def test_times_are_stored_in_utc_and_come_back_aware(database_url: str) -> None:
             account_name="A",
             summary="S",
             description="D",
-            category="technical",
-            severity="high",
+            # Plain strings, as the database holds them: they must read back as the id classes.
+            category=cast(Category, "technical"),
+            severity=cast(Severity, "high"),
             owner_id="U1",
             reporter_id="U2",
             created_at=created,

@@ -12,7 +12,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from assistant.domain.digest import latest_digest_moment
+from assistant.domain.practice import Category, Severity
+from assistant.domain.status import Status
 from assistant.models import CaseEvent, Escalation, RootCauseAnalysis
+from assistant.registry import installed
 from assistant.slack.digest import format_span
 from tests.harness import CSM, OWNER, Harness, app_env, env_without_slack, run_cli, start_harness
 
@@ -42,12 +45,12 @@ def store(
             account_name=account,
             summary=f"{account} case",
             description="-",
-            category=category,
-            severity="high",
+            category=Category(category),
+            severity=Severity.HIGH,
             owner_id=OWNER,
             reporter_id=CSM,
             is_private=private,
-            status=status,
+            status=Status(status),
             created_at=created,
             updated_at=created,
             closed_at=next((moment for kind, moment, _ in events if kind == "closed"), None),
@@ -61,6 +64,7 @@ def store(
         for kind, moment, data in events:
             session.add(CaseEvent(escalation_id=case.id, at=moment, kind=kind, data=data))
         if cause_area:
+            assert rca_at is not None  # every case with a root cause says when it was written
             session.add(
                 RootCauseAnalysis(
                     escalation_id=case.id,
@@ -299,5 +303,6 @@ def test_within_target_follows_each_cases_own_deadline_on_its_calendar() -> None
         zone=UTC,
         ack_target=timedelta(hours=2),
         open_at_end=2,
+        cause_areas=installed().practice.cause_areas,
     )
     assert (digest.ack_count, digest.ack_within_target) == (2, 1)

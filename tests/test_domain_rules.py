@@ -16,8 +16,10 @@ from assistant.domain.intake import (
     validate_intake,
 )
 from assistant.domain.money import parse_money
-from assistant.domain.practice import Category, Severity, Trigger, is_sensitive
+from assistant.domain.practice import Category, Severity, Trigger
 from assistant.domain.provisioning import retry_due
+from assistant.i18n import _
+from assistant.registry import installed
 
 PATTERN = "esc-{number}-{account}-{summary}"
 
@@ -105,7 +107,8 @@ def test_a_valid_form_is_cleaned() -> None:
             stakeholder_ids=["U1", "U0OWNER01", "U1"],
             triggers=[Trigger.DATA_BREACH, Trigger.DATA_BREACH],
             links={LinkKind.TICKET: " https://t.example/1 ", LinkKind.CRM: ""},
-        )
+        ),
+        installed().practice,
     )
     assert errors == {}
     assert intake is not None
@@ -127,7 +130,8 @@ def test_every_problem_of_a_form_is_told_at_its_field() -> None:
             account_value_text="many",
             stakeholder_ids=[f"U{i}" for i in range(31)],
             links={LinkKind.PROBLEM_RECORD: "ftp://x"},
-        )
+        ),
+        installed().practice,
     )
     assert intake is None
     assert set(errors) == {
@@ -145,16 +149,17 @@ def test_every_problem_of_a_form_is_told_at_its_field() -> None:
 
 def test_people_who_cannot_own_a_case() -> None:
     assert person_problem(PersonFacts("U1"), "owner") is None
-    assert "bot" in (person_problem(PersonFacts("U1", is_bot=True), "owner") or "")
-    assert "bot" in (person_problem(PersonFacts("USLACKBOT"), "owner") or "")
-    assert "deactivated" in (person_problem(PersonFacts("U1", deleted=True), "owner") or "")
-    assert "not in this workspace" in (person_problem(PersonFacts("U1", exists=False), "owner") or "")
+    assert "bot" in _(person_problem(PersonFacts("U1", is_bot=True), "owner") or "")
+    assert "bot" in _(person_problem(PersonFacts("USLACKBOT"), "owner") or "")
+    assert "deactivated" in _(person_problem(PersonFacts("U1", deleted=True), "owner") or "")
+    assert "not in this workspace" in _(person_problem(PersonFacts("U1", exists=False), "owner") or "")
 
 
 def test_security_and_breach_cases_are_sensitive() -> None:
-    assert is_sensitive([Trigger.SECURITY_VULNERABILITY])
-    assert is_sensitive({Trigger.DATA_BREACH, Trigger.EXECUTIVE_CONTACTED})
-    assert not is_sensitive([Trigger.TERMINATION_MENTIONED])
+    practice = installed().practice
+    assert practice.is_sensitive([Trigger.SECURITY_VULNERABILITY])
+    assert practice.is_sensitive({Trigger.DATA_BREACH, Trigger.EXECUTIVE_CONTACTED})
+    assert not practice.is_sensitive([Trigger.TERMINATION_MENTIONED])
 
 
 def test_failed_steps_back_off_up_to_an_hour() -> None:
@@ -234,7 +239,9 @@ def test_triggers_change_the_case_as_the_playbook_says() -> None:
     from assistant.domain.practice import Category, Severity, Trigger
     from assistant.domain.triggers import trigger_effects
 
+    practice = installed().practice
     effects = trigger_effects(
+        practice,
         [Trigger.TERMINATION_MENTIONED, Trigger.PUBLIC_REVIEW_THREAT, Trigger.EXECUTIVE_CONTACTED],
         Severity.MEDIUM,
     )
@@ -242,15 +249,15 @@ def test_triggers_change_the_case_as_the_playbook_says() -> None:
     assert effects.suggested_category == Category.BUSINESS and effects.tell_managers
     assert len(effects.notes) == 3 and any("Legal" in n for n in effects.notes)
 
-    breach = trigger_effects([Trigger.DATA_BREACH], Severity.LOW)
+    breach = trigger_effects(practice, [Trigger.DATA_BREACH], Severity.LOW)
     assert breach.severity == Severity.CRITICAL and breach.tell_managers and breach.suggested_category is None
-    review = trigger_effects([Trigger.PUBLIC_REVIEW_THREAT], Severity.CRITICAL)
+    review = trigger_effects(practice, [Trigger.PUBLIC_REVIEW_THREAT], Severity.CRITICAL)
     assert review.severity == Severity.CRITICAL and review.raised_from is None
     assert review.suggested_category == Category.RELATIONSHIP and not review.tell_managers
     # Triggers as they come from the database: any iterable, read once.
     from_database = iter([Trigger.DATA_BREACH, Trigger.EXECUTIVE_CONTACTED])
-    assert len(trigger_effects(from_database, Severity.LOW).notes) == 2
-    assert not trigger_effects([], Severity.LOW).notes
+    assert len(trigger_effects(practice, from_database, Severity.LOW).notes) == 2
+    assert not trigger_effects(practice, [], Severity.LOW).notes
 
 
 def test_action_items_are_reminded_the_day_before_and_escalated_when_overdue() -> None:

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.ids import CaseAction
 from slack_standin.workspace import User, Workspace
-from tests.harness import Harness, in_hours, seed_workspace, start_harness, wait_for
+from tests.harness import FlowButton, Harness, in_hours, seed_workspace, start_harness, wait_for
 
 GRID_CSM = "W0GRIDCSM1"
 GRID_OWNER = "W0GRIDOWN1"
@@ -35,7 +34,7 @@ def test_a_case_runs_with_enterprise_grid_ids_and_an_org_wide_install(grid: Harn
     assert {GRID_CSM, GRID_OWNER} <= set(channel.members)
     owner_dm = wait_for(lambda: grid.workspace.dm_messages(GRID_OWNER), what="the owner's DM")
     assert "ESC-1" in owner_dm[0].text
-    view = grid.open_flow(GRID_OWNER, case, CaseAction.ACKNOWLEDGE)
+    view = grid.open_flow(GRID_OWNER, case, FlowButton.ACKNOWLEDGE)
     grid.submit(GRID_OWNER, view, next_update=in_hours(2), customer_message="On it.")
     wait_for(lambda: grid.case(case.id).status == "acknowledged", what="the acknowledgement")
     assert grid.case(case.id).acknowledged_by == GRID_OWNER

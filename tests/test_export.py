@@ -9,9 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate, percentile
-from assistant.ids import CaseAction
 from assistant.services.export import COLUMNS, export_rows, to_csv, to_json
-from tests.harness import CSM, OWNER, Harness, in_hours, run_cli, wait_for
+from tests.harness import CSM, OWNER, FlowButton, Harness, in_hours, run_cli, wait_for
 
 T = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -42,7 +41,7 @@ def test_timings_from_the_timeline() -> None:
 
 def test_export_round_trips_as_csv_and_json(harness: Harness) -> None:
     case = harness.escalate(CSM, account='=HYPERLINK("http://evil")', summary='Ünïcode, "quotes"')
-    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     harness.submit(OWNER, view, next_update=in_hours(2), customer_message="On it.")
     wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
 

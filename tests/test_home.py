@@ -16,6 +16,7 @@ from tests.harness import (
     MANAGER,
     OWNER,
     VP,
+    FlowButton,
     Harness,
     in_hours,
     mrkdwn_texts,
@@ -54,7 +55,7 @@ def test_owner_sees_their_case_with_its_next_action_and_an_overdue_mark(harness:
     button = accessory(blocks, case.key)
     assert (
         button is not None
-        and button["action_id"] == CaseAction.ACKNOWLEDGE
+        and button["action_id"] == FlowButton.ACKNOWLEDGE
         and button["value"] == str(case.id)
     )
     assert "Portfolio" not in harness.home_text(OWNER)  # owners are not leaders
@@ -65,7 +66,7 @@ def test_owner_sees_their_case_with_its_next_action_and_an_overdue_mark(harness:
 
     # The row's button opens the acknowledge flow straight from the Home tab.
     before = len(harness.workspace.views)
-    response = harness.sender.home_action(OWNER, CaseAction.ACKNOWLEDGE, value=str(case.id))
+    response = harness.sender.home_action(OWNER, FlowButton.ACKNOWLEDGE, value=str(case.id))
     assert response.status == 200
     wait_for(lambda: len(harness.workspace.views) > before, what="the acknowledge modal")
     wait_for(lambda: harness.latest_view()["callback_id"] == "acknowledge", what="the modal filled")
@@ -80,13 +81,13 @@ def test_owner_sees_their_case_with_its_next_action_and_an_overdue_mark(harness:
 def test_the_home_tab_follows_the_case_as_it_changes(harness: Harness) -> None:
     case = harness.escalate(CSM)
     harness.open_home(OWNER)
-    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     harness.submit(OWNER, view, next_update_at=in_hours(3))
     # Nobody reopened the tab: the app refreshed it, and the next step is now "Post update".
     wait_for(
         lambda: (
             (accessory(harness.workspace.home_views[OWNER]["blocks"], case.key) or {}).get("action_id")
-            == CaseAction.POST_UPDATE
+            == FlowButton.POST_UPDATE
         ),
         what="the owner's Home tab to show the next action",
     )
@@ -250,7 +251,7 @@ def test_sponsored_accounts_are_listed_and_their_sponsor_joins_business_cases(ha
     assert VP not in harness.channel_of(technical).members
     assert case.account_name == "Acme"
     # ...until it is classified as a business case.
-    view = harness.open_flow(OWNER, technical, CaseAction.CLASSIFY)
+    view = harness.open_flow(OWNER, technical, FlowButton.CLASSIFY)
     harness.submit(
         OWNER,
         view,

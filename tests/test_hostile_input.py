@@ -11,15 +11,14 @@ from sqlalchemy.exc import IntegrityError
 
 from assistant.database import make_engine, migrate
 from assistant.domain.text import clean_text
-from assistant.ids import CaseAction
-from tests.harness import CSM, GONE, OWNER, Harness, in_hours, wait_for
+from tests.harness import CSM, GONE, OWNER, FlowButton, Harness, in_hours, wait_for
 from tests.stories import acknowledged
 
 
 def test_a_replayed_update_is_applied_once(harness: Harness) -> None:
     case = acknowledged(harness)
     made = harness.case(case.id).promises_made
-    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    view = harness.open_flow(OWNER, case, FlowButton.POST_UPDATE)
     values = {"internal": "Vendor engaged", "customer_update": "Fix by 5pm.", "next_update": in_hours(5)}
 
     # Slack's signature stays valid for five minutes: the same signed submission, four more times.
@@ -35,7 +34,7 @@ def test_a_replayed_update_is_applied_once(harness: Harness) -> None:
 
 def test_a_submission_refused_in_the_modal_can_be_corrected_and_sent_again(harness: Harness) -> None:
     case = acknowledged(harness)
-    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    view = harness.open_flow(OWNER, case, FlowButton.POST_UPDATE)
     refused = harness.submit(OWNER, view, internal="", customer_update="Fix by 5pm.", next_update=in_hours(5))
     assert "internal" in refused.json()["errors"]
     harness.submit(

@@ -6,8 +6,8 @@ import json
 import threading
 
 from assistant.domain.intake import IntakeField
-from assistant.ids import CaseAction, MetadataEvent, Shortcut
-from tests.harness import BOT, CSM, EXEC, GONE, OWNER, Harness, wait_for
+from assistant.ids import MetadataEvent, Shortcut
+from tests.harness import BOT, CSM, EXEC, GONE, OWNER, FlowButton, Harness, wait_for
 
 
 def blocks_text(blocks: list[dict] | None) -> str:
@@ -91,11 +91,12 @@ def test_submission_opens_the_case_in_its_own_channel(harness: Harness) -> None:
         "https://support.example.com/tickets/4521",
     ):
         assert expected in text, expected
+    assert card.blocks is not None
     elements = [e for b in card.blocks if b["type"] == "actions" for e in b["elements"]]
     buttons = [e["action_id"] for e in elements if e["type"] == "button"]
     # Only what a new case allows: "Post update" and "Resolve" would only refuse before the
     # acknowledgement.
-    assert buttons == [CaseAction.ACKNOWLEDGE, CaseAction.CLASSIFY]
+    assert buttons == [FlowButton.ACKNOWLEDGE, FlowButton.CLASSIFY]
     more = next(e for e in elements if e["type"] == "overflow")
     assert [o["text"]["text"] for o in more["options"]] == [
         "Reassign / escalate up",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from assistant.ids import CaseAction
 from assistant.services.judgement import judged_between
@@ -34,13 +35,15 @@ def load(harness: Harness, health: int, at: datetime, small: int | None = None) 
     return load_directory(harness, text, at).raised
 
 
-def questions(harness: Harness) -> list[dict]:
+def questions(harness: Harness) -> list[list[dict[str, Any]]]:
     return [
-        m.blocks for m in harness.workspace.dm_messages(CSM) if "judgement_actions" in json.dumps(m.blocks)
+        m.blocks
+        for m in harness.workspace.dm_messages(CSM)
+        if m.blocks is not None and "judgement_actions" in json.dumps(m.blocks)
     ]
 
 
-def click(harness: Harness, action: str, blocks: list[dict]) -> None:
+def click(harness: Harness, action: str, blocks: list[dict[str, Any]]) -> None:
     buttons = next(b for b in blocks if b.get("block_id") == "judgement_actions")["elements"]
     value = next(b["value"] for b in buttons if b["action_id"] == action)
     harness.mark(CSM)

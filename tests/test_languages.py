@@ -13,7 +13,7 @@ from babel.messages.catalog import Message
 from assistant.i18n import SHIPPED, negotiate, speaking
 from assistant.messages.case_context import format_duration
 from assistant.translations import _entry_problem
-from tests.harness import CSM, MANAGER, OWNER, Harness, run_cli, start_harness, wait_for
+from tests.harness import CSM, MANAGER, OWNER, FlowButton, Harness, run_cli, start_harness, wait_for
 
 
 @pytest.mark.parametrize(
@@ -130,7 +130,6 @@ def test_each_person_reads_in_their_language_and_the_channel_in_the_teams(multil
 def test_an_owner_works_the_case_in_their_language_while_the_channel_keeps_the_teams(
     multilingual: Harness,
 ) -> None:
-    from assistant.ids import CaseAction
     from tests.harness import EXEC, in_hours
 
     harness = multilingual
@@ -139,12 +138,12 @@ def test_an_owner_works_the_case_in_their_language_while_the_channel_keeps_the_t
     case = harness.escalate(CSM, stakeholders=[EXEC])
 
     # Someone who may not acknowledge is told so in their language.
-    harness.click(EXEC, case, CaseAction.ACKNOWLEDGE)
+    harness.click(EXEC, case, FlowButton.ACKNOWLEDGE)
     assert harness.answer(EXEC) == (
         f"Solo el responsable, <@{OWNER}>, o un gestor de escalamiento puede confirmar este caso."
     )
 
-    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     view = harness.workspace.views[view_id]
     assert (view["title"]["text"], view["submit"]["text"], view["close"]["text"]) == (
         "Confirmar ESC-1",
@@ -180,12 +179,12 @@ def test_an_owner_works_the_case_in_their_language_while_the_channel_keeps_the_t
     assert "Confirm" not in posted[0].text
 
     # A state that does not fit, in the owner's language.
-    harness.click(OWNER, case, CaseAction.ACKNOWLEDGE)
+    harness.click(OWNER, case, FlowButton.ACKNOWLEDGE)
     assert harness.answer(OWNER) == (
         "ESC-1 já foi confirmado; por isso você não pode confirmar o caso. "
         "Publique uma atualização em vez disso."
     )
-    view_id = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
+    view_id = harness.open_flow(OWNER, case, FlowButton.CLASSIFY)
     classify = harness.workspace.views[view_id]
     assert classify["title"]["text"] == "Classificar ESC-1"
     blocks = {b.get("block_id"): b for b in classify["blocks"]}

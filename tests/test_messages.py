@@ -12,13 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.domain.intake import DESCRIPTION_MAX, MAX_STAKEHOLDERS, SUMMARY_MAX
-from assistant.domain.practice import Category, Severity, Trigger
+from assistant.domain.practice import Category, Severity
 from assistant.flows.intake import IntakeMetadata, intake_modal
 from assistant.messages.case_context import case_context, message_permalink
 from assistant.messages.escape import UnescapedUserText, UserText, escape_mrkdwn
 from assistant.messages.render import TEMPLATES, environment, render_message
 from assistant.messages.validate import InvalidPayload, check_message, check_view
 from assistant.models import Escalation
+from assistant.registry import installed
 from tests.harness import mrkdwn_texts
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
@@ -36,7 +37,7 @@ def make_case(text: str = "Acme", **overrides: Any) -> Escalation:
         "description": text,
         "category": Category.BUSINESS,
         "severity": Severity.CRITICAL,
-        "triggers": [t.value for t in Trigger],
+        "triggers": [t.value for t in installed().practice.triggers],
         "owner_id": "U0OWNER01",
         "reporter_id": "U0CSM0001",
         "stakeholder_ids": ["U0EXEC001"],
@@ -98,6 +99,7 @@ def test_the_longest_allowed_input_stays_within_slacks_limits() -> None:
 
 def test_the_intake_modal_is_valid_with_the_largest_prefill() -> None:
     view = intake_modal(
+        content=installed(),
         metadata=IntakeMetadata(origin_channel_id="C1", reply_url="https://hooks.example/" + "x" * 400),
         ack_within_minutes=120,
         summary="s" * 500,

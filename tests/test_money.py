@@ -71,7 +71,7 @@ def test_each_reader_sees_money_written_their_way() -> None:
     assert format_money(120000, "USD", "en") == "$120,000"
     assert format_money(120000, "BRL", "pt_BR") == "R$\xa0120.000"
     assert format_money(120000, "EUR", "es") == "120.000\xa0€"
-    assert format_money(1200.5, "EUR", "en") == "€1,200.50"
+    assert format_money(Decimal("1200.5"), "EUR", "en") == "€1,200.50"
 
 
 def test_a_value_in_reais_is_stored_with_its_currency_and_shown_on_the_card(database_url: str) -> None:

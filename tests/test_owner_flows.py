@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from assistant.ids import CaseAction
-from tests.harness import BOT, CSM, EXEC, MANAGER, OWNER, Harness, in_hours, wait_for
+from tests.harness import BOT, CSM, EXEC, MANAGER, OWNER, FlowButton, Harness, in_hours, wait_for
 from tests.stories import acknowledged, resolved
 
 
@@ -17,12 +18,12 @@ from tests.stories import acknowledged, resolved
     ("button", "expected"),
     [
         (
-            CaseAction.POST_UPDATE,
+            FlowButton.POST_UPDATE,
             "ESC-1 is not acknowledged yet, so you cannot post an update on it. "
             "Acknowledge it first: the acknowledgement makes the first promise.",
         ),
         (
-            CaseAction.RESOLVE,
+            FlowButton.RESOLVE,
             "ESC-1 is not acknowledged yet, so you cannot resolve it. Acknowledge it first, then resolve it.",
         ),
     ],
@@ -39,12 +40,12 @@ def test_actions_that_do_not_fit_the_state_are_refused(
 
 def test_classify_needs_a_reason_to_change_and_the_owner_to_do_it(harness: Harness) -> None:
     case = harness.escalate(CSM)
-    harness.click(CSM, case, CaseAction.CLASSIFY)
+    harness.click(CSM, case, FlowButton.CLASSIFY)
     assert (
         harness.answer(CSM) == f"Only the owner, <@{OWNER}>, or an escalation manager can classify this case."
     )
 
-    view = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
+    view = harness.open_flow(OWNER, case, FlowButton.CLASSIFY)
     # A first classification that changes what the CSM chose at intake needs a reason too.
     errors = harness.submit(
         OWNER, view, category="process", kind="functional", severity="high", resolving_team="Support Ops"
@@ -55,7 +56,7 @@ def test_classify_needs_a_reason_to_change_and_the_owner_to_do_it(harness: Harne
     )
     wait_for(lambda: harness.case(case.id).kind == "functional", what="the classification")
 
-    view = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
+    view = harness.open_flow(OWNER, case, FlowButton.CLASSIFY)
     errors = harness.submit(
         OWNER, view, category="process", kind="functional", severity="high", resolving_team="Support Ops"
     ).json()["errors"]
@@ -79,7 +80,7 @@ def test_classify_needs_a_reason_to_change_and_the_owner_to_do_it(harness: Harne
 
 def test_post_update_validation_and_the_reporter_may_post(harness: Harness) -> None:
     case = acknowledged(harness)
-    view = harness.open_flow(CSM, case, CaseAction.POST_UPDATE)  # the reporter may post updates
+    view = harness.open_flow(CSM, case, FlowButton.POST_UPDATE)  # the reporter may post updates
     draft = next(
         b for b in harness.workspace.views[view]["blocks"] if b.get("block_id") == "customer_update"
     )["element"]["initial_value"]
@@ -106,10 +107,10 @@ def test_post_update_validation_and_the_reporter_may_post(harness: Harness) -> N
 
 def test_reassign_refuses_bots_and_outsiders(harness: Harness) -> None:
     case = harness.escalate(CSM)
-    harness.click(EXEC, case, CaseAction.REASSIGN)
+    harness.click(EXEC, case, FlowButton.REASSIGN)
     assert "or an escalation manager can reassign this case" in harness.answer(EXEC)
 
-    view = harness.open_flow(OWNER, case, CaseAction.REASSIGN)
+    view = harness.open_flow(OWNER, case, FlowButton.REASSIGN)
     errors = harness.submit(OWNER, view, new_owner=BOT, reason="").json()["errors"]
     assert errors == {
         "new_owner": "A bot cannot be the owner; choose a person.",
@@ -124,7 +125,7 @@ def test_reassign_refuses_bots_and_outsiders(harness: Harness) -> None:
 
 def test_resolve_requires_every_field(harness: Harness) -> None:
     case = acknowledged(harness)
-    view = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
+    view = harness.open_flow(OWNER, case, FlowButton.RESOLVE)
     errors = harness.submit(OWNER, view, resolution_summary=" ", fix="").json()["errors"]
     # The drafted notice still has its placeholder: the customer would read "…".
     assert set(errors) == {"resolution_summary", "fix", "customer_confirmed", "customer_notice"}
@@ -133,7 +134,7 @@ def test_resolve_requires_every_field(harness: Harness) -> None:
 
 def test_rca_action_items_need_owners_and_future_due_dates(harness: Harness) -> None:
     case = resolved(harness)
-    view = harness.open_flow(OWNER, case, CaseAction.RCA)
+    view = harness.open_flow(OWNER, case, FlowButton.RCA)
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
     errors = harness.submit(
         OWNER,
@@ -155,7 +156,7 @@ def test_rca_action_items_need_owners_and_future_due_dates(harness: Harness) -> 
 
 def test_a_technical_case_closes_only_with_an_rca(harness: Harness) -> None:
     case = resolved(harness)  # technical by default
-    harness.click(OWNER, case, CaseAction.CLOSE)
+    harness.click(OWNER, case, FlowButton.CLOSE)
     assert harness.answer(OWNER) == (
         "ESC-1 is a technical case: record its root-cause analysis before closing it."
     )
@@ -167,7 +168,7 @@ def test_a_business_case_may_close_with_a_reason_and_keep_its_channel(database_u
     harness = start_harness(database_url, archive_on_close=False)
     try:
         case = resolved(harness, category="business", stakeholders=[], triggers=[])
-        view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+        view = harness.open_flow(OWNER, case, FlowButton.CLOSE)
         blocks = {b.get("block_id") for b in harness.workspace.views[view]["blocks"]}
         assert "no_rca_reason" in blocks and "sponsorship" not in blocks  # no executive was involved
         errors = harness.submit(OWNER, view).json()["errors"]
@@ -200,10 +201,10 @@ def test_timeline_from_the_more_menu(harness: Harness) -> None:
 
 def test_people_not_running_the_case_change_nothing(harness: Harness) -> None:
     case = resolved(harness)
-    for button in (CaseAction.RCA, CaseAction.CLOSE, CaseAction.CLASSIFY):
+    for button in (FlowButton.RCA, FlowButton.CLOSE, FlowButton.CLASSIFY):
         harness.click(EXEC, case, button)
     other = acknowledged(harness)
-    for button in (CaseAction.POST_UPDATE, CaseAction.RESOLVE, CaseAction.REASSIGN):
+    for button in (FlowButton.POST_UPDATE, FlowButton.RESOLVE, FlowButton.REASSIGN):
         harness.click(EXEC, other, button)
     refusals = wait_for(
         lambda: len(harness.refusals_for(EXEC)) >= 6 and harness.refusals_for(EXEC), what="six refusals"
@@ -242,7 +243,7 @@ def test_help_lists_the_case_verbs(harness: Harness) -> None:
 def test_the_update_promises_the_time_chosen_in_the_picker(harness: Harness) -> None:
     """The draft names the default time; the owner edits the text and moves the picker to +20 h."""
     case = acknowledged(harness)
-    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    view = harness.open_flow(OWNER, case, FlowButton.POST_UPDATE)
     draft = next(
         b for b in harness.workspace.views[view]["blocks"] if b.get("block_id") == "customer_update"
     )["element"]["initial_value"]
@@ -251,7 +252,10 @@ def test_the_update_promises_the_time_chosen_in_the_picker(harness: Harness) -> 
     )
     later = in_hours(20)
     harness.submit(OWNER, view, internal="Cause found.", customer_update=edited, next_update=later)
-    wait_for(lambda: int(harness.case(case.id).next_update_due_at.timestamp()) == later, what="the update")
+    wait_for(
+        lambda: int(cast(datetime, harness.case(case.id).next_update_due_at).timestamp()) == later,
+        what="the update",
+    )
     # The update reaches the channel after the answer to Slack (the database first).
     posted = wait_for(
         lambda: next(
@@ -269,7 +273,7 @@ def test_the_update_promises_the_time_chosen_in_the_picker(harness: Harness) -> 
     assert f"next update by {chosen:%H:%M} " in posted and drafted_time not in posted
 
     # A time typed by hand that is not the one chosen is refused next to the text.
-    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    view = harness.open_flow(OWNER, case, FlowButton.POST_UPDATE)
     errors = harness.submit(
         OWNER,
         view,
@@ -285,7 +289,7 @@ def test_a_late_refresh_does_not_bring_back_a_closed_cases_channel(harness: Harn
     channel archived (a busy machine) leaves the archive alone: the case is closed."""
     case = resolved(harness)
     stale = harness.case(case.id)  # the case as the resolve flow knew it
-    view = harness.open_flow(OWNER, case, CaseAction.RCA)
+    view = harness.open_flow(OWNER, case, FlowButton.RCA)
     harness.submit(
         OWNER,
         view,
@@ -298,7 +302,7 @@ def test_a_late_refresh_does_not_bring_back_a_closed_cases_channel(harness: Harn
         customer_rca="w",
     )
     wait_for(lambda: harness.channel_of(case).files, what="the RCA")
-    view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    view = harness.open_flow(OWNER, case, FlowButton.CLOSE)
     harness.submit(OWNER, view)
     wait_for(lambda: harness.channel_of(case).is_archived, what="the channel to be archived")
     harness.components.provisioner.channel.refresh(stale)  # the late refresh
@@ -308,7 +312,7 @@ def test_a_late_refresh_does_not_bring_back_a_closed_cases_channel(harness: Harn
 
 def test_a_late_post_does_not_bring_back_a_closed_cases_channel(harness: Harness) -> None:
     case = resolved(harness, category="business", stakeholders=[], triggers=[])
-    view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    view = harness.open_flow(OWNER, case, FlowButton.CLOSE)
     harness.submit(OWNER, view, no_rca_reason="Settled commercially.")
     wait_for(lambda: harness.channel_of(case).is_archived, what="the channel to be archived")
     from assistant.messages.render import render_message

@@ -13,7 +13,7 @@ import pytest
 from assistant.content import content_dir
 from assistant.playbook import PlaybookError, parse_playbook
 from slack_standin.workspace import User
-from tests.harness import CSM, MANAGER, OWNER, Harness, run_cli, team_harness, wait_for
+from tests.harness import CSM, MANAGER, OWNER, FlowButton, Harness, run_cli, team_harness, wait_for
 
 BUILT_IN = (content_dir("flows") / "playbook.yml").read_text()
 
@@ -304,8 +304,11 @@ def test_a_teams_own_category_and_trigger_work_everywhere_the_built_in_ones_do(
 
     # The category's rule: like technical cases, a billing dispute closes only with an RCA.
     from assistant.domain.lifecycle import close_refusal
+    from assistant.i18n import _
 
-    assert close_refusal("ESC-1", case.category, has_rca=False) == (
+    playbook = harness.components.content.practice.playbook(case.category)
+    refusal = close_refusal("ESC-1", playbook, has_rca=False)
+    assert refusal is not None and _(refusal) == (
         "ESC-1 is a billing dispute case: record its root-cause analysis before closing it."
     )
 
@@ -343,12 +346,11 @@ def own_flow(database_url: str, tmp_path: Path) -> Iterator[Harness]:
 
 
 def test_a_teams_flow_file_changes_its_words_and_who_may_run_it(own_flow: Harness) -> None:
-    from assistant.ids import CaseAction
     from tests.harness import in_hours
 
     harness = own_flow
     case = harness.escalate(CSM)
-    view_id = harness.open_flow(CSM, case, CaseAction.ACKNOWLEDGE)  # the reporter, allowed here
+    view_id = harness.open_flow(CSM, case, FlowButton.ACKNOWLEDGE)  # the reporter, allowed here
     view = harness.workspace.views[view_id]
     assert (view["title"]["text"], view["submit"]["text"]) == ("Take ESC-1", "Take it")
     inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
@@ -364,7 +366,7 @@ def test_a_teams_flow_file_changes_its_words_and_who_may_run_it(own_flow: Harnes
 def test_a_flow_file_with_mistakes_is_refused_at_its_lines(tmp_path: Path) -> None:
     text = (
         OUR_ACKNOWLEDGE.replace("title: Take %(key)s", "title: Take ownership of case %(key)s")
-        .replace("    required: Say hello to the customer first.\n", "")
+        .replace("    required: Say hello to the customer first.\n", "    required:\n")
         .replace("who: [owner,", "who: [boss,")
         + "  promise:\n    label: When\n"
     )
@@ -380,7 +382,9 @@ def test_a_flow_file_with_mistakes_is_refused_at_its_lines(tmp_path: Path) -> No
         f"{path}:7: fields.customer_message: must stay required (say what to write when it is empty)"
         in errors
     )
-    assert any(e.startswith(f"{path}:10: fields.promise: this flow has no such field") for e in errors)
+    assert any(
+        e.startswith(f"{path}:11: fields.promise: a question of your own needs a type") for e in errors
+    )
     assert errors[-1] == "4 problem(s); nothing was changed."
 
 
@@ -394,12 +398,11 @@ def fast_cadence(database_url: str, tmp_path: Path) -> Iterator[Harness]:
 
 
 def test_a_severitys_update_cadence_bounds_the_next_promise(fast_cadence: Harness) -> None:
-    from assistant.ids import CaseAction
     from tests.harness import in_hours
 
     harness = fast_cadence
     critical = harness.escalate(CSM, severity="critical", triggers=[], stakeholders=[])
-    view_id = harness.open_flow(OWNER, critical, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, critical, FlowButton.ACKNOWLEDGE)
     errors = harness.submit(OWNER, view_id, next_update=in_hours(6), customer_message="On it.").json()[
         "errors"
     ]
@@ -410,7 +413,7 @@ def test_a_severitys_update_cadence_bounds_the_next_promise(fast_cadence: Harnes
     wait_for(lambda: harness.case(critical.id).status == "acknowledged", what="the acknowledgement")
     # A high case keeps the settings' 24 hours.
     high = harness.escalate(CSM, severity="high", triggers=[], stakeholders=[])
-    view_id = harness.open_flow(OWNER, high, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, high, FlowButton.ACKNOWLEDGE)
     harness.submit(OWNER, view_id, next_update=in_hours(6), customer_message="On it.")
     wait_for(lambda: harness.case(high.id).status == "acknowledged", what="the acknowledgement")
 

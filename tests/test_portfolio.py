@@ -21,6 +21,7 @@ from assistant.domain.portfolio import (
 from assistant.domain.practice import Category, Severity
 from assistant.domain.status import Status
 from assistant.models import CaseFollower, Escalation
+from assistant.registry import installed
 from assistant.services.followers import followed_by
 from assistant.services.portfolio import open_case_facts, portfolio_view
 
@@ -86,11 +87,12 @@ def test_filters_apply_to_every_figure_and_survive_bad_saved_values() -> None:
     by_account = Filters(account=account_key("acme"))
     seen = summarize(cases, viewer="U1", filters=by_account, now=NOW, breaches=[cases[2]])
     assert [c.id for c in seen.cases] == [1, 2] and seen.breaches_this_week == 0
-    both = by_account.with_value("category", "business")
+    practice = installed().practice
+    both = by_account.with_value("category", "business", practice)
     assert [c.id for c in summarize(cases, viewer="U1", filters=both, now=NOW, breaches=[]).cases] == [2]
-    assert Filters.from_dict({"category": "no-such", "severity": "high", "owner_id": ""}) == Filters(
-        severity=Severity.HIGH
-    )
+    assert Filters.from_dict(
+        {"category": "no-such", "severity": "high", "owner_id": ""}, practice
+    ) == Filters(severity=Severity.HIGH)
     assert not Filters().active and both.active
 
 
@@ -124,8 +126,8 @@ def test_the_database_computes_the_same_portfolio_as_the_rules(database_url: str
                 "account_name": rng.choice(["Acme", "ACME  ", "Globex", "Initech", "Umbrella Co"]),
                 "summary": f"case {n}",
                 "description": "-",
-                "category": rng.choice(list(Category)).value,
-                "severity": rng.choice(list(Severity)).value,
+                "category": rng.choice(installed().practice.categories).value,
+                "severity": rng.choice(installed().practice.severities).value,
                 "triggers": [],
                 "is_private": rng.random() < 0.3,
                 "owner_id": rng.choice(people),

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import col
 
 from assistant.app import create_app
 from assistant.database import make_engine, migrate, session_scope
 from assistant.domain.intake import ValidIntake
 from assistant.domain.practice import Category, Severity
-from assistant.ids import CaseAction
 from assistant.models import Reminder
 from assistant.scheduler import create_scheduler
 from assistant.services import provisioning as records
@@ -25,6 +25,7 @@ from tests.harness import (
     CSM,
     MANAGER,
     OWNER,
+    FlowButton,
     Harness,
     app_sender,
     default_intake,
@@ -42,7 +43,7 @@ def test_the_scheduler_sends_a_reminder_when_it_falls_due(harness: Harness) -> N
     scheduler.start()
     try:
         case = harness.escalate(CSM)
-        view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+        view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
         # Promise an update in 15 minutes and 2 seconds: its first reminder is due in 2 seconds.
         promise = int(time.time() + 15 * 60 + 2)
         harness.submit(OWNER, view, next_update=promise, customer_message="On it.")
@@ -78,7 +79,7 @@ def test_a_reminder_due_while_the_app_was_down_is_sent_once_marked_late(
         before = len(workspace.views)
         sender.click(
             OWNER,
-            CaseAction.ACKNOWLEDGE,
+            FlowButton.ACKNOWLEDGE,
             "1",
             channel_id=workspace.case_channels()[0].id,
             message_ts=card.ts,
@@ -163,6 +164,7 @@ def test_two_instances_send_each_of_500_reminders_exactly_once(
         open_case(
             first.engine,
             intake=intake,
+            practice=first.content.practice,
             reporter_id=CSM,
             team_id=None,
             intake_view_id=f"V{number}",
@@ -189,8 +191,10 @@ def test_two_instances_send_each_of_500_reminders_exactly_once(
         thread.join(timeout=120)
     try:
         with session_scope(first.engine) as session:
-            states = dict(
-                session.execute(sa.select(Reminder.state, sa.func.count()).group_by(Reminder.state)).all()
+            states: dict[str, int] = dict(
+                session.execute(
+                    sa.select(col(Reminder.state), sa.func.count()).group_by(col(Reminder.state))
+                ).all()
             )
             events = session.execute(
                 sa.text(

@@ -14,7 +14,7 @@ from assistant.domain.reminders import ReminderKind
 from assistant.ids import CaseAction
 from assistant.models import Escalation
 from assistant.services import reminders as table
-from tests.harness import CSM, EXEC, MANAGER, OWNER, Harness, in_hours, start_harness, wait_for
+from tests.harness import CSM, EXEC, MANAGER, OWNER, FlowButton, Harness, in_hours, start_harness, wait_for
 
 
 def pending(harness: Harness, case: Escalation) -> set[tuple[str, datetime]]:
@@ -34,7 +34,7 @@ def tick(harness: Harness, at: datetime) -> int:
 
 
 def acknowledge(harness: Harness, case: Escalation, promise: int) -> Escalation:
-    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     harness.submit(OWNER, view, next_update=promise, customer_message="On it.")
     wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
     return harness.case(case.id)
@@ -104,7 +104,7 @@ def test_posting_an_update_moves_the_reminders(harness: Harness) -> None:
     case = acknowledge(harness, harness.escalate(CSM), in_hours(3))
     old = case.next_update_due_at
     assert old is not None
-    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    view = harness.open_flow(OWNER, case, FlowButton.POST_UPDATE)
     new = in_hours(6)
     harness.submit(OWNER, view, internal="Found it", customer_update="Fix by tonight.", next_update=new)
     wait_for(lambda: harness.case(case.id).next_update_due_at != old, what="the new promise")
@@ -121,7 +121,7 @@ def test_nothing_fires_for_a_closed_case(harness: Harness) -> None:
     case = acknowledge(
         harness, harness.escalate(CSM, category="business", stakeholders=[], triggers=[]), in_hours(3)
     )
-    view = harness.open_flow(OWNER, case, CaseAction.RESOLVE)
+    view = harness.open_flow(OWNER, case, FlowButton.RESOLVE)
     harness.submit(
         OWNER,
         view,
@@ -132,7 +132,7 @@ def test_nothing_fires_for_a_closed_case(harness: Harness) -> None:
     )
     wait_for(lambda: harness.case(case.id).status == "resolved", what="the resolution")
     assert {k for k, _ in pending(harness, case)} == {"rca_soon", "rca_missed"}
-    view = harness.open_flow(OWNER, case, CaseAction.CLOSE)
+    view = harness.open_flow(OWNER, case, FlowButton.CLOSE)
     harness.submit(OWNER, view, no_rca_reason="Commercial dispute, settled.")
     wait_for(lambda: harness.case(case.id).status == "closed", what="the closing")
     assert pending(harness, case) == set()
@@ -312,7 +312,7 @@ def test_reclassifying_a_business_case_replans_its_promises(harness: Harness) ->
     case = harness.escalate(CSM, category="business")
     due = case.exec_contact_due_at
     assert due is not None and ("exec_contact_missed", due) in pending(harness, case)
-    view = harness.open_flow(OWNER, case, CaseAction.CLASSIFY)
+    view = harness.open_flow(OWNER, case, FlowButton.CLASSIFY)
     harness.submit(
         OWNER,
         view,

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from assistant.domain.satisfaction import satisfaction_line, summarize_satisfaction
+from assistant.i18n import _
 from assistant.services.export import export_rows
 from tests.harness import EXEC, MANAGER, Harness, start_harness, wait_for
 from tests.stories import answer_satisfaction, closed_with_sponsor
@@ -63,10 +64,10 @@ def test_an_archived_case_channel_stays_archived(harness: Harness) -> None:
 
 def test_the_satisfaction_line_reads_as_a_person_would_say_it() -> None:
     summary = summarize_satisfaction([5, 5, 4, 3, 5, 4], closed=10, answered=6)
-    assert satisfaction_line(summary) == (
+    assert _(satisfaction_line(summary)) == (
         "4.3 of 5 from 6 answers (5: 3 · 4: 2 · 3: 1) · 6 of 10 closed cases answered (60%)"
     )
-    assert satisfaction_line(summarize_satisfaction([], closed=0, answered=0)) == "no answers recorded"
-    assert satisfaction_line(summarize_satisfaction([], closed=3, answered=0)) == (
+    assert _(satisfaction_line(summarize_satisfaction([], closed=0, answered=0))) == "no answers recorded"
+    assert _(satisfaction_line(summarize_satisfaction([], closed=3, answered=0))) == (
         "no answers recorded · 0 of 3 closed cases answered (0%)"
     )

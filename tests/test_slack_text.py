@@ -7,6 +7,7 @@ attachments and files, and an org-wide install (no team domain: chat.getPermalin
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import pytest
 
@@ -14,6 +15,7 @@ from assistant.domain.channel_names import channel_name
 from assistant.domain.intake import IntakeField
 from assistant.domain.slack_text import decode_slack_text, mentioned_users, message_text
 from assistant.ids import Shortcut
+from assistant.models import Escalation
 from slack_standin.workspace import Message
 from tests.harness import CSM, EXEC, OWNER, Harness, default_intake, wait_for
 
@@ -105,7 +107,8 @@ def test_the_message_shortcut_prefills_decoded_text_and_the_card_escapes_it_once
     harness.sender.submit_view(
         CSM, form["_id"], default_intake(summary=summary[:150], description=description)
     )
-    case = wait_for(lambda: harness.cases() and harness.cases()[-1], what="the case")
+    # cases() is non-empty once wait_for returns, so the value is the last case, not the list.
+    case = cast(Escalation, wait_for(lambda: harness.cases() and harness.cases()[-1], what="the case"))
     case = harness.wait_provisioned(case.id)
     card = json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
     assert "P&amp;L" in card and "&lt;again&gt;" in card  # escaped once: readers see P&L and <again>

@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 import pytest
 import time_machine
@@ -20,8 +21,7 @@ from assistant.customer import delivery
 from assistant.customer.delivery import CustomerDelivery
 from assistant.domain.action_items import due_at
 from assistant.domain.provisioning import Step
-from assistant.ids import CaseAction
-from assistant.models import Escalation, WorkFault
+from assistant.models import CustomerCommunication, Escalation, WorkFault
 from assistant.scheduler import guarded
 from assistant.services import customer
 from assistant.services import provisioning as steps
@@ -37,6 +37,7 @@ from tests.harness import (
     MANAGER,
     OWNER,
     ROOT,
+    FlowButton,
     Harness,
     env_without_slack,
     in_hours,
@@ -88,7 +89,7 @@ def emailing(database_url: str, mailbox: Mailbox) -> Iterator[Harness]:
 
 
 def acknowledge_by_email(harness: Harness, case: Escalation) -> None:
-    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     view = harness.workspace.views[view_id]
     draft = next(b for b in view["blocks"] if b.get("block_id") == "customer_message")["element"]
     harness.submit(OWNER, view_id, next_update=in_hours(3), customer_message=draft["initial_value"])
@@ -133,9 +134,11 @@ def test_a_communication_that_raises_is_held_back_and_parked_while_the_next_goes
         moment += timedelta(hours=1, minutes=1)
         with time_machine.travel(moment, tick=True):
             harness.components.customer.wake()
-            wait_for(
-                lambda n=attempt: faults(harness, "customer-delivery")[0].faults == n, what=f"fault {attempt}"
+            # The default binds this attempt's number; mypy cannot infer such a lambda (python/mypy#15459).
+            counted = cast(
+                Callable[[], bool], lambda n=attempt: faults(harness, "customer-delivery")[0].faults == n
             )
+            wait_for(counted, what=f"fault {attempt}")
     parked = wait_for(
         lambda: (
             (r := customer.communications_of(harness.components.engine, first.id or 0)[0]).state == "parked"
@@ -175,11 +178,15 @@ def test_a_fault_after_the_email_went_out_holds_nothing_back_and_says_nothing_fa
     monkeypatch.setattr(delivery, "sent_message", failing_for(delivery.sent_message, when=lambda *a: True))
     acknowledge_by_email(harness, case)
     assert len(mailbox.wait(1)) == 1
-    sent = wait_for(
-        lambda: (
-            (r := customer.communications_of(harness.components.engine, case.id or 0)[0]).delivered_at and r
+    sent = cast(
+        CustomerCommunication,
+        wait_for(
+            lambda: (
+                (r := customer.communications_of(harness.components.engine, case.id or 0)[0]).delivered_at
+                and r
+            ),
+            what="delivered",
         ),
-        what="delivered",
     )
     wait_for(lambda: faults(harness, "customer-delivery"), what="the fault")
     time.sleep(0.5)
@@ -273,7 +280,7 @@ def test_a_provisioning_step_that_raises_is_recorded_and_other_cases_open(
     views = [harness.open_intake(CSM) for _ in range(2)]
     harness.submit_intake(views[0], summary="broken")
     harness.submit_intake(views[1], summary="fine")
-    broken, fine = (wait_for(lambda v=v: harness.case_by_view(v), what="stored") for v in views)
+    broken, fine = (wait_for(partial(harness.case_by_view, v), what="stored") for v in views)
 
     harness.wait_provisioned(fine.id)
     wait_for(lambda: faults(harness, "provisioning"), what="the fault recorded")

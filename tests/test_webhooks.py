@@ -17,7 +17,6 @@ import time_machine
 from standardwebhooks.webhooks import Webhook
 
 from assistant.domain.webhooks import EndpointPolicy
-from assistant.ids import CaseAction
 from assistant.services import webhooks
 from slack_standin import StandIn
 from tests.harness import (
@@ -25,6 +24,7 @@ from tests.harness import (
     MANAGER,
     OWNER,
     ROOT,
+    FlowButton,
     Harness,
     app_sender,
     default_intake,
@@ -129,9 +129,9 @@ def test_case_events_reach_a_subscriber_once_signed_and_in_order(
     assert added.returncode == 0, added.stderr
     secret = added.stdout.split("signing secret (verify webhook-signature with it): ")[1].strip()
     case = harness.escalate(CSM)
-    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     harness.submit(OWNER, view, next_update=in_hours(3), customer_message="On it.")
-    view = harness.open_flow(OWNER, case, CaseAction.POST_UPDATE)
+    view = harness.open_flow(OWNER, case, FlowButton.POST_UPDATE)
     harness.submit(OWNER, view, internal="Found it", customer_update="Fix tonight.", next_update=in_hours(5))
     wait_for(lambda: len(receiver.received) == 3, what="three events")
     events = receiver.events()
@@ -158,7 +158,7 @@ def test_failures_are_retried_with_backoff_in_order_and_a_dead_endpoint_is_disab
     )
     receiver.failures = 2
     case = harness.escalate(CSM)
-    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     harness.submit(OWNER, view, next_update=in_hours(3), customer_message="On it.")
     # 500, then (after 10 s) 500 again, then (after 30 s) delivered; the acknowledgement waits its turn.
     for seconds in (11, 42):
@@ -173,7 +173,7 @@ def test_failures_are_retried_with_backoff_in_order_and_a_dead_endpoint_is_disab
     # A time-out is a failure like a 500 (the attempt is tried again, never lost).
     receiver.hang = 3.0
     harness.components.settings.webhook_timeout_seconds = 1.0
-    view = harness.open_flow(OWNER, harness.escalate(CSM, summary="Second"), CaseAction.ACKNOWLEDGE)
+    view = harness.open_flow(OWNER, harness.escalate(CSM, summary="Second"), FlowButton.ACKNOWLEDGE)
     wait_for(
         lambda: any(d.last_error == "timed out" for d in deliveries(harness)), timeout=15, what="a time-out"
     )
@@ -277,7 +277,7 @@ def test_a_private_case_tells_subscribers_its_times_never_who_or_why(
     )
     case = harness.escalate(CSM, triggers=["data_breach"], summary="Customer PII leaked via S3 bucket")
     assert harness.case(case.id).is_private
-    view = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     harness.submit(OWNER, view, next_update=in_hours(3), customer_message="On it.")
     wait_for(lambda: len(receiver.received) == 2, what="two events")
     opened, acknowledged = receiver.events()

@@ -71,7 +71,7 @@ from assistant.domain.text import clean_text
 from assistant.domain.triggers import trigger_effects
 from assistant.domain.visibility import can_see_details
 from assistant.flows.intake import people_errors
-from assistant.i18n import speaking
+from assistant.i18n import _, speaking
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_message
@@ -738,18 +738,17 @@ def create_api(components: Components) -> FastAPI:
             for i, v in enumerate(got.get("stakeholders", []))
             if (s := person(f"stakeholders.{i}", v, errors, found))
         ]
-        category = Category(got["category"]) if got.get("category") in Category else None
+        practice = components.content.practice
+        category = Category(got["category"]) if got.get("category") in practice.categories else None
         if category is None and "category" in got:
-            errors["category"] = f"one of {', '.join(str(c) for c in Category)}"
-        severity = Severity(got["severity"]) if got.get("severity") in Severity else None
+            errors["category"] = f"one of {', '.join(practice.categories)}"
+        severity = Severity(got["severity"]) if got.get("severity") in practice.severities else None
         if got.get("severity") is not None and severity is None:
-            errors["severity"] = f"one of {', '.join(str(s) for s in Severity)}"
+            errors["severity"] = f"one of {', '.join(practice.severities)}"
         triggers = got.get("triggers", [])
-        unknown = [t for t in triggers if t not in Trigger]
+        unknown = [t for t in triggers if t not in practice.triggers]
         if unknown:
-            errors["triggers"] = (
-                f"unknown: {', '.join(unknown)} (known: {', '.join(str(t) for t in Trigger)})"
-            )
+            errors["triggers"] = f"unknown: {', '.join(unknown)} (known: {', '.join(practice.triggers)})"
         kinds = {k.value: k for k in LinkKind}
         given_links: dict[str, str] = got.get("links", {})
         links = {kinds[k]: v for k, v in given_links.items() if k in kinds}
@@ -766,13 +765,13 @@ def create_api(components: Components) -> FastAPI:
             severity=severity,
             owner_id=owner,
             account_value_text=got.get("account_value") or "",
-            triggers=[Trigger(t) for t in triggers if t in Trigger],
+            triggers=[Trigger(t) for t in triggers if t in practice.triggers],
             stakeholder_ids=stakeholders,
             links=links,
         )
-        intake, problems = validate_intake(form, components.settings.default_currency)
-        for field, message in problems.items():
-            errors.setdefault(_api_field(field), message)  # a field's own (type) problem first
+        intake, problems = validate_intake(form, practice, components.settings.default_currency)
+        for field, wrong in problems.items():
+            errors.setdefault(_api_field(field), _(wrong))  # a field's own (type) problem first
         for field, message in people_errors(components, owner, stakeholders).items():
             errors.setdefault(_api_field(field), message)
         if errors or intake is None or reporter is None:
@@ -784,12 +783,13 @@ def create_api(components: Components) -> FastAPI:
         opened = open_case(
             engine,
             intake=intake,
+            practice=practice,
             reporter_id=reporter,
             team_id=components.team_id,
             intake_view_id=f"api:{submitted[:56]}",
             origin_channel_id=None,
             reply_url=None,
-            ack_within=components.ack_window(trigger_effects(intake.triggers, intake.severity)),
+            ack_within=components.ack_window(trigger_effects(practice, intake.triggers, intake.severity)),
             policy=components.reminder_policy,
         )
         if opened.created:
@@ -823,8 +823,9 @@ def create_api(components: Components) -> FastAPI:
         limit: int = Query(default=50, ge=1, le=200),
     ) -> dict[str, Any]:
         query = select(Escalation).order_by(col(Escalation.id).desc()).limit(limit + 1)
-        if category is not None and category not in Category:
-            raise Invalid({"category": f"one of {', '.join(str(c) for c in Category)}"})
+        categories = components.content.practice.categories
+        if category is not None and category not in categories:
+            raise Invalid({"category": f"one of {', '.join(categories)}"})
         if status:
             query = query.where(col(Escalation.status) == status)
         if account:
@@ -953,12 +954,12 @@ def create_api(components: Components) -> FastAPI:
             # body's types: every field's problem at once.
             system, value = shaped[1].lower(), shaped[2]
             row, wrong = read_record({**raw, f"{system}_id": value}, components.settings.default_currency)
-            for problem_said in wrong:
-                field, _, message = problem_said.partition(": ")
+            for problem_said in map(_, wrong):
+                field, _colon, message = problem_said.partition(": ")
                 errors.setdefault(field if message else "body", message or problem_said)
         if errors or row is None:
             raise Invalid(errors or {"body": "not an account"})
-        report = accounts.import_accounts(engine, [row])
+        report = accounts.import_accounts(engine, [row], rules=components.content.practice.judgement)
         if report.problems:
             raise Invalid({"account": report.problems[0].split(": ", 1)[-1]})
         if not report.created:
@@ -989,7 +990,13 @@ def create_api(components: Components) -> FastAPI:
             raise HTTPException(404, f"no account {external_id}")
         at = got["at"] or datetime.now(UTC)
         raised = judgement.add_signal(
-            engine, found.id or 0, got["kind"], at=at, detail=got["detail"], source=token.name
+            engine,
+            found.id or 0,
+            got["kind"],
+            at=at,
+            detail=got["detail"],
+            source=token.name,
+            rules=components.content.practice.judgement,
         )
         return {"external_id": external_id, "raised": raised}
 

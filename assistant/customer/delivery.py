@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from assistant.customer import survey
 from assistant.customer.mail import Letter, SmtpRefused, compose, new_message_id, parse_smtp_url, send
 from assistant.domain.communications import Purpose, Route, affected_subject
-from assistant.i18n import speaking
+from assistant.i18n import _, speaking
 from assistant.ids import CaseAction
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
@@ -157,7 +157,7 @@ class CustomerDelivery(OutboxLoop):
         subject = case.summary
         if row.account_id is not None:  # another affected account: its own subject, in its language
             with speaking(row.language):
-                subject = row.subject or affected_subject(Purpose(row.purpose))
+                subject = row.subject or _(affected_subject(Purpose(row.purpose)))
         letter = Letter(
             case_key=case.key,
             summary=subject,

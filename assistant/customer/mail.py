@@ -32,6 +32,7 @@ from email.policy import EmailPolicy
 from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid, parseaddr
 from functools import cache
+from pathlib import Path
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
@@ -40,7 +41,7 @@ from jinja2 import Environment, select_autoescape
 
 from assistant import i18n
 from assistant.domain.contacts import NAME_MAX, invisible
-from assistant.messages.render import content_environment
+from assistant.messages.render import content_environment, content_folder
 
 DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
 
@@ -78,10 +79,14 @@ def parse_smtp_url(url: str) -> SmtpServer:
     )
 
 
-@cache
 def _environment() -> Environment:
     """The e-mail's templates: the HTML part escaped, the plain text part as written."""
-    return content_environment(select_autoescape(enabled_extensions=("html.j2",), default=False))
+    return _environment_of(content_folder())
+
+
+@cache
+def _environment_of(custom_dir: Path | None) -> Environment:
+    return content_environment(select_autoescape(enabled_extensions=("html.j2",), default=False), custom_dir)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,7 +21,7 @@ from jinja2 import Environment
 
 from assistant import i18n
 from assistant.domain.satisfaction import SCORES
-from assistant.messages.render import content_environment
+from assistant.messages.render import content_environment, content_folder
 from assistant.services import customer
 from assistant.services.cases import CaseNotFound, get_case
 from assistant.services.satisfaction import record_satisfaction
@@ -60,9 +61,13 @@ def case_of_token(settings: Settings, token: str) -> int | None:
     return case_id if isinstance(case_id, int) else None
 
 
-@cache
 def _environment() -> Environment:
-    return content_environment(autoescape=True)  # a web page: every value HTML-escaped
+    return _environment_of(content_folder())
+
+
+@cache
+def _environment_of(custom_dir: Path | None) -> Environment:
+    return content_environment(True, custom_dir)  # a web page: every value HTML-escaped
 
 
 def _page(start_response: StartResponse, status: str, locale: str, **context: Any) -> Iterable[bytes]:

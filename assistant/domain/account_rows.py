@@ -1,8 +1,9 @@
 """Accounts as CS ops hand them over (CSV or JSON), read and checked row by row.
 
-Every bad row is said as `line N: what is wrong`; good rows are kept. A file that cannot be
-read whole (not UTF-8, a cell past the CSV limit, not JSON) is refused whole, at the line where
-reading stopped: nothing of it is imported. Plain functions over text: no database, no Slack.
+Every bad row is said as `line N: what is wrong` (a Sentence, written where it is shown); good
+rows are kept. A file that cannot be read whole (not UTF-8, a cell past the CSV limit, not JSON)
+is refused whole, at the line where reading stopped: nothing of it is imported. Plain functions
+over text: no database, no Slack.
 
 CSV columns (a header row; only `name` is required; unknown columns are refused):
 name, aliases, domains, crm_id, helpdesk_id (any `<system>_id` column is an external id),
@@ -28,8 +29,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from assistant.domain.accounts import account_key
 from assistant.domain.contacts import CUSTOMER_LANGUAGES, parse_contacts
 from assistant.domain.money import parse_money
+from assistant.domain.sentences import Problem, Sentence, joined, said
 from assistant.domain.spreadsheet import unescaped
-from assistant.i18n import _
 
 FIELDS = (
     "name",
@@ -82,13 +83,21 @@ class AccountRow:
     contacts: tuple[dict[str, str], ...] = ()
 
 
-class UnreadableFile(ValueError):
+class UnreadableFile(Problem):
     """The file cannot be read whole (`line N: why`): it is refused, nothing of it imported."""
+
+    def __init__(self, line: int, *why: Sentence | str) -> None:
+        super().__init__(at_line(line, *why))
+
+
+def at_line(line: int, *why: Sentence | str) -> Sentence:
+    """`line N: what is wrong`."""
+    return joined(f"line {line}: ", *why)
 
 
 def read_account_file(
     data: bytes, *, json_format: bool, default_currency: str, encoding: str | None = None
-) -> tuple[list[AccountRow], list[str]]:
+) -> tuple[list[AccountRow], list[Sentence]]:
     """A file's good rows and `line N: …` for each bad one; raises UnreadableFile when the file
     cannot be read whole (its encoding, its CSV, its JSON)."""
     text = decode_file(data, encoding)
@@ -97,12 +106,12 @@ def read_account_file(
 
 def read_accounts(
     text: str, *, json_format: bool, default_currency: str
-) -> tuple[list[AccountRow], list[str]]:
+) -> tuple[list[AccountRow], list[Sentence]]:
     """The good rows and `line N: …` for each bad one (a row's line: its line in the file)."""
     try:
         records = _json_records(text) if json_format else _csv_records(text)
     except ValueError as exc:
-        return [], [str(exc)]
+        return [], [exc.sentence if isinstance(exc, Problem) else joined(str(exc))]
     return _rows(records, default_currency)
 
 
@@ -120,7 +129,7 @@ def decode_file(data: bytes, encoding: str | None = None) -> str:
     naming the encoding it looks like (Excel's "CSV" is Windows-1252)."""
     if data.startswith(_WORKBOOK):
         raise UnreadableFile(
-            "line 1: " + _("this is an Excel workbook, not a CSV file: in Excel, save it as “CSV UTF-8”.")
+            1, said("this is an Excel workbook, not a CSV file: in Excel, save it as “CSV UTF-8”.")
         )
     try:
         return data.decode(encoding or "utf-8-sig").lstrip("\ufeff")
@@ -128,24 +137,24 @@ def decode_file(data: bytes, encoding: str | None = None) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         byte = f"0x{data[exc.start]:02X}"
         if encoding:
-            problem = _(
+            problem = said(
                 "the file is not %(encoding)s (byte %(byte)s on this line)", encoding=encoding, byte=byte
             )
         elif data.startswith(_UTF16):
-            problem = _("the file is UTF-16 (Excel's “Unicode Text”), not UTF-8: save it as “CSV UTF-8”.")
+            problem = said("the file is UTF-16 (Excel's “Unicode Text”), not UTF-8: save it as “CSV UTF-8”.")
         elif _looks_like_cp1252(data):
-            problem = _(
+            problem = said(
                 "the file is not UTF-8 (byte %(byte)s on this line): it looks like Windows-1252 (cp1252), "
                 "what Excel saves as “CSV”. Save it as “CSV UTF-8”, or import it with --encoding cp1252.",
                 byte=byte,
             )
         else:
-            problem = _(
+            problem = said(
                 "the file is not UTF-8 (byte %(byte)s on this line): save it as UTF-8 (in Excel: "
                 "“CSV UTF-8”), or import it with --encoding and the file's encoding.",
                 byte=byte,
             )
-        raise UnreadableFile(f"line {line}: {problem}") from None
+        raise UnreadableFile(line, problem) from None
 
 
 def _looks_like_cp1252(data: bytes) -> bool:
@@ -158,13 +167,13 @@ def _looks_like_cp1252(data: bytes) -> bool:
 
 def _rows(
     records: list[tuple[int, dict[str, Any]]], default_currency: str
-) -> tuple[list[AccountRow], list[str]]:
+) -> tuple[list[AccountRow], list[Sentence]]:
     rows: list[AccountRow] = []
-    problems: list[str] = []
+    problems: list[Sentence] = []
     for line, record in records:
         row, wrong = _row(line, record, default_currency)
         if wrong:
-            problems.append(f"line {line}: " + "; ".join(wrong))
+            problems.append(at_line(line, joined(*wrong, between="; ")))
         elif row is not None:
             rows.append(row)
     return rows, problems
@@ -176,14 +185,14 @@ def _csv_records(text: str) -> list[tuple[int, dict[str, Any]]]:
     try:
         header = [h.strip().lower() for h in next(reader, None) or []]
         if not header:
-            raise UnreadableFile("line 1: the file is empty: it needs a header row naming its columns")
+            raise UnreadableFile(1, "the file is empty: it needs a header row naming its columns")
         unknown = [h for h in header if h not in FIELDS and not _EXTERNAL_ID.match(h)]
         if unknown:
             raise UnreadableFile(
-                f"line 1: unknown column(s): {', '.join(unknown)} (known: {', '.join(FIELDS)}, <system>_id)"
+                1, f"unknown column(s): {', '.join(unknown)} (known: {', '.join(FIELDS)}, <system>_id)"
             )
         if "name" not in header:
-            raise UnreadableFile("line 1: the header has no `name` column")
+            raise UnreadableFile(1, "the header has no `name` column")
         records = []
         start = reader.line_num + 1
         for cells in reader:
@@ -199,14 +208,16 @@ def _csv_records(text: str) -> list[tuple[int, dict[str, Any]]]:
         # the file is refused whole rather than imported in part.
         if "field larger than field limit" in str(exc):
             most = format(csv.field_size_limit(), ",")
-            problem = _(
+            problem = said(
                 "a cell holds more than %(most)s characters (is a quote left open?); "
                 "the file cannot be read past it",
                 most=most,
             )
         else:
-            problem = _("not readable as CSV (%(reason)s); the file cannot be read past it", reason=str(exc))
-        raise UnreadableFile(f"line {start}: {problem}") from None
+            problem = said(
+                "not readable as CSV (%(reason)s); the file cannot be read past it", reason=str(exc)
+            )
+        raise UnreadableFile(start, problem) from None
     return records
 
 
@@ -214,9 +225,9 @@ def _json_records(text: str) -> list[tuple[int, dict[str, Any]]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UnreadableFile(f"line {exc.lineno}: not JSON ({exc.msg})") from None
+        raise UnreadableFile(exc.lineno, f"not JSON ({exc.msg})") from None
     if not isinstance(data, list):
-        raise UnreadableFile("line 1: the file must hold a JSON list of accounts")
+        raise UnreadableFile(1, "the file must hold a JSON list of accounts")
     # A JSON object's line: where it starts, counted from the text (json keeps no positions).
     starts = _object_lines(text)
     return [(starts[i] if i < len(starts) else i + 1, item) for i, item in enumerate(data)]
@@ -244,20 +255,24 @@ def _object_lines(text: str) -> list[int]:
     return lines
 
 
-def read_record(record: Any, default_currency: str, line: int = 1) -> tuple[AccountRow | None, list[str]]:
-    """One account given as a mapping (a JSON object, the API's body): the row, or what is wrong."""
+def read_record(
+    record: Any, default_currency: str, line: int = 1
+) -> tuple[AccountRow | None, list[Sentence]]:
+    """One account given as a mapping (a JSON object, the API's body): the row, or what is wrong
+    (each `field: why`)."""
     return _row(line, record, default_currency)
 
 
-def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | None, list[str]]:
+def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | None, list[Sentence]]:
     if not isinstance(record, dict):
-        return None, ["an account must be an object"]
-    wrong: list[str] = []
+        return None, [joined("an account must be an object")]
+    # What is wrong: English for the operator and the API (a str), or a sentence translated.
+    wrong: list[Sentence | str] = []
     if record.get("_extra"):
         wrong.append("more values than columns")
     if _holds_nul(record):
         # No database column takes one (PostgreSQL refuses the whole import over it).
-        wrong.append(_("a value holds a NUL character, which cannot be stored"))
+        wrong.append(said("a value holds a NUL character, which cannot be stored"))
 
     def text(name: str, most: int) -> str | None:
         value = record.get(name)
@@ -296,17 +311,19 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
             folded = str(system).strip().lower()
             if not _SYSTEM.match(folded):
                 wrong.append(
-                    "external_ids: "
-                    + _(
-                        "“%(name)s” is not a system name like crm or helpdesk "
-                        "(letters and digits, starting with a letter)",
-                        name=str(system)[:80],
+                    joined(
+                        "external_ids: ",
+                        said(
+                            "“%(name)s” is not a system name like crm or helpdesk "
+                            "(letters and digits, starting with a letter)",
+                            name=str(system)[:80],
+                        ),
                     )
                 )
             elif str(v or "").strip():
                 external[folded] = str(v).strip()
     elif given is not None:
-        wrong.append("external_ids: " + _('an object of ids by system, like {"crm": "0015A"}'))
+        wrong.append(joined("external_ids: ", said('an object of ids by system, like {"crm": "0015A"}')))
     if any(len(v) > 120 for v in external.values()):
         wrong.append("external ids: at most 120 characters")
     domains = [d.lower().removeprefix("www.") for d in listed("domains")]
@@ -316,8 +333,8 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
     if (amount := text("contract_value", 40)) is not None:
         try:
             money = parse_money(amount, (currency or default_currency).upper())
-        except ValueError as exc:
-            wrong.append(f"contract_value: {exc}")
+        except Problem as exc:
+            wrong.append(joined("contract_value: ", exc.sentence))
         else:
             if money is not None:
                 value, currency = int(money.amount), money.currency
@@ -365,9 +382,10 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
     contacts, contact_problems = parse_contacts(
         "\n".join(listed("contacts")), locale=language or "en", tz=tz or "UTC"
     )
-    wrong += [f"contacts: {p.split(': ', 1)[-1]}" for p in contact_problems]
+    # Each said at the contacts' own line ("Line 2: …"): here the problem alone, the file's line first.
+    wrong += [joined("contacts: ", _alone(p)) for p in contact_problems]
     if wrong:
-        return None, wrong
+        return None, [w if isinstance(w, Sentence) else joined(w) for w in wrong]
     assert name is not None
     aliases = tuple(dict.fromkeys(a for a in listed("aliases") if account_key(a) and account_key(a) != key))
     return (
@@ -394,6 +412,12 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
         ),
         [],
     )
+
+
+def _alone(problem: Sentence) -> Sentence:
+    """A contact's problem without its "Line N: " (parse_contacts' line, not the file's)."""
+    inner = problem.value("problem")
+    return inner if isinstance(inner, Sentence) else problem
 
 
 def _holds_nul(value: Any) -> bool:

@@ -3,7 +3,9 @@ and when a promise counts as kept.
 
 Plain functions over plain text: the owner edits the draft before anything is sent.
 A draft addressed to a contact is in the contact's language, its times in the
-contact's zone ("15:00 today, São Paulo time"); without one, in the owner's.
+contact's zone ("15:00 today, São Paulo time"); without one, in the owner's. A draft is a
+Sentence: the edge writes it in that language (and the time as the customer reads it, in
+assistant.messages.customer_time).
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, get_timezone_location
-
-from assistant.i18n import N_, _, current_locale, pgettext
+from assistant.domain.sentences import N_, Sentence, joined, said
 
 
 class Route(StrEnum):
@@ -58,24 +58,6 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=_RETRY_SECONDS[min(max(attempts, 1), len(_RETRY_SECONDS)) - 1])
 
 
-def customer_time_phrase(moment: datetime, tz_name: str | None, now: datetime) -> str:
-    """'15:00 today, São Paulo time', in the current language and the customer's zone."""
-    tz = zone(tz_name)
-    local, today = moment.astimezone(tz), now.astimezone(tz).date()
-    clock = local.strftime("%H:%M")
-    locale = current_locale()
-    if local.date() == today:
-        day = pgettext("promised time", "today")
-    elif local.date() == today + timedelta(days=1):
-        day = pgettext("promised time", "tomorrow")
-    else:
-        day = pgettext("promised time", "on %(date)s") % {
-            "date": format_date(local.date(), format="full", locale=locale)
-        }
-    place = get_timezone_location(tz, locale=locale, return_city=True) if tz.key != "UTC" else "UTC"
-    return _("%(clock)s %(day)s, %(place)s time") % {"clock": clock, "day": day, "place": place}
-
-
 def zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
@@ -110,12 +92,18 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def with_promised_time(
-    text: str, promise: datetime, tz_name: str | None, now: datetime, drafted: str | None = None
+    text: str,
+    promise: datetime,
+    tz_name: str | None,
+    now: datetime,
+    drafted: str | None = None,
+    chosen: str | None = None,
 ) -> str:
     """The drafted time phrase, wherever the owner left it, rewritten to the time chosen.
-    `drafted`: the phrase a customer's draft was written with (in their language)."""
-    if drafted:
-        return text.replace(drafted, customer_time_phrase(promise, tz_name, now))
+    `drafted`: the phrase a customer's draft was written with, and `chosen`: the time chosen as
+    the customer reads it (both in their language, messages.customer_time)."""
+    if drafted and chosen is not None:
+        return text.replace(drafted, chosen)
     return _DRAFTED_PHRASE.sub(local_time_phrase(promise, tz_name, now), text)
 
 
@@ -134,21 +122,21 @@ def promised_time_mismatch(text: str, promise: datetime, tz_name: str | None) ->
                 continue
             if meridiem:
                 hour = hour % 12 + (12 if meridiem == "p" else 0)
-            said = (hour, int(minute or 0))
-            if said != (local.hour, local.minute):
-                return f"{said[0]:02d}:{said[1]:02d}"
+            typed = (hour, int(minute or 0))
+            if typed != (local.hour, local.minute):
+                return f"{typed[0]:02d}:{typed[1]:02d}"
     return None
 
 
-def promise_text_problem(text: str, promise: datetime, tz_name: str | None, now: datetime) -> str | None:
+def promise_text_problem(text: str, promise: datetime, tz_name: str | None, now: datetime) -> Sentence | None:
     """What to say next to the customer's text when it promises another time than the one chosen."""
-    said = promised_time_mismatch(text, promise, tz_name)
-    if said is None:
+    typed = promised_time_mismatch(text, promise, tz_name)
+    if typed is None:
         return None
-    return _(
+    return said(
         "The text promises the next update at %(said)s, but the time chosen below is %(chosen)s. "
         "Make them agree.",
-        said=said,
+        said=typed,
         chosen=local_time_phrase(promise, tz_name, now),
     )
 
@@ -162,43 +150,49 @@ def default_promise(now: datetime, hours: int = 2) -> datetime:
 
 def acknowledgement_draft(
     *, owner_name: str, owner_title: str, account: str, summary: str, promise_phrase: str
-) -> str:
-    """In the current language (the contact's, when the case has one)."""
+) -> Sentence:
+    """To be written in the contact's language, when the case has one (the promised time in it)."""
     who = f"{owner_name}, {owner_title}" if owner_title else owner_name
-    return "\n\n".join(
-        [
-            _("Hello %(account)s team,") % {"account": account},
-            _("I'm %(who)s. I have personally taken ownership of your case: %(summary)s.")
-            % {"who": who, "summary": summary},
-            _("I will send you a status update by %(when)s, whether or not we have a resolution by then.")
-            % {"when": promise_phrase},
-            owner_name,
-        ]
+    return joined(
+        said("Hello %(account)s team,", account=account),
+        said(
+            "I'm %(who)s. I have personally taken ownership of your case: %(summary)s.",
+            who=who,
+            summary=summary,
+        ),
+        said(
+            "I will send you a status update by %(when)s, whether or not we have a resolution by then.",
+            when=promise_phrase,
+        ),
+        owner_name,
+        between="\n\n",
     )
 
 
-def update_draft(*, promise_phrase: str) -> str:
-    return "\n\n".join(
-        [
-            _("Here is where we are: …"),
-            _("Our revised target: …"),
-            _("I will send you the next update by %(when)s, whether or not we have a resolution by then.")
-            % {"when": promise_phrase},
-        ]
+def update_draft(*, promise_phrase: str) -> Sentence:
+    return joined(
+        said("Here is where we are: …"),
+        said("Our revised target: …"),
+        said(
+            "I will send you the next update by %(when)s, whether or not we have a resolution by then.",
+            when=promise_phrase,
+        ),
+        between="\n\n",
     )
 
 
-def resolution_draft(*, account: str, summary: str, owner_name: str) -> str:
-    """The resolution notice, in the current language (the contact's, when the case has one)."""
-    return "\n\n".join(
-        [
-            _("Hello %(account)s team,") % {"account": account},
-            _("Your case, %(summary)s, is resolved: …") % {"summary": summary},
-            _("We will send you our root-cause analysis: what happened, why, and what we are changing.")
-            + " "
-            + _("If anything is still not working for you, reply to this message."),
-            owner_name,
-        ]
+def resolution_draft(*, account: str, summary: str, owner_name: str) -> Sentence:
+    """The resolution notice, to be written in the contact's language when the case has one."""
+    return joined(
+        said("Hello %(account)s team,", account=account),
+        said("Your case, %(summary)s, is resolved: …", summary=summary),
+        joined(
+            said("We will send you our root-cause analysis: what happened, why, and what we are changing."),
+            said("If anything is still not working for you, reply to this message."),
+            between=" ",
+        ),
+        owner_name,
+        between="\n\n",
     )
 
 
@@ -221,49 +215,53 @@ _AFFECTED_SUBJECTS = {
 }
 
 
-def affected_subject(purpose: Purpose) -> str:
-    """The subject another affected account's e-mail carries (after the case key), in the current
-    language: it names no customer and quotes no case summary."""
-    return _(_AFFECTED_SUBJECTS.get(purpose, _AFFECTED_SUBJECTS[Purpose.UPDATE]))
+def affected_subject(purpose: Purpose) -> Sentence:
+    """The subject another affected account's e-mail carries (after the case key), to be written
+    in its language: it names no customer and quotes no case summary."""
+    return said(_AFFECTED_SUBJECTS.get(purpose, _AFFECTED_SUBJECTS[Purpose.UPDATE]))
 
 
-def affected_draft(purpose: Purpose, *, promise_phrase: str | None) -> str:
-    """What another affected account is told when the owner wrote nothing for them: neutral, in
-    the current language (the account's), with the promised time in its zone. The owner's name
+def affected_draft(purpose: Purpose, *, promise_phrase: str | None) -> Sentence:
+    """What another affected account is told when the owner wrote nothing for them: neutral, to
+    be written in the account's language, with the promised time in its zone. The owner's name
     and title close the e-mail (and a Slack Connect post is made as the owner)."""
     next_update = (
-        _("I will send you a status update by %(when)s, whether or not we have a resolution by then.")
-        % {"when": promise_phrase}
+        said(
+            "I will send you a status update by %(when)s, whether or not we have a resolution by then.",
+            when=promise_phrase,
+        )
         if promise_phrase
-        else ""
+        else None
     )
-    paragraphs = {
+    by_purpose: dict[Purpose, list[Sentence | None]] = {
         Purpose.ACKNOWLEDGEMENT: [
-            _(
+            said(
                 "We are aware of a problem that affects your service, and I have personally taken "
                 "ownership of it."
             ),
             next_update,
         ],
         Purpose.UPDATE: [
-            _("Here is where we are on the problem affecting your service: we are still working on it."),
+            said("Here is where we are on the problem affecting your service: we are still working on it."),
             next_update,
         ],
         Purpose.RESOLUTION: [
-            _("The problem that affected your service is resolved."),
-            _("If anything is still not working for you, reply to this message."),
+            said("The problem that affected your service is resolved."),
+            said("If anything is still not working for you, reply to this message."),
         ],
         Purpose.RCA: [
-            _("We have finished our analysis of the problem that affected your service."),
-            _("Reply to this message and we will walk you through what happened and what we are changing."),
+            said("We have finished our analysis of the problem that affected your service."),
+            said(
+                "Reply to this message and we will walk you through what happened and what we are changing."
+            ),
         ],
-    }.get(purpose, [])
-    return "\n\n".join(p for p in paragraphs if p)
+    }
+    return joined(*(p for p in by_purpose.get(purpose, []) if p), between="\n\n")
 
 
-def affected_letter(*, account: str, body: str) -> str:
-    """Another affected account's own letter: its greeting, then the body."""
-    return "\n\n".join([_("Hello %(account)s team,") % {"account": account}, body.strip()])
+def affected_letter(*, account: str, body: str) -> Sentence:
+    """Another affected account's own letter: its greeting, then the body (as written)."""
+    return joined(said("Hello %(account)s team,", account=account), body.strip(), between="\n\n")
 
 
 def names_another_customer(text: str, names: list[str]) -> str | None:

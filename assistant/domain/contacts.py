@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 
-from assistant.i18n import _
+from assistant.domain.sentences import Sentence, said
 
 # The languages a customer can be written to in: those we have catalogs for (messages/locale).
 CUSTOMER_LANGUAGES: dict[str, str] = {"en": "English", "pt_BR": "Português (Brasil)", "es": "Español"}
@@ -69,12 +69,12 @@ class Contact:
         return f"{self.name} <{self.email}>" if self.name else self.email
 
 
-def email_problem(value: str) -> str | None:
+def email_problem(value: str) -> Sentence | None:
     """Why `value` is not an e-mail address we can write to, or None (syntax only: no DNS here)."""
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
-        return _("“%(value)s” is not an e-mail address.") % {"value": value[:80]}
+        return said("“%(value)s” is not an e-mail address.", value=value[:80])
     return None
 
 
@@ -90,36 +90,37 @@ def invisible(character: str) -> bool:
     ) or character in BIDI_CONTROLS
 
 
-def name_problem(name: str) -> str | None:
+def name_problem(name: str) -> Sentence | None:
     """Why `name` cannot be put before an address in a letter's To line, or None."""
     if any(invisible(c) for c in name):
         # Not echoed: the name would carry its invisible characters into the message.
-        return _("the name holds an invisible control character: type it again.")
+        return said("the name holds an invisible control character: type it again.")
     if _ENCODED_WORD.search(name):
-        return _("“%(name)s” looks like encoded mail text, not a name: write the name as it reads.") % {
-            "name": name[:80]
-        }
+        return said(
+            "“%(name)s” looks like encoded mail text, not a name: write the name as it reads.", name=name[:80]
+        )
     if NAME_FORBIDDEN.intersection(name):
-        return _(
+        return said(
             '“%(name)s” cannot be a name: a name holds no , ; < > " or @. '
-            "Write one contact per line, like Ana Souza <ana@acme.com.br>, CTO."
-        ) % {"name": name[:80]}
+            "Write one contact per line, like Ana Souza <ana@acme.com.br>, CTO.",
+            name=name[:80],
+        )
     return None
 
 
-def zone_problem(value: str) -> str | None:
+def zone_problem(value: str) -> Sentence | None:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        return _("“%(value)s” is not a time zone (like America/Sao_Paulo).") % {"value": value[:80]}
+        return said("“%(value)s” is not a time zone (like America/Sao_Paulo).", value=value[:80])
     return None
 
 
-def parse_contacts(text: str, *, locale: str, tz: str) -> tuple[list[Contact], list[str]]:
+def parse_contacts(text: str, *, locale: str, tz: str) -> tuple[list[Contact], list[Sentence]]:
     """Contacts from lines like "Ana Souza <ana@acme.com.br>, CTO" (a bare address is fine too),
     and the problems, each naming its line. Duplicate addresses are one contact."""
     contacts: dict[str, Contact] = {}
-    problems: list[str] = []
+    problems: list[Sentence] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -131,9 +132,9 @@ def parse_contacts(text: str, *, locale: str, tz: str) -> tuple[list[Contact], l
         name = " ".join(name.split())[:NAME_MAX]
         problem = email_problem(address.strip()) or name_problem(name)
         if problem is None and any(invisible(c) for c in role):
-            problem = _("the role holds an invisible control character: type it again.")
+            problem = said("the role holds an invisible control character: type it again.")
         if problem:
-            problems.append(_("Line %(n)d: %(problem)s") % {"n": number, "problem": problem})
+            problems.append(said("Line %(n)d: %(problem)s", n=number, problem=problem))
             continue
         email = normalized_email(address.strip())
         contacts.setdefault(

@@ -8,7 +8,7 @@ so a case opened months ago and resolved this week counts as resolved this week.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from statistics import median_low
@@ -16,7 +16,7 @@ from statistics import median_low
 from assistant.domain.accounts import account_key
 from assistant.domain.events import EventKind
 from assistant.domain.metrics import EventFact, acknowledged_on_time, first, last, on_time_rate, percentile
-from assistant.domain.practice import CAUSE_AREAS, Category
+from assistant.domain.practice import Category
 from assistant.domain.satisfaction import SatisfactionSummary
 
 # How far back a repeat escalation or a repeated root cause is looked for.
@@ -123,6 +123,7 @@ def compute_digest(
     zone: tzinfo,
     ack_target: timedelta,
     open_at_end: int,
+    cause_areas: Mapping[str, str],
     satisfaction: SatisfactionSummary | None = None,
     action_items: ActionItemsOpen | None = None,
     judgements: tuple[int, int] = (0, 0),
@@ -196,7 +197,7 @@ def compute_digest(
         by_category=dict(Counter(c.category for c in opened)),
         repeat_accounts=repeat_accounts,
         restricted_repeats=restricted,
-        repeated_causes=repeated_causes(cases, end=end),
+        repeated_causes=repeated_causes(cases, end=end, cause_areas=cause_areas),
         days=days,
         still_open=open_at_end,
         satisfaction=satisfaction or SatisfactionSummary(),
@@ -229,8 +230,11 @@ def repeat_escalations(cases: Sequence[DigestCase], *, end: datetime) -> tuple[l
     return named, restricted
 
 
-def repeated_causes(cases: Sequence[DigestCase], *, end: datetime) -> list[RepeatedCause]:
-    """Root-cause areas recorded for two or more accounts in the lookback: a likely process escalation."""
+def repeated_causes(
+    cases: Sequence[DigestCase], *, end: datetime, cause_areas: Mapping[str, str]
+) -> list[RepeatedCause]:
+    """Root-cause areas recorded for two or more accounts in the lookback: a likely process
+    escalation. `cause_areas`: each area's label (the practice's; an area it no longer has: its id)."""
     accounts: dict[str, set[str]] = defaultdict(set)
     counts: Counter[str] = Counter()
     for case in cases:
@@ -238,7 +242,7 @@ def repeated_causes(cases: Sequence[DigestCase], *, end: datetime) -> list[Repea
             accounts[case.cause_area].add(account_key(case.account))
             counts[case.cause_area] += 1
     found = [
-        RepeatedCause(CAUSE_AREAS.get(area, area), len(names), counts[area])
+        RepeatedCause(cause_areas.get(area, area), len(names), counts[area])
         for area, names in accounts.items()
         if len(names) >= 2
     ]

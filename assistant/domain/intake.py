@@ -10,12 +10,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
 
 from assistant.domain.accounts import account_key
 from assistant.domain.contacts import CUSTOMER_LANGUAGES, Contact, parse_contacts, zone_problem
 from assistant.domain.money import Money, parse_money
-from assistant.domain.practice import PLAYBOOKS, Category, Severity, Trigger
-from assistant.i18n import N_, _
+from assistant.domain.practice import Category, Practice, Severity, Trigger
+from assistant.domain.sentences import N_, Problem, Sentence, joined, said
 
 SUMMARY_MAX = 150
 ACCOUNT_MAX = 120
@@ -114,54 +116,56 @@ def _single_line(text: str) -> str:
 
 
 def validate_intake(
-    form: IntakeForm, default_currency: str = "USD"
-) -> tuple[ValidIntake | None, dict[IntakeField, str]]:
-    """Check the form against the rules; return the clean intake or the errors by field."""
-    errors: dict[IntakeField, str] = {}
+    form: IntakeForm, practice: Practice, default_currency: str = "USD"
+) -> tuple[ValidIntake | None, dict[IntakeField, Sentence]]:
+    """Check the form against the rules (and the practice's: a category's usual severity);
+    return the clean intake or the errors by field."""
+    errors: dict[IntakeField, Sentence] = {}
     account = _single_line(form.account)
     summary = _single_line(form.summary)
     description = form.description.strip()
 
     if not account:
-        errors[IntakeField.ACCOUNT] = _("Name the customer account.")
+        errors[IntakeField.ACCOUNT] = said("Name the customer account.")
     elif len(account) > ACCOUNT_MAX:
-        errors[IntakeField.ACCOUNT] = _("Keep the account name under %(num)s characters.", num=ACCOUNT_MAX)
+        errors[IntakeField.ACCOUNT] = said("Keep the account name under %(num)s characters.", num=ACCOUNT_MAX)
     if not summary:
-        errors[IntakeField.SUMMARY] = _("Write a one-line summary of the problem.")
+        errors[IntakeField.SUMMARY] = said("Write a one-line summary of the problem.")
     elif len(summary) > SUMMARY_MAX:
-        errors[IntakeField.SUMMARY] = _(
+        errors[IntakeField.SUMMARY] = said(
             "Keep the summary to one line of at most %(num)s characters (it has %(has)s); "
             "put the details under impact.",
             num=SUMMARY_MAX,
             has=len(summary),
         )
     if not description:
-        errors[IntakeField.DESCRIPTION] = _("Describe what is happening and the impact on the customer.")
+        errors[IntakeField.DESCRIPTION] = said("Describe what is happening and the impact on the customer.")
     elif len(description) > DESCRIPTION_MAX:
-        errors[IntakeField.DESCRIPTION] = _(
+        errors[IntakeField.DESCRIPTION] = said(
             "Keep this under %(num)s characters (it has %(has)s); link a document for the rest.",
             num=DESCRIPTION_MAX,
             has=len(description),
         )
     if form.category is None:
-        errors[IntakeField.CATEGORY] = _("Choose a category.")
+        errors[IntakeField.CATEGORY] = said("Choose a category.")
     severity = form.severity
-    if severity is None and form.category is not None and PLAYBOOKS[form.category].default_severity:
-        severity = Severity(PLAYBOOKS[form.category].default_severity)  # the category's usual one
+    usual = practice.playbook(form.category).default_severity if form.category is not None else None
+    if severity is None and usual:
+        severity = Severity(usual)  # the category's usual one
     if severity is None:
-        errors[IntakeField.SEVERITY] = _("Choose a severity.")
+        errors[IntakeField.SEVERITY] = said("Choose a severity.")
     if not form.owner_id:
-        errors[IntakeField.OWNER] = _("Name the one person who owns this case.")
+        errors[IntakeField.OWNER] = said("Name the one person who owns this case.")
 
     account_value: Money | None = None
     try:
         account_value = parse_money(form.account_value_text, default_currency)
-    except ValueError as exc:
-        errors[IntakeField.ACCOUNT_VALUE] = str(exc)
+    except Problem as exc:
+        errors[IntakeField.ACCOUNT_VALUE] = exc.sentence
 
     stakeholders = list(dict.fromkeys(form.stakeholder_ids))
     if len(stakeholders) > MAX_STAKEHOLDERS:
-        errors[IntakeField.STAKEHOLDERS] = _("Involve at most %(num)s people here.", num=MAX_STAKEHOLDERS)
+        errors[IntakeField.STAKEHOLDERS] = said("Involve at most %(num)s people here.", num=MAX_STAKEHOLDERS)
 
     links: list[tuple[LinkKind, str]] = []
     for kind, url in form.links.items():
@@ -169,16 +173,16 @@ def validate_intake(
         if not url:
             continue
         if len(url) > URL_MAX:
-            errors[LINK_FIELDS[kind]] = _("Links can be at most %(num)s characters.", num=URL_MAX)
+            errors[LINK_FIELDS[kind]] = said("Links can be at most %(num)s characters.", num=URL_MAX)
         elif not re.match(r"^https?://[^\s<>|]+$", url, re.IGNORECASE):
-            errors[LINK_FIELDS[kind]] = _("Enter a web address starting with https://")
+            errors[LINK_FIELDS[kind]] = said("Enter a web address starting with https://")
         else:
             links.append((kind, url))
 
     affected = [a for a in dict.fromkeys(_single_line(a) for a in form.affected_accounts) if a]
     affected = [a for a in affected if account_key(a) != account_key(account)]  # the case's own, once
     if len(affected) > MAX_AFFECTED_ACCOUNTS:
-        errors[IntakeField.AFFECTED_ACCOUNTS] = _(
+        errors[IntakeField.AFFECTED_ACCOUNTS] = said(
             "List at most %(num)s other accounts here; for more, say so in the description.",
             num=MAX_AFFECTED_ACCOUNTS,
         )
@@ -208,22 +212,24 @@ def validate_intake(
     )
 
 
-def _contacts(form: IntakeForm, errors: dict[IntakeField, str]) -> list[Contact]:
+def _contacts(form: IntakeForm, errors: dict[IntakeField, Sentence]) -> list[Contact]:
     """The contacts typed, in the language and zone chosen for them (each problem by field)."""
     if not form.contacts_text.strip():
         return []
     locale = form.contact_locale if form.contact_locale in CUSTOMER_LANGUAGES else None
     if locale is None:
-        errors[IntakeField.CONTACT_LANGUAGE] = _("Choose the language the contacts are written to in.")
+        errors[IntakeField.CONTACT_LANGUAGE] = said("Choose the language the contacts are written to in.")
     zone = form.contact_zone or ""
     problem = (
-        zone_problem(zone) if zone else _("Choose the contacts' time zone: the times we promise are in it.")
+        zone_problem(zone)
+        if zone
+        else said("Choose the contacts' time zone: the times we promise are in it.")
     )
     if problem:
         errors[IntakeField.CONTACT_ZONE] = problem
     contacts, problems = parse_contacts(form.contacts_text, locale=locale or "en", tz=zone or "UTC")
     if problems:
-        errors[IntakeField.CONTACTS] = " ".join(problems[:3])
+        errors[IntakeField.CONTACTS] = joined(*problems[:3], between=" ")
     return contacts
 
 
@@ -241,14 +247,14 @@ class PersonFacts:
 ROLES = (N_("owner"), N_("stakeholder"))
 
 
-def person_problem(person: PersonFacts, role: str) -> str | None:
+def person_problem(person: PersonFacts, role: str) -> Sentence | None:
     """Why this person cannot take `role` (owner, stakeholder), or None."""
     if not person.exists:
-        return _("That person is not in this workspace; choose someone else as %(role)s.", role=_(role))
+        return said("That person is not in this workspace; choose someone else as %(role)s.", role=said(role))
     if person.is_bot or person.user_id == "USLACKBOT":
-        return _("A bot cannot be the %(role)s; choose a person.", role=_(role))
+        return said("A bot cannot be the %(role)s; choose a person.", role=said(role))
     if person.deleted:
-        return _("That account is deactivated; choose an active person as %(role)s.", role=_(role))
+        return said("That account is deactivated; choose an active person as %(role)s.", role=said(role))
     return None
 
 
@@ -273,10 +279,10 @@ class CustomQuestion:
 
 def check_custom_answers(
     questions: Sequence[CustomQuestion], answers: Mapping[str, str]
-) -> tuple[tuple[tuple[str, str], ...], dict[str, str]]:
+) -> tuple[tuple[tuple[str, str], ...], dict[str, Sentence]]:
     """The team's own questions answered: (clean answers, {block id: problem})."""
     clean: list[tuple[str, str]] = []
-    errors: dict[str, str] = {}
+    errors: dict[str, Sentence] = {}
     for question in questions:
         value = (
             _single_line(answers.get(question.id) or "")
@@ -286,14 +292,14 @@ def check_custom_answers(
         block = custom_block_id(question.id)
         if not value:
             if question.required:
-                errors[block] = _("Answer “%(question)s”: it is required.", question=_(question.label))
+                errors[block] = said("Answer “%(question)s”: it is required.", question=said(question.label))
             continue
         if len(value) > question.max_length:
-            errors[block] = _("Keep it under %(num)s characters.", num=question.max_length)
+            errors[block] = said("Keep it under %(num)s characters.", num=question.max_length)
         elif question.type == "number" and not _is_number(value):
-            errors[block] = _("Write a number, like 1200 or 1,200.50.")
+            errors[block] = said("Write a number, like 1200 or 1,200.50.")
         elif question.type == "choice" and value not in question.options:
-            errors[block] = _("Choose one of the options.")
+            errors[block] = said("Choose one of the options.")
         else:
             clean.append((question.id, value))
     return tuple(clean), errors
@@ -307,7 +313,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-# The intake form's labels and the team's own questions (flows/intake.yml), filled in place.
+# The intake form's built-in labels (a team's flows/intake.yml may reword them).
 DEFAULT_LABELS: dict[str, str] = {
     "account": N_("Account (customer)"),
     "account_value": N_("Annual contract value (ACV)"),
@@ -317,29 +323,35 @@ DEFAULT_LABELS: dict[str, str] = {
     "severity": N_("Severity"),
     "owner": N_("Owner"),
 }
-LABELS: dict[str, str] = dict(DEFAULT_LABELS)
-CUSTOM_QUESTIONS: list[CustomQuestion] = []
-CUSTOM_CHOICE_LABELS: dict[tuple[str, str], str] = {}
 
 
-def apply_intake_questions(
-    labels: Mapping[str, str],
-    questions: Sequence[CustomQuestion],
-    choice_labels: Mapping[tuple[str, str], str],
-) -> None:
-    LABELS.clear()
-    LABELS.update({**DEFAULT_LABELS, **labels})
-    CUSTOM_QUESTIONS[:] = questions
-    CUSTOM_CHOICE_LABELS.clear()
-    CUSTOM_CHOICE_LABELS.update(choice_labels)
+def _frozen(mapping: Mapping[Any, str]) -> Mapping[Any, str]:
+    return MappingProxyType(dict(mapping))
 
 
-def custom_answer_lines(answers: Mapping[str, str]) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class FormQuestions:
+    """The intake form's labels and the team's own questions (flows/intake.yml), read once
+    (assistant.playbook.form_questions_of); never changed."""
+
+    labels: Mapping[str, str] = field(default_factory=lambda: _frozen(DEFAULT_LABELS))
+    custom: tuple[CustomQuestion, ...] = ()
+    # A choice's option label, by (question id, option id).
+    choice_labels: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "labels", _frozen({**DEFAULT_LABELS, **self.labels}))
+        object.__setattr__(self, "custom", tuple(self.custom))
+        object.__setattr__(self, "choice_labels", _frozen(self.choice_labels))
+
+    def choice_label(self, question_id: str, option: str) -> str:
+        return self.choice_labels.get((question_id, option), option)
+
+
+def custom_answer_lines(questions: FormQuestions, answers: Mapping[str, str]) -> list[tuple[str, str]]:
     """(label, answer) for a case's answers, in the form's order (a question since removed last)."""
-    known = {q.id: q for q in CUSTOM_QUESTIONS}
+    known = {q.id: q for q in questions.custom}
     lines = [
-        (q.label, CUSTOM_CHOICE_LABELS.get((q.id, answers[q.id]), answers[q.id]))
-        for q in CUSTOM_QUESTIONS
-        if answers.get(q.id)
+        (q.label, questions.choice_label(q.id, answers[q.id])) for q in questions.custom if answers.get(q.id)
     ]
     return lines + [(key, value) for key, value in answers.items() if key not in known and value]

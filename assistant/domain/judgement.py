@@ -8,12 +8,12 @@ signals; the thresholds are the playbook's (`judgement:`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from assistant.i18n import N_
+from assistant.domain.sentences import N_
 
 
 class SignalKind(StrEnum):
@@ -57,7 +57,7 @@ class JudgementRules:
     fall_within: timedelta = timedelta(days=7)
     missed_qbrs: int = 3
     # The category the intake is prefilled with, by concern (the playbook's ids).
-    suggests: dict[str, str] = field(default_factory=dict)
+    suggests: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,132 +1,20 @@
-"""The life of a case: which action fits which status, and who may take it.
+"""The life of a case: whether a flow fits the case's status, and who may run it.
 
-new → acknowledged → resolved → closed; reopen goes back to acknowledged.
-Both tables are plain data, so the rules read in one place and test without Slack.
+new → acknowledged → resolved → closed; reopen goes back to acknowledged. Which flow fits which
+status and who may run it are each flow's file (flows/<flow>.yml), handed to these rules as
+`FlowRules`; the rules answer with sentences, written in the reader's language at the edge.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from assistant.domain.practice import PLAYBOOKS, SEVERITY_ACK_MINUTES, TRIGGER_EFFECTS, Category, Trigger
+from assistant.domain.practice import CategoryPlaybook, Practice
+from assistant.domain.sentences import N_, Sentence, lowered, said, said_n
 from assistant.domain.status import Status
-from assistant.i18n import N_, _, ngettext
-
-
-class Action(StrEnum):
-    ACKNOWLEDGE = "ack"
-    CLASSIFY = "classify"
-    POST_UPDATE = "update"
-    REASSIGN = "reassign"
-    RESOLVE = "resolve"
-    RCA = "rca"
-    CLOSE = "close"
-    REOPEN = "reopen"
-    TIMELINE = "timeline"
-    CONTACTS = "contacts"
-    ACCOUNTS = "accounts"
-
-
-ACTION_NAMES: dict[Action, str] = {
-    Action.ACKNOWLEDGE: N_("acknowledge"),
-    Action.CLASSIFY: N_("classify"),
-    Action.POST_UPDATE: N_("post an update on"),
-    Action.REASSIGN: N_("reassign"),
-    Action.RESOLVE: N_("resolve"),
-    Action.RCA: N_("write the root-cause analysis of"),
-    Action.CLOSE: N_("close"),
-    Action.REOPEN: N_("reopen"),
-    Action.TIMELINE: N_("see the timeline of"),
-    Action.CONTACTS: N_("add customer contacts to"),
-    Action.ACCOUNTS: N_("add affected accounts to"),
-}
-
-# Which actions each status allows.
-ALLOWED: dict[Status, frozenset[Action]] = {
-    Status.NEW: frozenset(
-        {
-            Action.ACKNOWLEDGE,
-            Action.CLASSIFY,
-            Action.REASSIGN,
-            Action.TIMELINE,
-            Action.CONTACTS,
-            Action.ACCOUNTS,
-        }
-    ),
-    Status.ACKNOWLEDGED: frozenset(
-        {
-            Action.CLASSIFY,
-            Action.POST_UPDATE,
-            Action.REASSIGN,
-            Action.RESOLVE,
-            Action.TIMELINE,
-            Action.CONTACTS,
-            Action.ACCOUNTS,
-        }
-    ),
-    Status.RESOLVED: frozenset(
-        {
-            Action.CLASSIFY,
-            Action.RCA,
-            Action.CLOSE,
-            Action.REOPEN,
-            Action.TIMELINE,
-            Action.CONTACTS,
-            Action.ACCOUNTS,
-        }
-    ),
-    Status.CLOSED: frozenset({Action.REOPEN, Action.TIMELINE}),
-}
-
-# What an action does to the status.
-TRANSITIONS: dict[Action, Status] = {
-    Action.ACKNOWLEDGE: Status.ACKNOWLEDGED,
-    Action.RESOLVE: Status.RESOLVED,
-    Action.CLOSE: Status.CLOSED,
-    Action.REOPEN: Status.ACKNOWLEDGED,
-}
-
-# Why an action does not fit a status, and what to do instead.
-_INSTEAD: dict[tuple[Status, Action], str] = {
-    (Status.NEW, Action.POST_UPDATE): N_(
-        "Acknowledge it first: the acknowledgement makes the first promise."
-    ),
-    (Status.NEW, Action.RESOLVE): N_("Acknowledge it first, then resolve it."),
-    (Status.NEW, Action.RCA): N_("Resolve it first; the root-cause analysis comes after."),
-    (Status.NEW, Action.CLOSE): N_("Acknowledge and resolve it first."),
-    (Status.NEW, Action.REOPEN): N_("It is open already."),
-    (Status.ACKNOWLEDGED, Action.ACKNOWLEDGE): N_("Post an update instead."),
-    (Status.ACKNOWLEDGED, Action.RCA): N_("Resolve it first; the root-cause analysis comes after."),
-    (Status.ACKNOWLEDGED, Action.CLOSE): N_("Resolve it first."),
-    (Status.ACKNOWLEDGED, Action.REOPEN): N_("It is open already."),
-    (Status.RESOLVED, Action.ACKNOWLEDGE): N_("Reopen it if the problem is back."),
-    (Status.RESOLVED, Action.POST_UPDATE): N_("Reopen it if the problem is back."),
-    (Status.RESOLVED, Action.RESOLVE): N_("Write the root-cause analysis or close it."),
-    (Status.RESOLVED, Action.REASSIGN): N_("Reopen it first if someone else must take it on."),
-}
-REOPEN_FIRST = N_("Reopen it first.")
-_STATUS_WORDS = {
-    Status.NEW: N_("not acknowledged yet"),
-    Status.ACKNOWLEDGED: N_("already acknowledged"),
-    Status.RESOLVED: N_("resolved"),
-    Status.CLOSED: N_("closed"),
-}
-
-
-def state_refusal(key: str, status: Status, action: Action) -> str | None:
-    """Why `action` does not fit a case in `status` (a sentence for the user), or None."""
-    if action in ALLOWED[status]:
-        return None
-    instead = _INSTEAD.get((status, action), REOPEN_FIRST if status == Status.CLOSED else "")
-    refusal = _(
-        "%(key)s is %(state)s, so you cannot %(action)s it.",
-        key=key,
-        state=_(_STATUS_WORDS[status]),
-        action=_(ACTION_NAMES[action]),
-    )
-    return f"{refusal} {_(instead)}" if instead else refusal
 
 
 class Role(StrEnum):
@@ -134,25 +22,45 @@ class Role(StrEnum):
     REPORTER = "reporter"
     MANAGER = "escalation manager"
     ADMIN = "admin"
-    PARTICIPANT = "participant"
+    PARTICIPANT = "participant"  # anyone who may see the case
     INVOLVED = "involved"  # owner, reporter or stakeholder of the case
     ITEM_OWNER = "action item owner"
 
 
-# Who may take each action. Managers and admins may act on any case.
-PERMITTED: dict[Action, frozenset[Role]] = {
-    Action.ACKNOWLEDGE: frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN}),
-    Action.CLASSIFY: frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN}),
-    Action.POST_UPDATE: frozenset({Role.OWNER, Role.REPORTER, Role.MANAGER, Role.ADMIN}),
-    Action.REASSIGN: frozenset({Role.OWNER, Role.REPORTER, Role.MANAGER, Role.ADMIN}),
-    Action.RESOLVE: frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN}),
-    Action.RCA: frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN}),
-    Action.CLOSE: frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN}),
-    Action.REOPEN: frozenset({Role.OWNER, Role.REPORTER, Role.MANAGER, Role.ADMIN}),
-    Action.TIMELINE: frozenset(Role),
-    Action.CONTACTS: frozenset({Role.OWNER, Role.REPORTER, Role.MANAGER, Role.ADMIN}),
-    Action.ACCOUNTS: frozenset({Role.OWNER, Role.REPORTER, Role.MANAGER, Role.ADMIN}),
+@dataclass(frozen=True)
+class FlowRules:
+    """Who may run a flow, in which states, and what its refusals say (its file, flows/<flow>.yml)."""
+
+    name: str
+    who: frozenset[Role]
+    states: frozenset[Status]
+    # The verb phrase of the refusals: "you cannot <doing> it" ("post an update on").
+    doing: str
+    # What to do instead, by state the flow does not fit.
+    instead: Mapping[Status, str] = field(default_factory=dict)
+
+
+_STATUS_WORDS = {
+    Status.NEW: N_("not acknowledged yet"),
+    Status.ACKNOWLEDGED: N_("already acknowledged"),
+    Status.RESOLVED: N_("resolved"),
+    Status.CLOSED: N_("closed"),
 }
+REOPEN_FIRST = N_("Reopen it first.")
+
+
+def state_refusal(key: str, status: Status, flow: FlowRules) -> Sentence | None:
+    """Why `flow` does not fit a case in `status` (and what to do instead), or None."""
+    if status in flow.states:
+        return None
+    instead = flow.instead.get(status, REOPEN_FIRST if status == Status.CLOSED else "")
+    refusal = said(
+        "%(key)s is %(state)s, so you cannot %(action)s it.",
+        key=key,
+        state=said(_STATUS_WORDS[status]),
+        action=said(flow.doing),
+    )
+    return said("%(refusal)s %(instead)s", refusal=refusal, instead=said(instead)) if instead else refusal
 
 
 def roles_of(
@@ -181,22 +89,21 @@ def roles_of(
     return frozenset(roles)
 
 
-def permission_refusal(action: Action, roles: frozenset[Role], owner_name: str) -> str | None:
+def permission_refusal(flow: FlowRules, roles: frozenset[Role], owner_name: str) -> Sentence | None:
     """'Only the owner, Sarah Miller, can acknowledge this case.' or None."""
-    permitted = PERMITTED[action]
-    if roles & permitted:
+    if roles & flow.who:
         return None
-    if Role.REPORTER in permitted:
-        return _(
+    if Role.REPORTER in flow.who:
+        return said(
             "Only the owner, %(owner)s, the person who reported it, or an escalation manager can "
             "%(action)s this case.",
             owner=owner_name,
-            action=_(ACTION_NAMES[action]),
+            action=said(flow.doing),
         )
-    return _(
+    return said(
         "Only the owner, %(owner)s, or an escalation manager can %(action)s this case.",
         owner=owner_name,
-        action=_(ACTION_NAMES[action]),
+        action=said(flow.doing),
     )
 
 
@@ -206,20 +113,20 @@ class PromiseRules:
     min_ahead: timedelta = timedelta(minutes=5)
 
 
-def promise_problem(when: datetime | None, now: datetime, rules: PromiseRules) -> str | None:
+def promise_problem(when: datetime | None, now: datetime, rules: PromiseRules) -> Sentence | None:
     """A promised update time must be specific, in the future, and not too far away."""
     if when is None:
-        return _("Promise a specific time for the next customer update.")
+        return said("Promise a specific time for the next customer update.")
     if when < now + rules.min_ahead:
         minutes = max(1, int(rules.min_ahead.total_seconds() // 60))
-        return ngettext(
+        return said_n(
             "Choose a time at least %(num)s minute from now.",
             "Choose a time at least %(num)s minutes from now.",
             minutes,
-        ) % {"num": minutes}
+        )
     if when > now + rules.max_ahead:
         hours = int(rules.max_ahead.total_seconds() // 3600)
-        return _(
+        return said(
             "Promise an update within %(num)s hours; you can always promise the next one then.", num=hours
         )
     return None
@@ -256,55 +163,63 @@ TASK_REFUSALS: dict[Task, str] = {
 
 def task_refusal(
     task: Task, roles: frozenset[Role], *, owner_name: str, key: str, item_owner_name: str = ""
-) -> str | None:
+) -> Sentence | None:
     if roles & TASK_PERMITTED[task]:
         return None
-    return _(TASK_REFUSALS[task], owner=owner_name, key=key, item_owner=item_owner_name)
+    return said(TASK_REFUSALS[task], owner=owner_name, key=key, item_owner=item_owner_name)
 
 
-def close_refusal(key: str, category: Category, has_rca: bool) -> str | None:
+def close_refusal(key: str, playbook: CategoryPlaybook, has_rca: bool) -> Sentence | None:
     """Some categories (the seed: technical) close only with a root-cause analysis; others may
-    give a reason instead."""
-    playbook = PLAYBOOKS[category]
+    give a reason instead. `playbook`: the case's category's (practice.playbook(category))."""
     if playbook.rca_required and not has_rca:
-        return _(
+        return said(
             "%(key)s is a %(category)s case: record its root-cause analysis before closing it.",
             key=key,
-            category=_(playbook.label).lower(),
+            category=lowered(playbook.label),
         )
     return None
 
 
-def needs_no_sponsorship(triggers: list[str], stakeholder_ids: list[str]) -> bool:
+def needs_no_sponsorship(triggers: list[str], stakeholder_ids: list[str], practice: Practice) -> bool:
     """Sponsorship is offered when an executive was involved (named, or contacted by the customer)."""
-    return not stakeholder_ids and not any(TRIGGER_EFFECTS[Trigger(t)].executive_involved for t in triggers)
+    return not stakeholder_ids and not any(practice.trigger_rule(t).executive_involved for t in triggers)
 
 
-def executive_contact_due(category: Category, opened_at: datetime) -> datetime | None:
-    """When the customer is owed an executive's contact (the seed: business cases, 24 hours)."""
-    hours = PLAYBOOKS[category].executive_contact_hours
+def executive_contact_due(playbook: CategoryPlaybook, opened_at: datetime) -> datetime | None:
+    """When the customer is owed an executive's contact (the seed: business cases, 24 hours);
+    `playbook`: the case's category's."""
+    hours = playbook.executive_contact_hours
     return None if hours is None else opened_at + timedelta(hours=hours)
 
 
-def reason_needed(*, classified: bool, category_before: str, category_after: str | None) -> str | None:
+def reason_needed(
+    *, classified: bool, category_before: str, category_after: str | None, practice: Practice
+) -> Sentence | None:
     """Why a classification without a reason is refused, or None. Re-classifying needs a reason;
     so does a first classification that changes the category the CSM chose at intake."""
     if classified:
-        return _("Say why the classification changes; it goes on the timeline.")
+        return said("Say why the classification changes; it goes on the timeline.")
     if category_after != category_before:
-        return _(
+        return said(
             "Say why the category changes from %(category)s; it goes on the timeline.",
-            category=_(PLAYBOOKS[Category(category_before)].label).lower(),
+            category=lowered(practice.category_label(category_before)),
         )
     return None
 
 
 def ack_window(
-    severity: str, *, default_minutes: int, by_severity: dict[str, int], trigger_minutes: int | None = None
+    severity: str,
+    *,
+    default_minutes: int,
+    by_severity: Mapping[str, int],
+    playbook_minutes: Mapping[str, int],
+    trigger_minutes: int | None = None,
 ) -> timedelta:
     """How long the owner has to acknowledge a case of this severity: the setting for the
-    severity, else the playbook's, else the default; a trigger may only shorten it."""
-    minutes = by_severity.get(severity, SEVERITY_ACK_MINUTES.get(severity, default_minutes))
+    severity, else the playbook's (`playbook_minutes`: practice.ack_minutes), else the default;
+    a trigger may only shorten it."""
+    minutes = by_severity.get(severity, playbook_minutes.get(severity, default_minutes))
     if trigger_minutes is not None:
         minutes = min(minutes, trigger_minutes)
     return timedelta(minutes=minutes)

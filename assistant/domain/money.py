@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from babel import Locale
 from babel.numbers import format_compact_currency, format_currency, get_currency_symbol, list_currencies
 
-from assistant.i18n import _
+from assistant.domain.sentences import Problem, said
 
 # A symbol names a currency; "$" alone is the team's dollar if it has one (MXN in Mexico), else USD.
 SYMBOLS = {"R$": "BRL", "US$": "USD", "U$S": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
@@ -86,13 +86,13 @@ def _number(text: str) -> Decimal:
 
 
 def parse_money(text: str, default_currency: str = "USD") -> Money | None:
-    """The amount and currency in `text` (None when it is empty); ValueError with a sentence for
-    the form when it is not an amount."""
+    """The amount and currency in `text` (None when it is empty); a Problem (a ValueError) with a
+    sentence for the form when it is not an amount."""
     cleaned = " ".join(text.split())
     if not cleaned:
         return None
     match = _VALUE.match(cleaned)
-    problem = ValueError(_("Enter the annual contract value as a number, like 120000 or $120k."))
+    problem = Problem(said("Enter the annual contract value as a number, like 120000 or $120k."))
     if not match:
         raise problem
     before, after = match.group("before"), match.group("after") or match.group("code")
@@ -111,7 +111,7 @@ def parse_money(text: str, default_currency: str = "USD") -> Money | None:
     except InvalidOperation:
         raise problem from None
     if amount > LARGEST:
-        raise ValueError(_("That contract value is larger than any account we could have."))
+        raise Problem(said("That contract value is larger than any account we could have."))
     return Money(amount.quantize(Decimal("0.01")), named[0] or named[1] or default_currency)
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from assistant.domain.accounts import account_key
-from assistant.domain.practice import Category, Severity
+from assistant.domain.practice import Category, Practice, Severity
+from assistant.domain.sentences import N_
 from assistant.domain.status import Status
-from assistant.i18n import N_
 
 DUE_SOON = timedelta(hours=24)
 
@@ -80,13 +80,14 @@ class Filters:
     account: str | None = None  # an account_key
 
     @classmethod
-    def from_dict(cls, values: dict[str, str | None]) -> Filters:
-        """Filters as kept between visits; anything no longer valid is dropped, never an error."""
+    def from_dict(cls, values: dict[str, str | None], practice: Practice) -> Filters:
+        """Filters as kept between visits; anything no longer valid (a category or severity the
+        practice no longer has) is dropped, never an error."""
         category = values.get("category")
         severity = values.get("severity")
         return cls(
-            category=Category(category) if category in set(Category) else None,
-            severity=Severity(severity) if severity in set(Severity) else None,
+            category=Category(category) if category in practice.categories else None,
+            severity=Severity(severity) if severity in practice.severities else None,
             owner_id=values.get("owner_id") or None,
             account=values.get("account") or None,
         )
@@ -99,8 +100,8 @@ class Filters:
             "account": self.account,
         }
 
-    def with_value(self, name: str, value: str | None) -> Filters:
-        return Filters.from_dict(self.as_dict() | {name: value})
+    def with_value(self, name: str, value: str | None, practice: Practice) -> Filters:
+        return Filters.from_dict(self.as_dict() | {name: value}, practice)
 
     @property
     def active(self) -> bool:

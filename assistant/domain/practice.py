@@ -1,41 +1,29 @@
 """The escalation practice we encode (see DOMAIN.md): categories, triggers, severities.
 
-Everything the product says about the practice is written once here, so the
-modal, the case card and the feed announcement all use the same words.
+Everything the product says about the practice is written once, in the playbook
+(flows/playbook.yml), so the modal, the case card and the feed announcement all use the
+same words. The playbook is read once into a `Practice` (by assistant.playbook.practice_of):
+an immutable value handed to the rules that need it. Its words are message ids: the edge
+writes them in the reader's language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, ClassVar, TypeVar
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 from assistant.domain.calendars import WorkingCalendar
 from assistant.domain.judgement import JudgementRules
-from assistant.i18n import _
-from assistant.playbook import Playbook, TriggerEffects, load_playbook
-
-IdT = TypeVar("IdT", bound="PlaybookId")
 
 
-class _PlaybookIds(type):
-    """Iterating an id class lists the ids the playbook in effect has, in its order, so a team's
-    own category, trigger or severity shows wherever the built-in ones do."""
-
-    def __iter__(cls: type[IdT]) -> Iterator[IdT]:  # type: ignore[misc]
-        return iter(list(cls.in_effect))
-
-    def __contains__(cls, value: object) -> bool:
-        return value in cls.in_effect  # type: ignore[attr-defined]
-
-
-class PlaybookId(str, metaclass=_PlaybookIds):
+class PlaybookId(str):
     """An id from the playbook (a plain string in the database). One the playbook no longer has
-    (a team removed it) still reads back: old cases keep their category and show its id."""
-
-    in_effect: ClassVar[list[Any]] = []
+    (a team removed it) still reads back: old cases keep their category and show its id. Which
+    ids the playbook has, in its order, is the Practice's (`practice.categories`…)."""
 
     @property
     def value(self) -> str:
@@ -48,13 +36,8 @@ class PlaybookId(str, metaclass=_PlaybookIds):
 
         return core_schema.no_info_after_validator_function(cls, core_schema.str_schema())
 
-    @classmethod
-    def use(cls, ids: Iterable[str]) -> None:
-        cls.in_effect[:] = [cls(i) for i in ids]
-
 
 class Category(PlaybookId):
-    in_effect: ClassVar[list[Any]] = []
     # The seed practice's ids (DOMAIN.md), for tests and the built-in playbook's defaults.
     TECHNICAL: ClassVar[Category]
     BUSINESS: ClassVar[Category]
@@ -65,17 +48,6 @@ class Category(PlaybookId):
 Category.TECHNICAL, Category.BUSINESS, Category.RELATIONSHIP, Category.PROCESS = (
     Category(i) for i in ("technical", "business", "relationship", "process")
 )
-
-
-class _Table(dict[Any, Any]):
-    """A table of the playbook's words by id: an id it no longer has reads as a plain default."""
-
-    def __init__(self, missing: Any) -> None:
-        super().__init__()
-        self.missing = missing
-
-    def __missing__(self, key: Any) -> Any:
-        return self.missing(str(key))
 
 
 @dataclass(frozen=True)
@@ -96,10 +68,6 @@ class CategoryPlaybook:
     invite_groups: tuple[str, ...] = ()
 
 
-# The words below come from the playbook (flows/playbook.yml), filled in by apply_playbook.
-PLAYBOOKS: dict[Category, CategoryPlaybook] = _Table(lambda i: CategoryPlaybook(i, "", "", ""))
-
-
 class EscalationKind(StrEnum):
     """Orthogonal to category: how the case was lifted."""
 
@@ -108,13 +76,9 @@ class EscalationKind(StrEnum):
     AUTOMATIC = "automatic"
 
 
-KIND_LABELS: dict[EscalationKind, tuple[str, str]] = {}
-
-
 class Trigger(PlaybookId):
     """The 'escalate immediately, no judgement needed' thresholds."""
 
-    in_effect: ClassVar[list[Any]] = []
     EXECUTIVE_CONTACTED: ClassVar[Trigger]
     PUBLIC_REVIEW_THREAT: ClassVar[Trigger]
     TERMINATION_MENTIONED: ClassVar[Trigger]
@@ -140,16 +104,9 @@ class Trigger(PlaybookId):
 )
 
 
-TRIGGER_LABELS: dict[Trigger, str] = _Table(lambda i: i)
-# Cases with these triggers get a private channel: DOMAIN.md says their channel must not be
-# public to the whole workspace (the playbook's `private_channel` effect).
-SENSITIVE_TRIGGERS: set[Trigger] = set()
-
-
 class Severity(PlaybookId):
     """Listed most severe first in the playbook: that order is the ranking."""
 
-    in_effect: ClassVar[list[Any]] = []
     CRITICAL: ClassVar[Severity]
     HIGH: ClassVar[Severity]
     MEDIUM: ClassVar[Severity]
@@ -161,111 +118,108 @@ Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW = (
 )
 
 
-SEVERITY_LABELS: dict[Severity, tuple[str, str]] = _Table(lambda i: (i, ""))
-# Guidance shown wherever someone is about to escalate (intake modal, help, Home tab).
-GUIDANCE: dict[str, str] = {}
+@dataclass(frozen=True)
+class TriggerRule:
+    """What a trigger changes about a case (the playbook's `effects`), read by domain.triggers."""
+
+    minimum_severity: str | None = None
+    suggests_category: str | None = None
+    # DOMAIN.md: the case's channel must not be public to the whole workspace.
+    private_channel: bool = False
+    managers_told: bool = False
+    # An executive is already involved: the case does not offer executive sponsorship.
+    executive_involved: bool = False
+    # A shorter acknowledgement window than the severity's (minutes).
+    ack_within_minutes: int | None = None
+    # Slack user groups (handles) whose members are invited to the case channel.
+    invite_groups: tuple[str, ...] = ()
+    # What the case card and the timeline say the trigger changed.
+    note: str = ""
 
 
-def guidance_words() -> dict[str, str]:
-    """The guidance in the reader's language (the playbook's sentences, through the catalogs)."""
-    return {name: _(text) for name, text in GUIDANCE.items()}
+@dataclass(frozen=True)
+class Practice:
+    """The practice in effect: the playbook's ids (in its order), words and rules, read once.
 
+    Never changed: a team's new playbook is a new Practice. An id the playbook no longer has
+    (an old case's) reads as a plain default: its id as its label, no rules.
+    """
 
-def is_sensitive(triggers: Iterable[Trigger]) -> bool:
-    return any(t in SENSITIVE_TRIGGERS for t in triggers)
+    categories: tuple[Category, ...] = ()
+    # Most severe first: that order is the ranking.
+    severities: tuple[Severity, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    playbooks: Mapping[Category, CategoryPlaybook] = field(default_factory=dict)
+    # (label, description) of each escalation kind and each severity.
+    kind_labels: Mapping[EscalationKind, tuple[str, str]] = field(default_factory=dict)
+    severity_labels: Mapping[Severity, tuple[str, str]] = field(default_factory=dict)
+    trigger_labels: Mapping[Trigger, str] = field(default_factory=dict)
+    trigger_rules: Mapping[Trigger, TriggerRule] = field(default_factory=dict)
+    # Guidance shown wherever someone is about to escalate (intake modal, help, Home tab):
+    # `at_once` and `do_not`.
+    guidance: Mapping[str, str] = field(default_factory=dict)
+    # Where a root cause lay: the RCA names one, so the same cause across accounts shows up
+    # in the weekly digest (the signal of a process escalation, DOMAIN.md).
+    cause_areas: Mapping[str, str] = field(default_factory=dict)
+    # Whose hours each severity's acknowledgement window counts; the RCA's working days.
+    severity_calendars: Mapping[Severity, WorkingCalendar] = field(default_factory=dict)
+    rca_calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    # A severity's own acknowledgement window (minutes), where the playbook gives one.
+    ack_minutes: Mapping[str, int] = field(default_factory=dict)
+    # A severity's update cadence: how far ahead the next update may be promised (hours).
+    update_hours: Mapping[str, int] = field(default_factory=dict)
+    # The 24-hour judgement tier's thresholds.
+    judgement: JudgementRules = field(default_factory=JudgementRules)
 
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Mapping) and not isinstance(value, MappingProxyType):
+                object.__setattr__(self, f.name, MappingProxyType(dict(value)))
+            elif isinstance(value, list):
+                object.__setattr__(self, f.name, tuple(value))
 
-# Where a root cause lay: the RCA names one, so the same cause across accounts shows up
-# in the weekly digest (the signal of a process escalation, DOMAIN.md).
-CAUSE_AREAS: dict[str, str] = {}
+    def playbook(self, category: str) -> CategoryPlaybook:
+        """The category's words and rules (one the playbook no longer has: its id, no rules)."""
+        found = self.playbooks.get(Category(category))
+        return found if found is not None else CategoryPlaybook(str(category), "", "", "")
 
+    def category_label(self, category: str) -> str:
+        return self.playbook(category).label
 
-def apply_playbook(playbook: Playbook) -> None:
-    """Take the words and rules of `playbook` (at start-up). The tables are filled in place, so
-    every module that imported them sees the playbook in effect."""
-    Category.use(c.id for c in playbook.categories)
-    Trigger.use(t.id for t in playbook.triggers)
-    Severity.use(s.id for s in playbook.severities)
-    PLAYBOOKS.clear()
-    PLAYBOOKS.update(
-        {
-            Category(c.id): CategoryPlaybook(
-                c.label,
-                c.when,
-                c.resolution_owner,
-                c.expected_response,
-                default_severity=c.default_severity,
-                rca_required=c.rca_required,
-                executive_contact_hours=c.executive_contact_hours,
-                invites_sponsor=c.invites_sponsor,
-                invite_groups=c.invite_groups,
-            )
-            for c in playbook.categories
-        }
-    )
-    KIND_LABELS.clear()
-    KIND_LABELS.update({EscalationKind(k.id): (k.label, k.description) for k in playbook.escalation_kinds})
-    TRIGGER_LABELS.clear()
-    TRIGGER_LABELS.update({Trigger(t.id): t.label for t in playbook.triggers})
-    SENSITIVE_TRIGGERS.clear()
-    SENSITIVE_TRIGGERS.update(Trigger(t.id) for t in playbook.triggers if t.effects.private_channel)
-    SEVERITY_LABELS.clear()
-    SEVERITY_LABELS.update({Severity(s.id): (s.label, s.description) for s in playbook.severities})
-    GUIDANCE.clear()
-    GUIDANCE.update(at_once=playbook.guidance.at_once, do_not=playbook.guidance.do_not)
-    CAUSE_AREAS.clear()
-    CAUSE_AREAS.update({a.id: a.label for a in playbook.cause_areas})
-    TRIGGER_EFFECTS.clear()
-    TRIGGER_EFFECTS.update({Trigger(t.id): t.effects for t in playbook.triggers})
-    SEVERITY_CALENDARS.clear()
-    SEVERITY_CALENDARS.update({Severity(s.id): playbook.calendar(s.calendar) for s in playbook.severities})
-    SEVERITY_UPDATE_HOURS.clear()
-    SEVERITY_UPDATE_HOURS.update(
-        {s.id: s.update_within_hours for s in playbook.severities if s.update_within_hours is not None}
-    )
-    SEVERITY_ACK_MINUTES.clear()
-    SEVERITY_ACK_MINUTES.update(
-        {s.id: s.ack_within_minutes for s in playbook.severities if s.ack_within_minutes is not None}
-    )
-    RCA_CALENDAR.clear()
-    RCA_CALENDAR.append(playbook.calendar(playbook.rca_calendar))
-    JUDGEMENT[:] = [
-        JudgementRules(
-            enterprise_above=playbook.judgement.enterprise_above,
-            health_below=playbook.judgement.health_below,
-            fall_within=timedelta(days=playbook.judgement.fall_within_days),
-            missed_qbrs=playbook.judgement.missed_qbrs,
-            suggests=dict(playbook.judgement.suggests),
-        )
-    ]
+    def kind_label(self, kind: str) -> str:
+        return self.kind_labels.get(EscalationKind(kind), (str(kind), ""))[0]
 
+    def severity_label(self, severity: str) -> str:
+        return self.severity_labels.get(Severity(severity), (str(severity), ""))[0]
 
-# What each trigger changes (the playbook's `effects`), read by domain.triggers.
-TRIGGER_EFFECTS: dict[Trigger, TriggerEffects] = _Table(lambda i: TriggerEffects())
-# Whose hours each severity's acknowledgement window counts; the RCA's working days (one).
-SEVERITY_CALENDARS: dict[Severity, WorkingCalendar] = _Table(lambda i: WorkingCalendar())
-RCA_CALENDAR: list[WorkingCalendar] = []
-# A severity's own acknowledgement window (minutes), where the playbook gives one.
-SEVERITY_ACK_MINUTES: dict[str, int] = {}
-# A severity's update cadence: how far ahead the next update may be promised (hours).
-SEVERITY_UPDATE_HOURS: dict[str, int] = {}
-# The 24-hour judgement tier's thresholds (one: the playbook's).
-JUDGEMENT: list[JudgementRules] = [JudgementRules()]
+    def severity_description(self, severity: str) -> str:
+        return self.severity_labels.get(Severity(severity), (str(severity), ""))[1]
 
+    def trigger_label(self, trigger: str) -> str:
+        return self.trigger_labels.get(Trigger(trigger), str(trigger))
 
-def severity_rank(severity: str) -> int:
-    """0 for the most severe; a severity the playbook no longer has ranks last."""
-    ids = [str(s) for s in Severity]
-    return ids.index(severity) if severity in ids else len(ids)
+    def trigger_rule(self, trigger: str) -> TriggerRule:
+        return self.trigger_rules.get(Trigger(trigger)) or TriggerRule()
 
+    def cause_area_label(self, area: str) -> str:
+        return self.cause_areas.get(area, area)
 
-def ack_deadline(severity: Severity, opened_at: datetime, window: timedelta) -> datetime:
-    """When a case opened at `opened_at` must be acknowledged: `window` of its severity's calendar."""
-    return SEVERITY_CALENDARS[severity].add(opened_at, window)
+    def is_sensitive(self, triggers: Iterable[str]) -> bool:
+        """Cases with these triggers get a private channel (the playbook's `private_channel`)."""
+        return any(self.trigger_rule(t).private_channel for t in triggers)
 
+    def severity_rank(self, severity: str) -> int:
+        """0 for the most severe; a severity the playbook no longer has ranks last."""
+        ids = [str(s) for s in self.severities]
+        return ids.index(severity) if severity in ids else len(ids)
 
-def rca_deadline(resolved_at: datetime, working_days: int) -> datetime:
-    return RCA_CALENDAR[0].add_working_days(resolved_at, working_days)
+    def severity_calendar(self, severity: str) -> WorkingCalendar:
+        return self.severity_calendars.get(Severity(severity)) or WorkingCalendar()
 
+    def ack_deadline(self, severity: str, opened_at: datetime, window: timedelta) -> datetime:
+        """When a case opened at `opened_at` must be acknowledged: `window` of its severity's calendar."""
+        return self.severity_calendar(severity).add(opened_at, window)
 
-apply_playbook(load_playbook())
+    def rca_deadline(self, resolved_at: datetime, working_days: int) -> datetime:
+        return self.rca_calendar.add_working_days(resolved_at, working_days)

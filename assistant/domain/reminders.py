@@ -11,8 +11,8 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from assistant.domain.sentences import N_
 from assistant.domain.status import Status
-from assistant.i18n import N_
 
 
 class ReminderKind(StrEnum):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from assistant.i18n import _, ngettext
+from assistant.domain.sentences import Sentence, joined, said, said_n
 
 SCORES = (1, 2, 3, 4, 5)
 
@@ -51,24 +51,27 @@ def summarize_satisfaction(scores: Iterable[int], *, closed: int, answered: int)
     return SatisfactionSummary(distribution, closed, answered)
 
 
-def satisfaction_line(summary: SatisfactionSummary) -> str:
+def satisfaction_line(summary: SatisfactionSummary) -> Sentence:
     """'4.2 of 5 from 6 answers (5: 3 · 4: 2 · 3: 1) · 6 of 10 closed cases answered (60%)'."""
     if summary.average is None:
-        answers = _("no answers recorded")
+        answers = said("no answers recorded")
     else:
         spread = " · ".join(f"{score}: {count}" for score, count in summary.bars if count)
-        answers = ngettext(
+        average = f"{summary.average:.1f}"
+        answers = said_n(
             "%(average)s of 5 from %(num)s answer (%(spread)s)",
             "%(average)s of 5 from %(num)s answers (%(spread)s)",
             summary.answers,
-        ) % {"average": f"{summary.average:.1f}", "num": summary.answers, "spread": spread}
+            average=average,
+            spread=spread,
+        )
     if summary.response_rate is None:
         return answers
     rate = f"{summary.response_rate:.0%}"
-    answered = _(
+    answered = said(
         "%(answered)s of %(closed)s closed cases answered (%(rate)s)",
         answered=summary.answered,
         closed=summary.closed,
         rate=rate,
     )
-    return f"{answers} · {answered}"
+    return joined(answers, answered, between=" · ")

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from assistant.i18n import N_
+from assistant.domain.sentences import N_
 
 
 class Status(StrEnum):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from assistant.domain.practice import PLAYBOOKS, TRIGGER_EFFECTS, Category, Severity, Trigger, severity_rank
+from assistant.domain.practice import Category, Practice, Severity
 
 
 @dataclass(frozen=True)
@@ -29,18 +29,18 @@ class TriggerEffects:
     invite_groups: tuple[str, ...] = ()
 
 
-def more_severe(a: Severity, b: Severity) -> Severity:
-    return min(a, b, key=severity_rank)
+def more_severe(practice: Practice, a: Severity, b: Severity) -> Severity:
+    return min(a, b, key=practice.severity_rank)
 
 
-def trigger_effects(triggers: Iterable[Trigger], severity: Severity) -> TriggerEffects:
+def trigger_effects(practice: Practice, triggers: Iterable[str], severity: Severity) -> TriggerEffects:
     """Pure: what the triggers change for a case opened at `severity` (in the playbook's order)."""
     chosen = set(triggers)
-    present = [(t, effects) for t, effects in TRIGGER_EFFECTS.items() if t in chosen]
+    present = [(t, practice.trigger_rule(t)) for t in practice.triggers if t in chosen]
     raised = severity
     for _, effects in present:
         if effects.minimum_severity:
-            raised = more_severe(raised, Severity(effects.minimum_severity))
+            raised = more_severe(practice, raised, Severity(effects.minimum_severity))
     suggested = next(
         (Category(e.suggests_category) for _, e in present if e.suggests_category is not None), None
     )
@@ -56,7 +56,7 @@ def trigger_effects(triggers: Iterable[Trigger], severity: Severity) -> TriggerE
     )
 
 
-def groups_to_invite(category: Category, effects: TriggerEffects) -> tuple[str, ...]:
+def groups_to_invite(practice: Practice, category: Category, effects: TriggerEffects) -> tuple[str, ...]:
     """The Slack user groups (handles) whose members join the case: its category's, then its
     triggers'."""
-    return tuple(dict.fromkeys((*PLAYBOOKS[category].invite_groups, *effects.invite_groups)))
+    return tuple(dict.fromkeys((*practice.playbook(category).invite_groups, *effects.invite_groups)))

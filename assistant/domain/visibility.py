@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from assistant.i18n import _
+from assistant.domain.sentences import Sentence, said
 
 
 def can_see_details(*, is_private: bool, user_id: str, participants: Iterable[str]) -> bool:
@@ -13,16 +13,16 @@ def can_see_details(*, is_private: bool, user_id: str, participants: Iterable[st
 
 def follow_refusal(
     *, key: str, closed: bool, is_private: bool, user_id: str, owner_id: str, participants: Iterable[str]
-) -> str | None:
+) -> Sentence | None:
     """Why `user_id` may not follow a case, or None."""
     if closed:
-        return _(
+        return said(
             "%(key)s is closed: there is nothing left to follow. Its timeline stays in its channel.", key=key
         )
     if user_id == owner_id:
-        return _("You own %(key)s: it is already on your Home tab and you are in its channel.", key=key)
+        return said("You own %(key)s: it is already on your Home tab and you are in its channel.", key=key)
     if not can_see_details(is_private=is_private, user_id=user_id, participants=participants):
-        return _(
+        return said(
             "%(key)s is a restricted case with a private channel: ask its owner <@%(owner)s> for access.",
             key=key,
             owner=owner_id,

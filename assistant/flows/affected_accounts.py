@@ -5,26 +5,22 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from slack_bolt import App
-
-from assistant.domain.lifecycle import Action
 from assistant.flows.case_flow import (
     Answers,
-    CaseFlows,
     FlowSpec,
     FlowStart,
-    Kind,
-    Question,
     Submission,
     open_case_modal,
 )
 from assistant.i18n import _
-from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.render import Message, render_message
 from assistant.models import Escalation
 from assistant.services import accounts, cases
 from assistant.services.cases import get_case
+
+# flows/affected_accounts.yml
+FLOW = "affected_accounts"
 
 
 class Field(StrEnum):
@@ -35,55 +31,49 @@ class Field(StrEnum):
 ADDED = "added"
 
 
-def register(app: App, flows: CaseFlows) -> None:
-    components = flows.components
+def open_flow(start: FlowStart) -> None:
+    facts = accounts.account_facts(start.components.engine, start.case) or {}
+    open_case_modal(start, "accounts_modal.json.j2", Field, account=facts)
 
-    def open_accounts(start: FlowStart) -> None:
-        facts = accounts.account_facts(components.engine, start.case) or {}
-        open_case_modal(start, "accounts_modal.json.j2", ViewId.ACCOUNTS, Field, account=facts)
 
-    flows.register(Action.ACCOUNTS, open_accounts)
+def check(sub: Submission, answers: Answers) -> dict[str, str]:
+    unknown = accounts.unknown(sub.components.engine, answers.get(Field.ACCOUNTS) or [])
+    if unknown:  # chosen from the directory, then removed from it while the modal was open
+        return {
+            Field.ACCOUNTS.value: _(
+                "%(names)s is no longer in the account directory; remove it.", names=", ".join(unknown)
+            )
+        }
+    return {}
 
-    def check(sub: Submission, answers: Answers) -> dict[str, str]:
-        unknown = accounts.unknown(components.engine, answers.get(Field.ACCOUNTS) or [])
-        if unknown:  # chosen from the directory, then removed from it while the modal was open
-            return {
-                Field.ACCOUNTS.value: _(
-                    "%(names)s is no longer in the account directory; remove it.", names=", ".join(unknown)
-                )
-            }
-        return {}
 
-    def apply(sub: Submission, answers: Answers) -> Escalation:
-        added = cases.add_affected(
-            components.engine, sub.ref.case_id, answers.get(Field.ACCOUNTS) or [], sub.actor
-        )
-        answers.replace(ADDED, [a.name for a in added])
-        return get_case(components.engine, sub.ref.case_id)
+def apply(sub: Submission, answers: Answers) -> Escalation:
+    engine = sub.components.engine
+    added = cases.add_affected(engine, sub.ref.case_id, answers.get(Field.ACCOUNTS) or [], sub.actor)
+    answers.replace(ADDED, [a.name for a in added])
+    return get_case(engine, sub.ref.case_id)
 
-    def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
-        return render_message(
-            "accounts_added.json.j2",
-            case=case_context(case),
-            actor=sub.actor,
-            added=answers.get(ADDED) or [],
-            account=accounts.account_facts(components.engine, case) or {},
-        )
 
-    def tell_their_csms(sub: Submission, answers: Answers, case: Escalation) -> None:
-        if answers.get(ADDED):
-            components.provisioner.provision(case.id or 0)
-
-    flows.on_submit(
-        app,
-        FlowSpec(
-            action=Action.ACCOUNTS,
-            view_id=ViewId.ACCOUNTS,
-            questions=(Question(Field.ACCOUNTS, Kind.ACCOUNTS),),
-            refusal_field=Field.ACCOUNTS,
-            check=check,
-            apply=apply,
-            announce=announce,
-            then=tell_their_csms,
-        ),
+def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+    return render_message(
+        "accounts_added.json.j2",
+        case=case_context(case),
+        actor=sub.actor,
+        added=answers.get(ADDED) or [],
+        account=accounts.account_facts(sub.components.engine, case) or {},
     )
+
+
+def tell_their_csms(sub: Submission, answers: Answers, case: Escalation) -> None:
+    if answers.get(ADDED):
+        sub.components.provisioner.provision(case.id or 0)
+
+
+SPEC = FlowSpec(
+    flow=FLOW,
+    refusal_field=Field.ACCOUNTS,
+    check=check,
+    apply=apply,
+    announce=announce,
+    then=tell_their_csms,
+)

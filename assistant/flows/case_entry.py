@@ -1,65 +1,59 @@
-"""Entry points into the owner flows: the card's buttons, its "More" menu, the owner's DM buttons."""
+"""Entry points into the owner flows: the card's buttons, its "More" menu, the owner's DM and the
+reminders' buttons. Which buttons exist is the flows' files' to say (messages/case_buttons.py);
+one listener takes them all, and the case, the actor and the flow come from middleware."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from assistant.domain.lifecycle import Action
-from assistant.flows.case_flow import CaseFlows, answer_privately, in_their_language, say
-from assistant.i18n import _
+from assistant.flows.case_flow import Answers, CaseFlows, FlowSpec, FlowStart, Submission
+from assistant.flows.case_middleware import case_button, flow_form
+from assistant.i18n import speaking
 from assistant.ids import CaseAction
-from assistant.messages.case_buttons import BUTTON_ACTIONS
-
-
-def _case_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+from assistant.messages.case_buttons import BUTTON_PREFIX
+from assistant.models import Escalation
 
 
 def register(app: App, flows: CaseFlows) -> None:
-    def start(
-        body: dict[str, Any], client: WebClient, respond: Respond, value: str | None, action: Action
+    names = "|".join(re.escape(name) for name in flows.book.names)
+    buttons = re.compile(f"^{BUTTON_PREFIX}(?P<flow>{names})$")
+    opens_flow = case_button(flows, flow_of=flow_of_button)
+
+    def open_flow(
+        body: dict[str, Any], client: WebClient, case: Escalation, flow: str, answer: Respond
     ) -> None:
-        respond = answer_privately(respond, client, body["user"]["id"])
-        case_id = _case_id(value)
-        if case_id is None:
-            say(respond, _("That button no longer points to a case."))
-            return
-        flows.start(
-            client=client,
-            respond=respond,
-            case_id=case_id,
-            action=action,
-            actor_id=body["user"]["id"],
-            trigger_id=body["trigger_id"],
-        )
+        """A case button or the card's "More" menu: that flow's modal (the middleware checked who, when)."""
+        actor = body["user"]["id"]
+        with speaking(flows.components.people.locale(actor)):
+            flows.openers[flow](
+                FlowStart(flows.components, client, case, actor, body["trigger_id"], answer, flow)
+            )
 
-    def button_handler(flow_action: Action) -> Any:
-        # Bolt passes listener arguments by name, so each button gets its own function.
-        @in_their_language(flows.components.people)
-        def handle_case_button(
-            ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-        ) -> None:
-            """A case button: open that flow's modal (or say why not)."""
-            ack()
-            start(body, client, respond, action.get("value"), flow_action)
+    app.action(buttons, middleware=[opens_flow])(open_flow)
+    app.action(CaseAction.MORE.value, middleware=[opens_flow])(open_flow)
 
-        return handle_case_button
+    for name, spec in flows.specs.items():
+        app.view(name, middleware=[flow_form(flows, name)])(submission_handler(flows, spec))
 
-    for button, flow_action in BUTTON_ACTIONS.items():
-        app.action(button.value)(button_handler(flow_action))
 
-    @app.action(CaseAction.MORE.value)
-    @in_their_language(flows.components.people)
-    def handle_more_menu(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        """The card's overflow menu: options are '<action>:<case id>'."""
-        ack()
+def submission_handler(flows: CaseFlows, spec: FlowSpec) -> Callable[..., None]:
+    def handle_submission(ack: Ack, submission: Submission, form: Answers) -> None:
+        """A flow's modal submitted: its checks, its change, its announcement (CaseFlows.submit)."""
+        flows.submit(spec, ack, submission, form)
+
+    handle_submission.__name__ = f"handle_{spec.flow}_submission"
+    return handle_submission
+
+
+def flow_of_button(action: dict[str, Any]) -> tuple[str, str]:
+    """(flow, case id) of a flow's button ("case_<flow>", the case id its value) or of a "More"
+    menu option ("<flow>:<case id>"; cards posted before flows had names say their verb)."""
+    if action.get("type") == "overflow":
         chosen, _colon, case_id = ((action.get("selected_option") or {}).get("value") or "").partition(":")
-        if chosen not in {a.value for a in Action}:
-            say(respond, _("That menu item is not available any more."))
-            return
-        start(body, client, respond, case_id, Action(chosen))
+        return chosen, case_id
+    return str(action.get("action_id") or "").removeprefix(BUTTON_PREFIX), str(action.get("value") or "")

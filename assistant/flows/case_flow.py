@@ -29,9 +29,8 @@ from slack_sdk import WebClient
 from assistant.components import Components
 from assistant.domain.communications import promise_text_problem, with_promised_time
 from assistant.domain.events import EventKind
-from assistant.domain.flow_words import FLOW_WORDS, required_sentence, shown_words
 from assistant.domain.lifecycle import (
-    Action,
+    FlowRules,
     Role,
     Task,
     permission_refusal,
@@ -40,9 +39,11 @@ from assistant.domain.lifecycle import (
     state_refusal,
     task_refusal,
 )
+from assistant.domain.sentences import Sentence
+from assistant.flow_definitions import FlowBook, Question
 from assistant.i18n import _, speaking
-from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
+from assistant.messages.customer_time import customer_time_phrase
 from assistant.messages.escape import mention
 from assistant.messages.render import Message, render_message, render_view
 from assistant.models import Escalation
@@ -85,7 +86,8 @@ class FlowStart:
     actor_id: str
     trigger_id: str
     respond: Respond
-    action: Action | None = None
+    # The flow being opened (its name: flows/<name>.yml).
+    flow: str = ""
 
 
 Opener = Callable[[FlowStart], None]
@@ -115,75 +117,25 @@ class CaseFlows:
 
     def __init__(self, components: Components) -> None:
         self.components = components
-        self.openers: dict[Action, Opener] = {}
-        self.specs: dict[Action, FlowSpec] = {}
+        self.book: FlowBook = components.content.flows
+        self.openers: dict[str, Opener] = {}
+        self.specs: dict[str, FlowSpec] = {}
 
-    def register(self, action: Action, opener: Opener) -> None:
-        self.openers[action] = opener
+    def register(self, flow: str, opener: Opener) -> None:
+        self.openers[flow] = opener
 
-    def refusal(self, case: Escalation, actor_id: str, action: Action) -> str | None:
-        """Why `actor_id` may not take `action` on `case` now, or None."""
-        problem = self.permission(
-            case, actor_id, lambda roles: permission_refusal(action, roles, mention(case.owner_id))
+    def rules(self, flow: str) -> FlowRules:
+        return self.book.rules(flow)
+
+    def refusal(self, case: Escalation, actor_id: str, flow: str) -> str | None:
+        """Why `actor_id` may not run `flow` on `case` now (in the reader's language), or None."""
+        rules = self.book.rules(flow)
+        owner = mention(case.owner_id)
+        refusal = permission(
+            self.components, case, actor_id, lambda roles: permission_refusal(rules, roles, owner)
         )
-        return problem or state_refusal(case.key, case.status, action)
-
-    def permission(
-        self,
-        case: Escalation,
-        actor_id: str,
-        rule: Callable[[frozenset[Role]], str | None],
-        *,
-        item_owner_id: str | None = None,
-    ) -> str | None:
-        """What `rule` says of the actor's roles on the case (admin looked up only when it matters)."""
-        roles = roles_of(
-            actor_id,
-            owner_id=case.owner_id,
-            reporter_id=case.reporter_id,
-            manager_ids=frozenset(self.components.settings.escalation_manager_ids),
-            is_admin=False,
-            involved=actor_id in case.participants,
-            item_owner=actor_id == item_owner_id,
-        )
-        problem = rule(roles)
-        if problem and self._is_admin(actor_id):
-            problem = rule(roles | {Role.ADMIN})
-        return problem
-
-    def refused(
-        self,
-        respond: Respond,
-        case: Escalation,
-        actor_id: str,
-        task: Task,
-        *,
-        item_owner_id: str | None = None,
-    ) -> bool:
-        """Whether the actor may not do `task` on the case (the permission table in
-        domain.lifecycle); if not, they are told privately who may."""
-        refusal = self.permission(
-            case,
-            actor_id,
-            lambda roles: task_refusal(
-                task,
-                roles,
-                owner_name=mention(case.owner_id),
-                key=case.key,
-                item_owner_name=mention(item_owner_id) if item_owner_id else "",
-            ),
-            item_owner_id=item_owner_id,
-        )
-        if refusal:
-            say(respond, refusal)
-        return refusal is not None
-
-    def _is_admin(self, user_id: str) -> bool:
-        try:
-            return self.components.people.get(user_id, self.components.quick_client).is_admin
-        except SLACK_ERRORS as exc:
-            logger.warning("could not look up %s (%s); treating as not an admin", user_id, error_code(exc))
-            return False
+        refusal = refusal or state_refusal(case.key, case.status, rules)
+        return _(refusal) if refusal else None
 
     def start(
         self,
@@ -191,7 +143,7 @@ class CaseFlows:
         client: WebClient,
         respond: Respond,
         case_id: int,
-        action: Action,
+        flow: str,
         actor_id: str,
         trigger_id: str,
     ) -> None:
@@ -202,66 +154,42 @@ class CaseFlows:
             except CaseNotFound:
                 say(respond, _("That case no longer exists."))
                 return
-            refusal = self.refusal(case, actor_id, action)
+            refusal = self.refusal(case, actor_id, flow)
             if refusal:
                 say(respond, refusal)
                 return
-            start = FlowStart(self.components, client, case, actor_id, trigger_id, respond, action)
-            self.openers[action](start)
-
-    def note_failure(self, case: Escalation, what: str, error: str) -> None:
-        """A Slack call that failed past its retries: logged and kept on the timeline, never dropped."""
-        logger.warning("%s: %s failed (%s)", case.key, what, error)
-        add_event(self.components.engine, case.id or 0, EventKind.SLACK_CALL_FAILED, what=what, error=error)
-
-    def best_effort(self, case: Escalation, what: str, call: Callable[[], object]) -> None:
-        """A Slack call the case does not depend on: retried by the client, then noted if it still fails."""
-        try:
-            call()
-        except SLACK_ERRORS as exc:
-            self.note_failure(case, what, error_code(exc))
+            start = FlowStart(self.components, client, case, actor_id, trigger_id, respond, flow)
+            self.openers[flow](start)
 
     def on_submit(self, app: App, spec: FlowSpec) -> None:
-        """Run `spec` when its modal is submitted."""
+        """Run `spec` when its modal is submitted (wired to Slack with the entry points)."""
+        self.specs[spec.flow] = spec
 
-        self.specs[spec.action] = spec
-
-        def handle_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-            self.submit(spec, ack, body, view)
-
-        handle_submission.__name__ = f"handle_{spec.action.value}_submission"
-        app.view(spec.view_id.value)(handle_submission)
-
-    def submit(self, spec: FlowSpec, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """The one skeleton every owner flow's submission runs (see the module's docstring). The
-        modal's answers (errors, refusals) are in the submitter's language; what is posted in the
-        case channel, in the team's (DEFAULT_LOCALE)."""
-        with speaking(self.components.people.locale(body["user"]["id"])):
-            done = self._check_and_apply(spec, ack, body, view)
-        if done is None:
+    def submit(self, spec: FlowSpec, ack: Ack, sub: Submission, answers: Answers) -> None:
+        """The one skeleton every owner flow's submission runs (see the module's docstring), once
+        middleware has read the case, the submitter and the form. The modal's answers (errors,
+        refusals) are in the submitter's language; what is posted in the case channel, in the
+        team's (DEFAULT_LOCALE)."""
+        with speaking(self.components.people.locale(sub.actor)):
+            case = self._check_and_apply(spec, ack, sub, answers)
+        if case is None:
             return
-        sub, answers, case = done
         spec.before(sub, answers, case)
         self.components.after_change(case, spec.announce(sub, answers, case))
         spec.then(sub, answers, case)
 
     def _check_and_apply(
-        self, spec: FlowSpec, ack: Ack, body: dict[str, Any], view: dict[str, Any]
-    ) -> tuple[Submission, Answers, Escalation] | None:
-        sub = read_submission(self, body, view, spec.action)
-        if sub is None:
-            ack()
-            return None
+        self, spec: FlowSpec, ack: Ack, sub: Submission, answers: Answers
+    ) -> Escalation | None:
         refusal = sub.refusal
         if refusal and spec.refusal_notice:
             self._refuse_with_notice(ack, _(spec.refusal_notice), refusal)
             return None
-        answers = Answers(view, spec.questions)
         errors = {}
-        for q in spec.questions:
-            sentence = required_sentence(spec.action, q.id)
-            if sentence and not answers.get(q.id):
-                errors[q.id] = _(sentence)
+        asked = answers.view["state"]["values"]  # a question the modal did not show is not asked
+        for q in self.book.questions(spec.flow):
+            if q.required and q.id in asked and not answers.get(q.id):
+                errors[q.id] = _(q.required)
         for field, problem in spec.check(sub, answers).items():
             errors.setdefault(field, problem)
         if refusal:
@@ -278,11 +206,86 @@ class CaseFlows:
                 ack(response_action="errors", errors={spec.refusal_field: str(exc)})
             return None
         ack()
-        return sub, answers, case
+        return case
 
     @staticmethod
     def _refuse_with_notice(ack: Ack, title: str, text: str) -> None:
         ack(response_action="update", view=render_view("notice_modal.json.j2", title=title, text=text))
+
+
+def permission(
+    components: Components,
+    case: Escalation,
+    actor_id: str,
+    rule: Callable[[frozenset[Role]], Sentence | None],
+    *,
+    item_owner_id: str | None = None,
+) -> Sentence | None:
+    """What `rule` says of the actor's roles on the case (admin looked up only when it matters)."""
+    roles = roles_of(
+        actor_id,
+        owner_id=case.owner_id,
+        reporter_id=case.reporter_id,
+        manager_ids=frozenset(components.settings.escalation_manager_ids),
+        is_admin=False,
+        involved=actor_id in case.participants,
+        item_owner=actor_id == item_owner_id,
+    )
+    problem = rule(roles)
+    if problem and is_admin(components, actor_id):
+        problem = rule(roles | {Role.ADMIN})
+    return problem
+
+
+def refused(
+    components: Components,
+    respond: Respond,
+    case: Escalation,
+    actor_id: str,
+    task: Task,
+    *,
+    item_owner_id: str | None = None,
+) -> bool:
+    """Whether the actor may not do `task` on the case (the permission table in
+    domain.lifecycle); if not, they are told privately who may."""
+    refusal = permission(
+        components,
+        case,
+        actor_id,
+        lambda roles: task_refusal(
+            task,
+            roles,
+            owner_name=mention(case.owner_id),
+            key=case.key,
+            item_owner_name=mention(item_owner_id) if item_owner_id else "",
+        ),
+        item_owner_id=item_owner_id,
+    )
+    if refusal:
+        say(respond, _(refusal))
+    return refusal is not None
+
+
+def is_admin(components: Components, user_id: str) -> bool:
+    try:
+        return components.people.get(user_id, components.quick_client).is_admin
+    except SLACK_ERRORS as exc:
+        logger.warning("could not look up %s (%s); treating as not an admin", user_id, error_code(exc))
+        return False
+
+
+def note_failure(components: Components, case: Escalation, what: str, error: str) -> None:
+    """A Slack call that failed past its retries: logged and kept on the timeline, never dropped."""
+    logger.warning("%s: %s failed (%s)", case.key, what, error)
+    add_event(components.engine, case.id or 0, EventKind.SLACK_CALL_FAILED, what=what, error=error)
+
+
+def best_effort(components: Components, case: Escalation, what: str, call: Callable[[], object]) -> None:
+    """A Slack call the case does not depend on: retried by the client, then noted if it still fails."""
+    try:
+        call()
+    except SLACK_ERRORS as exc:
+        note_failure(components, case, what, error_code(exc))
 
 
 class DirectAnswer(Respond):
@@ -339,24 +342,49 @@ def parse_ref(view: dict[str, Any]) -> CaseRef | None:
 
 
 def open_case_modal(
-    start: FlowStart, template: str, view_id: ViewId, field: type, ref: CaseRef | None = None, **context: Any
+    start: FlowStart, template: str, field: type, ref: CaseRef | None = None, **context: Any
 ) -> None:
     """A flow's modal for the case it was started on (`ref`: its metadata, if more than the case)."""
     open_modal(
         start,
         template,
-        callback_id=view_id.value,
+        callback_id=start.flow,
         metadata=(ref or CaseRef(case_id=start.case.id or 0)).dump(),
         case=case_context(start.case),
         field=field,
-        # The flow's words (flows/<flow>.yml), for the template to show.
-        words=shown_words(start.action) if start.action in FLOW_WORDS else None,
+        words=flow_words(start.components.content.flows, start.flow),
         **context,
     )
 
 
+def flow_words(book: FlowBook, flow: str) -> dict[str, Any]:
+    """A flow's modal words in the reader's language, for its template (the title keeps %(key)s):
+    each question's label, hint, placeholder, length, whether it may be left empty, and the
+    questions a team added (shown after the flow's own, each as its type says)."""
+    definition = book[flow]
+    questions = {q.id: q for q in book.questions(flow)}
+    fields = {
+        field_id: {
+            "id": field_id,
+            "type": questions[field_id].type,
+            "label": _(entry.label),
+            "hint": _(entry.hint) if entry.hint else None,
+            "placeholder": _(entry.placeholder) if entry.placeholder else None,
+            "max_length": entry.max_length or 3000,
+            "optional": not entry.required,
+        }
+        for field_id, entry in definition.fields.items()
+    }
+    return {
+        "title": _(definition.title) if definition.title else "",
+        "submit": _(definition.submit) if definition.submit else "",
+        "fields": fields,
+        "teams": [fields[q.id] for q in questions.values() if q.teams],
+    }
+
+
 class Kind(StrEnum):
-    """How a question's answer is read from Slack's view state."""
+    """How a question's answer is read from Slack's view state (by its type in the flow's file)."""
 
     TEXT = "text"
     CHOICE = "choice"  # radio buttons or a static select: the selected value
@@ -367,11 +395,11 @@ class Kind(StrEnum):
     ACCOUNTS = "accounts"  # a multi external select over the account directory: the names
 
 
-@dataclass(frozen=True)
-class Question:
-    id: str
-    kind: Kind = Kind.TEXT
-    # Whether it may be left empty, and what to say then: the flow's file (flows/<flow>.yml).
+KINDS = {"text": Kind.TEXT, "long_text": Kind.TEXT}
+
+
+def kind_of(question: Question) -> Kind:
+    return KINDS.get(question.type) or Kind(question.type)
 
 
 class Answers:
@@ -380,6 +408,7 @@ class Answers:
     def __init__(self, view: dict[str, Any], questions: tuple[Question, ...]) -> None:
         self.view = view
         self.values: dict[str, Any] = {q.id: _read(view, q) for q in questions}
+        self.team_ids = tuple(q.id for q in questions if q.teams)
 
     def text(self, question: str) -> str:
         return str(self.values.get(question) or "")
@@ -390,17 +419,23 @@ class Answers:
     def replace(self, question: str, value: Any) -> None:
         self.values[question] = value
 
+    def teams(self) -> dict[str, Any]:
+        """The answers to a team's own questions (kept on the timeline), as stored: times in UTC."""
+        found = {q: self.values.get(q) for q in self.team_ids}
+        return {q: v.isoformat() if isinstance(v, datetime) else v for q, v in found.items() if v}
+
 
 def _read(view: dict[str, Any], question: Question) -> Any:
-    if question.kind == Kind.TEXT:
+    kind = kind_of(question)
+    if kind == Kind.TEXT:
         return text_value(view, question.id)
-    if question.kind == Kind.CHOICE:
+    if kind == Kind.CHOICE:
         return option_value(view, question.id)
-    if question.kind in (Kind.CHOICES, Kind.ACCOUNTS):
+    if kind in (Kind.CHOICES, Kind.ACCOUNTS):
         return [o.get("value") for o in field_value(view, question.id).get("selected_options") or []]
-    if question.kind == Kind.USER:
+    if kind == Kind.USER:
         return field_value(view, question.id).get("selected_user")
-    if question.kind == Kind.CHANNEL:
+    if kind == Kind.CHANNEL:
         return field_value(view, question.id).get("selected_conversation")
     return selected_time(field_value(view, question.id))
 
@@ -413,17 +448,23 @@ class Submission:
     case: Escalation
     actor: str
     refusal: str | None
+    # The flow's rules (its file): what its service re-checks under the case's lock.
+    rules: FlowRules
+    # The app's parts, for the flow's hooks.
+    components: Components
 
 
-def read_submission(
-    flows: CaseFlows, body: dict[str, Any], view: dict[str, Any], action: Action
-) -> Submission | None:
+def read_submission(flows: CaseFlows, actor: str, view: dict[str, Any], flow: str) -> Submission | None:
+    """A flow's submitted modal: its case, its submitter, and whether they still may (None: the
+    modal names no case, or the case no longer exists)."""
     ref = parse_ref(view)
     if ref is None:
         return None
-    case = get_case(flows.components.engine, ref.case_id)
-    actor = body["user"]["id"]
-    return Submission(ref, case, actor, flows.refusal(case, actor, action))
+    try:
+        case = get_case(flows.components.engine, ref.case_id)
+    except CaseNotFound:
+        return None
+    return Submission(ref, case, actor, flows.refusal(case, actor, flow), flows.rules(flow), flows.components)
 
 
 Hook = Callable[["Submission", Answers, Escalation], None]
@@ -441,9 +482,8 @@ def _no_checks(sub: Submission, answers: Answers) -> dict[str, str]:
 class FlowSpec:
     """One owner flow's submission, as data and small functions (run by CaseFlows.submit)."""
 
-    action: Action
-    view_id: ViewId
-    questions: tuple[Question, ...]
+    # Its name (flows/<flow>.yml): its questions, its modal's callback id, its rules.
+    flow: str
     # Where a refusal (not allowed, wrong state, the change refused) is shown.
     refusal_field: str
     apply: Callable[[Submission, Answers], Escalation]
@@ -458,7 +498,6 @@ class FlowSpec:
 
 
 def promise_check(
-    flows: CaseFlows,
     *,
     time_field: str,
     text_field: str,
@@ -471,22 +510,23 @@ def promise_check(
     def check(sub: Submission, answers: Answers) -> dict[str, str]:
         now = datetime.now(UTC)
         promise = answers.get(time_field)
-        problem = promise_problem(promise, now, flows.components.promise_rules(sub.case.severity))
+        problem = promise_problem(promise, now, sub.components.promise_rules(sub.case.severity))
         if problem:
-            return {time_field: problem}
+            return {time_field: _(problem)}
         text = answers.text(text_field)
         if promise is None or not text:
             return {}
         if sub.ref.drafted is not None:
             zone_name = sub.ref.zone
             with speaking(sub.ref.locale or "en"):
-                text = with_promised_time(text, promise, zone_name, now, drafted=sub.ref.drafted)
+                chosen = customer_time_phrase(promise, zone_name, now)
+            text = with_promised_time(text, promise, zone_name, now, drafted=sub.ref.drafted, chosen=chosen)
         else:
-            zone_name = zone_of(flows.components.people.cached(writer(sub)))
+            zone_name = zone_of(sub.components.people.cached(writer(sub)))
             text = with_promised_time(text, promise, zone_name, now)
         answers.replace(text_field, text)
         mismatch = promise_text_problem(text, promise, zone_name, now)
-        return {text_field: mismatch} if mismatch else {}
+        return {text_field: _(mismatch)} if mismatch else {}
 
     return check
 

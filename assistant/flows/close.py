@@ -5,19 +5,18 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from assistant.domain.lifecycle import Action, Task, close_refusal, needs_no_sponsorship
+from assistant.components import Components
+from assistant.domain.lifecycle import Task, close_refusal, needs_no_sponsorship
 from assistant.flows.case_flow import (
     Answers,
-    CaseFlows,
     CaseRef,
     FlowSpec,
     FlowStart,
-    Kind,
-    Question,
     Submission,
+    best_effort,
     in_their_language,
     open_case_modal,
     option_value,
@@ -25,6 +24,7 @@ from assistant.flows.case_flow import (
     say,
     text_value,
 )
+from assistant.flows.case_middleware import case_task
 from assistant.flows.customer_side import survey_for
 from assistant.i18n import N_, _
 from assistant.ids import CaseAction, ViewId
@@ -33,8 +33,10 @@ from assistant.messages.escape import UserText
 from assistant.messages.render import Message, render_message, render_view
 from assistant.models import Escalation
 from assistant.services import lifecycle
-from assistant.services.cases import get_case
 from assistant.services.satisfaction import record_satisfaction
+
+# flows/close.yml
+FLOW = "close"
 
 
 class Field(StrEnum):
@@ -61,122 +63,118 @@ def sponsor_of_case(case: Escalation) -> str | None:
     return case.stakeholder_ids[0] if case.stakeholder_ids else None
 
 
-def register(app: App, flows: CaseFlows) -> None:
-    components = flows.components
-    settings = components.settings
-
-    def open_close(start: FlowStart) -> None:
-        case = start.case
-        has_rca = lifecycle.latest_rca(components.engine, case.id or 0) is not None
-        refusal = close_refusal(case.key, case.category, has_rca)
-        if refusal:
-            say(start.respond, refusal)
-            return
-        open_case_modal(
-            start,
-            "close_modal.json.j2",
-            ViewId.CLOSE,
-            Field,
-            has_rca=has_rca,
-            offer_sponsorship=not needs_no_sponsorship(case.triggers, case.stakeholder_ids),
-            # The executives involved were named as stakeholders: the first one is the likely sponsor.
-            sponsor=sponsor_of_case(case),
-            archive=settings.archive_on_close,
-        )
-
-    flows.register(Action.CLOSE, open_close)
-
-    def has_rca(case_id: int) -> bool:
-        return lifecycle.latest_rca(components.engine, case_id) is not None
-
-    def check(sub: Submission, answers: Answers) -> dict[str, str]:
-        errors = {}
-        if not answers.text(Field.NO_RCA_REASON) and not has_rca(sub.ref.case_id):
-            errors[Field.NO_RCA_REASON.value] = _("Say why this case needs no root-cause analysis.")
-        if answers.get(Field.SPONSORSHIP) and not answers.get(Field.SPONSOR):
-            errors[Field.SPONSOR.value] = _("Name the executive sponsor, or untick the enrolment.")
-        return errors
-
-    def sponsor_named(answers: Answers) -> str | None:
-        return answers.get(Field.SPONSOR) if answers.get(Field.SPONSORSHIP) else None
-
-    def apply(sub: Submission, answers: Answers) -> Escalation:
-        return lifecycle.close(
-            components.engine,
-            sub.ref.case_id,
-            policy=components.reminder_policy,
-            actor_id=sub.actor,
-            no_rca_reason=answers.text(Field.NO_RCA_REASON) or None,
-            sponsor_id=sponsor_named(answers),
-            survey=survey_for(components, sub.case),
-        )
-
-    def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
-        return render_message(
-            "closed.json.j2",
-            case=case_context(case),
-            actor=sub.actor,
-            # Closed with an RCA, or with the reason why none (lifecycle.close keeps one of them).
-            has_rca=case.no_rca_reason is None,
-            no_rca_reason=UserText(case.no_rca_reason),
-            sponsor=sponsor_named(answers),
-        )
-
-    def ask_satisfaction_and_archive(sub: Submission, answers: Answers, closed: Escalation) -> None:
-        channel = components.provisioner.channel
-        with channel.language_of(closed.reporter_id):
-            question = render_message(
-                "satisfaction_request.json.j2",
-                case=case_context(closed),
-                action_id=CaseAction.SATISFACTION.value,
-            )
-        flows.best_effort(closed, "satisfaction_request", lambda: channel.post(closed.reporter_id, question))
-        if settings.archive_on_close and closed.channel_id:
-            channel_id = closed.channel_id
-            flows.best_effort(
-                closed, "archive_channel", lambda: components.client.conversations_archive(channel=channel_id)
-            )
-
-    flows.on_submit(
-        app,
-        FlowSpec(
-            action=Action.CLOSE,
-            view_id=ViewId.CLOSE,
-            questions=(
-                Question(Field.NO_RCA_REASON),
-                Question(Field.SPONSORSHIP, Kind.CHOICES),
-                Question(Field.SPONSOR, Kind.USER),
-            ),
-            refusal_field=Field.NO_RCA_REASON,
-            # The close rule itself is checked where the modal opens and, in the transaction, by
-            # lifecycle.close: its refusal (the case changed meanwhile) replaces the modal.
-            refusal_notice=N_("Not closed"),
-            check=check,
-            apply=apply,
-            announce=announce,
-            then=ask_satisfaction_and_archive,
-        ),
+def open_flow(start: FlowStart) -> None:
+    components = start.components
+    case = start.case
+    has_rca = lifecycle.latest_rca(components.engine, case.id or 0) is not None
+    practice = components.content.practice
+    refusal = close_refusal(case.key, practice.playbook(case.category), has_rca)
+    if refusal:
+        say(start.respond, _(refusal))
+        return
+    open_case_modal(
+        start,
+        "close_modal.json.j2",
+        Field,
+        has_rca=has_rca,
+        offer_sponsorship=not needs_no_sponsorship(case.triggers, case.stakeholder_ids, practice),
+        # The executives involved were named as stakeholders: the first one is the likely sponsor.
+        sponsor=sponsor_of_case(case),
+        archive=components.settings.archive_on_close,
     )
 
-    @app.action(CaseAction.SATISFACTION.value)
+
+def check(sub: Submission, answers: Answers) -> dict[str, str]:
+    errors = {}
+    has_rca = lifecycle.latest_rca(sub.components.engine, sub.ref.case_id) is not None
+    if not answers.text(Field.NO_RCA_REASON) and not has_rca:
+        errors[Field.NO_RCA_REASON.value] = _("Say why this case needs no root-cause analysis.")
+    if answers.get(Field.SPONSORSHIP) and not answers.get(Field.SPONSOR):
+        errors[Field.SPONSOR.value] = _("Name the executive sponsor, or untick the enrolment.")
+    return errors
+
+
+def sponsor_named(answers: Answers) -> str | None:
+    return answers.get(Field.SPONSOR) if answers.get(Field.SPONSORSHIP) else None
+
+
+def apply(sub: Submission, answers: Answers) -> Escalation:
+    components = sub.components
+    return lifecycle.close(
+        components.engine,
+        sub.ref.case_id,
+        rules=sub.rules,
+        team_answers=answers.teams(),
+        policy=components.reminder_policy,
+        actor_id=sub.actor,
+        no_rca_reason=answers.text(Field.NO_RCA_REASON) or None,
+        sponsor_id=sponsor_named(answers),
+        survey=survey_for(components, sub.case),
+        practice=components.content.practice,
+    )
+
+
+def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+    return render_message(
+        "closed.json.j2",
+        case=case_context(case),
+        actor=sub.actor,
+        # Closed with an RCA, or with the reason why none (lifecycle.close keeps one of them).
+        has_rca=case.no_rca_reason is None,
+        no_rca_reason=UserText(case.no_rca_reason),
+        sponsor=sponsor_named(answers),
+    )
+
+
+def ask_satisfaction_and_archive(sub: Submission, answers: Answers, closed: Escalation) -> None:
+    components = sub.components
+    channel = components.provisioner.channel
+    with channel.language_of(closed.reporter_id):
+        question = render_message(
+            "satisfaction_request.json.j2",
+            case=case_context(closed),
+            action_id=CaseAction.SATISFACTION.value,
+        )
+    best_effort(
+        components, closed, "satisfaction_request", lambda: channel.post(closed.reporter_id, question)
+    )
+    if components.settings.archive_on_close and closed.channel_id:
+        channel_id = closed.channel_id
+        best_effort(
+            components,
+            closed,
+            "archive_channel",
+            lambda: components.client.conversations_archive(channel=channel_id),
+        )
+
+
+SPEC = FlowSpec(
+    flow=FLOW,
+    refusal_field=Field.NO_RCA_REASON,
+    # The close rule itself is checked where the modal opens and, in the transaction, by
+    # lifecycle.close: its refusal (the case changed meanwhile) replaces the modal.
+    refusal_notice=N_("Not closed"),
+    check=check,
+    apply=apply,
+    announce=announce,
+    then=ask_satisfaction_and_archive,
+)
+
+
+def register(app: App, components: Components) -> None:
+    """The customer's satisfaction, asked once the case is closed: its button and its form."""
+
+    @app.action(CaseAction.SATISFACTION.value, middleware=[case_task(components, Task.RECORD_SATISFACTION)])
     @in_their_language(components.people)
-    def handle_record_satisfaction(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
+    def handle_record_satisfaction(body: dict[str, Any], client: WebClient, case: Escalation) -> None:
         """Open the form for the customer's answer (the reporter, owner or a manager)."""
-        ack()
-        case_id = int(action.get("value") or 0)
-        case = get_case(components.engine, case_id)
-        actor = body["user"]["id"]
-        if flows.refused(respond, case, actor, Task.RECORD_SATISFACTION):
-            return
         # One answer per case: once recorded, the form shows it, to be corrected if need be.
         client.views_open(
             trigger_id=body["trigger_id"],
             view=render_view(
                 "satisfaction_modal.json.j2",
                 callback_id=ViewId.SATISFACTION.value,
-                metadata=CaseRef(case_id=case_id).dump(),
+                metadata=CaseRef(case_id=case.id or 0).dump(),
                 case=case_context(case),
                 field=Field,
                 scores=[{**score, "label": _(score["label"])} for score in SCORES],

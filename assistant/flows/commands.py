@@ -9,16 +9,15 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from assistant.domain.commands import Ask, CommandText, read_command
-from assistant.domain.lifecycle import Action
-from assistant.domain.practice import guidance_words
 from assistant.domain.status import Status
 from assistant.domain.visibility import can_see_details
-from assistant.flows import intake
+from assistant.flow_definitions import FlowBook
 from assistant.flows.case_flow import CaseFlows, in_their_language, say
 from assistant.flows.follow import set_following
+from assistant.flows.intake import open_intake as open_intake_modal
 from assistant.i18n import N_, _
 from assistant.ids import COMMAND
-from assistant.messages.case_context import case_context
+from assistant.messages.case_context import case_context, guidance_words
 from assistant.messages.render import render_message
 from assistant.models import Escalation
 from assistant.services import lifecycle
@@ -27,25 +26,24 @@ from assistant.services.cases import case_numbered, open_cases
 from assistant.services.lifecycle import case_in_channel
 from assistant.slack.client import SLACK_ERRORS, error_code
 
-VERBS: dict[str, Action] = {a.value: a for a in Action} | {"acknowledge": Action.ACKNOWLEDGE}
-VERB_HELP = [
-    {
-        "word": Action.ACKNOWLEDGE.value,
-        "does": N_("take the case and promise the next customer update (owner)"),
-    },
-    {"word": Action.POST_UPDATE.value, "does": N_("post a status update and the next promise")},
-    {"word": Action.CLASSIFY.value, "does": N_("category, kind, severity, resolving team")},
-    {"word": Action.REASSIGN.value, "does": N_("hand the case to someone else (escalate up)")},
-    {"word": Action.RESOLVE.value, "does": N_("declare it resolved")},
-    {"word": Action.RCA.value, "does": N_("record the root-cause analysis (internal and for the customer)")},
-    {"word": Action.CLOSE.value, "does": N_("close it")},
-    {"word": Action.REOPEN.value, "does": N_("reopen a resolved or closed case")},
-    {"word": Action.TIMELINE.value, "does": N_("see every event of the case")},
-    {"word": Action.CONTACTS.value, "does": N_("add the customer's contacts (who hears from us)")},
-    {"word": Action.ACCOUNTS.value, "does": N_("add other accounts the same problem hits")},
-]
-
 logger = logging.getLogger(__name__)
+# How help names who may run a flow (flows/<flow>.yml `who`).
+WHO_WORDS = {
+    "owner": N_("owner"),
+    "reporter": N_("reporter"),
+    "manager": N_("escalation manager"),
+    "admin": N_("admin"),
+    "involved": N_("anyone on the case"),
+    "participant": N_("anyone"),
+}
+
+
+def help_rows(book: FlowBook) -> list[dict[str, str]]:
+    """The verbs for `/escalate help`, from the flows' files: the word, what it does, who may."""
+    return [
+        {"word": row["word"], "does": _(row["does"]), "who": ", ".join(_(WHO_WORDS[w]) for w in row["who"])}
+        for row in book.help_rows()
+    ]
 
 
 LIST_ROWS = 20
@@ -130,7 +128,7 @@ def register(app: App, flows: CaseFlows) -> None:
             ),
         )
         if case is not None:
-            say(respond, set_following(flows, case, user_id, on=asked.ask == Ask.FOLLOW).text)
+            say(respond, set_following(components, case, user_id, on=asked.ask == Ask.FOLLOW).text)
 
     def run_verb(client: WebClient, respond: Respond, command: dict[str, Any], asked: CommandText) -> None:
         if asked.case_number is None and not asked.channel_id:
@@ -155,7 +153,7 @@ def register(app: App, flows: CaseFlows) -> None:
             client=client,
             respond=respond,
             case_id=case.id,
-            action=VERBS[asked.word],
+            flow=flows.book.named(asked.word) or asked.word,
             actor_id=command["user_id"],
             trigger_id=command["trigger_id"],
         )
@@ -179,11 +177,14 @@ def register(app: App, flows: CaseFlows) -> None:
     ) -> None:
         """Route `/escalate [text]`: help, a case verb, or the intake modal (in the person's language)."""
         ack()
-        asked = read_command(command.get("text") or "", frozenset(VERBS))
+        asked = read_command(command.get("text") or "", flows.book.words())
         user_id = command["user_id"]
         if asked.ask == Ask.HELP:
             help_message = render_message(
-                "help.json.j2", command=COMMAND, guidance=guidance_words(), verbs=VERB_HELP
+                "help.json.j2",
+                command=COMMAND,
+                guidance=guidance_words(components.content.practice),
+                verbs=help_rows(flows.book),
             )
             respond(text=help_message.text, blocks=help_message.blocks, response_type="ephemeral")
         elif asked.ask == Ask.LIST:
@@ -201,7 +202,7 @@ def register(app: App, flows: CaseFlows) -> None:
 
     def open_intake(client: WebClient, respond: Respond, command: dict[str, Any]) -> None:
         try:
-            intake.open_intake(client, command, components.settings.ack_within_minutes)
+            open_intake_modal(client, command, components.settings.ack_within_minutes, components.content)
         except SLACK_ERRORS as exc:
             # Slack refused the form (too busy, or the trigger ran out): the CSM must not be left guessing.
             logger.warning("the intake form could not be opened (%s)", error_code(exc))

@@ -18,7 +18,6 @@ from assistant.components import Components
 from assistant.domain.communications import (
     Purpose,
     Route,
-    customer_time_phrase,
     default_promise,
     local_time_phrase,
     names_another_customer,
@@ -26,6 +25,7 @@ from assistant.domain.communications import (
 from assistant.domain.contacts import CUSTOMER_LANGUAGES, Contact
 from assistant.flows.case_flow import text_value
 from assistant.i18n import N_, _, current_locale, speaking
+from assistant.messages.customer_time import customer_time_phrase
 from assistant.messages.escape import UserText, escape_mrkdwn
 from assistant.models import Account, Escalation
 from assistant.services import accounts, customer

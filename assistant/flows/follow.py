@@ -9,19 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App, Respond
 from slack_sdk.errors import SlackApiError
 
 from assistant.components import Components
 from assistant.domain.status import Status
 from assistant.domain.visibility import follow_refusal
-from assistant.flows.case_flow import CaseFlows, answer_privately, in_their_language, say
+from assistant.flows.case_flow import in_their_language, note_failure, say
+from assistant.flows.case_middleware import case_task
 from assistant.i18n import N_, _
 from assistant.ids import CaseAction
 from assistant.models import Escalation
 from assistant.services import followers
-from assistant.services.cases import CaseNotFound, get_case
 from assistant.slack.client import SLACK_ERRORS, error_code
 
 # Slack's answers to conversations.invite that mean "this person cannot be added".
@@ -52,7 +51,7 @@ def follow_case(components: Components, case: Escalation, user_id: str) -> Outco
         participants={*case.participants, *following},
     )
     if refusal:
-        return Outcome(False, refusal)
+        return Outcome(False, _(refusal))
     if user_id in following:
         return Outcome(False, _("You already follow %(key)s.", key=case.key))
     invited = False
@@ -93,39 +92,30 @@ def unfollow_case(components: Components, case: Escalation, user_id: str) -> Out
     return Outcome(True, _("You no longer follow %(key)s.", key=case.key))
 
 
-def set_following(flows: CaseFlows, case: Escalation, user_id: str, *, on: bool) -> Outcome:
+def set_following(components: Components, case: Escalation, user_id: str, *, on: bool) -> Outcome:
     """Follow or unfollow; a Slack failure past the client's retries is noted and told, never lost."""
     try:
-        return (follow_case if on else unfollow_case)(flows.components, case, user_id)
+        return (follow_case if on else unfollow_case)(components, case, user_id)
     except SLACK_ERRORS as exc:
-        flows.note_failure(case, "follow" if on else "unfollow", error_code(exc))
+        note_failure(components, case, "follow" if on else "unfollow", error_code(exc))
         return Outcome(False, _("Slack did not answer in time; please try again in a minute."))
 
 
-def register(app: App, flows: CaseFlows) -> None:
-    components = flows.components
+def register(app: App, components: Components) -> None:
+    # Anyone may ask; whether they may follow is follow_refusal's to say (visibility).
+    loads_case = case_task(components, None)
 
     @in_their_language(components.people)
     def handle_follow_button(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        body: dict[str, Any], action: dict[str, Any], case: Escalation, answer: Respond
     ) -> None:
         """Follow (join the channel, see it on Home) or unfollow a case."""
-        ack()
         user_id = body["user"]["id"]
-        answer = answer_privately(respond, client, user_id)
-        value = action.get("value") or ""
-        try:
-            case = get_case(components.engine, int(value)) if value.isdigit() else None
-        except CaseNotFound:
-            case = None
-        if case is None:
-            say(answer, _("That case no longer exists."))
-            return
-        outcome = set_following(flows, case, user_id, on=action["action_id"] == CaseAction.FOLLOW)
+        outcome = set_following(components, case, user_id, on=action["action_id"] == CaseAction.FOLLOW)
         on_home = (body.get("container") or {}).get("type") == "view"
         # On the Home tab the refreshed tab is the answer; elsewhere, or when refused, a sentence.
         if not (on_home and outcome.done):
             say(answer, outcome.text)
 
     for action_id in (CaseAction.FOLLOW, CaseAction.UNFOLLOW):
-        app.action(action_id.value)(handle_follow_button)
+        app.action(action_id.value, middleware=[loads_case])(handle_follow_button)

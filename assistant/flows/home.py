@@ -41,9 +41,10 @@ def register(app: App, components: Components) -> None:
         """A portfolio filter changed: show page 1 of what matches."""
         ack()
         user_id = body["user"]["id"]
-        filters, _ = home_state(components.engine, user_id)
+        practice = components.content.practice
+        filters, _ = home_state(components.engine, user_id, practice)
         name = FILTERS[HomeAction(action["action_id"])]
-        home.publish(user_id, filters.with_value(name, chosen_value(action)), page=0)
+        home.publish(user_id, filters.with_value(name, chosen_value(action), practice), page=0)
 
     def handle_home_page(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         """Previous / Next on the portfolio's case list."""

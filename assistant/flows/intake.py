@@ -16,28 +16,20 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Option
 
 from assistant.components import Components
-from assistant.content import generation
 from assistant.domain import intake as rules
 from assistant.domain.contacts import CUSTOMER_LANGUAGES, CUSTOMER_ZONES
 from assistant.domain.intake import IntakeField, IntakeForm, LinkKind
 from assistant.domain.money import format_money
-from assistant.domain.practice import (
-    PLAYBOOKS,
-    SEVERITY_LABELS,
-    TRIGGER_LABELS,
-    Category,
-    Severity,
-    Trigger,
-    guidance_words,
-)
+from assistant.domain.practice import Category, Practice, Severity, Trigger
 from assistant.domain.slack_text import decode_slack_text, mentioned_users, message_text
 from assistant.domain.triggers import trigger_effects
 from assistant.flows.case_flow import in_their_language
 from assistant.i18n import _, current_locale, speaking
 from assistant.ids import CaseAction, Shortcut, ViewId
-from assistant.messages.case_context import format_duration, message_permalink
+from assistant.messages.case_context import format_duration, guidance_words, message_permalink
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_view
+from assistant.registry import Content
 from assistant.services import accounts, judgement
 from assistant.services.cases import open_case
 from assistant.slack.client import SLACK_ERRORS, error_code
@@ -96,6 +88,7 @@ class AccountPrefill:
 
 def intake_modal(
     *,
+    content: Content,
     metadata: IntakeMetadata,
     ack_within_minutes: int,
     summary: str = "",
@@ -103,27 +96,32 @@ def intake_modal(
     source_url: str | None = None,
     account: AccountPrefill | None = None,
 ) -> dict[str, Any]:
+    """The intake form of `content` (its practice's categories, severities and triggers, and
+    its intake questions)."""
     private_metadata = metadata.model_dump_json(exclude_none=True)
     if account is not None:
         return _render_intake_modal(
-            private_metadata, ack_within_minutes, summary, description, source_url, account
+            content, private_metadata, ack_within_minutes, summary, description, source_url, account
         )
     if not (summary or description or source_url):
         # The plain /escalate form is the same every time but for where to answer: rendered and
         # checked against Slack's limits once, not on every command (it is 6 KB of Block Kit).
-        blank = _blank_intake_modal(ack_within_minutes, generation(), current_locale())
+        blank = _blank_intake_modal(content, ack_within_minutes, current_locale())
         return {**blank, "private_metadata": private_metadata}
-    return _render_intake_modal(private_metadata, ack_within_minutes, summary, description, source_url)
+    return _render_intake_modal(
+        content, private_metadata, ack_within_minutes, summary, description, source_url
+    )
 
 
 @functools.lru_cache(maxsize=16)
-def _blank_intake_modal(ack_within_minutes: int, content: int, locale: str) -> dict[str, Any]:
-    """`content`: the content's generation (a team's own templates or questions change it)."""
+def _blank_intake_modal(content: Content, ack_within_minutes: int, locale: str) -> dict[str, Any]:
+    """Keyed on the Content itself (a new one, with a team's own templates or questions, is new)."""
     with speaking(locale):
-        return _render_intake_modal("", ack_within_minutes, "", "", None)
+        return _render_intake_modal(content, "", ack_within_minutes, "", "", None)
 
 
 def _render_intake_modal(
+    content: Content,
     private_metadata: str,
     ack_within_minutes: int,
     summary: str,
@@ -132,6 +130,7 @@ def _render_intake_modal(
     account: AccountPrefill | None = None,
 ) -> dict[str, Any]:
     account = account or AccountPrefill("")
+    practice, questions = content.practice, content.questions
     return render_view(
         "intake_modal.json.j2",
         callback_id=ViewId.INTAKE.value,
@@ -156,21 +155,30 @@ def _render_intake_modal(
         },
         # The practice's words are translated like ours (a team's own stay as written unless
         # their catalog has them).
-        guidance=guidance_words(),
+        guidance=guidance_words(practice),
         ack_within=format_duration(ack_within_minutes),
         categories=[
-            {"value": c.value, "label": _(p.label), "description": _(p.when)} for c, p in PLAYBOOKS.items()
+            {
+                "value": c.value,
+                "label": _(practice.playbook(c).label),
+                "description": _(practice.playbook(c).when),
+            }
+            for c in practice.categories
         ],
         severities=[
-            {"value": s.value, "label": _(label), "description": _(text)}
-            for s, (label, text) in SEVERITY_LABELS.items()
+            {
+                "value": s.value,
+                "label": _(practice.severity_label(s)),
+                "description": _(practice.severity_description(s)),
+            }
+            for s in practice.severities
         ],
-        triggers=[{"value": t.value, "label": _(label)} for t, label in TRIGGER_LABELS.items()],
+        triggers=[{"value": t.value, "label": _(practice.trigger_label(t))} for t in practice.triggers],
         languages=[{"value": code, "label": label} for code, label in CUSTOMER_LANGUAGES.items()],
         language=account.language or (current_locale() if current_locale() in CUSTOMER_LANGUAGES else "en"),
         zones=[{"value": z, "label": z.replace("_", " ")} for z in CUSTOMER_ZONES],
-        severity_defaults=severity_defaults(),
-        labels={question: _(label) for question, label in rules.LABELS.items()},
+        severity_defaults=severity_defaults(practice),
+        labels={question: _(label) for question, label in questions.labels.items()},
         custom=[
             {
                 "block_id": rules.custom_block_id(q.id),
@@ -180,20 +188,20 @@ def _render_intake_modal(
                 "max_length": q.max_length,
                 "hint": _(q.hint) if q.hint else None,
                 "options": [
-                    {"value": option, "label": _(rules.CUSTOM_CHOICE_LABELS[(q.id, option)])}
+                    {"value": option, "label": _(questions.choice_label(q.id, option))}
                     for option in q.options
                 ],
             }
-            for q in rules.CUSTOM_QUESTIONS
+            for q in questions.custom
         ],
     )
 
 
-def severity_defaults() -> str | None:
+def severity_defaults(practice: Practice) -> str | None:
     """The hint under the severity when categories have a usual one (then it may be left empty)."""
     defaults = [
-        f"{_(p.label)}: {_(SEVERITY_LABELS[Severity(p.default_severity)][0])}"
-        for p in PLAYBOOKS.values()
+        f"{_(p.label)}: {_(practice.severity_label(p.default_severity))}"
+        for p in map(practice.playbook, practice.categories)
         if p.default_severity
     ]
     if not defaults:
@@ -201,8 +209,10 @@ def severity_defaults() -> str | None:
     return _("Left empty: the category's usual severity (%(defaults)s).", defaults=", ".join(defaults))[:150]
 
 
-def parse_intake(view: dict[str, Any]) -> IntakeForm:
-    """The submitted modal as a typed form (unknown option values are treated as missing)."""
+def parse_intake(view: dict[str, Any], content: Content) -> IntakeForm:
+    """The submitted modal as a typed form (option values `content`'s practice does not have are
+    treated as missing)."""
+    practice = content.practice
     values = view["state"]["values"]
 
     def element(block_id: str) -> dict[str, Any]:
@@ -214,20 +224,20 @@ def parse_intake(view: dict[str, Any]) -> IntakeForm:
     def option(block_id: str) -> str | None:
         return (element(block_id).get("selected_option") or {}).get("value")
 
-    def choice(ids: type[Category] | type[Severity], f: IntakeField) -> Any:
+    def choice(ids: type[Category] | type[Severity], known: tuple[str, ...], f: IntakeField) -> Any:
         value = option(f)
-        return ids(value) if value in ids else None
+        return ids(value) if value in known else None
 
     triggers = [
         Trigger(o["value"])
         for o in element(IntakeField.TRIGGERS).get("selected_options") or []
-        if o.get("value") in Trigger
+        if o.get("value") in practice.triggers
     ]
     links = {kind: text(field) for kind, field in rules.LINK_FIELDS.items()}
     # A team's own question: typed text, or the chosen option.
     custom = {
         q.id: text(rules.custom_block_id(q.id)) or option(rules.custom_block_id(q.id)) or ""
-        for q in rules.CUSTOM_QUESTIONS
+        for q in content.questions.custom
     }
     return IntakeForm(
         custom=custom,
@@ -236,8 +246,8 @@ def parse_intake(view: dict[str, Any]) -> IntakeForm:
         account_value_text=text(IntakeField.ACCOUNT_VALUE),
         summary=text(IntakeField.SUMMARY),
         description=text(IntakeField.DESCRIPTION),
-        category=choice(Category, IntakeField.CATEGORY),
-        severity=choice(Severity, IntakeField.SEVERITY),
+        category=choice(Category, practice.categories, IntakeField.CATEGORY),
+        severity=choice(Severity, practice.severities, IntakeField.SEVERITY),
         owner_id=element(IntakeField.OWNER).get("selected_user"),
         triggers=triggers,
         stakeholder_ids=list(element(IntakeField.STAKEHOLDERS).get("selected_users") or []),
@@ -270,7 +280,7 @@ def people_errors(
     errors: dict[IntakeField, str] = {}
     problem = rules.person_problem(people[owner_id].facts, "owner") if owner_id else None
     if problem:
-        errors[IntakeField.OWNER] = problem
+        errors[IntakeField.OWNER] = _(problem)
     refused = [
         p for p in (people[s] for s in stakeholder_ids) if rules.person_problem(p.facts, "stakeholder")
     ]
@@ -282,7 +292,9 @@ def people_errors(
     return errors
 
 
-def open_intake(client: WebClient, command: dict[str, Any], ack_within_minutes: int) -> None:
+def open_intake(
+    client: WebClient, command: dict[str, Any], ack_within_minutes: int, content: Content
+) -> None:
     """The intake modal for `/escalate [summary]`, prefilled with the command's text (decoded)."""
     text = decode_slack_text((command.get("text") or "").strip())
     metadata = IntakeMetadata(
@@ -291,7 +303,10 @@ def open_intake(client: WebClient, command: dict[str, Any], ack_within_minutes: 
     client.views_open(
         trigger_id=command["trigger_id"],
         view=intake_modal(
-            metadata=metadata, ack_within_minutes=ack_within_minutes, summary=text[: rules.SUMMARY_MAX]
+            content=content,
+            metadata=metadata,
+            ack_within_minutes=ack_within_minutes,
+            summary=text[: rules.SUMMARY_MAX],
         ),
     )
 
@@ -301,12 +316,11 @@ def open_intake(client: WebClient, command: dict[str, Any], ack_within_minutes: 
 PREFILL_LOOKUP_SECONDS = 1.0
 MAX_NAMES_LOOKED_UP = 10
 PREFILL_LOOKUP_ERRORS: tuple[type[Exception], ...] = (TimeoutError, *SLACK_ERRORS)
-_prefill_lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="prefill")
 
 
-def _within(seconds: float, lookup: Callable[[], T], fallback: T) -> T:
+def _within(pool: ThreadPoolExecutor, seconds: float, lookup: Callable[[], T], fallback: T) -> T:
     try:
-        return _prefill_lookups.submit(lookup).result(timeout=seconds)
+        return pool.submit(lookup).result(timeout=seconds)
     except PREFILL_LOOKUP_ERRORS:
         return fallback
 
@@ -332,7 +346,9 @@ def register(app: App, services: Components) -> None:
         missing = [u for u in user_ids if u not in known][:MAX_NAMES_LOOKED_UP]
         if missing:
             nobody: dict[str, Person] = {}
-            found = _within(PREFILL_LOOKUP_SECONDS, lambda: people.get_many(missing, client), nobody)
+            found = _within(
+                services.lookups, PREFILL_LOOKUP_SECONDS, lambda: people.get_many(missing, client), nobody
+            )
             known |= {u: p.name for u, p in found.items() if p.facts.exists}
         return known
 
@@ -347,7 +363,10 @@ def register(app: App, services: Components) -> None:
             return built
         # An org-wide install has no team domain to build it from: Slack knows the link.
         answer = _within(
-            PREFILL_LOOKUP_SECONDS, lambda: client.chat_getPermalink(channel=channel_id, message_ts=ts), None
+            services.lookups,
+            PREFILL_LOOKUP_SECONDS,
+            lambda: client.chat_getPermalink(channel=channel_id, message_ts=ts),
+            None,
         )
         return str(answer["permalink"]) if answer else None
 
@@ -367,6 +386,7 @@ def register(app: App, services: Components) -> None:
         client.views_open(
             trigger_id=shortcut["trigger_id"],
             view=intake_modal(
+                content=services.content,
                 metadata=metadata,
                 ack_within_minutes=ack_minutes,
                 summary=first_line[: rules.SUMMARY_MAX],
@@ -379,12 +399,14 @@ def register(app: App, services: Components) -> None:
     @in_their_language(people)  # the form's language: the person was looked up to open it
     def handle_intake_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Validate in the modal, store the case, answer Slack, then open it in Slack."""
-        form = parse_intake(view)
-        intake, errors = rules.validate_intake(form, services.settings.default_currency)
-        custom, custom_errors = rules.check_custom_answers(rules.CUSTOM_QUESTIONS, form.custom)
+        content = services.content
+        form = parse_intake(view, content)
+        intake, problems = rules.validate_intake(form, content.practice, services.settings.default_currency)
+        custom, custom_problems = rules.check_custom_answers(content.questions.custom, form.custom)
         # Every problem at once: the people are checked whatever else is wrong.
         people = people_errors(services, form.owner_id, list(dict.fromkeys(form.stakeholder_ids)))
-        errors = {**people, **errors}
+        errors = {**people, **{f: _(problem) for f, problem in problems.items()}}
+        custom_errors = {block: _(problem) for block, problem in custom_problems.items()}
         unknown = accounts.unknown(services.engine, form.affected_accounts)
         if unknown:  # chosen from the directory, then removed from it while the form was open
             errors[IntakeField.AFFECTED_ACCOUNTS] = _(
@@ -399,13 +421,16 @@ def register(app: App, services: Components) -> None:
         opened = open_case(
             services.engine,
             intake=intake,
+            practice=content.practice,
             reporter_id=body["user"]["id"],
             team_id=(body.get("team") or {}).get("id") or services.team_id,
             intake_view_id=view["id"],
             origin_channel_id=metadata.origin_channel_id,
             reply_url=metadata.reply_url,
             # The window of the severity the case opens at (a trigger may raise it, or shorten it).
-            ack_within=services.ack_window(trigger_effects(intake.triggers, intake.severity)),
+            ack_within=services.ack_window(
+                trigger_effects(content.practice, intake.triggers, intake.severity)
+            ),
             policy=services.reminder_policy,
         )
         if opened.created and opened.case.id is not None:

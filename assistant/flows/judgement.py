@@ -11,8 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from assistant.components import Components
-from assistant.domain.judgement import Concern
-from assistant.domain.practice import JUDGEMENT
+from assistant.domain.judgement import Concern, JudgementRules
 from assistant.flows.case_flow import answer_privately, in_their_language, say, text_value
 from assistant.flows.intake import AccountPrefill, IntakeMetadata, intake_modal
 from assistant.i18n import N_, _
@@ -31,7 +30,7 @@ class RequestRef(BaseModel):
     request_id: int
 
 
-def prefill(request: JudgementRequest, account: Account) -> AccountPrefill:
+def prefill(request: JudgementRequest, account: Account, rules: JudgementRules) -> AccountPrefill:
     value = f"{account.currency} {account.contract_value}" if account.contract_value is not None else ""
     contacts = "\n".join(
         f"{c['name']} <{c['email']}>" + (f", {c['role']}" if c.get("role") else "") for c in account.contacts
@@ -39,7 +38,7 @@ def prefill(request: JudgementRequest, account: Account) -> AccountPrefill:
     return AccountPrefill(
         name=account.name,
         value=value.strip(),
-        category=JUDGEMENT[0].suggests.get(request.concern),
+        category=rules.suggests.get(request.concern),
         contacts=contacts,
         language=account.language,
         zone=account.tz,
@@ -73,7 +72,8 @@ def register(app: App, components: Components) -> None:
         if found is None:
             return
         request, account = found
-        words = concern_words(request, account, escape=lambda text, limit: text[:limit])
+        rules = components.content.practice.judgement
+        words = concern_words(request, account, rules, escape=lambda text, limit: text[:limit])
         client.views_open(
             trigger_id=body["trigger_id"],
             view=intake_modal(
@@ -81,7 +81,8 @@ def register(app: App, components: Components) -> None:
                 ack_within_minutes=components.settings.ack_within_minutes,
                 summary=_(CONCERN_SUMMARIES[Concern(request.concern)]),
                 description=f"{words['what']}\n{words['why']}",
-                account=prefill(request, account),
+                account=prefill(request, account, rules),
+                content=components.content,
             ),
         )
 
@@ -100,7 +101,7 @@ def register(app: App, components: Components) -> None:
                 "judgement_decline_modal.json.j2",
                 callback_id=ViewId.JUDGEMENT_DECLINE.value,
                 metadata=RequestRef(request_id=request.id or 0).model_dump_json(),
-                what=concern_words(request, account)["what"],
+                what=concern_words(request, account, components.content.practice.judgement)["what"],
                 field=Field,
             ),
         )

@@ -6,19 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from slack_bolt import App
-
 from assistant.domain.communications import Purpose, parse_date
-from assistant.domain.lifecycle import Action
-from assistant.domain.practice import CAUSE_AREAS
 from assistant.flows.case_flow import (
     Answers,
-    CaseFlows,
     FlowSpec,
     FlowStart,
-    Kind,
-    Question,
     Submission,
+    best_effort,
     field_value,
     open_case_modal,
     text_value,
@@ -32,7 +26,6 @@ from assistant.flows.customer_side import (
     route_problem,
 )
 from assistant.i18n import N_, _, speaking
-from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.rca_markdown import customer_rca_markdown, rca_markdown
@@ -41,6 +34,9 @@ from assistant.models import Escalation
 from assistant.services import lifecycle
 
 ROWS = 3
+
+# flows/rca.yml
+FLOW = "rca"
 
 
 class Field:
@@ -122,146 +118,137 @@ def read_items(view: dict[str, Any], today: date) -> tuple[list[lifecycle.Action
     return items, errors
 
 
-def register(app: App, flows: CaseFlows) -> None:
-    components = flows.components
-
-    def open_rca(start: FlowStart) -> None:
-        groups = [
-            {
-                "title": _(title),
-                "label": _(label),
-                "hint": _(hint),
-                "rows": [r for r in ROW_FIELDS if r.kind == kind],
-            }
-            for kind, (title, label, hint) in GROUPS.items()
-        ]
-        audience = audience_of(components, start.case, start.actor_id, internal=True)
-        with speaking(audience.locale):
-            draft = "\n\n".join(_(part) for part in CUSTOMER_DRAFT)
-        open_case_modal(
-            start,
-            "rca_modal.json.j2",
-            ViewId.RCA,
-            Field,
-            item_groups=groups,
-            customer_draft=UserText(draft),
-            routes=audience.route_options(),
-            preview=audience.email_preview(components, start.case, start.actor_id, Purpose.RCA),
-            route=audience.initial_route,
-            cause_areas=[{"value": value, "label": _(label)} for value, label in CAUSE_AREAS.items()],
-        )
-
-    flows.register(Action.RCA, open_rca)
-
-    def check(sub: Submission, answers: Answers) -> dict[str, str]:
-        """The action item rows (kept for the change), where the cause lay, the customer's text."""
-        items, errors = read_items(answers.view, datetime.now(UTC).date())
-        answers.replace(ITEMS, items)
-        if answers.get(Field.CAUSE_AREA) not in CAUSE_AREAS:
-            errors[Field.CAUSE_AREA] = _("Choose where the cause lay: it is how repeated causes are found.")
-        if "…" in answers.text(Field.CUSTOMER):
-            errors[Field.CUSTOMER] = _(CUSTOMER_TEXT_NEEDED)
-        return (
-            route_problem(answers, audience_of(components, sub.case, sub.actor, internal=True), sub.case)
-            | errors
-        )
-
-    def rca_of(answers: Answers) -> lifecycle.RcaInput:
-        return lifecycle.RcaInput(
-            what_happened=answers.text(Field.WHAT_HAPPENED),
-            root_cause=answers.text(Field.ROOT_CAUSE),
-            contributing_factors=answers.text(Field.CONTRIBUTING),
-            customer_text=answers.text(Field.CUSTOMER),
-            items=answers.get(ITEMS),
-            cause_area=answers.get(Field.CAUSE_AREA),
-        )
-
-    def apply(sub: Submission, answers: Answers) -> Escalation:
-        return lifecycle.record_rca(
-            components.engine,
-            sub.ref.case_id,
-            actor_id=sub.actor,
-            rca=rca_of(answers),
-            outgoing=outgoing_from(answers, Field.CUSTOMER),
-            policy=components.reminder_policy,
-        )
-
-    def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
-        rca_input = rca_of(answers)
-        return render_message(
-            "rca_posted.json.j2",
-            case=case_context(case),
-            actor=sub.actor,
-            rca={
-                "what_happened": UserText(rca_input.what_happened),
-                "root_cause": UserText(rca_input.root_cause),
-                "contributing": UserText(rca_input.contributing_factors),
-            },
-            items=[
-                {
-                    "kind": i.kind,
-                    "description": UserText(i.description),
-                    "owner_id": i.owner_id,
-                    "due": i.due_on.isoformat(),
-                }
-                for i in rca_input.items
-            ],
-        )
-
-    def share_the_documents(sub: Submission, answers: Answers, case: Escalation) -> None:
-        """The customer-facing RCA in the channel, and both documents as files."""
-        context = case_context(case)
-        rca_input = rca_of(answers)
-        channel = components.provisioner.channel
-        stored = lifecycle.latest_rca(components.engine, case.id or 0)
-
-        def share_documents() -> None:
-            customer = render_message(
-                "rca_customer.json.j2", case=context, text=UserText(rca_input.customer_text)
-            )
-            channel.post_in_case(case, customer)
-            if stored is not None:
-                names = {
-                    i.owner_id: components.people.get(i.owner_id, components.client).name for i in stored[1]
-                }
-                # Two files: the customer's can be forwarded as it is, with nothing internal in it.
-                components.client.files_upload_v2(
-                    channel=channel.channel_id(case),
-                    file_uploads=[
-                        {
-                            "filename": f"{case.key}-rca-internal.md",
-                            "title": _("%(key)s RCA (internal)", key=case.key),
-                            "content": rca_markdown(case, stored[0], stored[1], names),
-                        },
-                        {
-                            "filename": f"{case.key}-rca-for-the-customer.md",
-                            "title": _("%(key)s RCA for the customer", key=case.key),
-                            "content": customer_rca_markdown(case, stored[0]),
-                        },
-                    ],
-                )
-
-        flows.best_effort(case, "rca_documents", share_documents)
-
-    flows.on_submit(
-        app,
-        FlowSpec(
-            action=Action.RCA,
-            view_id=ViewId.RCA,
-            questions=(
-                Question(Field.WHAT_HAPPENED),
-                Question(Field.ROOT_CAUSE),
-                Question(Field.CAUSE_AREA, Kind.CHOICE),
-                Question(Field.CONTRIBUTING),
-                Question(Field.CUSTOMER),
-                Question(Field.SEND_BY, Kind.CHOICE),
-                Question(Field.SENT_HOW),
-                Question(Field.SENT_AT, Kind.TIME),
-            ),
-            refusal_field=Field.WHAT_HAPPENED,
-            check=check,
-            apply=apply,
-            announce=announce,
-            then=share_the_documents,
-        ),
+def open_flow(start: FlowStart) -> None:
+    components = start.components
+    groups = [
+        {
+            "title": _(title),
+            "label": _(label),
+            "hint": _(hint),
+            "rows": [r for r in ROW_FIELDS if r.kind == kind],
+        }
+        for kind, (title, label, hint) in GROUPS.items()
+    ]
+    audience = audience_of(components, start.case, start.actor_id, internal=True)
+    with speaking(audience.locale):
+        draft = "\n\n".join(_(part) for part in CUSTOMER_DRAFT)
+    open_case_modal(
+        start,
+        "rca_modal.json.j2",
+        Field,
+        item_groups=groups,
+        customer_draft=UserText(draft),
+        routes=audience.route_options(),
+        preview=audience.email_preview(components, start.case, start.actor_id, Purpose.RCA),
+        route=audience.initial_route,
+        cause_areas=[
+            {"value": value, "label": _(label)}
+            for value, label in components.content.practice.cause_areas.items()
+        ],
     )
+
+
+def check(sub: Submission, answers: Answers) -> dict[str, str]:
+    """The action item rows (kept for the change), where the cause lay, the customer's text."""
+    components = sub.components
+    items, errors = read_items(answers.view, datetime.now(UTC).date())
+    answers.replace(ITEMS, items)
+    if answers.get(Field.CAUSE_AREA) not in components.content.practice.cause_areas:
+        errors[Field.CAUSE_AREA] = _("Choose where the cause lay: it is how repeated causes are found.")
+    if "…" in answers.text(Field.CUSTOMER):
+        errors[Field.CUSTOMER] = _(CUSTOMER_TEXT_NEEDED)
+    return (
+        route_problem(answers, audience_of(components, sub.case, sub.actor, internal=True), sub.case) | errors
+    )
+
+
+def rca_of(answers: Answers) -> lifecycle.RcaInput:
+    return lifecycle.RcaInput(
+        what_happened=answers.text(Field.WHAT_HAPPENED),
+        root_cause=answers.text(Field.ROOT_CAUSE),
+        contributing_factors=answers.text(Field.CONTRIBUTING),
+        customer_text=answers.text(Field.CUSTOMER),
+        items=answers.get(ITEMS),
+        cause_area=answers.get(Field.CAUSE_AREA),
+    )
+
+
+def apply(sub: Submission, answers: Answers) -> Escalation:
+    return lifecycle.record_rca(
+        sub.components.engine,
+        sub.ref.case_id,
+        rules=sub.rules,
+        team_answers=answers.teams(),
+        actor_id=sub.actor,
+        rca=rca_of(answers),
+        outgoing=outgoing_from(answers, Field.CUSTOMER),
+        policy=sub.components.reminder_policy,
+    )
+
+
+def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+    rca_input = rca_of(answers)
+    return render_message(
+        "rca_posted.json.j2",
+        case=case_context(case),
+        actor=sub.actor,
+        rca={
+            "what_happened": UserText(rca_input.what_happened),
+            "root_cause": UserText(rca_input.root_cause),
+            "contributing": UserText(rca_input.contributing_factors),
+        },
+        items=[
+            {
+                "kind": i.kind,
+                "description": UserText(i.description),
+                "owner_id": i.owner_id,
+                "due": i.due_on.isoformat(),
+            }
+            for i in rca_input.items
+        ],
+    )
+
+
+def share_the_documents(sub: Submission, answers: Answers, case: Escalation) -> None:
+    """The customer-facing RCA in the channel, and both documents as files."""
+    components = sub.components
+    context = case_context(case)
+    rca_input = rca_of(answers)
+    channel = components.provisioner.channel
+    stored = lifecycle.latest_rca(components.engine, case.id or 0)
+
+    def share_documents() -> None:
+        customer = render_message(
+            "rca_customer.json.j2", case=context, text=UserText(rca_input.customer_text)
+        )
+        channel.post_in_case(case, customer)
+        if stored is not None:
+            names = {i.owner_id: components.people.get(i.owner_id, components.client).name for i in stored[1]}
+            # Two files: the customer's can be forwarded as it is, with nothing internal in it.
+            components.client.files_upload_v2(
+                channel=channel.channel_id(case),
+                file_uploads=[
+                    {
+                        "filename": f"{case.key}-rca-internal.md",
+                        "title": _("%(key)s RCA (internal)", key=case.key),
+                        "content": rca_markdown(case, stored[0], stored[1], names),
+                    },
+                    {
+                        "filename": f"{case.key}-rca-for-the-customer.md",
+                        "title": _("%(key)s RCA for the customer", key=case.key),
+                        "content": customer_rca_markdown(case, stored[0]),
+                    },
+                ],
+            )
+
+    best_effort(components, case, "rca_documents", share_documents)
+
+
+SPEC = FlowSpec(
+    flow=FLOW,
+    refusal_field=Field.WHAT_HAPPENED,
+    check=check,
+    apply=apply,
+    announce=announce,
+    then=share_the_documents,
+)

@@ -3,47 +3,69 @@ action item marked done."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
+from assistant.components import Components
 from assistant.domain.lifecycle import Task
-from assistant.flows.case_flow import CaseFlows, in_their_language, say
-from assistant.i18n import _, speaking
+from assistant.flows.case_flow import in_their_language, say
+from assistant.flows.case_middleware import Pointer, case_task
+from assistant.i18n import N_, _
 from assistant.ids import CaseAction
 from assistant.messages.escape import mention, slack_date
 from assistant.messages.render import render_message
+from assistant.models import Escalation
 from assistant.services import action_items, lifecycle
 from assistant.services import reminders as table
-from assistant.services.cases import CaseNotFound, get_case
 
 ALLOWED_SNOOZES = {30, 60, 120}
+REMINDER_GONE = N_("That reminder no longer exists.")
 
 
-def register(app: App, flows: CaseFlows) -> None:
-    components = flows.components
+@dataclass(frozen=True)
+class Snooze:
+    """What a snooze button asks: remind again about this reminder in so many minutes."""
 
-    @app.action(CaseAction.SNOOZE.value)
+    reminder_id: int
+    minutes: int
+
+
+def snooze_in_value(components: Components, value: str) -> Pointer | str:
+    """A snooze button's value: "<reminder id>:<minutes>"; its case is the reminder's."""
+    reminder_id, _colon, minutes = value.partition(":")
+    if not reminder_id.isdigit() or not minutes.isdigit() or int(minutes) not in ALLOWED_SNOOZES:
+        return N_("That snooze button is not valid any more.")
+    try:
+        case_id = table.case_of(components.engine, int(reminder_id))
+    except LookupError:
+        return REMINDER_GONE
+    snooze = Snooze(int(reminder_id), int(minutes))
+    return Pointer(case_id, gone=REMINDER_GONE, extra={"snooze": snooze})
+
+
+def item_in_value(components: Components, value: str) -> Pointer | str:
+    """An action item's button: its value is the item's id; its owner may mark it done."""
+    item = action_items.item(components.engine, int(value)) if value.isdigit() else None
+    if item is None:
+        return N_("That action item is done already, or no longer exists.")
+    return Pointer(item.case_id, item_owner_id=item.owner_id, extra={"item": item})
+
+
+def register(app: App, components: Components) -> None:
+    @app.action(
+        CaseAction.SNOOZE.value,
+        middleware=[case_task(components, Task.SNOOZE, points_to=snooze_in_value)],
+    )
     @in_their_language(components.people)
-    def handle_snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def handle_snooze(body: dict[str, Any], answer: Respond, snooze: Snooze) -> None:
         """Remind again in 30 min, 1 h or 2 h; the promise to the customer stays where it is."""
-        ack()
-        reminder_id, _colon, minutes = (action.get("value") or "").partition(":")
-        if not reminder_id.isdigit() or not minutes.isdigit() or int(minutes) not in ALLOWED_SNOOZES:
-            say(respond, _("That snooze button is not valid any more."))
-            return
         actor = body["user"]["id"]
-        try:
-            case = get_case(components.engine, table.case_of(components.engine, int(reminder_id)))
-        except (LookupError, CaseNotFound):
-            say(respond, _("That reminder no longer exists."))
-            return
-        if flows.refused(respond, case, actor, Task.SNOOZE):
-            return
-        snoozed = table.snooze(components.engine, int(reminder_id), minutes=int(minutes), actor_id=actor)
+        snoozed = table.snooze(components.engine, snooze.reminder_id, minutes=snooze.minutes, actor_id=actor)
         components.reminders.wake()
         say(
-            respond,
+            answer,
             _(
                 "I'll remind you again %(time)s. The promise to the customer still stands for %(promise)s.",
                 time=slack_date(snoozed.due_at),
@@ -51,25 +73,18 @@ def register(app: App, flows: CaseFlows) -> None:
             ),
         )
 
-    @app.action(CaseAction.EXEC_CONTACT_DONE.value)
-    def handle_exec_contact_done(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
-    ) -> None:
-        """A business case's executive has contacted the customer: stop its reminders."""
-        ack()
+    @app.action(
+        CaseAction.EXEC_CONTACT_DONE.value,
+        middleware=[case_task(components, Task.RECORD_EXEC_CONTACT)],
+    )
+    def handle_exec_contact_done(body: dict[str, Any], case: Escalation) -> None:
+        """A business case's executive has contacted the customer: stop its reminders (the
+        channel's notice is in the team's language)."""
         actor = body["user"]["id"]
-        with speaking(components.people.locale(actor)):  # the refusals; the channel's notice is the team's
-            try:
-                case = get_case(components.engine, int(action.get("value") or 0))
-            except (CaseNotFound, ValueError):
-                say(respond, _("That case no longer exists."))
-                return
-            if flows.refused(respond, case, actor, Task.RECORD_EXEC_CONTACT):
-                return
         case = lifecycle.mark_exec_contact(
             components.engine, case.id or 0, actor_id=actor, policy=components.reminder_policy
         )
-        flows.components.after_change(
+        components.after_change(
             case,
             render_message(
                 "notice.json.j2",
@@ -78,25 +93,19 @@ def register(app: App, flows: CaseFlows) -> None:
             ),
         )
 
-    @app.action(CaseAction.ACTION_ITEM_DONE.value)
+    @app.action(
+        CaseAction.ACTION_ITEM_DONE.value,
+        middleware=[case_task(components, Task.FINISH_ACTION_ITEM, points_to=item_in_value)],
+    )
     @in_their_language(components.people)
     def handle_action_item_done(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+        body: dict[str, Any], case: Escalation, answer: Respond, item: action_items.OpenItem
     ) -> None:
         """An RCA action item is done (its owner, the case's owner or a manager say so)."""
-        ack()
         actor = body["user"]["id"]
-        value = action.get("value") or ""
-        item = action_items.item(components.engine, int(value)) if value.isdigit() else None
-        if item is None:
-            say(respond, _("That action item is done already, or no longer exists."))
-            return
-        case = get_case(components.engine, item.case_id)
-        if flows.refused(respond, case, actor, Task.FINISH_ACTION_ITEM, item_owner_id=item.owner_id):
-            return
         if action_items.mark_done(components.engine, item, actor):
             components.home.refresh_for(case, also=[item.owner_id])
         say(
-            respond,
+            answer,
             ":white_check_mark: " + _("Done: the action item from %(key)s is marked done.", key=case.key),
         )

@@ -5,19 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from slack_bolt import App
-
 from assistant.domain.communications import Purpose, resolution_draft
-from assistant.domain.lifecycle import Action
-from assistant.domain.practice import rca_deadline
 from assistant.flows.case_flow import (
     Answers,
-    CaseFlows,
     FlowSpec,
     FlowStart,
-    Kind,
-    Question,
     Submission,
+    best_effort,
     open_case_modal,
 )
 from assistant.flows.customer_side import (
@@ -30,12 +24,14 @@ from assistant.flows.customer_side import (
     sending_note,
 )
 from assistant.i18n import N_, _, speaking
-from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import Message, render_message
 from assistant.models import Escalation
 from assistant.services import lifecycle
+
+# flows/resolve.yml
+FLOW = "resolve"
 
 
 class Field(StrEnum):
@@ -56,91 +52,89 @@ CONFIRMATIONS = [
 ]
 
 
-def register(app: App, flows: CaseFlows) -> None:
-    components = flows.components
-
-    def open_resolve(start: FlowStart) -> None:
-        confirmations = [{**option, "label": _(option["label"])} for option in CONFIRMATIONS]
-        audience = audience_of(components, start.case, start.actor_id)
-        writer = components.people.cached(start.actor_id)
-        with speaking(audience.locale):
-            draft = resolution_draft(
+def open_flow(start: FlowStart) -> None:
+    components = start.components
+    confirmations = [{**option, "label": _(option["label"])} for option in CONFIRMATIONS]
+    audience = audience_of(components, start.case, start.actor_id)
+    writer = components.people.cached(start.actor_id)
+    with speaking(audience.locale):
+        draft = _(
+            resolution_draft(
                 account=start.case.account_name,
                 summary=start.case.summary,
                 owner_name=writer.name if writer else "",
             )
-        open_case_modal(
-            start,
-            "resolve_modal.json.j2",
-            ViewId.RESOLVE,
-            Field,
-            confirmations=confirmations,
-            draft=UserText(draft),
-            routes=audience.route_options(),
-            preview=audience.email_preview(components, start.case, start.actor_id, Purpose.RESOLUTION),
-            route=audience.initial_route,
         )
-
-    def check(sub: Submission, answers: Answers) -> dict[str, str]:
-        errors = route_problem(answers, audience_of(components, sub.case, sub.actor), sub.case)
-        if "…" in answers.text(Field.NOTICE):
-            errors[Field.NOTICE.value] = _(NOTICE_NEEDED)
-        return errors
-
-    flows.register(Action.RESOLVE, open_resolve)
-
-    def apply(sub: Submission, answers: Answers) -> Escalation:
-        return lifecycle.resolve(
-            components.engine,
-            sub.ref.case_id,
-            actor_id=sub.actor,
-            summary=answers.text(Field.SUMMARY),
-            fix=answers.text(Field.FIX),
-            customer_confirmed=answers.get(Field.CONFIRMED) == "yes",
-            rca_due_at=rca_deadline(datetime.now(UTC), components.settings.rca_due_business_days),
-            outgoing=outgoing_from(answers, Field.NOTICE),
-            policy=components.reminder_policy,
-        )
-
-    def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
-        return render_message(
-            "resolved.json.j2",
-            case=case_context(case),
-            actor=sub.actor,
-            summary=UserText(answers.text(Field.SUMMARY)),
-            fix=UserText(answers.text(Field.FIX)),
-            confirmed=answers.get(Field.CONFIRMED) == "yes",
-            rca_due=case.rca_due_at,
-            notice=UserText(answers.text(Field.NOTICE)),
-            sending=sending_note(components, case, answers),
-        )
-
-    def tell_the_feed(sub: Submission, answers: Answers, case: Escalation) -> None:
-        notice = render_message(
-            "resolved_feed.json.j2", case=case_context(case), summary=UserText(answers.text(Field.SUMMARY))
-        )
-        flows.best_effort(
-            case, "feed_resolution_notice", lambda: components.provisioner.channel.post_to_feed(notice)
-        )
-
-    flows.on_submit(
-        app,
-        FlowSpec(
-            action=Action.RESOLVE,
-            view_id=ViewId.RESOLVE,
-            questions=(
-                Question(Field.SUMMARY),
-                Question(Field.FIX),
-                Question(Field.CONFIRMED, Kind.CHOICE),
-                Question(Field.NOTICE),
-                Question(Field.SEND_BY, Kind.CHOICE),
-                Question(Field.SENT_HOW),
-                Question(Field.SENT_AT, Kind.TIME),
-            ),
-            refusal_field=Field.SUMMARY,
-            check=check,
-            apply=apply,
-            announce=announce,
-            then=tell_the_feed,
-        ),
+    open_case_modal(
+        start,
+        "resolve_modal.json.j2",
+        Field,
+        confirmations=confirmations,
+        draft=UserText(draft),
+        routes=audience.route_options(),
+        preview=audience.email_preview(components, start.case, start.actor_id, Purpose.RESOLUTION),
+        route=audience.initial_route,
     )
+
+
+def check(sub: Submission, answers: Answers) -> dict[str, str]:
+    errors = route_problem(answers, audience_of(sub.components, sub.case, sub.actor), sub.case)
+    if "…" in answers.text(Field.NOTICE):
+        errors[Field.NOTICE.value] = _(NOTICE_NEEDED)
+    return errors
+
+
+def apply(sub: Submission, answers: Answers) -> Escalation:
+    components = sub.components
+    return lifecycle.resolve(
+        components.engine,
+        sub.ref.case_id,
+        rules=sub.rules,
+        team_answers=answers.teams(),
+        actor_id=sub.actor,
+        summary=answers.text(Field.SUMMARY),
+        fix=answers.text(Field.FIX),
+        customer_confirmed=answers.get(Field.CONFIRMED) == "yes",
+        rca_due_at=components.content.practice.rca_deadline(
+            datetime.now(UTC), components.settings.rca_due_business_days
+        ),
+        outgoing=outgoing_from(answers, Field.NOTICE),
+        policy=components.reminder_policy,
+    )
+
+
+def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+    return render_message(
+        "resolved.json.j2",
+        case=case_context(case),
+        actor=sub.actor,
+        summary=UserText(answers.text(Field.SUMMARY)),
+        fix=UserText(answers.text(Field.FIX)),
+        confirmed=answers.get(Field.CONFIRMED) == "yes",
+        rca_due=case.rca_due_at,
+        notice=UserText(answers.text(Field.NOTICE)),
+        sending=sending_note(sub.components, case, answers),
+    )
+
+
+def tell_the_feed(sub: Submission, answers: Answers, case: Escalation) -> None:
+    notice = render_message(
+        "resolved_feed.json.j2", case=case_context(case), summary=UserText(answers.text(Field.SUMMARY))
+    )
+    components = sub.components
+    best_effort(
+        components,
+        case,
+        "feed_resolution_notice",
+        lambda: components.provisioner.channel.post_to_feed(notice),
+    )
+
+
+SPEC = FlowSpec(
+    flow=FLOW,
+    refusal_field=Field.SUMMARY,
+    check=check,
+    apply=apply,
+    announce=announce,
+    then=tell_the_feed,
+)

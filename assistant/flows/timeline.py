@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
-
-from assistant.domain.lifecycle import Action
-from assistant.flows.case_flow import CaseFlows, FlowStart
+from assistant.flows.case_flow import FlowStart
 from assistant.messages.render import render_message
 from assistant.messages.timeline import chunk, timeline_lines
 from assistant.services.cases import timeline
 
+# flows/timeline.yml
+FLOW = "timeline"
 
-def register(app: App, flows: CaseFlows) -> None:
-    def show_timeline(start: FlowStart) -> None:
-        events = timeline(flows.components.engine, start.case.id or 0)
-        sections, left_out = chunk(timeline_lines(events))
-        message = render_message("timeline.json.j2", key=start.case.key, sections=sections, left_out=left_out)
-        start.respond(
-            text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False
-        )
 
-    flows.register(Action.TIMELINE, show_timeline)
+def open_flow(start: FlowStart) -> None:
+    events = timeline(start.components.engine, start.case.id or 0)
+    sections, left_out = chunk(timeline_lines(events))
+    message = render_message("timeline.json.j2", key=start.case.key, sections=sections, left_out=left_out)
+    start.respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)

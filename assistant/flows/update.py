@@ -5,18 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from slack_bolt import App
-
 from assistant.domain.communications import Purpose, Route, default_promise, update_draft
-from assistant.domain.lifecycle import Action
 from assistant.flows.case_flow import (
     Answers,
-    CaseFlows,
     CaseRef,
     FlowSpec,
     FlowStart,
-    Kind,
-    Question,
     Submission,
     open_case_modal,
     promise_check,
@@ -31,7 +25,6 @@ from assistant.flows.customer_side import (
     sending_note,
 )
 from assistant.i18n import N_, _, speaking
-from assistant.ids import ViewId
 from assistant.messages.case_context import case_context
 from assistant.messages.escape import UserText
 from assistant.messages.render import Message, render_message
@@ -39,6 +32,9 @@ from assistant.models import Escalation
 from assistant.services import lifecycle
 
 PLACEHOLDERS_LEFT = N_("Write the update the customer receives (replace the … placeholders).")
+
+# flows/post_update.yml
+FLOW = "post_update"
 
 
 class Field(StrEnum):
@@ -50,90 +46,73 @@ class Field(StrEnum):
     SENT_AT = SENT_AT
 
 
-def register(app: App, flows: CaseFlows) -> None:
-    components = flows.components
-
-    def open_update(start: FlowStart) -> None:
-        now = datetime.now(UTC)
-        promise = default_promise(now)
-        audience = audience_of(components, start.case, start.actor_id, internal=True)
-        phrase = audience.phrase(promise, now)
-        with speaking(audience.locale):
-            draft = update_draft(promise_phrase=phrase)
-        ref = None
-        if audience.for_contact:
-            ref = CaseRef(
-                case_id=start.case.id or 0, drafted=phrase, locale=audience.locale, zone=audience.tz
-            )
-        open_case_modal(
-            start,
-            "update_modal.json.j2",
-            ViewId.POST_UPDATE,
-            Field,
-            ref=ref,
-            promise=int(promise.timestamp()),
-            draft=UserText(draft),
-            routes=audience.route_options(),
-            preview=audience.email_preview(components, start.case, start.actor_id, Purpose.UPDATE),
-            route=audience.initial_route,
-        )
-
-    flows.register(Action.POST_UPDATE, open_update)
-
-    promise_checks = promise_check(
-        flows, time_field=Field.NEXT_UPDATE, text_field=Field.CUSTOMER, writer=lambda sub: sub.actor
+def open_flow(start: FlowStart) -> None:
+    components = start.components
+    now = datetime.now(UTC)
+    promise = default_promise(now)
+    audience = audience_of(components, start.case, start.actor_id, internal=True)
+    phrase = audience.phrase(promise, now)
+    with speaking(audience.locale):
+        draft = _(update_draft(promise_phrase=phrase))
+    ref = None
+    if audience.for_contact:
+        ref = CaseRef(case_id=start.case.id or 0, drafted=phrase, locale=audience.locale, zone=audience.tz)
+    open_case_modal(
+        start,
+        "update_modal.json.j2",
+        Field,
+        ref=ref,
+        promise=int(promise.timestamp()),
+        draft=UserText(draft),
+        routes=audience.route_options(),
+        preview=audience.email_preview(components, start.case, start.actor_id, Purpose.UPDATE),
+        route=audience.initial_route,
     )
 
-    def check(sub: Submission, answers: Answers) -> dict[str, str]:
-        errors = route_problem(answers, audience_of(components, sub.case, sub.actor, internal=True), sub.case)
-        if answers.get(Field.SEND_BY) == Route.INTERNAL:
-            return errors  # the customer hears nothing, is promised nothing
-        errors |= promise_checks(sub, answers)
-        if "…" in answers.text(Field.CUSTOMER):
-            errors.setdefault(Field.CUSTOMER.value, _(PLACEHOLDERS_LEFT))
-        return errors
 
-    def apply(sub: Submission, answers: Answers) -> Escalation:
-        return lifecycle.post_update(
-            components.engine,
-            sub.ref.case_id,
-            actor_id=sub.actor,
-            internal_text=answers.text(Field.INTERNAL),
-            customer_text=answers.text(Field.CUSTOMER),
-            next_update_at=answers.get(Field.NEXT_UPDATE),
-            outgoing=outgoing_from(answers, Field.CUSTOMER),
-            policy=components.reminder_policy,
-        )
+promise_checks = promise_check(
+    time_field=Field.NEXT_UPDATE, text_field=Field.CUSTOMER, writer=lambda sub: sub.actor
+)
 
-    def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
-        promised_before = sub.case.next_update_due_at
-        return render_message(
-            "update_posted.json.j2",
-            case=case_context(case),
-            actor=sub.actor,
-            internal=UserText(answers.text(Field.INTERNAL)),
-            customer=UserText(answers.text(Field.CUSTOMER)),
-            promise=case.next_update_due_at,
-            kept=promised_before is None or datetime.now(UTC) <= promised_before,
-            sending=sending_note(components, case, answers),
-        )
 
-    flows.on_submit(
-        app,
-        FlowSpec(
-            action=Action.POST_UPDATE,
-            view_id=ViewId.POST_UPDATE,
-            questions=(
-                Question(Field.INTERNAL),
-                Question(Field.CUSTOMER),
-                Question(Field.NEXT_UPDATE, Kind.TIME),
-                Question(Field.SEND_BY, Kind.CHOICE),
-                Question(Field.SENT_HOW),
-                Question(Field.SENT_AT, Kind.TIME),
-            ),
-            refusal_field=Field.INTERNAL,
-            check=check,
-            apply=apply,
-            announce=announce,
-        ),
+def check(sub: Submission, answers: Answers) -> dict[str, str]:
+    audience = audience_of(sub.components, sub.case, sub.actor, internal=True)
+    errors = route_problem(answers, audience, sub.case)
+    if answers.get(Field.SEND_BY) == Route.INTERNAL:
+        return errors  # the customer hears nothing, is promised nothing
+    errors |= promise_checks(sub, answers)
+    if "…" in answers.text(Field.CUSTOMER):
+        errors.setdefault(Field.CUSTOMER.value, _(PLACEHOLDERS_LEFT))
+    return errors
+
+
+def apply(sub: Submission, answers: Answers) -> Escalation:
+    return lifecycle.post_update(
+        sub.components.engine,
+        sub.ref.case_id,
+        rules=sub.rules,
+        team_answers=answers.teams(),
+        actor_id=sub.actor,
+        internal_text=answers.text(Field.INTERNAL),
+        customer_text=answers.text(Field.CUSTOMER),
+        next_update_at=answers.get(Field.NEXT_UPDATE),
+        outgoing=outgoing_from(answers, Field.CUSTOMER),
+        policy=sub.components.reminder_policy,
     )
+
+
+def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+    promised_before = sub.case.next_update_due_at
+    return render_message(
+        "update_posted.json.j2",
+        case=case_context(case),
+        actor=sub.actor,
+        internal=UserText(answers.text(Field.INTERNAL)),
+        customer=UserText(answers.text(Field.CUSTOMER)),
+        promise=case.next_update_due_at,
+        kept=promised_before is None or datetime.now(UTC) <= promised_before,
+        sending=sending_note(sub.components, case, answers),
+    )
+
+
+SPEC = FlowSpec(flow=FLOW, refusal_field=Field.INTERNAL, check=check, apply=apply, announce=announce)

@@ -1,67 +1,46 @@
-"""Which buttons a case card shows in each status: the likely next steps first, the rest under "More"."""
+"""The buttons that open a case's flows: on its card, in its owner's DM, on a reminder. Each is
+derived from the flows' files (`opened_from`, `card`, `states`), so no button is shown that the
+case's state would refuse."""
 
 from __future__ import annotations
 
-from assistant.domain.lifecycle import ALLOWED, Action
+from typing import Any
+
 from assistant.domain.status import Status
-from assistant.i18n import N_, _
-from assistant.ids import CaseAction
+from assistant.flow_definitions import FlowBook
+from assistant.i18n import _
 
-BUTTON_ACTIONS: dict[CaseAction, Action] = {
-    CaseAction.ACKNOWLEDGE: Action.ACKNOWLEDGE,
-    CaseAction.CLASSIFY: Action.CLASSIFY,
-    CaseAction.POST_UPDATE: Action.POST_UPDATE,
-    CaseAction.RESOLVE: Action.RESOLVE,
-    CaseAction.REASSIGN: Action.REASSIGN,
-    CaseAction.RCA: Action.RCA,
-    CaseAction.CLOSE: Action.CLOSE,
-    CaseAction.REOPEN: Action.REOPEN,
-    CaseAction.TIMELINE: Action.TIMELINE,
-}
-ACTION_BUTTONS = {action: button for button, action in BUTTON_ACTIONS.items()}
-
-LABELS: dict[Action, str] = {
-    Action.ACKNOWLEDGE: N_("Acknowledge"),
-    Action.CLASSIFY: N_("Classify"),
-    Action.POST_UPDATE: N_("Post update"),
-    Action.RESOLVE: N_("Resolve"),
-    Action.REASSIGN: N_("Reassign / escalate up"),
-    Action.RCA: N_("Root-cause analysis"),
-    Action.CLOSE: N_("Close"),
-    Action.REOPEN: N_("Reopen"),
-    Action.TIMELINE: N_("Timeline"),
-    Action.CONTACTS: N_("Customer contacts"),
-    Action.ACCOUNTS: N_("Affected accounts"),
-}
-
-# (buttons, overflow) per status; the first button is the primary one. Slack's
-# overflow menu takes 2 to 5 options, so an overflow is either empty or at least 2.
-CARD_ACTIONS: dict[Status, tuple[tuple[Action, ...], tuple[Action, ...]]] = {
-    Status.NEW: (
-        (Action.ACKNOWLEDGE, Action.CLASSIFY, Action.POST_UPDATE, Action.RESOLVE),
-        (Action.REASSIGN, Action.CONTACTS, Action.ACCOUNTS, Action.TIMELINE),
-    ),
-    Status.ACKNOWLEDGED: (
-        (Action.POST_UPDATE, Action.CLASSIFY, Action.RESOLVE),
-        (Action.REASSIGN, Action.CONTACTS, Action.ACCOUNTS, Action.TIMELINE),
-    ),
-    Status.RESOLVED: (
-        (Action.RCA, Action.CLOSE, Action.REOPEN),
-        (Action.CLASSIFY, Action.CONTACTS, Action.ACCOUNTS, Action.TIMELINE),
-    ),
-    Status.CLOSED: ((Action.REOPEN, Action.TIMELINE), ()),
-}
+# A flow's button: "case_<flow>", its value the case's id. The card's "More" menu is one
+# overflow (ids.CaseAction.MORE) whose options are "<flow>:<case id>".
+BUTTON_PREFIX = "case_"
 
 
-def card_actions(status: Status) -> dict[str, list[dict[str, str]]]:
-    """The card's buttons for a status: only what that status allows (the flows' `states`, read
-    at start-up), so no button leads to a refusal."""
-    allowed = ALLOWED[status]
-    buttons = [a for a in CARD_ACTIONS[status][0] if a in allowed]
-    more = [a for a in CARD_ACTIONS[status][1] if a in allowed]
+def flow_button_id(flow: str) -> str:
+    return f"{BUTTON_PREFIX}{flow}"
+
+
+def flow_button(book: FlowBook, flow: str) -> dict[str, str]:
+    return {"action_id": flow_button_id(flow), "flow": flow, "label": _(book[flow].button)}
+
+
+def card_actions(book: FlowBook, status: Status) -> dict[str, list[dict[str, str]]]:
+    """The card's buttons for a status, the likely next steps first, the rest under "More"."""
+    buttons, more = (list(names) for names in book.card(status))
     if len(more) == 1:  # Slack's overflow menu needs two options: a lone one is a button
         buttons.append(more.pop())
     return {
-        "buttons": [{"action_id": ACTION_BUTTONS[a].value, "label": _(LABELS[a])} for a in buttons],
-        "more": [{"value": a.value, "label": _(LABELS[a])} for a in more],
+        "buttons": [flow_button(book, flow) for flow in buttons],
+        "more": [{"value": flow, "label": _(book[flow].button)} for flow in more[:5]],
     }
+
+
+def buttons_from(book: FlowBook, status: Status, place: str) -> list[dict[str, str]]:
+    """The buttons of the flows opened from `place` (owner_dm, reminder) that fit `status`."""
+    buttons, more = book.card(status)
+    return [flow_button(book, f) for f in (*buttons, *more) if place in book[f].opened_from]
+
+
+def next_step(book: FlowBook, status: Status) -> dict[str, Any] | None:
+    """A reminder's one button: the first flow a reminder opens in `status`."""
+    flow = book.next_step(status)
+    return flow_button(book, flow) if flow else None

@@ -10,21 +10,15 @@ from babel.dates import format_datetime
 from assistant.domain.intake import LINK_LABELS, LinkKind, custom_answer_lines
 from assistant.domain.money import format_money
 from assistant.domain.portfolio import next_promise
-from assistant.domain.practice import (
-    KIND_LABELS,
-    PLAYBOOKS,
-    SEVERITY_LABELS,
-    TRIGGER_LABELS,
-    Trigger,
-    is_sensitive,
-)
+from assistant.domain.practice import Practice
 from assistant.domain.status import STATUS_LABELS, Status
 from assistant.domain.triggers import groups_to_invite, trigger_effects
 from assistant.i18n import N_, _, current_locale, ngettext
 from assistant.ids import CaseAction
-from assistant.messages.case_buttons import card_actions
+from assistant.messages.case_buttons import buttons_from, card_actions
 from assistant.messages.escape import UserText
 from assistant.models import Escalation
+from assistant.registry import installed
 
 
 def format_duration(minutes: int) -> str:
@@ -55,10 +49,19 @@ def case_promise(case: Escalation) -> tuple[str, datetime] | None:
     )
 
 
+def guidance_words(practice: Practice) -> dict[str, str]:
+    """The practice's guidance in the reader's language (the playbook's sentences, through the
+    catalogs): shown wherever someone is about to escalate (intake modal, help, Home tab)."""
+    return {name: _(text) for name, text in practice.guidance.items()}
+
+
 def case_context(case: Escalation) -> dict[str, Any]:
-    playbook = PLAYBOOKS[case.category]
-    severity_label = _(SEVERITY_LABELS[case.severity][0])
-    effects = trigger_effects(map(Trigger, case.triggers), case.severity)
+    # Rendered without components at hand: the practice and questions of the content in effect.
+    content = installed()
+    practice = content.practice
+    playbook = practice.playbook(case.category)
+    severity_label = _(practice.severity_label(case.severity))
+    effects = trigger_effects(practice, case.triggers, case.severity)
     suggested = effects.suggested_category
     # Suggested until the owner classifies the case (then the owner's choice stands).
     show_suggestion = suggested is not None and suggested != case.category and case.kind is None
@@ -76,11 +79,13 @@ def case_context(case: Escalation) -> dict[str, Any]:
             "resolver": _(playbook.resolution_owner),
         },
         "severity": severity_label,
-        "triggers": [_(TRIGGER_LABELS[Trigger(t)]) for t in case.triggers],
+        "triggers": [_(practice.trigger_label(t)) for t in case.triggers],
         "trigger_notes": [_(note) for note in effects.notes],
-        "groups": [f"@{handle}" for handle in groups_to_invite(case.category, effects)],
-        "private_because": [TRIGGER_LABELS[Trigger(t)] for t in case.triggers if is_sensitive([Trigger(t)])],
-        "suggested_category": _(PLAYBOOKS[suggested].label) if show_suggestion and suggested else None,
+        "groups": [f"@{handle}" for handle in groups_to_invite(practice, case.category, effects)],
+        "private_because": [practice.trigger_label(t) for t in case.triggers if practice.is_sensitive([t])],
+        "suggested_category": (
+            _(practice.category_label(suggested)) if show_suggestion and suggested else None
+        ),
         "owner_id": case.owner_id,
         "reporter_id": case.reporter_id,
         "stakeholder_ids": list(case.stakeholder_ids),
@@ -97,10 +102,12 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "acknowledged_at": case.acknowledged_at,
         "resolved_at": case.resolved_at,
         "resolution": UserText(case.resolution_summary),
-        "kind": _(KIND_LABELS[case.kind][0]) if case.kind else None,
+        "kind": _(practice.kind_label(case.kind)) if case.kind else None,
         "resolving_team": UserText(case.resolving_team),
         "actions": CaseAction,
-        "card_actions": card_actions(case.status),
+        "card_actions": card_actions(installed().flows, case.status),
+        # The owner's DM: the flows it opens that fit the case now (acknowledge, while new).
+        "owner_buttons": buttons_from(installed().flows, case.status, "owner_dm"),
         "promises": {
             "made": case.promises_made,
             "kept": case.promises_kept,
@@ -111,7 +118,7 @@ def case_context(case: Escalation) -> dict[str, Any]:
         # The team's own intake questions, answered (flows/intake.yml).
         "custom": [
             {"label": _(label), "value": UserText(value)}
-            for label, value in custom_answer_lines(case.custom_fields or {})
+            for label, value in custom_answer_lines(content.questions, case.custom_fields or {})
         ],
     }
 
@@ -130,7 +137,7 @@ def topic(case: Escalation, owner_name: str) -> str:
     in the channel's language."""
     parts = [
         _(TOPIC_STATUS[case.status]),
-        _("%(severity)s severity", severity=_(SEVERITY_LABELS[case.severity][0])),
+        _("%(severity)s severity", severity=_(installed().practice.severity_label(case.severity))),
         _("Owner: %(name)s", name=owner_name),
     ]
     due = next_due(case)

@@ -15,14 +15,16 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant import i18n
-from assistant.content import content_dir, custom_dirs
+from assistant.content import content_dir, content_folders
 from assistant.messages import account_line, escape
 from assistant.messages.validate import check_message, check_view
+from assistant.registry import installed
 
 TEMPLATES = content_dir("messages") / "templates"
 
@@ -36,11 +38,18 @@ def _tojson(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=refuse)
 
 
-def content_environment(autoescape: bool | Callable[[str | None], bool]) -> Environment:
+def content_folder() -> Path | None:
+    """The team's content folder in effect (None: ours alone): what template caches key on."""
+    return installed().custom_dir
+
+
+def content_environment(
+    autoescape: bool | Callable[[str | None], bool], custom_dir: Path | None
+) -> Environment:
     """The templates of `messages/templates`, translated into the reader's language."""
     env = Environment(
         # A team's own templates (CUSTOM_DIR) first: each replaces the built-in one of its name.
-        loader=FileSystemLoader([*custom_dirs("messages/templates"), TEMPLATES]),
+        loader=FileSystemLoader(content_folders(custom_dir, "messages/templates")),
         undefined=StrictUndefined,
         autoescape=autoescape,
         trim_blocks=True,
@@ -54,10 +63,14 @@ def content_environment(autoescape: bool | Callable[[str | None], bool]) -> Envi
     return env
 
 
-@cache
 def environment() -> Environment:
     """Block Kit's: JSON, every value through |tojson (user text escaped for mrkdwn first)."""
-    env = content_environment(autoescape=False)
+    return _environment(content_folder())
+
+
+@cache
+def _environment(custom_dir: Path | None) -> Environment:
+    env = content_environment(False, custom_dir)
     env.filters.update(
         tojson=_tojson,
         mrkdwn=escape.escape_mrkdwn,

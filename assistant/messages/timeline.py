@@ -6,8 +6,9 @@ from typing import Any
 
 from assistant.domain.events import EventKind
 from assistant.i18n import N_, _
-from assistant.messages.escape import escape_mrkdwn, mention, slack_date
+from assistant.messages.escape import channel_link, escape_mrkdwn, mention, slack_date
 from assistant.models import CaseEvent
+from assistant.registry import installed
 
 EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.OPENED: N_("opened the case"),
@@ -100,7 +101,34 @@ def timeline_lines(events: list[CaseEvent]) -> list[str]:
         known = event.kind in EventKind._value2member_map_
         sentence = _(EVENT_SENTENCES[EventKind(event.kind)]) if known else event.kind.replace("_", " ")
         lines.append(f"{slack_date(event.at, '{date_short} {time}')} · {who}{sentence}{_detail(event)}")
+        lines += _team_answers(event)
     return lines
+
+
+def _team_answers(event: CaseEvent) -> list[str]:
+    """The answers to a team's own questions (its flows' files), each under its label."""
+    data: dict[str, Any] = event.data or {}
+    answers: dict[str, Any] = data.get("team_answers") or {}
+    flows = installed().flows
+    fields = flows[data["flow"]].fields if data.get("flow") in flows.flows else {}
+    lines = []
+    for question, value in answers.items():
+        entry = fields.get(question)
+        label = _(entry.label) if entry else question
+        lines.append(f"        {escape_mrkdwn(label, 150)}: {_answer(entry.type if entry else None, value)}")
+    return lines
+
+
+def _answer(kind: str | None, value: Any) -> str:
+    if kind == "user":
+        return mention(str(value))
+    if kind == "channel":
+        return channel_link(str(value))
+    if kind == "time":
+        from datetime import datetime
+
+        return slack_date(datetime.fromisoformat(str(value)))
+    return escape_mrkdwn(str(value), 500)
 
 
 def chunk(lines: list[str], size: int = 2800, most: int = 40) -> tuple[list[str], int]:

@@ -20,8 +20,8 @@ from sqlmodel import Session, col, select
 from assistant.database import session_scope
 from assistant.domain.account_rows import AccountRow
 from assistant.domain.accounts import account_key
+from assistant.domain.judgement import JudgementRules
 from assistant.domain.money import format_money
-from assistant.domain.practice import JUDGEMENT
 from assistant.i18n import _, current_locale
 from assistant.messages.escape import UserText
 from assistant.models import (
@@ -68,9 +68,15 @@ class ImportReport:
 
 
 def import_accounts(
-    engine: sa.Engine, rows: Sequence[AccountRow], *, dry_run: bool = False, now: datetime | None = None
+    engine: sa.Engine,
+    rows: Sequence[AccountRow],
+    *,
+    rules: JudgementRules,
+    dry_run: bool = False,
+    now: datetime | None = None,
 ) -> ImportReport:
-    """Create or update each row's account; with `dry_run`, say what would change and change nothing."""
+    """Create or update each row's account; with `dry_run`, say what would change and change nothing.
+    A health fall past `rules` (the practice's judgement) raises a concern."""
     now = now or utcnow()
     report = ImportReport()
     with Session(engine) as session:
@@ -150,11 +156,11 @@ def import_accounts(
         session.flush()
         # Only a fall across the threshold can raise anything here (signals come by their own way):
         # evaluating those few, not every account imported, keeps a 50,000-row import fast.
-        below = JUDGEMENT[0].health_below
+        below = rules.health_below
         falls = [
             i for i, before, after in report.health_changes if before is not None and before >= below > after
         ]
-        report.raised = evaluate(session, falls, now)
+        report.raised = evaluate(session, falls, rules, now)
         if dry_run:
             session.rollback()
         else:

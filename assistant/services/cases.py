@@ -16,7 +16,7 @@ from assistant.domain.accounts import account_key
 from assistant.domain.events import EventKind
 from assistant.domain.intake import ValidIntake
 from assistant.domain.lifecycle import executive_contact_due
-from assistant.domain.practice import PLAYBOOKS, ack_deadline, is_sensitive
+from assistant.domain.practice import CategoryPlaybook, Practice
 from assistant.domain.provisioning import Step, steps_for
 from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.status import Status
@@ -44,6 +44,7 @@ def open_case(
     engine: sa.Engine,
     *,
     intake: ValidIntake,
+    practice: Practice,
     reporter_id: str,
     team_id: str | None,
     intake_view_id: str,
@@ -56,9 +57,11 @@ def open_case(
     """Store a new case with its provisioning steps; the same modal submitted twice opens one case.
 
     Whoever queues its steps first (the app that stored it, or the repair sweep) opens it in Slack.
+    `practice`: the playbook's, whose rules the new case gets (its triggers' effects, deadlines).
     """
     now = now or utcnow()
-    effects = trigger_effects(intake.triggers, intake.severity)
+    effects = trigger_effects(practice, intake.triggers, intake.severity)
+    playbook = practice.playbook(intake.category)
     case = Escalation(
         team_id=team_id,
         account_name=intake.account,
@@ -70,7 +73,7 @@ def open_case(
         category=intake.category,
         severity=effects.severity,
         triggers=[t.value for t in intake.triggers],
-        is_private=is_sensitive(intake.triggers),
+        is_private=practice.is_sensitive(intake.triggers),
         owner_id=intake.owner_id,
         reporter_id=reporter_id,
         stakeholder_ids=list(intake.stakeholder_ids),
@@ -78,17 +81,17 @@ def open_case(
         custom_fields=dict(intake.custom),
         created_at=now,
         updated_at=now,
-        ack_due_at=ack_deadline(effects.severity, now, ack_within),
+        ack_due_at=practice.ack_deadline(effects.severity, now, ack_within),
         intake_view_id=intake_view_id,
         origin_channel_id=origin_channel_id,
         reply_url=reply_url,
         # Business escalations promise executive contact within 24 hours (DOMAIN.md; the playbook).
-        exec_contact_due_at=executive_contact_due(intake.category, now),
+        exec_contact_due_at=executive_contact_due(playbook, now),
     )
     try:
         with session_scope(engine) as session:
             account = from_directory(session, case, intake, reporter_id, now)
-            sponsor = bring_in_sponsor(session, case)
+            sponsor = bring_in_sponsor(session, case, playbook)
             session.add(case)
             session.flush()
             assert case.id is not None
@@ -233,10 +236,10 @@ def add_affected(
         return added
 
 
-def bring_in_sponsor(session: Session, case: Escalation) -> str | None:
-    """A business case (the playbook's `invites_sponsor`) on a sponsored account brings its
-    executive sponsor in (as a stakeholder)."""
-    if not PLAYBOOKS[case.category].invites_sponsor:
+def bring_in_sponsor(session: Session, case: Escalation, playbook: CategoryPlaybook) -> str | None:
+    """A business case (the playbook's `invites_sponsor`; `playbook`: the case's category's) on a
+    sponsored account brings its executive sponsor in (as a stakeholder)."""
+    if not playbook.invites_sponsor:
         return None
     sponsor = sponsor_of(session, case.account_name)
     if sponsor is None or sponsor in case.participants:

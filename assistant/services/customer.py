@@ -23,14 +23,14 @@ from assistant.domain.communications import (
     affected_draft,
     affected_letter,
     affected_subject,
-    customer_time_phrase,
     names_another_customer,
     promise_outcome,
     retry_delay,
 )
 from assistant.domain.contacts import Contact
 from assistant.domain.events import EventKind
-from assistant.i18n import speaking
+from assistant.i18n import _, speaking
+from assistant.messages.customer_time import customer_time_phrase
 from assistant.models import (
     Account,
     CustomerCommunication,
@@ -270,8 +270,8 @@ def affected_account_letter(
     """(text, subject) of what another affected account is told, in its language and zone."""
     with speaking(account.language or "en"):
         phrase = customer_time_phrase(promise_at, account.tz, now) if promise_at else None
-        body = others_text.strip() or affected_draft(purpose, promise_phrase=phrase)
-        return affected_letter(account=account.name, body=body), affected_subject(purpose)
+        body = others_text.strip() or _(affected_draft(purpose, promise_phrase=phrase))
+        return _(affected_letter(account=account.name, body=body)), _(affected_subject(purpose))
 
 
 def directory_contacts(account: Account) -> list[Contact]:

@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from assistant.domain.events import EventKind
-from assistant.domain.intake import CUSTOM_QUESTIONS
+from assistant.domain.intake import FormQuestions
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate
 from assistant.domain.spreadsheet import formula_safe
 from assistant.models import KEY_PREFIX, CaseEvent, CustomerCommunication, Escalation
+from assistant.registry import installed
 from assistant.services.accounts import affected_names
 from assistant.services.cases import SUMMARY_COLUMNS
 
@@ -86,13 +87,19 @@ _CASE_COLUMNS: tuple[Any, ...] = (
 )
 
 
-def columns() -> list[str]:
-    """The export's columns: ours, then one per question of the team's own (custom:<id>)."""
-    return COLUMNS + [f"custom:{q.id}" for q in CUSTOM_QUESTIONS]
+def columns(questions: FormQuestions | None = None) -> list[str]:
+    """The export's columns: ours, then one per question of the team's own (custom:<id>) of
+    `questions` (None: the content in effect's)."""
+    questions = questions if questions is not None else installed().questions
+    return COLUMNS + [f"custom:{q.id}" for q in questions.custom]
 
 
-def export_rows(engine: sa.Engine, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-    """Every case (created since `since`) with its timings, a page at a time: memory stays flat."""
+def export_rows(
+    engine: sa.Engine, since: datetime | None = None, questions: FormQuestions | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every case (created since `since`) with its timings, a page at a time: memory stays flat.
+    `questions`: the intake form's (None: the content in effect's), one column each."""
+    questions = questions if questions is not None else installed().questions
     after = 0
     while True:
         with Session(engine) as session:
@@ -126,11 +133,13 @@ def export_rows(engine: sa.Engine, since: datetime | None = None) -> Iterator[di
             )
         affected = affected_names(engine, [case.id for case in cases])
         for case in cases:
-            yield _row(case, events[case.id], told.get(case.id, 0), affected.get(case.id, []))
+            yield _row(case, events[case.id], told.get(case.id, 0), affected.get(case.id, []), questions)
         after = cases[-1].id
 
 
-def _row(case: Any, events: list[EventFact], told: int, affected: list[str]) -> dict[str, Any]:
+def _row(
+    case: Any, events: list[EventFact], told: int, affected: list[str], questions: FormQuestions
+) -> dict[str, Any]:
     timings = case_timings(
         case.created_at, events, promises_made=case.promises_made, promises_kept=case.promises_kept
     )
@@ -164,7 +173,7 @@ def _row(case: Any, events: list[EventFact], told: int, affected: list[str]) -> 
         "satisfaction_comment": case.satisfaction_comment,
         "customer_last_heard_at": _iso(case.customer_heard_at),
         "customer_communications": told,
-        **{f"custom:{q.id}": (case.custom_fields or {}).get(q.id) for q in CUSTOM_QUESTIONS},
+        **{f"custom:{q.id}": (case.custom_fields or {}).get(q.id) for q in questions.custom},
     }
 
 

@@ -10,18 +10,19 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from assistant.database import session_scope
-from assistant.domain.judgement import Reading, Signal, SignalKind, concerns
-from assistant.domain.practice import JUDGEMENT
+from assistant.domain.judgement import JudgementRules, Reading, Signal, SignalKind, concerns
 from assistant.models import Account, AccountSignal, HealthReading, JudgementRequest, utcnow
 
 ESCALATED, DECLINED = "escalated", "declined"
 
 
-def evaluate(session: Session, account_ids: Iterable[int], now: datetime | None = None) -> int:
-    """Raise what these accounts' data now calls for (in the caller's transaction, so a change and
-    its concern land together); how many concerns are new. Never an escalation: a question."""
+def evaluate(
+    session: Session, account_ids: Iterable[int], rules: JudgementRules, now: datetime | None = None
+) -> int:
+    """Raise what these accounts' data now calls for under `rules` (the practice's judgement), in
+    the caller's transaction, so a change and its concern land together; how many concerns are
+    new. Never an escalation: a question."""
     now = now or utcnow()
-    rules = JUDGEMENT[0]
     raised = 0
     for account_id in set(account_ids):
         account = session.get(Account, account_id)
@@ -65,14 +66,15 @@ def add_signal(
     at: datetime,
     detail: str = "",
     source: str = "cli",
+    rules: JudgementRules,
 ) -> int:
-    """Record a signal and raise what it calls for; how many concerns are new."""
+    """Record a signal and raise what it calls for (under `rules`); how many concerns are new."""
     with session_scope(engine) as session:
         session.add(
             AccountSignal(account_id=account_id, kind=kind.value, at=at, detail=detail, source=source)
         )
         session.flush()
-        return evaluate(session, [account_id])
+        return evaluate(session, [account_id], rules)
 
 
 def to_ask(engine: sa.Engine, limit: int = 50) -> list[tuple[JudgementRequest, Account]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,14 +14,14 @@ from assistant.database import session_scope
 from assistant.domain.communications import Purpose, Route
 from assistant.domain.events import EventKind
 from assistant.domain.lifecycle import (
-    TRANSITIONS,
-    Action,
+    FlowRules,
     close_refusal,
     executive_contact_due,
     state_refusal,
 )
-from assistant.domain.practice import PLAYBOOKS, Category, EscalationKind, Severity
+from assistant.domain.practice import Category, EscalationKind, Practice, Severity
 from assistant.domain.reminders import ReminderPolicy
+from assistant.domain.status import Status
 from assistant.i18n import _
 from assistant.models import ActionItem, Escalation, RootCauseAnalysis, StatusUpdate, utcnow
 from assistant.services.cases import bring_in_sponsor
@@ -40,20 +40,27 @@ class ActionRefused(Exception):
 def _act(
     engine: sa.Engine,
     case_id: int,
-    action: Action,
+    rules: FlowRules,
     actor_id: str,
     event: EventKind,
     change: Callable[[Session, Escalation], dict[str, Any]],
     policy: ReminderPolicy = DEFAULT_POLICY,
+    *,
+    to: Status | None = None,
+    team_answers: Mapping[str, Any] | None = None,
 ) -> Escalation:
+    """One flow's change: the state re-checked under a row lock, the change, the new status (`to`),
+    the reminders, and the timeline's event (with the answers to a team's own questions)."""
     with session_scope(engine) as session:
         case = session.exec(select(Escalation).where(Escalation.id == case_id).with_for_update()).one()
-        refusal = state_refusal(case.key, case.status, action)
+        refusal = state_refusal(case.key, case.status, rules)
         if refusal:
-            raise ActionRefused(refusal)
+            raise ActionRefused(_(refusal))
         data = change(session, case)
-        if action in TRANSITIONS:
-            case.status = TRANSITIONS[action]
+        if team_answers:
+            data |= {"flow": rules.name, "team_answers": dict(team_answers)}
+        if to is not None:
+            case.status = to
         case.updated_at = utcnow()
         session.add(case)
         sync_reminders(session, case, policy)
@@ -74,6 +81,8 @@ def acknowledge(
     customer_message: str,
     outgoing: Outgoing | None = None,
     policy: ReminderPolicy = DEFAULT_POLICY,
+    rules: FlowRules,
+    team_answers: Mapping[str, Any] | None = None,
 ) -> Escalation:
     """The owner takes the case. The acknowledgement promise (ack_due_at) is kept when the customer
     hears from them (`outgoing`: by default, the owner sent the message themselves, now)."""
@@ -95,7 +104,17 @@ def acknowledge(
         )
         return {"next_update_due_at": _iso(next_update_at), "on_time": on_time, "route": outgoing.route.value}
 
-    return _act(engine, case_id, Action.ACKNOWLEDGE, actor_id, EventKind.ACKNOWLEDGED, change, policy)
+    return _act(
+        engine,
+        case_id,
+        rules,
+        actor_id,
+        EventKind.ACKNOWLEDGED,
+        change,
+        policy,
+        to=Status.ACKNOWLEDGED,
+        team_answers=team_answers,
+    )
 
 
 @dataclass(frozen=True)
@@ -113,7 +132,10 @@ def classify(
     *,
     actor_id: str,
     classification: Classification,
+    practice: Practice,
     policy: ReminderPolicy = DEFAULT_POLICY,
+    rules: FlowRules,
+    team_answers: Mapping[str, Any] | None = None,
 ) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         before = {
@@ -122,15 +144,16 @@ def classify(
             "kind": case.kind.value if case.kind else None,
             "resolving_team": case.resolving_team,
         }
-        sponsor_was_invited = PLAYBOOKS[case.category].invites_sponsor
+        sponsor_was_invited = practice.playbook(case.category).invites_sponsor
         case.category = classification.category
-        sponsor = None if sponsor_was_invited else bring_in_sponsor(session, case)
+        playbook = practice.playbook(case.category)
+        sponsor = None if sponsor_was_invited else bring_in_sponsor(session, case, playbook)
         case.kind = classification.kind
         case.severity = classification.severity
         case.resolving_team = classification.resolving_team
         # The promises follow the category: only some (the seed: business) owe the customer an
         # executive's call.
-        due = executive_contact_due(case.category, utcnow())
+        due = executive_contact_due(playbook, utcnow())
         if due is not None and case.exec_contact_due_at is None:
             case.exec_contact_due_at = due
         elif due is None and case.exec_contact_done_at is None:
@@ -146,7 +169,9 @@ def classify(
             data["sponsor_invited"] = sponsor
         return data
 
-    return _act(engine, case_id, Action.CLASSIFY, actor_id, EventKind.CLASSIFIED, change, policy)
+    return _act(
+        engine, case_id, rules, actor_id, EventKind.CLASSIFIED, change, policy, team_answers=team_answers
+    )
 
 
 def post_update(
@@ -159,6 +184,8 @@ def post_update(
     next_update_at: datetime,
     outgoing: Outgoing | None = None,
     policy: ReminderPolicy = DEFAULT_POLICY,
+    rules: FlowRules,
+    team_answers: Mapping[str, Any] | None = None,
 ) -> Escalation:
     """A status update. It keeps the outstanding promise only when the customer hears it
     (`outgoing`; by default the owner sent it themselves, now). An internal-only update keeps
@@ -189,7 +216,9 @@ def post_update(
             "route": outgoing.route.value,
         }
 
-    return _act(engine, case_id, Action.POST_UPDATE, actor_id, EventKind.UPDATE_POSTED, change, policy)
+    return _act(
+        engine, case_id, rules, actor_id, EventKind.UPDATE_POSTED, change, policy, team_answers=team_answers
+    )
 
 
 def reassign(
@@ -200,6 +229,8 @@ def reassign(
     new_owner_id: str,
     reason: str,
     policy: ReminderPolicy = DEFAULT_POLICY,
+    rules: FlowRules,
+    team_answers: Mapping[str, Any] | None = None,
 ) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         if new_owner_id == case.owner_id:
@@ -212,7 +243,9 @@ def reassign(
         case.owner_id = new_owner_id
         return {"from": previous, "to": new_owner_id, "reason": reason}
 
-    return _act(engine, case_id, Action.REASSIGN, actor_id, EventKind.REASSIGNED, change, policy)
+    return _act(
+        engine, case_id, rules, actor_id, EventKind.REASSIGNED, change, policy, team_answers=team_answers
+    )
 
 
 def resolve(
@@ -226,6 +259,8 @@ def resolve(
     rca_due_at: datetime,
     outgoing: Outgoing | None = None,
     policy: ReminderPolicy = DEFAULT_POLICY,
+    rules: FlowRules,
+    team_answers: Mapping[str, Any] | None = None,
 ) -> Escalation:
     """Resolved. The resolution notice (`outgoing`; by default sent by the owner, now) keeps the
     pending update promise when the customer has it."""
@@ -249,7 +284,17 @@ def resolve(
         case.next_update_due_at = None
         return data
 
-    return _act(engine, case_id, Action.RESOLVE, actor_id, EventKind.RESOLVED, change, policy)
+    return _act(
+        engine,
+        case_id,
+        rules,
+        actor_id,
+        EventKind.RESOLVED,
+        change,
+        policy,
+        to=Status.RESOLVED,
+        team_answers=team_answers,
+    )
 
 
 @dataclass(frozen=True)
@@ -278,6 +323,8 @@ def record_rca(
     rca: RcaInput,
     outgoing: Outgoing | None = None,
     policy: ReminderPolicy = DEFAULT_POLICY,
+    rules: FlowRules,
+    team_answers: Mapping[str, Any] | None = None,
 ) -> Escalation:
     """The RCA, with its action items; the customer-facing part goes to the customer (`outgoing`)."""
     outgoing = outgoing or Outgoing(Route.MYSELF, rca.customer_text)
@@ -307,7 +354,9 @@ def record_rca(
         tell_customer(session, case, Purpose.RCA, outgoing, actor_id=actor_id, keeps_promise_at=None)
         return {"rca_id": row.id, "action_items": len(rca.items), "cause_area": rca.cause_area}
 
-    return _act(engine, case_id, Action.RCA, actor_id, EventKind.RCA_RECORDED, change, policy)
+    return _act(
+        engine, case_id, rules, actor_id, EventKind.RCA_RECORDED, change, policy, team_answers=team_answers
+    )
 
 
 def latest_rca(engine: sa.Engine, case_id: int) -> tuple[RootCauseAnalysis, list[ActionItem]] | None:
@@ -334,9 +383,13 @@ def close(
     sponsor_id: str | None,
     survey: Outgoing | None = None,
     policy: ReminderPolicy = DEFAULT_POLICY,
+    rules: FlowRules,
+    practice: Practice,
+    team_answers: Mapping[str, Any] | None = None,
 ) -> Escalation:
     """Close the case; with `sponsor_id`, enrol its account in executive sponsorship with that sponsor;
-    with `survey`, the customer is asked for their satisfaction (queued with the close)."""
+    with `survey`, the customer is asked for their satisfaction (queued with the close).
+    `practice`: whose categories may close without a root-cause analysis."""
 
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         has_rca = (
@@ -346,9 +399,9 @@ def close(
             is not None
         )
         if not has_rca:
-            refusal = close_refusal(case.key, case.category, has_rca)
+            refusal = close_refusal(case.key, practice.playbook(case.category), has_rca)
             if refusal:
-                raise ActionRefused(refusal)
+                raise ActionRefused(_(refusal))
             if not no_rca_reason:
                 raise ActionRefused(_("Record the root-cause analysis, or say why this case needs none."))
         case.closed_at = utcnow()
@@ -367,7 +420,17 @@ def close(
             tell_customer(session, case, Purpose.SURVEY, survey, actor_id=actor_id, keeps_promise_at=None)
         return {"with_rca": has_rca, "no_rca_reason": case.no_rca_reason, "sponsor_id": sponsor_id}
 
-    return _act(engine, case_id, Action.CLOSE, actor_id, EventKind.CLOSED, change, policy)
+    return _act(
+        engine,
+        case_id,
+        rules,
+        actor_id,
+        EventKind.CLOSED,
+        change,
+        policy,
+        to=Status.CLOSED,
+        team_answers=team_answers,
+    )
 
 
 def reopen(
@@ -378,6 +441,8 @@ def reopen(
     reason: str,
     next_update_at: datetime,
     policy: ReminderPolicy = DEFAULT_POLICY,
+    rules: FlowRules,
+    team_answers: Mapping[str, Any] | None = None,
 ) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         was = case.status.value
@@ -386,7 +451,17 @@ def reopen(
         case.next_update_due_at = next_update_at
         return {"from": was, "reason": reason, "next_update_due_at": _iso(next_update_at)}
 
-    return _act(engine, case_id, Action.REOPEN, actor_id, EventKind.REOPENED, change, policy)
+    return _act(
+        engine,
+        case_id,
+        rules,
+        actor_id,
+        EventKind.REOPENED,
+        change,
+        policy,
+        to=Status.ACKNOWLEDGED,
+        team_answers=team_answers,
+    )
 
 
 def updates_of(engine: sa.Engine, case_id: int) -> list[StatusUpdate]:

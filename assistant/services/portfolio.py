@@ -21,6 +21,7 @@ from assistant.domain.portfolio import (
     account_order,
     next_promise,
 )
+from assistant.domain.practice import Practice
 from assistant.domain.status import Status
 from assistant.models import KEY_PREFIX, CaseEvent, Escalation, HomeState, utcnow
 from assistant.services.cases import OPEN_STATUSES, SUMMARY_COLUMNS, is_stakeholder
@@ -224,12 +225,13 @@ def breaches_since(engine: sa.Engine, since: datetime) -> list[CaseFacts]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def home_state(engine: sa.Engine, user_id: str) -> tuple[Filters, int]:
+def home_state(engine: sa.Engine, user_id: str, practice: Practice) -> tuple[Filters, int]:
+    """A person's filters and page as they left them (a filter the practice no longer has: dropped)."""
     with Session(engine) as session:
         state = session.get(HomeState, user_id)
     if state is None:
         return Filters(), 0
-    return Filters.from_dict(state.filters or {}), state.page
+    return Filters.from_dict(state.filters or {}, practice), state.page
 
 
 def save_home_state(engine: sa.Engine, user_id: str, filters: Filters, page: int) -> None:

@@ -25,7 +25,7 @@ from assistant.domain.digest import (
     compute_digest,
     latest_digest_moment,
 )
-from assistant.domain.practice import PLAYBOOKS, Category
+from assistant.domain.practice import Practice
 from assistant.domain.satisfaction import satisfaction_line
 from assistant.domain.slack_text import decode_slack_text
 from assistant.i18n import _, current_locale
@@ -67,7 +67,7 @@ def format_day(day: date, with_year: bool = False) -> str:
     return format_date(day, "EEE dd MMM y" if with_year else "EEE dd MMM", locale=current_locale())
 
 
-def digest_context(digest: Digest) -> dict[str, Any]:
+def digest_context(digest: Digest, practice: Practice) -> dict[str, Any]:
     rate = digest.on_time_rate
     return {
         "first_day": format_day(digest.days[0].day),
@@ -91,7 +91,7 @@ def digest_context(digest: Digest) -> dict[str, Any]:
         "resolve_median": format_span(digest.resolve_median),
         "resolve_p90": format_span(digest.resolve_p90),
         "by_category": " · ".join(
-            f"{_(PLAYBOOKS[c].label)} {digest.by_category.get(c, 0)}" for c in Category
+            f"{_(practice.category_label(c))} {digest.by_category.get(c, 0)}" for c in practice.categories
         ),
         "repeat_accounts": [
             {"account": UserText(r.account), "cases": r.cases} for r in digest.repeat_accounts[:REPEAT_LINES]
@@ -102,7 +102,7 @@ def digest_context(digest: Digest) -> dict[str, Any]:
             {"label": _(c.label), "accounts": c.accounts, "cases": c.cases} for c in digest.repeated_causes
         ],
         "lookback_days": REPEAT_LOOKBACK.days,
-        "satisfaction": satisfaction_line(digest.satisfaction),
+        "satisfaction": _(satisfaction_line(digest.satisfaction)),
         "judged_escalated": digest.judgements[0],
         "judged_declined": digest.judgements[1],
         "items_open": digest.action_items.open,
@@ -120,7 +120,9 @@ def digest_context(digest: Digest) -> dict[str, Any]:
     }
 
 
-def week_digest(engine: sa.Engine, end: datetime, *, zone: tzinfo, ack_target: timedelta) -> Digest:
+def week_digest(
+    engine: sa.Engine, end: datetime, *, zone: tzinfo, ack_target: timedelta, practice: Practice
+) -> Digest:
     """The figures of the seven days before `end`, from the database alone (no Slack)."""
     start = end - WEEK
     return compute_digest(
@@ -130,6 +132,7 @@ def week_digest(engine: sa.Engine, end: datetime, *, zone: tzinfo, ack_target: t
         zone=zone,
         ack_target=ack_target,
         open_at_end=records.open_count(engine),
+        cause_areas=practice.cause_areas,
         satisfaction=satisfaction_between(engine, start, end),
         action_items=open_action_items(engine, end, zone),
         judgements=judged_between(engine, start, end),
@@ -182,10 +185,12 @@ class DigestPoster:
         client: WebClient,
         channel: CaseChannel,
         settings: Settings,
+        practice: Practice,
         ack_target: timedelta,
         queue: WorkQueue,
     ) -> None:
         self.engine = engine
+        self.practice = practice
         self.client = client
         self.queue = queue
         self.channel = channel
@@ -198,10 +203,12 @@ class DigestPoster:
         self._settled: datetime | None = None
 
     def compute(self, end: datetime) -> Digest:
-        return week_digest(self.engine, end, zone=self.zone, ack_target=self.ack_target)
+        return week_digest(
+            self.engine, end, zone=self.zone, ack_target=self.ack_target, practice=self.practice
+        )
 
     def message(self, digest: Digest) -> Message:
-        return render_message("digest.json.j2", d=digest_context(digest))
+        return render_message("digest.json.j2", d=digest_context(digest, self.practice))
 
     def post(self, digest: Digest) -> str | None:
         """Post the digest and its chart to the feed channel; returns the message's ts."""

@@ -21,16 +21,18 @@ from slack_sdk import WebClient
 
 from assistant.domain.accounts import account_key
 from assistant.domain.portfolio import CaseFacts, Filters, week_start
-from assistant.domain.practice import PLAYBOOKS, SEVERITY_LABELS, Category, Severity, guidance_words
+from assistant.domain.practice import Practice
 from assistant.domain.satisfaction import satisfaction_line
 from assistant.domain.status import STATUS_LABELS
 from assistant.i18n import _, speaking
 from assistant.ids import COMMAND, CaseAction, HomeAction
 from assistant.messages.case_buttons import card_actions
+from assistant.messages.case_context import guidance_words
 from assistant.messages.escape import UserText
 from assistant.messages.render import render_view
 from assistant.messages.validate import InvalidPayload
 from assistant.models import Escalation, utcnow
+from assistant.registry import installed
 from assistant.services.accounts import portfolio_facts
 from assistant.services.action_items import open_items
 from assistant.services.digest import promises_between
@@ -75,9 +77,17 @@ SATISFACTION_PERIOD = timedelta(days=30)
 
 class HomeTab:
     def __init__(
-        self, *, engine: sa.Engine, client: WebClient, settings: Settings, queue: WorkQueue, people: People
+        self,
+        *,
+        engine: sa.Engine,
+        client: WebClient,
+        settings: Settings,
+        practice: Practice,
+        queue: WorkQueue,
+        people: People,
     ) -> None:
         self.engine = engine
+        self.practice = practice
         self.people = people  # whose language each tab is written in
         self.client = client
         self.settings = settings
@@ -99,7 +109,7 @@ class HomeTab:
         reported = [c for c in mine if c.owner_id != user_id and c.id not in followed]
         context: dict[str, Any] = {
             "command": COMMAND,
-            "guidance": guidance_words(),
+            "guidance": guidance_words(self.practice),
             "owned": self.rows(owned[:MY_ROWS], user_id, followed, now),
             "owned_more": len(owned) - MY_ROWS,
             "following": self.rows(following[:FOLLOWED_ROWS], user_id, followed, now),
@@ -135,13 +145,16 @@ class HomeTab:
         )
         shown = summary.page
         oldest = summary.oldest
+        practice = self.practice
         return {
             "summary": summary,
             "by_category": " · ".join(
-                f"{_(PLAYBOOKS[c].label)} {summary.by_category.get(c, 0)}" for c in Category
+                f"{_(practice.category_label(c))} {summary.by_category.get(c, 0)}"
+                for c in practice.categories
             ),
             "by_severity": " · ".join(
-                f"{_(SEVERITY_LABELS[s][0])} {summary.by_severity.get(s, 0)}" for s in Severity
+                f"{_(practice.severity_label(s))} {summary.by_severity.get(s, 0)}"
+                for s in practice.severities
             ),
             "due_soon": self.lines(summary.due_soon.items, now),
             "due_soon_more": summary.due_soon.count - LIST_LINES,
@@ -155,8 +168,8 @@ class HomeTab:
             "filters": self.filter_controls(filters, summary.accounts),
             "filtered": filters.active,
             "sponsorships": self.sponsorship_lines(),
-            "satisfaction": satisfaction_line(
-                satisfaction_between(self.engine, now - SATISFACTION_PERIOD, now)
+            "satisfaction": _(
+                satisfaction_line(satisfaction_between(self.engine, now - SATISFACTION_PERIOD, now))
             ),
             "satisfaction_days": SATISFACTION_PERIOD.days,
             "promises": promises_between(self.engine, now - SATISFACTION_PERIOD, now),
@@ -176,7 +189,7 @@ class HomeTab:
             portfolio_facts(self.engine, [(c.id, c.account_key) for c in cases], now) if with_accounts else {}
         )
         for case in cases:
-            next_button = card_actions(case.status)["buttons"][0]
+            next_button = card_actions(installed().flows, case.status)["buttons"][0]
             if case.owner_id == user_id:
                 accessory = {**next_button, "style": "primary"}
             elif case.id in followed:
@@ -192,7 +205,7 @@ class HomeTab:
                     "account": UserText(case.account),
                     "summary": UserText(case.summary),
                     "status": _(STATUS_LABELS[case.status]),
-                    "severity": _(SEVERITY_LABELS[case.severity][0]),
+                    "severity": _(self.practice.severity_label(case.severity)),
                     "owner_id": case.owner_id,
                     "yours": case.owner_id == user_id,
                     "channel_id": case.channel_id,
@@ -217,9 +230,15 @@ class HomeTab:
             shown = every[:99] + [o for o in every[99:] if o["value"] == current][:1]
             return {"options": shown, "initial": current or ALL}
 
+        practice = self.practice
+
         return {
-            "category": choice([(c.value, _(PLAYBOOKS[c].label)) for c in Category], filters.category),
-            "severity": choice([(s.value, _(SEVERITY_LABELS[s][0])) for s in Severity], filters.severity),
+            "category": choice(
+                [(c.value, _(practice.category_label(c))) for c in practice.categories], filters.category
+            ),
+            "severity": choice(
+                [(s.value, _(practice.severity_label(s))) for s in practice.severities], filters.severity
+            ),
             "owner": filters.owner_id,
             "account": choice([(account_key(a), UserText(a)) for a in accounts], filters.account),
         }
@@ -241,7 +260,7 @@ class HomeTab:
 
         `opened`: they opened it, so it is refreshed for them from now on.
         """
-        saved_filters, saved_page = home_state(self.engine, user_id)
+        saved_filters, saved_page = home_state(self.engine, user_id, self.practice)
         changed = filters is not None or page is not None
         filters = saved_filters if filters is None else filters
         page = saved_page if page is None else page

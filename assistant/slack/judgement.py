@@ -9,9 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from assistant.domain.judgement import CONCERN_WORDS, Concern
+from assistant.domain.judgement import CONCERN_WORDS, Concern, JudgementRules
 from assistant.domain.money import format_money
-from assistant.domain.practice import JUDGEMENT
 from assistant.i18n import _, current_locale
 from assistant.ids import CaseAction
 from assistant.messages.escape import escape_mrkdwn
@@ -27,16 +26,20 @@ logger = logging.getLogger(__name__)
 
 
 def concern_words(
-    request: JudgementRequest, account: Account, escape: Callable[[str, int], str] = escape_mrkdwn
+    request: JudgementRequest,
+    account: Account,
+    rules: JudgementRules,
+    escape: Callable[[str, int], str] = escape_mrkdwn,
 ) -> dict[str, str]:
     """What happened and why it matters, in the current language; the account's words go through
-    `escape` (mrkdwn for a message; as they are for a form's field, which escapes them itself)."""
+    `escape` (mrkdwn for a message; as they are for a form's field, which escapes them itself).
+    `rules`: the practice's judgement (the threshold the health fell below)."""
     what, why = CONCERN_WORDS[Concern(request.concern)]
     value = format_money(account.contract_value, account.currency, current_locale()) or "—"
     values: dict[str, Any] = {
         "account": escape(account.name, 200),
         "value": value,
-        "below": JUDGEMENT[0].health_below,
+        "below": rules.health_below,
         **{k: escape(str(v), 100) for k, v in request.detail.items()},
     }
     facts = [_("Contract value %(value)s", value=value)]
@@ -57,8 +60,10 @@ class JudgementAsker:
         engine: sa.Engine,
         channel: CaseChannel,
         settings: Settings,
+        rules: JudgementRules,
         supervisor: Supervisor | None = None,
     ) -> None:
+        self.rules = rules
         self.supervisor = supervisor or Supervisor(engine=engine)
         self.engine = engine
         self.channel = channel
@@ -83,7 +88,7 @@ class JudgementAsker:
             return  # nobody to ask yet: asked once the account has a CSM
         try:
             with self.channel.language_of(who):
-                message = self.question(request, account)
+                message = self.question(request, account, self.rules)
             self.channel.post_once(f"judgement:{request.id}", who, message, case_id=None)
         except SLACK_ERRORS as exc:
             logger.warning("could not ask about judgement %s (%s); next sweep", request.id, error_code(exc))
@@ -92,10 +97,10 @@ class JudgementAsker:
         asked.append(request.id or 0)
 
     @staticmethod
-    def question(request: JudgementRequest, account: Account) -> Message:
+    def question(request: JudgementRequest, account: Account, rules: JudgementRules) -> Message:
         return render_message(
             "judgement_question.json.j2",
-            **concern_words(request, account),
+            **concern_words(request, account, rules),
             request_id=request.id,
             actions=CaseAction,
         )

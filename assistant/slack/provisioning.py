@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from assistant.domain.channel_names import alternative_name, channel_name
 from assistant.domain.intake import LINK_LABELS, LinkKind, person_problem
 from assistant.domain.lifecycle import ack_window_minutes
-from assistant.domain.practice import Trigger
+from assistant.domain.practice import Practice
 from assistant.domain.provisioning import CRITICAL, NEEDS, Step, ready_steps, step_priority
 from assistant.domain.triggers import groups_to_invite, trigger_effects
 from assistant.i18n import _
@@ -103,6 +103,7 @@ class Provisioner:
         client: WebClient,
         people: People,
         settings: Settings,
+        practice: Practice,
         bot_user_id: str,
         queue: WorkQueue,
     ) -> None:
@@ -110,6 +111,7 @@ class Provisioner:
         self.client = client
         self.people = people
         self.settings = settings
+        self.practice = practice
         self.bot_user_id = bot_user_id
         self.queue = queue
         # The app's one supervisor (components.py sets it): a step that raises is recorded on itself.
@@ -382,7 +384,8 @@ class Provisioner:
 
     def _invite(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         users = [u for u in case.participants if u != self.bot_user_id]
-        handles = groups_to_invite(case.category, trigger_effects(map(Trigger, case.triggers), case.severity))
+        effects = trigger_effects(self.practice, case.triggers, case.severity)
+        handles = groups_to_invite(self.practice, case.category, effects)
         groups: dict[str, list[str] | None] = {}
         groups_unavailable = None
         try:
@@ -468,12 +471,12 @@ class Provisioner:
         if problem:
             with self.channel.language_of(case.reporter_id):  # the problem too, in the CSM's words
                 problem_told = render_message(
-                    "owner_unusable.json.j2", case=case_context(case), problem=person_problem(facts, "owner")
+                    "owner_unusable.json.j2", case=case_context(case), problem=_(problem)
                 )
             self.channel.post_once(
                 f"case:{case.id}:owner_unusable", case.reporter_id, problem_told, case_id=case.id
             )
-            return StepResult(event={"owner_id": case.owner_id, "owner_unusable": problem})
+            return StepResult(event={"owner_id": case.owner_id, "owner_unusable": _(problem)})
         # A DM: in the owner's language (case_context's words included).
         with self.channel.language_of(case.owner_id):
             message = render_message(
@@ -496,7 +499,7 @@ class Provisioner:
 
     def _tell_managers(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         """A trigger that calls for the escalation managers at once: each gets a DM, once."""
-        effects = trigger_effects(map(Trigger, case.triggers), case.severity)
+        effects = trigger_effects(self.practice, case.triggers, case.severity)
         told = []
         for manager in self.settings.escalation_manager_ids:
             with self.channel.language_of(manager):

@@ -25,13 +25,14 @@ from assistant.domain.communications import zone
 from assistant.domain.events import EventKind
 from assistant.domain.provisioning import Step
 from assistant.domain.reminders import ESCALATING, PROMISE_NAMES, ReminderKind, in_quiet_hours, parse_window
-from assistant.domain.status import Status
 from assistant.health import Heartbeat
 from assistant.i18n import N_, _
 from assistant.ids import CaseAction
+from assistant.messages.case_buttons import flow_button, next_step
 from assistant.messages.case_context import case_context
 from assistant.messages.render import Message, render_message
 from assistant.models import Escalation, Reminder, StatusUpdate, utcnow
+from assistant.registry import installed
 from assistant.services import provisioning as records
 from assistant.services import reminders as table
 from assistant.settings import Settings
@@ -85,11 +86,6 @@ HEADLINES: dict[ReminderKind, tuple[str, str]] = {
         N_("Record it now; the escalation managers were told."),
     ),
     ReminderKind.SNOOZED: (N_("a reminder you snoozed: the promise stands for"), ""),
-}
-NEXT_STEP: dict[Status, tuple[CaseAction, str]] = {
-    Status.NEW: (CaseAction.ACKNOWLEDGE, N_("Acknowledge")),
-    Status.ACKNOWLEDGED: (CaseAction.POST_UPDATE, N_("Post update")),
-    Status.RESOLVED: (CaseAction.RCA, N_("Root-cause analysis")),
 }
 
 
@@ -391,8 +387,8 @@ class ReminderDispatcher:
                 "label": _("Executive contact made"),
             }
         else:
-            action, label = NEXT_STEP.get(case.status, (CaseAction.TIMELINE, N_("Timeline")))
-            step = {"action_id": action.value, "value": str(case.id), "label": _(label)}
+            book = installed().flows
+            step = {**(next_step(book, case.status) or flow_button(book, "timeline")), "value": str(case.id)}
         snoozes = (
             []
             if kind in ESCALATING
