@@ -11,11 +11,11 @@ from slack_bolt import App
 from slack_bolt.response import BoltResponse
 
 from assistant.components import Components, create_components
-from assistant.flows import register_all
-from assistant.i18n import use_default_locale
-from assistant.middleware import register_middleware, release_failed_submission
-from assistant.playbook import PlaybookError
-from assistant.registry import install_folder
+from assistant.content.i18n import use_default_locale
+from assistant.content.playbook import PlaybookError
+from assistant.content.registry import install_folder
+from assistant.listeners import register_all
+from assistant.listeners.middleware import register_middleware, release_failed_submission
 from assistant.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)

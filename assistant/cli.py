@@ -19,7 +19,7 @@ from assistant.settings import Settings, SettingsError, load_settings
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-    from assistant.registry import Content
+    from assistant.content.registry import Content
     from assistant.settings import ContentSettings
 
 logger = logging.getLogger("assistant")
@@ -32,8 +32,8 @@ def _secrets(settings: Settings) -> list[str]:
 
 def serve(settings: Settings, host: str, port: int, threads: int) -> None:
     from assistant.app import create_app
+    from assistant.jobs.scheduler import create_scheduler
     from assistant.logs import configure_logging
-    from assistant.scheduler import create_scheduler
     from assistant.server import (
         HttpServer,
         component_health,
@@ -137,8 +137,8 @@ def _content_settings() -> ContentSettings:
 def _team_content() -> Content:
     """The team's own content (CUSTOM_DIR), read and installed as the app does at start-up: their
     intake questions are the export's custom:<id> columns, their judgement rules the import's."""
-    from assistant.playbook import PlaybookError
-    from assistant.registry import install_folder
+    from assistant.content.playbook import PlaybookError
+    from assistant.content.registry import install_folder
 
     folder = _content_settings().custom_dir
     try:
@@ -195,11 +195,11 @@ def digest_dry_run(week_ending: date | None, chart: str | None) -> None:
     """`digest --dry-run`: the whole digest as text from the database alone; no Slack token needed."""
     from zoneinfo import ZoneInfo
 
+    from assistant.content.i18n import use_default_locale
+    from assistant.content.registry import install_folder
     from assistant.database import make_engine, migrate
-    from assistant.i18n import use_default_locale
-    from assistant.messages.render import render_message
-    from assistant.registry import install_folder
-    from assistant.slack.digest import digest_as_text, digest_context, week_digest
+    from assistant.jobs.digest import digest_as_text, digest_context, week_digest
+    from assistant.rendering.render import render_message
 
     # The digest's settings (zone, targets, database) without Slack's: a dry run never calls Slack.
     settings = load_settings(slack_bot_token="xoxb-not-used", slack_signing_secret="not-used")
@@ -226,7 +226,7 @@ def digest_dry_run(week_ending: date | None, chart: str | None) -> None:
         digest_as_text(render_message("digest.json.j2", d=digest_context(digest, content.practice))), end=""
     )
     if chart:
-        from assistant.messages.chart import digest_chart
+        from assistant.rendering.chart import digest_chart
 
         with open(chart, "wb") as out:
             out.write(digest_chart(digest))
@@ -239,8 +239,8 @@ def playbook_command(action: str, folder: str | None) -> int:
 
     import yaml
 
-    from assistant.flow_definitions import flow_names, load_flows
-    from assistant.playbook import (
+    from assistant.content.flow_files import flow_names, load_flows
+    from assistant.content.playbook import (
         INTAKE_FILE,
         PlaybookError,
         flows_file,
@@ -287,7 +287,7 @@ def playbook_command(action: str, folder: str | None) -> int:
 def translations_command(action: str) -> int:
     """`translations extract`: bring the catalogs up to date with the sources;
     `translations check`: exit 1 with every missing, fuzzy or mismatched translation."""
-    from assistant.translations import check_catalogs, update_catalogs
+    from assistant.content.translations import check_catalogs, update_catalogs
 
     if action == "extract":
         for path in update_catalogs():
@@ -308,8 +308,8 @@ def accounts_command(
 ) -> int:
     """`accounts import FILE [--dry-run] [--encoding E]` and `accounts export`: the directory,
     without Slack."""
+    from assistant.content.i18n import _
     from assistant.domain.account_rows import UnreadableFile, read_account_file
-    from assistant.i18n import _
     from assistant.services.accounts import export_accounts, import_accounts
     from assistant.services.export import write_csv
 

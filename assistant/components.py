@@ -12,30 +12,30 @@ import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from assistant.customer.delivery import CustomerDelivery
+from assistant.content.registry import Content, load_content
 from assistant.database import make_engine, migrate
 from assistant.domain.lifecycle import PromiseRules, ack_window
 from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.triggers import TriggerEffects
 from assistant.health import Heartbeat, InFlight
-from assistant.messages.render import Message
+from assistant.jobs.action_items import ActionItemFollowUp
+from assistant.jobs.customer_delivery import CustomerDelivery
+from assistant.jobs.digest import DigestPoster
+from assistant.jobs.home_tab import HomeTab
+from assistant.jobs.judgement import JudgementAsker
+from assistant.jobs.parked import tell_parked
+from assistant.jobs.provisioning import Provisioner
+from assistant.jobs.reminders import ReminderDispatcher
+from assistant.jobs.supervision import Supervisor
+from assistant.jobs.webhook_sender import WebhookSender
+from assistant.jobs.work_queue import WorkQueue
 from assistant.models import Escalation
-from assistant.registry import Content, load_content
+from assistant.rendering.render import Message
 from assistant.services import customer as customer_records
 from assistant.settings import Settings, SettingsError
-from assistant.slack.action_items import ActionItemFollowUp
 from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
-from assistant.slack.digest import DigestPoster
-from assistant.slack.home_tab import HomeTab
-from assistant.slack.judgement import JudgementAsker
 from assistant.slack.pacing import Pacer
-from assistant.slack.parked import tell_parked
 from assistant.slack.people import People
-from assistant.slack.provisioning import Provisioner
-from assistant.slack.reminders import ReminderDispatcher
-from assistant.supervision import Supervisor
-from assistant.webhook_sender import WebhookSender
-from assistant.work_queue import WorkQueue
 
 logger = logging.getLogger(__name__)
 

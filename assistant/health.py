@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from assistant.supervision import Supervisor
+from assistant.jobs.supervision import Supervisor
 
 # The clock rings at least every 30 s; two missed rings mean it has stopped.
 CLOCK_STALE_AFTER_SECONDS = 65.0

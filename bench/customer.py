@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import Session, select  # noqa: E402
 
-from assistant.customer.delivery import CustomerDelivery  # noqa: E402
 from assistant.database import session_scope  # noqa: E402
 from assistant.domain.communications import Purpose, Route  # noqa: E402
 from assistant.ids import CaseAction  # noqa: E402
+from assistant.jobs.customer_delivery import CustomerDelivery  # noqa: E402
 from assistant.models import CustomerCommunication, Escalation  # noqa: E402
 from assistant.services import customer  # noqa: E402
 from bench.common import on_each_database, percentile  # noqa: E402

@@ -24,8 +24,8 @@ from typing import TypeVar
 import sqlalchemy as sa
 from common import ROOT  # noqa: F401 - puts the project on sys.path
 
+from assistant.jobs.scheduler import create_scheduler
 from assistant.models import utcnow
-from assistant.scheduler import create_scheduler
 from assistant.services import provisioning as records
 from assistant.services import reminders as table
 from tests.harness import CSM, OWNER, start_harness, wait_for

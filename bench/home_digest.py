@@ -21,11 +21,11 @@ import sqlalchemy as sa
 from common import fresh, on_each_database, percentile
 
 from assistant.components import create_components
-from assistant.registry import installed
+from assistant.content.registry import installed
 from assistant.domain.account_rows import read_accounts
 from assistant.domain.portfolio import Filters
-from assistant.messages.chart import digest_chart
 from assistant.models import CaseEvent, CaseFollower, Escalation, RootCauseAnalysis, Sponsorship
+from assistant.rendering.chart import digest_chart
 from assistant.services.accounts import import_accounts
 from slack_standin import StandIn
 from tests.harness import CSM, EXEC, MANAGER, OWNER, make_settings, seed_workspace

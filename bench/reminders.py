@@ -25,8 +25,8 @@ from common import fresh, on_each_database, percentile  # noqa: E402
 from assistant.app import create_app  # noqa: E402
 from assistant.domain.reminders import PromiseState, plan_reminders  # noqa: E402
 from assistant.domain.status import Status  # noqa: E402
+from assistant.jobs.scheduler import create_scheduler  # noqa: E402
 from assistant.models import Escalation, Reminder  # noqa: E402
-from assistant.scheduler import create_scheduler  # noqa: E402
 from slack_standin import StandIn  # noqa: E402
 from tests.harness import CSM, OWNER, make_settings, seed_workspace  # noqa: E402
 

@@ -24,12 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant import i18n  # noqa: E402
-from assistant.content import installed, use_custom_dir  # noqa: E402
-from assistant.flows.intake import _render_intake_modal  # noqa: E402
-from assistant.messages.case_context import case_context, format_duration  # noqa: E402
-from assistant.messages.render import render_message  # noqa: E402
+from assistant.content import i18n  # noqa: E402
+from assistant.content.registry import install_folder, installed  # noqa: E402
+from assistant.listeners.intake import _render_intake_modal  # noqa: E402
 from assistant.models import Escalation  # noqa: E402
+from assistant.presenters.case_context import case_context, format_duration  # noqa: E402
+from assistant.rendering.render import render_message  # noqa: E402
 
 LOCALES = ("en", "pt_BR", "es")
 

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from common import fresh
 
-from assistant.registry import installed
+from assistant.content.registry import installed
 from assistant.domain.provisioning import STEP_EVENTS, Step
 from assistant.models import (
     CaseEvent,

@@ -9,6 +9,7 @@ unreachable PostgreSQL fails the run.
 
 from __future__ import annotations
 
+import graphlib
 import os
 import secrets
 import shutil
@@ -43,11 +44,43 @@ def _postgres_problem(url: str) -> str | None:
     return None
 
 
+# Each table of this schema with the tables whose foreign keys point at it (one catalog query).
+_REFERENCED_BY = sa.text(
+    """
+    SELECT t.relname, array_remove(array_agg(DISTINCT r.relname::text), NULL)
+    FROM pg_class t
+    LEFT JOIN pg_constraint k ON k.confrelid = t.oid AND k.contype = 'f' AND k.conrelid <> t.oid
+    LEFT JOIN pg_class r ON r.oid = k.conrelid
+    WHERE t.relnamespace = current_schema()::regnamespace AND t.relkind IN ('r', 'p')
+      AND t.relname <> 'alembic_version'
+    GROUP BY t.relname
+    """
+)
+# Every sequence (ids) back to its start, as TRUNCATE ... RESTART IDENTITY would.
+_RESTART_SEQUENCES = sa.text(
+    """
+    SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)
+    FROM pg_sequences WHERE schemaname = current_schema()
+    """
+)
+
+
 def _truncate_all(engine: sa.Engine) -> None:
+    """Every row gone and every id sequence restarted: the state of a freshly migrated database.
+
+    DELETE, referencing tables first, instead of one TRUNCATE of every table: TRUNCATE gives each
+    table new files, 0.6 s for this schema before every test; deleting the few rows a test left
+    takes milliseconds."""
     with engine.begin() as connection:
-        tables = [t for t in sa.inspect(connection).get_table_names() if t != "alembic_version"]
-        if tables:
-            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        referenced_by = {name: set(refs) for name, refs in connection.execute(_REFERENCED_BY)}
+        try:
+            tables = list(graphlib.TopologicalSorter(referenced_by).static_order())
+        except graphlib.CycleError:  # tables that refer to each other: TRUNCATE sorts it out
+            connection.execute(sa.text(f"TRUNCATE {', '.join(referenced_by)} RESTART IDENTITY CASCADE"))
+            return
+        for table in tables:
+            connection.execute(sa.text(f'DELETE FROM "{table}"'))
+        connection.execute(_RESTART_SEQUENCES)
 
 
 @contextmanager

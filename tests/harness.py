@@ -20,9 +20,9 @@ from sqlmodel import Session, col, select
 
 from assistant.app import create_app
 from assistant.components import Components
+from assistant.content.i18n import use_default_locale
 from assistant.domain.account_rows import read_accounts
 from assistant.domain.intake import IntakeField
-from assistant.i18n import use_default_locale
 from assistant.ids import CaseAction
 from assistant.models import CaseEvent, Escalation
 from assistant.server import (
@@ -348,6 +348,14 @@ def make_settings(standin: StandIn, database_url: str, **overrides: Any) -> Sett
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+def _quick_to_stop(server: HttpServer) -> HttpServer:
+    """waitress's loop polls its sockets for up to a second (asyncore_loop_timeout) and sees that
+    HttpServer.stop() closed them only then: each test's teardown waited that second. A shorter
+    poll ends the loop within milliseconds; the server is the same otherwise."""
+    server._server.adj.asyncore_loop_timeout = 0.01
+    return server
+
+
 def start_harness(
     database_url: str,
     seed: Callable[[Workspace], None] = seed_workspace,
@@ -374,7 +382,7 @@ def start_harness(
             "127.0.0.1",
             http_port,
             threads=2,
-        ).start_in_thread()
+        )
         sender: SlackSender = SocketModeSender(standin.workspace, socket_server, standin.base_url)
         stops += [lambda: close_socket_mode(handler), socket_server.stop]
     else:
@@ -389,8 +397,9 @@ def start_harness(
             "127.0.0.1",
             http_port,
             threads=8,
-        ).start_in_thread()
+        )
         sender = SlackSender(standin.workspace, server.url + EVENTS_PATH, SIGNING_SECRET, standin.base_url)
+    _quick_to_stop(server).start_in_thread()
     return Harness(standin, settings, components, server, sender, extra_stops=stops)
 
 
@@ -485,7 +494,7 @@ def team_harness(database_url: str, folder: Path, files: dict[str, str]) -> Iter
     running = start_harness(database_url, custom_dir=folder)
     yield running
     running.stop()
-    from assistant.registry import install_folder
+    from assistant.content.registry import install_folder
 
     install_folder(None)  # the next app in this process starts from ours
 

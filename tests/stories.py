@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from assistant.content.registry import installed
 from assistant.domain.intake import ValidIntake
 from assistant.domain.reminders import ReminderKind
 from assistant.ids import CaseAction
 from assistant.models import Escalation, Reminder
-from assistant.registry import installed
 from assistant.services.cases import open_case
 from tests.harness import CSM, OWNER, FlowButton, Harness, in_hours, wait_for
 

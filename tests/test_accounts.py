@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from assistant.content.i18n import _
 from assistant.database import make_engine
 from assistant.domain.account_rows import read_accounts
-from assistant.i18n import _
 from assistant.models import Account
 from assistant.services import customer
 from assistant.services.accounts import health_history

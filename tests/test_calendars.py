@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant.content.registry import installed
 from assistant.domain.calendars import ALWAYS, WorkingCalendar, parse_hours
-from assistant.registry import installed
 
 SAO_PAULO_OFFICE = WorkingCalendar(
     zone=ZoneInfo("America/Sao_Paulo"), hours=parse_hours("mon-fri 09:00-18:00"), country="BR"

@@ -22,8 +22,8 @@ import pytest
 import sqlalchemy as sa
 
 from assistant.domain.reminders import ReminderKind
+from assistant.jobs.scheduler import create_scheduler
 from assistant.models import Escalation, utcnow
-from assistant.scheduler import create_scheduler
 from assistant.services import reminders as table
 from tests.harness import CSM, OWNER, Harness, start_harness, wait_for
 from tests.stories import add_due_reminders

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.content import content_dir
+from assistant.content.paths import content_dir
 from tests.harness import CSM, Harness, team_harness, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +75,7 @@ def test_each_flow_file_has_its_code_and_nothing_else(harness: Harness) -> None:
     its submission, and no code waits on a flow that has no file; the questions are the file's."""
     from slack_bolt import App
 
-    from assistant.flows import register_all
+    from assistant.listeners import register_all
 
     flows = register_all(
         App(token="xoxb-x", signing_secret="x", token_verification_enabled=False), harness.components

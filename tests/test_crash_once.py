@@ -14,7 +14,7 @@ import pytest
 from assistant.app import create_app
 from assistant.components import Components
 from assistant.ids import MetadataEvent
-from assistant.scheduler import create_scheduler
+from assistant.jobs.scheduler import create_scheduler
 from assistant.services import provisioning as records
 from assistant.services import reminders as table
 from slack_standin import StandIn, Workspace

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.app import create_app
 from assistant.ids import MetadataEvent
-from assistant.scheduler import create_scheduler
+from assistant.jobs.scheduler import create_scheduler
 from assistant.services import provisioning as records
 from assistant.services.cases import timeline
 from slack_standin import StandIn

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from assistant.content.customer_time import customer_time_phrase
+from assistant.content.i18n import _, speaking
+from assistant.content.registry import installed
 from assistant.customer.mail import parse_smtp_url
 from assistant.domain.communications import promise_outcome, retry_delay
 from assistant.domain.contacts import parse_contacts
 from assistant.domain.intake import IntakeField, IntakeForm, validate_intake
-from assistant.i18n import _, speaking
-from assistant.messages.customer_time import customer_time_phrase
-from assistant.registry import installed
 
 NOW = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 

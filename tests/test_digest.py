@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from assistant.content.registry import installed
 from assistant.domain.digest import latest_digest_moment
 from assistant.domain.practice import Category, Severity
 from assistant.domain.status import Status
+from assistant.jobs.digest import format_span
 from assistant.models import CaseEvent, Escalation, RootCauseAnalysis
-from assistant.registry import installed
-from assistant.slack.digest import format_span
 from tests.harness import CSM, OWNER, Harness, app_env, env_without_slack, run_cli, start_harness
 
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)  # the week reported: Mon 16 to Sun 22 November
@@ -258,7 +258,7 @@ def test_digest_now_from_the_command_line(database_url: str, tmp_path: Path) -> 
 
 
 def test_the_clock_posts_the_digest_on_the_configured_day_in_its_zone(database_url: str) -> None:
-    from assistant.scheduler import DIGEST_CATCH_UP_JOB_ID, DIGEST_JOB_ID, create_scheduler
+    from assistant.jobs.scheduler import DIGEST_CATCH_UP_JOB_ID, DIGEST_JOB_ID, create_scheduler
 
     paris = ZoneInfo("Europe/Paris")
     harness = start_harness(

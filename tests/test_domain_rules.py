@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from assistant.content.i18n import _
+from assistant.content.registry import installed
 from assistant.domain.channel_names import PatternError, alternative_name, channel_name, check_pattern
 from assistant.domain.intake import (
     IntakeField,
@@ -18,8 +20,6 @@ from assistant.domain.intake import (
 from assistant.domain.money import parse_money
 from assistant.domain.practice import Category, Severity, Trigger
 from assistant.domain.provisioning import retry_due
-from assistant.i18n import _
-from assistant.registry import installed
 
 PATTERN = "esc-{number}-{account}-{summary}"
 

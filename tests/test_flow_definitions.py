@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from assistant.content.flow_files import load_flows
+from assistant.content.i18n import _
+from assistant.content.playbook import PlaybookError
 from assistant.domain.lifecycle import Role, permission_refusal, roles_of
 from assistant.domain.status import Status
-from assistant.flow_definitions import load_flows
-from assistant.i18n import _
-from assistant.messages.case_buttons import card_actions
-from assistant.playbook import PlaybookError
+from assistant.presenters.case_buttons import card_actions
 
 OURS = load_flows()
 

@@ -12,10 +12,10 @@ from typing import Any
 from slack_bolt import BoltContext, Respond
 
 from assistant.domain.lifecycle import Task
-from assistant.flows import acknowledge, classify, close, reassign
-from assistant.flows.case_flow import Answers, CaseRef, Submission
-from assistant.flows.case_middleware import case_task
-from assistant.flows.reminders import snooze_in_value
+from assistant.listeners import acknowledge, classify, close, reassign
+from assistant.listeners.case_flow import Answers, CaseRef, Submission
+from assistant.listeners.case_middleware import case_task
+from assistant.listeners.reminders import snooze_in_value
 from assistant.models import Escalation
 from tests.harness import BOT, EXEC, MANAGER, OWNER, Harness
 from tests.stories import store_cases

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from assistant.jobs.reminders import CLOCK
 from assistant.models import utcnow
 from assistant.services import provisioning as records
-from assistant.slack.reminders import CLOCK
 from tests.harness import CSM, MANAGER, Harness, start_harness
 from tests.throwaway_postgres import ThrowawayPostgres, missing_reason
 

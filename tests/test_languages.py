@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Message
 
-from assistant.i18n import SHIPPED, negotiate, speaking
-from assistant.messages.case_context import format_duration
-from assistant.translations import _entry_problem
+from assistant.content.i18n import SHIPPED, negotiate, speaking
+from assistant.content.translations import _entry_problem
+from assistant.presenters.case_context import format_duration
 from tests.harness import CSM, MANAGER, OWNER, FlowButton, Harness, run_cli, start_harness, wait_for
 
 
@@ -193,7 +193,7 @@ def test_an_owner_works_the_case_in_their_language_while_the_channel_keeps_the_t
 
 
 def test_english_left_in_a_template_is_found(tmp_path: Path) -> None:
-    from assistant.translations import _english
+    from assistant.content.translations import _english
 
     template = tmp_path / "t.json.j2"
     template.write_text(

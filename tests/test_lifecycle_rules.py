@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from assistant.content.flow_files import load_flows
+from assistant.content.i18n import _
+from assistant.content.registry import installed
 from assistant.domain.communications import (
     acknowledgement_draft,
     default_promise,
@@ -21,10 +24,7 @@ from assistant.domain.lifecycle import (
 from assistant.domain.practice import Category
 from assistant.domain.sentences import Sentence
 from assistant.domain.status import Status
-from assistant.flow_definitions import load_flows
-from assistant.i18n import _
-from assistant.messages.case_buttons import card_actions
-from assistant.registry import installed
+from assistant.presenters.case_buttons import card_actions
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)  # a Sunday
 FLOWS = load_flows()

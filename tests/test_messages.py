@@ -11,15 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant.content.registry import installed
 from assistant.domain.intake import DESCRIPTION_MAX, MAX_STAKEHOLDERS, SUMMARY_MAX
 from assistant.domain.practice import Category, Severity
-from assistant.flows.intake import IntakeMetadata, intake_modal
-from assistant.messages.case_context import case_context, message_permalink
-from assistant.messages.escape import UnescapedUserText, UserText, escape_mrkdwn
-from assistant.messages.render import TEMPLATES, environment, render_message
-from assistant.messages.validate import InvalidPayload, check_message, check_view
+from assistant.listeners.intake import IntakeMetadata, intake_modal
 from assistant.models import Escalation
-from assistant.registry import installed
+from assistant.presenters.case_context import case_context, message_permalink
+from assistant.rendering.escape import UnescapedUserText, UserText, escape_mrkdwn
+from assistant.rendering.render import TEMPLATES, environment, render_message
+from assistant.rendering.validate import InvalidPayload, check_message, check_view
 from tests.harness import mrkdwn_texts
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
@@ -181,6 +181,6 @@ def test_the_card_is_valid_in_every_status(status: str) -> None:
 
 def test_every_kind_of_event_reads_as_a_sentence_on_the_timeline() -> None:
     from assistant.domain.events import EventKind
-    from assistant.messages.timeline import EVENT_SENTENCES
+    from assistant.presenters.timeline import EVENT_SENTENCES
 
     assert set(EVENT_SENTENCES) == set(EventKind)

@@ -315,7 +315,7 @@ def test_a_late_post_does_not_bring_back_a_closed_cases_channel(harness: Harness
     view = harness.open_flow(OWNER, case, FlowButton.CLOSE)
     harness.submit(OWNER, view, no_rca_reason="Settled commercially.")
     wait_for(lambda: harness.channel_of(case).is_archived, what="the channel to be archived")
-    from assistant.messages.render import render_message
+    from assistant.rendering.render import render_message
 
     late = render_message("notice.json.j2", text="An update that arrives after the close.")
     assert harness.components.provisioner.channel.post_in_case(harness.case(case.id), late) is None

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.content import content_dir
-from assistant.playbook import PlaybookError, parse_playbook
+from assistant.content.paths import content_dir
+from assistant.content.playbook import PlaybookError, parse_playbook
 from slack_standin.workspace import User
 from tests.harness import CSM, MANAGER, OWNER, FlowButton, Harness, run_cli, team_harness, wait_for
 
@@ -303,8 +303,8 @@ def test_a_teams_own_category_and_trigger_work_everywhere_the_built_in_ones_do(
     assert columns["category"] == "billing" and columns["custom:invoice"] == "INV-2026-0042"
 
     # The category's rule: like technical cases, a billing dispute closes only with an RCA.
+    from assistant.content.i18n import _
     from assistant.domain.lifecycle import close_refusal
-    from assistant.i18n import _
 
     playbook = harness.components.content.practice.playbook(case.category)
     refusal = close_refusal("ESC-1", playbook, has_rca=False)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from assistant.content.registry import installed
 from assistant.database import make_engine, migrate
 from assistant.domain.portfolio import (
     CaseFacts,
@@ -21,7 +22,6 @@ from assistant.domain.portfolio import (
 from assistant.domain.practice import Category, Severity
 from assistant.domain.status import Status
 from assistant.models import CaseFollower, Escalation
-from assistant.registry import installed
 from assistant.services.followers import followed_by
 from assistant.services.portfolio import open_case_facts, portfolio_view
 

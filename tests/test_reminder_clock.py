@@ -15,8 +15,8 @@ from assistant.app import create_app
 from assistant.database import make_engine, migrate, session_scope
 from assistant.domain.intake import ValidIntake
 from assistant.domain.practice import Category, Severity
+from assistant.jobs.scheduler import create_scheduler
 from assistant.models import Reminder
-from assistant.scheduler import create_scheduler
 from assistant.services import provisioning as records
 from assistant.services import reminders as table
 from assistant.services.cases import open_case, timeline

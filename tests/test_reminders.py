@@ -247,7 +247,7 @@ def test_a_reminder_slack_refuses_is_retried_not_lost(harness: Harness) -> None:
 
 
 def test_reminder_kinds_cover_every_headline() -> None:
-    from assistant.slack.reminders import HEADLINES
+    from assistant.jobs.reminders import HEADLINES
 
     assert set(HEADLINES) == set(ReminderKind)
 

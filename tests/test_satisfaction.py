@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from assistant.content.i18n import _
 from assistant.domain.satisfaction import satisfaction_line, summarize_satisfaction
-from assistant.i18n import _
 from assistant.services.export import export_rows
 from tests.harness import EXEC, MANAGER, Harness, start_harness, wait_for
 from tests.stories import answer_satisfaction, closed_with_sponsor

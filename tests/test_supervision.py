@@ -17,21 +17,21 @@ import pytest
 import time_machine
 from sqlmodel import Session, select
 
-from assistant.customer import delivery
-from assistant.customer.delivery import CustomerDelivery
 from assistant.domain.action_items import due_at
 from assistant.domain.provisioning import Step
+from assistant.jobs import customer_delivery as delivery
+from assistant.jobs.action_items import ActionItemFollowUp
+from assistant.jobs.customer_delivery import CustomerDelivery
+from assistant.jobs.judgement import JudgementAsker
+from assistant.jobs.reminders import ReminderDispatcher
+from assistant.jobs.scheduler import guarded
+from assistant.jobs.supervision import PARK_AFTER_FAULTS, Supervisor, describe
 from assistant.models import CustomerCommunication, Escalation, WorkFault
-from assistant.scheduler import guarded
 from assistant.services import customer
 from assistant.services import provisioning as steps
 from assistant.services import reminders as reminder_table
 from assistant.services.action_items import open_items
 from assistant.services.work_faults import retry
-from assistant.slack.action_items import ActionItemFollowUp
-from assistant.slack.judgement import JudgementAsker
-from assistant.slack.reminders import ReminderDispatcher
-from assistant.supervision import PARK_AFTER_FAULTS, Supervisor, describe
 from tests.harness import (
     CSM,
     MANAGER,
@@ -320,7 +320,7 @@ def test_a_judgement_question_that_raises_is_recorded_and_the_next_is_asked(
         JudgementAsker,
         "question",
         staticmethod(
-            failing_for(JudgementAsker.question, when=lambda request, account: account.name == "Acme")
+            failing_for(JudgementAsker.question, when=lambda request, account, rules: account.name == "Acme")
         ),
     )
     assert harness.components.judgement.sweep() == 1

@@ -9,8 +9,8 @@ from textwrap import dedent
 
 from babel.messages.pofile import read_po
 
-from assistant.i18n import ENGLISH, SHIPPED
-from assistant.translations import catalog_file, check_python, extracted
+from assistant.content.i18n import ENGLISH, SHIPPED
+from assistant.content.translations import catalog_file, check_python, extracted
 
 ABSOLUTE = re.compile(r"^(/|[A-Za-z]:[\\/]|\\\\)")
 
@@ -39,7 +39,7 @@ def test_extraction_names_sources_relative_to_the_repository() -> None:
 
 
 PLANTED = """
-    from assistant.i18n import N_, _
+    from assistant.content.i18n import N_, _
 
     from pkg.helpers import late_problem
 

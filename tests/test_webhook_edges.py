@@ -26,9 +26,9 @@ import time_machine
 from sqlmodel import Session, select
 
 from assistant.cli import main
+from assistant.jobs.supervision import PARK_AFTER_FAULTS
 from assistant.models import WebhookDelivery, WebhookSubscription, WorkFault, utcnow
 from assistant.services import webhooks
-from assistant.supervision import PARK_AFTER_FAULTS
 from tests.harness import CSM, MANAGER, Harness, start_harness, wait_for
 from tests.test_health import get
 from tests.test_webhooks import Receiver, all_deliveries
@@ -486,7 +486,7 @@ def test_an_ipv6_receiver_is_called_on_its_own_port() -> None:
     import ssl
     from urllib.parse import urlsplit
 
-    from assistant.webhook_sender import _connection
+    from assistant.jobs.webhook_sender import _connection
 
     for url, port in [("https://[2606:4700:4700::1111]/hook", 443), ("http://[2001:db8::abcd]:8443/x", 8443)]:
         host = urlsplit(url).hostname or ""

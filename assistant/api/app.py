@@ -53,6 +53,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant.api import tokens
 from assistant.api.problems import KEY_MAX, KEY_PATTERN, PROBLEM, document, field_errors, problem
 from assistant.components import Components
+from assistant.content.i18n import _, speaking
 from assistant.domain.account_rows import read_record
 from assistant.domain.accounts import account_key
 from assistant.domain.events import EventKind
@@ -70,12 +71,11 @@ from assistant.domain.status import Status
 from assistant.domain.text import clean_text
 from assistant.domain.triggers import trigger_effects
 from assistant.domain.visibility import can_see_details
-from assistant.flows.intake import people_errors
-from assistant.i18n import _, speaking
-from assistant.messages.case_context import case_context
-from assistant.messages.escape import UserText
-from assistant.messages.render import render_message
+from assistant.listeners.intake import people_errors
 from assistant.models import KEY_PREFIX, AccountExternalId, ApiToken, Escalation
+from assistant.presenters.case_context import case_context
+from assistant.rendering.escape import UserText
+from assistant.rendering.render import render_message
 from assistant.services import accounts, cases, judgement
 from assistant.services.cases import CaseNotFound, get_case, open_case
 from assistant.services.events import add_event

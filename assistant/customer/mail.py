@@ -39,9 +39,9 @@ from urllib.parse import unquote, urlsplit
 from email_validator import EmailNotValidError, validate_email
 from jinja2 import Environment, select_autoescape
 
-from assistant import i18n
+from assistant.content import i18n
 from assistant.domain.contacts import NAME_MAX, invisible
-from assistant.messages.render import content_environment, content_folder
+from assistant.rendering.render import content_environment, content_folder
 
 DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
 

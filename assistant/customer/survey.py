@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from jinja2 import Environment
 
-from assistant import i18n
+from assistant.content import i18n
 from assistant.domain.satisfaction import SCORES
-from assistant.messages.render import content_environment, content_folder
+from assistant.rendering.render import content_environment, content_folder
 from assistant.services import customer
 from assistant.services.cases import CaseNotFound, get_case
 from assistant.services.satisfaction import record_satisfaction

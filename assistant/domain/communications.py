@@ -5,7 +5,7 @@ Plain functions over plain text: the owner edits the draft before anything is se
 A draft addressed to a contact is in the contact's language, its times in the
 contact's zone ("15:00 today, São Paulo time"); without one, in the owner's. A draft is a
 Sentence: the edge writes it in that language (and the time as the customer reads it, in
-assistant.messages.customer_time).
+assistant.content.customer_time).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The intake form: what a CSM submits, and the rules it must meet.
 
 Plain data and functions; the Slack modal is parsed into `IntakeForm` by
-`assistant.flows.intake` and rendered from `assistant/messages/templates`.
+`assistant.listeners.intake` and rendered from `messages/templates`.
 """
 
 from __future__ import annotations
@@ -332,7 +332,7 @@ def _frozen(mapping: Mapping[Any, str]) -> Mapping[Any, str]:
 @dataclass(frozen=True)
 class FormQuestions:
     """The intake form's labels and the team's own questions (flows/intake.yml), read once
-    (assistant.playbook.form_questions_of); never changed."""
+    (assistant.content.playbook.form_questions_of); never changed."""
 
     labels: Mapping[str, str] = field(default_factory=lambda: _frozen(DEFAULT_LABELS))
     custom: tuple[CustomQuestion, ...] = ()

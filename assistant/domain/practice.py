@@ -2,7 +2,7 @@
 
 Everything the product says about the practice is written once, in the playbook
 (flows/playbook.yml), so the modal, the case card and the feed announcement all use the
-same words. The playbook is read once into a `Practice` (by assistant.playbook.practice_of):
+same words. The playbook is read once into a `Practice` (by assistant.content.playbook.practice_of):
 an immutable value handed to the rules that need it. Its words are message ids: the edge
 writes them in the reader's language.
 """

@@ -39,3 +39,30 @@ def clean_tree(obj: object) -> object:
     if isinstance(obj, str):
         return clean_text(obj)
     return obj
+
+
+class UnescapedUserText(TypeError):
+    pass
+
+
+class UserText:
+    """Text a user typed; only the escaping filters may turn it into output."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: str | None) -> None:
+        self.raw = raw or ""
+
+    def __str__(self) -> str:
+        raise UnescapedUserText("user text must pass through |mrkdwn or |plain")
+
+    __html__ = __str__
+
+    def __bool__(self) -> bool:
+        return bool(self.raw.strip())
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __repr__(self) -> str:
+        return f"UserText({self.raw!r})"

@@ -17,13 +17,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from assistant.content.i18n import _, current_locale
 from assistant.database import session_scope
 from assistant.domain.account_rows import AccountRow
 from assistant.domain.accounts import account_key
 from assistant.domain.judgement import JudgementRules
 from assistant.domain.money import format_money
-from assistant.i18n import _, current_locale
-from assistant.messages.escape import UserText
+from assistant.domain.text import UserText
 from assistant.models import (
     KEY_PREFIX,
     Account,

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
+from assistant.content.customer_time import customer_time_phrase
+from assistant.content.i18n import _, speaking
 from assistant.database import session_scope
 from assistant.domain.accounts import account_key
 from assistant.domain.communications import (
@@ -29,8 +31,6 @@ from assistant.domain.communications import (
 )
 from assistant.domain.contacts import Contact
 from assistant.domain.events import EventKind
-from assistant.i18n import _, speaking
-from assistant.messages.customer_time import customer_time_phrase
 from assistant.models import (
     Account,
     CustomerCommunication,

@@ -13,12 +13,12 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from assistant.content.registry import installed
 from assistant.domain.events import EventKind
 from assistant.domain.intake import FormQuestions
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate
 from assistant.domain.spreadsheet import formula_safe
 from assistant.models import KEY_PREFIX, CaseEvent, CustomerCommunication, Escalation
-from assistant.registry import installed
 from assistant.services.accounts import affected_names
 from assistant.services.cases import SUMMARY_COLUMNS
 

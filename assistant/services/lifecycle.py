@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from assistant.content.i18n import _
 from assistant.database import session_scope
 from assistant.domain.communications import Purpose, Route
 from assistant.domain.events import EventKind
@@ -22,7 +23,6 @@ from assistant.domain.lifecycle import (
 from assistant.domain.practice import Category, EscalationKind, Practice, Severity
 from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.status import Status
-from assistant.i18n import _
 from assistant.models import ActionItem, Escalation, RootCauseAnalysis, StatusUpdate, utcnow
 from assistant.services.cases import bring_in_sponsor
 from assistant.services.customer import Outgoing, settle_promise, tell_customer

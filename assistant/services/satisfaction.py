@@ -7,10 +7,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import col
 
+from assistant.content.i18n import _
 from assistant.database import session_scope
 from assistant.domain.events import EventKind
 from assistant.domain.satisfaction import SatisfactionSummary, summarize_satisfaction
-from assistant.i18n import _
 from assistant.models import Escalation, utcnow
 from assistant.services.events import record_event
 from assistant.services.lifecycle import ActionRefused

@@ -13,14 +13,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import col
 
+from assistant.content.i18n import speaking
 from assistant.domain.events import EventKind
 from assistant.domain.status import Status
-from assistant.i18n import speaking
 from assistant.ids import MetadataEvent
-from assistant.messages.case_context import case_context, topic
-from assistant.messages.escape import plain
-from assistant.messages.render import Message, render_message
 from assistant.models import Escalation
+from assistant.presenters.case_context import case_context, topic
+from assistant.rendering.escape import plain
+from assistant.rendering.render import Message, render_message
 from assistant.services import notices
 from assistant.services.accounts import account_facts
 from assistant.services.events import add_event

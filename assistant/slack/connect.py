@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from assistant.i18n import _
+from assistant.content.i18n import _
 from assistant.slack.client import SLACK_ERRORS, error_code
 
 

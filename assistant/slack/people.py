@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from assistant.content.i18n import negotiate
 from assistant.domain.intake import PersonFacts
-from assistant.i18n import negotiate
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Background work: every loop and sender, under one supervision."""

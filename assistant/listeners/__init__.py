@@ -1,0 +1,77 @@
+"""One module per guided flow. An owner flow's module declares its opener (`open_flow`) and its
+submission (`SPEC`), registered here under its name (`FLOW`); a module's `register` wires only
+its other listeners."""
+
+from typing import Protocol
+
+from slack_bolt import App
+
+from assistant.components import Components
+from assistant.listeners import (
+    acknowledge,
+    affected_accounts,
+    case_entry,
+    classify,
+    close,
+    commands,
+    contacts,
+    follow,
+    home,
+    intake,
+    judgement,
+    post_update,
+    rca,
+    reassign,
+    reminders,
+    reopen,
+    resolve,
+    survey,
+    timeline,
+)
+from assistant.listeners.case_flow import CaseFlows, FlowSpec, FlowStart
+
+
+class OwnerFlow(Protocol):
+    """An owner flow's module: its name (flows/<FLOW>.yml) and its opener; a flow with questions
+    also declares its submission, `SPEC` (a FlowSpec)."""
+
+    FLOW: str
+
+    def open_flow(self, start: FlowStart) -> None: ...
+
+
+OWNER_FLOWS: tuple[OwnerFlow, ...] = (
+    acknowledge,
+    classify,
+    post_update,
+    reassign,
+    resolve,
+    rca,
+    close,
+    reopen,
+    timeline,
+    contacts,
+    affected_accounts,
+)
+
+
+def register_all(app: App, components: Components) -> CaseFlows:
+    flows = CaseFlows(components)
+    intake.register(app, components)
+    for module in OWNER_FLOWS:
+        flows.register(module.FLOW, module.open_flow)
+        spec: FlowSpec | None = getattr(module, "SPEC", None)
+        if spec is not None:
+            flows.on_submit(app, spec)
+    missing = set(flows.book.names) ^ set(flows.openers)
+    if missing:  # a flow file without its code, or code without its file: the engine's own mistake
+        raise RuntimeError(f"flows without both a file and code: {', '.join(sorted(missing))}")
+    close.register(app, components)  # the satisfaction asked once a case is closed
+    case_entry.register(app, flows)
+    reminders.register(app, components)
+    commands.register(app, flows)
+    follow.register(app, components)
+    home.register(app, components)
+    survey.register(app, components)
+    judgement.register(app, components)
+    return flows

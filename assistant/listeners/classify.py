@@ -1,0 +1,151 @@
+"""Classify: category, kind, severity and resolving team; re-classification needs a reason."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import partial
+
+from assistant.content.i18n import N_, _
+from assistant.domain.lifecycle import reason_needed
+from assistant.domain.practice import Category, EscalationKind, Severity
+from assistant.listeners.case_flow import (
+    Answers,
+    FlowSpec,
+    FlowStart,
+    Submission,
+    best_effort,
+    open_case_modal,
+)
+from assistant.models import Escalation
+from assistant.presenters.case_context import case_context
+from assistant.rendering.escape import UserText
+from assistant.rendering.render import Message, render_message
+from assistant.services import lifecycle
+
+# flows/classify.yml
+FLOW = "classify"
+
+
+class Field(StrEnum):
+    CATEGORY = "category"
+    KIND = "kind"
+    SEVERITY = "severity"
+    TEAM = "resolving_team"
+    REASON = "reason"
+
+
+def open_flow(start: FlowStart) -> None:
+    case = start.case
+    practice = start.components.content.practice
+    open_case_modal(
+        start,
+        "classify_modal.json.j2",
+        Field,
+        reclassifying=case.kind is not None,
+        playbooks=[
+            {
+                "label": _(p.label),
+                "when": _(p.when),
+                "owner": _(p.resolution_owner),
+                "expected": _(p.expected_response),
+            }
+            for p in map(practice.playbook, practice.categories)
+        ],
+        categories=[
+            {
+                "value": c.value,
+                "label": _(practice.playbook(c).label),
+                "description": _(practice.playbook(c).when),
+            }
+            for c in practice.categories
+        ],
+        kinds=[
+            {"value": k.value, "label": _(label), "description": _(text)}
+            for k, (label, text) in practice.kind_labels.items()
+        ],
+        severities=[
+            {
+                "value": s.value,
+                "label": _(practice.severity_label(s)),
+                "description": _(practice.severity_description(s)),
+            }
+            for s in practice.severities
+        ],
+        current={
+            "category": case.category.value,
+            "kind": case.kind.value if case.kind else None,
+            "severity": case.severity.value,
+            "team": UserText(case.resolving_team or practice.playbook(case.category).resolution_owner),
+        },
+    )
+
+
+def check(sub: Submission, answers: Answers) -> dict[str, str]:
+    """A choice Slack could not have sent is refused; a change of category needs a reason."""
+    practice = sub.components.content.practice
+    errors = {}
+    choices: tuple[tuple[Field, tuple[str, ...], str], ...] = (
+        (Field.CATEGORY, practice.categories, N_("Choose a category.")),
+        (Field.KIND, tuple(EscalationKind), N_("Choose how the case was escalated.")),
+        (Field.SEVERITY, practice.severities, N_("Choose a severity.")),
+    )
+    for field, values, problem in choices:
+        if answers.get(field) not in {str(v) for v in values}:
+            errors[field.value] = _(problem)
+    missing_reason = not answers.text(Field.REASON) and reason_needed(
+        classified=sub.case.kind is not None,
+        category_before=sub.case.category.value,
+        category_after=answers.get(Field.CATEGORY),
+        practice=practice,
+    )
+    if missing_reason:
+        errors[Field.REASON.value] = _(missing_reason)
+    return errors
+
+
+def apply(sub: Submission, answers: Answers) -> Escalation:
+    classification = lifecycle.Classification(
+        category=Category(answers.get(Field.CATEGORY)),
+        kind=EscalationKind(answers.get(Field.KIND)),
+        severity=Severity(answers.get(Field.SEVERITY)),
+        resolving_team=answers.text(Field.TEAM),
+        reason=answers.text(Field.REASON),
+    )
+    return lifecycle.classify(
+        sub.components.engine,
+        sub.ref.case_id,
+        rules=sub.rules,
+        team_answers=answers.teams(),
+        actor_id=sub.actor,
+        classification=classification,
+        practice=sub.components.content.practice,
+        policy=sub.components.reminder_policy,
+    )
+
+
+def invite_the_sponsor(sub: Submission, answers: Answers, case: Escalation) -> None:
+    """Reclassified as business: the account's executive sponsor, if any, was brought in."""
+    channel = sub.components.provisioner.channel
+    for person in set(case.stakeholder_ids) - set(sub.case.stakeholder_ids):
+        if case.channel_id:
+            best_effort(sub.components, case, "invite_sponsor", partial(channel.invite, case, person))
+
+
+def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+    return render_message(
+        "classified.json.j2",
+        case=case_context(case),
+        actor=sub.actor,
+        reclassified=sub.case.kind is not None,
+        reason=UserText(answers.text(Field.REASON)),
+    )
+
+
+SPEC = FlowSpec(
+    flow=FLOW,
+    refusal_field=Field.CATEGORY,
+    check=check,
+    apply=apply,
+    before=invite_the_sponsor,
+    announce=announce,
+)

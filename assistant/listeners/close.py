@@ -1,0 +1,213 @@
+"""Close: needs a resolved case and an RCA (or a reason why none); asks for the customer's satisfaction."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from assistant.components import Components
+from assistant.content.i18n import N_, _
+from assistant.domain.lifecycle import Task, close_refusal, needs_no_sponsorship
+from assistant.ids import CaseAction, ViewId
+from assistant.listeners.case_flow import (
+    Answers,
+    CaseRef,
+    FlowSpec,
+    FlowStart,
+    Submission,
+    best_effort,
+    in_their_language,
+    open_case_modal,
+    option_value,
+    parse_ref,
+    say,
+    text_value,
+)
+from assistant.listeners.case_middleware import case_task
+from assistant.listeners.customer_side import survey_for
+from assistant.models import Escalation
+from assistant.presenters.case_context import case_context
+from assistant.rendering.escape import UserText
+from assistant.rendering.render import Message, render_message, render_view
+from assistant.services import lifecycle
+from assistant.services.satisfaction import record_satisfaction
+
+# flows/close.yml
+FLOW = "close"
+
+
+class Field(StrEnum):
+    NO_RCA_REASON = "no_rca_reason"
+    SPONSORSHIP = "sponsorship"
+    SPONSOR = "sponsor"
+    SCORE = "score"
+    COMMENT = "comment"
+
+
+SCORES = [
+    {"value": str(n), "label": label}
+    for n, label in [
+        (5, N_("5 · very satisfied")),
+        (4, "4"),
+        (3, "3"),
+        (2, "2"),
+        (1, N_("1 · very dissatisfied")),
+    ]
+]
+
+
+def sponsor_of_case(case: Escalation) -> str | None:
+    return case.stakeholder_ids[0] if case.stakeholder_ids else None
+
+
+def open_flow(start: FlowStart) -> None:
+    components = start.components
+    case = start.case
+    has_rca = lifecycle.latest_rca(components.engine, case.id or 0) is not None
+    practice = components.content.practice
+    refusal = close_refusal(case.key, practice.playbook(case.category), has_rca)
+    if refusal:
+        say(start.respond, _(refusal))
+        return
+    open_case_modal(
+        start,
+        "close_modal.json.j2",
+        Field,
+        has_rca=has_rca,
+        offer_sponsorship=not needs_no_sponsorship(case.triggers, case.stakeholder_ids, practice),
+        # The executives involved were named as stakeholders: the first one is the likely sponsor.
+        sponsor=sponsor_of_case(case),
+        archive=components.settings.archive_on_close,
+    )
+
+
+def check(sub: Submission, answers: Answers) -> dict[str, str]:
+    errors = {}
+    has_rca = lifecycle.latest_rca(sub.components.engine, sub.ref.case_id) is not None
+    if not answers.text(Field.NO_RCA_REASON) and not has_rca:
+        errors[Field.NO_RCA_REASON.value] = _("Say why this case needs no root-cause analysis.")
+    if answers.get(Field.SPONSORSHIP) and not answers.get(Field.SPONSOR):
+        errors[Field.SPONSOR.value] = _("Name the executive sponsor, or untick the enrolment.")
+    return errors
+
+
+def sponsor_named(answers: Answers) -> str | None:
+    return answers.get(Field.SPONSOR) if answers.get(Field.SPONSORSHIP) else None
+
+
+def apply(sub: Submission, answers: Answers) -> Escalation:
+    components = sub.components
+    return lifecycle.close(
+        components.engine,
+        sub.ref.case_id,
+        rules=sub.rules,
+        team_answers=answers.teams(),
+        policy=components.reminder_policy,
+        actor_id=sub.actor,
+        no_rca_reason=answers.text(Field.NO_RCA_REASON) or None,
+        sponsor_id=sponsor_named(answers),
+        survey=survey_for(components, sub.case),
+        practice=components.content.practice,
+    )
+
+
+def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+    return render_message(
+        "closed.json.j2",
+        case=case_context(case),
+        actor=sub.actor,
+        # Closed with an RCA, or with the reason why none (lifecycle.close keeps one of them).
+        has_rca=case.no_rca_reason is None,
+        no_rca_reason=UserText(case.no_rca_reason),
+        sponsor=sponsor_named(answers),
+    )
+
+
+def ask_satisfaction_and_archive(sub: Submission, answers: Answers, closed: Escalation) -> None:
+    components = sub.components
+    channel = components.provisioner.channel
+    with channel.language_of(closed.reporter_id):
+        question = render_message(
+            "satisfaction_request.json.j2",
+            case=case_context(closed),
+            action_id=CaseAction.SATISFACTION.value,
+        )
+    best_effort(
+        components, closed, "satisfaction_request", lambda: channel.post(closed.reporter_id, question)
+    )
+    if components.settings.archive_on_close and closed.channel_id:
+        channel_id = closed.channel_id
+        best_effort(
+            components,
+            closed,
+            "archive_channel",
+            lambda: components.client.conversations_archive(channel=channel_id),
+        )
+
+
+SPEC = FlowSpec(
+    flow=FLOW,
+    refusal_field=Field.NO_RCA_REASON,
+    # The close rule itself is checked where the modal opens and, in the transaction, by
+    # lifecycle.close: its refusal (the case changed meanwhile) replaces the modal.
+    refusal_notice=N_("Not closed"),
+    check=check,
+    apply=apply,
+    announce=announce,
+    then=ask_satisfaction_and_archive,
+)
+
+
+def register(app: App, components: Components) -> None:
+    """The customer's satisfaction, asked once the case is closed: its button and its form."""
+
+    @app.action(CaseAction.SATISFACTION.value, middleware=[case_task(components, Task.RECORD_SATISFACTION)])
+    @in_their_language(components.people)
+    def handle_record_satisfaction(body: dict[str, Any], client: WebClient, case: Escalation) -> None:
+        """Open the form for the customer's answer (the reporter, owner or a manager)."""
+        # One answer per case: once recorded, the form shows it, to be corrected if need be.
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=render_view(
+                "satisfaction_modal.json.j2",
+                callback_id=ViewId.SATISFACTION.value,
+                metadata=CaseRef(case_id=case.id or 0).dump(),
+                case=case_context(case),
+                field=Field,
+                scores=[{**score, "label": _(score["label"])} for score in SCORES],
+                recorded=str(case.satisfaction_score) if case.satisfaction_score else None,
+                comment=UserText(case.satisfaction_comment or ""),
+            ),
+        )
+
+    @app.view(ViewId.SATISFACTION.value)
+    @in_their_language(components.people)
+    def handle_satisfaction_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Record the score and comment, and thank the person in the modal."""
+        ref = parse_ref(view)
+        score = option_value(view, Field.SCORE)
+        if ref is None or score not in {"1", "2", "3", "4", "5"}:
+            ack(response_action="errors", errors={Field.SCORE.value: _("Choose the customer's score.")})
+            return
+        case, before = record_satisfaction(
+            components.engine,
+            ref.case_id,
+            actor_id=body["user"]["id"],
+            score=int(score or 0),
+            comment=text_value(view, Field.COMMENT),
+        )
+        said = (
+            _("Corrected: %(score)s out of 5 (was %(before)s).", score=score, before=before)
+            if before
+            else _("Recorded: %(score)s out of 5.", score=score)
+        )
+        ack(
+            response_action="update",
+            view=render_view("notice_modal.json.j2", title=_("Thank you"), text=said),
+        )
+        # The card shows it while the channel is open; an archived one is left as it was.
+        components.provisioner.channel.refresh(case)
+        components.home.refresh_for(case)

@@ -1,0 +1,216 @@
+"""`/escalate`: open an escalation, or run a case verb inside a case channel, or get help."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from assistant.content.flow_files import FlowBook
+from assistant.content.i18n import N_, _
+from assistant.domain.commands import Ask, CommandText, read_command
+from assistant.domain.status import Status
+from assistant.domain.visibility import can_see_details
+from assistant.ids import COMMAND
+from assistant.listeners.case_flow import CaseFlows, in_their_language, say
+from assistant.listeners.follow import set_following
+from assistant.listeners.intake import open_intake as open_intake_modal
+from assistant.models import Escalation
+from assistant.presenters.case_context import case_context, guidance_words
+from assistant.rendering.render import render_message
+from assistant.services import lifecycle
+from assistant.services.accounts import account_facts
+from assistant.services.cases import case_numbered, open_cases
+from assistant.services.lifecycle import case_in_channel
+from assistant.slack.client import SLACK_ERRORS, error_code
+
+logger = logging.getLogger(__name__)
+# How help names who may run a flow (flows/<flow>.yml `who`).
+WHO_WORDS = {
+    "owner": N_("owner"),
+    "reporter": N_("reporter"),
+    "manager": N_("escalation manager"),
+    "admin": N_("admin"),
+    "involved": N_("anyone on the case"),
+    "participant": N_("anyone"),
+}
+
+
+def help_rows(book: FlowBook) -> list[dict[str, str]]:
+    """The verbs for `/escalate help`, from the flows' files: the word, what it does, who may."""
+    return [
+        {"word": row["word"], "does": _(row["does"]), "who": ", ".join(_(WHO_WORDS[w]) for w in row["who"])}
+        for row in book.help_rows()
+    ]
+
+
+LIST_ROWS = 20
+
+
+def register(app: App, flows: CaseFlows) -> None:
+    components = flows.components
+    managers = set(components.settings.escalation_manager_ids)
+
+    def view_of(case: Escalation, user_id: str) -> dict[str, Any]:
+        context = case_context(case)
+        context["visible"] = can_see_details(
+            is_private=case.is_private, user_id=user_id, participants=case.participants
+        )
+        context["followable"] = (
+            context["visible"] and case.status != Status.CLOSED and user_id != case.owner_id
+        )
+        return context
+
+    def show_list(respond: Respond, user_id: str, *, everyone: bool) -> None:
+        if everyone and user_id not in managers:
+            say(
+                respond,
+                _(
+                    "`%(command)s list all` is for escalation managers; `%(command)s list` shows your cases.",
+                    command=COMMAND,
+                ),
+            )
+            return
+        cases = open_cases(components.engine, involving=None if everyone else user_id, limit=LIST_ROWS + 1)
+        title = _("All open escalations") if everyone else _("Your open escalations")
+        message = render_message(
+            "case_list.json.j2",
+            title=title,
+            command=COMMAND,
+            more=len(cases) > LIST_ROWS,
+            cases=[view_of(c, user_id) for c in cases[:LIST_ROWS]],
+        )
+        respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+
+    def find_case(respond: Respond, asked: CommandText, usage: str) -> Escalation | None:
+        """The case the text names, or None once the person is told how to name one."""
+        case = None
+        if asked.case_number is not None:
+            case = case_numbered(components.engine, asked.case_number)
+        elif asked.channel_id:
+            case = case_in_channel(components.engine, asked.channel_id)
+        if case is None:
+            found = ""
+            if asked.case_number is not None:
+                found = _("I found no case ESC-%(number)s.", number=asked.case_number) + " "
+            elif asked.channel_id:
+                found = _("<#%(channel)s> is not a case channel.", channel=asked.channel_id) + " "
+            say(respond, f"{found}{usage}")
+        return case
+
+    def show_status(respond: Respond, user_id: str, asked: CommandText) -> None:
+        case = find_case(
+            respond,
+            asked,
+            _("Use `%(command)s status ESC-42`, or `%(command)s list` to see your cases.", command=COMMAND),
+        )
+        if case is None:
+            return
+        updates = lifecycle.updates_of(components.engine, case.id or 0)
+        message = render_message(
+            "case_status.json.j2",
+            case=view_of(case, user_id),
+            last_update=updates[-1].at if updates else None,
+            account=account_facts(components.engine, case),
+        )
+        respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+
+    def follow_by_key(respond: Respond, user_id: str, asked: CommandText) -> None:
+        case = find_case(
+            respond,
+            asked,
+            _(
+                "Use `%(command)s %(verb)s ESC-42`; `%(command)s list all` shows open cases.",
+                command=COMMAND,
+                verb=asked.word,
+            ),
+        )
+        if case is not None:
+            say(respond, set_following(components, case, user_id, on=asked.ask == Ask.FOLLOW).text)
+
+    def run_verb(client: WebClient, respond: Respond, command: dict[str, Any], asked: CommandText) -> None:
+        if asked.case_number is None and not asked.channel_id:
+            case = case_in_channel(components.engine, command.get("channel_id") or "")
+            if case is None:
+                say(
+                    respond,
+                    _(
+                        "`%(command)s %(verb)s` works inside a case channel, or anywhere with the case's "
+                        "key: `%(command)s %(verb)s ESC-42`. "
+                        "Type `%(command)s help` to see what is possible.",
+                        command=COMMAND,
+                        verb=asked.word,
+                    ),
+                )
+                return
+        else:
+            case = find_case(respond, asked, _("`%(command)s list` shows your cases.", command=COMMAND))
+        if case is None or case.id is None:
+            return
+        flows.start(
+            client=client,
+            respond=respond,
+            case_id=case.id,
+            flow=flows.book.named(asked.word) or asked.word,
+            actor_id=command["user_id"],
+            trigger_id=command["trigger_id"],
+        )
+
+    def did_you_mean(respond: Respond, asked: CommandText) -> None:
+        key = f" ESC-{asked.case_number}" if asked.case_number is not None else ""
+        say(
+            respond,
+            _(
+                "Did you mean `%(suggestion)s`? `%(command)s help` lists what is possible; "
+                "`%(command)s <summary>` opens a new escalation.",
+                suggestion=" ".join((COMMAND, asked.word)) + key,
+                command=COMMAND,
+            ),
+        )
+
+    @app.command(COMMAND)
+    @in_their_language(components.people)
+    def handle_escalate_command(
+        ack: Ack, body: dict[str, Any], command: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """Route `/escalate [text]`: help, a case verb, or the intake modal (in the person's language)."""
+        ack()
+        asked = read_command(command.get("text") or "", flows.book.words())
+        user_id = command["user_id"]
+        if asked.ask == Ask.HELP:
+            help_message = render_message(
+                "help.json.j2",
+                command=COMMAND,
+                guidance=guidance_words(components.content.practice),
+                verbs=help_rows(flows.book),
+            )
+            respond(text=help_message.text, blocks=help_message.blocks, response_type="ephemeral")
+        elif asked.ask == Ask.LIST:
+            show_list(respond, user_id, everyone=asked.everyone)
+        elif asked.ask in {Ask.FOLLOW, Ask.UNFOLLOW}:
+            follow_by_key(respond, user_id, asked)
+        elif asked.ask == Ask.STATUS:
+            show_status(respond, user_id, asked)
+        elif asked.ask == Ask.DID_YOU_MEAN:
+            did_you_mean(respond, asked)
+        elif asked.ask == Ask.VERB:
+            run_verb(client, respond, command, asked)
+        else:
+            open_intake(client, respond, command)
+
+    def open_intake(client: WebClient, respond: Respond, command: dict[str, Any]) -> None:
+        try:
+            open_intake_modal(client, command, components.settings.ack_within_minutes, components.content)
+        except SLACK_ERRORS as exc:
+            # Slack refused the form (too busy, or the trigger ran out): the CSM must not be left guessing.
+            logger.warning("the intake form could not be opened (%s)", error_code(exc))
+            say(
+                respond,
+                _(
+                    "Slack is busy and did not open the escalation form; nothing was saved. "
+                    "Type `%(command)s` again in a few seconds.",
+                    command=COMMAND,
+                ),
+            )

@@ -1,0 +1,133 @@
+"""The CSM's answer to a signal of the 24-hour judgement tier: Escalate (the intake, prefilled with
+the account and the signal) or Not now (with a reason, kept and counted)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from assistant.components import Components
+from assistant.content.i18n import N_, _
+from assistant.domain.judgement import Concern, JudgementRules
+from assistant.ids import CaseAction, ViewId
+from assistant.jobs.judgement import concern_words
+from assistant.listeners.case_flow import answer_privately, in_their_language, say, text_value
+from assistant.listeners.intake import AccountPrefill, IntakeMetadata, intake_modal
+from assistant.models import Account, JudgementRequest
+from assistant.rendering.render import render_view
+from assistant.services import judgement
+
+
+class Field(StrEnum):
+    REASON = "reason"
+
+
+class RequestRef(BaseModel):
+    request_id: int
+
+
+def prefill(request: JudgementRequest, account: Account, rules: JudgementRules) -> AccountPrefill:
+    value = f"{account.currency} {account.contract_value}" if account.contract_value is not None else ""
+    contacts = "\n".join(
+        f"{c['name']} <{c['email']}>" + (f", {c['role']}" if c.get("role") else "") for c in account.contacts
+    )
+    return AccountPrefill(
+        name=account.name,
+        value=value.strip(),
+        category=rules.suggests.get(request.concern),
+        contacts=contacts,
+        language=account.language,
+        zone=account.tz,
+    )
+
+
+def register(app: App, components: Components) -> None:
+    engine = components.engine
+
+    def unanswered(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> tuple[JudgementRequest, Account] | None:
+        """The signal a button is about, if it still waits for an answer (else the CSM is told why)."""
+        ack()
+        respond = answer_privately(respond, client, body["user"]["id"])
+        found = judgement.request(engine, int(action.get("value") or 0))
+        if found is None:
+            say(respond, _("That signal no longer exists."))
+            return None
+        if found[0].answered_at is not None:
+            say(respond, _("Already answered: %(answer)s.", answer=_(ANSWERS.get(found[0].answer or "", ""))))
+            return None
+        return found
+
+    @app.action(CaseAction.JUDGEMENT_ESCALATE.value)
+    @in_their_language(components.people)
+    def handle_escalate(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        found = unanswered(ack, body, action, client, respond)
+        if found is None:
+            return
+        request, account = found
+        rules = components.content.practice.judgement
+        words = concern_words(request, account, rules, escape=lambda text, limit: text[:limit])
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=intake_modal(
+                metadata=IntakeMetadata(judgement_request_id=request.id),
+                ack_within_minutes=components.settings.ack_within_minutes,
+                summary=_(CONCERN_SUMMARIES[Concern(request.concern)]),
+                description=f"{words['what']}\n{words['why']}",
+                account=prefill(request, account, rules),
+                content=components.content,
+            ),
+        )
+
+    @app.action(CaseAction.JUDGEMENT_DECLINE.value)
+    @in_their_language(components.people)
+    def handle_decline(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        found = unanswered(ack, body, action, client, respond)
+        if found is None:
+            return
+        request, account = found
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=render_view(
+                "judgement_decline_modal.json.j2",
+                callback_id=ViewId.JUDGEMENT_DECLINE.value,
+                metadata=RequestRef(request_id=request.id or 0).model_dump_json(),
+                what=concern_words(request, account, components.content.practice.judgement)["what"],
+                field=Field,
+            ),
+        )
+
+    @app.view(ViewId.JUDGEMENT_DECLINE.value)
+    @in_their_language(components.people)
+    def handle_decline_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        reason = text_value(view, Field.REASON)
+        if not reason:
+            ack(response_action="errors", errors={Field.REASON.value: _("Say why: the digest counts it.")})
+            return
+        try:
+            ref = RequestRef.model_validate_json(view.get("private_metadata") or "{}")
+        except ValidationError:
+            ack()
+            return
+        recorded = judgement.answer(
+            engine, ref.request_id, user_id=body["user"]["id"], escalated=False, reason=reason
+        )
+        said = _("Recorded: no escalation now.") if recorded else _("Someone answered this signal already.")
+        ack(response_action="update", view=render_view("notice_modal.json.j2", title=_("Not now"), text=said))
+
+
+ANSWERS = {judgement.ESCALATED: N_("escalated"), judgement.DECLINED: N_("not now")}
+CONCERN_SUMMARIES = {
+    Concern.HEALTH_DROP: N_("Health score fell below the threshold"),
+    Concern.DECISION_MAKER_LOST: N_("Decision maker lost"),
+    Concern.QBRS_MISSED: N_("QBRs missed in a row"),
+}

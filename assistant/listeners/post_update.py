@@ -1,0 +1,118 @@
+"""Post update: what changed, what the customer is told, and the next promised time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from assistant.content.i18n import N_, _, speaking
+from assistant.domain.communications import Purpose, Route, default_promise, update_draft
+from assistant.listeners.case_flow import (
+    Answers,
+    CaseRef,
+    FlowSpec,
+    FlowStart,
+    Submission,
+    open_case_modal,
+    promise_check,
+)
+from assistant.listeners.customer_side import (
+    SEND_BY,
+    SENT_AT,
+    SENT_HOW,
+    audience_of,
+    outgoing_from,
+    route_problem,
+    sending_note,
+)
+from assistant.models import Escalation
+from assistant.presenters.case_context import case_context
+from assistant.rendering.escape import UserText
+from assistant.rendering.render import Message, render_message
+from assistant.services import lifecycle
+
+PLACEHOLDERS_LEFT = N_("Write the update the customer receives (replace the … placeholders).")
+
+# flows/post_update.yml
+FLOW = "post_update"
+
+
+class Field(StrEnum):
+    INTERNAL = "internal"
+    CUSTOMER = "customer_update"
+    NEXT_UPDATE = "next_update"
+    SEND_BY = SEND_BY
+    SENT_HOW = SENT_HOW
+    SENT_AT = SENT_AT
+
+
+def open_flow(start: FlowStart) -> None:
+    components = start.components
+    now = datetime.now(UTC)
+    promise = default_promise(now)
+    audience = audience_of(components, start.case, start.actor_id, internal=True)
+    phrase = audience.phrase(promise, now)
+    with speaking(audience.locale):
+        draft = _(update_draft(promise_phrase=phrase))
+    ref = None
+    if audience.for_contact:
+        ref = CaseRef(case_id=start.case.id or 0, drafted=phrase, locale=audience.locale, zone=audience.tz)
+    open_case_modal(
+        start,
+        "update_modal.json.j2",
+        Field,
+        ref=ref,
+        promise=int(promise.timestamp()),
+        draft=UserText(draft),
+        routes=audience.route_options(),
+        preview=audience.email_preview(components, start.case, start.actor_id, Purpose.UPDATE),
+        route=audience.initial_route,
+    )
+
+
+promise_checks = promise_check(
+    time_field=Field.NEXT_UPDATE, text_field=Field.CUSTOMER, writer=lambda sub: sub.actor
+)
+
+
+def check(sub: Submission, answers: Answers) -> dict[str, str]:
+    audience = audience_of(sub.components, sub.case, sub.actor, internal=True)
+    errors = route_problem(answers, audience, sub.case)
+    if answers.get(Field.SEND_BY) == Route.INTERNAL:
+        return errors  # the customer hears nothing, is promised nothing
+    errors |= promise_checks(sub, answers)
+    if "…" in answers.text(Field.CUSTOMER):
+        errors.setdefault(Field.CUSTOMER.value, _(PLACEHOLDERS_LEFT))
+    return errors
+
+
+def apply(sub: Submission, answers: Answers) -> Escalation:
+    return lifecycle.post_update(
+        sub.components.engine,
+        sub.ref.case_id,
+        rules=sub.rules,
+        team_answers=answers.teams(),
+        actor_id=sub.actor,
+        internal_text=answers.text(Field.INTERNAL),
+        customer_text=answers.text(Field.CUSTOMER),
+        next_update_at=answers.get(Field.NEXT_UPDATE),
+        outgoing=outgoing_from(answers, Field.CUSTOMER),
+        policy=sub.components.reminder_policy,
+    )
+
+
+def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+    promised_before = sub.case.next_update_due_at
+    return render_message(
+        "update_posted.json.j2",
+        case=case_context(case),
+        actor=sub.actor,
+        internal=UserText(answers.text(Field.INTERNAL)),
+        customer=UserText(answers.text(Field.CUSTOMER)),
+        promise=case.next_update_due_at,
+        kept=promised_before is None or datetime.now(UTC) <= promised_before,
+        sending=sending_note(sub.components, case, answers),
+    )
+
+
+SPEC = FlowSpec(flow=FLOW, refusal_field=Field.INTERNAL, check=check, apply=apply, announce=announce)

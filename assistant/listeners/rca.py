@@ -1,0 +1,254 @@
+"""Root-cause analysis: internal RCA with owned, dated action items, and a customer-facing RCA."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from assistant.content.i18n import N_, _, speaking
+from assistant.domain.communications import Purpose, parse_date
+from assistant.listeners.case_flow import (
+    Answers,
+    FlowSpec,
+    FlowStart,
+    Submission,
+    best_effort,
+    field_value,
+    open_case_modal,
+    text_value,
+)
+from assistant.listeners.customer_side import (
+    SEND_BY,
+    SENT_AT,
+    SENT_HOW,
+    audience_of,
+    outgoing_from,
+    route_problem,
+)
+from assistant.models import Escalation
+from assistant.presenters.case_context import case_context
+from assistant.presenters.rca_markdown import customer_rca_markdown, rca_markdown
+from assistant.rendering.escape import UserText
+from assistant.rendering.render import Message, render_message
+from assistant.services import lifecycle
+
+ROWS = 3
+
+# flows/rca.yml
+FLOW = "rca"
+
+
+class Field:
+    WHAT_HAPPENED = "what_happened"
+    ROOT_CAUSE = "root_cause"
+    CAUSE_AREA = "cause_area"
+    CONTRIBUTING = "contributing_factors"
+    CUSTOMER = "customer_rca"
+    SEND_BY = SEND_BY
+    SENT_HOW = SENT_HOW
+    SENT_AT = SENT_AT
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    kind: str
+    index: int
+
+    @property
+    def description(self) -> str:
+        return f"{self.kind}_{self.index}_description"
+
+    @property
+    def owner(self) -> str:
+        return f"{self.kind}_{self.index}_owner"
+
+    @property
+    def due(self) -> str:
+        return f"{self.kind}_{self.index}_due"
+
+
+GROUPS = {
+    "corrective": (
+        N_("Corrective actions"),
+        N_("Corrective action"),
+        N_("What fixes this occurrence. At least one."),
+    ),
+    "preventive": (N_("Preventive actions"), N_("Preventive action"), N_("What stops it happening again.")),
+}
+ROW_FIELDS = [ItemRow(kind, index) for kind in GROUPS for index in range(1, ROWS + 1)]
+
+CUSTOMER_TEXT_NEEDED = N_("Write the customer-facing RCA (replace the … placeholders).")
+# Where the checked action item rows are kept among the answers, for the change.
+ITEMS = "action_items"
+
+CUSTOMER_DRAFT = (
+    N_("What happened: …"),
+    N_("Why it happened: …"),
+    N_("What we have done: …"),
+    N_("What we are changing so it does not happen again: …"),
+)
+
+
+def read_items(view: dict[str, Any], today: date) -> tuple[list[lifecycle.ActionItemInput], dict[str, str]]:
+    """The action item rows; a started row must have its owner and a due date from today on."""
+    items, errors = [], {}
+    for row in ROW_FIELDS:
+        text = text_value(view, row.description)
+        owner = field_value(view, row.owner).get("selected_user")
+        due = parse_date(field_value(view, row.due).get("selected_date"))
+        if not (text or owner or due):
+            continue
+        if not text:
+            errors[row.description] = _("Describe the action, or clear its owner and due date.")
+        if not owner:
+            errors[row.owner] = _("Every action item needs an owner.")
+        if due is None:
+            errors[row.due] = _("Every action item needs a due date.")
+        elif due < today:
+            errors[row.due] = _("Choose a due date from today on.")
+        if text and owner and due and due >= today:
+            items.append(
+                lifecycle.ActionItemInput(kind=row.kind, description=text, owner_id=owner, due_on=due)
+            )
+    if not any(i.kind == "corrective" for i in items) and "corrective_1_description" not in errors:
+        errors["corrective_1_description"] = _(
+            "Name at least one corrective action, with its owner and due date."
+        )
+    return items, errors
+
+
+def open_flow(start: FlowStart) -> None:
+    components = start.components
+    groups = [
+        {
+            "title": _(title),
+            "label": _(label),
+            "hint": _(hint),
+            "rows": [r for r in ROW_FIELDS if r.kind == kind],
+        }
+        for kind, (title, label, hint) in GROUPS.items()
+    ]
+    audience = audience_of(components, start.case, start.actor_id, internal=True)
+    with speaking(audience.locale):
+        draft = "\n\n".join(_(part) for part in CUSTOMER_DRAFT)
+    open_case_modal(
+        start,
+        "rca_modal.json.j2",
+        Field,
+        item_groups=groups,
+        customer_draft=UserText(draft),
+        routes=audience.route_options(),
+        preview=audience.email_preview(components, start.case, start.actor_id, Purpose.RCA),
+        route=audience.initial_route,
+        cause_areas=[
+            {"value": value, "label": _(label)}
+            for value, label in components.content.practice.cause_areas.items()
+        ],
+    )
+
+
+def check(sub: Submission, answers: Answers) -> dict[str, str]:
+    """The action item rows (kept for the change), where the cause lay, the customer's text."""
+    components = sub.components
+    items, errors = read_items(answers.view, datetime.now(UTC).date())
+    answers.replace(ITEMS, items)
+    if answers.get(Field.CAUSE_AREA) not in components.content.practice.cause_areas:
+        errors[Field.CAUSE_AREA] = _("Choose where the cause lay: it is how repeated causes are found.")
+    if "…" in answers.text(Field.CUSTOMER):
+        errors[Field.CUSTOMER] = _(CUSTOMER_TEXT_NEEDED)
+    return (
+        route_problem(answers, audience_of(components, sub.case, sub.actor, internal=True), sub.case) | errors
+    )
+
+
+def rca_of(answers: Answers) -> lifecycle.RcaInput:
+    return lifecycle.RcaInput(
+        what_happened=answers.text(Field.WHAT_HAPPENED),
+        root_cause=answers.text(Field.ROOT_CAUSE),
+        contributing_factors=answers.text(Field.CONTRIBUTING),
+        customer_text=answers.text(Field.CUSTOMER),
+        items=answers.get(ITEMS),
+        cause_area=answers.get(Field.CAUSE_AREA),
+    )
+
+
+def apply(sub: Submission, answers: Answers) -> Escalation:
+    return lifecycle.record_rca(
+        sub.components.engine,
+        sub.ref.case_id,
+        rules=sub.rules,
+        team_answers=answers.teams(),
+        actor_id=sub.actor,
+        rca=rca_of(answers),
+        outgoing=outgoing_from(answers, Field.CUSTOMER),
+        policy=sub.components.reminder_policy,
+    )
+
+
+def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+    rca_input = rca_of(answers)
+    return render_message(
+        "rca_posted.json.j2",
+        case=case_context(case),
+        actor=sub.actor,
+        rca={
+            "what_happened": UserText(rca_input.what_happened),
+            "root_cause": UserText(rca_input.root_cause),
+            "contributing": UserText(rca_input.contributing_factors),
+        },
+        items=[
+            {
+                "kind": i.kind,
+                "description": UserText(i.description),
+                "owner_id": i.owner_id,
+                "due": i.due_on.isoformat(),
+            }
+            for i in rca_input.items
+        ],
+    )
+
+
+def share_the_documents(sub: Submission, answers: Answers, case: Escalation) -> None:
+    """The customer-facing RCA in the channel, and both documents as files."""
+    components = sub.components
+    context = case_context(case)
+    rca_input = rca_of(answers)
+    channel = components.provisioner.channel
+    stored = lifecycle.latest_rca(components.engine, case.id or 0)
+
+    def share_documents() -> None:
+        customer = render_message(
+            "rca_customer.json.j2", case=context, text=UserText(rca_input.customer_text)
+        )
+        channel.post_in_case(case, customer)
+        if stored is not None:
+            names = {i.owner_id: components.people.get(i.owner_id, components.client).name for i in stored[1]}
+            # Two files: the customer's can be forwarded as it is, with nothing internal in it.
+            components.client.files_upload_v2(
+                channel=channel.channel_id(case),
+                file_uploads=[
+                    {
+                        "filename": f"{case.key}-rca-internal.md",
+                        "title": _("%(key)s RCA (internal)", key=case.key),
+                        "content": rca_markdown(case, stored[0], stored[1], names),
+                    },
+                    {
+                        "filename": f"{case.key}-rca-for-the-customer.md",
+                        "title": _("%(key)s RCA for the customer", key=case.key),
+                        "content": customer_rca_markdown(case, stored[0]),
+                    },
+                ],
+            )
+
+    best_effort(components, case, "rca_documents", share_documents)
+
+
+SPEC = FlowSpec(
+    flow=FLOW,
+    refusal_field=Field.WHAT_HAPPENED,
+    check=check,
+    apply=apply,
+    announce=announce,
+    then=share_the_documents,
+)

@@ -1,0 +1,102 @@
+"""Reassign / escalate up: hand the case to another person, who is invited and told."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from assistant.components import Components
+from assistant.content.i18n import _
+from assistant.domain import intake as rules
+from assistant.listeners.case_flow import (
+    Answers,
+    FlowSpec,
+    FlowStart,
+    Submission,
+    open_case_modal,
+)
+from assistant.models import Escalation
+from assistant.presenters.case_context import case_context
+from assistant.rendering.escape import UserText
+from assistant.rendering.render import Message, render_message
+from assistant.services import lifecycle
+from assistant.slack.client import SLACK_ERRORS
+
+# flows/reassign.yml
+FLOW = "reassign"
+
+
+class Field(StrEnum):
+    NEW_OWNER = "new_owner"
+    REASON = "reason"
+
+
+def open_flow(start: FlowStart) -> None:
+    open_case_modal(start, "reassign_modal.json.j2", Field)
+
+
+def owner_problem(components: Components, new_owner: str | None, current_owner: str) -> str | None:
+    if not new_owner:
+        return _("Choose the new owner.")
+    if new_owner == current_owner:
+        return _("That person already owns this case.")
+    try:
+        problem = rules.person_problem(
+            components.people.get(new_owner, components.quick_client).facts, "owner"
+        )
+    except SLACK_ERRORS:
+        return None  # Slack is slow: accept rather than block the hand-over
+    return _(problem) if problem else None
+
+
+def check(sub: Submission, answers: Answers) -> dict[str, str]:
+    problem = owner_problem(sub.components, answers.get(Field.NEW_OWNER), sub.case.owner_id)
+    return {Field.NEW_OWNER.value: problem} if problem else {}
+
+
+def apply(sub: Submission, answers: Answers) -> Escalation:
+    return lifecycle.reassign(
+        sub.components.engine,
+        sub.ref.case_id,
+        rules=sub.rules,
+        team_answers=answers.teams(),
+        actor_id=sub.actor,
+        new_owner_id=answers.get(Field.NEW_OWNER),
+        reason=answers.text(Field.REASON),
+        policy=sub.components.reminder_policy,
+    )
+
+
+def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+    return render_message(
+        "reassigned.json.j2",
+        case=case_context(case),
+        actor=sub.actor,
+        previous=sub.case.owner_id,
+        reason=UserText(answers.text(Field.REASON)),
+    )
+
+
+def bring_in_the_new_owner(sub: Submission, answers: Answers, case: Escalation) -> None:
+    """Invited and told; the old owner stays as a participant."""
+    new_owner = answers.get(Field.NEW_OWNER)
+    channel = sub.components.provisioner.channel
+    if case.channel_id:
+        channel.invite(case, new_owner)
+    with channel.language_of(new_owner):
+        message = render_message(
+            "new_owner.json.j2",
+            case=case_context(case),
+            actor=sub.actor,
+            reason=UserText(answers.text(Field.REASON)),
+        )
+    channel.post(new_owner, message)
+
+
+SPEC = FlowSpec(
+    flow=FLOW,
+    refusal_field=Field.NEW_OWNER,
+    check=check,
+    apply=apply,
+    announce=announce,
+    before=bring_in_the_new_owner,
+)

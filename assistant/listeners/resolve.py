@@ -1,0 +1,140 @@
+"""Resolve: the owner declares resolution; the feed is told; the root-cause analysis becomes due."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from assistant.content.i18n import N_, _, speaking
+from assistant.domain.communications import Purpose, resolution_draft
+from assistant.listeners.case_flow import (
+    Answers,
+    FlowSpec,
+    FlowStart,
+    Submission,
+    best_effort,
+    open_case_modal,
+)
+from assistant.listeners.customer_side import (
+    SEND_BY,
+    SENT_AT,
+    SENT_HOW,
+    audience_of,
+    outgoing_from,
+    route_problem,
+    sending_note,
+)
+from assistant.models import Escalation
+from assistant.presenters.case_context import case_context
+from assistant.rendering.escape import UserText
+from assistant.rendering.render import Message, render_message
+from assistant.services import lifecycle
+
+# flows/resolve.yml
+FLOW = "resolve"
+
+
+class Field(StrEnum):
+    SUMMARY = "resolution_summary"
+    FIX = "fix"
+    CONFIRMED = "customer_confirmed"
+    NOTICE = "customer_notice"
+    SEND_BY = SEND_BY
+    SENT_HOW = SENT_HOW
+    SENT_AT = SENT_AT
+
+
+NOTICE_NEEDED = N_("Write the notice the customer receives (replace the … placeholder).")
+
+CONFIRMATIONS = [
+    {"value": "yes", "label": N_("Yes, the customer confirmed")},
+    {"value": "pending", "label": N_("Not yet: confirmation pending")},
+]
+
+
+def open_flow(start: FlowStart) -> None:
+    components = start.components
+    confirmations = [{**option, "label": _(option["label"])} for option in CONFIRMATIONS]
+    audience = audience_of(components, start.case, start.actor_id)
+    writer = components.people.cached(start.actor_id)
+    with speaking(audience.locale):
+        draft = _(
+            resolution_draft(
+                account=start.case.account_name,
+                summary=start.case.summary,
+                owner_name=writer.name if writer else "",
+            )
+        )
+    open_case_modal(
+        start,
+        "resolve_modal.json.j2",
+        Field,
+        confirmations=confirmations,
+        draft=UserText(draft),
+        routes=audience.route_options(),
+        preview=audience.email_preview(components, start.case, start.actor_id, Purpose.RESOLUTION),
+        route=audience.initial_route,
+    )
+
+
+def check(sub: Submission, answers: Answers) -> dict[str, str]:
+    errors = route_problem(answers, audience_of(sub.components, sub.case, sub.actor), sub.case)
+    if "…" in answers.text(Field.NOTICE):
+        errors[Field.NOTICE.value] = _(NOTICE_NEEDED)
+    return errors
+
+
+def apply(sub: Submission, answers: Answers) -> Escalation:
+    components = sub.components
+    return lifecycle.resolve(
+        components.engine,
+        sub.ref.case_id,
+        rules=sub.rules,
+        team_answers=answers.teams(),
+        actor_id=sub.actor,
+        summary=answers.text(Field.SUMMARY),
+        fix=answers.text(Field.FIX),
+        customer_confirmed=answers.get(Field.CONFIRMED) == "yes",
+        rca_due_at=components.content.practice.rca_deadline(
+            datetime.now(UTC), components.settings.rca_due_business_days
+        ),
+        outgoing=outgoing_from(answers, Field.NOTICE),
+        policy=components.reminder_policy,
+    )
+
+
+def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
+    return render_message(
+        "resolved.json.j2",
+        case=case_context(case),
+        actor=sub.actor,
+        summary=UserText(answers.text(Field.SUMMARY)),
+        fix=UserText(answers.text(Field.FIX)),
+        confirmed=answers.get(Field.CONFIRMED) == "yes",
+        rca_due=case.rca_due_at,
+        notice=UserText(answers.text(Field.NOTICE)),
+        sending=sending_note(sub.components, case, answers),
+    )
+
+
+def tell_the_feed(sub: Submission, answers: Answers, case: Escalation) -> None:
+    notice = render_message(
+        "resolved_feed.json.j2", case=case_context(case), summary=UserText(answers.text(Field.SUMMARY))
+    )
+    components = sub.components
+    best_effort(
+        components,
+        case,
+        "feed_resolution_notice",
+        lambda: components.provisioner.channel.post_to_feed(notice),
+    )
+
+
+SPEC = FlowSpec(
+    flow=FLOW,
+    refusal_field=Field.SUMMARY,
+    check=check,
+    apply=apply,
+    announce=announce,
+    then=tell_the_feed,
+)

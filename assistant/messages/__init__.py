@@ -1,1 +1,0 @@
-"""What the app shows in Slack: Jinja2 templates rendered to validated Block Kit."""

@@ -1,0 +1,159 @@
+"""What templates know about a case: labels from the practice, user text wrapped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from babel.dates import format_datetime
+
+from assistant.content.i18n import N_, _, current_locale, ngettext
+from assistant.content.registry import installed
+from assistant.domain.intake import LINK_LABELS, LinkKind, custom_answer_lines
+from assistant.domain.money import format_money
+from assistant.domain.portfolio import next_promise
+from assistant.domain.practice import Practice
+from assistant.domain.status import STATUS_LABELS, Status
+from assistant.domain.triggers import groups_to_invite, trigger_effects
+from assistant.ids import CaseAction
+from assistant.models import Escalation
+from assistant.presenters.case_buttons import buttons_from, card_actions
+from assistant.rendering.escape import UserText
+
+
+def format_duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if rest == 0:
+        return ngettext("%(num)s hour", "%(num)s hours", hours) % {"num": hours}
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes) % {"num": minutes}
+
+
+def channel_url(team_id: str | None, channel_id: str) -> str:
+    """A link that opens the channel in Slack's app or browser."""
+    team = f"&team={team_id}" if team_id else ""
+    return f"https://slack.com/app_redirect?channel={channel_id}{team}"
+
+
+def next_due(case: Escalation) -> dict[str, Any] | None:
+    """The next promise of a case, as the card, the topic and the Home tab show it."""
+    promise = case_promise(case)
+    return {"label": _(promise[0]), "at": promise[1]} if promise else None
+
+
+def case_promise(case: Escalation) -> tuple[str, datetime] | None:
+    return next_promise(
+        case.status,
+        ack_due_at=case.ack_due_at,
+        next_update_due_at=case.next_update_due_at,
+        rca_due_at=case.rca_due_at,
+    )
+
+
+def guidance_words(practice: Practice) -> dict[str, str]:
+    """The practice's guidance in the reader's language (the playbook's sentences, through the
+    catalogs): shown wherever someone is about to escalate (intake modal, help, Home tab)."""
+    return {name: _(text) for name, text in practice.guidance.items()}
+
+
+def case_context(case: Escalation) -> dict[str, Any]:
+    # Rendered without components at hand: the practice and questions of the content in effect.
+    content = installed()
+    practice = content.practice
+    playbook = practice.playbook(case.category)
+    severity_label = _(practice.severity_label(case.severity))
+    effects = trigger_effects(practice, case.triggers, case.severity)
+    suggested = effects.suggested_category
+    # Suggested until the owner classifies the case (then the owner's choice stands).
+    show_suggestion = suggested is not None and suggested != case.category and case.kind is None
+    return {
+        "id": case.id,
+        "key": case.key,
+        "value": str(case.id),
+        "account": UserText(case.account_name),
+        "summary": UserText(case.summary),
+        "description": UserText(case.description),
+        "acv": format_money(case.account_value, case.account_currency, current_locale()),
+        "category": {
+            "label": _(playbook.label),
+            "expected": _(playbook.expected_response),
+            "resolver": _(playbook.resolution_owner),
+        },
+        "severity": severity_label,
+        "triggers": [_(practice.trigger_label(t)) for t in case.triggers],
+        "trigger_notes": [_(note) for note in effects.notes],
+        "groups": [f"@{handle}" for handle in groups_to_invite(practice, case.category, effects)],
+        "private_because": [practice.trigger_label(t) for t in case.triggers if practice.is_sensitive([t])],
+        "suggested_category": (
+            _(practice.category_label(suggested)) if show_suggestion and suggested else None
+        ),
+        "owner_id": case.owner_id,
+        "reporter_id": case.reporter_id,
+        "stakeholder_ids": list(case.stakeholder_ids),
+        "links": [
+            {"label": _(LINK_LABELS[LinkKind(kind)]), "url": UserText(url)} for kind, url in case.links
+        ],
+        "status": _(STATUS_LABELS[case.status]),
+        "is_private": case.is_private,
+        "created_at": case.created_at,
+        "channel_id": case.channel_id,
+        "channel_url": channel_url(case.team_id, case.channel_id) if case.channel_id else None,
+        "next_due": next_due(case),
+        "acknowledged_by": case.acknowledged_by,
+        "acknowledged_at": case.acknowledged_at,
+        "resolved_at": case.resolved_at,
+        "resolution": UserText(case.resolution_summary),
+        "kind": _(practice.kind_label(case.kind)) if case.kind else None,
+        "resolving_team": UserText(case.resolving_team),
+        "actions": CaseAction,
+        "card_actions": card_actions(installed().flows, case.status),
+        # The owner's DM: the flows it opens that fit the case now (acknowledge, while new).
+        "owner_buttons": buttons_from(installed().flows, case.status, "owner_dm"),
+        "promises": {
+            "made": case.promises_made,
+            "kept": case.promises_kept,
+            "late": case.promises_delivered_late,
+        },
+        "heard_at": case.customer_heard_at,
+        "satisfaction": case.satisfaction_score,
+        # The team's own intake questions, answered (flows/intake.yml).
+        "custom": [
+            {"label": _(label), "value": UserText(value)}
+            for label, value in custom_answer_lines(content.questions, case.custom_fields or {})
+        ],
+    }
+
+
+# The status as the channel topic shouts it.
+TOPIC_STATUS = {
+    Status.NEW: N_("NEW"),
+    Status.ACKNOWLEDGED: N_("ACKNOWLEDGED"),
+    Status.RESOLVED: N_("RESOLVED"),
+    Status.CLOSED: N_("CLOSED"),
+}
+
+
+def topic(case: Escalation, owner_name: str) -> str:
+    """Channel topic: status · severity · owner · what is due (topics show no user-local times),
+    in the channel's language."""
+    parts = [
+        _(TOPIC_STATUS[case.status]),
+        _("%(severity)s severity", severity=_(installed().practice.severity_label(case.severity))),
+        _("Owner: %(name)s", name=owner_name),
+    ]
+    due = next_due(case)
+    if due:
+        when = format_datetime(due["at"], "EEE HH:mm", tzinfo=UTC, locale=current_locale())
+        parts.append(f"{due['label']} {when} UTC")
+    return " · ".join(parts)
+
+
+def message_permalink(
+    domain: str | None, channel_id: str | None, ts: str | None, thread_ts: str | None = None
+) -> str | None:
+    """Slack's permalink for a message, built without a chat.getPermalink round trip."""
+    if not (domain and channel_id and ts):
+        return None
+    link = f"https://{domain}.slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
+    if thread_ts and thread_ts != ts:
+        link += f"?thread_ts={thread_ts}&cid={channel_id}"
+    return link
