@@ -35,12 +35,10 @@ from assistant.domain.events import EventKind
 from assistant.domain.lifecycle import (
     FlowRules,
     Role,
-    Task,
     permission_refusal,
     promise_problem,
     roles_of,
     state_refusal,
-    task_refusal,
 )
 from assistant.domain.sentences import Sentence
 from assistant.models import Escalation
@@ -235,35 +233,6 @@ def permission(
     if problem and is_admin(components, actor_id):
         problem = rule(roles | {Role.ADMIN})
     return problem
-
-
-def refused(
-    components: Components,
-    respond: Respond,
-    case: Escalation,
-    actor_id: str,
-    task: Task,
-    *,
-    item_owner_id: str | None = None,
-) -> bool:
-    """Whether the actor may not do `task` on the case (the permission table in
-    domain.lifecycle); if not, they are told privately who may."""
-    refusal = permission(
-        components,
-        case,
-        actor_id,
-        lambda roles: task_refusal(
-            task,
-            roles,
-            owner_name=mention(case.owner_id),
-            key=case.key,
-            item_owner_name=mention(item_owner_id) if item_owner_id else "",
-        ),
-        item_owner_id=item_owner_id,
-    )
-    if refusal:
-        say(respond, _(refusal))
-    return refusal is not None
 
 
 def is_admin(components: Components, user_id: str) -> bool:

@@ -20,56 +20,21 @@ from slack_sdk import WebClient
 
 from assistant.components import Components
 from assistant.content.i18n import N_, _, speaking
-from assistant.domain.lifecycle import Task
-from assistant.listeners.case_flow import Answers, CaseFlows, answer_privately, read_submission, refused, say
+from assistant.domain.lifecycle import Task, task_refusal
+from assistant.domain.sentences import Sentence
+from assistant.listeners.case_flow import (
+    Answers,
+    CaseFlows,
+    answer_privately,
+    permission,
+    read_submission,
+    say,
+)
+from assistant.models import Escalation
+from assistant.rendering.escape import mention
 from assistant.services.cases import CaseNotFound, get_case
 
 CASE_GONE = N_("That case no longer exists.")
-
-
-def case_button(
-    flows: CaseFlows, *, flow_of: Callable[[dict[str, Any]], tuple[str, str]]
-) -> Callable[..., BoltResponse | None]:
-    """Middleware for a button (or menu option) that opens a flow on a case: `flow_of(action)`
-    gives (flow name, case id as text)."""
-    people = flows.components.people
-
-    def load_case_and_check(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: WebClient,
-        respond: Respond,
-        context: BoltContext,
-        next: Callable[[], None],  # noqa: A002 - Bolt's name
-    ) -> BoltResponse | None:
-        acknowledged = ack()  # what Slack is answered, also when the listener is not run
-        actor = body["user"]["id"]
-        answer = answer_privately(respond, client, actor)
-        flow, case_id = flow_of(action)
-        with speaking(people.locale(actor)):
-            if flow not in flows.openers:
-                flow = flows.book.named(flow) or ""  # a card posted before flows had names
-            if flow not in flows.openers:
-                say(answer, _("That menu item is not available any more."))
-                return acknowledged
-            if not case_id.isdigit():
-                say(answer, _("That button no longer points to a case."))
-                return acknowledged
-            try:
-                case = get_case(flows.components.engine, int(case_id))
-            except CaseNotFound:
-                say(answer, _(CASE_GONE))
-                return acknowledged
-            refusal = flows.refusal(case, actor, flow)
-            if refusal:
-                say(answer, refusal)
-                return acknowledged
-        context["case"], context["flow"], context["answer"] = case, flow, answer
-        next()
-        return None
-
-    return load_case_and_check
 
 
 def flow_form(flows: CaseFlows, flow: str) -> Callable[..., BoltResponse | None]:
@@ -120,13 +85,16 @@ def case_in_value(components: Components, value: str) -> Pointer | str:
     return Pointer(int(value)) if value.isdigit() else CASE_GONE
 
 
-def case_task(
-    components: Components, task: Task | None, *, points_to: PointerReader = case_in_value
+def on_a_case(
+    components: Components,
+    points_to: Callable[[Components, dict[str, Any]], Pointer | str],
+    check: Callable[[Escalation, str, Pointer], Sentence | str | None] | None,
 ) -> Callable[..., BoltResponse | None]:
-    """Middleware for a button that does `task` on a case: the click acknowledged, the button's
-    value read (`points_to`), the case found, whether the actor may do `task` checked (None: the
-    listener's own rules decide), each refusal said privately in the actor's language. The
-    listener takes `case`, `answer` and the pointer's `extra` by name."""
+    """Middleware for a button (or menu option) about a case: the click acknowledged, what it
+    points to read (`points_to`: a Pointer, or the sentence saying it points nowhere now), the
+    case found, `check` asked whether the actor may (a refusal, or None), each refusal said
+    privately in the actor's language. The listener takes `case`, `answer` and the pointer's
+    `extra` by name."""
     people = components.people
 
     def load_case_and_check(
@@ -143,7 +111,7 @@ def case_task(
         answer = answer_privately(respond, client, actor)
         # The person's language is looked up only if a refusal is written.
         with speaking(lambda: people.locale(actor)):
-            pointer = points_to(components, str(action.get("value") or ""))
+            pointer = points_to(components, action)
             if not isinstance(pointer, Pointer):
                 say(answer, _(pointer))
                 return acknowledged
@@ -152,9 +120,9 @@ def case_task(
             except CaseNotFound:
                 say(answer, _(pointer.gone))
                 return acknowledged
-            if task is not None and refused(
-                components, answer, case, actor, task, item_owner_id=pointer.item_owner_id
-            ):
+            refusal = check(case, actor, pointer) if check is not None else None
+            if refusal:  # the flow's rules answer in words already; a task's, with a Sentence
+                say(answer, refusal if isinstance(refusal, str) else _(refusal))
                 return acknowledged
         context["case"], context["answer"] = case, answer
         for name, value in pointer.extra.items():
@@ -163,3 +131,54 @@ def case_task(
         return None
 
     return load_case_and_check
+
+
+def case_task(
+    components: Components, task: Task | None, *, points_to: PointerReader = case_in_value
+) -> Callable[..., BoltResponse | None]:
+    """A button that does `task` on a case (None: the listener's own rules decide): the task's
+    permission (domain.lifecycle's table) checked."""
+
+    def may(case: Escalation, actor: str, pointer: Pointer) -> Sentence | None:
+        assert task is not None
+        return permission(
+            components,
+            case,
+            actor,
+            lambda roles: task_refusal(
+                task,
+                roles,
+                owner_name=mention(case.owner_id),
+                key=case.key,
+                item_owner_name=mention(pointer.item_owner_id) if pointer.item_owner_id else "",
+            ),
+            item_owner_id=pointer.item_owner_id,
+        )
+
+    return on_a_case(
+        components,
+        lambda parts, action: points_to(parts, str(action.get("value") or "")),
+        may if task is not None else None,
+    )
+
+
+def case_button(
+    flows: CaseFlows, *, flow_of: Callable[[dict[str, Any]], tuple[str, str]]
+) -> Callable[..., BoltResponse | None]:
+    """A button (or menu option) that opens a flow on a case: `flow_of(action)` gives (flow name,
+    case id as text); the flow's rules checked; the listener also takes `flow`."""
+
+    def points_to(components: Components, action: dict[str, Any]) -> Pointer | str:
+        flow, case_id = flow_of(action)
+        if flow not in flows.openers:
+            flow = flows.book.named(flow) or ""  # a card posted before flows had names
+        if flow not in flows.openers:
+            return N_("That menu item is not available any more.")
+        if not case_id.isdigit():
+            return N_("That button no longer points to a case.")
+        return Pointer(int(case_id), extra={"flow": flow})
+
+    def may(case: Escalation, actor: str, pointer: Pointer) -> str | None:
+        return flows.refusal(case, actor, str(pointer.extra["flow"]))
+
+    return on_a_case(flows.components, points_to, may)
