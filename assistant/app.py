@@ -11,7 +11,6 @@ from slack_bolt import App
 from slack_bolt.response import BoltResponse
 
 from assistant.components import Components, create_components
-from assistant.content.i18n import use_default_locale
 from assistant.content.playbook import PlaybookError
 from assistant.content.registry import install_folder
 from assistant.listeners import register_all
@@ -32,8 +31,7 @@ def create_app(settings: Settings, components: Components | None = None) -> tupl
     try:
         # Loaded once: the components carry it, and it is the content in effect for the
         # templates and what is rendered without components at hand.
-        content = install_folder(settings.custom_dir)
-        use_default_locale(settings.default_locale)
+        content = install_folder(settings.custom_dir, settings.default_locale)
     except PlaybookError as exc:
         raise SettingsError(f"the playbook has problems; nothing was started:\n{exc}") from None
     components = components or create_components(settings, content=content)

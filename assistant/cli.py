@@ -195,7 +195,6 @@ def digest_dry_run(week_ending: date | None, chart: str | None) -> None:
     """`digest --dry-run`: the whole digest as text from the database alone; no Slack token needed."""
     from zoneinfo import ZoneInfo
 
-    from assistant.content.i18n import use_default_locale
     from assistant.content.registry import install_folder
     from assistant.database import make_engine, migrate
     from assistant.jobs.digest import digest_as_text, digest_context, week_digest
@@ -203,8 +202,7 @@ def digest_dry_run(week_ending: date | None, chart: str | None) -> None:
 
     # The digest's settings (zone, targets, database) without Slack's: a dry run never calls Slack.
     settings = load_settings(slack_bot_token="xoxb-not-used", slack_signing_secret="not-used")
-    content = install_folder(settings.custom_dir)
-    use_default_locale(settings.default_locale)  # written as the feed would read it
+    content = install_folder(settings.custom_dir, settings.default_locale)  # as the feed reads it
     zone = ZoneInfo(settings.digest_timezone)
     if week_ending is None:
         end = datetime.now(UTC)

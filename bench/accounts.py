@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.content.paths import installed  # noqa: E402
+from assistant.content.registry import installed  # noqa: E402
 from assistant.domain.account_rows import read_accounts  # noqa: E402
 from assistant.services.accounts import import_accounts  # noqa: E402
 from bench.common import fresh, on_each_database, percentile  # noqa: E402

@@ -29,12 +29,11 @@ from sqlmodel import Session, select  # noqa: E402
 
 from assistant.database import session_scope  # noqa: E402
 from assistant.domain.communications import Purpose, Route  # noqa: E402
-from assistant.ids import CaseAction  # noqa: E402
 from assistant.jobs.customer_delivery import CustomerDelivery  # noqa: E402
 from assistant.models import CustomerCommunication, Escalation  # noqa: E402
 from assistant.services import customer  # noqa: E402
 from bench.common import on_each_database, percentile  # noqa: E402
-from tests.harness import CSM, OWNER, Harness, free_port, in_hours, start_harness, wait_for  # noqa: E402
+from tests.harness import CSM, OWNER, FlowButton, Harness, free_port, in_hours, start_harness, wait_for  # noqa: E402
 from tests.mailbox import Mailbox  # noqa: E402
 
 SENDER = "Vendor Support <support@vendor.example>"
@@ -47,7 +46,7 @@ CONTACT = {
 
 def acknowledge_answer_ms(harness: Harness, route: str) -> float:
     case = harness.escalate(CSM, **CONTACT)
-    view_id = harness.open_flow(OWNER, case, CaseAction.ACKNOWLEDGE)
+    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
     draft = next(
         b for b in harness.workspace.views[view_id]["blocks"] if b.get("block_id") == "customer_message"
     )

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from assistant.app import create_app
 from assistant.components import Components
-from assistant.content.i18n import use_default_locale
+from assistant.content.registry import install_folder
 from assistant.domain.account_rows import read_accounts
 from assistant.domain.intake import IntakeField
 from assistant.ids import CaseAction
@@ -165,7 +165,7 @@ class Harness:
         self.server.stop()
         self.components.close()
         self.standin.stop()
-        use_default_locale("en")  # the next test in this process starts from English
+        install_folder(None)  # the next test in this process starts from ours, in English
 
     # -- what a CSM does ------------------------------------------------------
 

@@ -93,6 +93,20 @@ def test_a_team_adds_a_question_and_a_role_in_one_file(tmp_path: Path) -> None:
     assert Role.REPORTER in flows.rules("close").who
 
 
+def test_a_teams_file_under_its_old_name_is_still_read(tmp_path: Path) -> None:
+    flows = load_flows(team_flows(tmp_path, {"update.yml": "button: Update the customer\n"}))
+    assert flows["post_update"].button == "Update the customer"
+    assert flows["post_update"].card == OURS["post_update"].card
+
+
+def test_a_team_changes_one_thing_in_a_section_and_keeps_the_rest(tmp_path: Path) -> None:
+    flows = load_flows(
+        team_flows(tmp_path, {"classify.yml": "card:\n  order: 30\ninstead:\n  closed: Reopen it.\n"})
+    )
+    assert flows["classify"].card is not None and flows["classify"].card.button_in == ("new", "acknowledged")
+    assert flows.card(Status.NEW)[0] == ("acknowledge", "classify")
+
+
 def test_a_team_moves_a_flow_into_another_state_and_the_card_follows(tmp_path: Path) -> None:
     flows = load_flows(team_flows(tmp_path, {"reassign.yml": "states: [new, acknowledged, resolved]\n"}))
     assert "reassign" not in OURS.card(Status.RESOLVED)[1]
@@ -118,9 +132,28 @@ def test_a_team_moves_a_flow_into_another_state_and_the_card_follows(tmp_path: P
             "fields:\n  next_update:\n    type: text\n",
             "acknowledge.yml:3: fields.next_update.type: 'text' is the engine's to say",
         ),
-        ("update.yml", "title: Update\n", "update.yml:1: this flow's file is now named post_update.yml"),
         ("close.yml", "verb: list\n", "close.yml:1: verb 'list': the command's own word"),
         ("close.yml", "who: [owner, boss]\n", "close.yml:1: who.1"),
+        # A team's question may not take an id the engine's modals use.
+        (
+            "rca.yml",
+            "fields:\n  corrective_1_description:\n    type: text\n    label: X\n",
+            "rca.yml:3: fields.corrective_1_description: an id the engine's modals use already",
+        ),
+        (
+            "close.yml",
+            "fields:\n  others_message:\n    type: text\n    label: X\n",
+            "close.yml:3: fields.others_message: an id",
+        ),
+        ("close.yml", "fields:\n  - mood\n", "close.yml:2: fields: one question a line"),
+        ("close.yml", "aliases: [Take]\n", "close.yml:1: aliases.0"),
+        ("acknowledge.yml", "aliases: [timeline]\n", "acknowledge.yml:1: aliases 'timeline': also the"),
+        # Every state keeps a button on the card, and at most five under "More".
+        (
+            "reopen.yml",
+            "card:\n  button_in: [resolved]\n",
+            "reopen.yml:2: card: no button on a closed case's card",
+        ),
     ],
 )
 def test_a_teams_mistake_is_named_at_its_line(tmp_path: Path, file: str, text: str, expected: str) -> None:

@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slack_bolt import BoltContext, Respond
+from slack_bolt import Respond
 
 from assistant.domain.lifecycle import Task
 from assistant.listeners import acknowledge, classify, close, reassign
@@ -155,18 +155,20 @@ def test_a_task_button_is_refused_in_a_sentence_or_given_its_case(harness: Harne
     case = stored_case(harness)
     components = harness.components
 
-    def click(middleware: Any, actor: str, value: str) -> tuple[list[str], BoltContext, bool]:
-        answered, context, went_on = Answered(), BoltContext(), []
-        middleware(
+    def click(wrapper: Any, actor: str, value: str) -> tuple[list[str], dict[str, Any], bool]:
+        answered, given = Answered(), dict[str, Any]()
+
+        def work(case: Escalation, answer: Respond) -> None:
+            given.update(case=case, answer=answer)
+
+        wrapper(work)(
             ack=lambda: None,
             body={"user": {"id": actor}},
             action={"value": value},
             client=components.client,
             respond=answered,
-            context=context,
-            next=lambda: went_on.append(True),
         )
-        return answered.texts, context, bool(went_on)
+        return answered.texts, given, bool(given)
 
     snooze = case_task(components, Task.SNOOZE, points_to=snooze_in_value)
     assert click(snooze, OWNER, "soon")[0] == ["That snooze button is not valid any more."]

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Message
 
-from assistant.content.i18n import SHIPPED, negotiate, speaking
+from assistant.content.i18n import negotiate, speaking
+from assistant.content.locales import SHIPPED
 from assistant.content.translations import _entry_problem
 from assistant.presenters.case_context import format_duration
 from tests.harness import CSM, MANAGER, OWNER, FlowButton, Harness, run_cli, start_harness, wait_for

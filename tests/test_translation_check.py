@@ -9,7 +9,7 @@ from textwrap import dedent
 
 from babel.messages.pofile import read_po
 
-from assistant.content.i18n import ENGLISH, SHIPPED
+from assistant.content.locales import ENGLISH, SHIPPED
 from assistant.content.translations import catalog_file, check_python, extracted
 
 ABSOLUTE = re.compile(r"^(/|[A-Za-z]:[\\/]|\\\\)")

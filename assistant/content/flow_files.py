@@ -21,11 +21,12 @@ question's type and options) are ours to say.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
@@ -45,14 +46,21 @@ from assistant.domain.status import Status
 
 # The files in flows/ that are not flows.
 NOT_FLOWS = frozenset({"playbook.yml", "intake.yml"})
-# A flow's file was renamed: a team's copy under the old name is pointed to the new one.
-RENAMED = {"update.yml": "post_update.yml", "accounts.yml": "affected_accounts.yml"}
+# A flow's file was renamed: a team's copy under its old name is still read (the new one wins).
+OLD_NAMES = {"post_update": "update", "affected_accounts": "accounts"}
+# Block ids our modals use besides their flows' questions: a team's question may not take one.
+ENGINE_BLOCKS = frozenset({"others_message", "case_actions", "owner_actions"})
+ENGINE_BLOCK_PATTERN = re.compile(r"^(corrective|preventive)_\d+_")
+# The states a card may be in, and Slack's overflow menu's limit.
+MORE_MAX = 5
 # Slack's limit for a modal's title and buttons; a title is checked with a long case key in it.
 TITLE_MAX = 24
 LONG_KEY = "ESC-99999"
 # Slack's limit for a button's text.
 BUTTON_MAX = 75
 
+# An `/escalate` word: lower case, as people type it (no digits: `esc1` names a case).
+WORD = r"^[a-z][a-z_]{1,19}$"
 StateName = Literal["new", "acknowledged", "resolved", "closed"]
 RoleName = Literal["owner", "reporter", "manager", "admin", "involved", "participant"]
 ROLES: Mapping[str, Role] = MappingProxyType(
@@ -94,8 +102,8 @@ class FlowDefinition(_Strict):
     # Where the flow is opened from (a fact of the code, like a question's type).
     opened_from: tuple[Literal["card", "owner_dm", "reminder", "command", "home"], ...] = ()
     # `/escalate <verb>`, other words for it, and what help says it does.
-    verb: str = Field(pattern=r"^[a-z][a-z_]{1,19}$")
-    aliases: tuple[str, ...] = ()
+    verb: str = Field(pattern=WORD)
+    aliases: tuple[Annotated[str, Field(pattern=WORD)], ...] = ()
     help: str = Field(min_length=1, max_length=200)
     # The card's button (and the reminder's next step).
     button: str = Field(min_length=1, max_length=BUTTON_MAX)
@@ -235,33 +243,41 @@ def load_flows(folder: Path | None = None) -> FlowBook:
     """Every flow's definition in effect: a team's file overlaid on ours, else ours."""
     found: dict[str, FlowDefinition] = {}
     added: dict[str, frozenset[str]] = {}
+    files: dict[str, Path] = {}
     problems: list[PlaybookProblem] = []
-    for old, new in RENAMED.items():
-        if folder is not None and (folder / "flows" / old).is_file():
-            problems.append(
-                PlaybookProblem(folder / "flows" / old, 1, f"this flow's file is now named {new}")
-            )
+    engine_ids = ENGINE_BLOCKS | {
+        field_id
+        for name in flow_names()
+        for field_id in (_raw(content_dir("flows") / f"{name}.yml").get("fields") or {})
+    }
     for name in flow_names():
         ours_path = content_dir("flows") / f"{name}.yml"
         ours = parse_content(FlowDefinition, ours_path.read_text(encoding="utf-8"), ours_path)
         path = flows_file(f"{name}.yml", folder)
+        old = folder / "flows" / f"{OLD_NAMES.get(name, name)}.yml" if folder is not None else None
+        if path == ours_path and old is not None and old.is_file():
+            path = old  # a team's copy from before the file was renamed
         if path == ours_path:
             found[name] = ours
             continue
         try:
-            merged, theirs_only = _overlaid(path, ours)
+            merged, theirs_only = _overlaid(path, ours, engine_ids)
         except PlaybookError as exc:
             problems += exc.problems
             continue
         found[name] = merged
         added[name] = theirs_only
-    problems += _clashing_words(found, folder)
+        files[name] = path
+    problems += _clashing_words(found, files)
+    problems += _cards_without_buttons(found, files)
     if problems:
         raise PlaybookError(sorted(problems, key=lambda p: (str(p.file), p.line)))
     return FlowBook(MappingProxyType(found), MappingProxyType(added))
 
 
-def _overlaid(path: Path, ours: FlowDefinition) -> tuple[FlowDefinition, frozenset[str]]:
+def _overlaid(
+    path: Path, ours: FlowDefinition, engine_ids: frozenset[str]
+) -> tuple[FlowDefinition, frozenset[str]]:
     """A team's file over ours: every problem at its line in their file."""
     text = path.read_text(encoding="utf-8")
     try:
@@ -272,12 +288,21 @@ def _overlaid(path: Path, ours: FlowDefinition) -> tuple[FlowDefinition, frozens
     if not isinstance(data, dict):
         raise PlaybookError([PlaybookProblem(path, 1, "expected sections (name: …), one a line")])
     problems = []
-    given = data.get("fields")
-    fields: dict[str, Any] = given if isinstance(given, dict) else {}
+    given = data.get("fields", {})
+    if not isinstance(given, dict):
+        problem = "fields: one question a line (its id, then its type, label…), not a list"
+        raise PlaybookError([PlaybookProblem(path, _line_of(tree, ("fields",)), problem)])
+    fields: dict[str, Any] = given
     theirs_only = set()
     for field_id, entry in fields.items():
         line = _line_of(tree, ("fields", field_id))
-        entry = entry if isinstance(entry, dict) else {}
+        if not isinstance(entry, dict):
+            problems.append(PlaybookProblem(path, line, f"fields.{field_id}: give its label (and type)"))
+            continue
+        if field_id not in ours.fields and (field_id in engine_ids or ENGINE_BLOCK_PATTERN.match(field_id)):
+            problem = f"fields.{field_id}: an id the engine's modals use already; choose another"
+            problems.append(PlaybookProblem(path, line, problem))
+            continue
         if field_id not in ours.fields:
             theirs_only.add(field_id)
             if entry.get("type") not in TEAM_TYPES:
@@ -308,6 +333,9 @@ def _overlaid(path: Path, ours: FlowDefinition) -> tuple[FlowDefinition, frozens
         for field_id, entry in {**base["fields"], **fields}.items()
     }
     merged = {**base, **data, "fields": merged_fields}
+    for section in ("card", "instead"):  # a team's file names what it changes in them
+        if isinstance(base.get(section), dict) and isinstance(data.get(section), dict):
+            merged[section] = {**base[section], **data[section]}
     try:
         definition = FlowDefinition.model_validate(merged)
     except ValidationError as exc:
@@ -319,16 +347,48 @@ def _overlaid(path: Path, ours: FlowDefinition) -> tuple[FlowDefinition, frozens
     return definition, frozenset(theirs_only)
 
 
-def _clashing_words(flows: Mapping[str, FlowDefinition], folder: Path | None) -> list[PlaybookProblem]:
-    """Two flows answering to one `/escalate` word, or a flow taking a word the command keeps."""
+def _clashing_words(flows: Mapping[str, FlowDefinition], files: Mapping[str, Path]) -> list[PlaybookProblem]:
+    """Two flows answering to one `/escalate` word, or a flow taking a word the command keeps:
+    each said once, in the file that brought it (a team's, where it changed the words)."""
     kept = {"help", "list", "status", "follow", "unfollow"}
     seen: dict[str, str] = {}
     problems = []
-    for name, flow in flows.items():
-        for word in (flow.verb, name, *flow.aliases):
+    # Ours first: a clash is the team's file's, which brought the word.
+    for name, flow in sorted(flows.items(), key=lambda item: item[0] in files):
+        path = files.get(name) or flows_file(f"{name}.yml")
+        for key, word in [("verb", flow.verb), ("verb", name), *(("aliases", a) for a in flow.aliases)]:
             other = seen.setdefault(word, name)
             if word in kept or other != name:
                 clash = "the command's own word" if word in kept else f"also the {other} flow's word"
-                path = flows_file(f"{name}.yml", folder)
-                problems.append(PlaybookProblem(path, 1, f"verb {word!r}: {clash}"))
+                problems.append(PlaybookProblem(path, _key_line(path, key), f"{key} {word!r}: {clash}"))
+    return list({(p.file, p.line, p.message): p for p in problems}.values())
+
+
+def _cards_without_buttons(
+    flows: Mapping[str, FlowDefinition], files: Mapping[str, Path]
+) -> list[PlaybookProblem]:
+    """A card with no button in some state, or more in its "More" menu than Slack shows: said in
+    a team's file that moves buttons or states (ours are right)."""
+    book = FlowBook(flows, MappingProxyType({}))
+    problems = []
+    moving = [path for path in files.values() if {"card", "states"} & set(_raw(path))]
+    where = next(iter(moving or files.values()), None)
+    if where is None:
+        return []
+    for status in Status:
+        buttons, more = book.card(status)
+        state = status.value
+        if not buttons and len(more) != 1:
+            problem = f"card: no button on a {state} case's card (give a flow card.button_in: [{state}])"
+            problems.append(PlaybookProblem(where, _key_line(where, "card"), problem))
+        if len(more) > MORE_MAX:
+            problem = f"card: {len(more)} flows in a {state} case's More menu (Slack shows {MORE_MAX})"
+            problems.append(PlaybookProblem(where, _key_line(where, "card"), problem))
     return problems
+
+
+def _key_line(path: Path, key: str) -> int:
+    try:
+        return _line_of(yaml.compose(path.read_text(encoding="utf-8")), (key,))
+    except yaml.YAMLError:
+        return 1

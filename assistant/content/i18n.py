@@ -14,107 +14,58 @@ from __future__ import annotations
 
 import functools
 import io
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from assistant.content.paths import content_folders
-from assistant.content.registry import installed
+from assistant.content.locales import ENGLISH, catalog_path
+from assistant.content.locales import negotiate as choose_locale
+from assistant.content.registry import Content, installed
 from assistant.domain.sentences import Sentence
 
-ENGLISH = "en"
-# The languages we ship, as gettext names them (the catalogs' folder names).
-SHIPPED = ("en", "pt_BR", "es")
-CATALOG = "LC_MESSAGES/messages.po"
-
 # The locale of whoever reads what is being written now; unset: the team's DEFAULT_LOCALE.
-# Unset: the team's DEFAULT_LOCALE. Set: [a locale], or [a function that finds it], called on the
-# first sentence written, so a listener that answers Slack first looks the person up after.
+# Set: [a locale], or [a function that finds it], called on the first sentence written, so a
+# listener that answers Slack first looks the person up after.
 _current: ContextVar[list[str | Callable[[], str]] | None] = ContextVar("locale", default=None)
-_default = [ENGLISH]
-# Compiled catalogs by (content folder, locale): read once each.
-_loaded: dict[tuple[Path | None, str], NullTranslations] = {}
-_lock = threading.Lock()
-
-
-def _content_folder() -> Path | None:
-    return installed().custom_dir
 
 
 def available() -> tuple[str, ...]:
-    """The locales with a catalog: ours and a team's own (CUSTOM_DIR/messages/locale/<name>)."""
-    return _available(_content_folder())
-
-
-@functools.cache
-def _available(custom_dir: Path | None) -> tuple[str, ...]:
-    # Read once per content folder: every lookup of a person asks.
-    names = set(SHIPPED)
-    for folder in content_folders(custom_dir, "messages/locale"):
-        if folder.is_dir():
-            names.update(p.parent.parent.name for p in folder.glob(f"*/{CATALOG}"))
-    return tuple(sorted(names))
+    """The locales with a catalog in the content in effect: ours and a team's own."""
+    return installed().locales
 
 
 def negotiate(slack_locale: str | None, have: tuple[str, ...] | None = None) -> str:
-    """Our locale for a Slack locale ("pt-BR", "es-419", "es-ES", "fr-FR"): the same locale if
-    we have it, else another of its language, else English."""
-    have = have if have is not None else available()
-    if not slack_locale:
-        return ENGLISH
-    wanted = slack_locale.replace("-", "_")
-    if wanted in have:
-        return wanted
-    language = wanted.split("_")[0].lower()
-    if language in have:
-        return language
-    return next((h for h in have if h.split("_")[0].lower() == language), ENGLISH)
-
-
-def catalog_path(locale: str, custom_dir: Path | None = None) -> Path | None:
-    """The catalog for `locale`: a team's own first, else ours."""
-    for folder in content_folders(custom_dir, "messages/locale"):
-        path = folder / locale / CATALOG
-        if path.is_file():
-            return path
-    return None
+    """Our locale for a Slack locale, among those of the content in effect (or `have`)."""
+    return choose_locale(slack_locale, have if have is not None else available())
 
 
 def translations(locale: str) -> NullTranslations:
-    custom_dir = _content_folder()
-    with _lock:
-        found = _loaded.get((custom_dir, locale))
-        if found is not None:
-            return found
-        path = catalog_path(locale, custom_dir)
-        if path is None or locale == ENGLISH:
-            found = NullTranslations()
-        else:
-            with path.open("rb") as source:
-                catalog = read_po(source, locale=locale)
-            compiled = io.BytesIO()
-            write_mo(compiled, catalog, use_fuzzy=False)  # a fuzzy entry is not a translation yet
-            compiled.seek(0)
-            found = Translations(compiled)
-        _loaded[(custom_dir, locale)] = found
-        return found
+    return _compiled(installed(), locale)
 
 
-def use_default_locale(locale: str) -> None:
-    """What case channels and the feed are written in (DEFAULT_LOCALE), as we have it."""
-    _default[0] = negotiate(locale)
+@functools.cache
+def _compiled(content: Content, locale: str) -> NullTranslations:
+    """A catalog compiled in memory, once per Content and locale (a Content is loaded once: the
+    same folder loaded again is another Content, its catalogs read again)."""
+    path = catalog_path(locale, content.custom_dir)
+    if path is None or locale == ENGLISH:
+        return NullTranslations()
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=locale)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)  # a fuzzy entry is not a translation yet
+    compiled.seek(0)
+    return Translations(compiled)
 
 
 def current_locale() -> str:
     held = _current.get()
     if held is None:
-        return _default[0]
+        return installed().default_locale
     found = held[0]
     if callable(found):
         found = held[0] = found()

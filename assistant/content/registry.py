@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from assistant.content.flow_files import FlowBook, load_flows
+from assistant.content.locales import ENGLISH, available_locales, negotiate
 from assistant.content.playbook import (
     IntakeQuestions,
     Playbook,
@@ -46,11 +47,15 @@ class Content:
     questions: FormQuestions
     # The guided flows (flows/<flow>.yml) and what is derived from them.
     flows: FlowBook
+    # The languages it can write in (ours and the team's catalogs), and the one case channels
+    # and the feed are written in (DEFAULT_LOCALE, as we have it).
+    locales: tuple[str, ...] = (ENGLISH,)
+    default_locale: str = ENGLISH
 
 
-def load_content(custom_dir: Path | None = None) -> Content:
+def load_content(custom_dir: Path | None = None, default_locale: str = ENGLISH) -> Content:
     """Everything a team may change, read and checked (raises PlaybookError, every problem).
-    `custom_dir` None: ours alone."""
+    `custom_dir` None: ours alone; `default_locale`: the team's DEFAULT_LOCALE setting."""
     problems: list[PlaybookProblem] = []
 
     def attempt(load: Callable[[Path | None], T]) -> T | None:
@@ -65,7 +70,10 @@ def load_content(custom_dir: Path | None = None) -> Content:
     flows = attempt(load_flows)
     if playbook is None or intake is None or flows is None:
         raise PlaybookError(sorted(problems, key=lambda p: (str(p.file), p.line)))
+    locales = available_locales(custom_dir)
     return Content(
+        locales=locales,
+        default_locale=negotiate(default_locale, locales),
         custom_dir=custom_dir,
         playbook=playbook,
         intake=intake,
@@ -78,7 +86,7 @@ def load_content(custom_dir: Path | None = None) -> Content:
 # The one piece of process state: the content the words and templates come from, for the edges
 # that have no components at hand (templates, the case card, rendering). It points to an
 # immutable Content; installing another (create_app, the CLI) replaces the reference, nothing in
-# it. The caches of what is read from a content's files (templates, catalogs) key on its folder.
+# it. What is read from a content's files (templates, catalogs) is cached on the Content itself.
 _installed: list[Content] = []
 _lock = threading.Lock()
 
@@ -90,16 +98,16 @@ def install(content: Content) -> Content:
     return content
 
 
-def install_folder(folder: Path | None) -> Content:
+def install_folder(folder: Path | None, default_locale: str = ENGLISH) -> Content:
     """Load a team's folder (or ours, None) and install it (PlaybookError, every problem at its
     line, before anything changes)."""
-    return install(load_content(folder) if folder is not None else ours())
+    return install(load_content(folder, default_locale) if folder is not None else ours(default_locale))
 
 
 @functools.cache
-def ours() -> Content:
+def ours(default_locale: str = ENGLISH) -> Content:
     """The built-in content: its files ship with the engine and do not change while it runs."""
-    return load_content(None)
+    return load_content(None, default_locale)
 
 
 def installed() -> Content:

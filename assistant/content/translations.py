@@ -25,7 +25,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po, write_po
 from jinja2 import Environment
 
-from assistant.content.i18n import CATALOG, ENGLISH, SHIPPED
+from assistant.content.locales import CATALOG, ENGLISH, SHIPPED
 from assistant.content.paths import content_dir
 
 ENGINE = Path(__file__).resolve().parents[1]

@@ -32,7 +32,6 @@ from email.policy import EmailPolicy
 from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid, parseaddr
 from functools import cache
-from pathlib import Path
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
@@ -40,8 +39,9 @@ from email_validator import EmailNotValidError, validate_email
 from jinja2 import Environment, select_autoescape
 
 from assistant.content import i18n
+from assistant.content.registry import Content, installed
 from assistant.domain.contacts import NAME_MAX, invisible
-from assistant.rendering.render import content_environment, content_folder
+from assistant.rendering.render import content_environment
 
 DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
 
@@ -81,12 +81,14 @@ def parse_smtp_url(url: str) -> SmtpServer:
 
 def _environment() -> Environment:
     """The e-mail's templates: the HTML part escaped, the plain text part as written."""
-    return _environment_of(content_folder())
+    return _environment_of(installed())
 
 
 @cache
-def _environment_of(custom_dir: Path | None) -> Environment:
-    return content_environment(select_autoescape(enabled_extensions=("html.j2",), default=False), custom_dir)
+def _environment_of(content: Content) -> Environment:
+    return content_environment(
+        select_autoescape(enabled_extensions=("html.j2",), default=False), content.custom_dir
+    )
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,8 +19,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from jinja2 import Environment
 
 from assistant.content import i18n
+from assistant.content.registry import Content, installed
 from assistant.domain.satisfaction import SCORES
-from assistant.rendering.render import content_environment, content_folder
+from assistant.rendering.render import content_environment
 from assistant.services import customer
 from assistant.services.cases import CaseNotFound, get_case
 from assistant.services.satisfaction import record_satisfaction
@@ -62,12 +62,12 @@ def case_of_token(settings: Settings, token: str) -> int | None:
 
 
 def _environment() -> Environment:
-    return _environment_of(content_folder())
+    return _environment_of(installed())
 
 
 @cache
-def _environment_of(custom_dir: Path | None) -> Environment:
-    return content_environment(True, custom_dir)  # a web page: every value HTML-escaped
+def _environment_of(content: Content) -> Environment:
+    return content_environment(True, content.custom_dir)  # a web page: every value HTML-escaped
 
 
 def _page(start_response: StartResponse, status: str, locale: str, **context: Any) -> Iterable[bytes]:

@@ -41,6 +41,8 @@ class EventKind(StrEnum):
     ACTION_ITEM_DONE = "action_item_done"
     # The customer end: contacts, and what the customer is told (queued, delivered or recorded).
     CONTACTS_ADDED = "contacts_added"
+    # The answers to a team's own questions in a flow whose change is not one event of its own.
+    QUESTIONS_ANSWERED = "questions_answered"
     NOTE_ADDED = "note_added"  # from another system, through the API
     CONNECT_CHANNEL_LINKED = "connect_channel_linked"
     # Other accounts the same problem hits, and their CSMs told.

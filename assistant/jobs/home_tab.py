@@ -31,7 +31,7 @@ from assistant.jobs.action_items import item_context
 from assistant.jobs.supervision import describe
 from assistant.jobs.work_queue import WorkQueue
 from assistant.models import Escalation, utcnow
-from assistant.presenters.case_buttons import card_actions
+from assistant.presenters.case_buttons import action_ids, card_actions
 from assistant.presenters.case_context import guidance_words
 from assistant.rendering.escape import UserText
 from assistant.rendering.render import render_view
@@ -121,7 +121,7 @@ class HomeTab:
                 {**item_context(item), "overdue": item.escalated}
                 for item in open_items(self.engine, owner_id=user_id, limit=ACTION_ITEM_ROWS)
             ],
-            "actions": CaseAction,
+            "actions": action_ids(installed().flows),
             "home": HomeAction,
             "now": now,
         }

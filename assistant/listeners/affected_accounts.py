@@ -49,7 +49,9 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
 
 def apply(sub: Submission, answers: Answers) -> Escalation:
     engine = sub.components.engine
-    added = cases.add_affected(engine, sub.ref.case_id, answers.get(Field.ACCOUNTS) or [], sub.actor)
+    added = cases.add_affected(
+        engine, sub.ref.case_id, answers.get(Field.ACCOUNTS) or [], sub.actor, team_answers=answers.teams()
+    )
     answers.replace(ADDED, [a.name for a in added])
     return get_case(engine, sub.ref.case_id)
 

@@ -34,8 +34,8 @@ def register(app: App, flows: CaseFlows) -> None:
                 FlowStart(flows.components, client, case, actor, body["trigger_id"], answer, flow)
             )
 
-    app.action(buttons, middleware=[opens_flow])(open_flow)
-    app.action(CaseAction.MORE.value, middleware=[opens_flow])(open_flow)
+    app.action(buttons)(opens_flow(open_flow))
+    app.action(CaseAction.MORE.value)(opens_flow(open_flow))
 
     for name, spec in flows.specs.items():
         app.view(name, middleware=[flow_form(flows, name)])(submission_handler(flows, spec))

@@ -164,7 +164,8 @@ SPEC = FlowSpec(
 def register(app: App, components: Components) -> None:
     """The customer's satisfaction, asked once the case is closed: its button and its form."""
 
-    @app.action(CaseAction.SATISFACTION.value, middleware=[case_task(components, Task.RECORD_SATISFACTION)])
+    @app.action(CaseAction.SATISFACTION.value)
+    @case_task(components, Task.RECORD_SATISFACTION)
     @in_their_language(components.people)
     def handle_record_satisfaction(body: dict[str, Any], client: WebClient, case: Escalation) -> None:
         """Open the form for the customer's answer (the reporter, owner or a manager)."""

@@ -112,7 +112,9 @@ def apply(sub: Submission, answers: Answers) -> Escalation:
     contacts, _errors = read(answers)
     channel_id = answers.get(Field.CONNECT)
     linked = (channel_id, answers.get(CONNECT_NAME)) if answers.get(CONNECT_NAME) else None
-    customer.save_contacts(sub.components.engine, sub.ref.case_id, contacts, sub.actor, linked)
+    customer.save_contacts(
+        sub.components.engine, sub.ref.case_id, contacts, sub.actor, linked, team_answers=answers.teams()
+    )
     return get_case(sub.components.engine, sub.ref.case_id)
 
 

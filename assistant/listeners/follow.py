@@ -118,4 +118,4 @@ def register(app: App, components: Components) -> None:
             say(answer, outcome.text)
 
     for action_id in (CaseAction.FOLLOW, CaseAction.UNFOLLOW):
-        app.action(action_id.value, middleware=[loads_case])(handle_follow_button)
+        app.action(action_id.value)(loads_case(handle_follow_button))

@@ -54,10 +54,8 @@ def item_in_value(components: Components, value: str) -> Pointer | str:
 
 
 def register(app: App, components: Components) -> None:
-    @app.action(
-        CaseAction.SNOOZE.value,
-        middleware=[case_task(components, Task.SNOOZE, points_to=snooze_in_value)],
-    )
+    @app.action(CaseAction.SNOOZE.value)
+    @case_task(components, Task.SNOOZE, points_to=snooze_in_value)
     @in_their_language(components.people)
     def handle_snooze(body: dict[str, Any], answer: Respond, snooze: Snooze) -> None:
         """Remind again in 30 min, 1 h or 2 h; the promise to the customer stays where it is."""
@@ -73,10 +71,8 @@ def register(app: App, components: Components) -> None:
             ),
         )
 
-    @app.action(
-        CaseAction.EXEC_CONTACT_DONE.value,
-        middleware=[case_task(components, Task.RECORD_EXEC_CONTACT)],
-    )
+    @app.action(CaseAction.EXEC_CONTACT_DONE.value)
+    @case_task(components, Task.RECORD_EXEC_CONTACT)
     def handle_exec_contact_done(body: dict[str, Any], case: Escalation) -> None:
         """A business case's executive has contacted the customer: stop its reminders (the
         channel's notice is in the team's language)."""
@@ -93,10 +89,8 @@ def register(app: App, components: Components) -> None:
             ),
         )
 
-    @app.action(
-        CaseAction.ACTION_ITEM_DONE.value,
-        middleware=[case_task(components, Task.FINISH_ACTION_ITEM, points_to=item_in_value)],
-    )
+    @app.action(CaseAction.ACTION_ITEM_DONE.value)
+    @case_task(components, Task.FINISH_ACTION_ITEM, points_to=item_in_value)
     @in_their_language(components.people)
     def handle_action_item_done(
         body: dict[str, Any], case: Escalation, answer: Respond, item: action_items.OpenItem

@@ -9,6 +9,7 @@ from typing import Any
 from assistant.content.flow_files import FlowBook
 from assistant.content.i18n import _
 from assistant.domain.status import Status
+from assistant.ids import CaseAction
 
 # A flow's button: "case_<flow>", its value the case's id. The card's "More" menu is one
 # overflow (ids.CaseAction.MORE) whose options are "<flow>:<case id>".
@@ -44,3 +45,10 @@ def next_step(book: FlowBook, status: Status) -> dict[str, Any] | None:
     """A reminder's one button: the first flow a reminder opens in `status`."""
     flow = book.next_step(status)
     return flow_button(book, flow) if flow else None
+
+
+def action_ids(book: FlowBook) -> dict[str, str]:
+    """The ids a template may name a button by: ids.CaseAction's, and each flow's button by its
+    name in capitals (case.actions.ACKNOWLEDGE: a team's template written before flows were
+    declared in files still finds it)."""
+    return {**{a.name: a.value for a in CaseAction}, **{f.upper(): flow_button_id(f) for f in book.names}}

@@ -15,9 +15,8 @@ from assistant.domain.portfolio import next_promise
 from assistant.domain.practice import Practice
 from assistant.domain.status import STATUS_LABELS, Status
 from assistant.domain.triggers import groups_to_invite, trigger_effects
-from assistant.ids import CaseAction
 from assistant.models import Escalation
-from assistant.presenters.case_buttons import buttons_from, card_actions
+from assistant.presenters.case_buttons import action_ids, buttons_from, card_actions
 from assistant.rendering.escape import UserText
 
 
@@ -104,7 +103,7 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "resolution": UserText(case.resolution_summary),
         "kind": _(practice.kind_label(case.kind)) if case.kind else None,
         "resolving_team": UserText(case.resolving_team),
-        "actions": CaseAction,
+        "actions": action_ids(installed().flows),
         "card_actions": card_actions(installed().flows, case.status),
         # The owner's DM: the flows it opens that fit the case now (acknowledge, while new).
         "owner_buttons": buttons_from(installed().flows, case.status, "owner_dm"),

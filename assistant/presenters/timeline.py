@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
 from assistant.content.i18n import N_, _
@@ -44,6 +46,7 @@ EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.MANAGERS_TOLD: N_("the escalation managers were told at once"),
     EventKind.ACTION_ITEM_DONE: N_("marked an action item done"),
     EventKind.CONTACTS_ADDED: N_("added customer contacts"),
+    EventKind.QUESTIONS_ANSWERED: N_("answered the team's questions"),
     EventKind.NOTE_ADDED: N_("a note came from another system"),
     EventKind.CONNECT_CHANNEL_LINKED: N_("linked the customer's Slack Connect channel"),
     EventKind.ACCOUNTS_AFFECTED: N_("listed other affected accounts"),
@@ -59,8 +62,6 @@ EVENT_SENTENCES: dict[EventKind, str] = {
 def _detail(event: CaseEvent) -> str:
     data: dict[str, Any] = event.data or {}
     if event.kind in {"acknowledged", "update_posted", "reopened"} and data.get("next_update_due_at"):
-        from datetime import datetime
-
         return " · " + _(
             "next update by %(time)s", time=slack_date(datetime.fromisoformat(data["next_update_due_at"]))
         )
@@ -105,6 +106,10 @@ def timeline_lines(events: list[CaseEvent]) -> list[str]:
     return lines
 
 
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
 def _team_answers(event: CaseEvent) -> list[str]:
     """The answers to a team's own questions (its flows' files), each under its label."""
     data: dict[str, Any] = event.data or {}
@@ -120,15 +125,19 @@ def _team_answers(event: CaseEvent) -> list[str]:
 
 
 def _answer(kind: str | None, value: Any) -> str:
-    if kind == "user":
-        return mention(str(value))
-    if kind == "channel":
-        return channel_link(str(value))
+    """An answer as its question's type shows it; one the type no longer fits (a team changed
+    the question) as the text it was, on one line."""
+    text = " ".join(str(value).split())
+    if kind == "user" and SLACK_USER.match(text):
+        return mention(text)
+    if kind == "channel" and SLACK_CHANNEL.match(text):
+        return channel_link(text)
     if kind == "time":
-        from datetime import datetime
-
-        return slack_date(datetime.fromisoformat(str(value)))
-    return escape_mrkdwn(str(value), 500)
+        try:
+            return slack_date(datetime.fromisoformat(text))
+        except ValueError:
+            pass
+    return escape_mrkdwn(text, 500)
 
 
 def chunk(lines: list[str], size: int = 2800, most: int = 40) -> tuple[list[str], int]:

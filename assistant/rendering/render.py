@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.content import i18n
 from assistant.content.paths import content_dir, content_folders
-from assistant.content.registry import installed
+from assistant.content.registry import Content, installed
 from assistant.presenters import account_line
 from assistant.rendering import escape
 from assistant.rendering.validate import check_message, check_view
@@ -37,11 +37,6 @@ def _tojson(value: Any) -> str:
         raise TypeError(f"cannot put {type(obj).__name__} in a payload")
 
     return json.dumps(value, ensure_ascii=False, default=refuse)
-
-
-def content_folder() -> Path | None:
-    """The team's content folder in effect (None: ours alone): what template caches key on."""
-    return installed().custom_dir
 
 
 def content_environment(
@@ -66,12 +61,13 @@ def content_environment(
 
 def environment() -> Environment:
     """Block Kit's: JSON, every value through |tojson (user text escaped for mrkdwn first)."""
-    return _environment(content_folder())
+    return _environment(installed())
 
 
 @cache
-def _environment(custom_dir: Path | None) -> Environment:
-    env = content_environment(False, custom_dir)
+def _environment(content: Content) -> Environment:
+    # Once per Content: the same folder loaded again is another Content, its templates read again.
+    env = content_environment(False, content.custom_dir)
     env.filters.update(
         tojson=_tojson,
         mrkdwn=escape.escape_mrkdwn,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -222,15 +222,30 @@ def csm_to_tell(account: Account, case: Escalation, added_by: str | None) -> boo
 
 
 def add_affected(
-    engine: sa.Engine, case_id: int, names: Sequence[str], actor_id: str | None, **about: str
+    engine: sa.Engine,
+    case_id: int,
+    names: Sequence[str],
+    actor_id: str | None,
+    team_answers: Mapping[str, Any] | None = None,
+    **about: str,
 ) -> list[Account]:
     """Accounts found hit later (the outage spreads): listed, and their CSMs owed a DM (the
-    provisioning step that tells them runs again, for these only)."""
+    provisioning step that tells them runs again, for these only); the answers to a team's own
+    questions are kept on the timeline with them."""
     with session_scope(engine) as session:
         case = session.get(Escalation, case_id, with_for_update=True)
         if case is None:
             raise CaseNotFound(case_id)
         added = add_affected_accounts(session, case, names, actor_id, utcnow(), **about)
+        if team_answers:
+            record_event(
+                session,
+                case_id,
+                EventKind.QUESTIONS_ANSWERED,
+                actor_id,
+                flow="affected_accounts",
+                team_answers=dict(team_answers),
+            )
         if any(csm_to_tell(a, case, actor_id) for a in added):
             rearm_step(session, case_id, Step.ACCOUNT_CSMS)
         return added

@@ -8,9 +8,10 @@ once. Delivery is what keeps a promise (domain.communications.promise_outcome).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
@@ -100,10 +101,21 @@ def save_contacts(
     contacts: Sequence[Contact],
     added_by: str,
     connect_channel: tuple[str, str] | None = None,
+    team_answers: Mapping[str, Any] | None = None,
 ) -> int:
-    """Add contacts, and link the customer's Slack Connect channel (id, name) if one is given."""
+    """Add contacts, and link the customer's Slack Connect channel (id, name) if one is given;
+    the answers to a team's own questions are kept on the timeline with them."""
     with session_scope(engine) as session:
         added = add_contacts(session, case_id, contacts, added_by)
+        if team_answers:
+            record_event(
+                session,
+                case_id,
+                EventKind.QUESTIONS_ANSWERED,
+                added_by,
+                flow="contacts",
+                team_answers=dict(team_answers),
+            )
         if connect_channel is not None:
             case = session.get(Escalation, case_id, with_for_update=True)
             assert case is not None
