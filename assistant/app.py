@@ -36,7 +36,8 @@ def create_app(settings: Settings, components: Components | None = None) -> tupl
         raise SettingsError(f"the playbook has problems; nothing was started:\n{exc}") from None
     components = components or create_components(settings, content=content)
     bolt_logger = logging.getLogger("assistant.bolt")
-    bolt_logger.addFilter(_ClientWins())
+    if not any(isinstance(f, _ClientWins) for f in bolt_logger.filters):  # once, however many apps
+        bolt_logger.addFilter(_ClientWins())
     app = App(
         client=components.client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),

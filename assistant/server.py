@@ -214,6 +214,9 @@ class HttpServer:
             ident="escalation-assistant",
             clear_untrusted_proxy_headers=True,
             asyncore_use_poll=True,
+            # How long the loop waits on its sockets: stop() closes them, and the loop sees it
+            # within this (waitress's default, a second, made every shutdown a second long).
+            asyncore_loop_timeout=0.1,
             connection_limit=2000,
             channel_timeout=10,
             cleanup_interval=2,

@@ -160,3 +160,13 @@ def test_a_teams_mistake_is_named_at_its_line(tmp_path: Path, file: str, text: s
     with pytest.raises(PlaybookError) as raised:
         load_flows(team_flows(tmp_path, {file: text}))
     assert expected in str(raised.value), str(raised.value)
+
+
+def test_a_template_names_a_flows_button_as_it_did_before_flows_had_files() -> None:
+    """A team's template from before (`case.actions.ACKNOWLEDGE`, `actions.MORE.value`) still routes."""
+    from assistant.ids import CaseAction
+    from assistant.presenters.case_buttons import action_ids
+
+    ids = action_ids(OURS)
+    assert ids["ACKNOWLEDGE"] == "case_acknowledge" and ids["POST_UPDATE"].value == "case_post_update"
+    assert ids["MORE"].value == CaseAction.MORE.value

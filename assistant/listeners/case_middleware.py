@@ -1,13 +1,17 @@
-"""What a case's button and a flow's modal need before their own work, done once as listener
-middleware (as Netflix Dispatch does): the click acknowledged, the case found ("no longer
-exists" otherwise), the flow named, who may run it now checked, and the answer sent to the
-right place, in the actor's language. The listener is then its work and nothing else: it takes
-`case`, `flow` and `answer` (a private answer to the actor) by name from the context.
+"""What a button about a case and a flow's modal need before their own work, written once (as
+Netflix Dispatch does with its middleware), so that each listener is its work and nothing else.
 
-The other buttons on a case (a reminder's snooze, an action item done, the satisfaction form…)
-do one task there rather than open a flow: `case_task` does the same for them, the task's
-permission (domain.lifecycle's table) in place of the flow's, and injects `case`, `answer` and
-what the button's value pointed to besides."""
+A button (a flow's, on the card, in the owner's DM or a reminder; a task's, like a snooze or an
+action item done) is wrapped by `on_a_case`: the click acknowledged first, what it points to
+read, the case found ("no longer exists" otherwise), who may checked (the flow's rules from its
+file, or the task's permission), each refusal said privately in the actor's language; the
+listener then takes `case`, `answer` (its private answer), `flow` or what the button pointed to
+besides, by name. It runs in Bolt's listener thread, after Slack has its answer.
+
+A flow's modal submission goes through `flow_form`, Bolt listener middleware (a submission is
+answered with its errors, so the case is read before Slack's answer in any case): the case, the
+submitter and whether they still may (`submission`), and the answers as the flow's file declares
+them (`form`)."""
 
 from __future__ import annotations
 

@@ -47,8 +47,17 @@ def next_step(book: FlowBook, status: Status) -> dict[str, Any] | None:
     return flow_button(book, flow) if flow else None
 
 
-def action_ids(book: FlowBook) -> dict[str, str]:
+class ButtonId(str):
+    """A button's action id as templates name it: itself, or its `.value` (as an enum's)."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+def action_ids(book: FlowBook) -> dict[str, ButtonId]:
     """The ids a template may name a button by: ids.CaseAction's, and each flow's button by its
     name in capitals (case.actions.ACKNOWLEDGE: a team's template written before flows were
     declared in files still finds it)."""
-    return {**{a.name: a.value for a in CaseAction}, **{f.upper(): flow_button_id(f) for f in book.names}}
+    ids = {a.name: a.value for a in CaseAction} | {f.upper(): flow_button_id(f) for f in book.names}
+    return {name: ButtonId(value) for name, value in ids.items()}
