@@ -187,3 +187,41 @@ def standin() -> Iterator[StandIn]:
     seed_workspace(running.workspace)
     yield running
     running.stop()
+
+
+# The tiers (pyproject's markers): what a test uses decides its tier. It is end to end when it,
+# or a fixture it uses, starts the real app (or the CLI, or a throwaway database cluster);
+# a service test when it needs a database and nothing more; otherwise a pure rule.
+APP_STARTERS = frozenset(
+    {"harness", "any_harness", "standin", "mailbox", "start_harness", "team_harness", "start_app_process"}
+    | {"run_cli", "app_process", "throwaway_cluster", "ThrowawayPostgres", "subprocess"}
+)
+DATABASE_FIXTURES = frozenset({"database_url", "suite_database", "postgres_url"})
+
+
+def _names_used(item: pytest.Item) -> set[str]:
+    """The names the test's function and every fixture it uses refer to, and the fixtures."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    functions = [getattr(item, "function", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    for name in fixtures:
+        for definition in info.name2fixturedefs.get(name, ()) if info else ():
+            functions.append(definition.func)
+    names = set(fixtures)
+    for function in functions:
+        code = getattr(function, "__code__", None)
+        if code is not None:
+            names.update(code.co_names)
+            names.update(n for const in code.co_consts if hasattr(const, "co_names") for n in const.co_names)
+    return names
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = _names_used(item)
+        if used & APP_STARTERS:
+            item.add_marker(pytest.mark.end_to_end)
+        elif used & DATABASE_FIXTURES:
+            item.add_marker(pytest.mark.services)
+        else:
+            item.add_marker(pytest.mark.rules)
