@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.components import Components
 from assistant.content.paths import content_dir
 from tests.harness import CSM, Harness, team_harness, wait_for
 
@@ -70,7 +71,7 @@ def test_a_teams_own_template_replaces_the_built_in_one(customised: Harness) -> 
     assert customised.channel_of(case).messages[0].text.startswith("ESC-1")
 
 
-def test_each_flow_file_has_its_code_and_nothing_else(harness: Harness) -> None:
+def test_each_flow_file_has_its_code_and_nothing_else(components: Components) -> None:
     """Every flow file (flows/<flow>.yml) is opened by code of its own, a flow with questions has
     its submission, and no code waits on a flow that has no file; the questions are the file's."""
     from slack_bolt import App
@@ -78,8 +79,8 @@ def test_each_flow_file_has_its_code_and_nothing_else(harness: Harness) -> None:
     from assistant.listeners import register_all
 
     flows = register_all(
-        App(token="xoxb-x", signing_secret="x", token_verification_enabled=False), harness.components
+        App(token="xoxb-x", signing_secret="x", token_verification_enabled=False), components
     )
-    book = harness.components.content.flows
+    book = components.content.flows
     assert set(flows.openers) == set(book.names)
     assert set(flows.specs) == {name for name in book.names if book[name].fields}

@@ -11,13 +11,14 @@ from typing import Any
 
 from slack_bolt import Respond
 
+from assistant.components import Components
 from assistant.domain.lifecycle import Task
 from assistant.listeners import acknowledge, classify, close, reassign
 from assistant.listeners.case_flow import Answers, CaseRef, Submission
 from assistant.listeners.case_middleware import case_task
 from assistant.listeners.reminders import snooze_in_value
 from assistant.models import Escalation
-from tests.harness import BOT, EXEC, MANAGER, OWNER, Harness
+from tests.harness import BOT, EXEC, MANAGER, OWNER
 from tests.stories import store_cases
 
 # One entry of Slack's view.state.values (slack_standin/sender.py view_state), by element type.
@@ -50,84 +51,88 @@ def moment(at: datetime) -> Entry:
     return {"type": "datetimepicker", "selected_date_time": int(at.timestamp())}
 
 
-def stored_case(harness: Harness) -> Escalation:
+def stored_case(components: Components) -> Escalation:
     """A new technical, critical case owned by OWNER, stored as intake stores it (no Slack)."""
-    return store_cases(harness.components.engine, 1, owner=OWNER)[0]
+    return store_cases(components.engine, 1, owner=OWNER)[0]
 
 
 def submitted(
-    harness: Harness, flow: str, case: Escalation, actor: str, **state: Entry
+    components: Components, flow: str, case: Escalation, actor: str, **state: Entry
 ) -> tuple[Submission, Answers]:
     """`flow`'s modal on `case` submitted by `actor` with these inputs (block id = action id)."""
-    components = harness.components
     view = {"state": {"values": {block: {block: entry} for block, entry in state.items()}}}
     book = components.content.flows
     sub = Submission(CaseRef(case_id=case.id or 0), case, actor, None, book.rules(flow), components)
     return sub, Answers(view, book.questions(flow))
 
 
-def test_reassign_refuses_a_bot_and_the_current_owner(harness: Harness) -> None:
-    case = stored_case(harness)
+def test_reassign_refuses_a_bot_and_the_current_owner(components: Components) -> None:
+    case = stored_case(components)
     checks = reassign.SPEC.check
 
-    assert checks(*submitted(harness, reassign.FLOW, case, OWNER, new_owner=user(BOT))) == {
+    assert checks(*submitted(components, reassign.FLOW, case, OWNER, new_owner=user(BOT))) == {
         "new_owner": "A bot cannot be the owner; choose a person."
     }
-    assert checks(*submitted(harness, reassign.FLOW, case, OWNER, new_owner=user(OWNER))) == {
+    assert checks(*submitted(components, reassign.FLOW, case, OWNER, new_owner=user(OWNER))) == {
         "new_owner": "That person already owns this case."
     }
-    assert checks(*submitted(harness, reassign.FLOW, case, OWNER, new_owner=user(MANAGER))) == {}
+    assert checks(*submitted(components, reassign.FLOW, case, OWNER, new_owner=user(MANAGER))) == {}
 
 
-def test_close_asks_why_there_is_no_rca_and_who_sponsors(harness: Harness) -> None:
-    case = stored_case(harness)
+def test_close_asks_why_there_is_no_rca_and_who_sponsors(components: Components) -> None:
+    case = stored_case(components)
     checks = close.SPEC.check
 
-    assert checks(*submitted(harness, close.FLOW, case, OWNER, no_rca_reason=text(""))) == {
+    assert checks(*submitted(components, close.FLOW, case, OWNER, no_rca_reason=text(""))) == {
         "no_rca_reason": "Say why this case needs no root-cause analysis."
     }
     enrolled_alone = submitted(
-        harness, close.FLOW, case, OWNER, no_rca_reason=text("Settled."), sponsorship=checked("enrol")
+        components, close.FLOW, case, OWNER, no_rca_reason=text("Settled."), sponsorship=checked("enrol")
     )
     assert checks(*enrolled_alone) == {"sponsor": "Name the executive sponsor, or untick the enrolment."}
-    said_why = submitted(harness, close.FLOW, case, OWNER, no_rca_reason=text("A pricing dispute."))
+    said_why = submitted(components, close.FLOW, case, OWNER, no_rca_reason=text("A pricing dispute."))
     assert checks(*said_why) == {}
 
 
-def test_classify_needs_a_reason_when_the_category_changes(harness: Harness) -> None:
-    case = stored_case(harness)  # the CSM chose "technical" at intake
+def test_classify_needs_a_reason_when_the_category_changes(components: Components) -> None:
+    case = stored_case(components)  # the CSM chose "technical" at intake
     checks = classify.SPEC.check
     chosen = {"kind": choice("functional"), "severity": choice("high"), "resolving_team": text("Identity")}
 
-    changed = submitted(harness, classify.FLOW, case, OWNER, category=choice("process"), **chosen)
+    changed = submitted(components, classify.FLOW, case, OWNER, category=choice("process"), **chosen)
     assert checks(*changed) == {
         "reason": "Say why the category changes from technical; it goes on the timeline."
     }
-    kept = submitted(harness, classify.FLOW, case, OWNER, category=choice("technical"), **chosen)
+    kept = submitted(components, classify.FLOW, case, OWNER, category=choice("technical"), **chosen)
     assert checks(*kept) == {}
-    forged = submitted(harness, classify.FLOW, case, OWNER, category=choice("gossip"), **chosen)
+    forged = submitted(components, classify.FLOW, case, OWNER, category=choice("gossip"), **chosen)
     assert checks(*forged) == {
         "category": "Choose a category.",
         "reason": "Say why the category changes from technical; it goes on the timeline.",
     }
 
 
-def test_acknowledge_refuses_a_promise_in_the_past(harness: Harness) -> None:
-    case = stored_case(harness)
+def test_acknowledge_refuses_a_promise_in_the_past(components: Components) -> None:
+    case = stored_case(components)
     past = datetime.now(UTC) - timedelta(hours=1)
     sub, answers = submitted(
-        harness, acknowledge.FLOW, case, OWNER, next_update=moment(past), customer_message=text("On it.")
+        components, acknowledge.FLOW, case, OWNER, next_update=moment(past), customer_message=text("On it.")
     )
     assert acknowledge.SPEC.check(sub, answers) == {
         "next_update": "Choose a time at least 5 minutes from now."  # MIN_PROMISE_MINUTES' default
     }
 
 
-def test_acknowledge_moves_the_case_and_announces_the_promise(harness: Harness) -> None:
-    case = stored_case(harness)
+def test_acknowledge_moves_the_case_and_announces_the_promise(components: Components) -> None:
+    case = stored_case(components)
     promise = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
     sub, answers = submitted(
-        harness, acknowledge.FLOW, case, OWNER, next_update=moment(promise), customer_message=text("On it.")
+        components,
+        acknowledge.FLOW,
+        case,
+        OWNER,
+        next_update=moment(promise),
+        customer_message=text("On it."),
     )
     assert acknowledge.SPEC.check(sub, answers) == {}
 
@@ -151,9 +156,8 @@ class Answered(Respond):
         self.texts.append(text)
 
 
-def test_a_task_button_is_refused_in_a_sentence_or_given_its_case(harness: Harness) -> None:
-    case = stored_case(harness)
-    components = harness.components
+def test_a_task_button_is_refused_in_a_sentence_or_given_its_case(components: Components) -> None:
+    case = stored_case(components)
 
     def click(wrapper: Any, actor: str, value: str) -> tuple[list[str], dict[str, Any], bool]:
         answered, given = Answered(), dict[str, Any]()
