@@ -40,6 +40,7 @@ from assistant.content.playbook import (
     _Strict,
     flows_file,
     parse_content,
+    read_yaml,
 )
 from assistant.domain.lifecycle import FlowRules, Role
 from assistant.domain.status import Status
@@ -230,7 +231,7 @@ class FlowBook:
 
 
 def _raw(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path.read_text(encoding="utf-8"))[1]
     return data if isinstance(data, dict) else {}
 
 
@@ -245,14 +246,15 @@ def load_flows(folder: Path | None = None) -> FlowBook:
     added: dict[str, frozenset[str]] = {}
     files: dict[str, Path] = {}
     problems: list[PlaybookProblem] = []
-    engine_ids = ENGINE_BLOCKS | {
-        field_id
+    ours_by_name = {
+        name: parse_content(FlowDefinition, path.read_text(encoding="utf-8"), path)
         for name in flow_names()
-        for field_id in (_raw(content_dir("flows") / f"{name}.yml").get("fields") or {})
+        for path in [content_dir("flows") / f"{name}.yml"]
     }
+    engine_ids = ENGINE_BLOCKS | {field_id for flow in ours_by_name.values() for field_id in flow.fields}
     for name in flow_names():
         ours_path = content_dir("flows") / f"{name}.yml"
-        ours = parse_content(FlowDefinition, ours_path.read_text(encoding="utf-8"), ours_path)
+        ours = ours_by_name[name]
         path = flows_file(f"{name}.yml", folder)
         old = folder / "flows" / f"{OLD_NAMES.get(name, name)}.yml" if folder is not None else None
         if path == ours_path and old is not None and old.is_file():
@@ -281,7 +283,7 @@ def _overlaid(
     """A team's file over ours: every problem at its line in their file."""
     text = path.read_text(encoding="utf-8")
     try:
-        tree, data = yaml.compose(text), yaml.safe_load(text)
+        tree, data = read_yaml(text)
     except yaml.YAMLError:
         parse_content(FlowDefinition, text, path)  # raises, saying where
         raise
@@ -389,6 +391,6 @@ def _cards_without_buttons(
 
 def _key_line(path: Path, key: str) -> int:
     try:
-        return _line_of(yaml.compose(path.read_text(encoding="utf-8")), (key,))
+        return _line_of(read_yaml(path.read_text(encoding="utf-8"))[0], (key,))
     except yaml.YAMLError:
         return 1

@@ -39,6 +39,15 @@ from assistant.domain.practice import (
     TriggerRule,
 )
 
+# libyaml's parser where PyYAML has it (the wheels do): the content is read at every start.
+YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """A content file's tree (for the lines of its problems) and its data."""
+    return yaml.compose(text, Loader=YAML_LOADER), yaml.load(text, Loader=YAML_LOADER)
+
+
 PLAYBOOK_FILE = "playbook.yml"
 ModelT = TypeVar("ModelT", bound=BaseModel)
 # Slack shows at most 75 characters under an option.
@@ -389,8 +398,7 @@ def parse_playbook(text: str, source: Path) -> Playbook:
 def parse_content(model: type[ModelT], text: str, source: Path) -> ModelT:
     """A content file's model, or PlaybookError with every problem at its line."""
     try:
-        tree = yaml.compose(text)
-        data = yaml.safe_load(text)
+        tree, data = read_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
