@@ -140,9 +140,9 @@ def _team_content() -> Content:
     from assistant.content.playbook import PlaybookError
     from assistant.content.registry import install_folder
 
-    folder = _content_settings().custom_dir
+    settings = _content_settings()
     try:
-        return install_folder(folder)
+        return install_folder(settings.custom_dir, settings.default_locale)
     except PlaybookError as exc:
         raise SettingsError(str(exc)) from None
 

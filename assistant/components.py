@@ -145,7 +145,7 @@ def create_components(
 ) -> Components:
     """`content`: as create_app loaded it; else read from the settings' CUSTOM_DIR (raises
     PlaybookError, every problem)."""
-    content = content if content is not None else load_content(settings.custom_dir)
+    content = content if content is not None else load_content(settings.custom_dir, settings.default_locale)
     practice = content.practice
     engine = engine or make_engine(settings.database_url)
     migrate(engine)

@@ -205,17 +205,21 @@ def standin() -> Iterator[StandIn]:
 
 
 # The tiers (pyproject's markers): what a test uses decides its tier. It is end to end when it,
-# or a fixture it uses, starts the real app (or the CLI, or a throwaway database cluster);
-# a service test when it needs a database and nothing more; otherwise a pure rule.
+# a fixture it uses or a helper of the tests it calls starts the real app (or the CLI, or a
+# throwaway database cluster); a service test when it needs a database and nothing more;
+# otherwise a pure rule.
 APP_STARTERS = frozenset(
     {"harness", "any_harness", "standin", "mailbox", "start_harness", "team_harness", "start_app_process"}
     | {"run_cli", "app_process", "throwaway_cluster", "ThrowawayPostgres", "subprocess"}
 )
-DATABASE_FIXTURES = frozenset({"database_url", "suite_database", "postgres_url"})
+DATABASE_NAMES = frozenset(
+    {"database_url", "suite_database", "postgres_url", "components", "make_engine", "migrate"}
+)
 
 
 def _names_used(item: pytest.Item) -> set[str]:
-    """The names the test's function and every fixture it uses refer to, and the fixtures."""
+    """The names the test's function refers to, with those of every fixture it uses and of the
+    tests' own helpers it calls (followed a few calls deep)."""
     fixtures = set(getattr(item, "fixturenames", ()))
     functions = [getattr(item, "function", None)]
     info = getattr(item, "_fixtureinfo", None)
@@ -223,11 +227,21 @@ def _names_used(item: pytest.Item) -> set[str]:
         for definition in info.name2fixturedefs.get(name, ()) if info else ():
             functions.append(definition.func)
     names = set(fixtures)
-    for function in functions:
+    seen: set[object] = set()
+    while functions:
+        function = functions.pop()
         code = getattr(function, "__code__", None)
-        if code is not None:
-            names.update(code.co_names)
-            names.update(n for const in code.co_consts if hasattr(const, "co_names") for n in const.co_names)
+        if code is None or function in seen or len(seen) > 200:
+            continue
+        seen.add(function)
+        used = set(code.co_names)
+        used.update(n for const in code.co_consts if hasattr(const, "co_names") for n in const.co_names)
+        names |= used
+        scope = getattr(function, "__globals__", {})
+        for name in used:  # a helper of the tests (tests/…): what it uses counts too
+            helper = scope.get(name)
+            if callable(helper) and str(getattr(helper, "__module__", "")).startswith("tests"):
+                functions.append(helper)
     return names
 
 
@@ -236,7 +250,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         used = _names_used(item)
         if used & APP_STARTERS:
             item.add_marker(pytest.mark.end_to_end)
-        elif used & DATABASE_FIXTURES:
+        elif used & DATABASE_NAMES:
             item.add_marker(pytest.mark.services)
         else:
             item.add_marker(pytest.mark.rules)

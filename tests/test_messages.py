@@ -184,3 +184,15 @@ def test_every_kind_of_event_reads_as_a_sentence_on_the_timeline() -> None:
     from assistant.presenters.timeline import EVENT_SENTENCES
 
     assert set(EVENT_SENTENCES) == set(EventKind)
+
+
+def test_the_owners_dm_always_has_a_button_whatever_the_state() -> None:
+    """Sent late (the channel slow, a manager acknowledged first), the DM offers the card's next
+    step instead of an empty row of buttons."""
+    from assistant.domain.status import Status
+
+    for status in Status:
+        case = case_context(make_case(status=status, channel_id=None))
+        message = render_message("owner_request.json.j2", case=case, ack_within="2 hours")
+        actions = next(b for b in message.blocks if b.get("block_id") == "owner_actions")
+        assert actions["elements"], status

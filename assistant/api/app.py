@@ -913,7 +913,7 @@ def create_api(components: Components) -> FastAPI:
     def tell_accounts_added(case_id: int, names: list[str], source: str) -> None:
         """The channel told, the card and Home tabs current, the new accounts' CSMs told."""
         case = get_case(engine, case_id)
-        with speaking(components.settings.default_locale):
+        with speaking(components.content.default_locale):
             message = render_message(
                 "accounts_added.json.j2",
                 case=case_context(case),

@@ -355,8 +355,12 @@ def _clashing_words(flows: Mapping[str, FlowDefinition], files: Mapping[str, Pat
     kept = {"help", "list", "status", "follow", "unfollow"}
     seen: dict[str, str] = {}
     problems = []
+
     # Ours first: a clash is the team's file's, which brought the word.
-    for name, flow in sorted(flows.items(), key=lambda item: item[0] in files):
+    def brings_words(name: str) -> bool:
+        return name in files and bool({"verb", "aliases"} & set(_raw(files[name])))
+
+    for name, flow in sorted(flows.items(), key=lambda item: brings_words(item[0])):
         path = files.get(name) or flows_file(f"{name}.yml")
         for key, word in [("verb", flow.verb), ("verb", name), *(("aliases", a) for a in flow.aliases)]:
             other = seen.setdefault(word, name)

@@ -242,7 +242,7 @@ def survey_for(components: Components, case: Escalation) -> Outgoing | None:
         route = Route.SLACK_CONNECT
     else:
         return None
-    with speaking(contacts[0].locale if contacts else settings.default_locale):
+    with speaking(contacts[0].locale if contacts else components.content.default_locale):
         text = "\n\n".join(
             [
                 _("Your case %(key)s, %(summary)s, is closed.") % {"key": case.key, "summary": case.summary},

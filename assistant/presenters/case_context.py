@@ -64,6 +64,7 @@ def case_context(case: Escalation) -> dict[str, Any]:
     suggested = effects.suggested_category
     # Suggested until the owner classifies the case (then the owner's choice stands).
     show_suggestion = suggested is not None and suggested != case.category and case.kind is None
+    book = installed().flows
     return {
         "id": case.id,
         "key": case.key,
@@ -104,9 +105,11 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "kind": _(practice.kind_label(case.kind)) if case.kind else None,
         "resolving_team": UserText(case.resolving_team),
         "actions": action_ids(installed().flows),
-        "card_actions": card_actions(installed().flows, case.status),
-        # The owner's DM: the flows it opens that fit the case now (acknowledge, while new).
-        "owner_buttons": buttons_from(installed().flows, case.status, "owner_dm"),
+        "card_actions": card_actions(book, case.status),
+        # The owner's DM: the flows it opens that fit the case now (acknowledge, while new); past
+        # that (a DM sent late), the card's first button: every state has one.
+        "owner_buttons": buttons_from(book, case.status, "owner_dm")
+        or card_actions(book, case.status)["buttons"][:1],
         "promises": {
             "made": case.promises_made,
             "kept": case.promises_kept,
