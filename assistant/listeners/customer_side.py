@@ -116,6 +116,17 @@ class Audience:
             else ""
         )
 
+    def send_by(
+        self, components: Components, case: Escalation, sender_id: str, purpose: Purpose
+    ) -> dict[str, Any]:
+        """What a modal's "How the customer gets it" needs (`f.send_by_input`): the ways, the one
+        chosen first, and the e-mail's preview."""
+        return {
+            "routes": self.route_options(),
+            "route": self.initial_route,
+            "preview": self.email_preview(components, case, sender_id, purpose),
+        }
+
     @property
     def initial_route(self) -> str:
         """The way that reaches the customer by itself, if there is one."""

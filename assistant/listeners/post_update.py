@@ -64,9 +64,7 @@ def open_flow(start: FlowStart) -> None:
         ref=ref,
         promise=int(promise.timestamp()),
         draft=UserText(draft),
-        routes=audience.route_options(),
-        preview=audience.email_preview(components, start.case, start.actor_id, Purpose.UPDATE),
-        route=audience.initial_route,
+        **audience.send_by(components, start.case, start.actor_id, Purpose.UPDATE),
     )
 
 

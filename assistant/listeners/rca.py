@@ -138,9 +138,7 @@ def open_flow(start: FlowStart) -> None:
         Field,
         item_groups=groups,
         customer_draft=UserText(draft),
-        routes=audience.route_options(),
-        preview=audience.email_preview(components, start.case, start.actor_id, Purpose.RCA),
-        route=audience.initial_route,
+        **audience.send_by(components, start.case, start.actor_id, Purpose.RCA),
         cause_areas=[
             {"value": value, "label": _(label)}
             for value, label in components.content.practice.cause_areas.items()

@@ -71,9 +71,7 @@ def open_flow(start: FlowStart) -> None:
         Field,
         confirmations=confirmations,
         draft=UserText(draft),
-        routes=audience.route_options(),
-        preview=audience.email_preview(components, start.case, start.actor_id, Purpose.RESOLUTION),
-        route=audience.initial_route,
+        **audience.send_by(components, start.case, start.actor_id, Purpose.RESOLUTION),
     )
 
 
