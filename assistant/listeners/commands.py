@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from assistant.components import Components
 from assistant.content.flow_files import FlowBook
 from assistant.content.i18n import N_, _
 from assistant.domain.commands import Ask, CommandText, read_command
@@ -49,168 +50,198 @@ def help_rows(book: FlowBook) -> list[dict[str, str]]:
 LIST_ROWS = 20
 
 
-def register(app: App, flows: CaseFlows) -> None:
-    components = flows.components
-    managers = set(components.settings.escalation_manager_ids)
+def case_view(case: Escalation, user_id: str) -> dict[str, Any]:
+    """A case as the list and the status show it to `user_id` (details only if they may see them)."""
+    context = case_context(case)
+    context["visible"] = can_see_details(
+        is_private=case.is_private, user_id=user_id, participants=case.participants
+    )
+    context["followable"] = context["visible"] and case.status != Status.CLOSED and user_id != case.owner_id
+    return context
 
-    def view_of(case: Escalation, user_id: str) -> dict[str, Any]:
-        context = case_context(case)
-        context["visible"] = can_see_details(
-            is_private=case.is_private, user_id=user_id, participants=case.participants
-        )
-        context["followable"] = (
-            context["visible"] and case.status != Status.CLOSED and user_id != case.owner_id
-        )
-        return context
 
-    def show_list(respond: Respond, user_id: str, *, everyone: bool) -> None:
-        if everyone and user_id not in managers:
-            say(
-                respond,
-                _(
-                    "`%(command)s list all` is for escalation managers; `%(command)s list` shows your cases.",
-                    command=COMMAND,
-                ),
-            )
-            return
-        cases = open_cases(components.engine, involving=None if everyone else user_id, limit=LIST_ROWS + 1)
-        title = _("All open escalations") if everyone else _("Your open escalations")
-        message = render_message(
-            "case_list.json.j2",
-            title=title,
-            command=COMMAND,
-            more=len(cases) > LIST_ROWS,
-            cases=[view_of(c, user_id) for c in cases[:LIST_ROWS]],
-        )
-        respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+def show_help(components: Components, book: FlowBook, respond: Respond) -> None:
+    """`/escalate help`: the practice's words and every verb the flows' files declare."""
+    message = render_message(
+        "help.json.j2",
+        command=COMMAND,
+        guidance=guidance_words(components.content.practice),
+        verbs=help_rows(book),
+    )
+    respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
-    def find_case(respond: Respond, asked: CommandText, usage: str) -> Escalation | None:
-        """The case the text names, or None once the person is told how to name one."""
-        case = None
-        if asked.case_number is not None:
-            case = case_numbered(components.engine, asked.case_number)
-        elif asked.channel_id:
-            case = case_in_channel(components.engine, asked.channel_id)
-        if case is None:
-            found = ""
-            if asked.case_number is not None:
-                found = _("I found no case ESC-%(number)s.", number=asked.case_number) + " "
-            elif asked.channel_id:
-                found = _("<#%(channel)s> is not a case channel.", channel=asked.channel_id) + " "
-            say(respond, f"{found}{usage}")
-        return case
 
-    def show_status(respond: Respond, user_id: str, asked: CommandText) -> None:
-        case = find_case(
-            respond,
-            asked,
-            _("Use `%(command)s status ESC-42`, or `%(command)s list` to see your cases.", command=COMMAND),
-        )
-        if case is None:
-            return
-        updates = lifecycle.updates_of(components.engine, case.id or 0)
-        message = render_message(
-            "case_status.json.j2",
-            case=view_of(case, user_id),
-            last_update=updates[-1].at if updates else None,
-            account=account_facts(components.engine, case),
-        )
-        respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
-
-    def follow_by_key(respond: Respond, user_id: str, asked: CommandText) -> None:
-        case = find_case(
-            respond,
-            asked,
-            _(
-                "Use `%(command)s %(verb)s ESC-42`; `%(command)s list all` shows open cases.",
-                command=COMMAND,
-                verb=asked.word,
-            ),
-        )
-        if case is not None:
-            say(respond, set_following(components, case, user_id, on=asked.ask == Ask.FOLLOW).text)
-
-    def run_verb(client: WebClient, respond: Respond, command: dict[str, Any], asked: CommandText) -> None:
-        if asked.case_number is None and not asked.channel_id:
-            case = case_in_channel(components.engine, command.get("channel_id") or "")
-            if case is None:
-                say(
-                    respond,
-                    _(
-                        "`%(command)s %(verb)s` works inside a case channel, or anywhere with the case's "
-                        "key: `%(command)s %(verb)s ESC-42`. "
-                        "Type `%(command)s help` to see what is possible.",
-                        command=COMMAND,
-                        verb=asked.word,
-                    ),
-                )
-                return
-        else:
-            case = find_case(respond, asked, _("`%(command)s list` shows your cases.", command=COMMAND))
-        if case is None or case.id is None:
-            return
-        flows.start(
-            client=client,
-            respond=respond,
-            case_id=case.id,
-            flow=flows.book.named(asked.word) or asked.word,
-            actor_id=command["user_id"],
-            trigger_id=command["trigger_id"],
-        )
-
-    def did_you_mean(respond: Respond, asked: CommandText) -> None:
-        key = f" ESC-{asked.case_number}" if asked.case_number is not None else ""
+def show_list(components: Components, respond: Respond, user_id: str, *, everyone: bool) -> None:
+    """`/escalate list` (the person's open cases) or `list all` (every open case, managers only)."""
+    if everyone and user_id not in components.settings.escalation_manager_ids:
         say(
             respond,
             _(
-                "Did you mean `%(suggestion)s`? `%(command)s help` lists what is possible; "
-                "`%(command)s <summary>` opens a new escalation.",
-                suggestion=" ".join((COMMAND, asked.word)) + key,
+                "`%(command)s list all` is for escalation managers; `%(command)s list` shows your cases.",
+                command=COMMAND,
+            ),
+        )
+        return
+    # One row more than shown: whether to say there are more.
+    cases = open_cases(components.engine, involving=None if everyone else user_id, limit=LIST_ROWS + 1)
+    title = _("All open escalations") if everyone else _("Your open escalations")
+    message = render_message(
+        "case_list.json.j2",
+        title=title,
+        command=COMMAND,
+        more=len(cases) > LIST_ROWS,
+        cases=[case_view(c, user_id) for c in cases[:LIST_ROWS]],
+    )
+    respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+
+
+def find_case(components: Components, respond: Respond, asked: CommandText, usage: str) -> Escalation | None:
+    """The case the text names, or None once the person is told how to name one."""
+    case = None
+    if asked.case_number is not None:
+        case = case_numbered(components.engine, asked.case_number)
+    elif asked.channel_id:
+        case = case_in_channel(components.engine, asked.channel_id)
+    if case is None:
+        found = ""
+        if asked.case_number is not None:
+            found = _("I found no case ESC-%(number)s.", number=asked.case_number) + " "
+        elif asked.channel_id:
+            found = _("<#%(channel)s> is not a case channel.", channel=asked.channel_id) + " "
+        say(respond, f"{found}{usage}")
+    return case
+
+
+def show_status(components: Components, respond: Respond, user_id: str, asked: CommandText) -> None:
+    """`/escalate status ESC-42`: the case's state, its last update and its account."""
+    case = find_case(
+        components,
+        respond,
+        asked,
+        _("Use `%(command)s status ESC-42`, or `%(command)s list` to see your cases.", command=COMMAND),
+    )
+    if case is None:
+        return
+    updates = lifecycle.updates_of(components.engine, case.id or 0)
+    message = render_message(
+        "case_status.json.j2",
+        case=case_view(case, user_id),
+        last_update=updates[-1].at if updates else None,
+        account=account_facts(components.engine, case),
+    )
+    respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+
+
+def follow_by_key(components: Components, respond: Respond, user_id: str, asked: CommandText) -> None:
+    """`/escalate follow ESC-42` (or `unfollow`): the case named by its key or its channel."""
+    case = find_case(
+        components,
+        respond,
+        asked,
+        _(
+            "Use `%(command)s %(verb)s ESC-42`; `%(command)s list all` shows open cases.",
+            command=COMMAND,
+            verb=asked.word,
+        ),
+    )
+    if case is not None:
+        say(respond, set_following(components, case, user_id, on=asked.ask == Ask.FOLLOW).text)
+
+
+def run_verb(
+    flows: CaseFlows, client: WebClient, respond: Respond, command: dict[str, Any], asked: CommandText
+) -> None:
+    """`/escalate <verb> [ESC-42]`: the flow on the case named, else on the channel's own case."""
+    components = flows.components
+    if asked.case_number is None and not asked.channel_id:
+        case = case_in_channel(components.engine, command.get("channel_id") or "")
+        if case is None:
+            say(
+                respond,
+                _(
+                    "`%(command)s %(verb)s` works inside a case channel, or anywhere with the case's "
+                    "key: `%(command)s %(verb)s ESC-42`. "
+                    "Type `%(command)s help` to see what is possible.",
+                    command=COMMAND,
+                    verb=asked.word,
+                ),
+            )
+            return
+    else:
+        case = find_case(
+            components, respond, asked, _("`%(command)s list` shows your cases.", command=COMMAND)
+        )
+    if case is None or case.id is None:
+        return
+    # CaseFlows.start checks who may run it on the case now, as every other way in does.
+    flows.start(
+        client=client,
+        respond=respond,
+        case_id=case.id,
+        flow=flows.book.named(asked.word) or asked.word,
+        actor_id=command["user_id"],
+        trigger_id=command["trigger_id"],
+    )
+
+
+def did_you_mean(respond: Respond, asked: CommandText) -> None:
+    """A word close to a verb: suggest the verb rather than open an escalation titled with a typo."""
+    key = f" ESC-{asked.case_number}" if asked.case_number is not None else ""
+    say(
+        respond,
+        _(
+            "Did you mean `%(suggestion)s`? `%(command)s help` lists what is possible; "
+            "`%(command)s <summary>` opens a new escalation.",
+            suggestion=" ".join((COMMAND, asked.word)) + key,
+            command=COMMAND,
+        ),
+    )
+
+
+def open_intake(components: Components, client: WebClient, respond: Respond, command: dict[str, Any]) -> None:
+    """`/escalate [summary]`: the intake modal, or a sentence if Slack would not open it."""
+    try:
+        open_intake_modal(client, command, components.settings.ack_within_minutes, components.content)
+    except SLACK_ERRORS as exc:
+        # Slack refused the form (too busy, or the trigger ran out): the CSM must not be left guessing.
+        logger.warning("the intake form could not be opened (%s)", error_code(exc))
+        say(
+            respond,
+            _(
+                "Slack is busy and did not open the escalation form; nothing was saved. "
+                "Type `%(command)s` again in a few seconds.",
                 command=COMMAND,
             ),
         )
 
+
+def answer_command(flows: CaseFlows, client: WebClient, respond: Respond, command: dict[str, Any]) -> None:
+    """Route `/escalate [text]` (already acknowledged): help, a list, a case verb, or the intake modal."""
+    components = flows.components
+    asked = read_command(command.get("text") or "", flows.book.words())
+    user_id = command["user_id"]
+    if asked.ask == Ask.HELP:
+        show_help(components, flows.book, respond)
+    elif asked.ask == Ask.LIST:
+        show_list(components, respond, user_id, everyone=asked.everyone)
+    elif asked.ask in {Ask.FOLLOW, Ask.UNFOLLOW}:
+        follow_by_key(components, respond, user_id, asked)
+    elif asked.ask == Ask.STATUS:
+        show_status(components, respond, user_id, asked)
+    elif asked.ask == Ask.DID_YOU_MEAN:
+        did_you_mean(respond, asked)
+    elif asked.ask == Ask.VERB:
+        run_verb(flows, client, respond, command, asked)
+    else:
+        open_intake(components, client, respond, command)
+
+
+def register(app: App, flows: CaseFlows) -> None:
     @app.command(COMMAND)
-    @in_their_language(components.people)
+    @in_their_language(flows.components.people)
     def handle_escalate_command(
         ack: Ack, body: dict[str, Any], command: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         """Route `/escalate [text]`: help, a case verb, or the intake modal (in the person's language)."""
         ack()
-        asked = read_command(command.get("text") or "", flows.book.words())
-        user_id = command["user_id"]
-        if asked.ask == Ask.HELP:
-            help_message = render_message(
-                "help.json.j2",
-                command=COMMAND,
-                guidance=guidance_words(components.content.practice),
-                verbs=help_rows(flows.book),
-            )
-            respond(text=help_message.text, blocks=help_message.blocks, response_type="ephemeral")
-        elif asked.ask == Ask.LIST:
-            show_list(respond, user_id, everyone=asked.everyone)
-        elif asked.ask in {Ask.FOLLOW, Ask.UNFOLLOW}:
-            follow_by_key(respond, user_id, asked)
-        elif asked.ask == Ask.STATUS:
-            show_status(respond, user_id, asked)
-        elif asked.ask == Ask.DID_YOU_MEAN:
-            did_you_mean(respond, asked)
-        elif asked.ask == Ask.VERB:
-            run_verb(client, respond, command, asked)
-        else:
-            open_intake(client, respond, command)
-
-    def open_intake(client: WebClient, respond: Respond, command: dict[str, Any]) -> None:
-        try:
-            open_intake_modal(client, command, components.settings.ack_within_minutes, components.content)
-        except SLACK_ERRORS as exc:
-            # Slack refused the form (too busy, or the trigger ran out): the CSM must not be left guessing.
-            logger.warning("the intake form could not be opened (%s)", error_code(exc))
-            say(
-                respond,
-                _(
-                    "Slack is busy and did not open the escalation form; nothing was saved. "
-                    "Type `%(command)s` again in a few seconds.",
-                    command=COMMAND,
-                ),
-            )
+        answer_command(flows, client, respond, command)

@@ -20,7 +20,7 @@ from assistant.content.i18n import _, current_locale, speaking
 from assistant.content.registry import Content
 from assistant.domain import intake as rules
 from assistant.domain.contacts import CUSTOMER_LANGUAGES, CUSTOMER_ZONES
-from assistant.domain.intake import IntakeField, IntakeForm, LinkKind
+from assistant.domain.intake import IntakeField, IntakeForm, LinkKind, ValidIntake
 from assistant.domain.money import format_money
 from assistant.domain.practice import Category, Practice, Severity, Trigger
 from assistant.domain.slack_text import decode_slack_text, mentioned_users, message_text
@@ -31,7 +31,7 @@ from assistant.presenters.case_context import format_duration, guidance_words, m
 from assistant.rendering.escape import UserText
 from assistant.rendering.render import render_view
 from assistant.services import accounts, judgement
-from assistant.services.cases import open_case
+from assistant.services.cases import Opened, open_case
 from assistant.slack.client import SLACK_ERRORS, error_code
 from assistant.slack.people import Person
 
@@ -325,127 +325,160 @@ def _within(pool: ThreadPoolExecutor, seconds: float, lookup: Callable[[], T], f
         return fallback
 
 
+def suggested_accounts(
+    services: Components, body: dict[str, Any], *, new_allowed: bool = True
+) -> list[dict[str, Any]]:
+    """A typeahead's options for what the person typed, in their language."""
+    with speaking(lambda: services.people.locale((body.get("user") or {}).get("id"))):
+        return account_options(services.engine, str(body.get("value") or ""), new_allowed=new_allowed)
+
+
+def names_of(services: Components, user_ids: list[str], client: WebClient) -> dict[str, str]:
+    """The names of the people mentioned: those known at once, then a bounded lookup of the rest."""
+    people = services.people
+    known = {u: p.name for u in user_ids if (p := people.cached(u)) is not None}
+    missing = [u for u in user_ids if u not in known][:MAX_NAMES_LOOKED_UP]
+    if missing:
+        nobody: dict[str, Person] = {}
+        found = _within(
+            services.lookups, PREFILL_LOOKUP_SECONDS, lambda: people.get_many(missing, client), nobody
+        )
+        known |= {u: p.name for u, p in found.items() if p.facts.exists}
+    return known
+
+
+def permalink_of(services: Components, shortcut: dict[str, Any], client: WebClient) -> str | None:
+    """The link to the message a shortcut was used on (None if Slack does not say it in time)."""
+    message = shortcut.get("message") or {}
+    channel_id = (shortcut.get("channel") or {}).get("id")
+    ts = message.get("ts") or shortcut.get("message_ts")
+    built = message_permalink(
+        (shortcut.get("team") or {}).get("domain"), channel_id, ts, message.get("thread_ts")
+    )
+    if built or not (channel_id and ts):
+        return built
+    # An org-wide install has no team domain to build it from: Slack knows the link.
+    answer = _within(
+        services.lookups,
+        PREFILL_LOOKUP_SECONDS,
+        lambda: client.chat_getPermalink(channel=channel_id, message_ts=ts),
+        None,
+    )
+    return str(answer["permalink"]) if answer else None
+
+
+def open_message_intake(services: Components, shortcut: dict[str, Any], client: WebClient) -> None:
+    """The intake modal from a message: its whole content (decoded) and permalink prefilled."""
+    message = shortcut.get("message") or {}
+    # Mentions anywhere in it (text or attachments) become names.
+    text = message_text(message, names_of(services, mentioned_users(json.dumps(message)), client)).strip()
+    first_line = text.splitlines()[0] if text else ""
+    channel_id = (shortcut.get("channel") or {}).get("id")
+    metadata = IntakeMetadata(origin_channel_id=channel_id, reply_url=shortcut.get("response_url"))
+    client.views_open(
+        trigger_id=shortcut["trigger_id"],
+        view=intake_modal(
+            content=services.content,
+            metadata=metadata,
+            ack_within_minutes=services.settings.ack_within_minutes,
+            summary=first_line[: rules.SUMMARY_MAX],
+            description=text[: rules.DESCRIPTION_MAX],
+            source_url=permalink_of(services, shortcut, client),
+        ),
+    )
+
+
+def checked_intake(services: Components, view: dict[str, Any]) -> tuple[ValidIntake | None, dict[str, str]]:
+    """The submitted form as a clean intake, or None and every problem by block, to show in the modal."""
+    content = services.content
+    form = parse_intake(view, content)
+    intake, problems = rules.validate_intake(form, content.practice, services.settings.default_currency)
+    custom, custom_problems = rules.check_custom_answers(content.questions.custom, form.custom)
+    # Every problem at once: the people are checked whatever else is wrong.
+    people = people_errors(services, form.owner_id, list(dict.fromkeys(form.stakeholder_ids)))
+    errors = {**people, **{f: _(problem) for f, problem in problems.items()}}
+    custom_errors = {block: _(problem) for block, problem in custom_problems.items()}
+    unknown = accounts.unknown(services.engine, form.affected_accounts)
+    if unknown:  # chosen from the directory, then removed from it while the form was open
+        errors[IntakeField.AFFECTED_ACCOUNTS] = _(
+            "%(names)s is no longer in the account directory; remove it.", names=", ".join(unknown)
+        )
+    if errors or custom_errors or intake is None:
+        return None, {f.value: message for f, message in errors.items()} | custom_errors
+    return dataclasses.replace(intake, custom=custom), {}
+
+
+def store_intake(
+    services: Components,
+    intake: ValidIntake,
+    metadata: IntakeMetadata,
+    body: dict[str, Any],
+    view: dict[str, Any],
+) -> Opened:
+    """The case stored (once per form: a resubmission finds it) and queued to open in Slack."""
+    practice = services.content.practice
+    opened = open_case(
+        services.engine,
+        intake=intake,
+        practice=practice,
+        reporter_id=body["user"]["id"],
+        team_id=(body.get("team") or {}).get("id") or services.team_id,
+        intake_view_id=view["id"],
+        origin_channel_id=metadata.origin_channel_id,
+        reply_url=metadata.reply_url,
+        # The window of the severity the case opens at (a trigger may raise it, or shorten it).
+        ack_within=services.ack_window(trigger_effects(practice, intake.triggers, intake.severity)),
+        policy=services.reminder_policy,
+    )
+    if opened.created and opened.case.id is not None:
+        # Queued before the answer (in memory, instant): while this request is in flight the
+        # queue waits for it, so cases are opened in Slack in the order they were stored.
+        services.open_in_slack(opened.case)
+    return opened
+
+
+def after_intake_stored(services: Components, opened: Opened, metadata: IntakeMetadata, user_id: str) -> None:
+    """Once Slack has its answer: the judgement signal answered, and the acknowledgement reminder set."""
+    if opened.created and metadata.judgement_request_id is not None:
+        judgement.answer(services.engine, metadata.judgement_request_id, user_id=user_id, escalated=True)
+    if opened.created and opened.case.id is not None:
+        logger.info("opened %s", opened.case.key)
+        if opened.case.ack_due_at is not None:
+            services.reminders.wake_at(opened.case.ack_due_at - services.reminder_policy.ack_before)
+
+
 def register(app: App, services: Components) -> None:
     @app.options(IntakeField.ACCOUNT.value)
     def suggest_accounts(ack: Ack, body: dict[str, Any]) -> None:
         """The intake's typeahead: accounts from the directory, and what was typed as a new one."""
-        with speaking(lambda: services.people.locale((body.get("user") or {}).get("id"))):
-            ack(options=account_options(services.engine, str(body.get("value") or "")))
+        ack(options=suggested_accounts(services, body))
 
     @app.options(IntakeField.AFFECTED_ACCOUNTS.value)
     def suggest_affected_accounts(ack: Ack, body: dict[str, Any]) -> None:
         """Other affected accounts: only the directory's (their CSMs and contacts are known)."""
-        with speaking(lambda: services.people.locale((body.get("user") or {}).get("id"))):
-            ack(options=account_options(services.engine, str(body.get("value") or ""), new_allowed=False))
-
-    ack_minutes = services.settings.ack_within_minutes
-    people = services.people
-
-    def names_of(user_ids: list[str], client: WebClient) -> dict[str, str]:
-        known = {u: p.name for u in user_ids if (p := people.cached(u)) is not None}
-        missing = [u for u in user_ids if u not in known][:MAX_NAMES_LOOKED_UP]
-        if missing:
-            nobody: dict[str, Person] = {}
-            found = _within(
-                services.lookups, PREFILL_LOOKUP_SECONDS, lambda: people.get_many(missing, client), nobody
-            )
-            known |= {u: p.name for u, p in found.items() if p.facts.exists}
-        return known
-
-    def permalink_of(shortcut: dict[str, Any], client: WebClient) -> str | None:
-        message = shortcut.get("message") or {}
-        channel_id = (shortcut.get("channel") or {}).get("id")
-        ts = message.get("ts") or shortcut.get("message_ts")
-        built = message_permalink(
-            (shortcut.get("team") or {}).get("domain"), channel_id, ts, message.get("thread_ts")
-        )
-        if built or not (channel_id and ts):
-            return built
-        # An org-wide install has no team domain to build it from: Slack knows the link.
-        answer = _within(
-            services.lookups,
-            PREFILL_LOOKUP_SECONDS,
-            lambda: client.chat_getPermalink(channel=channel_id, message_ts=ts),
-            None,
-        )
-        return str(answer["permalink"]) if answer else None
+        ack(options=suggested_accounts(services, body, new_allowed=False))
 
     @app.shortcut(Shortcut.ESCALATE_MESSAGE.value)
-    @in_their_language(people)
+    @in_their_language(services.people)
     def handle_escalate_message(
         ack: Ack, body: dict[str, Any], shortcut: dict[str, Any], client: WebClient
     ) -> None:
         """Open the intake modal from a message: its whole content (decoded) and permalink prefilled."""
         ack()
-        message = shortcut.get("message") or {}
-        # Mentions anywhere in it (text or attachments) become names.
-        text = message_text(message, names_of(mentioned_users(json.dumps(message)), client)).strip()
-        first_line = text.splitlines()[0] if text else ""
-        channel_id = (shortcut.get("channel") or {}).get("id")
-        metadata = IntakeMetadata(origin_channel_id=channel_id, reply_url=shortcut.get("response_url"))
-        client.views_open(
-            trigger_id=shortcut["trigger_id"],
-            view=intake_modal(
-                content=services.content,
-                metadata=metadata,
-                ack_within_minutes=ack_minutes,
-                summary=first_line[: rules.SUMMARY_MAX],
-                description=text[: rules.DESCRIPTION_MAX],
-                source_url=permalink_of(shortcut, client),
-            ),
-        )
+        open_message_intake(services, shortcut, client)
 
     @app.view(ViewId.INTAKE.value)
-    @in_their_language(people)  # the form's language: the person was looked up to open it
+    @in_their_language(services.people)  # the form's language: the person was looked up to open it
     def handle_intake_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Validate in the modal, store the case, answer Slack, then open it in Slack."""
-        content = services.content
-        form = parse_intake(view, content)
-        intake, problems = rules.validate_intake(form, content.practice, services.settings.default_currency)
-        custom, custom_problems = rules.check_custom_answers(content.questions.custom, form.custom)
-        # Every problem at once: the people are checked whatever else is wrong.
-        people = people_errors(services, form.owner_id, list(dict.fromkeys(form.stakeholder_ids)))
-        errors = {**people, **{f: _(problem) for f, problem in problems.items()}}
-        custom_errors = {block: _(problem) for block, problem in custom_problems.items()}
-        unknown = accounts.unknown(services.engine, form.affected_accounts)
-        if unknown:  # chosen from the directory, then removed from it while the form was open
-            errors[IntakeField.AFFECTED_ACCOUNTS] = _(
-                "%(names)s is no longer in the account directory; remove it.", names=", ".join(unknown)
-            )
-        if errors or custom_errors or intake is None:
-            shown = {f.value: message for f, message in errors.items()} | custom_errors
-            ack(response_action="errors", errors=shown)
+        intake, errors = checked_intake(services, view)
+        if intake is None:
+            ack(response_action="errors", errors=errors)
             return
-        intake = dataclasses.replace(intake, custom=custom)
         metadata = IntakeMetadata.from_view(view)
-        opened = open_case(
-            services.engine,
-            intake=intake,
-            practice=content.practice,
-            reporter_id=body["user"]["id"],
-            team_id=(body.get("team") or {}).get("id") or services.team_id,
-            intake_view_id=view["id"],
-            origin_channel_id=metadata.origin_channel_id,
-            reply_url=metadata.reply_url,
-            # The window of the severity the case opens at (a trigger may raise it, or shorten it).
-            ack_within=services.ack_window(
-                trigger_effects(content.practice, intake.triggers, intake.severity)
-            ),
-            policy=services.reminder_policy,
-        )
-        if opened.created and opened.case.id is not None:
-            # Queued before the answer (in memory, instant): while this request is in flight the
-            # queue waits for it, so cases are opened in Slack in the order they were stored.
-            services.open_in_slack(opened.case)
+        opened = store_intake(services, intake, metadata, body, view)
         ack()
-        if opened.created and metadata.judgement_request_id is not None:
-            judgement.answer(
-                services.engine, metadata.judgement_request_id, user_id=body["user"]["id"], escalated=True
-            )
-        if opened.created and opened.case.id is not None:
-            logger.info("opened %s", opened.case.key)
-            if opened.case.ack_due_at is not None:
-                services.reminders.wake_at(opened.case.ack_due_at - services.reminder_policy.ack_before)
+        after_intake_stored(services, opened, metadata, body["user"]["id"])
 
     @app.action(CaseAction.OPEN_CHANNEL.value)
     def handle_open_channel(ack: Ack) -> None:

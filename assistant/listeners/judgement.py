@@ -45,84 +45,108 @@ def prefill(request: JudgementRequest, account: Account, rules: JudgementRules) 
     )
 
 
+def unanswered(
+    components: Components, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+) -> tuple[JudgementRequest, Account] | None:
+    """The signal a button is about, if it still waits for an answer (else the CSM is told why)."""
+    respond = answer_privately(respond, client, body["user"]["id"])
+    found = judgement.request(components.engine, int(action.get("value") or 0))
+    if found is None:
+        say(respond, _("That signal no longer exists."))
+        return None
+    if found[0].answered_at is not None:
+        say(respond, _("Already answered: %(answer)s.", answer=_(ANSWERS.get(found[0].answer or "", ""))))
+        return None
+    return found
+
+
+def open_escalate_intake(
+    components: Components, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
+    """Escalate: the intake, prefilled with the account and what the signal saw."""
+    found = unanswered(components, body, action, client, respond)
+    if found is None:
+        return
+    request, account = found
+    rules = components.content.practice.judgement
+    words = concern_words(request, account, rules, escape=lambda text, limit: text[:limit])
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=intake_modal(
+            metadata=IntakeMetadata(judgement_request_id=request.id),
+            ack_within_minutes=components.settings.ack_within_minutes,
+            summary=_(CONCERN_SUMMARIES[Concern(request.concern)]),
+            description=f"{words['what']}\n{words['why']}",
+            account=prefill(request, account, rules),
+            content=components.content,
+        ),
+    )
+
+
+def open_decline_form(
+    components: Components, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
+    """Not now: a form asking why (the digest counts the reasons)."""
+    found = unanswered(components, body, action, client, respond)
+    if found is None:
+        return
+    request, account = found
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=render_view(
+            "judgement_decline_modal.json.j2",
+            callback_id=ViewId.JUDGEMENT_DECLINE.value,
+            metadata=RequestRef(request_id=request.id or 0).model_dump_json(),
+            what=concern_words(request, account, components.content.practice.judgement)["what"],
+            field=Field,
+        ),
+    )
+
+
+def decline_answer(components: Components, body: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
+    """The decline recorded (when it has a reason); returns what to acknowledge the form with."""
+    reason = text_value(view, Field.REASON)
+    if not reason:
+        return {
+            "response_action": "errors",
+            "errors": {Field.REASON.value: _("Say why: the digest counts it.")},
+        }
+    try:
+        ref = RequestRef.model_validate_json(view.get("private_metadata") or "{}")
+    except ValidationError:
+        return {}
+    recorded = judgement.answer(
+        components.engine, ref.request_id, user_id=body["user"]["id"], escalated=False, reason=reason
+    )
+    said = _("Recorded: no escalation now.") if recorded else _("Someone answered this signal already.")
+    return {
+        "response_action": "update",
+        "view": render_view("notice_modal.json.j2", title=_("Not now"), text=said),
+    }
+
+
 def register(app: App, components: Components) -> None:
-    engine = components.engine
-
-    def unanswered(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> tuple[JudgementRequest, Account] | None:
-        """The signal a button is about, if it still waits for an answer (else the CSM is told why)."""
-        ack()
-        respond = answer_privately(respond, client, body["user"]["id"])
-        found = judgement.request(engine, int(action.get("value") or 0))
-        if found is None:
-            say(respond, _("That signal no longer exists."))
-            return None
-        if found[0].answered_at is not None:
-            say(respond, _("Already answered: %(answer)s.", answer=_(ANSWERS.get(found[0].answer or "", ""))))
-            return None
-        return found
-
     @app.action(CaseAction.JUDGEMENT_ESCALATE.value)
     @in_their_language(components.people)
     def handle_escalate(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        found = unanswered(ack, body, action, client, respond)
-        if found is None:
-            return
-        request, account = found
-        rules = components.content.practice.judgement
-        words = concern_words(request, account, rules, escape=lambda text, limit: text[:limit])
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=intake_modal(
-                metadata=IntakeMetadata(judgement_request_id=request.id),
-                ack_within_minutes=components.settings.ack_within_minutes,
-                summary=_(CONCERN_SUMMARIES[Concern(request.concern)]),
-                description=f"{words['what']}\n{words['why']}",
-                account=prefill(request, account, rules),
-                content=components.content,
-            ),
-        )
+        ack()
+        open_escalate_intake(components, body, action, client, respond)
 
     @app.action(CaseAction.JUDGEMENT_DECLINE.value)
     @in_their_language(components.people)
     def handle_decline(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        found = unanswered(ack, body, action, client, respond)
-        if found is None:
-            return
-        request, account = found
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=render_view(
-                "judgement_decline_modal.json.j2",
-                callback_id=ViewId.JUDGEMENT_DECLINE.value,
-                metadata=RequestRef(request_id=request.id or 0).model_dump_json(),
-                what=concern_words(request, account, components.content.practice.judgement)["what"],
-                field=Field,
-            ),
-        )
+        ack()
+        open_decline_form(components, body, action, client, respond)
 
     @app.view(ViewId.JUDGEMENT_DECLINE.value)
     @in_their_language(components.people)
     def handle_decline_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        reason = text_value(view, Field.REASON)
-        if not reason:
-            ack(response_action="errors", errors={Field.REASON.value: _("Say why: the digest counts it.")})
-            return
-        try:
-            ref = RequestRef.model_validate_json(view.get("private_metadata") or "{}")
-        except ValidationError:
-            ack()
-            return
-        recorded = judgement.answer(
-            engine, ref.request_id, user_id=body["user"]["id"], escalated=False, reason=reason
-        )
-        said = _("Recorded: no escalation now.") if recorded else _("Someone answered this signal already.")
-        ack(response_action="update", view=render_view("notice_modal.json.j2", title=_("Not now"), text=said))
+        # The reason is recorded before Slack is answered: the form's answer says whether it was.
+        ack(**decline_answer(components, body, view))
 
 
 ANSWERS = {judgement.ESCALATED: N_("escalated"), judgement.DECLINED: N_("not now")}
