@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
@@ -78,6 +79,8 @@ class Components:
     webhooks: WebhookSender
     # Every background loop and what became of its items (assistant/supervision.py).
     supervisor: Supervisor
+    # What else was started for these parts and stops with them (the API's event loop).
+    stops: list[Callable[[], None]] = field(default_factory=list)
 
     def promise_rules(self, severity: str | None = None) -> PromiseRules:
         """How soon and how far ahead a customer update may be promised: the settings, and the
@@ -121,6 +124,8 @@ class Components:
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
         self.lookups.shutdown(wait=False, cancel_futures=True)
         self.work.shutdown()
+        for stop in self.stops:
+            stop()
         self.engine.dispose()
 
 

@@ -8,6 +8,7 @@ costs one log line and no more (no traceback, never its body).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -311,7 +312,21 @@ def api_app(components: Components) -> Wsgi:
     from assistant.api.app import create_api
     from assistant.api.problems import undecodable_path
 
-    asgi = ASGIMiddleware(create_api(components))  # type: ignore[arg-type]
+    # The API's event loop runs in a thread of its own, stopped with the app's parts (a2wsgi's
+    # own would run until the process ends: one more thread for every app started in a process).
+    loop = asyncio.new_event_loop()
+
+    def run_loop() -> None:
+        loop.run_forever()
+        loop.close()
+
+    threading.Thread(target=run_loop, name="api-loop", daemon=True).start()
+
+    def stop_loop() -> None:
+        loop.call_soon_threadsafe(loop.stop)
+
+    components.stops.append(stop_loop)
+    asgi = ASGIMiddleware(create_api(components), loop=loop)  # type: ignore[arg-type]
 
     def api(environ: dict[str, Any], start_response: Any) -> Any:
         # a2wsgi decodes the path as UTF-8 before FastAPI sees it: a path that is not (`/%FF`)
