@@ -235,7 +235,7 @@ def _raw(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def flow_names(folder: Path | None = None) -> list[str]:
+def flow_names() -> list[str]:
     """Our flows, by file name (a team adds questions and rules, not flows: a flow needs code)."""
     return sorted(p.stem for p in content_dir("flows").glob("*.yml") if p.name not in NOT_FLOWS)
 
@@ -252,9 +252,8 @@ def load_flows(folder: Path | None = None) -> FlowBook:
         for path in [content_dir("flows") / f"{name}.yml"]
     }
     engine_ids = ENGINE_BLOCKS | {field_id for flow in ours_by_name.values() for field_id in flow.fields}
-    for name in flow_names():
+    for name, ours in ours_by_name.items():
         ours_path = content_dir("flows") / f"{name}.yml"
-        ours = ours_by_name[name]
         path = flows_file(f"{name}.yml", folder)
         old = folder / "flows" / f"{OLD_NAMES.get(name, name)}.yml" if folder is not None else None
         if path == ours_path and old is not None and old.is_file():

@@ -62,7 +62,7 @@ def register_all(app: App, components: Components) -> CaseFlows:
         flows.register(module.FLOW, module.open_flow)
         spec: FlowSpec | None = getattr(module, "SPEC", None)
         if spec is not None:
-            flows.on_submit(app, spec)
+            flows.on_submit(spec)
     missing = set(flows.book.names) ^ set(flows.openers)
     if missing:  # a flow file without its code, or code without its file: the engine's own mistake
         raise RuntimeError(f"flows without both a file and code: {', '.join(sorted(missing))}")

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from assistant.components import Components
@@ -159,7 +159,7 @@ class CaseFlows:
             start = FlowStart(self.components, client, case, actor_id, trigger_id, respond, flow)
             self.openers[flow](start)
 
-    def on_submit(self, app: App, spec: FlowSpec) -> None:
+    def on_submit(self, spec: FlowSpec) -> None:
         """Run `spec` when its modal is submitted (wired to Slack with the entry points)."""
         self.specs[spec.flow] = spec
 
