@@ -28,7 +28,7 @@ from assistant.components import Components, create_components  # noqa: E402
 from assistant.content.registry import install_folder  # noqa: E402
 from assistant.database import make_engine, migrate  # noqa: E402
 from slack_standin import StandIn  # noqa: E402
-from tests.harness import Harness, make_settings, seed_workspace, start_harness  # noqa: E402
+from tests.harness import Harness, assert_no_sentence_id_shown, make_settings, seed_workspace, start_harness  # noqa: E402
 from tests.mailbox import Mailbox  # noqa: E402
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -185,6 +185,7 @@ def components(database_url: str) -> Iterator[Components]:
     yield parts
     parts.close()
     standin.stop()
+    assert_no_sentence_id_shown(standin.workspace)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from assistant.app import create_app
 from assistant.components import Components
-from assistant.content.registry import install_folder
+from assistant.content.registry import install_folder, ours
 from assistant.domain.account_rows import read_accounts
 from assistant.domain.intake import IntakeField
 from assistant.ids import CaseAction
@@ -138,6 +139,19 @@ class FlowButton(StrEnum):
     TIMELINE = "case_timeline"
 
 
+SENTENCE_ID = re.compile(r"\b[a-z_]+\.[a-z0-9_]+\b")
+
+
+def assert_no_sentence_id_shown(workspace: Workspace) -> None:
+    """No one read a sentence's id (`lifecycle.reopen_first`) where its words belong: every
+    message, view, ephemeral answer and bookmark sent to the stand-in is written out."""
+    ids = ours().sentences.keys()
+    with workspace.lock:
+        sent = [c.args for c in workspace.calls] + [(e.text, e.blocks) for e in workspace.ephemerals]
+    shown = {found for found in SENTENCE_ID.findall(json.dumps(sent, default=str)) if found in ids}
+    assert not shown, f"sentence ids shown instead of their words: {sorted(shown)}"
+
+
 @dataclass
 class Harness:
     standin: StandIn
@@ -166,6 +180,7 @@ class Harness:
         self.components.close()
         self.standin.stop()
         install_folder(None)  # the next test in this process starts from ours, in English
+        assert_no_sentence_id_shown(self.workspace)
 
     # -- what a CSM does ------------------------------------------------------
 

@@ -20,6 +20,7 @@ from assistant.domain.intake import (
 from assistant.domain.money import parse_money
 from assistant.domain.practice import Category, Severity, Trigger
 from assistant.domain.provisioning import retry_due
+from assistant.domain.sentences import Problem
 
 PATTERN = "esc-{number}-{account}-{summary}"
 
@@ -83,8 +84,9 @@ def test_account_value_is_read_as_people_type_it(text: str, value: int | None) -
 
 @pytest.mark.parametrize("text", ["lots", "12e5", "-5", "120kk", "$"])
 def test_account_value_that_is_not_a_number_is_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="annual contract value"):
+    with pytest.raises(Problem) as refused:
         parse_money(text, "USD")
+    assert "annual contract value" in _(refused.value.sentence)
 
 
 def form(**overrides: object) -> IntakeForm:

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assistant.content.i18n import _
 from assistant.domain.money import Money, format_money, parse_money
+from assistant.domain.sentences import Problem
 from tests.harness import CSM, start_harness
 
 
@@ -50,14 +52,16 @@ def test_a_contract_value_is_read_as_people_type_it(
 
 @pytest.mark.parametrize("typed", ["abc", "$€5", "12,34,56", "120 potatoes", "XYZ 100", "1e9"])
 def test_what_is_not_an_amount_is_refused_with_a_sentence(typed: str) -> None:
-    with pytest.raises(ValueError, match="Enter the annual contract value as a number"):
+    with pytest.raises(Problem) as refused:
         parse_money(typed, "USD")
+    assert _(refused.value.sentence).startswith("Enter the annual contract value as a number")
 
 
 def test_an_empty_value_is_no_value_and_an_absurd_one_is_refused() -> None:
     assert parse_money("  ", "USD") is None
-    with pytest.raises(ValueError, match="larger than any account"):
+    with pytest.raises(Problem) as refused:
         parse_money("$5000bn", "USD")
+    assert "larger than any account" in _(refused.value.sentence)
 
 
 @given(st.integers(min_value=0, max_value=10**11), st.sampled_from(["en", "pt_BR", "es"]))

@@ -1,5 +1,5 @@
-"""The translation check: catalogs that name sources relative to the repository, and English
-the engine's Python shows in Slack without _()."""
+"""The translation check: catalogs that name sources relative to the repository, and no English
+in the engine's Python: it names its sentences by id (messages/sentences.yml)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def test_no_catalog_names_a_machines_own_folders() -> None:
 
 def test_extraction_names_sources_relative_to_the_repository() -> None:
     locations = {loc for m in extracted() for loc, _line in m.locations}
-    assert "assistant/domain/communications.py" in locations
+    assert "messages/sentences.yml" in locations
+    assert not [loc for loc in locations if loc.endswith(".py")]
     assert any(loc.startswith("messages/templates/") for loc in locations)
     assert any(loc.startswith("flows/") for loc in locations)
     assert not [loc for loc in locations if ABSOLUTE.match(loc) or "\\" in loc]
@@ -43,7 +44,7 @@ PLANTED = """
 
     from pkg.helpers import late_problem
 
-    KEPT = {"busy": N_("They are busy."), "away": "They are away."}
+    KEPT = {"busy": N_("They are busy."), "away": "They are away.", "known": N_("views.busy")}
 
 
     class ActionRefused(Exception):
@@ -56,6 +57,7 @@ PLANTED = """
         client.chat_postMessage(channel="C1", text=_("Translated, fine."), blocks=[])
         render_message("notice.json.j2", style="primary", text=late_problem(3), title=_("Fine"))
         respond(text=_(KEPT[reason]))
+        respond(text=_("views.away"))
 
 
     def check(answers):
@@ -96,9 +98,13 @@ def test_the_check_finds_english_shown_in_slack_without_translation(tmp_path: Pa
     (package / "migrations").mkdir()
     (package / "migrations" / "m1.py").write_text('def up(ack):\n    ack(text="Not checked here.")\n')
 
-    problems = check_python([package])
+    problems = check_python([package], ids=frozenset({"views.busy"}))
     found = {re.search(r"'(.*)'$", p.message).group(1) for p in problems}  # type: ignore[union-attr]
     assert found == {
+        "They are busy.",  # words in N_(): they belong in the sentences file, named by id
+        "Translated, fine.",  # and in _()
+        "Fine",
+        "views.away",  # an id no sentence has
         "They are away.",  # looked up by _(KEPT[…]) but not marked with N_()
         "Choose a date from today on.",  # ack(errors=…)
         "Case {} is closed already.",  # respond(text=…)
@@ -112,7 +118,9 @@ def test_the_check_finds_english_shown_in_slack_without_translation(tmp_path: Pa
         (package / "views.py").resolve().as_posix(),
         (package / "helpers.py").resolve().as_posix(),
     }
-    assert all("English shown in Slack without _()" in p.message for p in problems)
+    assert all(
+        "English written in Python" in p.message or "no sentence has this id" in p.message for p in problems
+    )
 
 
 def test_the_engines_python_shows_no_english_without_translation() -> None:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_date, get_timezone_location
 
-from assistant.content.i18n import _, current_locale, pgettext
+from assistant.content.i18n import _, current_locale
 from assistant.domain.communications import zone
 
 
@@ -18,12 +18,10 @@ def customer_time_phrase(moment: datetime, tz_name: str | None, now: datetime) -
     clock = local.strftime("%H:%M")
     locale = current_locale()
     if local.date() == today:
-        day = pgettext("promised time", "today")
+        day = _("customer_time.today")
     elif local.date() == today + timedelta(days=1):
-        day = pgettext("promised time", "tomorrow")
+        day = _("customer_time.tomorrow")
     else:
-        day = pgettext("promised time", "on %(date)s") % {
-            "date": format_date(local.date(), format="full", locale=locale)
-        }
+        day = _("customer_time.on_date", date=format_date(local.date(), format="full", locale=locale))
     place = get_timezone_location(tz, locale=locale, return_city=True) if tz.key != "UTC" else "UTC"
-    return _("%(clock)s %(day)s, %(place)s time") % {"clock": clock, "day": day, "place": place}
+    return _("customer_time.clock_day_place_time") % {"clock": clock, "day": day, "place": place}

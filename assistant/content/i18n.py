@@ -25,6 +25,7 @@ from babel.support import NullTranslations, Translations
 from assistant.content.locales import ENGLISH, catalog_path
 from assistant.content.locales import negotiate as choose_locale
 from assistant.content.registry import Content, installed
+from assistant.content.sentence_file import EngineSentence
 from assistant.domain.sentences import Sentence
 
 # The locale of whoever reads what is being written now; unset: the team's DEFAULT_LOCALE.
@@ -83,7 +84,30 @@ def speaking(locale: str | Callable[[], str]) -> Iterator[None]:
         _current.reset(token)
 
 
+def _written(sentence: EngineSentence, count: int | None) -> str:
+    """One of the engine's sentences in the current locale: the catalog's translation of its
+    English, else its English (a team's rewording, where it has one)."""
+    catalog = translations(current_locale())
+    if sentence.plural is not None:
+        text = catalog.ngettext(sentence.msgid, sentence.plural, count or 0)
+        if sentence.english is not None and text == sentence.msgid:
+            return sentence.english
+        if sentence.english_plural is not None and text == sentence.plural:
+            return sentence.english_plural
+        return text
+    if sentence.context is not None:
+        text = str(catalog.pgettext(sentence.context, sentence.msgid))
+    else:
+        text = catalog.gettext(sentence.msgid)
+    return sentence.english if sentence.english is not None and text == sentence.msgid else text
+
+
 def gettext(message: str) -> str:
+    """`message` in the current locale: one of the engine's sentences by its id
+    (messages/sentences.yml), or a template's or flow file's English."""
+    sentence = installed().sentences.get(message)
+    if sentence is not None:
+        return _written(sentence, None)
     return translations(current_locale()).gettext(message)
 
 
@@ -96,22 +120,27 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_locale()).ngettext(singular, plural, n)
 
 
+def _text(message: str, count: object) -> str:
+    sentence = installed().sentences.get(message)
+    if sentence is None:
+        return translations(current_locale()).gettext(message)
+    return _written(sentence, count if isinstance(count, int) else None)
+
+
 def _(message: str | Sentence, **values: object) -> str:
-    """`message` in the current locale, with `%(name)s` placeholders filled from `values` (the
-    templates' style). A domain's Sentence is written with its own values, each value that is a
-    Sentence in the same language."""
+    """`message` (a sentence's id, or English from a template or flow file) in the current locale,
+    with `%(name)s` placeholders filled from `values` (the templates' style); a sentence by
+    number is chosen by `num`. A domain's Sentence is written with its own values, each value
+    that is a Sentence in the same language."""
     if isinstance(message, Sentence):
         filled = {k: _(v) if isinstance(v, Sentence) else v for k, v in message.values}
-        if message.plural is not None:
-            text = ngettext(message.msgid, message.plural, message.count or 0)
-        else:
-            text = gettext(message.msgid)
+        text = _text(message.msgid, message.value("num"))
         written = text % filled if filled else text
         return written.lower() if message.lower else written
-    text = gettext(message)
+    text = _text(message, values.get("num"))
     return text % values if values else text
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction only"
-    """Marks a sentence kept in a table for translation where it is shown (with `_`)."""
+    """Marks the id of a sentence kept in a table, written where it is shown (with `_`)."""
     return message

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import TypeVar
 
 from assistant.content.flow_files import FlowBook, load_flows
@@ -28,6 +29,7 @@ from assistant.content.playbook import (
     load_playbook,
     practice_of,
 )
+from assistant.content.sentence_file import EngineSentence, load_sentences
 from assistant.domain.intake import FormQuestions
 from assistant.domain.practice import Practice
 
@@ -51,6 +53,8 @@ class Content:
     # and the feed are written in (DEFAULT_LOCALE, as we have it).
     locales: tuple[str, ...] = (ENGLISH,)
     default_locale: str = ENGLISH
+    # The engine's sentences by id (messages/sentences.yml, with a team's rewording).
+    sentences: Mapping[str, EngineSentence] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def load_content(custom_dir: Path | None = None, default_locale: str = ENGLISH) -> Content:
@@ -68,7 +72,8 @@ def load_content(custom_dir: Path | None = None, default_locale: str = ENGLISH) 
     playbook = attempt(load_playbook)
     intake = attempt(load_intake_questions)
     flows = attempt(load_flows)
-    if playbook is None or intake is None or flows is None:
+    sentences = attempt(load_sentences)
+    if playbook is None or intake is None or flows is None or sentences is None:
         raise PlaybookError(sorted(problems, key=lambda p: (str(p.file), p.line)))
     locales = available_locales(custom_dir)
     return Content(
@@ -80,6 +85,7 @@ def load_content(custom_dir: Path | None = None, default_locale: str = ENGLISH) 
         practice=practice_of(playbook),
         questions=form_questions_of(intake),
         flows=flows,
+        sentences=sentences,
     )
 
 

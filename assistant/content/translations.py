@@ -1,12 +1,13 @@
 """Keeping the catalogs whole: extract every sentence to translate, update the catalogs, check
 them (`python -m assistant translations extract|check`).
 
-Sentences come from three places: the engine's Python (`_()`, `N_()`), the templates
-(`_()` in messages/templates/*.j2) and the built-in practice (the labels and sentences of
-flows/playbook.yml and flows/intake.yml). `check` fails on a sentence a catalog lacks, one it
-marks fuzzy, one whose placeholders differ from the English, on a template that shows English
-text without `_()`, and on English the engine's Python shows in Slack without `_()` (see
-`check_python`). The catalogs name where each sentence is used relative to the repository
+Sentences come from three places, all under messages/ and flows/: the engine's sentences by id
+(messages/sentences.yml, which the Python names and never writes), the templates (`_()` in
+messages/templates/*.j2) and the practice (the labels and sentences of flows/*.yml). `check`
+fails on a sentence a catalog lacks, one it marks fuzzy, one whose placeholders differ from the
+English, on a template that shows English text without `_()`, on English written in the
+engine's Python, shown or kept to be shown (see `check_python`), on an id no sentence has, and
+on a sentence no code says. The catalogs name where each sentence is used relative to the repository
 (`#: assistant/domain/communications.py`), never a machine's own folders.
 """
 
@@ -27,6 +28,7 @@ from jinja2 import Environment
 
 from assistant.content.locales import CATALOG, ENGLISH, SHIPPED
 from assistant.content.paths import content_dir
+from assistant.content.sentence_file import SENTENCES_FILE, read_sentences, sentence_entries, sentence_of
 
 ENGINE = Path(__file__).resolve().parents[1]
 # English for the operator and for programs, never shown in Slack nor translated: the CLI and
@@ -89,15 +91,33 @@ def extract_content(fileobj: IO[bytes], keywords: Any, comment_tags: Any, option
         yield from walk(tree)
 
 
-# gettext's own, and the domain's sentences (domain/sentences.py): said(msgid), said_n(one, many).
-KEYWORDS = {**DEFAULT_KEYWORDS, "said": None, "said_n": (1, 2)}
+def extract_sentences(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Iterator[Any]:
+    """A Babel extractor for the engine's sentences (messages/sentences.yml): each one's English
+    (with its plural or context) at its line, its id as a comment for the translator."""
+    tree = yaml.compose(fileobj.read().decode("utf-8"))
+    if tree is None:
+        return
+    for name, node in sentence_entries(tree):
+        sentence = sentence_of(node)
+        if sentence is None:
+            continue
+        line = node.start_mark.line + 1
+        if sentence.plural is not None:
+            yield line, "ngettext", (sentence.msgid, sentence.plural), [f"id: {name}"]
+        elif sentence.context is not None:
+            yield line, "pgettext", (sentence.context, sentence.msgid), [f"id: {name}"]
+        else:
+            yield line, "_", sentence.msgid, [f"id: {name}"]
+
+
+KEYWORDS = DEFAULT_KEYWORDS
 
 
 def sources() -> list[tuple[Path, Any]]:
     templates = content_dir("messages") / "templates"
     flows = content_dir("flows")
     return [
-        *((p, "python") for p in sorted(ENGINE.rglob("*.py")) if "migrations" not in p.parts),
+        (content_dir("messages") / SENTENCES_FILE, extract_sentences),
         *((p, "jinja2.ext:babel_extract") for p in sorted(templates.glob("*.j2"))),
         *((p, extract_content) for p in sorted(flows.glob("*.yml"))),
     ]
@@ -205,7 +225,8 @@ def check_catalogs() -> list[CatalogProblem]:
     """What is missing or wrong in the shipped catalogs and templates; empty when they are whole."""
     templates = content_dir("messages") / "templates"
     problems = [p for path in sorted(templates.glob("*.j2")) for p in _english(path)]
-    problems += check_python()
+    python = _python_check(None, None)
+    problems += sorted(python.problems.values(), key=lambda p: _line_order(p.where)) + _unsaid(python.used)
     wanted = [m for m in extracted() if m.id]
     for locale in SHIPPED:
         if locale == ENGLISH:
@@ -357,10 +378,18 @@ def _read_module(root: Path, path: Path) -> _Module:
     return _Module(".".join(parts), path, tree, imports, functions, enclosing, shown(path))
 
 
-class _PythonCheck:
-    """Follows every shown value to the string literals it may be (see the comment above)."""
+# What names a sentence by its id (messages/sentences.yml): the translating functions, and the
+# domain's sentences (domain/sentences.py). The constant each is given must be a known id.
+NAMES_A_SENTENCE = frozenset({"_", "N_", "said", "said_n", "lowered", "gettext", "ngettext", "pgettext"})
 
-    def __init__(self, modules: list[_Module]) -> None:
+
+class _PythonCheck:
+    """Follows every shown value to the string literals it may be (see the comment above), and
+    checks each sentence the Python names by id."""
+
+    def __init__(self, modules: list[_Module], ids: frozenset[str]) -> None:
+        self.ids = ids
+        self.used: set[str] = set()
         self.modules = {m.name: m for m in modules}
         self.queue: list[_Shown] = []
         self.seen: set[int] = set()
@@ -477,7 +506,7 @@ class _PythonCheck:
         text = _sentence(node)
         if text is not None:
             where = f"{module.shown}:{node.lineno}"
-            message = f"English shown in Slack without _() ({because}): {text!r}"
+            message = f"English written in Python, shown in Slack ({because}): {text!r}"
             self.problems.setdefault((where, node.col_offset, text), CatalogProblem(where, message))
             return
         if isinstance(node, ast.IfExp):
@@ -586,8 +615,33 @@ class _PythonCheck:
             for argument in call.args[1:] if func.attr == "setdefault" else call.args:
                 self.show(module, scope, argument, f"a field error, {where}")
 
+    def named_sentences(self, module: _Module) -> None:
+        """`_("acknowledge.promise_in_past")`: an id the sentences file has; never the words."""
+        for node in ast.walk(module.tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            if node.func.id not in NAMES_A_SENTENCE or not node.args:
+                continue
+            argument = node.args[0]
+            if not isinstance(argument, ast.Constant | ast.JoinedStr):
+                continue
+            where = f"{module.shown}:{node.lineno}"
+            text = _sentence(argument)
+            if isinstance(argument, ast.Constant) and argument.value in self.ids:
+                self.used.add(argument.value)
+            elif text is not None:
+                message = f"English written in Python, in {node.func.id}(): {text!r}"
+                self.problems.setdefault((where, node.col_offset, text), CatalogProblem(where, message))
+            else:
+                said = argument.value if isinstance(argument, ast.Constant) else "f-string"
+                message = (
+                    f"no sentence has this id in messages/{SENTENCES_FILE}, in {node.func.id}(): {said!r}"
+                )
+                self.problems.setdefault((where, node.col_offset, str(said)), CatalogProblem(where, message))
+
     def run(self) -> list[CatalogProblem]:
         for module in self.modules.values():
+            self.named_sentences(module)
             self.find_sinks(module)
         while self.queue:
             self.follow(self.queue.pop())
@@ -645,7 +699,33 @@ def python_sources(roots: Iterable[Path]) -> list[tuple[Path, Path]]:
     return found
 
 
-def check_python(roots: Iterable[Path] | None = None) -> list[CatalogProblem]:
-    """English the Python under `roots` (the engine's by default) shows in Slack without _()."""
+def our_sentence_ids() -> frozenset[str]:
+    found, _problems = read_sentences(content_dir("messages") / SENTENCES_FILE)
+    return frozenset(found)
+
+
+def _python_check(roots: Iterable[Path] | None, ids: frozenset[str] | None) -> _PythonCheck:
     modules = [_read_module(root, path) for root, path in python_sources(roots or [ENGINE])]
-    return _PythonCheck(modules).run()
+    check = _PythonCheck(modules, our_sentence_ids() if ids is None else ids)
+    check.run()
+    return check
+
+
+def check_python(
+    roots: Iterable[Path] | None = None, ids: frozenset[str] | None = None
+) -> list[CatalogProblem]:
+    """English written in the Python under `roots` (the engine's by default) to be shown, and
+    sentences it names by an id `ids` (ours by default) lacks."""
+    check = _python_check(roots, ids)
+    return sorted(check.problems.values(), key=lambda p: _line_order(p.where))
+
+
+def _unsaid(used: set[str]) -> list[CatalogProblem]:
+    """Sentences of ours no code of the engine names (a sentence left behind)."""
+    path = content_dir("messages") / SENTENCES_FILE
+    found, _problems = read_sentences(path)
+    return [
+        CatalogProblem(f"{shown(path)}:{read.line}", f"{name}: no code says this sentence")
+        for name, read in found.items()
+        if name not in used
+    ]

@@ -128,30 +128,24 @@ def decode_file(data: bytes, encoding: str | None = None) -> str:
     letters silently. A file that is not UTF-8 is refused at the line of its first bad byte,
     naming the encoding it looks like (Excel's "CSV" is Windows-1252)."""
     if data.startswith(_WORKBOOK):
-        raise UnreadableFile(
-            1, said("this is an Excel workbook, not a CSV file: in Excel, save it as “CSV UTF-8”.")
-        )
+        raise UnreadableFile(1, said("account_rows.excel_workbook_not_csv_file_excel"))
     try:
         return data.decode(encoding or "utf-8-sig").lstrip("\ufeff")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         byte = f"0x{data[exc.start]:02X}"
         if encoding:
-            problem = said(
-                "the file is not %(encoding)s (byte %(byte)s on this line)", encoding=encoding, byte=byte
-            )
+            problem = said("account_rows.file_not_encoding_byte_byte_line", encoding=encoding, byte=byte)
         elif data.startswith(_UTF16):
-            problem = said("the file is UTF-16 (Excel's “Unicode Text”), not UTF-8: save it as “CSV UTF-8”.")
+            problem = said("account_rows.file_utf_16_excel_unicode_text_not")
         elif _looks_like_cp1252(data):
             problem = said(
-                "the file is not UTF-8 (byte %(byte)s on this line): it looks like Windows-1252 (cp1252), "
-                "what Excel saves as “CSV”. Save it as “CSV UTF-8”, or import it with --encoding cp1252.",
+                "account_rows.file_not_utf_8_byte_byte_line_looks",
                 byte=byte,
             )
         else:
             problem = said(
-                "the file is not UTF-8 (byte %(byte)s on this line): save it as UTF-8 (in Excel: "
-                "“CSV UTF-8”), or import it with --encoding and the file's encoding.",
+                "account_rows.file_not_utf_8_byte_byte_line_save",
                 byte=byte,
             )
         raise UnreadableFile(line, problem) from None
@@ -209,14 +203,11 @@ def _csv_records(text: str) -> list[tuple[int, dict[str, Any]]]:
         if "field larger than field limit" in str(exc):
             most = format(csv.field_size_limit(), ",")
             problem = said(
-                "a cell holds more than %(most)s characters (is a quote left open?); "
-                "the file cannot be read past it",
+                "account_rows.cell_holds_more_than_most_characters",
                 most=most,
             )
         else:
-            problem = said(
-                "not readable as CSV (%(reason)s); the file cannot be read past it", reason=str(exc)
-            )
+            problem = said("account_rows.not_readable_as_csv_reason_file", reason=str(exc))
         raise UnreadableFile(start, problem) from None
     return records
 
@@ -272,7 +263,7 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
         wrong.append("more values than columns")
     if _holds_nul(record):
         # No database column takes one (PostgreSQL refuses the whole import over it).
-        wrong.append(said("a value holds a NUL character, which cannot be stored"))
+        wrong.append(said("account_rows.value_holds_nul_character_which"))
 
     def text(name: str, most: int) -> str | None:
         value = record.get(name)
@@ -314,8 +305,7 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
                     joined(
                         "external_ids: ",
                         said(
-                            "“%(name)s” is not a system name like crm or helpdesk "
-                            "(letters and digits, starting with a letter)",
+                            "account_rows.name_not_system_name_like_crm",
                             name=str(system)[:80],
                         ),
                     )
@@ -323,7 +313,7 @@ def _row(line: int, record: Any, default_currency: str) -> tuple[AccountRow | No
             elif str(v or "").strip():
                 external[folded] = str(v).strip()
     elif given is not None:
-        wrong.append(joined("external_ids: ", said('an object of ids by system, like {"crm": "0015A"}')))
+        wrong.append(joined("external_ids: ", said("account_rows.object_ids_system_like_crm_0015a")))
     if any(len(v) > 120 for v in external.values()):
         wrong.append("external ids: at most 120 characters")
     domains = [d.lower().removeprefix("www.") for d in listed("domains")]

@@ -134,8 +134,7 @@ def promise_text_problem(text: str, promise: datetime, tz_name: str | None, now:
     if typed is None:
         return None
     return said(
-        "The text promises the next update at %(said)s, but the time chosen below is %(chosen)s. "
-        "Make them agree.",
+        "communications.text_promises_next_update_at_said",
         said=typed,
         chosen=local_time_phrase(promise, tz_name, now),
     )
@@ -154,14 +153,14 @@ def acknowledgement_draft(
     """To be written in the contact's language, when the case has one (the promised time in it)."""
     who = f"{owner_name}, {owner_title}" if owner_title else owner_name
     return joined(
-        said("Hello %(account)s team,", account=account),
+        said("communications.hello_account_team", account=account),
         said(
-            "I'm %(who)s. I have personally taken ownership of your case: %(summary)s.",
+            "communications.i_m_who_i_have_personally_taken",
             who=who,
             summary=summary,
         ),
         said(
-            "I will send you a status update by %(when)s, whether or not we have a resolution by then.",
+            "communications.i_will_send_you_status_update_when",
             when=promise_phrase,
         ),
         owner_name,
@@ -171,10 +170,10 @@ def acknowledgement_draft(
 
 def update_draft(*, promise_phrase: str) -> Sentence:
     return joined(
-        said("Here is where we are: …"),
-        said("Our revised target: …"),
+        said("communications.here_where_we"),
+        said("communications.our_revised_target"),
         said(
-            "I will send you the next update by %(when)s, whether or not we have a resolution by then.",
+            "communications.i_will_send_you_next_update_when",
             when=promise_phrase,
         ),
         between="\n\n",
@@ -184,11 +183,11 @@ def update_draft(*, promise_phrase: str) -> Sentence:
 def resolution_draft(*, account: str, summary: str, owner_name: str) -> Sentence:
     """The resolution notice, to be written in the contact's language when the case has one."""
     return joined(
-        said("Hello %(account)s team,", account=account),
-        said("Your case, %(summary)s, is resolved: …", summary=summary),
+        said("communications.hello_account_team", account=account),
+        said("communications.your_case_summary_resolved", summary=summary),
         joined(
-            said("We will send you our root-cause analysis: what happened, why, and what we are changing."),
-            said("If anything is still not working for you, reply to this message."),
+            said("communications.we_will_send_you_our_root_cause"),
+            said("communications.if_anything_still_not_working_you"),
             between=" ",
         ),
         owner_name,
@@ -208,10 +207,10 @@ def parse_date(value: str | None) -> date | None:
 # nothing of the case's own customer (its name, its summary, its contacts) ever reaches them.
 
 _AFFECTED_SUBJECTS = {
-    Purpose.ACKNOWLEDGEMENT: N_("A problem affecting your service: we are on it"),
-    Purpose.UPDATE: N_("A problem affecting your service: an update"),
-    Purpose.RESOLUTION: N_("A problem affecting your service is resolved"),
-    Purpose.RCA: N_("A problem affecting your service: what happened"),
+    Purpose.ACKNOWLEDGEMENT: N_("communications.subject_acknowledgement"),
+    Purpose.UPDATE: N_("communications.subject_update"),
+    Purpose.RESOLUTION: N_("communications.subject_resolution"),
+    Purpose.RCA: N_("communications.subject_rca"),
 }
 
 
@@ -227,7 +226,7 @@ def affected_draft(purpose: Purpose, *, promise_phrase: str | None) -> Sentence:
     and title close the e-mail (and a Slack Connect post is made as the owner)."""
     next_update = (
         said(
-            "I will send you a status update by %(when)s, whether or not we have a resolution by then.",
+            "communications.i_will_send_you_status_update_when",
             when=promise_phrase,
         )
         if promise_phrase
@@ -235,25 +234,20 @@ def affected_draft(purpose: Purpose, *, promise_phrase: str | None) -> Sentence:
     )
     by_purpose: dict[Purpose, list[Sentence | None]] = {
         Purpose.ACKNOWLEDGEMENT: [
-            said(
-                "We are aware of a problem that affects your service, and I have personally taken "
-                "ownership of it."
-            ),
+            said("communications.we_aware_problem_affects_your"),
             next_update,
         ],
         Purpose.UPDATE: [
-            said("Here is where we are on the problem affecting your service: we are still working on it."),
+            said("communications.here_where_we_problem_affecting_your"),
             next_update,
         ],
         Purpose.RESOLUTION: [
-            said("The problem that affected your service is resolved."),
-            said("If anything is still not working for you, reply to this message."),
+            said("communications.problem_affected_your_service"),
+            said("communications.if_anything_still_not_working_you"),
         ],
         Purpose.RCA: [
-            said("We have finished our analysis of the problem that affected your service."),
-            said(
-                "Reply to this message and we will walk you through what happened and what we are changing."
-            ),
+            said("communications.we_have_finished_our_analysis"),
+            said("communications.reply_message_we_will_walk_you"),
         ],
     }
     return joined(*(p for p in by_purpose.get(purpose, []) if p), between="\n\n")
@@ -261,7 +255,7 @@ def affected_draft(purpose: Purpose, *, promise_phrase: str | None) -> Sentence:
 
 def affected_letter(*, account: str, body: str) -> Sentence:
     """Another affected account's own letter: its greeting, then the body (as written)."""
-    return joined(said("Hello %(account)s team,", account=account), body.strip(), between="\n\n")
+    return joined(said("communications.hello_account_team", account=account), body.strip(), between="\n\n")
 
 
 def names_another_customer(text: str, names: list[str]) -> str | None:

@@ -74,7 +74,7 @@ def email_problem(value: str) -> Sentence | None:
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
-        return said("“%(value)s” is not an e-mail address.", value=value[:80])
+        return said("contacts.value_not_e_mail_address", value=value[:80])
     return None
 
 
@@ -94,15 +94,12 @@ def name_problem(name: str) -> Sentence | None:
     """Why `name` cannot be put before an address in a letter's To line, or None."""
     if any(invisible(c) for c in name):
         # Not echoed: the name would carry its invisible characters into the message.
-        return said("the name holds an invisible control character: type it again.")
+        return said("contacts.name_holds_invisible_control")
     if _ENCODED_WORD.search(name):
-        return said(
-            "“%(name)s” looks like encoded mail text, not a name: write the name as it reads.", name=name[:80]
-        )
+        return said("contacts.name_looks_like_encoded_mail_text", name=name[:80])
     if NAME_FORBIDDEN.intersection(name):
         return said(
-            '“%(name)s” cannot be a name: a name holds no , ; < > " or @. '
-            "Write one contact per line, like Ana Souza <ana@acme.com.br>, CTO.",
+            "contacts.name_cannot_name_name_holds_no_write",
             name=name[:80],
         )
     return None
@@ -112,7 +109,7 @@ def zone_problem(value: str) -> Sentence | None:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        return said("“%(value)s” is not a time zone (like America/Sao_Paulo).", value=value[:80])
+        return said("contacts.value_not_time_zone_like_america_sao", value=value[:80])
     return None
 
 
@@ -132,9 +129,9 @@ def parse_contacts(text: str, *, locale: str, tz: str) -> tuple[list[Contact], l
         name = " ".join(name.split())[:NAME_MAX]
         problem = email_problem(address.strip()) or name_problem(name)
         if problem is None and any(invisible(c) for c in role):
-            problem = said("the role holds an invisible control character: type it again.")
+            problem = said("contacts.role_holds_invisible_control")
         if problem:
-            problems.append(said("Line %(n)d: %(problem)s", n=number, problem=problem))
+            problems.append(said("contacts.line_n_d_problem", n=number, problem=problem))
             continue
         email = normalized_email(address.strip())
         contacts.setdefault(

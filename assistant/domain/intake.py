@@ -36,10 +36,10 @@ class LinkKind(StrEnum):
 
 
 LINK_LABELS: dict[LinkKind, str] = {
-    LinkKind.TICKET: N_("Ticket"),
-    LinkKind.CRM: N_("CRM record"),
-    LinkKind.PROBLEM_RECORD: N_("Problem record"),
-    LinkKind.SOURCE: N_("Source message"),
+    LinkKind.TICKET: N_("intake.ticket"),
+    LinkKind.CRM: N_("intake.crm_record"),
+    LinkKind.PROBLEM_RECORD: N_("intake.problem_record"),
+    LinkKind.SOURCE: N_("intake.source_message"),
 }
 
 
@@ -126,36 +126,35 @@ def validate_intake(
     description = form.description.strip()
 
     if not account:
-        errors[IntakeField.ACCOUNT] = said("Name the customer account.")
+        errors[IntakeField.ACCOUNT] = said("intake.name_customer_account")
     elif len(account) > ACCOUNT_MAX:
-        errors[IntakeField.ACCOUNT] = said("Keep the account name under %(num)s characters.", num=ACCOUNT_MAX)
+        errors[IntakeField.ACCOUNT] = said("intake.keep_account_name_under_num", num=ACCOUNT_MAX)
     if not summary:
-        errors[IntakeField.SUMMARY] = said("Write a one-line summary of the problem.")
+        errors[IntakeField.SUMMARY] = said("intake.write_one_line_summary_problem")
     elif len(summary) > SUMMARY_MAX:
         errors[IntakeField.SUMMARY] = said(
-            "Keep the summary to one line of at most %(num)s characters (it has %(has)s); "
-            "put the details under impact.",
+            "intake.keep_summary_one_line_at_most_num",
             num=SUMMARY_MAX,
             has=len(summary),
         )
     if not description:
-        errors[IntakeField.DESCRIPTION] = said("Describe what is happening and the impact on the customer.")
+        errors[IntakeField.DESCRIPTION] = said("intake.describe_what_happening_impact")
     elif len(description) > DESCRIPTION_MAX:
         errors[IntakeField.DESCRIPTION] = said(
-            "Keep this under %(num)s characters (it has %(has)s); link a document for the rest.",
+            "intake.keep_under_num_characters_link",
             num=DESCRIPTION_MAX,
             has=len(description),
         )
     if form.category is None:
-        errors[IntakeField.CATEGORY] = said("Choose a category.")
+        errors[IntakeField.CATEGORY] = said("intake.choose_category")
     severity = form.severity
     usual = practice.playbook(form.category).default_severity if form.category is not None else None
     if severity is None and usual:
         severity = Severity(usual)  # the category's usual one
     if severity is None:
-        errors[IntakeField.SEVERITY] = said("Choose a severity.")
+        errors[IntakeField.SEVERITY] = said("intake.choose_severity")
     if not form.owner_id:
-        errors[IntakeField.OWNER] = said("Name the one person who owns this case.")
+        errors[IntakeField.OWNER] = said("intake.name_one_person_who_owns_case")
 
     account_value: Money | None = None
     try:
@@ -165,7 +164,9 @@ def validate_intake(
 
     stakeholders = list(dict.fromkeys(form.stakeholder_ids))
     if len(stakeholders) > MAX_STAKEHOLDERS:
-        errors[IntakeField.STAKEHOLDERS] = said("Involve at most %(num)s people here.", num=MAX_STAKEHOLDERS)
+        errors[IntakeField.STAKEHOLDERS] = said(
+            "intake.involve_at_most_num_people_here", num=MAX_STAKEHOLDERS
+        )
 
     links: list[tuple[LinkKind, str]] = []
     for kind, url in form.links.items():
@@ -173,9 +174,9 @@ def validate_intake(
         if not url:
             continue
         if len(url) > URL_MAX:
-            errors[LINK_FIELDS[kind]] = said("Links can be at most %(num)s characters.", num=URL_MAX)
+            errors[LINK_FIELDS[kind]] = said("intake.links_can_at_most_num_characters", num=URL_MAX)
         elif not re.match(r"^https?://[^\s<>|]+$", url, re.IGNORECASE):
-            errors[LINK_FIELDS[kind]] = said("Enter a web address starting with https://")
+            errors[LINK_FIELDS[kind]] = said("intake.enter_web_address_starting_https")
         else:
             links.append((kind, url))
 
@@ -183,7 +184,7 @@ def validate_intake(
     affected = [a for a in affected if account_key(a) != account_key(account)]  # the case's own, once
     if len(affected) > MAX_AFFECTED_ACCOUNTS:
         errors[IntakeField.AFFECTED_ACCOUNTS] = said(
-            "List at most %(num)s other accounts here; for more, say so in the description.",
+            "intake.list_at_most_num_other_accounts_here",
             num=MAX_AFFECTED_ACCOUNTS,
         )
 
@@ -218,13 +219,9 @@ def _contacts(form: IntakeForm, errors: dict[IntakeField, Sentence]) -> list[Con
         return []
     locale = form.contact_locale if form.contact_locale in CUSTOMER_LANGUAGES else None
     if locale is None:
-        errors[IntakeField.CONTACT_LANGUAGE] = said("Choose the language the contacts are written to in.")
+        errors[IntakeField.CONTACT_LANGUAGE] = said("intake.choose_language_contacts_written")
     zone = form.contact_zone or ""
-    problem = (
-        zone_problem(zone)
-        if zone
-        else said("Choose the contacts' time zone: the times we promise are in it.")
-    )
+    problem = zone_problem(zone) if zone else said("intake.choose_contacts_time_zone_times_we")
     if problem:
         errors[IntakeField.CONTACT_ZONE] = problem
     contacts, problems = parse_contacts(form.contacts_text, locale=locale or "en", tz=zone or "UTC")
@@ -244,17 +241,17 @@ class PersonFacts:
 
 
 # The roles a person is checked for, as the sentences name them.
-ROLES = (N_("owner"), N_("stakeholder"))
+ROLES = {"owner": N_("intake.role_owner"), "stakeholder": N_("intake.role_stakeholder")}
 
 
 def person_problem(person: PersonFacts, role: str) -> Sentence | None:
     """Why this person cannot take `role` (owner, stakeholder), or None."""
     if not person.exists:
-        return said("That person is not in this workspace; choose someone else as %(role)s.", role=said(role))
+        return said("intake.person_not_workspace_choose_someone", role=said(ROLES[role]))
     if person.is_bot or person.user_id == "USLACKBOT":
-        return said("A bot cannot be the %(role)s; choose a person.", role=said(role))
+        return said("intake.bot_cannot_role_choose_person", role=said(ROLES[role]))
     if person.deleted:
-        return said("That account is deactivated; choose an active person as %(role)s.", role=said(role))
+        return said("intake.account_deactivated_choose_active", role=said(ROLES[role]))
     return None
 
 
@@ -292,14 +289,14 @@ def check_custom_answers(
         block = custom_block_id(question.id)
         if not value:
             if question.required:
-                errors[block] = said("Answer “%(question)s”: it is required.", question=said(question.label))
+                errors[block] = said("intake.answer_question_required", question=said(question.label))
             continue
         if len(value) > question.max_length:
-            errors[block] = said("Keep it under %(num)s characters.", num=question.max_length)
+            errors[block] = said("intake.keep_under_num_characters", num=question.max_length)
         elif question.type == "number" and not _is_number(value):
-            errors[block] = said("Write a number, like 1200 or 1,200.50.")
+            errors[block] = said("intake.write_number_like_1200_1_200_50")
         elif question.type == "choice" and value not in question.options:
-            errors[block] = said("Choose one of the options.")
+            errors[block] = said("intake.choose_one_options")
         else:
             clean.append((question.id, value))
     return tuple(clean), errors
@@ -315,13 +312,13 @@ def _is_number(text: str) -> bool:
 
 # The intake form's built-in labels (a team's flows/intake.yml may reword them).
 DEFAULT_LABELS: dict[str, str] = {
-    "account": N_("Account (customer)"),
-    "account_value": N_("Annual contract value (ACV)"),
-    "summary": N_("One-line summary"),
-    "description": N_("What is happening, and the customer impact"),
-    "category": N_("Category"),
-    "severity": N_("Severity"),
-    "owner": N_("Owner"),
+    "account": N_("intake.account_customer"),
+    "account_value": N_("intake.annual_contract_value_acv"),
+    "summary": N_("intake.one_line_summary"),
+    "description": N_("intake.what_happening_customer_impact"),
+    "category": N_("intake.category"),
+    "severity": N_("intake.severity"),
+    "owner": N_("intake.label_owner"),
 }
 
 

@@ -33,19 +33,16 @@ class Concern(StrEnum):
 # What happened and why it matters, said to the CSM (with the values of Raised.detail).
 CONCERN_WORDS: dict[Concern, tuple[str, str]] = {
     Concern.HEALTH_DROP: (
-        N_("%(account)s's health fell from %(before)s to %(now)s within a week."),
-        N_(
-            "An enterprise account (%(value)s) whose health falls below %(below)s in a week is "
-            "escalated within 24 hours, if you judge it needs one."
-        ),
+        N_("judgement.account_health_fell_from_before_now"),
+        N_("judgement.enterprise_account_value_whose"),
     ),
     Concern.DECISION_MAKER_LOST: (
-        N_("%(account)s lost its decision maker (%(who)s)."),
-        N_("Losing the decision maker puts the renewal at risk: escalate within 24 hours if you judge so."),
+        N_("judgement.account_lost_its_decision_maker_who"),
+        N_("judgement.losing_decision_maker_puts_renewal"),
     ),
     Concern.QBRS_MISSED: (
-        N_("%(account)s missed %(count)s QBRs in a row."),
-        N_("A customer who stops meeting us is drifting away: escalate within 24 hours if you judge so."),
+        N_("judgement.account_missed_count_qbrs_row"),
+        N_("judgement.customer_who_stops_meeting_us"),
     ),
 }
 

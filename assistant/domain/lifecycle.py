@@ -41,12 +41,12 @@ class FlowRules:
 
 
 _STATUS_WORDS = {
-    Status.NEW: N_("not acknowledged yet"),
-    Status.ACKNOWLEDGED: N_("already acknowledged"),
-    Status.RESOLVED: N_("resolved"),
-    Status.CLOSED: N_("closed"),
+    Status.NEW: N_("lifecycle.not_acknowledged_yet"),
+    Status.ACKNOWLEDGED: N_("lifecycle.already_acknowledged"),
+    Status.RESOLVED: N_("lifecycle.resolved"),
+    Status.CLOSED: N_("lifecycle.closed"),
 }
-REOPEN_FIRST = N_("Reopen it first.")
+REOPEN_FIRST = N_("lifecycle.reopen_first")
 
 
 def state_refusal(key: str, status: Status, flow: FlowRules) -> Sentence | None:
@@ -55,12 +55,12 @@ def state_refusal(key: str, status: Status, flow: FlowRules) -> Sentence | None:
         return None
     instead = flow.instead.get(status, REOPEN_FIRST if status == Status.CLOSED else "")
     refusal = said(
-        "%(key)s is %(state)s, so you cannot %(action)s it.",
+        "lifecycle.key_state_so_you_cannot_action",
         key=key,
         state=said(_STATUS_WORDS[status]),
         action=said(flow.doing),
     )
-    return said("%(refusal)s %(instead)s", refusal=refusal, instead=said(instead)) if instead else refusal
+    return said("lifecycle.refusal_instead", refusal=refusal, instead=said(instead)) if instead else refusal
 
 
 def roles_of(
@@ -95,13 +95,12 @@ def permission_refusal(flow: FlowRules, roles: frozenset[Role], owner_name: str)
         return None
     if Role.REPORTER in flow.who:
         return said(
-            "Only the owner, %(owner)s, the person who reported it, or an escalation manager can "
-            "%(action)s this case.",
+            "lifecycle.only_owner_or_reporter_can_action",
             owner=owner_name,
             action=said(flow.doing),
         )
     return said(
-        "Only the owner, %(owner)s, or an escalation manager can %(action)s this case.",
+        "lifecycle.only_owner_can_action",
         owner=owner_name,
         action=said(flow.doing),
     )
@@ -116,19 +115,13 @@ class PromiseRules:
 def promise_problem(when: datetime | None, now: datetime, rules: PromiseRules) -> Sentence | None:
     """A promised update time must be specific, in the future, and not too far away."""
     if when is None:
-        return said("Promise a specific time for the next customer update.")
+        return said("lifecycle.promise_specific_time_next_customer")
     if when < now + rules.min_ahead:
         minutes = max(1, int(rules.min_ahead.total_seconds() // 60))
-        return said_n(
-            "Choose a time at least %(num)s minute from now.",
-            "Choose a time at least %(num)s minutes from now.",
-            minutes,
-        )
+        return said_n("lifecycle.promise_at_least_minutes_ahead", minutes)
     if when > now + rules.max_ahead:
         hours = int(rules.max_ahead.total_seconds() // 3600)
-        return said(
-            "Promise an update within %(num)s hours; you can always promise the next one then.", num=hours
-        )
+        return said("lifecycle.promise_update_within_num_hours_you", num=hours)
     return None
 
 
@@ -149,15 +142,10 @@ TASK_PERMITTED: dict[Task, frozenset[Role]] = {
     Task.FINISH_ACTION_ITEM: frozenset({Role.ITEM_OWNER, Role.OWNER, Role.MANAGER, Role.ADMIN}),
 }
 TASK_REFUSALS: dict[Task, str] = {
-    Task.SNOOZE: N_("Only the owner, %(owner)s, or an escalation manager can snooze this case's reminders."),
-    Task.RECORD_SATISFACTION: N_(
-        "Only the person who reported the case, its owner or an escalation manager can record this."
-    ),
-    Task.RECORD_EXEC_CONTACT: N_("Only the people on %(key)s can record the executive contact."),
-    Task.FINISH_ACTION_ITEM: N_(
-        "Only %(item_owner)s, who owns this action item, the case's owner or an escalation manager "
-        "can mark it done."
-    ),
+    Task.SNOOZE: N_("lifecycle.only_owner_can_snooze"),
+    Task.RECORD_SATISFACTION: N_("lifecycle.only_person_who_reported_case_its"),
+    Task.RECORD_EXEC_CONTACT: N_("lifecycle.only_people_key_can_record_executive"),
+    Task.FINISH_ACTION_ITEM: N_("lifecycle.only_item_owner_who_owns_action_item"),
 }
 
 
@@ -174,7 +162,7 @@ def close_refusal(key: str, playbook: CategoryPlaybook, has_rca: bool) -> Senten
     give a reason instead. `playbook`: the case's category's (practice.playbook(category))."""
     if playbook.rca_required and not has_rca:
         return said(
-            "%(key)s is a %(category)s case: record its root-cause analysis before closing it.",
+            "lifecycle.key_category_case_record_its_root",
             key=key,
             category=lowered(playbook.label),
         )
@@ -199,10 +187,10 @@ def reason_needed(
     """Why a classification without a reason is refused, or None. Re-classifying needs a reason;
     so does a first classification that changes the category the CSM chose at intake."""
     if classified:
-        return said("Say why the classification changes; it goes on the timeline.")
+        return said("lifecycle.say_why_classification_changes_goes")
     if category_after != category_before:
         return said(
-            "Say why the category changes from %(category)s; it goes on the timeline.",
+            "lifecycle.say_why_category_changes_from",
             category=lowered(practice.category_label(category_before)),
         )
     return None

@@ -92,7 +92,7 @@ def parse_money(text: str, default_currency: str = "USD") -> Money | None:
     if not cleaned:
         return None
     match = _VALUE.match(cleaned)
-    problem = Problem(said("Enter the annual contract value as a number, like 120000 or $120k."))
+    problem = Problem(said("money.enter_annual_contract_value_as"))
     if not match:
         raise problem
     before, after = match.group("before"), match.group("after") or match.group("code")
@@ -111,7 +111,7 @@ def parse_money(text: str, default_currency: str = "USD") -> Money | None:
     except InvalidOperation:
         raise problem from None
     if amount > LARGEST:
-        raise Problem(said("That contract value is larger than any account we could have."))
+        raise Problem(said("money.contract_value_larger_than_any"))
     return Money(amount.quantize(Decimal("0.01")), named[0] or named[1] or default_currency)
 
 

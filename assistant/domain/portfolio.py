@@ -29,11 +29,11 @@ def next_promise(
 ) -> tuple[str, datetime] | None:
     """The promise a case must keep next, and when."""
     if status == Status.NEW and ack_due_at is not None:
-        return N_("Acknowledgement due"), ack_due_at
+        return N_("portfolio.acknowledgement_due"), ack_due_at
     if status == Status.ACKNOWLEDGED and next_update_due_at is not None:
-        return N_("Next customer update due"), next_update_due_at
+        return N_("portfolio.next_customer_update_due"), next_update_due_at
     if status == Status.RESOLVED and rca_due_at is not None:
-        return N_("Root-cause analysis due"), rca_due_at
+        return N_("portfolio.root_cause_analysis_due"), rca_due_at
     return None
 
 

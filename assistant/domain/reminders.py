@@ -39,16 +39,16 @@ ESCALATING: frozenset[ReminderKind] = frozenset(
 )
 
 PROMISE_NAMES: dict[ReminderKind, str] = {
-    ReminderKind.ACK_SOON: N_("acknowledge the case"),
-    ReminderKind.ACK_MISSED: N_("acknowledge the case"),
-    ReminderKind.UPDATE_SOON: N_("send the customer the promised update"),
-    ReminderKind.UPDATE_DUE: N_("send the customer the promised update"),
-    ReminderKind.UPDATE_MISSED: N_("send the customer the promised update"),
-    ReminderKind.EXEC_CONTACT_SOON: N_("have an executive contact the customer"),
-    ReminderKind.EXEC_CONTACT_MISSED: N_("have an executive contact the customer"),
-    ReminderKind.RCA_SOON: N_("deliver the root-cause analysis"),
-    ReminderKind.RCA_MISSED: N_("deliver the root-cause analysis"),
-    ReminderKind.SNOOZED: N_("keep the promise"),
+    ReminderKind.ACK_SOON: N_("reminders.acknowledge_case"),
+    ReminderKind.ACK_MISSED: N_("reminders.acknowledge_case"),
+    ReminderKind.UPDATE_SOON: N_("reminders.send_customer_promised_update"),
+    ReminderKind.UPDATE_DUE: N_("reminders.send_customer_promised_update"),
+    ReminderKind.UPDATE_MISSED: N_("reminders.send_customer_promised_update"),
+    ReminderKind.EXEC_CONTACT_SOON: N_("reminders.have_executive_contact_customer"),
+    ReminderKind.EXEC_CONTACT_MISSED: N_("reminders.have_executive_contact_customer"),
+    ReminderKind.RCA_SOON: N_("reminders.deliver_root_cause_analysis"),
+    ReminderKind.RCA_MISSED: N_("reminders.deliver_root_cause_analysis"),
+    ReminderKind.SNOOZED: N_("reminders.keep_promise"),
 }
 
 

@@ -54,22 +54,16 @@ def summarize_satisfaction(scores: Iterable[int], *, closed: int, answered: int)
 def satisfaction_line(summary: SatisfactionSummary) -> Sentence:
     """'4.2 of 5 from 6 answers (5: 3 · 4: 2 · 3: 1) · 6 of 10 closed cases answered (60%)'."""
     if summary.average is None:
-        answers = said("no answers recorded")
+        answers = said("satisfaction.no_answers_recorded")
     else:
         spread = " · ".join(f"{score}: {count}" for score, count in summary.bars if count)
         average = f"{summary.average:.1f}"
-        answers = said_n(
-            "%(average)s of 5 from %(num)s answer (%(spread)s)",
-            "%(average)s of 5 from %(num)s answers (%(spread)s)",
-            summary.answers,
-            average=average,
-            spread=spread,
-        )
+        answers = said_n("satisfaction.average_from_answers", summary.answers, average=average, spread=spread)
     if summary.response_rate is None:
         return answers
     rate = f"{summary.response_rate:.0%}"
     answered = said(
-        "%(answered)s of %(closed)s closed cases answered (%(rate)s)",
+        "satisfaction.answered_closed_closed_cases",
         answered=summary.answered,
         closed=summary.closed,
         rate=rate,

@@ -1,7 +1,7 @@
 """What the domain says, without choosing its words.
 
 A rule that has something to tell a person (a refusal, a problem next to a field) returns a
-`Sentence`: the message id (the English sentence, as the catalogs know it) and its values. The
+`Sentence`: the sentence's id (its words are in messages/sentences.yml) and its values. The
 edge (a listener, a template, the API) writes it in the reader's language with `i18n._`, so the
 domain reads no catalog and imports nothing of the app. A value may itself be a Sentence (a
 status's words inside a refusal): it is written in the same language.
@@ -16,9 +16,6 @@ from dataclasses import dataclass
 class Sentence:
     msgid: str
     values: tuple[tuple[str, object], ...] = ()
-    # A sentence that depends on a number: its plural and the number (gettext's ngettext).
-    plural: str | None = None
-    count: int | None = None
     # Written in lower case (a label inside a sentence: "a technical case").
     lower: bool = False
 
@@ -36,9 +33,9 @@ def lowered(msgid: str) -> Sentence:
     return Sentence(msgid, lower=True)
 
 
-def said_n(singular: str, plural: str, count: int, **values: object) -> Sentence:
-    """A sentence by number ("1 minute" / "5 minutes"); `%(num)s` is the number."""
-    return Sentence(singular, tuple({"num": count, **values}.items()), plural, count)
+def said_n(msgid: str, count: int, **values: object) -> Sentence:
+    """A sentence by number ("1 minute" / "5 minutes": `one:`/`other:`); `%(num)s` is the number."""
+    return Sentence(msgid, tuple({"num": count, **values}.items()))
 
 
 def joined(*parts: Sentence | str, between: str = "") -> Sentence:
@@ -61,5 +58,5 @@ class Problem(ValueError):
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction only"
-    """Marks a sentence kept in a table, written in the reader's language where it is shown."""
+    """Marks the id of a sentence kept in a table, written in the reader's language where shown."""
     return message

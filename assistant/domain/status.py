@@ -13,8 +13,8 @@ class Status(StrEnum):
 
 
 STATUS_LABELS: dict[Status, str] = {
-    Status.NEW: N_("New: awaiting acknowledgement"),
-    Status.ACKNOWLEDGED: N_("Acknowledged"),
-    Status.RESOLVED: N_("Resolved"),
-    Status.CLOSED: N_("Closed"),
+    Status.NEW: N_("status.new_awaiting_acknowledgement"),
+    Status.ACKNOWLEDGED: N_("status.acknowledged"),
+    Status.RESOLVED: N_("status.resolved"),
+    Status.CLOSED: N_("status.closed"),
 }

@@ -16,14 +16,12 @@ def follow_refusal(
 ) -> Sentence | None:
     """Why `user_id` may not follow a case, or None."""
     if closed:
-        return said(
-            "%(key)s is closed: there is nothing left to follow. Its timeline stays in its channel.", key=key
-        )
+        return said("visibility.key_closed_there_nothing_left_follow", key=key)
     if user_id == owner_id:
-        return said("You own %(key)s: it is already on your Home tab and you are in its channel.", key=key)
+        return said("visibility.you_own_key_already_your_home_tab", key=key)
     if not can_see_details(is_private=is_private, user_id=user_id, participants=participants):
         return said(
-            "%(key)s is a restricted case with a private channel: ask its owner <@%(owner)s> for access.",
+            "visibility.key_restricted_case_private_channel",
             key=key,
             owner=owner_id,
         )

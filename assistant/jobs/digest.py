@@ -51,15 +51,15 @@ CATCH_UP_WITHIN = timedelta(hours=24)
 def format_span(span: timedelta | None) -> str:
     """45 min, 3 h 20 min, 2 d 4 h: how long something took, for people."""
     if span is None:
-        return _("n/a")
+        return _("digest.n")
     minutes = round(span.total_seconds() / 60)
     if minutes < 60:
-        return _("%(min)s min", min=minutes)
+        return _("digest.min_min", min=minutes)
     hours, rest = divmod(minutes, 60)
     if hours < 48:
-        return _("%(h)s h %(min)s min", h=hours, min=rest) if rest else _("%(h)s h", h=hours)
+        return _("digest.h_h_min_min", h=hours, min=rest) if rest else _("digest.h_h", h=hours)
     days, hours = divmod(hours, 24)
-    return _("%(d)s d %(h)s h", d=days, h=hours) if hours else _("%(d)s d", d=days)
+    return _("digest.d_d_h_h", d=days, h=hours) if hours else _("digest.d_d", d=days)
 
 
 def format_day(day: date, with_year: bool = False) -> str:
@@ -81,7 +81,7 @@ def digest_context(digest: Digest, practice: Practice) -> dict[str, Any]:
         "made": digest.promises_made,
         "kept": digest.promises_kept,
         "delivered_late": digest.promises_delivered_late,
-        "on_time": f"{rate:.0%}" if rate is not None else _("n/a (no promise fell due)"),
+        "on_time": f"{rate:.0%}" if rate is not None else _("digest.n_no_promise_fell_due"),
         "breaches": digest.breaches,
         "ack_target": format_span(digest.ack_target),
         "ack_count": digest.ack_count,
@@ -222,7 +222,7 @@ class DigestPoster:
             channel=self.channel.feed,
             content=_chart(digest),
             filename=f"escalations-{digest.days[-1].day:%Y-%m-%d}.png",
-            title=_("Cases this week and promises kept on time"),
+            title=_("digest.cases_week_promises_kept_time"),
         )
         return str(response["ts"])
 

@@ -193,9 +193,9 @@ class HomeTab:
             if case.owner_id == user_id:
                 accessory = {**next_button, "style": "primary"}
             elif case.id in followed:
-                accessory = {"action_id": CaseAction.UNFOLLOW.value, "label": _("Unfollow")}
+                accessory = {"action_id": CaseAction.UNFOLLOW.value, "label": _("home_tab.unfollow")}
             elif user_id not in case.participants:
-                accessory = {"action_id": CaseAction.FOLLOW.value, "label": _("Follow")}
+                accessory = {"action_id": CaseAction.FOLLOW.value, "label": _("home_tab.follow")}
             else:
                 accessory = None
             rows.append(
@@ -224,7 +224,7 @@ class HomeTab:
 
     def filter_controls(self, filters: Filters, accounts: list[str]) -> dict[str, Any]:
         def choice(options: list[tuple[str, Any]], current: str | None) -> dict[str, Any]:
-            anything = {"value": ALL, "label": _("Any")}
+            anything = {"value": ALL, "label": _("home_tab.any")}
             every = [anything] + [{"value": v, "label": label} for v, label in options]
             # Slack takes 100 options; a chosen one past that is still offered.
             shown = every[:99] + [o for o in every[99:] if o["value"] == current][:1]

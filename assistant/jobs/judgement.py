@@ -42,11 +42,11 @@ def concern_words(
         "below": rules.health_below,
         **{k: escape(str(v), 100) for k, v in request.detail.items()},
     }
-    facts = [_("Contract value %(value)s", value=value)]
+    facts = [_("judgement.contract_value_value", value=value)]
     if account.renewal_on:
-        facts.append(_("renewal %(date)s", date=account.renewal_on.isoformat()))
+        facts.append(_("judgement.renewal_date", date=account.renewal_on.isoformat()))
     if account.health is not None:
-        facts.append(_("health now %(score)s", score=account.health))
+        facts.append(_("judgement.health_now_score", score=account.health))
     return {"what": _(what) % values, "why": _(why) % values, "facts": " · ".join(facts)}
 
 

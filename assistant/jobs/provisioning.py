@@ -460,7 +460,7 @@ class Provisioner:
         ):
             return StepResult(event={"count": len(case.links), "added": 0})
         self.client.bookmarks_add(
-            channel_id=channel_id, title=LINK_LABELS[LinkKind(kind)], type="link", link=url
+            channel_id=channel_id, title=_(LINK_LABELS[LinkKind(kind)]), type="link", link=url
         )
         return StepResult(event={"count": len(case.links), "added": 1})
 

@@ -53,39 +53,39 @@ SNOOZE_MINUTES = (30, 60, 120)
 
 HEADLINES: dict[ReminderKind, tuple[str, str]] = {
     ReminderKind.ACK_SOON: (
-        N_("please acknowledge this case by"),
-        N_("Promise the customer a specific time for the next update."),
+        N_("reminders.please_acknowledge_case"),
+        N_("reminders.promise_customer_specific_time_next"),
     ),
     ReminderKind.ACK_MISSED: (
-        N_("the acknowledgement was due"),
-        N_("Acknowledge it now; the escalation managers were told."),
+        N_("reminders.acknowledgement_due"),
+        N_("reminders.acknowledge_now_escalation_managers"),
     ),
     ReminderKind.UPDATE_SOON: (
-        N_("the customer expects an update by"),
-        N_("Send it even without a resolution: here is where we are, here is the revised target."),
+        N_("reminders.customer_expects_update"),
+        N_("reminders.send_even_without_resolution_here"),
     ),
     ReminderKind.UPDATE_DUE: (
-        N_("the promised customer update is due now:"),
-        N_("Send it now, with a revised target."),
+        N_("reminders.promised_customer_update_due_now"),
+        N_("reminders.send_now_revised_target"),
     ),
     ReminderKind.UPDATE_MISSED: (
-        N_("the promised customer update was due"),
-        N_("Send it now; the escalation managers were told."),
+        N_("reminders.promised_customer_update_due"),
+        N_("reminders.send_now_escalation_managers_were"),
     ),
     ReminderKind.EXEC_CONTACT_SOON: (
-        N_("an executive must contact the customer by"),
-        N_("Mark it done once the call has happened."),
+        N_("reminders.executive_must_contact_customer"),
+        N_("reminders.mark_done_once_call_happened"),
     ),
     ReminderKind.EXEC_CONTACT_MISSED: (
-        N_("executive contact was due"),
-        N_("Arrange it now; the escalation managers were told."),
+        N_("reminders.executive_contact_due"),
+        N_("reminders.arrange_now_escalation_managers_were"),
     ),
-    ReminderKind.RCA_SOON: (N_("the root-cause analysis is due"), N_("Record it with its action items.")),
+    ReminderKind.RCA_SOON: (N_("reminders.rca_is_due"), N_("reminders.record_its_action_items")),
     ReminderKind.RCA_MISSED: (
-        N_("the root-cause analysis was due"),
-        N_("Record it now; the escalation managers were told."),
+        N_("reminders.rca_was_due"),
+        N_("reminders.record_now_escalation_managers_were"),
     ),
-    ReminderKind.SNOOZED: (N_("a reminder you snoozed: the promise stands for"), ""),
+    ReminderKind.SNOOZED: (N_("reminders.reminder_you_snoozed_promise_stands"), ""),
 }
 
 
@@ -384,7 +384,7 @@ class ReminderDispatcher:
             step = {
                 "action_id": CaseAction.EXEC_CONTACT_DONE.value,
                 "value": str(case.id),
-                "label": _("Executive contact made"),
+                "label": _("reminders.executive_contact_made"),
             }
         else:
             book = installed().flows
@@ -396,9 +396,9 @@ class ReminderDispatcher:
                 {
                     "action_id": CaseAction.SNOOZE.value,
                     "value": f"{reminder.id}:{m}",
-                    "label": _("Snooze %(num)s h", num=m // 60)
+                    "label": _("reminders.snooze_num_h", num=m // 60)
                     if m >= 60
-                    else _("Snooze %(num)s min", num=m),
+                    else _("reminders.snooze_num_min", num=m),
                 }
                 for m in SNOOZE_MINUTES
             ]

@@ -105,7 +105,7 @@ def open_flow(start: FlowStart) -> None:
     loading = render_view(
         "loading_modal.json.j2",
         callback_id=ViewId.LOADING.value,
-        title=_("Acknowledge %(key)s", key=start.case.key),
+        title=_("acknowledge.acknowledge_key", key=start.case.key),
     )
     opened = start.client.views_open(trigger_id=start.trigger_id, view=loading)["view"]
     owner = components.people.get(start.case.owner_id, start.client)

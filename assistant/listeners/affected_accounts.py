@@ -41,7 +41,7 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
     if unknown:  # chosen from the directory, then removed from it while the modal was open
         return {
             Field.ACCOUNTS.value: _(
-                "%(names)s is no longer in the account directory; remove it.", names=", ".join(unknown)
+                "affected_accounts.names_no_longer_account_directory", names=", ".join(unknown)
             )
         }
     return {}

@@ -150,7 +150,7 @@ class CaseFlows:
             try:
                 case = get_case(self.components.engine, case_id)
             except CaseNotFound:
-                say(respond, _("That case no longer exists."))
+                say(respond, _("case_flow.case_no_longer_exists"))
                 return
             refusal = self.refusal(case, actor_id, flow)
             if refusal:

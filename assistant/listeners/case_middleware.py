@@ -39,7 +39,7 @@ from assistant.models import Escalation
 from assistant.rendering.escape import mention
 from assistant.services.cases import CaseNotFound, get_case
 
-CASE_GONE = N_("That case no longer exists.")
+CASE_GONE = N_("case_middleware.case_no_longer_exists")
 # What a card posted before flows were named by their files put in its "More" menu, where that
 # differs from the flow's name (fixed: a team's verbs do not change what an old card meant).
 OLD_MENU_VALUES = {"ack": "acknowledge", "update": "post_update", "accounts": "affected_accounts"}
@@ -183,9 +183,9 @@ def case_button(
         flow, case_id = flow_of(action)
         flow = OLD_MENU_VALUES.get(flow, flow)  # a card posted before flows had names
         if flow not in flows.openers:
-            return N_("That menu item is not available any more.")
+            return N_("case_middleware.menu_item_not_available_any_more")
         if not case_id.isdigit():
-            return N_("That button no longer points to a case.")
+            return N_("case_middleware.button_no_longer_points_case")
         return Pointer(int(case_id), extra={"flow": flow})
 
     def may(case: Escalation, actor: str, pointer: Pointer) -> str | None:

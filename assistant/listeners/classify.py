@@ -85,9 +85,9 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
     practice = sub.components.content.practice
     errors = {}
     choices: tuple[tuple[Field, tuple[str, ...], str], ...] = (
-        (Field.CATEGORY, practice.categories, N_("Choose a category.")),
-        (Field.KIND, tuple(EscalationKind), N_("Choose how the case was escalated.")),
-        (Field.SEVERITY, practice.severities, N_("Choose a severity.")),
+        (Field.CATEGORY, practice.categories, N_("classify.choose_category")),
+        (Field.KIND, tuple(EscalationKind), N_("classify.choose_how_case_escalated")),
+        (Field.SEVERITY, practice.severities, N_("classify.choose_severity")),
     )
     for field, values, problem in choices:
         if answers.get(field) not in {str(v) for v in values}:

@@ -50,11 +50,11 @@ class Field(StrEnum):
 SCORES = [
     {"value": str(n), "label": label}
     for n, label in [
-        (5, N_("5 · very satisfied")),
+        (5, N_("close.5_very_satisfied")),
         (4, "4"),
         (3, "3"),
         (2, "2"),
-        (1, N_("1 · very dissatisfied")),
+        (1, N_("close.1_very_dissatisfied")),
     ]
 ]
 
@@ -88,9 +88,9 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
     errors = {}
     has_rca = lifecycle.latest_rca(sub.components.engine, sub.ref.case_id) is not None
     if not answers.text(Field.NO_RCA_REASON) and not has_rca:
-        errors[Field.NO_RCA_REASON.value] = _("Say why this case needs no root-cause analysis.")
+        errors[Field.NO_RCA_REASON.value] = _("close.say_why_case_needs_no_root_cause")
     if answers.get(Field.SPONSORSHIP) and not answers.get(Field.SPONSOR):
-        errors[Field.SPONSOR.value] = _("Name the executive sponsor, or untick the enrolment.")
+        errors[Field.SPONSOR.value] = _("close.name_executive_sponsor_untick")
     return errors
 
 
@@ -153,7 +153,7 @@ SPEC = FlowSpec(
     refusal_field=Field.NO_RCA_REASON,
     # The close rule itself is checked where the modal opens and, in the transaction, by
     # lifecycle.close: its refusal (the case changed meanwhile) replaces the modal.
-    refusal_notice=N_("Not closed"),
+    refusal_notice=N_("close.not_closed"),
     check=check,
     apply=apply,
     announce=announce,
@@ -191,7 +191,7 @@ def register(app: App, components: Components) -> None:
         ref = parse_ref(view)
         score = option_value(view, Field.SCORE)
         if ref is None or score not in {"1", "2", "3", "4", "5"}:
-            ack(response_action="errors", errors={Field.SCORE.value: _("Choose the customer's score.")})
+            ack(response_action="errors", errors={Field.SCORE.value: _("close.choose_customer_score")})
             return
         case, before = record_satisfaction(
             components.engine,
@@ -201,13 +201,13 @@ def register(app: App, components: Components) -> None:
             comment=text_value(view, Field.COMMENT),
         )
         said = (
-            _("Corrected: %(score)s out of 5 (was %(before)s).", score=score, before=before)
+            _("close.corrected_score_out_5_before", score=score, before=before)
             if before
-            else _("Recorded: %(score)s out of 5.", score=score)
+            else _("close.recorded_score_out_5", score=score)
         )
         ack(
             response_action="update",
-            view=render_view("notice_modal.json.j2", title=_("Thank you"), text=said),
+            view=render_view("notice_modal.json.j2", title=_("close.thank_you"), text=said),
         )
         # The card shows it while the channel is open; an archived one is left as it was.
         components.provisioner.channel.refresh(case)

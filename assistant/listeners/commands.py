@@ -30,12 +30,12 @@ from assistant.slack.client import SLACK_ERRORS, error_code
 logger = logging.getLogger(__name__)
 # How help names who may run a flow (flows/<flow>.yml `who`).
 WHO_WORDS = {
-    "owner": N_("owner"),
-    "reporter": N_("reporter"),
-    "manager": N_("escalation manager"),
-    "admin": N_("admin"),
-    "involved": N_("anyone on the case"),
-    "participant": N_("anyone"),
+    "owner": N_("commands.owner"),
+    "reporter": N_("commands.reporter"),
+    "manager": N_("commands.escalation_manager"),
+    "admin": N_("commands.admin"),
+    "involved": N_("commands.anyone_case"),
+    "participant": N_("commands.anyone"),
 }
 
 
@@ -77,14 +77,14 @@ def show_list(components: Components, respond: Respond, user_id: str, *, everyon
         say(
             respond,
             _(
-                "`%(command)s list all` is for escalation managers; `%(command)s list` shows your cases.",
+                "commands.command_list_all_escalation_managers",
                 command=COMMAND,
             ),
         )
         return
     # One row more than shown: whether to say there are more.
     cases = open_cases(components.engine, involving=None if everyone else user_id, limit=LIST_ROWS + 1)
-    title = _("All open escalations") if everyone else _("Your open escalations")
+    title = _("commands.all_open_escalations") if everyone else _("commands.your_open_escalations")
     message = render_message(
         "case_list.json.j2",
         title=title,
@@ -105,9 +105,9 @@ def find_case(components: Components, respond: Respond, asked: CommandText, usag
     if case is None:
         found = ""
         if asked.case_number is not None:
-            found = _("I found no case ESC-%(number)s.", number=asked.case_number) + " "
+            found = _("commands.i_found_no_case_esc_number", number=asked.case_number) + " "
         elif asked.channel_id:
-            found = _("<#%(channel)s> is not a case channel.", channel=asked.channel_id) + " "
+            found = _("commands.not_case_channel", channel=asked.channel_id) + " "
         say(respond, f"{found}{usage}")
     return case
 
@@ -118,7 +118,7 @@ def show_status(components: Components, respond: Respond, user_id: str, asked: C
         components,
         respond,
         asked,
-        _("Use `%(command)s status ESC-42`, or `%(command)s list` to see your cases.", command=COMMAND),
+        _("commands.use_command_status_esc_42_command", command=COMMAND),
     )
     if case is None:
         return
@@ -139,7 +139,7 @@ def follow_by_key(components: Components, respond: Respond, user_id: str, asked:
         respond,
         asked,
         _(
-            "Use `%(command)s %(verb)s ESC-42`; `%(command)s list all` shows open cases.",
+            "commands.use_command_verb_esc_42_command_list",
             command=COMMAND,
             verb=asked.word,
         ),
@@ -159,9 +159,7 @@ def run_verb(
             say(
                 respond,
                 _(
-                    "`%(command)s %(verb)s` works inside a case channel, or anywhere with the case's "
-                    "key: `%(command)s %(verb)s ESC-42`. "
-                    "Type `%(command)s help` to see what is possible.",
+                    "commands.command_verb_works_inside_case",
                     command=COMMAND,
                     verb=asked.word,
                 ),
@@ -169,7 +167,7 @@ def run_verb(
             return
     else:
         case = find_case(
-            components, respond, asked, _("`%(command)s list` shows your cases.", command=COMMAND)
+            components, respond, asked, _("commands.command_list_shows_your_cases", command=COMMAND)
         )
     if case is None or case.id is None:
         return
@@ -190,8 +188,7 @@ def did_you_mean(respond: Respond, asked: CommandText) -> None:
     say(
         respond,
         _(
-            "Did you mean `%(suggestion)s`? `%(command)s help` lists what is possible; "
-            "`%(command)s <summary>` opens a new escalation.",
+            "commands.did_you_mean_suggestion_command_help",
             suggestion=" ".join((COMMAND, asked.word)) + key,
             command=COMMAND,
         ),
@@ -208,8 +205,7 @@ def open_intake(components: Components, client: WebClient, respond: Respond, com
         say(
             respond,
             _(
-                "Slack is busy and did not open the escalation form; nothing was saved. "
-                "Type `%(command)s` again in a few seconds.",
+                "commands.slack_busy_did_not_open_escalation",
                 command=COMMAND,
             ),
         )

@@ -38,7 +38,7 @@ class Field(StrEnum):
     CONNECT = "connect_channel"
 
 
-NEEDED = N_("Add a contact, or choose the customer's Slack Connect channel.")
+NEEDED = N_("contacts.add_contact_choose_customer_slack")
 # Where the checked channel's name is kept among the answers, for the change.
 CONNECT_NAME = "connect_channel_name"
 
@@ -86,7 +86,7 @@ def read(answers: Answers) -> tuple[list[Contact], dict[str, str]]:
             errors[Field.CONTACTS.value] = _(NEEDED)
         return [], errors
     if not zone:
-        errors[Field.ZONE.value] = _("Choose the contacts' time zone: the times we promise are in it.")
+        errors[Field.ZONE.value] = _("contacts.choose_contacts_time_zone_times_we")
     elif problem := zone_problem(zone):
         errors[Field.ZONE.value] = _(problem)
     contacts, problems = parse_contacts(answers.text(Field.CONTACTS), locale=locale, tz=zone or "UTC")

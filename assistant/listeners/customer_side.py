@@ -39,10 +39,10 @@ SENT_AT = "sent_at"
 OTHERS = "others_message"
 
 ROUTE_LABELS: dict[Route, str] = {
-    Route.EMAIL: N_("E-mail it to %(recipients)s"),
-    Route.SLACK_CONNECT: N_("Post it as you in the customer's Slack Connect channel, #%(channel)s"),
-    Route.MYSELF: N_("I sent it myself (phone, the ticketing system, another tool)"),
-    Route.INTERNAL: N_("Don't send it: an internal note (keeps no promise)"),
+    Route.EMAIL: N_("customer_side.e_mail_recipients"),
+    Route.SLACK_CONNECT: N_("customer_side.post_as_you_customer_slack_connect"),
+    Route.MYSELF: N_("customer_side.i_sent_myself_phone_ticketing_system"),
+    Route.INTERNAL: N_("customer_side.don_t_send_internal_note_keeps_no"),
 }
 
 
@@ -100,8 +100,7 @@ class Audience:
         via = parseaddr(components.settings.smtp_from or "")[0]
         name = sender.name if sender else ""
         return _(
-            "By e-mail: from “%(sender)s”, to %(recipients)s, subject “%(subject)s”, in %(language)s. "
-            "Your name and title close it; replies come to you.",
+            "customer_side.e_mail_from_sender_recipients",
             sender=escape_mrkdwn(f"{name} via {via}" if via else name, 120),
             recipients=escape_mrkdwn(", ".join(c.address for c in self.contacts), 500),
             subject=escape_mrkdwn(f"[{case.key}] {case.summary}", 200),
@@ -109,7 +108,7 @@ class Audience:
         ) + (
             " "
             + _(
-                "%(accounts)s get a letter of their own, each by themselves: nothing of this one.",
+                "customer_side.accounts_get_letter_their_own_each",
                 accounts=escape_mrkdwn(", ".join(self.also_emailed), 500),
             )
             if self.also_emailed
@@ -210,26 +209,23 @@ def route_problem(answers: Any, audience: Audience, case: Escalation) -> dict[st
     time sent that cannot be (in the future, or before the case was opened)."""
     chosen = answers.get(SEND_BY)
     if chosen and Route(chosen) not in audience.routes:
-        return {SEND_BY: _("This way of sending is not available now; choose another.")}
+        return {SEND_BY: _("customer_side.way_sending_not_available_now_choose")}
     others = text_value(answers.view, OTHERS)
     if others and audience.own_names:
         named = names_another_customer(others, list(audience.own_names))
         if named:
             return {
                 OTHERS: _(
-                    "This text goes to several customers, each greeted by name: take out “%(name)s”, "
-                    "which names one of them.",
+                    "customer_side.text_goes_several_customers_each",
                     name=named[:80],
                 )
             }
     sent_at = answers.get(SENT_AT)
     if chosen == Route.MYSELF and sent_at is not None:
         if sent_at > datetime.now(UTC) + timedelta(minutes=1):
-            return {
-                SENT_AT: _("That time has not come yet: say when you sent it, or leave it empty for now.")
-            }
+            return {SENT_AT: _("customer_side.time_not_come_yet_say_when_you_sent")}
         if sent_at < case.created_at - timedelta(minutes=1):
-            return {SENT_AT: _("That is before the case was opened.")}
+            return {SENT_AT: _("customer_side.before_case_opened")}
     return {}
 
 
@@ -256,8 +252,8 @@ def survey_for(components: Components, case: Escalation) -> Outgoing | None:
     with speaking(contacts[0].locale if contacts else components.content.default_locale):
         text = "\n\n".join(
             [
-                _("Your case %(key)s, %(summary)s, is closed.") % {"key": case.key, "summary": case.summary},
-                _("How did we do? Choose a score from 1 (poor) to 5 (excellent): it takes a few seconds."),
+                _("customer_side.your_case_key_summary_closed") % {"key": case.key, "summary": case.summary},
+                _("customer_side.how_did_we_do_choose_score_from_1"),
             ]
         )
     return Outgoing(route, text)

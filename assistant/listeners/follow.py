@@ -25,10 +25,10 @@ from assistant.slack.client import SLACK_ERRORS, error_code
 
 # Slack's answers to conversations.invite that mean "this person cannot be added".
 CANNOT_INVITE = {
-    "user_is_restricted": N_("guests cannot be added to this channel"),
-    "cant_invite": N_("Slack does not allow inviting them"),
-    "user_not_found": N_("Slack does not know them"),
-    "ura_max_channels": N_("they are a guest already in their maximum number of channels"),
+    "user_is_restricted": N_("follow.guests_cannot_added_channel"),
+    "cant_invite": N_("follow.slack_does_not_allow_inviting_them"),
+    "user_not_found": N_("follow.slack_does_not_know_them"),
+    "ura_max_channels": N_("follow.they_guest_already_their_maximum"),
 }
 
 
@@ -53,7 +53,7 @@ def follow_case(components: Components, case: Escalation, user_id: str) -> Outco
     if refusal:
         return Outcome(False, _(refusal))
     if user_id in following:
-        return Outcome(False, _("You already follow %(key)s.", key=case.key))
+        return Outcome(False, _("follow.you_already_follow_key", key=case.key))
     invited = False
     if case.channel_id:
         try:
@@ -63,20 +63,18 @@ def follow_case(components: Components, case: Escalation, user_id: str) -> Outco
             if code not in CANNOT_INVITE:
                 raise
             reason = _(CANNOT_INVITE[code])
-            return Outcome(
-                False, _("I could not add you to %(key)s's channel: %(reason)s.", key=case.key, reason=reason)
-            )
+            return Outcome(False, _("follow.i_could_not_add_you_key_channel", key=case.key, reason=reason))
     followers.follow(components.engine, case_id, user_id, invited_by_app=invited)
     components.home.refresh_for(case)
-    followed = _("You now follow %(key)s: it is on your Home tab.", key=case.key)
-    where = " " + _("You are in <#%(channel)s>.", channel=case.channel_id) if case.channel_id else ""
+    followed = _("follow.you_now_follow_key_your_home_tab", key=case.key)
+    where = " " + _("follow.you", channel=case.channel_id) if case.channel_id else ""
     return Outcome(True, followed + where)
 
 
 def unfollow_case(components: Components, case: Escalation, user_id: str) -> Outcome:
     row = followers.unfollow(components.engine, case.id or 0, user_id)
     if row is None:
-        return Outcome(False, _("You do not follow %(key)s.", key=case.key))
+        return Outcome(False, _("follow.you_do_not_follow_key", key=case.key))
     left = False
     # Only people the app added leave the channel; someone who joined by themselves stays.
     if row.invited_by_app and case.channel_id and user_id not in case.participants:
@@ -88,8 +86,8 @@ def unfollow_case(components: Components, case: Escalation, user_id: str) -> Out
                 raise
     components.home.refresh_for(case, also=[user_id])  # no longer involved, but their tab showed it
     if left:
-        return Outcome(True, _("You no longer follow %(key)s and left its channel.", key=case.key))
-    return Outcome(True, _("You no longer follow %(key)s.", key=case.key))
+        return Outcome(True, _("follow.you_no_longer_follow_key_left_its", key=case.key))
+    return Outcome(True, _("follow.you_no_longer_follow_key", key=case.key))
 
 
 def set_following(components: Components, case: Escalation, user_id: str, *, on: bool) -> Outcome:
@@ -98,7 +96,7 @@ def set_following(components: Components, case: Escalation, user_id: str, *, on:
         return (follow_case if on else unfollow_case)(components, case, user_id)
     except SLACK_ERRORS as exc:
         note_failure(components, case, "follow" if on else "unfollow", error_code(exc))
-        return Outcome(False, _("Slack did not answer in time; please try again in a minute."))
+        return Outcome(False, _("follow.slack_did_not_answer_time_please_try"))
 
 
 def register(app: App, components: Components) -> None:

@@ -63,7 +63,7 @@ def account_options(engine: Any, typed: str, *, new_allowed: bool = True) -> lis
     found = accounts.suggest(engine, typed)
     options = []
     if new_allowed and typed and not any(accounts.goes_by(a, typed) for a in found):
-        options.append(Option(value=typed, text=_("“%(name)s” (new account)", name=typed)[:75]))
+        options.append(Option(value=typed, text=_("intake.name_new_account", name=typed)[:75]))
     for account in found:
         facts = [
             account.name,
@@ -206,7 +206,7 @@ def severity_defaults(practice: Practice) -> str | None:
     ]
     if not defaults:
         return None
-    return _("Left empty: the category's usual severity (%(defaults)s).", defaults=", ".join(defaults))[:150]
+    return _("intake.left_empty_category_usual_severity", defaults=", ".join(defaults))[:150]
 
 
 def parse_intake(view: dict[str, Any], content: Content) -> IntakeForm:
@@ -286,9 +286,7 @@ def people_errors(
     ]
     if refused:
         names = ", ".join(p.name for p in refused)
-        errors[IntakeField.STAKEHOLDERS] = _(
-            "Remove %(names)s: only active people can be involved.", names=names
-        )
+        errors[IntakeField.STAKEHOLDERS] = _("intake.remove_names_only_active_people_can", names=names)
     return errors
 
 
@@ -401,7 +399,7 @@ def checked_intake(services: Components, view: dict[str, Any]) -> tuple[ValidInt
     unknown = accounts.unknown(services.engine, form.affected_accounts)
     if unknown:  # chosen from the directory, then removed from it while the form was open
         errors[IntakeField.AFFECTED_ACCOUNTS] = _(
-            "%(names)s is no longer in the account directory; remove it.", names=", ".join(unknown)
+            "intake.names_no_longer_account_directory", names=", ".join(unknown)
         )
     if errors or custom_errors or intake is None:
         return None, {f.value: message for f, message in errors.items()} | custom_errors

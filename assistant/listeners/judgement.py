@@ -52,10 +52,10 @@ def unanswered(
     respond = answer_privately(respond, client, body["user"]["id"])
     found = judgement.request(components.engine, int(action.get("value") or 0))
     if found is None:
-        say(respond, _("That signal no longer exists."))
+        say(respond, _("judgement.signal_no_longer_exists"))
         return None
     if found[0].answered_at is not None:
-        say(respond, _("Already answered: %(answer)s.", answer=_(ANSWERS.get(found[0].answer or "", ""))))
+        say(respond, _("judgement.already_answered_answer", answer=_(ANSWERS.get(found[0].answer or "", ""))))
         return None
     return found
 
@@ -109,7 +109,7 @@ def decline_answer(components: Components, body: dict[str, Any], view: dict[str,
     if not reason:
         return {
             "response_action": "errors",
-            "errors": {Field.REASON.value: _("Say why: the digest counts it.")},
+            "errors": {Field.REASON.value: _("judgement.say_why_digest_counts")},
         }
     try:
         ref = RequestRef.model_validate_json(view.get("private_metadata") or "{}")
@@ -118,10 +118,14 @@ def decline_answer(components: Components, body: dict[str, Any], view: dict[str,
     recorded = judgement.answer(
         components.engine, ref.request_id, user_id=body["user"]["id"], escalated=False, reason=reason
     )
-    said = _("Recorded: no escalation now.") if recorded else _("Someone answered this signal already.")
+    said = (
+        _("judgement.recorded_no_escalation_now")
+        if recorded
+        else _("judgement.someone_answered_signal_already")
+    )
     return {
         "response_action": "update",
-        "view": render_view("notice_modal.json.j2", title=_("Not now"), text=said),
+        "view": render_view("notice_modal.json.j2", title=_("judgement.not_now_reason"), text=said),
     }
 
 
@@ -149,9 +153,9 @@ def register(app: App, components: Components) -> None:
         ack(**decline_answer(components, body, view))
 
 
-ANSWERS = {judgement.ESCALATED: N_("escalated"), judgement.DECLINED: N_("not now")}
+ANSWERS = {judgement.ESCALATED: N_("judgement.escalated"), judgement.DECLINED: N_("judgement.not_now")}
 CONCERN_SUMMARIES = {
-    Concern.HEALTH_DROP: N_("Health score fell below the threshold"),
-    Concern.DECISION_MAKER_LOST: N_("Decision maker lost"),
-    Concern.QBRS_MISSED: N_("QBRs missed in a row"),
+    Concern.HEALTH_DROP: N_("judgement.health_score_fell_below_threshold"),
+    Concern.DECISION_MAKER_LOST: N_("judgement.decision_maker_lost"),
+    Concern.QBRS_MISSED: N_("judgement.qbrs_missed_row"),
 }

@@ -31,7 +31,7 @@ from assistant.rendering.escape import UserText
 from assistant.rendering.render import Message, render_message
 from assistant.services import lifecycle
 
-PLACEHOLDERS_LEFT = N_("Write the update the customer receives (replace the … placeholders).")
+PLACEHOLDERS_LEFT = N_("post_update.write_update_customer_receives")
 
 # flows/post_update.yml
 FLOW = "post_update"

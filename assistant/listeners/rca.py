@@ -70,23 +70,27 @@ class ItemRow:
 
 GROUPS = {
     "corrective": (
-        N_("Corrective actions"),
-        N_("Corrective action"),
-        N_("What fixes this occurrence. At least one."),
+        N_("rca.corrective_actions"),
+        N_("rca.corrective_action"),
+        N_("rca.what_fixes_occurrence_at_least_one"),
     ),
-    "preventive": (N_("Preventive actions"), N_("Preventive action"), N_("What stops it happening again.")),
+    "preventive": (
+        N_("rca.preventive_actions"),
+        N_("rca.preventive_action"),
+        N_("rca.what_stops_happening_again"),
+    ),
 }
 ROW_FIELDS = [ItemRow(kind, index) for kind in GROUPS for index in range(1, ROWS + 1)]
 
-CUSTOMER_TEXT_NEEDED = N_("Write the customer-facing RCA (replace the … placeholders).")
+CUSTOMER_TEXT_NEEDED = N_("rca.write_customer_facing_rca_replace")
 # Where the checked action item rows are kept among the answers, for the change.
 ITEMS = "action_items"
 
 CUSTOMER_DRAFT = (
-    N_("What happened: …"),
-    N_("Why it happened: …"),
-    N_("What we have done: …"),
-    N_("What we are changing so it does not happen again: …"),
+    N_("rca.what_happened"),
+    N_("rca.why_happened"),
+    N_("rca.what_we_have_done"),
+    N_("rca.what_we_changing_so_does_not_happen"),
 )
 
 
@@ -100,21 +104,19 @@ def read_items(view: dict[str, Any], today: date) -> tuple[list[lifecycle.Action
         if not (text or owner or due):
             continue
         if not text:
-            errors[row.description] = _("Describe the action, or clear its owner and due date.")
+            errors[row.description] = _("rca.describe_action_clear_its_owner_due")
         if not owner:
-            errors[row.owner] = _("Every action item needs an owner.")
+            errors[row.owner] = _("rca.every_action_item_needs_owner")
         if due is None:
-            errors[row.due] = _("Every action item needs a due date.")
+            errors[row.due] = _("rca.every_action_item_needs_due_date")
         elif due < today:
-            errors[row.due] = _("Choose a due date from today on.")
+            errors[row.due] = _("rca.choose_due_date_from_today")
         if text and owner and due and due >= today:
             items.append(
                 lifecycle.ActionItemInput(kind=row.kind, description=text, owner_id=owner, due_on=due)
             )
     if not any(i.kind == "corrective" for i in items) and "corrective_1_description" not in errors:
-        errors["corrective_1_description"] = _(
-            "Name at least one corrective action, with its owner and due date."
-        )
+        errors["corrective_1_description"] = _("rca.name_at_least_one_corrective_action")
     return items, errors
 
 
@@ -152,7 +154,7 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
     items, errors = read_items(answers.view, datetime.now(UTC).date())
     answers.replace(ITEMS, items)
     if answers.get(Field.CAUSE_AREA) not in components.content.practice.cause_areas:
-        errors[Field.CAUSE_AREA] = _("Choose where the cause lay: it is how repeated causes are found.")
+        errors[Field.CAUSE_AREA] = _("rca.choose_where_cause_lay_how_repeated")
     if "…" in answers.text(Field.CUSTOMER):
         errors[Field.CUSTOMER] = _(CUSTOMER_TEXT_NEEDED)
     return (
@@ -228,12 +230,12 @@ def share_the_documents(sub: Submission, answers: Answers, case: Escalation) -> 
                 file_uploads=[
                     {
                         "filename": f"{case.key}-rca-internal.md",
-                        "title": _("%(key)s RCA (internal)", key=case.key),
+                        "title": _("rca.key_rca_internal", key=case.key),
                         "content": rca_markdown(case, stored[0], stored[1], names),
                     },
                     {
                         "filename": f"{case.key}-rca-for-the-customer.md",
-                        "title": _("%(key)s RCA for the customer", key=case.key),
+                        "title": _("rca.key_rca_customer", key=case.key),
                         "content": customer_rca_markdown(case, stored[0]),
                     },
                 ],

@@ -36,9 +36,9 @@ def open_flow(start: FlowStart) -> None:
 
 def owner_problem(components: Components, new_owner: str | None, current_owner: str) -> str | None:
     if not new_owner:
-        return _("Choose the new owner.")
+        return _("reassign.choose_new_owner")
     if new_owner == current_owner:
-        return _("That person already owns this case.")
+        return _("reassign.person_already_owns_case")
     try:
         problem = rules.person_problem(
             components.people.get(new_owner, components.quick_client).facts, "owner"

@@ -21,7 +21,7 @@ from assistant.services import action_items, lifecycle
 from assistant.services import reminders as table
 
 ALLOWED_SNOOZES = {30, 60, 120}
-REMINDER_GONE = N_("That reminder no longer exists.")
+REMINDER_GONE = N_("reminders.reminder_no_longer_exists")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def snooze_in_value(components: Components, value: str) -> Pointer | str:
     """A snooze button's value: "<reminder id>:<minutes>"; its case is the reminder's."""
     reminder_id, _colon, minutes = value.partition(":")
     if not reminder_id.isdigit() or not minutes.isdigit() or int(minutes) not in ALLOWED_SNOOZES:
-        return N_("That snooze button is not valid any more.")
+        return N_("reminders.snooze_button_not_valid_any_more")
     try:
         case_id = table.case_of(components.engine, int(reminder_id))
     except LookupError:
@@ -49,7 +49,7 @@ def item_in_value(components: Components, value: str) -> Pointer | str:
     """An action item's button: its value is the item's id; its owner may mark it done."""
     item = action_items.item(components.engine, int(value)) if value.isdigit() else None
     if item is None:
-        return N_("That action item is done already, or no longer exists.")
+        return N_("reminders.action_item_done_already_no_longer")
     return Pointer(item.case_id, item_owner_id=item.owner_id, extra={"item": item})
 
 
@@ -65,7 +65,7 @@ def register(app: App, components: Components) -> None:
         say(
             answer,
             _(
-                "I'll remind you again %(time)s. The promise to the customer still stands for %(promise)s.",
+                "reminders.i_ll_remind_you_again_time_promise",
                 time=slack_date(snoozed.due_at),
                 promise=slack_date(snoozed.promise_at),
             ),
@@ -84,8 +84,7 @@ def register(app: App, components: Components) -> None:
             case,
             render_message(
                 "notice.json.j2",
-                text=":handshake: "
-                + _("%(person)s recorded the executive contact with the customer.", person=mention(actor)),
+                text=":handshake: " + _("reminders.person_recorded_executive_contact", person=mention(actor)),
             ),
         )
 
@@ -101,5 +100,5 @@ def register(app: App, components: Components) -> None:
             components.home.refresh_for(case, also=[item.owner_id])
         say(
             answer,
-            ":white_check_mark: " + _("Done: the action item from %(key)s is marked done.", key=case.key),
+            ":white_check_mark: " + _("reminders.done_action_item_from_key_marked", key=case.key),
         )

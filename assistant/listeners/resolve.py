@@ -44,11 +44,11 @@ class Field(StrEnum):
     SENT_AT = SENT_AT
 
 
-NOTICE_NEEDED = N_("Write the notice the customer receives (replace the … placeholder).")
+NOTICE_NEEDED = N_("resolve.write_notice_customer_receives")
 
 CONFIRMATIONS = [
-    {"value": "yes", "label": N_("Yes, the customer confirmed")},
-    {"value": "pending", "label": N_("Not yet: confirmation pending")},
+    {"value": "yes", "label": N_("resolve.yes_customer_confirmed")},
+    {"value": "pending", "label": N_("resolve.not_yet_confirmation_pending")},
 ]
 
 

@@ -45,7 +45,7 @@ def register(app: App, components: Components) -> None:
         if is_ours(components, body):
             say(
                 respond,
-                _("Only the customer's answers count here. Record one they gave you from the case's DM."),
+                _("survey.only_customer_answers_count_here"),
             )
             return
         try:
@@ -63,6 +63,6 @@ def register(app: App, components: Components) -> None:
             comment="",
             source="slack_connect",
         )
-        say(respond, _("Thank you: we recorded %(score)s out of 5.", score=score))
+        say(respond, _("survey.thank_you_we_recorded_score_out_5", score=score))
         components.provisioner.channel.refresh(case)
         components.home.refresh_for(case)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.content.i18n import _, ngettext
+from assistant.content.i18n import _
 from assistant.rendering.escape import channel_link, escape_mrkdwn, mention
 
 
@@ -19,23 +19,23 @@ def facts_line(facts: dict[str, Any]) -> str:
         parts.append(facts["value"])
     days = facts.get("renewal_days")
     if days is not None:
-        renewal = ngettext("renewal in %(num)s day", "renewal in %(num)s days", days) % {"num": days}
-        parts.append(renewal if days >= 0 else _("renewal date passed"))
+        renewal = _("account_line.renewal_in_days", num=days)
+        parts.append(renewal if days >= 0 else _("account_line.renewal_date_passed"))
     health, before = facts.get("health"), facts.get("health_before")
     if health is not None:
         trend = ""
         if before is not None and before != health:
             trend = " " + (
-                _("(down from %(before)s)", before=before)
+                _("account_line.down_from_before", before=before)
                 if before > health
-                else _("(up from %(before)s)", before=before)
+                else _("account_line.up_from_before", before=before)
             )
-        parts.append(_("health %(score)s", score=health) + trend)
+        parts.append(_("account_line.health_score", score=health) + trend)
     if facts.get("csm_id"):
-        parts.append(_("CSM %(person)s", person=mention(facts["csm_id"])))
+        parts.append(_("account_line.csm_person", person=mention(facts["csm_id"])))
     if facts.get("sponsor_id"):
-        parts.append(_("sponsor %(person)s", person=mention(facts["sponsor_id"])))
-    return " · ".join(parts) if parts else _("not in the directory yet")
+        parts.append(_("account_line.sponsor_person", person=mention(facts["sponsor_id"])))
+    return " · ".join(parts) if parts else _("account_line.not_directory_yet")
 
 
 def earlier_line(facts: dict[str, Any]) -> str:
@@ -45,7 +45,7 @@ def earlier_line(facts: dict[str, Any]) -> str:
         f"*{e['key']}*" + (f" {channel_link(e['channel_id'])}" if e.get("channel_id") else "")
         for e in facts.get("earlier", [])
     ]
-    return _("earlier: %(cases)s", cases=", ".join(cases)) if cases else ""
+    return _("account_line.earlier_cases", cases=", ".join(cases)) if cases else ""
 
 
 def at_risk_line(facts: dict[str, Any]) -> str | None:
@@ -54,7 +54,7 @@ def at_risk_line(facts: dict[str, Any]) -> str | None:
     if not facts.get("at_risk"):
         return None
     total, count = facts["at_risk"], facts["accounts_count"]
-    return _("%(value)s at risk in all %(num)s accounts", value="*" + total + "*", num=count)
+    return _("account_line.value_at_risk_all_num_accounts", value="*" + total + "*", num=count)
 
 
 def affected_line(affected: list[dict[str, Any]], separator: str, budget: int = 1200) -> str:
@@ -67,7 +67,7 @@ def affected_line(affected: list[dict[str, Any]], separator: str, budget: int = 
         about += [account["value"]] if account.get("value") else []
         line = escape_mrkdwn(account["name"], 100) + (" (" + " · ".join(about) + ")" if about else "")
         if used + len(line) + len(separator) > budget:
-            shown.append(_("…and %(num)s more", num=len(affected) - index))
+            shown.append(_("account_line.num_more", num=len(affected) - index))
             break
         shown.append(line)
         used += len(line) + len(separator)

@@ -7,7 +7,7 @@ from typing import Any
 
 from babel.dates import format_datetime
 
-from assistant.content.i18n import N_, _, current_locale, ngettext
+from assistant.content.i18n import N_, _, current_locale
 from assistant.content.registry import installed
 from assistant.domain.intake import LINK_LABELS, LinkKind, custom_answer_lines
 from assistant.domain.money import format_money
@@ -23,8 +23,8 @@ from assistant.rendering.escape import UserText
 def format_duration(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     if rest == 0:
-        return ngettext("%(num)s hour", "%(num)s hours", hours) % {"num": hours}
-    return ngettext("%(num)s minute", "%(num)s minutes", minutes) % {"num": minutes}
+        return _("case_context.hours", num=hours)
+    return _("case_context.minutes", num=minutes)
 
 
 def channel_url(team_id: str | None, channel_id: str) -> str:
@@ -127,10 +127,10 @@ def case_context(case: Escalation) -> dict[str, Any]:
 
 # The status as the channel topic shouts it.
 TOPIC_STATUS = {
-    Status.NEW: N_("NEW"),
-    Status.ACKNOWLEDGED: N_("ACKNOWLEDGED"),
-    Status.RESOLVED: N_("RESOLVED"),
-    Status.CLOSED: N_("CLOSED"),
+    Status.NEW: N_("case_context.new"),
+    Status.ACKNOWLEDGED: N_("case_context.acknowledged"),
+    Status.RESOLVED: N_("case_context.resolved"),
+    Status.CLOSED: N_("case_context.closed"),
 }
 
 
@@ -139,8 +139,8 @@ def topic(case: Escalation, owner_name: str) -> str:
     in the channel's language."""
     parts = [
         _(TOPIC_STATUS[case.status]),
-        _("%(severity)s severity", severity=_(installed().practice.severity_label(case.severity))),
-        _("Owner: %(name)s", name=owner_name),
+        _("case_context.severity_severity", severity=_(installed().practice.severity_label(case.severity))),
+        _("case_context.owner_name", name=owner_name),
     ]
     due = next_due(case)
     if due:

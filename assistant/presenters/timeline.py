@@ -13,49 +13,49 @@ from assistant.models import CaseEvent
 from assistant.rendering.escape import channel_link, escape_mrkdwn, mention, slack_date
 
 EVENT_SENTENCES: dict[EventKind, str] = {
-    EventKind.OPENED: N_("opened the case"),
-    EventKind.CHANNEL_CREATED: N_("case channel created"),
-    EventKind.MEMBERS_INVITED: N_("owner, reporter and stakeholders invited"),
-    EventKind.TOPIC_SET: N_("channel topic set"),
-    EventKind.PURPOSE_SET: N_("channel purpose set"),
-    EventKind.CARD_POSTED: N_("case card posted"),
-    EventKind.CARD_PINNED: N_("case card pinned"),
-    EventKind.LINKS_BOOKMARKED: N_("links bookmarked"),
-    EventKind.OWNER_NOTIFIED: N_("owner asked to acknowledge"),
-    EventKind.FEED_ANNOUNCED: N_("announced in the escalations feed"),
-    EventKind.REPORTER_ANSWERED: N_("reporter told where the case lives"),
-    EventKind.PROVISIONING_STEP_FAILED: N_("a Slack step failed and will be retried"),
-    EventKind.CHANNEL_UNARCHIVED: N_("channel unarchived"),
-    EventKind.ACKNOWLEDGED: N_("acknowledged the case"),
-    EventKind.CLASSIFIED: N_("classified the case"),
-    EventKind.UPDATE_POSTED: N_("posted a status update"),
-    EventKind.REASSIGNED: N_("reassigned the case"),
-    EventKind.RESOLVED: N_("resolved the case"),
-    EventKind.RCA_RECORDED: N_("recorded the root-cause analysis"),
-    EventKind.CLOSED: N_("closed the case"),
-    EventKind.REOPENED: N_("reopened the case"),
-    EventKind.SATISFACTION_RECORDED: N_("recorded the customer's satisfaction"),
-    EventKind.SATISFACTION_CORRECTED: N_("corrected the customer's satisfaction"),
-    EventKind.SLACK_CALL_FAILED: N_("a Slack call failed"),
-    EventKind.REMINDER_SENT: N_("reminder sent"),
-    EventKind.REMINDER_SNOOZED: N_("snoozed a reminder"),
-    EventKind.EXECUTIVE_CONTACT_MADE: N_("recorded the executive contact"),
-    EventKind.BREACH: N_("a promise was missed"),
-    EventKind.TRIGGER_EFFECTS: N_("the escalation triggers took effect"),
-    EventKind.SPONSOR_INVITED: N_("the account's executive sponsor was brought in"),
-    EventKind.MANAGERS_TOLD: N_("the escalation managers were told at once"),
-    EventKind.ACTION_ITEM_DONE: N_("marked an action item done"),
-    EventKind.CONTACTS_ADDED: N_("added customer contacts"),
-    EventKind.QUESTIONS_ANSWERED: N_("answered the team's questions"),
-    EventKind.NOTE_ADDED: N_("a note came from another system"),
-    EventKind.CONNECT_CHANNEL_LINKED: N_("linked the customer's Slack Connect channel"),
-    EventKind.ACCOUNTS_AFFECTED: N_("listed other affected accounts"),
-    EventKind.ACCOUNT_CSMS_TOLD: N_("the affected accounts' CSMs were told"),
-    EventKind.CUSTOMER_COMMUNICATION_QUEUED: N_("a message to the customer was queued"),
-    EventKind.CUSTOMER_COMMUNICATION_SENT: N_("the customer heard from us"),
-    EventKind.CUSTOMER_DELIVERY_FAILING: N_("a message to the customer could not be delivered yet"),
-    EventKind.FOLLOWED: N_("followed the case"),
-    EventKind.UNFOLLOWED: N_("stopped following the case"),
+    EventKind.OPENED: N_("timeline.opened_case"),
+    EventKind.CHANNEL_CREATED: N_("timeline.case_channel_created"),
+    EventKind.MEMBERS_INVITED: N_("timeline.owner_reporter_stakeholders_invited"),
+    EventKind.TOPIC_SET: N_("timeline.channel_topic_set"),
+    EventKind.PURPOSE_SET: N_("timeline.channel_purpose_set"),
+    EventKind.CARD_POSTED: N_("timeline.case_card_posted"),
+    EventKind.CARD_PINNED: N_("timeline.case_card_pinned"),
+    EventKind.LINKS_BOOKMARKED: N_("timeline.links_bookmarked"),
+    EventKind.OWNER_NOTIFIED: N_("timeline.owner_asked_acknowledge"),
+    EventKind.FEED_ANNOUNCED: N_("timeline.announced_escalations_feed"),
+    EventKind.REPORTER_ANSWERED: N_("timeline.reporter_told_where_case_lives"),
+    EventKind.PROVISIONING_STEP_FAILED: N_("timeline.slack_step_failed_will_retried"),
+    EventKind.CHANNEL_UNARCHIVED: N_("timeline.channel_unarchived"),
+    EventKind.ACKNOWLEDGED: N_("timeline.acknowledged_case"),
+    EventKind.CLASSIFIED: N_("timeline.classified_case"),
+    EventKind.UPDATE_POSTED: N_("timeline.posted_status_update"),
+    EventKind.REASSIGNED: N_("timeline.reassigned_case"),
+    EventKind.RESOLVED: N_("timeline.resolved_case"),
+    EventKind.RCA_RECORDED: N_("timeline.recorded_root_cause_analysis"),
+    EventKind.CLOSED: N_("timeline.closed_case"),
+    EventKind.REOPENED: N_("timeline.reopened_case"),
+    EventKind.SATISFACTION_RECORDED: N_("timeline.recorded_customer_satisfaction"),
+    EventKind.SATISFACTION_CORRECTED: N_("timeline.corrected_customer_satisfaction"),
+    EventKind.SLACK_CALL_FAILED: N_("timeline.slack_call_failed"),
+    EventKind.REMINDER_SENT: N_("timeline.reminder_sent"),
+    EventKind.REMINDER_SNOOZED: N_("timeline.snoozed_reminder"),
+    EventKind.EXECUTIVE_CONTACT_MADE: N_("timeline.recorded_executive_contact"),
+    EventKind.BREACH: N_("timeline.promise_missed"),
+    EventKind.TRIGGER_EFFECTS: N_("timeline.escalation_triggers_took_effect"),
+    EventKind.SPONSOR_INVITED: N_("timeline.account_executive_sponsor_brought"),
+    EventKind.MANAGERS_TOLD: N_("timeline.escalation_managers_were_told_at"),
+    EventKind.ACTION_ITEM_DONE: N_("timeline.marked_action_item_done"),
+    EventKind.CONTACTS_ADDED: N_("timeline.added_customer_contacts"),
+    EventKind.QUESTIONS_ANSWERED: N_("timeline.answered_team_questions"),
+    EventKind.NOTE_ADDED: N_("timeline.note_came_from_another_system"),
+    EventKind.CONNECT_CHANNEL_LINKED: N_("timeline.linked_customer_slack_connect"),
+    EventKind.ACCOUNTS_AFFECTED: N_("timeline.listed_other_affected_accounts"),
+    EventKind.ACCOUNT_CSMS_TOLD: N_("timeline.affected_accounts_csms_were_told"),
+    EventKind.CUSTOMER_COMMUNICATION_QUEUED: N_("timeline.message_customer_queued"),
+    EventKind.CUSTOMER_COMMUNICATION_SENT: N_("timeline.customer_heard_from_us"),
+    EventKind.CUSTOMER_DELIVERY_FAILING: N_("timeline.message_customer_could_not_delivered"),
+    EventKind.FOLLOWED: N_("timeline.followed_case"),
+    EventKind.UNFOLLOWED: N_("timeline.stopped_following_case"),
 }
 
 
@@ -63,7 +63,7 @@ def _detail(event: CaseEvent) -> str:
     data: dict[str, Any] = event.data or {}
     if event.kind in {"acknowledged", "update_posted", "reopened"} and data.get("next_update_due_at"):
         return " · " + _(
-            "next update by %(time)s", time=slack_date(datetime.fromisoformat(data["next_update_due_at"]))
+            "timeline.next_update_time", time=slack_date(datetime.fromisoformat(data["next_update_due_at"]))
         )
     if event.kind == "reassigned":
         return f" · {mention(data['from'])} → {mention(data['to'])}"
@@ -71,22 +71,22 @@ def _detail(event: CaseEvent) -> str:
         after = data.get("after") or {}
         return f" · {after.get('category')}, {after.get('kind')}, {after.get('severity')}"
     if event.kind == "satisfaction_recorded":
-        return " · " + _("%(score)s of 5", score=data.get("score"))
+        return " · " + _("timeline.score_5", score=data.get("score"))
     if event.kind == "satisfaction_corrected":
-        return f" · {data.get('before')} → " + _("%(score)s of 5", score=data.get("score"))
+        return f" · {data.get('before')} → " + _("timeline.score_5", score=data.get("score"))
     if event.kind == "channel_created" and data.get("name"):
         return f" · #{data['name']}"
     if event.kind in {"reminder_sent", "breach"}:
         return f" · {str(data.get('reminder', '')).replace('_', ' ')}" + (
-            " " + _("(late)") if data.get("late") else ""
+            " " + _("timeline.late") if data.get("late") else ""
         )
     if event.kind == "customer_communication_sent":
         recipients = escape_mrkdwn(", ".join(data.get("recipients") or []), 300)
         how = {
-            "email": _("by e-mail to %(recipients)s", recipients=recipients),
-            "slack_connect": _("in their Slack Connect channel"),
-        }.get(str(data.get("route")), _("sent by the person themselves"))
-        return f" · {how}" + (" " + _("(delivered late by us)") if data.get("late_by_us") else "")
+            "email": _("timeline.e_mail_recipients", recipients=recipients),
+            "slack_connect": _("timeline.their_slack_connect_channel"),
+        }.get(str(data.get("route")), _("timeline.sent_person_themselves"))
+        return f" · {how}" + (" " + _("timeline.delivered_late_us") if data.get("late_by_us") else "")
     if event.kind == "customer_delivery_failing":
         return f" · {escape_mrkdwn(str(data.get('error') or ''), 200)}"
     if event.kind in {"provisioning_step_failed", "slack_call_failed"}:

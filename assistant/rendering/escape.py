@@ -67,7 +67,7 @@ def slack_date(moment: datetime, style: str | None = None) -> str:
     """A time every reader sees in their own zone (Slack writes the date in their language); the
     fallback names UTC."""
     # Translators: keep Slack's tokens {date_short_pretty} and {time} as they are.
-    style = style or _("{date_short_pretty} at {time}")
+    style = style or _("escape.date_short_pretty_at_time")
     moment = moment.astimezone(UTC)
     fallback = moment.strftime("%a %d %b %Y %H:%M UTC")
     return f"<!date^{int(moment.timestamp())}^{style}|{fallback}>"

@@ -191,7 +191,7 @@ def _contradictions(placed: list[tuple[int, AccountRow, int | None]]) -> dict[in
                     index,
                     f"line {row.line}: "
                     + _(
-                        "%(column)s “%(value)s” is also on line %(line)s, under another name",
+                        "accounts.column_value_also_line_line_under",
                         column=column,
                         value=value,
                         line=other.line,
@@ -207,7 +207,7 @@ def _contradictions(placed: list[tuple[int, AccountRow, int | None]]) -> dict[in
                     index,
                     f"line {row.line}: "
                     + _(
-                        "the name “%(name)s” is also on line %(line)s, for another account",
+                        "accounts.name_name_also_line_line_another",
                         name=row.name,
                         line=other.line,
                     ),

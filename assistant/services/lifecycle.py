@@ -234,7 +234,7 @@ def reassign(
 ) -> Escalation:
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         if new_owner_id == case.owner_id:
-            raise ActionRefused(_("That person already owns this case."))
+            raise ActionRefused(_("lifecycle.person_already_owns_case"))
         previous = case.owner_id
         # The previous owner stays involved, as a participant.
         case.stakeholder_ids = [
@@ -403,7 +403,7 @@ def close(
             if refusal:
                 raise ActionRefused(_(refusal))
             if not no_rca_reason:
-                raise ActionRefused(_("Record the root-cause analysis, or say why this case needs none."))
+                raise ActionRefused(_("lifecycle.record_root_cause_analysis_say_why"))
         case.closed_at = utcnow()
         case.no_rca_reason = None if has_rca else no_rca_reason
         case.sponsorship_requested = sponsor_id is not None

@@ -30,7 +30,7 @@ def record_satisfaction(
     with session_scope(engine) as session:
         case = session.get(Escalation, case_id, with_for_update=True)
         if case is None:
-            raise ActionRefused(_("That case does not exist."))
+            raise ActionRefused(_("satisfaction.case_does_not_exist"))
         before = case.satisfaction_score
         case.satisfaction_score = score
         case.satisfaction_comment = comment

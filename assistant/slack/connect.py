@@ -14,10 +14,10 @@ def shared_channel(client: WebClient, channel_id: str) -> tuple[str | None, str 
         channel = client.conversations_info(channel=channel_id)["channel"]
     except SLACK_ERRORS as exc:
         if error_code(exc) == "channel_not_found":
-            return None, _("The app cannot see that channel: invite it there first (/invite @Escalations).")
-        return None, _("Slack did not answer in time; try again in a moment.")
+            return None, _("connect.app_cannot_see_channel_invite_there")
+        return None, _("connect.slack_did_not_answer_time_try_again")
     if not (channel.get("is_ext_shared") or channel.get("is_shared")):
-        return None, _("That channel is not shared with the customer: choose their Slack Connect channel.")
+        return None, _("connect.channel_not_shared_customer_choose")
     if not channel.get("is_member"):
-        return None, _("Invite the app to that channel first (/invite @Escalations), then choose it again.")
+        return None, _("connect.invite_app_channel_first_invite")
     return str(channel.get("name") or channel_id), None
