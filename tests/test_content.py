@@ -45,10 +45,15 @@ def test_the_wheel_carries_the_content(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr
     wheel = next(tmp_path.glob("*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "assistant_content/messages/templates/case_card.json.j2" in names
-    assert "assistant_content/messages/locale/pt_BR/LC_MESSAGES/messages.po" in names
-    assert "assistant_content/messages/locale/es/LC_MESSAGES/messages.po" in names
-    assert "assistant_content/flows/acknowledge.yml" in names
+    # Every content file, so a new kind of file (messages/sentences.yml) cannot be left out.
+    content = [
+        f"assistant_content/{path.relative_to(ROOT).as_posix()}"
+        for folder in ("messages", "flows")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    assert "assistant_content/messages/sentences.yml" in content
+    assert [name for name in content if name not in names] == []
     assert "assistant/migrations/versions/0010_action_items.py" in names
     assert "assistant/migrations/script.py.mako" in names
 
