@@ -4,10 +4,11 @@
 
 The real app (`python -m assistant serve`, SQLite or PostgreSQL) and bench/bare_app.py
 (same slack_bolt, same waitress, no database) run as two processes against one Slack
-stand-in. Signed `/escalate` commands alternate between them at the given concurrency;
-measured per app: command sent -> views.open received by the stand-in (p50, p99), CPU time
-per command, and resident memory at the end. Target: the app within 2x the bare app at p99
-and in CPU per command.
+stand-in. Signed `/escalate` commands alternate between them at the given concurrency, first
+the plain command, then the prefilled one (`/escalate Acme SSO outage`, the README's own
+usage); measured per app: command sent -> views.open received by the stand-in (p50, p99), CPU
+time per command, and resident memory at the end. Targets at p99: the plain command within
+1.0x the bare app, the prefilled one within 1.5x (and CPU per command within 2x).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from common import ROOT, on_each_database, percentile, standin_with_people
 from slack_standin import StandIn
 from tests.harness import app_env, app_sender, free_port, start_app_process
 
-TARGET_RATIO = 2.0
+# p99 over the bare app's, by what the command says (issue 26); CPU per command within 2x.
+TARGET_P99 = {"": 1.0, "Acme SSO outage": 1.5}
+TARGET_CPU = 2.0
 
 
 def cpu_seconds(pid: int) -> float:
@@ -87,35 +90,41 @@ def run(database_url: str, commands: int, concurrency: int) -> None:
         senders["bare"] = app_sender(standin, bare_port)
         pids = {"app": app.pid, "bare": bare.pid}
 
-        def send(index: int) -> tuple[str, float, str]:
-            which = "app" if index % 2 else "bare"
-            trigger = workspace.issue_trigger()
-            started = time.monotonic()
-            senders[which].slash_command(
-                csms[index % concurrency], "", channel_id=general_id, trigger_id=trigger
-            )
-            return which, started, trigger
+        for text in TARGET_P99:
 
-        with ThreadPoolExecutor(concurrency) as pool:  # warm both up: caches, connections
-            list(pool.map(send, range(40)))
-        time.sleep(1.0)
-        cpu_before = {k: cpu_seconds(p) for k, p in pids.items()}
-        calls_before = len(workspace.calls_to("views.open"))
-        with ThreadPoolExecutor(concurrency) as pool:
-            sent = list(pool.map(send, range(commands)))
-        deadline = time.monotonic() + 30
-        while len(workspace.calls_to("views.open")) - calls_before < commands and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)
-        cpu = {k: (cpu_seconds(p) - cpu_before[k]) / (commands / 2) * 1000 for k, p in pids.items()}
-        rss = {k: rss_mb(p) for k, p in pids.items()}
-        opened = {
-            c.args.get("trigger_id"): c.started for c in workspace.calls_to("views.open")[calls_before:]
-        }
-        latency: dict[str, list[float]] = {"app": [], "bare": []}
-        for which, started, trigger in sent:
-            if trigger in opened:
-                latency[which].append((opened[trigger] - started) * 1000)
+            def send(index: int, text: str = text) -> tuple[str, float, str]:
+                which = "app" if index % 2 else "bare"
+                trigger = workspace.issue_trigger()
+                started = time.monotonic()
+                senders[which].slash_command(
+                    csms[index % concurrency], text, channel_id=general_id, trigger_id=trigger
+                )
+                return which, started, trigger
+
+            with ThreadPoolExecutor(concurrency) as pool:  # warm both up: caches, connections
+                list(pool.map(send, range(40)))
+            time.sleep(1.0)
+            cpu_before = {k: cpu_seconds(p) for k, p in pids.items()}
+            calls_before = len(workspace.calls_to("views.open"))
+            with ThreadPoolExecutor(concurrency) as pool:
+                sent = list(pool.map(send, range(commands)))
+            deadline = time.monotonic() + 30
+            while (
+                len(workspace.calls_to("views.open")) - calls_before < commands
+                and time.monotonic() < deadline
+            ):
+                time.sleep(0.05)
+            time.sleep(0.5)
+            cpu = {k: (cpu_seconds(p) - cpu_before[k]) / (commands / 2) * 1000 for k, p in pids.items()}
+            rss = {k: rss_mb(p) for k, p in pids.items()}
+            opened = {
+                c.args.get("trigger_id"): c.started for c in workspace.calls_to("views.open")[calls_before:]
+            }
+            latency: dict[str, list[float]] = {"app": [], "bare": []}
+            for which, started, trigger in sent:
+                if trigger in opened:
+                    latency[which].append((opened[trigger] - started) * 1000)
+            report(database_url, text, commands, concurrency, latency, cpu, rss)
     finally:
         app.terminate()
         app.wait(timeout=30)
@@ -123,8 +132,20 @@ def run(database_url: str, commands: int, concurrency: int) -> None:
             bare.terminate()
             bare.wait(timeout=30)
         standin.stop()
+
+
+def report(
+    database_url: str,
+    text: str,
+    commands: int,
+    concurrency: int,
+    latency: dict[str, list[float]],
+    cpu: dict[str, float],
+    rss: dict[str, float],
+) -> None:
     kind = database_url.split(":", 1)[0].split("+")[0]
-    print(f"{kind}: {commands} /escalate commands, alternating, concurrency {concurrency}")
+    command = f"/escalate {text}".strip()
+    print(f"{kind}: {commands} `{command}` commands, alternating, concurrency {concurrency}")
     for which in ("bare", "app"):
         values = latency[which]
         print(
@@ -135,7 +156,8 @@ def run(database_url: str, commands: int, concurrency: int) -> None:
     p99_ratio = percentile(latency["app"], 99) / percentile(latency["bare"], 99)
     print(
         f"  app / bare: p99 {p99_ratio:.1f}x, CPU {cpu['app'] / cpu['bare']:.1f}x, "
-        f"RSS {rss['app'] / rss['bare']:.1f}x (target <= {TARGET_RATIO:.0f}x at p99 and in CPU)"
+        f"RSS {rss['app'] / rss['bare']:.1f}x (target: p99 <= {TARGET_P99[text]:.1f}x, "
+        f"CPU <= {TARGET_CPU:.0f}x)"
     )
 
 

@@ -29,6 +29,7 @@ from assistant.ids import CaseAction, Shortcut, ViewId
 from assistant.listeners.case_flow import in_their_language
 from assistant.presenters.case_context import format_duration, guidance_words, message_permalink
 from assistant.rendering.escape import UserText
+from assistant.rendering.prefill import with_initial_values
 from assistant.rendering.render import render_view
 from assistant.services import accounts, judgement
 from assistant.services.cases import Opened, open_case
@@ -103,14 +104,18 @@ def intake_modal(
         return _render_intake_modal(
             content, private_metadata, ack_within_minutes, summary, description, source_url, account
         )
-    if not (summary or description or source_url):
-        # The plain /escalate form is the same every time but for where to answer: rendered and
-        # checked against Slack's limits once, not on every command (it is 6 KB of Block Kit).
-        blank = _blank_intake_modal(content, ack_within_minutes, current_locale())
-        return {**blank, "private_metadata": private_metadata}
-    return _render_intake_modal(
-        content, private_metadata, ack_within_minutes, summary, description, source_url
+    # The /escalate form is the same every time but for where to answer and the text typed:
+    # rendered and checked against Slack's limits once (it is 6 KB of Block Kit), then filled in.
+    blank = _blank_intake_modal(content, ack_within_minutes, current_locale())
+    filled = with_initial_values(
+        blank,
+        {
+            IntakeField.SUMMARY: UserText(summary),
+            IntakeField.DESCRIPTION: UserText(description),
+            IntakeField.LINK_SOURCE: UserText(source_url) if source_url else None,
+        },
     )
+    return {**filled, "private_metadata": private_metadata}
 
 
 @functools.lru_cache(maxsize=16)
