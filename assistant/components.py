@@ -158,7 +158,7 @@ def create_components(
     pacer = Pacer(settings.slack_rate_limit_factor)
     client = make_web_client(settings, pacer=pacer)
     bot_user_id, team_id = identify_bot(client, settings)
-    quick_client = make_web_client(settings, quick=True)
+    quick_client = make_web_client(settings, quick=True, pacer=pacer)
     people = People(client)
     in_flight = InFlight()
     # Slack's requests being answered go first: a piece of work waits (at most 2 s) for them.

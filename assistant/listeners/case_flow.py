@@ -48,7 +48,7 @@ from assistant.rendering.render import Message, render_message, render_view
 from assistant.services.cases import CaseNotFound, get_case
 from assistant.services.events import add_event
 from assistant.services.lifecycle import ActionRefused
-from assistant.slack.client import SLACK_ERRORS, error_code
+from assistant.slack.client import QUICK_ERRORS, SLACK_ERRORS, error_code
 from assistant.slack.people import People, zone_of
 
 logger = logging.getLogger(__name__)
@@ -238,7 +238,7 @@ def permission(
 def is_admin(components: Components, user_id: str) -> bool:
     try:
         return components.people.get(user_id, components.quick_client).is_admin
-    except SLACK_ERRORS as exc:
+    except QUICK_ERRORS as exc:
         logger.warning("could not look up %s (%s); treating as not an admin", user_id, error_code(exc))
         return False
 

@@ -33,7 +33,7 @@ from assistant.rendering.prefill import with_initial_values
 from assistant.rendering.render import render_view
 from assistant.services import accounts, judgement
 from assistant.services.cases import Opened, open_case
-from assistant.slack.client import SLACK_ERRORS, error_code
+from assistant.slack.client import QUICK_ERRORS, error_code
 from assistant.slack.people import Person
 
 logger = logging.getLogger(__name__)
@@ -275,7 +275,7 @@ def people_errors(
     ids = [*([owner_id] if owner_id else []), *stakeholder_ids]
     try:
         people = services.people.get_many(ids, client=services.quick_client)
-    except SLACK_ERRORS as exc:
+    except QUICK_ERRORS as exc:
         # Slack is too slow to answer within its own 3 seconds: the case is saved all the same,
         # and the owner is checked again after the answer (provisioning tells the CSM if it fails).
         logger.warning(
@@ -318,7 +318,7 @@ def open_intake(
 # the prefill does without (a mention keeps Slack's label, the link field stays empty).
 PREFILL_LOOKUP_SECONDS = 1.0
 MAX_NAMES_LOOKED_UP = 10
-PREFILL_LOOKUP_ERRORS: tuple[type[Exception], ...] = (TimeoutError, *SLACK_ERRORS)
+PREFILL_LOOKUP_ERRORS: tuple[type[Exception], ...] = (TimeoutError, *QUICK_ERRORS)
 
 
 def _within(pool: ThreadPoolExecutor, seconds: float, lookup: Callable[[], T], fallback: T) -> T:
@@ -336,21 +336,25 @@ def suggested_accounts(
         return account_options(services.engine, str(body.get("value") or ""), new_allowed=new_allowed)
 
 
-def names_of(services: Components, user_ids: list[str], client: WebClient) -> dict[str, str]:
-    """The names of the people mentioned: those known at once, then a bounded lookup of the rest."""
+def names_of(services: Components, user_ids: list[str]) -> dict[str, str]:
+    """The names of the people mentioned: those known at once, then a bounded lookup of the rest
+    (within our share of users.info's rate limit, which the paced work shares)."""
     people = services.people
     known = {u: p.name for u in user_ids if (p := people.cached(u)) is not None}
     missing = [u for u in user_ids if u not in known][:MAX_NAMES_LOOKED_UP]
     if missing:
         nobody: dict[str, Person] = {}
         found = _within(
-            services.lookups, PREFILL_LOOKUP_SECONDS, lambda: people.get_many(missing, client), nobody
+            services.lookups,
+            PREFILL_LOOKUP_SECONDS,
+            lambda: people.get_many(missing, services.quick_client),
+            nobody,
         )
         known |= {u: p.name for u, p in found.items() if p.facts.exists}
     return known
 
 
-def permalink_of(services: Components, shortcut: dict[str, Any], client: WebClient) -> str | None:
+def permalink_of(services: Components, shortcut: dict[str, Any]) -> str | None:
     """The link to the message a shortcut was used on (None if Slack does not say it in time)."""
     message = shortcut.get("message") or {}
     channel_id = (shortcut.get("channel") or {}).get("id")
@@ -364,7 +368,7 @@ def permalink_of(services: Components, shortcut: dict[str, Any], client: WebClie
     answer = _within(
         services.lookups,
         PREFILL_LOOKUP_SECONDS,
-        lambda: client.chat_getPermalink(channel=channel_id, message_ts=ts),
+        lambda: services.quick_client.chat_getPermalink(channel=channel_id, message_ts=ts),
         None,
     )
     return str(answer["permalink"]) if answer else None
@@ -374,7 +378,7 @@ def open_message_intake(services: Components, shortcut: dict[str, Any], client: 
     """The intake modal from a message: its whole content (decoded) and permalink prefilled."""
     message = shortcut.get("message") or {}
     # Mentions anywhere in it (text or attachments) become names.
-    text = message_text(message, names_of(services, mentioned_users(json.dumps(message)), client)).strip()
+    text = message_text(message, names_of(services, mentioned_users(json.dumps(message)))).strip()
     first_line = text.splitlines()[0] if text else ""
     channel_id = (shortcut.get("channel") or {}).get("id")
     metadata = IntakeMetadata(origin_channel_id=channel_id, reply_url=shortcut.get("response_url"))
@@ -386,7 +390,7 @@ def open_message_intake(services: Components, shortcut: dict[str, Any], client: 
             ack_within_minutes=services.settings.ack_within_minutes,
             summary=first_line[: rules.SUMMARY_MAX],
             description=text[: rules.DESCRIPTION_MAX],
-            source_url=permalink_of(services, shortcut, client),
+            source_url=permalink_of(services, shortcut),
         ),
     )
 

@@ -19,7 +19,7 @@ from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
 from assistant.rendering.render import Message, render_message
 from assistant.services import lifecycle
-from assistant.slack.client import SLACK_ERRORS
+from assistant.slack.client import QUICK_ERRORS
 
 # flows/reassign.yml
 FLOW = "reassign"
@@ -43,7 +43,7 @@ def owner_problem(components: Components, new_owner: str | None, current_owner: 
         problem = rules.person_problem(
             components.people.get(new_owner, components.quick_client).facts, "owner"
         )
-    except SLACK_ERRORS:
+    except QUICK_ERRORS:
         return None  # Slack is slow: accept rather than block the hand-over
     return _(problem) if problem else None
 

@@ -36,13 +36,16 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.webhook import WebhookClient
 
 from assistant.settings import Settings
-from assistant.slack.pacing import POST_MESSAGE, Pacer
+from assistant.slack.pacing import POST_MESSAGE, Paced, Pacer
 
 logger = logging.getLogger(__name__)
 
 # What a failed Slack call can raise besides SlackApiError, once retries are spent.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (URLError, TimeoutError, ConnectionError, RemoteDisconnected)
 SLACK_ERRORS: tuple[type[Exception], ...] = (SlackApiError, *TRANSIENT_ERRORS)
+# What a call made before Slack's 3-second deadline can raise (make_web_client(quick=True)): a
+# call our share of the method's rate limit has no room for now is not made (Paced).
+QUICK_ERRORS: tuple[type[Exception], ...] = (*SLACK_ERRORS, Paced)
 # What a background job survives: the database or Slack failing (it runs again later).
 OUTAGE_ERRORS: tuple[type[Exception], ...] = (sa.exc.SQLAlchemyError, *SLACK_ERRORS)
 
@@ -147,14 +150,53 @@ class PacedWebClient(WebClient):
         return super().api_call(api_method, json=json, **kwargs)
 
 
+class QuickWebClient(WebClient):
+    """For calls made before Slack's 3-second deadline. They count against the same per-method
+    budget as all our other work (one pacer), so a burst of quick lookups and the paced queue
+    together stay within Slack's limits; a call with no room now is not made (Paced: the caller
+    does without, as when Slack is slow), and a 429 holds the method for every thread."""
+
+    pacer: Pacer
+
+    def api_call(  # type: ignore[override]
+        self, api_method: str, *, json: dict[str, Any] | None = None, **kwargs: Any
+    ) -> Any:
+        channel = None
+        if api_method == POST_MESSAGE:
+            args = json or kwargs.get("data") or kwargs.get("params") or {}
+            channel = str(args.get("channel") or "")
+        wait = self.pacer.reserve(api_method, channel)
+        if wait > 0:
+            raise Paced(api_method, wait)
+        try:
+            return super().api_call(api_method, json=json, **kwargs)
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:
+                self.pacer.hold(api_method, _retry_after(exc.response.headers), channel)
+            raise
+
+
+def _retry_after(headers: Any) -> float:
+    value = next((v for k, v in (headers or {}).items() if k.lower() == "retry-after"), "1")
+    try:
+        return float(value[0] if isinstance(value, list) else value)
+    except ValueError:
+        return 1.0
+
+
 def make_web_client(settings: Settings, *, quick: bool = False, pacer: Pacer | None = None) -> WebClient:
     """The client for all work; `quick` for calls made before Slack's 3-second deadline
-    (no retries, no waiting, a 2-second time-out: better to skip a check than to miss the deadline)."""
+    (no retries, no waiting, a 2-second time-out: better to skip a check than to miss the deadline;
+    with `pacer`, within the same per-method budget as the rest)."""
     options: dict[str, Any] = {
         "token": settings.slack_bot_token.get_secret_value(),
         "base_url": settings.slack_api_url,
         "logger": logging.getLogger("slack_sdk.web"),
     }
+    if quick and pacer is not None:
+        quick_client = QuickWebClient(timeout=2, retry_handlers=[], **options)
+        quick_client.pacer = pacer
+        return quick_client
     if quick or pacer is None:
         return WebClient(
             timeout=2 if quick else int(max(1, settings.slack_timeout_seconds)),

@@ -5,14 +5,14 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from assistant.content.i18n import _
-from assistant.slack.client import SLACK_ERRORS, error_code
+from assistant.slack.client import QUICK_ERRORS, error_code
 
 
 def shared_channel(client: WebClient, channel_id: str) -> tuple[str | None, str | None]:
     """(the channel's name, None) if the app can post to the customer there; else (None, why not)."""
     try:
         channel = client.conversations_info(channel=channel_id)["channel"]
-    except SLACK_ERRORS as exc:
+    except QUICK_ERRORS as exc:
         if error_code(exc) == "channel_not_found":
             return None, _("connect.app_cannot_see_channel_invite_there")
         return None, _("connect.slack_did_not_answer_time_try_again")
