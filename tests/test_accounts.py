@@ -4,30 +4,34 @@ at its line, exported back."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from assistant.content.i18n import _
+from assistant.content.registry import installed
 from assistant.database import make_engine
-from assistant.domain.account_rows import read_accounts
+from assistant.domain.account_rows import read_account_file, read_accounts
+from assistant.listeners.intake import suggested_accounts
 from assistant.models import Account
 from assistant.services import customer
-from assistant.services.accounts import health_history
+from assistant.services.accounts import ImportReport, health_history, import_accounts
 from tests.harness import (
     CSM,
     EXEC,
     OWNER,
     ROOT,
-    FlowButton,
     Harness,
     load_directory,
     run_cli,
-    start_harness,
     wait_for,
 )
 from tests.test_customer_end import with_a_shared_channel
+from tests.test_playbook import Parts, app_parts
 
 CSV = (
     "name,aliases,domains,crm_id,contract_value,currency,tier,renewal_date,timezone,language,csm,sponsor,"
@@ -48,6 +52,34 @@ def accounts(database_url: str) -> dict[str, Account]:
 def cli(database_url: str, *args: str) -> tuple[int, str, str]:
     done = run_cli(["accounts", *args], {"DATABASE_URL": database_url}, ROOT)
     return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """The test's database, without Slack or the app: for the directory's services."""
+    made = make_engine(database_url)
+    yield made
+    made.dispose()
+
+
+def import_file(
+    engine: sa.Engine, data: bytes, *, json_format: bool = False, encoding: str | None = None
+) -> tuple[ImportReport, list[str]]:
+    """A file imported as `accounts import` imports it (its default currency, our playbook's
+    judgement): read whole or refused (UnreadableFile), its good rows upserted; with every refused
+    row at its line, in the order the command prints them."""
+    rows, problems = read_account_file(
+        data, json_format=json_format, default_currency="USD", encoding=encoding
+    )
+    report = import_accounts(engine, rows, rules=installed().practice.judgement)
+    return report, [*map(_, problems), *report.problems]
+
+
+def directory(parts: Parts, csv_text: str, at: datetime | None = None) -> ImportReport:
+    """Accounts into the directory as CS ops would import them (every row must be good)."""
+    rows, problems = read_accounts(csv_text, json_format=False, default_currency="USD")
+    assert problems == [], problems
+    return import_accounts(parts.engine, rows, rules=parts.components.content.practice.judgement, now=at)
 
 
 def test_an_import_keeps_good_rows_reports_bad_ones_at_their_line_and_is_idempotent(
@@ -134,38 +166,44 @@ def test_rows_are_checked_without_a_database() -> None:
     assert [_(p) for p in problems] == ["line 1: an account must be an object"]
 
 
-def test_a_case_on_a_known_account_gets_its_context_and_what_the_form_left_out(harness: Harness) -> None:
+@pytest.fixture
+def parts(database_url: str) -> Iterator[Parts]:
+    with app_parts(database_url) as running:
+        yield running
+
+
+def test_a_case_on_a_known_account_gets_its_context_and_what_the_form_left_out(parts: Parts) -> None:
     renewal = (datetime.now(UTC) + timedelta(days=100)).date().isoformat()
-    engine = harness.components.engine
+    engine = parts.engine
     for health, at in (
         (45, datetime.now(UTC) - timedelta(days=2)),
         (25, datetime.now(UTC) - timedelta(days=1)),
     ):
-        load_directory(
-            harness,
+        directory(
+            parts,
             "name,tier,contract_value,renewal_date,csm,sponsor,health,contacts,language,timezone\n"
             f'Acme Inc,enterprise,$120k,{renewal},{CSM},{EXEC},{health},"Ana Souza <ana@acme.com.br>, CTO",'
             "pt_BR,America/Sao_Paulo\n",
             at,
         )
 
-    case = harness.escalate(CSM, account="ACME, Inc.", account_value="", category="business", stakeholders=[])
+    case = parts.escalate(CSM, account="ACME, Inc.", account_value="", category="business", stakeholders=[])
     assert (case.account_value, case.account_currency) == (120000, "USD")  # from the directory
     assert EXEC in case.stakeholder_ids  # the account's sponsor, on a business case
     assert case.id is not None
     assert [c.email for c in customer.contacts_of(engine, case.id)] == ["ana@acme.com.br"]
-    card = json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
+    card = json.dumps(parts.channel_of(case).messages[0].blocks, ensure_ascii=False)
     days = (date.fromisoformat(renewal) - datetime.now(UTC).date()).days
     assert (
         f"*Account* · enterprise · $120,000 · renewal in {days} days · health 25 (down from 45) · "
         f"CSM <@{CSM}> · sponsor <@{EXEC}>"
     ) in card
 
-    second = harness.escalate(CSM, account="Acme", summary="Invoices wrong again")
-    card = json.dumps(harness.channel_of(second).messages[0].blocks, ensure_ascii=False)
+    second = parts.escalate(CSM, account="Acme", summary="Invoices wrong again")
+    card = json.dumps(parts.channel_of(second).messages[0].blocks, ensure_ascii=False)
     assert f"Earlier escalations (last 90 days): *ESC-1* SSO outage <#{case.channel_id}>" in card
 
-    harness.escalate(CSM, account="Brand New Co")
+    parts.escalate(CSM, account="Brand New Co")
     with Session(engine) as session:
         new = session.exec(select(Account).where(Account.key == "brand new")).one()
     assert new.needs_review and new.contract_value == 120000  # typed on the form: kept for CS ops
@@ -198,22 +236,20 @@ def test_the_intake_offers_accounts_from_the_directory_as_the_csm_types(harness:
 def test_an_account_is_found_by_its_aliases_and_domains_and_brings_its_slack_connect_channel(
     database_url: str,
 ) -> None:
-    harness = start_harness(database_url, seed=with_a_shared_channel)
-    try:
-        shared = harness.workspace.channel_named("acme-shared")
+    with app_parts(database_url, seed=with_a_shared_channel) as parts:
+        shared = parts.workspace.channel_named("acme-shared")
         assert shared is not None
-        load_directory(
-            harness,
+        directory(
+            parts,
             "name,aliases,domains,contract_value,slack_connect_channel,slack_connect_channel_name\n"
             f"Acme Inc,Acme Brasil;Wile E,acme.com.br;acme-corp.com,$120k,{shared.id},#acme-shared\n"
             "Acmeville,,,5000,,\n",
         )
-        view_id = harness.open_intake(CSM)
 
         def offered(typed: str) -> list[str]:
-            return [
-                o["value"] for o in harness.sender.suggest(CSM, view_id, "account", typed).json()["options"]
-            ]
+            """What the intake's account typeahead offers for `typed` (its listener's options)."""
+            body = {"user": {"id": CSM}, "value": typed}
+            return [o["value"] for o in suggested_accounts(parts.components, body)]
 
         assert offered("acme-corp.com") == ["Acme Inc"]  # its domain: known, so not offered as new
         assert offered("acme.com.br") == ["Acme Inc"]
@@ -222,37 +258,34 @@ def test_an_account_is_found_by_its_aliases_and_domains_and_brings_its_slack_con
         assert offered("acme") == ["Acme Inc", "Acmeville"]  # names first, then aliases and domains
 
         # A case opened under another name the account goes by is the account's.
-        case = harness.escalate(CSM, account="Acme Brasil", account_value="")
+        case = parts.escalate(CSM, account="Acme Brasil", account_value="")
         assert (case.account_name, case.account_value, case.connect_channel_id) == (
             "Acme Inc",
             120000,
             shared.id,
         )
-        ack = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
-        view = json.dumps(harness.workspace.views[ack], ensure_ascii=False)
+        ack = parts.open_flow(OWNER, case, "acknowledge")
+        view = json.dumps(parts.workspace.views[ack], ensure_ascii=False)
         assert "Post it as you in the customer's Slack Connect channel, #acme-shared" in view
-    finally:
-        harness.stop()
 
 
 def test_an_imported_contact_whose_name_holds_another_address_is_refused_at_its_line(
-    database_url: str, tmp_path: Path
+    engine: sa.Engine,
 ) -> None:
-    file = tmp_path / "accounts.csv"
-    file.write_text(
-        "name,contacts\n"
-        'Acme,"mallory@evil.example, Ana <ana@acme.com.br>"\n'
-        "Globex,=?utf-8?q?ceo=40globex.com?= <mallory@evil.example>\n"
-        "Initech,Ana Souza <ana@initech.com>\n"
+    report, said = import_file(
+        engine,
+        b"name,contacts\n"
+        b'Acme,"mallory@evil.example, Ana <ana@acme.com.br>"\n'
+        b"Globex,=?utf-8?q?ceo=40globex.com?= <mallory@evil.example>\n"
+        b"Initech,Ana Souza <ana@initech.com>\n",
     )
-    code, out, err = cli(database_url, "import", str(file))
-    assert code == 1, out  # rows were refused: a script notices
-    assert err.strip().splitlines() == [
+    assert said == [
         'line 2: contacts: “mallory@evil.example, Ana” cannot be a name: a name holds no , ; < > " or @. '
         "Write one contact per line, like Ana Souza <ana@acme.com.br>, CTO.",
         "line 3: contacts: “=?utf-8?q?ceo=40globex.com?=” looks like encoded mail text, not a name: "
         "write the name as it reads.",
     ]
-    assert {name: a.contacts for name, a in accounts(database_url).items()} == {
-        "Initech": [{"name": "Ana Souza", "email": "ana@initech.com", "role": ""}]
-    }
+    assert report.created == 1
+    with Session(engine) as session:
+        stored = {a.name: a.contacts for a in session.exec(select(Account))}
+    assert stored == {"Initech": [{"name": "Ana Souza", "email": "ana@initech.com", "role": ""}]}

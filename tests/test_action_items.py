@@ -1,11 +1,18 @@
 """RCA action items are promises: the owner is reminded before the due day ends, marks them done from
-the reminder or the Home tab, and an overdue one is escalated like any missed promise."""
+the reminder or the Home tab, and an overdue one is escalated like any missed promise.
+
+The items' button is clicked over signed HTTP, as Slack sends it; the rest calls the app's parts
+without its HTTP side (`Parts`, as in test_reminders)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from assistant.domain.action_items import due_at
 from assistant.ids import CaseAction
@@ -13,38 +20,52 @@ from assistant.models import Escalation
 from assistant.services.action_items import open_items
 from tests.harness import EXEC, MANAGER, OWNER, FlowButton, Harness, wait_for
 from tests.stories import resolved
+from tests.test_reminders import Parts, resolved_case, run_flow, running_parts
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")  # the owner's zone
 DUE = (datetime.now(UTC) + timedelta(days=14)).date()
+# What the RCA says, and its two action items (one the owner's, one the manager's).
+RCA = {
+    "what_happened": "The SAML certificate expired.",
+    "root_cause": "Renewal was manual.",
+    "cause_area": "process",
+    "customer_rca": "A certificate expired; we renewed it.",
+}
+ITEMS = {
+    "corrective_1_description": "Renew the certificate",
+    "corrective_1_owner": OWNER,
+    "corrective_1_due": DUE.isoformat(),
+    "preventive_1_description": "Alert 30 days before expiry",
+    "preventive_1_owner": MANAGER,
+    "preventive_1_due": DUE.isoformat(),
+}
 
 
-def submit_rca(harness: Harness, case: Escalation, **items: str) -> None:
-    view = harness.open_flow(OWNER, case, FlowButton.RCA)
-    harness.submit(
-        OWNER,
-        view,
-        what_happened="The SAML certificate expired.",
-        root_cause="Renewal was manual.",
-        cause_area="process",
-        customer_rca="A certificate expired; we renewed it.",
-        **items,
-    )
+@pytest.fixture
+def parts(database_url: str) -> Iterator[Parts]:
+    with running_parts(database_url) as running:
+        yield running
 
 
 def with_rca(harness: Harness) -> Escalation:
+    """A resolved case whose RCA, submitted in Slack, names two action items."""
     case = resolved(harness)
-    submit_rca(
-        harness,
-        case,
-        corrective_1_description="Renew the certificate",
-        corrective_1_owner=OWNER,
-        corrective_1_due=DUE.isoformat(),
-        preventive_1_description="Alert 30 days before expiry",
-        preventive_1_owner=MANAGER,
-        preventive_1_due=DUE.isoformat(),
-    )
+    view = harness.open_flow(OWNER, case, FlowButton.RCA)
+    harness.submit(OWNER, view, **RCA, **ITEMS)
     wait_for(lambda: len(open_items(harness.components.engine)) == 2, what="the action items")
     return harness.case(case.id)
+
+
+def rca_written(parts: Parts, case: Escalation, **items: Any) -> Escalation:
+    """The owner submits the RCA of `case` with these action items (the flow's hooks, without HTTP)."""
+    return run_flow(parts, OWNER, case, "rca", **RCA, **items)
+
+
+def resolved_with_rca(parts: Parts) -> Escalation:
+    """As with_rca, without HTTP: a resolved case whose RCA names the two action items."""
+    case = rca_written(parts, resolved_case(parts), **ITEMS)
+    assert len(open_items(parts.engine)) == 2
+    return case
 
 
 def click_done(harness: Harness, user: str, item_id: int, message_ts: str) -> None:
@@ -90,37 +111,34 @@ def test_the_owner_is_reminded_and_marks_it_done(harness: Harness) -> None:
     assert sweep(now=due_at(DUE, ZoneInfo("America/New_York")) + timedelta(minutes=1)) == 1
 
 
-def test_an_overdue_item_is_escalated_once_and_listed_in_the_digest(harness: Harness) -> None:
-    case = with_rca(harness)
-    sweep = harness.components.action_items.sweep
+def test_an_overdue_item_is_escalated_once_and_listed_in_the_digest(parts: Parts) -> None:
+    case = resolved_with_rca(parts)
+    sweep = parts.components.action_items.sweep
     late = due_at(DUE, ZoneInfo("America/Sao_Paulo")) + timedelta(hours=6)  # past both owners' day
     assert sweep(now=late) == 2
-    told = [m for m in harness.workspace.dm_messages(MANAGER) if m.text.startswith("Missed promise on ESC-1")]
+    told = [m for m in parts.workspace.dm_messages(MANAGER) if m.text.startswith("Missed promise on ESC-1")]
     assert len(told) == 2  # one per overdue item (the manager owns one of them too)
     assert any("Alert 30 days before expiry" in json.dumps(m.blocks) for m in told)
-    assert any(m.text.startswith("Missed promise on ESC-1") for m in harness.feed.messages)
-    breaches = [e for e in harness.events(case.id) if e.kind == "breach"]
+    assert any(m.text.startswith("Missed promise on ESC-1") for m in parts.feed.messages)
+    breaches = [e for e in parts.events(case.id) if e.kind == "breach"]
     assert [e.data["reminder"] for e in breaches] == ["action_item_overdue", "action_item_overdue"]
     assert sweep(now=late + timedelta(hours=1)) == 0  # escalated once
 
-    digest = harness.components.digest
+    digest = parts.components.digest
     message = digest.message(digest.compute(late + timedelta(days=1)))
     text = json.dumps(message.blocks, ensure_ascii=False)
     assert "*Open RCA action items*\\n2 open, 2 overdue" in text
     assert f"Renew the certificate · owner <@{OWNER}> · due {DUE.isoformat()}" in text
 
 
-def test_a_fresh_rca_replaces_the_items_of_the_last_one(harness: Harness) -> None:
-    case = with_rca(harness)
-    submit_rca(
-        harness,
+def test_a_fresh_rca_replaces_the_items_of_the_last_one(parts: Parts) -> None:
+    case = resolved_with_rca(parts)
+    rca_written(
+        parts,
         case,
         corrective_1_description="Automate renewal",
         corrective_1_owner=OWNER,
         corrective_1_due=(DUE + timedelta(days=1)).isoformat(),
     )
-    wait_for(
-        lambda: [i.description for i in open_items(harness.components.engine)] == ["Automate renewal"],
-        what="the new list",
-    )
+    assert [i.description for i in open_items(parts.engine)] == ["Automate renewal"]
     assert date.today() < DUE

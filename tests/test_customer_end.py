@@ -53,6 +53,7 @@ from tests.harness import (
 )
 from tests.mailbox import Mailbox, html_text, plain_text
 from tests.stories import resolved
+from tests.test_playbook import Parts, app_parts
 
 SENDER = "Vendor Support <support@vendor.example>"
 # Chromium as root, headless, and quiet on a closed network (no sync, no component updates).
@@ -96,7 +97,7 @@ def any_app(database_url: str, mailbox: Mailbox, request: pytest.FixtureRequest)
     running.stop()
 
 
-def draft_of(harness: Harness, view_id: str, block: str) -> str:
+def draft_of(harness: Harness | Parts, view_id: str, block: str) -> str:
     view = harness.workspace.views[view_id]
     return str(next(b for b in view["blocks"] if b.get("block_id") == block)["element"]["initial_value"])
 
@@ -230,18 +231,23 @@ def test_an_internal_update_keeps_no_promise_and_the_time_stands(app: Harness, m
     assert "was internal only: it does not keep the promise" in reminder
 
 
-def test_a_contact_with_a_bad_address_is_refused_next_to_the_field(app: Harness) -> None:
-    harness = app
-    view_id = harness.open_intake(CSM)
-    response = harness.submit_intake(
+@pytest.fixture
+def parts(database_url: str) -> Iterator[Parts]:
+    """The app's parts without its HTTP side, e-mail set up (these tests send none)."""
+    with app_parts(database_url, smtp_url=f"smtp://127.0.0.1:{free_port()}", smtp_from=SENDER) as running:
+        yield running
+
+
+def test_a_contact_with_a_bad_address_is_refused_next_to_the_field(parts: Parts) -> None:
+    view_id = parts.open_intake(CSM)
+    errors = parts.submit_intake(
         view_id,
         contacts="Ana Souza <ana@acme.com.br>\nBruno <bruno@>",
         contact_language="pt_BR",
     )
-    errors = json.loads(response.body)["errors"]
     assert errors["contacts"] == "Line 2: “bruno@” is not an e-mail address."
     assert errors["contact_zone"] == "Choose the contacts' time zone: the times we promise are in it."
-    assert harness.cases() == []
+    assert parts.cases() == []
 
 
 def acknowledge_by_email(harness: Harness, case: Escalation, hours: float = 3) -> int:
@@ -485,33 +491,31 @@ def open_contacts(harness: Harness, user: str, case: Escalation) -> str:
     return harness.open_more(user, case, "contacts")
 
 
-def test_contacts_added_later_from_the_more_menu_get_drafts_in_spanish(app: Harness) -> None:
-    harness = app
-    case = harness.escalate(CSM)
-    harness.choose_more(EXEC, case, "contacts")  # a stakeholder, not running the case: refused, privately
-    refusal = wait_for(lambda: harness.workspace.ephemerals_for(EXEC), what="the refusal")[0]
+def test_contacts_added_later_from_the_more_menu_get_drafts_in_spanish(parts: Parts) -> None:
+    case = parts.escalate(CSM)
+    parts.start_flow(EXEC, case, "contacts")  # a stakeholder, not running the case: refused, privately
+    [refusal] = parts.workspace.ephemerals_for(EXEC)
     assert refusal.text == (
         f"Only the owner, <@{OWNER}>, the person who reported it, or an escalation manager "
         "can add customer contacts to this case."
     )
 
-    view_id = open_contacts(harness, CSM, case)
-    assert harness.workspace.views[view_id]["title"]["text"] == "Contacts on ESC-1"
-    response = harness.submit(CSM, view_id, contacts="Luis <luis@>", contact_language="es")
-    errors = json.loads(response.body)["errors"]
+    view_id = parts.open_flow(CSM, case, "contacts")
+    assert parts.workspace.views[view_id]["title"]["text"] == "Contacts on ESC-1"
+    errors = parts.submit(CSM, view_id, contacts="Luis <luis@>", contact_language="es")["errors"]
     assert errors == {
         "contacts": "Line 1: “luis@” is not an e-mail address.",
         "contact_zone": "Choose the contacts' time zone: the times we promise are in it.",
     }
-    response = harness.submit(
+    answered = parts.submit(
         CSM,
         view_id,
         contacts="Luis Pérez <luis@acme.com.mx>, Director de TI\nOps & R&D <ops@acme.com.mx>",
         contact_language="es",
         contact_zone="America/Mexico_City",
     )
-    assert response.status == 200 and not response.body
-    channel = harness.channel_of(case)
+    assert answered == {}
+    channel = parts.channel_of(case)
     added = wait_for(
         lambda: [m for m in channel.messages if "added 2 customer contacts" in json.dumps(m.blocks)],
         what="the announcement",
@@ -520,15 +524,12 @@ def test_contacts_added_later_from_the_more_menu_get_drafts_in_spanish(app: Harn
     assert "Luis Pérez &lt;luis@acme.com.mx&gt; (Director de TI) · Español · America/Mexico_City" in said
     assert "Ops &amp; R&amp;D &lt;ops@acme.com.mx&gt; · Español" in said  # escaped once
 
-    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
-    draft = draft_of(harness, view_id, "customer_message")
+    view_id = parts.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
+    view = parts.workspace.views[view_id]
+    draft = draft_of(parts, view_id, "customer_message")
     assert draft.startswith("Hola, equipo de Acme:") and "hora de Ciudad de México" in draft
-    assert "Enviarlo por correo" not in json.dumps(
-        harness.workspace.views[view_id]
-    )  # the owner reads English
-    assert "E-mail it to Luis Pérez <luis@acme.com.mx>" in json.dumps(
-        harness.workspace.views[view_id], ensure_ascii=False
-    )
+    assert "Enviarlo por correo" not in json.dumps(view)  # the owner reads English
+    assert "E-mail it to Luis Pérez <luis@acme.com.mx>" in json.dumps(view, ensure_ascii=False)
 
 
 def test_nothing_internal_reaches_the_customer(app: Harness, mailbox: Mailbox) -> None:
@@ -720,38 +721,39 @@ def test_the_customer_hears_from_the_owner_in_their_slack_connect_channel_and_ra
     assert event.data["source"] == "slack_connect" and event.actor_id == ANA_IN_SLACK
 
 
-def test_what_the_owner_sent_themselves_is_recorded_with_when_and_how(harness: Harness) -> None:
-    case = harness.escalate(CSM)  # no contacts, no shared channel: the owner tells the customer
-    view_id = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
-    view = harness.workspace.views[view_id]
-    send_by = next(b for b in view["blocks"] if b.get("block_id") == "send_by")["element"]
-    assert [o["value"] for o in send_by["options"]] == ["myself"]
-    errors = harness.submit(
-        OWNER, view_id, next_update=in_hours(3), customer_message="On it.", sent_at=in_hours(1)
-    ).json()["errors"]
-    assert errors == {
-        "sent_at": "That time has not come yet: say when you sent it, or leave it empty for now."
-    }
-    called = in_hours(-0.01)
-    harness.submit(
-        OWNER, view_id, next_update=in_hours(3), customer_message="Called Ana: on it.", sent_how="phone call",
-        sent_at=called,
-    )  # fmt: skip
-    [row] = wait_for(
-        lambda: customer.communications_of(harness.components.engine, case.id or 0), what="the record"
-    )
-    assert (row.channel, row.how, row.state, row.text) == (
-        "myself",
-        "phone call",
-        "recorded",
-        "Called Ana: on it.",
-    )
-    assert int(row.delivered_at.timestamp()) == called  # type: ignore[union-attr]
-    stored = harness.case(case.id)
-    assert (stored.promises_made, stored.promises_kept) == (1, 1)
-    said = wait_for(
-        lambda: [m for m in harness.channel_of(case).messages if "acknowledged" in m.text], what="the channel"
-    )
-    assert f"Acknowledgement to the customer, sent by <@{OWNER}> themselves (phone call)" in json.dumps(
-        said[0].blocks
-    )
+def test_what_the_owner_sent_themselves_is_recorded_with_when_and_how(database_url: str) -> None:
+    with app_parts(database_url) as parts:  # no e-mail set up
+        case = parts.escalate(CSM)  # no contacts, no shared channel: the owner tells the customer
+        view_id = parts.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
+        view = parts.workspace.views[view_id]
+        send_by = next(b for b in view["blocks"] if b.get("block_id") == "send_by")["element"]
+        assert [o["value"] for o in send_by["options"]] == ["myself"]
+        errors = parts.submit(
+            OWNER, view_id, next_update=in_hours(3), customer_message="On it.", sent_at=in_hours(1)
+        )["errors"]
+        assert errors == {
+            "sent_at": "That time has not come yet: say when you sent it, or leave it empty for now."
+        }
+        called = in_hours(-0.01)
+        answered = parts.submit(
+            OWNER, view_id, next_update=in_hours(3), customer_message="Called Ana: on it.",
+            sent_how="phone call", sent_at=called,
+        )  # fmt: skip
+        assert answered == {}
+        [row] = customer.communications_of(parts.engine, case.id or 0)
+        assert (row.channel, row.how, row.state, row.text) == (
+            "myself",
+            "phone call",
+            "recorded",
+            "Called Ana: on it.",
+        )
+        assert int(row.delivered_at.timestamp()) == called  # type: ignore[union-attr]
+        stored = parts.case(case.id)
+        assert (stored.promises_made, stored.promises_kept) == (1, 1)
+        said = wait_for(
+            lambda: [m for m in parts.channel_of(case).messages if "acknowledged" in m.text],
+            what="the channel",
+        )
+        assert f"Acknowledgement to the customer, sent by <@{OWNER}> themselves (phone call)" in json.dumps(
+            said[0].blocks
+        )

@@ -1,13 +1,18 @@
-"""The weekly digest: exact figures on a known week, posted once to the feed with a PNG chart."""
+"""The weekly digest: exact figures on a known week, posted once to the feed with a PNG chart.
+
+The digest job and the clock are called on the app's parts without its HTTP side (`Parts`, as in
+test_reminders); the command line runs as its own process."""
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
@@ -18,6 +23,14 @@ from assistant.domain.status import Status
 from assistant.jobs.digest import format_span
 from assistant.models import CaseEvent, Escalation, RootCauseAnalysis
 from tests.harness import CSM, OWNER, Harness, app_env, env_without_slack, run_cli, start_harness
+from tests.test_reminders import Parts, running_parts
+
+
+@pytest.fixture
+def parts(database_url: str) -> Iterator[Parts]:
+    with running_parts(database_url) as running:
+        yield running
+
 
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)  # the week reported: Mon 16 to Sun 22 November
 DIGEST_TIME = datetime(2026, 11, 23, 9, 5, tzinfo=UTC)  # just after Monday 09:00
@@ -132,12 +145,12 @@ def known_week(engine: sa.Engine) -> None:
     store(engine, "Umbrella", at(-15), [], private=True, status="new")
 
 
-def test_the_digest_figures_on_a_known_week(harness: Harness) -> None:
-    known_week(harness.components.engine)
-    poster = harness.components.digest
+def test_the_digest_figures_on_a_known_week(parts: Parts) -> None:
+    known_week(parts.components.engine)
+    poster = parts.components.digest
     assert poster.run_scheduled(now=DIGEST_TIME)
 
-    message = harness.feed.messages[-1]
+    message = parts.feed.messages[-1]
     text = "\n".join(
         [str((b.get("text") or {}).get("text", "")) for b in message.blocks or []]
         + [f["text"] for b in message.blocks or [] for f in b.get("fields", [])]
@@ -165,7 +178,7 @@ def test_the_digest_figures_on_a_known_week(harness: Harness) -> None:
     assert "Umbrella" not in text
 
     # The chart: a real PNG of 800 x 400 pixels, shared in the feed.
-    chart = harness.feed.files[-1]
+    chart = parts.feed.files[-1]
     assert chart["title"] == "Cases this week and promises kept on time"
     png = chart["content"]
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
@@ -174,27 +187,27 @@ def test_the_digest_figures_on_a_known_week(harness: Harness) -> None:
     # Another instance waking for the same week posts nothing more.
     assert not poster.run_scheduled(now=DIGEST_TIME + timedelta(minutes=1))
     assert not poster.catch_up(now=DIGEST_TIME + timedelta(hours=2))
-    assert len(harness.feed.files) == 1
+    assert len(parts.feed.files) == 1
 
 
-def test_a_digest_missed_while_down_is_posted_at_start_up_once(harness: Harness) -> None:
-    store(harness.components.engine, "Acme", at(-10), [])  # in use before the week
-    poster = harness.components.digest
+def test_a_digest_missed_while_down_is_posted_at_start_up_once(parts: Parts) -> None:
+    store(parts.components.engine, "Acme", at(-10), [])  # in use before the week
+    poster = parts.components.digest
     assert not poster.catch_up(now=DIGEST_TIME + timedelta(days=2))  # too late: the next one will do
     assert poster.catch_up(now=DIGEST_TIME + timedelta(hours=3))
-    assert "0 opened, 0 resolved, promises kept on time n/a" in harness.feed.messages[-1].text
+    assert "0 opened, 0 resolved, promises kept on time n/a" in parts.feed.messages[-1].text
     assert not poster.catch_up(now=DIGEST_TIME + timedelta(hours=4))
 
 
-def test_the_first_digest_covers_the_first_full_week_of_use(harness: Harness) -> None:
-    poster = harness.components.digest
+def test_the_first_digest_covers_the_first_full_week_of_use(parts: Parts) -> None:
+    poster = parts.components.digest
     assert not poster.run_scheduled(now=DIGEST_TIME)  # a fresh install: no week of use to report
-    store(harness.components.engine, "Acme", at(3), [])  # first used on Thursday of the week
+    store(parts.components.engine, "Acme", at(3), [])  # first used on Thursday of the week
     assert not poster.run_scheduled(now=DIGEST_TIME)  # that week was only partly in use
     assert not poster.catch_up(now=DIGEST_TIME + timedelta(hours=1))
-    assert not [m for m in harness.feed.messages if m.text.startswith("Escalations digest")]
+    assert not [m for m in parts.feed.messages if m.text.startswith("Escalations digest")]
     assert poster.run_scheduled(now=DIGEST_TIME + timedelta(days=7))  # the first full week
-    assert harness.feed.messages[-1].text.startswith("Escalations digest: Mon 23 Nov to Sun 29 Nov 2026")
+    assert parts.feed.messages[-1].text.startswith("Escalations digest: Mon 23 Nov to Sun 29 Nov 2026")
 
 
 def test_digest_dry_run_prints_the_whole_digest_without_slack(harness: Harness, tmp_path: Path) -> None:
@@ -261,22 +274,16 @@ def test_the_clock_posts_the_digest_on_the_configured_day_in_its_zone(database_u
     from assistant.jobs.scheduler import DIGEST_CATCH_UP_JOB_ID, DIGEST_JOB_ID, create_scheduler
 
     paris = ZoneInfo("Europe/Paris")
-    harness = start_harness(
+    with running_parts(
         database_url, digest_day="fri", digest_time="17:30", digest_timezone="Europe/Paris"
-    )
-    try:
-        scheduler = create_scheduler(harness.components)
+    ) as parts:
+        scheduler = create_scheduler(parts.components)
         job = scheduler.get_job(DIGEST_JOB_ID)
         assert job is not None and scheduler.get_job(DIGEST_CATCH_UP_JOB_ID) is not None
         sunday = datetime(2026, 11, 22, 12, tzinfo=UTC)
         assert job.trigger.get_next_fire_time(None, sunday) == datetime(2026, 11, 27, 17, 30, tzinfo=paris)
-    finally:
-        harness.stop()
-    harness = start_harness(database_url, digest_enabled=False)
-    try:
-        assert create_scheduler(harness.components).get_job(DIGEST_JOB_ID) is None
-    finally:
-        harness.stop()
+    with running_parts(database_url, digest_enabled=False) as parts:
+        assert create_scheduler(parts.components).get_job(DIGEST_JOB_ID) is None
 
 
 def test_within_target_follows_each_cases_own_deadline_on_its_calendar() -> None:

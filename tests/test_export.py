@@ -5,12 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from assistant.database import make_engine
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate, percentile
 from assistant.services.export import COLUMNS, export_rows, to_csv, to_json
-from tests.harness import CSM, OWNER, FlowButton, Harness, in_hours, run_cli, wait_for
+from tests.harness import CSM, OWNER, FlowButton, in_hours, run_cli
+from tests.stories import store_cases
+from tests.test_playbook import Parts, app_parts
 
 T = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -39,13 +45,19 @@ def test_timings_from_the_timeline() -> None:
     assert percentile([timedelta(minutes=m) for m in (10, 20, 30, 40, 50)], 50) == timedelta(minutes=30)
 
 
-def test_export_round_trips_as_csv_and_json(harness: Harness) -> None:
-    case = harness.escalate(CSM, account='=HYPERLINK("http://evil")', summary='Ünïcode, "quotes"')
-    view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
-    harness.submit(OWNER, view, next_update=in_hours(2), customer_message="On it.")
-    wait_for(lambda: harness.case(case.id).status == "acknowledged", what="the acknowledgement")
+@pytest.fixture
+def parts(database_url: str) -> Iterator[Parts]:
+    with app_parts(database_url) as running:
+        yield running
 
-    rows = list(export_rows(harness.components.engine))
+
+def test_export_round_trips_as_csv_and_json(parts: Parts) -> None:
+    case = parts.escalate(CSM, account='=HYPERLINK("http://evil")', summary='Ünïcode, "quotes"')
+    view = parts.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
+    assert parts.submit(OWNER, view, next_update=in_hours(2), customer_message="On it.") == {}
+    assert parts.case(case.id).status == "acknowledged"
+
+    rows = list(export_rows(parts.engine))
     assert len(rows) == 1 and rows[0]["key"] == "ESC-1"
     assert rows[0]["minutes_to_acknowledge"] is not None and rows[0]["promises_made"] == 1
     assert rows[0]["acknowledged_on_time"] is True  # against its deadline on its severity's calendar
@@ -55,12 +67,14 @@ def test_export_round_trips_as_csv_and_json(harness: Harness) -> None:
     assert list(parsed[0]) == COLUMNS
     assert parsed[0]["summary"] == 'Ünïcode, "quotes"'
     assert parsed[0]["account"] == '\'=HYPERLINK("http://evil")'  # no formula in a spreadsheet
-    assert list(export_rows(harness.components.engine, since=datetime.now(UTC) + timedelta(days=1))) == []
+    assert list(export_rows(parts.engine, since=datetime.now(UTC) + timedelta(days=1))) == []
 
 
-def test_the_export_command(harness: Harness, tmp_path: Path) -> None:
-    harness.escalate(CSM)
-    env = {"DATABASE_URL": harness.settings.database_url}
+def test_the_export_command(database_url: str, tmp_path: Path) -> None:
+    engine = make_engine(database_url)
+    store_cases(engine, 1, owner=OWNER)
+    engine.dispose()
+    env = {"DATABASE_URL": database_url}
     out = tmp_path / "cases.json"
     result = run_cli(["export", "--format", "json", "--output", str(out)], env, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -68,3 +82,8 @@ def test_the_export_command(harness: Harness, tmp_path: Path) -> None:
     assert out.stat().st_mode & 0o777 == 0o600  # customer data: its owner's eyes only
     result = run_cli(["export", "--since", "2999-01-01"], env, tmp_path)
     assert result.stdout.splitlines() == [",".join(COLUMNS)]
+    # A file where it cannot be written is one sentence, not a traceback.
+    missing = tmp_path / "no-such-folder" / "cases.csv"
+    refused = run_cli(["export", "--format", "csv", "--output", str(missing)], env, tmp_path)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr == f"error: --output {missing}: No such file or directory\n"

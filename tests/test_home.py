@@ -1,11 +1,20 @@
-"""The App Home tab: my cases, cases I follow or reported, and the portfolio for leaders."""
+"""The App Home tab: my cases, cases I follow or reported, and the portfolio for leaders.
+
+What is clicked on the tab (its buttons, filters and pages) and the follow button are sent over
+signed HTTP, as Slack sends them; the rest calls the app's parts without its HTTP side (`Parts`, as
+in test_reminders): the Home tab job publishes to the stand-in, where the tests read it."""
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
+import pytest
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from assistant.ids import CaseAction, HomeAction
@@ -23,7 +32,25 @@ from tests.harness import (
     start_harness,
     wait_for,
 )
-from tests.stories import closed_with_sponsor, store_cases
+from tests.stories import store_cases
+from tests.test_reminders import Parts, escalate, resolved_case, run_flow, running_parts
+
+
+@pytest.fixture
+def parts(database_url: str) -> Iterator[Parts]:
+    with running_parts(database_url) as running:
+        yield running
+
+
+def open_home(parts: Parts, user: str) -> list[dict[str, Any]]:
+    """`user` opens the app's Home tab (as its app_home_opened listener publishes it); its blocks."""
+    parts.components.home.publish(user, opened=True)
+    return list(parts.workspace.home_views[user]["blocks"])
+
+
+def home_text(parts: Parts, user: str) -> str:
+    """What the user's Home tab shows now, as one searchable text."""
+    return json.dumps(parts.workspace.home_views[user]["blocks"], ensure_ascii=False)
 
 
 def section_texts(blocks: list[dict]) -> list[str]:
@@ -37,8 +64,8 @@ def accessory(blocks: list[dict], key: str) -> dict | None:
     return None
 
 
-def set_ack_due(harness: Harness, case: Escalation, due_in: timedelta) -> None:
-    with Session(harness.components.engine) as session:
+def set_ack_due(engine: sa.Engine, case: Escalation, due_in: timedelta) -> None:
+    with Session(engine) as session:
         stored = session.get(Escalation, case.id)
         assert stored is not None
         stored.ack_due_at = utcnow() + due_in
@@ -60,7 +87,7 @@ def test_owner_sees_their_case_with_its_next_action_and_an_overdue_mark(harness:
     )
     assert "Portfolio" not in harness.home_text(OWNER)  # owners are not leaders
 
-    set_ack_due(harness, case, -timedelta(minutes=5))
+    set_ack_due(harness.components.engine, case, -timedelta(minutes=5))
     blocks = harness.open_home(OWNER)
     assert any(t.startswith(f":red_circle: *Overdue* · *{case.key}*") for t in section_texts(blocks))
 
@@ -78,20 +105,19 @@ def test_owner_sees_their_case_with_its_next_action_and_an_overdue_mark(harness:
     assert accessory(reported, case.key) is None
 
 
-def test_the_home_tab_follows_the_case_as_it_changes(harness: Harness) -> None:
-    case = harness.escalate(CSM)
-    harness.open_home(OWNER)
-    view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
-    harness.submit(OWNER, view, next_update_at=in_hours(3))
+def test_the_home_tab_follows_the_case_as_it_changes(parts: Parts) -> None:
+    case = escalate(parts)
+    open_home(parts, OWNER)
+    run_flow(parts, OWNER, case, "acknowledge", next_update=in_hours(3))
     # Nobody reopened the tab: the app refreshed it, and the next step is now "Post update".
     wait_for(
         lambda: (
-            (accessory(harness.workspace.home_views[OWNER]["blocks"], case.key) or {}).get("action_id")
+            (accessory(parts.workspace.home_views[OWNER]["blocks"], case.key) or {}).get("action_id")
             == FlowButton.POST_UPDATE
         ),
         what="the owner's Home tab to show the next action",
     )
-    assert "Next customer update due" in harness.home_text(OWNER)
+    assert "Next customer update due" in home_text(parts, OWNER)
 
 
 def test_follow_from_the_feed_and_unfollow_from_the_home_tab(harness: Harness) -> None:
@@ -133,42 +159,34 @@ def test_follow_from_the_feed_and_unfollow_from_the_home_tab(harness: Harness) -
     assert kinds.count("followed") == 1 and kinds.count("unfollowed") == 1
 
 
-def test_follow_by_command_and_who_may_follow(harness: Harness) -> None:
-    case = harness.escalate(CSM)
-    channel = harness.channel_of(case)
-    general = harness.general.id
+def test_follow_by_command_and_who_may_follow(parts: Parts) -> None:
+    case = escalate(parts)
+    channel = parts.channel_of(case)
 
-    harness.command(VP, f"follow {case.key.lower()}", general)
-    assert harness.answer(VP).startswith(f"You now follow {case.key}")
-    harness.command(VP, f"follow {case.key}", general)
-    assert harness.answer(VP) == f"You already follow {case.key}."
-    harness.command(OWNER, f"follow {case.key}", general)
-    assert harness.answer(OWNER).startswith(f"You own {case.key}")
-    harness.command(VP, "follow ESC-999", general)
-    assert harness.answer(VP).startswith("I found no case ESC-999. Use `/escalate follow ESC-42`")
+    assert parts.command(VP, f"follow {case.key.lower()}")[0].startswith(f"You now follow {case.key}")
+    assert parts.command(VP, f"follow {case.key}") == [f"You already follow {case.key}."]
+    assert parts.command(OWNER, f"follow {case.key}")[0].startswith(f"You own {case.key}")
+    refused = parts.command(VP, "follow ESC-999")
+    assert refused[0].startswith("I found no case ESC-999. Use `/escalate follow ESC-42`")
 
     # Ken was already in the channel (a stakeholder): following does not invite him,
     # so unfollowing does not remove him.
-    harness.command(EXEC, f"follow {case.key}", general)
-    assert harness.answer(EXEC).startswith(f"You now follow {case.key}")
-    harness.command(EXEC, f"unfollow {case.key}", general)
-    assert harness.answer(EXEC) == f"You no longer follow {case.key}."
-    assert EXEC in channel.members and not harness.workspace.calls_to("conversations.kick")
+    assert parts.command(EXEC, f"follow {case.key}")[0].startswith(f"You now follow {case.key}")
+    assert parts.command(EXEC, f"unfollow {case.key}") == [f"You no longer follow {case.key}."]
+    assert EXEC in channel.members and not parts.workspace.calls_to("conversations.kick")
 
-    harness.command(VP, f"unfollow {case.key}", general)
-    assert harness.answer(VP) == f"You no longer follow {case.key} and left its channel."
+    left = f"You no longer follow {case.key} and left its channel."
+    assert parts.command(VP, f"unfollow {case.key}") == [left]
     assert VP not in channel.members
-    harness.command(VP, f"unfollow {case.key}", general)
-    assert harness.answer(VP) == f"You do not follow {case.key}."
+    assert parts.command(VP, f"unfollow {case.key}") == [f"You do not follow {case.key}."]
 
 
-def test_a_private_case_cannot_be_followed_from_outside(harness: Harness) -> None:
-    case = harness.escalate(CSM, triggers=["data_breach"], stakeholders=[])
-    harness.command(VP, f"follow {case.key}", harness.general.id)
-    assert harness.answer(VP) == (
+def test_a_private_case_cannot_be_followed_from_outside(parts: Parts) -> None:
+    case = escalate(parts, triggers=["data_breach"], stakeholders=[])
+    assert parts.command(VP, f"follow {case.key}") == [
         f"{case.key} is a restricted case with a private channel: ask its owner <@{OWNER}> for access."
-    )
-    assert VP not in harness.channel_of(case).members
+    ]
+    assert VP not in parts.channel_of(case).members
 
 
 def test_leaders_see_the_portfolio_and_outsiders_do_not_see_private_cases(harness: Harness) -> None:
@@ -184,7 +202,7 @@ def test_leaders_see_the_portfolio_and_outsiders_do_not_see_private_cases(harnes
     private = harness.escalate(
         CSM, account="Initech", summary="Customer data exposed", triggers=["data_breach"], stakeholders=[]
     )
-    set_ack_due(harness, technical, -timedelta(minutes=1))
+    set_ack_due(harness.components.engine, technical, -timedelta(minutes=1))
 
     harness.open_home(MANAGER)
     text = harness.home_text(MANAGER)
@@ -232,52 +250,60 @@ def test_many_cases_fit_slacks_limits_with_pages(harness: Harness) -> None:
     assert "…and 230 more that you own" in harness.home_text(OWNER)
 
 
-def test_sponsored_accounts_are_listed_and_their_sponsor_joins_business_cases(harness: Harness) -> None:
-    case = closed_with_sponsor(harness, sponsor=VP)
-    harness.open_home(MANAGER)
-    assert f"• Acme · sponsor <@{VP}> · since <!date^" in harness.home_text(MANAGER)
+def test_sponsored_accounts_are_listed_and_their_sponsor_joins_business_cases(parts: Parts) -> None:
+    # A business case an executive took part in, closed with Acme enrolled in sponsorship.
+    case = resolved_case(parts, category="business")
+    closed = run_flow(
+        parts,
+        OWNER,
+        case,
+        "close",
+        no_rca_reason="Commercial settlement.",
+        sponsorship=["enrol"],
+        sponsor=VP,
+    )
+    assert closed.status == "closed"
+    open_home(parts, MANAGER)
+    assert f"• Acme · sponsor <@{VP}> · since <!date^" in home_text(parts, MANAGER)
 
     # A new business case on the same account (typed differently) brings Victor in.
-    business = harness.escalate(
-        CSM, account=" ACME, Inc. ", category="business", triggers=[], stakeholders=[]
-    )
-    assert VP in harness.channel_of(business).members
+    business = escalate(parts, account=" ACME, Inc. ", category="business", triggers=[], stakeholders=[])
+    assert VP in parts.channel_of(business).members
     assert VP in business.stakeholder_ids
-    assert any(
-        e.kind == "sponsor_invited" and e.data["sponsor_id"] == VP for e in harness.events(business.id)
-    )
+    assert any(e.kind == "sponsor_invited" and e.data["sponsor_id"] == VP for e in parts.events(business.id))
     # A technical case on that account does not.
-    technical = harness.escalate(CSM, account="Acme", stakeholders=[], triggers=[])
-    assert VP not in harness.channel_of(technical).members
+    technical = escalate(parts, account="Acme", stakeholders=[], triggers=[])
+    assert VP not in parts.channel_of(technical).members
     assert case.account_name == "Acme"
     # ...until it is classified as a business case.
-    view = harness.open_flow(OWNER, technical, FlowButton.CLASSIFY)
-    harness.submit(
+    run_flow(
+        parts,
         OWNER,
-        view,
+        technical,
+        "classify",
         category="business",
         kind="functional",
         severity="high",
         resolving_team="CS",
         reason="The customer disputes the renewal.",
     )
-    wait_for(lambda: VP in harness.channel_of(technical).members, what="the sponsor to be invited")
-    classified = [e for e in harness.events(technical.id) if e.kind == "classified"]
+    assert VP in parts.channel_of(technical).members  # invited before the change was announced
+    classified = [e for e in parts.events(technical.id) if e.kind == "classified"]
     assert classified[-1].data["sponsor_invited"] == VP
 
 
-def test_hostile_and_longest_texts_stay_plain_and_within_limits(harness: Harness) -> None:
+def test_hostile_and_longest_texts_stay_plain_and_within_limits(parts: Parts) -> None:
     from assistant.domain.intake import SUMMARY_MAX
 
     store_cases(
-        harness.components.engine,
+        parts.engine,
         30,
         owner=OWNER,
         account="<!channel> & <https://evil.example|Bank> {n}" + "&" * 150,
         summary="<!here>" + "<" * (SUMMARY_MAX - 7),
     )
     for user in (MANAGER, OWNER):
-        blocks = harness.open_home(user)
+        blocks = open_home(parts, user)
         assert len(blocks) <= 100
         # Slack parses markup only in mrkdwn texts (plain_text, like the account filter, shows it as is).
         text = "\n".join(mrkdwn_texts(blocks))

@@ -11,11 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from assistant.content.i18n import _
 from assistant.database import make_engine
+from assistant.domain.account_rows import UnreadableFile
 from assistant.models import Account
-from tests.harness import CSM, ROOT, Harness, run_cli, team_harness
+from assistant.services.export import export_rows, to_csv
+from tests.harness import CSM, OWNER, ROOT, Harness, run_cli, team_harness
+from tests.stories import store_cases
+from tests.test_accounts import import_file
 
 
 def accounts(database_url: str) -> dict[str, Account]:
@@ -28,32 +34,62 @@ def cli(database_url: str, *args: str) -> tuple[int, str, str]:
     return done.returncode, done.stdout, done.stderr
 
 
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """The test's database, without Slack or the app: for the import's and the export's services."""
+    made = make_engine(database_url)
+    yield made
+    made.dispose()
+
+
+def stored(engine: sa.Engine) -> dict[str, Account]:
+    with Session(engine) as session:
+        return {a.name: a for a in session.exec(select(Account))}
+
+
+def refusal(engine: sa.Engine, data: bytes) -> str:
+    """Why a file is not read at all (the sentence `accounts import` prints); nothing of it lands."""
+    with pytest.raises(UnreadableFile) as refused:
+        import_file(engine, data)
+    return _(refused.value.sentence)
+
+
+# Excel's "CSV (Comma delimited)" on Windows: cp1252, é as the single byte 0xE9.
+CP1252 = "name,crm_id,tier\nGlobex,G1,growth\nCafé São Paulo,C1,enterprise\n".encode("cp1252")
+
+
 def test_a_windows_1252_file_is_refused_at_its_first_bad_byte_and_imports_once_its_encoding_is_named(
-    database_url: str, tmp_path: Path
+    engine: sa.Engine,
 ) -> None:
-    file = tmp_path / "from-excel.csv"
-    # What Excel's "CSV (Comma delimited)" writes on Windows: cp1252, é as the single byte 0xE9.
-    file.write_bytes("name,crm_id,tier\nGlobex,G1,growth\nCafé São Paulo,C1,enterprise\n".encode("cp1252"))
-    code, out, err = cli(database_url, "accounts", "import", str(file))
-    assert code == 1
-    assert err.strip() == (
+    assert refusal(engine, CP1252) == (
         "line 3: the file is not UTF-8 (byte 0xE9 on this line): it looks like Windows-1252 (cp1252), "
         "what Excel saves as “CSV”. Save it as “CSV UTF-8”, or import it with --encoding cp1252."
     )
-    assert out.strip() == "the file was not imported"
-    assert accounts(database_url) == {}  # not even the good line before it
+    assert stored(engine) == {}  # not even the good line before it
 
+    report, said = import_file(engine, CP1252, encoding="cp1252")
+    assert (report.created, said) == (2, [])
+    assert stored(engine)["Café São Paulo"].external_ids == {"crm": "C1"}
+
+    # A workbook given for a CSV is named as such, not as text in some encoding.
+    workbook = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xeb\x99\x8f"
+    assert refusal(engine, workbook) == (
+        "line 1: this is an Excel workbook, not a CSV file: in Excel, save it as “CSV UTF-8”."
+    )
+
+
+def test_the_import_command_reads_the_encoding_named_and_says_a_wrong_one_in_one_sentence(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The command's side of the file's encoding: --encoding, and what it prints and exits with."""
+    file = tmp_path / "from-excel.csv"
+    file.write_bytes(CP1252)
+    code, out, err = cli(database_url, "accounts", "import", str(file))
+    assert (code, out.strip()) == (1, "the file was not imported")
+    assert err.strip().startswith("line 3: the file is not UTF-8 (byte 0xE9 on this line)")
     code, out, err = cli(database_url, "accounts", "import", str(file), "--encoding", "cp1252")
     assert (code, err) == (0, "") and "2 accounts were created" in out
     assert accounts(database_url)["Café São Paulo"].external_ids == {"crm": "C1"}
-
-    # A workbook given for a CSV is named as such, not as text in some encoding.
-    workbook = tmp_path / "accounts.xlsx"
-    workbook.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xeb\x99\x8f")
-    code, out, err = cli(database_url, "accounts", "import", str(workbook), "--format", "csv")
-    assert code == 1 and err.strip() == (
-        "line 1: this is an Excel workbook, not a CSV file: in Excel, save it as “CSV UTF-8”."
-    )
     code, out, err = cli(database_url, "accounts", "import", str(file), "--encoding", "klingon")
     assert code == 2 and "--encoding: “klingon” is not an encoding (like utf-8 or cp1252)" in err
     # A wrong setting is one sentence too, not a traceback.
@@ -63,86 +99,67 @@ def test_a_windows_1252_file_is_refused_at_its_first_bad_byte_and_imports_once_i
     assert "'XYZ' is not a currency code" in done.stderr
 
 
-def test_a_health_of_inf_is_refused_at_its_line_and_the_good_rows_are_kept(
-    database_url: str, tmp_path: Path
-) -> None:
-    file = tmp_path / "accounts.csv"
-    file.write_text("name,health\nGood,50\nForever,inf\nNobody,nan\nHuge,1e400\nNu\x00ll,10\n")
-    code, out, err = cli(database_url, "accounts", "import", str(file))
-    assert code == 1
-    assert err.strip().splitlines() == [
+def test_a_health_of_inf_is_refused_at_its_line_and_the_good_rows_are_kept(engine: sa.Engine) -> None:
+    report, said = import_file(
+        engine, b"name,health\nGood,50\nForever,inf\nNobody,nan\nHuge,1e400\nNu\x00ll,10\n"
+    )
+    assert said == [
         "line 3: health: a score from 0 to 100",
         "line 4: health: a score from 0 to 100",
         "line 5: health: a score from 0 to 100",
         "line 6: a value holds a NUL character, which cannot be stored",
     ]
-    assert "1 accounts were created, 0 updated, 0 unchanged; 4 row(s) refused" in out
-    assert {name: a.health for name, a in accounts(database_url).items()} == {"Good": 50}
+    assert (report.created, report.updated, report.unchanged) == (1, 0, 0)
+    assert {name: a.health for name, a in stored(engine).items()} == {"Good": 50}
 
-    file = tmp_path / "accounts.json"
-    file.write_text('[\n  {"name": "Good", "health": 60},\n  {"name": "Forever", "health": Infinity}\n]\n')
-    code, out, err = cli(database_url, "accounts", "import", str(file))
-    assert (code, err.strip()) == (1, "line 3: health: a score from 0 to 100")
-    assert {name: a.health for name, a in accounts(database_url).items()} == {"Good": 60}
+    json_file = b'[\n  {"name": "Good", "health": 60},\n  {"name": "Forever", "health": Infinity}\n]\n'
+    report, said = import_file(engine, json_file, json_format=True)
+    assert said == ["line 3: health: a score from 0 to 100"]
+    assert {name: a.health for name, a in stored(engine).items()} == {"Good": 60}
 
 
-def test_one_external_id_on_two_rows_under_two_names_is_refused_at_both_lines(
-    database_url: str, tmp_path: Path
-) -> None:
-    file = tmp_path / "accounts.csv"
-    file.write_text("name,crm_id\nAcme,7\nGlobex,7\nInitech,8\n")
-    code, out, err = cli(database_url, "accounts", "import", str(file))
-    assert code == 1
-    assert err.strip().splitlines() == [
+def test_one_external_id_on_two_rows_under_two_names_is_refused_at_both_lines(engine: sa.Engine) -> None:
+    report, said = import_file(engine, b"name,crm_id\nAcme,7\nGlobex,7\nInitech,8\n")
+    assert said == [
         "line 2: crm_id “7” is also on line 3, under another name",
         "line 3: crm_id “7” is also on line 2, under another name",
     ]
-    assert "1 accounts were created, 0 updated, 0 unchanged; 2 row(s) refused" in out
-    assert {name: a.external_ids for name, a in accounts(database_url).items()} == {"Initech": {"crm": "8"}}
+    assert (report.created, report.updated, report.unchanged) == (1, 0, 0)
+    assert {name: a.external_ids for name, a in stored(engine).items()} == {"Initech": {"crm": "8"}}
 
     # The id already known: the file still says two names for one account; a person says which.
-    file.write_text("name,crm_id\nInitech Corp,8\nInitrode,8\n")
-    code, out, err = cli(database_url, "accounts", "import", str(file))
-    assert code == 1 and err.strip().splitlines() == [
+    report, said = import_file(engine, b"name,crm_id\nInitech Corp,8\nInitrode,8\n")
+    assert said == [
         "line 2: crm_id “8” is also on line 3, under another name",
         "line 3: crm_id “8” is also on line 2, under another name",
     ]
-    assert list(accounts(database_url)) == ["Initech"]
+    assert list(stored(engine)) == ["Initech"]
 
     # One name for two accounts: line 2 renames Initech (its crm id) to Beta, line 3 adds a Beta.
-    file.write_text("name,crm_id\nBeta,8\nBeta,\n")
-    code, out, err = cli(database_url, "accounts", "import", str(file))
-    assert code == 1 and err.strip().splitlines() == [
+    report, said = import_file(engine, b"name,crm_id\nBeta,8\nBeta,\n")
+    assert said == [
         "line 2: the name “Beta” is also on line 3, for another account",
         "line 3: the name “Beta” is also on line 2, for another account",
     ]
-    assert list(accounts(database_url)) == ["Initech"]
+    assert list(stored(engine)) == ["Initech"]
 
     # The same account twice under one name is no contradiction: the later row wins, as before.
-    file.write_text("name,crm_id,tier\nInitech,8,smb\nINITECH,8,growth\n")
-    code, out, err = cli(database_url, "accounts", "import", str(file))
-    assert (code, err) == (0, "") and accounts(database_url)["INITECH"].tier == "growth"
+    report, said = import_file(engine, b"name,crm_id,tier\nInitech,8,smb\nINITECH,8,growth\n")
+    assert said == [] and stored(engine)["INITECH"].tier == "growth"
 
 
-def test_a_cell_over_the_csv_limit_is_refused_at_its_line_and_nothing_is_imported(
-    database_url: str, tmp_path: Path
-) -> None:
-    file = tmp_path / "accounts.csv"
-    file.write_text("name,tier\nGood,smb\n" + "Pasted," + "x" * 131_073 + "\nAlso good,smb\n")
-    code, out, err = cli(database_url, "accounts", "import", str(file))
-    assert code == 1
-    assert err.strip() == (
+def test_a_cell_over_the_csv_limit_is_refused_at_its_line_and_nothing_is_imported(engine: sa.Engine) -> None:
+    pasted = b"name,tier\nGood,smb\n" + b"Pasted," + b"x" * 131_073 + b"\nAlso good,smb\n"
+    assert refusal(engine, pasted) == (
         "line 3: a cell holds more than 131,072 characters (is a quote left open?); "
         "the file cannot be read past it"
     )
-    assert out.strip() == "the file was not imported"
-    assert accounts(database_url) == {}
+    assert stored(engine) == {}
 
     # A quote opened and never closed swallows the lines below it: said where it opened.
-    file.write_text('name,tier\nGood,smb\n"Open,smb\n' + "Row,smb\n" * 20_000)
-    code, out, err = cli(database_url, "accounts", "import", str(file))
-    assert code == 1 and err.startswith("line 3: a cell holds more than 131,072 characters")
-    assert accounts(database_url) == {}
+    unclosed = b'name,tier\nGood,smb\n"Open,smb\n' + b"Row,smb\n" * 20_000
+    assert refusal(engine, unclosed).startswith("line 3: a cell holds more than 131,072 characters")
+    assert stored(engine) == {}
 
 
 ODD = [
@@ -230,23 +247,12 @@ def test_one_formula_rule_is_undone_exactly_by_the_import(text: str) -> None:
     assert formula_safe(None) is None and formula_safe(7) == 7  # numbers are numbers
 
 
-def test_the_case_export_leaves_empty_cells_empty(harness: Harness, tmp_path: Path) -> None:
-    harness.escalate(CSM, summary="-5% revenue since the outage")
-    done = run_cli(["export", "--format", "csv"], {"DATABASE_URL": harness.settings.database_url}, tmp_path)
-    assert done.returncode == 0, done.stderr
-    [row] = list(csv.DictReader(io.StringIO(done.stdout)))
+def test_the_case_export_leaves_empty_cells_empty(engine: sa.Engine) -> None:
+    store_cases(engine, 1, owner=OWNER, summary="-5% revenue since the outage")
+    [row] = list(csv.DictReader(io.StringIO(to_csv(export_rows(engine)))))
     assert row["affected_accounts"] == ""  # was a lone ' in every empty cell
     assert "'" not in row.values()
     assert row["summary"] == "'-5% revenue since the outage"
-    # A file where it cannot be written is one sentence, not a traceback.
-    missing = tmp_path / "no-such-folder" / "cases.csv"
-    refused = run_cli(
-        ["export", "--format", "csv", "--output", str(missing)],
-        {"DATABASE_URL": harness.settings.database_url},
-        tmp_path,
-    )
-    assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert refused.stderr == f"error: --output {missing}: No such file or directory\n"
 
 
 INTAKE = """\

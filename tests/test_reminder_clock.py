@@ -1,10 +1,14 @@
-"""The scheduler as a clock: real APScheduler, real restarts, two instances on one database."""
+"""The scheduler as a clock: real APScheduler, real restarts, two instances on one database.
+
+The scheduler and the two instances run the app's parts without its HTTP side (`Parts`, as in
+test_reminders); the restart is of the app's own process."""
 
 from __future__ import annotations
 
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +16,8 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from assistant.app import create_app
+from assistant.components import create_components
+from assistant.content.registry import install_folder
 from assistant.database import make_engine, migrate, session_scope
 from assistant.domain.intake import ValidIntake
 from assistant.domain.practice import Category, Severity
@@ -26,36 +32,42 @@ from tests.harness import (
     MANAGER,
     OWNER,
     FlowButton,
-    Harness,
     app_sender,
     default_intake,
     free_port,
     make_settings,
+    seed_workspace,
     start_app_process,
     wait_for,
 )
+from tests.test_reminders import Parts, escalate, run_flow, running_parts
 
 pytestmark = pytest.mark.slow
 
 
-def test_the_scheduler_sends_a_reminder_when_it_falls_due(harness: Harness) -> None:
-    scheduler = create_scheduler(harness.components)
+@pytest.fixture
+def parts(database_url: str) -> Iterator[Parts]:
+    with running_parts(database_url) as running:
+        yield running
+
+
+def test_the_scheduler_sends_a_reminder_when_it_falls_due(parts: Parts) -> None:
+    scheduler = create_scheduler(parts.components)
     scheduler.start()
     try:
-        case = harness.escalate(CSM)
-        view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
+        case = escalate(parts)
         # Promise an update in 15 minutes and 2 seconds: its first reminder is due in 2 seconds.
         promise = int(time.time() + 15 * 60 + 2)
-        harness.submit(OWNER, view, next_update=promise, customer_message="On it.")
+        run_flow(parts, OWNER, case, "acknowledge", next_update=promise, customer_message="On it.")
         reminder = wait_for(
-            lambda: [m for m in harness.workspace.dm_messages(OWNER) if "expects an update" in m.text],
+            lambda: [m for m in parts.workspace.dm_messages(OWNER) if "expects an update" in m.text],
             timeout=15,
             what="the scheduled reminder",
         )
         assert f"<!date^{promise}^" in reminder[0].text
 
         def settled() -> bool:
-            rows = table.reminders_of(harness.components.engine, case.id or 0)
+            rows = table.reminders_of(parts.engine, case.id or 0)
             return any(r.kind == "update_soon" and r.state == "sent" for r in rows)
 
         wait_for(settled, what="the reminder to be recorded as sent")
@@ -142,11 +154,19 @@ def shared_database(request: pytest.FixtureRequest, database_url: str) -> str:
     return database_url
 
 
-def test_two_instances_send_each_of_500_reminders_exactly_once(
-    standin: StandIn, shared_database: str
-) -> None:
-    settings = make_settings(standin, shared_database, escalations_feed_channel=None)
-    first, second = create_app(settings)[1], create_app(settings)[1]
+@pytest.fixture
+def slack() -> Iterator[StandIn]:
+    """A seeded Slack stand-in, for app parts of a test's own."""
+    running = StandIn().start()
+    seed_workspace(running.workspace)
+    yield running
+    running.stop()
+
+
+def test_two_instances_send_each_of_500_reminders_exactly_once(slack: StandIn, shared_database: str) -> None:
+    """Two instances' parts (as create_app builds them) on one database, ticking at once."""
+    settings = make_settings(slack, shared_database, escalations_feed_channel=None)
+    first, second = (create_components(settings, content=install_folder(None)) for _ in range(2))
     now = datetime.now(UTC)
     intake = ValidIntake(
         account="Acme",
@@ -209,5 +229,5 @@ def test_two_instances_send_each_of_500_reminders_exactly_once(
     assert states == {"sent": 500}
     assert dict(events) == {"reminder_sent": 250, "breach": 250}
     # Each reminder reached Slack once: 250 owner reminders, and per breach one manager and one owner DM.
-    assert len(standin.workspace.dm_messages(OWNER)) == 500
-    assert len(standin.workspace.dm_messages(MANAGER)) == 250
+    assert len(slack.workspace.dm_messages(OWNER)) == 500
+    assert len(slack.workspace.dm_messages(MANAGER)) == 250

@@ -3,7 +3,10 @@
 item; a loop that stops or stalls makes /healthz answer 503 naming it.
 
 Each test injects an arbitrary exception into one loop's item handler (wrapping the real one,
-which still runs for every other item) and checks what users and operators see."""
+which still runs for every other item) and checks what users and operators see. The loops are the
+app's parts, so most stories run on them alone (tests/test_reliability.py's `Parts`: what is posted
+in Slack, what /healthz would answer); customer e-mail (a real SMTP server) and the `work` commands
+run the whole app end to end."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import pytest
 import time_machine
 from sqlmodel import Session, select
 
+from assistant.domain.account_rows import read_accounts
 from assistant.domain.action_items import due_at
 from assistant.domain.provisioning import Step
 from assistant.jobs import customer_delivery as delivery
@@ -26,10 +30,12 @@ from assistant.jobs.judgement import JudgementAsker
 from assistant.jobs.reminders import ReminderDispatcher
 from assistant.jobs.scheduler import guarded
 from assistant.jobs.supervision import PARK_AFTER_FAULTS, Supervisor, describe
+from assistant.listeners import acknowledge, rca, resolve
 from assistant.models import CustomerCommunication, Escalation, WorkFault
 from assistant.services import customer
 from assistant.services import provisioning as steps
 from assistant.services import reminders as reminder_table
+from assistant.services.accounts import ImportReport, import_accounts
 from assistant.services.action_items import open_items
 from assistant.services.work_faults import retry
 from tests.harness import (
@@ -41,14 +47,14 @@ from tests.harness import (
     Harness,
     env_without_slack,
     in_hours,
-    load_directory,
     run_cli,
     start_harness,
     wait_for,
 )
 from tests.mailbox import Mailbox
-from tests.test_action_items import DUE, SAO_PAULO, with_rca
+from tests.test_action_items import DUE, SAO_PAULO
 from tests.test_health import get
+from tests.test_reliability import Parts, started_parts
 
 SENDER = "Vendor Support <support@vendor.example>"
 ANA = "Ana Souza <ana@acme.com.br>, CTO"
@@ -69,13 +75,19 @@ def failing_for(first: Callable[..., Any], *, when: Callable[..., bool]) -> Call
     return handler
 
 
-def faults(harness: Harness, loop: str) -> list[WorkFault]:
-    with Session(harness.components.engine) as session:
+def faults(slack: Harness | Parts, loop: str) -> list[WorkFault]:
+    with Session(slack.components.engine) as session:
         return list(session.exec(select(WorkFault).where(WorkFault.loop == loop)))
 
 
-def parked_dms(harness: Harness) -> list[str]:
-    return [m.text for m in harness.workspace.dm_messages(MANAGER) if "was parked" in m.text]
+def parked_dms(slack: Harness | Parts) -> list[str]:
+    return [m.text for m in slack.workspace.dm_messages(MANAGER) if "was parked" in m.text]
+
+
+@pytest.fixture
+def parts(database_url: str) -> Iterator[Parts]:
+    with started_parts(database_url) as running:
+        yield running
 
 
 # -- customer delivery -------------------------------------------------------------------------
@@ -198,30 +210,31 @@ def test_a_fault_after_the_email_went_out_holds_nothing_back_and_says_nothing_fa
 
 
 def test_a_delivery_thread_that_ends_makes_health_fail_naming_it(
-    emailing: Harness, monkeypatch: pytest.MonkeyPatch
+    database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    harness = emailing
-    assert get(harness, "/healthz")[0] == 200
+    # E-mail set up: the delivery thread runs from the start (nothing is sent to this server).
+    with started_parts(database_url, smtp_url="smtp://127.0.0.1:2525", smtp_from=SENDER) as parts:
+        assert parts.health("/healthz")[0] == 200
 
-    def dies(self: CustomerDelivery) -> None:
-        raise SystemExit("the thread ends")  # not an Exception: nothing in the loop catches it
+        def dies(self: CustomerDelivery) -> None:
+            raise SystemExit("the thread ends")  # not an Exception: nothing in the loop catches it
 
-    monkeypatch.setattr(CustomerDelivery, "next_due", dies)
-    harness.components.customer.wake()
-    _, body = wait_for(lambda: (r := get(harness, "/healthz"))[0] == 503 and r, what="health fails")
-    assert body["failing"] == ["loop_customer-delivery"]
-    assert body["loops"]["customer-delivery"].startswith("stopped (SystemExit at ")
-    assert get(harness, "/livez")[0] == 503
+        monkeypatch.setattr(CustomerDelivery, "next_due", dies)
+        parts.components.customer.wake()
+        _, body = wait_for(lambda: (r := parts.health("/healthz"))[0] == 503 and r, what="health fails")
+        assert body["failing"] == ["loop_customer-delivery"]
+        assert body["loops"]["customer-delivery"].startswith("stopped (SystemExit at ")
+        assert parts.health("/livez")[0] == 503
 
 
 # -- the reminder clock ------------------------------------------------------------------------
 
 
 def test_a_reminder_that_raises_is_recorded_and_the_next_case_is_reminded(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
+    parts: Parts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = harness.escalate(CSM)
-    second = harness.escalate(CSM)
+    first = parts.escalate(CSM)
+    second = parts.escalate(CSM)
     monkeypatch.setattr(
         ReminderDispatcher,
         "deliver",
@@ -230,92 +243,97 @@ def test_a_reminder_that_raises_is_recorded_and_the_next_case_is_reminded(
         ),
     )
     assert second.ack_due_at is not None
-    harness.components.reminders.tick(now=second.ack_due_at - timedelta(minutes=30))
+    parts.components.reminders.tick(now=second.ack_due_at - timedelta(minutes=30))
 
-    reminded = [m.text for m in harness.workspace.dm_messages(OWNER) if "please acknowledge" in m.text]
+    reminded = [m.text for m in parts.workspace.dm_messages(OWNER) if "please acknowledge" in m.text]
     assert len(reminded) == 1 and "ESC-2" in reminded[0]
     [held] = [
-        r
-        for r in reminder_table.reminders_of(harness.components.engine, first.id or 0)
-        if r.kind == "ack_soon"
+        r for r in reminder_table.reminders_of(parts.components.engine, first.id or 0) if r.kind == "ack_soon"
     ]
     assert held.last_error and held.last_error.startswith("Injected at ") and held.sent_at is None
-    [fault] = faults(harness, "reminders")
+    [fault] = faults(parts, "reminders")
     assert fault.item == f"reminder:{held.id}" and fault.faults == 1
-    body = get(harness, "/healthz")[1]
+    body = parts.health("/healthz")[1]
     assert body["loops"]["reminders"].startswith(f"running; an item failed: reminder:{held.id}: Injected")
 
 
 def test_a_reminder_pass_that_raises_outside_any_reminder_is_said_and_the_clock_stalls(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
+    parts: Parts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    case = harness.escalate(CSM)
+    case = parts.escalate(CSM)
     assert case.ack_due_at is not None
     monkeypatch.setattr(
         reminder_table, "claim_due", failing_for(reminder_table.claim_due, when=lambda *a, **k: True)
     )
-    clock = harness.components.heartbeat
+    clock = parts.components.heartbeat
     before = clock.ages().get("reminders")
-    assert harness.components.reminders.tick(now=case.ack_due_at) == 0  # it does not raise
+    assert parts.components.reminders.tick(now=case.ack_due_at) == 0  # it does not raise
     assert clock.ages().get("reminders") == before  # not marked as having rung
-    planned = harness.components.reminders.next_at
+    planned = parts.components.reminders.next_at
     assert planned is not None and planned > datetime.now(UTC)  # tried again shortly, not spinning
-    body = get(harness, "/healthz")[1]
+    body = parts.health("/healthz")[1]
     assert body["loops"]["reminders"].startswith("running; an item failed: pass: Injected at ")
     monkeypatch.undo()
-    assert harness.components.reminders.tick(now=case.ack_due_at - timedelta(minutes=30)) == 1
+    assert parts.components.reminders.tick(now=case.ack_due_at - timedelta(minutes=30)) == 1
 
 
 # -- the provisioning queue --------------------------------------------------------------------
 
 
 def test_a_provisioning_step_that_raises_is_recorded_and_other_cases_open(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
+    parts: Parts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    provisioner = harness.components.provisioner
+    provisioner = parts.components.provisioner
     real = provisioner._steps[Step.CARD]
     monkeypatch.setitem(
         provisioner._steps, Step.CARD, failing_for(real, when=lambda case, row: case.summary == "broken")
     )
-    views = [harness.open_intake(CSM) for _ in range(2)]
-    harness.submit_intake(views[0], summary="broken")
-    harness.submit_intake(views[1], summary="fine")
-    broken, fine = (wait_for(partial(harness.case_by_view, v), what="stored") for v in views)
+    views = [parts.submit_intake(CSM, summary="broken"), parts.submit_intake(CSM, summary="fine")]
+    broken, fine = (wait_for(partial(parts.case_by_view, v), what="stored") for v in views)
 
-    harness.wait_provisioned(fine.id)
-    wait_for(lambda: faults(harness, "provisioning"), what="the fault recorded")
-    assert Step.CARD in steps.pending_steps(harness.components.engine, broken.id or 0)
-    [fault] = faults(harness, "provisioning")
+    parts.wait_provisioned(fine.id)
+    wait_for(lambda: faults(parts, "provisioning"), what="the fault recorded")
+    assert Step.CARD in steps.pending_steps(parts.components.engine, broken.id or 0)
+    [fault] = faults(parts, "provisioning")
     assert fault.item == f"step:{broken.id}:card" and fault.last_error.startswith("Injected at ")
-    body = get(harness, "/healthz")[1]
+    body = parts.health("/healthz")[1]
     assert body["loops"]["provisioning"].startswith(f"running; an item failed: step:{broken.id}:card")
     # The repair sweep leaves it alone while it waits out its back-off.
-    assert broken.id not in harness.components.provisioner.repair()
+    assert broken.id not in parts.components.provisioner.repair()
     # Parked (as after five faults), it is never run again, however it is queued.
-    supervisor = harness.components.supervisor
+    supervisor = parts.components.supervisor
     for _ in range(PARK_AFTER_FAULTS - 1):
         supervisor.item_failed("provisioning", f"step:{broken.id}:card", Injected("again"))
-    attempts = steps.pending_steps(harness.components.engine, broken.id or 0)[Step.CARD].attempts
-    harness.components.provisioner.provision(broken.id or 0)
+    attempts = steps.pending_steps(parts.components.engine, broken.id or 0)[Step.CARD].attempts
+    parts.components.provisioner.provision(broken.id or 0)
     with time_machine.travel(datetime.now(UTC) + timedelta(days=1), tick=True):
-        harness.components.provisioner.repair()
+        parts.components.provisioner.repair()
     time.sleep(1.0)
-    assert steps.pending_steps(harness.components.engine, broken.id or 0)[Step.CARD].attempts == attempts
-    assert faults(harness, "provisioning")[0].faults == PARK_AFTER_FAULTS
+    assert steps.pending_steps(parts.components.engine, broken.id or 0)[Step.CARD].attempts == attempts
+    assert faults(parts, "provisioning")[0].faults == PARK_AFTER_FAULTS
 
 
 # -- the judgement tier ------------------------------------------------------------------------
+
+
+def load_directory(parts: Parts, csv_text: str, at: datetime) -> ImportReport:
+    """Accounts into the directory as CS ops would import them (every row must be good)."""
+    rows, problems = read_accounts(csv_text, json_format=False, default_currency="USD")
+    assert problems == [], problems
+    rules = parts.components.content.practice.judgement
+    return import_accounts(parts.components.engine, rows, rules=rules, now=at)
+
 
 HEADER = "name,crm_id,contract_value,currency,csm,health,contacts,language,timezone\n"
 
 
 def test_a_judgement_question_that_raises_is_recorded_and_the_next_is_asked(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
+    parts: Parts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     start = datetime.now(UTC) - timedelta(days=5)
     rows = "Acme,0015A,120000,USD,U0CSM0001,{h},,,\nGlobex,0015G,220000,USD,U0CSM0001,{h},,,\n"
-    load_directory(harness, HEADER + rows.format(h=80), start)
-    assert load_directory(harness, HEADER + rows.format(h=20), start + timedelta(days=2)).raised == 2
+    load_directory(parts, HEADER + rows.format(h=80), start)
+    assert load_directory(parts, HEADER + rows.format(h=20), start + timedelta(days=2)).raised == 2
     monkeypatch.setattr(
         JudgementAsker,
         "question",
@@ -323,19 +341,19 @@ def test_a_judgement_question_that_raises_is_recorded_and_the_next_is_asked(
             failing_for(JudgementAsker.question, when=lambda request, account, rules: account.name == "Acme")
         ),
     )
-    assert harness.components.judgement.sweep() == 1
-    asked = [m.text for m in harness.workspace.dm_messages(CSM) if "Globex" in m.text]
+    assert parts.components.judgement.sweep() == 1
+    asked = [m.text for m in parts.workspace.dm_messages(CSM) if "Globex" in m.text]
     assert asked
-    [fault] = faults(harness, "judgement")
+    [fault] = faults(parts, "judgement")
     assert fault.faults == 1 and fault.last_error.startswith("Injected at ")
-    assert harness.components.judgement.sweep() == 0  # backed off: not asked again at once
+    assert parts.components.judgement.sweep() == 0  # backed off: not asked again at once
 
 
 # -- jobs of the clock: a pass that raises, a loop that stalls -----------------------------------
 
 
-def test_a_job_pass_that_raises_is_named_and_one_that_stops_passing_fails_health(harness: Harness) -> None:
-    supervisor = harness.components.supervisor
+def test_a_job_pass_that_raises_is_named_and_one_that_stops_passing_fails_health(parts: Parts) -> None:
+    supervisor = parts.components.supervisor
     calls: list[int] = []
 
     def sweep() -> None:
@@ -346,13 +364,13 @@ def test_a_job_pass_that_raises_is_named_and_one_that_stops_passing_fails_health
     supervisor.min_stall_seconds = 0.0  # (a minute at least in the app: not waited for here)
     job = guarded("repair sweep", sweep, supervisor, 0.3)
     job()  # raises inside: the job survives, its next turn runs
-    body = get(harness, "/healthz")[1]
+    body = parts.health("/healthz")[1]
     assert body["loops"]["repair-sweep"].startswith("running; an item failed: pass: Injected at ")
     job()
     assert len(calls) == 2
-    assert get(harness, "/healthz")[0] == 200
+    assert parts.health("/healthz")[0] == 200
     time.sleep(0.8)  # two intervals without a completed pass
-    status, body = get(harness, "/healthz")
+    status, body = parts.health("/healthz")
     assert status == 503 and body["failing"] == ["loop_repair-sweep"]
     assert body["loops"]["repair-sweep"].startswith("stalled")
 
@@ -397,20 +415,53 @@ def test_the_same_item_faulting_after_a_restart_counts_on(database_url: str) -> 
 # -- action items ------------------------------------------------------------------------------
 
 
+def with_rca(parts: Parts) -> Escalation:
+    """A case acknowledged, resolved and given its RCA by its owner (each flow's modal as the
+    card's button opens it, submitted), with two action items: one the owner's, one the manager's."""
+    case = parts.escalate(CSM)
+    parts.run_flow(acknowledge, case, OWNER, next_update=in_hours(2), customer_message="On it.")
+    parts.run_flow(
+        resolve,
+        case,
+        OWNER,
+        resolution_summary="Fixed.",
+        fix="Restarted.",
+        customer_confirmed="pending",
+        customer_notice="Your service is back.",
+    )
+    parts.run_flow(
+        rca,
+        case,
+        OWNER,
+        what_happened="The SAML certificate expired.",
+        root_cause="Renewal was manual.",
+        cause_area="process",
+        customer_rca="A certificate expired; we renewed it.",
+        corrective_1_description="Renew the certificate",
+        corrective_1_owner=OWNER,
+        corrective_1_due=DUE.isoformat(),
+        preventive_1_description="Alert 30 days before expiry",
+        preventive_1_owner=MANAGER,
+        preventive_1_due=DUE.isoformat(),
+    )
+    assert len(open_items(parts.components.engine)) == 2
+    return parts.case(case.id)
+
+
 def test_an_action_item_that_raises_is_recorded_and_the_other_is_followed_up(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
+    parts: Parts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with_rca(harness)
-    mine = next(i for i in open_items(harness.components.engine) if i.owner_id == OWNER)
+    with_rca(parts)
+    mine = next(i for i in open_items(parts.components.engine) if i.owner_id == OWNER)
     monkeypatch.setattr(
         ActionItemFollowUp,
         "_tell",
         failing_for(ActionItemFollowUp._tell, when=lambda self, item, alert, now: item.owner_id == OWNER),
     )
-    sweep = harness.components.action_items.sweep
+    sweep = parts.components.action_items.sweep
     moment = due_at(DUE, SAO_PAULO) - timedelta(hours=20)
     assert sweep(now=moment) == 1  # the manager's item: reminded all the same
-    assert any("Alert 30 days before expiry" in m.text for m in harness.workspace.dm_messages(MANAGER))
-    [fault] = faults(harness, "action-items")
+    assert any("Alert 30 days before expiry" in m.text for m in parts.workspace.dm_messages(MANAGER))
+    [fault] = faults(parts, "action-items")
     assert fault.item == f"action-item:{mine.id}" and fault.faults == 1
-    assert sweep(now=moment) == 0 and faults(harness, "action-items")[0].faults == 1  # backed off
+    assert sweep(now=moment) == 0 and faults(parts, "action-items")[0].faults == 1  # backed off

@@ -6,13 +6,17 @@ credentials in URLs; a redirect is a failed attempt, never followed; one slow en
 the other subscribers nothing; `--secret` must be a whsec_ key; removed ids are not reused.
 
 An endpoint that does not speak HTTP, or a bug while sending one delivery, never stops the
-others (section 3); the CLI takes `webhook remove` and `replay` as the README writes them (6)."""
+others (section 3); the CLI takes `webhook remove` and `replay` as the README writes them (6).
+
+None of this needs a request into the app: the command line runs in this process against the
+test's database, and the sender is one of the app's parts (tests/test_reliability.py's `Parts`,
+cases opened as the intake opens them, calls received by real receivers and sockets on loopback).
+A subscriber's whole story over Slack's requests is in tests/test_webhooks.py."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import io
 import socket
 import socketserver
 import threading
@@ -22,38 +26,41 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 from sqlmodel import Session, select
 
-from assistant.cli import main
+from assistant.database import make_engine
 from assistant.jobs.supervision import PARK_AFTER_FAULTS
 from assistant.models import WebhookDelivery, WebhookSubscription, WorkFault, utcnow
 from assistant.services import webhooks
-from tests.harness import CSM, MANAGER, Harness, start_harness, wait_for
-from tests.test_health import get
-from tests.test_webhooks import Receiver, all_deliveries
+from tests.harness import CSM, MANAGER, wait_for
+from tests.test_reliability import Parts, started_parts
+from tests.test_webhooks import Receiver, all_deliveries, cli
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 
 
 @pytest.fixture
-def harness(database_url: str) -> Iterator[Harness]:
+def parts(database_url: str) -> Iterator[Parts]:
     """The receivers of these tests listen over http on 127.0.0.1: the documented opt-in."""
-    running = start_harness(database_url, webhook_allow_http_loopback=True)
-    try:
+    with started_parts(database_url, webhook_allow_http_loopback=True) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
-def strict_harness(database_url: str) -> Iterator[Harness]:
-    """The app as shipped: public https endpoints only."""
-    running = start_harness(database_url)
-    try:
+def strict_parts(database_url: str) -> Iterator[Parts]:
+    """The app's parts as shipped: public https endpoints only."""
+    with started_parts(database_url) as running:
         yield running
-    finally:
-        running.stop()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """The test's database, for what the command line stores (no app, no Slack)."""
+    made = make_engine(database_url)
+    yield made
+    made.dispose()
 
 
 @pytest.fixture
@@ -71,38 +78,22 @@ def receivers() -> Iterator[Callable[[], Receiver]]:
         box.server.shutdown()
 
 
-def cli(monkeypatch: pytest.MonkeyPatch, harness: Harness, *args: str, **env: str) -> tuple[int, str, str]:
-    """`python -m assistant webhook ...` against the harness's database: (exit code, out, err)."""
-    monkeypatch.setenv("DATABASE_URL", harness.settings.database_url)
-    for name in ("WEBHOOK_ALLOW_HTTP_LOOPBACK", "WEBHOOK_ALLOWED_NETWORKS"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(["webhook", *args])
-        except SystemExit as exc:  # argparse refusing the command line
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
+def subscriptions(engine: sa.Engine) -> list[WebhookSubscription]:
+    return webhooks.subscriptions(engine)
 
 
-def subscriptions(harness: Harness) -> list[WebhookSubscription]:
-    return webhooks.subscriptions(harness.components.engine)
-
-
-def stored(harness: Harness, url: str, events: list[str]) -> int:
+def stored(engine: sa.Engine, url: str, events: list[str]) -> int:
     """A subscription as an earlier release stored it (before URLs were checked)."""
-    with Session(harness.components.engine) as session:
+    with Session(engine) as session:
         row = WebhookSubscription(url=url, events=events, secret=SECRET)
         session.add(row)
         session.commit()
         return row.id or 0
 
 
-def deliveries_to(harness: Harness, subscription_id: int) -> list[WebhookDelivery]:
+def deliveries_to(engine: sa.Engine, subscription_id: int) -> list[WebhookDelivery]:
     return sorted(
-        (d for d in all_deliveries(harness.components.engine) if d.subscription_id == subscription_id),
+        (d for d in all_deliveries(engine) if d.subscription_id == subscription_id),
         key=lambda d: d.event_id,
     )
 
@@ -140,31 +131,35 @@ REFUSED = [
 
 
 def test_add_refuses_anything_but_a_public_https_receiver(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
+    database_url: str, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for url in REFUSED:
-        code, out, err = cli(monkeypatch, harness, "add", url, "--events", "opened")
+        code, out, err = cli(monkeypatch, database_url, "add", url, "--events", "opened")
         assert code != 0 and err.startswith("error: "), (url, code, out, err)
         assert "Traceback" not in err and "subscription" not in out, url
         assert "hunter2" not in err, url  # a refused URL's password is not echoed back
-    assert subscriptions(harness) == []
+    assert subscriptions(engine) == []
     # Plain http only to loopback, and only with the setting; even then not to a private address.
     loopback = "http://127.0.0.1:9/hooks"
-    assert cli(monkeypatch, harness, "add", loopback)[0] != 0
-    assert cli(monkeypatch, harness, "add", "http://10.0.0.1/", WEBHOOK_ALLOW_HTTP_LOOPBACK="true")[0] != 0
-    assert cli(monkeypatch, harness, "add", loopback, WEBHOOK_ALLOW_HTTP_LOOPBACK="true")[0] == 0
+    assert cli(monkeypatch, database_url, "add", loopback)[0] != 0
+    assert (
+        cli(monkeypatch, database_url, "add", "http://10.0.0.1/", WEBHOOK_ALLOW_HTTP_LOOPBACK="true")[0] != 0
+    )
+    assert cli(monkeypatch, database_url, "add", loopback, WEBHOOK_ALLOW_HTTP_LOOPBACK="true")[0] == 0
     # A private network the operator allows (a receiver inside the company).
     code, out, _ = cli(
-        monkeypatch, harness, "add", "https://10.1.2.3/in", WEBHOOK_ALLOWED_NETWORKS="10.1.0.0/16"
+        monkeypatch, database_url, "add", "https://10.1.2.3/in", WEBHOOK_ALLOWED_NETWORKS="10.1.0.0/16"
     )
     assert code == 0 and out.startswith("subscription ")
     assert (
-        cli(monkeypatch, harness, "add", "https://10.2.0.1/in", WEBHOOK_ALLOWED_NETWORKS="10.1.0.0/16")[0]
+        cli(monkeypatch, database_url, "add", "https://10.2.0.1/in", WEBHOOK_ALLOWED_NETWORKS="10.1.0.0/16")[
+            0
+        ]
         != 0
     )
-    code, out, _ = cli(monkeypatch, harness, "add", "https://hooks.acme.example/in")
+    code, out, _ = cli(monkeypatch, database_url, "add", "https://hooks.acme.example/in")
     assert code == 0
-    assert [s.url for s in subscriptions(harness)] == [
+    assert [s.url for s in subscriptions(engine)] == [
         loopback,
         "https://10.1.2.3/in",
         "https://hooks.acme.example/in",
@@ -172,16 +167,18 @@ def test_add_refuses_anything_but_a_public_https_receiver(
 
 
 def test_list_never_prints_credentials_stored_before_they_were_refused(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
+    database_url: str, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stored(harness, "https://ops:hunter2@hooks.acme.example/in?x=1", ["opened"])
-    code, out, _ = cli(monkeypatch, harness, "list")
+    stored(engine, "https://ops:hunter2@hooks.acme.example/in?x=1", ["opened"])
+    code, out, _ = cli(monkeypatch, database_url, "list")
     assert code == 0
     assert "hunter2" not in out and "ops:" not in out
     assert "hooks.acme.example/in" in out
 
 
-def test_the_secret_must_be_a_whsec_key(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_secret_must_be_a_whsec_key(
+    database_url: str, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = "https://hooks.acme.example/in"
     for secret in (
         "hunter2",
@@ -190,48 +187,50 @@ def test_the_secret_must_be_a_whsec_key(harness: Harness, monkeypatch: pytest.Mo
         "whsec_" + base64.b64encode(b"short").decode(),  # 5 bytes: Standard Webhooks asks 24 to 64
         base64.b64encode(b"k" * 32).decode(),  # the key without its prefix
     ):
-        code, _, err = cli(monkeypatch, harness, "add", url, "--secret", secret)
+        code, _, err = cli(monkeypatch, database_url, "add", url, "--secret", secret)
         assert code != 0 and "whsec_" in err, (secret, err)
         assert "Traceback" not in err
-    assert subscriptions(harness) == []
-    code, out, _ = cli(monkeypatch, harness, "add", url, "--secret", SECRET)
+    assert subscriptions(engine) == []
+    code, out, _ = cli(monkeypatch, database_url, "add", url, "--secret", SECRET)
     assert code == 0 and out.strip().endswith(SECRET)
-    code, out, _ = cli(monkeypatch, harness, "add", url)  # one made for it: a valid key too
+    code, out, _ = cli(monkeypatch, database_url, "add", url)  # one made for it: a valid key too
     generated = out.split("signing secret (verify webhook-signature with it): ")[1].strip()
     assert generated.startswith("whsec_") and len(base64.b64decode(generated[6:], validate=True)) >= 24
 
 
 def test_ids_of_removed_subscriptions_are_not_reused(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
+    database_url: str, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = "https://hooks.acme.example/in"
-    firsts = [cli(monkeypatch, harness, "add", url)[1].split(":")[0] for _ in range(2)]
+    firsts = [cli(monkeypatch, database_url, "add", url)[1].split(":")[0] for _ in range(2)]
     assert firsts == ["subscription 1", "subscription 2"]
-    assert cli(monkeypatch, harness, "remove", "2")[1].strip() == "removed 2"
-    assert cli(monkeypatch, harness, "add", url)[1].split(":")[0] == "subscription 3"
-    assert [s.id for s in subscriptions(harness)] == [1, 3]
+    assert cli(monkeypatch, database_url, "remove", "2")[1].strip() == "removed 2"
+    assert cli(monkeypatch, database_url, "add", url)[1].split(":")[0] == "subscription 3"
+    assert [s.id for s in subscriptions(engine)] == [1, 3]
 
 
 def test_remove_and_replay_take_what_the_readme_writes(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch, receivers: Callable[[], Receiver]
+    database_url: str, parts: Parts, monkeypatch: pytest.MonkeyPatch, receivers: Callable[[], Receiver]
 ) -> None:
     for wrong in ("abc", "99999999999999999999", "١٢"):  # letters, too large, not ASCII digits
-        code, _, err = cli(monkeypatch, harness, "remove", wrong)
+        code, _, err = cli(monkeypatch, database_url, "remove", wrong)
         assert code == 2 and err.startswith("error: ") and wrong in err and "Traceback" not in err
     receiver = receivers()
     sub_id, _ = webhooks.subscribe(
-        harness.components.engine, receiver.url, ["opened"], policy=webhooks.policy_of(harness.settings)
+        parts.engine, receiver.url, ["opened"], policy=webhooks.policy_of(parts.components.settings)
     )
-    harness.escalate(CSM)
+    parts.escalate(CSM)
     wait_for(lambda: len(receiver.received) == 1, what="the event")
     since = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
-    code, out, err = cli(monkeypatch, harness, "replay", "--since", since, str(sub_id))  # the README's order
+    code, out, err = cli(
+        monkeypatch, database_url, "replay", "--since", since, str(sub_id)
+    )  # the README's order
     assert (code, out.strip()) == (0, "1 deliveries queued again"), err
-    harness.components.webhooks.wake()
+    parts.components.webhooks.wake()
     wait_for(lambda: len(receiver.received) == 2, what="the replay")
-    code, _, err = cli(monkeypatch, harness, "replay", "--since", since, "abc")
+    code, _, err = cli(monkeypatch, database_url, "replay", "--since", since, "abc")
     assert code == 2 and err.startswith("error: ") and "Traceback" not in err
-    code, _, err = cli(monkeypatch, harness, "replay", str(sub_id))
+    code, _, err = cli(monkeypatch, database_url, "replay", str(sub_id))
     assert code == 2 and "--since" in err
 
 
@@ -239,29 +238,29 @@ def test_remove_and_replay_take_what_the_readme_writes(
 
 
 def test_the_address_is_checked_again_when_sending(
-    strict_harness: Harness, receivers: Callable[[], Receiver]
+    strict_parts: Parts, receivers: Callable[[], Receiver]
 ) -> None:
     """A subscription stored before URLs were checked, to a name that resolves to loopback: the
     call is refused (recorded on the delivery), until the operator allows loopback."""
-    harness = strict_harness
+    parts = strict_parts
     receiver = receivers()
     port = receiver.server.server_address[1]
-    sub_id = stored(harness, f"http://localhost:{port}/hooks", ["opened"])
-    harness.escalate(CSM)
+    sub_id = stored(parts.engine, f"http://localhost:{port}/hooks", ["opened"])
+    parts.escalate(CSM)
     [delivery] = wait_for(
-        lambda: [d for d in deliveries_to(harness, sub_id) if d.last_error], what="the refused attempt"
+        lambda: [d for d in deliveries_to(parts.engine, sub_id) if d.last_error], what="the refused attempt"
     )
     assert "refused" in (delivery.last_error or "") and delivery.delivered_at is None
     assert delivery.next_attempt_at > utcnow()  # tried again later, like any failed attempt
     assert receiver.received == []
-    harness.components.settings.webhook_allow_http_loopback = True
+    parts.components.settings.webhook_allow_http_loopback = True
     with time_machine.travel(datetime.now(UTC) + timedelta(seconds=15), tick=True):
-        harness.components.webhooks.wake()
+        parts.components.webhooks.wake()
         wait_for(lambda: len(receiver.received) == 1, what="the delivery once loopback is allowed")
 
 
 def test_the_address_checked_is_the_one_connected_to(
-    harness: Harness, receivers: Callable[[], Receiver], monkeypatch: pytest.MonkeyPatch
+    parts: Parts, receivers: Callable[[], Receiver], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """DNS rebinding: the name answers 127.0.0.1 when it is checked, then another address. The
     call goes to the address checked, with the name in its Host header."""
@@ -278,8 +277,8 @@ def test_the_address_checked_is_the_one_connected_to(
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
-    stored(harness, f"http://rebind.test:{port}/hooks", ["opened"])
-    harness.escalate(CSM)
+    stored(parts.engine, f"http://rebind.test:{port}/hooks", ["opened"])
+    parts.escalate(CSM)
     wait_for(lambda: len(receiver.received) == 1, what="the delivery")
     headers, _ = receiver.received[0]
     assert headers["host"] == f"rebind.test:{port}"
@@ -287,37 +286,37 @@ def test_the_address_checked_is_the_one_connected_to(
 
 
 def test_a_redirect_is_a_failed_attempt_never_followed(
-    harness: Harness, receivers: Callable[[], Receiver]
+    parts: Parts, receivers: Callable[[], Receiver]
 ) -> None:
     elsewhere = receivers()
     found, temporary = receivers(), receivers()
     found.redirect = (302, elsewhere.url)
     temporary.redirect = (307, elsewhere.url)
-    policy = webhooks.policy_of(harness.settings)
-    engine = harness.components.engine
+    policy = webhooks.policy_of(parts.components.settings)
+    engine = parts.components.engine
     ids = [webhooks.subscribe(engine, r.url, ["opened"], policy=policy)[0] for r in (found, temporary)]
-    harness.escalate(CSM)
-    wait_for(lambda: all(d.last_status for i in ids for d in deliveries_to(harness, i)), what="both attempts")
+    parts.escalate(CSM)
+    wait_for(
+        lambda: all(d.last_status for i in ids for d in deliveries_to(parts.engine, i)), what="both attempts"
+    )
     for sub_id, status in zip(ids, (302, 307), strict=True):
-        [delivery] = deliveries_to(harness, sub_id)
+        [delivery] = deliveries_to(parts.engine, sub_id)
         assert delivery.delivered_at is None, status
         assert (delivery.last_status, delivery.last_error, delivery.attempts) == (status, f"HTTP {status}", 1)
         assert delivery.next_attempt_at > utcnow()  # backed off
     assert elsewhere.received == [] and elsewhere.other_methods == []
-    assert all(s.failing_since is not None for s in subscriptions(harness))  # counts towards disabling
+    assert all(s.failing_since is not None for s in subscriptions(parts.engine))  # counts towards disabling
 
 
-def test_a_slow_endpoint_costs_the_others_nothing(
-    harness: Harness, receivers: Callable[[], Receiver]
-) -> None:
+def test_a_slow_endpoint_costs_the_others_nothing(parts: Parts, receivers: Callable[[], Receiver]) -> None:
     slow, fast = receivers(), receivers()
     slow.gate = threading.Event()  # each call to the slow endpoint is held until the test lets go
-    harness.components.settings.webhook_timeout_seconds = 30.0
-    policy = webhooks.policy_of(harness.settings)
-    engine = harness.components.engine
+    parts.components.settings.webhook_timeout_seconds = 30.0
+    policy = webhooks.policy_of(parts.components.settings)
+    engine = parts.components.engine
     for box in (slow, fast):
         webhooks.subscribe(engine, box.url, ["opened"], policy=policy)
-    cases = [harness.escalate(CSM, summary=f"Case {n}").id for n in range(3)]
+    cases = [parts.escalate(CSM, summary=f"Case {n}").id for n in range(3)]
     wait_for(lambda: len(fast.received) == 3, timeout=20, what="every event at the fast endpoint")
     assert slow.held == 1 and slow.received == []  # its first call is still held open
     assert [e["data"]["escalation"]["id"] for e in fast.events()] == cases
@@ -348,19 +347,19 @@ class NotHttp:
 
 
 def test_an_endpoint_that_does_not_speak_http_is_a_failed_attempt(
-    harness: Harness, receivers: Callable[[], Receiver]
+    parts: Parts, receivers: Callable[[], Receiver]
 ) -> None:
     odd, good = NotHttp(), receivers()
     try:
-        policy = webhooks.policy_of(harness.settings)
-        engine = harness.components.engine
+        policy = webhooks.policy_of(parts.components.settings)
+        engine = parts.components.engine
         odd_id, _ = webhooks.subscribe(engine, odd.url, ["opened"], policy=policy)
         webhooks.subscribe(engine, good.url, ["opened"], policy=policy)
         for n in range(2):
-            harness.escalate(CSM, summary=f"Case {n}")
+            parts.escalate(CSM, summary=f"Case {n}")
         wait_for(lambda: len(good.received) == 2, what="the other subscriber's events")
         failed = wait_for(
-            lambda: [d for d in deliveries_to(harness, odd_id) if d.last_error],
+            lambda: [d for d in deliveries_to(parts.engine, odd_id) if d.last_error],
             what="the odd endpoint's attempts",
         )
         assert all(d.delivered_at is None and "BadStatusLine" in (d.last_error or "") for d in failed)
@@ -368,7 +367,7 @@ def test_an_endpoint_that_does_not_speak_http_is_a_failed_attempt(
         # An ordinary failed attempt: not a fault of ours, and the loop is healthy.
         with Session(engine) as session:
             assert session.exec(select(WorkFault)).all() == []
-        status, body = get(harness, "/healthz")
+        status, body = parts.health("/healthz")
         assert status == 200 and body["loops"]["webhooks"] == "ok", body
     finally:
         odd.server.shutdown()
@@ -382,12 +381,12 @@ class Injected(RuntimeError):
 
 
 def test_a_delivery_that_raises_is_recorded_on_it_and_the_next_is_sent(
-    harness: Harness, receivers: Callable[[], Receiver], monkeypatch: pytest.MonkeyPatch
+    parts: Parts, receivers: Callable[[], Receiver], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     receiver = receivers()
-    engine = harness.components.engine
-    webhooks.subscribe(engine, receiver.url, ["opened"], policy=webhooks.policy_of(harness.settings))
-    sender = harness.components.webhooks
+    engine = parts.components.engine
+    webhooks.subscribe(engine, receiver.url, ["opened"], policy=webhooks.policy_of(parts.components.settings))
+    sender = parts.components.webhooks
     real_send = sender._send
     doomed: list[int] = []  # the case of the first delivery the sender handles
 
@@ -398,8 +397,8 @@ def test_a_delivery_that_raises_is_recorded_on_it_and_the_next_is_sent(
         return real_send(delivery, *args, **kwargs)
 
     monkeypatch.setattr(sender, "_send", send)
-    first = harness.escalate(CSM, summary="First")
-    second = harness.escalate(CSM, summary="Second")
+    first = parts.escalate(CSM, summary="First")
+    second = parts.escalate(CSM, summary="Second")
     wait_for(
         lambda: second.id in [e["data"]["escalation"]["id"] for e in receiver.events()],
         what="the next delivery, sent all the same",
@@ -411,7 +410,7 @@ def test_a_delivery_that_raises_is_recorded_on_it_and_the_next_is_sent(
     )
     assert "Injected" in (faulty.last_error or "") and faulty.delivered_at is None
     assert timedelta(seconds=20) < faulty.next_attempt_at - utcnow() < timedelta(minutes=2)  # backed off
-    status, body = get(harness, "/healthz")
+    status, body = parts.health("/healthz")
     assert status == 200 and body["loops"]["webhooks"].startswith(
         f"running; an item failed: webhook:{faulty.id}: Injected"
     ), body
@@ -436,11 +435,11 @@ def test_a_delivery_that_raises_is_recorded_on_it_and_the_next_is_sent(
     [parked] = [d for d in all_deliveries(engine) if d.id == faulty.id]
     assert parked.delivered_at is None and parked.attempts == PARK_AFTER_FAULTS
     told = wait_for(
-        lambda: [m for m in harness.workspace.dm_messages(MANAGER) if "parked" in m.text],
+        lambda: [m for m in parts.workspace.dm_messages(MANAGER) if "parked" in m.text],
         what="the managers told",
     )
     time.sleep(0.5)
-    assert len([m for m in harness.workspace.dm_messages(MANAGER) if "parked" in m.text]) == len(told) == 1
+    assert len([m for m in parts.workspace.dm_messages(MANAGER) if "parked" in m.text]) == len(told) == 1
     assert second.id in [e["data"]["escalation"]["id"] for e in receiver.events()]
 
 
@@ -464,22 +463,23 @@ def test_the_time_out_is_for_the_whole_call_not_each_byte(database_url: str) -> 
         connection.close()
 
     threading.Thread(target=drip, daemon=True).start()
-    harness = start_harness(database_url, webhook_allow_http_loopback=True, webhook_timeout_seconds=1)
     try:
-        url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
-        webhooks.subscribe(
-            harness.components.engine, url, ["opened"], policy=webhooks.policy_of(harness.settings)
-        )
-        harness.escalate(CSM)
-        [delivery] = wait_for(
-            lambda: [d for d in all_deliveries(harness.components.engine) if d.last_error],
-            timeout=15,
-            what="the attempt recorded",
-        )
-        assert delivery.last_error == "timed out" and delivery.delivered_at is None
+        with started_parts(
+            database_url, webhook_allow_http_loopback=True, webhook_timeout_seconds=1
+        ) as parts:
+            url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+            webhooks.subscribe(
+                parts.engine, url, ["opened"], policy=webhooks.policy_of(parts.components.settings)
+            )
+            parts.escalate(CSM)
+            [delivery] = wait_for(
+                lambda: [d for d in all_deliveries(parts.engine) if d.last_error],
+                timeout=15,
+                what="the attempt recorded",
+            )
+            assert delivery.last_error == "timed out" and delivery.delivered_at is None
     finally:
         done.set()
-        harness.stop()
         listener.close()
 
 

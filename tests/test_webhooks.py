@@ -1,8 +1,15 @@
 """Webhooks out, to a receiver on loopback: signed (Standard Webhooks), in order per case,
-retried after 500s and time-outs, at least once and never lost."""
+retried after 500s and time-outs, at least once and never lost.
+
+The sender is one of the app's parts: most stories run on the parts alone (tests/test_reliability.py's
+`Parts`: cases opened and flows run as their listeners run them, the events received by a real
+HTTP receiver); a subscriber's whole story (`python -m assistant webhook add`, then a case worked
+over Slack's requests) and a killed app process run end to end."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import signal
 import threading
@@ -16,7 +23,9 @@ import pytest
 import time_machine
 from standardwebhooks.webhooks import Webhook
 
+from assistant.cli import main
 from assistant.domain.webhooks import EndpointPolicy
+from assistant.listeners import acknowledge
 from assistant.services import webhooks
 from slack_standin import StandIn
 from tests.harness import (
@@ -37,6 +46,7 @@ from tests.harness import (
     start_harness,
     wait_for,
 )
+from tests.test_reliability import Parts, started_parts
 
 
 class Receiver:
@@ -118,6 +128,30 @@ def harness(database_url: str) -> Iterator[Harness]:
         running.stop()
 
 
+@pytest.fixture
+def parts(database_url: str) -> Iterator[Parts]:
+    """The app's parts, with the same opt-in as `harness`."""
+    with started_parts(database_url, webhook_allow_http_loopback=True) as running:
+        yield running
+
+
+def cli(monkeypatch: pytest.MonkeyPatch, database_url: str, *args: str, **env: str) -> tuple[int, str, str]:
+    """`python -m assistant webhook ...` (its `main`, in this process) against the database at
+    `database_url`, with these settings in its environment: (exit code, out, err)."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    for name in ("WEBHOOK_ALLOW_HTTP_LOOPBACK", "WEBHOOK_ALLOWED_NETWORKS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(["webhook", *args])
+        except SystemExit as exc:  # argparse refusing the command line
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
 def loopback_env(harness: Harness) -> dict[str, str]:
     """The CLI's environment, with the same opt-in as the app's."""
     return {**env_without_slack(harness), "WEBHOOK_ALLOW_HTTP_LOOPBACK": "true"}
@@ -150,71 +184,63 @@ def test_case_events_reach_a_subscriber_once_signed_and_in_order(
 
 
 def test_failures_are_retried_with_backoff_in_order_and_a_dead_endpoint_is_disabled(
-    harness: Harness, receiver: Receiver
+    parts: Parts, receiver: Receiver
 ) -> None:
     webhooks.subscribe(
-        harness.components.engine,
+        parts.engine,
         receiver.url,
         ["opened", "acknowledged"],
-        policy=webhooks.policy_of(harness.settings),
+        policy=webhooks.policy_of(parts.components.settings),
     )
     receiver.failures = 2
-    case = harness.escalate(CSM)
-    view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
-    harness.submit(OWNER, view, next_update=in_hours(3), customer_message="On it.")
+    case = parts.escalate(CSM)
+    parts.run_flow(acknowledge, case, OWNER, next_update=in_hours(3), customer_message="On it.")
     # 500, then (after 10 s) 500 again, then (after 30 s) delivered; the acknowledgement waits its turn.
     for seconds in (11, 42):
         with time_machine.travel(datetime.now(UTC) + timedelta(seconds=seconds), tick=True):
-            harness.components.webhooks.wake()
+            parts.components.webhooks.wake()
             time.sleep(0.5)
     with time_machine.travel(datetime.now(UTC) + timedelta(seconds=120), tick=True):
-        harness.components.webhooks.wake()
+        parts.components.webhooks.wake()
         wait_for(lambda: len(receiver.received) == 2, what="both, after the failures")
     assert [e["type"] for e in receiver.events()] == ["opened", "acknowledged"]
 
     # A time-out is a failure like a 500 (the attempt is tried again, never lost).
     receiver.hang = 3.0
-    harness.components.settings.webhook_timeout_seconds = 1.0
-    view = harness.open_flow(OWNER, harness.escalate(CSM, summary="Second"), FlowButton.ACKNOWLEDGE)
+    parts.components.settings.webhook_timeout_seconds = 1.0
+    parts.escalate(CSM, summary="Second")
     wait_for(
-        lambda: any(d.last_error == "timed out" for d in deliveries(harness)), timeout=15, what="a time-out"
+        lambda: any(d.last_error == "timed out" for d in all_deliveries(parts.engine)),
+        timeout=15,
+        what="a time-out",
     )
 
     # An endpoint failing for longer than WEBHOOK_DISABLE_AFTER_DAYS is disabled; managers are told.
     receiver.failures = 10**6
     for days in (0, 1, 4):
         with time_machine.travel(datetime.now(UTC) + timedelta(days=days, minutes=20), tick=True):
-            harness.components.webhooks.wake()
+            parts.components.webhooks.wake()
             time.sleep(0.6)
-    [sub] = webhooks.subscriptions(harness.components.engine)
+    [sub] = webhooks.subscriptions(parts.engine)
     assert sub.disabled_at is not None
-    told = wait_for(lambda: harness.workspace.dm_messages(MANAGER), what="the managers told")
+    told = wait_for(lambda: parts.workspace.dm_messages(MANAGER), what="the managers told")
     assert any("was disabled" in m.text for m in told)
 
 
-def deliveries(harness: Harness) -> list[Any]:
-    return all_deliveries(harness.components.engine)
-
-
-def test_replay_sends_again_what_happened_since_a_date(harness: Harness, receiver: Receiver) -> None:
+def test_replay_sends_again_what_happened_since_a_date(
+    parts: Parts, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sub_id, _ = webhooks.subscribe(
-        harness.components.engine, receiver.url, ["opened"], policy=webhooks.policy_of(harness.settings)
+        parts.engine, receiver.url, ["opened"], policy=webhooks.policy_of(parts.components.settings)
     )
-    harness.escalate(CSM)
+    parts.escalate(CSM)
     wait_for(lambda: len(receiver.received) == 1, what="the event")
-    replayed = run_cli(
-        [
-            "webhook",
-            "replay",
-            str(sub_id),
-            "--since",
-            (datetime.now(UTC) - timedelta(days=1)).date().isoformat(),
-        ],
-        env_without_slack(harness),
-        ROOT,
+    since = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    code, out, err = cli(
+        monkeypatch, parts.components.settings.database_url, "replay", str(sub_id), "--since", since
     )
-    assert replayed.stdout.strip() == "1 deliveries queued again"
-    harness.components.webhooks.wake()
+    assert (code, out.strip()) == (0, "1 deliveries queued again"), err
+    parts.components.webhooks.wake()
     wait_for(lambda: len(receiver.received) == 2, what="the replay")
     first, second = receiver.received
     assert (
@@ -269,18 +295,17 @@ def all_deliveries(engine: Any) -> list[Any]:
 
 
 def test_a_private_case_tells_subscribers_its_times_never_who_or_why(
-    harness: Harness, receiver: Receiver
+    parts: Parts, receiver: Receiver
 ) -> None:
     webhooks.subscribe(
-        harness.components.engine,
+        parts.engine,
         receiver.url,
         ["opened", "acknowledged"],
-        policy=webhooks.policy_of(harness.settings),
+        policy=webhooks.policy_of(parts.components.settings),
     )
-    case = harness.escalate(CSM, triggers=["data_breach"], summary="Customer PII leaked via S3 bucket")
-    assert harness.case(case.id).is_private
-    view = harness.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
-    harness.submit(OWNER, view, next_update=in_hours(3), customer_message="On it.")
+    case = parts.escalate(CSM, triggers=["data_breach"], summary="Customer PII leaked via S3 bucket")
+    assert case.is_private
+    parts.run_flow(acknowledge, case, OWNER, next_update=in_hours(3), customer_message="On it.")
     wait_for(lambda: len(receiver.received) == 2, what="two events")
     opened, acknowledged = receiver.events()
     for event in (opened, acknowledged):
