@@ -24,12 +24,12 @@ import sqlalchemy as sa
 for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_name, None)
 
-from assistant.components import Components, create_components  # noqa: E402
-from assistant.content.registry import install_folder  # noqa: E402
+from assistant.components import Components  # noqa: E402
 from assistant.database import make_engine, migrate  # noqa: E402
 from slack_standin import StandIn  # noqa: E402
-from tests.harness import Harness, assert_no_sentence_id_shown, make_settings, seed_workspace, start_harness  # noqa: E402
+from tests.harness import Harness, seed_workspace, start_harness  # noqa: E402
 from tests.mailbox import Mailbox  # noqa: E402
+from tests.parts import Parts, running_parts  # noqa: E402
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -175,17 +175,17 @@ def any_harness(database_url: str, request: pytest.FixtureRequest) -> Iterator[H
 
 
 @pytest.fixture
-def components(database_url: str) -> Iterator[Components]:
-    """The app's parts (database, jobs, the Slack client against the stand-in) without the app
-    that Slack sends requests to: for hooks and services, called directly."""
-    standin = StandIn().start()
-    seed_workspace(standin.workspace)
-    settings = make_settings(standin, database_url)
-    parts = create_components(settings, content=install_folder(None))
-    yield parts
-    parts.close()
-    standin.stop()
-    assert_no_sentence_id_shown(standin.workspace)
+def parts(database_url: str) -> Iterator[Parts]:
+    """The app's parts (database, jobs, the Slack client against a seeded stand-in) without the app
+    that Slack sends requests to: for hooks, services and listeners' functions, called directly."""
+    with running_parts(database_url) as running:
+        yield running
+
+
+@pytest.fixture
+def components(parts: Parts) -> Components:
+    """The app's parts alone (see `parts`)."""
+    return parts.components
 
 
 @pytest.fixture

@@ -30,8 +30,8 @@ from tests.harness import (
     run_cli,
     wait_for,
 )
+from tests.parts import Parts, running_parts
 from tests.test_customer_end import with_a_shared_channel
-from tests.test_playbook import Parts, app_parts
 
 CSV = (
     "name,aliases,domains,crm_id,contract_value,currency,tier,renewal_date,timezone,language,csm,sponsor,"
@@ -166,12 +166,6 @@ def test_rows_are_checked_without_a_database() -> None:
     assert [_(p) for p in problems] == ["line 1: an account must be an object"]
 
 
-@pytest.fixture
-def parts(database_url: str) -> Iterator[Parts]:
-    with app_parts(database_url) as running:
-        yield running
-
-
 def test_a_case_on_a_known_account_gets_its_context_and_what_the_form_left_out(parts: Parts) -> None:
     renewal = (datetime.now(UTC) + timedelta(days=100)).date().isoformat()
     engine = parts.engine
@@ -236,7 +230,7 @@ def test_the_intake_offers_accounts_from_the_directory_as_the_csm_types(harness:
 def test_an_account_is_found_by_its_aliases_and_domains_and_brings_its_slack_connect_channel(
     database_url: str,
 ) -> None:
-    with app_parts(database_url, seed=with_a_shared_channel) as parts:
+    with running_parts(database_url, seed=with_a_shared_channel) as parts:
         shared = parts.workspace.channel_named("acme-shared")
         assert shared is not None
         directory(

@@ -2,25 +2,22 @@
 the reminder or the Home tab, and an overdue one is escalated like any missed promise.
 
 The items' button is clicked over signed HTTP, as Slack sends it; the rest calls the app's parts
-without its HTTP side (`Parts`, as in test_reminders)."""
+without its HTTP side (tests/parts.py's `Parts`)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from assistant.domain.action_items import due_at
 from assistant.ids import CaseAction
 from assistant.models import Escalation
 from assistant.services.action_items import open_items
 from tests.harness import EXEC, MANAGER, OWNER, FlowButton, Harness, wait_for
+from tests.parts import Parts, resolved_case
 from tests.stories import resolved
-from tests.test_reminders import Parts, resolved_case, run_flow, running_parts
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")  # the owner's zone
 DUE = (datetime.now(UTC) + timedelta(days=14)).date()
@@ -41,12 +38,6 @@ ITEMS = {
 }
 
 
-@pytest.fixture
-def parts(database_url: str) -> Iterator[Parts]:
-    with running_parts(database_url) as running:
-        yield running
-
-
 def with_rca(harness: Harness) -> Escalation:
     """A resolved case whose RCA, submitted in Slack, names two action items."""
     case = resolved(harness)
@@ -58,7 +49,7 @@ def with_rca(harness: Harness) -> Escalation:
 
 def rca_written(parts: Parts, case: Escalation, **items: Any) -> Escalation:
     """The owner submits the RCA of `case` with these action items (the flow's hooks, without HTTP)."""
-    return run_flow(parts, OWNER, case, "rca", **RCA, **items)
+    return parts.run_flow(OWNER, case, "rca", **RCA, **items)
 
 
 def resolved_with_rca(parts: Parts) -> Escalation:

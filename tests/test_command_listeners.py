@@ -4,39 +4,12 @@ What is asserted is what the person would be shown."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt import Respond
-
 from assistant.components import Components
 from assistant.domain.commands import read_command
 from assistant.listeners.commands import did_you_mean, show_help, show_list
 from tests.harness import EXEC, OWNER
+from tests.parts import Answered
 from tests.stories import store_cases
-
-
-class Answered(Respond):
-    """The command's private answers, kept whole (text, blocks, who sees them)."""
-
-    def __init__(self) -> None:
-        super().__init__(response_url="https://hooks.slack.invalid/commands/answer")
-        self.answers: list[dict[str, Any]] = []
-
-    def __call__(self, text: str = "", **rest: Any) -> None:  # type: ignore[override]
-        self.answers.append({"text": text, **rest})
-
-    @property
-    def texts(self) -> list[str]:
-        return [answer["text"] for answer in self.answers]
-
-    def block_texts(self) -> list[str]:
-        """Every block's words, in order (a header's, a section's, a context's elements')."""
-        words = []
-        for answer in self.answers:
-            for block in answer.get("blocks") or []:
-                elements = block.get("elements") or [block.get("text") or {}]
-                words += [element["text"] for element in elements if "text" in element]
-        return words
 
 
 def test_help_names_each_verb_with_what_it_does_and_who_may(components: Components) -> None:

@@ -52,8 +52,8 @@ from tests.harness import (
     wait_for,
 )
 from tests.mailbox import Mailbox, html_text, plain_text
+from tests.parts import Parts, running_parts
 from tests.stories import resolved
-from tests.test_playbook import Parts, app_parts
 
 SENDER = "Vendor Support <support@vendor.example>"
 # Chromium as root, headless, and quiet on a closed network (no sync, no component updates).
@@ -234,7 +234,7 @@ def test_an_internal_update_keeps_no_promise_and_the_time_stands(app: Harness, m
 @pytest.fixture
 def parts(database_url: str) -> Iterator[Parts]:
     """The app's parts without its HTTP side, e-mail set up (these tests send none)."""
-    with app_parts(database_url, smtp_url=f"smtp://127.0.0.1:{free_port()}", smtp_from=SENDER) as running:
+    with running_parts(database_url, smtp_url=f"smtp://127.0.0.1:{free_port()}", smtp_from=SENDER) as running:
         yield running
 
 
@@ -722,7 +722,7 @@ def test_the_customer_hears_from_the_owner_in_their_slack_connect_channel_and_ra
 
 
 def test_what_the_owner_sent_themselves_is_recorded_with_when_and_how(database_url: str) -> None:
-    with app_parts(database_url) as parts:  # no e-mail set up
+    with running_parts(database_url) as parts:  # no e-mail set up
         case = parts.escalate(CSM)  # no contacts, no shared channel: the owner tells the customer
         view_id = parts.open_flow(OWNER, case, FlowButton.ACKNOWLEDGE)
         view = parts.workspace.views[view_id]

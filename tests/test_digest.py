@@ -1,18 +1,16 @@
 """The weekly digest: exact figures on a known week, posted once to the feed with a PNG chart.
 
-The digest job and the clock are called on the app's parts without its HTTP side (`Parts`, as in
-test_reminders); the command line runs as its own process."""
+The digest job and the clock are called on the app's parts without its HTTP side
+(tests/parts.py's `Parts`); the command line runs as its own process."""
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
@@ -23,14 +21,7 @@ from assistant.domain.status import Status
 from assistant.jobs.digest import format_span
 from assistant.models import CaseEvent, Escalation, RootCauseAnalysis
 from tests.harness import CSM, OWNER, Harness, app_env, env_without_slack, run_cli, start_harness
-from tests.test_reminders import Parts, running_parts
-
-
-@pytest.fixture
-def parts(database_url: str) -> Iterator[Parts]:
-    with running_parts(database_url) as running:
-        yield running
-
+from tests.parts import Parts, running_parts
 
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)  # the week reported: Mon 16 to Sun 22 November
 DIGEST_TIME = datetime(2026, 11, 23, 9, 5, tzinfo=UTC)  # just after Monday 09:00

@@ -5,18 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from assistant.database import make_engine
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate, percentile
 from assistant.services.export import COLUMNS, export_rows, to_csv, to_json
 from tests.harness import CSM, OWNER, FlowButton, in_hours, run_cli
+from tests.parts import Parts
 from tests.stories import store_cases
-from tests.test_playbook import Parts, app_parts
 
 T = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -43,12 +40,6 @@ def test_timings_from_the_timeline() -> None:
     assert on_time_rate(2, 3) == 2 / 3 and on_time_rate(0, 0) is None
     assert percentile([timedelta(minutes=m) for m in (10, 20, 30, 40, 50)], 90) == timedelta(minutes=50)
     assert percentile([timedelta(minutes=m) for m in (10, 20, 30, 40, 50)], 50) == timedelta(minutes=30)
-
-
-@pytest.fixture
-def parts(database_url: str) -> Iterator[Parts]:
-    with app_parts(database_url) as running:
-        yield running
 
 
 def test_export_round_trips_as_csv_and_json(parts: Parts) -> None:

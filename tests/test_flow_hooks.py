@@ -19,6 +19,7 @@ from assistant.listeners.case_middleware import case_task
 from assistant.listeners.reminders import snooze_in_value
 from assistant.models import Escalation
 from tests.harness import BOT, EXEC, MANAGER, OWNER
+from tests.parts import Answered
 from tests.stories import store_cases
 
 # One entry of Slack's view.state.values (slack_standin/sender.py view_state), by element type.
@@ -143,17 +144,6 @@ def test_acknowledge_moves_the_case_and_announces_the_promise(components: Compon
     said = json.dumps(acknowledge.SPEC.announce(sub, answers, acknowledged).blocks, ensure_ascii=False)
     assert f"<@{OWNER}> acknowledged *{case.key}* on time" in said
     assert f"<!date^{int(promise.timestamp())}^" in said
-
-
-class Answered(Respond):
-    """A click's private answers, kept (the click came with a response_url)."""
-
-    def __init__(self) -> None:
-        super().__init__(response_url="https://hooks.slack.invalid/actions/answer")
-        self.texts: list[str] = []
-
-    def __call__(self, text: str = "", **_: Any) -> None:  # type: ignore[override]
-        self.texts.append(text)
 
 
 def test_a_task_button_is_refused_in_a_sentence_or_given_its_case(components: Components) -> None:

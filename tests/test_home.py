@@ -1,19 +1,15 @@
 """The App Home tab: my cases, cases I follow or reported, and the portfolio for leaders.
 
 What is clicked on the tab (its buttons, filters and pages) and the follow button are sent over
-signed HTTP, as Slack sends them; the rest calls the app's parts without its HTTP side (`Parts`, as
-in test_reminders): the Home tab job publishes to the stand-in, where the tests read it."""
+signed HTTP, as Slack sends them; the rest calls the app's parts without its HTTP side
+(tests/parts.py's `Parts`): the Home tab job publishes to the stand-in, where the tests read it."""
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
@@ -32,25 +28,8 @@ from tests.harness import (
     start_harness,
     wait_for,
 )
+from tests.parts import Parts, resolved_case
 from tests.stories import store_cases
-from tests.test_reminders import Parts, escalate, resolved_case, run_flow, running_parts
-
-
-@pytest.fixture
-def parts(database_url: str) -> Iterator[Parts]:
-    with running_parts(database_url) as running:
-        yield running
-
-
-def open_home(parts: Parts, user: str) -> list[dict[str, Any]]:
-    """`user` opens the app's Home tab (as its app_home_opened listener publishes it); its blocks."""
-    parts.components.home.publish(user, opened=True)
-    return list(parts.workspace.home_views[user]["blocks"])
-
-
-def home_text(parts: Parts, user: str) -> str:
-    """What the user's Home tab shows now, as one searchable text."""
-    return json.dumps(parts.workspace.home_views[user]["blocks"], ensure_ascii=False)
 
 
 def section_texts(blocks: list[dict]) -> list[str]:
@@ -106,9 +85,9 @@ def test_owner_sees_their_case_with_its_next_action_and_an_overdue_mark(harness:
 
 
 def test_the_home_tab_follows_the_case_as_it_changes(parts: Parts) -> None:
-    case = escalate(parts)
-    open_home(parts, OWNER)
-    run_flow(parts, OWNER, case, "acknowledge", next_update=in_hours(3))
+    case = parts.escalate()
+    parts.open_home(OWNER)
+    parts.run_flow(OWNER, case, "acknowledge", next_update=in_hours(3))
     # Nobody reopened the tab: the app refreshed it, and the next step is now "Post update".
     wait_for(
         lambda: (
@@ -117,7 +96,7 @@ def test_the_home_tab_follows_the_case_as_it_changes(parts: Parts) -> None:
         ),
         what="the owner's Home tab to show the next action",
     )
-    assert "Next customer update due" in home_text(parts, OWNER)
+    assert "Next customer update due" in parts.home_text(OWNER)
 
 
 def test_follow_from_the_feed_and_unfollow_from_the_home_tab(harness: Harness) -> None:
@@ -160,7 +139,7 @@ def test_follow_from_the_feed_and_unfollow_from_the_home_tab(harness: Harness) -
 
 
 def test_follow_by_command_and_who_may_follow(parts: Parts) -> None:
-    case = escalate(parts)
+    case = parts.escalate()
     channel = parts.channel_of(case)
 
     assert parts.command(VP, f"follow {case.key.lower()}")[0].startswith(f"You now follow {case.key}")
@@ -182,7 +161,7 @@ def test_follow_by_command_and_who_may_follow(parts: Parts) -> None:
 
 
 def test_a_private_case_cannot_be_followed_from_outside(parts: Parts) -> None:
-    case = escalate(parts, triggers=["data_breach"], stakeholders=[])
+    case = parts.escalate(triggers=["data_breach"], stakeholders=[])
     assert parts.command(VP, f"follow {case.key}") == [
         f"{case.key} is a restricted case with a private channel: ask its owner <@{OWNER}> for access."
     ]
@@ -253,8 +232,7 @@ def test_many_cases_fit_slacks_limits_with_pages(harness: Harness) -> None:
 def test_sponsored_accounts_are_listed_and_their_sponsor_joins_business_cases(parts: Parts) -> None:
     # A business case an executive took part in, closed with Acme enrolled in sponsorship.
     case = resolved_case(parts, category="business")
-    closed = run_flow(
-        parts,
+    closed = parts.run_flow(
         OWNER,
         case,
         "close",
@@ -263,21 +241,20 @@ def test_sponsored_accounts_are_listed_and_their_sponsor_joins_business_cases(pa
         sponsor=VP,
     )
     assert closed.status == "closed"
-    open_home(parts, MANAGER)
-    assert f"• Acme · sponsor <@{VP}> · since <!date^" in home_text(parts, MANAGER)
+    parts.open_home(MANAGER)
+    assert f"• Acme · sponsor <@{VP}> · since <!date^" in parts.home_text(MANAGER)
 
     # A new business case on the same account (typed differently) brings Victor in.
-    business = escalate(parts, account=" ACME, Inc. ", category="business", triggers=[], stakeholders=[])
+    business = parts.escalate(account=" ACME, Inc. ", category="business", triggers=[], stakeholders=[])
     assert VP in parts.channel_of(business).members
     assert VP in business.stakeholder_ids
     assert any(e.kind == "sponsor_invited" and e.data["sponsor_id"] == VP for e in parts.events(business.id))
     # A technical case on that account does not.
-    technical = escalate(parts, account="Acme", stakeholders=[], triggers=[])
+    technical = parts.escalate(account="Acme", stakeholders=[], triggers=[])
     assert VP not in parts.channel_of(technical).members
     assert case.account_name == "Acme"
     # ...until it is classified as a business case.
-    run_flow(
-        parts,
+    parts.run_flow(
         OWNER,
         technical,
         "classify",
@@ -303,7 +280,7 @@ def test_hostile_and_longest_texts_stay_plain_and_within_limits(parts: Parts) ->
         summary="<!here>" + "<" * (SUMMARY_MAX - 7),
     )
     for user in (MANAGER, OWNER):
-        blocks = open_home(parts, user)
+        blocks = parts.open_home(user)
         assert len(blocks) <= 100
         # Slack parses markup only in mrkdwn texts (plain_text, like the account filter, shows it as is).
         text = "\n".join(mrkdwn_texts(blocks))

@@ -4,234 +4,29 @@ own copy (CUSTOM_DIR) changing what the app says and does."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from slack_bolt import Ack, App, Respond
-from sqlmodel import Session, col, select
 
-from assistant.components import Components, create_components
-from assistant.content.i18n import speaking
 from assistant.content.paths import content_dir
 from assistant.content.playbook import PlaybookError, parse_playbook
-from assistant.content.registry import install_folder, load_content
-from assistant.listeners import register_all
-from assistant.listeners.case_flow import Answers, CaseFlows, read_submission
-from assistant.listeners.commands import answer_command
-from assistant.listeners.intake import IntakeMetadata, after_intake_stored, checked_intake, store_intake
-from assistant.models import CaseEvent, Escalation
-from assistant.services import provisioning as records
-from slack_standin import StandIn, Workspace
-from slack_standin.sender import view_state
-from slack_standin.workspace import Channel, User
+from assistant.content.registry import load_content
+from slack_standin.workspace import User
 from tests.harness import (
     CSM,
     MANAGER,
     OWNER,
-    SIGNING_SECRET,
     FlowButton,
     Harness,
-    default_intake,
-    make_settings,
     run_cli,
-    seed_workspace,
     team_harness,
     wait_for,
 )
+from tests.parts import Parts, running_parts
 
 BUILT_IN = (content_dir("flows") / "playbook.yml").read_text()
-
-
-# -- The app's parts without its HTTP side (the services tier) ------------------------------------
-# The listeners' own functions are called as the app calls them once Slack has its answer: the
-# intake's, the command router's, a flow's opener and its submission skeleton (CaseFlows). What a
-# person is shown is what the Slack stand-in was sent (the modal opened, the card, DMs, private
-# answers through the response URL); no request reaches the app over HTTP.
-
-
-@dataclass
-class Parts:
-    components: Components
-    workspace: Workspace
-    # The stand-in's address, for the response URLs private answers are posted to.
-    slack_url: str
-    flows: CaseFlows
-
-    @property
-    def engine(self) -> sa.Engine:
-        return self.components.engine
-
-    @property
-    def general(self) -> Channel:
-        channel = self.workspace.channel_named("general")
-        assert channel is not None
-        return channel
-
-    @property
-    def feed(self) -> Channel:
-        channel = self.workspace.channel_named("escalations")
-        assert channel is not None
-        return channel
-
-    def answer(self, user: str, channel_id: str) -> Respond:
-        """The private answer of something `user` did in `channel_id` (Slack's response URL)."""
-        return Respond(response_url=self.workspace.issue_response_url(self.slack_url, channel_id, user))
-
-    def in_their_language(self, user: str) -> Any:
-        return speaking(lambda: self.components.people.locale(user))
-
-    def command(self, user: str, text: str = "", channel_id: str | None = None) -> None:
-        """`/escalate <text>`, answered as its listener answers it once Slack has the command's ack."""
-        channel_id = channel_id or self.general.id
-        answer = self.answer(user, channel_id)
-        command = {
-            "user_id": user,
-            "channel_id": channel_id,
-            "text": text,
-            "trigger_id": self.workspace.issue_trigger(),
-            "response_url": answer.response_url,
-        }
-        with self.in_their_language(user):
-            answer_command(self.flows, self.components.client, answer, command)
-
-    def open_intake(self, user: str = CSM) -> str:
-        """Type /escalate; the id of the modal Slack shows."""
-        before = len(self.workspace.views)
-        self.command(user)
-        assert len(self.workspace.views) > before, self.workspace.ephemerals_for(user)
-        return list(self.workspace.views)[-1]
-
-    def submitted(self, view_id: str, values: dict[str, Any]) -> dict[str, Any]:
-        """The open modal `view_id` as Slack sends it when submitted with `values` ({block: value})."""
-        view = self.workspace.views[view_id]
-        return {**view, "state": {"values": view_state(view, values)}}
-
-    def submit_intake(self, view_id: str, user: str = CSM, **overrides: Any) -> dict[str, str]:
-        """Submit the intake form (default_intake with `overrides`): the errors shown in it, or {}
-        once the case is stored (then it is opened in Slack in the background)."""
-        view = self.submitted(view_id, default_intake(**overrides))
-        with self.in_their_language(user):
-            intake, errors = checked_intake(self.components, view)
-            if intake is None:
-                return errors
-            metadata = IntakeMetadata.from_view(view)
-            opened = store_intake(self.components, intake, metadata, {"user": {"id": user}}, view)
-        after_intake_stored(self.components, opened, metadata, user)
-        return {}
-
-    def escalate(self, user: str = CSM, **overrides: Any) -> Escalation:
-        """The whole intake: command, modal, submission; returns the case once it is open in Slack."""
-        view_id = self.open_intake(user)
-        assert self.submit_intake(view_id, user, **overrides) == {}
-        case = self.case_by_view(view_id)
-        assert case is not None
-        return self.wait_provisioned(case.id)
-
-    def start_flow(self, user: str, case: Escalation, flow: str) -> None:
-        """`flow` started on `case` by `user`, as a card button (or its More menu) starts it: its
-        modal opened, or why not said privately."""
-        self.flows.start(
-            client=self.components.client,
-            respond=self.answer(user, case.channel_id or self.general.id),
-            case_id=case.id or 0,
-            flow=flow.removeprefix("case_"),  # a FlowButton's action id names its flow
-            actor_id=user,
-            trigger_id=self.workspace.issue_trigger(),
-        )
-
-    def open_flow(self, user: str, case: Escalation, flow: str) -> str:
-        """`flow` started on `case` by `user`; the id of the modal it opened."""
-        before = len(self.workspace.views)
-        self.start_flow(user, case, flow)
-        assert len(self.workspace.views) > before, self.workspace.ephemerals_for(user)
-        return list(self.workspace.views)[-1]
-
-    def submit(self, user: str, view_id: str, **values: Any) -> dict[str, Any]:
-        """Submit a flow's modal: what the app acknowledged Slack with ({} when the modal closes)."""
-        view = self.submitted(view_id, values)
-        flow = view["callback_id"]
-        ack = Ack()
-        with self.in_their_language(user):
-            sub = read_submission(self.flows, user, view, flow)
-        assert sub is not None
-        self.flows.submit(self.flows.specs[flow], ack, sub, Answers(view, self.flows.book.questions(flow)))
-        assert ack.response is not None and ack.response.status == 200
-        return json.loads(ack.response.body) if ack.response.body else {}
-
-    def open_home(self, user: str) -> list[dict[str, Any]]:
-        """The Home tab as published when `user` opens it."""
-        self.components.home.publish(user, opened=True)
-        return list(self.workspace.home_views[user]["blocks"])
-
-    def case_by_view(self, view_id: str) -> Escalation | None:
-        with Session(self.engine) as session:
-            return session.exec(select(Escalation).where(Escalation.intake_view_id == view_id)).first()
-
-    def case(self, case_id: int | None) -> Escalation:
-        with Session(self.engine) as session:
-            case = session.get(Escalation, case_id)
-            assert case is not None
-            return case
-
-    def cases(self) -> list[Escalation]:
-        with Session(self.engine) as session:
-            return list(session.exec(select(Escalation).order_by(col(Escalation.id))))
-
-    def events(self, case_id: int | None) -> list[CaseEvent]:
-        with Session(self.engine) as session:
-            query = select(CaseEvent).where(CaseEvent.escalation_id == case_id).order_by(col(CaseEvent.id))
-            return list(session.exec(query))
-
-    def wait_provisioned(self, case_id: int | None) -> Escalation:
-        assert case_id is not None
-        wait_for(
-            lambda: not records.pending_steps(self.engine, case_id), what=f"case {case_id} opened in Slack"
-        )
-        return self.case(case_id)
-
-    def channel_of(self, case: Escalation) -> Channel:
-        assert case.channel_id is not None
-        return self.workspace.channels[case.channel_id]
-
-
-@contextmanager
-def app_parts(
-    database_url: str,
-    folder: Path | None = None,
-    files: dict[str, str] | None = None,
-    seed: Callable[[Workspace], None] = seed_workspace,
-    **settings: Any,
-) -> Iterator[Parts]:
-    """The app's parts (a team's content folder holding `files`, if given) against a seeded Slack
-    stand-in; its listeners registered on a Bolt app that no request reaches."""
-    for relative, text in (files or {}).items():
-        assert folder is not None
-        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
-        (folder / relative).write_text(text)
-    slack = StandIn().start()
-    try:
-        seed(slack.workspace)
-        if folder is not None:
-            settings["custom_dir"] = folder
-        chosen = make_settings(slack, database_url, **settings)
-        content = install_folder(chosen.custom_dir, chosen.default_locale)  # as create_app does
-        components = create_components(chosen, content=content)
-        try:
-            bolt = App(
-                client=components.client, signing_secret=SIGNING_SECRET, token_verification_enabled=False
-            )
-            yield Parts(components, slack.workspace, slack.base_url, register_all(bolt, components))
-        finally:
-            components.close()
-    finally:
-        slack.stop()
-        install_folder(None)  # the next test in this process starts from ours
 
 
 def test_the_built_in_playbook_passes_its_own_check(tmp_path: Path) -> None:
@@ -317,7 +112,7 @@ def ours(database_url: str, tmp_path: Path) -> Iterator[Parts]:
         "      suggests_category: relationship\n",
         "      suggests_category: relationship\n      managers_told: true\n",
     )
-    with app_parts(database_url, tmp_path / "ours", {"flows/playbook.yml": text}) as parts:
+    with running_parts(database_url, folder=tmp_path / "ours", files={"flows/playbook.yml": text}) as parts:
         yield parts
 
 
@@ -344,7 +139,7 @@ def office_hours(database_url: str, tmp_path: Path) -> Iterator[Parts]:
     )
     medium = "    description: Real impact with a workaround, or a relationship at risk\n"
     text = text.replace(f"{medium}    calendar: around_the_clock\n", f"{medium}    calendar: office\n")
-    with app_parts(database_url, tmp_path / "ours", {"flows/playbook.yml": text}) as parts:
+    with running_parts(database_url, folder=tmp_path / "ours", files={"flows/playbook.yml": text}) as parts:
         yield parts
 
 
@@ -377,7 +172,7 @@ custom_fields:
 
 @pytest.fixture
 def own_questions(database_url: str, tmp_path: Path) -> Iterator[Parts]:
-    with app_parts(database_url, tmp_path / "ours", {"flows/intake.yml": INTAKE}) as parts:
+    with running_parts(database_url, folder=tmp_path / "ours", files={"flows/intake.yml": INTAKE}) as parts:
         yield parts
 
 
@@ -467,7 +262,7 @@ def own_practice(database_url: str, tmp_path: Path) -> Iterator[Parts]:
         "\n# Most severe first", f"{REGULATOR}\n# Most severe first", 1
     )
     files = {"flows/playbook.yml": text, "flows/intake.yml": OWN_INTAKE}
-    with app_parts(database_url, tmp_path / "ours", files) as parts:
+    with running_parts(database_url, folder=tmp_path / "ours", files=files) as parts:
         yield parts
 
 
@@ -617,7 +412,7 @@ def fast_cadence(database_url: str, tmp_path: Path) -> Iterator[Parts]:
     critical = "    calendar: around_the_clock  # a critical case's clock never stops\n"
     text = BUILT_IN.replace(critical, critical + "    update_within_hours: 4\n", 1)
     assert text != BUILT_IN
-    with app_parts(database_url, tmp_path / "ours", {"flows/playbook.yml": text}) as parts:
+    with running_parts(database_url, folder=tmp_path / "ours", files={"flows/playbook.yml": text}) as parts:
         yield parts
 
 

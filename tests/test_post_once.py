@@ -4,7 +4,7 @@ The stand-in does the work and then answers late, as Slack does when the
 network is slow, so a client that gives up may find its call took effect.
 
 What is under test is the app's own Slack calls once a case is stored (opening it, reminding its
-people), so these stories run on the app's parts (tests/test_reliability.py's `Parts`); the one
+people), so these stories run on the app's parts (tests/parts.py's `Parts`); the one
 where every call is slow, including those made while the app answers Slack's requests (the
 intake's modal opened within the trigger's 3 seconds), runs the whole app end to end.
 """
@@ -21,7 +21,7 @@ from assistant.models import Escalation
 from assistant.services import provisioning as records
 from assistant.services import reminders as table
 from tests.harness import CSM, MANAGER, OWNER, Harness, start_harness, wait_for
-from tests.test_reliability import Parts, started_parts
+from tests.parts import Parts, running_parts
 
 EXACTLY_ONCE = {
     "channels": 1,
@@ -68,15 +68,9 @@ def open_case(slack: Harness | Parts, view_id: str, timeout: float = 40) -> Esca
 
 
 @pytest.fixture
-def parts(database_url: str) -> Iterator[Parts]:
-    with started_parts(database_url) as running:
-        yield running
-
-
-@pytest.fixture
 def slow_parts(database_url: str) -> Iterator[Parts]:
     # A 2-second client time-out, so a 3-second answer is a time-out.
-    with started_parts(database_url, slack_timeout_seconds=2) as running:
+    with running_parts(database_url, slack_timeout_seconds=2) as running:
         yield running
 
 
@@ -96,7 +90,7 @@ def test_a_time_out_then_success_leaves_one_of_everything(
 ) -> None:
     slow_parts.workspace.slow(method, 3, match=match)
 
-    open_case(slow_parts, slow_parts.submit_intake(CSM))
+    open_case(slow_parts, slow_parts.intake(CSM))
 
     assert all(f.times == 0 for f in slow_parts.workspace.faults), "no call was slowed: nothing was tested"
     assert effects(slow_parts) == EXACTLY_ONCE
@@ -153,7 +147,7 @@ def _reminder_id(parts: Parts, case: Escalation, kind: str) -> int:
 
 
 def test_a_reminder_dm_that_timed_out_but_arrived_is_not_sent_again(slow_parts: Parts) -> None:
-    case = open_case(slow_parts, slow_parts.submit_intake(CSM))
+    case = open_case(slow_parts, slow_parts.intake(CSM))
     assert case.ack_due_at is not None
     slow_parts.workspace.slow("chat.postMessage", 3, match={"channel": OWNER})
 

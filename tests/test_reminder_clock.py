@@ -1,7 +1,7 @@
 """The scheduler as a clock: real APScheduler, real restarts, two instances on one database.
 
-The scheduler and the two instances run the app's parts without its HTTP side (`Parts`, as in
-test_reminders); the restart is of the app's own process."""
+The scheduler and the two instances run the app's parts without its HTTP side
+(tests/parts.py's `Parts`); the restart is of the app's own process."""
 
 from __future__ import annotations
 
@@ -40,25 +40,19 @@ from tests.harness import (
     start_app_process,
     wait_for,
 )
-from tests.test_reminders import Parts, escalate, run_flow, running_parts
+from tests.parts import Parts
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def parts(database_url: str) -> Iterator[Parts]:
-    with running_parts(database_url) as running:
-        yield running
 
 
 def test_the_scheduler_sends_a_reminder_when_it_falls_due(parts: Parts) -> None:
     scheduler = create_scheduler(parts.components)
     scheduler.start()
     try:
-        case = escalate(parts)
+        case = parts.escalate()
         # Promise an update in 15 minutes and 2 seconds: its first reminder is due in 2 seconds.
         promise = int(time.time() + 15 * 60 + 2)
-        run_flow(parts, OWNER, case, "acknowledge", next_update=promise, customer_message="On it.")
+        parts.run_flow(OWNER, case, "acknowledge", next_update=promise, customer_message="On it.")
         reminder = wait_for(
             lambda: [m for m in parts.workspace.dm_messages(OWNER) if "expects an update" in m.text],
             timeout=15,

@@ -2,212 +2,31 @@
 
 The dispatcher is driven with an explicit clock (`tick(now=...)`), so each rule is
 checked before, at and after its deadline without waiting. Most tests call the app's parts
-directly (`Parts`: the intake, the flows' submissions, the dispatcher), without its HTTP side;
-the reminders' buttons are clicked over signed HTTP, as Slack sends them.
+directly (tests/parts.py's `Parts`: the intake, the flows' submissions, the dispatcher), without
+its HTTP side; the reminders' buttons are clicked over signed HTTP, as Slack sends them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import pytest
-import sqlalchemy as sa
-from slack_bolt import Ack, Respond
-
-from assistant.components import Components, create_components
-from assistant.content.i18n import speaking
-from assistant.content.registry import install_folder
+from assistant.components import Components
 from assistant.database import session_scope
 from assistant.domain.reminders import ReminderKind
 from assistant.ids import CaseAction
-from assistant.listeners import OWNER_FLOWS
-from assistant.listeners.case_flow import Answers, CaseFlows, FlowSpec, read_submission
-from assistant.listeners.commands import answer_command
-from assistant.listeners.intake import IntakeMetadata, after_intake_stored, checked_intake, store_intake
-from assistant.models import CaseEvent, Escalation
-from assistant.services import provisioning as records
+from assistant.models import Escalation
 from assistant.services import reminders as table
-from assistant.services.cases import get_case, timeline
-from slack_standin import StandIn, Workspace
-from slack_standin.sender import view_state
-from slack_standin.workspace import Channel
 from tests.harness import (
     CSM,
     EXEC,
     MANAGER,
     OWNER,
     Harness,
-    default_intake,
     in_hours,
-    make_settings,
-    seed_workspace,
     wait_for,
 )
-
-# -- The app's parts without its HTTP side -----------------------------------------------------------
-# What a test whose subject is not Slack's request path uses (test_home, test_action_items,
-# test_digest and test_reminder_clock too): the parts create_app builds, against a real database
-# and the Slack stand-in, whose state shows what people would see; the listeners' own functions
-# called as Bolt calls them once it has read Slack's request.
-
-
-class Answered(Respond):
-    """A person's private answers (a command's, a refused flow's), kept."""
-
-    def __init__(self) -> None:
-        super().__init__(response_url="https://hooks.slack.invalid/commands/answer")
-        self.texts: list[str] = []
-
-    def __call__(self, text: str = "", **_: Any) -> None:  # type: ignore[override]
-        self.texts.append(text)
-
-
-class Acked(Ack):
-    """What a modal's submission answered Slack: nothing (the modal closes), or its errors."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.answers: list[dict[str, Any]] = []
-
-    def __call__(self, **answer: Any) -> None:  # type: ignore[override]
-        self.answers.append(answer)
-
-
-@dataclass
-class Parts:
-    """The app's parts (`components`, its owner flows as register_all wires them) and the Slack
-    stand-in they talk to."""
-
-    slack: StandIn
-    components: Components
-    flows: CaseFlows = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.flows = CaseFlows(self.components)
-        for module in OWNER_FLOWS:
-            self.flows.register(module.FLOW, module.open_flow)
-            spec: FlowSpec | None = getattr(module, "SPEC", None)
-            if spec is not None:
-                self.flows.on_submit(spec)
-
-    @property
-    def engine(self) -> sa.Engine:
-        return self.components.engine
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.slack.workspace
-
-    def channel(self, name: str) -> Channel:
-        found = self.workspace.channel_named(name)
-        assert found is not None
-        return found
-
-    @property
-    def feed(self) -> Channel:
-        return self.channel("escalations")
-
-    def channel_of(self, case: Escalation) -> Channel:
-        assert case.channel_id is not None
-        return self.workspace.channels[case.channel_id]
-
-    def case(self, case_id: int | None) -> Escalation:
-        return get_case(self.engine, case_id or 0)
-
-    def events(self, case_id: int | None) -> list[CaseEvent]:
-        return timeline(self.engine, case_id or 0)
-
-    def command(self, user: str, text: str, channel_id: str | None = None) -> list[str]:
-        """`/escalate <text>` as its listener answers it once acknowledged; the private answers."""
-        answered = Answered()
-        channel_id = channel_id or self.channel("general").id
-        command = {  # what Slack sends with a command (slack_standin/sender.py slash_command)
-            "user_id": user,
-            "text": text,
-            "channel_id": channel_id,
-            "response_url": self.workspace.issue_response_url(self.slack.base_url, channel_id, user),
-            "trigger_id": self.workspace.issue_trigger(),
-        }
-        with speaking(lambda: self.components.people.locale(user)):  # as in_their_language does
-            answer_command(self.flows, self.components.client, answered, command)
-        return answered.texts
-
-    def latest_view(self) -> dict[str, Any]:
-        return list(self.workspace.views.values())[-1]
-
-
-@contextmanager
-def running_parts(database_url: str, **settings: Any) -> Iterator[Parts]:
-    """The app's parts against a seeded stand-in (`settings`: as the environment would set them)."""
-    slack = StandIn().start()
-    seed_workspace(slack.workspace)
-    components = create_components(
-        make_settings(slack, database_url, **settings), content=install_folder(None)
-    )
-    try:
-        yield Parts(slack, components)
-    finally:
-        components.close()
-        slack.stop()
-
-
-@pytest.fixture
-def parts(database_url: str) -> Iterator[Parts]:
-    with running_parts(database_url) as running:
-        yield running
-
-
-def escalate(parts: Parts, user: str = CSM, **intake: Any) -> Escalation:
-    """The whole intake without HTTP: `/escalate` opens the form (in the stand-in), which is sent
-    back filled in as default_intake says; stored, then opened in Slack (returned once it is)."""
-    assert parts.command(user, "") == []
-    form = parts.latest_view()
-    view = {**form, "state": {"values": view_state(form, default_intake(**intake))}}
-    body = {"user": {"id": user}, "team": {"id": parts.workspace.team_id}}
-    with speaking(lambda: parts.components.people.locale(user)):  # as in_their_language does
-        valid, errors = checked_intake(parts.components, view)
-        assert valid is not None, errors
-        metadata = IntakeMetadata.from_view(view)
-        opened = store_intake(parts.components, valid, metadata, body, view)
-        after_intake_stored(parts.components, opened, metadata, user)
-    case_id = opened.case.id
-    wait_for(lambda: not records.pending_steps(parts.engine, case_id or 0), what="the case open in Slack")
-    return parts.case(case_id)
-
-
-def run_flow(parts: Parts, user: str, case: Escalation, flow: str, **values: Any) -> Escalation:
-    """`user` starts `flow` (flows/<flow>.yml) on `case` and submits its modal with `values` (the
-    rest as the modal was filled in); the modal must close. Returns the case as it is now."""
-    refused = Answered()
-    parts.flows.start(
-        client=parts.components.client,
-        respond=refused,
-        case_id=case.id or 0,
-        flow=flow,
-        actor_id=user,
-        trigger_id=parts.workspace.issue_trigger(),
-    )
-    assert refused.texts == [], refused.texts
-    modal = parts.latest_view()
-    assert modal["callback_id"] == flow
-    view = {**modal, "state": {"values": view_state(modal, values)}}
-    with speaking(parts.components.people.locale(user)):  # as the submission's middleware does
-        submission = read_submission(parts.flows, user, view, flow)
-    assert submission is not None
-    acked = Acked()
-    parts.flows.submit(
-        parts.flows.specs[flow], acked, submission, Answers(view, parts.flows.book.questions(flow))
-    )
-    assert acked.answers == [{}], acked.answers
-    return parts.case(case.id)
-
-
-# -- Reminders ------------------------------------------------------------------------------------
+from tests.parts import Parts, running_parts
 
 
 def pending(components: Components, case: Escalation) -> set[tuple[str, datetime]]:
@@ -223,26 +42,11 @@ def tick(components: Components, at: datetime) -> int:
 
 
 def acknowledge(parts: Parts, case: Escalation, promise: int) -> Escalation:
-    return run_flow(parts, OWNER, case, "acknowledge", next_update=promise, customer_message="On it.")
-
-
-def resolved_case(parts: Parts, **intake: Any) -> Escalation:
-    """A case escalated, acknowledged and resolved, as tests.stories.resolved brings one there."""
-    case = acknowledge(parts, escalate(parts, **intake), in_hours(2))
-    return run_flow(
-        parts,
-        OWNER,
-        case,
-        "resolve",
-        resolution_summary="Fixed.",
-        fix="Restarted.",
-        customer_confirmed="pending",
-        customer_notice="Your service is back.",
-    )
+    return parts.run_flow(OWNER, case, "acknowledge", next_update=promise, customer_message="On it.")
 
 
 def test_the_owner_is_reminded_to_acknowledge_and_managers_are_told_at_the_deadline(parts: Parts) -> None:
-    case = escalate(parts)
+    case = parts.escalate()
     deadline = case.ack_due_at
     assert deadline is not None
     assert pending(parts.components, case) == {
@@ -275,7 +79,7 @@ def test_the_owner_is_reminded_to_acknowledge_and_managers_are_told_at_the_deadl
 
 
 def test_acknowledging_cancels_the_ack_reminders_and_plans_the_update_ones(parts: Parts) -> None:
-    case = escalate(parts)
+    case = parts.escalate()
     promise = in_hours(3)
     case = acknowledge(parts, case, promise)
     at = datetime.fromtimestamp(promise, UTC)
@@ -289,7 +93,7 @@ def test_acknowledging_cancels_the_ack_reminders_and_plans_the_update_ones(parts
 
 
 def test_update_reminders_before_at_and_escalation_after_the_grace(parts: Parts) -> None:
-    case = acknowledge(parts, escalate(parts), in_hours(3))
+    case = acknowledge(parts, parts.escalate(), in_hours(3))
     at = case.next_update_due_at
     assert at is not None
     assert tick(parts.components, at - timedelta(minutes=15)) == 1
@@ -302,12 +106,11 @@ def test_update_reminders_before_at_and_escalation_after_the_grace(parts: Parts)
 
 
 def test_posting_an_update_moves_the_reminders(parts: Parts) -> None:
-    case = acknowledge(parts, escalate(parts), in_hours(3))
+    case = acknowledge(parts, parts.escalate(), in_hours(3))
     old = case.next_update_due_at
     assert old is not None
     new = in_hours(6)
-    stored = run_flow(
-        parts,
+    stored = parts.run_flow(
         OWNER,
         case,
         "post_update",
@@ -325,9 +128,8 @@ def test_posting_an_update_moves_the_reminders(parts: Parts) -> None:
 
 
 def test_nothing_fires_for_a_closed_case(parts: Parts) -> None:
-    case = acknowledge(parts, escalate(parts, category="business", stakeholders=[], triggers=[]), in_hours(3))
-    resolved = run_flow(
-        parts,
+    case = acknowledge(parts, parts.escalate(category="business", stakeholders=[], triggers=[]), in_hours(3))
+    resolved = parts.run_flow(
         OWNER,
         case,
         "resolve",
@@ -338,7 +140,7 @@ def test_nothing_fires_for_a_closed_case(parts: Parts) -> None:
     )
     assert resolved.status == "resolved"
     assert {k for k, _ in pending(parts.components, case)} == {"rca_soon", "rca_missed"}
-    closed = run_flow(parts, OWNER, case, "close", no_rca_reason="Commercial dispute, settled.")
+    closed = parts.run_flow(OWNER, case, "close", no_rca_reason="Commercial dispute, settled.")
     assert closed.status == "closed"
     assert pending(parts.components, case) == set()
     assert tick(parts.components, datetime.now(UTC) + timedelta(days=30)) == 0
@@ -409,7 +211,7 @@ def test_business_cases_track_executive_contact_within_24_hours(harness: Harness
 
 def test_quiet_hours_keep_the_dm_but_not_the_channel_message(database_url: str) -> None:
     with running_parts(database_url, quiet_hours_by_user=f"{OWNER}=22:00-07:00") as parts:
-        case = escalate(parts)
+        case = parts.escalate()
         dms = len(parts.workspace.dm_messages(OWNER))
         channel_messages = len(parts.channel_of(case).messages)
         three_am_in_sao_paulo = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
@@ -427,7 +229,7 @@ def test_quiet_hours_keep_the_dm_but_not_the_channel_message(database_url: str) 
 
 
 def test_the_same_instant_for_an_owner_in_sao_paulo_and_an_executive_in_tokyo(parts: Parts) -> None:
-    case = escalate(parts)
+    case = parts.escalate()
     deadline = case.ack_due_at or datetime.now(UTC)
     tick(parts.components, deadline - timedelta(minutes=30))
     token = f"<!date^{int(deadline.timestamp())}^"
@@ -440,7 +242,7 @@ def test_the_same_instant_for_an_owner_in_sao_paulo_and_an_executive_in_tokyo(pa
 
 
 def test_a_reminder_slack_refuses_is_retried_not_lost(parts: Parts) -> None:
-    case = escalate(parts)
+    case = parts.escalate()
     due = (case.ack_due_at or datetime.now(UTC)) - timedelta(minutes=30)
     parts.workspace.fail("chat.postMessage", status=500, times=3)  # one call and its two retries
     assert tick(parts.components, due) == 1
@@ -462,7 +264,7 @@ def test_ack_window_per_severity_and_the_owners_manager_hears_of_a_breach(databa
     with running_parts(
         database_url, ack_within_minutes_by_severity="critical=60", managers_of_owners=f"{OWNER}={EXEC}"
     ) as parts:
-        critical = escalate(parts, severity="critical")
+        critical = parts.escalate(severity="critical")
         assert critical.ack_due_at is not None
         assert critical.ack_due_at - critical.created_at == timedelta(minutes=60)
         # The owner is asked to acknowledge within the case's own window, not the default 2 hours.
@@ -476,7 +278,7 @@ def test_ack_window_per_severity_and_the_owners_manager_hears_of_a_breach(databa
 
 
 def test_the_card_shows_promises_kept(parts: Parts) -> None:
-    case = acknowledge(parts, escalate(parts), in_hours(3))
+    case = acknowledge(parts, parts.escalate(), in_hours(3))
     card = parts.channel_of(case).messages[0]  # updated in place once the acknowledgement is applied
     assert "Promises kept on time: 1 of 1" in json.dumps(card.blocks)
 
@@ -512,11 +314,10 @@ def test_only_the_owner_or_a_manager_may_snooze(harness: Harness) -> None:
 
 
 def test_reclassifying_a_business_case_replans_its_promises(parts: Parts) -> None:
-    case = escalate(parts, category="business")
+    case = parts.escalate(category="business")
     due = case.exec_contact_due_at
     assert due is not None and ("exec_contact_missed", due) in pending(parts.components, case)
-    classified = run_flow(
-        parts,
+    classified = parts.run_flow(
         OWNER,
         case,
         "classify",

@@ -4,7 +4,7 @@ item; a loop that stops or stalls makes /healthz answer 503 naming it.
 
 Each test injects an arbitrary exception into one loop's item handler (wrapping the real one,
 which still runs for every other item) and checks what users and operators see. The loops are the
-app's parts, so most stories run on them alone (tests/test_reliability.py's `Parts`: what is posted
+app's parts, so most stories run on them alone (tests/parts.py's `Parts`: what is posted
 in Slack, what /healthz would answer); customer e-mail (a real SMTP server) and the `work` commands
 run the whole app end to end."""
 
@@ -30,7 +30,6 @@ from assistant.jobs.judgement import JudgementAsker
 from assistant.jobs.reminders import ReminderDispatcher
 from assistant.jobs.scheduler import guarded
 from assistant.jobs.supervision import PARK_AFTER_FAULTS, Supervisor, describe
-from assistant.listeners import acknowledge, rca, resolve
 from assistant.models import CustomerCommunication, Escalation, WorkFault
 from assistant.services import customer
 from assistant.services import provisioning as steps
@@ -52,9 +51,9 @@ from tests.harness import (
     wait_for,
 )
 from tests.mailbox import Mailbox
-from tests.test_action_items import DUE, SAO_PAULO
+from tests.parts import Parts, running_parts
+from tests.test_action_items import DUE, SAO_PAULO, resolved_with_rca
 from tests.test_health import get
-from tests.test_reliability import Parts, started_parts
 
 SENDER = "Vendor Support <support@vendor.example>"
 ANA = "Ana Souza <ana@acme.com.br>, CTO"
@@ -82,12 +81,6 @@ def faults(slack: Harness | Parts, loop: str) -> list[WorkFault]:
 
 def parked_dms(slack: Harness | Parts) -> list[str]:
     return [m.text for m in slack.workspace.dm_messages(MANAGER) if "was parked" in m.text]
-
-
-@pytest.fixture
-def parts(database_url: str) -> Iterator[Parts]:
-    with started_parts(database_url) as running:
-        yield running
 
 
 # -- customer delivery -------------------------------------------------------------------------
@@ -213,7 +206,7 @@ def test_a_delivery_thread_that_ends_makes_health_fail_naming_it(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # E-mail set up: the delivery thread runs from the start (nothing is sent to this server).
-    with started_parts(database_url, smtp_url="smtp://127.0.0.1:2525", smtp_from=SENDER) as parts:
+    with running_parts(database_url, smtp_url="smtp://127.0.0.1:2525", smtp_from=SENDER) as parts:
         assert parts.health("/healthz")[0] == 200
 
         def dies(self: CustomerDelivery) -> None:
@@ -288,7 +281,7 @@ def test_a_provisioning_step_that_raises_is_recorded_and_other_cases_open(
     monkeypatch.setitem(
         provisioner._steps, Step.CARD, failing_for(real, when=lambda case, row: case.summary == "broken")
     )
-    views = [parts.submit_intake(CSM, summary="broken"), parts.submit_intake(CSM, summary="fine")]
+    views = [parts.intake(CSM, summary="broken"), parts.intake(CSM, summary="fine")]
     broken, fine = (wait_for(partial(parts.case_by_view, v), what="stored") for v in views)
 
     parts.wait_provisioned(fine.id)
@@ -415,43 +408,10 @@ def test_the_same_item_faulting_after_a_restart_counts_on(database_url: str) -> 
 # -- action items ------------------------------------------------------------------------------
 
 
-def with_rca(parts: Parts) -> Escalation:
-    """A case acknowledged, resolved and given its RCA by its owner (each flow's modal as the
-    card's button opens it, submitted), with two action items: one the owner's, one the manager's."""
-    case = parts.escalate(CSM)
-    parts.run_flow(acknowledge, case, OWNER, next_update=in_hours(2), customer_message="On it.")
-    parts.run_flow(
-        resolve,
-        case,
-        OWNER,
-        resolution_summary="Fixed.",
-        fix="Restarted.",
-        customer_confirmed="pending",
-        customer_notice="Your service is back.",
-    )
-    parts.run_flow(
-        rca,
-        case,
-        OWNER,
-        what_happened="The SAML certificate expired.",
-        root_cause="Renewal was manual.",
-        cause_area="process",
-        customer_rca="A certificate expired; we renewed it.",
-        corrective_1_description="Renew the certificate",
-        corrective_1_owner=OWNER,
-        corrective_1_due=DUE.isoformat(),
-        preventive_1_description="Alert 30 days before expiry",
-        preventive_1_owner=MANAGER,
-        preventive_1_due=DUE.isoformat(),
-    )
-    assert len(open_items(parts.components.engine)) == 2
-    return parts.case(case.id)
-
-
 def test_an_action_item_that_raises_is_recorded_and_the_other_is_followed_up(
     parts: Parts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with_rca(parts)
+    resolved_with_rca(parts)  # two action items: one the owner's, one the manager's
     mine = next(i for i in open_items(parts.components.engine) if i.owner_id == OWNER)
     monkeypatch.setattr(
         ActionItemFollowUp,

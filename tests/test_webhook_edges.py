@@ -9,7 +9,7 @@ An endpoint that does not speak HTTP, or a bug while sending one delivery, never
 others (section 3); the CLI takes `webhook remove` and `replay` as the README writes them (6).
 
 None of this needs a request into the app: the command line runs in this process against the
-test's database, and the sender is one of the app's parts (tests/test_reliability.py's `Parts`,
+test's database, and the sender is one of the app's parts (tests/parts.py's `Parts`,
 cases opened as the intake opens them, calls received by real receivers and sockets on loopback).
 A subscriber's whole story over Slack's requests is in tests/test_webhooks.py."""
 
@@ -35,7 +35,7 @@ from assistant.jobs.supervision import PARK_AFTER_FAULTS
 from assistant.models import WebhookDelivery, WebhookSubscription, WorkFault, utcnow
 from assistant.services import webhooks
 from tests.harness import CSM, MANAGER, wait_for
-from tests.test_reliability import Parts, started_parts
+from tests.parts import Parts, running_parts
 from tests.test_webhooks import Receiver, all_deliveries, cli
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
@@ -44,14 +44,14 @@ SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 @pytest.fixture
 def parts(database_url: str) -> Iterator[Parts]:
     """The receivers of these tests listen over http on 127.0.0.1: the documented opt-in."""
-    with started_parts(database_url, webhook_allow_http_loopback=True) as running:
+    with running_parts(database_url, webhook_allow_http_loopback=True) as running:
         yield running
 
 
 @pytest.fixture
 def strict_parts(database_url: str) -> Iterator[Parts]:
     """The app's parts as shipped: public https endpoints only."""
-    with started_parts(database_url) as running:
+    with running_parts(database_url) as running:
         yield running
 
 
@@ -464,7 +464,7 @@ def test_the_time_out_is_for_the_whole_call_not_each_byte(database_url: str) -> 
 
     threading.Thread(target=drip, daemon=True).start()
     try:
-        with started_parts(
+        with running_parts(
             database_url, webhook_allow_http_loopback=True, webhook_timeout_seconds=1
         ) as parts:
             url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"

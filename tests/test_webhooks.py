@@ -1,7 +1,7 @@
 """Webhooks out, to a receiver on loopback: signed (Standard Webhooks), in order per case,
 retried after 500s and time-outs, at least once and never lost.
 
-The sender is one of the app's parts: most stories run on the parts alone (tests/test_reliability.py's
+The sender is one of the app's parts: most stories run on the parts alone (tests/parts.py's
 `Parts`: cases opened and flows run as their listeners run them, the events received by a real
 HTTP receiver); a subscriber's whole story (`python -m assistant webhook add`, then a case worked
 over Slack's requests) and a killed app process run end to end."""
@@ -25,7 +25,6 @@ from standardwebhooks.webhooks import Webhook
 
 from assistant.cli import main
 from assistant.domain.webhooks import EndpointPolicy
-from assistant.listeners import acknowledge
 from assistant.services import webhooks
 from slack_standin import StandIn
 from tests.harness import (
@@ -46,7 +45,7 @@ from tests.harness import (
     start_harness,
     wait_for,
 )
-from tests.test_reliability import Parts, started_parts
+from tests.parts import Parts, running_parts
 
 
 class Receiver:
@@ -131,7 +130,7 @@ def harness(database_url: str) -> Iterator[Harness]:
 @pytest.fixture
 def parts(database_url: str) -> Iterator[Parts]:
     """The app's parts, with the same opt-in as `harness`."""
-    with started_parts(database_url, webhook_allow_http_loopback=True) as running:
+    with running_parts(database_url, webhook_allow_http_loopback=True) as running:
         yield running
 
 
@@ -194,7 +193,7 @@ def test_failures_are_retried_with_backoff_in_order_and_a_dead_endpoint_is_disab
     )
     receiver.failures = 2
     case = parts.escalate(CSM)
-    parts.run_flow(acknowledge, case, OWNER, next_update=in_hours(3), customer_message="On it.")
+    parts.run_flow(OWNER, case, "acknowledge", next_update=in_hours(3), customer_message="On it.")
     # 500, then (after 10 s) 500 again, then (after 30 s) delivered; the acknowledgement waits its turn.
     for seconds in (11, 42):
         with time_machine.travel(datetime.now(UTC) + timedelta(seconds=seconds), tick=True):
@@ -305,7 +304,7 @@ def test_a_private_case_tells_subscribers_its_times_never_who_or_why(
     )
     case = parts.escalate(CSM, triggers=["data_breach"], summary="Customer PII leaked via S3 bucket")
     assert case.is_private
-    parts.run_flow(acknowledge, case, OWNER, next_update=in_hours(3), customer_message="On it.")
+    parts.run_flow(OWNER, case, "acknowledge", next_update=in_hours(3), customer_message="On it.")
     wait_for(lambda: len(receiver.received) == 2, what="two events")
     opened, acknowledged = receiver.events()
     for event in (opened, acknowledged):
