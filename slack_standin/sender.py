@@ -336,6 +336,11 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, dict[s
         else:
             raise ValueError(f"the sender does not know element type {kind}")
         state[block_id] = {action_id: entry}
+    # A value for a field the form does not have is a test's mistake (a renamed block), not a
+    # person's: Slack could not send it, so the submission would quietly use the defaults.
+    unknown = sorted(set(values) - set(state))
+    if unknown:
+        raise ValueError(f"the form has no input for {', '.join(unknown)} (it has {', '.join(state)})")
     return state
 
 
