@@ -207,14 +207,15 @@ def standin() -> Iterator[StandIn]:
 
 # The tiers (pyproject's markers): what a test uses decides its tier. It is end to end when it,
 # a fixture it uses or a helper of the tests it calls starts the real app (or the CLI, or a
-# throwaway database cluster); a service test when it needs a database and nothing more;
+# throwaway database cluster); a service test when it needs a database and, at most, the
+# outside services the app's parts talk to (the Slack stand-in, a real SMTP server: `mailbox`);
 # otherwise a pure rule.
 APP_STARTERS = frozenset(
-    {"harness", "any_harness", "standin", "mailbox", "start_harness", "team_harness", "start_app_process"}
+    {"harness", "any_harness", "standin", "start_harness", "team_harness", "start_app_process"}
     | {"run_cli", "app_process", "throwaway_cluster", "ThrowawayPostgres", "subprocess"}
 )
-DATABASE_NAMES = frozenset(
-    {"database_url", "suite_database", "postgres_url", "components", "make_engine", "migrate"}
+SERVICE_NAMES = frozenset(
+    {"database_url", "suite_database", "postgres_url", "components", "make_engine", "migrate", "mailbox"}
 )
 
 
@@ -251,7 +252,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         used = _names_used(item)
         if used & APP_STARTERS:
             item.add_marker(pytest.mark.end_to_end)
-        elif used & DATABASE_NAMES:
+        elif used & SERVICE_NAMES:
             item.add_marker(pytest.mark.services)
         else:
             item.add_marker(pytest.mark.rules)
