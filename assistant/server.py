@@ -215,9 +215,9 @@ class HttpServer:
             ident="escalation-assistant",
             clear_untrusted_proxy_headers=True,
             asyncore_use_poll=True,
-            # How long the loop waits on its sockets: stop() closes them, and the loop sees it
-            # within this (waitress's default, a second, made every shutdown a second long).
-            asyncore_loop_timeout=0.1,
+            # How long the loop waits on its sockets, in whole seconds (waitress reads it with
+            # int(): 0.1 became 0 and the idle loop spun a core). stop() wakes it at once.
+            asyncore_loop_timeout=1,
             connection_limit=2000,
             channel_timeout=10,
             cleanup_interval=2,
@@ -251,10 +251,16 @@ class HttpServer:
     def stop(self) -> None:
         self._stopping.set()
         self._server.task_dispatcher.shutdown(timeout=5)
-        for dispatcher in list(self._server._map.values()):
-            dispatcher.close()
+        # The sockets are closed by the loop's own thread, woken through waitress's trigger: the
+        # loop ends as soon as its map is empty instead of after its poll's time-out.
+        self._server.trigger.pull_trigger(self._close_sockets)
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._close_sockets()  # serve_forever's loop, or one that did not wake: closed from here
+
+    def _close_sockets(self) -> None:
+        for dispatcher in list(self._server._map.values()):
+            dispatcher.close()
 
 
 def component_health(components: Components) -> HealthSource:

@@ -363,14 +363,6 @@ def make_settings(standin: StandIn, database_url: str, **overrides: Any) -> Sett
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-def _quick_to_stop(server: HttpServer) -> HttpServer:
-    """waitress's loop polls its sockets for up to a second (asyncore_loop_timeout) and sees that
-    HttpServer.stop() closed them only then: each test's teardown waited that second. A shorter
-    poll ends the loop within milliseconds; the server is the same otherwise."""
-    server._server.adj.asyncore_loop_timeout = 0.01
-    return server
-
-
 def start_harness(
     database_url: str,
     seed: Callable[[Workspace], None] = seed_workspace,
@@ -414,7 +406,7 @@ def start_harness(
             threads=8,
         )
         sender = SlackSender(standin.workspace, server.url + EVENTS_PATH, SIGNING_SECRET, standin.base_url)
-    _quick_to_stop(server).start_in_thread()
+    server.start_in_thread()
     return Harness(standin, settings, components, server, sender, extra_stops=stops)
 
 
