@@ -249,6 +249,8 @@ class HttpServer:
         return self
 
     def stop(self) -> None:
+        if self._stopping.is_set():
+            return  # stopped already: the trigger's pipe is closed (a write could reach a reused fd)
         self._stopping.set()
         self._server.task_dispatcher.shutdown(timeout=5)
         # The sockets are closed by the loop's own thread, woken through waitress's trigger: the

@@ -40,5 +40,6 @@ def test_the_idle_server_waits_on_its_sockets_instead_of_spinning(monkeypatch: p
         assert polls - before <= 2, f"{polls - before} polls in half a second of idleness"
     finally:
         server.stop()
+        server.stop()  # again (a signal and a shutdown both asking): nothing more to do
     with pytest.raises(ConnectionRefusedError):  # stopped: nothing listens any more
         socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1])), 1).close()

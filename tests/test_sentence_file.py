@@ -81,6 +81,21 @@ def test_a_team_rewords_our_english_and_keeps_our_translations(tmp_path: Path, o
         assert _(many) == "Escolha um horário daqui a pelo menos 5 minutos."
 
 
+def test_a_teams_catalog_translates_its_own_words(tmp_path: Path, ours_afterwards: None) -> None:
+    folder = team_folder(tmp_path, "lifecycle:\n  reopen_first: Reopen the case first.\n")
+    catalog = folder / "messages" / "locale" / "pt_BR" / "LC_MESSAGES" / "messages.po"
+    catalog.parent.mkdir(parents=True)
+    catalog.write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Reopen the case first."\nmsgstr "Reabra o caso antes."\n',
+        encoding="utf-8",
+    )
+    install_folder(folder)
+    with speaking("pt_BR"):
+        assert closed_refusal().endswith("Reabra o caso antes.")
+    assert closed_refusal().endswith("Reopen the case first.")
+
+
 def test_a_teams_rewording_that_cannot_work_is_refused_at_its_line(tmp_path: Path) -> None:
     folder = team_folder(
         tmp_path,
@@ -91,6 +106,8 @@ def test_a_teams_rewording_that_cannot_work_is_refused_at_its_line(tmp_path: Pat
           key_state_so_you_cannot_action: '%(key)s cannot be changed now.'
           promise_at_least_minutes_ahead: Later, please.
           refusal_instead:
+        account_line:
+          health_score: 100% health, %(score)s
         """,
     )
     before = installed()
@@ -106,6 +123,7 @@ def test_a_teams_rewording_that_cannot_work_is_refused_at_its_line(tmp_path: Pat
         ),
         (6, "lifecycle.promise_at_least_minutes_ahead: ours is `one:`/`other:`: give the same"),
         (7, "lifecycle.refusal_instead: a sentence, `one:`/`other:`, or `context:`/`text:`"),
+        (9, "account_line.health_score: a % that is not a value: write %% for a percent sign"),
     ]
     assert installed() is before  # nothing changed
     install(before)

@@ -85,21 +85,27 @@ def speaking(locale: str | Callable[[], str]) -> Iterator[None]:
 
 
 def _written(sentence: EngineSentence, count: int | None) -> str:
-    """One of the engine's sentences in the current locale: the catalog's translation of its
-    English, else its English (a team's rewording, where it has one)."""
+    """One of the engine's sentences in the current locale. A team's rewording: the team's
+    catalog's translation of its words, else ours of our English, else the team's English."""
     catalog = translations(current_locale())
-    if sentence.plural is not None:
-        text = catalog.ngettext(sentence.msgid, sentence.plural, count or 0)
-        if sentence.english is not None and text == sentence.msgid:
-            return sentence.english
-        if sentence.english_plural is not None and text == sentence.plural:
-            return sentence.english_plural
-        return text
-    if sentence.context is not None:
-        text = str(catalog.pgettext(sentence.context, sentence.msgid))
-    else:
-        text = catalog.gettext(sentence.msgid)
-    return sentence.english if sentence.english is not None and text == sentence.msgid else text
+
+    def translated(one: str, other: str | None) -> str | None:
+        if other is not None:
+            text = catalog.ngettext(one, other, count or 0)
+        elif sentence.context is not None:
+            text = str(catalog.pgettext(sentence.context, one))
+        else:
+            text = catalog.gettext(one)
+        return None if text in (one, other) else text
+
+    ours = translated(sentence.msgid, sentence.plural)
+    if sentence.english is None:
+        return ours or (sentence.msgid if (count or 0) == 1 or sentence.plural is None else sentence.plural)
+    theirs = translated(sentence.english, sentence.english_plural)
+    english = (
+        sentence.english if (count or 0) == 1 or sentence.english_plural is None else sentence.english_plural
+    )
+    return theirs or ours or english
 
 
 def gettext(message: str) -> str:

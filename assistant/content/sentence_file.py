@@ -118,7 +118,23 @@ def _reworded(ours: EngineSentence, team: EngineSentence) -> EngineSentence | st
         if _placeholders(mine) != _placeholders(theirs):
             names = ", ".join(f"%({n})s" for n in sorted(_placeholders(mine))) or "none"
             return f"keep the same values as ours ({names})"
+        if theirs is not None and _placeholders(mine) and not _fills(theirs):
+            return "a % that is not a value: write %% for a percent sign"
     return EngineSentence(ours.msgid, ours.plural, ours.context, team.msgid, team.plural)
+
+
+class _AnyValue(dict[str, object]):
+    def __missing__(self, key: str) -> object:
+        return 1  # fits %(name)s and %(name)d alike
+
+
+def _fills(text: str) -> bool:
+    """Whether `text` takes its values as the code fills them in (`text % values`)."""
+    try:
+        text % _AnyValue()
+    except (TypeError, ValueError, KeyError):
+        return False
+    return True
 
 
 def load_sentences(custom_dir: Path | None) -> Mapping[str, EngineSentence]:
