@@ -110,6 +110,22 @@ def session_scope(engine: sa.Engine) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def single_statement(engine: sa.Engine) -> Iterator[Session]:
+    """For work that is one statement (a lookup, an insert, an update): on PostgreSQL it is sent
+    in the database's own autocommit, one round trip instead of three (BEGIN, it, COMMIT), and
+    one statement is atomic on its own. SQLite keeps its transaction (its writers queue in turn)."""
+    if engine.dialect.name != "postgresql":
+        with session_scope(engine) as session:
+            yield session
+        return
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        with Session(bind=connection, expire_on_commit=False) as session:
+            yield session
+            session.commit()
+
+
 def alembic_config(connection: sa.Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
-from assistant.database import session_scope
+from assistant.database import session_scope, single_statement
 from assistant.models import ApiRequest, ApiToken, utcnow
 
 # escalations:read_private adds the private (security, data-breach) cases' details to
@@ -59,7 +59,7 @@ def verify(engine: sa.Engine, token: str) -> ApiToken | None:
     """The live token this is, or None."""
     if not token.startswith(PREFIX):
         return None
-    with Session(engine) as session:
+    with single_statement(engine) as session:
         return session.exec(
             select(ApiToken).where(ApiToken.token_hash == _hash(token), col(ApiToken.revoked_at).is_(None))
         ).first()
@@ -98,14 +98,14 @@ def claim(
     key_hash = _key_hash(key)
     for _attempt in range(3):  # a claim released between our insert and our read: try again
         try:
-            with session_scope(engine) as session:
+            with single_statement(engine) as session:
                 session.add(
                     ApiRequest(token_id=token_id, key_hash=key_hash, path=path, fingerprint=fingerprint)
                 )
             return None
         except sa.exc.IntegrityError:
             pass
-        with Session(engine) as session:
+        with single_statement(engine) as session:
             earlier = session.exec(
                 select(ApiRequest).where(ApiRequest.token_id == token_id, ApiRequest.key_hash == key_hash)
             ).first()
@@ -136,7 +136,7 @@ def claim(
 
 def settle(engine: sa.Engine, token_id: int, key: str, status: int, body: dict[str, Any]) -> None:
     """Keep the completed answer of a keyed request, for its replays."""
-    with session_scope(engine) as session:
+    with single_statement(engine) as session:
         session.execute(
             update(ApiRequest)
             .where(col(ApiRequest.token_id) == token_id, col(ApiRequest.key_hash) == _key_hash(key))
@@ -146,7 +146,7 @@ def settle(engine: sa.Engine, token_id: int, key: str, status: int, body: dict[s
 
 def release(engine: sa.Engine, token_id: int, key: str) -> None:
     """Forget a keyed request that was not done (a failure, a refusal): its retry runs afresh."""
-    with session_scope(engine) as session:
+    with single_statement(engine) as session:
         session.execute(
             sa.delete(ApiRequest).where(
                 col(ApiRequest.token_id) == token_id,

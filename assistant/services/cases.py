@@ -188,6 +188,8 @@ def add_affected_accounts(
 ) -> list[Account]:
     """The other accounts the case's problem hits, as the directory knows them, those not listed
     yet (the case's own account, or a name it no longer knows, is left out)."""
+    if not names:
+        return []  # nothing to look up: no round trip
     listed = set(
         session.exec(select(AffectedAccount.account_id).where(AffectedAccount.escalation_id == case.id))
     )
