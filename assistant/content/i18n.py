@@ -26,6 +26,9 @@ from assistant.content.locales import ENGLISH, catalog_path
 from assistant.content.locales import negotiate as choose_locale
 from assistant.content.registry import Content, installed
 from assistant.content.sentence_file import EngineSentence
+
+# N_ is the domain's (marking an id kept in a table); the edges import it from here with `_`.
+from assistant.domain.sentences import N_ as N_
 from assistant.domain.sentences import Sentence
 
 # The locale of whoever reads what is being written now; unset: the team's DEFAULT_LOCALE.
@@ -111,10 +114,7 @@ def _written(sentence: EngineSentence, count: int | None) -> str:
 def gettext(message: str) -> str:
     """`message` in the current locale: one of the engine's sentences by its id
     (messages/sentences.yml), or a template's or flow file's English."""
-    sentence = installed().sentences.get(message)
-    if sentence is not None:
-        return _written(sentence, None)
-    return translations(current_locale()).gettext(message)
+    return _text(message, None)
 
 
 def pgettext(context: str, message: str) -> str:
@@ -127,6 +127,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def _text(message: str, count: object) -> str:
+    """`message` (an id, else English) in the current locale; `count` picks a plural's form."""
     sentence = installed().sentences.get(message)
     if sentence is None:
         return translations(current_locale()).gettext(message)
@@ -145,8 +146,3 @@ def _(message: str | Sentence, **values: object) -> str:
         return written.lower() if message.lower else written
     text = _text(message, values.get("num"))
     return text % values if values else text
-
-
-def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction only"
-    """Marks the id of a sentence kept in a table, written where it is shown (with `_`)."""
-    return message

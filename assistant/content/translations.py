@@ -28,7 +28,14 @@ from jinja2 import Environment
 
 from assistant.content.locales import CATALOG, ENGLISH, SHIPPED
 from assistant.content.paths import content_dir
-from assistant.content.sentence_file import SENTENCES_FILE, read_sentences, sentence_entries, sentence_of
+from assistant.content.sentence_file import (
+    PLACEHOLDER,
+    SENTENCES_FILE,
+    ours_path,
+    read_sentences,
+    sentence_entries,
+    sentence_of,
+)
 
 ENGINE = Path(__file__).resolve().parents[1]
 # English for the operator and for programs, never shown in Slack nor translated: the CLI and
@@ -66,7 +73,6 @@ EMOJI = re.compile(r":[a-z0-9_+-]+:")
 WORD = re.compile(r"[A-Za-z]{3,}")
 NOT_PROSE = re.compile(r"[\w.{}:/-]*")
 NAMES = frozenset({"Acme Corp"})
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def extract_content(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Iterator[Any]:
@@ -110,14 +116,11 @@ def extract_sentences(fileobj: IO[bytes], keywords: Any, comment_tags: Any, opti
             yield line, "_", sentence.msgid, [f"id: {name}"]
 
 
-KEYWORDS = DEFAULT_KEYWORDS
-
-
 def sources() -> list[tuple[Path, Any]]:
     templates = content_dir("messages") / "templates"
     flows = content_dir("flows")
     return [
-        (content_dir("messages") / SENTENCES_FILE, extract_sentences),
+        (ours_path(), extract_sentences),
         *((p, "jinja2.ext:babel_extract") for p in sorted(templates.glob("*.j2"))),
         *((p, extract_content) for p in sorted(flows.glob("*.yml"))),
     ]
@@ -138,7 +141,7 @@ def extracted() -> Catalog:
     catalog = Catalog(locale=ENGLISH)
     options = {"trim_blocks": "true", "lstrip_blocks": "true"}
     for path, method in sources():
-        found = extract_from_file(method, str(path), keywords=KEYWORDS, options=options)
+        found = extract_from_file(method, str(path), keywords=DEFAULT_KEYWORDS, options=options)
         for line, message, comments, context in found:
             catalog.add(message, locations=[(shown(path), line)], auto_comments=comments, context=context)
     return catalog
@@ -225,8 +228,10 @@ def check_catalogs() -> list[CatalogProblem]:
     """What is missing or wrong in the shipped catalogs and templates; empty when they are whole."""
     templates = content_dir("messages") / "templates"
     problems = [p for path in sorted(templates.glob("*.j2")) for p in _english(path)]
-    python = _python_check(None, None)
-    problems += sorted(python.problems.values(), key=lambda p: _line_order(p.where)) + _unsaid(python.used)
+    ours, _problems = read_sentences(ours_path())
+    python = _python_check(None, frozenset(ours))
+    problems += sorted(python.problems.values(), key=lambda p: _line_order(p.where))
+    problems += _unsaid(ours, python.used)
     wanted = [m for m in extracted() if m.id]
     for locale in SHIPPED:
         if locale == ENGLISH:
@@ -699,14 +704,9 @@ def python_sources(roots: Iterable[Path]) -> list[tuple[Path, Path]]:
     return found
 
 
-def our_sentence_ids() -> frozenset[str]:
-    found, _problems = read_sentences(content_dir("messages") / SENTENCES_FILE)
-    return frozenset(found)
-
-
 def _python_check(roots: Iterable[Path] | None, ids: frozenset[str] | None) -> _PythonCheck:
     modules = [_read_module(root, path) for root, path in python_sources(roots or [ENGINE])]
-    check = _PythonCheck(modules, our_sentence_ids() if ids is None else ids)
+    check = _PythonCheck(modules, frozenset(read_sentences(ours_path())[0]) if ids is None else ids)
     check.run()
     return check
 
@@ -720,12 +720,10 @@ def check_python(
     return sorted(check.problems.values(), key=lambda p: _line_order(p.where))
 
 
-def _unsaid(used: set[str]) -> list[CatalogProblem]:
+def _unsaid(found: dict[str, Any], used: set[str]) -> list[CatalogProblem]:
     """Sentences of ours no code of the engine names (a sentence left behind)."""
-    path = content_dir("messages") / SENTENCES_FILE
-    found, _problems = read_sentences(path)
     return [
-        CatalogProblem(f"{shown(path)}:{read.line}", f"{name}: no code says this sentence")
+        CatalogProblem(f"{shown(ours_path())}:{read.line}", f"{name}: no code says this sentence")
         for name, read in found.items()
         if name not in used
     ]

@@ -3,6 +3,7 @@ the account and the signal) or Not now (with a reason, kept and counted)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -20,6 +21,10 @@ from assistant.listeners.intake import AccountPrefill, IntakeMetadata, intake_mo
 from assistant.models import Account, JudgementRequest
 from assistant.rendering.render import render_view
 from assistant.services import judgement
+
+# The form a judgement DM's button opens for a signal still waiting: (components, the signal,
+# its account) -> the view.
+SignalForm = Callable[[Components, JudgementRequest, Account], dict[str, Any]]
 
 
 class Field(StrEnum):
@@ -60,46 +65,28 @@ def unanswered(
     return found
 
 
-def open_escalate_intake(
-    components: Components, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-) -> None:
+def escalate_form(components: Components, request: JudgementRequest, account: Account) -> dict[str, Any]:
     """Escalate: the intake, prefilled with the account and what the signal saw."""
-    found = unanswered(components, body, action, client, respond)
-    if found is None:
-        return
-    request, account = found
     rules = components.content.practice.judgement
     words = concern_words(request, account, rules, escape=lambda text, limit: text[:limit])
-    client.views_open(
-        trigger_id=body["trigger_id"],
-        view=intake_modal(
-            metadata=IntakeMetadata(judgement_request_id=request.id),
-            ack_within_minutes=components.settings.ack_within_minutes,
-            summary=_(CONCERN_SUMMARIES[Concern(request.concern)]),
-            description=f"{words['what']}\n{words['why']}",
-            account=prefill(request, account, rules),
-            content=components.content,
-        ),
+    return intake_modal(
+        metadata=IntakeMetadata(judgement_request_id=request.id),
+        ack_within_minutes=components.settings.ack_within_minutes,
+        summary=_(CONCERN_SUMMARIES[Concern(request.concern)]),
+        description=f"{words['what']}\n{words['why']}",
+        account=prefill(request, account, rules),
+        content=components.content,
     )
 
 
-def open_decline_form(
-    components: Components, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-) -> None:
+def decline_form(components: Components, request: JudgementRequest, account: Account) -> dict[str, Any]:
     """Not now: a form asking why (the digest counts the reasons)."""
-    found = unanswered(components, body, action, client, respond)
-    if found is None:
-        return
-    request, account = found
-    client.views_open(
-        trigger_id=body["trigger_id"],
-        view=render_view(
-            "judgement_decline_modal.json.j2",
-            callback_id=ViewId.JUDGEMENT_DECLINE.value,
-            metadata=RequestRef(request_id=request.id or 0).model_dump_json(),
-            what=concern_words(request, account, components.content.practice.judgement)["what"],
-            field=Field,
-        ),
+    return render_view(
+        "judgement_decline_modal.json.j2",
+        callback_id=ViewId.JUDGEMENT_DECLINE.value,
+        metadata=RequestRef(request_id=request.id or 0).model_dump_json(),
+        what=concern_words(request, account, components.content.practice.judgement)["what"],
+        field=Field,
     )
 
 
@@ -129,22 +116,24 @@ def decline_answer(components: Components, body: dict[str, Any], view: dict[str,
     }
 
 
-def register(app: App, components: Components) -> None:
-    @app.action(CaseAction.JUDGEMENT_ESCALATE.value)
-    @in_their_language(components.people)
-    def handle_escalate(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        open_escalate_intake(components, body, action, client, respond)
+def on_a_signal(components: Components, form: SignalForm) -> Callable[..., None]:
+    """A judgement DM's button: answered at once, then `form` opened for the signal it is about,
+    if it still waits for an answer (else the CSM is told why)."""
 
-    @app.action(CaseAction.JUDGEMENT_DECLINE.value)
-    @in_their_language(components.people)
-    def handle_decline(
+    def listener(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        open_decline_form(components, body, action, client, respond)
+        found = unanswered(components, body, action, client, respond)
+        if found is not None:
+            client.views_open(trigger_id=body["trigger_id"], view=form(components, *found))
+
+    return in_their_language(components.people)(listener)
+
+
+def register(app: App, components: Components) -> None:
+    app.action(CaseAction.JUDGEMENT_ESCALATE.value)(on_a_signal(components, escalate_form))
+    app.action(CaseAction.JUDGEMENT_DECLINE.value)(on_a_signal(components, decline_form))
 
     @app.view(ViewId.JUDGEMENT_DECLINE.value)
     @in_their_language(components.people)

@@ -114,12 +114,7 @@ class _RateLimited(RateLimitErrorRetryHandler):
         if self.pacer is None:
             return True
         method = method_of(request.url)
-        retry_after = next((v[0] for k, v in response.headers.items() if k.lower() == "retry-after"), "1")
-        try:
-            seconds = float(retry_after)
-        except ValueError:
-            seconds = 1.0
-        self.pacer.hold(method, seconds, _channel_of(method, request))
+        self.pacer.hold(method, _retry_after(response.headers), _channel_of(method, request))
         return not self.pacer.in_queue_worker()
 
 
@@ -142,11 +137,7 @@ class PacedWebClient(WebClient):
     def api_call(  # type: ignore[override]
         self, api_method: str, *, json: dict[str, Any] | None = None, **kwargs: Any
     ) -> Any:
-        if api_method == POST_MESSAGE:
-            args = json or kwargs.get("data") or kwargs.get("params") or {}
-            self.pacer.wait_turn(api_method, str(args.get("channel") or ""))
-        else:
-            self.pacer.wait_turn(api_method)
+        self.pacer.wait_turn(api_method, _posted_to(api_method, json, kwargs))
         return super().api_call(api_method, json=json, **kwargs)
 
 
@@ -161,10 +152,7 @@ class QuickWebClient(WebClient):
     def api_call(  # type: ignore[override]
         self, api_method: str, *, json: dict[str, Any] | None = None, **kwargs: Any
     ) -> Any:
-        channel = None
-        if api_method == POST_MESSAGE:
-            args = json or kwargs.get("data") or kwargs.get("params") or {}
-            channel = str(args.get("channel") or "")
+        channel = _posted_to(api_method, json, kwargs)
         wait = self.pacer.reserve(api_method, channel)
         if wait > 0:
             raise Paced(api_method, wait)
@@ -176,7 +164,16 @@ class QuickWebClient(WebClient):
             raise
 
 
+def _posted_to(api_method: str, json: dict[str, Any] | None, kwargs: dict[str, Any]) -> str | None:
+    """The channel of a chat.postMessage about to be made (paced per channel); None otherwise."""
+    if api_method != POST_MESSAGE:
+        return None
+    args = json or kwargs.get("data") or kwargs.get("params") or {}
+    return str(args.get("channel") or "")
+
+
 def _retry_after(headers: Any) -> float:
+    """A 429's Retry-After in seconds (1 if it says none); a header's value may be a list."""
     value = next((v for k, v in (headers or {}).items() if k.lower() == "retry-after"), "1")
     try:
         return float(value[0] if isinstance(value, list) else value)
