@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assistant.app import create_app
@@ -152,8 +153,72 @@ def assert_no_sentence_id_shown(workspace: Workspace) -> None:
     assert not shown, f"sentence ids shown instead of their words: {sorted(shown)}"
 
 
+class WhatTheAppLeft:
+    """What people see in Slack and what is stored, for a test that runs the app (Harness) or
+    its parts (tests/parts.py): both have `components` and the stand-in's `workspace`."""
+
+    components: Components
+
+    @property
+    def workspace(self) -> Workspace:
+        raise NotImplementedError
+
+    @property
+    def engine(self) -> sa.Engine:
+        return self.components.engine
+
+    def channel(self, name: str) -> Channel:
+        found = self.workspace.channel_named(name)
+        assert found is not None
+        return found
+
+    @property
+    def general(self) -> Channel:
+        return self.channel("general")
+
+    @property
+    def feed(self) -> Channel:
+        return self.channel("escalations")
+
+    def channel_of(self, case: Escalation) -> Channel:
+        assert case.channel_id is not None
+        return self.workspace.channels[case.channel_id]
+
+    def latest_view(self) -> dict[str, Any]:
+        return list(self.workspace.views.values())[-1]
+
+    def case(self, case_id: int | None) -> Escalation:
+        with Session(self.engine) as session:
+            case = session.get(Escalation, case_id)
+            assert case is not None
+            return case
+
+    def case_by_view(self, view_id: str) -> Escalation | None:
+        with Session(self.engine) as session:
+            return session.exec(select(Escalation).where(Escalation.intake_view_id == view_id)).first()
+
+    def cases(self) -> list[Escalation]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(Escalation).order_by(col(Escalation.id))))
+
+    def events(self, case_id: int | None) -> list[CaseEvent]:
+        with Session(self.engine) as session:
+            query = select(CaseEvent).where(CaseEvent.escalation_id == case_id).order_by(col(CaseEvent.id))
+            return list(session.exec(query))
+
+    def wait_provisioned(self, case_id: int | None, timeout: float = 10.0) -> Escalation:
+        """The case once it is open in Slack (every provisioning step done)."""
+        assert case_id is not None
+        wait_for(
+            lambda: not records.pending_steps(self.engine, case_id),
+            timeout,
+            what=f"case {case_id} to be provisioned",
+        )
+        return self.case(case_id)
+
+
 @dataclass
-class Harness:
+class Harness(WhatTheAppLeft):
     standin: StandIn
     settings: Settings
     components: Components
@@ -166,12 +231,6 @@ class Harness:
     @property
     def workspace(self) -> Workspace:
         return self.standin.workspace
-
-    @property
-    def feed(self) -> Channel:
-        channel = self.workspace.channel_named("escalations")
-        assert channel is not None
-        return channel
 
     def stop(self) -> None:
         for stop in self.extra_stops:
@@ -198,12 +257,6 @@ class Harness:
         assert call.error is None, call.error
         return list(self.workspace.views)[-1]
 
-    @property
-    def general(self) -> Channel:
-        channel = self.workspace.channel_named("general")
-        assert channel is not None
-        return channel
-
     def submit_intake(self, view_id: str, user: str = CSM, **overrides: Any) -> AppResponse:
         return self.sender.submit_view(user, view_id, default_intake(**overrides))
 
@@ -214,37 +267,6 @@ class Harness:
         assert response.status == 200 and not response.body, response
         case = wait_for(lambda: self.case_by_view(view_id), what="the case to be stored")
         return self.wait_provisioned(case.id)
-
-    def case_by_view(self, view_id: str) -> Escalation | None:
-        with Session(self.components.engine) as session:
-            return session.exec(select(Escalation).where(Escalation.intake_view_id == view_id)).first()
-
-    def case(self, case_id: int | None) -> Escalation:
-        with Session(self.components.engine) as session:
-            case = session.get(Escalation, case_id)
-            assert case is not None
-            return case
-
-    def cases(self) -> list[Escalation]:
-        with Session(self.components.engine) as session:
-            return list(session.exec(select(Escalation).order_by(col(Escalation.id))))
-
-    def wait_provisioned(self, case_id: int | None, timeout: float = 10.0) -> Escalation:
-        assert case_id is not None
-        wait_for(
-            lambda: not records.pending_steps(self.components.engine, case_id),
-            timeout,
-            what=f"case {case_id} to be provisioned",
-        )
-        return self.case(case_id)
-
-    def events(self, case_id: int | None) -> list[CaseEvent]:
-        with Session(self.components.engine) as session:
-            return list(
-                session.exec(
-                    select(CaseEvent).where(CaseEvent.escalation_id == case_id).order_by(col(CaseEvent.id))
-                )
-            )
 
     # -- what an owner does ---------------------------------------------------
 
@@ -305,9 +327,6 @@ class Harness:
         wait_for(lambda: len(self.workspace.views) > views, what=f"the {action} modal")
         return list(self.workspace.views)[-1]
 
-    def latest_view(self) -> dict[str, Any]:
-        return list(self.workspace.views.values())[-1]
-
     def submit(self, user: str, view_id: str, **values: Any) -> AppResponse:
         return self.sender.submit_view(user, view_id, values)
 
@@ -327,10 +346,6 @@ class Harness:
     def home_text(self, user: str) -> str:
         """What the user's Home tab shows now, as one searchable text."""
         return json.dumps(self.workspace.home_views[user]["blocks"], ensure_ascii=False)
-
-    def channel_of(self, case: Escalation) -> Channel:
-        assert case.channel_id is not None
-        return self.workspace.channels[case.channel_id]
 
 
 def load_directory(harness: Harness, csv_text: str, at: datetime | None = None) -> ImportReport:

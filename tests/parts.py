@@ -21,11 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from slack_bolt import Ack, App, Respond
 from slack_bolt.response import BoltResponse
 from slack_sdk.webhook import WebhookResponse
-from sqlmodel import Session, col, select
 
 from assistant.components import Components, create_components
 from assistant.content.i18n import speaking
@@ -34,22 +32,20 @@ from assistant.listeners import register_all
 from assistant.listeners.case_flow import Answers, CaseFlows, read_submission
 from assistant.listeners.commands import answer_command
 from assistant.listeners.intake import IntakeMetadata, after_intake_stored, checked_intake, store_intake
-from assistant.models import CaseEvent, Escalation
+from assistant.models import Escalation
 from assistant.server import HEALTH_PATHS, component_health
-from assistant.services import provisioning as records
 from slack_standin import StandIn, Workspace
 from slack_standin.sender import view_state
-from slack_standin.workspace import Channel
 from tests.harness import (
     CSM,
     OWNER,
     SIGNING_SECRET,
+    WhatTheAppLeft,
     assert_no_sentence_id_shown,
     default_intake,
     in_hours,
     make_settings,
     seed_workspace,
-    wait_for,
 )
 
 
@@ -99,7 +95,7 @@ class Acked(Ack):
 
 
 @dataclass
-class Parts:
+class Parts(WhatTheAppLeft):
     """The app's parts (`components`, and its owner flows as register_all wires them) and the Slack
     stand-in they talk to (`slack`), which keeps everything the app posted."""
 
@@ -117,63 +113,10 @@ class Parts:
     # -- where things are ----------------------------------------------------------------------
 
     @property
-    def engine(self) -> sa.Engine:
-        return self.components.engine
-
-    @property
     def workspace(self) -> Workspace:
         return self.slack.workspace
 
-    def channel(self, name: str) -> Channel:
-        found = self.workspace.channel_named(name)
-        assert found is not None
-        return found
-
-    @property
-    def general(self) -> Channel:
-        return self.channel("general")
-
-    @property
-    def feed(self) -> Channel:
-        return self.channel("escalations")
-
-    def channel_of(self, case: Escalation) -> Channel:
-        assert case.channel_id is not None
-        return self.workspace.channels[case.channel_id]
-
-    def latest_view(self) -> dict[str, Any]:
-        return list(self.workspace.views.values())[-1]
-
     # -- what is stored ------------------------------------------------------------------------
-
-    def case(self, case_id: int | None) -> Escalation:
-        with Session(self.engine) as session:
-            case = session.get(Escalation, case_id)
-            assert case is not None
-            return case
-
-    def case_by_view(self, view_id: str) -> Escalation | None:
-        with Session(self.engine) as session:
-            return session.exec(select(Escalation).where(Escalation.intake_view_id == view_id)).first()
-
-    def cases(self) -> list[Escalation]:
-        with Session(self.engine) as session:
-            return list(session.exec(select(Escalation).order_by(col(Escalation.id))))
-
-    def events(self, case_id: int | None) -> list[CaseEvent]:
-        with Session(self.engine) as session:
-            query = select(CaseEvent).where(CaseEvent.escalation_id == case_id).order_by(col(CaseEvent.id))
-            return list(session.exec(query))
-
-    def wait_provisioned(self, case_id: int | None, timeout: float = 10.0) -> Escalation:
-        """The case once it is open in Slack (every provisioning step done)."""
-        assert case_id is not None
-        wait_for(
-            lambda: not records.pending_steps(self.engine, case_id),
-            timeout,
-            what=f"case {case_id} to be provisioned",
-        )
-        return self.case(case_id)
 
     def health(self, path: str = "/healthz") -> tuple[int, dict[str, Any]]:
         """What the app's health check at `path` answers (its status and body), from these parts."""
