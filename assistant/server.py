@@ -255,7 +255,9 @@ class HttpServer:
         self._server.task_dispatcher.shutdown(timeout=5)
         # The sockets are closed by the loop's own thread, woken through waitress's trigger: the
         # loop ends as soon as its map is empty instead of after its poll's time-out.
-        self._server.trigger.pull_trigger(self._close_sockets)
+        # A trigger closed already means the loop has ended: what is left is closed below.
+        with contextlib.suppress(OSError):
+            self._server.trigger.pull_trigger(self._close_sockets)
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._close_sockets()  # serve_forever's loop, or one that did not wake: closed from here
