@@ -185,4 +185,4 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
     assert [
         m for m in channel.messages if (m.metadata or {}).get("event_type") == MetadataEvent.CASE_CARD
     ] == [card]
-    assert card.edited >= 8
+    wait_for(lambda: card.edited >= 8, what="every change on the card (refreshed in the background)")
