@@ -15,6 +15,7 @@ from assistant.content.playbook import PlaybookError
 from assistant.content.registry import install_folder
 from assistant.listeners import register_all
 from assistant.listeners.middleware import register_middleware, release_failed_submission
+from assistant.rendering.validate import use_block_kit_checks
 from assistant.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def create_app(settings: Settings, components: Components | None = None) -> tupl
         content = install_folder(settings.custom_dir, settings.default_locale)
     except PlaybookError as exc:
         raise SettingsError(f"the playbook has problems; nothing was started:\n{exc}") from None
+    use_block_kit_checks(settings.block_kit_checks)  # for the whole process, as the content is
     components = components or create_components(settings, content=content)
     bolt_logger = logging.getLogger("assistant.bolt")
     if not any(isinstance(f, _ClientWins) for f in bolt_logger.filters):  # once, however many apps

@@ -48,7 +48,8 @@ class Heartbeat:
 
 
 class InFlight:
-    """How many of Slack's requests are being answered now (background work yields to them)."""
+    """How many requests are being answered now, Slack's and the API's and the customer pages'
+    (background work yields to them)."""
 
     def __init__(self) -> None:
         self._count = 0

@@ -152,6 +152,9 @@ class Escalation(SQLModel, table=True):
     connect_channel_name: str | None = Field(default=None, max_length=80)
 
     intake_view_id: str | None = Field(default=None, max_length=64, unique=True)
+    # Opened by the API with an Idempotency-Key (intake_view_id "api:…" is the token's key): the
+    # hash of that request, so the key sent again with another body is refused, not replayed.
+    intake_fingerprint: str | None = Field(default=None, max_length=64)
     origin_channel_id: str | None = Field(default=None, max_length=32)
     reply_url: str | None = Field(default=None, max_length=500)
 
@@ -195,7 +198,16 @@ class CaseEvent(SQLModel, table=True):
     """The timeline and audit trail of a case: who did what, when."""
 
     __tablename__ = "case_event"
-    __table_args__ = (sa.Index("ix_case_event_kind_at", "kind", "at"),)
+    __table_args__ = (
+        sa.Index("ix_case_event_kind_at", "kind", "at"),
+        # The few events not yet handed to the webhook subscribers, found without a scan.
+        sa.Index(
+            "ix_case_event_webhooks_owed",
+            "id",
+            postgresql_where=sa.text("webhooks_owed"),
+            sqlite_where=sa.text("webhooks_owed"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     escalation_id: int = Field(foreign_key="escalation.id", index=True)
@@ -203,6 +215,9 @@ class CaseEvent(SQLModel, table=True):
     actor_id: str | None = Field(default=None, max_length=32)
     kind: str = Field(max_length=40)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    # A kind subscribers hear of, not yet written to each one's outbox: the webhook sender does
+    # that (services/webhooks.fan_out), so the change itself never reads the subscriptions.
+    webhooks_owed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class StatusUpdate(SQLModel, table=True):

@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -310,8 +310,48 @@ def _mounted(mounts: Mapping[str, Wsgi] | None, path: object) -> Wsgi | None:
 
 
 def mounted_apps(components: Components) -> dict[str, Wsgi]:
-    """What is served beside Slack's endpoint and the health checks, by path prefix."""
-    return {PAGES_PREFIX: customer_pages(components), API_PREFIX: api_app(components)}
+    """What is served beside Slack's endpoint and the health checks, by path prefix: people and
+    systems waiting on an answer, so background work yields to them as to Slack's requests."""
+    served = {PAGES_PREFIX: customer_pages(components), API_PREFIX: api_app(components)}
+    return {prefix: counted(components.in_flight, app) for prefix, app in served.items()}
+
+
+def counted(in_flight: health.InFlight, app: Wsgi) -> Wsgi:
+    """`app`, each request counted in flight until its body is sent (a WSGI body may be made as
+    it is read: the server closes it when done)."""
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        in_flight.__enter__()
+        try:
+            body = app(environ, start_response)
+        except BaseException:
+            in_flight.__exit__()
+            raise
+        return _Counted(body, in_flight)
+
+    return application
+
+
+class _Counted:
+    """A WSGI body whose request stops being counted when the server closes it (PEP 3333: always,
+    even when the body was never read, as for a client gone)."""
+
+    def __init__(self, body: Iterable[bytes], in_flight: health.InFlight) -> None:
+        self.body, self.in_flight, self.closed = body, in_flight, False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.in_flight.__exit__()
 
 
 def api_app(components: Components) -> Wsgi:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -173,6 +173,11 @@ class Settings(DatabaseSettings, ContentSettings, WebhookSettings):
         default=15.0, gt=0, description="how often half-opened cases are looked for and finished"
     )
     log_level: str = Field(default="INFO")
+    block_kit_checks: Literal["full", "limits"] = Field(
+        default="limits",
+        description="how what the app renders is checked before it is sent: full (slack_sdk's models "
+        "and Slack's limits, for tests and development) or limits (Slack's limits alone, cheap)",
+    )
     # The customer end (README: "Reaching the customer").
     smtp_url: SecretStr | None = Field(
         default=None,

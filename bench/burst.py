@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 import sqlalchemy as sa
 from common import on_each_database, percentile, standin_with_people
 
+from assistant.domain.intake import IntakeField
 from slack_standin.rate_limits import RateLimits
 from slack_standin.workspace import User
 from tests.harness import (
@@ -51,16 +52,19 @@ def run(database_url: str, submissions: int, latency_ms: int) -> None:
     standin, csms, general_id = standin_with_people("U0BURST", submissions)
     workspace = standin.workspace
     port = free_port()
-    process = start_app_process(standin, database_url, port)
+    process = start_app_process(standin, database_url, port, BLOCK_KIT_CHECKS="limits")
     try:
         sender = app_sender(standin, port)
         views = []
-        for csm in csms:  # each CSM opens the modal (before the burst)
+        chosen = default_intake()
+        for csm in csms:  # each CSM opens the modal and picks the owner (before the burst)
             before = len(workspace.views)
             sender.slash_command(csm, "", channel_id=general_id)
             while len(workspace.views) == before:
                 time.sleep(0.002)
             views.append(list(workspace.views)[-1])
+            sender.choose(csm, views[-1], IntakeField.OWNER.value, chosen[IntakeField.OWNER])
+            sender.choose(csm, views[-1], IntakeField.STAKEHOLDERS.value, chosen[IntakeField.STAKEHOLDERS])
         workspace.default_latency = latency_ms / 1000
 
         def submit(index: int) -> float:
@@ -102,7 +106,9 @@ def run_outage(database_url: str, cases: int, latency_ms: int) -> None:
     workspace.default_latency = latency_ms / 1000
     workspace.rate_limits = RateLimits(1.0)
     port = free_port()
-    process = start_app_process(standin, database_url, port, SLACK_RATE_LIMIT_FACTOR="1")
+    process = start_app_process(
+        standin, database_url, port, SLACK_RATE_LIMIT_FACTOR="1", BLOCK_KIT_CHECKS="limits"
+    )
     engine = sa.create_engine(database_url)
     submitted: dict[str, float] = {}
     not_opened: list[str] = []
@@ -126,6 +132,7 @@ def run_outage(database_url: str, cases: int, latency_ms: int) -> None:
                 not_opened.append(csm)
                 return
             view_id = call.args.get("view_id") or list(workspace.views)[-1]
+            sender.choose(csm, view_id, IntakeField.OWNER.value, owners[index])  # filling it in
             time.sleep(FORM_FILLING_S)
             submitted[csm] = time.monotonic()
             sender.submit_view(csm, view_id, default_intake(summary=f"Outage {index}", owner=owners[index]))

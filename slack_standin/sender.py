@@ -167,6 +167,43 @@ class SlackSender:
             }
         )
 
+    def choose(self, user_id: str, view_id: str, block_id: str, chosen: str | list[str]) -> AppResponse:
+        """Choose people in a user select of an open modal whose input block dispatches its action
+        (`dispatch_action`): Slack tells the app at once, before the form is submitted."""
+        view = self.workspace.views[view_id]
+        block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
+        if not block.get("dispatch_action"):
+            raise ValueError(f"Slack sends no action for {block_id}: its block does not dispatch one")
+        element = block["element"]
+        action: dict[str, Any] = {
+            "type": element["type"],
+            "action_id": element["action_id"],
+            "block_id": block_id,
+            "action_ts": f"{time.time():.6f}",
+        }
+        if element["type"] == "users_select":
+            action["selected_user"] = chosen
+        elif element["type"] == "multi_users_select":
+            action["selected_users"] = list(chosen)
+        else:
+            raise ValueError(f"{block_id} is a {element['type']}, not a user select")
+        values = {block_id: chosen}
+        return self._interaction(
+            {
+                "type": "block_actions",
+                "team": self._team(),
+                "user": self._user(user_id),
+                "api_app_id": "ASTANDIN",
+                "token": "deprecated-verification-token",
+                "trigger_id": self.workspace.issue_trigger(),
+                "container": {"type": "view", "view_id": view_id},
+                "view": {**view, "state": {"values": view_state(view, values)}},
+                "actions": [action],
+                "is_enterprise_install": self.workspace.org_wide_install,
+                "enterprise": self._enterprise(),
+            }
+        )
+
     def suggest(self, user_id: str, view_id: str, action_id: str, typed: str) -> AppResponse:
         """Type into an external select of an open modal: Slack asks the app for its options."""
         view = self.workspace.views[view_id]

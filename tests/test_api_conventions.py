@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from email.message import Message
 from typing import Any
@@ -235,6 +236,40 @@ def test_a_key_is_bound_to_its_request_and_kept_only_for_a_completed_answer(harn
     for path in (note, "/api/v1/escalations"):
         status, body, headers = send(harness, "POST", path, token, {"text": "x"}, Idempotency_Key="k" * 256)
         assert status == 422 and is_problem(status, body, headers) and "Idempotency-Key" in body["errors"]
+
+
+def test_a_retry_of_an_opened_case_is_answered_with_it_while_slack_cannot_be_asked(harness: Harness) -> None:
+    token = tokens.create(harness.components.engine, "zendesk", ["escalations:write"])
+    by_mail = {**ESCALATION, "owner": "sarah.miller@vendor.example"}
+    status, first, _ = send(harness, "POST", "/api/v1/escalations", token, by_mail, Idempotency_Key="zd-7")
+    assert status == 201, first
+    # The owner is named by e-mail: Slack is asked again for each request, and now fails.
+    harness.workspace.fail("users.lookupByEmail", error="fatal_error", times=50)
+    status, again, headers = send(
+        harness, "POST", "/api/v1/escalations", token, by_mail, Idempotency_Key="zd-7"
+    )
+    assert (status, again["key"], headers.get("Idempotent-Replayed")) == (200, first["key"], "true")
+    # A new request meanwhile is refused next to the field, as before.
+    status, body, _ = send(harness, "POST", "/api/v1/escalations", token, by_mail, Idempotency_Key="zd-8")
+    assert status == 422 and body["errors"]["owner"] == "Slack could not be asked; try again"
+    assert len(harness.cases()) == 1
+
+
+def test_the_same_key_sent_at_once_opens_one_case_and_answers_each_with_it(harness: Harness) -> None:
+    token = tokens.create(harness.components.engine, "zendesk", ["escalations:write"])
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(
+            pool.map(
+                lambda _: send(
+                    harness, "POST", "/api/v1/escalations", token, ESCALATION, Idempotency_Key="zd-9"
+                ),
+                range(6),
+            )
+        )
+    statuses = sorted(status for status, _, _ in answers)
+    assert statuses == [200] * 5 + [201], [body for _, body, _ in answers]
+    assert {body["key"] for _, body, _ in answers} == {"ESC-1"}
+    assert len(harness.cases()) == 1
 
 
 def test_a_rate_refusal_does_not_hold_the_key(database_url: str) -> None:

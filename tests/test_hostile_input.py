@@ -95,6 +95,7 @@ def test_an_owner_who_could_not_be_checked_is_checked_after_the_answer(harness: 
 
 def test_people_are_checked_in_the_same_round_as_the_other_fields(harness: Harness) -> None:
     view_id = harness.open_intake(CSM)
+    harness.choose_people(view_id, CSM, owner="U0GONE001")
     response = harness.submit_intake(view_id, CSM, summary="", owner="U0GONE001")
     assert set(response.json()["errors"]) == {"summary", "owner"}
 

@@ -159,6 +159,8 @@ def test_sensitive_case_gets_a_private_channel_and_a_discreet_announcement(harne
 
 def test_invalid_input_is_refused_in_the_modal(harness: Harness) -> None:
     view_id = harness.open_intake(CSM)
+    harness.choose_people(view_id, CSM, owner=BOT, stakeholders=[GONE])
+    users_info = len(harness.workspace.calls_to("users.info"))
     response = harness.submit_intake(
         view_id, CSM, account_value="lots", summary="   ", owner=BOT, stakeholders=[GONE]
     )
@@ -177,6 +179,8 @@ def test_invalid_input_is_refused_in_the_modal(harness: Harness) -> None:
 
     response = harness.submit_intake(view_id, CSM, owner=GONE)
     assert response.json()["errors"][IntakeField.OWNER].startswith("That account is deactivated")
+    # They were looked up as they were chosen: no submission waited on Slack.
+    assert len(harness.workspace.calls_to("users.info")) == users_info
 
     response = harness.submit_intake(view_id, CSM, summary="x" * 151, link_crm="javascript:alert(1)")
     errors = response.json()["errors"]

@@ -24,6 +24,7 @@ import time_machine
 from standardwebhooks.webhooks import Webhook
 
 from assistant.cli import main
+from assistant.database import make_engine
 from assistant.domain.webhooks import EndpointPolicy
 from assistant.services import webhooks
 from slack_standin import StandIn
@@ -224,6 +225,53 @@ def test_failures_are_retried_with_backoff_in_order_and_a_dead_endpoint_is_disab
     assert sub.disabled_at is not None
     told = wait_for(lambda: parts.workspace.dm_messages(MANAGER), what="the managers told")
     assert any("was disabled" in m.text for m in told)
+
+
+def test_what_happened_before_anyone_subscribed_is_told_to_no_one(parts: Parts, receiver: Receiver) -> None:
+    parts.escalate(CSM, summary="Before")
+    parts.components.webhooks.tick()  # the sender's pass: nobody to tell
+    webhooks.subscribe(
+        parts.engine, receiver.url, ["opened"], policy=webhooks.policy_of(parts.components.settings)
+    )
+    after = parts.escalate(CSM, summary="After")
+    parts.components.webhooks.wake()
+    heard = wait_for(lambda: receiver.events(), what="the second case's event")
+    time.sleep(0.5)  # a pass more: nothing else comes
+    assert [e["data"]["escalation"]["key"] for e in receiver.events()] == [after.key], heard
+
+
+def test_two_senders_at_once_hand_each_event_out_once(parts: Parts, receiver: Receiver) -> None:
+    """Two instances' senders find the same events owed: each subscriber gets each one once."""
+    from assistant.domain.events import EventKind
+    from assistant.services.events import add_event
+
+    subscription, _ = webhooks.subscribe(
+        parts.engine, receiver.url, ["update_posted"], policy=webhooks.policy_of(parts.components.settings)
+    )
+    parts.components.webhooks.stop()  # the two senders below are the only ones
+    case = parts.escalate(CSM)
+    assert case.id is not None
+    for _ in range(300):
+        add_event(parts.engine, case.id, EventKind.UPDATE_POSTED, OWNER)
+    other = make_engine(parts.components.settings.database_url)
+    failures: list[BaseException] = []
+
+    def drain(engine: Any) -> None:
+        try:
+            while webhooks.fan_out(engine, limit=25):
+                pass
+        except BaseException as exc:  # an event handed out twice breaks the unique delivery
+            failures.append(exc)
+
+    senders = [threading.Thread(target=drain, args=(e,)) for e in (parts.engine, other, parts.engine, other)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(timeout=60)
+    other.dispose()
+    assert failures == []
+    events = [d.event_id for d in all_deliveries(parts.engine) if d.subscription_id == subscription]
+    assert len(events) == len(set(events)) == 300
 
 
 def test_replay_sends_again_what_happened_since_a_date(

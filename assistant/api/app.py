@@ -98,6 +98,9 @@ _ISO_MOMENT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
 # about what it names (no such case, a closed case). Anything else (401, 403, 422, 429, 5xx)
 # did nothing, so the key is released and the corrected retry runs.
 _KEPT_REFUSALS = {404, 409, 410}
+# Routes whose own row records the Idempotency-Key in the transaction that does the work (a case
+# opened: one transaction, not three), rather than the key's claim and answer (api_request).
+KEYED_BY_THEIR_ROW = {f"{PREFIX}/escalations"}
 
 
 def _utc(moment: datetime) -> datetime:
@@ -578,6 +581,9 @@ def create_api(components: Components) -> FastAPI:
         path = request.url.path
         target = f"{path}?{request.url.query}" if request.url.query else path
         bound = fingerprint(request.method, target, await request.body())
+        if path in KEYED_BY_THEIR_ROW:
+            request.state.fingerprint = bound
+            return await call_next(request)
         token_id = token.id or 0
         try:
             earlier = await run_in_threadpool(tokens.claim, engine, token_id, key, path[:300], bound)
@@ -586,12 +592,7 @@ def create_api(components: Components) -> FastAPI:
                 409, "a request with this Idempotency-Key is being answered", request_id=request_id(request)
             )
         except tokens.KeyReused:
-            return problem(
-                422,
-                "this Idempotency-Key was used for another request",
-                errors={"Idempotency-Key": "used already for another request: a new request needs a new key"},
-                request_id=request_id(request),
-            )
+            return key_reused(request)
         if earlier is not None:
             status, body = earlier
             # Nothing is created by a replay: the first answer, as 200 where it was a 201.
@@ -617,6 +618,18 @@ def create_api(components: Components) -> FastAPI:
             await run_in_threadpool(tokens.release, engine, token_id, key)
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return Response(content=content, status_code=response.status_code, headers=headers)
+
+    def key_reused(request: Request) -> JSONResponse:
+        return problem(
+            422,
+            "this Idempotency-Key was used for another request",
+            errors={"Idempotency-Key": "used already for another request: a new request needs a new key"},
+            request_id=request_id(request),
+        )
+
+    @api.exception_handler(tokens.KeyReused)
+    def reused(request: Request, exc: tokens.KeyReused) -> JSONResponse:
+        return key_reused(request)
 
     @api.exception_handler(Invalid)
     def invalid(request: Request, exc: Invalid) -> JSONResponse:
@@ -774,12 +787,18 @@ def create_api(components: Components) -> FastAPI:
             errors.setdefault(_api_field(field), _(wrong))  # a field's own (type) problem first
         for field, message in people_errors(components, owner, stakeholders).items():
             errors.setdefault(_api_field(field), message)
-        if errors or intake is None or reporter is None:
-            raise Invalid(errors or {"body": "not valid"})
-        # The same key from the same token is the same case (kept as the case's submission id):
-        # a retry after a crash that left the key's claim behind still opens no second case.
+        # The same key from the same token is the same case: the case row is the key's record
+        # (its submission id and the request's hash), written in the case's own transaction.
         key = idempotency_key(request)
         submitted = hashlib.sha256(f"{token.id}:{key or uuid.uuid4().hex}".encode()).hexdigest()
+        bound: str | None = getattr(request.state, "fingerprint", None)
+        if errors or intake is None or reporter is None:
+            # A retry of a case opened already is answered with it, though Slack (asked about the
+            # people again) may not answer now: only a request with problems pays for the look.
+            earlier = case_submitted(f"api:{submitted[:56]}") if key else None
+            if earlier is None:
+                raise Invalid(errors or {"body": "not valid"})
+            return replayed(earlier, bound, response)
         opened = open_case(
             engine,
             intake=intake,
@@ -791,17 +810,29 @@ def create_api(components: Components) -> FastAPI:
             reply_url=None,
             ack_within=components.ack_window(trigger_effects(practice, intake.triggers, intake.severity)),
             policy=components.reminder_policy,
+            intake_fingerprint=bound,
         )
-        if opened.created:
-            components.open_in_slack(opened.case)
-            if opened.case.ack_due_at is not None:
-                components.reminders.wake_at(opened.case.ack_due_at - components.reminder_policy.ack_before)
-        else:
-            response.status_code = 200
+        if not opened.created:
+            return replayed(opened.case, bound, response)
+        components.open_in_slack(opened.case)
+        if opened.case.ack_due_at is not None:
+            components.reminders.wake_at(opened.case.ack_due_at - components.reminder_policy.ack_before)
         # The caller wrote the case: it reads it in full, private or not. A case just opened has
         # the accounts the request named (the directory's names): no query to read them back.
-        listed = list(intake.affected_accounts) if opened.created else affected_of(opened.case)
-        return case_json(opened.case, listed)
+        return case_json(opened.case, list(intake.affected_accounts))
+
+    def case_submitted(submission: str) -> Escalation | None:
+        with Session(engine) as session:
+            return session.exec(select(Escalation).where(Escalation.intake_view_id == submission)).first()
+
+    def replayed(case: Escalation, bound: str | None, response: Response) -> dict[str, Any]:
+        """The case this key opened, as a replay (200); refused if the key came with another request.
+        (A case opened before its request's hash was kept is taken as the same request.)"""
+        if bound is not None and case.intake_fingerprint not in (None, bound):
+            raise tokens.KeyReused(case.key)
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+        return case_json(case, affected_of(case))
 
     @api.get(f"{PREFIX}/escalations/{{key}}", summary="One escalation", response_model=CaseOut)
     def read_escalation(key: CaseKey, token: ReadCases) -> dict[str, Any]:

@@ -249,17 +249,19 @@ class Provisioner:
             row = records.claim_step(self.engine, case_id, step, self.lease)
             if row is None:
                 return None  # done already, or another worker has it
+            outcome: str | None = "raised"
             try:
                 outcome = self._attempt(case_service.get_case(self.engine, case_id), step, row)
             finally:
-                self._release(case_id, step)
+                if outcome is not None:  # a step done was given back with its record
+                    self._release(case_id, step)
             if outcome == "http_429":
                 if step == Step.CHANNEL:  # Slack told us to wait: the CSM hears where the case stands
                     self._queue_place_notice(case_id)
                 return Later(1.0)  # the pacer holds the method for Slack's Retry-After
             if outcome is None:
                 self._after(case_id, step)
-            elif step == Step.CHANNEL and row.attempts == 0:
+            elif step == Step.CHANNEL and row.attempts == 1:
                 self._tell_reporter_of_delay(case_service.get_case(self.engine, case_id), outcome)
         except sa.exc.SQLAlchemyError as exc:
             logger.warning(
@@ -299,7 +301,6 @@ class Provisioner:
     def _attempt(self, case: Escalation, step: Step, row: ProvisioningStep) -> str | None:
         """Run a step and record how it went: None if done, else the error (a 429 is not recorded)."""
         assert case.id is not None
-        records.record_attempt(self.engine, case.id, step)
         try:
             result = self._steps[step](case, row)
         except SLACK_ERRORS as exc:
@@ -340,7 +341,7 @@ class Provisioner:
             summary=case.summary,
         )
         # A name we asked for before, without hearing back, may have been created.
-        maybe_ours = case.requested_channel_name if row.attempts > 0 else None
+        maybe_ours = case.requested_channel_name if row.attempts > 1 else None
         name = case.requested_channel_name or base
         taken: list[str] = []
         for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
@@ -454,7 +455,7 @@ class Provisioner:
         channel_id = self.channel.channel_id(case)
         kind, url = case.links[0]
         # bookmarks.add cannot be repeated safely: after an unclear failure, look first.
-        if row.attempts > 0 and any(
+        if row.attempts > 1 and any(
             b.get("link") == url
             for b in self.client.bookmarks_list(channel_id=channel_id).get("bookmarks") or []
         ):
@@ -534,7 +535,7 @@ class Provisioner:
     def _answer_reporter(self, case: Escalation, row: ProvisioningStep) -> StepResult:
         with self.channel.language_of(case.reporter_id):
             message = render_message("reporter_confirmation.json.j2", case=case_context(case))
-        if case.reply_url and row.attempts == 0:
+        if case.reply_url and row.attempts == 1:
             try:
                 response = make_webhook_client(case.reply_url, self.settings).send(
                     text=message.text,

@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 LANE_IDLE_SECONDS = 60.0
 # How long the list of live subscriptions is trusted.
 LIVE_SUBSCRIPTIONS_SECONDS = 2.0
+# Events handed out to the subscribers' outboxes at a pass (services/webhooks.fan_out).
+FAN_OUT_BATCH = 200
 # How many deliveries a lane claims at a time while it drains its endpoint's queue.
 LANE_BATCH = 20
 # What is read of an answer: its status is what counts; a receiver's body is not kept.
@@ -114,8 +116,11 @@ class WebhookSender(OutboxLoop):
         return webhooks.next_due(self.engine, skip=self._busy())
 
     def tick(self, limit: int = 20) -> int:
+        # The events recorded since the last pass, written to each subscriber's outbox first (by
+        # the sender: the change that recorded them never waited on the subscriptions).
+        handed_out = webhooks.fan_out(self.engine, FAN_OUT_BATCH)
         if self._all_busy():
-            return 0
+            return handed_out if handed_out >= FAN_OUT_BATCH else 0
         claimed = webhooks.claim_due(
             self.engine,
             worker=self.worker,
@@ -129,6 +134,8 @@ class WebhookSender(OutboxLoop):
             shares.setdefault(delivery.subscription_id, []).append((delivery, subscription))
         for subscription_id, share in shares.items():
             self._hand(subscription_id, share)
+        if handed_out >= FAN_OUT_BATCH:
+            return handed_out
         return len(claimed) if len(claimed) >= limit else 0
 
     def _lease(self) -> timedelta:

@@ -33,11 +33,14 @@ from assistant.rendering.prefill import with_initial_values
 from assistant.rendering.render import render_view
 from assistant.services import accounts, judgement
 from assistant.services.cases import Opened, open_case
-from assistant.slack.client import QUICK_ERRORS, error_code
+from assistant.slack.client import QUICK_ERRORS, SLACK_ERRORS, error_code
 from assistant.slack.people import Person
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# Someone is filling the form: their choice is looked up before any case's provisioning
+# ((0, case id, step) and (1, …)) and the Home tabs ((2,)).
+CHOSEN_PERSON_PRIORITY = (0, 0, 0)
 
 
 class IntakeMetadata(BaseModel):
@@ -267,27 +270,39 @@ def parse_intake(view: dict[str, Any], content: Content) -> IntakeForm:
 
 
 def people_errors(
-    services: Components, owner_id: str | None, stakeholder_ids: list[str]
+    services: Components, owner_id: str | None, stakeholder_ids: list[str], *, looked_up: bool = False
 ) -> dict[IntakeField, str]:
-    """Refuse an owner (or stakeholder) who is a bot, deactivated or unknown."""
+    """Refuse an owner (or stakeholder) who is a bot, deactivated or unknown. `looked_up`: only
+    those looked up already are checked (the intake form's, as they were chosen); the others,
+    after the answer (provisioning tells the CSM if the owner cannot own the case)."""
     if not owner_id and not stakeholder_ids:
         return {}
-    ids = [*([owner_id] if owner_id else []), *stakeholder_ids]
-    try:
-        people = services.people.get_many(ids, client=services.quick_client)
-    except QUICK_ERRORS as exc:
-        # Slack is too slow to answer within its own 3 seconds: the case is saved all the same,
-        # and the owner is checked again after the answer (provisioning tells the CSM if it fails).
-        logger.warning(
-            "could not check the people on an intake (%s); checked again after ack", error_code(exc)
-        )
-        return {}
+    ids = list(dict.fromkeys([*([owner_id] if owner_id else []), *stakeholder_ids]))
+    if looked_up:
+        people = {u: p for u in ids if (p := services.people.cached(u)) is not None}
+        if len(people) < len(ids):
+            logger.info(
+                "%s of the people on an intake not looked up yet: checked after ack", len(ids) - len(people)
+            )
+    else:
+        try:
+            people = services.people.get_many(ids, client=services.quick_client)
+        except QUICK_ERRORS as exc:
+            # Slack is too slow to answer within its own 3 seconds: the case is saved all the same,
+            # and the owner is checked again after the answer (provisioning tells the CSM if it fails).
+            logger.warning(
+                "could not check the people on an intake (%s); checked again after ack", error_code(exc)
+            )
+            return {}
     errors: dict[IntakeField, str] = {}
-    problem = rules.person_problem(people[owner_id].facts, "owner") if owner_id else None
+    owner = people.get(owner_id) if owner_id else None
+    problem = rules.person_problem(owner.facts, "owner") if owner else None
     if problem:
         errors[IntakeField.OWNER] = _(problem)
     refused = [
-        p for p in (people[s] for s in stakeholder_ids) if rules.person_problem(p.facts, "stakeholder")
+        p
+        for p in (people[s] for s in stakeholder_ids if s in people)
+        if rules.person_problem(p.facts, "stakeholder")
     ]
     if refused:
         names = ", ".join(p.name for p in refused)
@@ -401,8 +416,9 @@ def checked_intake(services: Components, view: dict[str, Any]) -> tuple[ValidInt
     form = parse_intake(view, content)
     intake, problems = rules.validate_intake(form, content.practice, services.settings.default_currency)
     custom, custom_problems = rules.check_custom_answers(content.questions.custom, form.custom)
-    # Every problem at once: the people are checked whatever else is wrong.
-    people = people_errors(services, form.owner_id, list(dict.fromkeys(form.stakeholder_ids)))
+    # Every problem at once: the people are checked whatever else is wrong (as they were looked
+    # up when chosen: before Slack's answer, nothing but the case's transaction waits on anyone).
+    people = people_errors(services, form.owner_id, list(dict.fromkeys(form.stakeholder_ids)), looked_up=True)
     errors = {**people, **{f: _(problem) for f, problem in problems.items()}}
     custom_errors = {block: _(problem) for block, problem in custom_problems.items()}
     unknown = accounts.unknown(services.engine, form.affected_accounts)
@@ -413,6 +429,26 @@ def checked_intake(services: Components, view: dict[str, Any]) -> tuple[ValidInt
     if errors or custom_errors or intake is None:
         return None, {f.value: message for f, message in errors.items()} | custom_errors
     return dataclasses.replace(intake, custom=custom), {}
+
+
+def look_up_chosen(services: Components, user_ids: list[str]) -> None:
+    """The people just chosen in the intake form, looked up in the background (the work queue,
+    paced by Slack's limits), so the submission checks them without asking Slack."""
+    for user_id in dict.fromkeys(user_ids):
+        if user_id and services.people.cached(user_id) is None:
+            services.work.submit(
+                f"person:{user_id}",
+                functools.partial(_look_up, services, user_id),
+                priority=CHOSEN_PERSON_PRIORITY,
+                method="users.info",
+            )
+
+
+def _look_up(services: Components, user_id: str) -> None:
+    try:
+        services.people.get(user_id)
+    except SLACK_ERRORS as exc:
+        logger.info("could not look up a person chosen in an intake (%s): checked after ack", error_code(exc))
 
 
 def store_intake(
@@ -473,6 +509,16 @@ def register(app: App, services: Components) -> None:
         """Open the intake modal from a message: its whole content (decoded) and permalink prefilled."""
         ack()
         open_message_intake(services, shortcut, client)
+
+    @app.action(IntakeField.OWNER.value)
+    @app.action(IntakeField.STAKEHOLDERS.value)
+    def look_up_people_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """The owner or stakeholders chosen in the intake form (its fields dispatch an action)."""
+        ack()
+        if (body.get("view") or {}).get("callback_id") == ViewId.INTAKE.value:
+            look_up_chosen(
+                services, [action.get("selected_user") or "", *(action.get("selected_users") or [])]
+            )
 
     @app.view(ViewId.INTAKE.value)
     @in_their_language(services.people)  # the form's language: the person was looked up to open it

@@ -7,6 +7,10 @@ missing variable fail instead of rendering an empty field.
 Sentences are written `_("… %(name)s …", name=value)` (Jinja2's i18n extension, new style):
 translated into the locale of whoever reads them (assistant.content.i18n), with the values put in
 after translation, so a translation never sees, or escapes, user text.
+
+What is rendered is checked at the level in effect (validate.use_block_kit_checks, from the
+BLOCK_KIT_CHECKS setting): slack_sdk's models and Slack's limits in tests and development, Slack's
+limits alone in production.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from assistant.content.paths import content_dir, content_folders
 from assistant.content.registry import Content, installed
 from assistant.presenters import account_line
 from assistant.rendering import escape
-from assistant.rendering.validate import check_message, check_view
+from assistant.rendering.validate import block_kit_checks, check_message, check_view
 
 TEMPLATES = content_dir("messages") / "templates"
 
@@ -104,7 +108,7 @@ def render_message(name: str, *, locale: str | None = None, **context: Any) -> M
             return render_message(name, **context)
     rendered = _render(name, context)
     message = Message(text=rendered["text"], blocks=rendered["blocks"])
-    check_message(message.text, message.blocks)
+    check_message(message.text, message.blocks, level=block_kit_checks())
     return message
 
 
@@ -113,5 +117,5 @@ def render_view(name: str, *, locale: str | None = None, **context: Any) -> dict
         with i18n.speaking(locale):
             return render_view(name, **context)
     view = _render(name, context)
-    check_view(view)
+    check_view(view, level=block_kit_checks())
     return view

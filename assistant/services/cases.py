@@ -53,6 +53,7 @@ def open_case(
     ack_within: timedelta,
     policy: ReminderPolicy | None = None,
     now: datetime | None = None,
+    intake_fingerprint: str | None = None,
 ) -> Opened:
     """Store a new case with its provisioning steps; the same modal submitted twice opens one case.
 
@@ -83,6 +84,7 @@ def open_case(
         updated_at=now,
         ack_due_at=practice.ack_deadline(effects.severity, now, ack_within),
         intake_view_id=intake_view_id,
+        intake_fingerprint=intake_fingerprint,
         origin_channel_id=origin_channel_id,
         reply_url=reply_url,
         # Business escalations promise executive contact within 24 hours (DOMAIN.md; the playbook).

@@ -9,16 +9,18 @@ from sqlmodel import Session
 
 from assistant.database import session_scope
 from assistant.domain.events import EventKind
+from assistant.domain.webhooks import event_type
 from assistant.models import CaseEvent
-from assistant.services import webhooks
 
 
 def record_event(
     session: Session, case_id: int, kind: EventKind, actor_id: str | None = None, **data: Any
 ) -> CaseEvent:
-    event = CaseEvent(escalation_id=case_id, kind=kind, actor_id=actor_id, data=data)
+    # What subscribers are owed is marked on the event (landing with it, or not at all); the
+    # webhook sender writes each one's delivery, so no change waits on reading the subscriptions.
+    owed = event_type(kind, data) is not None
+    event = CaseEvent(escalation_id=case_id, kind=kind, actor_id=actor_id, data=data, webhooks_owed=owed)
     session.add(event)
-    webhooks.owe(session, event)  # what subscribers are owed lands with the event, or not at all
     return event
 
 

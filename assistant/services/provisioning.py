@@ -30,19 +30,21 @@ def _step(case_id: int, step: Step) -> Any:
 def claim_step(
     engine: sa.Engine, case_id: int, step: Step, lease: timedelta, *, now: datetime | None = None
 ) -> ProvisioningStep | None:
-    """Take a step not done that nobody holds (or whose holder's lease ran out); None if not ours."""
+    """Take a step not done that nobody holds (or whose holder's lease ran out), counting the
+    attempt it is taken for (`attempts` includes it); None if not ours. One statement."""
     now = now or utcnow()
     with session_scope(engine) as session:
-        result = session.execute(
+        row = session.exec(  # type: ignore[call-overload]
             update(ProvisioningStep)
             .where(_step(case_id, step))
             .where(col(ProvisioningStep.done_at).is_(None))
             .where(_unheld(now))
-            .values(lease_until=now + lease)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        return session.exec(select(ProvisioningStep).where(_step(case_id, step))).one()
+            .values(lease_until=now + lease, attempts=ProvisioningStep.attempts + 1, last_attempt_at=now)
+            .returning(ProvisioningStep)
+        ).scalar_one_or_none()
+        if row is not None:
+            session.expunge(row)
+        return row  # type: ignore[no-any-return]
 
 
 def rearm_step(session: Session, case_id: int, step: Step) -> None:
@@ -84,16 +86,6 @@ def pending_steps(engine: sa.Engine, case_id: int) -> dict[Step, ProvisioningSte
         return {Step(row.step): row for row in rows}
 
 
-def record_attempt(engine: sa.Engine, case_id: int, step: Step) -> None:
-    """Note that a step is being tried."""
-    with session_scope(engine) as session:
-        session.execute(
-            update(ProvisioningStep)
-            .where(_step(case_id, step))
-            .values(attempts=ProvisioningStep.attempts + 1, last_attempt_at=utcnow())
-        )
-
-
 def remember_channel_name(engine: sa.Engine, case_id: int, name: str) -> None:
     """Written before conversations.create, so a crash during the call can be repaired."""
     with session_scope(engine) as session:
@@ -110,11 +102,14 @@ def mark_done(
     event: dict[str, Any] | None = None,
     **case_fields: Any,
 ) -> None:
-    """Record a step done, with what it produced (channel id, card ts) and its timeline event."""
+    """Record a step done (and given back), with what it produced (channel id, card ts) and its
+    timeline event."""
     now = utcnow()
     with session_scope(engine) as session:
         session.execute(
-            update(ProvisioningStep).where(_step(case_id, step)).values(done_at=now, last_error=None)
+            update(ProvisioningStep)
+            .where(_step(case_id, step))
+            .values(done_at=now, last_error=None, lease_until=None)
         )
         if case_fields:
             session.execute(

@@ -1,6 +1,7 @@
-"""Webhook subscriptions and their outbox: a delivery is written in the transaction of the event it
-tells, claimed by one sender at a time (a lease), delivered in order per case, retried until the
-endpoint has failed for days (then disabled); one that raised again and again is parked."""
+"""Webhook subscriptions and their outbox: an event subscribers hear of is marked owed in its own
+transaction; the sender writes each subscriber's delivery of it (fan_out), claimed by one sender at
+a time (a lease), delivered in order per case, retried until the endpoint has failed for days (then
+disabled); one that raised again and again is parked."""
 
 from __future__ import annotations
 
@@ -87,37 +88,60 @@ def remove(engine: sa.Engine, subscription_id: int) -> bool:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def owe(session: Session, event: CaseEvent) -> None:
-    """Write what this event owes each subscriber (in the event's own transaction: never lost)."""
-    kind = event_type(event.kind, event.data or {})
-    if kind is None:
-        return
-    subscribers = [
-        s.id
-        for s in session.exec(
-            select(WebhookSubscription).where(col(WebhookSubscription.disabled_at).is_(None))
+def fan_out(engine: sa.Engine, limit: int = 200) -> int:
+    """Write each live subscriber's delivery of the events owed to subscribers, oldest first, and
+    mark them handed out; how many events were (a full batch means: there may be more). Events
+    owed while nobody subscribes are marked handed out and told to no one."""
+    owed = col(CaseEvent.webhooks_owed)
+    with session_scope(engine) as session:
+        live = list(
+            session.exec(select(WebhookSubscription).where(col(WebhookSubscription.disabled_at).is_(None)))
         )
-        if kind in s.events
-    ]
-    if not subscribers:
-        return
-    session.flush()  # the event's id
-    case = session.get(Escalation, event.escalation_id)
-    body = body_of(event, private=bool(case and case.is_private))
-    session.execute(
-        sa.insert(WebhookDelivery),
-        [
-            {
-                "event_id": event.id,
-                "subscription_id": s,
-                "escalation_id": event.escalation_id,
-                "body": body,
-                "next_attempt_at": event.at,
-                "attempts": 0,
-            }
-            for s in subscribers
-        ],
-    )
+        if not live:
+            session.execute(update(CaseEvent).where(owed).values(webhooks_owed=False))
+            return 0
+        # The claim re-checks `owed` on each row: of two senders at once, each event goes to one.
+        oldest = select(CaseEvent.id).where(owed).order_by(col(CaseEvent.id)).limit(limit)
+        events = list(
+            session.exec(  # type: ignore[call-overload]
+                update(CaseEvent)
+                .where(col(CaseEvent.id).in_(oldest.scalar_subquery()), owed)
+                .values(webhooks_owed=False)
+                .returning(CaseEvent)
+            ).scalars()
+        )
+        if not events:
+            return 0
+        private = {
+            case_id
+            for case_id, is_private in session.execute(
+                select(Escalation.id, Escalation.is_private).where(
+                    col(Escalation.id).in_({e.escalation_id for e in events})
+                )
+            )
+            if is_private
+        }
+        rows = []
+        for event in sorted(events, key=lambda e: e.id or 0):
+            kind = event_type(event.kind, event.data or {})
+            wanting = [s.id for s in live if kind in s.events]
+            if not wanting:
+                continue
+            body = body_of(event, private=event.escalation_id in private)
+            rows += [
+                {
+                    "event_id": event.id,
+                    "subscription_id": s,
+                    "escalation_id": event.escalation_id,
+                    "body": body,
+                    "next_attempt_at": event.at,
+                    "attempts": 0,
+                }
+                for s in wanting
+            ]
+        if rows:
+            session.execute(sa.insert(WebhookDelivery), rows)
+        return len(events)
 
 
 def body_of(event: CaseEvent, *, private: bool = False) -> dict[str, Any]:
