@@ -33,6 +33,7 @@ from assistant.jobs.work_queue import WorkQueue
 from assistant.models import Escalation
 from assistant.rendering.render import Message
 from assistant.services import customer as customer_records
+from assistant.services.events import when_webhooks_owed
 from assistant.settings import Settings, SettingsError
 from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
 from assistant.slack.pacing import Pacer
@@ -120,7 +121,7 @@ class Components:
 
     def close(self) -> None:
         self.customer.stop()
-        self.webhooks.stop()
+        self.webhooks.stop()  # (its wake-up on events owed is among `stops`)
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
         self.lookups.shutdown(wait=False, cancel_futures=True)
         self.work.shutdown()
@@ -261,4 +262,5 @@ def create_components(
         ),
         webhooks=webhooks.start(),
         supervisor=supervisor,
+        stops=[when_webhooks_owed(webhooks.wake)],
     )

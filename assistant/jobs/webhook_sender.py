@@ -118,9 +118,9 @@ class WebhookSender(OutboxLoop):
     def tick(self, limit: int = 20) -> int:
         # The events recorded since the last pass, written to each subscriber's outbox first (by
         # the sender: the change that recorded them never waited on the subscriptions).
-        handed_out = webhooks.fan_out(self.engine, FAN_OUT_BATCH)
         if self._all_busy():
-            return handed_out if handed_out >= FAN_OUT_BATCH else 0
+            return 0  # each lane hands out what was recorded when its endpoint's queue is empty
+        handed_out = webhooks.fan_out(self.engine, FAN_OUT_BATCH)
         claimed = webhooks.claim_due(
             self.engine,
             worker=self.worker,
@@ -186,14 +186,7 @@ class WebhookSender(OutboxLoop):
                 # The lane drains what its endpoint owes by itself (no hand-over back to the loop
                 # between batches): at 100 events a second, each hand-over was a lag that grew.
                 while self._send_share(share) and not self._stopping.is_set():
-                    share = webhooks.claim_due(
-                        self.engine,
-                        worker=self.worker,
-                        now=utcnow(),
-                        lease=self._lease(),
-                        limit=LANE_BATCH,
-                        only=subscription_id,
-                    )
+                    share = self._claim_more(subscription_id)
                     if not share:
                         break
             except sa.exc.SQLAlchemyError as exc:  # what is left stays claimed until its lease ends
@@ -204,6 +197,23 @@ class WebhookSender(OutboxLoop):
                 with self._lanes_lock:
                     lane.busy = False
                 self._wake.set()  # the loop claims what this endpoint owes next
+
+    def _claim_more(self, subscription_id: int) -> list[Claimed]:
+        """What this endpoint owes next, the events recorded since its last share handed out first
+        (while every lane is busy, the loop leaves that to them)."""
+
+        def claim() -> list[Claimed]:
+            return webhooks.claim_due(
+                self.engine,
+                worker=self.worker,
+                now=utcnow(),
+                lease=self._lease(),
+                limit=LANE_BATCH,
+                only=subscription_id,
+            )
+
+        webhooks.fan_out(self.engine, FAN_OUT_BATCH)
+        return claim()
 
     def _send_share(self, share: list[Claimed]) -> bool:
         """Send one endpoint's share in order; False if part of it was given back. What the lease
