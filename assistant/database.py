@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -85,17 +86,47 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
 
         _queue_writers(engine)
         return engine
-    return sa.create_engine(
+    engine = sa.create_engine(
         url,
-        pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
-        # A database that went away is noticed in seconds, not after the OS's TCP time-out.
-        connect_args={"connect_timeout": 5},
-        # SQL error messages must not carry customer text or response_urls into the logs.
-        hide_parameters=True,
-        **kwargs,
+        **{
+            "pool_size": 10,
+            "max_overflow": 10,
+            # A database that went away is noticed in seconds, not after the OS's TCP time-out.
+            "connect_args": {"connect_timeout": 5},
+            # SQL error messages must not carry customer text or response_urls into the logs.
+            "hide_parameters": True,
+            **kwargs,
+        },
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+# A connection given back this recently is taken again without a ping (a round trip on every
+# transaction otherwise: pool_pre_ping's cost). One the database dropped meanwhile fails its
+# statement, and SQLAlchemy then throws the whole pool away: one failure, not one per connection.
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
+def _ping_when_idle(engine: sa.Engine) -> None:
+    """pool_pre_ping, for connections idle long enough to have been dropped (a restart, a
+    firewall's idle time-out): the pool tries another connection if the ping fails."""
+
+    @sa.event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        given_back = record.info.get("given_back_at")
+        if given_back is not None and time.monotonic() - given_back < PING_AFTER_IDLE_SECONDS:
+            return
+        record.info["pinged"] = True  # counted by tests/test_api_round_trips.py
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # pool_pre_ping's own (outside a transaction)
+        except Exception as exc:  # any failure of the ping: this connection is not to be used
+            raise sa.exc.DisconnectionError() from exc
+
+    @sa.event.listens_for(engine, "connect")
+    @sa.event.listens_for(engine, "checkin")
+    def _given_back(dbapi_connection: Any, record: Any) -> None:  # (a new connection is alive)
+        record.info["given_back_at"] = time.monotonic()
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """`POST /api/v1/escalations` on PostgreSQL opens a case in few database round trips, counted
-with SQLAlchemy's events (not timed): the request's own statements, and the BEGIN, COMMIT and
-ROLLBACK of its transactions (none for a statement sent alone in autocommit)."""
+with SQLAlchemy's events (not timed): the request's own statements, the BEGIN, COMMIT and
+ROLLBACK of its transactions (none for a statement sent alone in autocommit), and the pool's
+pings of the connections it hands out."""
 
 from __future__ import annotations
 
@@ -47,6 +48,11 @@ class RoundTrips:
     def rollback(self, conn: Any) -> None:
         self._control(conn, "ROLLBACK")
 
+    def checkout(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        # The pool's ping of a connection it hands out (assistant/database.py) is a round trip too.
+        if record.info.pop("pinged", False):
+            self._add("SELECT 1 (the pool's ping)")
+
     def _control(self, conn: sa.Connection, what: str) -> None:
         # In autocommit the driver sends no BEGIN, COMMIT or ROLLBACK (SQLAlchemy still says so).
         if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
@@ -54,13 +60,13 @@ class RoundTrips:
 
     def __enter__(self) -> RoundTrips:
         event.listen(self.engine, "before_cursor_execute", self.statement)
-        for name in ("begin", "commit", "rollback"):
+        for name in ("begin", "commit", "rollback", "checkout"):
             event.listen(self.engine, name, getattr(self, name))
         return self
 
     def __exit__(self, *exc: object) -> None:
         event.remove(self.engine, "before_cursor_execute", self.statement)
-        for name in ("begin", "commit", "rollback"):
+        for name in ("begin", "commit", "rollback", "checkout"):
             event.remove(self.engine, name, getattr(self, name))
 
     def of_requests(self) -> list[str]:

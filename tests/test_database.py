@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import cast
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session, SQLModel
 
+from assistant import database
 from assistant.database import make_engine, migrate
 from assistant.domain.practice import Category, Severity
 from assistant.models import Escalation
@@ -92,4 +95,33 @@ def test_account_keys_are_recomputed_and_duplicate_sponsorships_merged(tmp_path:
         keys = connection.execute(sa.text("SELECT account_key FROM escalation")).scalars().all()
     assert [tuple(row) for row in sponsorships] == [("acme", "U0NEW")]  # the latest enrolment is kept
     assert keys == ["acme"]
+    engine.dispose()
+
+
+def test_a_connection_dropped_while_idle_is_replaced_and_a_busy_one_is_not_pinged(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool pings only a connection idle long enough to have been dropped (a restart, a
+    firewall's idle time-out): the caller never sees the dropped one, and a busy app pays no ping."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no connection to drop")
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.3)
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    pings: list[bool] = []
+    sa.event.listen(engine, "checkout", lambda _c, record, _p: pings.append(record.info.pop("pinged", False)))
+    dropped: list[object] = []
+    sa.event.listen(engine, "invalidate", lambda *args: dropped.append(args))
+    with engine.connect() as connection:
+        backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with engine.connect() as connection:  # given back a moment ago: taken again as it is
+        assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() == backend
+    admin = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    with admin.connect() as connection:
+        connection.exec_driver_sql("SELECT pg_terminate_backend(%(pid)s)", {"pid": backend})
+    admin.dispose()
+    time.sleep(0.5)  # idle past the ping's threshold
+    with engine.connect() as connection:  # pinged, found dropped, replaced: no error here
+        assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() != backend
+    assert len(dropped) == 1
+    assert pings[:2] == [False, False]  # the connection in use was never pinged
     engine.dispose()
