@@ -262,5 +262,5 @@ def create_components(
         ),
         webhooks=webhooks.start(),
         supervisor=supervisor,
-        stops=[when_webhooks_owed(webhooks.wake)],
+        stops=[when_webhooks_owed(webhooks.owed)],
     )

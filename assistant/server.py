@@ -103,7 +103,9 @@ def bolt_request(body: str, query: str, headers: dict[str, str | Sequence[str]])
     request = BoltRequest(body=body, query=query, headers=dict(headers))
     content_type = str(headers.get("content-type") or "")
     is_json = content_type.startswith("application/json") or body.startswith("{")
-    if not is_json and "payload" in body:
+    # An interaction (`payload=…`, 10 KB and more for a modal) is not read a second time.
+    has_payload_field = body.startswith("payload=") or "&payload=" in body
+    if not is_json and "payload" in body and not has_payload_field:
         form = dict(parse_qsl(body, keep_blank_values=True))
         if "payload" not in form:
             request.body = form

@@ -27,7 +27,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
-from common import on_each_database, percentile, standin_with_people
+from common import fresh, on_each_database, percentile, standin_with_people
 
 from assistant.domain.intake import IntakeField
 from slack_standin.rate_limits import RateLimits
@@ -204,11 +204,9 @@ def run_outage(database_url: str, cases: int, latency_ms: int) -> None:
 
 
 def fresh_schema(database_url: str) -> None:
-    engine = sa.create_engine(database_url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
+    """Each scenario on an empty database (the SQLite file too: the outage counted the cases of the
+    burst before it)."""
+    fresh(database_url).dispose()
 
 
 def main() -> None:

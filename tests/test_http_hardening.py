@@ -110,7 +110,11 @@ def test_health_answers_get_and_head_only(harness: Harness) -> None:
 
 @pytest.mark.parametrize(
     ("text", "channel_name"),
-    [("payload corruption at Acme", "general"), ("Acme SSO outage", "payload-team")],
+    [
+        ("payload corruption at Acme", "general"),
+        ("Acme SSO outage", "payload-team"),
+        ("&payload=corrupt at Acme", "general"),  # sent encoded: not a field of the form
+    ],
 )
 def test_a_command_that_says_payload_is_not_lost(harness: Harness, text: str, channel_name: str) -> None:
     """slack-bolt 1.30 takes any form body containing "payload" for an interaction (a 404)."""

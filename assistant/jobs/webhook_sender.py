@@ -109,6 +109,13 @@ class WebhookSender(OutboxLoop):
         busy = self._busy()
         return bool(self._live) and self._live <= busy
 
+    def owed(self) -> None:
+        """An event subscribers hear of was recorded in this process: handed out now, if anyone
+        subscribes (else the next pass marks it, within a second: a burst of cases with nobody
+        subscribed costs the database nothing more)."""
+        if self._live:
+            self.wake()
+
     def next_due(self) -> datetime | None:
         # A busy lane's endpoint is not waited for here: its lane wakes the loop when it is done.
         if self._all_busy():
