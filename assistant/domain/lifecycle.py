@@ -213,6 +213,17 @@ def ack_window(
     return timedelta(minutes=minutes)
 
 
+def ack_due_after_handover(
+    ack_due_at: datetime | None, *, acknowledged: bool, fresh: datetime
+) -> datetime | None:
+    """When a case handed to someone else must be acknowledged. Before its acknowledgement the new
+    owner has a whole window of their own (`fresh`: the case's window from the hand-over), never
+    less time than was left; once acknowledged, the promises made stand."""
+    if acknowledged or ack_due_at is None:
+        return ack_due_at
+    return max(ack_due_at, fresh)
+
+
 def ack_window_minutes(created_at: datetime, ack_due_at: datetime | None) -> int:
     """The window a stored case was given (what its owner is told), in whole minutes."""
     if ack_due_at is None:

@@ -7,6 +7,7 @@ from enum import StrEnum
 from assistant.components import Components
 from assistant.content.i18n import _
 from assistant.domain import intake as rules
+from assistant.domain.triggers import trigger_effects
 from assistant.listeners.case_flow import (
     Answers,
     FlowSpec,
@@ -14,7 +15,7 @@ from assistant.listeners.case_flow import (
     Submission,
     open_case_modal,
 )
-from assistant.models import Escalation
+from assistant.models import Escalation, utcnow
 from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
 from assistant.rendering.render import Message, render_message
@@ -54,6 +55,10 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
 
 
 def apply(sub: Submission, answers: Answers) -> Escalation:
+    practice = sub.components.content.practice
+    severity = sub.case.severity
+    # The case's own window (its severity's, its triggers' shortening), counted from now.
+    window = sub.components.ack_window(trigger_effects(practice, sub.case.triggers, severity))
     return lifecycle.reassign(
         sub.components.engine,
         sub.ref.case_id,
@@ -63,6 +68,7 @@ def apply(sub: Submission, answers: Answers) -> Escalation:
         new_owner_id=answers.get(Field.NEW_OWNER),
         reason=answers.text(Field.REASON),
         policy=sub.components.reminder_policy,
+        fresh_ack_due_at=practice.ack_deadline(severity, utcnow(), window),
     )
 
 

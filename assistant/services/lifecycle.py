@@ -16,6 +16,7 @@ from assistant.domain.communications import Purpose, Route
 from assistant.domain.events import EventKind
 from assistant.domain.lifecycle import (
     FlowRules,
+    ack_due_after_handover,
     close_refusal,
     executive_contact_due,
     state_refusal,
@@ -231,7 +232,11 @@ def reassign(
     policy: ReminderPolicy = DEFAULT_POLICY,
     rules: FlowRules,
     team_answers: Mapping[str, Any] | None = None,
+    fresh_ack_due_at: datetime | None = None,
 ) -> Escalation:
+    """`fresh_ack_due_at`: when the new owner must acknowledge, given a whole window from now (it
+    applies only to a case not acknowledged yet: ack_due_after_handover)."""
+
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         if new_owner_id == case.owner_id:
             raise ActionRefused(_("lifecycle.person_already_owns_case"))
@@ -241,7 +246,15 @@ def reassign(
             s for s in dict.fromkeys([*case.stakeholder_ids, previous]) if s != new_owner_id
         ]
         case.owner_id = new_owner_id
-        return {"from": previous, "to": new_owner_id, "reason": reason}
+        data: dict[str, Any] = {"from": previous, "to": new_owner_id, "reason": reason}
+        if fresh_ack_due_at is not None:
+            due = ack_due_after_handover(
+                case.ack_due_at, acknowledged=case.acknowledged_at is not None, fresh=fresh_ack_due_at
+            )
+            if due != case.ack_due_at:
+                case.ack_due_at = due
+                data["ack_due_at"] = _iso(due)
+        return data
 
     return _act(
         engine, case_id, rules, actor_id, EventKind.REASSIGNED, change, policy, team_answers=team_answers
