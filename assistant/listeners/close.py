@@ -127,8 +127,14 @@ def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:
 
 
 def ask_satisfaction_and_archive(sub: Submission, answers: Answers, closed: Escalation) -> None:
+    """The feed hears how the case ended; the reporter is asked for their satisfaction; the
+    channel is archived if the team wants it so."""
     components = sub.components
     channel = components.provisioner.channel
+    notice = render_message(
+        "closed_feed.json.j2", case=case_context(closed), has_rca=closed.no_rca_reason is None
+    )
+    best_effort(components, closed, "feed_closing_notice", lambda: channel.post_to_feed(notice))
     with channel.language_of(closed.reporter_id):
         question = render_message(
             "satisfaction_request.json.j2",
