@@ -157,6 +157,25 @@ def snooze_button(blocks: list[dict] | None) -> dict:
     )
 
 
+def test_only_the_owners_copy_of_a_reminder_can_be_snoozed(parts: Parts) -> None:
+    """The case channel's copy shows the way forward; snoozing is the owner's, in their DM (issue 23)."""
+    case = parts.escalate(CSM)
+    deadline = case.ack_due_at or datetime.now(UTC)
+    assert tick(parts.components, deadline - timedelta(minutes=30)) == 1
+
+    def labels(blocks: list[dict] | None) -> list[str]:
+        return [e["text"]["text"] for b in blocks or [] if b["type"] == "actions" for e in b["elements"]]
+
+    in_channel = wait_for(
+        lambda: [m for m in parts.channel_of(case).messages if "please acknowledge this case" in m.text],
+        what="the reminder in the case channel",
+    )
+    in_dm = parts.workspace.dm_messages(OWNER)[-1]
+    assert "Snooze 30 min" in labels(in_dm.blocks)
+    assert [label for label in labels(in_channel[-1].blocks) if label.startswith("Snooze")] == []
+    assert labels(in_channel[-1].blocks) == labels(in_dm.blocks)[:1]  # the next step, for everyone
+
+
 def test_snooze_reminds_again_without_moving_the_promise(harness: Harness) -> None:
     case = harness.escalate(CSM)
     deadline = case.ack_due_at or datetime.now(UTC)
@@ -300,9 +319,10 @@ def test_only_the_owner_or_a_manager_may_snooze(harness: Harness) -> None:
     case = harness.escalate(CSM)
     deadline = case.ack_due_at or datetime.now(UTC)
     tick(harness.components, deadline - timedelta(minutes=30))
-    posted = harness.channel_of(harness.case(case.id)).messages[-1]
+    posted = harness.workspace.dm_messages(OWNER)[-1]
     snooze = snooze_button(posted.blocks)
-    # A stakeholder in the channel presses the owner's snooze: refused, nothing moves.
+    # A stakeholder presses the owner's snooze (a channel copy posted before the channel's lost
+    # its snoozes has one): refused, nothing moves.
     press(harness, EXEC, snooze, case.channel_id, posted.ts)
     assert harness.answer(EXEC) == (
         f"Only the owner, <@{OWNER}>, or an escalation manager can snooze this case's reminders."

@@ -304,13 +304,14 @@ class ReminderDispatcher:
     def _reminder_steps(
         self, case: Escalation, reminder: Reminder, kind: ReminderKind, now: datetime, late: bool
     ) -> list[tuple[str, Callable[[], Any]]]:
-        message = self._reminder_message(case, reminder, kind, late)
+        # The channel's copy shows the way forward; snoozing is the owner's (anyone could press it there).
+        message = self._reminder_message(case, reminder, kind, late, for_owner=False)
         prefix = f"reminder:{reminder.id}"
         steps: list[tuple[str, Callable[[], Any]]] = []
         if case.channel_id:
             steps.append(self._in_channel(prefix, case, message))
         if not self._quiet(case.owner_id, now):
-            build = partial(self._reminder_message, case, reminder, kind, late)
+            build = partial(self._reminder_message, case, reminder, kind, late, for_owner=True)
             steps.append((f"{prefix}:dm:{case.owner_id}", self._dm(prefix, case, case.owner_id, build)))
         return steps
 
@@ -346,7 +347,7 @@ class ReminderDispatcher:
             for m in managers
         ]
         # The owner hears it too, with the way out.
-        owner_message = partial(self._reminder_message, case, reminder, kind, late=False)
+        owner_message = partial(self._reminder_message, case, reminder, kind, late=False, for_owner=True)
         steps.append((f"{prefix}:dm:{case.owner_id}", self._dm(prefix, case, case.owner_id, owner_message)))
         feed_message = breach(restricted=case.is_private)
         steps.append(
@@ -377,8 +378,10 @@ class ReminderDispatcher:
         return post
 
     def _reminder_message(
-        self, case: Escalation, reminder: Reminder, kind: ReminderKind, late: bool
+        self, case: Escalation, reminder: Reminder, kind: ReminderKind, late: bool, *, for_owner: bool
     ) -> Message:
+        """The reminder as its owner reads it in their DM (with its snoozes), or as the case
+        channel shows it (`for_owner` False: only the next step)."""
         headline, advice = HEADLINES[kind]
         if kind in {ReminderKind.EXEC_CONTACT_SOON, ReminderKind.EXEC_CONTACT_MISSED}:
             step = {
@@ -391,7 +394,7 @@ class ReminderDispatcher:
             step = {**(next_step(book, case.status) or flow_button(book, "timeline")), "value": str(case.id)}
         snoozes = (
             []
-            if kind in ESCALATING
+            if kind in ESCALATING or not for_owner
             else [
                 {
                     "action_id": CaseAction.SNOOZE.value,
