@@ -4,6 +4,7 @@ private cases and limits (issue 21, section 5). Real HTTP against the real app, 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import logging
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from assistant.api import tokens
 from assistant.customer.survey import token_for
@@ -253,6 +255,52 @@ def test_a_retry_of_an_opened_case_is_answered_with_it_while_slack_cannot_be_ask
     status, body, _ = send(harness, "POST", "/api/v1/escalations", token, by_mail, Idempotency_Key="zd-8")
     assert status == 422 and body["errors"]["owner"] == "Slack could not be asked; try again"
     assert len(harness.cases()) == 1
+
+
+def test_a_replay_shows_the_case_as_the_token_may_read_it_now(harness: Harness) -> None:
+    """A replay is no way round the visibility rule: a token that may write but not read a private
+    case learns of it, replaying its own request, only what GET would tell it."""
+    writer = tokens.create(harness.components.engine, "siem", ["escalations:write"])
+    private = {**ESCALATION, "summary": "Customer PII leaked", "triggers": ["data_breach"]}
+    status, first, _ = send(harness, "POST", "/api/v1/escalations", writer, private, Idempotency_Key="s-1")
+    assert status == 201 and first["summary"] == "Customer PII leaked"  # its own answer, in full
+    status, again, headers = send(
+        harness, "POST", "/api/v1/escalations", writer, private, Idempotency_Key="s-1"
+    )
+    assert (status, again["key"], headers.get("Idempotent-Replayed")) == (200, first["key"], "true")
+    assert again["redacted"] is True and again["summary"] is None
+
+
+def test_a_key_of_a_case_opened_before_the_upgrade_is_still_bound_to_its_request(harness: Harness) -> None:
+    """Cases the API opened before their row kept the request's fingerprint have it in the key's
+    claim (api_request): the key with another body is refused there too."""
+    from assistant.api.app import fingerprint
+    from assistant.models import ApiRequest
+
+    engine = harness.components.engine
+    writer = tokens.create(engine, "zendesk", ["escalations:write"])
+    status, first, _ = send(harness, "POST", "/api/v1/escalations", writer, ESCALATION, Idempotency_Key="u-1")
+    assert status == 201
+    [token_row] = tokens.listed(engine)
+    with engine.begin() as connection:  # as the code before kept it
+        connection.execute(sa.text("UPDATE escalation SET intake_fingerprint = NULL"))
+    with Session(engine) as session:
+        session.add(
+            ApiRequest(
+                token_id=token_row.id or 0,
+                key_hash=hashlib.sha256(b"u-1").hexdigest(),
+                path="/api/v1/escalations",
+                fingerprint=fingerprint("POST", "/api/v1/escalations", json.dumps(ESCALATION).encode()),
+                status=201,
+                body=first,
+            )
+        )
+        session.commit()
+    other = {**ESCALATION, "summary": "A different problem entirely"}
+    status, body, _ = send(harness, "POST", "/api/v1/escalations", writer, other, Idempotency_Key="u-1")
+    assert status == 422 and "Idempotency-Key" in body["errors"]
+    status, again, _ = send(harness, "POST", "/api/v1/escalations", writer, ESCALATION, Idempotency_Key="u-1")
+    assert (status, again["key"]) == (200, first["key"])
 
 
 def test_the_same_key_sent_at_once_opens_one_case_and_answers_each_with_it(harness: Harness) -> None:

@@ -798,7 +798,7 @@ def create_api(components: Components) -> FastAPI:
             earlier = case_submitted(f"api:{submitted[:56]}") if key else None
             if earlier is None:
                 raise Invalid(errors or {"body": "not valid"})
-            return replayed(earlier, bound, response)
+            return replayed(earlier, token, key, bound, response)
         opened = open_case(
             engine,
             intake=intake,
@@ -813,7 +813,7 @@ def create_api(components: Components) -> FastAPI:
             intake_fingerprint=bound,
         )
         if not opened.created:
-            return replayed(opened.case, bound, response)
+            return replayed(opened.case, token, key, bound, response)
         components.open_in_slack(opened.case)
         if opened.case.ack_due_at is not None:
             components.reminders.wake_at(opened.case.ack_due_at - components.reminder_policy.ack_before)
@@ -825,14 +825,19 @@ def create_api(components: Components) -> FastAPI:
         with Session(engine) as session:
             return session.exec(select(Escalation).where(Escalation.intake_view_id == submission)).first()
 
-    def replayed(case: Escalation, bound: str | None, response: Response) -> dict[str, Any]:
-        """The case this key opened, as a replay (200); refused if the key came with another request.
-        (A case opened before its request's hash was kept is taken as the same request.)"""
-        if bound is not None and case.intake_fingerprint not in (None, bound):
+    def replayed(
+        case: Escalation, token: ApiToken, key: str | None, bound: str | None, response: Response
+    ) -> dict[str, Any]:
+        """The case this key opened, as a replay (200), shown as this token may read it now (a
+        replay is no way round the visibility rule); refused if the key came with another request."""
+        kept = case.intake_fingerprint
+        if kept is None and key is not None:  # opened before the case row kept it
+            kept = tokens.fingerprint_kept(engine, token.id or 0, key)
+        if bound is not None and kept not in (None, bound):
             raise tokens.KeyReused(case.key)
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-        return case_json(case, affected_of(case))
+        return case_json(case, affected_of(case), visible=sees(token, case))
 
     @api.get(f"{PREFIX}/escalations/{{key}}", summary="One escalation", response_model=CaseOut)
     def read_escalation(key: CaseKey, token: ReadCases) -> dict[str, Any]:

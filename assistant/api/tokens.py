@@ -134,6 +134,17 @@ def claim(
     raise InProgress(key)
 
 
+def fingerprint_kept(engine: sa.Engine, token_id: int, key: str) -> str | None:
+    """The fingerprint kept with a keyed request's claim (cases opened by the API before their own
+    row kept it have theirs here)."""
+    with single_statement(engine) as session:
+        return session.exec(
+            select(ApiRequest.fingerprint).where(
+                ApiRequest.token_id == token_id, ApiRequest.key_hash == _key_hash(key)
+            )
+        ).first()
+
+
 def settle(engine: sa.Engine, token_id: int, key: str, status: int, body: dict[str, Any]) -> None:
     """Keep the completed answer of a keyed request, for its replays."""
     with single_statement(engine) as session:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select, update
 
@@ -97,12 +98,8 @@ def fan_out(engine: sa.Engine, limit: int = 200) -> int:
         if session.exec(select(CaseEvent.id).where(owed).limit(1)).first() is None:
             return 0
     with session_scope(engine) as session:
-        live = list(
-            session.exec(select(WebhookSubscription).where(col(WebhookSubscription.disabled_at).is_(None)))
-        )
-        if not live:
-            session.execute(update(CaseEvent).where(owed).values(webhooks_owed=False))
-            return 0
+        # The events are claimed first, the subscriptions read after (each statement sees what
+        # was committed before it): a subscription made before an event was recorded hears of it.
         # The claim re-checks `owed` on each row: of two senders at once, each event goes to one.
         oldest = select(CaseEvent.id).where(owed).order_by(col(CaseEvent.id)).limit(limit)
         events = list(
@@ -113,8 +110,11 @@ def fan_out(engine: sa.Engine, limit: int = 200) -> int:
                 .returning(CaseEvent)
             ).scalars()
         )
-        if not events:
-            return 0
+        live = list(
+            session.exec(select(WebhookSubscription).where(col(WebhookSubscription.disabled_at).is_(None)))
+        )
+        if not events or not live:
+            return len(events)
         private = {
             case_id
             for case_id, is_private in session.execute(
@@ -143,8 +143,16 @@ def fan_out(engine: sa.Engine, limit: int = 200) -> int:
                 for s in wanting
             ]
         if rows:
-            session.execute(sa.insert(WebhookDelivery), rows)
+            # `webhook replay` may have written one already (an event replayed while still owed).
+            session.execute(_insert_new_deliveries(session), rows)
         return len(events)
+
+
+def _insert_new_deliveries(session: Session) -> Any:
+    """An INSERT of deliveries that leaves out those written already (event and subscriber)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(WebhookDelivery).on_conflict_do_nothing(index_elements=["event_id", "subscription_id"])
 
 
 def body_of(event: CaseEvent, *, private: bool = False) -> dict[str, Any]:
