@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import select
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -102,9 +103,21 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     return engine
 
 
+def _server_spoke(dbapi_connection: Any) -> bool:
+    """Whether the server sent something to a connection nobody is using: it does so only to end
+    it (a restart, a fail-over, pg_terminate_backend: "terminating connection"). A look at the
+    socket, not a round trip."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.pgconn.socket], [], [], 0)
+    except (AttributeError, OSError, ValueError):
+        return True  # cannot tell: ping it
+    return bool(readable)
+
+
 # A connection given back this recently is taken again without a ping (a round trip on every
-# transaction otherwise: pool_pre_ping's cost). One the database dropped meanwhile fails its
-# statement, and SQLAlchemy then throws the whole pool away: one failure, not one per connection.
+# transaction otherwise: pool_pre_ping's cost) unless the server told it something meanwhile (it
+# says so when it ends one: _server_spoke). One lost silently in so short a time (a cable) fails
+# its statement, and SQLAlchemy then throws the whole pool away: one failure, not one per connection.
 PING_AFTER_IDLE_SECONDS = 2.0
 
 
@@ -115,7 +128,8 @@ def _ping_when_idle(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "checkout")
     def _ping(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         given_back = record.info.get("given_back_at")
-        if given_back is not None and time.monotonic() - given_back < PING_AFTER_IDLE_SECONDS:
+        recent = given_back is not None and time.monotonic() - given_back < PING_AFTER_IDLE_SECONDS
+        if recent and not _server_spoke(dbapi_connection):
             return
         record.info["pinged"] = True  # counted by tests/test_api_round_trips.py
         try:

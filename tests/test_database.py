@@ -125,3 +125,23 @@ def test_a_connection_dropped_while_idle_is_replaced_and_a_busy_one_is_not_pinge
     assert len(dropped) == 1
     assert pings[:2] == [False, False]  # the connection in use was never pinged
     engine.dispose()
+
+
+def test_a_connection_the_server_ended_a_moment_ago_is_replaced_too(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restart or fail-over ends connections the app used a moment ago: the server says so on
+    each, and the pool, which looks at the socket, pings and replaces them (no failed request)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no connection to drop")
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 60.0)  # all of them "recent"
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    with engine.connect() as connection:
+        backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    admin = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    with admin.connect() as connection:
+        connection.exec_driver_sql("SELECT pg_terminate_backend(%(pid)s, 5000)", {"pid": backend})
+    admin.dispose()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() != backend
+    engine.dispose()
