@@ -157,8 +157,22 @@ def test_sensitive_case_gets_a_private_channel_and_a_discreet_announcement(harne
     assert "Globex" not in shown and "Customer data exposed" not in shown
 
 
+def test_people_not_looked_up_as_they_were_chosen_are_checked_at_the_submission(harness: Harness) -> None:
+    """Chosen on another instance (or long ago): Slack is asked then, within its 3 seconds."""
+    view_id = harness.open_intake(CSM)
+    harness.components.people._cache.pop(BOT, None)
+    harness.components.people._cache.pop(GONE, None)
+    response = harness.submit_intake(view_id, CSM, owner=BOT, stakeholders=[GONE])
+    errors = response.json()["errors"]
+    assert errors[IntakeField.OWNER] == "A bot cannot be the owner; choose a person."
+    assert errors[IntakeField.STAKEHOLDERS] == "Remove Gone Person: only active people can be involved."
+    assert harness.cases() == []
+
+
 def test_invalid_input_is_refused_in_the_modal(harness: Harness) -> None:
     view_id = harness.open_intake(CSM)
+    # The CSM tries several people in the form before submitting (each choice is looked up).
+    harness.choose_people(view_id, CSM, owner=OWNER, stakeholders=[EXEC])
     harness.choose_people(view_id, CSM, owner=BOT, stakeholders=[GONE])
     users_info = len(harness.workspace.calls_to("users.info"))
     response = harness.submit_intake(

@@ -270,30 +270,23 @@ def parse_intake(view: dict[str, Any], content: Content) -> IntakeForm:
 
 
 def people_errors(
-    services: Components, owner_id: str | None, stakeholder_ids: list[str], *, looked_up: bool = False
+    services: Components, owner_id: str | None, stakeholder_ids: list[str]
 ) -> dict[IntakeField, str]:
-    """Refuse an owner (or stakeholder) who is a bot, deactivated or unknown. `looked_up`: only
-    those looked up already are checked (the intake form's, as they were chosen); the others,
-    after the answer (provisioning tells the CSM if the owner cannot own the case)."""
+    """Refuse an owner (or stakeholder) who is a bot, deactivated or unknown. The intake form's
+    were looked up as they were chosen (look_up_chosen): Slack is asked now only of someone who
+    was not (chosen on another instance, or long ago)."""
     if not owner_id and not stakeholder_ids:
         return {}
-    ids = list(dict.fromkeys([*([owner_id] if owner_id else []), *stakeholder_ids]))
-    if looked_up:
-        people = {u: p for u in ids if (p := services.people.cached(u)) is not None}
-        if len(people) < len(ids):
-            logger.info(
-                "%s of the people on an intake not looked up yet: checked after ack", len(ids) - len(people)
-            )
-    else:
-        try:
-            people = services.people.get_many(ids, client=services.quick_client)
-        except QUICK_ERRORS as exc:
-            # Slack is too slow to answer within its own 3 seconds: the case is saved all the same,
-            # and the owner is checked again after the answer (provisioning tells the CSM if it fails).
-            logger.warning(
-                "could not check the people on an intake (%s); checked again after ack", error_code(exc)
-            )
-            return {}
+    ids = [*([owner_id] if owner_id else []), *stakeholder_ids]
+    try:
+        people = services.people.get_many(ids, client=services.quick_client)
+    except QUICK_ERRORS as exc:
+        # Slack is too slow to answer within its own 3 seconds: the case is saved all the same,
+        # and the owner is checked again after the answer (provisioning tells the CSM if it fails).
+        logger.warning(
+            "could not check the people on an intake (%s); checked again after ack", error_code(exc)
+        )
+        return {}
     errors: dict[IntakeField, str] = {}
     owner = people.get(owner_id) if owner_id else None
     problem = rules.person_problem(owner.facts, "owner") if owner else None
@@ -416,9 +409,9 @@ def checked_intake(services: Components, view: dict[str, Any]) -> tuple[ValidInt
     form = parse_intake(view, content)
     intake, problems = rules.validate_intake(form, content.practice, services.settings.default_currency)
     custom, custom_problems = rules.check_custom_answers(content.questions.custom, form.custom)
-    # Every problem at once: the people are checked whatever else is wrong (as they were looked
-    # up when chosen: before Slack's answer, nothing but the case's transaction waits on anyone).
-    people = people_errors(services, form.owner_id, list(dict.fromkeys(form.stakeholder_ids)), looked_up=True)
+    # Every problem at once: the people are checked whatever else is wrong (from what was looked
+    # up as they were chosen: Slack is not asked again before its answer).
+    people = people_errors(services, form.owner_id, list(dict.fromkeys(form.stakeholder_ids)))
     errors = {**people, **{f: _(problem) for f, problem in problems.items()}}
     custom_errors = {block: _(problem) for block, problem in custom_problems.items()}
     unknown = accounts.unknown(services.engine, form.affected_accounts)
@@ -448,7 +441,9 @@ def _look_up(services: Components, user_id: str) -> None:
     try:
         services.people.get(user_id)
     except SLACK_ERRORS as exc:
-        logger.info("could not look up a person chosen in an intake (%s): checked after ack", error_code(exc))
+        logger.info(
+            "could not look up a person chosen in an intake (%s): asked at the submission", error_code(exc)
+        )
 
 
 def store_intake(
