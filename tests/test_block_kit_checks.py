@@ -108,6 +108,41 @@ def test_both_levels_refuse_long_texts_metadata_and_inputs(level: Checks) -> Non
     check_view(modal([{**field, "element": {**element, "max_length": 3000}}]), level=level)
 
 
+@pytest.mark.parametrize("level", CHECKS)
+def test_both_levels_refuse_what_slacks_blocks_cannot_hold(level: Checks) -> None:
+    """What production's guard checks without slack_sdk's models (a bug there would reach Slack,
+    which refuses the whole message or view)."""
+    button = {"type": "button", "action_id": "b", "text": {"type": "plain_text", "text": "B"}}
+    too_much = {
+        "header over 150": {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}},
+        "11 context elements": {"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11},
+        "11 section fields": {"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11},
+        "button text over 75": {
+            "type": "actions",
+            "elements": [{**button, "text": {"type": "plain_text", "text": "b" * 76}}],
+        },
+        "101 options": {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "static_select",
+                    "action_id": "s",
+                    "options": [
+                        {"text": {"type": "plain_text", "text": str(i)}, "value": str(i)} for i in range(101)
+                    ],
+                }
+            ],
+        },
+        "action_id over 255": {"type": "actions", "elements": [{**button, "action_id": "a" * 256}]},
+    }
+    for what, block in too_much.items():
+        with pytest.raises(InvalidPayload, match=r"."):  # each is refused (else: {what} let through)
+            check_message(f"fallback: {what}", [block], level=level)
+    check_message(
+        "fallback", [{"type": "header", "text": {"type": "plain_text", "text": "h" * 150}}], level=level
+    )
+
+
 def test_rendering_checks_at_the_level_in_effect(tmp_path: Path) -> None:
     # A team's own template with a typo'd key: only the model round trip finds it.
     templates = tmp_path / "messages" / "templates"

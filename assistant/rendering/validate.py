@@ -89,6 +89,47 @@ def _check_limits(blocks: list[dict[str, Any]], limit: int) -> None:
         element = raw.get("element")
         if isinstance(element, dict) and int(element.get("max_length") or 0) > INPUT_MAX_LENGTH:
             raise InvalidPayload(f"{_where(index, raw)}: input max_length over {INPUT_MAX_LENGTH}")
+        _check_block_limits(raw, _where(index, raw))
+
+
+# Slack's limits that slack_sdk's models check too (production has only this guard).
+HEADER_TEXT = 150
+CONTEXT_ELEMENTS = 10
+SECTION_FIELDS = 10
+ACTIONS_ELEMENTS = 25
+BUTTON_TEXT = 75
+OPTIONS = 100
+ACTION_ID = 255
+BLOCK_ID = 255
+
+
+def _check_block_limits(raw: dict[str, Any], where: str) -> None:
+    kind = raw.get("type")
+    text = raw.get("text")
+    if kind == "header" and isinstance(text, dict) and len(text.get("text", "")) > HEADER_TEXT:
+        raise InvalidPayload(f"{where}: header over {HEADER_TEXT} characters")
+    if len(str(raw.get("block_id") or "")) > BLOCK_ID:
+        raise InvalidPayload(f"{where}: block_id over {BLOCK_ID} characters")
+    for key, most in (
+        ("elements", CONTEXT_ELEMENTS if kind == "context" else ACTIONS_ELEMENTS),
+        ("fields", SECTION_FIELDS),
+    ):
+        if isinstance(raw.get(key), list) and len(raw[key]) > most:
+            raise InvalidPayload(f"{where}: more than {most} {key}")
+    elements = [e for e in (raw.get("elements") or []) if isinstance(e, dict)]
+    elements += [e for e in (raw.get("accessory"), raw.get("element")) if isinstance(e, dict)]
+    for element in elements:
+        if len(str(element.get("action_id") or "")) > ACTION_ID:
+            raise InvalidPayload(f"{where}: action_id over {ACTION_ID} characters")
+        label = element.get("text")
+        if (
+            element.get("type") == "button"
+            and isinstance(label, dict)
+            and len(label.get("text", "")) > BUTTON_TEXT
+        ):
+            raise InvalidPayload(f"{where}: button text over {BUTTON_TEXT} characters")
+        if isinstance(element.get("options"), list) and len(element["options"]) > OPTIONS:
+            raise InvalidPayload(f"{where}: more than {OPTIONS} options")
 
 
 def _round_trip(raw: dict[str, Any], where: str, block: Block | None = None) -> None:
