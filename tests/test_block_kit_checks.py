@@ -113,7 +113,7 @@ def test_both_levels_refuse_what_slacks_blocks_cannot_hold(level: Checks) -> Non
     """What production's guard checks without slack_sdk's models (a bug there would reach Slack,
     which refuses the whole message or view)."""
     button = {"type": "button", "action_id": "b", "text": {"type": "plain_text", "text": "B"}}
-    too_much = {
+    too_much: dict[str, dict[str, Any]] = {
         "header over 150": {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}},
         "11 context elements": {"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11},
         "11 section fields": {"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11},
