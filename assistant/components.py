@@ -35,7 +35,8 @@ from assistant.rendering.render import Message
 from assistant.services import customer as customer_records
 from assistant.services.events import when_webhooks_owed
 from assistant.settings import Settings, SettingsError
-from assistant.slack.client import TRANSIENT_ERRORS, make_web_client
+from assistant.slack.case_channel import CaseChannel
+from assistant.slack.client import SLACK_ERRORS, TRANSIENT_ERRORS, make_web_client
 from assistant.slack.pacing import Pacer
 from assistant.slack.people import People
 
@@ -130,6 +131,16 @@ class Components:
         self.engine.dispose()
 
 
+def show_breach(channel: CaseChannel, home: HomeTab, case: Escalation) -> None:
+    """A promise missed: the card and the topic say so (no longer "due" as if there were time),
+    and the Home tabs count it."""
+    try:
+        channel.refresh(case)
+    except SLACK_ERRORS as exc:  # the next change shows it
+        logger.warning("%s: could not show the breach on its card (%s)", case.key, type(exc).__name__)
+    home.refresh_for(case)
+
+
 def identify_bot(client: WebClient, settings: Settings) -> tuple[str, str | None]:
     """Ask Slack who we are; a refused token or unreachable Slack stops start-up clearly."""
     try:
@@ -202,7 +213,7 @@ def create_components(
         people=people,
     )
     provisioner.on_opened = home.refresh_for
-    reminders.on_breach = home.refresh_for
+    reminders.on_breach = partial(show_breach, provisioner.channel, home)
     customer = CustomerDelivery(
         engine=engine,
         settings=settings,

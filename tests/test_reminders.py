@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import time_machine
+
 from assistant.components import Components
 from assistant.database import session_scope
 from assistant.domain.reminders import ReminderKind
@@ -144,6 +146,41 @@ def test_nothing_fires_for_a_closed_case(parts: Parts) -> None:
     assert closed.status == "closed"
     assert pending(parts.components, case) == set()
     assert tick(parts.components, datetime.now(UTC) + timedelta(days=30)) == 0
+
+
+def test_a_missed_promise_shows_on_the_card_and_the_topic(parts: Parts) -> None:
+    """Escalated to the managers, and no longer "due" as if there were time (issue 23)."""
+    case = parts.escalate()
+    deadline = case.ack_due_at
+    assert deadline is not None
+
+    def card() -> str:
+        return json.dumps(parts.channel_of(case).messages[0].blocks, ensure_ascii=False)
+
+    assert "overdue" not in card() and "overdue" not in parts.channel_of(case).topic
+    with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
+        assert tick(parts.components, deadline + timedelta(seconds=1)) == 2  # the reminder, the breach
+    wait_for(lambda: "*Acknowledgement due* · :red_circle: overdue" in card(), what="the card marked overdue")
+    assert parts.channel_of(case).topic.endswith("UTC · overdue")
+    # Acknowledged late, the next promise is the update's, on time.
+    with time_machine.travel(deadline + timedelta(minutes=5), tick=False):
+        parts.run_flow(OWNER, case, "acknowledge", next_update=in_hours(3), customer_message="On it.")
+    wait_for(lambda: "overdue" not in card(), what="the card without the mark")
+    assert "overdue" not in parts.channel_of(case).topic
+
+
+def test_the_overdue_mark_is_in_the_teams_language(database_url: str) -> None:
+    with running_parts(database_url, default_locale="pt-BR") as parts:
+        case = parts.escalate()
+        deadline = case.ack_due_at
+        assert deadline is not None
+        with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
+            tick(parts.components, deadline + timedelta(seconds=1))
+        wait_for(
+            lambda: ":red_circle: atrasado" in json.dumps(parts.channel_of(case).messages[0].blocks),
+            what="the card marked overdue, in Portuguese",
+        )
+        assert parts.channel_of(case).topic.endswith("UTC · atrasado")
 
 
 def snooze_button(blocks: list[dict] | None) -> dict:

@@ -15,7 +15,7 @@ from assistant.domain.portfolio import next_promise
 from assistant.domain.practice import Practice
 from assistant.domain.status import STATUS_LABELS, Status
 from assistant.domain.triggers import groups_to_invite, trigger_effects
-from assistant.models import Escalation
+from assistant.models import Escalation, utcnow
 from assistant.presenters.case_buttons import action_ids, buttons_from, card_actions
 from assistant.rendering.escape import UserText
 
@@ -33,10 +33,14 @@ def channel_url(team_id: str | None, channel_id: str) -> str:
     return f"https://slack.com/app_redirect?channel={channel_id}{team}"
 
 
-def next_due(case: Escalation) -> dict[str, Any] | None:
-    """The next promise of a case, as the card, the topic and the Home tab show it."""
+def next_due(case: Escalation, now: datetime | None = None) -> dict[str, Any] | None:
+    """The next promise of a case, as the card, the topic and the Home tab show it; `overdue`
+    (the word, in the reader's language) once its time has passed: the promise was missed."""
     promise = case_promise(case)
-    return {"label": _(promise[0]), "at": promise[1]} if promise else None
+    if promise is None:
+        return None
+    overdue = promise[1] <= (now or utcnow())
+    return {"label": _(promise[0]), "at": promise[1], "overdue": _("case_context.overdue") if overdue else ""}
 
 
 def case_promise(case: Escalation) -> tuple[str, datetime] | None:
@@ -146,6 +150,8 @@ def topic(case: Escalation, owner_name: str) -> str:
     if due:
         when = format_datetime(due["at"], "EEE HH:mm", tzinfo=UTC, locale=current_locale())
         parts.append(f"{due['label']} {when} UTC")
+        if due["overdue"]:
+            parts.append(due["overdue"])
     return " · ".join(parts)
 
 
