@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,8 +16,9 @@ from slack_sdk.errors import SlackApiError
 from assistant.content.registry import Content, load_content
 from assistant.database import make_engine, migrate
 from assistant.domain.lifecycle import PromiseRules, ack_window
+from assistant.domain.practice import Severity
 from assistant.domain.reminders import ReminderPolicy
-from assistant.domain.triggers import TriggerEffects
+from assistant.domain.triggers import trigger_effects
 from assistant.health import Heartbeat, InFlight
 from assistant.jobs.action_items import ActionItemFollowUp
 from assistant.jobs.customer_delivery import CustomerDelivery
@@ -94,8 +95,10 @@ class Components:
             max_ahead=timedelta(hours=hours),
         )
 
-    def ack_window(self, effects: TriggerEffects) -> timedelta:
-        """The acknowledgement window of a case opened with these trigger effects."""
+    def ack_window(self, triggers: Iterable[str], severity: Severity) -> timedelta:
+        """The acknowledgement window of a case of this severity with these triggers (which may
+        raise the severity or shorten the window)."""
+        effects = trigger_effects(self.content.practice, triggers, severity)
         return ack_window(
             effects.severity,
             default_minutes=self.settings.ack_within_minutes,

@@ -187,22 +187,7 @@ class SlackSender:
             action["selected_users"] = list(chosen)
         else:
             raise ValueError(f"{block_id} is a {element['type']}, not a user select")
-        values = {block_id: chosen}
-        return self._interaction(
-            {
-                "type": "block_actions",
-                "team": self._team(),
-                "user": self._user(user_id),
-                "api_app_id": "ASTANDIN",
-                "token": "deprecated-verification-token",
-                "trigger_id": self.workspace.issue_trigger(),
-                "container": {"type": "view", "view_id": view_id},
-                "view": {**view, "state": {"values": view_state(view, values)}},
-                "actions": [action],
-                "is_enterprise_install": self.workspace.org_wide_install,
-                "enterprise": self._enterprise(),
-            }
-        )
+        return self._view_action(user_id, view, action, view_state(view, {block_id: chosen}))
 
     def suggest(self, user_id: str, view_id: str, action_id: str, typed: str) -> AppResponse:
         """Type into an external select of an open modal: Slack asks the app for its options."""
@@ -288,6 +273,12 @@ class SlackSender:
         else:
             option = next(o for o in element["options"] if o["value"] == selected_option)
             action["selected_option"] = option
+        return self._view_action(user_id, view, action, {})
+
+    def _view_action(
+        self, user_id: str, view: dict[str, Any], action: dict[str, Any], state: dict[str, Any]
+    ) -> AppResponse:
+        """A block_actions from an element of a view (a modal, a Home tab), with the view's state."""
         return self._interaction(
             {
                 "type": "block_actions",
@@ -297,7 +288,7 @@ class SlackSender:
                 "token": "deprecated-verification-token",
                 "trigger_id": self.workspace.issue_trigger(),
                 "container": {"type": "view", "view_id": view["id"]},
-                "view": {**view, "state": {"values": {}}},
+                "view": {**view, "state": {"values": state}},
                 "actions": [action],
                 "is_enterprise_install": self.workspace.org_wide_install,
                 "enterprise": self._enterprise(),

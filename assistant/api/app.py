@@ -69,7 +69,6 @@ from assistant.domain.judgement import SignalKind
 from assistant.domain.practice import Category, Severity, Trigger
 from assistant.domain.status import Status
 from assistant.domain.text import clean_text
-from assistant.domain.triggers import trigger_effects
 from assistant.domain.visibility import can_see_details
 from assistant.listeners.intake import people_errors
 from assistant.models import KEY_PREFIX, AccountExternalId, ApiToken, Escalation
@@ -808,7 +807,7 @@ def create_api(components: Components) -> FastAPI:
             intake_view_id=f"api:{submitted[:56]}",
             origin_channel_id=None,
             reply_url=None,
-            ack_within=components.ack_window(trigger_effects(practice, intake.triggers, intake.severity)),
+            ack_within=components.ack_window(intake.triggers, intake.severity),
             policy=components.reminder_policy,
             intake_fingerprint=bound,
         )

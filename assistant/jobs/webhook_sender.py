@@ -209,18 +209,15 @@ class WebhookSender(OutboxLoop):
         """What this endpoint owes next, the events recorded since its last share handed out first
         (while every lane is busy, the loop leaves that to them)."""
 
-        def claim() -> list[Claimed]:
-            return webhooks.claim_due(
-                self.engine,
-                worker=self.worker,
-                now=utcnow(),
-                lease=self._lease(),
-                limit=LANE_BATCH,
-                only=subscription_id,
-            )
-
         webhooks.fan_out(self.engine, FAN_OUT_BATCH)
-        return claim()
+        return webhooks.claim_due(
+            self.engine,
+            worker=self.worker,
+            now=utcnow(),
+            lease=self._lease(),
+            limit=LANE_BATCH,
+            only=subscription_id,
+        )
 
     def _send_share(self, share: list[Claimed]) -> bool:
         """Send one endpoint's share in order; False if part of it was given back. What the lease

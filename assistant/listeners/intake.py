@@ -24,7 +24,6 @@ from assistant.domain.intake import IntakeField, IntakeForm, LinkKind, ValidInta
 from assistant.domain.money import format_money
 from assistant.domain.practice import Category, Practice, Severity, Trigger
 from assistant.domain.slack_text import decode_slack_text, mentioned_users, message_text
-from assistant.domain.triggers import trigger_effects
 from assistant.ids import CaseAction, Shortcut, ViewId
 from assistant.listeners.case_flow import in_their_language
 from assistant.presenters.case_context import format_duration, guidance_words, message_permalink
@@ -288,14 +287,11 @@ def people_errors(
         )
         return {}
     errors: dict[IntakeField, str] = {}
-    owner = people.get(owner_id) if owner_id else None
-    problem = rules.person_problem(owner.facts, "owner") if owner else None
+    problem = rules.person_problem(people[owner_id].facts, "owner") if owner_id else None
     if problem:
         errors[IntakeField.OWNER] = _(problem)
     refused = [
-        p
-        for p in (people[s] for s in stakeholder_ids if s in people)
-        if rules.person_problem(p.facts, "stakeholder")
+        p for p in (people[s] for s in stakeholder_ids) if rules.person_problem(p.facts, "stakeholder")
     ]
     if refused:
         names = ", ".join(p.name for p in refused)
@@ -465,7 +461,7 @@ def store_intake(
         origin_channel_id=metadata.origin_channel_id,
         reply_url=metadata.reply_url,
         # The window of the severity the case opens at (a trigger may raise it, or shorten it).
-        ack_within=services.ack_window(trigger_effects(practice, intake.triggers, intake.severity)),
+        ack_within=services.ack_window(intake.triggers, intake.severity),
         policy=services.reminder_policy,
     )
     if opened.created and opened.case.id is not None:

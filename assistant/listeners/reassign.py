@@ -7,7 +7,6 @@ from enum import StrEnum
 from assistant.components import Components
 from assistant.content.i18n import _
 from assistant.domain import intake as rules
-from assistant.domain.triggers import trigger_effects
 from assistant.listeners.case_flow import (
     Answers,
     FlowSpec,
@@ -58,7 +57,7 @@ def apply(sub: Submission, answers: Answers) -> Escalation:
     practice = sub.components.content.practice
     severity = sub.case.severity
     # The case's own window (its severity's, its triggers' shortening), counted from now.
-    window = sub.components.ack_window(trigger_effects(practice, sub.case.triggers, severity))
+    window = sub.components.ack_window(sub.case.triggers, severity)
     return lifecycle.reassign(
         sub.components.engine,
         sub.ref.case_id,

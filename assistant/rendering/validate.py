@@ -83,12 +83,6 @@ def _check_limits(blocks: list[dict[str, Any]], limit: int) -> None:
             if block_id in seen:
                 raise InvalidPayload(f"duplicate block_id {block_id!r}")
             seen.add(block_id)
-        text = raw.get("text")
-        if isinstance(text, dict) and len(text.get("text", "")) > SECTION_TEXT:
-            raise InvalidPayload(f"{_where(index, raw)}: text over {SECTION_TEXT} characters")
-        element = raw.get("element")
-        if isinstance(element, dict) and int(element.get("max_length") or 0) > INPUT_MAX_LENGTH:
-            raise InvalidPayload(f"{_where(index, raw)}: input max_length over {INPUT_MAX_LENGTH}")
         _check_block_limits(raw, _where(index, raw))
 
 
@@ -104,10 +98,16 @@ BLOCK_ID = 255
 
 
 def _check_block_limits(raw: dict[str, Any], where: str) -> None:
+    """One block's own limits: its texts, ids and how many elements, fields and options it has."""
     kind = raw.get("type")
     text = raw.get("text")
+    if isinstance(text, dict) and len(text.get("text", "")) > SECTION_TEXT:
+        raise InvalidPayload(f"{where}: text over {SECTION_TEXT} characters")
     if kind == "header" and isinstance(text, dict) and len(text.get("text", "")) > HEADER_TEXT:
         raise InvalidPayload(f"{where}: header over {HEADER_TEXT} characters")
+    element = raw.get("element")
+    if isinstance(element, dict) and int(element.get("max_length") or 0) > INPUT_MAX_LENGTH:
+        raise InvalidPayload(f"{where}: input max_length over {INPUT_MAX_LENGTH}")
     if len(str(raw.get("block_id") or "")) > BLOCK_ID:
         raise InvalidPayload(f"{where}: block_id over {BLOCK_ID} characters")
     for key, most in (
