@@ -37,6 +37,12 @@ class CaseAction(StrEnum):
     # On an action item's reminder, its overdue notice and the Home tab: value is the item id.
     ACTION_ITEM_DONE = "action_item_done"
     OPEN_CHANNEL = "case_open_channel"
+    # In the RCA modal: one more action item row of a kind (the value: "corrective" or "preventive").
+    RCA_ADD_ROW = "rca_add_row"
+    # On the case card: everything it leaves out, in a modal.
+    DETAILS = "case_details"
+    # On a missed promise, in an escalation manager's DM: the case's value is its id.
+    TAKE_OWNERSHIP = "case_take_ownership"
     # On the feed announcement, the Home tab and `/escalate status`: value is the case id.
     FOLLOW = "case_follow"
     UNFOLLOW = "case_unfollow"

@@ -139,6 +139,8 @@ class Escalation(SQLModel, table=True):
     sponsorship_requested: bool = False
     # Business escalations: an executive contacts the customer within 24 hours.
     exec_contact_due_at: datetime | None = _utc_column()
+    # Stage 2: the customer first hears from us by then (customer_heard_at says when they did).
+    first_contact_due_at: datetime | None = _utc_column()
     exec_contact_done_at: datetime | None = _utc_column()
     # Promises settled so far (acknowledgement, each promised update), and those kept on time.
     promises_made: int = 0

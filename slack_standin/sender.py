@@ -189,6 +189,21 @@ class SlackSender:
             raise ValueError(f"{block_id} is a {element['type']}, not a user select")
         return self._view_action(user_id, view, action, view_state(view, {block_id: chosen}))
 
+    def press_in_view(self, user_id: str, view_id: str, block_id: str, action_id: str) -> AppResponse:
+        """Press a button of an actions block in an open modal (the form's state goes with it)."""
+        view = self.workspace.views[view_id]
+        block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
+        button = next(e for e in block["elements"] if e["action_id"] == action_id)
+        action = {
+            "type": "button",
+            "action_id": action_id,
+            "block_id": block_id,
+            "value": button.get("value", ""),
+            "text": button["text"],
+            "action_ts": f"{time.time():.6f}",
+        }
+        return self._view_action(user_id, view, action, view_state(view, {}))
+
     def suggest(self, user_id: str, view_id: str, action_id: str, typed: str) -> AppResponse:
         """Type into an external select of an open modal: Slack asks the app for its options."""
         view = self.workspace.views[view_id]

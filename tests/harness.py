@@ -125,6 +125,12 @@ def default_intake(**overrides: Any) -> dict[str, Any]:
     return {str(k): v for k, v in values.items()}
 
 
+def exec_contact_made(view: dict[str, Any]) -> dict[str, str]:
+    """A business case's resolve form asks about its executive contact, still owed: made."""
+    asked = any(b.get("block_id") == "executive_contact" for b in view["blocks"])
+    return {"executive_contact": "made"} if asked else {}
+
+
 class FlowButton(StrEnum):
     """The buttons that open the guided flows, as Slack sends them back ("case_<flow>", the flow
     being the name of its file in flows/)."""
@@ -313,6 +319,18 @@ class Harness(WhatTheAppLeft):
             message_ts=case.card_ts,
             block_id="case_actions",
         )
+
+    def details(self, user: str, case: Escalation) -> str:
+        """Click the card's "More details": the modal it opens (or the private refusal), as one text."""
+        before = len(self.workspace.views)
+        self.click(user, case, CaseAction.DETAILS)
+        wait_for(
+            lambda: len(self.workspace.views) > before or self.refusals_for(user)[self.answer_marks[user] :],
+            what="the case's details",
+        )
+        if len(self.workspace.views) == before:
+            return self.answer(user)
+        return json.dumps(self.latest_view(), ensure_ascii=False)
 
     def open_flow(self, user: str, case: Escalation, action_id: str) -> str:
         """Click a card button and return the id of the modal it opens."""

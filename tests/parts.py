@@ -29,6 +29,7 @@ from assistant.components import Components, create_components
 from assistant.content.i18n import speaking
 from assistant.content.registry import install_folder
 from assistant.listeners import register_all
+from assistant.listeners.case_details import details_view
 from assistant.listeners.case_flow import Answers, CaseFlows, read_submission
 from assistant.listeners.commands import answer_command
 from assistant.listeners.intake import IntakeMetadata, after_intake_stored, checked_intake, store_intake
@@ -43,6 +44,7 @@ from tests.harness import (
     WhatTheAppLeft,
     assert_no_sentence_id_shown,
     default_intake,
+    exec_contact_made,
     in_hours,
     make_settings,
     seed_workspace,
@@ -166,7 +168,7 @@ class Parts(WhatTheAppLeft):
         view = self.submitted(view_id, default_intake(**overrides))
         body = {"user": {"id": user}, "team": {"id": self.workspace.team_id}}
         with self.in_their_language(user):
-            intake, errors = checked_intake(self.components, view)
+            intake, errors = checked_intake(self.components, view, user)
             if intake is None:
                 return errors
             metadata = IntakeMetadata.from_view(view)
@@ -234,6 +236,10 @@ class Parts(WhatTheAppLeft):
         assert self.submit(user, view_id, **values) == {}
         return self.case(case.id)
 
+    def details(self, case: Escalation) -> str:
+        """What the card's "More details" shows of `case` now, as one text."""
+        return json.dumps(details_view(self.components, self.case(case.id)), ensure_ascii=False)
+
     def open_home(self, user: str) -> list[dict[str, Any]]:
         """`user` opens the app's Home tab (as its app_home_opened listener publishes it); its blocks."""
         self.components.home.publish(user, opened=True)
@@ -250,15 +256,20 @@ def resolved_case(parts: Parts, **intake: Any) -> Escalation:
     case = parts.run_flow(
         OWNER, parts.escalate(**intake), "acknowledge", next_update=in_hours(2), customer_message="On it."
     )
-    return parts.run_flow(
-        OWNER,
-        case,
-        "resolve",
-        resolution_summary="Fixed.",
-        fix="Restarted.",
-        customer_confirmed="pending",
-        customer_notice="Your service is back.",
+    view_id = parts.open_flow(OWNER, case, "resolve")
+    assert (
+        parts.submit(
+            OWNER,
+            view_id,
+            resolution_summary="Fixed.",
+            fix="Restarted.",
+            customer_confirmed="pending",
+            customer_notice="Your service is back.",
+            **exec_contact_made(parts.workspace.views[view_id]),
+        )
+        == {}
     )
+    return parts.case(case.id)
 
 
 @contextmanager

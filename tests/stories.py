@@ -14,7 +14,7 @@ from assistant.domain.reminders import ReminderKind
 from assistant.ids import CaseAction
 from assistant.models import Escalation, Reminder
 from assistant.services.cases import open_case
-from tests.harness import CSM, OWNER, FlowButton, Harness, in_hours, wait_for
+from tests.harness import CSM, OWNER, FlowButton, Harness, exec_contact_made, in_hours, wait_for
 
 
 def acknowledged(harness: Harness, **intake: object) -> Escalation:
@@ -35,6 +35,7 @@ def resolved(harness: Harness, **intake: object) -> Escalation:
         fix="Restarted.",
         customer_confirmed="pending",
         customer_notice="Your service is back.",
+        **exec_contact_made(harness.workspace.views[view]),
     )
     wait_for(lambda: harness.case(case.id).status == "resolved", what="the resolution")
     return harness.case(case.id)

@@ -186,7 +186,7 @@ def test_a_case_on_a_known_account_gets_its_context_and_what_the_form_left_out(p
     assert EXEC in case.stakeholder_ids  # the account's sponsor, on a business case
     assert case.id is not None
     assert [c.email for c in customer.contacts_of(engine, case.id)] == ["ana@acme.com.br"]
-    card = json.dumps(parts.channel_of(case).messages[0].blocks, ensure_ascii=False)
+    card = parts.details(case)  # the card's "More details"
     days = (date.fromisoformat(renewal) - datetime.now(UTC).date()).days
     assert (
         f"*Account* · enterprise · $120,000 · renewal in {days} days · health 25 (down from 45) · "
@@ -194,7 +194,7 @@ def test_a_case_on_a_known_account_gets_its_context_and_what_the_form_left_out(p
     ) in card
 
     second = parts.escalate(CSM, account="Acme", summary="Invoices wrong again")
-    card = json.dumps(parts.channel_of(second).messages[0].blocks, ensure_ascii=False)
+    card = parts.details(second)
     assert f"Earlier escalations (last 90 days): *ESC-1* SSO outage <#{case.channel_id}>" in card
 
     parts.escalate(CSM, account="Brand New Co")

@@ -35,7 +35,8 @@ def test_owner_acknowledges_with_a_specific_promise(harness: Harness) -> None:
     assert "I will send you a status update by" in said
     wait_for(lambda: channel.messages[0].edited == 1, what="the card to be updated in place")
     card = json.dumps(channel.messages[0].blocks, ensure_ascii=False)
-    assert "Acknowledged" in card and f"Acknowledged by <@{OWNER}>" in card
+    assert "Acknowledged" in card and "Customer told by" not in card  # the first hour's promise kept
+    assert f"Acknowledged by <@{OWNER}>" in harness.details(OWNER, harness.case(case.id))
     assert f"Next customer update due*\\n<!date^{promise}^" in card
     wait_for(
         lambda: channel.topic.startswith(
@@ -94,9 +95,7 @@ def test_acknowledging_twice_is_refused_with_what_to_do(harness: Harness) -> Non
 
     harness.command(OWNER, "ack", case.channel_id or "")
     refusal = [harness.answer(OWNER)]
-    assert (
-        refusal[-1] == "ESC-1 is already acknowledged, so you cannot acknowledge it. Post an update instead."
-    )
+    assert refusal[-1] == "ESC-1 is acknowledged and still open. Post an update instead."
 
 
 def test_owner_can_acknowledge_from_the_dm_after_a_cold_start(harness: Harness) -> None:

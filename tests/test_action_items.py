@@ -133,3 +133,35 @@ def test_a_fresh_rca_replaces_the_items_of_the_last_one(parts: Parts) -> None:
     )
     assert [i.description for i in open_items(parts.engine)] == ["Automate renewal"]
     assert date.today() < DUE
+
+
+def test_the_rca_form_starts_with_one_row_of_each_and_adds_another_on_demand(harness: Harness) -> None:
+    """Issue 23: the RCA modal showed 18 optional inputs. It shows one corrective and one
+    preventive row; "Add another" adds a row there, keeping the form open."""
+    case = resolved(harness)
+    view_id = harness.open_flow(OWNER, case, FlowButton.RCA)
+
+    def inputs() -> list[str]:
+        view = harness.workspace.views[view_id]
+        return [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+
+    rows = [b for b in inputs() if b.startswith(("corrective_", "preventive_"))]
+    assert rows == [
+        f"{kind}_1_{part}"
+        for kind in ("corrective", "preventive")
+        for part in ("description", "owner", "due")
+    ]
+    before = harness.workspace.views[view_id]["hash"]
+    response = harness.sender.press_in_view(OWNER, view_id, "corrective_add", CaseAction.RCA_ADD_ROW)
+    assert response.status == 200
+    wait_for(lambda: harness.workspace.views[view_id]["hash"] != before, what="the modal redrawn")
+    assert "corrective_2_description" in inputs() and "preventive_2_description" not in inputs()
+
+    second = {
+        "corrective_2_description": "Rotate the IdP keys",
+        "corrective_2_owner": MANAGER,
+        "corrective_2_due": DUE.isoformat(),
+    }
+    assert harness.submit(OWNER, view_id, **RCA, **ITEMS, **second).status == 200
+    wait_for(lambda: len(open_items(harness.components.engine)) == 3, what="the three action items")
+    assert "Rotate the IdP keys" in {i.description for i in open_items(harness.components.engine)}

@@ -71,8 +71,9 @@ def test_a_case_on_several_accounts_shows_the_value_at_risk_tells_each_csm_and_w
     case = harness.wait_provisioned(case.id)
 
     card = json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
-    assert "*Also affected* · Globex (enterprise · $200,000) · Initech (growth · $50,000)" in card
     assert "*$370,000* at risk in all 3 accounts" in card  # Acme's $120k with them, counted once
+    details = harness.details(OWNER, case)  # the card's "More details" names them
+    assert "*Also affected* · Globex (enterprise · $200,000) · Initech (growth · $50,000)" in details
 
     # Each affected account's CSM hears, once, with the way in; the case's own CSM opened it.
     def told(csm: str) -> list[str]:
@@ -100,9 +101,10 @@ def test_a_case_on_several_accounts_shows_the_value_at_risk_tells_each_csm_and_w
     assert "Caso ESC-1." in plain_text(to_gil[0])
     assert SENDER.split(" <")[0] in str(to_gil[0]["From"])
 
-    # The promise is the case's: kept once, by the message to its own account.
-    wait_for(lambda: harness.case(case.id).promises_kept == 1, what="the promise kept")
-    assert harness.case(case.id).promises_made == 1
+    # The promises are the case's (the acknowledgement's, and the first hour's): kept by the message
+    # to its own account, not once more by Globex's.
+    wait_for(lambda: harness.case(case.id).promises_kept == 2, what="the promises kept")
+    assert harness.case(case.id).promises_made == 2
     wait_for(
         lambda: any("gil@globex.es" in m.text for m in harness.channel_of(case).messages),
         what="the channel told of Globex's e-mail",
@@ -162,7 +164,8 @@ def test_each_affected_account_hears_in_its_own_slack_connect_channel(database_u
         assert globex.messages[0].text.startswith("Hello Globex team,\n\nWe are aware of a problem")
         assert "acme" not in json.dumps(globex.messages[0].blocks).lower()
         stored = wait_for(lambda: (c := harness.case(case.id)).promises_kept and c, what="the promise kept")
-        assert (stored.promises_made, stored.promises_kept, stored.promises_delivered_late) == (1, 1, 0)
+        # The acknowledgement's and the first hour's, by Acme's post alone.
+        assert (stored.promises_made, stored.promises_kept, stored.promises_delivered_late) == (2, 2, 0)
         wait_for(
             lambda: any(
                 "Slack Connect channel #globex-shared at" in m.text for m in harness.channel_of(case).messages
@@ -192,7 +195,7 @@ def test_accounts_hit_later_are_added_from_the_more_menu_and_their_csms_told_onc
         return json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
 
     wait_for(lambda: "*$320,000* at risk in all 2 accounts" in card(), what="the card updated")
-    assert "*Also affected* · Globex (enterprise · $200,000)" in card()
+    assert "*Also affected* · Globex (enterprise · $200,000)" in harness.details(CSM, case)
     wait_for(
         lambda: any(
             f"<@{CSM}> listed other affected accounts: Globex" in json.dumps(m.blocks, ensure_ascii=False)
@@ -255,9 +258,10 @@ def test_fifty_affected_accounts_fit_the_card_within_slacks_limits(app: Harness)
     load_directory(harness, "name,contract_value,tier\n" + "".join(f"{n},$10k,enterprise\n" for n in many))
     case = harness.escalate(CSM, account="Acme Inc", account_value="", affected_accounts=many, triggers=[])
     card = json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
-    assert "Number 00 (enterprise · $10,000)" in card
-    assert named_and_more(card) == 50  # those that fit named, then how many more
     assert "*$620,000* at risk in all 51 accounts" in card  # every one counted
+    details = harness.details(CSM, case)
+    assert "Number 00 (enterprise · $10,000)" in details
+    assert named_and_more(details) == 50  # those that fit named, then how many more
     view_id = open_accounts(harness, CSM, case)
     modal = json.dumps(harness.workspace.views[view_id], ensure_ascii=False)
     assert named_and_more(modal) == 50 and "Number 20" in modal  # the modal names more of them
@@ -386,3 +390,46 @@ def test_no_word_of_one_customer_reaches_another_affected_account(
         }
     finally:
         harness.stop()
+
+
+def test_an_account_listed_by_mistake_is_taken_off_the_case(app: Harness) -> None:
+    """Issue 23: a listed affected account could not be removed. Taken out of the modal's list, it
+    is off the case: the card, the channel, the timeline and the export say so."""
+    harness = app
+    case = harness.escalate(
+        CSM, account="Acme Inc", account_value="", triggers=[], affected_accounts=["Globex", "Initech"]
+    )
+    view_id = open_accounts(harness, OWNER, case)
+    field = next(
+        b for b in harness.workspace.views[view_id]["blocks"] if b.get("block_id") == "affected_accounts"
+    )
+    assert [o["value"] for o in field["element"]["initial_options"]] == ["Globex", "Initech"]
+    assert field["optional"] is True  # every account may be taken off
+
+    assert harness.submit(OWNER, view_id, affected_accounts=["Initech"]).status == 200
+
+    def card() -> str:
+        return json.dumps(harness.channel_of(case).messages[0].blocks, ensure_ascii=False)
+
+    wait_for(lambda: "*$170,000* at risk in all 2 accounts" in card(), what="Globex off the card")
+    assert "Globex" not in harness.details(OWNER, case)
+    wait_for(
+        lambda: any(
+            f"<@{OWNER}> took Globex off the case" in json.dumps(m.blocks, ensure_ascii=False)
+            for m in harness.channel_of(case).messages
+        ),
+        what="the channel told",
+    )
+    assert [e.data["accounts"] for e in harness.events(case.id) if e.kind == "accounts_removed"] == [
+        ["Globex"]
+    ]
+    (row,) = export_rows(harness.components.engine)
+    assert row["affected_accounts"] == "Initech"
+
+    # Every one of them may go; an empty list with nothing listed is still refused.
+    view_id = open_accounts(harness, OWNER, case)
+    assert harness.submit(OWNER, view_id, affected_accounts=[]).status == 200
+    wait_for(lambda: "at risk" not in card(), what="Initech off the card")
+    view_id = open_accounts(harness, OWNER, case)
+    errors = harness.submit(OWNER, view_id, affected_accounts=[]).json()["errors"]
+    assert errors == {"affected_accounts": "Choose at least one account."}

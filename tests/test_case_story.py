@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from assistant.ids import MetadataEvent
+from assistant.ids import CaseAction, MetadataEvent
 from assistant.services.lifecycle import latest_rca, updates_of
 from tests.harness import CSM, EXEC, MANAGER, OWNER, FlowButton, Harness, in_hours, wait_for
 from tests.stories import answer_satisfaction
@@ -72,6 +72,14 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
     assert "You now own ESC-1" in harness.workspace.dm_messages(EXEC)[-1].text
     assert OWNER in harness.case(case.id).stakeholder_ids  # Sarah stays involved
 
+    # A business case: an executive contacts the customer within 24 hours. The card shows that
+    # promise with its button; Ken, who called their CEO, records it there.
+    assert "Executive contact" in text_of(card) and "Executive contact made" in json.dumps(card.blocks)
+    harness.click(EXEC, harness.case(case.id), CaseAction.EXEC_CONTACT_DONE)
+    wait_for_message(6)
+    assert f"<@{EXEC}> recorded the executive contact" in said()
+    wait_for(lambda: "Executive contact made" not in json.dumps(card.blocks), what="the card to show it made")
+
     # Ken resolves it; the customer confirms; the feed hears of it; the RCA becomes due.
     view = harness.open_flow(EXEC, case, FlowButton.RESOLVE)
     harness.submit(
@@ -82,7 +90,7 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
         customer_confirmed="yes",
         customer_notice="SSO is back for every Acme user since 14:10.",
     )
-    wait_for_message(6)
+    wait_for_message(7)
     assert "resolved *ESC-1*" in said() and "Customer confirmed service is back." in said()
     wait_for(
         lambda: any("is resolved" in m.text or "is resolved" in text_of(m) for m in harness.feed.messages),

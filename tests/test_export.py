@@ -50,7 +50,8 @@ def test_export_round_trips_as_csv_and_json(parts: Parts) -> None:
 
     rows = list(export_rows(parts.engine))
     assert len(rows) == 1 and rows[0]["key"] == "ESC-1"
-    assert rows[0]["minutes_to_acknowledge"] is not None and rows[0]["promises_made"] == 1
+    # Two promises: the acknowledgement, and the customer told within the first hour (its message).
+    assert rows[0]["minutes_to_acknowledge"] is not None and rows[0]["promises_made"] == 2
     assert rows[0]["acknowledged_on_time"] is True  # against its deadline on its severity's calendar
     assert (rows[0]["account_value"], rows[0]["account_currency"]) == (120_000, "USD")
     assert json.loads(to_json(rows)) == rows

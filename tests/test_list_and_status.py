@@ -78,7 +78,7 @@ def test_verbs_take_a_case_key_anywhere(harness: Harness) -> None:
     assert "Did you mean `/escalate follow ESC-1`?" in reply_to(harness, EXEC, "folow esc 1")
     assert "Did you mean `/escalate timeline ESC-1`?" in reply_to(harness, OWNER, "timelne #esc-1-acme")
     assert "I found no case ESC-9" in reply_to(harness, OWNER, "close ESC-9")
-    assert "ESC-1 is closed, so you cannot close it" in reply_to(harness, OWNER, "close esc-1")
+    assert "ESC-1 is closed. There is nothing left to do" in reply_to(harness, OWNER, "close esc-1")
     assert len(harness.workspace.views) == views  # no intake modal for any of them
 
     harness.mark(OWNER)

@@ -18,7 +18,7 @@ from assistant.listeners.intake import IntakeMetadata, intake_modal
 from assistant.models import Escalation
 from assistant.presenters.case_context import case_context, message_permalink
 from assistant.rendering.escape import UnescapedUserText, UserText, escape_mrkdwn
-from assistant.rendering.render import TEMPLATES, environment, render_message
+from assistant.rendering.render import TEMPLATES, environment, render_message, render_view
 from assistant.rendering.validate import InvalidPayload, check_message, check_view
 from tests.harness import mrkdwn_texts
 
@@ -93,7 +93,8 @@ def test_the_longest_allowed_input_stays_within_slacks_limits() -> None:
     )
     for name in CASE_TEMPLATES:
         render_message(f"{name}.json.j2", case=case_context(case), ack_within="2 hours")  # validates
-    text = render_message("case_card.json.j2", case=case_context(case)).blocks[3]["text"]["text"]
+    details = render_view("case_details.json.j2", case=case_context(case), account={})
+    text = details["blocks"][1]["text"]["text"]  # the description, behind the card's "More details"
     assert len(text) <= 3000 and text.endswith("…") and not text.endswith("&…")
 
 
@@ -184,6 +185,42 @@ def test_every_kind_of_event_reads_as_a_sentence_on_the_timeline() -> None:
     from assistant.presenters.timeline import EVENT_SENTENCES
 
     assert set(EVENT_SENTENCES) == set(EventKind)
+
+
+def test_the_timeline_says_classifications_and_promises_in_words_not_ids() -> None:
+    """Issue 23: "business, hierarchical, high" and "ack missed" were the stored ids."""
+    from datetime import UTC, datetime
+
+    from assistant.content.i18n import speaking
+    from assistant.models import CaseEvent
+    from assistant.presenters.timeline import timeline_lines
+
+    at = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    events = [
+        CaseEvent(
+            escalation_id=1,
+            kind="classified",
+            at=at,
+            actor_id="U0OWNER01",
+            data={"after": {"category": "business", "kind": "hierarchical", "severity": "high"}},
+        ),
+        CaseEvent(escalation_id=1, kind="breach", at=at, data={"reminder": "ack_missed", "late": True}),
+        CaseEvent(escalation_id=1, kind="reminder_sent", at=at, data={"reminder": "update_soon"}),
+        # A category a team has since removed from its playbook: shown as stored, not an error.
+        CaseEvent(escalation_id=1, kind="classified", at=at, data={"after": {"category": "legal"}}),
+    ]
+    english = timeline_lines(events)
+    assert english[0].endswith("classified the case · Business, Hierarchical, High")
+    assert english[1].endswith("a promise was missed · acknowledge the case (late)")
+    assert english[2].endswith("reminder sent · send the customer the promised update")
+    assert english[3].endswith("classified the case · legal")
+    with speaking("pt_BR"):
+        portuguese = timeline_lines(events)
+    with speaking("es"):
+        spanish = timeline_lines(events)
+    for lines in (portuguese, spanish):
+        assert "business" not in lines[0] and "hierarchical" not in lines[0] and "ack missed" not in lines[1]
+    assert portuguese[0].endswith("classificou o caso · Negócio, Hierárquico, Alta")
 
 
 def test_the_owners_dm_always_has_a_button_whatever_the_state() -> None:

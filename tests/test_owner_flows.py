@@ -19,12 +19,12 @@ from tests.stories import acknowledged, resolved
     [
         (
             FlowButton.POST_UPDATE,
-            "ESC-1 is not acknowledged yet, so you cannot post an update on it. "
+            "ESC-1 is not acknowledged yet. "
             "Acknowledge it first: the acknowledgement makes the first promise.",
         ),
         (
             FlowButton.RESOLVE,
-            "ESC-1 is not acknowledged yet, so you cannot resolve it. Acknowledge it first, then resolve it.",
+            "ESC-1 is not acknowledged yet. Acknowledge it first, then resolve it.",
         ),
     ],
 )
@@ -218,11 +218,14 @@ def test_people_not_running_the_case_change_nothing(harness: Harness) -> None:
     [
         (
             "rca",
-            "ESC-1 is already acknowledged, so you cannot write the root-cause analysis of it. "
-            "Resolve it first; the root-cause analysis comes after.",
+            "ESC-1 is acknowledged and still open. Resolve it first; the root-cause analysis comes after.",
         ),
-        ("close", "ESC-1 is already acknowledged, so you cannot close it. Resolve it first."),
-        ("reopen", "ESC-1 is already acknowledged, so you cannot reopen it. It is open already."),
+        ("close", "ESC-1 is acknowledged and still open. Resolve it first."),
+        (
+            "reopen",
+            "ESC-1 is acknowledged and still open. It is open: there is nothing to reopen. "
+            "Post an update instead.",
+        ),
     ],
 )
 def test_verbs_in_the_case_channel_respect_the_state(harness: Harness, verb: str, expected: str) -> None:

@@ -29,6 +29,7 @@ from tests.harness import (
     wait_for,
 )
 from tests.parts import Parts, running_parts
+from tests.stories import acknowledged
 
 
 def pending(components: Components, case: Escalation) -> set[tuple[str, datetime]]:
@@ -43,6 +44,20 @@ def tick(components: Components, at: datetime) -> int:
     return components.reminders.tick(now=at)
 
 
+def past_the_first_hour(components: Components, case: Escalation) -> None:
+    """The first hour passes with no word to the customer: stage 2's reminder and breach fire
+    (tests/test_first_contact.py), so a test of the acknowledgement counts its own alone."""
+    assert case.first_contact_due_at is not None
+    assert tick(components, case.first_contact_due_at) == 2
+
+
+def missed(parts: Parts, user: str, what: str) -> list[str]:
+    """The missed promises `user` was told of, about `what` (the first hour's is another)."""
+    return [
+        m.text for m in parts.workspace.dm_messages(user) if m.text.startswith("Missed") and what in m.text
+    ]
+
+
 def acknowledge(parts: Parts, case: Escalation, promise: int) -> Escalation:
     return parts.run_flow(OWNER, case, "acknowledge", next_update=promise, customer_message="On it.")
 
@@ -51,10 +66,15 @@ def test_the_owner_is_reminded_to_acknowledge_and_managers_are_told_at_the_deadl
     case = parts.escalate()
     deadline = case.ack_due_at
     assert deadline is not None
+    first = case.first_contact_due_at
+    assert first is not None
     assert pending(parts.components, case) == {
         ("ack_soon", deadline - timedelta(minutes=30)),
         ("ack_missed", deadline),
+        ("first_contact_soon", first - timedelta(minutes=15)),
+        ("first_contact_missed", first),
     }
+    past_the_first_hour(parts.components, case)
     dms_before = len(parts.workspace.dm_messages(OWNER))
 
     assert tick(parts.components, deadline - timedelta(minutes=31)) == 0
@@ -73,6 +93,10 @@ def test_the_owner_is_reminded_to_acknowledge_and_managers_are_told_at_the_deadl
     assert tick(parts.components, deadline) == 1
     breach = parts.workspace.dm_messages(MANAGER)[-1]
     assert breach.text == "Missed promise on ESC-1: acknowledge the case"
+    assert missed(parts, MANAGER, "") == [
+        "Missed promise on ESC-1: tell the customer within the first hour",
+        "Missed promise on ESC-1: acknowledge the case",
+    ]
     assert f"Escalated to <@{MANAGER}>" in json.dumps(breach.blocks)
     assert any("Missed promise on ESC-1" in m.text for m in parts.feed.messages)
     kinds = [e.kind for e in parts.events(case.id)]
@@ -126,7 +150,8 @@ def test_posting_an_update_moves_the_reminders(parts: Parts) -> None:
         for delta in (timedelta(minutes=-15), timedelta(0), timedelta(minutes=15))
     }
     assert tick(parts.components, old + timedelta(minutes=20)) == 0  # nothing fires for the old promise
-    assert (stored.promises_made, stored.promises_kept) == (2, 2)  # acknowledgement and update, both on time
+    # The acknowledgement, its message (the customer's first hour) and the update, all on time.
+    assert (stored.promises_made, stored.promises_kept) == (3, 3)
 
 
 def test_nothing_fires_for_a_closed_case(parts: Parts) -> None:
@@ -139,8 +164,13 @@ def test_nothing_fires_for_a_closed_case(parts: Parts) -> None:
         fix="Credit issued",
         customer_confirmed="yes",
         customer_notice="Credit issued.",
+        # A business case's executive contact, still owed: cancelled with its reason, not dropped.
+        executive_contact="not_needed",
+        executive_contact_reason="The customer's CFO asked to talk to the account team only.",
     )
     assert resolved.status == "resolved"
+    cancelled = next(e for e in parts.events(case.id) if e.kind == "executive_contact_cancelled")
+    assert cancelled.data["reason"].startswith("The customer's CFO") and cancelled.actor_id == OWNER
     assert {k for k, _ in pending(parts.components, case)} == {"rca_soon", "rca_missed"}
     closed = parts.run_flow(OWNER, case, "close", no_rca_reason="Commercial dispute, settled.")
     assert closed.status == "closed"
@@ -158,6 +188,7 @@ def test_a_missed_promise_shows_on_the_card_and_the_topic(parts: Parts) -> None:
         return json.dumps(parts.channel_of(case).messages[0].blocks, ensure_ascii=False)
 
     assert "overdue" not in card() and "overdue" not in parts.channel_of(case).topic
+    past_the_first_hour(parts.components, case)
     with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
         assert tick(parts.components, deadline + timedelta(seconds=1)) == 2  # the reminder, the breach
     wait_for(lambda: "*Acknowledgement due* · :red_circle: overdue" in card(), what="the card marked overdue")
@@ -198,6 +229,7 @@ def test_only_the_owners_copy_of_a_reminder_can_be_snoozed(parts: Parts) -> None
     """The case channel's copy shows the way forward; snoozing is the owner's, in their DM (issue 23)."""
     case = parts.escalate(CSM)
     deadline = case.ack_due_at or datetime.now(UTC)
+    past_the_first_hour(parts.components, case)
     assert tick(parts.components, deadline - timedelta(minutes=30)) == 1
 
     def labels(blocks: list[dict] | None) -> list[str]:
@@ -300,6 +332,7 @@ def test_the_same_instant_for_an_owner_in_sao_paulo_and_an_executive_in_tokyo(pa
 def test_a_reminder_slack_refuses_is_retried_not_lost(parts: Parts) -> None:
     case = parts.escalate()
     due = (case.ack_due_at or datetime.now(UTC)) - timedelta(minutes=30)
+    past_the_first_hour(parts.components, case)
     parts.workspace.fail("chat.postMessage", status=500, times=3)  # one call and its two retries
     assert tick(parts.components, due) == 1
     row = next(r for r in table.reminders_of(parts.engine, case.id or 0) if r.kind == "ack_soon")
@@ -327,16 +360,15 @@ def test_ack_window_per_severity_and_the_owners_manager_hears_of_a_breach(databa
         request = parts.workspace.dm_messages(OWNER)[0]
         assert "acknowledge within 1 hour*" in json.dumps(request.blocks)
         tick(parts.components, critical.ack_due_at)
-        assert parts.workspace.dm_messages(EXEC)[-1].text == "Missed promise on ESC-1: acknowledge the case"
-        assert (
-            parts.workspace.dm_messages(MANAGER)[-1].text == "Missed promise on ESC-1: acknowledge the case"
-        )
+        # Its acknowledgement and its first hour end together: both missed, both told.
+        for manager in (EXEC, MANAGER):
+            assert "Missed promise on ESC-1: acknowledge the case" in missed(parts, manager, "acknowledge")
 
 
-def test_the_card_shows_promises_kept(parts: Parts) -> None:
-    case = acknowledge(parts, parts.escalate(), in_hours(3))
-    card = parts.channel_of(case).messages[0]  # updated in place once the acknowledgement is applied
-    assert "Promises kept on time: 1 of 1" in json.dumps(card.blocks)
+def test_the_cards_details_show_promises_kept(harness: Harness) -> None:
+    case = acknowledged(harness)
+    # The acknowledgement, and its message to the customer within the first hour.
+    assert "Promises kept on time: 2 of 2" in harness.details(OWNER, case)
 
 
 def press(harness: Harness, user: str, button: dict, channel_id: str | None, message_ts: str) -> None:

@@ -931,7 +931,7 @@ def create_api(components: Components) -> FastAPI:
         if errors:
             raise Invalid(errors)
         source = got["source"] or token.name
-        added = cases.add_affected(engine, case.id or 0, names, None, source=source)
+        added, _removed = cases.add_affected(engine, case.id or 0, names, None, source=source)
         if added:
             components.work.submit(
                 f"affected:{case.id}:{uuid.uuid4().hex}",

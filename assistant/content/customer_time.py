@@ -9,6 +9,7 @@ from babel.dates import format_date, get_timezone_location
 
 from assistant.content.i18n import _, current_locale
 from assistant.domain.communications import zone
+from assistant.domain.contacts import CUSTOMER_ZONES
 
 
 def customer_time_phrase(moment: datetime, tz_name: str | None, now: datetime) -> str:
@@ -25,3 +26,29 @@ def customer_time_phrase(moment: datetime, tz_name: str | None, now: datetime) -
         day = _("customer_time.on_date", date=format_date(local.date(), format="full", locale=locale))
     place = get_timezone_location(tz, locale=locale, return_city=True) if tz.key != "UTC" else "UTC"
     return _("customer_time.clock_day_place_time") % {"clock": clock, "day": day, "place": place}
+
+
+def zone_options(also: str | None = None) -> list[dict[str, str]]:
+    """The customers' usual zones for a select, each named in the reader's language by Babel
+    ("Horário Brasil (São Paulo)", not "America/Sao_Paulo"), in the order of CUSTOMER_ZONES;
+    `also` (a zone chosen elsewhere, an account's) first when the list lacks it."""
+    zones = ([also] if also and also not in CUSTOMER_ZONES else []) + list(CUSTOMER_ZONES)
+    return [{"value": name, "label": zone_label(name)} for name in zones]
+
+
+def zone_label(name: str) -> str:
+    """A zone as the reader names it ("Horário Brasil (São Paulo)"); one Babel does not know, as stored."""
+    if name == "UTC":
+        return name
+    try:
+        return get_timezone_location(name, locale=current_locale())
+    except LookupError:
+        return name
+
+
+def default_zone(*choices: str | None) -> str | None:
+    """The first of `choices` (the contacts', the account's, the CSM's) that names a real zone."""
+    for name in choices:
+        if name and zone(name).key == name:
+            return name
+    return None

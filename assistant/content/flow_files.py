@@ -50,7 +50,9 @@ NOT_FLOWS = frozenset({"playbook.yml", "intake.yml"})
 # A flow's file was renamed: a team's copy under its old name is still read (the new one wins).
 OLD_NAMES = {"post_update": "update", "affected_accounts": "accounts"}
 # Block ids our modals use besides their flows' questions: a team's question may not take one.
-ENGINE_BLOCKS = frozenset({"others_message", "case_actions", "owner_actions"})
+ENGINE_BLOCKS = frozenset(
+    {"others_message", "case_actions", "owner_actions", "corrective_add", "preventive_add"}
+)
 ENGINE_BLOCK_PATTERN = re.compile(r"^(corrective|preventive)_\d+_")
 # The states a card may be in, and Slack's overflow menu's limit.
 MORE_MAX = 5

@@ -224,6 +224,9 @@ class Playbook(_Strict):
     guidance: Guidance
     # The root-cause analysis is due this calendar's working days after resolution.
     rca_calendar: str = "around_the_clock"
+    # The customer hears from us within this long of the case being opened (stage 2 of the
+    # practice), counted in the severity's calendar; 0: not tracked.
+    first_customer_contact_within_minutes: int = Field(default=60, ge=0, le=24 * 60)
     judgement: JudgementEntry = JudgementEntry()
 
     def calendar(self, calendar_id: str) -> WorkingCalendar:
@@ -516,6 +519,7 @@ def practice_of(playbook: Playbook) -> Practice:
         cause_areas={a.id: a.label for a in playbook.cause_areas},
         severity_calendars={Severity(s.id): playbook.calendar(s.calendar) for s in playbook.severities},
         rca_calendar=playbook.calendar(playbook.rca_calendar),
+        first_contact_within=timedelta(minutes=playbook.first_customer_contact_within_minutes),
         ack_minutes={
             s.id: s.ack_within_minutes for s in playbook.severities if s.ack_within_minutes is not None
         },

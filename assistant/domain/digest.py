@@ -15,7 +15,16 @@ from statistics import median_low
 
 from assistant.domain.accounts import account_key
 from assistant.domain.events import EventKind
-from assistant.domain.metrics import EventFact, acknowledged_on_time, first, last, on_time_rate, percentile
+from assistant.domain.metrics import (
+    EventFact,
+    acknowledged_on_time,
+    first,
+    first_customer_contact,
+    last,
+    on_time_rate,
+    percentile,
+    settled_promises,
+)
 from assistant.domain.practice import Category
 from assistant.domain.satisfaction import SatisfactionSummary
 
@@ -109,6 +118,11 @@ class Digest:
     promises_delivered_late: int = 0
     # Signals of the 24-hour judgement tier answered this week: (escalated, judged and declined).
     judgements: tuple[int, int] = (0, 0)
+    # Stage 2: the customers who first heard from us this week, how fast, how many in time.
+    first_contact_count: int = 0
+    first_contact_median: timedelta | None = None
+    first_contact_p90: timedelta | None = None
+    first_contact_on_time: int = 0
 
     @property
     def on_time_rate(self) -> float | None:
@@ -135,6 +149,8 @@ def compute_digest(
     ack_times: list[timedelta] = []
     acks_on_time = 0
     resolve_times: list[timedelta] = []
+    contact_times: list[timedelta] = []
+    contacts_on_time = 0
     resolved = closed = breaches = made = kept = late_by_us = 0
     day_counts: dict[date, Counter[str]] = defaultdict(Counter)
 
@@ -144,6 +160,10 @@ def compute_digest(
     for case in opened:
         day_counts[local_day(case.created_at)]["opened"] += 1
     for case in cases:
+        contact = first_customer_contact(case.events)
+        if contact is not None and in_week(contact[0]):
+            contact_times.append(contact[0] - case.created_at)
+            contacts_on_time += contact[1]
         acknowledged = first(case.events, EventKind.ACKNOWLEDGED)
         if in_week(acknowledged):
             assert acknowledged is not None
@@ -162,12 +182,12 @@ def compute_digest(
             if not in_week(event.at):
                 continue
             breaches += event.kind == EventKind.BREACH
-            if "promise_kept" in event.data:
+            for promise_kept, late in settled_promises(event.data):
                 made += 1
-                kept += bool(event.data["promise_kept"])
-                late_by_us += bool(event.data.get("late_by_us"))
+                kept += promise_kept
+                late_by_us += late
                 day_counts[local_day(event.at)]["made"] += 1
-                day_counts[local_day(event.at)]["kept"] += bool(event.data["promise_kept"])
+                day_counts[local_day(event.at)]["kept"] += promise_kept
 
     first_day = local_day(start)
     days = []
@@ -194,6 +214,10 @@ def compute_digest(
         resolve_median=median_low(resolve_times) if resolve_times else None,
         resolve_p90=percentile(resolve_times, 90),
         breaches=breaches,
+        first_contact_count=len(contact_times),
+        first_contact_median=median_low(contact_times) if contact_times else None,
+        first_contact_p90=percentile(contact_times, 90),
+        first_contact_on_time=contacts_on_time,
         by_category=dict(Counter(c.category for c in opened)),
         repeat_accounts=repeat_accounts,
         restricted_repeats=restricted,

@@ -38,6 +38,7 @@ class EventKind(StrEnum):
     REMINDER_SNOOZED = "reminder_snoozed"
     BREACH = "breach"
     EXECUTIVE_CONTACT_MADE = "executive_contact_made"
+    EXECUTIVE_CONTACT_CANCELLED = "executive_contact_cancelled"
     ACTION_ITEM_DONE = "action_item_done"
     # The customer end: contacts, and what the customer is told (queued, delivered or recorded).
     CONTACTS_ADDED = "contacts_added"
@@ -48,6 +49,7 @@ class EventKind(StrEnum):
     # Other accounts the same problem hits, and their CSMs told.
     ACCOUNTS_AFFECTED = "accounts_affected"
     ACCOUNT_CSMS_TOLD = "account_csms_told"
+    ACCOUNTS_REMOVED = "accounts_removed"
     CUSTOMER_COMMUNICATION_QUEUED = "customer_communication_queued"
     CUSTOMER_COMMUNICATION_SENT = "customer_communication_sent"
     CUSTOMER_DELIVERY_FAILING = "customer_delivery_failing"

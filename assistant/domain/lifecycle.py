@@ -42,7 +42,7 @@ class FlowRules:
 
 _STATUS_WORDS = {
     Status.NEW: N_("lifecycle.not_acknowledged_yet"),
-    Status.ACKNOWLEDGED: N_("lifecycle.already_acknowledged"),
+    Status.ACKNOWLEDGED: N_("lifecycle.acknowledged_still_open"),
     Status.RESOLVED: N_("lifecycle.resolved"),
     Status.CLOSED: N_("lifecycle.closed"),
 }
@@ -50,17 +50,16 @@ REOPEN_FIRST = N_("lifecycle.reopen_first")
 
 
 def state_refusal(key: str, status: Status, flow: FlowRules) -> Sentence | None:
-    """Why `flow` does not fit a case in `status` (and what to do instead), or None."""
+    """Why `flow` does not fit a case in `status`, or None: where the case is, then what to do
+    next (the flow file's `instead`); a team's flow that says nothing for the state says what
+    cannot be done."""
     if status in flow.states:
         return None
     instead = flow.instead.get(status, REOPEN_FIRST if status == Status.CLOSED else "")
-    refusal = said(
-        "lifecycle.key_state_so_you_cannot_action",
-        key=key,
-        state=said(_STATUS_WORDS[status]),
-        action=said(flow.doing),
-    )
-    return said("lifecycle.refusal_instead", refusal=refusal, instead=said(instead)) if instead else refusal
+    state = said(_STATUS_WORDS[status])
+    if instead:
+        return said("lifecycle.key_is_state_do_instead", key=key, state=state, instead=said(instead))
+    return said("lifecycle.key_state_so_you_cannot_action", key=key, state=state, action=said(flow.doing))
 
 
 def roles_of(
@@ -182,13 +181,25 @@ def executive_contact_due(playbook: CategoryPlaybook, opened_at: datetime) -> da
 
 
 def reason_needed(
-    *, classified: bool, category_before: str, category_after: str | None, practice: Practice
+    *,
+    classified: bool,
+    category_before: str,
+    category_after: str | None,
+    practice: Practice,
+    suggested: str | None = None,
 ) -> Sentence | None:
     """Why a classification without a reason is refused, or None. Re-classifying needs a reason;
-    so does a first classification that changes the category the CSM chose at intake."""
+    so does a first classification that changes the category the CSM chose at intake, unless it
+    takes the category the case's triggers suggest (the trigger is the reason, on the timeline)."""
     if classified:
         return said("lifecycle.say_why_classification_changes_goes")
-    if category_after != category_before:
+    if suggested and category_after != suggested:
+        return said(
+            "lifecycle.say_why_not_suggested_category",
+            category=lowered(practice.category_label(category_after or category_before)),
+            suggested=lowered(practice.category_label(suggested)),
+        )
+    if category_after != category_before and category_after != suggested:
         return said(
             "lifecycle.say_why_category_changes_from",
             category=lowered(practice.category_label(category_before)),

@@ -29,6 +29,9 @@ class CaseTimings:
     promises_made: int
     promises_kept: int
     breaches: int
+    # Stage 2: how long until the customer first heard from us, and whether within the promise.
+    time_to_first_contact: timedelta | None = None
+    first_contact_on_time: bool | None = None
 
 
 def first(events: Iterable[EventFact], kind: EventKind) -> datetime | None:
@@ -43,6 +46,27 @@ def acknowledged_on_time(events: Iterable[EventFact]) -> bool | None:
     if not acknowledgements or "on_time" not in acknowledgements[0].data:
         return None
     return bool(acknowledgements[0].data["on_time"])
+
+
+def first_customer_contact(events: Iterable[EventFact]) -> tuple[datetime, bool] | None:
+    """When the customer first heard from us (delivered, or sent by the owner themselves), and
+    whether that kept stage 2's promise; None before they have, or for a case opened before the
+    promise was tracked."""
+    for event in sorted(events, key=lambda e: e.at):
+        if event.kind == EventKind.CUSTOMER_COMMUNICATION_SENT and event.data.get("first_contact"):
+            at = datetime.fromisoformat(str(event.data.get("delivered_at") or event.at.isoformat()))
+            return at, bool(event.data.get("first_contact_kept"))
+    return None
+
+
+def settled_promises(data: Mapping[str, Any]) -> list[tuple[bool, bool]]:
+    """The promises a timeline event settled, each as (kept, delivered late by us): a customer
+    message may keep two at once (the promised update, and the first hour's first contact)."""
+    settled = []
+    for kept, late in (("promise_kept", "late_by_us"), ("first_contact_kept", "first_contact_late_by_us")):
+        if kept in data:
+            settled.append((bool(data[kept]), bool(data.get(late))))
+    return settled
 
 
 def last(events: Iterable[EventFact], kind: EventKind) -> datetime | None:
@@ -61,6 +85,7 @@ def case_timings(
     closed = last(events, EventKind.CLOSED)
     if closed and reopened and reopened > closed:
         closed = None
+    contact = first_customer_contact(events)
     return CaseTimings(
         created_at=created_at,
         acknowledged_at=acknowledged,
@@ -72,6 +97,8 @@ def case_timings(
         promises_made=promises_made,
         promises_kept=promises_kept,
         breaches=sum(1 for e in events if e.kind == EventKind.BREACH),
+        time_to_first_contact=contact[0] - created_at if contact else None,
+        first_contact_on_time=contact[1] if contact else None,
     )
 
 

@@ -164,6 +164,8 @@ class Practice:
     # Whose hours each severity's acknowledgement window counts; the RCA's working days.
     severity_calendars: Mapping[Severity, WorkingCalendar] = field(default_factory=dict)
     rca_calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    # Stage 2: the customer hears from us within this long of the case being opened (0: untracked).
+    first_contact_within: timedelta = timedelta(hours=1)
     # A severity's own acknowledgement window (minutes), where the playbook gives one.
     ack_minutes: Mapping[str, int] = field(default_factory=dict)
     # A severity's update cadence: how far ahead the next update may be promised (hours).
@@ -220,6 +222,12 @@ class Practice:
     def ack_deadline(self, severity: str, opened_at: datetime, window: timedelta) -> datetime:
         """When a case opened at `opened_at` must be acknowledged: `window` of its severity's calendar."""
         return self.severity_calendar(severity).add(opened_at, window)
+
+    def first_contact_deadline(self, severity: str, opened_at: datetime) -> datetime | None:
+        """When the customer must first hear from us (stage 2), in the severity's calendar."""
+        if not self.first_contact_within:
+            return None
+        return self.severity_calendar(severity).add(opened_at, self.first_contact_within)
 
     def rca_deadline(self, resolved_at: datetime, working_days: int) -> datetime:
         return self.rca_calendar.add_working_days(resolved_at, working_days)

@@ -23,6 +23,8 @@ class ReminderKind(StrEnum):
     UPDATE_MISSED = "update_missed"
     EXEC_CONTACT_SOON = "exec_contact_soon"
     EXEC_CONTACT_MISSED = "exec_contact_missed"
+    FIRST_CONTACT_SOON = "first_contact_soon"
+    FIRST_CONTACT_MISSED = "first_contact_missed"
     RCA_SOON = "rca_soon"
     RCA_MISSED = "rca_missed"
     SNOOZED = "snoozed"
@@ -34,6 +36,7 @@ ESCALATING: frozenset[ReminderKind] = frozenset(
         ReminderKind.ACK_MISSED,
         ReminderKind.UPDATE_MISSED,
         ReminderKind.EXEC_CONTACT_MISSED,
+        ReminderKind.FIRST_CONTACT_MISSED,
         ReminderKind.RCA_MISSED,
     }
 )
@@ -46,6 +49,8 @@ PROMISE_NAMES: dict[ReminderKind, str] = {
     ReminderKind.UPDATE_MISSED: N_("reminders.send_customer_promised_update"),
     ReminderKind.EXEC_CONTACT_SOON: N_("reminders.have_executive_contact_customer"),
     ReminderKind.EXEC_CONTACT_MISSED: N_("reminders.have_executive_contact_customer"),
+    ReminderKind.FIRST_CONTACT_SOON: N_("reminders.tell_customer_first_hour"),
+    ReminderKind.FIRST_CONTACT_MISSED: N_("reminders.tell_customer_first_hour"),
     ReminderKind.RCA_SOON: N_("reminders.deliver_root_cause_analysis"),
     ReminderKind.RCA_MISSED: N_("reminders.deliver_root_cause_analysis"),
     ReminderKind.SNOOZED: N_("reminders.keep_promise"),
@@ -58,6 +63,7 @@ class ReminderPolicy:
     update_before: timedelta = timedelta(minutes=15)
     update_grace: timedelta = timedelta(minutes=15)
     exec_contact_before: timedelta = timedelta(hours=2)
+    first_contact_before: timedelta = timedelta(minutes=15)
     rca_before: timedelta = timedelta(days=1)
 
 
@@ -72,6 +78,8 @@ class PromiseState:
     exec_contact_done: bool
     rca_due_at: datetime | None
     has_rca: bool
+    first_contact_due_at: datetime | None = None
+    customer_heard: bool = False
 
 
 @dataclass(frozen=True, order=True)
@@ -99,16 +107,27 @@ def plan_reminders(state: PromiseState, policy: ReminderPolicy) -> set[Planned]:
             Planned(due, ReminderKind.UPDATE_DUE, due),
             Planned(due + policy.update_grace, ReminderKind.UPDATE_MISSED, due),
         }
-    if (
-        state.status in {Status.NEW, Status.ACKNOWLEDGED}
-        and state.exec_contact_due_at
-        and not state.exec_contact_done
-    ):
-        due = state.exec_contact_due_at
-        planned |= {
-            Planned(due - policy.exec_contact_before, ReminderKind.EXEC_CONTACT_SOON, due),
-            Planned(due, ReminderKind.EXEC_CONTACT_MISSED, due),
-        }
+    if state.status in {Status.NEW, Status.ACKNOWLEDGED}:
+        # Promises that last while the case is open: an executive's contact (a business case),
+        # and the customer told within the first hour (stage 2).
+        for due, done, before, soon, missed in (
+            (
+                state.exec_contact_due_at,
+                state.exec_contact_done,
+                policy.exec_contact_before,
+                ReminderKind.EXEC_CONTACT_SOON,
+                ReminderKind.EXEC_CONTACT_MISSED,
+            ),
+            (
+                state.first_contact_due_at,
+                state.customer_heard,
+                policy.first_contact_before,
+                ReminderKind.FIRST_CONTACT_SOON,
+                ReminderKind.FIRST_CONTACT_MISSED,
+            ),
+        ):
+            if due and not done:
+                planned |= {Planned(due - before, soon, due), Planned(due, missed, due)}
     if state.status == Status.RESOLVED and state.rca_due_at and not state.has_rca:
         due = state.rca_due_at
         planned |= {

@@ -42,7 +42,7 @@ _DETAILS = (
     "owner_id", "category", "severity", "triggers", "next_update_due_at", "on_time", "route", "purpose",
     "promise_kept", "late_by_us", "queued_at", "delivered_at", "reminder", "late", "from", "to",
     "customer_confirmed", "rca_due_at", "action_items", "cause_area", "with_rca", "score", "source",
-    "internal_only", "promised",
+    "internal_only", "promised", "first_contact", "first_contact_kept", "first_contact_late_by_us",
 )  # fmt: skip
 
 
@@ -60,7 +60,8 @@ def event_type(kind: str, data: dict[str, Any]) -> str | None:
 # promises were kept, never who, what kind, how severe or why (as the API redacts such a case).
 _PRIVATE_DETAILS = frozenset(
     {"next_update_due_at", "on_time", "promise_kept", "late_by_us", "queued_at", "delivered_at",
-     "reminder", "late", "rca_due_at", "promised", "internal_only"}
+     "reminder", "late", "rca_due_at", "promised", "internal_only", "first_contact", "first_contact_kept",
+     "first_contact_late_by_us"}
 )  # fmt: skip
 
 

@@ -90,6 +90,10 @@ def digest_context(digest: Digest, practice: Practice) -> dict[str, Any]:
         "ack_within": digest.ack_within_target,
         "resolve_median": format_span(digest.resolve_median),
         "resolve_p90": format_span(digest.resolve_p90),
+        "contact_count": digest.first_contact_count,
+        "contact_median": format_span(digest.first_contact_median),
+        "contact_p90": format_span(digest.first_contact_p90),
+        "contact_on_time": digest.first_contact_on_time,
         "by_category": " · ".join(
             f"{_(practice.category_label(c))} {digest.by_category.get(c, 0)}" for c in practice.categories
         ),

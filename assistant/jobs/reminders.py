@@ -80,6 +80,14 @@ HEADLINES: dict[ReminderKind, tuple[str, str]] = {
         N_("reminders.executive_contact_due"),
         N_("reminders.arrange_now_escalation_managers_were"),
     ),
+    ReminderKind.FIRST_CONTACT_SOON: (
+        N_("reminders.customer_must_hear_from_us_by"),
+        N_("reminders.acknowledge_with_message_customer"),
+    ),
+    ReminderKind.FIRST_CONTACT_MISSED: (
+        N_("reminders.customer_was_to_hear_from_us_by"),
+        N_("reminders.tell_them_now_escalation_managers_were"),
+    ),
     ReminderKind.RCA_SOON: (N_("reminders.rca_is_due"), N_("reminders.record_its_action_items")),
     ReminderKind.RCA_MISSED: (
         N_("reminders.rca_was_due"),
@@ -327,7 +335,7 @@ class ReminderDispatcher:
             )
         )
 
-        def breach(restricted: bool) -> Message:
+        def breach(restricted: bool, manager_actions: bool = False) -> Message:
             return render_message(
                 "breach.json.j2",
                 case=case_context(case),
@@ -335,6 +343,7 @@ class ReminderDispatcher:
                 promise=reminder.promise_at,
                 managers=managers,
                 restricted=restricted,
+                manager_actions=manager_actions,
             )
 
         message = breach(restricted=False)
@@ -343,7 +352,8 @@ class ReminderDispatcher:
         if case.channel_id:
             steps.append(self._in_channel(prefix, case, message))
         steps += [
-            (f"{prefix}:dm:{m}", self._dm(prefix, case, m, lambda: breach(restricted=False)))
+            # Each manager's own copy lets them act: take the case, hand it on, go to its channel.
+            (f"{prefix}:dm:{m}", self._dm(prefix, case, m, lambda: breach(False, manager_actions=True)))
             for m in managers
         ]
         # The owner hears it too, with the way out.

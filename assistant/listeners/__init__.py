@@ -10,6 +10,7 @@ from assistant.components import Components
 from assistant.listeners import (
     acknowledge,
     affected_accounts,
+    case_details,
     case_entry,
     classify,
     close,
@@ -69,8 +70,11 @@ def register_all(app: App, components: Components) -> CaseFlows:
     close.register(app, components)  # the satisfaction asked once a case is closed
     case_entry.register(app, flows)
     reminders.register(app, components)
+    reassign.register(app, flows)  # a manager taking a case over
+    rca.register(app, flows)  # "Add another" action item
     commands.register(app, flows)
     follow.register(app, components)
+    case_details.register(app, components)
     home.register(app, components)
     survey.register(app, components)
     judgement.register(app, components)

@@ -65,6 +65,8 @@ class CaseRef(BaseModel):
     drafted: str | None = None
     locale: str | None = None
     zone: str | None = None
+    # The RCA modal: how many action item rows of each kind it shows ("Add another" adds one).
+    rows: dict[str, int] | None = None
 
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> CaseRef:
@@ -224,7 +226,7 @@ def permission(
         actor_id,
         owner_id=case.owner_id,
         reporter_id=case.reporter_id,
-        manager_ids=frozenset(components.settings.escalation_manager_ids),
+        manager_ids=managers_of(components, case),
         is_admin=False,
         involved=actor_id in case.participants,
         item_owner=actor_id == item_owner_id,
@@ -233,6 +235,14 @@ def permission(
     if problem and is_admin(components, actor_id):
         problem = rule(roles | {Role.ADMIN})
     return problem
+
+
+def managers_of(components: Components, case: Escalation) -> frozenset[str]:
+    """Who manages the case: the escalation managers, and its owner's own manager (a missed
+    promise escalates to both, and both may act on it)."""
+    settings = components.settings
+    owners_manager = settings.managers_of_owners.get(case.owner_id)
+    return frozenset(settings.escalation_manager_ids) | ({owners_manager} if owners_manager else set())
 
 
 def is_admin(components: Components, user_id: str) -> bool:
@@ -314,8 +324,15 @@ def open_case_modal(
     start: FlowStart, template: str, field: type, ref: CaseRef | None = None, **context: Any
 ) -> None:
     """A flow's modal for the case it was started on (`ref`: its metadata, if more than the case)."""
-    open_modal(
-        start,
+    view = case_modal_view(start, template, field, ref, **context)
+    start.client.views_open(trigger_id=start.trigger_id, view=view)
+
+
+def case_modal_view(
+    start: FlowStart, template: str, field: type, ref: CaseRef | None = None, **context: Any
+) -> dict[str, Any]:
+    """The view of a flow's modal (opened, or redrawn in place with views.update)."""
+    return render_view(
         template,
         callback_id=start.flow,
         metadata=(ref or CaseRef(case_id=start.case.id or 0)).dump(),

@@ -5,9 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import partial
 
+from assistant.components import Components
 from assistant.content.i18n import N_, _
 from assistant.domain.lifecycle import reason_needed
 from assistant.domain.practice import Category, EscalationKind, Severity
+from assistant.domain.triggers import trigger_effects
 from assistant.listeners.case_flow import (
     Answers,
     FlowSpec,
@@ -34,9 +36,20 @@ class Field(StrEnum):
     REASON = "reason"
 
 
+def suggested_category(components: Components, case: Escalation) -> Category | None:
+    """The category the case's triggers suggest, until its first classification: then the owner's
+    choice stands. None when it is the category the case has."""
+    if case.kind is not None:
+        return None
+    suggested = trigger_effects(components.content.practice, case.triggers, case.severity).suggested_category
+    return suggested if suggested is not None and suggested != case.category else None
+
+
 def open_flow(start: FlowStart) -> None:
     case = start.case
     practice = start.components.content.practice
+    # A trigger's suggestion is chosen already: the owner confirms it, or keeps the CSM's choice.
+    suggested = suggested_category(start.components, case)
     open_case_modal(
         start,
         "classify_modal.json.j2",
@@ -71,8 +84,21 @@ def open_flow(start: FlowStart) -> None:
             }
             for s in practice.severities
         ],
+        suggestion=(
+            {
+                "category": _(practice.category_label(suggested)),
+                "chosen_at_intake": _(practice.category_label(case.category)),
+                "triggers": [
+                    _(practice.trigger_label(t))
+                    for t in case.triggers
+                    if practice.trigger_rule(t).suggests_category == suggested
+                ],
+            }
+            if suggested
+            else None
+        ),
         current={
-            "category": case.category.value,
+            "category": (suggested or case.category).value,
             "kind": case.kind.value if case.kind else None,
             "severity": case.severity.value,
             "team": UserText(case.resolving_team or practice.playbook(case.category).resolution_owner),
@@ -97,6 +123,7 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
         category_before=sub.case.category.value,
         category_after=answers.get(Field.CATEGORY),
         practice=practice,
+        suggested=suggested_category(sub.components, sub.case),
     )
     if missing_reason:
         errors[Field.REASON.value] = _(missing_reason)

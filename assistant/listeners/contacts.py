@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from assistant.content.customer_time import default_zone, zone_label, zone_options
 from assistant.content.i18n import N_, _, current_locale
 from assistant.domain.contacts import (
     CUSTOMER_LANGUAGES,
-    CUSTOMER_ZONES,
     Contact,
     parse_contacts,
     zone_problem,
@@ -23,9 +23,11 @@ from assistant.models import Escalation
 from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
 from assistant.rendering.render import Message, render_message
-from assistant.services import customer
+from assistant.services import accounts, customer
 from assistant.services.cases import get_case
+from assistant.slack.client import QUICK_ERRORS
 from assistant.slack.connect import shared_channel
+from assistant.slack.people import zone_of
 
 # flows/contacts.yml
 FLOW = "contacts"
@@ -44,10 +46,14 @@ CONNECT_NAME = "connect_channel_name"
 
 
 def contact_lines(contacts: list[Contact]) -> str:
-    """One line each: "Ana Souza <ana@…> (CTO) · Português (Brasil) · America/Sao_Paulo"."""
+    """One line each: "Ana Souza <ana@…> (CTO) · Português (Brasil) · Brazil (São Paulo) Time"."""
     return "\n".join(
         " · ".join(
-            [c.address + (f" ({c.role})" if c.role else ""), CUSTOMER_LANGUAGES.get(c.locale, c.locale), c.tz]
+            [
+                c.address + (f" ({c.role})" if c.role else ""),
+                CUSTOMER_LANGUAGES.get(c.locale, c.locale),
+                zone_label(c.tz),
+            ]
         )
         for c in contacts
     )
@@ -57,12 +63,19 @@ def language_options() -> list[dict[str, str]]:
     return [{"value": code, "label": label} for code, label in CUSTOMER_LANGUAGES.items()]
 
 
-def zone_options() -> list[dict[str, str]]:
-    return [{"value": z, "label": z.replace("_", " ")} for z in CUSTOMER_ZONES]
-
-
 def open_flow(start: FlowStart) -> None:
     known = customer.contacts_of(start.components.engine, start.case.id or 0)
+    # The zone the contacts' times are written in, chosen already: the contacts' so far, else the
+    # account's, else the CSM's own.
+    account = accounts.find_account(start.components.engine, start.case.account_name)
+    people = start.components.people
+    reporter = people.cached(start.case.reporter_id)
+    if reporter is None:
+        try:
+            reporter = people.get(start.case.reporter_id, start.components.quick_client)
+        except QUICK_ERRORS:
+            reporter = None  # Slack is slow: the zone is left for the person to choose
+    zone = default_zone(known[0].tz if known else None, account.tz if account else None, zone_of(reporter))
     open_case_modal(
         start,
         "contacts_modal.json.j2",
@@ -72,7 +85,8 @@ def open_flow(start: FlowStart) -> None:
         language=known[0].locale
         if known
         else (current_locale() if current_locale() in CUSTOMER_LANGUAGES else "en"),
-        zones=zone_options(),
+        zones=zone_options(zone),
+        zone=zone,
         connect=start.case.connect_channel_id,
     )
 

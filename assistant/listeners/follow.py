@@ -17,7 +17,7 @@ from assistant.content.i18n import N_, _
 from assistant.domain.status import Status
 from assistant.domain.visibility import follow_refusal
 from assistant.ids import CaseAction
-from assistant.listeners.case_flow import in_their_language, note_failure, say
+from assistant.listeners.case_flow import in_their_language, managers_of, note_failure, say
 from assistant.listeners.case_middleware import case_task
 from assistant.models import Escalation
 from assistant.services import followers
@@ -48,7 +48,8 @@ def follow_case(components: Components, case: Escalation, user_id: str) -> Outco
         is_private=case.is_private,
         user_id=user_id,
         owner_id=case.owner_id,
-        participants={*case.participants, *following},
+        # A restricted case's managers were told of it (a trigger, a missed promise): they may join.
+        participants={*case.participants, *following, *managers_of(components, case)},
     )
     if refusal:
         return Outcome(False, _(refusal))

@@ -16,10 +16,11 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Option
 
 from assistant.components import Components
+from assistant.content.customer_time import default_zone, zone_options
 from assistant.content.i18n import _, current_locale, speaking
 from assistant.content.registry import Content
 from assistant.domain import intake as rules
-from assistant.domain.contacts import CUSTOMER_LANGUAGES, CUSTOMER_ZONES
+from assistant.domain.contacts import CUSTOMER_LANGUAGES
 from assistant.domain.intake import IntakeField, IntakeForm, LinkKind, ValidIntake
 from assistant.domain.money import format_money
 from assistant.domain.practice import Category, Practice, Severity, Trigger
@@ -33,7 +34,7 @@ from assistant.rendering.render import render_view
 from assistant.services import accounts, judgement
 from assistant.services.cases import Opened, open_case
 from assistant.slack.client import QUICK_ERRORS, SLACK_ERRORS, error_code
-from assistant.slack.people import Person
+from assistant.slack.people import Person, zone_of
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -183,7 +184,7 @@ def _render_intake_modal(
         triggers=[{"value": t.value, "label": _(practice.trigger_label(t))} for t in practice.triggers],
         languages=[{"value": code, "label": label} for code, label in CUSTOMER_LANGUAGES.items()],
         language=account.language or (current_locale() if current_locale() in CUSTOMER_LANGUAGES else "en"),
-        zones=[{"value": z, "label": z.replace("_", " ")} for z in CUSTOMER_ZONES],
+        zones=zone_options(account.zone),
         severity_defaults=severity_defaults(practice),
         labels={question: _(label) for question, label in questions.labels.items()},
         custom=[
@@ -399,10 +400,17 @@ def open_message_intake(services: Components, shortcut: dict[str, Any], client: 
     )
 
 
-def checked_intake(services: Components, view: dict[str, Any]) -> tuple[ValidIntake | None, dict[str, str]]:
+def checked_intake(
+    services: Components, view: dict[str, Any], user_id: str
+) -> tuple[ValidIntake | None, dict[str, str]]:
     """The submitted form as a clean intake, or None and every problem by block, to show in the modal."""
     content = services.content
     form = parse_intake(view, content)
+    if form.contacts_text.strip() and not form.contact_zone:
+        # Contacts without a zone: the account's (its directory entry), else the CSM's own.
+        account = accounts.find_account(services.engine, form.account) if form.account else None
+        zone = default_zone(account.tz if account else None, zone_of(services.people.cached(user_id)))
+        form = dataclasses.replace(form, contact_zone=zone)
     intake, problems = rules.validate_intake(form, content.practice, services.settings.default_currency)
     custom, custom_problems = rules.check_custom_answers(content.questions.custom, form.custom)
     # Every problem at once: the people are checked whatever else is wrong (from what was looked
@@ -515,7 +523,7 @@ def register(app: App, services: Components) -> None:
     @in_their_language(services.people)  # the form's language: the person was looked up to open it
     def handle_intake_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Validate in the modal, store the case, answer Slack, then open it in Slack."""
-        intake, errors = checked_intake(services, view)
+        intake, errors = checked_intake(services, view, body["user"]["id"])
         if intake is None:
             ack(response_action="errors", errors=errors)
             return

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
 from assistant.content.i18n import N_, _, speaking
 from assistant.domain.communications import Purpose, parse_date
+from assistant.ids import CaseAction
 from assistant.listeners.case_flow import (
     Answers,
+    CaseFlows,
+    CaseRef,
+    DirectAnswer,
     FlowSpec,
     FlowStart,
     Submission,
     best_effort,
+    case_modal_view,
     field_value,
     open_case_modal,
+    parse_ref,
     text_value,
 )
 from assistant.listeners.customer_side import (
@@ -32,8 +42,12 @@ from assistant.presenters.rca_markdown import customer_rca_markdown, rca_markdow
 from assistant.rendering.escape import UserText
 from assistant.rendering.render import Message, render_message
 from assistant.services import lifecycle
+from assistant.services.cases import CaseNotFound, get_case
+from assistant.slack.client import SLACK_ERRORS, error_code
 
-ROWS = 3
+logger = logging.getLogger(__name__)
+
+ROWS = 5
 
 # flows/rca.yml
 FLOW = "rca"
@@ -81,6 +95,8 @@ GROUPS = {
     ),
 }
 ROW_FIELDS = [ItemRow(kind, index) for kind in GROUPS for index in range(1, ROWS + 1)]
+# The modal starts with one row of each kind; "Add another" shows the next, up to ROWS.
+FIRST_ROWS = dict.fromkeys(GROUPS, 1)
 
 CUSTOMER_TEXT_NEEDED = N_("rca.write_customer_facing_rca_replace")
 # Where the checked action item rows are kept among the answers, for the change.
@@ -121,24 +137,33 @@ def read_items(view: dict[str, Any], today: date) -> tuple[list[lifecycle.Action
 
 
 def open_flow(start: FlowStart) -> None:
-    components = start.components
-    groups = [
+    open_case_modal(start, "rca_modal.json.j2", Field, **rca_modal_context(start, FIRST_ROWS))
+
+
+def item_groups(rows: dict[str, int]) -> list[dict[str, Any]]:
+    """Each kind's rows as the modal shows them: `rows[kind]` of them, and "Add another" below
+    until there are ROWS."""
+    return [
         {
+            "kind": kind,
             "title": _(title),
             "label": _(label),
             "hint": _(hint),
-            "rows": [r for r in ROW_FIELDS if r.kind == kind],
+            "rows": [r for r in ROW_FIELDS if r.kind == kind][: rows.get(kind, 1)],
+            "more": rows.get(kind, 1) < ROWS,
         }
         for kind, (title, label, hint) in GROUPS.items()
     ]
+
+
+def rca_modal_context(start: FlowStart, rows: dict[str, int]) -> dict[str, Any]:
+    components = start.components
     audience = audience_of(components, start.case, start.actor_id, internal=True)
     with speaking(audience.locale):
         draft = "\n\n".join(_(part) for part in CUSTOMER_DRAFT)
-    open_case_modal(
-        start,
-        "rca_modal.json.j2",
-        Field,
-        item_groups=groups,
+    return dict(
+        ref=CaseRef(case_id=start.case.id or 0, rows=rows),
+        item_groups=item_groups(rows),
         customer_draft=UserText(draft),
         **audience.send_by(components, start.case, start.actor_id, Purpose.RCA),
         cause_areas=[
@@ -242,6 +267,37 @@ def share_the_documents(sub: Submission, answers: Answers, case: Escalation) -> 
             )
 
     best_effort(components, case, "rca_documents", share_documents)
+
+
+def register(app: App, flows: CaseFlows) -> None:
+    components = flows.components
+
+    @app.action(CaseAction.RCA_ADD_ROW.value)
+    def handle_add_row(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """ "Add another" under a kind of action items: the modal redrawn with one more row (Slack
+        keeps what was typed in the rows already there: their blocks keep their ids)."""
+        ack()
+        view = body.get("view") or {}
+        ref = parse_ref(view)
+        kind = str((body.get("actions") or [{}])[0].get("value") or "")
+        if ref is None or kind not in GROUPS:
+            return
+        actor = body["user"]["id"]
+        try:
+            case = get_case(components.engine, ref.case_id)
+        except CaseNotFound:
+            return
+        rows = {**FIRST_ROWS, **(ref.rows or {})}
+        rows[kind] = min(rows[kind] + 1, ROWS)
+        with speaking(components.people.locale(actor)):
+            start = FlowStart(components, client, case, actor, "", DirectAnswer(client, actor), FLOW)
+            redrawn = case_modal_view(start, "rca_modal.json.j2", Field, **rca_modal_context(start, rows))
+        try:
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=redrawn)
+        except SLACK_ERRORS as exc:
+            # A second click on a modal already redrawn (hash_conflict), or closed: nothing is lost,
+            # the person clicks again.
+            logger.info("%s: the RCA modal was not redrawn (%s)", case.key, error_code(exc))
 
 
 SPEC = FlowSpec(

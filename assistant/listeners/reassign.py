@@ -1,19 +1,28 @@
-"""Reassign / escalate up: hand the case to another person, who is invited and told."""
+"""Reassign / escalate up: hand the case to another person, who is invited and told. A manager
+told of a missed promise may take the case over: the same flow, naming them."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
 
 from assistant.components import Components
-from assistant.content.i18n import _
+from assistant.content.i18n import _, speaking
 from assistant.domain import intake as rules
+from assistant.ids import CaseAction
 from assistant.listeners.case_flow import (
     Answers,
+    CaseFlows,
     FlowSpec,
     FlowStart,
     Submission,
     open_case_modal,
+    say,
 )
+from assistant.listeners.case_middleware import case_button
 from assistant.models import Escalation, utcnow
 from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
@@ -32,6 +41,35 @@ class Field(StrEnum):
 
 def open_flow(start: FlowStart) -> None:
     open_case_modal(start, "reassign_modal.json.j2", Field)
+
+
+def take_over(start: FlowStart) -> None:
+    """The reassign modal with the person taking the case as its new owner, and why, written for
+    them: submitting it is their confirmation, and every rule of the flow still applies."""
+    open_case_modal(
+        start,
+        "reassign_modal.json.j2",
+        Field,
+        new_owner=start.actor_id,
+        reason=_("reassign.taking_over_reason"),
+    )
+
+
+def register(app: App, flows: CaseFlows) -> None:
+    components = flows.components
+
+    @app.action(CaseAction.TAKE_OWNERSHIP.value)
+    @case_button(flows, flow_of=lambda action: (FLOW, str(action.get("value") or "")))
+    def handle_take_ownership(
+        body: dict[str, Any], client: WebClient, case: Escalation, answer: Respond
+    ) -> None:
+        """A manager's "Take ownership" on a missed promise (the flow's rules checked: who, when)."""
+        actor = body["user"]["id"]
+        with speaking(components.people.locale(actor)):
+            if actor == case.owner_id:
+                say(answer, _("reassign.you_own_case_already", key=case.key))
+                return
+            take_over(FlowStart(components, client, case, actor, body["trigger_id"], answer, FLOW))
 
 
 def owner_problem(components: Components, new_owner: str | None, current_owner: str) -> str | None:

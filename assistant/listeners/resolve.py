@@ -38,6 +38,8 @@ class Field(StrEnum):
     SUMMARY = "resolution_summary"
     FIX = "fix"
     CONFIRMED = "customer_confirmed"
+    EXEC_CONTACT = "executive_contact"
+    EXEC_CONTACT_REASON = "executive_contact_reason"
     NOTICE = "customer_notice"
     SEND_BY = SEND_BY
     SENT_HOW = SENT_HOW
@@ -49,6 +51,15 @@ NOTICE_NEEDED = N_("resolve.write_notice_customer_receives")
 CONFIRMATIONS = [
     {"value": "yes", "label": N_("resolve.yes_customer_confirmed")},
     {"value": "pending", "label": N_("resolve.not_yet_confirmation_pending")},
+]
+# A business case's executive contact, still owed at resolution: made (recorded now), or not needed
+# (cancelled, with its reason on the timeline).
+EXEC_CONTACT_OUTCOMES = [
+    {"value": lifecycle.ExecContactOutcome.MADE.value, "label": N_("resolve.executive_contacted_customer")},
+    {
+        "value": lifecycle.ExecContactOutcome.NOT_NEEDED.value,
+        "label": N_("resolve.executive_contact_not_needed"),
+    },
 ]
 
 
@@ -65,11 +76,20 @@ def open_flow(start: FlowStart) -> None:
                 owner_name=writer.name if writer else "",
             )
         )
+    owed = start.case.exec_contact_due_at is not None and start.case.exec_contact_done_at is None
     open_case_modal(
         start,
         "resolve_modal.json.j2",
         Field,
         confirmations=confirmations,
+        exec_contact=(
+            {
+                "due_at": start.case.exec_contact_due_at,
+                "outcomes": [{**o, "label": _(o["label"])} for o in EXEC_CONTACT_OUTCOMES],
+            }
+            if owed
+            else None
+        ),
         draft=UserText(draft),
         **audience.send_by(components, start.case, start.actor_id, Purpose.RESOLUTION),
     )
@@ -79,6 +99,10 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
     errors = route_problem(answers, audience_of(sub.components, sub.case, sub.actor), sub.case)
     if "…" in answers.text(Field.NOTICE):
         errors[Field.NOTICE.value] = _(NOTICE_NEEDED)
+    if answers.get(Field.EXEC_CONTACT) == lifecycle.ExecContactOutcome.NOT_NEEDED and not answers.text(
+        Field.EXEC_CONTACT_REASON
+    ):
+        errors[Field.EXEC_CONTACT_REASON.value] = _("resolve.say_why_executive_contact_not_needed")
     return errors
 
 
@@ -98,6 +122,17 @@ def apply(sub: Submission, answers: Answers) -> Escalation:
         ),
         outgoing=outgoing_from(answers, Field.NOTICE),
         policy=components.reminder_policy,
+        exec_contact=exec_contact_outcome(answers),
+    )
+
+
+def exec_contact_outcome(answers: Answers) -> lifecycle.ExecContact | None:
+    """What the owner said of an executive contact still owed (None: it was not asked)."""
+    chosen = answers.get(Field.EXEC_CONTACT)
+    if chosen not in {o.value for o in lifecycle.ExecContactOutcome}:
+        return None
+    return lifecycle.ExecContact(
+        lifecycle.ExecContactOutcome(chosen), answers.text(Field.EXEC_CONTACT_REASON)
     )
 
 

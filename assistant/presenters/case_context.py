@@ -43,6 +43,23 @@ def next_due(case: Escalation, now: datetime | None = None) -> dict[str, Any] | 
     return {"label": _(promise[0]), "at": promise[1], "overdue": _("case_context.overdue") if overdue else ""}
 
 
+def exec_contact(case: Escalation, now: datetime | None = None) -> dict[str, Any] | None:
+    """A business case's promise that an executive contacts the customer within 24 hours, as the
+    card shows it: made (when), owed (by when; `overdue` once past), or cancelled with a reason at
+    resolution (neither made nor owed)."""
+    if case.exec_contact_due_at is None:
+        return None
+    done = case.exec_contact_done_at
+    owed = done is None and case.status in (Status.NEW, Status.ACKNOWLEDGED)
+    late = owed and case.exec_contact_due_at <= (now or utcnow())
+    return {
+        "due_at": case.exec_contact_due_at,
+        "done_at": done,
+        "owed": owed,
+        "overdue": _("case_context.overdue") if late else "",
+    }
+
+
 def case_promise(case: Escalation) -> tuple[str, datetime] | None:
     return next_promise(
         case.status,
@@ -50,6 +67,17 @@ def case_promise(case: Escalation) -> tuple[str, datetime] | None:
         next_update_due_at=case.next_update_due_at,
         rca_due_at=case.rca_due_at,
     )
+
+
+def first_contact(case: Escalation, now: datetime | None = None) -> dict[str, Any] | None:
+    """Stage 2's promise that the customer hears from us within the first hour, as the card shows
+    it until they have: by when (`overdue` once past). Once they have, the card's facts say when."""
+    due = case.first_contact_due_at
+    if due is None or case.customer_heard_at is not None:
+        return None
+    if case.status not in (Status.NEW, Status.ACKNOWLEDGED):
+        return None
+    return {"due_at": due, "overdue": _("case_context.overdue") if due <= (now or utcnow()) else ""}
 
 
 def guidance_words(practice: Practice) -> dict[str, str]:
@@ -102,6 +130,8 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "channel_id": case.channel_id,
         "channel_url": channel_url(case.team_id, case.channel_id) if case.channel_id else None,
         "next_due": next_due(case),
+        "exec_contact": exec_contact(case),
+        "first_contact": first_contact(case),
         "acknowledged_by": case.acknowledged_by,
         "acknowledged_at": case.acknowledged_at,
         "resolved_at": case.resolved_at,

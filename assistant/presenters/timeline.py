@@ -9,6 +9,7 @@ from typing import Any
 from assistant.content.i18n import N_, _
 from assistant.content.registry import installed
 from assistant.domain.events import EventKind
+from assistant.domain.reminders import PROMISE_NAMES, ReminderKind
 from assistant.models import CaseEvent
 from assistant.rendering.escape import channel_link, escape_mrkdwn, mention, slack_date
 
@@ -40,6 +41,7 @@ EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.REMINDER_SENT: N_("timeline.reminder_sent"),
     EventKind.REMINDER_SNOOZED: N_("timeline.snoozed_reminder"),
     EventKind.EXECUTIVE_CONTACT_MADE: N_("timeline.recorded_executive_contact"),
+    EventKind.EXECUTIVE_CONTACT_CANCELLED: N_("timeline.executive_contact_not_needed"),
     EventKind.BREACH: N_("timeline.promise_missed"),
     EventKind.TRIGGER_EFFECTS: N_("timeline.escalation_triggers_took_effect"),
     EventKind.SPONSOR_INVITED: N_("timeline.account_executive_sponsor_brought"),
@@ -51,6 +53,7 @@ EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.CONNECT_CHANNEL_LINKED: N_("timeline.linked_customer_slack_connect"),
     EventKind.ACCOUNTS_AFFECTED: N_("timeline.listed_other_affected_accounts"),
     EventKind.ACCOUNT_CSMS_TOLD: N_("timeline.affected_accounts_csms_were_told"),
+    EventKind.ACCOUNTS_REMOVED: N_("timeline.took_accounts_off_case"),
     EventKind.CUSTOMER_COMMUNICATION_QUEUED: N_("timeline.message_customer_queued"),
     EventKind.CUSTOMER_COMMUNICATION_SENT: N_("timeline.customer_heard_from_us"),
     EventKind.CUSTOMER_DELIVERY_FAILING: N_("timeline.message_customer_could_not_delivered"),
@@ -68,8 +71,7 @@ def _detail(event: CaseEvent) -> str:
     if event.kind == "reassigned":
         return f" · {mention(data['from'])} → {mention(data['to'])}"
     if event.kind == "classified":
-        after = data.get("after") or {}
-        return f" · {after.get('category')}, {after.get('kind')}, {after.get('severity')}"
+        return " · " + classification_words(data.get("after") or {})
     if event.kind == "satisfaction_recorded":
         return " · " + _("timeline.score_5", score=data.get("score"))
     if event.kind == "satisfaction_corrected":
@@ -77,9 +79,10 @@ def _detail(event: CaseEvent) -> str:
     if event.kind == "channel_created" and data.get("name"):
         return f" · #{data['name']}"
     if event.kind in {"reminder_sent", "breach"}:
-        return f" · {str(data.get('reminder', '')).replace('_', ' ')}" + (
-            " " + _("timeline.late") if data.get("late") else ""
-        )
+        kind = str(data.get("reminder", ""))
+        known = kind in ReminderKind._value2member_map_
+        promise = _(PROMISE_NAMES[ReminderKind(kind)]) if known else kind.replace("_", " ")
+        return f" · {promise}" + (" " + _("timeline.late") if data.get("late") else "")
     if event.kind == "customer_communication_sent":
         recipients = escape_mrkdwn(", ".join(data.get("recipients") or []), 300)
         how = {
@@ -87,11 +90,34 @@ def _detail(event: CaseEvent) -> str:
             "slack_connect": _("timeline.their_slack_connect_channel"),
         }.get(str(data.get("route")), _("timeline.sent_person_themselves"))
         return f" · {how}" + (" " + _("timeline.delivered_late_us") if data.get("late_by_us") else "")
+    if event.kind in {"accounts_affected", "accounts_removed"} and data.get("accounts"):
+        return " · " + escape_mrkdwn(", ".join(map(str, data["accounts"])), 300)
+    if event.kind == "executive_contact_cancelled" and data.get("reason"):
+        return " · " + escape_mrkdwn(str(data["reason"]), 300)
     if event.kind == "customer_delivery_failing":
         return f" · {escape_mrkdwn(str(data.get('error') or ''), 200)}"
     if event.kind in {"provisioning_step_failed", "slack_call_failed"}:
         return f" · {data.get('step') or data.get('what')}: {data.get('error')}"
     return ""
+
+
+def classification_words(classified: dict[str, Any]) -> str:
+    """A classification as the reader says it ("Business, Hierarchical, High"), not its stored ids;
+    an id this version's practice does not know (a team removed it since) is shown as stored."""
+    practice = installed().practice
+    words = []
+    for part, label in (
+        ("category", practice.category_label),
+        ("kind", practice.kind_label),
+        ("severity", practice.severity_label),
+    ):
+        value = classified.get(part)
+        if value:
+            try:
+                words.append(_(label(str(value))))
+            except (KeyError, ValueError):
+                words.append(str(value))
+    return ", ".join(words)
 
 
 def timeline_lines(events: list[CaseEvent]) -> list[str]:

@@ -89,6 +89,7 @@ def open_case(
         reply_url=reply_url,
         # Business escalations promise executive contact within 24 hours (DOMAIN.md; the playbook).
         exec_contact_due_at=executive_contact_due(playbook, now),
+        first_contact_due_at=practice.first_contact_deadline(effects.severity, now),
     )
     try:
         with session_scope(engine) as session:
@@ -219,6 +220,28 @@ def add_affected_accounts(
     return list(found.values())
 
 
+def remove_affected_accounts(
+    session: Session, case: Escalation, names: Sequence[str], actor_id: str
+) -> list[str]:
+    """Accounts listed by mistake, or no longer hit, taken off the case: their contacts get no
+    more of its updates. The names of those that were listed, on the timeline."""
+    if not names:
+        return []
+    named = {a.id: a.name for a in accounts_named(session, names).values()}
+    removed = session.exec(
+        sa.delete(AffectedAccount)
+        .where(
+            col(AffectedAccount.escalation_id) == case.id,
+            col(AffectedAccount.account_id).in_(list(named)),
+        )
+        .returning(col(AffectedAccount.account_id))
+    ).all()
+    gone = [named[account_id] for (account_id,) in removed]
+    if gone:
+        record_event(session, case.id or 0, EventKind.ACCOUNTS_REMOVED, actor_id, accounts=gone)
+    return gone
+
+
 def csm_to_tell(account: Account, case: Escalation, added_by: str | None) -> bool:
     """Whether an affected account's CSM needs telling: not when there is none, nor when they
     listed it themselves or opened the case."""
@@ -231,15 +254,18 @@ def add_affected(
     names: Sequence[str],
     actor_id: str | None,
     team_answers: Mapping[str, Any] | None = None,
+    removed: Sequence[str] = (),
     **about: str,
-) -> list[Account]:
+) -> tuple[list[Account], list[str]]:
     """Accounts found hit later (the outage spreads): listed, and their CSMs owed a DM (the
-    provisioning step that tells them runs again, for these only); the answers to a team's own
-    questions are kept on the timeline with them."""
+    provisioning step that tells them runs again, for these only); those `removed` taken off; the
+    answers to a team's own questions kept on the timeline with them. What was added, and the
+    names of what was taken off."""
     with session_scope(engine) as session:
         case = session.get(Escalation, case_id, with_for_update=True)
         if case is None:
             raise CaseNotFound(case_id)
+        gone = remove_affected_accounts(session, case, removed, actor_id or "") if actor_id else []
         added = add_affected_accounts(session, case, names, actor_id, utcnow(), **about)
         if team_answers:
             record_event(
@@ -252,7 +278,7 @@ def add_affected(
             )
         if any(csm_to_tell(a, case, actor_id) for a in added):
             rearm_step(session, case_id, Step.ACCOUNT_CSMS)
-        return added
+        return added, gone
 
 
 def bring_in_sponsor(session: Session, case: Escalation, playbook: CategoryPlaybook) -> str | None:

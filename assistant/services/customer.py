@@ -320,6 +320,15 @@ def _delivered(session: Session, case: Escalation, row: CustomerCommunication, a
         data |= {"promise_kept": outcome.kept, "late_by_us": outcome.late_by_us}
     # When the case's own account last heard from us (another affected account is told apart).
     if row.account_id is None and (case.customer_heard_at is None or at > case.customer_heard_at):
+        if case.customer_heard_at is None and case.first_contact_due_at is not None:
+            # The first time: stage 2's promise (within the first hour) is kept, or not.
+            first = promise_outcome(case.first_contact_due_at, row.queued_at, at)
+            settle_promise(case, first.kept, late_by_us=first.late_by_us)
+            data |= {
+                "first_contact": True,
+                "first_contact_kept": first.kept,
+                "first_contact_late_by_us": first.late_by_us,
+            }
         case.customer_heard_at = at
     session.add(case)
     record_event(session, case.id or 0, EventKind.CUSTOMER_COMMUNICATION_SENT, row.sent_by, **data)

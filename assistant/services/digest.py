@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from assistant.database import session_scope
 from assistant.domain.digest import REPEAT_LOOKBACK, DigestCase
 from assistant.domain.events import EventKind
-from assistant.domain.metrics import EventFact
+from assistant.domain.metrics import EventFact, settled_promises
 from assistant.domain.status import Status
 from assistant.models import CaseEvent, DigestRun, Escalation, RootCauseAnalysis, utcnow
 
@@ -58,10 +58,10 @@ def promises_between(engine: sa.Engine, start: datetime, end: datetime) -> Promi
                 col(CaseEvent.kind).in_(SETTLING_EVENTS), col(CaseEvent.at) >= start, col(CaseEvent.at) < end
             )
         ):
-            if data and "promise_kept" in data:
+            for promise_kept, late_by_us in settled_promises(data or {}):
                 made += 1
-                kept += bool(data["promise_kept"])
-                late += bool(data.get("late_by_us"))
+                kept += promise_kept
+                late += late_by_us
     return PromiseCounts(made, kept, late)
 
 

@@ -41,6 +41,8 @@ COLUMNS = [
     "closed_at",
     "minutes_to_acknowledge",
     "acknowledged_on_time",
+    "minutes_to_first_customer_contact",
+    "first_customer_contact_on_time",
     "minutes_to_resolve",
     "promises_made",
     "promises_kept",
@@ -70,7 +72,11 @@ TIMING_EVENTS = (
     EventKind.REOPENED,
     EventKind.CLOSED,
     EventKind.BREACH,
+    # The first one (`first_contact` in its data) is stage 2's promise kept, or not.
+    EventKind.CUSTOMER_COMMUNICATION_SENT,
 )
+# The timing events whose data the timings read.
+TIMING_DATA = frozenset({EventKind.ACKNOWLEDGED, EventKind.CUSTOMER_COMMUNICATION_SENT})
 _CASE_COLUMNS: tuple[Any, ...] = (
     *SUMMARY_COLUMNS,
     Escalation.is_private,
@@ -118,8 +124,9 @@ def export_rows(
                     col(CaseEvent.kind).in_(TIMING_EVENTS)
                 )
             ):
-                # The acknowledgement's data says whether it met its calendar deadline.
-                events[case_id].append(EventFact(kind, at, data if kind == EventKind.ACKNOWLEDGED else {}))
+                # The acknowledgement's data says whether it met its calendar deadline; the first
+                # message to the customer, whether it kept the first hour.
+                events[case_id].append(EventFact(kind, at, (data or {}) if kind in TIMING_DATA else {}))
             # What the customer was told and heard (delivered, or recorded as sent by the owner).
             told: dict[int, int] = dict(
                 session.execute(  # type: ignore[arg-type]
@@ -163,6 +170,8 @@ def _row(
         "closed_at": _iso(timings.closed_at),
         "minutes_to_acknowledge": _minutes(timings.time_to_acknowledge),
         "acknowledged_on_time": timings.acknowledged_on_time,
+        "minutes_to_first_customer_contact": _minutes(timings.time_to_first_contact),
+        "first_customer_contact_on_time": timings.first_contact_on_time,
         "minutes_to_resolve": _minutes(timings.time_to_resolve),
         "promises_made": case.promises_made,
         "promises_kept": case.promises_kept,

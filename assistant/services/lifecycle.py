@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -261,6 +262,20 @@ def reassign(
     )
 
 
+class ExecContactOutcome(StrEnum):
+    MADE = "made"
+    NOT_NEEDED = "not_needed"
+
+
+@dataclass(frozen=True)
+class ExecContact:
+    """A business case's executive contact, still owed when it is resolved: made, or cancelled
+    (`reason` on the timeline). Resolving never drops the promise silently."""
+
+    outcome: ExecContactOutcome
+    reason: str = ""
+
+
 def resolve(
     engine: sa.Engine,
     case_id: int,
@@ -274,14 +289,18 @@ def resolve(
     policy: ReminderPolicy = DEFAULT_POLICY,
     rules: FlowRules,
     team_answers: Mapping[str, Any] | None = None,
+    exec_contact: ExecContact | None = None,
 ) -> Escalation:
     """Resolved. The resolution notice (`outgoing`; by default sent by the owner, now) keeps the
-    pending update promise when the customer has it."""
+    pending update promise when the customer has it; an executive contact still owed is made or
+    cancelled with its reason (`exec_contact`), each on the timeline."""
     outgoing = outgoing or Outgoing(Route.MYSELF, "")
 
     def change(session: Session, case: Escalation) -> dict[str, Any]:
         case.resolved_at = utcnow()
         data: dict[str, Any] = {"customer_confirmed": customer_confirmed, "rca_due_at": _iso(rca_due_at)}
+        if exec_contact is not None and case.exec_contact_due_at and case.exec_contact_done_at is None:
+            settle_exec_contact(session, case, actor_id, exec_contact)
         tell_customer(
             session,
             case,
@@ -491,6 +510,19 @@ def updates_of(engine: sa.Engine, case_id: int) -> list[StatusUpdate]:
 def case_in_channel(engine: sa.Engine, channel_id: str) -> Escalation | None:
     with Session(engine) as session:
         return session.exec(select(Escalation).where(Escalation.channel_id == channel_id)).first()
+
+
+def settle_exec_contact(session: Session, case: Escalation, actor_id: str, outcome: ExecContact) -> None:
+    """An executive contact still owed, made now (the promise kept or not) or cancelled."""
+    if outcome.outcome == ExecContactOutcome.MADE:
+        case.exec_contact_done_at = utcnow()
+        kept = case.exec_contact_due_at is None or case.exec_contact_done_at <= case.exec_contact_due_at
+        settle_promise(case, kept)
+        record_event(session, case.id or 0, EventKind.EXECUTIVE_CONTACT_MADE, actor_id, promise_kept=kept)
+    else:
+        record_event(
+            session, case.id or 0, EventKind.EXECUTIVE_CONTACT_CANCELLED, actor_id, reason=outcome.reason
+        )
 
 
 def mark_exec_contact(

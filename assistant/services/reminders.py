@@ -44,6 +44,8 @@ def promise_state(session: Session, case: Escalation, *, new: bool = False) -> P
         exec_contact_done=case.exec_contact_done_at is not None,
         rca_due_at=case.rca_due_at,
         has_rca=has_rca,
+        first_contact_due_at=case.first_contact_due_at,
+        customer_heard=case.customer_heard_at is not None,
     )
 
 
