@@ -103,6 +103,8 @@ class Escalation(SQLModel, table=True):
     # Answers to the team's own intake questions (flows/intake.yml), by question id: no
     # migration per question.
     custom_fields: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    # Stage 1: the team's services the problem affects (ids of the playbook's register).
+    affected_services: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     status: Status = Field(default=Status.NEW, sa_type=StrEnumType(Status), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -364,7 +364,7 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, dict[s
             entry["selected_options"] = [
                 {"value": v, "text": {"type": "plain_text", "text": v}} for v in (value or [])
             ]
-        elif kind == "checkboxes":
+        elif kind in {"checkboxes", "multi_static_select"}:
             entry["selected_options"] = [_option(element, v) for v in (value or [])]
         elif kind == "users_select":
             entry["selected_user"] = value

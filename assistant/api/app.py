@@ -197,6 +197,11 @@ class EscalationIn(BaseModel):
         max_length=MAX_AFFECTED_ACCOUNTS,
         description="other accounts the same problem hits, from the directory: names or crm:0015B",
     )
+    affected_services: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="the team's services it affects: ids of the playbook's `services` (flows/playbook.yml)",
+    )
 
 
 class NoteIn(BaseModel):
@@ -287,6 +292,7 @@ class CaseOut(BaseModel):
     account_value: int | None
     account_currency: str | None
     affected_accounts: list[str]
+    affected_services: list[str]
     summary: str | None
     category: str | None
     severity: str | None
@@ -368,6 +374,7 @@ def case_json(case: Escalation, affected: list[str], *, visible: bool = True) ->
                 )
             ),
             "affected_accounts": [],
+            "affected_services": [],
             "stakeholders": [],
         }
     return {
@@ -376,6 +383,7 @@ def case_json(case: Escalation, affected: list[str], *, visible: bool = True) ->
         "account_value": case.account_value,
         "account_currency": case.account_currency,
         "affected_accounts": affected,
+        "affected_services": list(case.affected_services or []),
         "summary": case.summary,
         "category": case.category.value,
         "severity": case.severity.value,
@@ -770,6 +778,7 @@ def create_api(components: Components) -> FastAPI:
         errors |= not_found
         form = IntakeForm(
             affected_accounts=affected,
+            affected_services=list(got.get("affected_services", [])),
             account=name,
             summary=got.get("summary", ""),
             description=got.get("description", ""),

@@ -52,6 +52,8 @@ PLAYBOOK_FILE = "playbook.yml"
 ModelT = TypeVar("ModelT", bound=BaseModel)
 # Slack shows at most 75 characters under an option.
 OPTION_DESCRIPTION_MAX = 75
+# Slack's multi-select holds 100 options.
+MAX_SERVICES = 100
 
 KIND_IDS = ("functional", "hierarchical", "automatic")
 # Ids are stored with each case (a category or severity in a 20-character column): short,
@@ -182,6 +184,13 @@ class CauseArea(_Strict):
     label: str = Field(min_length=1, max_length=75)
 
 
+class ServiceEntry(_Strict):
+    """One of the team's services a case may affect (stage 1 records the affected ones)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    label: str = Field(min_length=1, max_length=75)
+
+
 class Guidance(_Strict):
     at_once: str = Field(min_length=1, max_length=300)
     do_not: str = Field(min_length=1, max_length=300)
@@ -221,6 +230,9 @@ class Playbook(_Strict):
     triggers: tuple[TriggerEntry, ...] = Field(default=(), max_length=20)
     escalation_kinds: tuple[KindEntry, ...]
     cause_areas: tuple[CauseArea, ...] = Field(min_length=1)
+    # The team's services (the register a case's affected services are chosen from); none: the
+    # intake asks nothing about them.
+    services: tuple[ServiceEntry, ...] = Field(default=(), max_length=MAX_SERVICES)
     guidance: Guidance
     # The root-cause analysis is due this calendar's working days after resolution.
     rca_calendar: str = "around_the_clock"
@@ -288,6 +300,12 @@ class Playbook(_Strict):
     @classmethod
     def _cause_areas(cls, value: tuple[CauseArea, ...]) -> tuple[CauseArea, ...]:
         _each_once(value, (), "the cause area")
+        return value
+
+    @field_validator("services")
+    @classmethod
+    def _services(cls, value: tuple[ServiceEntry, ...]) -> tuple[ServiceEntry, ...]:
+        _each_once(value, (), "the service")
         return value
 
 
@@ -517,6 +535,7 @@ def practice_of(playbook: Playbook) -> Practice:
         },
         guidance={"at_once": playbook.guidance.at_once, "do_not": playbook.guidance.do_not},
         cause_areas={a.id: a.label for a in playbook.cause_areas},
+        services={s.id: s.label for s in playbook.services},
         severity_calendars={Severity(s.id): playbook.calendar(s.calendar) for s in playbook.severities},
         rca_calendar=playbook.calendar(playbook.rca_calendar),
         first_contact_within=timedelta(minutes=playbook.first_customer_contact_within_minutes),

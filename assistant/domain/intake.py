@@ -62,6 +62,8 @@ class IntakeForm:
     contact_zone: str | None = None
     # Other accounts the same problem hits (names from the directory).
     affected_accounts: list[str] = field(default_factory=list)
+    # The team's services it affects (ids of the playbook's register).
+    affected_services: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class ValidIntake:
     custom: tuple[tuple[str, str], ...] = ()
     contacts: tuple[Contact, ...] = ()
     affected_accounts: tuple[str, ...] = ()
+    affected_services: tuple[str, ...] = ()
 
 
 class IntakeField(StrEnum):
@@ -101,6 +104,7 @@ class IntakeField(StrEnum):
     CONTACT_LANGUAGE = "contact_language"
     CONTACT_ZONE = "contact_zone"
     AFFECTED_ACCOUNTS = "affected_accounts"
+    AFFECTED_SERVICES = "affected_services"
 
 
 LINK_FIELDS: dict[LinkKind, IntakeField] = {
@@ -188,6 +192,13 @@ def validate_intake(
             num=MAX_AFFECTED_ACCOUNTS,
         )
 
+    services = list(dict.fromkeys(form.affected_services))
+    unknown = [s for s in services if s not in practice.services]
+    if unknown:  # the register changed while the form was open, or another system sent it
+        errors[IntakeField.AFFECTED_SERVICES] = said(
+            "intake.services_not_in_register", services=", ".join(unknown)
+        )
+
     contacts = _contacts(form, errors)
     if errors:
         return None, errors
@@ -208,6 +219,7 @@ def validate_intake(
             links=tuple(links),
             contacts=tuple(contacts),
             affected_accounts=tuple(affected),
+            affected_services=tuple(services),
         ),
         {},
     )

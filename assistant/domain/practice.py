@@ -161,6 +161,8 @@ class Practice:
     # Where a root cause lay: the RCA names one, so the same cause across accounts shows up
     # in the weekly digest (the signal of a process escalation, DOMAIN.md).
     cause_areas: Mapping[str, str] = field(default_factory=dict)
+    # The team's services (id: label) a case's affected services are chosen from.
+    services: Mapping[str, str] = field(default_factory=dict)
     # Whose hours each severity's acknowledgement window counts; the RCA's working days.
     severity_calendars: Mapping[Severity, WorkingCalendar] = field(default_factory=dict)
     rca_calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
@@ -200,6 +202,10 @@ class Practice:
 
     def trigger_label(self, trigger: str) -> str:
         return self.trigger_labels.get(Trigger(trigger), str(trigger))
+
+    def service_labels(self, ids: Iterable[str]) -> list[str]:
+        """The services' labels (one the register no longer has: its id)."""
+        return [self.services.get(i, i) for i in ids]
 
     def trigger_rule(self, trigger: str) -> TriggerRule:
         return self.trigger_rules.get(Trigger(trigger)) or TriggerRule()

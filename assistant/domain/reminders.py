@@ -110,7 +110,7 @@ def plan_reminders(state: PromiseState, policy: ReminderPolicy) -> set[Planned]:
     if state.status in {Status.NEW, Status.ACKNOWLEDGED}:
         # Promises that last while the case is open: an executive's contact (a business case),
         # and the customer told within the first hour (stage 2).
-        for due, done, before, soon, missed in (
+        for owed_by, done, before, soon, missed in (
             (
                 state.exec_contact_due_at,
                 state.exec_contact_done,
@@ -126,8 +126,8 @@ def plan_reminders(state: PromiseState, policy: ReminderPolicy) -> set[Planned]:
                 ReminderKind.FIRST_CONTACT_MISSED,
             ),
         ):
-            if due and not done:
-                planned |= {Planned(due - before, soon, due), Planned(due, missed, due)}
+            if owed_by and not done:
+                planned |= {Planned(owed_by - before, soon, owed_by), Planned(owed_by, missed, owed_by)}
     if state.status == Status.RESOLVED and state.rca_due_at and not state.has_rca:
         due = state.rca_due_at
         planned |= {

@@ -33,6 +33,7 @@ class Field(StrEnum):
     KIND = "kind"
     SEVERITY = "severity"
     TEAM = "resolving_team"
+    SERVICES = "affected_services"
     REASON = "reason"
 
 
@@ -76,6 +77,7 @@ def open_flow(start: FlowStart) -> None:
             {"value": k.value, "label": _(label), "description": _(text)}
             for k, (label, text) in practice.kind_labels.items()
         ],
+        services=[{"value": i, "label": _(label)} for i, label in practice.services.items()],
         severities=[
             {
                 "value": s.value,
@@ -102,6 +104,7 @@ def open_flow(start: FlowStart) -> None:
             "kind": case.kind.value if case.kind else None,
             "severity": case.severity.value,
             "team": UserText(case.resolving_team or practice.playbook(case.category).resolution_owner),
+            "services": [s for s in case.affected_services or [] if s in practice.services],
         },
     )
 
@@ -130,6 +133,17 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
     return errors
 
 
+def chosen_services(sub: Submission, answers: Answers) -> tuple[str, ...] | None:
+    """The affected services as the form has them (None when it did not ask: the playbook has
+    none); one the register no longer lists, which the form could not show, is kept."""
+    if Field.SERVICES.value not in answers.view["state"]["values"]:
+        return None
+    register = sub.components.content.practice.services
+    unlisted = [s for s in sub.case.affected_services or [] if s not in register]
+    chosen = [s for s in answers.get(Field.SERVICES) or [] if s in register]
+    return tuple(dict.fromkeys([*chosen, *unlisted]))
+
+
 def apply(sub: Submission, answers: Answers) -> Escalation:
     classification = lifecycle.Classification(
         category=Category(answers.get(Field.CATEGORY)),
@@ -137,6 +151,7 @@ def apply(sub: Submission, answers: Answers) -> Escalation:
         severity=Severity(answers.get(Field.SEVERITY)),
         resolving_team=answers.text(Field.TEAM),
         reason=answers.text(Field.REASON),
+        services=chosen_services(sub, answers),
     )
     return lifecycle.classify(
         sub.components.engine,

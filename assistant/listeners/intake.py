@@ -182,6 +182,7 @@ def _render_intake_modal(
             for s in practice.severities
         ],
         triggers=[{"value": t.value, "label": _(practice.trigger_label(t))} for t in practice.triggers],
+        services=[{"value": i, "label": _(label)} for i, label in practice.services.items()],
         languages=[{"value": code, "label": label} for code, label in CUSTOMER_LANGUAGES.items()],
         language=account.language or (current_locale() if current_locale() in CUSTOMER_LANGUAGES else "en"),
         zones=zone_options(account.zone),
@@ -265,6 +266,9 @@ def parse_intake(view: dict[str, Any], content: Content) -> IntakeForm:
         contact_zone=option(IntakeField.CONTACT_ZONE),
         affected_accounts=[
             o["value"] for o in element(IntakeField.AFFECTED_ACCOUNTS).get("selected_options") or []
+        ],
+        affected_services=[
+            o["value"] for o in element(IntakeField.AFFECTED_SERVICES).get("selected_options") or []
         ],
     )
 

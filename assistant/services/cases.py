@@ -80,6 +80,7 @@ def open_case(
         stakeholder_ids=list(intake.stakeholder_ids),
         links=[[kind.value, url] for kind, url in intake.links],
         custom_fields=dict(intake.custom),
+        affected_services=list(intake.affected_services),
         created_at=now,
         updated_at=now,
         ack_due_at=practice.ack_deadline(effects.severity, now, ack_within),

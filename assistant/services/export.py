@@ -28,6 +28,7 @@ COLUMNS = [
     "account_value",
     "account_currency",
     "affected_accounts",
+    "affected_services",
     "summary",
     "category",
     "severity",
@@ -88,6 +89,7 @@ _CASE_COLUMNS: tuple[Any, ...] = (
     Escalation.satisfaction_score,
     Escalation.satisfaction_comment,
     Escalation.custom_fields,
+    Escalation.affected_services,
     Escalation.account_value,
     Escalation.account_currency,
 )
@@ -157,6 +159,7 @@ def _row(
         "account_value": case.account_value,
         "account_currency": case.account_currency,
         "affected_accounts": "; ".join(affected),
+        "affected_services": "; ".join(case.affected_services or []),
         "summary": case.summary,
         "category": case.category.value,
         "severity": case.severity.value,

@@ -126,6 +126,8 @@ class Classification:
     severity: Severity
     resolving_team: str
     reason: str
+    # The affected services as the form had them (None: the form did not ask; they stand).
+    services: tuple[str, ...] | None = None
 
 
 def classify(
@@ -145,6 +147,7 @@ def classify(
             "severity": case.severity.value,
             "kind": case.kind.value if case.kind else None,
             "resolving_team": case.resolving_team,
+            "services": list(case.affected_services or []),
         }
         sponsor_was_invited = practice.playbook(case.category).invites_sponsor
         case.category = classification.category
@@ -153,6 +156,8 @@ def classify(
         case.kind = classification.kind
         case.severity = classification.severity
         case.resolving_team = classification.resolving_team
+        if classification.services is not None:
+            case.affected_services = list(classification.services)
         # The promises follow the category: only some (the seed: business) owe the customer an
         # executive's call.
         due = executive_contact_due(playbook, utcnow())
@@ -165,6 +170,7 @@ def classify(
             "severity": case.severity.value,
             "kind": case.kind.value,
             "resolving_team": case.resolving_team,
+            "services": list(case.affected_services or []),
         }
         data: dict[str, Any] = {"before": before, "after": after, "reason": classification.reason}
         if sponsor:
