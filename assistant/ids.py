@@ -16,6 +16,7 @@ class ViewId(StrEnum):
     JUDGEMENT_DECLINE = "judgement_decline"
     SATISFACTION = "satisfaction"
     LOADING = "loading"
+    VOICE = "voice_of_customer"
 
 
 class CaseAction(StrEnum):

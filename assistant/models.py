@@ -673,3 +673,20 @@ class WorkFault(SQLModel, table=True):
     told_at: datetime | None = _utc_column()
     # Set when the item was later handled without fault (kept for the record).
     resolved_at: datetime | None = _utc_column()
+
+
+class CustomerVoice(SQLModel, table=True):
+    """What a customer said that the guidance says not to escalate (one user's frustration with
+    one feature): logged in one step, with no case, owner or channel, and counted in the digest."""
+
+    __tablename__ = "customer_voice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_name: str = Field(max_length=200)
+    # The account's name as the directory compares names (accounts.account_key).
+    account_key: str = Field(max_length=200, index=True)
+    text: str = Field(max_length=3000)
+    link: str | None = Field(default=None, max_length=2000)
+    reporter_id: str = Field(max_length=32)
+    team_id: str | None = Field(default=None, max_length=32)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)

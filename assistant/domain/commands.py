@@ -19,6 +19,8 @@ class Ask(StrEnum):
     LIST = "list"
     STATUS = "status"
     FOLLOW = "follow"
+    # What the guidance says not to escalate, logged as the voice of the customer: no case.
+    VOICE = "voice"
     UNFOLLOW = "unfollow"
     VERB = "verb"  # a case action: ack, update, close, timeline…
     DID_YOU_MEAN = "did_you_mean"
@@ -32,11 +34,14 @@ class CommandText:
     case_number: int | None = None
     channel_id: str = ""  # a channel mention without a case key in it (<#C123>)
     everyone: bool = False  # `list all`
+    text: str = ""  # what follows the word (`voc Acme wants dark mode`: prefilled)
 
 
 _CHANNEL_MENTION = re.compile(r"<#(?P<channel>[CG][A-Z0-9]+)(?:\|(?P<name>[^>]*))?>")
 _KEY = re.compile(r"(?<![a-z0-9])#?esc[-_ ]?(?P<number>\d+)(?![0-9a-z])", re.IGNORECASE)
 _CUTOFF = 0.75
+# `/escalate voc …` logs the voice of the customer (DOMAIN.md: not every complaint is a case).
+VOICE_WORDS = frozenset({"voc", "voice"})
 
 
 def case_reference(text: str) -> tuple[int | None, str]:
@@ -62,6 +67,8 @@ def read_command(text: str, verbs: frozenset[str]) -> CommandText:
         return CommandText(Ask.HELP)
     if first == "list":
         return CommandText(Ask.LIST, everyone=rest.lower() == "all")
+    if first in VOICE_WORDS:
+        return CommandText(Ask.VOICE, first, text=rest)
     number, channel_id = case_reference(rest)
     named = number is not None or bool(channel_id)
     if first in {"status", "follow", "unfollow"}:
@@ -72,7 +79,7 @@ def read_command(text: str, verbs: frozenset[str]) -> CommandText:
         number, channel_id = case_reference(first)
         if number is not None or channel_id:
             return CommandText(Ask.STATUS, "status", number, channel_id)
-    known = sorted({*verbs, "list", "status", "follow", "unfollow", "help"})
+    known = sorted({*verbs, "list", "status", "follow", "unfollow", "help", *VOICE_WORDS})
     if len(words) == 1 or named:
         close = get_close_matches(first, known, n=1, cutoff=_CUTOFF)
         if close:

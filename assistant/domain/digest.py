@@ -89,6 +89,14 @@ class ActionItemsOpen:
 
 
 @dataclass(frozen=True)
+class VoicesHeard:
+    """The voice of the customer logged in a period (no case): how many, the accounts most heard."""
+
+    count: int = 0
+    by_account: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class Digest:
     start: datetime
     end: datetime
@@ -123,6 +131,7 @@ class Digest:
     first_contact_median: timedelta | None = None
     first_contact_p90: timedelta | None = None
     first_contact_on_time: int = 0
+    voices: VoicesHeard = field(default_factory=VoicesHeard)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -141,6 +150,7 @@ def compute_digest(
     satisfaction: SatisfactionSummary | None = None,
     action_items: ActionItemsOpen | None = None,
     judgements: tuple[int, int] = (0, 0),
+    voices: VoicesHeard | None = None,
 ) -> Digest:
     def in_week(moment: datetime | None) -> bool:
         return moment is not None and start <= moment < end
@@ -227,6 +237,7 @@ def compute_digest(
         satisfaction=satisfaction or SatisfactionSummary(),
         action_items=action_items or ActionItemsOpen(),
         judgements=judgements,
+        voices=voices or VoicesHeard(),
     )
 
 

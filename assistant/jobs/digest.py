@@ -31,12 +31,13 @@ from assistant.domain.satisfaction import satisfaction_line
 from assistant.domain.slack_text import decode_slack_text
 from assistant.jobs.work_queue import WorkQueue
 from assistant.models import utcnow
-from assistant.rendering.escape import UserText
+from assistant.rendering.escape import UserText, escape_mrkdwn
 from assistant.rendering.render import Message, render_message
 from assistant.services import action_items as action_item_records
 from assistant.services import digest as records
 from assistant.services.judgement import judged_between
 from assistant.services.satisfaction import satisfaction_between
+from assistant.services.voice import voices_between
 from assistant.settings import WEEKDAYS, Settings
 from assistant.slack.case_channel import CaseChannel
 
@@ -109,6 +110,8 @@ def digest_context(digest: Digest, practice: Practice) -> dict[str, Any]:
         "satisfaction": _(satisfaction_line(digest.satisfaction)),
         "judged_escalated": digest.judgements[0],
         "judged_declined": digest.judgements[1],
+        "voices": digest.voices.count,
+        "voice_accounts": ", ".join(f"{escape_mrkdwn(name, 80)} {n}" for name, n in digest.voices.by_account),
         "items_open": digest.action_items.open,
         "items_overdue": [
             {
@@ -140,6 +143,7 @@ def week_digest(
         satisfaction=satisfaction_between(engine, start, end),
         action_items=open_action_items(engine, end, zone),
         judgements=judged_between(engine, start, end),
+        voices=voices_between(engine, start, end),
     )
 
 

@@ -28,6 +28,7 @@ from assistant.listeners import (
     resolve,
     survey,
     timeline,
+    voice,
 )
 from assistant.listeners.case_flow import CaseFlows, FlowSpec, FlowStart
 
@@ -78,4 +79,5 @@ def register_all(app: App, components: Components) -> CaseFlows:
     home.register(app, components)
     survey.register(app, components)
     judgement.register(app, components)
+    voice.register(app, components)
     return flows

@@ -18,6 +18,7 @@ from assistant.ids import COMMAND
 from assistant.listeners.case_flow import CaseFlows, in_their_language, say
 from assistant.listeners.follow import set_following
 from assistant.listeners.intake import open_intake as open_intake_modal
+from assistant.listeners.voice import open_voice
 from assistant.models import Escalation
 from assistant.presenters.case_context import case_context, guidance_words
 from assistant.rendering.render import render_message
@@ -211,6 +212,17 @@ def open_intake(components: Components, client: WebClient, respond: Respond, com
         )
 
 
+def open_voice_modal(
+    components: Components, client: WebClient, respond: Respond, command: dict[str, Any], said: str
+) -> None:
+    """`/escalate voc [what they said]`: the voice of the customer's form (no case is opened)."""
+    try:
+        open_voice(client, command, said)
+    except SLACK_ERRORS as exc:
+        logger.warning("the voice-of-the-customer form could not be opened (%s)", error_code(exc))
+        say(respond, _("voice.slack_busy_did_not_open_form", command=COMMAND))
+
+
 def answer_command(flows: CaseFlows, client: WebClient, respond: Respond, command: dict[str, Any]) -> None:
     """Route `/escalate [text]` (already acknowledged): help, a list, a case verb, or the intake modal."""
     components = flows.components
@@ -224,6 +236,8 @@ def answer_command(flows: CaseFlows, client: WebClient, respond: Respond, comman
         follow_by_key(components, respond, user_id, asked)
     elif asked.ask == Ask.STATUS:
         show_status(components, respond, user_id, asked)
+    elif asked.ask == Ask.VOICE:
+        open_voice_modal(components, client, respond, command, asked.text)
     elif asked.ask == Ask.DID_YOU_MEAN:
         did_you_mean(respond, asked)
     elif asked.ask == Ask.VERB:
