@@ -35,6 +35,8 @@ class CaseAction(StrEnum):
     # On reminders: "<reminder id>:<minutes>", and a business case's executive contact made.
     SNOOZE = "reminder_snooze"
     EXEC_CONTACT_DONE = "case_exec_contact_done"
+    # A resolution's follow-up: the customer confirmed they can use the service again.
+    SERVICE_CONFIRMED = "case_service_confirmed"
     # On an action item's reminder, its overdue notice and the Home tab: value is the item id.
     ACTION_ITEM_DONE = "action_item_done"
     OPEN_CHANNEL = "case_open_channel"

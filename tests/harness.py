@@ -131,6 +131,13 @@ def exec_contact_made(view: dict[str, Any]) -> dict[str, str]:
     return {"executive_contact": "made"} if asked else {}
 
 
+def closing_checklist(view: dict[str, Any]) -> dict[str, list[str]]:
+    """The close form's checklist, each question it asks ticked (the customer confirmed, the
+    related records closed); who shared the RCA is prefilled."""
+    asked = {b.get("block_id") for b in view["blocks"]}
+    return {field: ["yes"] for field in ("service_confirmed", "records_closed") if field in asked}
+
+
 class FlowButton(StrEnum):
     """The buttons that open the guided flows, as Slack sends them back ("case_<flow>", the flow
     being the name of its file in flows/)."""

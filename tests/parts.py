@@ -43,6 +43,7 @@ from tests.harness import (
     SIGNING_SECRET,
     WhatTheAppLeft,
     assert_no_sentence_id_shown,
+    closing_checklist,
     default_intake,
     exec_contact_made,
     in_hours,
@@ -234,6 +235,12 @@ class Parts(WhatTheAppLeft):
         view_id = self.open_flow(user, case, flow)
         assert self.workspace.views[view_id]["callback_id"] == flow.removeprefix("case_")
         assert self.submit(user, view_id, **values) == {}
+        return self.case(case.id)
+
+    def close(self, case: Escalation, **values: Any) -> Escalation:
+        """The owner closes `case` with `values`, ticking the resolution checklist it asks."""
+        view_id = self.open_flow(OWNER, case, "close")
+        assert self.submit(OWNER, view_id, **values, **closing_checklist(self.workspace.views[view_id])) == {}
         return self.case(case.id)
 
     def details(self, case: Escalation) -> str:

@@ -14,7 +14,16 @@ from assistant.domain.reminders import ReminderKind
 from assistant.ids import CaseAction
 from assistant.models import Escalation, Reminder
 from assistant.services.cases import open_case
-from tests.harness import CSM, OWNER, FlowButton, Harness, exec_contact_made, in_hours, wait_for
+from tests.harness import (
+    CSM,
+    OWNER,
+    FlowButton,
+    Harness,
+    closing_checklist,
+    exec_contact_made,
+    in_hours,
+    wait_for,
+)
 
 
 def acknowledged(harness: Harness, **intake: object) -> Escalation:
@@ -46,7 +55,12 @@ def closed_with_sponsor(harness: Harness, *, sponsor: str) -> Escalation:
     case = resolved(harness, category="business")
     view = harness.open_flow(OWNER, case, FlowButton.CLOSE)
     harness.submit(
-        OWNER, view, no_rca_reason="Commercial settlement.", sponsorship=["enrol"], sponsor=sponsor
+        OWNER,
+        view,
+        no_rca_reason="Commercial settlement.",
+        sponsorship=["enrol"],
+        sponsor=sponsor,
+        **closing_checklist(harness.workspace.views[view]),
     )
     wait_for(lambda: harness.case(case.id).status == "closed", what="the closing")
     return harness.case(case.id)

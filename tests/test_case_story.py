@@ -141,7 +141,11 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
 
     # Ken closes it, enrolling Acme in executive sponsorship; the channel is archived.
     view = harness.open_flow(EXEC, case, FlowButton.CLOSE)
-    harness.submit(EXEC, view, sponsorship=["enrol"])
+    # The resolution checklist: Acme confirmed at resolution; the ticket it raised is closed; Ken
+    # shared the customer-facing RCA with their CEO (the form names the owner already).
+    asked = {b.get("block_id") for b in harness.workspace.views[view]["blocks"]}
+    assert "service_confirmed" not in asked and {"records_closed", "rca_shared_by"} <= asked
+    harness.submit(EXEC, view, sponsorship=["enrol"], records_closed=["yes"])
     wait_for(lambda: channel.is_archived, what="the channel to be archived")
     assert any("ESC-1 is closed" in m.text for m in channel.messages)
     closed = harness.case(case.id)

@@ -40,6 +40,7 @@ from tests.harness import (
     FlowButton,
     Harness,
     app_sender,
+    closing_checklist,
     default_intake,
     env_without_slack,
     exec_contact_made,
@@ -410,7 +411,12 @@ def closed_for_ana(harness: Harness) -> Escalation:
         harness, category="business", contacts=ANA, contact_language="pt_BR", contact_zone="America/Sao_Paulo"
     )
     view = harness.open_flow(OWNER, case, FlowButton.CLOSE)
-    harness.submit(OWNER, view, no_rca_reason="Commercial settlement.")
+    harness.submit(
+        OWNER,
+        view,
+        no_rca_reason="Commercial settlement.",
+        **closing_checklist(harness.workspace.views[view]),
+    )
     wait_for(lambda: harness.case(case.id).status == "closed", what="the closing")
     return case
 
@@ -573,7 +579,7 @@ def test_nothing_internal_reaches_the_customer(app: Harness, mailbox: Mailbox) -
         lambda: len(customer.communications_of(harness.components.engine, case.id or 0)) == 4, what="the RCA"
     )
     view = harness.open_flow(OWNER, case, FlowButton.CLOSE)
-    harness.submit(OWNER, view)
+    harness.submit(OWNER, view, **closing_checklist(harness.workspace.views[view]))
     survey = survey_in(mailbox)
     link = re.findall(r"(http://\S+/csat/\S+)", plain_text(survey))[0]
     with urllib.request.urlopen(link, timeout=5) as page:
@@ -691,7 +697,12 @@ def test_the_customer_hears_from_the_owner_in_their_slack_connect_channel_and_ra
     )  # fmt: skip
     wait_for(lambda: len(shared.messages) == 2, what="the resolution notice")
     view_id = harness.open_flow(OWNER, case, FlowButton.CLOSE)
-    harness.submit(OWNER, view_id, no_rca_reason="Commercial settlement.")
+    harness.submit(
+        OWNER,
+        view_id,
+        no_rca_reason="Commercial settlement.",
+        **closing_checklist(harness.workspace.views[view_id]),
+    )
     survey = wait_for(lambda: len(shared.messages) == 3 and shared.messages[2], what="the survey")
     buttons = next(b for b in survey.blocks if b["type"] == "actions")["elements"]  # type: ignore[union-attr]
     assert [b["text"]["text"] for b in buttons] == ["1", "2", "3", "4", "5"]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.harness import OWNER, wait_for
+from tests.harness import wait_for
 from tests.parts import Parts, resolved_case, running_parts
 
 
@@ -17,7 +17,7 @@ def feed_text(parts: Parts) -> str:
 
 def test_the_feed_hears_a_case_closed(parts: Parts) -> None:
     case = resolved_case(parts, category="business", stakeholders=[], triggers=[], account="Globex")
-    parts.run_flow(OWNER, case, "close", no_rca_reason="A pricing dispute, settled commercially.")
+    parts.close(case, no_rca_reason="A pricing dispute, settled commercially.")
     wait_for(lambda: "Closed: ESC-1" in feed_text(parts), what="the feed told of the closing")
     said = feed_text(parts)
     assert "*ESC-1* · Globex is closed without a root-cause analysis" in said
@@ -28,7 +28,7 @@ def test_a_private_case_closed_is_named_by_its_key_alone(parts: Parts) -> None:
     case = resolved_case(
         parts, category="business", stakeholders=[], triggers=["data_breach"], account="Initech"
     )
-    parts.run_flow(OWNER, case, "close", no_rca_reason="Handled by the security team's report.")
+    parts.close(case, no_rca_reason="Handled by the security team's report.")
     wait_for(lambda: "Closed: ESC-1" in feed_text(parts), what="the feed told of the closing")
     closing = [m for m in parts.feed.messages if m.text == "Closed: ESC-1"]
     shown = json.dumps(closing[0].blocks, ensure_ascii=False)
@@ -45,5 +45,5 @@ def test_a_private_case_closed_is_named_by_its_key_alone(parts: Parts) -> None:
 def test_the_feed_hears_it_in_the_teams_language(database_url: str, locale: str, words: str) -> None:
     with running_parts(database_url, default_locale=locale) as parts:
         case = resolved_case(parts, category="business", stakeholders=[], triggers=[], account="Globex")
-        parts.run_flow(OWNER, case, "close", no_rca_reason="Acordo comercial.")
+        parts.close(case, no_rca_reason="Acordo comercial.")
         wait_for(lambda: words in feed_text(parts), what=f"the feed told in {locale}")

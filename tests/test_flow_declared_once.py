@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 
 from assistant.models import Escalation
-from tests.harness import CSM, OWNER, VP, FlowButton, Harness, mrkdwn_texts, team_harness, wait_for
+from tests.harness import (
+    CSM,
+    OWNER,
+    VP,
+    FlowButton,
+    Harness,
+    closing_checklist,
+    mrkdwn_texts,
+    team_harness,
+    wait_for,
+)
 from tests.stories import resolved
 
 CLOSE = """\
@@ -61,9 +71,17 @@ def test_one_file_adds_a_question_and_a_role(ours_changed: Harness) -> None:
     assert asked["element"]["type"] == "plain_text_input" and asked["element"]["multiline"] is True
     assert asked["optional"] is False
 
-    errors = harness.submit(CSM, view, no_rca_reason="A billing question.").json()["errors"]
+    errors = harness.submit(
+        CSM, view, no_rca_reason="A billing question.", **closing_checklist(harness.workspace.views[view])
+    ).json()["errors"]
     assert errors == {"customer_quote": "Quote the customer, in their words."}
-    harness.submit(CSM, view, no_rca_reason="A billing question.", customer_quote="It *works* <now>")
+    harness.submit(
+        CSM,
+        view,
+        no_rca_reason="A billing question.",
+        customer_quote="It *works* <now>",
+        **closing_checklist(harness.workspace.views[view]),
+    )
     wait_for(lambda: harness.case(case.id).status == "closed", what="the case to close")
 
     closed = next(e for e in harness.events(case.id) if e.kind == "closed")

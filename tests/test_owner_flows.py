@@ -10,7 +10,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant.ids import CaseAction
-from tests.harness import BOT, CSM, EXEC, MANAGER, OWNER, FlowButton, Harness, in_hours, wait_for
+from tests.harness import (
+    BOT,
+    CSM,
+    EXEC,
+    MANAGER,
+    OWNER,
+    FlowButton,
+    Harness,
+    closing_checklist,
+    in_hours,
+    wait_for,
+)
 from tests.stories import acknowledged, resolved
 
 
@@ -172,9 +183,28 @@ def test_a_business_case_may_close_with_a_reason_and_keep_its_channel(database_u
         blocks = {b.get("block_id") for b in harness.workspace.views[view]["blocks"]}
         assert "no_rca_reason" in blocks and "sponsorship" not in blocks  # no executive was involved
         errors = harness.submit(OWNER, view).json()["errors"]
-        assert errors == {"no_rca_reason": "Say why this case needs no root-cause analysis."}
-        harness.submit(OWNER, view, no_rca_reason="A pricing dispute, settled commercially.")
+        assert errors == {
+            "no_rca_reason": "Say why this case needs no root-cause analysis.",
+            # Resolved with the customer's confirmation pending: the checklist asks for it.
+            "service_confirmed": "Ask the customer first; close once they confirm it works "
+            "(or press Customer confirmed on the follow-up).",
+            # The ticket the intake linked: closed before the case is.
+            "records_closed": "Close every related ticket and problem record first, then tick this.",
+        }
+        harness.submit(
+            OWNER,
+            view,
+            no_rca_reason="A pricing dispute, settled commercially.",
+            service_confirmed=["yes"],
+            records_closed=["yes"],
+        )
         wait_for(lambda: harness.case(case.id).status == "closed", what="the closing")
+        closed = next(e for e in harness.events(case.id) if e.kind == "closed")
+        assert closed.data["checklist"] == {
+            "service_confirmed": True,
+            "records_closed": ["Ticket"],
+            "rca_shared_by": None,
+        }
         assert not harness.channel_of(case).is_archived
         assert harness.case(case.id).no_rca_reason == "A pricing dispute, settled commercially."
     finally:
@@ -306,7 +336,7 @@ def test_a_late_refresh_does_not_bring_back_a_closed_cases_channel(harness: Harn
     )
     wait_for(lambda: harness.channel_of(case).files, what="the RCA")
     view = harness.open_flow(OWNER, case, FlowButton.CLOSE)
-    harness.submit(OWNER, view)
+    harness.submit(OWNER, view, **closing_checklist(harness.workspace.views[view]))
     wait_for(lambda: harness.channel_of(case).is_archived, what="the channel to be archived")
     harness.components.provisioner.channel.refresh(stale)  # the late refresh
     assert harness.channel_of(case).is_archived
@@ -316,7 +346,9 @@ def test_a_late_refresh_does_not_bring_back_a_closed_cases_channel(harness: Harn
 def test_a_late_post_does_not_bring_back_a_closed_cases_channel(harness: Harness) -> None:
     case = resolved(harness, category="business", stakeholders=[], triggers=[])
     view = harness.open_flow(OWNER, case, FlowButton.CLOSE)
-    harness.submit(OWNER, view, no_rca_reason="Settled commercially.")
+    harness.submit(
+        OWNER, view, no_rca_reason="Settled commercially.", **closing_checklist(harness.workspace.views[view])
+    )
     wait_for(lambda: harness.channel_of(case).is_archived, what="the channel to be archived")
     from assistant.rendering.render import render_message
 

@@ -172,7 +172,7 @@ def test_nothing_fires_for_a_closed_case(parts: Parts) -> None:
     cancelled = next(e for e in parts.events(case.id) if e.kind == "executive_contact_cancelled")
     assert cancelled.data["reason"].startswith("The customer's CFO") and cancelled.actor_id == OWNER
     assert {k for k, _ in pending(parts.components, case)} == {"rca_soon", "rca_missed"}
-    closed = parts.run_flow(OWNER, case, "close", no_rca_reason="Commercial dispute, settled.")
+    closed = parts.close(case, no_rca_reason="Commercial dispute, settled.")
     assert closed.status == "closed"
     assert pending(parts.components, case) == set()
     assert tick(parts.components, datetime.now(UTC) + timedelta(days=30)) == 0

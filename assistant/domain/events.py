@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     BREACH = "breach"
     EXECUTIVE_CONTACT_MADE = "executive_contact_made"
     EXECUTIVE_CONTACT_CANCELLED = "executive_contact_cancelled"
+    CUSTOMER_CONFIRMED = "customer_confirmed"
     ACTION_ITEM_DONE = "action_item_done"
     # The customer end: contacts, and what the customer is told (queued, delivered or recorded).
     CONTACTS_ADDED = "contacts_added"

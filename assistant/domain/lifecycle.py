@@ -130,6 +130,7 @@ class Task(StrEnum):
     SNOOZE = "snooze"
     RECORD_SATISFACTION = "record_satisfaction"
     RECORD_EXEC_CONTACT = "record_exec_contact"
+    RECORD_SERVICE_CONFIRMED = "record_service_confirmed"
     FINISH_ACTION_ITEM = "finish_action_item"
 
 
@@ -138,12 +139,14 @@ TASK_PERMITTED: dict[Task, frozenset[Role]] = {
     Task.SNOOZE: frozenset({Role.OWNER, Role.MANAGER, Role.ADMIN}),
     Task.RECORD_SATISFACTION: frozenset({Role.REPORTER, Role.OWNER, Role.MANAGER, Role.ADMIN}),
     Task.RECORD_EXEC_CONTACT: frozenset({Role.INVOLVED, Role.MANAGER, Role.ADMIN}),
+    Task.RECORD_SERVICE_CONFIRMED: frozenset({Role.INVOLVED, Role.MANAGER, Role.ADMIN}),
     Task.FINISH_ACTION_ITEM: frozenset({Role.ITEM_OWNER, Role.OWNER, Role.MANAGER, Role.ADMIN}),
 }
 TASK_REFUSALS: dict[Task, str] = {
     Task.SNOOZE: N_("lifecycle.only_owner_can_snooze"),
     Task.RECORD_SATISFACTION: N_("lifecycle.only_person_who_reported_case_its"),
     Task.RECORD_EXEC_CONTACT: N_("lifecycle.only_people_key_can_record_executive"),
+    Task.RECORD_SERVICE_CONFIRMED: N_("lifecycle.only_people_key_can_record_confirmation"),
     Task.FINISH_ACTION_ITEM: N_("lifecycle.only_item_owner_who_owns_action_item"),
 }
 

@@ -25,6 +25,8 @@ class ReminderKind(StrEnum):
     EXEC_CONTACT_MISSED = "exec_contact_missed"
     FIRST_CONTACT_SOON = "first_contact_soon"
     FIRST_CONTACT_MISSED = "first_contact_missed"
+    # Resolved, but the customer has not confirmed they can use the service again: ask them.
+    CONFIRM_SERVICE = "confirm_service"
     RCA_SOON = "rca_soon"
     RCA_MISSED = "rca_missed"
     SNOOZED = "snoozed"
@@ -51,6 +53,7 @@ PROMISE_NAMES: dict[ReminderKind, str] = {
     ReminderKind.EXEC_CONTACT_MISSED: N_("reminders.have_executive_contact_customer"),
     ReminderKind.FIRST_CONTACT_SOON: N_("reminders.tell_customer_first_hour"),
     ReminderKind.FIRST_CONTACT_MISSED: N_("reminders.tell_customer_first_hour"),
+    ReminderKind.CONFIRM_SERVICE: N_("reminders.confirm_customer_can_use_service"),
     ReminderKind.RCA_SOON: N_("reminders.deliver_root_cause_analysis"),
     ReminderKind.RCA_MISSED: N_("reminders.deliver_root_cause_analysis"),
     ReminderKind.SNOOZED: N_("reminders.keep_promise"),
@@ -64,6 +67,8 @@ class ReminderPolicy:
     update_grace: timedelta = timedelta(minutes=15)
     exec_contact_before: timedelta = timedelta(hours=2)
     first_contact_before: timedelta = timedelta(minutes=15)
+    # A resolution the customer has not confirmed yet is followed up this long after.
+    confirmation_follow_up: timedelta = timedelta(hours=24)
     rca_before: timedelta = timedelta(days=1)
 
 
@@ -80,6 +85,8 @@ class PromiseState:
     has_rca: bool
     first_contact_due_at: datetime | None = None
     customer_heard: bool = False
+    resolved_at: datetime | None = None
+    customer_confirmed: bool = True
 
 
 @dataclass(frozen=True, order=True)
@@ -128,6 +135,9 @@ def plan_reminders(state: PromiseState, policy: ReminderPolicy) -> set[Planned]:
         ):
             if owed_by and not done:
                 planned |= {Planned(owed_by - before, soon, owed_by), Planned(owed_by, missed, owed_by)}
+    if state.status == Status.RESOLVED and state.resolved_at and not state.customer_confirmed:
+        ask_at = state.resolved_at + policy.confirmation_follow_up
+        planned.add(Planned(ask_at, ReminderKind.CONFIRM_SERVICE, ask_at))
     if state.status == Status.RESOLVED and state.rca_due_at and not state.has_rca:
         due = state.rca_due_at
         planned |= {

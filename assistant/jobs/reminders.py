@@ -88,6 +88,10 @@ HEADLINES: dict[ReminderKind, tuple[str, str]] = {
         N_("reminders.customer_was_to_hear_from_us_by"),
         N_("reminders.tell_them_now_escalation_managers_were"),
     ),
+    ReminderKind.CONFIRM_SERVICE: (
+        N_("reminders.customer_has_not_confirmed_service_since"),
+        N_("reminders.ask_them_then_press_customer_confirmed"),
+    ),
     ReminderKind.RCA_SOON: (N_("reminders.rca_is_due"), N_("reminders.record_its_action_items")),
     ReminderKind.RCA_MISSED: (
         N_("reminders.rca_was_due"),
@@ -398,6 +402,12 @@ class ReminderDispatcher:
                 "action_id": CaseAction.EXEC_CONTACT_DONE.value,
                 "value": str(case.id),
                 "label": _("reminders.executive_contact_made"),
+            }
+        elif kind == ReminderKind.CONFIRM_SERVICE:
+            step = {
+                "action_id": CaseAction.SERVICE_CONFIRMED.value,
+                "value": str(case.id),
+                "label": _("reminders.customer_confirmed"),
             }
         else:
             book = installed().flows

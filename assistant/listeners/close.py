@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from assistant.components import Components
 from assistant.content.i18n import N_, _
+from assistant.domain.intake import LINK_LABELS, LinkKind
 from assistant.domain.lifecycle import Task, close_refusal, needs_no_sponsorship
 from assistant.ids import CaseAction, ViewId
 from assistant.listeners.case_flow import (
@@ -40,6 +41,9 @@ FLOW = "close"
 
 
 class Field(StrEnum):
+    SERVICE_CONFIRMED = "service_confirmed"
+    RECORDS_CLOSED = "records_closed"
+    RCA_SHARED_BY = "rca_shared_by"
     NO_RCA_REASON = "no_rca_reason"
     SPONSORSHIP = "sponsorship"
     SPONSOR = "sponsor"
@@ -59,6 +63,18 @@ SCORES = [
 ]
 
 
+# The related records the customer raised, which must be closed before the case is.
+CLOSABLE_RECORDS = (LinkKind.TICKET, LinkKind.PROBLEM_RECORD)
+
+
+def records_to_close(case: Escalation) -> list[dict[str, Any]]:
+    return [
+        {"label": _(LINK_LABELS[LinkKind(kind)]), "url": UserText(url)}
+        for kind, url in case.links
+        if kind in {k.value for k in CLOSABLE_RECORDS}
+    ]
+
+
 def sponsor_of_case(case: Escalation) -> str | None:
     return case.stakeholder_ids[0] if case.stakeholder_ids else None
 
@@ -76,6 +92,10 @@ def open_flow(start: FlowStart) -> None:
         start,
         "close_modal.json.j2",
         Field,
+        # The resolution checklist: what is still to confirm (each asked only when it applies).
+        confirm_service=not case.customer_confirmed,
+        records=records_to_close(case),
+        rca_shared_by=case.owner_id,
         has_rca=has_rca,
         offer_sponsorship=not needs_no_sponsorship(case.triggers, case.stakeholder_ids, practice),
         # The executives involved were named as stakeholders: the first one is the likely sponsor.
@@ -109,6 +129,13 @@ def apply(sub: Submission, answers: Answers) -> Escalation:
         actor_id=sub.actor,
         no_rca_reason=answers.text(Field.NO_RCA_REASON) or None,
         sponsor_id=sponsor_named(answers),
+        checklist=lifecycle.ClosingChecklist(
+            service_confirmed=bool(answers.get(Field.SERVICE_CONFIRMED)),
+            records_closed=[r["label"] for r in records_to_close(sub.case)]
+            if answers.get(Field.RECORDS_CLOSED)
+            else [],
+            rca_shared_by=answers.get(Field.RCA_SHARED_BY),
+        ),
         survey=survey_for(components, sub.case),
         practice=components.content.practice,
     )

@@ -88,6 +88,23 @@ def register(app: App, components: Components) -> None:
             ),
         )
 
+    @app.action(CaseAction.SERVICE_CONFIRMED.value)
+    @case_task(components, Task.RECORD_SERVICE_CONFIRMED)
+    def handle_service_confirmed(body: dict[str, Any], case: Escalation) -> None:
+        """The customer says the service works again: the follow-up stops, closing may go ahead."""
+        actor = body["user"]["id"]
+        case = lifecycle.confirm_service(
+            components.engine, case.id or 0, actor_id=actor, policy=components.reminder_policy
+        )
+        components.after_change(
+            case,
+            render_message(
+                "notice.json.j2",
+                text=":white_check_mark: "
+                + _("reminders.person_recorded_customer_confirmed", person=mention(actor)),
+            ),
+        )
+
     @app.action(CaseAction.ACTION_ITEM_DONE.value)
     @case_task(components, Task.FINISH_ACTION_ITEM, points_to=item_in_value)
     @in_their_language(components.people)

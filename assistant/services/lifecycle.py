@@ -412,6 +412,15 @@ def latest_rca(engine: sa.Engine, case_id: int) -> tuple[RootCauseAnalysis, list
         return rca, items
 
 
+@dataclass(frozen=True)
+class ClosingChecklist:
+    """The resolution checklist as the closer answered it (on the closed event)."""
+
+    service_confirmed: bool = False
+    records_closed: Sequence[str] = ()
+    rca_shared_by: str | None = None
+
+
 def close(
     engine: sa.Engine,
     case_id: int,
@@ -424,6 +433,7 @@ def close(
     rules: FlowRules,
     practice: Practice,
     team_answers: Mapping[str, Any] | None = None,
+    checklist: ClosingChecklist | None = None,
 ) -> Escalation:
     """Close the case; with `sponsor_id`, enrol its account in executive sponsorship with that sponsor;
     with `survey`, the customer is asked for their satisfaction (queued with the close).
@@ -456,7 +466,20 @@ def close(
             )
         if survey is not None:
             tell_customer(session, case, Purpose.SURVEY, survey, actor_id=actor_id, keeps_promise_at=None)
-        return {"with_rca": has_rca, "no_rca_reason": case.no_rca_reason, "sponsor_id": sponsor_id}
+        data: dict[str, Any] = {
+            "with_rca": has_rca,
+            "no_rca_reason": case.no_rca_reason,
+            "sponsor_id": sponsor_id,
+        }
+        if checklist is not None:
+            if checklist.service_confirmed:
+                case.customer_confirmed = True
+            data["checklist"] = {
+                "service_confirmed": bool(case.customer_confirmed),
+                "records_closed": list(checklist.records_closed),
+                "rca_shared_by": checklist.rca_shared_by if has_rca else None,
+            }
+        return data
 
     return _act(
         engine,
@@ -529,6 +552,20 @@ def settle_exec_contact(session: Session, case: Escalation, actor_id: str, outco
         record_event(
             session, case.id or 0, EventKind.EXECUTIVE_CONTACT_CANCELLED, actor_id, reason=outcome.reason
         )
+
+
+def confirm_service(
+    engine: sa.Engine, case_id: int, *, actor_id: str, policy: ReminderPolicy = DEFAULT_POLICY
+) -> Escalation:
+    """The customer confirmed they can use the service again: the follow-up stops (once)."""
+    with session_scope(engine) as session:
+        case = session.exec(select(Escalation).where(Escalation.id == case_id).with_for_update()).one()
+        if not case.customer_confirmed:
+            case.customer_confirmed = True
+            session.add(case)
+            sync_reminders(session, case, policy)
+            record_event(session, case_id, EventKind.CUSTOMER_CONFIRMED, actor_id)
+    return case
 
 
 def mark_exec_contact(
