@@ -143,6 +143,9 @@ class Escalation(SQLModel, table=True):
     exec_contact_due_at: datetime | None = _utc_column()
     # Stage 2: the customer first hears from us by then (customer_heard_at says when they did).
     first_contact_due_at: datetime | None = _utc_column()
+    # When the owner first wrote to the customer (queued or sent): the first contact is the owner's
+    # from then, though our delivery may still be late.
+    customer_told_at: datetime | None = _utc_column()
     exec_contact_done_at: datetime | None = _utc_column()
     # Promises settled so far (acknowledgement, each promised update), and those kept on time.
     promises_made: int = 0

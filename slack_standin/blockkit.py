@@ -27,6 +27,11 @@ def _block_problem(raw: Any) -> str | None:
         return "max_length of an input cannot exceed 3000"
     if raw.get("type") == "section" and len(raw.get("fields") or []) > 10:
         return "a section has at most 10 fields"
+    elements = [element, *(raw.get("elements") or [])] if raw.get("type") in ("input", "actions") else []
+    for each in elements:
+        choices = isinstance(each, dict) and each.get("type") in ("radio_buttons", "checkboxes")
+        if choices and len(each.get("options") or []) > 10:
+            return f"{each['type']} hold at most 10 options"
     return None
 
 

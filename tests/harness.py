@@ -327,10 +327,15 @@ class Harness(WhatTheAppLeft):
             block_id="case_actions",
         )
 
-    def details(self, user: str, case: Escalation) -> str:
-        """Click the card's "More details": the modal it opens (or the private refusal), as one text."""
+    def details(self, user: str, case: Escalation, *, elsewhere: bool = False) -> str:
+        """Click the card's "More details": the modal it opens (or the private refusal), as one text.
+        `elsewhere`: the same button pressed outside the case channel (a copy posted in #general)."""
         before = len(self.workspace.views)
-        self.click(user, case, CaseAction.DETAILS)
+        if elsewhere:
+            self.mark(user)
+            self.sender.click(user, CaseAction.DETAILS, str(case.id), channel_id=self.general.id)
+        else:
+            self.click(user, case, CaseAction.DETAILS)
         wait_for(
             lambda: len(self.workspace.views) > before or self.refusals_for(user)[self.answer_marks[user] :],
             what="the case's details",

@@ -403,7 +403,7 @@ def test_an_account_listed_by_mistake_is_taken_off_the_case(app: Harness) -> Non
     field = next(
         b for b in harness.workspace.views[view_id]["blocks"] if b.get("block_id") == "affected_accounts"
     )
-    assert [o["value"] for o in field["element"]["initial_options"]] == ["Globex", "Initech"]
+    assert [o["text"]["text"] for o in field["element"]["initial_options"]] == ["Globex", "Initech"]
     assert field["optional"] is True  # every account may be taken off
 
     assert harness.submit(OWNER, view_id, affected_accounts=["Initech"]).status == 200
@@ -433,3 +433,28 @@ def test_an_account_listed_by_mistake_is_taken_off_the_case(app: Harness) -> Non
     view_id = open_accounts(harness, OWNER, case)
     errors = harness.submit(OWNER, view_id, affected_accounts=[]).json()["errors"]
     assert errors == {"affected_accounts": "Choose at least one account."}
+
+
+def test_a_modal_opened_earlier_takes_off_only_what_it_showed(app: Harness) -> None:
+    """Saved after someone else changed the list, the accounts modal takes off only the accounts it
+    showed and that were taken out of it (it names them by id: a renamed or long name is the same
+    account)."""
+    harness = app
+    case = harness.escalate(
+        CSM, account="Acme Inc", account_value="", triggers=[], affected_accounts=["Globex"]
+    )
+    stale = open_accounts(harness, OWNER, case)  # shows Globex
+    meanwhile = open_accounts(harness, CSM, case)
+    assert (
+        harness.submit(CSM, meanwhile, affected_accounts=["Initech"]).status == 200
+    )  # Globex off, Initech on
+    wait_for(lambda: "Initech" in harness.details(OWNER, case), what="Initech listed")
+    assert harness.submit(OWNER, stale).status == 200  # saved as it was shown
+    time.sleep(0.3)
+    changes = [
+        e.data["accounts"]
+        for e in harness.events(case.id)
+        if e.kind in ("accounts_affected", "accounts_removed")
+    ]
+    assert changes == [["Globex"], ["Globex"], ["Initech"]]  # Initech, which it never showed, stays
+    assert "Initech" in harness.details(OWNER, case)

@@ -240,3 +240,96 @@ def test_zone_names_follow_the_reader_s_language() -> None:
     assert portuguese["America/Sao_Paulo"] == "Horário Brasil (São Paulo)"
     assert spanish["America/New_York"] == "hora de Estados Unidos (Nueva York)"
     assert next(iter(spanish)) == "Pacific/Auckland"  # an account's zone the list lacks comes first
+
+
+def test_an_executive_contact_cancelled_at_resolution_stays_cancelled_after_a_reopening(
+    database_url: str,
+) -> None:
+    from tests.harness import in_hours
+    from tests.parts import running_parts
+
+    with running_parts(database_url) as parts:
+        case = parts.escalate(CSM, category="business", stakeholders=[], triggers=[])
+        case = parts.run_flow(OWNER, case, "acknowledge", next_update=in_hours(3), customer_message="On it.")
+        parts.run_flow(
+            OWNER, case, "resolve", resolution_summary="Credit agreed", fix="Credit note",
+            customer_confirmed="yes", customer_notice="Your credit is issued.",
+            executive_contact="not_needed", executive_contact_reason="Their CFO settled it with billing.",
+        )  # fmt: skip
+        reopened = parts.run_flow(
+            CSM, case, "reopen", reason="The credit note was wrong.", next_update=in_hours(2)
+        )
+        assert reopened.exec_contact_due_at is None
+        pending = {r.kind for r in table_reminders(parts, case.id) if r.state == "pending"}
+        assert not pending & {"exec_contact_soon", "exec_contact_missed"}
+        cancelled = next(e for e in parts.events(case.id) if e.kind == "executive_contact_cancelled")
+        assert cancelled.data["was_due_at"]  # the promise it was, kept on the timeline
+
+
+def table_reminders(parts: Any, case_id: int | None) -> list[Any]:
+    from assistant.services import reminders
+
+    return reminders.reminders_of(parts.engine, case_id or 0)
+
+
+def test_a_resolve_form_older_than_the_executive_contact_is_not_saved(database_url: str) -> None:
+    """Opened on a technical case, which became business meanwhile: the promise is not dropped."""
+    from tests.harness import in_hours
+    from tests.parts import running_parts
+
+    with running_parts(database_url) as parts:
+        case = parts.escalate(CSM, category="technical", stakeholders=[], triggers=[])
+        case = parts.run_flow(OWNER, case, "acknowledge", next_update=in_hours(3), customer_message="On it.")
+        stale = parts.open_flow(OWNER, case, "resolve")
+        parts.run_flow(
+            OWNER, case, "classify", category="business", kind="hierarchical", severity="high",
+            resolving_team="Account team", reason="Termination was mentioned on the call.",
+        )  # fmt: skip
+        answered = parts.submit(
+            OWNER, stale, resolution_summary="Fixed", fix="Restarted", customer_confirmed="yes",
+            customer_notice="Your service is back.",
+        )  # fmt: skip
+        assert answered["errors"]["resolution_summary"].startswith(
+            "This case owes the customer an executive contact"
+        )
+        assert parts.case(case.id).status == "acknowledged"
+
+
+def test_a_member_of_a_private_case_channel_reads_its_details(harness: Harness) -> None:
+    """People in the channel (a playbook group, someone the owner added) read the card already."""
+    case = harness.escalate(CSM, triggers=["data_breach"], stakeholders=[])
+    assert "restricted case" in harness.details(EXEC, case, elsewhere=True)  # not from the channel
+    harness.channel_of(case).members.append(EXEC)  # the owner added them
+    assert "What is happening, and the impact" in harness.details(EXEC, case)
+
+
+def test_radio_buttons_and_checkboxes_hold_ten_options() -> None:
+    import pytest
+
+    from assistant.rendering.validate import InvalidPayload, check_view
+    from slack_standin.blockkit import view_problem
+
+    options = [{"text": {"type": "plain_text", "text": f"C{i}"}, "value": f"c{i}"} for i in range(11)]
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Eleven"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "category",
+                "label": {"type": "plain_text", "text": "Category"},
+                "element": {"type": "radio_buttons", "action_id": "category", "options": options},
+            }
+        ],
+    }
+    assert view_problem(view) == "radio_buttons hold at most 10 options"
+    for level in ("full", "limits"):
+        with pytest.raises(InvalidPayload):
+            check_view(view, level=level)
+
+
+def test_a_posix_zone_is_named_by_its_real_offset() -> None:
+    from assistant.content.customer_time import zone_label
+
+    assert zone_label("Etc/GMT+3") == "GMT-03:00"  # three hours behind, whatever its name says

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from babel.dates import format_date, get_timezone_location
+from babel.dates import format_date, get_timezone_gmt, get_timezone_location
 
 from assistant.content.i18n import _, current_locale
 from assistant.domain.communications import zone
@@ -40,6 +40,9 @@ def zone_label(name: str) -> str:
     """A zone as the reader names it ("Horário Brasil (São Paulo)"); one Babel does not know, as stored."""
     if name == "UTC":
         return name
+    if name.startswith("Etc/"):
+        # POSIX names read backwards (Etc/GMT+3 is three hours behind): say the offset itself.
+        return get_timezone_gmt(datetime(2026, 1, 1, tzinfo=zone(name)), locale=current_locale())
     try:
         return get_timezone_location(name, locale=current_locale())
     except LookupError:

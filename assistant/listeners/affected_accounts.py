@@ -9,6 +9,7 @@ from enum import StrEnum
 from assistant.content.i18n import _
 from assistant.listeners.case_flow import (
     Answers,
+    CaseRef,
     FlowSpec,
     FlowStart,
     Submission,
@@ -34,24 +35,36 @@ ADDED = "added"
 REMOVED = "removed"
 
 
+# An account listed already, as the modal offers it: by its id (a name may have changed in the
+# directory since, or be longer than an option's value), "listed:<account id>".
+LISTED = "listed:"
+
+
 def open_flow(start: FlowStart) -> None:
-    facts = accounts.account_facts(start.components.engine, start.case) or {}
-    # As the directory's options name them (an option's value, its name; its text, 75 characters).
-    listed = [
-        {"value": plain(a["name"])[:150], "label": plain(a["name"], 75)} for a in facts.get("affected", [])
+    engine = start.components.engine
+    facts = accounts.account_facts(engine, start.case) or {}
+    shown = accounts.affected_of(engine, start.case.id or 0)
+    listed = [{"value": f"{LISTED}{a.id}", "label": plain(a.name, 75)} for a in shown]
+    # The modal remembers which it showed: only those taken out of it are taken off the case (one
+    # added meanwhile, by someone else or the API, stays).
+    ref = CaseRef(case_id=start.case.id or 0, shown=[a.id or 0 for a in shown])
+    open_case_modal(start, "accounts_modal.json.j2", Field, ref, account=facts, listed=listed)
+
+
+def chosen_of(answers: Answers) -> tuple[list[int], list[str]]:
+    """(the listed accounts kept, by id; the names chosen from the directory)."""
+    values = answers.get(Field.ACCOUNTS) or []
+    kept = [
+        int(v.removeprefix(LISTED)) for v in values if v.startswith(LISTED) and v[len(LISTED) :].isdigit()
     ]
-    open_case_modal(start, "accounts_modal.json.j2", Field, account=facts, listed=listed)
-
-
-def listed_names(sub: Submission) -> list[str]:
-    return accounts.affected_names(sub.components.engine, [sub.ref.case_id]).get(sub.ref.case_id, [])
+    return kept, [v for v in values if not v.startswith(LISTED)]
 
 
 def check(sub: Submission, answers: Answers) -> dict[str, str]:
-    chosen = answers.get(Field.ACCOUNTS) or []
-    if not chosen and not listed_names(sub):
+    kept, names = chosen_of(answers)
+    if not kept and not names and not sub.ref.shown:
         return {Field.ACCOUNTS.value: _("affected_accounts.choose_at_least_one_account")}
-    unknown = accounts.unknown(sub.components.engine, [n for n in chosen if n not in listed_names(sub)])
+    unknown = accounts.unknown(sub.components.engine, names)
     if unknown:  # chosen from the directory, then removed from it while the modal was open
         return {
             Field.ACCOUNTS.value: _(
@@ -63,15 +76,14 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
 
 def apply(sub: Submission, answers: Answers) -> Escalation:
     engine = sub.components.engine
-    chosen = answers.get(Field.ACCOUNTS) or []
-    kept = {name.casefold() for name in chosen}
+    kept, names = chosen_of(answers)
     added, removed = cases.add_affected(
         engine,
         sub.ref.case_id,
-        chosen,
+        names,
         sub.actor,
         team_answers=answers.teams(),
-        removed=[name for name in listed_names(sub) if name.casefold() not in kept],
+        taken_off=[a for a in sub.ref.shown or [] if a not in kept],
     )
     answers.replace(ADDED, [a.name for a in added])
     answers.replace(REMOVED, removed)

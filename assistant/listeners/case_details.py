@@ -30,6 +30,11 @@ def register(app: App, components: Components) -> None:
         actor = body["user"]["id"]
         case_id = case.id or 0
         allowed = {*case.participants, *managers_of(components, case)}
+        # Slack sends a click on the card in a private channel only from its members (the
+        # playbook's groups, people the owner added): they read the card already.
+        clicked_in = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+        if case.is_private and clicked_in and clicked_in == case.channel_id:
+            allowed.add(actor)
         if case.is_private and actor not in allowed:
             allowed |= followers.followers_of(components.engine, [case_id])[case_id]
         if not can_see_details(is_private=case.is_private, user_id=actor, participants=allowed):

@@ -67,6 +67,8 @@ class CaseRef(BaseModel):
     zone: str | None = None
     # The RCA modal: how many action item rows of each kind it shows ("Add another" adds one).
     rows: dict[str, int] | None = None
+    # The affected accounts modal: the accounts it showed as listed (their ids).
+    shown: list[int] | None = None
 
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> CaseRef:

@@ -99,6 +99,10 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
     errors = route_problem(answers, audience_of(sub.components, sub.case, sub.actor), sub.case)
     if "…" in answers.text(Field.NOTICE):
         errors[Field.NOTICE.value] = _(NOTICE_NEEDED)
+    owed = sub.case.exec_contact_due_at is not None and sub.case.exec_contact_done_at is None
+    if owed and Field.EXEC_CONTACT.value not in answers.view["state"]["values"]:
+        # Opened before the case owed it (classified as business since): never dropped silently.
+        errors[Field.SUMMARY.value] = _("resolve.form_older_than_executive_contact")
     if answers.get(Field.EXEC_CONTACT) == lifecycle.ExecContactOutcome.NOT_NEEDED and not answers.text(
         Field.EXEC_CONTACT_REASON
     ):

@@ -73,7 +73,7 @@ def first_contact(case: Escalation, now: datetime | None = None) -> dict[str, An
     """Stage 2's promise that the customer hears from us within the first hour, as the card shows
     it until they have: by when (`overdue` once past). Once they have, the card's facts say when."""
     due = case.first_contact_due_at
-    if due is None or case.customer_heard_at is not None:
+    if due is None or case.customer_heard_at is not None or case.customer_told_at is not None:
         return None
     if case.status not in (Status.NEW, Status.ACKNOWLEDGED):
         return None

@@ -90,6 +90,7 @@ def _check_limits(blocks: list[dict[str, Any]], limit: int) -> None:
 HEADER_TEXT = 150
 CONTEXT_ELEMENTS = 10
 SECTION_FIELDS = 10
+CHOICE_OPTIONS = 10
 ACTIONS_ELEMENTS = 25
 BUTTON_TEXT = 75
 OPTIONS = 100
@@ -128,8 +129,12 @@ def _check_block_limits(raw: dict[str, Any], where: str) -> None:
             and len(label.get("text", "")) > BUTTON_TEXT
         ):
             raise InvalidPayload(f"{where}: button text over {BUTTON_TEXT} characters")
-        if isinstance(element.get("options"), list) and len(element["options"]) > OPTIONS:
+        options = element.get("options")
+        if isinstance(options, list) and len(options) > OPTIONS:
             raise InvalidPayload(f"{where}: more than {OPTIONS} options")
+        # Radio buttons and checkboxes hold fewer options than a select.
+        if element.get("type") in ("radio_buttons", "checkboxes") and len(options or []) > CHOICE_OPTIONS:
+            raise InvalidPayload(f"{where}: more than {CHOICE_OPTIONS} {element['type']} options")
 
 
 def _round_trip(raw: dict[str, Any], where: str, block: Block | None = None) -> None:

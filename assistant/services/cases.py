@@ -222,22 +222,24 @@ def add_affected_accounts(
 
 
 def remove_affected_accounts(
-    session: Session, case: Escalation, names: Sequence[str], actor_id: str
+    session: Session, case: Escalation, account_ids: Sequence[int], actor_id: str
 ) -> list[str]:
-    """Accounts listed by mistake, or no longer hit, taken off the case: their contacts get no
-    more of its updates. The names of those that were listed, on the timeline."""
-    if not names:
+    """Accounts listed by mistake, or no longer hit, taken off the case (by id): their contacts
+    get no more of its updates. The names of those that were listed, on the timeline."""
+    if not account_ids:
         return []
-    named = {a.id: a.name for a in accounts_named(session, names).values()}
     removed = session.exec(
         sa.delete(AffectedAccount)
         .where(
             col(AffectedAccount.escalation_id) == case.id,
-            col(AffectedAccount.account_id).in_(list(named)),
+            col(AffectedAccount.account_id).in_(list(account_ids)),
         )
         .returning(col(AffectedAccount.account_id))
     ).all()
-    gone = [named[account_id] for (account_id,) in removed]
+    names = {
+        a.id: a.name for a in session.exec(select(Account).where(col(Account.id).in_(list(account_ids))))
+    }
+    gone = [names.get(account_id, str(account_id)) for (account_id,) in removed]
     if gone:
         record_event(session, case.id or 0, EventKind.ACCOUNTS_REMOVED, actor_id, accounts=gone)
     return gone
@@ -255,18 +257,21 @@ def add_affected(
     names: Sequence[str],
     actor_id: str | None,
     team_answers: Mapping[str, Any] | None = None,
-    removed: Sequence[str] = (),
+    taken_off: Sequence[int] = (),
     **about: str,
 ) -> tuple[list[Account], list[str]]:
     """Accounts found hit later (the outage spreads): listed, and their CSMs owed a DM (the
-    provisioning step that tells them runs again, for these only); those `removed` taken off; the
+    provisioning step that tells them runs again, for these only); those `taken_off` (ids) off; the
     answers to a team's own questions kept on the timeline with them. What was added, and the
     names of what was taken off."""
     with session_scope(engine) as session:
         case = session.get(Escalation, case_id, with_for_update=True)
         if case is None:
             raise CaseNotFound(case_id)
-        gone = remove_affected_accounts(session, case, removed, actor_id or "") if actor_id else []
+        # One chosen again by name (in the typeahead) is not taken off.
+        again = {a.id for a in accounts_named(session, names).values()} if names else set()
+        off = [a for a in taken_off if a not in again]
+        gone = remove_affected_accounts(session, case, off, actor_id or "") if actor_id else []
         added = add_affected_accounts(session, case, names, actor_id, utcnow(), **about)
         if team_answers:
             record_event(

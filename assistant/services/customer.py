@@ -188,6 +188,10 @@ def tell_customer(
         ),
         told=outgoing.route != Route.MYSELF,
     )
+    if purpose != Purpose.SURVEY and case.customer_told_at is None:
+        # Written to them: the first hour's promise is the owner's from now (our delivery may lag).
+        case.customer_told_at = now
+        session.add(case)
     if purpose != Purpose.SURVEY:  # the survey's answer is the case's account's
         _tell_affected_accounts(session, case, purpose, outgoing, actor_id, now, keeps_promise_at)
     if outgoing.route == Route.MYSELF:

@@ -549,9 +549,16 @@ def settle_exec_contact(session: Session, case: Escalation, actor_id: str, outco
         settle_promise(case, kept)
         record_event(session, case.id or 0, EventKind.EXECUTIVE_CONTACT_MADE, actor_id, promise_kept=kept)
     else:
+        # No longer owed: a reopening does not bring back its reminders (the event keeps its time).
         record_event(
-            session, case.id or 0, EventKind.EXECUTIVE_CONTACT_CANCELLED, actor_id, reason=outcome.reason
+            session,
+            case.id or 0,
+            EventKind.EXECUTIVE_CONTACT_CANCELLED,
+            actor_id,
+            reason=outcome.reason,
+            was_due_at=_iso(case.exec_contact_due_at),
         )
+        case.exec_contact_due_at = None
 
 
 def confirm_service(

@@ -45,7 +45,7 @@ def promise_state(session: Session, case: Escalation, *, new: bool = False) -> P
         rca_due_at=case.rca_due_at,
         has_rca=has_rca,
         first_contact_due_at=case.first_contact_due_at,
-        customer_heard=case.customer_heard_at is not None,
+        customer_heard=case.customer_heard_at is not None or case.customer_told_at is not None,
         resolved_at=case.resolved_at,
         customer_confirmed=bool(case.customer_confirmed),
     )

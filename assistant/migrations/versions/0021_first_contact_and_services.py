@@ -22,6 +22,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Cases opened before this have no such promise: nothing is owed on them.
     op.add_column('escalation', sa.Column('first_contact_due_at', UTCDateTime(), nullable=True))
+    op.add_column('escalation', sa.Column('customer_told_at', UTCDateTime(), nullable=True))
     op.add_column(
         'escalation',
         sa.Column('affected_services', sa.JSON(), nullable=False, server_default='[]'),
@@ -31,4 +32,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('escalation') as batch:
         batch.drop_column('affected_services')
+        batch.drop_column('customer_told_at')
         batch.drop_column('first_contact_due_at')
