@@ -60,7 +60,13 @@ def test_required_says_what_is_required() -> None:
     questions = {q.id: q for q in OURS.questions("acknowledge")}
     assert questions["next_update"].required == "Promise a specific time for the next customer update."
     assert questions["sent_how"].required is None
-    assert {q.id for q in OURS.questions("close") if q.required} == {"no_rca_reason"}
+    # The close form's, each asked only when it applies (the resolution checklist, issue 23).
+    assert {q.id for q in OURS.questions("close") if q.required} == {
+        "no_rca_reason",
+        "service_confirmed",
+        "records_closed",
+        "rca_shared_by",
+    }
 
 
 def test_a_team_adds_a_question_and_a_role_in_one_file(tmp_path: Path) -> None:

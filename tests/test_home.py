@@ -232,10 +232,8 @@ def test_many_cases_fit_slacks_limits_with_pages(harness: Harness) -> None:
 def test_sponsored_accounts_are_listed_and_their_sponsor_joins_business_cases(parts: Parts) -> None:
     # A business case an executive took part in, closed with Acme enrolled in sponsorship.
     case = resolved_case(parts, category="business")
-    closed = parts.run_flow(
-        OWNER,
+    closed = parts.close(
         case,
-        "close",
         no_rca_reason="Commercial settlement.",
         sponsorship=["enrol"],
         sponsor=VP,
