@@ -191,6 +191,42 @@ def digest_command(settings: Settings) -> None:
         components.close()
 
 
+def quarterly_command(quarter: str) -> int:
+    """`digest --quarter [2026Q4]`: the quarterly review as text, from the database alone."""
+    from assistant.content.i18n import _, speaking
+    from assistant.content.registry import install_folder
+    from assistant.database import make_engine, migrate
+    from assistant.domain.quarterly import last_full_quarter, quarter_named
+    from assistant.jobs.digest import digest_as_text
+    from assistant.listeners.close import IMPROVEMENT_AREAS
+    from assistant.presenters.quarterly import quarterly_context
+    from assistant.rendering.render import render_message
+    from assistant.services.quarterly import quarterly_review
+
+    today = datetime.now(UTC).date()
+    label = last_full_quarter(today) if quarter == "last" else quarter.upper().replace("-", "")
+    try:
+        quarter_named(label)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    settings = load_settings(slack_bot_token="xoxb-not-used", slack_signing_secret="not-used")
+    content = install_folder(settings.custom_dir, settings.default_locale)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    try:
+        review = quarterly_review(engine, label)
+    finally:
+        engine.dispose()
+    with speaking(settings.default_locale):
+        areas = {a["value"]: _(a["label"]) for a in IMPROVEMENT_AREAS}
+        message = render_message(
+            "quarterly_review.json.j2", q=quarterly_context(review, content.practice, areas)
+        )
+    print(digest_as_text(message), end="")
+    return 0
+
+
 def digest_dry_run(week_ending: date | None, chart: str | None) -> None:
     """`digest --dry-run`: the whole digest as text from the database alone; no Slack token needed."""
     from zoneinfo import ZoneInfo
@@ -537,6 +573,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     digest_mode.add_argument(
         "--dry-run", action="store_true", help="print the digest as text instead (no Slack token needed)"
     )
+    digest_mode.add_argument(
+        "--quarter",
+        nargs="?",
+        const="last",
+        default=None,
+        metavar="2026Q4",
+        help="print the quarterly review (the last full quarter, or the one named), from the database alone",
+    )
     digest_parser.add_argument(
         "--week-ending",
         type=date.fromisoformat,
@@ -652,6 +696,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             db_command(DatabaseSettings().database_url, args.action)
             return 0
+        if args.command == "digest" and args.quarter:
+            return quarterly_command(args.quarter)
         if args.command == "digest" and args.dry_run:
             digest_dry_run(args.week_ending, args.chart)
             return 0

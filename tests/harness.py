@@ -131,11 +131,15 @@ def exec_contact_made(view: dict[str, Any]) -> dict[str, str]:
     return {"executive_contact": "made"} if asked else {}
 
 
-def closing_checklist(view: dict[str, Any]) -> dict[str, list[str]]:
+def closing_checklist(view: dict[str, Any]) -> dict[str, Any]:
     """The close form's checklist, each question it asks ticked (the customer confirmed, the
-    related records closed); who shared the RCA is prefilled."""
+    related records closed; who shared the RCA is prefilled), and its handling review answered
+    ("nothing to change")."""
     asked = {b.get("block_id") for b in view["blocks"]}
-    return {field: ["yes"] for field in ("service_confirmed", "records_closed") if field in asked}
+    ticked: dict[str, Any] = {f: ["yes"] for f in ("service_confirmed", "records_closed") if f in asked}
+    if "handled_better" in asked:
+        ticked |= {"handled_better": "Nothing: it went as the playbook says.", "improvement_area": "none"}
+    return ticked
 
 
 class FlowButton(StrEnum):

@@ -145,7 +145,16 @@ def test_the_life_of_a_case(any_harness: Harness) -> None:
     # shared the customer-facing RCA with their CEO (the form names the owner already).
     asked = {b.get("block_id") for b in harness.workspace.views[view]["blocks"]}
     assert "service_confirmed" not in asked and {"records_closed", "rca_shared_by"} <= asked
-    harness.submit(EXEC, view, sponsorship=["enrol"], records_closed=["yes"])
+    # And the handling review, apart from the technical cause: where we lost time.
+    harness.submit(
+        EXEC,
+        view,
+        sponsorship=["enrol"],
+        records_closed=["yes"],
+        handled_better="Forty minutes went on finding who owned the IdP certificate.",
+        improvement_area="process",
+        improvement="Every certificate gets a named owner and an expiry alert.",
+    )
     wait_for(lambda: channel.is_archived, what="the channel to be archived")
     assert any("ESC-1 is closed" in m.text for m in channel.messages)
     closed = harness.case(case.id)

@@ -66,6 +66,8 @@ def test_required_says_what_is_required() -> None:
         "service_confirmed",
         "records_closed",
         "rca_shared_by",
+        "handled_better",
+        "improvement_area",
     }
 
 

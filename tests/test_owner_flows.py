@@ -190,13 +190,30 @@ def test_a_business_case_may_close_with_a_reason_and_keep_its_channel(database_u
             "(or press Customer confirmed on the follow-up).",
             # The ticket the intake linked: closed before the case is.
             "records_closed": "Close every related ticket and problem record first, then tick this.",
+            # The handling review, apart from the RCA.
+            "handled_better": "Say what we could have handled better, or that nothing could have been.",
+            "improvement_area": "Choose where the improvement lies, or that none is needed.",
         }
+        # An area to improve needs the proposal itself.
+        errors = harness.submit(
+            OWNER,
+            view,
+            no_rca_reason="A pricing dispute, settled commercially.",
+            service_confirmed=["yes"],
+            records_closed=["yes"],
+            handled_better="We quoted the old price list for two days.",
+            improvement_area="process",
+        ).json()["errors"]
+        assert errors == {"improvement": "Say what you propose; it goes to the quarterly review."}
         harness.submit(
             OWNER,
             view,
             no_rca_reason="A pricing dispute, settled commercially.",
             service_confirmed=["yes"],
             records_closed=["yes"],
+            handled_better="We quoted the old price list for two days.",
+            improvement_area="process",
+            improvement="Billing checks the price list before any quote to a key account.",
         )
         wait_for(lambda: harness.case(case.id).status == "closed", what="the closing")
         closed = next(e for e in harness.events(case.id) if e.kind == "closed")
@@ -204,6 +221,11 @@ def test_a_business_case_may_close_with_a_reason_and_keep_its_channel(database_u
             "service_confirmed": True,
             "records_closed": ["Ticket"],
             "rca_shared_by": None,
+        }
+        assert closed.data["review"] == {
+            "handled_better": "We quoted the old price list for two days.",
+            "area": "process",
+            "improvement": "Billing checks the price list before any quote to a key account.",
         }
         assert not harness.channel_of(case).is_archived
         assert harness.case(case.id).no_rca_reason == "A pricing dispute, settled commercially."

@@ -64,11 +64,12 @@ def test_a_pending_confirmation_is_followed_up_and_recorded_from_the_reminder(ha
     assert "service_confirmed" not in blocks
     assert "https://support.example.com/tickets/4521" in json.dumps(view)
     assert blocks["rca_shared_by"]["element"]["initial_user"] == OWNER  # the owner, as a start
-    errors = harness.submit(OWNER, view_id, rca_shared_by=EXEC).json()["errors"]
+    review = {"handled_better": "Nothing: the playbook held.", "improvement_area": "none"}
+    errors = harness.submit(OWNER, view_id, rca_shared_by=EXEC, **review).json()["errors"]
     assert errors == {
         "records_closed": "Close every related ticket and problem record first, then tick this."
     }
-    harness.submit(OWNER, view_id, rca_shared_by=EXEC, records_closed=["yes"])
+    harness.submit(OWNER, view_id, rca_shared_by=EXEC, records_closed=["yes"], **review)
     wait_for(lambda: harness.case(case.id).status == "closed", what="the closing")
     closed = next(e for e in harness.events(case.id) if e.kind == "closed")
     assert closed.data["checklist"] == {

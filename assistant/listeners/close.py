@@ -44,12 +44,23 @@ class Field(StrEnum):
     SERVICE_CONFIRMED = "service_confirmed"
     RECORDS_CLOSED = "records_closed"
     RCA_SHARED_BY = "rca_shared_by"
+    HANDLED_BETTER = "handled_better"
+    IMPROVEMENT_AREA = "improvement_area"
+    IMPROVEMENT = "improvement"
     NO_RCA_REASON = "no_rca_reason"
     SPONSORSHIP = "sponsorship"
     SPONSOR = "sponsor"
     SCORE = "score"
     COMMENT = "comment"
 
+
+# Where an improvement that would prevent escalations like this one lies (the handling review).
+IMPROVEMENT_AREAS = [
+    {"value": "product", "label": N_("close.area_product")},
+    {"value": "training", "label": N_("close.area_training")},
+    {"value": "process", "label": N_("close.area_process")},
+    {"value": "none", "label": N_("close.area_none")},
+]
 
 SCORES = [
     {"value": str(n), "label": label}
@@ -96,6 +107,7 @@ def open_flow(start: FlowStart) -> None:
         confirm_service=not case.customer_confirmed,
         records=records_to_close(case),
         rca_shared_by=case.owner_id,
+        improvement_areas=[{**a, "label": _(a["label"])} for a in IMPROVEMENT_AREAS],
         has_rca=has_rca,
         offer_sponsorship=not needs_no_sponsorship(case.triggers, case.stakeholder_ids, practice),
         # The executives involved were named as stakeholders: the first one is the likely sponsor.
@@ -109,6 +121,11 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
     has_rca = lifecycle.latest_rca(sub.components.engine, sub.ref.case_id) is not None
     if not answers.text(Field.NO_RCA_REASON) and not has_rca:
         errors[Field.NO_RCA_REASON.value] = _("close.say_why_case_needs_no_root_cause")
+    if answers.get(Field.IMPROVEMENT_AREA) not in (None, *(a["value"] for a in IMPROVEMENT_AREAS)):
+        errors[Field.IMPROVEMENT_AREA.value] = _("close.choose_improvement_area")
+    area = answers.get(Field.IMPROVEMENT_AREA)
+    if area and area != "none" and not answers.text(Field.IMPROVEMENT):
+        errors[Field.IMPROVEMENT.value] = _("close.propose_improvement")
     if answers.get(Field.SPONSORSHIP) and not answers.get(Field.SPONSOR):
         errors[Field.SPONSOR.value] = _("close.name_executive_sponsor_untick")
     return errors
@@ -136,6 +153,13 @@ def apply(sub: Submission, answers: Answers) -> Escalation:
             else [],
             rca_shared_by=answers.get(Field.RCA_SHARED_BY),
         ),
+        review=lifecycle.HandlingReview(
+            handled_better=answers.text(Field.HANDLED_BETTER),
+            area=answers.get(Field.IMPROVEMENT_AREA) or "",
+            improvement=answers.text(Field.IMPROVEMENT),
+        )
+        if Field.HANDLED_BETTER.value in answers.view["state"]["values"]
+        else None,
         survey=survey_for(components, sub.case),
         practice=components.content.practice,
     )

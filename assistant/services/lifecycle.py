@@ -421,6 +421,16 @@ class ClosingChecklist:
     rca_shared_by: str | None = None
 
 
+@dataclass(frozen=True)
+class HandlingReview:
+    """How the case was handled, apart from the RCA's technical cause: what could have gone
+    better, and where an improvement would prevent escalations like it (the quarterly review)."""
+
+    handled_better: str
+    area: str  # product, training, process, or none
+    improvement: str = ""
+
+
 def close(
     engine: sa.Engine,
     case_id: int,
@@ -434,6 +444,7 @@ def close(
     practice: Practice,
     team_answers: Mapping[str, Any] | None = None,
     checklist: ClosingChecklist | None = None,
+    review: HandlingReview | None = None,
 ) -> Escalation:
     """Close the case; with `sponsor_id`, enrol its account in executive sponsorship with that sponsor;
     with `survey`, the customer is asked for their satisfaction (queued with the close).
@@ -478,6 +489,12 @@ def close(
                 "service_confirmed": bool(case.customer_confirmed),
                 "records_closed": list(checklist.records_closed),
                 "rca_shared_by": checklist.rca_shared_by if has_rca else None,
+            }
+        if review is not None:
+            data["review"] = {
+                "handled_better": review.handled_better,
+                "area": review.area,
+                "improvement": review.improvement,
             }
         return data
 
