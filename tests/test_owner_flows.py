@@ -194,27 +194,18 @@ def test_a_business_case_may_close_with_a_reason_and_keep_its_channel(database_u
             "handled_better": "Say what we could have handled better, or that nothing could have been.",
             "improvement_area": "Choose where the improvement lies, or that none is needed.",
         }
+        answers = {
+            "no_rca_reason": "A pricing dispute, settled commercially.",
+            "service_confirmed": ["yes"],
+            "records_closed": ["yes"],
+            "handled_better": "We quoted the old price list for two days.",
+            "improvement_area": "process",
+        }
         # An area to improve needs the proposal itself.
-        errors = harness.submit(
-            OWNER,
-            view,
-            no_rca_reason="A pricing dispute, settled commercially.",
-            service_confirmed=["yes"],
-            records_closed=["yes"],
-            handled_better="We quoted the old price list for two days.",
-            improvement_area="process",
-        ).json()["errors"]
+        errors = harness.submit(OWNER, view, **answers).json()["errors"]
         assert errors == {"improvement": "Say what you propose; it goes to the quarterly review."}
-        harness.submit(
-            OWNER,
-            view,
-            no_rca_reason="A pricing dispute, settled commercially.",
-            service_confirmed=["yes"],
-            records_closed=["yes"],
-            handled_better="We quoted the old price list for two days.",
-            improvement_area="process",
-            improvement="Billing checks the price list before any quote to a key account.",
-        )
+        proposal = "Billing checks the price list before any quote to a key account."
+        harness.submit(OWNER, view, **answers, improvement=proposal)
         wait_for(lambda: harness.case(case.id).status == "closed", what="the closing")
         closed = next(e for e in harness.events(case.id) if e.kind == "closed")
         assert closed.data["checklist"] == {
