@@ -146,6 +146,10 @@ class Escalation(SQLModel, table=True):
     # When the owner first wrote to the customer (queued or sent): the first contact is the owner's
     # from then, though our delivery may still be late.
     customer_told_at: datetime | None = _utc_column()
+    # Stage 3: when the playbook calls the task force if the case is still unresolved, and when it
+    # was called (the resolution stands it down).
+    task_force_due_at: datetime | None = _utc_column()
+    task_force_at: datetime | None = _utc_column()
     exec_contact_done_at: datetime | None = _utc_column()
     # Promises settled so far (acknowledgement, each promised update), and those kept on time.
     promises_made: int = 0

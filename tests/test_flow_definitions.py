@@ -28,7 +28,7 @@ def team_flows(tmp_path: Path, files: dict[str, str]) -> Path:
 def test_the_card_shows_the_likely_next_steps_first_and_never_a_refusal() -> None:
     assert OURS.card(Status.NEW) == (
         ("acknowledge", "classify"),
-        ("reassign", "contacts", "affected_accounts", "timeline"),
+        ("reassign", "contacts", "affected_accounts", "task_force", "timeline"),
     )
     assert OURS.card(Status.ACKNOWLEDGED)[0] == ("post_update", "classify", "resolve")
     assert OURS.card(Status.RESOLVED)[0] == ("rca", "close", "reopen")

@@ -191,6 +191,14 @@ class ServiceEntry(_Strict):
     label: str = Field(min_length=1, max_length=75)
 
 
+class TaskForceEntry(_Strict):
+    """Who the task force is (Slack user groups, by handle) and when each severity calls it."""
+
+    groups: tuple[str, ...] = Field(default=(), max_length=10)
+    # Hours after the case opened, by severity id: still unresolved then, the owner is reminded.
+    after_hours: dict[str, int] = Field(default_factory=dict)
+
+
 class Guidance(_Strict):
     at_once: str = Field(min_length=1, max_length=300)
     do_not: str = Field(min_length=1, max_length=300)
@@ -233,6 +241,7 @@ class Playbook(_Strict):
     # The team's services (the register a case's affected services are chosen from); none: the
     # intake asks nothing about them.
     services: tuple[ServiceEntry, ...] = Field(default=(), max_length=MAX_SERVICES)
+    task_force: TaskForceEntry = TaskForceEntry()
     guidance: Guidance
     # The root-cause analysis is due this calendar's working days after resolution.
     rca_calendar: str = "around_the_clock"
@@ -300,6 +309,18 @@ class Playbook(_Strict):
     @classmethod
     def _cause_areas(cls, value: tuple[CauseArea, ...]) -> tuple[CauseArea, ...]:
         _each_once(value, (), "the cause area")
+        return value
+
+    @field_validator("task_force")
+    @classmethod
+    def _task_force(cls, value: TaskForceEntry, info: ValidationInfo) -> TaskForceEntry:
+        severities = info.data.get("severities")
+        known = {s.id for s in severities} if severities is not None else None
+        unknown = sorted(set(value.after_hours) - known) if known is not None else []
+        if unknown:
+            raise ValueError(
+                f"after_hours names {', '.join(unknown)}: not a severity ({', '.join(sorted(known or ()))})"
+            )
         return value
 
     @field_validator("services")
@@ -536,6 +557,10 @@ def practice_of(playbook: Playbook) -> Practice:
         guidance={"at_once": playbook.guidance.at_once, "do_not": playbook.guidance.do_not},
         cause_areas={a.id: a.label for a in playbook.cause_areas},
         services={s.id: s.label for s in playbook.services},
+        task_force_groups=tuple(g.removeprefix("@") for g in playbook.task_force.groups),
+        task_force_after={
+            severity: timedelta(hours=hours) for severity, hours in playbook.task_force.after_hours.items()
+        },
         severity_calendars={Severity(s.id): playbook.calendar(s.calendar) for s in playbook.severities},
         rca_calendar=playbook.calendar(playbook.rca_calendar),
         first_contact_within=timedelta(minutes=playbook.first_customer_contact_within_minutes),

@@ -40,6 +40,8 @@ class EventKind(StrEnum):
     EXECUTIVE_CONTACT_MADE = "executive_contact_made"
     EXECUTIVE_CONTACT_CANCELLED = "executive_contact_cancelled"
     CUSTOMER_CONFIRMED = "customer_confirmed"
+    TASK_FORCE_CALLED = "task_force_called"
+    TASK_FORCE_STOOD_DOWN = "task_force_stood_down"
     ACTION_ITEM_DONE = "action_item_done"
     # The customer end: contacts, and what the customer is told (queued, delivered or recorded).
     CONTACTS_ADDED = "contacts_added"

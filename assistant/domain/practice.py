@@ -161,6 +161,9 @@ class Practice:
     # Where a root cause lay: the RCA names one, so the same cause across accounts shows up
     # in the weekly digest (the signal of a process escalation, DOMAIN.md).
     cause_areas: Mapping[str, str] = field(default_factory=dict)
+    # Stage 3: the task force's Slack user groups, and how long after opening each severity calls it.
+    task_force_groups: tuple[str, ...] = ()
+    task_force_after: Mapping[str, timedelta] = field(default_factory=dict)
     # The team's services (id: label) a case's affected services are chosen from.
     services: Mapping[str, str] = field(default_factory=dict)
     # Whose hours each severity's acknowledgement window counts; the RCA's working days.
@@ -234,6 +237,11 @@ class Practice:
         if not self.first_contact_within:
             return None
         return self.severity_calendar(severity).add(opened_at, self.first_contact_within)
+
+    def task_force_deadline(self, severity: str, opened_at: datetime) -> datetime | None:
+        """When the task force is called if the case is still unresolved (None: never by time)."""
+        after = self.task_force_after.get(str(severity))
+        return opened_at + after if after else None
 
     def rca_deadline(self, resolved_at: datetime, working_days: int) -> datetime:
         return self.rca_calendar.add_working_days(resolved_at, working_days)

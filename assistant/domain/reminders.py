@@ -25,6 +25,8 @@ class ReminderKind(StrEnum):
     EXEC_CONTACT_MISSED = "exec_contact_missed"
     FIRST_CONTACT_SOON = "first_contact_soon"
     FIRST_CONTACT_MISSED = "first_contact_missed"
+    # Still unresolved at the playbook's time for its severity: call the task force.
+    TASK_FORCE_DUE = "task_force_due"
     # Resolved, but the customer has not confirmed they can use the service again: ask them.
     CONFIRM_SERVICE = "confirm_service"
     RCA_SOON = "rca_soon"
@@ -54,6 +56,7 @@ PROMISE_NAMES: dict[ReminderKind, str] = {
     ReminderKind.FIRST_CONTACT_SOON: N_("reminders.tell_customer_first_hour"),
     ReminderKind.FIRST_CONTACT_MISSED: N_("reminders.tell_customer_first_hour"),
     ReminderKind.CONFIRM_SERVICE: N_("reminders.confirm_customer_can_use_service"),
+    ReminderKind.TASK_FORCE_DUE: N_("reminders.call_task_force"),
     ReminderKind.RCA_SOON: N_("reminders.deliver_root_cause_analysis"),
     ReminderKind.RCA_MISSED: N_("reminders.deliver_root_cause_analysis"),
     ReminderKind.SNOOZED: N_("reminders.keep_promise"),
@@ -87,6 +90,8 @@ class PromiseState:
     customer_heard: bool = False
     resolved_at: datetime | None = None
     customer_confirmed: bool = True
+    task_force_due_at: datetime | None = None
+    task_force_called: bool = False
 
 
 @dataclass(frozen=True, order=True)
@@ -135,6 +140,10 @@ def plan_reminders(state: PromiseState, policy: ReminderPolicy) -> set[Planned]:
         ):
             if owed_by and not done:
                 planned |= {Planned(owed_by - before, soon, owed_by), Planned(owed_by, missed, owed_by)}
+        if state.task_force_due_at and not state.task_force_called:
+            planned.add(
+                Planned(state.task_force_due_at, ReminderKind.TASK_FORCE_DUE, state.task_force_due_at)
+            )
     if state.status == Status.RESOLVED and state.resolved_at and not state.customer_confirmed:
         ask_at = state.resolved_at + policy.confirmation_follow_up
         planned.add(Planned(ask_at, ReminderKind.CONFIRM_SERVICE, ask_at))

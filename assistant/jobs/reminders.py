@@ -88,6 +88,10 @@ HEADLINES: dict[ReminderKind, tuple[str, str]] = {
         N_("reminders.customer_was_to_hear_from_us_by"),
         N_("reminders.tell_them_now_escalation_managers_were"),
     ),
+    ReminderKind.TASK_FORCE_DUE: (
+        N_("reminders.still_unresolved_task_force_due"),
+        N_("reminders.call_task_force_playbooks_groups"),
+    ),
     ReminderKind.CONFIRM_SERVICE: (
         N_("reminders.customer_has_not_confirmed_service_since"),
         N_("reminders.ask_them_then_press_customer_confirmed"),
@@ -403,6 +407,8 @@ class ReminderDispatcher:
                 "value": str(case.id),
                 "label": _("reminders.executive_contact_made"),
             }
+        elif kind == ReminderKind.TASK_FORCE_DUE:
+            step = {**flow_button(installed().flows, "task_force"), "value": str(case.id)}
         elif kind == ReminderKind.CONFIRM_SERVICE:
             step = {
                 "action_id": CaseAction.SERVICE_CONFIRMED.value,

@@ -27,6 +27,7 @@ from assistant.listeners import (
     reopen,
     resolve,
     survey,
+    task_force,
     timeline,
     voice,
 )
@@ -54,6 +55,7 @@ OWNER_FLOWS: tuple[OwnerFlow, ...] = (
     timeline,
     contacts,
     affected_accounts,
+    task_force,
 )
 
 

@@ -138,6 +138,7 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "resolved_at": case.resolved_at,
         "resolution": UserText(case.resolution_summary),
         "customer_confirmed": bool(case.customer_confirmed),
+        "task_force_at": case.task_force_at,
         "kind": _(practice.kind_label(case.kind)) if case.kind else None,
         "resolving_team": UserText(case.resolving_team),
         "actions": action_ids(installed().flows),

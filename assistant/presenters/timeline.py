@@ -43,6 +43,8 @@ EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.EXECUTIVE_CONTACT_MADE: N_("timeline.recorded_executive_contact"),
     EventKind.EXECUTIVE_CONTACT_CANCELLED: N_("timeline.executive_contact_not_needed"),
     EventKind.CUSTOMER_CONFIRMED: N_("timeline.customer_confirmed_service_back"),
+    EventKind.TASK_FORCE_CALLED: N_("timeline.called_task_force"),
+    EventKind.TASK_FORCE_STOOD_DOWN: N_("timeline.task_force_stood_down"),
     EventKind.BREACH: N_("timeline.promise_missed"),
     EventKind.TRIGGER_EFFECTS: N_("timeline.escalation_triggers_took_effect"),
     EventKind.SPONSOR_INVITED: N_("timeline.account_executive_sponsor_brought"),

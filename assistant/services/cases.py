@@ -91,6 +91,7 @@ def open_case(
         # Business escalations promise executive contact within 24 hours (DOMAIN.md; the playbook).
         exec_contact_due_at=executive_contact_due(playbook, now),
         first_contact_due_at=practice.first_contact_deadline(effects.severity, now),
+        task_force_due_at=practice.task_force_deadline(effects.severity, now),
     )
     try:
         with session_scope(engine) as session:

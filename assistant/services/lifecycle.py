@@ -320,6 +320,9 @@ def resolve(
         case.customer_confirmed = customer_confirmed
         case.rca_due_at = rca_due_at
         case.next_update_due_at = None
+        if case.task_force_at is not None:
+            # The owner's declaration of resolution stands the task force down.
+            record_event(session, case.id or 0, EventKind.TASK_FORCE_STOOD_DOWN, actor_id)
         return data
 
     return _act(
@@ -576,6 +579,36 @@ def settle_exec_contact(session: Session, case: Escalation, actor_id: str, outco
             was_due_at=_iso(case.exec_contact_due_at),
         )
         case.exec_contact_due_at = None
+
+
+def call_task_force(
+    engine: sa.Engine,
+    case_id: int,
+    *,
+    actor_id: str,
+    reason: str,
+    groups: Sequence[str],
+    policy: ReminderPolicy = DEFAULT_POLICY,
+    rules: FlowRules,
+    team_answers: Mapping[str, Any] | None = None,
+) -> Escalation:
+    """The task force called (stage 3): on the timeline with why and which groups; its reminder stops."""
+
+    def change(session: Session, case: Escalation) -> dict[str, Any]:
+        again = case.task_force_at is not None
+        case.task_force_at = utcnow()
+        return {"reason": reason, "groups": list(groups), "again": again}
+
+    return _act(
+        engine,
+        case_id,
+        rules,
+        actor_id,
+        EventKind.TASK_FORCE_CALLED,
+        change,
+        policy,
+        team_answers=team_answers,
+    )
 
 
 def confirm_service(

@@ -47,6 +47,8 @@ def promise_state(session: Session, case: Escalation, *, new: bool = False) -> P
         first_contact_due_at=case.first_contact_due_at,
         customer_heard=case.customer_heard_at is not None or case.customer_told_at is not None,
         resolved_at=case.resolved_at,
+        task_force_due_at=case.task_force_due_at,
+        task_force_called=case.task_force_at is not None,
         customer_confirmed=bool(case.customer_confirmed),
     )
 
