@@ -109,6 +109,7 @@ def test_submission_opens_the_case_in_its_own_channel(harness: Harness) -> None:
         "Reassign / escalate up",
         "Customer contacts",
         "Affected accounts",
+        "Call the task force",
         "Timeline",
     ]
     assert channel.bookmarks == [

@@ -175,9 +175,11 @@ def test_two_instances_send_each_of_500_reminders_exactly_once(slack: StandIn, s
         stakeholder_ids=(),
         links=(),
     )
-    # 250 cases whose acknowledgement fell due: 2 reminders each (the first hour's promise, tested
-    # in tests/test_first_contact.py, is off here).
-    practice = dataclasses.replace(first.content.practice, first_contact_within=timedelta(0))
+    # 250 cases whose acknowledgement fell due: 2 reminders each (the first hour's promise and the
+    # task force, tested in tests/test_first_contact.py and tests/test_task_force.py, are off here).
+    practice = dataclasses.replace(
+        first.content.practice, first_contact_within=timedelta(0), task_force_after={}
+    )
     for number in range(250):
         open_case(
             first.engine,
