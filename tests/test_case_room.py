@@ -333,3 +333,29 @@ def test_a_posix_zone_is_named_by_its_real_offset() -> None:
     from assistant.content.customer_time import zone_label
 
     assert zone_label("Etc/GMT+3") == "GMT-03:00"  # three hours behind, whatever its name says
+
+
+def test_support_tiers_keep_a_critical_case_with_the_senior_owners(harness: Harness) -> None:
+    """The playbook's severity `owners`: a critical case is owned by a member of @senior-owners,
+    at intake and on reassignment (issue 23, tiers); a workspace without the group restricts no one."""
+    unrestricted = harness.escalate(CSM, severity="critical", stakeholders=[], triggers=[])
+    assert unrestricted.owner_id == OWNER  # no @senior-owners group in this workspace yet
+    harness.workspace.add_usergroup("senior-owners", [MANAGER])
+    harness.components.provisioner.groups._read_at = None  # the cached groups, read again
+    view_id = harness.open_intake(CSM)
+    refused = harness.submit_intake(view_id, severity="critical", stakeholders=[], triggers=[]).json()
+    assert refused["errors"]["owner"] == (
+        "A critical case is owned by a member of @senior-owners (the playbook's support tiers): "
+        "choose one of them."
+    )
+    # A trigger that makes the case critical (a data breach) asks the same.
+    refused = harness.submit_intake(view_id, severity="low", stakeholders=[], triggers=["data_breach"]).json()
+    assert "@senior-owners" in refused["errors"]["owner"]
+    response = harness.submit_intake(
+        view_id, severity="critical", stakeholders=[], triggers=[], owner=MANAGER
+    )
+    assert response.status == 200 and not response.body
+    # Reassigning it to someone outside the tier is refused next to the field.
+    view_id = harness.open_flow(OWNER, unrestricted, FlowButton.REASSIGN)
+    errors = harness.submit(OWNER, view_id, new_owner=EXEC, reason="Going on leave").json()["errors"]
+    assert "@senior-owners" in errors["new_owner"]

@@ -69,8 +69,9 @@ from assistant.domain.judgement import SignalKind
 from assistant.domain.practice import Category, Severity, Trigger
 from assistant.domain.status import Status
 from assistant.domain.text import clean_text
+from assistant.domain.triggers import trigger_effects
 from assistant.domain.visibility import can_see_details
-from assistant.listeners.intake import people_errors
+from assistant.listeners.intake import owner_tier_error, people_errors
 from assistant.models import KEY_PREFIX, AccountExternalId, ApiToken, Escalation
 from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
@@ -795,6 +796,11 @@ def create_api(components: Components) -> FastAPI:
             errors.setdefault(_api_field(field), _(wrong))  # a field's own (type) problem first
         for field, message in people_errors(components, owner, stakeholders).items():
             errors.setdefault(_api_field(field), message)
+        if intake is not None and "owner" not in errors:
+            effective = trigger_effects(practice, intake.triggers, intake.severity).severity
+            tier = owner_tier_error(components, owner, effective)
+            if tier:
+                errors["owner"] = tier
         # The same key from the same token is the same case: the case row is the key's record
         # (its submission id and the request's hash), written in the case's own transaction.
         key = idempotency_key(request)

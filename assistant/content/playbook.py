@@ -171,6 +171,9 @@ class SeverityEntry(_Strict):
     # The update cadence: the next customer update may be promised at most this far ahead
     # (hours; else MAX_PROMISE_HOURS).
     update_within_hours: int | None = Field(default=None, ge=1, le=7 * 24)
+    # Support tiers: only members of this Slack user group (a handle) may own a case of this
+    # severity; a group the workspace lacks restricts no one.
+    owners: str | None = Field(default=None, pattern=r"^@?[a-z0-9][a-z0-9._-]{0,79}$")
 
 
 class KindEntry(_Strict):
@@ -558,6 +561,7 @@ def practice_of(playbook: Playbook) -> Practice:
         cause_areas={a.id: a.label for a in playbook.cause_areas},
         services={s.id: s.label for s in playbook.services},
         task_force_groups=tuple(g.removeprefix("@") for g in playbook.task_force.groups),
+        owner_groups={s.id: s.owners.removeprefix("@") for s in playbook.severities if s.owners},
         task_force_after={
             severity: timedelta(hours=hours) for severity, hours in playbook.task_force.after_hours.items()
         },

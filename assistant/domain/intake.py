@@ -364,3 +364,13 @@ def custom_answer_lines(questions: FormQuestions, answers: Mapping[str, str]) ->
         (q.label, questions.choice_label(q.id, answers[q.id])) for q in questions.custom if answers.get(q.id)
     ]
     return lines + [(key, value) for key, value in answers.items() if key not in known and value]
+
+
+def tier_problem(
+    owner_id: str | None, severity: str, members: list[str] | None, group: str, severity_label: str
+) -> Sentence | None:
+    """Support tiers: a case of this severity is owned by a member of its group (the playbook's
+    severity `owners`); a group the workspace lacks (`members` None) restricts no one."""
+    if not owner_id or members is None or owner_id in members:
+        return None
+    return said("intake.owner_outside_tier", severity=severity_label, group=f"@{group}")

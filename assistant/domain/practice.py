@@ -161,6 +161,8 @@ class Practice:
     # Where a root cause lay: the RCA names one, so the same cause across accounts shows up
     # in the weekly digest (the signal of a process escalation, DOMAIN.md).
     cause_areas: Mapping[str, str] = field(default_factory=dict)
+    # Support tiers: the Slack user group whose members may own a case of a severity.
+    owner_groups: Mapping[str, str] = field(default_factory=dict)
     # Stage 3: the task force's Slack user groups, and how long after opening each severity calls it.
     task_force_groups: tuple[str, ...] = ()
     task_force_after: Mapping[str, timedelta] = field(default_factory=dict)

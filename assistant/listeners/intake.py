@@ -25,6 +25,7 @@ from assistant.domain.intake import IntakeField, IntakeForm, LinkKind, ValidInta
 from assistant.domain.money import format_money
 from assistant.domain.practice import Category, Practice, Severity, Trigger
 from assistant.domain.slack_text import decode_slack_text, mentioned_users, message_text
+from assistant.domain.triggers import trigger_effects
 from assistant.ids import CaseAction, Shortcut, ViewId
 from assistant.listeners.case_flow import in_their_language
 from assistant.presenters.case_context import format_duration, guidance_words, message_permalink
@@ -273,6 +274,24 @@ def parse_intake(view: dict[str, Any], content: Content) -> IntakeForm:
     )
 
 
+def owner_tier_error(services: Components, owner_id: str | None, severity: str | None) -> str | None:
+    """The playbook's support tier for the case's severity, asked of Slack within its 3 seconds
+    (the groups are cached for minutes); if Slack is slow, the owner stands."""
+    practice = services.content.practice
+    group = practice.owner_groups.get(str(severity)) if severity else None
+    if not group or not owner_id:
+        return None
+    try:
+        members = services.provisioner.groups.members(group, client=services.quick_client)
+    except QUICK_ERRORS as exc:
+        logger.warning("could not read the owners' group %s (%s); the owner stands", group, error_code(exc))
+        return None
+    problem = rules.tier_problem(
+        owner_id, str(severity), members, group, _(practice.severity_label(str(severity))).lower()
+    )
+    return _(problem) if problem else None
+
+
 def people_errors(
     services: Components, owner_id: str | None, stakeholder_ids: list[str]
 ) -> dict[IntakeField, str]:
@@ -421,6 +440,11 @@ def checked_intake(
     # up as they were chosen: Slack is not asked again before its answer).
     people = people_errors(services, form.owner_id, list(dict.fromkeys(form.stakeholder_ids)))
     errors = {**people, **{f: _(problem) for f, problem in problems.items()}}
+    # The severity the case will have: the form's, raised by its triggers.
+    severity = trigger_effects(content.practice, form.triggers, intake.severity).severity if intake else None
+    tier = owner_tier_error(services, form.owner_id, severity) if IntakeField.OWNER not in errors else None
+    if tier:
+        errors[IntakeField.OWNER] = tier
     custom_errors = {block: _(problem) for block, problem in custom_problems.items()}
     unknown = accounts.unknown(services.engine, form.affected_accounts)
     if unknown:  # chosen from the directory, then removed from it while the form was open

@@ -23,6 +23,7 @@ from assistant.listeners.case_flow import (
     say,
 )
 from assistant.listeners.case_middleware import case_button
+from assistant.listeners.intake import owner_tier_error
 from assistant.models import Escalation, utcnow
 from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
@@ -88,6 +89,7 @@ def owner_problem(components: Components, new_owner: str | None, current_owner: 
 
 def check(sub: Submission, answers: Answers) -> dict[str, str]:
     problem = owner_problem(sub.components, answers.get(Field.NEW_OWNER), sub.case.owner_id)
+    problem = problem or owner_tier_error(sub.components, answers.get(Field.NEW_OWNER), sub.case.severity)
     return {Field.NEW_OWNER.value: problem} if problem else {}
 
 

@@ -119,11 +119,12 @@ class UserGroups:
         self._read_at: float | None = None
         self._lock = threading.Lock()
 
-    def members(self, handle: str) -> list[str] | None:
-        """The group's members, or None if the workspace has no group with that handle."""
+    def members(self, handle: str, client: WebClient | None = None) -> list[str] | None:
+        """The group's members, or None if the workspace has no group with that handle; `client`:
+        another client to ask with (a quick one, before Slack's 3 seconds are up)."""
         with self._lock:
             if self._read_at is None or time.monotonic() - self._read_at >= self._ttl:
-                groups = self._client.usergroups_list(include_users=True)["usergroups"]
+                groups = (client or self._client).usergroups_list(include_users=True)["usergroups"]
                 self._members = {
                     g["handle"]: list(g.get("users") or []) for g in groups if not g.get("date_delete")
                 }
