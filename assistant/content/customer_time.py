@@ -3,6 +3,7 @@ language (the customer's, within `speaking`) and the customer's zone."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 from babel.dates import format_date, get_timezone_gmt, get_timezone_location
@@ -38,13 +39,19 @@ def zone_options(also: str | None = None) -> list[dict[str, str]]:
 
 def zone_label(name: str) -> str:
     """A zone as the reader names it ("Horário Brasil (São Paulo)"); one Babel does not know, as stored."""
+    return _zone_label(name, current_locale())
+
+
+@functools.lru_cache(maxsize=512)
+def _zone_label(name: str, locale: str) -> str:
+    # Babel's names cost a fifth of a millisecond each; a form offers 23 of them.
     if name == "UTC":
         return name
     if name.startswith("Etc/"):
         # POSIX names read backwards (Etc/GMT+3 is three hours behind): say the offset itself.
-        return get_timezone_gmt(datetime(2026, 1, 1, tzinfo=zone(name)), locale=current_locale())
+        return get_timezone_gmt(datetime(2026, 1, 1, tzinfo=zone(name)), locale=locale)
     try:
-        return get_timezone_location(name, locale=current_locale())
+        return get_timezone_location(name, locale=locale)
     except LookupError:
         return name
 
