@@ -105,6 +105,16 @@ HEADLINES: dict[ReminderKind, tuple[str, str]] = {
 }
 
 
+# A reminder's one button where it is not the case's next flow: the task it asks for, or the
+# flow it calls for.
+TASK_BUTTONS: dict[ReminderKind, tuple[CaseAction, str]] = {
+    ReminderKind.EXEC_CONTACT_SOON: (CaseAction.EXEC_CONTACT_DONE, N_("reminders.executive_contact_made")),
+    ReminderKind.EXEC_CONTACT_MISSED: (CaseAction.EXEC_CONTACT_DONE, N_("reminders.executive_contact_made")),
+    ReminderKind.CONFIRM_SERVICE: (CaseAction.SERVICE_CONFIRMED, N_("reminders.customer_confirmed")),
+}
+FLOW_BUTTONS: dict[ReminderKind, str] = {ReminderKind.TASK_FORCE_DUE: "task_force"}
+
+
 def not_open_yet(engine: sa.Engine, case: Escalation, now: datetime) -> bool:
     """Whether the case's channel or its owner's first DM are still to come (for its first minutes only:
     if Slack keeps refusing the channel, the owner is still reminded)."""
@@ -401,23 +411,15 @@ class ReminderDispatcher:
         """The reminder as its owner reads it in their DM (with its snoozes), or as the case
         channel shows it (`for_owner` False: only the next step)."""
         headline, advice = HEADLINES[kind]
-        if kind in {ReminderKind.EXEC_CONTACT_SOON, ReminderKind.EXEC_CONTACT_MISSED}:
-            step = {
-                "action_id": CaseAction.EXEC_CONTACT_DONE.value,
-                "value": str(case.id),
-                "label": _("reminders.executive_contact_made"),
-            }
-        elif kind == ReminderKind.TASK_FORCE_DUE:
-            step = {**flow_button(installed().flows, "task_force"), "value": str(case.id)}
-        elif kind == ReminderKind.CONFIRM_SERVICE:
-            step = {
-                "action_id": CaseAction.SERVICE_CONFIRMED.value,
-                "value": str(case.id),
-                "label": _("reminders.customer_confirmed"),
-            }
+        book = installed().flows
+        if kind in TASK_BUTTONS:
+            action, label = TASK_BUTTONS[kind]
+            step = {"action_id": action.value, "label": _(label)}
+        elif kind in FLOW_BUTTONS:
+            step = flow_button(book, FLOW_BUTTONS[kind])
         else:
-            book = installed().flows
-            step = {**(next_step(book, case.status) or flow_button(book, "timeline")), "value": str(case.id)}
+            step = next_step(book, case.status) or flow_button(book, "timeline")
+        step = {**step, "value": str(case.id)}
         snoozes = (
             []
             if kind in ESCALATING or not for_owner

@@ -3,6 +3,7 @@ action item marked done."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,16 @@ def item_in_value(components: Components, value: str) -> Pointer | str:
 
 
 def register(app: App, components: Components) -> None:
+    def recorded(
+        body: dict[str, Any], case: Escalation, record: Callable[..., Escalation], emoji: str, sentence: str
+    ) -> None:
+        """A fact a button records on the case (its reminders follow), told in the channel in the
+        team's language."""
+        actor = body["user"]["id"]
+        case = record(components.engine, case.id or 0, actor_id=actor, policy=components.reminder_policy)
+        notice = render_message("notice.json.j2", text=f"{emoji} " + _(sentence, person=mention(actor)))
+        components.after_change(case, notice)
+
     @app.action(CaseAction.SNOOZE.value)
     @case_task(components, Task.SNOOZE, points_to=snooze_in_value)
     @in_their_language(components.people)
@@ -76,33 +87,24 @@ def register(app: App, components: Components) -> None:
     def handle_exec_contact_done(body: dict[str, Any], case: Escalation) -> None:
         """A business case's executive has contacted the customer: stop its reminders (the
         channel's notice is in the team's language)."""
-        actor = body["user"]["id"]
-        case = lifecycle.mark_exec_contact(
-            components.engine, case.id or 0, actor_id=actor, policy=components.reminder_policy
-        )
-        components.after_change(
+        recorded(
+            body,
             case,
-            render_message(
-                "notice.json.j2",
-                text=":handshake: " + _("reminders.person_recorded_executive_contact", person=mention(actor)),
-            ),
+            lifecycle.mark_exec_contact,
+            ":handshake:",
+            N_("reminders.person_recorded_executive_contact"),
         )
 
     @app.action(CaseAction.SERVICE_CONFIRMED.value)
     @case_task(components, Task.RECORD_SERVICE_CONFIRMED)
     def handle_service_confirmed(body: dict[str, Any], case: Escalation) -> None:
         """The customer says the service works again: the follow-up stops, closing may go ahead."""
-        actor = body["user"]["id"]
-        case = lifecycle.confirm_service(
-            components.engine, case.id or 0, actor_id=actor, policy=components.reminder_policy
-        )
-        components.after_change(
+        recorded(
+            body,
             case,
-            render_message(
-                "notice.json.j2",
-                text=":white_check_mark: "
-                + _("reminders.person_recorded_customer_confirmed", person=mention(actor)),
-            ),
+            lifecycle.confirm_service,
+            ":white_check_mark:",
+            N_("reminders.person_recorded_customer_confirmed"),
         )
 
     @app.action(CaseAction.ACTION_ITEM_DONE.value)
