@@ -42,6 +42,8 @@ class CaseAction(StrEnum):
     OPEN_CHANNEL = "case_open_channel"
     # In the RCA modal: one more action item row of a kind (the value: "corrective" or "preventive").
     RCA_ADD_ROW = "rca_add_row"
+    # In the action plan modal: one more row for a new step.
+    PLAN_ADD_ROW = "plan_add_row"
     # On the case card: everything it leaves out, in a modal.
     DETAILS = "case_details"
     # On a missed promise, in an escalation manager's DM: the case's value is its id.

@@ -261,16 +261,22 @@ class RootCauseAnalysis(SQLModel, table=True):
 
 
 class ActionItem(SQLModel, table=True):
-    """A corrective or preventive action from an RCA, with an owner and a due date."""
+    """A promised piece of work with an owner and a due time: a corrective or preventive action
+    from an RCA (due by the end of a day), or a step of the case's action plan (due at a time)."""
 
     __tablename__ = "rca_action_item"
 
     id: int | None = Field(default=None, primary_key=True)
-    rca_id: int = Field(foreign_key="root_cause_analysis.id", index=True)
-    kind: str = Field(max_length=20)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    # The RCA it came from; none for an action plan's step.
+    rca_id: int | None = Field(default=None, foreign_key="root_cause_analysis.id", index=True)
+    kind: str = Field(max_length=20)  # corrective | preventive | step
     description: str = Field(sa_type=sa.Text)
     owner_id: str = Field(max_length=32, index=True)
+    # The day it is due (a step: the UTC day of its due time, so the sweep reads by day alike).
     due_on: date = Field(index=True)
+    # A step's due time; an RCA item is due at the end of due_on where its owner is.
+    due_at: datetime | None = _utc_column()
     done_at: datetime | None = _utc_column()
     done_by: str | None = Field(default=None, max_length=32)
     # When the owner was reminded, and the managers told it was overdue: each happens once.

@@ -51,9 +51,9 @@ NOT_FLOWS = frozenset({"playbook.yml", "intake.yml"})
 OLD_NAMES = {"post_update": "update", "affected_accounts": "accounts"}
 # Block ids our modals use besides their flows' questions: a team's question may not take one.
 ENGINE_BLOCKS = frozenset(
-    {"others_message", "case_actions", "owner_actions", "corrective_add", "preventive_add"}
+    {"others_message", "case_actions", "owner_actions", "corrective_add", "preventive_add", "plan_add"}
 )
-ENGINE_BLOCK_PATTERN = re.compile(r"^(corrective|preventive)_\d+_")
+ENGINE_BLOCK_PATTERN = re.compile(r"^(corrective|preventive|new|step)_\d+_")
 # The states a card may be in, and Slack's overflow menu's limit.
 MORE_MAX = 5
 # Slack's limit for a modal's title and buttons; a title is checked with a long case key in it.

@@ -35,6 +35,7 @@ from assistant.domain.practice import (
     EscalationKind,
     Practice,
     Severity,
+    SuggestedPlan,
     Trigger,
     TriggerRule,
 )
@@ -73,6 +74,19 @@ def _handles(value: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(handle.removeprefix("@") for handle in value)
 
 
+class PlanStepEntry(_Strict):
+    step: str = Field(min_length=1, max_length=500)
+    # Suggested due time: this many hours after the plan is drafted.
+    within_hours: int = Field(default=24, ge=1, le=24 * 90)
+
+
+class PlanEntry(_Strict):
+    """A category's suggested action plan (the account rescue plan, the relationship rebuild plan)."""
+
+    title: str = Field(min_length=1, max_length=60)
+    steps: tuple[PlanStepEntry, ...] = Field(min_length=1, max_length=8)
+
+
 class CategoryEntry(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     label: str = Field(min_length=1, max_length=40)
@@ -89,6 +103,8 @@ class CategoryEntry(_Strict):
     invites_sponsor: bool = False
     # Slack user groups whose members are invited to the case channel (handles: legal, finance).
     invite_groups: GroupHandles = ()
+    # The action plan an owner starts from (stages 2-3): its title and suggested steps.
+    plan: PlanEntry | None = None
 
     _strip_at = field_validator("invite_groups")(_handles)
 
@@ -538,6 +554,11 @@ def practice_of(playbook: Playbook) -> Practice:
                 executive_contact_hours=c.executive_contact_hours,
                 invites_sponsor=c.invites_sponsor,
                 invite_groups=c.invite_groups,
+                plan=(
+                    SuggestedPlan(c.plan.title, tuple((s.step, s.within_hours) for s in c.plan.steps))
+                    if c.plan
+                    else None
+                ),
             )
             for c in playbook.categories
         },

@@ -61,6 +61,8 @@ CONTENT_KEYS = frozenset(
         "help",
         "button",
         "doing",
+        # A category's suggested action plan steps.
+        "step",
     }
 )
 # Mappings whose values are all sentences: labels by id, a flow's advice by state (`instead`).

@@ -1,7 +1,8 @@
-"""RCA action items are promises too: each has an owner and a due date.
+"""Action items are promises too: each has an owner and a due time.
 
-Due at the end of its due day in the owner's timezone. The owner is reminded a
-day before that; once it passes undone, it is escalated like any missed promise.
+An RCA's item is due at the end of its due day in the owner's timezone, and its owner is reminded a
+day before that. An action plan's step is due at the time it names, and its owner is reminded
+half an hour before. Once either passes undone, it is escalated like any missed promise.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 REMIND_BEFORE = timedelta(days=1)
+STEP_REMIND_BEFORE = timedelta(minutes=30)
 
 
 class ItemAlert(StrEnum):
@@ -25,6 +27,15 @@ class ItemState:
     done: bool
     reminded: bool
     escalated: bool
+    # An action plan step's due time (an RCA item has none: it is due by the end of due_on).
+    due_at: datetime | None = None
+
+    def deadline(self, zone: ZoneInfo) -> datetime:
+        return self.due_at if self.due_at is not None else due_at(self.due_on, zone)
+
+    @property
+    def remind_before(self) -> timedelta:
+        return STEP_REMIND_BEFORE if self.due_at is not None else REMIND_BEFORE
 
 
 def due_at(due_on: date, zone: ZoneInfo) -> datetime:
@@ -36,9 +47,9 @@ def alerts_due(item: ItemState, zone: ZoneInfo, now: datetime) -> list[ItemAlert
     """What the item calls for now (each once: reminded and escalated items are not told again)."""
     if item.done:
         return []
-    deadline = due_at(item.due_on, zone)
+    deadline = item.deadline(zone)
     alerts = []
-    if not item.reminded and deadline - REMIND_BEFORE <= now < deadline:
+    if not item.reminded and deadline - item.remind_before <= now < deadline:
         alerts.append(ItemAlert.REMIND)
     if not item.escalated and now >= deadline:
         alerts.append(ItemAlert.ESCALATE)

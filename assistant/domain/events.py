@@ -43,6 +43,10 @@ class EventKind(StrEnum):
     TASK_FORCE_CALLED = "task_force_called"
     TASK_FORCE_STOOD_DOWN = "task_force_stood_down"
     ACTION_ITEM_DONE = "action_item_done"
+    # The action plan: a step added, changed (what, who, when), taken off it.
+    PLAN_STEP_ADDED = "plan_step_added"
+    PLAN_STEP_CHANGED = "plan_step_changed"
+    PLAN_STEP_REMOVED = "plan_step_removed"
     # The customer end: contacts, and what the customer is told (queued, delivered or recorded).
     CONTACTS_ADDED = "contacts_added"
     # The answers to a team's own questions in a flow whose change is not one event of its own.

@@ -51,6 +51,14 @@ Category.TECHNICAL, Category.BUSINESS, Category.RELATIONSHIP, Category.PROCESS =
 
 
 @dataclass(frozen=True)
+class SuggestedPlan:
+    """The action plan a category's owner starts from: its title and steps (text, due within hours)."""
+
+    title: str
+    steps: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
 class CategoryPlaybook:
     label: str
     # Shown under the option in the modal: Slack allows 75 characters there.
@@ -66,6 +74,8 @@ class CategoryPlaybook:
     invites_sponsor: bool = False
     # Slack user groups (handles, like "legal") whose members are invited to the case channel.
     invite_groups: tuple[str, ...] = ()
+    # The action plan the owner starts from (the account rescue plan, the rebuild plan).
+    plan: SuggestedPlan | None = None
 
 
 class EscalationKind(StrEnum):

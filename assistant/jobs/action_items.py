@@ -39,6 +39,9 @@ def item_context(item: records.OpenItem) -> dict[str, object]:
         "description": UserText(item.description),
         "owner_id": item.owner_id,
         "due_on": item.due_on.isoformat(),
+        # An action plan's step is due at a time (shown in each reader's zone).
+        "due_at": item.due_at,
+        "is_step": item.is_step,
     }
 
 
@@ -88,7 +91,9 @@ class ActionItemFollowUp:
             owner_zone = zone(self.people.get(item.owner_id).tz)
         except SLACK_ERRORS:
             owner_zone = zone(None)  # Slack unreachable: the day ends in UTC, near enough
-        state = ItemState(item.due_on, done=False, reminded=item.reminded, escalated=item.escalated)
+        state = ItemState(
+            item.due_on, done=False, reminded=item.reminded, escalated=item.escalated, due_at=item.due_at
+        )
         for alert in alerts_due(state, owner_zone, now):
             try:
                 told.append(self._tell(item, alert, now))

@@ -9,6 +9,7 @@ from slack_bolt import App
 from assistant.components import Components
 from assistant.listeners import (
     acknowledge,
+    action_plan,
     affected_accounts,
     case_details,
     case_entry,
@@ -56,6 +57,7 @@ OWNER_FLOWS: tuple[OwnerFlow, ...] = (
     contacts,
     affected_accounts,
     task_force,
+    action_plan,
 )
 
 
@@ -75,6 +77,7 @@ def register_all(app: App, components: Components) -> CaseFlows:
     reminders.register(app, components)
     reassign.register(app, flows)  # a manager taking a case over
     rca.register(app, flows)  # "Add another" action item
+    action_plan.register(app, flows)  # "Add another" step
     commands.register(app, flows)
     follow.register(app, components)
     case_details.register(app, components)

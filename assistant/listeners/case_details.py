@@ -17,8 +17,9 @@ from assistant.listeners.case_flow import in_their_language, managers_of, say
 from assistant.listeners.case_middleware import case_task
 from assistant.models import Escalation
 from assistant.presenters.case_context import case_context
+from assistant.rendering.escape import UserText
 from assistant.rendering.render import render_view
-from assistant.services import followers
+from assistant.services import action_items, followers
 from assistant.services.accounts import account_facts
 
 
@@ -45,10 +46,18 @@ def register(app: App, components: Components) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=details_view(components, case))
 
 
+# The open steps of the action plan the details list (the plan's form shows them all).
+PLAN_STEPS = 10
+
+
 def details_view(components: Components, case: Escalation) -> dict[str, Any]:
     """The modal, in the current language."""
     return render_view(
         "case_details.json.j2",
         case=case_context(case),
         account=account_facts(components.engine, case) or {},
+        steps=[
+            {"description": UserText(s.description), "owner_id": s.owner_id, "due_at": s.due_at}
+            for s in action_items.open_items(components.engine, case_id=case.id or 0, limit=PLAN_STEPS)
+        ],
     )

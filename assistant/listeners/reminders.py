@@ -113,10 +113,13 @@ def register(app: App, components: Components) -> None:
     def handle_action_item_done(
         body: dict[str, Any], case: Escalation, answer: Respond, item: action_items.OpenItem
     ) -> None:
-        """An RCA action item is done (its owner, the case's owner or a manager say so)."""
+        """An action item (an RCA's, or a step of the action plan) is done: its owner, the case's
+        owner or a manager say so, from the reminder, the Home tab or the card."""
         actor = body["user"]["id"]
         if action_items.mark_done(components.engine, item, actor):
             components.home.refresh_for(case, also=[item.owner_id])
+            if item.is_step:  # the card shows the plan's next step
+                components.provisioner.channel.refresh(case)
         say(
             answer,
             ":white_check_mark: " + _("reminders.done_action_item_from_key_marked", key=case.key),

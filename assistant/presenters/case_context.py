@@ -18,6 +18,7 @@ from assistant.domain.triggers import groups_to_invite, trigger_effects
 from assistant.models import Escalation, utcnow
 from assistant.presenters.case_buttons import action_ids, buttons_from, card_actions
 from assistant.rendering.escape import UserText
+from assistant.services.action_items import PlanSummary
 
 
 def format_duration(minutes: int) -> str:
@@ -78,6 +79,26 @@ def first_contact(case: Escalation, now: datetime | None = None) -> dict[str, An
     if case.status not in (Status.NEW, Status.ACKNOWLEDGED):
         return None
     return {"due_at": due, "overdue": _("case_context.overdue") if due <= (now or utcnow()) else ""}
+
+
+def plan_context(plan: PlanSummary | None, now: datetime | None = None) -> dict[str, Any] | None:
+    """The action plan as the card shows it: how far along, and its next step (`overdue` once
+    past its time) with the Done button's item id."""
+    if plan is None:
+        return None
+    step = plan.next_step
+    return {
+        "done": plan.done,
+        "total": plan.total,
+        "next": step
+        and {
+            "id": step.id,
+            "description": UserText(step.description),
+            "owner_id": step.owner_id,
+            "due_at": step.due_at,
+            "overdue": _("case_context.overdue") if step.due_at and step.due_at <= (now or utcnow()) else "",
+        },
+    }
 
 
 def guidance_words(practice: Practice) -> dict[str, str]:

@@ -50,6 +50,9 @@ EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.SPONSOR_INVITED: N_("timeline.account_executive_sponsor_brought"),
     EventKind.MANAGERS_TOLD: N_("timeline.escalation_managers_were_told_at"),
     EventKind.ACTION_ITEM_DONE: N_("timeline.marked_action_item_done"),
+    EventKind.PLAN_STEP_ADDED: N_("timeline.added_step_to_action_plan"),
+    EventKind.PLAN_STEP_CHANGED: N_("timeline.changed_step_of_action_plan"),
+    EventKind.PLAN_STEP_REMOVED: N_("timeline.took_step_off_action_plan"),
     EventKind.CONTACTS_ADDED: N_("timeline.added_customer_contacts"),
     EventKind.QUESTIONS_ANSWERED: N_("timeline.answered_team_questions"),
     EventKind.NOTE_ADDED: N_("timeline.note_came_from_another_system"),
@@ -95,6 +98,8 @@ def _detail(event: CaseEvent) -> str:
         return f" · {how}" + (" " + _("timeline.delivered_late_us") if data.get("late_by_us") else "")
     if event.kind in {"accounts_affected", "accounts_removed"} and data.get("accounts"):
         return " · " + escape_mrkdwn(", ".join(map(str, data["accounts"])), 300)
+    if event.kind.startswith("plan_step_"):
+        return plan_step_detail(data)
     if event.kind == "executive_contact_cancelled" and data.get("reason"):
         return " · " + escape_mrkdwn(str(data["reason"]), 300)
     if event.kind == "customer_delivery_failing":
@@ -102,6 +107,24 @@ def _detail(event: CaseEvent) -> str:
     if event.kind in {"provisioning_step_failed", "slack_call_failed"}:
         return f" · {data.get('step') or data.get('what')}: {data.get('error')}"
     return ""
+
+
+def plan_step_detail(data: dict[str, Any]) -> str:
+    """A step as the timeline says it: its text, and who and when (what changed, from and to)."""
+    detail = " · " + escape_mrkdwn(str(data.get("description") or ""), 300)
+    owner, due = data.get("owner"), data.get("due")
+    if isinstance(owner, dict):
+        detail += f" · {mention(owner['from'])} → {mention(owner['to'])}"
+    elif owner:
+        detail += f" · {mention(str(owner))}"
+    if isinstance(due, dict):
+        before, after = (slack_date(datetime.fromisoformat(due[end])) for end in ("from", "to"))
+        detail += " · " + _("timeline.due_time", time=f"{before} → {after}")
+    elif due:
+        detail += " · " + _("timeline.due_time", time=slack_date(datetime.fromisoformat(str(due))))
+    if data.get("why"):
+        detail += " · " + escape_mrkdwn(str(data["why"]), 300)
+    return detail
 
 
 def classification_words(classified: dict[str, Any]) -> str:

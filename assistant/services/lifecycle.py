@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from assistant.content.i18n import _
 from assistant.database import session_scope
+from assistant.domain.action_plan import PlanChange
 from assistant.domain.communications import Purpose, Route
 from assistant.domain.events import EventKind
 from assistant.domain.lifecycle import (
@@ -26,6 +27,7 @@ from assistant.domain.practice import Category, EscalationKind, Practice, Severi
 from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.status import Status
 from assistant.models import ActionItem, Escalation, RootCauseAnalysis, StatusUpdate, utcnow
+from assistant.services.action_items import STEP
 from assistant.services.cases import bring_in_sponsor
 from assistant.services.customer import Outgoing, settle_promise, tell_customer
 from assistant.services.events import record_event
@@ -385,7 +387,8 @@ def record_rca(
         for item in rca.items:
             session.add(
                 ActionItem(
-                    rca_id=row.id or 0,
+                    escalation_id=case_id,
+                    rca_id=row.id,
                     kind=item.kind,
                     description=item.description,
                     owner_id=item.owner_id,
@@ -609,6 +612,86 @@ def call_task_force(
         policy,
         team_answers=team_answers,
     )
+
+
+def change_plan(
+    engine: sa.Engine,
+    case_id: int,
+    *,
+    actor_id: str,
+    change: PlanChange,
+    why: str = "",
+    rules: FlowRules,
+    team_answers: Mapping[str, Any] | None = None,
+) -> Escalation:
+    """The action plan as the form left it: steps added, changed, ticked done or taken off, each on
+    the timeline. A changed due time is a new promise (reminded and escalated afresh). A step done
+    or taken off meanwhile by someone else is left as they left it."""
+    with session_scope(engine) as session:
+        case = session.exec(select(Escalation).where(Escalation.id == case_id).with_for_update()).one()
+        refusal = state_refusal(case.key, case.status, rules)
+        if refusal:
+            raise ActionRefused(_(refusal))
+        now = utcnow()
+        # Why, and a team's own answers, beside each change.
+        said: dict[str, Any] = {"why": why} if why else {}
+        if team_answers:
+            said |= {"flow": rules.name, "team_answers": dict(team_answers)}
+        ids = [edit.step_id for edit in change.edits]
+        open_steps = {
+            step.id: step
+            for step in session.exec(
+                select(ActionItem).where(
+                    col(ActionItem.id).in_(ids),
+                    ActionItem.escalation_id == case_id,
+                    col(ActionItem.rca_id).is_(None),
+                    col(ActionItem.done_at).is_(None),
+                )
+            )
+        }
+        for edit in change.edits:
+            step = open_steps.get(edit.step_id)
+            if step is None or not edit.matters:
+                continue
+            if edit.after is None:
+                record_event(
+                    session, case_id, EventKind.PLAN_STEP_REMOVED, actor_id,
+                    item_id=step.id, description=step.description, **said,
+                )  # fmt: skip
+                session.delete(step)
+                continue
+            if edit.changes:
+                step.description, step.owner_id = edit.after.description, edit.after.owner_id
+                if "due" in edit.changes:
+                    step.due_at, step.due_on = edit.after.due_at, edit.after.due_at.date()
+                    step.reminded_at = step.escalated_at = None
+                record_event(
+                    session, case_id, EventKind.PLAN_STEP_CHANGED, actor_id,
+                    item_id=step.id, description=step.description, **edit.changes, **said,
+                )  # fmt: skip
+            if edit.done:
+                step.done_at, step.done_by = now, actor_id
+                record_event(session, case_id, EventKind.ACTION_ITEM_DONE, actor_id, item_id=step.id)
+            session.add(step)
+        for added in change.added:
+            row = ActionItem(
+                escalation_id=case_id,
+                kind=STEP,
+                description=added.description,
+                owner_id=added.owner_id,
+                due_on=added.due_at.date(),
+                due_at=added.due_at,
+            )
+            session.add(row)
+            session.flush()
+            record_event(
+                session, case_id, EventKind.PLAN_STEP_ADDED, actor_id,
+                item_id=row.id, description=added.description, owner=added.owner_id,
+                due=added.due_at.isoformat(), **said,
+            )  # fmt: skip
+        case.updated_at = now
+        session.add(case)
+    return case
 
 
 def confirm_service(

@@ -16,13 +16,14 @@ from sqlmodel import col
 from assistant.content.i18n import speaking
 from assistant.domain.events import EventKind
 from assistant.domain.status import Status
-from assistant.ids import MetadataEvent
+from assistant.ids import CaseAction, MetadataEvent
 from assistant.models import Escalation
-from assistant.presenters.case_context import case_context, topic
+from assistant.presenters.case_context import case_context, plan_context, topic
 from assistant.rendering.escape import plain
 from assistant.rendering.render import Message, render_message
 from assistant.services import notices
 from assistant.services.accounts import account_facts
+from assistant.services.action_items import plan_summary
 from assistant.services.events import add_event
 from assistant.slack.client import SLACK_ERRORS
 from assistant.slack.once import Once, Posted
@@ -59,7 +60,11 @@ class CaseChannel:
 
     def card(self, case: Escalation) -> Message:
         return render_message(
-            "case_card.json.j2", case=case_context(case), account=account_facts(self.engine, case)
+            "case_card.json.j2",
+            case=case_context(case),
+            account=account_facts(self.engine, case),
+            plan=plan_context(plan_summary(self.engine, case.id or 0)),
+            done_action=CaseAction.ACTION_ITEM_DONE.value,
         )
 
     def topic_text(self, case: Escalation) -> str:
