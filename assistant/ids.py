@@ -17,6 +17,8 @@ class ViewId(StrEnum):
     SATISFACTION = "satisfaction"
     LOADING = "loading"
     VOICE = "voice_of_customer"
+    # An approver's decision, with its reason.
+    APPROVAL_DECISION = "approval_decision"
 
 
 class CaseAction(StrEnum):
@@ -44,6 +46,9 @@ class CaseAction(StrEnum):
     RCA_ADD_ROW = "rca_add_row"
     # In the action plan modal: one more row for a new step.
     PLAN_ADD_ROW = "plan_add_row"
+    # In an approver's DM: the value is the approval's id.
+    APPROVE = "approval_approve"
+    REJECT = "approval_reject"
     # On the case card: everything it leaves out, in a modal.
     DETAILS = "case_details"
     # On a missed promise, in an escalation manager's DM: the case's value is its id.

@@ -284,6 +284,48 @@ class ActionItem(SQLModel, table=True):
     escalated_at: datetime | None = _utc_column()
 
 
+class Concession(SQLModel, table=True):
+    """Something conceded to the customer (a credit, an extension), with its value: it stands once
+    approved where the playbook asks for an approval."""
+
+    __tablename__ = "concession"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    kind: str = Field(max_length=40)
+    # What exactly, as written ("2,000 USD credit on the next invoice"), and its value in money
+    # (whole units of `currency`) when it has one.
+    value: str = Field(max_length=300)
+    amount: int | None = Field(default=None, sa_type=sa.BigInteger)
+    currency: str | None = Field(default=None, max_length=3)
+    reason: str = Field(sa_type=sa.Text)
+    requested_by: str = Field(max_length=32)
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # pending -> approved | rejected (approved at once where no approval is asked for).
+    state: str = Field(default="pending", max_length=16)
+
+
+class Approval(SQLModel, table=True):
+    """A step waiting for (or given) an approval: who may decide, who did, and why."""
+
+    __tablename__ = "approval"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    subject: str = Field(max_length=20)  # domain.approvals.Subject
+    # The concession's id, or the RCA's whose customer-facing text waits.
+    subject_id: int
+    approvers: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    # The Slack user groups they came from, to name them to others ("@cs-leadership").
+    groups: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    requested_by: str = Field(max_length=32)
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    state: str = Field(default="pending", max_length=16)  # domain.approvals.ApprovalState
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = _utc_column()
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+
+
 class Reminder(SQLModel, table=True):
     """A reminder due for a promise: the durable truth the scheduler only wakes up for."""
 

@@ -155,6 +155,7 @@ class FlowButton(StrEnum):
     CLOSE = "case_close"
     REOPEN = "case_reopen"
     TIMELINE = "case_timeline"
+    CONCESSION = "case_concession"
 
 
 SENTENCE_ID = re.compile(r"\b[a-z_]+\.[a-z0-9_]+\b")

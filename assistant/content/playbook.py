@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from assistant.content.paths import content_dir
+from assistant.domain.approvals import ApprovalRule
 from assistant.domain.calendars import WorkingCalendar, parse_hours
 from assistant.domain.intake import CustomQuestion, FormQuestions
 from assistant.domain.judgement import JudgementRules
@@ -218,6 +219,26 @@ class TaskForceEntry(_Strict):
     after_hours: dict[str, int] = Field(default_factory=dict)
 
 
+class ApprovalEntry(_Strict):
+    """Who must approve a step before it stands (Slack user groups, by handle; none or a group the
+    workspace lacks: the escalation managers), and for which accounts (worth more than this)."""
+
+    approvers: GroupHandles = ()
+    accounts_above: int | None = Field(default=None, ge=0)
+
+    _strip_at = field_validator("approvers")(_handles)
+
+
+class Approvals(_Strict):
+    concession: ApprovalEntry | None = None
+    customer_rca: ApprovalEntry | None = None
+
+
+class ConcessionKind(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    label: str = Field(min_length=1, max_length=75)
+
+
 class Guidance(_Strict):
     at_once: str = Field(min_length=1, max_length=300)
     do_not: str = Field(min_length=1, max_length=300)
@@ -261,6 +282,8 @@ class Playbook(_Strict):
     # intake asks nothing about them.
     services: tuple[ServiceEntry, ...] = Field(default=(), max_length=MAX_SERVICES)
     task_force: TaskForceEntry = TaskForceEntry()
+    approvals: Approvals = Approvals()
+    concession_kinds: tuple[ConcessionKind, ...] = Field(default=(), max_length=10)
     guidance: Guidance
     # The root-cause analysis is due this calendar's working days after resolution.
     rca_calendar: str = "around_the_clock"
@@ -582,6 +605,12 @@ def practice_of(playbook: Playbook) -> Practice:
         cause_areas={a.id: a.label for a in playbook.cause_areas},
         services={s.id: s.label for s in playbook.services},
         task_force_groups=tuple(g.removeprefix("@") for g in playbook.task_force.groups),
+        approvals={
+            step: ApprovalRule(entry.approvers, entry.accounts_above)
+            for step in ("concession", "customer_rca")
+            if (entry := getattr(playbook.approvals, step)) is not None
+        },
+        concession_kinds={k.id: k.label for k in playbook.concession_kinds},
         owner_groups={s.id: s.owners.removeprefix("@") for s in playbook.severities if s.owners},
         task_force_after={
             severity: timedelta(hours=hours) for severity, hours in playbook.task_force.after_hours.items()

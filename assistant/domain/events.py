@@ -47,6 +47,10 @@ class EventKind(StrEnum):
     PLAN_STEP_ADDED = "plan_step_added"
     PLAN_STEP_CHANGED = "plan_step_changed"
     PLAN_STEP_REMOVED = "plan_step_removed"
+    # Concessions, and the approvals the playbook asks for (a concession, a customer-facing RCA).
+    CONCESSION_REQUESTED = "concession_requested"
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_DECIDED = "approval_decided"
     # The customer end: contacts, and what the customer is told (queued, delivered or recorded).
     CONTACTS_ADDED = "contacts_added"
     # The answers to a team's own questions in a flow whose change is not one event of its own.

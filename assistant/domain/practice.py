@@ -16,6 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from assistant.domain.approvals import ApprovalRule
 from assistant.domain.calendars import WorkingCalendar
 from assistant.domain.judgement import JudgementRules
 
@@ -176,6 +177,10 @@ class Practice:
     # Stage 3: the task force's Slack user groups, and how long after opening each severity calls it.
     task_force_groups: tuple[str, ...] = ()
     task_force_after: Mapping[str, timedelta] = field(default_factory=dict)
+    # Steps that need an approval before they stand ("concession", "customer_rca"), and the kinds
+    # of concession (id: label).
+    approvals: Mapping[str, ApprovalRule] = field(default_factory=dict)
+    concession_kinds: Mapping[str, str] = field(default_factory=dict)
     # The team's services (id: label) a case's affected services are chosen from.
     services: Mapping[str, str] = field(default_factory=dict)
     # Whose hours each severity's acknowledgement window counts; the RCA's working days.

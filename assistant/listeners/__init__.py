@@ -11,11 +11,13 @@ from assistant.listeners import (
     acknowledge,
     action_plan,
     affected_accounts,
+    approvals,
     case_details,
     case_entry,
     classify,
     close,
     commands,
+    concession,
     contacts,
     follow,
     home,
@@ -58,6 +60,7 @@ OWNER_FLOWS: tuple[OwnerFlow, ...] = (
     affected_accounts,
     task_force,
     action_plan,
+    concession,
 )
 
 
@@ -78,6 +81,7 @@ def register_all(app: App, components: Components) -> CaseFlows:
     reassign.register(app, flows)  # a manager taking a case over
     rca.register(app, flows)  # "Add another" action item
     action_plan.register(app, flows)  # "Add another" step
+    approvals.register(app, components)  # an approver's decision
     commands.register(app, flows)
     follow.register(app, components)
     case_details.register(app, components)

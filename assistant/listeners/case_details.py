@@ -13,13 +13,14 @@ from assistant.components import Components
 from assistant.content.i18n import _
 from assistant.domain.visibility import can_see_details
 from assistant.ids import CaseAction
+from assistant.listeners.approvals import concession_words
 from assistant.listeners.case_flow import in_their_language, managers_of, say
 from assistant.listeners.case_middleware import case_task
 from assistant.models import Escalation
 from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
 from assistant.rendering.render import render_view
-from assistant.services import action_items, followers
+from assistant.services import action_items, approvals, followers
 from assistant.services.accounts import account_facts
 
 
@@ -59,5 +60,13 @@ def details_view(components: Components, case: Escalation) -> dict[str, Any]:
         steps=[
             {"description": UserText(s.description), "owner_id": s.owner_id, "due_at": s.due_at}
             for s in action_items.open_items(components.engine, case_id=case.id or 0, limit=PLAN_STEPS)
+        ],
+        concessions=[
+            {
+                **concession_words(components, c.kind, c.value, c.amount, c.currency),
+                "state": c.state,
+                "decided_by": a.decided_by if a else None,
+            }
+            for c, a in approvals.concessions_of(components.engine, case.id or 0)
         ],
     )

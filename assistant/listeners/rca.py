@@ -11,8 +11,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from assistant.content.i18n import N_, _, speaking
-from assistant.domain.communications import Purpose, parse_date
+from assistant.domain.approvals import Subject
+from assistant.domain.communications import Purpose, Route, parse_date
 from assistant.ids import CaseAction
+from assistant.listeners.approvals import approvers_for, ask_approvers, needs_approval, pending_words
 from assistant.listeners.case_flow import (
     Answers,
     CaseFlows,
@@ -41,6 +43,7 @@ from assistant.presenters.case_context import case_context
 from assistant.presenters.rca_markdown import customer_rca_markdown, rca_markdown
 from assistant.rendering.escape import UserText
 from assistant.rendering.render import Message, render_message
+from assistant.services import approvals as stored_approvals
 from assistant.services import lifecycle
 from assistant.services.cases import CaseNotFound, get_case
 from assistant.slack.client import SLACK_ERRORS, error_code
@@ -182,6 +185,11 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
         errors[Field.CAUSE_AREA] = _("rca.choose_where_cause_lay_how_repeated")
     if "…" in answers.text(Field.CUSTOMER):
         errors[Field.CUSTOMER] = _(CUSTOMER_TEXT_NEEDED)
+    if (
+        needs_approval(components, Subject.CUSTOMER_RCA, sub.case)
+        and answers.get(Field.SEND_BY) == Route.MYSELF
+    ):
+        errors[Field.SEND_BY] = _("approvals.rca_needs_approval")  # what we did not send, we cannot hold
     return (
         route_problem(answers, audience_of(components, sub.case, sub.actor, internal=True), sub.case) | errors
     )
@@ -208,6 +216,11 @@ def apply(sub: Submission, answers: Answers) -> Escalation:
         rca=rca_of(answers),
         outgoing=outgoing_from(answers, Field.CUSTOMER),
         policy=sub.components.reminder_policy,
+        approval_by=(
+            approvers_for(sub.components, Subject.CUSTOMER_RCA, sub.actor)
+            if needs_approval(sub.components, Subject.CUSTOMER_RCA, sub.case)
+            else None
+        ),
     )
 
 
@@ -267,6 +280,17 @@ def share_the_documents(sub: Submission, answers: Answers, case: Escalation) -> 
             )
 
     best_effort(components, case, "rca_documents", share_documents)
+    held = stored_approvals.pending(components.engine, case.id or 0, Subject.CUSTOMER_RCA)
+    if held is not None:
+        channel.post_in_case(
+            case,
+            render_message(
+                "notice.json.j2",
+                text=":passport_control: "
+                + _("rca.customer_rca_waits_for_approval", approvers=pending_words(held)),
+            ),
+        )
+        best_effort(components, case, "ask_approvers", lambda: ask_approvers(components, case, held.id or 0))
 
 
 def register(app: App, flows: CaseFlows) -> None:

@@ -53,6 +53,9 @@ EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.PLAN_STEP_ADDED: N_("timeline.added_step_to_action_plan"),
     EventKind.PLAN_STEP_CHANGED: N_("timeline.changed_step_of_action_plan"),
     EventKind.PLAN_STEP_REMOVED: N_("timeline.took_step_off_action_plan"),
+    EventKind.CONCESSION_REQUESTED: N_("timeline.asked_for_concession"),
+    EventKind.APPROVAL_REQUESTED: N_("timeline.asked_approval_customer_rca"),
+    EventKind.APPROVAL_DECIDED: N_("timeline.decided_approval"),
     EventKind.CONTACTS_ADDED: N_("timeline.added_customer_contacts"),
     EventKind.QUESTIONS_ANSWERED: N_("timeline.answered_team_questions"),
     EventKind.NOTE_ADDED: N_("timeline.note_came_from_another_system"),
@@ -98,6 +101,15 @@ def _detail(event: CaseEvent) -> str:
         return f" · {how}" + (" " + _("timeline.delivered_late_us") if data.get("late_by_us") else "")
     if event.kind in {"accounts_affected", "accounts_removed"} and data.get("accounts"):
         return " · " + escape_mrkdwn(", ".join(map(str, data["accounts"])), 300)
+    if event.kind == "concession_requested":
+        money = f" ({data.get('currency')} {data['amount']})" if data.get("amount") is not None else ""
+        waits = " · " + _("timeline.waiting_for_approval") if data.get("approval_id") else ""
+        return " · " + escape_mrkdwn(str(data.get("value") or ""), 300) + money + waits
+    if event.kind == "approval_decided":
+        verdict = _("timeline.approved") if data.get("approved") else _("timeline.rejected")
+        return f" · {verdict}" + (
+            " · " + escape_mrkdwn(str(data["reason"]), 300) if data.get("reason") else ""
+        )
     if event.kind.startswith("plan_step_"):
         return plan_step_detail(data)
     if event.kind == "executive_contact_cancelled" and data.get("reason"):

@@ -45,6 +45,38 @@ from assistant.services.events import record_event
 QUEUED, CLAIMED, DELIVERED, RECORDED = "queued", "claimed", "delivered", "recorded"
 # Failed unexpectedly again and again: never tried again by itself (the managers are told).
 PARKED = "parked"
+# Waiting for an approval (the playbook's `approvals`): not sent until approved; withdrawn if not.
+HELD, WITHDRAWN = "held", "withdrawn"
+
+
+def hold(session: Session, case_id: int, purpose: Purpose) -> int:
+    """What was just queued for the customer (and the other affected accounts) for `purpose` waits
+    for an approval; returns how many messages wait."""
+    result = session.execute(
+        sa.update(CustomerCommunication)
+        .where(
+            col(CustomerCommunication.escalation_id) == case_id,
+            col(CustomerCommunication.purpose) == purpose.value,
+            col(CustomerCommunication.state) == QUEUED,
+        )
+        .values(state=HELD, next_attempt_at=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(session: Session, case_id: int, purpose: Purpose, *, approved: bool) -> int:
+    """Held messages go (approved: queued now) or never go (withdrawn)."""
+    values = {"state": QUEUED, "next_attempt_at": utcnow()} if approved else {"state": WITHDRAWN}
+    result = session.execute(
+        sa.update(CustomerCommunication)
+        .where(
+            col(CustomerCommunication.escalation_id) == case_id,
+            col(CustomerCommunication.purpose) == purpose.value,
+            col(CustomerCommunication.state) == HELD,
+        )
+        .values(**values)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

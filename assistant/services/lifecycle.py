@@ -27,7 +27,9 @@ from assistant.domain.practice import Category, EscalationKind, Practice, Severi
 from assistant.domain.reminders import ReminderPolicy
 from assistant.domain.status import Status
 from assistant.models import ActionItem, Escalation, RootCauseAnalysis, StatusUpdate, utcnow
+from assistant.services import approvals
 from assistant.services.action_items import STEP
+from assistant.services.approvals import Approvers, ConcessionInput
 from assistant.services.cases import bring_in_sponsor
 from assistant.services.customer import Outgoing, settle_promise, tell_customer
 from assistant.services.events import record_event
@@ -368,8 +370,10 @@ def record_rca(
     policy: ReminderPolicy = DEFAULT_POLICY,
     rules: FlowRules,
     team_answers: Mapping[str, Any] | None = None,
+    approval_by: Approvers | None = None,
 ) -> Escalation:
-    """The RCA, with its action items; the customer-facing part goes to the customer (`outgoing`)."""
+    """The RCA, with its action items; the customer-facing part goes to the customer (`outgoing`),
+    once `approval_by` approve it where the playbook asks for an approval."""
     outgoing = outgoing or Outgoing(Route.MYSELF, rca.customer_text)
 
     def change(session: Session, case: Escalation) -> dict[str, Any]:
@@ -396,7 +400,11 @@ def record_rca(
                 )
             )
         tell_customer(session, case, Purpose.RCA, outgoing, actor_id=actor_id, keeps_promise_at=None)
-        return {"rca_id": row.id, "action_items": len(rca.items), "cause_area": rca.cause_area}
+        held = {}
+        if approval_by is not None and outgoing.route not in (Route.INTERNAL, Route.MYSELF):
+            approval = approvals.hold_customer_rca(session, case_id, row.id or 0, actor_id, approval_by)
+            held = {"approval_id": approval.id}
+        return {"rca_id": row.id, "action_items": len(rca.items), "cause_area": rca.cause_area, **held}
 
     return _act(
         engine, case_id, rules, actor_id, EventKind.RCA_RECORDED, change, policy, team_answers=team_answers
@@ -692,6 +700,34 @@ def change_plan(
         case.updated_at = now
         session.add(case)
     return case
+
+
+def record_concession(
+    engine: sa.Engine,
+    case_id: int,
+    *,
+    actor_id: str,
+    concession: ConcessionInput,
+    approval_by: Approvers | None,
+    rules: FlowRules,
+    team_answers: Mapping[str, Any] | None = None,
+) -> tuple[Escalation, int | None]:
+    """A concession to the customer, waiting for `approval_by` (None: it stands at once); returns
+    the case and the approval's id, if one was asked for."""
+    with session_scope(engine) as session:
+        case = session.exec(select(Escalation).where(Escalation.id == case_id).with_for_update()).one()
+        refusal = state_refusal(case.key, case.status, rules)
+        if refusal:
+            raise ActionRefused(_(refusal))
+        _row, approval = approvals.record_concession(session, case, concession, actor_id, approval_by)
+        if team_answers:
+            record_event(
+                session, case_id, EventKind.QUESTIONS_ANSWERED, actor_id,
+                flow=rules.name, team_answers=dict(team_answers),
+            )  # fmt: skip
+        case.updated_at = utcnow()
+        session.add(case)
+    return case, approval.id if approval else None
 
 
 def confirm_service(
