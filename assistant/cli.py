@@ -147,7 +147,9 @@ def _team_content() -> Content:
         raise SettingsError(str(exc)) from None
 
 
-def export_command(fmt: str, since: date | None, output: str, what: str = "cases") -> None:
+def export_command(
+    fmt: str, since: date | None, output: str, what: str = "cases", tag: str | None = None
+) -> None:
     from assistant.services.export import (
         COMMUNICATION_COLUMNS,
         columns,
@@ -157,14 +159,24 @@ def export_command(fmt: str, since: date | None, output: str, what: str = "cases
         write_json,
     )
 
-    questions = _team_content().questions
+    content = _team_content()
+    questions = content.questions
+    if tag is not None and what == "communications":
+        print("error: --tag filters cases, not communications", file=sys.stderr)
+        raise SystemExit(2)
+    if tag is not None and tag not in content.practice.tags:
+        print(
+            f"error: no tag {tag!r}; the playbook's tags: {', '.join(content.practice.tags) or 'none'}",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     engine = _database()
     start = datetime.combine(since, time(), tzinfo=UTC) if since else None
     # Streamed: memory stays flat whatever the history.
     rows = (
         communication_rows(engine, start)
         if what == "communications"
-        else export_rows(engine, start, questions)
+        else export_rows(engine, start, questions, tag=tag)
     )
 
     def write(rows: Any, out: Any) -> None:
@@ -562,6 +574,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     export_parser.add_argument("--since", type=date.fromisoformat, default=None, help="YYYY-MM-DD (UTC)")
     export_parser.add_argument("--output", default="-", help="a file, or - for standard output")
     export_parser.add_argument(
+        "--tag", default=None, help="only the cases carrying this internal tag (its id)"
+    )
+    export_parser.add_argument(
         "--what",
         choices=["cases", "communications"],
         default="cases",
@@ -689,7 +704,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.action, args.file, args.format, args.dry_run, args.output, args.encoding
             )
         if args.command == "export":
-            export_command(args.format, args.since, args.output, args.what)
+            export_command(args.format, args.since, args.output, args.what, args.tag)
             return 0
         if args.command == "db":
             from assistant.settings import DatabaseSettings

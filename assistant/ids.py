@@ -46,6 +46,8 @@ class CaseAction(StrEnum):
     RCA_ADD_ROW = "rca_add_row"
     # In the action plan modal: one more row for a new step.
     PLAN_ADD_ROW = "plan_add_row"
+    # In the acknowledgement and update forms: a response template chosen as the draft.
+    RESPONSE_TEMPLATE = "response_template"
     # In an approver's DM: the value is the approval's id.
     APPROVE = "approval_approve"
     REJECT = "approval_reject"
@@ -65,6 +67,7 @@ class HomeAction(StrEnum):
     FILTER_SEVERITY = "home_filter_severity"
     FILTER_OWNER = "home_filter_owner"
     FILTER_ACCOUNT = "home_filter_account"
+    FILTER_TAG = "home_filter_tag"
     CLEAR_FILTERS = "home_clear_filters"
     PAGE_PREVIOUS = "home_page_previous"
     PAGE_NEXT = "home_page_next"

@@ -105,6 +105,8 @@ class Escalation(SQLModel, table=True):
     custom_fields: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
     # Stage 1: the team's services the problem affects (ids of the playbook's register).
     affected_services: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    # Internal tags (ids of the playbook's register), never shown to a customer.
+    tags: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     status: Status = Field(default=Status.NEW, sa_type=StrEnumType(Status), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -505,6 +507,8 @@ class CustomerCommunication(SQLModel, table=True):
     failure_told_at: datetime | None = _utc_column()
     # Set when this goes to another affected account's contacts (the case's own account: None).
     account_id: int | None = None
+    # The approval it waits for (state held), or waited for.
+    approval_id: int | None = None
 
 
 class Account(SQLModel, table=True):

@@ -204,6 +204,21 @@ class SlackSender:
         }
         return self._view_action(user_id, view, action, view_state(view, {}))
 
+    def select_in_view(self, user_id: str, view_id: str, block_id: str, value: str) -> AppResponse:
+        """Choose an option of a static select in an actions block of an open modal: Slack tells
+        the app at once (the form's state goes with it)."""
+        view = self.workspace.views[view_id]
+        block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
+        element = next(e for e in block["elements"] if e["type"] == "static_select")
+        action = {
+            "type": "static_select",
+            "action_id": element["action_id"],
+            "block_id": block_id,
+            "selected_option": _option(element, value),
+            "action_ts": f"{time.time():.6f}",
+        }
+        return self._view_action(user_id, view, action, view_state(view, {}))
+
     def suggest(self, user_id: str, view_id: str, action_id: str, typed: str) -> AppResponse:
         """Type into an external select of an open modal: Slack asks the app for its options."""
         view = self.workspace.views[view_id]

@@ -103,7 +103,11 @@ def test_a_business_case_plans_its_rescue_and_each_step_is_a_promise(harness: Ha
     assert inputs(view)[f"step_{second.id}_description"]["element"]["initial_value"] == second.description
     later = int((datetime.now(UTC) + timedelta(days=3)).timestamp())
     harness.submit(
-        OWNER, view_id, **{f"step_{second.id}_due": later, f"step_{second.id}_owner": MANAGER},
+        OWNER, view_id,
+        **{
+            f"step_{second.id}_due": later, f"step_{second.id}_owner": MANAGER,
+            f"step_{second.id}_description": "Agree with the CFO what a rescued account looks like",
+        },
         new_1_description="Weekly check-in until the account is healthy", new_1_owner=OWNER, new_1_due=later,
         why="Their CFO is away until Thursday.",
     )  # fmt: skip
@@ -111,6 +115,10 @@ def test_a_business_case_plans_its_rescue_and_each_step_is_a_promise(harness: Ha
         lambda: [e for e in harness.events(case.id) if e.kind == "plan_step_changed"], what="the change"
     )[0]
     assert changed.data["owner"] == {"from": OWNER, "to": MANAGER} and "due" in changed.data
+    assert changed.data["text"] == {
+        "from": "Agree with the customer what a rescued account looks like",
+        "to": "Agree with the CFO what a rescued account looks like",
+    }
     assert changed.data["why"] == "Their CFO is away until Thursday."
     assert len(open_items(harness.components.engine)) == 3
     timeline = "\n".join(timeline_lines(harness.events(case.id)))
@@ -188,3 +196,33 @@ def test_the_plan_speaks_each_persons_language(harness: Harness) -> None:
     harness.components.action_items.sweep(now=due - timedelta(minutes=10))
     reminder = wait_for(lambda: harness.workspace.dm_messages(VP), what="the reminder")[-1]
     assert "Tu paso del plan de acción" in blocks_text(reminder.blocks)
+
+
+def test_a_stale_form_changes_only_what_its_person_changed(harness: Harness) -> None:
+    case = acknowledged(harness, stakeholders=[])
+    view_id, _ = plan_view(harness, OWNER, case)
+    due = int((datetime.now(UTC) + timedelta(hours=5)).timestamp())
+    harness.submit(
+        OWNER, view_id, new_1_description="Call the customer's CTO", new_1_owner=OWNER, new_1_due=due
+    )
+    step = wait_for(lambda: open_items(harness.components.engine), what="the step")[0]
+    stale, _ = plan_view(harness, OWNER, case)
+    fresh, _ = plan_view(harness, MANAGER, case)
+    harness.submit(MANAGER, fresh, **{f"step_{step.id}_owner": VP})
+    wait_for(lambda: open_items(harness.components.engine)[0].owner_id == VP, what="the manager's change")
+    sweep = harness.components.action_items.sweep
+    assert sweep(now=datetime.fromtimestamp(due, UTC) - timedelta(minutes=20)) == 1  # VP reminded
+    later = int((datetime.now(UTC) + timedelta(hours=9)).timestamp())
+    harness.submit(OWNER, stale, **{f"step_{step.id}_due": later})
+    wait_for(
+        lambda: len([e for e in harness.events(case.id) if e.kind == "plan_step_changed"]) == 2,
+        what="the owner's change",
+    )
+    now_open = open_items(harness.components.engine)[0]
+    assert now_open.owner_id == VP and now_open.due_at == datetime.fromtimestamp(later, UTC)
+    # A new due time is a new promise: reminded again.
+    assert sweep(now=datetime.fromtimestamp(later, UTC) - timedelta(minutes=20)) == 1
+    wait_for(
+        lambda: len([m for m in harness.workspace.dm_messages(VP) if "action plan" in m.text.lower()]) == 2,
+        what="the second reminder",
+    )

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from assistant.content.paths import content_dir
+from assistant.domain.approvals import ApprovalRule, approvers
 from assistant.presenters.timeline import timeline_lines
 from assistant.services import customer
 from tests.harness import CSM, MANAGER, OWNER, VP, FlowButton, Harness, wait_for
@@ -169,11 +170,37 @@ def test_an_enterprise_customers_rca_goes_out_only_once_approved(
     assert [c.state for c in held if c.purpose == "rca"] == ["held"]
     assert len(mailbox.messages) == before  # nothing went out
 
+    # Written again while it waits: the first never goes, the second waits in its place.
+    view_id = harness.open_flow(OWNER, case, FlowButton.RCA)
+    harness.submit(
+        OWNER, view_id, **{**rca, "customer_rca": "A certificate expired; renewal is now automatic."},
+        send_by="email",
+    )  # fmt: skip
+    second = approval_dm(harness, MANAGER, "renewal is now automatic")
+    states = [c.state for c in customer.communications_of(harness.components.engine, case.id or 0)]
+    assert [s for s in states if s in ("held", "withdrawn")] == ["withdrawn", "held"]
     view_id = open_form(
         harness, MANAGER, "approval_approve", button(asked, "approval_approve")["value"],
         harness.workspace.ims[MANAGER], asked.ts,
     )  # fmt: skip
+    assert harness.submit(MANAGER, view_id).json()["errors"]["reason"].startswith("It was decided already")
+
+    view_id = open_form(
+        harness, MANAGER, "approval_approve", button(second, "approval_approve")["value"],
+        harness.workspace.ims[MANAGER], second.ts,
+    )  # fmt: skip
     harness.submit(MANAGER, view_id, reason="Clear and accurate.")
     delivered = mailbox.wait(before + 1, timeout=10)
-    assert "we renewed it and now watch it" in str(delivered[-1])
+    assert "renewal is now automatic" in str(delivered[-1])
+    assert not any("we renewed it and now watch it" in str(m) for m in mailbox.messages)
     assert any(e.kind == "approval_decided" and e.actor_id == MANAGER for e in harness.events(case.id))
+
+
+def test_who_decides_and_for_which_accounts() -> None:
+    assert approvers(["U1", "U2"], ["M"], "U1") == (["U2"], True)  # never one's own request
+    assert approvers(["U1"], ["M", "U1"], "U1") == (["M"], False)  # the managers, when no one else
+    assert approvers([], [], "U1") == (["U1"], False)  # a one-person team
+    enterprise = ApprovalRule(("cs-leadership",), accounts_above=25000)
+    assert not enterprise.applies_to(20000) and enterprise.applies_to(30000)
+    assert enterprise.applies_to(None)  # an unknown value: the safe side
+    assert ApprovalRule().applies_to(1)

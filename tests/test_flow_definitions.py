@@ -30,7 +30,13 @@ def test_the_card_shows_the_likely_next_steps_first_and_never_a_refusal() -> Non
         ("acknowledge", "classify"),
         ("reassign", "contacts", "affected_accounts", "task_force", "timeline"),
     )
-    assert OURS.card(Status.ACKNOWLEDGED)[0] == ("post_update", "classify", "resolve", "action_plan", "concession")
+    assert OURS.card(Status.ACKNOWLEDGED)[0] == (
+        "post_update",
+        "classify",
+        "resolve",
+        "action_plan",
+        "concession",
+    )
     assert OURS.card(Status.RESOLVED)[0] == ("rca", "close", "reopen", "concession")
     # A closed case: reopen, and the timeline as a button (an overflow menu needs two options).
     shown = card_actions(OURS, Status.CLOSED)

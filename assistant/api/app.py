@@ -77,7 +77,7 @@ from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
 from assistant.rendering.render import render_message
 from assistant.services import accounts, cases, judgement
-from assistant.services.cases import CaseNotFound, get_case, open_case
+from assistant.services.cases import CaseNotFound, get_case, open_case, tagged
 from assistant.services.events import add_event
 from assistant.slack.client import SLACK_ERRORS, error_code
 
@@ -203,6 +203,11 @@ class EscalationIn(BaseModel):
         max_length=100,
         description="the team's services it affects: ids of the playbook's `services` (flows/playbook.yml)",
     )
+    tags: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="internal tags: ids of the playbook's `tags` (flows/playbook.yml)",
+    )
 
 
 class NoteIn(BaseModel):
@@ -294,6 +299,7 @@ class CaseOut(BaseModel):
     account_currency: str | None
     affected_accounts: list[str]
     affected_services: list[str]
+    tags: list[str]
     summary: str | None
     category: str | None
     severity: str | None
@@ -376,6 +382,7 @@ def case_json(case: Escalation, affected: list[str], *, visible: bool = True) ->
             ),
             "affected_accounts": [],
             "affected_services": [],
+            "tags": [],
             "stakeholders": [],
         }
     return {
@@ -385,6 +392,7 @@ def case_json(case: Escalation, affected: list[str], *, visible: bool = True) ->
         "account_currency": case.account_currency,
         "affected_accounts": affected,
         "affected_services": list(case.affected_services or []),
+        "tags": list(case.tags or []),
         "summary": case.summary,
         "category": case.category.value,
         "severity": case.severity.value,
@@ -780,6 +788,7 @@ def create_api(components: Components) -> FastAPI:
         form = IntakeForm(
             affected_accounts=affected,
             affected_services=list(got.get("affected_services", [])),
+            tags=list(got.get("tags", [])),
             account=name,
             summary=got.get("summary", ""),
             description=got.get("description", ""),
@@ -868,6 +877,7 @@ def create_api(components: Components) -> FastAPI:
         status: Status | None = None,
         account: str | None = None,
         category: str | None = None,
+        tag: Annotated[str | None, Query(description="an internal tag's id (the playbook's `tags`)")] = None,
         since: Annotated[Moment | None, Query(description="with its zone: 2026-01-01T00:00:00Z")] = None,
         cursor: str | None = None,
         limit: int = Query(default=50, ge=1, le=200),
@@ -876,13 +886,18 @@ def create_api(components: Components) -> FastAPI:
         categories = components.content.practice.categories
         if category is not None and category not in categories:
             raise Invalid({"category": f"one of {', '.join(categories)}"})
+        tags = components.content.practice.tags
+        if tag is not None and tag not in tags:
+            raise Invalid({"tag": f"one of {', '.join(tags)}" if tags else "the playbook has no tags"})
+        if tag:
+            query = query.where(tagged(tag))
         if status:
             query = query.where(col(Escalation.status) == status)
         if account:
             query = query.where(Escalation.account_key == account_key(clean_text(account)))
         if category:
             query = query.where(col(Escalation.category) == category)
-        if (account or category) and tokens.READ_PRIVATE not in token.scopes:
+        if (account or category or tag) and tokens.READ_PRIVATE not in token.scopes:
             # A private case found by its account would say whose it is: left out of a filter.
             query = query.where(sa.not_(col(Escalation.is_private)))
         if since:

@@ -51,7 +51,15 @@ NOT_FLOWS = frozenset({"playbook.yml", "intake.yml"})
 OLD_NAMES = {"post_update": "update", "affected_accounts": "accounts"}
 # Block ids our modals use besides their flows' questions: a team's question may not take one.
 ENGINE_BLOCKS = frozenset(
-    {"others_message", "case_actions", "owner_actions", "corrective_add", "preventive_add", "plan_add"}
+    {
+        "others_message",
+        "case_actions",
+        "owner_actions",
+        "corrective_add",
+        "preventive_add",
+        "plan_add",
+        "start_from",
+    }
 )
 ENGINE_BLOCK_PATTERN = re.compile(r"^(corrective|preventive|new|step)_\d+_")
 # The states a card may be in, and Slack's overflow menu's limit.

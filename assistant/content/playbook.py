@@ -211,6 +211,13 @@ class ServiceEntry(_Strict):
     label: str = Field(min_length=1, max_length=75)
 
 
+class TagEntry(_Strict):
+    """An internal tag the team puts on cases (never shown to a customer), to find them again."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    label: str = Field(min_length=1, max_length=75)
+
+
 class TaskForceEntry(_Strict):
     """Who the task force is (Slack user groups, by handle) and when each severity calls it."""
 
@@ -281,9 +288,22 @@ class Playbook(_Strict):
     # The team's services (the register a case's affected services are chosen from); none: the
     # intake asks nothing about them.
     services: tuple[ServiceEntry, ...] = Field(default=(), max_length=MAX_SERVICES)
+    # Internal tags (VIP, renewal at risk…): set when classifying, filtered on Home, in
+    # `/escalate list`, the export and the API.
+    tags: tuple[TagEntry, ...] = Field(default=(), max_length=MAX_SERVICES)
     task_force: TaskForceEntry = TaskForceEntry()
     approvals: Approvals = Approvals()
-    concession_kinds: tuple[ConcessionKind, ...] = Field(default=(), max_length=10)
+    # A team's playbook from before concessions gets these (the Concession form needs kinds).
+    concession_kinds: tuple[ConcessionKind, ...] = Field(
+        default=(
+            ConcessionKind(id="credit", label="Service credit"),
+            ConcessionKind(id="extension", label="Contract or trial extension"),
+            ConcessionKind(id="discount", label="Discount"),
+            ConcessionKind(id="other", label="Something else"),
+        ),
+        min_length=1,
+        max_length=10,
+    )
     guidance: Guidance
     # The root-cause analysis is due this calendar's working days after resolution.
     rca_calendar: str = "around_the_clock"
@@ -369,6 +389,12 @@ class Playbook(_Strict):
     @classmethod
     def _services(cls, value: tuple[ServiceEntry, ...]) -> tuple[ServiceEntry, ...]:
         _each_once(value, (), "the service")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: tuple[TagEntry, ...]) -> tuple[TagEntry, ...]:
+        _each_once(value, (), "the tag")
         return value
 
 
@@ -604,6 +630,7 @@ def practice_of(playbook: Playbook) -> Practice:
         guidance={"at_once": playbook.guidance.at_once, "do_not": playbook.guidance.do_not},
         cause_areas={a.id: a.label for a in playbook.cause_areas},
         services={s.id: s.label for s in playbook.services},
+        tags={t.id: t.label for t in playbook.tags},
         task_force_groups=tuple(g.removeprefix("@") for g in playbook.task_force.groups),
         approvals={
             step: ApprovalRule(entry.approvers, entry.accounts_above)

@@ -29,6 +29,7 @@ from assistant.content.playbook import (
     load_playbook,
     practice_of,
 )
+from assistant.content.responses import check_libraries
 from assistant.content.sentence_file import EngineSentence, load_sentences
 from assistant.domain.intake import FormQuestions
 from assistant.domain.practice import Practice
@@ -73,7 +74,8 @@ def load_content(custom_dir: Path | None = None, default_locale: str = ENGLISH) 
     intake = attempt(load_intake_questions)
     flows = attempt(load_flows)
     sentences = attempt(load_sentences)
-    if playbook is None or intake is None or flows is None or sentences is None:
+    problems += check_libraries(custom_dir)
+    if problems or playbook is None or intake is None or flows is None or sentences is None:
         raise PlaybookError(sorted(problems, key=lambda p: (str(p.file), p.line)))
     locales = available_locales(custom_dir)
     return Content(

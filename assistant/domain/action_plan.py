@@ -21,8 +21,9 @@ class Step:
 
 @dataclass(frozen=True)
 class StepEdit:
-    """What the form says of a step already on the plan: it as it is now (None: taken off the
-    plan), and whether it was ticked done."""
+    """What the form says of a step already on the plan: it as the form showed it (`before`), as it
+    left it (None: taken off the plan), and whether it was ticked done. Only what the person
+    changed in the form is applied: a change someone else saved meanwhile stands."""
 
     step_id: int
     before: Step
@@ -36,7 +37,7 @@ class StepEdit:
             return {}
         found = {}
         if self.before.description != self.after.description:
-            found["description"] = {"from": self.before.description, "to": self.after.description}
+            found["text"] = {"from": self.before.description, "to": self.after.description}
         if self.before.owner_id != self.after.owner_id:
             found["owner"] = {"from": self.before.owner_id, "to": self.after.owner_id}
         if self.before.due_at != self.after.due_at:

@@ -20,6 +20,8 @@ class ApprovalState(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    # A customer-facing RCA recorded again while its approval waited: the newer one waits instead.
+    SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,12 @@ class ApprovalRule:
         return self.accounts_above is None or account_value is None or account_value > self.accounts_above
 
 
-def approvers(members: Iterable[str], managers: Iterable[str], requester: str) -> list[str]:
-    """Who decides: the groups' members, else the escalation managers; never the one who asked,
-    unless no one else could (a one-person team still gets its step through)."""
+def approvers(members: Iterable[str], managers: Iterable[str], requester: str) -> tuple[list[str], bool]:
+    """Who decides, and whether they are the groups' members: the members, else the escalation
+    managers; never the one who asked, unless no one else could (a one-person team still gets its
+    step through)."""
     found = [p for p in dict.fromkeys(members) if p != requester]
-    if not found:
-        found = [p for p in dict.fromkeys(managers) if p != requester]
-    return found or [requester]
+    if found:
+        return found, True
+    found = [p for p in dict.fromkeys(managers) if p != requester]
+    return found or [requester], False

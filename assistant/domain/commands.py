@@ -34,7 +34,7 @@ class CommandText:
     case_number: int | None = None
     channel_id: str = ""  # a channel mention without a case key in it (<#C123>)
     everyone: bool = False  # `list all`
-    text: str = ""  # what follows the word (`voc Acme wants dark mode`: prefilled)
+    text: str = ""  # what follows the word (`voc Acme wants dark mode`: prefilled; a list's tag)
 
 
 _CHANNEL_MENTION = re.compile(r"<#(?P<channel>[CG][A-Z0-9]+)(?:\|(?P<name>[^>]*))?>")
@@ -66,7 +66,10 @@ def read_command(text: str, verbs: frozenset[str]) -> CommandText:
     if first in {"help", "?"}:
         return CommandText(Ask.HELP)
     if first == "list":
-        return CommandText(Ask.LIST, everyone=rest.lower() == "all")
+        # `list`, `list all`, and either with `tag:<id>` (cases carrying that internal tag).
+        options = rest.lower().split()
+        tag = next((o.removeprefix("tag:") for o in options if o.startswith("tag:")), "")
+        return CommandText(Ask.LIST, everyone="all" in options, text=tag)
     if first in VOICE_WORDS:
         return CommandText(Ask.VOICE, first, text=rest)
     number, channel_id = case_reference(rest)

@@ -64,6 +64,8 @@ class IntakeForm:
     affected_accounts: list[str] = field(default_factory=list)
     # The team's services it affects (ids of the playbook's register).
     affected_services: list[str] = field(default_factory=list)
+    # Internal tags (ids of the playbook's register).
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class ValidIntake:
     contacts: tuple[Contact, ...] = ()
     affected_accounts: tuple[str, ...] = ()
     affected_services: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 class IntakeField(StrEnum):
@@ -105,6 +108,7 @@ class IntakeField(StrEnum):
     CONTACT_ZONE = "contact_zone"
     AFFECTED_ACCOUNTS = "affected_accounts"
     AFFECTED_SERVICES = "affected_services"
+    TAGS = "tags"
 
 
 LINK_FIELDS: dict[LinkKind, IntakeField] = {
@@ -199,6 +203,11 @@ def validate_intake(
             "intake.services_not_in_register", services=", ".join(unknown)
         )
 
+    tags = list(dict.fromkeys(form.tags))
+    unknown_tags = [t for t in tags if t not in practice.tags]
+    if unknown_tags:
+        errors[IntakeField.TAGS] = said("intake.tags_not_in_register", tags=", ".join(unknown_tags))
+
     contacts = _contacts(form, errors)
     if errors:
         return None, errors
@@ -220,6 +229,7 @@ def validate_intake(
             contacts=tuple(contacts),
             affected_accounts=tuple(affected),
             affected_services=tuple(services),
+            tags=tuple(tags),
         ),
         {},
     )

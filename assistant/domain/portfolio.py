@@ -60,6 +60,7 @@ class CaseFacts:
     is_private: bool
     channel_id: str | None = None
     participants: frozenset[str] = field(default_factory=frozenset)
+    tags: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def account_key(self) -> str:
@@ -78,6 +79,7 @@ class Filters:
     severity: Severity | None = None
     owner_id: str | None = None
     account: str | None = None  # an account_key
+    tag: str | None = None  # a tag's id
 
     @classmethod
     def from_dict(cls, values: dict[str, str | None], practice: Practice) -> Filters:
@@ -90,6 +92,7 @@ class Filters:
             severity=Severity(severity) if severity in practice.severities else None,
             owner_id=values.get("owner_id") or None,
             account=values.get("account") or None,
+            tag=tag if (tag := values.get("tag")) in practice.tags else None,
         )
 
     def as_dict(self) -> dict[str, str | None]:
@@ -98,6 +101,7 @@ class Filters:
             "severity": self.severity.value if self.severity else None,
             "owner_id": self.owner_id,
             "account": self.account,
+            "tag": self.tag,
         }
 
     def with_value(self, name: str, value: str | None, practice: Practice) -> Filters:
@@ -113,6 +117,7 @@ class Filters:
             and (self.severity is None or case.severity == self.severity)
             and (self.owner_id is None or case.owner_id == self.owner_id)
             and (self.account is None or case.account_key == self.account)
+            and (self.tag is None or self.tag in case.tags)
         )
 
 

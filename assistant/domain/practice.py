@@ -183,6 +183,8 @@ class Practice:
     concession_kinds: Mapping[str, str] = field(default_factory=dict)
     # The team's services (id: label) a case's affected services are chosen from.
     services: Mapping[str, str] = field(default_factory=dict)
+    # Internal tags (id: label) the team puts on cases to find them again.
+    tags: Mapping[str, str] = field(default_factory=dict)
     # Whose hours each severity's acknowledgement window counts; the RCA's working days.
     severity_calendars: Mapping[Severity, WorkingCalendar] = field(default_factory=dict)
     rca_calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
@@ -226,6 +228,10 @@ class Practice:
     def service_labels(self, ids: Iterable[str]) -> list[str]:
         """The services' labels (one the register no longer has: its id)."""
         return [self.services.get(i, i) for i in ids]
+
+    def tag_labels(self, ids: Iterable[str]) -> list[str]:
+        """The tags' labels (one the register no longer has: its id)."""
+        return [self.tags.get(i, i) for i in ids]
 
     def trigger_rule(self, trigger: str) -> TriggerRule:
         return self.trigger_rules.get(Trigger(trigger)) or TriggerRule()

@@ -101,19 +101,17 @@ class ActionItemFollowUp:
                 logger.warning("action item %s: %s failed (%s)", item.id, alert.value, error_code(exc))
 
     def _tell(self, item: records.OpenItem, alert: ItemAlert, now: datetime) -> int:
+        # Each post is made once per promise: a step whose due time moved is a new promise, told afresh.
+        key = f"action:{item.id}" + (f"@{int(item.due_at.timestamp())}" if item.due_at else "")
         if alert == ItemAlert.REMIND:
             with self.channel.language_of(item.owner_id):
                 reminder = self.message(item, "action_item_reminder.json.j2")
-            posted = self.channel.post_once(
-                f"action:{item.id}:remind", item.owner_id, reminder, case_id=item.case_id
-            )
+            posted = self.channel.post_once(f"{key}:remind", item.owner_id, reminder, case_id=item.case_id)
             return int(posted is not None and records.mark_reminded(self.engine, item.id, now))
         for manager in self.settings.escalation_manager_ids:
             with self.channel.language_of(manager):
                 overdue = self.message(item, "action_item_overdue.json.j2")
-            self.channel.post_once(
-                f"action:{item.id}:overdue:{manager}", manager, overdue, case_id=item.case_id
-            )
+            self.channel.post_once(f"{key}:overdue:{manager}", manager, overdue, case_id=item.case_id)
         feed = self.message(item, "action_item_overdue.json.j2")  # the feed: DEFAULT_LOCALE
-        self.channel.post_to_feed(feed, key=f"action:{item.id}:overdue:feed", case_id=item.case_id)
+        self.channel.post_to_feed(feed, key=f"{key}:overdue:feed", case_id=item.case_id)
         return int(records.mark_escalated(self.engine, item.id, item.case_id, now))

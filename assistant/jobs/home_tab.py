@@ -241,6 +241,9 @@ class HomeTab:
             ),
             "owner": filters.owner_id,
             "account": choice([(account_key(a), UserText(a)) for a in accounts], filters.account),
+            "tag": choice([(t, _(label)) for t, label in practice.tags.items()], filters.tag)
+            if practice.tags
+            else None,
         }
 
     def sponsorship_lines(self) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from assistant.listeners import (
     reminders,
     reopen,
     resolve,
+    response_templates,
     survey,
     task_force,
     timeline,
@@ -82,6 +83,7 @@ def register_all(app: App, components: Components) -> CaseFlows:
     rca.register(app, flows)  # "Add another" action item
     action_plan.register(app, flows)  # "Add another" step
     approvals.register(app, components)  # an approver's decision
+    response_templates.register(app, components)  # a starting draft chosen
     commands.register(app, flows)
     follow.register(app, components)
     case_details.register(app, components)

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from assistant.content.flow_files import FlowBook
+from assistant.components import Components
 from assistant.content.i18n import _, speaking
+from assistant.content.responses import ACKNOWLEDGEMENT, ResponseTemplate
 from assistant.domain.communications import Purpose, acknowledgement_draft, default_promise
 from assistant.ids import ViewId
 from assistant.listeners.case_flow import (
@@ -29,6 +30,7 @@ from assistant.listeners.customer_side import (
     route_problem,
     sending_note,
 )
+from assistant.listeners.response_drafts import offered, picker
 from assistant.models import Escalation
 from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
@@ -62,15 +64,25 @@ def draft_for(case: Escalation, owner: Person, phrase: str, audience: Audience) 
 
 
 def acknowledge_view(
-    book: FlowBook,
+    components: Components,
     case: Escalation,
     owner: Person,
     audience: Audience,
     now: datetime,
     preview: dict[str, Any] | None,
+    *,
+    promise: datetime | None = None,
+    template: ResponseTemplate | None = None,
 ) -> dict[str, Any]:
-    promise = default_promise(now)
+    """The form; `template`: a response template chosen as the draft (the time the picker says)."""
+    promise = promise or default_promise(now)
     phrase = audience.phrase(promise, now)
+    offers = offered(components, case, audience, ACKNOWLEDGEMENT)
+    draft = (
+        template.filled(account=case.account_name, owner=owner.name, time=phrase)
+        if template
+        else draft_for(case, owner, phrase, audience)
+    )
     ref = CaseRef(case_id=case.id or 0)
     if audience.for_contact:
         ref = CaseRef(case_id=case.id or 0, drafted=phrase, locale=audience.locale, zone=audience.tz)
@@ -80,9 +92,10 @@ def acknowledge_view(
         metadata=ref.dump(),
         case=case_context(case),
         field=Field,
-        words=flow_words(book, FLOW),
+        words=flow_words(components.content.flows, FLOW),
         promise=int(promise.timestamp()),
-        draft=UserText(draft_for(case, owner, phrase, audience)),
+        draft=UserText(draft),
+        responses=picker(offers, template, Field.MESSAGE),
         routes=audience.route_options(),
         route=audience.initial_route,
         preview=preview,
@@ -98,7 +111,7 @@ def open_flow(start: FlowStart) -> None:
     if owner is not None:
         start.client.views_open(
             trigger_id=start.trigger_id,
-            view=acknowledge_view(components.content.flows, start.case, owner, audience, now, preview),
+            view=acknowledge_view(components, start.case, owner, audience, now, preview),
         )
         return
     # Open within the trigger's 3 seconds, then fill in what needs a lookup.
@@ -114,7 +127,7 @@ def open_flow(start: FlowStart) -> None:
     start.client.views_update(
         view_id=opened["id"],
         hash=opened["hash"],
-        view=acknowledge_view(components.content.flows, start.case, owner, audience, now, preview),
+        view=acknowledge_view(components, start.case, owner, audience, now, preview),
     )
 
 

@@ -6,7 +6,6 @@ action items (jobs/action_items.py follows them)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +22,7 @@ from assistant.listeners.case_flow import (
     DirectAnswer,
     FlowSpec,
     FlowStart,
+    RowBlocks,
     Submission,
     case_modal_view,
     field_value,
@@ -44,9 +44,9 @@ logger = logging.getLogger(__name__)
 # flows/action_plan.yml
 FLOW = "action_plan"
 # New rows the form may show at once ("Add another" adds one), and steps on the plan it shows to
-# edit (Slack's 100 blocks: 4 a step, 3 a new row).
+# edit (Slack's 100 blocks: 4 a step, 3 a new row, and room for a team's own questions).
 ROWS = 5
-SHOWN_STEPS = 15
+SHOWN_STEPS = 12
 NEW = "new"
 # Where the plan's change is kept among the answers, from the checks to the change.
 CHANGE = "plan_change"
@@ -57,27 +57,8 @@ class Field:
     WHY = "why"
 
 
-@dataclass(frozen=True)
-class Row:
-    """A row of the form: a new step (`new_<n>_…`) or one on the plan (`step_<id>_…`)."""
-
-    prefix: str
-
-    @property
-    def description(self) -> str:
-        return f"{self.prefix}_description"
-
-    @property
-    def owner(self) -> str:
-        return f"{self.prefix}_owner"
-
-    @property
-    def due(self) -> str:
-        return f"{self.prefix}_due"
-
-    @property
-    def done(self) -> str:
-        return f"{self.prefix}_done"
+# A row of the form: a new step (`new_<n>_…`) or one on the plan (`step_<id>_…`).
+Row = RowBlocks
 
 
 def new_row(index: int) -> Row:
@@ -150,6 +131,18 @@ def read_row(view: dict[str, Any], row: Row) -> tuple[str, str | None, datetime 
     )
 
 
+def shown_step(view: dict[str, Any], row: Row) -> Step | None:
+    """A step as the form showed it (its blocks' initial values): what the person's changes are
+    measured against, so a stale form never undoes what someone saved meanwhile."""
+    elements = {b.get("block_id"): b.get("element") or {} for b in view.get("blocks", [])}
+    text = elements.get(row.description, {}).get("initial_value")
+    owner = elements.get(row.owner, {}).get("initial_user")
+    due = elements.get(row.due, {}).get("initial_date_time")
+    if not text or not owner or due is None:
+        return None
+    return Step(str(text), str(owner), datetime.fromtimestamp(int(due), UTC))
+
+
 def read_plan(sub: Submission, view: dict[str, Any]) -> tuple[PlanChange, dict[str, str]]:
     """The plan as the form left it, and what is wrong with it, next to each field."""
     now = datetime.now(UTC)
@@ -160,20 +153,19 @@ def read_plan(sub: Submission, view: dict[str, Any]) -> tuple[PlanChange, dict[s
         errors.update({getattr(row, part): _(sentence) for part, sentence in problems.items()})
         return Step(text, owner, due) if not problems and owner and due else None
 
-    before = {s.id: s for s in action_items.open_items(sub.components.engine, case_id=sub.ref.case_id)}
+    still_open = {s.id for s in action_items.open_items(sub.components.engine, case_id=sub.ref.case_id)}
     edits = []
     for step_id in sub.ref.shown or []:
-        step = before.get(step_id)
-        if step is None or step.due_at is None:
-            continue  # done or taken off meanwhile: left as someone left it
         row = step_row(step_id)
-        was = Step(step.description, step.owner_id, step.due_at)
+        was = shown_step(view, row)
+        if step_id not in still_open or was is None:
+            continue  # done or taken off meanwhile: left as someone left it
         text, owner, due = read_row(view, row)
         done = bool(field_value(view, row.done).get("selected_options"))
         if not text:
             edits.append(StepEdit(step_id, was, None))
             continue
-        after = check_row(row, text, owner, due, kept=due == step.due_at)
+        after = check_row(row, text, owner, due, kept=due == was.due_at)
         if after is not None:
             edits.append(StepEdit(step_id, was, after, done=done))
     added: list[Step] = []
@@ -197,7 +189,7 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
 
 
 def apply(sub: Submission, answers: Answers) -> Escalation:
-    return lifecycle.change_plan(
+    case, applied = lifecycle.change_plan(
         sub.components.engine,
         sub.ref.case_id,
         actor_id=sub.actor,
@@ -206,6 +198,8 @@ def apply(sub: Submission, answers: Answers) -> Escalation:
         rules=sub.rules,
         team_answers=answers.teams(),
     )
+    answers.replace(CHANGE, applied)  # the announcement says what was done, not what was asked
+    return case
 
 
 def announce(sub: Submission, answers: Answers, case: Escalation) -> Message:

@@ -4,6 +4,7 @@ reason. Nothing stands or goes out before; a concession stands, or an RCA goes o
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -23,20 +24,38 @@ from assistant.rendering.render import Message, render_message, render_view
 from assistant.services import approvals as stored
 from assistant.services import lifecycle
 from assistant.services.cases import CaseNotFound, get_case
+from assistant.slack.client import SLACK_ERRORS, error_code
+
+logger = logging.getLogger(__name__)
 
 REASON = "reason"
 
 
-def approvers_for(components: Components, subject: Subject, requester: str) -> stored.Approvers | None:
-    """Who decides `subject` for the playbook (None: it needs no approval): the groups' members,
-    else the escalation managers; never the one who asked unless no one else could."""
+def approvers_for(
+    components: Components, subject: Subject, case: Escalation, requester: str
+) -> stored.Approvers | None:
+    """Who decides `subject` on `case` (None: the playbook asks no approval of it, or not for this
+    account): the groups' members, else the escalation managers; never the one who asked unless no
+    one else could. A private case's text goes only to its own people and the escalation managers,
+    so other group members are left out of it. Asked within Slack's 3 seconds (the quick client):
+    if Slack cannot say, the escalation managers decide."""
     rule: ApprovalRule | None = components.content.practice.approvals.get(subject.value)
-    if rule is None:
+    if rule is None or not rule.applies_to(case.account_value):
         return None
-    groups = components.provisioner.groups
-    members = [p for handle in rule.groups for p in groups.members(handle) or []]
-    people = approvers(members, components.settings.escalation_manager_ids, requester)
-    return stored.Approvers(people, rule.groups if members else ())
+    managers = components.settings.escalation_manager_ids
+    members: list[str] = []
+    for handle in rule.groups:
+        try:
+            members += components.provisioner.groups.members(handle, components.quick_client) or []
+        except SLACK_ERRORS as exc:
+            logger.warning(
+                "%s: the approvers' group @%s was not read (%s)", case.key, handle, error_code(exc)
+            )
+    if case.is_private:
+        allowed = {case.owner_id, case.reporter_id, *case.stakeholder_ids, *managers}
+        members = [p for p in members if p in allowed]
+    people, from_groups = approvers(members, managers, requester)
+    return stored.Approvers(people, rule.groups if from_groups else ())
 
 
 def needs_approval(components: Components, subject: Subject, case: Escalation) -> bool:

@@ -95,6 +95,30 @@ class FlowStart:
 Opener = Callable[[FlowStart], None]
 
 
+@dataclass(frozen=True)
+class RowBlocks:
+    """The block ids of a repeated row of a form (an RCA's action item, a step of the action plan):
+    what, who, by when, and whether it is done."""
+
+    prefix: str
+
+    @property
+    def description(self) -> str:
+        return f"{self.prefix}_description"
+
+    @property
+    def owner(self) -> str:
+        return f"{self.prefix}_owner"
+
+    @property
+    def due(self) -> str:
+        return f"{self.prefix}_due"
+
+    @property
+    def done(self) -> str:
+        return f"{self.prefix}_done"
+
+
 def selected_time(element: dict[str, Any]) -> datetime | None:
     """A datetimepicker's value: Slack sends a UNIX time, picked in the user's own zone."""
     value = element.get("selected_date_time")
@@ -102,8 +126,13 @@ def selected_time(element: dict[str, Any]) -> datetime | None:
 
 
 def field_value(view: dict[str, Any], block_id: str) -> dict[str, Any]:
-    """The state of the input block `block_id` (whose action id is the same)."""
-    return view["state"]["values"].get(block_id, {}).get(block_id, {}) or {}
+    """The state of the input block `block_id` (whose action id is the same, but for a draft
+    replaced by a response template: a new action id, so that Slack shows the new text)."""
+    entries = view["state"]["values"].get(block_id, {})
+    found = entries.get(block_id)
+    if found is None and len(entries) == 1:
+        found = next(iter(entries.values()))
+    return found or {}
 
 
 def text_value(view: dict[str, Any], block_id: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import partial
 
@@ -34,6 +35,7 @@ class Field(StrEnum):
     SEVERITY = "severity"
     TEAM = "resolving_team"
     SERVICES = "affected_services"
+    TAGS = "tags"
     REASON = "reason"
 
 
@@ -78,6 +80,7 @@ def open_flow(start: FlowStart) -> None:
             for k, (label, text) in practice.kind_labels.items()
         ],
         services=[{"value": i, "label": _(label)} for i, label in practice.services.items()],
+        tags=[{"value": i, "label": _(label)} for i, label in practice.tags.items()],
         severities=[
             {
                 "value": s.value,
@@ -105,6 +108,7 @@ def open_flow(start: FlowStart) -> None:
             "severity": case.severity.value,
             "team": UserText(case.resolving_team or practice.playbook(case.category).resolution_owner),
             "services": [s for s in case.affected_services or [] if s in practice.services],
+            "tags": [t for t in case.tags or [] if t in practice.tags],
         },
     )
 
@@ -133,25 +137,28 @@ def check(sub: Submission, answers: Answers) -> dict[str, str]:
     return errors
 
 
-def chosen_services(sub: Submission, answers: Answers) -> tuple[str, ...] | None:
-    """The affected services as the form has them (None when it did not ask: the playbook has
-    none); one the register no longer lists, which the form could not show, is kept."""
-    if Field.SERVICES.value not in answers.view["state"]["values"]:
+def chosen_from(
+    answers: Answers, field: Field, register: Mapping[str, str], before: list[str] | None
+) -> tuple[str, ...] | None:
+    """The affected services or the tags as the form has them (None when it did not ask: the
+    playbook has none); one the register no longer lists, which the form could not show, is kept."""
+    if field.value not in answers.view["state"]["values"]:
         return None
-    register = sub.components.content.practice.services
-    unlisted = [s for s in sub.case.affected_services or [] if s not in register]
-    chosen = [s for s in answers.get(Field.SERVICES) or [] if s in register]
+    unlisted = [s for s in before or [] if s not in register]
+    chosen = [s for s in answers.get(field) or [] if s in register]
     return tuple(dict.fromkeys([*chosen, *unlisted]))
 
 
 def apply(sub: Submission, answers: Answers) -> Escalation:
+    practice = sub.components.content.practice
     classification = lifecycle.Classification(
         category=Category(answers.get(Field.CATEGORY)),
         kind=EscalationKind(answers.get(Field.KIND)),
         severity=Severity(answers.get(Field.SEVERITY)),
         resolving_team=answers.text(Field.TEAM),
         reason=answers.text(Field.REASON),
-        services=chosen_services(sub, answers),
+        services=chosen_from(answers, Field.SERVICES, practice.services, sub.case.affected_services),
+        tags=chosen_from(answers, Field.TAGS, practice.tags, sub.case.tags),
     )
     return lifecycle.classify(
         sub.components.engine,

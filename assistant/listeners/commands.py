@@ -72,8 +72,16 @@ def show_help(components: Components, book: FlowBook, respond: Respond) -> None:
     respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
 
-def show_list(components: Components, respond: Respond, user_id: str, *, everyone: bool) -> None:
-    """`/escalate list` (the person's open cases) or `list all` (every open case, managers only)."""
+def show_list(
+    components: Components, respond: Respond, user_id: str, *, everyone: bool, tag: str = ""
+) -> None:
+    """`/escalate list` (the person's open cases) or `list all` (every open case, managers only);
+    `tag:<id>`: only those carrying that internal tag."""
+    tags = components.content.practice.tags
+    if tag and tag not in tags:
+        known = ", ".join(f"`{t}`" for t in tags) or "—"
+        say(respond, _("commands.no_such_tag", tag=tag, tags=known))
+        return
     if everyone and user_id not in components.settings.escalation_manager_ids:
         say(
             respond,
@@ -84,8 +92,12 @@ def show_list(components: Components, respond: Respond, user_id: str, *, everyon
         )
         return
     # One row more than shown: whether to say there are more.
-    cases = open_cases(components.engine, involving=None if everyone else user_id, limit=LIST_ROWS + 1)
+    cases = open_cases(
+        components.engine, involving=None if everyone else user_id, limit=LIST_ROWS + 1, tag=tag or None
+    )
     title = _("commands.all_open_escalations") if everyone else _("commands.your_open_escalations")
+    if tag:
+        title = _("commands.title_tagged", title=title, tag=_(tags[tag]))
     message = render_message(
         "case_list.json.j2",
         title=title,
@@ -231,7 +243,7 @@ def answer_command(flows: CaseFlows, client: WebClient, respond: Respond, comman
     if asked.ask == Ask.HELP:
         show_help(components, flows.book, respond)
     elif asked.ask == Ask.LIST:
-        show_list(components, respond, user_id, everyone=asked.everyone)
+        show_list(components, respond, user_id, everyone=asked.everyone, tag=asked.text)
     elif asked.ask in {Ask.FOLLOW, Ask.UNFOLLOW}:
         follow_by_key(components, respond, user_id, asked)
     elif asked.ask == Ask.STATUS:

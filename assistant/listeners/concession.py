@@ -40,6 +40,8 @@ def kinds(components: Components) -> list[dict[str, str]]:
 def open_flow(start: FlowStart) -> None:
     components = start.components
     rule = components.content.practice.approvals.get(Subject.CONCESSION.value)
+    if rule is not None and not rule.applies_to(start.case.account_value):
+        rule = None  # not for an account of this size
     open_case_modal(
         start,
         "concession_modal.json.j2",
@@ -81,7 +83,7 @@ def apply(sub: Submission, answers: Answers) -> Escalation:
             currency=currency,
             reason=answers.text(Field.REASON),
         ),
-        approval_by=approvers_for(sub.components, Subject.CONCESSION, sub.actor),
+        approval_by=approvers_for(sub.components, Subject.CONCESSION, sub.case, sub.actor),
         rules=sub.rules,
         team_answers=answers.teams(),
     )

@@ -17,6 +17,7 @@ FILTERS = {
     HomeAction.FILTER_SEVERITY: "severity",
     HomeAction.FILTER_OWNER: "owner_id",
     HomeAction.FILTER_ACCOUNT: "account",
+    HomeAction.FILTER_TAG: "tag",
 }
 
 

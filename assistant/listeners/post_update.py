@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from assistant.content.i18n import N_, _, speaking
+from assistant.content.responses import UPDATE, ResponseTemplate
 from assistant.domain.communications import Purpose, Route, default_promise, update_draft
 from assistant.listeners.case_flow import (
     Answers,
@@ -25,6 +27,7 @@ from assistant.listeners.customer_side import (
     route_problem,
     sending_note,
 )
+from assistant.listeners.response_drafts import offered, picker
 from assistant.models import Escalation
 from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
@@ -46,26 +49,36 @@ class Field(StrEnum):
     SENT_AT = SENT_AT
 
 
-def open_flow(start: FlowStart) -> None:
+def update_form(
+    start: FlowStart, *, promise: datetime | None = None, template: ResponseTemplate | None = None
+) -> tuple[CaseRef | None, dict[str, Any]]:
+    """The form's metadata and context; `template`: a response template chosen as the draft (the
+    time the picker says)."""
     components = start.components
     now = datetime.now(UTC)
-    promise = default_promise(now)
+    promise = promise or default_promise(now)
     audience = audience_of(components, start.case, start.actor_id, internal=True)
     phrase = audience.phrase(promise, now)
-    with speaking(audience.locale):
-        draft = _(update_draft(promise_phrase=phrase))
+    if template is not None:
+        writer = components.people.get(start.actor_id, start.client)
+        draft = template.filled(account=start.case.account_name, owner=writer.name, time=phrase)
+    else:
+        with speaking(audience.locale):
+            draft = _(update_draft(promise_phrase=phrase))
     ref = None
     if audience.for_contact:
         ref = CaseRef(case_id=start.case.id or 0, drafted=phrase, locale=audience.locale, zone=audience.tz)
-    open_case_modal(
-        start,
-        "update_modal.json.j2",
-        Field,
-        ref=ref,
-        promise=int(promise.timestamp()),
-        draft=UserText(draft),
+    return ref, {
+        "promise": int(promise.timestamp()),
+        "draft": UserText(draft),
+        "responses": picker(offered(components, start.case, audience, UPDATE), template, Field.CUSTOMER),
         **audience.send_by(components, start.case, start.actor_id, Purpose.UPDATE),
-    )
+    }
+
+
+def open_flow(start: FlowStart) -> None:
+    ref, context = update_form(start)
+    open_case_modal(start, "update_modal.json.j2", Field, ref=ref, **context)
 
 
 promise_checks = promise_check(

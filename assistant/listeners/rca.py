@@ -22,6 +22,7 @@ from assistant.listeners.case_flow import (
     DirectAnswer,
     FlowSpec,
     FlowStart,
+    RowBlocks,
     Submission,
     best_effort,
     case_modal_view,
@@ -68,21 +69,15 @@ class Field:
 
 
 @dataclass(frozen=True)
-class ItemRow:
-    kind: str
-    index: int
+class ItemRow(RowBlocks):
+    """An action item's row: its kind (corrective, preventive) and place among them."""
 
-    @property
-    def description(self) -> str:
-        return f"{self.kind}_{self.index}_description"
+    kind: str = ""
+    index: int = 0
 
-    @property
-    def owner(self) -> str:
-        return f"{self.kind}_{self.index}_owner"
 
-    @property
-    def due(self) -> str:
-        return f"{self.kind}_{self.index}_due"
+def item_row(kind: str, index: int) -> ItemRow:
+    return ItemRow(f"{kind}_{index}", kind, index)
 
 
 GROUPS = {
@@ -97,7 +92,7 @@ GROUPS = {
         N_("rca.what_stops_happening_again"),
     ),
 }
-ROW_FIELDS = [ItemRow(kind, index) for kind in GROUPS for index in range(1, ROWS + 1)]
+ROW_FIELDS = [item_row(kind, index) for kind in GROUPS for index in range(1, ROWS + 1)]
 # The modal starts with one row of each kind; "Add another" shows the next, up to ROWS.
 FIRST_ROWS = dict.fromkeys(GROUPS, 1)
 
@@ -216,11 +211,7 @@ def apply(sub: Submission, answers: Answers) -> Escalation:
         rca=rca_of(answers),
         outgoing=outgoing_from(answers, Field.CUSTOMER),
         policy=sub.components.reminder_policy,
-        approval_by=(
-            approvers_for(sub.components, Subject.CUSTOMER_RCA, sub.actor)
-            if needs_approval(sub.components, Subject.CUSTOMER_RCA, sub.case)
-            else None
-        ),
+        approval_by=approvers_for(sub.components, Subject.CUSTOMER_RCA, sub.case, sub.actor),
     )
 
 

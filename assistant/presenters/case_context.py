@@ -134,6 +134,7 @@ def case_context(case: Escalation) -> dict[str, Any]:
         "severity": severity_label,
         "triggers": [_(practice.trigger_label(t)) for t in case.triggers],
         "services": [_(label) for label in practice.service_labels(case.affected_services or [])],
+        "tags": [_(label) for label in practice.tag_labels(case.tags or [])],
         "trigger_notes": [_(note) for note in effects.notes],
         "groups": [f"@{handle}" for handle in groups_to_invite(practice, case.category, effects)],
         "private_because": [practice.trigger_label(t) for t in case.triggers if practice.is_sensitive([t])],

@@ -123,7 +123,9 @@ def _detail(event: CaseEvent) -> str:
 
 def plan_step_detail(data: dict[str, Any]) -> str:
     """A step as the timeline says it: its text, and who and when (what changed, from and to)."""
-    detail = " · " + escape_mrkdwn(str(data.get("description") or ""), 300)
+    text = data.get("text")
+    before = f"{escape_mrkdwn(str(text['from']), 150)} → " if isinstance(text, dict) else ""
+    detail = " · " + before + escape_mrkdwn(str(data.get("description") or ""), 300)
     owner, due = data.get("owner"), data.get("due")
     if isinstance(owner, dict):
         detail += f" · {mention(owner['from'])} → {mention(owner['to'])}"

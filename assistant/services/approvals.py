@@ -11,7 +11,6 @@ from sqlmodel import Session, col, select
 
 from assistant.database import session_scope
 from assistant.domain.approvals import ApprovalState, Subject
-from assistant.domain.communications import Purpose
 from assistant.domain.events import EventKind
 from assistant.domain.sentences import N_
 from assistant.models import Approval, Concession, Escalation, utcnow
@@ -78,13 +77,30 @@ def record_concession(
     return row, approval
 
 
-def hold_customer_rca(session: Session, case_id: int, rca_id: int, actor_id: str, by: Approvers) -> Approval:
-    """The customer-facing RCA just queued waits for `by` (in the caller's transaction)."""
-    customer.hold(session, case_id, Purpose.RCA)
+def hold_customer_rca(
+    session: Session, case_id: int, rca_id: int, actor_id: str, by: Approvers, *, after_id: int
+) -> Approval:
+    """The customer-facing RCA just queued (the messages after `after_id`) waits for `by`, in the
+    caller's transaction. An earlier RCA still waiting is superseded: its messages never go."""
+    superseded = list(
+        session.exec(
+            select(Approval).where(
+                Approval.escalation_id == case_id,
+                Approval.subject == Subject.CUSTOMER_RCA.value,
+                Approval.state == ApprovalState.PENDING.value,
+            )
+        )
+    )
+    for old in superseded:
+        old.state = ApprovalState.SUPERSEDED.value
+        session.add(old)
+        customer.release(session, old.id or 0, approved=False)
     approval = ask(session, case_id, Subject.CUSTOMER_RCA, rca_id, actor_id, by)
+    customer.hold(session, case_id, after_id, approval.id or 0)
     record_event(
         session, case_id, EventKind.APPROVAL_REQUESTED, actor_id,
         approval_id=approval.id, subject=Subject.CUSTOMER_RCA.value, approvers=list(by.people),
+        supersedes=[old.id for old in superseded],
     )  # fmt: skip
     return approval
 
@@ -117,7 +133,7 @@ def decide(
                 .values(state=state.value)
             )
         else:
-            customer.release(session, approval.escalation_id, Purpose.RCA, approved=approved)
+            customer.release(session, approval.id or 0, approved=approved)
         record_event(
             session, approval.escalation_id, EventKind.APPROVAL_DECIDED, actor_id,
             approval_id=approval.id, subject=approval.subject, approved=approved, reason=reason,
@@ -167,3 +183,21 @@ def pending(engine: sa.Engine, case_id: int, subject: Subject) -> Approval | Non
             )
             .order_by(col(Approval.id).desc())
         ).first()
+
+
+def granted_concessions(engine: sa.Engine, case_ids: Sequence[int]) -> dict[int, list[Concession]]:
+    """The approved concessions of these cases, by case."""
+    found: dict[int, list[Concession]] = {}
+    if not case_ids:
+        return found
+    with Session(engine) as session:
+        for row in session.exec(
+            select(Concession)
+            .where(
+                col(Concession.escalation_id).in_(list(case_ids)),
+                Concession.state == ApprovalState.APPROVED.value,
+            )
+            .order_by(col(Concession.id))
+        ):
+            found.setdefault(row.escalation_id, []).append(row)
+    return found

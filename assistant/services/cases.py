@@ -81,6 +81,7 @@ def open_case(
         links=[[kind.value, url] for kind, url in intake.links],
         custom_fields=dict(intake.custom),
         affected_services=list(intake.affected_services),
+        tags=list(intake.tags),
         created_at=now,
         updated_at=now,
         ack_due_at=practice.ack_deadline(effects.severity, now, ack_within),
@@ -337,6 +338,13 @@ SUMMARY_COLUMNS: tuple[Any, ...] = (
 )
 
 
+def tagged(tag: str) -> sa.ColumnElement[bool]:
+    """Cases carrying the tag: its id, quoted, in the JSON list (portable to SQLite and PostgreSQL;
+    LIKE's wildcards in an id are escaped)."""
+    escaped = tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.cast(col(Escalation.tags), sa.Text).like(f'%"{escaped}"%', escape="\\")
+
+
 def is_stakeholder(user_id: str) -> Any:
     """SQL: the person is among a case's stakeholders. They are a JSON list of Slack IDs (letters
     and digits, so no LIKE wildcard); the quoted ID matched in its text works on both databases."""
@@ -345,8 +353,11 @@ def is_stakeholder(user_id: str) -> Any:
     return sa.cast(col(Escalation.stakeholder_ids), sa.Text).like(f'%"{user_id}"%')
 
 
-def open_cases(engine: sa.Engine, *, involving: str | None, limit: int) -> list[Escalation]:
-    """Open cases, newest first; with `involving`, those the person owns, reported or takes part in."""
+def open_cases(
+    engine: sa.Engine, *, involving: str | None, limit: int, tag: str | None = None
+) -> list[Escalation]:
+    """Open cases, newest first; with `involving`, those the person owns, reported or takes part in;
+    with `tag`, those carrying it."""
     with Session(engine) as session:
         query = (
             select(Escalation)
@@ -354,6 +365,8 @@ def open_cases(engine: sa.Engine, *, involving: str | None, limit: int) -> list[
             .order_by(col(Escalation.id).desc())
             .limit(limit)
         )
+        if tag is not None:
+            query = query.where(tagged(tag))
         if involving is not None:
             query = query.where(
                 sa.or_(

@@ -49,29 +49,38 @@ PARKED = "parked"
 HELD, WITHDRAWN = "held", "withdrawn"
 
 
-def hold(session: Session, case_id: int, purpose: Purpose) -> int:
-    """What was just queued for the customer (and the other affected accounts) for `purpose` waits
-    for an approval; returns how many messages wait."""
+def last_communication_id(session: Session, case_id: int) -> int:
+    """The case's latest message to a customer so far (0: none): what a hold starts after."""
+    found = session.execute(
+        sa.select(sa.func.max(col(CustomerCommunication.id))).where(
+            col(CustomerCommunication.escalation_id) == case_id
+        )
+    ).scalar()
+    return int(found or 0)
+
+
+def hold(session: Session, case_id: int, after_id: int, approval_id: int) -> int:
+    """What was queued for the customer (and the other affected accounts) after message `after_id`
+    waits for approval `approval_id`; returns how many messages wait."""
     result = session.execute(
         sa.update(CustomerCommunication)
         .where(
             col(CustomerCommunication.escalation_id) == case_id,
-            col(CustomerCommunication.purpose) == purpose.value,
+            col(CustomerCommunication.id) > after_id,
             col(CustomerCommunication.state) == QUEUED,
         )
-        .values(state=HELD, next_attempt_at=None)
+        .values(state=HELD, next_attempt_at=None, approval_id=approval_id)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def release(session: Session, case_id: int, purpose: Purpose, *, approved: bool) -> int:
-    """Held messages go (approved: queued now) or never go (withdrawn)."""
+def release(session: Session, approval_id: int, *, approved: bool) -> int:
+    """The messages held for the approval go (approved: queued now) or never go (withdrawn)."""
     values = {"state": QUEUED, "next_attempt_at": utcnow()} if approved else {"state": WITHDRAWN}
     result = session.execute(
         sa.update(CustomerCommunication)
         .where(
-            col(CustomerCommunication.escalation_id) == case_id,
-            col(CustomerCommunication.purpose) == purpose.value,
+            col(CustomerCommunication.approval_id) == approval_id,
             col(CustomerCommunication.state) == HELD,
         )
         .values(**values)

@@ -18,9 +18,10 @@ from assistant.domain.events import EventKind
 from assistant.domain.intake import FormQuestions
 from assistant.domain.metrics import EventFact, case_timings, on_time_rate
 from assistant.domain.spreadsheet import formula_safe
-from assistant.models import KEY_PREFIX, CaseEvent, CustomerCommunication, Escalation
+from assistant.models import KEY_PREFIX, CaseEvent, Concession, CustomerCommunication, Escalation
 from assistant.services.accounts import affected_names
-from assistant.services.cases import SUMMARY_COLUMNS
+from assistant.services.approvals import granted_concessions
+from assistant.services.cases import SUMMARY_COLUMNS, tagged
 
 COLUMNS = [
     "key",
@@ -29,6 +30,7 @@ COLUMNS = [
     "account_currency",
     "affected_accounts",
     "affected_services",
+    "tags",
     "summary",
     "category",
     "severity",
@@ -54,6 +56,8 @@ COLUMNS = [
     "satisfaction_comment",
     "customer_last_heard_at",
     "customer_communications",
+    "concessions",
+    "concessions_value",
 ]
 
 
@@ -90,6 +94,7 @@ _CASE_COLUMNS: tuple[Any, ...] = (
     Escalation.satisfaction_comment,
     Escalation.custom_fields,
     Escalation.affected_services,
+    Escalation.tags,
     Escalation.account_value,
     Escalation.account_currency,
 )
@@ -103,10 +108,13 @@ def columns(questions: FormQuestions | None = None) -> list[str]:
 
 
 def export_rows(
-    engine: sa.Engine, since: datetime | None = None, questions: FormQuestions | None = None
+    engine: sa.Engine,
+    since: datetime | None = None,
+    questions: FormQuestions | None = None,
+    tag: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every case (created since `since`) with its timings, a page at a time: memory stays flat.
-    `questions`: the intake form's (None: the content in effect's), one column each."""
+    """Every case (created since `since`; carrying `tag`) with its timings, a page at a time: memory
+    stays flat. `questions`: the intake form's (None: the content in effect's), one column each."""
     questions = questions if questions is not None else installed().questions
     after = 0
     while True:
@@ -114,6 +122,8 @@ def export_rows(
             query = sa.select(*_CASE_COLUMNS).where(col(Escalation.id) > after)
             if since is not None:
                 query = query.where(col(Escalation.created_at) >= since)
+            if tag is not None:
+                query = query.where(tagged(tag))
             cases = list(session.execute(query.order_by(col(Escalation.id)).limit(PAGE)))
             if not cases:
                 return
@@ -141,9 +151,23 @@ def export_rows(
                 ).all()
             )
         affected = affected_names(engine, [case.id for case in cases])
+        granted = granted_concessions(engine, [case.id for case in cases])
         for case in cases:
-            yield _row(case, events[case.id], told.get(case.id, 0), affected.get(case.id, []), questions)
+            row = _row(case, events[case.id], told.get(case.id, 0), affected.get(case.id, []), questions)
+            yield row | concession_columns(granted.get(case.id, []))
         after = cases[-1].id
+
+
+def concession_columns(granted: list[Concession]) -> dict[str, Any]:
+    """The approved concessions: each kind and what exactly, and their money value (per currency)."""
+    totals: dict[str, int] = defaultdict(int)
+    for c in granted:
+        if c.amount is not None:
+            totals[c.currency or ""] += c.amount
+    return {
+        "concessions": "; ".join(f"{c.kind}: {c.value}" for c in granted),
+        "concessions_value": "; ".join(f"{currency} {amount}".strip() for currency, amount in totals.items()),
+    }
 
 
 def _row(
@@ -160,6 +184,7 @@ def _row(
         "account_currency": case.account_currency,
         "affected_accounts": "; ".join(affected),
         "affected_services": "; ".join(case.affected_services or []),
+        "tags": "; ".join(case.tags or []),
         "summary": case.summary,
         "category": case.category.value,
         "severity": case.severity.value,

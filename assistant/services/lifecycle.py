@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from assistant.content.i18n import _
 from assistant.database import session_scope
-from assistant.domain.action_plan import PlanChange
+from assistant.domain.action_plan import PlanChange, StepEdit
 from assistant.domain.communications import Purpose, Route
 from assistant.domain.events import EventKind
 from assistant.domain.lifecycle import (
@@ -31,7 +31,7 @@ from assistant.services import approvals
 from assistant.services.action_items import STEP
 from assistant.services.approvals import Approvers, ConcessionInput
 from assistant.services.cases import bring_in_sponsor
-from assistant.services.customer import Outgoing, settle_promise, tell_customer
+from assistant.services.customer import Outgoing, last_communication_id, settle_promise, tell_customer
 from assistant.services.events import record_event
 from assistant.services.reminders import sync_reminders
 from assistant.services.sponsorship import enrol
@@ -132,6 +132,8 @@ class Classification:
     reason: str
     # The affected services as the form had them (None: the form did not ask; they stand).
     services: tuple[str, ...] | None = None
+    # The internal tags as the form had them (None: the form did not ask; they stand).
+    tags: tuple[str, ...] | None = None
 
 
 def classify(
@@ -152,6 +154,7 @@ def classify(
             "kind": case.kind.value if case.kind else None,
             "resolving_team": case.resolving_team,
             "services": list(case.affected_services or []),
+            "tags": list(case.tags or []),
         }
         sponsor_was_invited = practice.playbook(case.category).invites_sponsor
         case.category = classification.category
@@ -162,6 +165,8 @@ def classify(
         case.resolving_team = classification.resolving_team
         if classification.services is not None:
             case.affected_services = list(classification.services)
+        if classification.tags is not None:
+            case.tags = list(classification.tags)
         # The promises follow the category: only some (the seed: business) owe the customer an
         # executive's call.
         due = executive_contact_due(playbook, utcnow())
@@ -175,6 +180,7 @@ def classify(
             "kind": case.kind.value,
             "resolving_team": case.resolving_team,
             "services": list(case.affected_services or []),
+            "tags": list(case.tags or []),
         }
         data: dict[str, Any] = {"before": before, "after": after, "reason": classification.reason}
         if sponsor:
@@ -399,10 +405,13 @@ def record_rca(
                     due_on=item.due_on,
                 )
             )
+        before = last_communication_id(session, case_id)
         tell_customer(session, case, Purpose.RCA, outgoing, actor_id=actor_id, keeps_promise_at=None)
         held = {}
         if approval_by is not None and outgoing.route not in (Route.INTERNAL, Route.MYSELF):
-            approval = approvals.hold_customer_rca(session, case_id, row.id or 0, actor_id, approval_by)
+            approval = approvals.hold_customer_rca(
+                session, case_id, row.id or 0, actor_id, approval_by, after_id=before
+            )
             held = {"approval_id": approval.id}
         return {"rca_id": row.id, "action_items": len(rca.items), "cause_area": rca.cause_area, **held}
 
@@ -631,10 +640,11 @@ def change_plan(
     why: str = "",
     rules: FlowRules,
     team_answers: Mapping[str, Any] | None = None,
-) -> Escalation:
+) -> tuple[Escalation, PlanChange]:
     """The action plan as the form left it: steps added, changed, ticked done or taken off, each on
-    the timeline. A changed due time is a new promise (reminded and escalated afresh). A step done
-    or taken off meanwhile by someone else is left as they left it."""
+    the timeline; returns the case and what was applied. A changed due time is a new promise
+    (reminded and escalated afresh). A step done or taken off meanwhile by someone else is left as
+    they left it, and only the parts the form changed are written."""
     with session_scope(engine) as session:
         case = session.exec(select(Escalation).where(Escalation.id == case_id).with_for_update()).one()
         refusal = state_refusal(case.key, case.status, rules)
@@ -657,10 +667,12 @@ def change_plan(
                 )
             )
         }
+        applied: list[StepEdit] = []
         for edit in change.edits:
             step = open_steps.get(edit.step_id)
             if step is None or not edit.matters:
                 continue
+            applied.append(edit)
             if edit.after is None:
                 record_event(
                     session, case_id, EventKind.PLAN_STEP_REMOVED, actor_id,
@@ -669,7 +681,10 @@ def change_plan(
                 session.delete(step)
                 continue
             if edit.changes:
-                step.description, step.owner_id = edit.after.description, edit.after.owner_id
+                if "text" in edit.changes:
+                    step.description = edit.after.description
+                if "owner" in edit.changes:
+                    step.owner_id = edit.after.owner_id
                 if "due" in edit.changes:
                     step.due_at, step.due_on = edit.after.due_at, edit.after.due_at.date()
                     step.reminded_at = step.escalated_at = None
@@ -699,7 +714,7 @@ def change_plan(
             )  # fmt: skip
         case.updated_at = now
         session.add(case)
-    return case
+    return case, PlanChange(change.added, tuple(applied))
 
 
 def record_concession(

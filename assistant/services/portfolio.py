@@ -24,7 +24,7 @@ from assistant.domain.portfolio import (
 from assistant.domain.practice import Practice
 from assistant.domain.status import Status
 from assistant.models import KEY_PREFIX, CaseEvent, Escalation, HomeState, utcnow
-from assistant.services.cases import OPEN_STATUSES, SUMMARY_COLUMNS, is_stakeholder
+from assistant.services.cases import OPEN_STATUSES, SUMMARY_COLUMNS, is_stakeholder, tagged
 from assistant.services.followers import followers_of
 
 # Only the columns the portfolio needs: Home is built on every case change.
@@ -37,6 +37,7 @@ _FACT_COLUMNS: tuple[Any, ...] = (
     Escalation.rca_due_at,
     Escalation.is_private,
     Escalation.channel_id,
+    Escalation.tags,
 )
 
 
@@ -44,7 +45,7 @@ def _facts(rows: list[Any], followers: dict[int, set[str]]) -> list[CaseFacts]:
     facts = []
     for row in rows:
         (case_id, account, summary, category, severity, status, owner, reporter, stakeholders, created,
-         ack_due, update_due, rca_due, private, channel_id) = row  # fmt: skip
+         ack_due, update_due, rca_due, private, channel_id, tags) = row  # fmt: skip
         facts.append(
             CaseFacts(
                 id=case_id,
@@ -52,6 +53,7 @@ def _facts(rows: list[Any], followers: dict[int, set[str]]) -> list[CaseFacts]:
                 account=account,
                 summary=summary,
                 channel_id=channel_id,
+                tags=frozenset(tags or ()),
                 category=category,
                 severity=severity,
                 status=status,
@@ -177,6 +179,8 @@ def _filter_conditions(filters: Filters) -> list[Any]:
         conditions.append(col(Escalation.owner_id) == filters.owner_id)
     if filters.account is not None:
         conditions.append(col(Escalation.account_key) == filters.account)
+    if filters.tag is not None:
+        conditions.append(tagged(filters.tag))
     return conditions
 
 

@@ -54,9 +54,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_approval_escalation_id', 'approval', ['escalation_id'], unique=False)
+    op.add_column('customer_communication', sa.Column('approval_id', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('customer_communication') as batch:
+        batch.drop_column('approval_id')
     op.drop_index('ix_approval_escalation_id', table_name='approval')
     op.drop_table('approval')
     op.drop_index('ix_concession_escalation_id', table_name='concession')
