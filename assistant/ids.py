@@ -7,6 +7,8 @@ COMMAND = "/escalate"
 
 class Shortcut(StrEnum):
     ESCALATE_MESSAGE = "escalate_message"
+    # A message of a case channel onto the case's timeline.
+    ADD_TO_TIMELINE = "add_to_timeline"
 
 
 class ViewId(StrEnum):

@@ -286,6 +286,25 @@ class ActionItem(SQLModel, table=True):
     escalated_at: datetime | None = _utc_column()
 
 
+class MarkedMessage(SQLModel, table=True):
+    """A message of the case channel someone added to the timeline (📌 or "Add to timeline"):
+    what the update and RCA drafts start from. Taken off: `removed_at`."""
+
+    __tablename__ = "marked_message"
+    __table_args__ = (sa.UniqueConstraint("escalation_id", "ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    ts: str = Field(max_length=32)
+    author_id: str = Field(max_length=32)
+    # As people read it (Slack's encoding decoded, mentions as names).
+    text: str = Field(sa_type=sa.Text)
+    permalink: str | None = Field(default=None, max_length=500)
+    marked_by: str = Field(max_length=32)
+    marked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    removed_at: datetime | None = _utc_column()
+
+
 class Concession(SQLModel, table=True):
     """Something conceded to the customer (a credit, an extension), with its value: it stands once
     approved where the playbook asks for an approval."""

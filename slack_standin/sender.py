@@ -325,6 +325,23 @@ class SlackSender:
             }
         )
 
+    def reaction(
+        self, user_id: str, channel_id: str, ts: str, name: str, *, added: bool = True
+    ) -> AppResponse:
+        """Someone adds (or removes) an emoji reaction on a message: Slack's reaction_added event."""
+        message = self.workspace.channels[channel_id].message(ts)
+        assert message is not None, "the message must exist in the stand-in"
+        return self.event(
+            {
+                "type": "reaction_added" if added else "reaction_removed",
+                "user": user_id,
+                "reaction": name,
+                "item_user": message.user,
+                "item": {"type": "message", "channel": channel_id, "ts": ts},
+                "event_ts": f"{time.time():.6f}",
+            }
+        )
+
     def event(self, event: dict[str, Any], *, retry_num: int | None = None) -> AppResponse:
         body = json.dumps(
             {

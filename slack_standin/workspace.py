@@ -393,6 +393,13 @@ class Workspace:
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
 
+    def post_as(self, user_id: str, channel_id: str, text: str) -> Message:
+        """A person writes in a channel (as Slack keeps it: `text` already in Slack's encoding)."""
+        with self.lock:
+            message = Message(self._next_ts(), user_id, text)
+            self.channels[channel_id].messages.append(message)
+            return message
+
     @staticmethod
     def _json_arg(args: dict[str, Any], name: str) -> Any:
         value = args.get(name)
@@ -614,7 +621,17 @@ class Workspace:
             raise SlackError("not_in_channel")
         with_metadata = str(args.get("include_all_metadata", "false")).lower() in {"true", "1"}
         limit = int(args.get("limit") or 100)
-        newest_first = list(reversed(channel.messages))[:limit]
+        # Slack's window: messages before `latest` and after `oldest`, the ends themselves only
+        # with `inclusive` (latest=ts, inclusive, limit=1: the one message of that ts).
+        inclusive = str(args.get("inclusive", "false")).lower() in {"true", "1"}
+        latest, oldest = args.get("latest"), args.get("oldest")
+
+        def within(ts: str) -> bool:
+            if latest and (float(ts) > float(latest) or (not inclusive and ts == str(latest))):
+                return False
+            return not (oldest and (float(ts) < float(oldest) or (not inclusive and ts == str(oldest))))
+
+        newest_first = [m for m in reversed(channel.messages) if within(m.ts)][:limit]
         return {
             "messages": [m.to_api(with_metadata) for m in newest_first],
             "has_more": len(channel.messages) > limit,

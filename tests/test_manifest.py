@@ -24,6 +24,14 @@ SDK_HELPERS = {"files.upload": {"files.getUploadURLExternal", "files.completeUpl
 # Methods Slack documents as needing no scope ("no_scope_required" in its reference).
 SCOPE_FREE = {"auth.test", "chat.getPermalink", "views.open", "views.update", "views.push", "views.publish"}
 
+# The events the app listens to (`@app.event("…")`), and the scope Slack sends each one with.
+EVENT = re.compile(r"""@app\.event\(["']([a-z_]+)["']\)""")
+EVENT_SCOPES = {
+    "app_home_opened": None,
+    "reaction_added": "reactions:read",
+    "reaction_removed": "reactions:read",
+}
+
 needs_shared = pytest.mark.skipif(
     not SHARED.exists(), reason="../shared/slack-api is not beside this checkout"
 )
@@ -36,6 +44,10 @@ def methods_called_by_the_app() -> set[str]:
             method = f"{family}.{name}"
             found |= SDK_HELPERS.get(method, {method})
     return found
+
+
+def events_listened_to() -> set[str]:
+    return {e for path in (ROOT / "assistant").rglob("*.py") for e in EVENT.findall(path.read_text())}
 
 
 def manifest_scopes() -> set[str]:
@@ -72,6 +84,7 @@ def test_no_scope_is_declared_that_the_code_does_not_use() -> None:
     used = set().union(*(BOT_SCOPES[m] for m in called if m in BOT_SCOPES))
     # Scopes for what a call carries: the owner's name on customer messages, their e-mail for replies.
     used |= {scope for scope, method in ARGUMENT_SCOPES.items() if method in called}
+    used |= {scope for event in events_listened_to() if (scope := EVENT_SCOPES[event])}
     unused = manifest_scopes() - used - {"commands"}  # commands: the slash command and shortcut
     assert not unused
 
@@ -84,7 +97,8 @@ def test_manifest_ids_match_the_code() -> None:
     assert MANIFEST["settings"]["socket_mode_enabled"] is True
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
-    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    # Subscribed to exactly what is listened to (each event with its scope granted).
+    assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == events_listened_to()
 
 
 @needs_shared

@@ -11,6 +11,7 @@ assistant.content.customer_time).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -168,9 +169,15 @@ def acknowledgement_draft(
     )
 
 
-def update_draft(*, promise_phrase: str) -> Sentence:
+def update_draft(*, promise_phrase: str, marked: Sequence[str] = ()) -> Sentence:
+    """`marked`: what the case channel marked since the last update, where we are (as written)."""
+    where = (
+        joined(said("communications.here_where_we_so_far"), *(f"\n• {line}" for line in marked))
+        if marked
+        else said("communications.here_where_we")
+    )
     return joined(
-        said("communications.here_where_we"),
+        where,
         said("communications.our_revised_target"),
         said(
             "communications.i_will_send_you_next_update_when",

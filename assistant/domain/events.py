@@ -51,6 +51,9 @@ class EventKind(StrEnum):
     CONCESSION_REQUESTED = "concession_requested"
     APPROVAL_REQUESTED = "approval_requested"
     APPROVAL_DECIDED = "approval_decided"
+    # A message of the case channel added to the timeline (📌 or the shortcut), or taken off it.
+    MESSAGE_MARKED = "message_marked"
+    MESSAGE_UNMARKED = "message_unmarked"
     # The customer end: contacts, and what the customer is told (queued, delivered or recorded).
     CONTACTS_ADDED = "contacts_added"
     # The answers to a team's own questions in a flow whose change is not one event of its own.

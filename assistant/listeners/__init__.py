@@ -14,6 +14,7 @@ from assistant.listeners import (
     approvals,
     case_details,
     case_entry,
+    channel_marks,
     classify,
     close,
     commands,
@@ -84,6 +85,7 @@ def register_all(app: App, components: Components) -> CaseFlows:
     action_plan.register(app, flows)  # "Add another" step
     approvals.register(app, components)  # an approver's decision
     response_templates.register(app, components)  # a starting draft chosen
+    channel_marks.register(app, components)  # a channel's message onto the timeline
     commands.register(app, flows)
     follow.register(app, components)
     case_details.register(app, components)

@@ -33,6 +33,7 @@ from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
 from assistant.rendering.render import Message, render_message
 from assistant.services import lifecycle
+from assistant.services.marked_messages import marked_since
 
 PLACEHOLDERS_LEFT = N_("post_update.write_update_customer_receives")
 
@@ -63,8 +64,11 @@ def update_form(
         writer = components.people.get(start.actor_id, start.client)
         draft = template.filled(account=start.case.account_name, owner=writer.name, time=phrase)
     else:
+        updates = lifecycle.updates_of(components.engine, start.case.id or 0)
+        since = updates[-1].at if updates else None
+        marked = [m.text for m in marked_since(components.engine, start.case.id or 0, since)]
         with speaking(audience.locale):
-            draft = _(update_draft(promise_phrase=phrase))
+            draft = _(update_draft(promise_phrase=phrase, marked=marked))
     ref = None
     if audience.for_contact:
         ref = CaseRef(case_id=start.case.id or 0, drafted=phrase, locale=audience.locale, zone=audience.tz)

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from assistant.content.i18n import N_, _, speaking
 from assistant.domain.approvals import Subject
-from assistant.domain.communications import Purpose, Route, parse_date
+from assistant.domain.communications import Purpose, Route, parse_date, zone
 from assistant.ids import CaseAction
 from assistant.listeners.approvals import approvers_for, ask_approvers, needs_approval, pending_words
 from assistant.listeners.case_flow import (
@@ -47,7 +47,9 @@ from assistant.rendering.render import Message, render_message
 from assistant.services import approvals as stored_approvals
 from assistant.services import lifecycle
 from assistant.services.cases import CaseNotFound, get_case
+from assistant.services.marked_messages import marked_since
 from assistant.slack.client import SLACK_ERRORS, error_code
+from assistant.slack.people import zone_of
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +161,13 @@ def rca_modal_context(start: FlowStart, rows: dict[str, int]) -> dict[str, Any]:
     audience = audience_of(components, start.case, start.actor_id, internal=True)
     with speaking(audience.locale):
         draft = "\n\n".join(_(part) for part in CUSTOMER_DRAFT)
+    writer_zone = zone(zone_of(components.people.cached(start.actor_id)))
+    happened = "\n".join(
+        f"{datetime.fromtimestamp(float(m.ts), writer_zone):%Y-%m-%d %H:%M} · {m.text}"
+        for m in marked_since(components.engine, start.case.id or 0)
+    )
     return dict(
+        what_happened=UserText(happened) if happened else None,
         ref=CaseRef(case_id=start.case.id or 0, rows=rows),
         item_groups=item_groups(rows),
         customer_draft=UserText(draft),

@@ -54,6 +54,8 @@ EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.PLAN_STEP_CHANGED: N_("timeline.changed_step_of_action_plan"),
     EventKind.PLAN_STEP_REMOVED: N_("timeline.took_step_off_action_plan"),
     EventKind.CONCESSION_REQUESTED: N_("timeline.asked_for_concession"),
+    EventKind.MESSAGE_MARKED: N_("timeline.added_message_to_timeline"),
+    EventKind.MESSAGE_UNMARKED: N_("timeline.took_message_off_timeline"),
     EventKind.APPROVAL_REQUESTED: N_("timeline.asked_approval_customer_rca"),
     EventKind.APPROVAL_DECIDED: N_("timeline.decided_approval"),
     EventKind.CONTACTS_ADDED: N_("timeline.added_customer_contacts"),
@@ -101,6 +103,10 @@ def _detail(event: CaseEvent) -> str:
         return f" · {how}" + (" " + _("timeline.delivered_late_us") if data.get("late_by_us") else "")
     if event.kind in {"accounts_affected", "accounts_removed"} and data.get("accounts"):
         return " · " + escape_mrkdwn(", ".join(map(str, data["accounts"])), 300)
+    if event.kind == "message_marked":
+        link = f" <{data['permalink']}>" if data.get("permalink") else ""
+        said = escape_mrkdwn(str(data.get("text") or ""), 300)
+        return f" · {mention(str(data.get('author') or ''))}: {said}{link}"
     if event.kind == "concession_requested":
         money = f" ({data.get('currency')} {data['amount']})" if data.get("amount") is not None else ""
         waits = " · " + _("timeline.waiting_for_approval") if data.get("approval_id") else ""
