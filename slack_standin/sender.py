@@ -325,6 +325,24 @@ class SlackSender:
             }
         )
 
+    def direct_message(self, user_id: str, text: str) -> AppResponse:
+        """Someone writes to the app in its Messages tab: Slack's `message` event (message.im)."""
+        with self.workspace.lock:
+            channel = self.workspace._im(user_id)
+        message = self.workspace.post_as(user_id, channel.id, text)
+        return self.event(
+            {"type": "message", "channel_type": "im", "channel": channel.id, "user": user_id,
+             "text": text, "ts": message.ts, "event_ts": message.ts}
+        )  # fmt: skip
+
+    def mention(self, user_id: str, channel_id: str, text: str) -> AppResponse:
+        """Someone writes @app in a channel: Slack's app_mention event."""
+        message = self.workspace.post_as(user_id, channel_id, f"<@{self.workspace.bot_user_id}> {text}")
+        return self.event(
+            {"type": "app_mention", "channel": channel_id, "user": user_id, "text": message.text,
+             "ts": message.ts, "event_ts": message.ts}
+        )  # fmt: skip
+
     def reaction(
         self, user_id: str, channel_id: str, ts: str, name: str, *, added: bool = True
     ) -> AppResponse:

@@ -12,6 +12,7 @@ from assistant.listeners import (
     action_plan,
     affected_accounts,
     approvals,
+    assistant_chat,
     case_details,
     case_entry,
     channel_marks,
@@ -86,6 +87,7 @@ def register_all(app: App, components: Components) -> CaseFlows:
     approvals.register(app, components)  # an approver's decision
     response_templates.register(app, components)  # a starting draft chosen
     channel_marks.register(app, components)  # a channel's message onto the timeline
+    assistant_chat.register(app, components)  # ask it: a DM, or @Escalations
     commands.register(app, flows)
     follow.register(app, components)
     case_details.register(app, components)

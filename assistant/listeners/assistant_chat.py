@@ -1,0 +1,235 @@
+"""Ask it: a DM to the app, or @Escalations anywhere, answered from the database with the same
+visibility as everywhere else. Orders ("acknowledge ESC-42", "reassign to @Mona") are never carried
+out from chat: the answer is the flow's button, so its form, rules and permissions apply."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from slack_sdk import WebClient
+from sqlmodel import Session, col, select
+
+from assistant.components import Components
+from assistant.content.conversation import phrasebooks
+from assistant.content.i18n import N_, _, speaking
+from assistant.domain.communications import zone
+from assistant.domain.conversation import Intent, Understood, understand
+from assistant.domain.status import Status
+from assistant.domain.visibility import can_see_details
+from assistant.ids import COMMAND
+from assistant.listeners.commands import LIST_ROWS, case_view
+from assistant.models import Escalation, utcnow
+from assistant.presenters.case_context import case_promise
+from assistant.rendering.render import Message, render_message
+from assistant.services import lifecycle
+from assistant.services.accounts import account_facts
+from assistant.services.cases import OPEN_STATUSES, case_numbered, open_cases
+from assistant.services.lifecycle import case_in_channel
+from assistant.slack.client import SLACK_ERRORS, error_code
+from assistant.slack.people import zone_of
+
+logger = logging.getLogger(__name__)
+
+_BOT_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+>\s*")
+# What each order opens (flows/<flow>.yml): its form is the confirmation.
+ORDER_FLOWS = {
+    Intent.ACKNOWLEDGE: "acknowledge",
+    Intent.NEXT_UPDATE: "post_update",
+    Intent.REASSIGN: "reassign",
+}
+ORDER_WORDS = {
+    Intent.ACKNOWLEDGE: N_("assistant_chat.open_acknowledge"),
+    Intent.NEXT_UPDATE: N_("assistant_chat.open_update"),
+    Intent.REASSIGN: N_("assistant_chat.open_reassign"),
+}
+EXAMPLES = (
+    N_("assistant_chat.example_status"),
+    N_("assistant_chat.example_account"),
+    N_("assistant_chat.example_due"),
+    N_("assistant_chat.example_mine"),
+    N_("assistant_chat.example_owner"),
+    N_("assistant_chat.example_heard"),
+    N_("assistant_chat.example_breached"),
+    N_("assistant_chat.example_ack"),
+)
+
+
+def open_account_names(engine: sa.Engine, user_id: str) -> list[str]:
+    """The accounts of the open cases `user_id` may see: a private case's account is not even
+    recognised for someone outside it (naming it back would say it has a case)."""
+    with Session(engine) as session:
+        public = set(
+            session.exec(
+                select(Escalation.account_name)
+                .where(col(Escalation.status).in_(OPEN_STATUSES), sa.not_(col(Escalation.is_private)))
+                .distinct()
+            )
+        )
+        private = session.exec(
+            select(Escalation).where(col(Escalation.status).in_(OPEN_STATUSES), col(Escalation.is_private))
+        )
+        theirs = {c.account_name for c in private if user_id in c.participants}
+    return sorted(public | theirs)
+
+
+def visible_cases(components: Components, user_id: str, cases: list[Escalation]) -> list[Escalation]:
+    return [
+        c
+        for c in cases
+        if can_see_details(is_private=c.is_private, user_id=user_id, participants=c.participants)
+    ]
+
+
+def mine_or_team(components: Components, user_id: str) -> list[Escalation]:
+    """The person's open cases; a manager's, every open case (their team's)."""
+    everyone = user_id in components.settings.escalation_manager_ids
+    return open_cases(components.engine, involving=None if everyone else user_id, limit=200)
+
+
+def listed(title: str, cases: list[Escalation], user_id: str) -> Message:
+    return render_message(
+        "case_list.json.j2",
+        title=title,
+        command=COMMAND,
+        more=len(cases) > LIST_ROWS,
+        cases=[case_view(c, user_id) for c in cases[:LIST_ROWS]],
+    )
+
+
+def reply(text: str, buttons: list[dict[str, str]] | None = None) -> Message:
+    return render_message("assistant_reply.json.j2", text=text, buttons=buttons or [])
+
+
+def help_reply(heard: Understood | None) -> Message:
+    lines = "\n".join(f"• {_(example)}" for example in EXAMPLES)
+    lead = _("assistant_chat.what_i_can_do") if heard is None else _("assistant_chat.not_understood")
+    return reply(f"{lead}\n{lines}\n{_('assistant_chat.orders_open_forms')}")
+
+
+def reply_for(components: Components, user_id: str, heard: Understood, here: Escalation | None) -> Message:
+    engine = components.engine
+    case = case_numbered(engine, heard.case) if heard.case is not None else here
+    if heard.case is not None and case is None:
+        return reply(_("assistant_chat.no_case", number=heard.case))
+    intent = heard.intent
+    if intent in ORDER_FLOWS:
+        if case is None:
+            return reply(_("assistant_chat.which_case"))
+        flow = ORDER_FLOWS[intent]
+        return reply(
+            _(ORDER_WORDS[intent], key=case.key) + " " + _("assistant_chat.nothing_until_submit"),
+            [{"action_id": f"case_{flow}", "value": str(case.id), "label": _("assistant_chat.open_form")}],
+        )
+    if intent == Intent.REMIND_ME:
+        return reply(_("assistant_chat.no_personal_reminders"))
+    if intent == Intent.STATUS and case is not None:
+        updates = lifecycle.updates_of(engine, case.id or 0)
+        return render_message(
+            "case_status.json.j2",
+            case=case_view(case, user_id),
+            last_update=updates[-1].at if updates else None,
+            account=account_facts(engine, case),
+        )
+    if intent in (Intent.STATUS, Intent.LAST_HEARD) and heard.account:
+        with Session(engine) as session:
+            of_account = list(
+                session.exec(
+                    select(Escalation)
+                    .where(Escalation.account_name == heard.account)
+                    .order_by(col(Escalation.id).desc())
+                    .limit(50)
+                )
+            )
+        shown = visible_cases(components, user_id, of_account)
+        if intent == Intent.STATUS:
+            still_open = [c for c in shown if c.status != Status.CLOSED]
+            return listed(_("assistant_chat.account_cases", account=heard.account), still_open, user_id)
+        return last_heard(heard.account, shown)
+    if intent == Intent.LAST_HEARD and case is not None:
+        return last_heard(case.account_name, visible_cases(components, user_id, [case]))
+    if intent == Intent.OWNER_OF and case is not None:
+        return reply(_("assistant_chat.owned_by", key=case.key, person=f"<@{case.owner_id}>"))
+    if intent == Intent.MY_CASES:
+        cases = open_cases(engine, involving=user_id, limit=LIST_ROWS + 1)
+        return listed(_("commands.your_open_escalations"), cases, user_id)
+    if intent == Intent.DUE:
+        person_zone = zone(zone_of(components.people.cached(user_id)))
+        today = datetime.now(person_zone).date()
+        days = 7 if heard.period == "week" else 1
+        until = datetime.combine(today + timedelta(days=days), time(0, 0), person_zone)
+        due = [c for c in mine_or_team(components, user_id) if (p := case_promise(c)) and p[1] <= until]
+        due.sort(key=lambda c: case_promise(c)[1])  # type: ignore[index]
+        title = _("assistant_chat.due_week") if days == 7 else _("assistant_chat.due_today")
+        return listed(title, due, user_id)
+    if intent == Intent.BREACHED:
+        now = utcnow()
+        late = [c for c in mine_or_team(components, user_id) if (p := case_promise(c)) and p[1] <= now]
+        return listed(_("assistant_chat.breached"), late, user_id)
+    if intent in (Intent.STATUS, Intent.OWNER_OF, Intent.LAST_HEARD):
+        return reply(_("assistant_chat.which_case"))
+    return help_reply(None if intent == Intent.HELP else heard)
+
+
+def last_heard(account: str, cases: list[Escalation]) -> Message:
+    heard = [c for c in cases if c.customer_heard_at is not None]
+    if not cases:
+        return reply(_("assistant_chat.no_visible_cases", account=account))
+    if not heard:
+        return reply(_("assistant_chat.not_heard_yet", account=account))
+    latest = max(heard, key=lambda c: c.customer_heard_at or utcnow())
+    moment = latest.customer_heard_at or utcnow()
+    stamp = f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+    return reply(_("assistant_chat.last_heard", account=account, time=stamp, key=latest.key))
+
+
+def answer(
+    components: Components,
+    client: WebClient,
+    user_id: str,
+    text: str,
+    channel: str,
+    thread_ts: str | None = None,
+) -> None:
+    """Understand `text`, then answer in the same conversation, in the person's language."""
+    here = case_in_channel(components.engine, channel)
+    with speaking(components.people.locale(user_id)):
+        books = phrasebooks(components.content.custom_dir, components.people.locale(user_id))
+        heard = understand(_BOT_MENTION.sub("", text), books, open_account_names(components.engine, user_id))
+        logger.info("assistant: intent %s (score %.0f)", heard.intent.value, heard.score)
+        message = reply_for(components, user_id, heard, here)
+    try:
+        client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks
+        )
+    except SLACK_ERRORS as exc:
+        logger.warning("assistant: the answer was not posted (%s)", error_code(exc))
+
+
+def register(app: Any, components: Components) -> None:
+    @app.event("message")
+    def handle_direct_message(event: dict[str, Any], client: WebClient) -> None:
+        """A message in the app's Messages tab (a DM); others (bots, edits, channels) are not for it."""
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return
+        answer(
+            components, client, str(event.get("user") or ""), str(event.get("text") or ""), event["channel"]
+        )
+
+    @app.event("app_mention")
+    def handle_mention(event: dict[str, Any], client: WebClient) -> None:
+        """@Escalations in a channel: answered in a thread (in a case channel, about that case)."""
+        if event.get("bot_id"):
+            return
+        thread = str(event.get("thread_ts") or event.get("ts") or "") or None
+        answer(
+            components,
+            client,
+            str(event.get("user") or ""),
+            str(event.get("text") or ""),
+            event["channel"],
+            thread,
+        )
