@@ -1,4 +1,4 @@
-"""How well the assistant understands what people say: the held-out corpus (tests/corpus/, written
+"""How well the assistant understands what people say: two held-out corpora (tests/corpus/, written
 apart from the phrasings the app ships in messages/conversation/), per language and per intent.
 
     python bench/understanding.py
@@ -27,8 +27,8 @@ TARGET = 0.95
 LOCALES = {"en": "en", "pt_BR": "pt-BR", "es": "es-ES"}
 
 
-def evaluate(language: str, show_misses: bool) -> tuple[int, int]:
-    corpus = yaml.safe_load((ROOT / "tests" / "corpus" / f"conversation_{language}.yml").read_text())
+def evaluate(language: str, show_misses: bool, corpus_name: str = "conversation") -> tuple[int, int]:
+    corpus = yaml.safe_load((ROOT / "tests" / "corpus" / f"{corpus_name}_{language}.yml").read_text())
     books = phrasebooks(None, LOCALES[language])
     right = 0
     predicted: Counter[str] = Counter()
@@ -46,8 +46,8 @@ def evaluate(language: str, show_misses: bool) -> tuple[int, int]:
             right += 1
         elif show_misses:
             wanted = f"{entry['intent']} {want}"
-            print(f"  miss [{language}] {entry['text']!r}: want {wanted}, got {heard.intent.value} {got}")
-    print(f"{language}: {right}/{len(corpus)} understood = {right / len(corpus):.1%} (target {TARGET:.0%})")
+            print(f"  miss [{corpus_name} {language}] {entry['text']!r}: want {wanted}, got {heard.intent} {got}")
+    print(f"{corpus_name} {language}: {right}/{len(corpus)} understood = {right / len(corpus):.1%} (target {TARGET:.0%})")
     for intent in Intent:
         if expected[intent.value] or predicted[intent.value]:
             precision = correct[intent.value] / predicted[intent.value] if predicted[intent.value] else 0.0
@@ -59,7 +59,10 @@ def evaluate(language: str, show_misses: bool) -> tuple[int, int]:
 
 if __name__ == "__main__":
     misses = "--misses" in sys.argv
-    totals = [evaluate(language, misses) for language in LOCALES]
-    right, count = sum(r for r, _ in totals), sum(n for _, n in totals)
-    print(f"all: {right}/{count} understood = {right / count:.1%} (target {TARGET:.0%})")
+    # `conversation`: the first held-out corpus (its misses were read while the cues were written,
+    # so it flatters); `fresh`: a second, written later and never read: the honest figure.
+    for name in ("conversation", "fresh"):
+        totals = [evaluate(language, misses, name) for language in LOCALES]
+        right, count = sum(r for r, _ in totals), sum(n for _, n in totals)
+        print(f"{name} all: {right}/{count} understood = {right / count:.1%} (target {TARGET:.0%})")
     print("orders carried out without confirmation: 0 (target 0)")

@@ -54,6 +54,19 @@ def test_questions_are_answered_and_orders_only_open_their_form(harness: Harness
     assert "case_reassign" in shown(reassign)
     assert harness.case(case.id).status == "new" and harness.case(case.id).owner_id == OWNER
 
+    # A customer writing in a shared (Slack Connect) channel gets nothing; a bot never an answer.
+    before = len(harness.workspace.dm_messages(OWNER))
+    harness.sender.event(
+        {"type": "message", "channel_type": "im", "channel": harness.workspace.ims[OWNER], "user": OWNER,
+         "user_team": "TCUSTOMER", "text": f"status {case.key}", "ts": "1.000001"}
+    )  # fmt: skip
+    harness.sender.event(
+        {"type": "message", "channel_type": "im", "channel": harness.workspace.ims[OWNER], "bot_id": "B1",
+         "text": f"status {case.key}", "ts": "1.000002"}
+    )  # fmt: skip
+    answers_to(harness, OWNER, "help")  # answered in order: the two before it were not
+    assert len(harness.workspace.dm_messages(OWNER)) == before + 2  # "help" and its answer
+
     # Not understood: what it can do, never silence.
     assert "Here is what I can do" in shown(answers_to(harness, OWNER, "book me a meeting room"))
 
@@ -67,12 +80,16 @@ def test_it_answers_in_each_persons_language_and_in_a_thread_when_mentioned(harn
     said = shown(answers_to(harness, CSM, "¿qué puedes hacer?"))
     assert "Esto es lo que puedo hacer" in said
 
-    # @Escalations in the case channel: about that case, without naming it.
+    # @Escalations in the case channel: about that case without naming it, answered privately
+    # (what one person may see is not for the whole channel).
     channel = harness.channel_of(case)
     before = len(channel.messages)
+    harness.mark(CSM)
+    harness.sender.mention(CSM, channel.id, "who owns this?")
+    harness.answer(CSM)
+    assert f"<@{OWNER}>" in json.dumps(harness.workspace.ephemerals_for(CSM)[-1].blocks)
+    assert not [m for m in channel.messages[before:] if m.user == harness.workspace.bot_user_id]
+    # Someone not in the channel gets it in their DM instead.
     harness.sender.mention(VP, channel.id, "who owns this?")
-    answer = wait_for(
-        lambda: [m for m in channel.messages[before:] if m.user == harness.workspace.bot_user_id],
-        what="the answer in the channel",
-    )[-1]
-    assert f"<@{OWNER}>" in shown(answer)
+    dm = wait_for(lambda: harness.workspace.dm_messages(VP), what="the answer in the DM")[-1]
+    assert f"<@{OWNER}>" in shown(dm)

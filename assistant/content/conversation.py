@@ -24,11 +24,16 @@ def phrasebook(custom_dir: Path | None, language: str) -> Phrasebook:
     theirs = _read(custom_dir / "messages" / "conversation" / f"{language}.yml") if custom_dir else {}
     intents: dict[Intent, tuple[str, ...]] = {}
     words: dict[str, tuple[str, ...]] = {}
+    known = set(Intent._value2member_map_)
     for source in (ours, theirs):
+        # A team's slip (an unknown intent, one cue not in a list) is left out, never fatal.
         for name, cues in (source.get("intents") or {}).items():
-            intents[Intent(name)] = intents.get(Intent(name), ()) + tuple(str(c) for c in cues or ())
+            if name in known:
+                listed = [cues] if isinstance(cues, str) else list(cues or ())
+                intents[Intent(name)] = intents.get(Intent(name), ()) + tuple(str(c) for c in listed)
         for name, values in (source.get("words") or {}).items():
-            words[name] = words.get(name, ()) + tuple(str(v) for v in values or ())
+            listed = [values] if isinstance(values, str) else list(values or ())
+            words[name] = words.get(name, ()) + tuple(str(v) for v in listed)
     return Phrasebook(intents, words)
 
 

@@ -171,11 +171,9 @@ def acknowledgement_draft(
 
 def update_draft(*, promise_phrase: str, marked: Sequence[str] = ()) -> Sentence:
     """`marked`: what the case channel marked since the last update, where we are (as written)."""
-    where = (
-        joined(said("communications.here_where_we_so_far"), *(f"\n• {line}" for line in marked))
-        if marked
-        else said("communications.here_where_we")
-    )
+    # The marked lines follow the placeholder, which must be replaced: nothing of the channel
+    # reaches the customer unless its writer has read and edited this paragraph.
+    where = joined(said("communications.here_where_we"), *(f"\n• {line}" for line in marked))
     return joined(
         where,
         said("communications.our_revised_target"),

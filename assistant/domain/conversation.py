@@ -71,7 +71,7 @@ def folded(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("’", "'")
-    return " ".join(re.sub(r"[^\w:'@]+", " ", text).split())
+    return " ".join(re.sub(r"[^\w:'@#]+", " ", text).split())
 
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -81,7 +81,8 @@ _CASE = re.compile(
 _BARE_KEY = re.compile(r"\besc(\d{1,7})\b")
 # Text is folded (accents off) before it is read: "às" is "as", "até" is "ate".
 _TIME = re.compile(
-    r"\b(?:at|by|as|a las|las|para las|ate as|a)?\s*(\d{1,2})(?:[:h](\d{2}))?\s*(am|pm|h)?\b(?![\d.,])"
+    r"\b(?:at|by|as|pras|pra|a las|las|para las|ate as|a)?\s*"
+    r"(\d{1,2})(?:[:h](\d{2}))?\s*(am|pm|h)?\b(?![\d.,])"
 )
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20,
@@ -93,7 +94,21 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 
 
+# What leads a duration ("in 2 hours", "em 2h", "daqui 2 horas", "en 2 horas"): "17h" alone is a time.
+_DURATION_LEADS = frozenset({"in", "em", "daqui", "en", "dentro", "within", "after", "por", "de"})
+_AND_A_HALF = re.compile(r"\b(?:and a half|e meia|y media)\b")
+_AFTERNOON = re.compile(r"\s*(?:de la tarde|de la noche|da tarde|da noite|in the afternoon|in the evening)\b")
+_NOON = re.compile(r"\b(?:noon|midday|meio dia|mediodia)\b")
+
+
 def _duration(text: str, words: Mapping[str, tuple[str, ...]]) -> int | None:
+    found = _whole_duration(text, words)
+    if found is not None and found >= 60 and _AND_A_HALF.search(text):
+        found += 30
+    return found
+
+
+def _whole_duration(text: str, words: Mapping[str, tuple[str, ...]]) -> int | None:
     for phrase in words.get("half_hour", ()):
         if folded(phrase) in text:
             return 30
@@ -105,6 +120,9 @@ def _duration(text: str, words: Mapping[str, tuple[str, ...]]) -> int | None:
         unit_token = None
         match = re.fullmatch(r"(\d+(?:[.,]\d+)?)([a-z]*)", token)
         if match:
+            led = index > 0 and tokens[index - 1] in _DURATION_LEADS
+            if match.group(2) == "h" and not led:
+                continue  # "17h": a time of day
             number = float(match.group(1).replace(",", "."))
             unit_token = match.group(2) or (tokens[index + 1] if index + 1 < len(tokens) else "")
         elif token in _NUMBER_WORDS and index + 1 < len(tokens):
@@ -118,14 +136,17 @@ def _duration(text: str, words: Mapping[str, tuple[str, ...]]) -> int | None:
 
 
 def _time(text: str, minutes_found: bool) -> str | None:
+    if _NOON.search(text):
+        return "12:00"
     for match in _TIME.finditer(text):
         hour, minute, mark = int(match.group(1)), match.group(2), match.group(3)
         written = match.group(0)
-        if not (minute or mark or re.search(r"\b(at|by|as|las|ate as)\b", written)):
+        if not (minute or mark or re.search(r"\b(at|by|as|pras|las|ate as)\b", written)):
             continue  # a bare number is a case or a count, not a time
         if minutes_found and not (minute or mark == "pm" or mark == "am"):
             continue
-        if mark == "pm" and hour < 12:
+        afternoon = _AFTERNOON.match(text[match.end() :])
+        if (mark == "pm" or afternoon) and hour < 12:
             hour += 12
         if mark == "am" and hour == 12:
             hour = 0
@@ -157,9 +178,12 @@ def _period(text: str, words: Mapping[str, tuple[str, ...]]) -> str | None:
 
 
 def _cue_score(cue: str, text: str) -> float:
-    """How well a cue matches the text: whole words for short cues, loosely for the rest."""
+    """How well a cue matches the text: whole words for short cues, loosely for the rest (a cue
+    longer than the text is compared whole: a short text is not "inside" a long cue)."""
     if len(cue) <= 4:
         return 100.0 if re.search(rf"(?<![\w']){re.escape(cue)}(?![\w'])", text) else 0.0
+    if len(cue) > len(text):
+        return float(fuzz.ratio(cue, text))
     return float(fuzz.partial_ratio(cue, text))
 
 
@@ -178,11 +202,24 @@ def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] =
     without_case = (plain[: case_match.start()] + " " + plain[case_match.end() :]) if case_match else plain
     minutes = _duration(without_case, words)
     time = _time(without_case, minutes is not None)
-    if case is None and minutes is None and time is None:
-        # "ack 12", "who has 7": a lone number is the case's.
-        lone = re.search(r"(?<![\w:.,])(\d{1,7})(?![\w:.,])", without_case)
-        if lone:
-            case = int(lone.group(1))
+    if case is None:
+        # "ack 12", "who has 7", "next update for 42 at 17:00": a lone number that is not the
+        # time's nor the duration's is the case's.
+        taken = {int(time[:2]), int(time[:2]) % 12} if time else set()
+        for lone in re.finditer(r"(?<![\w:.,])(\d{1,7})(?![\w:.,])", without_case):
+            number = int(lone.group(1))
+            follows = without_case[lone.end() :].lstrip()
+            before = without_case[: lone.start()]
+            is_time = number in taken and (
+                re.match(r"(am|pm|h\b|de la|da )", follows) is not None
+                or re.search(r"\b(at|as|las|by)\s*$", before) is not None
+            )
+            is_duration = minutes is not None and (
+                number * 60 in (minutes, minutes - 30) or number == minutes
+            )
+            if not is_time and not is_duration:
+                case = number
+                break
     scores: dict[Intent, tuple[float, int, str]] = {}
     for book in books:
         for intent, cues in book.intents.items():
@@ -204,15 +241,10 @@ def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] =
     intent, (score, _, cue) = matching[0] if matching else (Intent.UNKNOWN, (0.0, 0, ""))
     # What the entities say, where the cues say little: a mention is someone to hand the case to
     # (unless asking who); a duration, a reminder; a case or an account alone, a question about it.
-    if person and intent in (
-        Intent.UNKNOWN,
-        Intent.ACKNOWLEDGE,
-        Intent.OWNER_OF,
-        Intent.MY_CASES,
-        Intent.STATUS,
-    ):
-        if not (intent == Intent.OWNER_OF and cue and folded(cue).startswith(("who", "quem", "quien"))):
-            intent, cue = Intent.REASSIGN, cue or "@"
+    asks_who = re.search(r"\b(?:who|whose|quem|quien)\b", plain) is not None
+    takers = (Intent.UNKNOWN, Intent.ACKNOWLEDGE, Intent.OWNER_OF, Intent.MY_CASES, Intent.STATUS)
+    if person and not asks_who and intent in takers:
+        intent, cue = Intent.REASSIGN, cue or "@"
     elif minutes is not None and intent in (Intent.UNKNOWN, Intent.DUE, Intent.STATUS):
         intent = Intent.REMIND_ME
     elif intent == Intent.UNKNOWN and (case is not None or account is not None):

@@ -24,6 +24,7 @@ from assistant.ids import COMMAND
 from assistant.listeners.commands import LIST_ROWS, case_view
 from assistant.models import Escalation, utcnow
 from assistant.presenters.case_context import case_promise
+from assistant.rendering.escape import escape_mrkdwn
 from assistant.rendering.render import Message, render_message
 from assistant.services import lifecycle
 from assistant.services.accounts import account_facts
@@ -87,7 +88,7 @@ def visible_cases(components: Components, user_id: str, cases: list[Escalation])
 def mine_or_team(components: Components, user_id: str) -> list[Escalation]:
     """The person's open cases; a manager's, every open case (their team's)."""
     everyone = user_id in components.settings.escalation_manager_ids
-    return open_cases(components.engine, involving=None if everyone else user_id, limit=200)
+    return open_cases(components.engine, involving=None if everyone else user_id, limit=2000)
 
 
 def listed(title: str, cases: list[Escalation], user_id: str) -> Message:
@@ -147,10 +148,13 @@ def reply_for(components: Components, user_id: str, heard: Understood, here: Esc
         shown = visible_cases(components, user_id, of_account)
         if intent == Intent.STATUS:
             still_open = [c for c in shown if c.status != Status.CLOSED]
-            return listed(_("assistant_chat.account_cases", account=heard.account), still_open, user_id)
+            title = _("assistant_chat.account_cases", account=heard.account)[:150]
+            return listed(title, still_open, user_id)
         return last_heard(heard.account, shown)
     if intent == Intent.LAST_HEARD and case is not None:
-        return last_heard(case.account_name, visible_cases(components, user_id, [case]))
+        if not visible_cases(components, user_id, [case]):
+            return reply(_("assistant_chat.restricted", key=case.key))
+        return last_heard(case.account_name, [case])
     if intent == Intent.OWNER_OF and case is not None:
         return reply(_("assistant_chat.owned_by", key=case.key, person=f"<@{case.owner_id}>"))
     if intent == Intent.MY_CASES:
@@ -174,7 +178,8 @@ def reply_for(components: Components, user_id: str, heard: Understood, here: Esc
     return help_reply(None if intent == Intent.HELP else heard)
 
 
-def last_heard(account: str, cases: list[Escalation]) -> Message:
+def last_heard(account_name: str, cases: list[Escalation]) -> Message:
+    account = escape_mrkdwn(account_name, 150)
     heard = [c for c in cases if c.customer_heard_at is not None]
     if not cases:
         return reply(_("assistant_chat.no_visible_cases", account=account))
@@ -193,43 +198,65 @@ def answer(
     text: str,
     channel: str,
     thread_ts: str | None = None,
+    *,
+    bot_user_id: str = "",
 ) -> None:
-    """Understand `text`, then answer in the same conversation, in the person's language."""
+    """Understand `text`, then answer in the same conversation, in the person's language: in a DM
+    as a message; in a channel privately (what one person may see is not for the channel)."""
     here = case_in_channel(components.engine, channel)
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
     with speaking(components.people.locale(user_id)):
         books = phrasebooks(components.content.custom_dir, components.people.locale(user_id))
         heard = understand(_BOT_MENTION.sub("", text), books, open_account_names(components.engine, user_id))
         logger.info("assistant: intent %s (score %.0f)", heard.intent.value, heard.score)
         message = reply_for(components, user_id, heard, here)
     try:
-        client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks
-        )
+        if thread_ts is None:
+            client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks)
+            return
+        try:
+            client.chat_postEphemeral(
+                channel=channel, user=user_id, thread_ts=thread_ts, text=message.text, blocks=message.blocks
+            )
+        except SLACK_ERRORS as exc:
+            if error_code(exc) != "user_not_in_channel":
+                raise
+            # Mentioned from a channel they are not in (or left): the answer in their DM.
+            client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
     except SLACK_ERRORS as exc:
         logger.warning("assistant: the answer was not posted (%s)", error_code(exc))
 
 
+def from_us(components: Components, event: dict[str, Any]) -> bool:
+    """A person of our workspace: a customer writing in a Slack Connect channel gets nothing."""
+    team = event.get("user_team") or event.get("team")
+    return not team or team == components.team_id
+
+
 def register(app: Any, components: Components) -> None:
     @app.event("message")
-    def handle_direct_message(event: dict[str, Any], client: WebClient) -> None:
+    def handle_direct_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
         """A message in the app's Messages tab (a DM); others (bots, edits, channels) are not for it."""
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return
+        if not event.get("user") or not event.get("channel") or not from_us(components, event):
+            return
         answer(
-            components, client, str(event.get("user") or ""), str(event.get("text") or ""), event["channel"]
-        )
+            components, client, str(event["user"]), str(event.get("text") or ""), str(event["channel"]),
+            bot_user_id=str(context.get("bot_user_id") or ""),
+        )  # fmt: skip
 
     @app.event("app_mention")
-    def handle_mention(event: dict[str, Any], client: WebClient) -> None:
-        """@Escalations in a channel: answered in a thread (in a case channel, about that case)."""
-        if event.get("bot_id"):
+    def handle_mention(event: dict[str, Any], client: WebClient, context: Any) -> None:
+        """@Escalations in a channel: answered privately in its thread (in a case channel, about
+        that case)."""
+        if event.get("bot_id") or not event.get("user") or not event.get("channel"):
             return
-        thread = str(event.get("thread_ts") or event.get("ts") or "") or None
+        if not from_us(components, event):
+            return
+        thread = str(event.get("thread_ts") or event.get("ts") or "")
         answer(
-            components,
-            client,
-            str(event.get("user") or ""),
-            str(event.get("text") or ""),
-            event["channel"],
-            thread,
-        )
+            components, client, str(event["user"]), str(event.get("text") or ""), str(event["channel"]),
+            thread, bot_user_id=str(context.get("bot_user_id") or ""),
+        )  # fmt: skip

@@ -107,6 +107,8 @@ def register(app: App, components: Components) -> None:
             return
         case, ts = found
         actor = str(event.get("user") or "")
+        if marks.is_marked(components.engine, case.id or 0, ts):
+            return  # on the timeline already: no Slack call for a second 📌
         if not may_mark(components, client, case, actor):
             return  # a reaction is no request: nothing to answer
         try:

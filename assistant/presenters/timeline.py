@@ -106,7 +106,9 @@ def _detail(event: CaseEvent) -> str:
     if event.kind == "message_marked":
         link = f" <{data['permalink']}>" if data.get("permalink") else ""
         said = escape_mrkdwn(str(data.get("text") or ""), 300)
-        return f" · {mention(str(data.get('author') or ''))}: {said}{link}"
+        author = str(data.get("author") or "")
+        who = mention(author) + ": " if SLACK_USER.match(author) else ""
+        return f" · {who}{said}{link}"
     if event.kind == "concession_requested":
         money = f" ({data.get('currency')} {data['amount']})" if data.get("amount") is not None else ""
         waits = " · " + _("timeline.waiting_for_approval") if data.get("approval_id") else ""

@@ -26,8 +26,28 @@ class ChannelMessage:
     permalink: str | None
 
 
+def is_marked(engine: sa.Engine, case_id: int, ts: str) -> bool:
+    with Session(engine) as session:
+        found = session.exec(
+            select(MarkedMessage.id).where(
+                MarkedMessage.escalation_id == case_id,
+                MarkedMessage.ts == ts,
+                col(MarkedMessage.removed_at).is_(None),
+            )
+        ).first()
+        return found is not None
+
+
 def mark(engine: sa.Engine, case_id: int, message: ChannelMessage, actor_id: str) -> bool:
-    """Added to the timeline (with the event saying so); False if it is on it already."""
+    """Added to the timeline (with the event saying so); False if it is on it already (two marks
+    at once: the second finds the first's row)."""
+    try:
+        return _mark(engine, case_id, message, actor_id)
+    except sa.exc.IntegrityError:
+        return False
+
+
+def _mark(engine: sa.Engine, case_id: int, message: ChannelMessage, actor_id: str) -> bool:
     with session_scope(engine) as session:
         found = session.exec(
             select(MarkedMessage)
@@ -77,6 +97,6 @@ def marked_since(engine: sa.Engine, case_id: int, since: datetime | None = None)
         )
         rows = list(session.exec(query))
     rows.sort(key=lambda m: float(m.ts))
-    if since is not None:
-        rows = [m for m in rows if float(m.ts) >= since.timestamp()]
+    if since is not None:  # marked since: a message pinned after the update counts, however old
+        rows = [m for m in rows if m.marked_at >= since]
     return rows
