@@ -45,9 +45,10 @@ def evaluate(language: str, show_misses: bool, corpus_name: str = "conversation"
         if intent_ok and got == want:
             right += 1
         elif show_misses:
-            wanted = f"{entry['intent']} {want}"
-            print(f"  miss [{corpus_name} {language}] {entry['text']!r}: want {wanted}, got {heard.intent} {got}")
-    print(f"{corpus_name} {language}: {right}/{len(corpus)} understood = {right / len(corpus):.1%} (target {TARGET:.0%})")
+            where = f"{corpus_name} {language}"
+            print(f"  miss [{where}] {entry['text']!r}: want {entry['intent']} {want}, got {heard.intent} {got}")
+    share = right / len(corpus)
+    print(f"{corpus_name} {language}: {right}/{len(corpus)} understood = {share:.1%} (target {TARGET:.0%})")
     for intent in Intent:
         if expected[intent.value] or predicted[intent.value]:
             precision = correct[intent.value] / predicted[intent.value] if predicted[intent.value] else 0.0
