@@ -46,7 +46,9 @@ def evaluate(language: str, show_misses: bool, corpus_name: str = "conversation"
             right += 1
         elif show_misses:
             where = f"{corpus_name} {language}"
-            print(f"  miss [{where}] {entry['text']!r}: want {entry['intent']} {want}, got {heard.intent} {got}")
+            print(
+                f"  miss [{where}] {entry['text']!r}: want {entry['intent']} {want}, got {heard.intent} {got}"
+            )
     share = right / len(corpus)
     print(f"{corpus_name} {language}: {right}/{len(corpus)} understood = {share:.1%} (target {TARGET:.0%})")
     for intent in Intent:
