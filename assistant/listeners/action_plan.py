@@ -5,21 +5,19 @@ action items (jobs/action_items.py follows them)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from assistant.content.i18n import _, speaking
+from assistant.content.i18n import _
 from assistant.domain.action_plan import PlanChange, Step, StepEdit, step_problems
 from assistant.ids import CaseAction
 from assistant.listeners.case_flow import (
     Answers,
     CaseFlows,
     CaseRef,
-    DirectAnswer,
     FlowSpec,
     FlowStart,
     RowBlocks,
@@ -27,7 +25,7 @@ from assistant.listeners.case_flow import (
     case_modal_view,
     field_value,
     open_case_modal,
-    parse_ref,
+    redraw_in_place,
     selected_time,
     text_value,
 )
@@ -36,10 +34,6 @@ from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
 from assistant.rendering.render import Message, render_message
 from assistant.services import action_items, lifecycle
-from assistant.services.cases import CaseNotFound, get_case
-from assistant.slack.client import SLACK_ERRORS, error_code
-
-logger = logging.getLogger(__name__)
 
 # flows/action_plan.yml
 FLOW = "action_plan"
@@ -236,27 +230,12 @@ def register(app: App, flows: CaseFlows) -> None:
         """ "Add another": the form redrawn with one more new row (Slack keeps what was typed in
         the rows already there: their blocks keep their ids)."""
         ack()
-        view = body.get("view") or {}
-        ref = parse_ref(view)
-        if ref is None:
-            return
-        actor = body["user"]["id"]
-        try:
-            case = get_case(components.engine, ref.case_id)
-        except CaseNotFound:
-            return
-        rows = min((ref.rows or {}).get(NEW, 1) + 1, ROWS)
-        with speaking(components.people.locale(actor)):
-            start = FlowStart(components, client, case, actor, "", DirectAnswer(client, actor), FLOW)
-            context = plan_modal_context(start, rows)
-            redrawn = case_modal_view(
-                start, "action_plan_modal.json.j2", Field, context.pop("ref"), **context
-            )
-        try:
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=redrawn)
-        except SLACK_ERRORS as exc:
-            # A second click on a form already redrawn (hash_conflict), or closed: nothing is lost.
-            logger.info("%s: the action plan form was not redrawn (%s)", case.key, error_code(exc))
+
+        def redraw(start: FlowStart, ref: CaseRef) -> dict[str, Any]:
+            context = plan_modal_context(start, min((ref.rows or {}).get(NEW, 1) + 1, ROWS))
+            return case_modal_view(start, "action_plan_modal.json.j2", Field, context.pop("ref"), **context)
+
+        redraw_in_place(components, client, body, redraw)
 
 
 SPEC = FlowSpec(

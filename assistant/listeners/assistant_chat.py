@@ -206,8 +206,9 @@ def answer(
     here = case_in_channel(components.engine, channel)
     if bot_user_id:
         text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
-    with speaking(components.people.locale(user_id)):
-        books = phrasebooks(components.content.custom_dir, components.people.locale(user_id))
+    locale = components.people.locale(user_id)
+    with speaking(locale):
+        books = phrasebooks(components.content.custom_dir, locale)
         heard = understand(_BOT_MENTION.sub("", text), books, open_account_names(components.engine, user_id))
         logger.info("assistant: intent %s (score %.0f)", heard.intent.value, heard.score)
         message = reply_for(components, user_id, heard, here)

@@ -557,3 +557,33 @@ def apply_or_refuse(ack: Ack, block_id: str, change: Callable[[], Escalation]) -
         return None
     ack()
     return case
+
+
+def redraw_in_place(
+    components: Components,
+    client: WebClient,
+    body: dict[str, Any],
+    redraw: Callable[[FlowStart, CaseRef], dict[str, Any] | None],
+) -> None:
+    """A flow's open modal redrawn in place (an "Add another", a template chosen): its case read
+    again, `redraw` run in the person's language, the view updated with its hash. A second click on
+    a form already redrawn (hash_conflict), or a closed form, loses nothing: they click again."""
+    view = body.get("view") or {}
+    ref = parse_ref(view)
+    if ref is None:
+        return
+    actor = body["user"]["id"]
+    try:
+        case = get_case(components.engine, ref.case_id)
+    except CaseNotFound:
+        return
+    flow = str(view.get("callback_id") or "")
+    with speaking(components.people.locale(actor)):
+        start = FlowStart(components, client, case, actor, "", DirectAnswer(client, actor), flow)
+        redrawn = redraw(start, ref)
+    if redrawn is None:
+        return
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=redrawn)
+    except SLACK_ERRORS as exc:
+        logger.info("%s: the %s form was not redrawn (%s)", case.key, flow, error_code(exc))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -19,7 +18,6 @@ from assistant.listeners.case_flow import (
     Answers,
     CaseFlows,
     CaseRef,
-    DirectAnswer,
     FlowSpec,
     FlowStart,
     RowBlocks,
@@ -28,7 +26,7 @@ from assistant.listeners.case_flow import (
     case_modal_view,
     field_value,
     open_case_modal,
-    parse_ref,
+    redraw_in_place,
     text_value,
 )
 from assistant.listeners.customer_side import (
@@ -46,12 +44,8 @@ from assistant.rendering.escape import UserText
 from assistant.rendering.render import Message, render_message
 from assistant.services import approvals as stored_approvals
 from assistant.services import lifecycle
-from assistant.services.cases import CaseNotFound, get_case
 from assistant.services.marked_messages import marked_since
-from assistant.slack.client import SLACK_ERRORS, error_code
 from assistant.slack.people import zone_of
-
-logger = logging.getLogger(__name__)
 
 ROWS = 5
 
@@ -300,27 +294,16 @@ def register(app: App, flows: CaseFlows) -> None:
         """ "Add another" under a kind of action items: the modal redrawn with one more row (Slack
         keeps what was typed in the rows already there: their blocks keep their ids)."""
         ack()
-        view = body.get("view") or {}
-        ref = parse_ref(view)
         kind = str((body.get("actions") or [{}])[0].get("value") or "")
-        if ref is None or kind not in GROUPS:
+        if kind not in GROUPS:
             return
-        actor = body["user"]["id"]
-        try:
-            case = get_case(components.engine, ref.case_id)
-        except CaseNotFound:
-            return
-        rows = {**FIRST_ROWS, **(ref.rows or {})}
-        rows[kind] = min(rows[kind] + 1, ROWS)
-        with speaking(components.people.locale(actor)):
-            start = FlowStart(components, client, case, actor, "", DirectAnswer(client, actor), FLOW)
-            redrawn = case_modal_view(start, "rca_modal.json.j2", Field, **rca_modal_context(start, rows))
-        try:
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=redrawn)
-        except SLACK_ERRORS as exc:
-            # A second click on a modal already redrawn (hash_conflict), or closed: nothing is lost,
-            # the person clicks again.
-            logger.info("%s: the RCA modal was not redrawn (%s)", case.key, error_code(exc))
+
+        def redraw(start: FlowStart, ref: CaseRef) -> dict[str, Any]:
+            rows = {**FIRST_ROWS, **(ref.rows or {})}
+            rows[kind] = min(rows[kind] + 1, ROWS)
+            return case_modal_view(start, "rca_modal.json.j2", Field, **rca_modal_context(start, rows))
+
+        redraw_in_place(components, client, body, redraw)
 
 
 SPEC = FlowSpec(
