@@ -44,6 +44,7 @@ HealthSource = Callable[[bool], tuple[int, dict[str, Any]]]
 Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 PAGES_PREFIX = "/csat/"
 API_PREFIX = "/api/"
+CASES_PREFIX = "/cases/"
 
 REASONS = {
     200: "OK",
@@ -314,7 +315,13 @@ def _mounted(mounts: Mapping[str, Wsgi] | None, path: object) -> Wsgi | None:
 def mounted_apps(components: Components) -> dict[str, Wsgi]:
     """What is served beside Slack's endpoint and the health checks, by path prefix: people and
     systems waiting on an answer, so background work yields to them as to Slack's requests."""
-    served = {PAGES_PREFIX: customer_pages(components), API_PREFIX: api_app(components)}
+    from assistant.case_pages import case_pages
+
+    served = {
+        PAGES_PREFIX: customer_pages(components),
+        API_PREFIX: api_app(components),
+        CASES_PREFIX: case_pages(components),
+    }
     return {prefix: counted(components.in_flight, app) for prefix, app in served.items()}
 
 

@@ -12,6 +12,7 @@ REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
     "chat.getPermalink": ("channel", "message_ts"),
     "chat.postEphemeral": ("user", "channel"),
     "chat.postMessage": ("channel",),
+    "chat.unfurl": (),
     "chat.update": ("ts", "channel"),
     "conversations.archive": ("channel",),
     "files.completeUploadExternal": ("files",),
@@ -64,6 +65,18 @@ ERRORS: dict[str, frozenset[str]] = {
             "no_text",
             "not_in_channel",
             "msg_blocks_too_long",
+        }
+    ),
+    "chat.unfurl": frozenset(
+        {
+            "cannot_find_channel",
+            "cannot_find_message",
+            "cannot_parse_attachment",
+            "cannot_unfurl_url",
+            "invalid_unfurls_format",
+            "missing_channel",
+            "missing_ts",
+            "missing_unfurls",
         }
     ),
     "chat.update": frozenset(
@@ -166,6 +179,7 @@ BOT_SCOPES: dict[str, frozenset[str]] = {
     "bookmarks.list": frozenset({"bookmarks:read"}),
     "chat.postEphemeral": frozenset({"chat:write"}),
     "chat.postMessage": frozenset({"chat:write"}),
+    "chat.unfurl": frozenset({"links:write"}),
     "chat.update": frozenset({"chat:write"}),
     "conversations.archive": _MANAGE,
     "files.completeUploadExternal": frozenset({"files:write"}),
@@ -228,6 +242,7 @@ TIERS: dict[str, str] = {
     "chat.getPermalink": "t5",
     "chat.postEphemeral": "t4",
     "chat.postMessage": "t5",
+    "chat.unfurl": "t3",
     "chat.update": "t3",
     "conversations.archive": "t2",
     "files.completeUploadExternal": "t4",

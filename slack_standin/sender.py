@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from slack_standin.workspace import Workspace
 
@@ -343,6 +344,32 @@ class SlackSender:
              "ts": message.ts, "event_ts": message.ts}
         )  # fmt: skip
 
+    def channel_message(self, user_id: str, channel_id: str, text: str) -> tuple[str, AppResponse]:
+        """Someone writes in a channel the app is in (`text` in Slack's encoding): Slack's `message`
+        event (message.channels, message.groups); and, for each link on an unfurl domain of the
+        app's, `link_shared`. The message's ts, and the message event's answer."""
+        message = self.workspace.post_as(user_id, channel_id, text)
+        channel = self.workspace.channels[channel_id]
+        answer = AppResponse(200, "")  # Slack sends message events only from channels the app is in
+        if self.workspace.bot_user_id in channel.members:
+            answer = self.event(
+                {"type": "message", "channel_type": "group" if channel.is_private else "channel",
+                 "channel": channel_id, "user": user_id, "text": text, "ts": message.ts,
+                 "event_ts": message.ts}
+            )  # fmt: skip
+        links = [
+            {"url": url, "domain": urlsplit(url).netloc}
+            for url in re.findall(r"<(https?://[^>|]+)(?:\|[^>]*)?>", text)
+            if urlsplit(url).netloc in self.workspace.unfurl_domains
+        ]
+        if links:
+            self.event(
+                {"type": "link_shared", "channel": channel_id, "is_bot_user_member": True, "user": user_id,
+                 "message_ts": message.ts, "unfurl_id": f"{channel_id}.{message.ts}.standin",
+                 "source": "conversations_history", "event_ts": message.ts, "links": links}
+            )  # fmt: skip
+        return message.ts, answer
+
     def reaction(
         self, user_id: str, channel_id: str, ts: str, name: str, *, added: bool = True
     ) -> AppResponse:
@@ -360,6 +387,13 @@ class SlackSender:
             }
         )
 
+    def _ext_shared(self, event: dict[str, Any]) -> bool:
+        """Slack says on every event whether its channel is shared with another organization."""
+        item = event.get("item")
+        channel_id = event.get("channel") or (item.get("channel") if isinstance(item, dict) else None)
+        channel = self.workspace.channels.get(str(channel_id or ""))
+        return bool(channel and channel.is_ext_shared)
+
     def event(self, event: dict[str, Any], *, retry_num: int | None = None) -> AppResponse:
         body = json.dumps(
             {
@@ -369,6 +403,7 @@ class SlackSender:
                 "type": "event_callback",
                 "event_id": f"Ev{time.time_ns()}",
                 "event_time": int(time.time()),
+                "is_ext_shared_channel": self._ext_shared(event),
                 "event": event,
             }
         ).encode()

@@ -80,6 +80,9 @@ class Message:
     # Posted under another name and picture (chat:write.customize).
     username: str | None = None
     icon_url: str | None = None
+    # chat.unfurl's previews, by URL (each a dict of blocks), as Slack shows under the message.
+    unfurls: dict[str, Any] = field(default_factory=dict)
+    thread_ts: str | None = None
 
     def to_api(self, with_metadata: bool) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "message", "ts": self.ts, "user": self.user, "text": self.text}
@@ -219,6 +222,8 @@ class Workspace:
         self.rate_limits: Any = None
         # Scopes that change what a method does rather than whether it may be called.
         self.granted_scopes: set[str] = set(ARGUMENT_SCOPES)
+        # The app's unfurl domains (its manifest's features.unfurl_domains): links there send link_shared.
+        self.unfurl_domains: set[str] = set()
         self.add_user(User(self.bot_user_id, "escalations", "Escalations", is_bot=True))
 
     # -- set-up -------------------------------------------------------------
@@ -645,6 +650,7 @@ class Workspace:
         if metadata is not None and (not isinstance(metadata, dict) or "event_type" not in metadata):
             raise SlackError("invalid_metadata_format")
         message = Message(self._next_ts(), self.bot_user_id, text, blocks, metadata)
+        message.thread_ts = str(args["thread_ts"]) if args.get("thread_ts") else None
         # As in Slack: another name and picture only with chat:write.customize (else ignored).
         if "chat:write.customize" in self.granted_scopes:
             message.username = str(args["username"]) if args.get("username") else None
@@ -675,6 +681,35 @@ class Workspace:
         text, blocks = self._message_content(args)
         self.ephemerals.append(Ephemeral(channel.id, args["user"], text, blocks))
         return {"message_ts": self._next_ts()}
+
+    def m_chat_unfurl(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Previews for a message's links: only for URLs the message has (Slack's cannot_unfurl_url)."""
+        if not args.get("channel"):
+            raise SlackError("missing_channel")
+        if not args.get("ts"):
+            raise SlackError("missing_ts")
+        if not args.get("unfurls"):
+            raise SlackError("missing_unfurls")
+        channel = self.channels.get(str(args["channel"]))
+        if channel is None:
+            raise SlackError("cannot_find_channel")
+        message = channel.message(str(args["ts"]))
+        if message is None:
+            raise SlackError("cannot_find_message")
+        try:
+            unfurls = self._json_arg(args, "unfurls")
+        except SlackError:
+            raise SlackError("invalid_unfurls_format") from None
+        if not isinstance(unfurls, dict):
+            raise SlackError("invalid_unfurls_format")
+        for url, preview in unfurls.items():
+            if url not in message.text:
+                raise SlackError("cannot_unfurl_url")
+            problem = blocks_problem((preview or {}).get("blocks") or [], MAX_MESSAGE_BLOCKS)
+            if problem:
+                raise SlackError("cannot_parse_attachment", errors=[problem])
+        message.unfurls.update(unfurls)
+        return {}
 
     def m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args["channel"])

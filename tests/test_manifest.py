@@ -32,9 +32,12 @@ EVENT_SCOPES = {
     "reaction_removed": "reactions:read",
     "app_mention": "app_mentions:read",
     "message.im": "im:history",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+    "link_shared": "links:read",
 }
-# The app listens to `message` in its DMs only: Slack's subscription for that is message.im.
-SUBSCRIBED_AS = {"message": "message.im"}
+# The app listens to `message` in its DMs (questions) and in the channels it is in (case keys).
+SUBSCRIBED_AS = {"message": ("message.im", "message.channels", "message.groups")}
 
 needs_shared = pytest.mark.skipif(
     not SHARED.exists(), reason="../shared/slack-api is not beside this checkout"
@@ -52,7 +55,7 @@ def methods_called_by_the_app() -> set[str]:
 
 def events_listened_to() -> set[str]:
     found = {e for path in (ROOT / "assistant").rglob("*.py") for e in EVENT.findall(path.read_text())}
-    return {SUBSCRIBED_AS.get(e, e) for e in found}
+    return {name for e in found for name in SUBSCRIBED_AS.get(e, (e,))}
 
 
 def manifest_scopes() -> set[str]:

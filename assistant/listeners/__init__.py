@@ -15,6 +15,7 @@ from assistant.listeners import (
     assistant_chat,
     case_details,
     case_entry,
+    case_links,
     channel_marks,
     classify,
     close,
@@ -88,6 +89,7 @@ def register_all(app: App, components: Components) -> CaseFlows:
     response_templates.register(app, components)  # a starting draft chosen
     channel_marks.register(app, components)  # a channel's message onto the timeline
     assistant_chat.register(app, components)  # ask it: a DM, or @Escalations
+    case_links.register(app, components)  # case links unfurled wherever they are posted
     commands.register(app, flows)
     follow.register(app, components)
     case_details.register(app, components)

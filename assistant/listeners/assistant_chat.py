@@ -21,6 +21,7 @@ from assistant.domain.conversation import Intent, Understood, understand
 from assistant.domain.status import Status
 from assistant.domain.visibility import can_see_details
 from assistant.ids import COMMAND
+from assistant.listeners import case_links
 from assistant.listeners.commands import LIST_ROWS, case_view
 from assistant.models import Escalation, utcnow
 from assistant.presenters.case_context import case_promise
@@ -237,11 +238,17 @@ def from_us(components: Components, event: dict[str, Any]) -> bool:
 
 def register(app: Any, components: Components) -> None:
     @app.event("message")
-    def handle_direct_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
-        """A message in the app's Messages tab (a DM); others (bots, edits, channels) are not for it."""
-        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+    def handle_message(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any) -> None:
+        """A person's message: in the app's Messages tab (a DM), a question; in a channel the app
+        is in, the cases it names get their summary (case_links). Bots, edits and joins: nothing."""
+        if event.get("bot_id") or event.get("subtype"):
             return
         if not event.get("user") or not event.get("channel") or not from_us(components, event):
+            return
+        if event.get("channel_type") in {"channel", "group"}:
+            case_links.answer_references(components, client, body)
+            return
+        if event.get("channel_type") != "im":
             return
         answer(
             components, client, str(event["user"]), str(event.get("text") or ""), str(event["channel"]),
