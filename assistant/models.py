@@ -119,6 +119,10 @@ class Escalation(SQLModel, table=True):
     # conversations.create can be repaired by adopting that channel.
     requested_channel_name: str | None = Field(default=None, max_length=80)
     card_ts: str | None = Field(default=None, max_length=32)
+    # The channel's canvas (the living case document), and what each of its sections was when
+    # last written (a fingerprint per section: only a section that changed is edited).
+    canvas_id: str | None = Field(default=None, max_length=32)
+    canvas_sections: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
 
     # Idempotency: one case per submitted intake modal.
     # The lifecycle (assistant.domain.lifecycle).

@@ -278,7 +278,11 @@ def component_health(components: Components) -> HealthSource:
         problems: list[str] = []
         if not live_only:
             try:
-                problems = [f"{n.key}: {n.detail}" for n in notices.active(components.engine)]
+                problems = [
+                    f"{n.key}: {n.detail}"
+                    for n in notices.active(components.engine)
+                    if n.key not in notices.NOT_FAULTS
+                ]
             except sa.exc.SQLAlchemyError:
                 problems = []  # the database check reports it
         return health.report(

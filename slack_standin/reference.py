@@ -9,12 +9,15 @@ REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "bookmarks.add": ("title", "type"),
     "bookmarks.list": (),
+    "canvases.edit": ("canvas_id", "changes"),
+    "canvases.sections.lookup": ("canvas_id", "criteria"),
     "chat.getPermalink": ("channel", "message_ts"),
     "chat.postEphemeral": ("user", "channel"),
     "chat.postMessage": ("channel",),
     "chat.unfurl": (),
     "chat.update": ("ts", "channel"),
     "conversations.archive": ("channel",),
+    "conversations.canvases.create": ("channel_id",),
     "files.completeUploadExternal": ("files",),
     "files.getUploadURLExternal": ("length", "filename"),
     "conversations.create": ("name",),
@@ -44,6 +47,11 @@ ERRORS: dict[str, frozenset[str]] = {
     "usergroups.list": frozenset({"plan_upgrade_required", "invalid_team"}),
     "bookmarks.add": frozenset({"channel_not_found", "invalid_link", "too_many_bookmarks"}),
     "bookmarks.list": frozenset({"channel_not_found"}),
+    "canvases.edit": frozenset({"canvas_not_found", "canvas_editing_failed", "canvas_too_large"}),
+    "canvases.sections.lookup": frozenset({"canvas_not_found"}),
+    "conversations.canvases.create": frozenset(
+        {"channel_canvas_already_exists", "team_tier_cannot_create_channel_canvases"}
+    ),
     "chat.getPermalink": frozenset({"channel_not_found", "message_not_found"}),
     "chat.postEphemeral": frozenset(
         {
@@ -177,6 +185,9 @@ ARGUMENT_SCOPES: dict[str, str] = {
 BOT_SCOPES: dict[str, frozenset[str]] = {
     "bookmarks.add": frozenset({"bookmarks:write"}),
     "bookmarks.list": frozenset({"bookmarks:read"}),
+    "canvases.edit": frozenset({"canvases:write"}),
+    "canvases.sections.lookup": frozenset({"canvases:read"}),
+    "conversations.canvases.create": frozenset({"canvases:write"}),
     "chat.postEphemeral": frozenset({"chat:write"}),
     "chat.postMessage": frozenset({"chat:write"}),
     "chat.unfurl": frozenset({"links:write"}),
@@ -239,6 +250,9 @@ TIERS: dict[str, str] = {
     "auth.test": "t5",
     "bookmarks.add": "t2",
     "bookmarks.list": "t3",
+    "canvases.edit": "t3",
+    "canvases.sections.lookup": "t3",
+    "conversations.canvases.create": "t2",
     "chat.getPermalink": "t5",
     "chat.postEphemeral": "t4",
     "chat.postMessage": "t5",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_standin.blockkit import MAX_MESSAGE_BLOCKS, blocks_problem, view_problem
+from slack_standin.canvases import MAX_MARKDOWN, Canvas, parse
 from slack_standin.reference import ARGUMENT_SCOPES, REQUIRED_ARGS
 
 TRIGGER_LIFETIME_SECONDS = 3.0
@@ -115,6 +116,7 @@ class Channel:
     files: list[dict[str, Any]] = field(default_factory=list)
     # Shared with another organization (Slack Connect).
     is_ext_shared: bool = False
+    canvas_id: str | None = None
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -222,6 +224,9 @@ class Workspace:
         self.rate_limits: Any = None
         # Scopes that change what a method does rather than whether it may be called.
         self.granted_scopes: set[str] = set(ARGUMENT_SCOPES)
+        self.canvases: dict[str, Canvas] = {}
+        # False: the workspace's plan has no channel canvases (Slack's own error says so).
+        self.canvases_enabled = True
         # The app's unfurl domains (its manifest's features.unfurl_domains): links there send link_shared.
         self.unfurl_domains: set[str] = set()
         self.add_user(User(self.bot_user_id, "escalations", "Escalations", is_bot=True))
@@ -504,7 +509,10 @@ class Workspace:
         channel = self._channel(args["channel"])
         if channel.is_private and self.bot_user_id not in channel.members:
             raise SlackError("channel_not_found")
-        return {"channel": {**channel.to_api(), "is_member": self.bot_user_id in channel.members}}
+        info = {**channel.to_api(), "is_member": self.bot_user_id in channel.members}
+        if channel.canvas_id:
+            info["properties"] = {"canvas": {"file_id": channel.canvas_id, "is_empty": False}}
+        return {"channel": info}
 
     def m_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
         types = set(str(args.get("types") or "public_channel").split(","))
@@ -709,6 +717,81 @@ class Workspace:
             if problem:
                 raise SlackError("cannot_parse_attachment", errors=[problem])
         message.unfurls.update(unfurls)
+        return {}
+
+    def _document(self, content: Any) -> str:
+        content = self._json_arg({"c": content}, "c") if isinstance(content, str) else content
+        if not isinstance(content, dict) or content.get("type") != "markdown":
+            raise SlackError("canvas_editing_failed", detail="document_content must be markdown")
+        markdown = str(content.get("markdown") or "")
+        if len(markdown) > MAX_MARKDOWN:
+            raise SlackError("canvas_too_large")
+        return markdown
+
+    def m_conversations_canvases_create(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not self.canvases_enabled:
+            raise SlackError("team_tier_cannot_create_channel_canvases")
+        channel = self._member_channel(args["channel_id"])
+        if channel.canvas_id:
+            raise SlackError("channel_canvas_already_exists")
+        markdown = self._document(args.get("document_content") or {"type": "markdown", "markdown": ""})
+        canvas = Canvas(self._id("F"), channel.id, str(args.get("title") or ""), parse(markdown))
+        self.canvases[canvas.id] = canvas
+        channel.canvas_id = canvas.id
+        return {"canvas_id": canvas.id}
+
+    def _canvas(self, canvas_id: Any) -> Canvas:
+        canvas = self.canvases.get(str(canvas_id))
+        if canvas is None:
+            raise SlackError("canvas_not_found")
+        return canvas
+
+    def m_canvases_sections_lookup(self, args: dict[str, Any]) -> dict[str, Any]:
+        canvas = self._canvas(args["canvas_id"])
+        criteria = self._json_arg(args, "criteria")
+        if not isinstance(criteria, dict) or not (
+            criteria.get("section_types") or criteria.get("contains_text")
+        ):
+            raise SlackError("invalid_arguments")
+        kinds = set(criteria.get("section_types") or [])
+        if "any_header" in kinds:
+            kinds |= {"h1", "h2", "h3"}
+        text = criteria.get("contains_text")
+        found = [
+            {"id": s.id}
+            for s in canvas.sections
+            if (not kinds or s.kind in kinds) and (not text or str(text) in s.text())
+        ]
+        return {"sections": found}
+
+    def m_canvases_edit(self, args: dict[str, Any]) -> dict[str, Any]:
+        canvas = self._canvas(args["canvas_id"])
+        changes = self._json_arg(args, "changes")
+        if not isinstance(changes, list) or len(changes) != 1:  # Slack's schema: exactly one
+            raise SlackError("invalid_arguments")
+        change = changes[0]
+        operation = change.get("operation")
+        section_id = change.get("section_id")
+        at = canvas.index_of(str(section_id)) if section_id else None
+        if section_id and at is None:
+            raise SlackError("canvas_editing_failed", detail="no section with that id")
+        new = parse(self._document(change["document_content"])) if operation != "delete" else []
+        if operation == "replace" and at is None:
+            canvas.sections = new
+        elif operation == "replace" and at is not None:
+            canvas.sections[at : at + 1] = new
+        elif operation == "insert_at_end":
+            canvas.sections += new
+        elif operation == "insert_at_start":
+            canvas.sections[:0] = new
+        elif operation in {"insert_after", "insert_before"} and at is not None:
+            where = at + 1 if operation == "insert_after" else at
+            canvas.sections[where:where] = new
+        elif operation == "delete" and at is not None:
+            del canvas.sections[at]
+        else:
+            raise SlackError("canvas_editing_failed", detail=f"bad change: {operation}")
+        canvas.edits += 1
         return {}
 
     def m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:

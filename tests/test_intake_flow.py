@@ -145,6 +145,7 @@ def test_submission_opens_the_case_in_its_own_channel(harness: Harness) -> None:
         "card_posted",
         "card_pinned",
         "links_bookmarked",
+        "canvas_created",
         "owner_notified",
         "feed_announced",
         "reporter_answered",

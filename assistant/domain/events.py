@@ -17,6 +17,7 @@ class EventKind(StrEnum):
     CARD_POSTED = "card_posted"
     CARD_PINNED = "card_pinned"
     LINKS_BOOKMARKED = "links_bookmarked"
+    CANVAS_CREATED = "canvas_created"
     OWNER_NOTIFIED = "owner_notified"
     FEED_ANNOUNCED = "feed_announced"
     REPORTER_ANSWERED = "reporter_answered"

@@ -21,6 +21,7 @@ class Step(StrEnum):
     REPORTER_REPLY = "reporter_reply"
     MANAGERS = "managers"  # only when a trigger calls for the escalation managers at once
     ACCOUNT_CSMS = "account_csms"  # only when other affected accounts have CSMs to tell
+    CANVAS = "canvas"  # the channel's canvas, the living case document
 
 
 ALL_STEPS: tuple[Step, ...] = tuple(Step)
@@ -47,6 +48,7 @@ STEP_EVENTS: dict[Step, EventKind] = {
     Step.REPORTER_REPLY: EventKind.REPORTER_ANSWERED,
     Step.MANAGERS: EventKind.MANAGERS_TOLD,
     Step.ACCOUNT_CSMS: EventKind.ACCOUNT_CSMS_TOLD,
+    Step.CANVAS: EventKind.CANVAS_CREATED,
 }
 
 MAX_BACKOFF = timedelta(hours=1)
@@ -84,6 +86,7 @@ DEFERRED: tuple[Step, ...] = (
     Step.BOOKMARKS,
     Step.FEED,
     Step.ACCOUNT_CSMS,
+    Step.CANVAS,
 )
 
 

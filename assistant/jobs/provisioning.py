@@ -31,13 +31,14 @@ from assistant.domain.practice import Practice
 from assistant.domain.provisioning import CRITICAL, NEEDS, Step, ready_steps, step_priority
 from assistant.domain.triggers import groups_to_invite, trigger_effects
 from assistant.ids import MetadataEvent
+from assistant.jobs.case_canvas import CaseCanvas
 from assistant.jobs.supervision import Fault, Supervisor
 from assistant.jobs.work_queue import Later, WorkQueue
 from assistant.models import Escalation, ProvisioningStep, utcnow
 from assistant.presenters.case_context import case_context, format_duration
 from assistant.rendering.escape import UserText, plain
 from assistant.rendering.render import render_message
-from assistant.services import accounts
+from assistant.services import accounts, notices
 from assistant.services import cases as case_service
 from assistant.services import provisioning as records
 from assistant.settings import Settings
@@ -74,6 +75,7 @@ STEP_METHODS: dict[Step, str | None] = {
     Step.REPORTER_REPLY: None,  # a response_url first, which Slack does not count
     Step.MANAGERS: POST_MESSAGE,
     Step.ACCOUNT_CSMS: POST_MESSAGE,
+    Step.CANVAS: "conversations.canvases.create",
 }
 
 
@@ -125,6 +127,15 @@ class Provisioner:
             feed=settings.escalations_feed_channel,
             manager_ids=tuple(settings.escalation_manager_ids),
         )
+        self.canvas = CaseCanvas(
+            client=client,
+            engine=engine,
+            queue=queue,
+            tell_unavailable=lambda error: self.channel.tell_managers_once(
+                notices.CANVAS_UNAVAILABLE, error, "canvas_unavailable.json.j2"
+            ),
+        )
+        self.channel.on_refresh = self.canvas.schedule
         # Told of each case once it is usable in Slack (the Home tabs show it then).
         self.on_opened: Callable[[Escalation], None] = lambda case: None
         self._steps: dict[Step, Callable[[Escalation, ProvisioningStep], StepResult]] = {
@@ -140,6 +151,7 @@ class Provisioner:
             Step.REPORTER_REPLY: self._answer_reporter,
             Step.MANAGERS: self._tell_managers,
             Step.ACCOUNT_CSMS: self._tell_account_csms,
+            Step.CANVAS: lambda case, row: StepResult(event=self.canvas.create(case)),
         }
 
     # -- entry points ---------------------------------------------------------

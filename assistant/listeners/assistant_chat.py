@@ -21,7 +21,7 @@ from assistant.domain.conversation import Intent, Understood, understand
 from assistant.domain.status import Status
 from assistant.domain.visibility import can_see_details
 from assistant.ids import COMMAND
-from assistant.listeners import case_links
+from assistant.listeners.case_links import answer_references
 from assistant.listeners.commands import LIST_ROWS, case_view
 from assistant.models import Escalation, utcnow
 from assistant.presenters.case_context import case_promise
@@ -246,7 +246,7 @@ def register(app: Any, components: Components) -> None:
         if not event.get("user") or not event.get("channel") or not from_us(components, event):
             return
         if event.get("channel_type") in {"channel", "group"}:
-            case_links.answer_references(components, client, body)
+            answer_references(components, client, body)
             return
         if event.get("channel_type") != "im":
             return

@@ -22,6 +22,7 @@ EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.CARD_POSTED: N_("timeline.case_card_posted"),
     EventKind.CARD_PINNED: N_("timeline.case_card_pinned"),
     EventKind.LINKS_BOOKMARKED: N_("timeline.links_bookmarked"),
+    EventKind.CANVAS_CREATED: N_("timeline.case_canvas_created"),
     EventKind.OWNER_NOTIFIED: N_("timeline.owner_asked_acknowledge"),
     EventKind.FEED_ANNOUNCED: N_("timeline.announced_escalations_feed"),
     EventKind.REPORTER_ANSWERED: N_("timeline.reporter_told_where_case_lives"),

@@ -71,3 +71,28 @@ def slack_date(moment: datetime, style: str | None = None) -> str:
     moment = moment.astimezone(UTC)
     fallback = moment.strftime("%a %d %b %Y %H:%M UTC")
     return f"<!date^{int(moment.timestamp())}^{style}|{fallback}>"
+
+
+# Canvas markdown (canvases.create and canvases.edit). The app finds each of its sections again by
+# the mark it opens with: user text never carries it.
+CANVAS_SECTION_MARK = "§"
+_CANVAS_SPECIAL = re.compile(r"([\\`*_~\[\]<>#|!&])")
+
+
+def escape_canvas(text: UserText | str | None, limit: int | None = None) -> str:
+    """User text for a canvas: on one line, its markup characters taken as text (escaped once)."""
+    raw = " ".join(_raw(text).replace(CANVAS_SECTION_MARK, "").split())
+    if limit is not None and len(raw) > limit:
+        raw = raw[: limit - 1] + ELLIPSIS
+    return _CANVAS_SPECIAL.sub(r"\\\1", raw)
+
+
+def canvas_person(user_id: str) -> str:
+    """A person in a canvas: Slack shows their name."""
+    mention(user_id)  # the same check: an id, never text
+    return f"![](@{user_id})"
+
+
+def canvas_time(moment: datetime) -> str:
+    """A time in a canvas, read by everyone in the channel: in UTC, named."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

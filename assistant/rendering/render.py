@@ -87,6 +87,27 @@ def _environment(content: Content) -> Environment:
     return env
 
 
+@cache
+def _markdown_environment(content: Content) -> Environment:
+    """Canvas markdown's: text, user text through |canvas (escape.escape_canvas)."""
+    env = content_environment(False, content.custom_dir)
+    env.filters.update(
+        canvas=escape.escape_canvas, canvas_person=escape.canvas_person, canvas_time=escape.canvas_time
+    )
+    return env
+
+
+def render_macros(name: str, calls: dict[str, tuple[Any, ...]], **context: Any) -> dict[str, str]:
+    """Each named macro of a markdown template, called with its arguments: its text, blank lines
+    and surrounding spaces taken out (lines joined again by the caller)."""
+    module = _markdown_environment(installed()).get_template(name).make_module(context)
+    rendered = {}
+    for macro, args in calls.items():
+        text = str(getattr(module, macro)(*args))
+        rendered[macro] = "\n".join(line.strip() for line in text.splitlines() if line.strip())
+    return rendered
+
+
 def _render(name: str, context: dict[str, Any]) -> Any:
     source = environment().get_template(name).render(**context)
     try:

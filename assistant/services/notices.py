@@ -14,6 +14,10 @@ from assistant.database import session_scope
 from assistant.models import AppNotice, utcnow
 
 FEED_UNAVAILABLE = "feed_unavailable"
+# Canvases off for the workspace (its plan, an admin): the app carries on without them. Said
+# once; not a fault of the app's, so the health check does not count it.
+CANVAS_UNAVAILABLE = "canvas_unavailable"
+NOT_FAULTS = frozenset({CANVAS_UNAVAILABLE})
 
 
 def raise_notice(engine: sa.Engine, key: str, detail: str) -> AppNotice:

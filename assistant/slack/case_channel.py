@@ -51,6 +51,8 @@ class CaseChannel:
         self.feed = feed
         self.manager_ids = manager_ids
         self.once = Once(client=client, engine=engine)
+        # Whatever else shows the case and follows each refresh (the channel's canvas).
+        self.on_refresh: Callable[[Escalation], None] = lambda case: None
 
     @staticmethod
     def channel_id(case: Escalation) -> str:
@@ -202,13 +204,18 @@ class CaseChannel:
 
     def _feed_broken(self, error: str) -> None:
         """Tell the escalation managers, once, that the feed needs fixing."""
-        notice = notices.raise_notice(self.engine, notices.FEED_UNAVAILABLE, error)
+        logger.warning("the escalations feed %s cannot be posted to (%s)", self.feed, error)
+        self.tell_managers_once(notices.FEED_UNAVAILABLE, error, "feed_unavailable.json.j2", feed=self.feed)
+
+    def tell_managers_once(self, key: str, error: str, template: str, **context: Any) -> None:
+        """A standing problem with the set-up (notices.py), told to the escalation managers once:
+        again only after it has gone away and come back."""
+        notice = notices.raise_notice(self.engine, key, error)
         if notice.told_at is not None:
             return
-        logger.warning("the escalations feed %s cannot be posted to (%s)", self.feed, error)
         for manager in self.manager_ids:
             with self.language_of(manager):
-                message = render_message("feed_unavailable.json.j2", feed=self.feed, error=error)
+                message = render_message(template, error=error, **context)
             try:
                 self.post_once(
                     f"notice:{notice.key}:{notice.since.timestamp():.0f}:{manager}",
@@ -244,6 +251,7 @@ class CaseChannel:
         )
         if updated is not None:
             self.set_topic(case, skip_if_closed=True)
+        self.on_refresh(case)
 
     def _closed_now(self, case: Escalation) -> bool:
         """Read afresh: the caller's copy of the case may be older than the close."""

@@ -58,6 +58,8 @@ NON_IDEMPOTENT = frozenset(
         "conversations.create",
         "bookmarks.add",
         "files.completeUploadExternal",
+        "conversations.canvases.create",
+        "canvases.edit",  # an insert repeated is a second copy (a replace would be harmless)
     }
 )
 
