@@ -5,6 +5,9 @@ reference when it is present, so it cannot drift silently.
 """
 
 REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
+    "assistant.threads.setStatus": ("channel_id", "thread_ts", "status"),
+    "assistant.threads.setSuggestedPrompts": ("channel_id", "prompts"),
+    "assistant.threads.setTitle": ("channel_id", "thread_ts", "title"),
     "apps.connections.open": (),
     "auth.test": (),
     "bookmarks.add": ("title", "type"),
@@ -20,6 +23,8 @@ REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
     "conversations.canvases.create": ("channel_id",),
     "files.completeUploadExternal": ("files",),
     "files.getUploadURLExternal": ("length", "filename"),
+    "functions.completeError": ("function_execution_id", "error"),
+    "functions.completeSuccess": ("function_execution_id", "outputs"),
     "conversations.create": ("name",),
     "conversations.history": ("channel",),
     "conversations.info": ("channel",),
@@ -44,6 +49,9 @@ REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
 
 # The error codes each method can answer with (a subset of Slack's list, all real).
 ERRORS: dict[str, frozenset[str]] = {
+    "assistant.threads.setStatus": frozenset({"channel_not_found", "invalid_thread_ts"}),
+    "assistant.threads.setSuggestedPrompts": frozenset({"channel_not_found", "invalid_thread_ts"}),
+    "assistant.threads.setTitle": frozenset({"channel_not_found", "invalid_thread_ts"}),
     "usergroups.list": frozenset({"plan_upgrade_required", "invalid_team"}),
     "bookmarks.add": frozenset({"channel_not_found", "invalid_link", "too_many_bookmarks"}),
     "bookmarks.list": frozenset({"channel_not_found"}),
@@ -101,6 +109,17 @@ ERRORS: dict[str, frozenset[str]] = {
     "conversations.archive": frozenset({"already_archived", "channel_not_found", "not_in_channel"}),
     "files.completeUploadExternal": frozenset({"channel_not_found", "file_not_found", "not_in_channel"}),
     "files.getUploadURLExternal": frozenset({"missing_argument"}),
+    "functions.completeError": frozenset(
+        {"function_execution_not_found", "access_denied", "execution_not_in_running_state"}
+    ),
+    "functions.completeSuccess": frozenset(
+        {
+            "function_execution_not_found",
+            "access_denied",
+            "execution_not_in_running_state",
+            "parameter_validation_failed",
+        }
+    ),
     "conversations.create": frozenset(
         {
             "invalid_name",
@@ -183,6 +202,9 @@ ARGUMENT_SCOPES: dict[str, str] = {
 # Bot scopes that allow each method (any one suffices), from the reference.
 # Methods absent here need no scope (auth.test, views.*).
 BOT_SCOPES: dict[str, frozenset[str]] = {
+    "assistant.threads.setStatus": frozenset({"chat:write"}),
+    "assistant.threads.setSuggestedPrompts": frozenset({"assistant:write"}),
+    "assistant.threads.setTitle": frozenset({"assistant:write"}),
     "bookmarks.add": frozenset({"bookmarks:write"}),
     "bookmarks.list": frozenset({"bookmarks:read"}),
     "canvases.edit": frozenset({"canvases:write"}),
@@ -246,6 +268,9 @@ BOT_SCOPES: dict[str, frozenset[str]] = {
 
 # Each method's rate-limit tier (t1-t4; t5 is Slack's "special" tier).
 TIERS: dict[str, str] = {
+    "assistant.threads.setStatus": "t5",
+    "assistant.threads.setSuggestedPrompts": "t4",
+    "assistant.threads.setTitle": "t4",
     "apps.connections.open": "t3",
     "auth.test": "t5",
     "bookmarks.add": "t2",
@@ -261,6 +286,8 @@ TIERS: dict[str, str] = {
     "conversations.archive": "t2",
     "files.completeUploadExternal": "t4",
     "files.getUploadURLExternal": "t4",
+    "functions.completeError": "t3",
+    "functions.completeSuccess": "t3",
     "conversations.create": "t2",
     "conversations.history": "t3",
     "conversations.info": "t3",

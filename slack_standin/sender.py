@@ -370,6 +370,45 @@ class SlackSender:
             )  # fmt: skip
         return message.ts, answer
 
+    def assistant_thread_started(self, user_id: str, beside: str | None = None) -> tuple[str, str]:
+        """Someone opens the app in Slack's assistant panel (beside channel `beside`): Slack's
+        assistant_thread_started event. The thread's IM channel and ts."""
+        channel_id, thread_ts = self.workspace.start_assistant_thread(user_id)
+        context = {"channel_id": beside, "team_id": self.workspace.team_id} if beside else {}
+        self.event(
+            {"type": "assistant_thread_started", "event_ts": f"{time.time():.6f}",
+             "assistant_thread": {"user_id": user_id, "context": context, "channel_id": channel_id,
+                                  "thread_ts": thread_ts}}
+        )  # fmt: skip
+        return channel_id, thread_ts
+
+    def assistant_message(self, user_id: str, channel_id: str, thread_ts: str, text: str) -> AppResponse:
+        """Someone asks in the panel's thread: a message.im event in that thread."""
+        message = self.workspace.post_as(user_id, channel_id, text)
+        message.thread_ts = thread_ts
+        return self.event(
+            {"type": "message", "channel_type": "im", "channel": channel_id, "user": user_id, "text": text,
+             "ts": message.ts, "thread_ts": thread_ts, "event_ts": message.ts}
+        )  # fmt: skip
+
+    def function_executed(self, callback_id: str, inputs: dict[str, Any]) -> tuple[str, AppResponse]:
+        """A workflow reaches one of the app's custom steps: Slack's function_executed event, with
+        the run's own token (bot_access_token). The run's id, and the event's answer."""
+        run = self.workspace.start_function_run(callback_id, inputs)
+        declared = self.workspace.functions.get(callback_id) or {}
+        function = {
+            "id": f"Fn{callback_id[:8].upper()}", "callback_id": callback_id,
+            "title": declared.get("title", callback_id), "description": declared.get("description", ""),
+            "type": "app", "app_id": "ASTANDIN", "date_created": 1700000000, "date_updated": 1700000000,
+            "date_deleted": 0,
+        }  # fmt: skip
+        answer = self.event(
+            {"type": "function_executed", "function": function, "inputs": inputs,
+             "function_execution_id": run["id"], "workflow_execution_id": f"Wx{run['id'][2:]}",
+             "event_ts": f"{time.time():.6f}", "bot_access_token": run["token"]}
+        )  # fmt: skip
+        return run["id"], answer
+
     def reaction(
         self, user_id: str, channel_id: str, ts: str, name: str, *, added: bool = True
     ) -> AppResponse:

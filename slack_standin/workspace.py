@@ -225,6 +225,12 @@ class Workspace:
         # Scopes that change what a method does rather than whether it may be called.
         self.granted_scopes: set[str] = set(ARGUMENT_SCOPES)
         self.canvases: dict[str, Canvas] = {}
+        # The app's custom steps (its manifest's `functions`), and each run of one: a workflow
+        # token of its own, its state (running, completed, failed), its outputs or error.
+        self.functions: dict[str, dict[str, Any]] = {}
+        self.function_runs: dict[str, dict[str, Any]] = {}
+        # The assistant panel's threads: (IM channel, thread ts) -> status, prompts, title.
+        self.assistant_threads: dict[tuple[str, str], dict[str, Any]] = {}
         # False: the workspace's plan has no channel canvases (Slack's own error says so).
         self.canvases_enabled = True
         # The app's unfurl domains (its manifest's features.unfurl_domains): links there send link_shared.
@@ -350,8 +356,14 @@ class Workspace:
             return {"ok": False, "error": "unknown_method"}
         if not token:
             return {"ok": False, "error": "not_authed"}
-        if token != (self.app_token if method == "apps.connections.open" else self.bot_token):
+        # A step's run gives the app a workflow token (xwfp-…), good while the run is.
+        workflow_token = any(r["token"] == token for r in self.function_runs.values())
+        if (
+            token != (self.app_token if method == "apps.connections.open" else self.bot_token)
+            and not workflow_token
+        ):
             return {"ok": False, "error": "invalid_auth"}
+        args = {**args, "_token": token}
         missing = [a for a in REQUIRED_ARGS[method] if args.get(a) in (None, "")]
         if missing:
             return {
@@ -659,6 +671,8 @@ class Workspace:
             raise SlackError("invalid_metadata_format")
         message = Message(self._next_ts(), self.bot_user_id, text, blocks, metadata)
         message.thread_ts = str(args["thread_ts"]) if args.get("thread_ts") else None
+        if message.thread_ts and (channel.id, message.thread_ts) in self.assistant_threads:
+            self.assistant_threads[(channel.id, message.thread_ts)]["status"] = None  # an answer ends it
         # As in Slack: another name and picture only with chat:write.customize (else ignored).
         if "chat:write.customize" in self.granted_scopes:
             message.username = str(args["username"]) if args.get("username") else None
@@ -792,6 +806,91 @@ class Workspace:
         else:
             raise SlackError("canvas_editing_failed", detail=f"bad change: {operation}")
         canvas.edits += 1
+        return {}
+
+    def start_assistant_thread(self, user_id: str) -> tuple[str, str]:
+        """Someone opens the app's assistant panel: a thread in their DM with the app (Slack posts
+        its root). The IM channel and the thread's ts."""
+        with self.lock:
+            im = self._im(user_id)
+            root = Message(self._next_ts(), self.bot_user_id, "")
+            im.messages.append(root)
+            self.assistant_threads[(im.id, root.ts)] = {"status": None, "prompts": None, "title": None}
+            return im.id, root.ts
+
+    def _assistant_thread(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(args["channel_id"]))
+        if channel is None or not channel.is_im:
+            raise SlackError("channel_not_found")
+        thread = self.assistant_threads.get((channel.id, str(args.get("thread_ts") or "")))
+        if thread is None:
+            raise SlackError("invalid_thread_ts")
+        return thread
+
+    def m_assistant_threads_setStatus(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._assistant_thread(args)["status"] = str(args["status"])
+        return {}
+
+    def m_assistant_threads_setTitle(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._assistant_thread(args)["title"] = str(args["title"])
+        return {}
+
+    def m_assistant_threads_setSuggestedPrompts(self, args: dict[str, Any]) -> dict[str, Any]:
+        prompts = self._json_arg(args, "prompts")
+        if not isinstance(prompts, list) or not 1 <= len(prompts) <= 4:
+            raise SlackError("invalid_arguments")
+        if any(not isinstance(p, dict) or not p.get("title") or not p.get("message") for p in prompts):
+            raise SlackError("invalid_arguments")
+        thread = self._assistant_thread(args)
+        thread["prompts"] = prompts
+        thread["prompts_title"] = args.get("title")
+        return {}
+
+    def start_function_run(self, callback_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """A workflow reaches one of the app's steps: a run, with its own token."""
+        with self.lock:
+            run_id = self._id("Fx")
+            run = {
+                "id": run_id,
+                "callback_id": callback_id,
+                "inputs": inputs,
+                "token": f"xwfp-standin-{run_id}",
+                "state": "running",
+                "outputs": None,
+                "error": None,
+            }
+            self.function_runs[run_id] = run
+            return run
+
+    def _running(self, args: dict[str, Any]) -> dict[str, Any]:
+        run = self.function_runs.get(str(args["function_execution_id"]))
+        if run is None:
+            raise SlackError("function_execution_not_found")
+        if args.get("_token") not in {run["token"], self.bot_token}:
+            raise SlackError("access_denied")
+        if run["state"] != "running":
+            raise SlackError("execution_not_in_running_state")
+        return run
+
+    def m_functions_completeSuccess(self, args: dict[str, Any]) -> dict[str, Any]:
+        run = self._running(args)
+        outputs = self._json_arg(args, "outputs")
+        declared = (self.functions.get(run["callback_id"]) or {}).get("output_parameters")
+        if not isinstance(outputs, dict):
+            raise SlackError("parameter_validation_failed")
+        if declared is not None:
+            missing = [
+                n for n, p in declared.items() if p.get("is_required") and outputs.get(n) in (None, "")
+            ]
+            unknown = [n for n in outputs if n not in declared]
+            if missing or unknown:
+                raise SlackError("parameter_validation_failed", errors=[*missing, *unknown])
+        run.update(state="completed", outputs=outputs)
+        return {}
+
+    def m_functions_completeError(self, args: dict[str, Any]) -> dict[str, Any]:
+        run = self._running(args)
+        run.update(state="failed", error=str(args["error"]))
         return {}
 
     def m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,16 @@ CALL = re.compile(
 # slack_sdk helpers that make several Web API calls.
 SDK_HELPERS = {"files.upload": {"files.getUploadURLExternal", "files.completeUploadExternal"}}
 # Methods Slack documents as needing no scope ("no_scope_required" in its reference).
-SCOPE_FREE = {"auth.test", "chat.getPermalink", "views.open", "views.update", "views.push", "views.publish"}
+SCOPE_FREE = {
+    "auth.test",
+    "chat.getPermalink",
+    "views.open",
+    "views.update",
+    "views.push",
+    "views.publish",
+    "functions.completeSuccess",
+    "functions.completeError",
+}
 
 # The events the app listens to (`@app.event("…")`), and the scope Slack sends each one with.
 EVENT = re.compile(r"""@app\.event\(["']([a-z_]+)["']\)""")
@@ -36,6 +45,9 @@ EVENT_SCOPES = {
     "message.channels": "channels:history",
     "message.groups": "groups:history",
     "link_shared": "links:read",
+    "function_executed": None,
+    "assistant_thread_started": "assistant:write",
+    "assistant_thread_context_changed": "assistant:write",
 }
 # The app listens to `message` in its DMs (questions) and in the channels it is in (case keys).
 SUBSCRIBED_AS = {"message": ("message.im", "message.channels", "message.groups")}
@@ -57,7 +69,12 @@ def methods_called_by_the_app() -> set[str]:
 
 
 def events_listened_to() -> set[str]:
-    found = {e for path in (ROOT / "assistant").rglob("*.py") for e in EVENT.findall(path.read_text())}
+    sources = [path.read_text() for path in (ROOT / "assistant").rglob("*.py")]
+    found = {e for text in sources for e in EVENT.findall(text)}
+    if any("@app.function(" in text for text in sources):  # a custom step runs on function_executed
+        found.add("function_executed")
+    if any("app.use(assistant)" in text for text in sources):  # Bolt's Assistant: the panel's events
+        found |= {"assistant_thread_started", "assistant_thread_context_changed"}
     return {name for e in found for name in SUBSCRIBED_AS.get(e, (e,))}
 
 
@@ -130,3 +147,12 @@ def test_the_stand_in_agrees_with_slacks_reference() -> None:
         assert BOT_SCOPES.get(method, frozenset()) == set((reference.get("scope") or {}).get("bot") or []), (
             method
         )
+
+
+def test_the_workflow_steps_declared_are_the_ones_the_app_runs() -> None:
+    from assistant.listeners import workflow_steps
+
+    ran = {workflow_steps.OPEN_ESCALATION, workflow_steps.POST_CUSTOMER_UPDATE, workflow_steps.GET_STATUS}
+    assert set(MANIFEST["functions"]) == ran
+    assert MANIFEST["settings"]["org_deploy_enabled"] is True  # Slack runs custom steps of org-ready apps
+    assert MANIFEST["settings"]["function_runtime"] == "remote"

@@ -13,6 +13,7 @@ from assistant.listeners import (
     affected_accounts,
     approvals,
     assistant_chat,
+    assistant_panel,
     case_details,
     case_entry,
     case_links,
@@ -37,6 +38,7 @@ from assistant.listeners import (
     task_force,
     timeline,
     voice,
+    workflow_steps,
 )
 from assistant.listeners.case_flow import CaseFlows, FlowSpec, FlowStart
 
@@ -88,6 +90,7 @@ def register_all(app: App, components: Components) -> CaseFlows:
     approvals.register(app, components)  # an approver's decision
     response_templates.register(app, components)  # a starting draft chosen
     channel_marks.register(app, components)  # a channel's message onto the timeline
+    assistant_panel.register(app, components)  # ask it in Slack's assistant panel (before DMs)
     assistant_chat.register(app, components)  # ask it: a DM, or @Escalations
     case_links.register(app, components)  # case links unfurled wherever they are posted
     commands.register(app, flows)
@@ -97,4 +100,5 @@ def register_all(app: App, components: Components) -> CaseFlows:
     survey.register(app, components)
     judgement.register(app, components)
     voice.register(app, components)
+    workflow_steps.register(app, components, flows)  # Workflow Builder's custom steps
     return flows

@@ -192,6 +192,21 @@ def last_heard(account_name: str, cases: list[Escalation]) -> Message:
     return reply(_("assistant_chat.last_heard", account=account, time=stamp, key=latest.key))
 
 
+def understood_reply(
+    components: Components, user_id: str, text: str, *, bot_user_id: str = "", here: Escalation | None = None
+) -> Message:
+    """What the app answers `user_id`, in their language; `here`: the case the conversation is about
+    (its channel's, or the one the assistant panel is open beside)."""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    locale = components.people.locale(user_id)
+    with speaking(locale):
+        books = phrasebooks(components.content.custom_dir, locale)
+        heard = understand(_BOT_MENTION.sub("", text), books, open_account_names(components.engine, user_id))
+        logger.info("assistant: intent %s (score %.0f)", heard.intent.value, heard.score)
+        return reply_for(components, user_id, heard, here)
+
+
 def answer(
     components: Components,
     client: WebClient,
@@ -205,14 +220,7 @@ def answer(
     """Understand `text`, then answer in the same conversation, in the person's language: in a DM
     as a message; in a channel privately (what one person may see is not for the channel)."""
     here = case_in_channel(components.engine, channel)
-    if bot_user_id:
-        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
-    locale = components.people.locale(user_id)
-    with speaking(locale):
-        books = phrasebooks(components.content.custom_dir, locale)
-        heard = understand(_BOT_MENTION.sub("", text), books, open_account_names(components.engine, user_id))
-        logger.info("assistant: intent %s (score %.0f)", heard.intent.value, heard.score)
-        message = reply_for(components, user_id, heard, here)
+    message = understood_reply(components, user_id, text, bot_user_id=bot_user_id, here=here)
     try:
         if thread_ts is None:
             client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks)
