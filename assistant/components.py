@@ -26,6 +26,7 @@ from assistant.jobs.digest import DigestPoster
 from assistant.jobs.home_tab import HomeTab
 from assistant.jobs.judgement import JudgementAsker
 from assistant.jobs.parked import tell_parked
+from assistant.jobs.personal_reminders import PersonalReminders
 from assistant.jobs.provisioning import Provisioner
 from assistant.jobs.reminders import ReminderDispatcher
 from assistant.jobs.supervision import Supervisor
@@ -71,6 +72,7 @@ class Components:
     home: HomeTab
     digest: DigestPoster
     action_items: ActionItemFollowUp
+    personal_reminders: PersonalReminders
     heartbeat: Heartbeat
     # Slack's requests being answered now: opening cases waits for them (at most 2 s) in a burst.
     in_flight: InFlight
@@ -263,6 +265,9 @@ def create_components(
             people=people,
             settings=settings,
             supervisor=supervisor,
+        ),
+        personal_reminders=PersonalReminders(
+            engine=engine, channel=provisioner.channel, people=people, supervisor=supervisor
         ),
         heartbeat=heartbeat,
         in_flight=in_flight,

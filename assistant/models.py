@@ -377,6 +377,30 @@ class Reminder(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=200)
 
 
+class PersonalReminder(SQLModel, table=True):
+    """ "Remind me in 30 minutes (about ESC-42)", confirmed in chat: a DM to that person then, once."""
+
+    __tablename__ = "personal_reminder"
+    __table_args__ = (
+        # The sweep reads only those not sent, by due time.
+        sa.Index(
+            "ix_personal_reminder_due",
+            "due_at",
+            sqlite_where=sa.text("sent_at IS NULL"),
+            postgresql_where=sa.text("sent_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=32, index=True)
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
+    # What they said, as they said it (shown escaped, once, in the DM).
+    note: str = Field(default="", max_length=300)
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    sent_at: datetime | None = _utc_column()
+
+
 class CaseFollower(SQLModel, table=True):
     """Someone following a case (usually an executive): invited to its channel, shown it on Home."""
 

@@ -93,3 +93,71 @@ def test_it_answers_in_each_persons_language_and_in_a_thread_when_mentioned(harn
     harness.sender.mention(VP, channel.id, "who owns this?")
     dm = wait_for(lambda: harness.workspace.dm_messages(VP), what="the answer in the DM")[-1]
     assert f"<@{OWNER}>" in shown(dm)
+
+
+def test_an_order_opens_its_form_starting_from_what_was_said(harness: Harness) -> None:
+    from datetime import UTC, datetime, timedelta
+    from urllib.parse import parse_qs
+
+    harness.workspace.users[OWNER].tz = "UTC"  # before anyone looks the owner up
+    case = harness.escalate(CSM, stakeholders=[])
+
+    def open_from(user: str, said: str) -> dict[str, Any]:
+        order = answers_to(harness, user, said)
+        button = next(e for b in order.blocks if b["type"] == "actions" for e in b["elements"])
+        before = set(harness.workspace.views)
+        harness.sender.click(user, button["action_id"], button["value"])
+        view_id = wait_for(lambda: set(harness.workspace.views) - before, what="the form")
+        return {
+            "answer": shown(order),
+            "value": button["value"],
+            "view": harness.workspace.views[view_id.pop()],
+        }
+
+    # "next update at 17:00": the acknowledgement's form starts at the next 17:00 in their zone.
+    opened = open_from(OWNER, f"ack {case.key}, next update at 17:00")
+    now = datetime.now(UTC)
+    expected = now.replace(hour=17, minute=0, second=0, microsecond=0)
+    expected += timedelta(days=1) if expected <= now else timedelta(0)
+    assert parse_qs(opened["value"].partition("?")[2]) == {"next_update": [str(int(expected.timestamp()))]}
+    assert "It opens with the next update set for" in opened["answer"]
+    picker = next(b for b in opened["view"]["blocks"] if b.get("block_id") == "next_update")["element"]
+    assert picker["initial_date_time"] == int(expected.timestamp())
+    assert harness.case(case.id).status == "new"  # nothing until the form is submitted
+
+    # "reassign … to @Mona": the new owner chosen already.
+    opened = open_from(MANAGER, f"reassign {case.key} to <@{VP}>")
+    chooser = next(b for b in opened["view"]["blocks"] if b.get("block_id") == "new_owner")["element"]
+    assert chooser["initial_user"] == VP and harness.case(case.id).owner_id == OWNER
+
+
+def test_a_personal_reminder_is_set_only_when_confirmed_and_sent_once(harness: Harness) -> None:
+    import sqlalchemy as sa
+
+    from assistant.models import PersonalReminder
+
+    case = harness.escalate(CSM, stakeholders=[])
+    asked = answers_to(harness, OWNER, f"remind me in 30 minutes about {case.key} to call Bob &amp; Ana")
+    assert "Remind you" in shown(asked) and f"(about {case.key})" in shown(asked)
+    with harness.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(PersonalReminder)).scalar() == 0
+    button = next(e for b in asked.blocks if b["type"] == "actions" for e in b["elements"])
+    for _press in range(2):  # pressed twice: one reminder
+        harness.sender.click(OWNER, button["action_id"], button["value"])
+    wait_for(
+        lambda: sum("Done: I will remind you" in m.text for m in harness.workspace.dm_messages(OWNER)) == 2,
+        what="the confirmations",
+    )
+    with harness.engine.begin() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(PersonalReminder)).scalar() == 1
+        connection.execute(sa.update(PersonalReminder).values(due_at=sa.func.current_timestamp()))
+    harness.components.personal_reminders.sweep()
+    harness.components.personal_reminders.sweep()  # a second sweep (or instance) sends nothing more
+    reminders = [m for m in harness.workspace.dm_messages(OWNER) if "You asked me to remind you" in m.text]
+    assert len(reminders) == 1
+    assert "call Bob &amp; Ana" in shown(reminders[0]) and "&amp;amp;" not in shown(reminders[0])
+    assert case.key in shown(reminders[0])
+
+    # No time said: asked when; a time past the next 30 days: refused.
+    assert "When?" in shown(answers_to(harness, OWNER, "remind me about this"))
+    assert "next 30 days" in shown(answers_to(harness, OWNER, "remind me in 900 hours"))

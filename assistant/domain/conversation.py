@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from rapidfuzz import fuzz, process
@@ -98,10 +99,26 @@ _NUMBER_WORDS = {
 _DURATION_LEADS = frozenset({"in", "em", "daqui", "en", "dentro", "within", "after", "por", "de"})
 _AND_A_HALF = re.compile(r"\b(?:and a half|e meia|y media)\b")
 _AFTERNOON = re.compile(r"\s*(?:de la tarde|de la noche|da tarde|da noite|in the afternoon|in the evening)\b")
+# Asking who: "who", "whose", "quem", "quién", "qual analista/csm", "a quién".
+_ASKS_WHO = re.compile(
+    r"\b(?:who|whose|who's|quem|quien|(?:qual|que|which) (?:analista|csm|pessoa|person|agente|agent))\b"
+)
+# What names an update to the customer, in each language (folded: accents off).
+_UPDATE_WORD = re.compile(
+    r"\b(?:update|updates|atualiz\w*|actualiz\w*|retorno|escribimos|escrevemos|avisar?)\b"
+)
+# "1h30", "an hour and a half", "hora e meia", "hora y media": ninety minutes.
+_HOURS_AND_MINUTES = re.compile(r"\b(\d{1,2})h(\d{2})\b")
+_HOUR_AND_A_HALF = re.compile(r"\b(?:an hour and a half|(?:uma )?hora e meia|(?:una )?hora y media)\b")
 _NOON = re.compile(r"\b(?:noon|midday|meio dia|mediodia)\b")
 
 
 def _duration(text: str, words: Mapping[str, tuple[str, ...]]) -> int | None:
+    if _HOUR_AND_A_HALF.search(text):
+        return 90
+    led = re.search(r"\b(?:in|em|daqui|en|dentro de|within)\s+(\d{1,2})h(\d{2})\b", text)
+    if led:
+        return int(led.group(1)) * 60 + int(led.group(2))
     found = _whole_duration(text, words)
     if found is not None and found >= 60 and _AND_A_HALF.search(text):
         found += 30
@@ -135,9 +152,49 @@ def _whole_duration(text: str, words: Mapping[str, tuple[str, ...]]) -> int | No
     return None
 
 
+_HOUR_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12,
+    "uma": 1, "um": 1, "duas": 2, "dois": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6, "sete": 7,
+    "oito": 8, "nove": 9, "dez": 10, "onze": 11, "doze": 12,
+    "una": 1, "uno": 1, "dos": 2, "cuatro": 4, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10,
+    "once": 11, "doce": 12,
+}  # fmt: skip
+_HOUR = "(" + "|".join(sorted(_HOUR_WORDS, key=len, reverse=True)) + r"|\d{1,2})"
+# A time in words: "half past two", "quarter to six", "duas e meia", "quinze pras seis",
+# "dos y media", "seis menos cuarto" (and the afternoon, "pm", "da tarde", "de la tarde", after it).
+_WORD_TIMES = (
+    (re.compile(rf"\bhalf past {_HOUR}\b"), 30, 0),
+    (re.compile(rf"\bquarter past {_HOUR}\b"), 15, 0),
+    (re.compile(rf"\bquarter to {_HOUR}\b"), -15, 0),
+    (re.compile(rf"\b{_HOUR} (?:e|y) (?:meia|media)\b"), 30, 0),
+    (re.compile(rf"\b{_HOUR} (?:e|y) (?:quinze|cuarto)\b"), 15, 0),
+    (re.compile(rf"\bquinze (?:pras|para as|pra) {_HOUR}\b"), -15, 0),
+    (re.compile(rf"\b{_HOUR} menos (?:cuarto|quince)\b"), -15, 0),
+)
+
+
+def _word_time(text: str) -> str | None:
+    for pattern, minutes, _unused in _WORD_TIMES:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        word = match.group(1)
+        hour = int(word) if word.isdigit() else _HOUR_WORDS[word]
+        rest = text[match.end() :]
+        if (re.match(r"\s*(?:pm|p m)\b", rest) or _AFTERNOON.match(rest)) and hour < 12:
+            hour += 12
+        total = (hour * 60 + minutes) % (24 * 60)
+        return f"{total // 60:02d}:{total % 60:02d}"
+    return None
+
+
 def _time(text: str, minutes_found: bool) -> str | None:
     if _NOON.search(text):
         return "12:00"
+    in_words = _word_time(text)
+    if in_words is not None:
+        return in_words
     for match in _TIME.finditer(text):
         hour, minute, mark = int(match.group(1)), match.group(2), match.group(3)
         written = match.group(0)
@@ -166,13 +223,32 @@ def _account(text: str, accounts: Sequence[str]) -> str | None:
     name = found[2]
     short = choices[name]
     if len(short) <= 5 and not re.search(rf"\b{re.escape(short)}", text):
-        return None
+        return _by_first_word(text, choices)
     return str(name)
+
+
+def _by_first_word(text: str, choices: Mapping[str, str]) -> str | None:
+    """An account of several words named by its first alone ("stark inc" for Stark Industries),
+    when no other account starts with it."""
+    firsts: dict[str, list[str]] = {}
+    for name, key in choices.items():
+        if " " in key and len(key.split()[0]) >= 4:
+            firsts.setdefault(key.split()[0], []).append(name)
+    for first, names in firsts.items():
+        if len(names) == 1 and re.search(rf"\b{re.escape(first)}\b", text):
+            return names[0]
+    return None
 
 
 def _period(text: str, words: Mapping[str, tuple[str, ...]]) -> str | None:
     for period in ("week", "today"):
         if any(re.search(rf"\b{re.escape(folded(w))}\b", text) for w in words.get(period, ())):
+            return period
+    # A typo in a long word ("semna", "smana", "tody"): one word close enough to one of them.
+    tokens = [t for t in text.split() if len(t) >= 4]
+    for period in ("week", "today"):
+        singles = [folded(w) for w in words.get(period, ()) if " " not in w and len(w) >= 5]
+        if any(fuzz.ratio(t, w) >= 80 for t in tokens for w in singles):
             return period
     return None
 
@@ -185,6 +261,15 @@ def _cue_score(cue: str, text: str) -> float:
     if len(cue) > len(text):
         return float(fuzz.ratio(cue, text))
     return float(fuzz.partial_ratio(cue, text))
+
+
+def _rank(score: float, length: int) -> tuple[bool, float, float]:
+    """Above the threshold first; then the longest cue, each character counted by how exactly
+    it matched (a long cue matched loosely is weaker than a shorter one matched exactly)."""
+    return (score >= THRESHOLD, length * (score / 100) ** EXACTNESS, score)
+
+
+EXACTNESS = 12
 
 
 def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] = ()) -> Understood:
@@ -231,9 +316,7 @@ def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] =
                 best = scores.get(intent, (0.0, 0, ""))
                 if (score, len(key)) > best[:2]:
                     scores[intent] = (score, len(key), cue)
-    ranked = sorted(
-        scores.items(), key=lambda item: (item[1][0] >= THRESHOLD, item[1][1], item[1][0]), reverse=True
-    )
+    ranked = sorted(scores.items(), key=lambda item: _rank(item[1][0], item[1][1]), reverse=True)
     # Above the threshold, the longest cue is the most specific; below it, nothing is understood.
     matching = [(i, s) for i, s in ranked if s[0] >= THRESHOLD]
     nearest = tuple(i for i, _ in sorted(scores.items(), key=lambda item: -item[1][0])[:3])
@@ -241,10 +324,29 @@ def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] =
     intent, (score, _, cue) = matching[0] if matching else (Intent.UNKNOWN, (0.0, 0, ""))
     # What the entities say, where the cues say little: a mention is someone to hand the case to
     # (unless asking who); a duration, a reminder; a case or an account alone, a question about it.
-    asks_who = re.search(r"\b(?:who|whose|quem|quien)\b", plain) is not None
+    asks_who = _ASKS_WHO.search(plain) is not None
     takers = (Intent.UNKNOWN, Intent.ACKNOWLEDGE, Intent.OWNER_OF, Intent.MY_CASES, Intent.STATUS)
-    if person and not asks_who and intent in takers:
+    says_update = _UPDATE_WORD.search(plain) is not None
+    acked = scores.get(Intent.ACKNOWLEDGE, (0.0, 0, ""))[0] >= THRESHOLD
+    unsupported = any(re.search(rf"\b{re.escape(folded(w))}\b", plain) for w in words.get("unsupported", ()))
+    questions = (Intent.UNKNOWN, Intent.STATUS, Intent.REASSIGN, Intent.DUE, Intent.MY_CASES, Intent.OWNER_OF)
+    if unsupported and intent in questions and not person:
+        return Understood(Intent.UNKNOWN, 0.0, nearest=nearest, case=case, person=person)
+    breach_said = scores.get(Intent.BREACHED, (0.0, 0, ""))[0] >= THRESHOLD
+    if intent == Intent.NEXT_UPDATE and acked:
+        intent = Intent.ACKNOWLEDGE  # "ack ESC-42, next update at 17:00": the acknowledgement's promise
+    elif intent == Intent.DUE and breach_said:
+        intent = Intent.BREACHED  # "commitments we blew": a promise, and missed
+    elif person and not asks_who and intent in (*takers, Intent.DUE):
         intent, cue = Intent.REASSIGN, cue or "@"
+    elif asks_who and case is not None and not person and intent in (*questions, Intent.ACKNOWLEDGE):
+        intent = Intent.OWNER_OF  # "who …" about one case: its owner
+    elif (
+        says_update
+        and (time is not None or minutes is not None)
+        and intent in (Intent.UNKNOWN, Intent.STATUS, Intent.LAST_HEARD, Intent.MY_CASES)
+    ):
+        intent = Intent.NEXT_UPDATE  # an update and a time to give it: the next promise
     elif minutes is not None and intent in (Intent.UNKNOWN, Intent.DUE, Intent.STATUS):
         intent = Intent.REMIND_ME
     elif intent == Intent.UNKNOWN and (case is not None or account is not None):
@@ -263,3 +365,18 @@ def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] =
         period=_period(without_case, words),
         nearest=tuple(i for i, _ in matching[1:3]),
     )
+
+
+def moment_said(time: str | None, minutes: int | None, zone: tzinfo, now: datetime) -> datetime | None:
+    """The moment a sentence names, in UTC: "in 30 minutes" from now; "at 17:00" the next 17:00 in
+    the speaker's zone (today if still to come, else tomorrow)."""
+    if minutes is not None:
+        return now + timedelta(minutes=minutes)
+    if time is None:
+        return None
+    hour, minute = (int(part) for part in time.split(":"))
+    local = now.astimezone(zone)
+    at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if at <= local:
+        at += timedelta(days=1)
+    return at.astimezone(UTC)

@@ -16,6 +16,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from assistant.components import Components
+from assistant.jobs.personal_reminders import EVERY_SECONDS as PERSONAL_REMINDERS_EVERY_SECONDS
 from assistant.jobs.reminders import CLOCK, ReminderDispatcher
 from assistant.jobs.supervision import Supervisor
 from assistant.slack.client import OUTAGE_ERRORS
@@ -28,6 +29,7 @@ DIGEST_JOB_ID = "weekly-digest"
 DIGEST_CATCH_UP_JOB_ID = "weekly-digest-catch-up"
 ACTION_ITEMS_JOB_ID = "action-items"
 ACTION_ITEMS_EVERY_SECONDS = 60
+PERSONAL_REMINDERS_JOB_ID = "personal-reminders"
 JUDGEMENT_JOB_ID = "judgement"
 JUDGEMENT_EVERY_SECONDS = 60
 
@@ -112,6 +114,22 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
         "interval",
         seconds=JUDGEMENT_EVERY_SECONDS,
         id=JUDGEMENT_JOB_ID,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+    # Personal reminders asked for in chat: a few seconds late at most is on time for a person.
+    scheduler.add_job(
+        guarded(
+            "personal reminders",
+            components.personal_reminders.sweep,
+            components.supervisor,
+            PERSONAL_REMINDERS_EVERY_SECONDS,
+        ),
+        "interval",
+        seconds=PERSONAL_REMINDERS_EVERY_SECONDS,
+        id=PERSONAL_REMINDERS_JOB_ID,
         replace_existing=True,
         max_instances=1,
         coalesce=True,

@@ -111,7 +111,9 @@ def open_flow(start: FlowStart) -> None:
     if owner is not None:
         start.client.views_open(
             trigger_id=start.trigger_id,
-            view=acknowledge_view(components, start.case, owner, audience, now, preview),
+            view=acknowledge_view(
+                components, start.case, owner, audience, now, preview, promise=start.prefilled_time()
+            ),
         )
         return
     # Open within the trigger's 3 seconds, then fill in what needs a lookup.
@@ -127,7 +129,9 @@ def open_flow(start: FlowStart) -> None:
     start.client.views_update(
         view_id=opened["id"],
         hash=opened["hash"],
-        view=acknowledge_view(components, start.case, owner, audience, now, preview),
+        view=acknowledge_view(
+            components, start.case, owner, audience, now, preview, promise=start.prefilled_time()
+        ),
     )
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
@@ -16,20 +18,21 @@ from sqlmodel import Session, col, select
 from assistant.components import Components
 from assistant.content.conversation import phrasebooks
 from assistant.content.i18n import N_, _, speaking
+from assistant.database import session_scope
 from assistant.domain.communications import zone
-from assistant.domain.conversation import Intent, Understood, understand
+from assistant.domain.conversation import Intent, Understood, moment_said, understand
+from assistant.domain.slack_text import decode_slack_text
 from assistant.domain.status import Status
 from assistant.domain.visibility import can_see_details
 from assistant.ids import COMMAND
 from assistant.listeners.case_links import answer_references
 from assistant.listeners.commands import LIST_ROWS, case_view
-from assistant.models import Escalation, utcnow
-from assistant.presenters.case_context import case_promise
-from assistant.rendering.escape import escape_mrkdwn
+from assistant.models import Escalation, PersonalReminder, utcnow
+from assistant.rendering.escape import escape_mrkdwn, slack_date
 from assistant.rendering.render import Message, render_message
 from assistant.services import lifecycle
 from assistant.services.accounts import account_facts
-from assistant.services.cases import OPEN_STATUSES, case_numbered, open_cases
+from assistant.services.cases import OPEN_STATUSES, case_numbered, open_cases, promised_by
 from assistant.services.lifecycle import case_in_channel
 from assistant.slack.client import SLACK_ERRORS, error_code
 from assistant.slack.people import zone_of
@@ -37,6 +40,14 @@ from assistant.slack.people import zone_of
 logger = logging.getLogger(__name__)
 
 _BOT_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+>\s*")
+# Personal reminders are for the next days, not a calendar.
+MAX_REMINDER_AHEAD = timedelta(days=30)
+
+
+class ChatAction(StrEnum):
+    REMIND_ME = "assistant_remind_me"
+
+
 # What each order opens (flows/<flow>.yml): its form is the confirmation.
 ORDER_FLOWS = {
     Intent.ACKNOWLEDGE: "acknowledge",
@@ -86,12 +97,6 @@ def visible_cases(components: Components, user_id: str, cases: list[Escalation])
     ]
 
 
-def mine_or_team(components: Components, user_id: str) -> list[Escalation]:
-    """The person's open cases; a manager's, every open case (their team's)."""
-    everyone = user_id in components.settings.escalation_manager_ids
-    return open_cases(components.engine, involving=None if everyone else user_id, limit=2000)
-
-
 def listed(title: str, cases: list[Escalation], user_id: str) -> Message:
     return render_message(
         "case_list.json.j2",
@@ -112,7 +117,57 @@ def help_reply(heard: Understood | None) -> Message:
     return reply(f"{lead}\n{lines}\n{_('assistant_chat.orders_open_forms')}")
 
 
-def reply_for(components: Components, user_id: str, heard: Understood, here: Escalation | None) -> Message:
+def order_prefill(components: Components, user_id: str, heard: Understood) -> tuple[dict[str, str], str]:
+    """What an order said that its form can start from (the next update's time, the new owner),
+    as the button's prefill, and the sentence saying so; the form checks it as anything typed."""
+    if heard.intent in (Intent.ACKNOWLEDGE, Intent.NEXT_UPDATE):
+        person_zone = zone(zone_of(components.people.cached(user_id)))
+        moment = moment_said(heard.time, heard.minutes, person_zone, utcnow())
+        if moment is not None:
+            return {"next_update": str(int(moment.timestamp()))}, " " + _(
+                "assistant_chat.prefilled_time", time=slack_date(moment)
+            )
+    if heard.intent == Intent.REASSIGN and heard.person:
+        return {"new_owner": heard.person}, " " + _(
+            "assistant_chat.prefilled_person", person=f"<@{heard.person}>"
+        )
+    return {}, ""
+
+
+def remind_me_reply(
+    components: Components, user_id: str, heard: Understood, case: Escalation | None, said: str
+) -> Message:
+    """ "Remind me in 30 minutes (about ESC-42)": asked to confirm, with a button; nothing is set
+    until it is pressed."""
+    person_zone = zone(zone_of(components.people.cached(user_id)))
+    moment = moment_said(heard.time, heard.minutes, person_zone, utcnow())
+    if moment is None:
+        return reply(_("assistant_chat.remind_when"))
+    if moment - utcnow() > MAX_REMINDER_AHEAD:
+        return reply(_("assistant_chat.remind_too_far"))
+    value = urlencode(
+        {
+            "at": int(moment.timestamp()),
+            "case": case.id if case else "",
+            "note": decode_slack_text(_BOT_MENTION.sub("", said)).strip()[:300],
+        }
+    )
+    about = _("assistant_chat.remind_about", key=case.key) if case else ""
+    return reply(
+        _("assistant_chat.remind_confirm", time=slack_date(moment)) + about,
+        [
+            {
+                "action_id": ChatAction.REMIND_ME.value,
+                "value": value,
+                "label": _("assistant_chat.remind_button"),
+            }
+        ],
+    )
+
+
+def reply_for(
+    components: Components, user_id: str, heard: Understood, here: Escalation | None, said: str = ""
+) -> Message:
     engine = components.engine
     case = case_numbered(engine, heard.case) if heard.case is not None else here
     if heard.case is not None and case is None:
@@ -121,13 +176,17 @@ def reply_for(components: Components, user_id: str, heard: Understood, here: Esc
     if intent in ORDER_FLOWS:
         if case is None:
             return reply(_("assistant_chat.which_case"))
+        if intent == Intent.NEXT_UPDATE and case.status == Status.NEW:
+            intent = Intent.ACKNOWLEDGE  # a new case's first promise is its acknowledgement's
         flow = ORDER_FLOWS[intent]
+        prefill, said = order_prefill(components, user_id, heard)
+        value = str(case.id) + (f"?{urlencode(prefill)}" if prefill else "")
         return reply(
-            _(ORDER_WORDS[intent], key=case.key) + " " + _("assistant_chat.nothing_until_submit"),
-            [{"action_id": f"case_{flow}", "value": str(case.id), "label": _("assistant_chat.open_form")}],
+            _(ORDER_WORDS[intent], key=case.key) + said + " " + _("assistant_chat.nothing_until_submit"),
+            [{"action_id": f"case_{flow}", "value": value, "label": _("assistant_chat.open_form")}],
         )
     if intent == Intent.REMIND_ME:
-        return reply(_("assistant_chat.no_personal_reminders"))
+        return remind_me_reply(components, user_id, heard, case, said)
     if intent == Intent.STATUS and case is not None:
         updates = lifecycle.updates_of(engine, case.id or 0)
         return render_message(
@@ -161,19 +220,20 @@ def reply_for(components: Components, user_id: str, heard: Understood, here: Esc
     if intent == Intent.MY_CASES:
         cases = open_cases(engine, involving=user_id, limit=LIST_ROWS + 1)
         return listed(_("commands.your_open_escalations"), cases, user_id)
-    if intent == Intent.DUE:
-        person_zone = zone(zone_of(components.people.cached(user_id)))
-        today = datetime.now(person_zone).date()
-        days = 7 if heard.period == "week" else 1
-        until = datetime.combine(today + timedelta(days=days), time(0, 0), person_zone)
-        due = [c for c in mine_or_team(components, user_id) if (p := case_promise(c)) and p[1] <= until]
-        due.sort(key=lambda c: case_promise(c)[1])  # type: ignore[index]
-        title = _("assistant_chat.due_week") if days == 7 else _("assistant_chat.due_today")
-        return listed(title, due, user_id)
-    if intent == Intent.BREACHED:
-        now = utcnow()
-        late = [c for c in mine_or_team(components, user_id) if (p := case_promise(c)) and p[1] <= now]
-        return listed(_("assistant_chat.breached"), late, user_id)
+    if intent in (Intent.DUE, Intent.BREACHED):
+        # The person's promises; a manager's, every open case's (their team's).
+        involving = None if user_id in components.settings.escalation_manager_ids else user_id
+        if intent == Intent.BREACHED:
+            until, title = utcnow(), _("assistant_chat.breached")
+        else:
+            person_zone = zone(zone_of(components.people.cached(user_id)))
+            days = 7 if heard.period == "week" else 1
+            today = datetime.now(person_zone).date()
+            until = datetime.combine(today + timedelta(days=days), time(0, 0), person_zone)
+            title = _("assistant_chat.due_week") if days == 7 else _("assistant_chat.due_today")
+        return listed(
+            title, promised_by(engine, involving=involving, until=until, limit=LIST_ROWS + 1), user_id
+        )
     if intent in (Intent.STATUS, Intent.OWNER_OF, Intent.LAST_HEARD):
         return reply(_("assistant_chat.which_case"))
     return help_reply(None if intent == Intent.HELP else heard)
@@ -204,7 +264,7 @@ def understood_reply(
         books = phrasebooks(components.content.custom_dir, locale)
         heard = understand(_BOT_MENTION.sub("", text), books, open_account_names(components.engine, user_id))
         logger.info("assistant: intent %s (score %.0f)", heard.intent.value, heard.score)
-        return reply_for(components, user_id, heard, here)
+        return reply_for(components, user_id, heard, here, text)
 
 
 def answer(
@@ -238,6 +298,33 @@ def answer(
         logger.warning("assistant: the answer was not posted (%s)", error_code(exc))
 
 
+def set_personal_reminder(components: Components, user_id: str, asked: dict[str, str], pressed: str) -> str:
+    """Store the reminder the button carries; the sentence saying so (or why not)."""
+    raw_at, raw_case = asked.get("at", ""), asked.get("case", "")
+    if not raw_at.isdigit():
+        return _("assistant_chat.remind_when")
+    due = datetime.fromtimestamp(int(raw_at), UTC)
+    if due <= utcnow():
+        return _("assistant_chat.remind_past")
+    case_id = int(raw_case) if raw_case.isdigit() else None
+    with session_scope(components.engine) as session:
+        duplicate = session.exec(
+            select(PersonalReminder).where(
+                PersonalReminder.user_id == user_id,
+                PersonalReminder.due_at == due,
+                PersonalReminder.escalation_id == case_id,
+                col(PersonalReminder.sent_at).is_(None),
+            )
+        ).first()
+        if duplicate is None:  # a second press of the same button sets nothing more
+            session.add(
+                PersonalReminder(
+                    user_id=user_id, escalation_id=case_id, note=asked.get("note", ""), due_at=due
+                )
+            )
+    return _("assistant_chat.remind_set", time=slack_date(due))
+
+
 def from_us(components: Components, event: dict[str, Any]) -> bool:
     """A person of our workspace: a customer writing in a Slack Connect channel gets nothing."""
     team = event.get("user_team") or event.get("team")
@@ -262,6 +349,19 @@ def register(app: Any, components: Components) -> None:
             components, client, str(event["user"]), str(event.get("text") or ""), str(event["channel"]),
             bot_user_id=str(context.get("bot_user_id") or ""),
         )  # fmt: skip
+
+    @app.action(ChatAction.REMIND_ME.value)
+    def handle_remind_me(ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        """The confirmation pressed: the personal reminder is set (once, however often pressed)."""
+        ack()
+        user_id = str(body["user"]["id"])
+        asked = dict(parse_qsl(str(action.get("value") or "")))
+        with speaking(components.people.locale(user_id)):
+            text = set_personal_reminder(components, user_id, asked, str(action.get("action_ts") or ""))
+            try:
+                client.chat_postMessage(channel=user_id, text=text)
+            except SLACK_ERRORS as exc:
+                logger.warning("assistant: the reminder's confirmation was not posted (%s)", error_code(exc))
 
     @app.event("app_mention")
     def handle_mention(event: dict[str, Any], client: WebClient, context: Any) -> None:

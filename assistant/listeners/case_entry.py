@@ -25,13 +25,15 @@ def register(app: App, flows: CaseFlows) -> None:
     opens_flow = case_button(flows, flow_of=flow_of_button)
 
     def open_flow(
-        body: dict[str, Any], client: WebClient, case: Escalation, flow: str, answer: Respond
-    ) -> None:
-        """A case button or the card's "More" menu: that flow's modal (the middleware checked who, when)."""
+        body: dict[str, Any], client: WebClient, case: Escalation, flow: str, answer: Respond,
+        prefill: dict[str, str],
+    ) -> None:  # fmt: skip
+        """A case button or the card's "More" menu: that flow's modal (the middleware checked who,
+        when); `prefill`: what an order said in chat, the form starts from it."""
         actor = body["user"]["id"]
         with speaking(flows.components.people.locale(actor)):
             flows.openers[flow](
-                FlowStart(flows.components, client, case, actor, body["trigger_id"], answer, flow)
+                FlowStart(flows.components, client, case, actor, body["trigger_id"], answer, flow, prefill)
             )
 
     app.action(buttons)(opens_flow(open_flow))

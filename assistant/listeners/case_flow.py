@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar, cast
@@ -90,6 +90,16 @@ class FlowStart:
     respond: Respond
     # The flow being opened (its name: flows/<name>.yml).
     flow: str = ""
+    # What the form starts from, said in chat ("next_update": a Unix time, "new_owner": a user id).
+    prefill: Mapping[str, str] = field(default_factory=dict)
+
+    def prefilled_time(self) -> datetime | None:
+        """The next update's time said in chat, if it is still to come (else the form's own)."""
+        raw = self.prefill.get("next_update", "")
+        if not raw.isdigit():
+            return None
+        moment = datetime.fromtimestamp(int(raw), UTC)
+        return moment if moment > datetime.now(UTC) else None
 
 
 Opener = Callable[[FlowStart], None]
@@ -221,8 +231,8 @@ class CaseFlows:
         for q in self.book.questions(spec.flow):
             if q.required and q.id in asked and not answers.get(q.id):
                 errors[q.id] = _(q.required)
-        for field, problem in spec.check(sub, answers).items():
-            errors.setdefault(field, problem)
+        for question, problem in spec.check(sub, answers).items():
+            errors.setdefault(question, problem)
         if refusal:
             errors[spec.refusal_field] = refusal
         if errors:
@@ -257,8 +267,8 @@ class CaseFlows:
         errors = {
             q.id: _(q.required) for q in questions if q.required and q.id in values and not values[q.id]
         }
-        for field, problem in spec.check(sub, answers).items():
-            errors.setdefault(field, problem)
+        for question, problem in spec.check(sub, answers).items():
+            errors.setdefault(question, problem)
         if errors:
             return None, errors
         try:

@@ -19,6 +19,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from slack_bolt import Ack, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
@@ -180,13 +181,15 @@ def case_button(
     case id as text); the flow's rules checked; the listener also takes `flow`."""
 
     def points_to(components: Components, action: dict[str, Any]) -> Pointer | str:
-        flow, case_id = flow_of(action)
+        flow, value = flow_of(action)
+        # An order understood in chat: its form starts from what was said ("42?next_update=…").
+        case_id, _question, query = value.partition("?")
         flow = OLD_MENU_VALUES.get(flow, flow)  # a card posted before flows had names
         if flow not in flows.openers:
             return N_("case_middleware.menu_item_not_available_any_more")
         if not case_id.isdigit():
             return N_("case_middleware.button_no_longer_points_case")
-        return Pointer(int(case_id), extra={"flow": flow})
+        return Pointer(int(case_id), extra={"flow": flow, "prefill": dict(parse_qsl(query))})
 
     def may(case: Escalation, actor: str, pointer: Pointer) -> str | None:
         return flows.refusal(case, actor, str(pointer.extra["flow"]))

@@ -81,7 +81,7 @@ def update_form(
 
 
 def open_flow(start: FlowStart) -> None:
-    ref, context = update_form(start)
+    ref, context = update_form(start, promise=start.prefilled_time())
     open_case_modal(start, "update_modal.json.j2", Field, ref=ref, **context)
 
 

@@ -3,6 +3,7 @@ told of a missed promise may take the case over: the same flow, naming them."""
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +32,8 @@ from assistant.rendering.render import Message, render_message
 from assistant.services import lifecycle
 from assistant.slack.client import QUICK_ERRORS
 
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
 # flows/reassign.yml
 FLOW = "reassign"
 
@@ -41,6 +44,11 @@ class Field(StrEnum):
 
 
 def open_flow(start: FlowStart) -> None:
+    """The form; a new owner said in chat ("reassign ESC-42 to @Mona") is chosen already."""
+    new_owner = start.prefill.get("new_owner", "")
+    if USER_ID.fullmatch(new_owner):
+        open_case_modal(start, "reassign_modal.json.j2", Field, new_owner=new_owner)
+        return
     open_case_modal(start, "reassign_modal.json.j2", Field)
 
 

@@ -353,6 +353,37 @@ def is_stakeholder(user_id: str) -> Any:
     return sa.cast(col(Escalation.stakeholder_ids), sa.Text).like(f'%"{user_id}"%')
 
 
+def next_promise_due() -> Any:
+    """SQL for a case's next promise's time (domain.portfolio.next_promise): by its status."""
+    return sa.case(
+        (col(Escalation.status) == Status.NEW, col(Escalation.ack_due_at)),
+        (col(Escalation.status) == Status.ACKNOWLEDGED, col(Escalation.next_update_due_at)),
+        (col(Escalation.status) == Status.RESOLVED, col(Escalation.rca_due_at)),
+    )
+
+
+def promised_by(engine: sa.Engine, *, involving: str | None, until: datetime, limit: int) -> list[Escalation]:
+    """Open cases whose next promise falls by `until` (passed already, or soon), soonest first; with
+    `involving`, the person's. In SQL: however many cases are open, `limit` are read."""
+    due = next_promise_due()
+    with Session(engine) as session:
+        query = (
+            select(Escalation)
+            .where(col(Escalation.status).in_(OPEN_STATUSES), due <= until)
+            .order_by(due, col(Escalation.id))
+            .limit(limit)
+        )
+        if involving is not None:
+            query = query.where(
+                sa.or_(
+                    col(Escalation.owner_id) == involving,
+                    col(Escalation.reporter_id) == involving,
+                    is_stakeholder(involving),
+                )
+            )
+        return list(session.exec(query))
+
+
 def open_cases(
     engine: sa.Engine, *, involving: str | None, limit: int, tag: str | None = None
 ) -> list[Escalation]:
