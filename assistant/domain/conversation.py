@@ -137,7 +137,10 @@ def _whole_duration(text: str, words: Mapping[str, tuple[str, ...]]) -> int | No
         unit_token = None
         match = re.fullmatch(r"(\d+(?:[.,]\d+)?)([a-z]*)", token)
         if match:
-            led = index > 0 and tokens[index - 1] in _DURATION_LEADS
+            led = index > 0 and (
+                tokens[index - 1] in _DURATION_LEADS
+                or (index > 1 and tokens[index - 1] in {"a", "de"} and tokens[index - 2] in _DURATION_LEADS)
+            )
             if match.group(2) == "h" and not led:
                 continue  # "17h": a time of day
             number = float(match.group(1).replace(",", "."))
@@ -218,7 +221,7 @@ def _account(text: str, accounts: Sequence[str]) -> str | None:
     choices = {name: folded(name) for name in accounts}
     found = process.extractOne(text, choices, scorer=fuzz.partial_ratio, score_cutoff=ACCOUNT_THRESHOLD)
     if found is None:
-        return None
+        return _by_first_word(text, choices)
     # A short name must stand as a word ("acme", not "acmeish" nor inside "place").
     name = found[2]
     short = choices[name]
@@ -237,6 +240,12 @@ def _by_first_word(text: str, choices: Mapping[str, str]) -> str | None:
     for first, names in firsts.items():
         if len(names) == 1 and re.search(rf"\b{re.escape(first)}\b", text):
             return names[0]
+    # A one-word name of six letters or more, typed with a typo ("globez", "umbrela").
+    singles = {name: key for name, key in choices.items() if " " not in key and len(key) >= 6}
+    for token in (t for t in text.split() if len(t) >= 5):
+        best = process.extractOne(token, singles, scorer=fuzz.ratio, score_cutoff=80)
+        if best is not None:
+            return str(best[2])
     return None
 
 
@@ -270,6 +279,8 @@ def _rank(score: float, length: int) -> tuple[bool, float, float]:
 
 
 EXACTNESS = 12
+# A cue matched as written (give or take a letter).
+EXACT = 97
 
 
 def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] = ()) -> Understood:
@@ -325,26 +336,35 @@ def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] =
     # What the entities say, where the cues say little: a mention is someone to hand the case to
     # (unless asking who); a duration, a reminder; a case or an account alone, a question about it.
     asks_who = _ASKS_WHO.search(plain) is not None
-    takers = (Intent.UNKNOWN, Intent.ACKNOWLEDGE, Intent.OWNER_OF, Intent.MY_CASES, Intent.STATUS)
     says_update = _UPDATE_WORD.search(plain) is not None
     acked = scores.get(Intent.ACKNOWLEDGE, (0.0, 0, ""))[0] >= THRESHOLD
     unsupported = any(re.search(rf"\b{re.escape(folded(w))}\b", plain) for w in words.get("unsupported", ()))
     questions = (Intent.UNKNOWN, Intent.STATUS, Intent.REASSIGN, Intent.DUE, Intent.MY_CASES, Intent.OWNER_OF)
     if unsupported and intent in questions and not person:
         return Understood(Intent.UNKNOWN, 0.0, nearest=nearest, case=case, person=person)
-    breach_said = scores.get(Intent.BREACHED, (0.0, 0, ""))[0] >= THRESHOLD
+    # A breach word said as such (a loose match of "vencidas" is "vencendo": due, not missed).
+    breach_said = scores.get(Intent.BREACHED, (0.0, 0, ""))[0] >= EXACT
+    heard_said = scores.get(Intent.LAST_HEARD, (0.0, 0, ""))[0] >= THRESHOLD
+    reminder_said = scores.get(Intent.REMIND_ME, (0.0, 0, ""))[0] >= THRESHOLD
     if intent == Intent.NEXT_UPDATE and acked:
         intent = Intent.ACKNOWLEDGE  # "ack ESC-42, next update at 17:00": the acknowledgement's promise
     elif intent == Intent.DUE and breach_said:
         intent = Intent.BREACHED  # "commitments we blew": a promise, and missed
-    elif person and not asks_who and intent in (*takers, Intent.DUE):
-        intent, cue = Intent.REASSIGN, cue or "@"
+    elif intent == Intent.NEXT_UPDATE and scores.get(Intent.REMIND_ME, (0.0, 0, ""))[0] >= EXACT:
+        intent = Intent.REMIND_ME  # "remind me to update them in 40 minutes": theirs, not a promise
+    elif person and not asks_who and intent not in (Intent.REMIND_ME, Intent.NEXT_UPDATE):
+        intent, cue = Intent.REASSIGN, cue or "@"  # someone named: the case handed to them
     elif asks_who and case is not None and not person and intent in (*questions, Intent.ACKNOWLEDGE):
         intent = Intent.OWNER_OF  # "who …" about one case: its owner
+    elif intent == Intent.NEXT_UPDATE and time is None and minutes is None and heard_said:
+        intent = Intent.LAST_HEARD  # "when did we last update the customer": no time to promise
     elif (
         says_update
         and (time is not None or minutes is not None)
-        and intent in (Intent.UNKNOWN, Intent.STATUS, Intent.LAST_HEARD, Intent.MY_CASES)
+        and (
+            intent in (Intent.UNKNOWN, Intent.STATUS, Intent.LAST_HEARD, Intent.MY_CASES)
+            or (intent == Intent.REMIND_ME and not reminder_said)
+        )
     ):
         intent = Intent.NEXT_UPDATE  # an update and a time to give it: the next promise
     elif minutes is not None and intent in (Intent.UNKNOWN, Intent.DUE, Intent.STATUS):

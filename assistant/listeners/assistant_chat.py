@@ -8,6 +8,7 @@ import logging
 import re
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
+from time import monotonic
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -74,19 +75,44 @@ EXAMPLES = (
 def open_account_names(engine: sa.Engine, user_id: str) -> list[str]:
     """The accounts of the open cases `user_id` may see: a private case's account is not even
     recognised for someone outside it (naming it back would say it has a case)."""
+    public = _public_names(engine)
     with Session(engine) as session:
-        public = set(
+        private = session.exec(
+            select(
+                Escalation.account_name,
+                Escalation.owner_id,
+                Escalation.reporter_id,
+                Escalation.stakeholder_ids,
+            ).where(col(Escalation.status).in_(OPEN_STATUSES), col(Escalation.is_private))
+        )
+        theirs = {
+            name for name, owner, reporter, others in private if user_id in (owner, reporter, *(others or []))
+        }
+    return sorted(public | theirs)
+
+
+# The open cases' public account names, kept while no case was opened since (a new case's
+# account is known at once) and at most this long (a closed case's stops being offered).
+PUBLIC_NAMES_SECONDS = 30.0
+_public_cache: dict[str, tuple[float, int, frozenset[str]]] = {}
+
+
+def _public_names(engine: sa.Engine) -> frozenset[str]:
+    key = engine.url.render_as_string(hide_password=True)
+    with Session(engine) as session:
+        newest = session.exec(select(sa.func.max(col(Escalation.id)))).one() or 0
+        cached = _public_cache.get(key)
+        if cached is not None and cached[1] == newest and monotonic() - cached[0] < PUBLIC_NAMES_SECONDS:
+            return cached[2]
+        names = frozenset(
             session.exec(
                 select(Escalation.account_name)
                 .where(col(Escalation.status).in_(OPEN_STATUSES), sa.not_(col(Escalation.is_private)))
                 .distinct()
             )
         )
-        private = session.exec(
-            select(Escalation).where(col(Escalation.status).in_(OPEN_STATUSES), col(Escalation.is_private))
-        )
-        theirs = {c.account_name for c in private if user_id in c.participants}
-    return sorted(public | theirs)
+    _public_cache[key] = (monotonic(), newest, names)
+    return names
 
 
 def visible_cases(components: Components, user_id: str, cases: list[Escalation]) -> list[Escalation]:
