@@ -42,7 +42,7 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
         wsgi_app,
     )
 
-    configure_logging(settings.log_level, _secrets(settings))
+    configure_logging(settings.log_level, _secrets(settings), log_format=settings.log_format)
     app, components = create_app(settings)
     stopping = threading.Event()
     # SIGTERM (a deploy, a container stop) ends the app as cleanly as Ctrl-C.
@@ -52,6 +52,11 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
     health = component_health(components)
     server: HttpServer | None = None
     socket_mode: Any = None
+    if settings.metrics_port is not None:  # /metrics on a port of its own (a private network's)
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port, addr=host, registry=components.metrics)
+        logger.info("metrics on port %s", settings.metrics_port)
     try:
         if settings.slack_app_token is not None:
             from assistant.socket_mode import close_socket_mode, connect_socket_mode
@@ -193,7 +198,7 @@ def digest_command(settings: Settings) -> None:
     from assistant.components import create_components
     from assistant.logs import configure_logging
 
-    configure_logging(settings.log_level, _secrets(settings))
+    configure_logging(settings.log_level, _secrets(settings), log_format=settings.log_format)
     # The team's content, as the app installs it: its templates and words as much as its practice.
     components = create_components(settings, content=_team_content())
     try:

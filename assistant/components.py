@@ -10,6 +10,7 @@ from datetime import timedelta
 from functools import partial
 
 import sqlalchemy as sa
+from prometheus_client import CollectorRegistry
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -32,6 +33,7 @@ from assistant.jobs.reminders import ReminderDispatcher
 from assistant.jobs.supervision import Supervisor
 from assistant.jobs.webhook_sender import WebhookSender
 from assistant.jobs.work_queue import WorkQueue
+from assistant.metrics import registry_for
 from assistant.models import Escalation
 from assistant.rendering.render import Message
 from assistant.services import customer as customer_records
@@ -86,6 +88,11 @@ class Components:
     supervisor: Supervisor
     # What else was started for these parts and stops with them (the API's event loop).
     stops: list[Callable[[], None]] = field(default_factory=list)
+    # What /metrics serves (assistant/metrics.py): set once the parts exist, since it reads them.
+    metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.metrics = registry_for(self)
 
     def promise_rules(self, severity: str | None = None) -> PromiseRules:
         """How soon and how far ahead a customer update may be promised: the settings, and the

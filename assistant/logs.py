@@ -12,6 +12,7 @@ _TOKEN = re.compile(r"xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 # failed or was cut ("Exception while serving /csat/<token>"), so the path keeps only its prefix.
 _SURVEY_TOKEN = re.compile(r"(/csat/)[^\s?#\"'<>]+")
 REDACTED = "[redacted]"
+PAYLOAD_LOGGERS = ("slack_sdk", "slack_bolt", "assistant.bolt", "websockets")
 
 
 class RedactSecrets(logging.Filter):
@@ -36,14 +37,32 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+def formatter(log_format: str) -> logging.Formatter:
+    """`text`: one readable line; `json`: one JSON object per line (python-json-logger), with the
+    time, level, logger and message, and what a line adds by `extra` (a case key, a method)."""
+    if log_format == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        return JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            timestamp=False,
+        )
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def configure_logging(
-    level: str, secrets: Iterable[str], handler: logging.Handler | None = None
+    level: str, secrets: Iterable[str], handler: logging.Handler | None = None, log_format: str = "text"
 ) -> RedactSecrets:
     handler = handler or logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(formatter(log_format))
     redactor = RedactSecrets(secrets)
     handler.addFilter(redactor)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
+    # Slack's libraries log whole requests and payloads at DEBUG (a customer's words, a form's
+    # answers): never below INFO, whatever LOG_LEVEL says.
+    for chatty in PAYLOAD_LOGGERS:
+        logging.getLogger(chatty).setLevel(max(logging.INFO, root.level))
     return redactor

@@ -396,9 +396,28 @@ class PersonalReminder(SQLModel, table=True):
     escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
     # What they said, as they said it (shown escaped, once, in the DM).
     note: str = Field(default="", max_length=300)
+    # The request it answers (who, when, which case): a button pressed twice at once sets one.
+    request_key: str | None = Field(default=None, max_length=120, sa_column_kwargs={"unique": True})
     due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     sent_at: datetime | None = _utc_column()
+
+
+class WorkflowStepRun(SQLModel, table=True):
+    """One run of a Workflow Builder step (Slack's function execution): claimed once, so a run
+    Slack delivers again is not done twice; finished with its outcome, or failed by the sweep if
+    it never finished (the app stopped mid-run), so no run is left hanging."""
+
+    __tablename__ = "workflow_step_run"
+
+    execution_id: str = Field(primary_key=True, max_length=64)
+    step: str = Field(max_length=64)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    finished_at: datetime | None = _utc_column()
+    # "completed" or "failed"; the outputs (ids and times) or the error said.
+    outcome: str | None = Field(default=None, max_length=16)
+    outputs: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    error: str | None = Field(default=None, max_length=500)
 
 
 class CaseFollower(SQLModel, table=True):

@@ -45,6 +45,7 @@ Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 PAGES_PREFIX = "/csat/"
 API_PREFIX = "/api/"
 CASES_PREFIX = "/cases/"
+METRICS_PATH = "/metrics"
 
 REASONS = {
     200: "OK",
@@ -320,8 +321,10 @@ def mounted_apps(components: Components) -> dict[str, Wsgi]:
     """What is served beside Slack's endpoint and the health checks, by path prefix: people and
     systems waiting on an answer, so background work yields to them as to Slack's requests."""
     from assistant.case_pages import case_pages
+    from assistant.metrics import metrics_app
 
     served = {
+        METRICS_PATH: metrics_app(components.metrics),
         PAGES_PREFIX: customer_pages(components),
         API_PREFIX: api_app(components),
         CASES_PREFIX: case_pages(components),

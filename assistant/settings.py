@@ -173,6 +173,9 @@ class Settings(DatabaseSettings, ContentSettings, WebhookSettings):
         default=15.0, gt=0, description="how often half-opened cases are looked for and finished"
     )
     log_level: str = Field(default="INFO")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text: readable lines; json: one JSON object per line, for a log pipeline"
+    )
     block_kit_checks: Literal["full", "limits"] = Field(
         default="limits",
         description="how what the app renders is checked before it is sent: full (slack_sdk's models "
@@ -188,6 +191,12 @@ class Settings(DatabaseSettings, ContentSettings, WebhookSettings):
         default=None, description="the sender's address, like 'Acme Support <support@acme.com>'"
     )
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="serve /metrics on this port too (a private network's), besides the serving port",
+    )
     public_base_url: str | None = Field(
         default=None,
         description="where customers reach the app's pages (the survey), like https://esc.acme.com",

@@ -28,8 +28,10 @@ class Section:
 
 
 def parse(markdown: str) -> list[Section]:
-    """Markdown into sections: each header line, each list item, each paragraph (lines until a
-    blank line; a line ending in two spaces is a line break inside it)."""
+    """Markdown into sections, as CommonMark reads it: each header line, each list item (a bullet
+    interrupts a paragraph, a numbered item only from 1), each paragraph (lines until a blank line;
+    a line ending in two spaces is a line break inside it); a paragraph underlined with === or ---
+    is a header."""
     sections: list[Section] = []
     paragraph: list[str] = []
 
@@ -40,12 +42,17 @@ def parse(markdown: str) -> list[Section]:
 
     for line in markdown.split("\n"):
         header = _HEADER.match(line)
+        underline = re.fullmatch(r" {0,3}(=+|-+)\s*", line)
         if not line.strip():
             close()
         elif header:
             close()
             sections.append(Section(f"h{len(header.group(1))}", line))
-        elif _LIST_ITEM.match(line) and not (paragraph and paragraph[-1].endswith("  ")):
+        elif underline and paragraph:
+            level = "h1" if underline.group(1).startswith("=") else "h2"
+            sections.append(Section(level, "\n".join(paragraph)))
+            paragraph.clear()
+        elif _LIST_ITEM.match(line) and (not paragraph or re.match(r"\s*(?:[-*+]|1\.)\s+\S", line)):
             close()
             sections.append(Section("list_item", line))
         else:

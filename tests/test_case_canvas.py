@@ -139,3 +139,15 @@ def test_the_canvas_is_written_in_the_channels_language(harness: Harness) -> Non
         with speaking(locale):
             document = case_document(harness.engine, harness.case(case.id)).markdown()
         assert all(w in document for w in words) and "Summary" not in document
+
+
+def test_user_text_cannot_split_or_retitle_a_canvas_section(harness: Harness) -> None:
+    case = harness.escalate(CSM, summary="- Checkout down", description="---", stakeholders=[])
+    canvas_id = wait_for(lambda: harness.case(case.id).canvas_id, what="the canvas")
+    canvas = harness.workspace.canvases[canvas_id]
+    # One paragraph per section, as written: the summary is no list item, the "---" no heading.
+    assert [s.kind for s in canvas.sections] == ["paragraph"] * 6
+    summary = canvas.sections[0].text()
+    assert "- Checkout down" in summary and "---" in summary
+    # A title is plain text (no markup read there).
+    assert canvas.title == f"{case.key} · Acme"

@@ -156,3 +156,14 @@ def test_the_workflow_steps_declared_are_the_ones_the_app_runs() -> None:
     assert set(MANIFEST["functions"]) == ran
     assert MANIFEST["settings"]["org_deploy_enabled"] is True  # Slack runs custom steps of org-ready apps
     assert MANIFEST["settings"]["function_runtime"] == "remote"
+
+
+def test_the_pacer_knows_the_tier_of_every_limited_method_the_app_calls() -> None:
+    """A method the pacer does not know is never paced: Slack would answer it with 429s."""
+    from assistant.slack.pacing import TIERS as PACED
+    from slack_standin.reference import TIERS as SLACKS
+
+    for method in methods_called_by_the_app():
+        tier = SLACKS.get(method)
+        if tier in {"t1", "t2", "t3"}:
+            assert PACED.get(method) == int(tier[1]), method

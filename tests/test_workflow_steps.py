@@ -67,11 +67,10 @@ def test_workflow_steps_open_update_and_read_a_case_or_say_why_not(builder: Harn
         {"type": "function_executed", "function": {"callback_id": "open_escalation"}, "inputs": run["inputs"],
          "function_execution_id": run["id"], "bot_access_token": run["token"], "event_ts": "1.1"}
     )  # fmt: skip
-    wait_for(lambda: len(harness.workspace.calls_to("functions.completeSuccess")) == 2, what="the repeat")
-    assert len(harness.cases()) == 1
 
-    # Its status, for a workflow; a private case's details only for its own people.
+    # Its status, for a workflow (a later run: the repeat above was handled before it).
     status = run_step(harness, "get_escalation_status", case_key=key.lower())
+    assert len(harness.cases()) == 1 and len(harness.workspace.calls_to("functions.completeSuccess")) == 2
     assert status["state"] == "completed"
     assert (
         status["outputs"]["status"] == "New: awaiting acknowledgement" and status["outputs"]["owner"] == OWNER
@@ -81,7 +80,7 @@ def test_workflow_steps_open_update_and_read_a_case_or_say_why_not(builder: Harn
     # An update: refused without a way to the customer; sent in their Slack Connect channel once linked.
     no_route = run_step(
         harness, "post_customer_update", case_key=key, update="We found the cause.",
-        next_update_at=in_hours(2), posted_by=OWNER,
+        next_update_at=in_hours(2), posted_by={"id": OWNER, "secret": "standin"},
     )  # fmt: skip
     assert (
         no_route["state"] == "failed" and "no way to reach the customer from a workflow" in no_route["error"]
@@ -90,13 +89,13 @@ def test_workflow_steps_open_update_and_read_a_case_or_say_why_not(builder: Harn
     wait_for(lambda: harness.case(case.id).connect_channel_id, what="the channel linked")
     not_theirs = run_step(
         harness, "post_customer_update", case_key=key, update="Hello.", next_update_at=in_hours(2),
-        posted_by=VP,
+        posted_by={"id": VP, "secret": "standin"},
     )  # fmt: skip
     assert not_theirs["state"] == "failed" and "owner" in not_theirs["error"]
     # The update flow's own rules hold: the case must be acknowledged first.
     early = run_step(
         harness, "post_customer_update", case_key=key, update="Hello.", next_update_at=in_hours(2),
-        posted_by=OWNER,
+        posted_by={"id": OWNER, "secret": "standin"},
     )  # fmt: skip
     assert early["state"] == "failed" and "Acknowledge it first" in early["error"]
     view_id = harness.open_flow(OWNER, harness.case(case.id), FlowButton.ACKNOWLEDGE)
@@ -105,13 +104,23 @@ def test_workflow_steps_open_update_and_read_a_case_or_say_why_not(builder: Harn
     promise = in_hours(3)
     updated = run_step(
         harness, "post_customer_update", case_key=key, update="Payments work again for most of you.",
-        next_update_at=promise, posted_by=OWNER,
+        next_update_at=promise, posted_by={"id": OWNER, "secret": "standin"},
     )  # fmt: skip
     assert updated["state"] == "completed", updated["error"]
     assert updated["outputs"] == {"case_key": key, "next_update_at": promise}
     shared = harness.workspace.channel_named("acme-shared")
     assert shared is not None
     wait_for(lambda: any("Payments work again" in m.text for m in shared.messages), what="the customer told")
+    # Slack delivering the same run again (after it finished): the customer is told once.
+    run = harness.workspace.function_runs[updated["id"]]
+    harness.sender.event(
+        {"type": "function_executed", "function": {"callback_id": "post_customer_update"},
+         "inputs": run["inputs"], "function_execution_id": run["id"], "bot_access_token": run["token"],
+         "event_ts": "1.2"}
+    )  # fmt: skip
+    again = run_step(harness, "get_escalation_status", case_key=key)  # a later run, after the repeat
+    assert again["state"] == "completed"
+    assert sum("Payments work again" in m.text for m in shared.messages) == 1
     assert int(harness.case(case.id).next_update_due_at.timestamp()) == promise  # type: ignore[union-attr]
 
 
@@ -126,10 +135,36 @@ def test_bad_inputs_fail_the_step_with_what_to_fix(builder: Harness) -> None:
     assert "owner:" in bad["error"] and harness.cases() == []
     missing = run_step(harness, "get_escalation_status", case_key="ESC-999")
     assert (missing["state"], missing["error"]) == ("failed", "There is no escalation ESC-999.")
+    # A private case's details never go to a workflow: its next step could post them anywhere.
     private = harness.escalate(CSM, triggers=["data_breach"], account="Initech", stakeholders=[])
-    hidden = run_step(harness, "get_escalation_status", case_key=private.key, asked_by=VP)
-    assert (
-        hidden["state"] == "failed" and "private case" in hidden["error"] and "Initech" not in hidden["error"]
-    )
-    shown = run_step(harness, "get_escalation_status", case_key=private.key, asked_by=OWNER)
-    assert shown["state"] == "completed" and shown["outputs"]["account"] == "Initech"
+    hidden = run_step(harness, "get_escalation_status", case_key=private.key)
+    assert hidden["state"] == "failed" and "private case" in hidden["error"]
+    assert "Initech" not in hidden["error"]
+    # A person named by a plain id (not Slack's user context) is not trusted to post as them.
+    spoofed = run_step(
+        harness, "post_customer_update", case_key=private.key, update="Hi", next_update_at=in_hours(2),
+        posted_by=OWNER,
+    )  # fmt: skip
+    assert spoofed["state"] == "failed" and "posted_by" in spoofed["error"]
+
+
+def test_a_run_the_app_never_finished_is_failed_not_left_hanging(builder: Harness) -> None:
+    import sqlalchemy as sa
+
+    from assistant.jobs import step_runs
+    from assistant.models import WorkflowStepRun, utcnow
+
+    harness = builder
+    run = harness.workspace.start_function_run("open_escalation", {"account": "Acme"})
+    assert step_runs.claim(harness.engine, run["id"], "open_escalation")  # the app stopped right here
+    assert not step_runs.claim(harness.engine, run["id"], "open_escalation")  # a repeat is not run
+    assert step_runs.fail_stale_runs(harness.engine, harness.components.client) == 0  # not yet stale
+    with harness.engine.begin() as connection:
+        connection.execute(
+            sa.update(WorkflowStepRun).values(
+                started_at=utcnow() - step_runs.STALE_AFTER - step_runs.STALE_AFTER
+            )
+        )
+    assert step_runs.fail_stale_runs(harness.engine, harness.components.client) == 1
+    assert run["state"] == "failed" and "Run the workflow again" in run["error"]
+    assert step_runs.fail_stale_runs(harness.engine, harness.components.client) == 0

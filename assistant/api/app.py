@@ -72,6 +72,7 @@ from assistant.domain.text import clean_text
 from assistant.domain.triggers import trigger_effects
 from assistant.domain.visibility import can_see_details
 from assistant.listeners.intake import owner_tier_error, people_errors
+from assistant.metrics import count_api_request
 from assistant.models import KEY_PREFIX, AccountExternalId, ApiToken, Escalation
 from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
@@ -574,6 +575,8 @@ def create_api(components: Components) -> FastAPI:
         else:
             if response.status_code >= 500:
                 logger.error("API request %s answered %s", rid, response.status_code)
+        # By the route's template (/api/v1/escalations/{key}), never the path people typed.
+        count_api_request(getattr(request.scope.get("route"), "path", "unmatched"), response.status_code)
         response.headers["X-Request-Id"] = rid
         return response
 

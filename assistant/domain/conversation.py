@@ -151,7 +151,7 @@ def _whole_duration(text: str, words: Mapping[str, tuple[str, ...]]) -> int | No
             continue
         for unit, factor in units:
             if unit_token == folded(unit):
-                return int(number * factor)
+                return int(min(number * factor, MAX_MINUTES))
     return None
 
 
@@ -279,6 +279,8 @@ def _rank(score: float, length: int) -> tuple[bool, float, float]:
 
 
 EXACTNESS = 12
+# A duration said is read up to this (a year): "in 99999999999 hours" is far, not a crash.
+MAX_MINUTES = 366 * 24 * 60
 # A cue matched as written (give or take a letter).
 EXACT = 97
 
@@ -391,7 +393,7 @@ def moment_said(time: str | None, minutes: int | None, zone: tzinfo, now: dateti
     """The moment a sentence names, in UTC: "in 30 minutes" from now; "at 17:00" the next 17:00 in
     the speaker's zone (today if still to come, else tomorrow)."""
     if minutes is not None:
-        return now + timedelta(minutes=minutes)
+        return now + timedelta(minutes=min(minutes, MAX_MINUTES))
     if time is None:
         return None
     hour, minute = (int(part) for part in time.split(":"))

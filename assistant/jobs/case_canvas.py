@@ -11,6 +11,7 @@ setting) the app carries on without them and says so once."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -48,6 +49,7 @@ PASSING = frozenset({"canvas_editing_locked", "internal_error", "fatal_error", "
 # Edits wait behind what people are waiting for (cards, DMs, Home tabs).
 CANVAS_PRIORITY = (3,)
 RETRY_SECONDS = 30.0
+MAX_TRIES = 5
 
 
 def _markdown(text: str) -> dict[str, str]:
@@ -62,6 +64,10 @@ class CaseCanvas:
         self.client = client
         self.engine = engine
         self.queue = queue
+        # Edits that failed in a row, by case (backed off, then left for the next change), and
+        # canvases Slack says are gone (made again at the job's next turn).
+        self._tries: dict[int, int] = {}
+        self._gone: set[str] = set()
         # Records that there will be no canvases, and says so once (to the escalation managers).
         self.tell_unavailable = tell_unavailable
 
@@ -96,7 +102,8 @@ class CaseCanvas:
             canvas_id, written = str(info["properties"]["canvas"]["file_id"]), {}
         self._save(case.id or 0, canvas_id, written)
         notices.clear(self.engine, notices.CANVAS_UNAVAILABLE)
-        if not written:
+        if not written:  # adopted: every section checked, at once
+            case.canvas_id = canvas_id
             self.schedule(case)
         return {"canvas": True}
 
@@ -119,6 +126,7 @@ class CaseCanvas:
         changes made while it waits are in the one edit)."""
         if case.id is None or not case.canvas_id:
             return
+        self._tries.pop(case.id, None)  # a change: the edit is owed afresh
         self.queue.submit(
             f"canvas:{case.id}",
             partial(self.update, case.id),
@@ -137,29 +145,55 @@ class CaseCanvas:
         fresh = document.fingerprints()
         changed = [name for name in SECTIONS if written.get(name) != fresh[name]]
         try:
+            if case.canvas_id in self._gone:  # deleted: a new one, whole (the old id kept till then)
+                self._recreate(case)
+                return None
             for name in changed:
                 self._write_section(case.canvas_id, name, document.sections[name])
                 written[name] = fresh[name]
         except SLACK_ERRORS as exc:
             code = error_code(exc)
-            if code in GONE and case.status != Status.CLOSED:  # someone deleted it: a new one, whole
-                self._save(case_id, None, {})
-                self.create(case_service.get_case(self.engine, case_id))
-                return None
             self._save(case_id, case.canvas_id, written)
+            if code in GONE and case.status != Status.CLOSED:
+                self._gone.add(case.canvas_id)
+                return Later(0.0)
             if code in UNAVAILABLE:
                 self._unavailable(code)
                 return None
-            if not isinstance(exc, SlackApiError) or code in PASSING or code.startswith("http_5"):
+            tries = self._tries[case_id] = self._tries.get(case_id, 0) + 1
+            passing = not isinstance(exc, SlackApiError) or code in PASSING or code.startswith("http_5")
+            if passing and tries < MAX_TRIES:
                 logger.warning("%s: the canvas was not brought up to date (%s); trying again", case.key, code)
-                return Later(RETRY_SECONDS)
+                return Later(RETRY_SECONDS * 2 ** (tries - 1))
             # Refused for good (an archived channel's canvas, content Slack will not take): the
             # next change tries again; a job retried forever would only spend Slack's limits.
             logger.warning("%s: the canvas was not brought up to date (%s)", case.key, code)
             return None
+        self._tries.pop(case_id, None)
         if changed:
             self._save(case_id, case.canvas_id, written)
         return None
+
+    def bring_up_to_date(self, case_id: int, *, tries: int = 3) -> bool:
+        """Now, in this thread (before the channel is archived at closing): a few tries a few
+        seconds apart; whether the canvas says all it should."""
+        for attempt in range(tries):
+            later = self.update(case_id)
+            if later is None:
+                return True
+            if attempt + 1 < tries:
+                time.sleep(min(later.seconds, 5.0))
+        logger.warning("ESC-%s: the canvas could not be brought up to date before the archive", case_id)
+        return False
+
+    def _recreate(self, case: Escalation) -> None:
+        """The channel's canvas again, whole, in place of one someone deleted. If Slack refuses the
+        create, it raises (the job is tried again); the case keeps the old id until then."""
+        gone = case.canvas_id
+        case.canvas_id = None
+        event = self.create(case)
+        if event.get("canvas") or event.get("error"):
+            self._gone.discard(str(gone))
 
     def _write_section(self, canvas_id: str, name: str, markdown: str) -> None:
         found = (

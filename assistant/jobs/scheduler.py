@@ -10,12 +10,14 @@ import logging
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from assistant.components import Components
+from assistant.jobs import step_runs
 from assistant.jobs.personal_reminders import EVERY_SECONDS as PERSONAL_REMINDERS_EVERY_SECONDS
 from assistant.jobs.reminders import CLOCK, ReminderDispatcher
 from assistant.jobs.supervision import Supervisor
@@ -134,6 +136,21 @@ def create_scheduler(components: Components) -> BackgroundScheduler:
         max_instances=1,
         coalesce=True,
         next_run_time=datetime.now(UTC),
+    )
+    # Workflow Builder step runs that never finished (the app stopped mid-run): failed, said so.
+    scheduler.add_job(
+        guarded(
+            "workflow step runs",
+            partial(step_runs.fail_stale_runs, components.engine, components.client),
+            components.supervisor,
+            step_runs.EVERY_SECONDS,
+        ),
+        "interval",
+        seconds=step_runs.EVERY_SECONDS,
+        id="workflow-step-runs",
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
     )
     dispatcher = components.reminders
 

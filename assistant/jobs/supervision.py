@@ -361,6 +361,14 @@ class Supervisor:
 
     # -- what the health check says ------------------------------------------------------
 
+    def loop_facts(self) -> list[tuple[str, float, int]]:
+        """Each loop watched: (name, seconds since its last progress, faults since start)."""
+        now = time.time()
+        with self._lock:
+            return [
+                (name, max(0.0, now - s.last_progress), s.faults) for name, s in sorted(self._loops.items())
+            ]
+
     def report(self) -> tuple[list[str], dict[str, str]]:
         """(the loops failing: stopped or stalled, by name; each loop's state in a word or two)."""
         now = time.time()

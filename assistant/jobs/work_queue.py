@@ -49,6 +49,7 @@ class _Work:
     method: str | None = field(compare=False, default=None)
     channel: str | None = field(compare=False, default=None)
     not_before: float = field(compare=False, default=0.0)
+    queued_at: float = field(compare=False, default_factory=time.monotonic)
 
 
 class WorkQueue:
@@ -153,6 +154,13 @@ class WorkQueue:
     def waiting(self) -> int:
         with self._condition:
             return len(self._queue) + len(self._running)
+
+    def oldest_waiting_seconds(self) -> float:
+        """How long the oldest piece of work due now has waited for its turn (0 if none)."""
+        now = time.monotonic()
+        with self._condition:
+            due = [now - max(w.queued_at, w.not_before) for w in self._queue if w.not_before <= now]
+        return max(due, default=0.0)
 
     def idle(self) -> bool:
         return self.waiting() == 0

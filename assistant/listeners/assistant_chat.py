@@ -324,7 +324,7 @@ def answer(
         logger.warning("assistant: the answer was not posted (%s)", error_code(exc))
 
 
-def set_personal_reminder(components: Components, user_id: str, asked: dict[str, str], pressed: str) -> str:
+def set_personal_reminder(components: Components, user_id: str, asked: dict[str, str]) -> str:
     """Store the reminder the button carries; the sentence saying so (or why not)."""
     raw_at, raw_case = asked.get("at", ""), asked.get("case", "")
     if not raw_at.isdigit():
@@ -333,21 +333,20 @@ def set_personal_reminder(components: Components, user_id: str, asked: dict[str,
     if due <= utcnow():
         return _("assistant_chat.remind_past")
     case_id = int(raw_case) if raw_case.isdigit() else None
-    with session_scope(components.engine) as session:
-        duplicate = session.exec(
-            select(PersonalReminder).where(
-                PersonalReminder.user_id == user_id,
-                PersonalReminder.due_at == due,
-                PersonalReminder.escalation_id == case_id,
-                col(PersonalReminder.sent_at).is_(None),
-            )
-        ).first()
-        if duplicate is None:  # a second press of the same button sets nothing more
+    key = f"{user_id}:{int(due.timestamp())}:{case_id or ''}"
+    try:
+        with session_scope(components.engine) as session:
             session.add(
                 PersonalReminder(
-                    user_id=user_id, escalation_id=case_id, note=asked.get("note", ""), due_at=due
+                    user_id=user_id,
+                    escalation_id=case_id,
+                    note=asked.get("note", ""),
+                    due_at=due,
+                    request_key=key,
                 )
             )
+    except sa.exc.IntegrityError:
+        pass  # pressed again (or twice at once): the one reminder stands
     return _("assistant_chat.remind_set", time=slack_date(due))
 
 
@@ -383,7 +382,7 @@ def register(app: Any, components: Components) -> None:
         user_id = str(body["user"]["id"])
         asked = dict(parse_qsl(str(action.get("value") or "")))
         with speaking(components.people.locale(user_id)):
-            text = set_personal_reminder(components, user_id, asked, str(action.get("action_ts") or ""))
+            text = set_personal_reminder(components, user_id, asked)
             try:
                 client.chat_postMessage(channel=user_id, text=text)
             except SLACK_ERRORS as exc:

@@ -17,6 +17,7 @@ from slack_bolt.context.assistant.thread_context_store.store import AssistantThr
 
 from assistant.components import Components
 from assistant.content.i18n import _, speaking
+from assistant.domain.slack_text import decode_slack_text
 from assistant.listeners.assistant_chat import from_us, understood_reply
 from assistant.rendering.escape import plain
 from assistant.services.cases import open_cases
@@ -117,7 +118,7 @@ def register(app: Any, components: Components) -> None:
             message = understood_reply(
                 components, user_id, text, bot_user_id=str(context.get("bot_user_id") or ""), here=here
             )
-            set_title(title=plain(text, 60) or looking)
+            set_title(title=plain(decode_slack_text(text), 60) or looking)
             say(text=message.text, blocks=message.blocks)
         except SLACK_ERRORS as exc:
             logger.warning("assistant panel: the answer was not posted (%s)", error_code(exc))

@@ -196,9 +196,7 @@ def ask_satisfaction_and_archive(sub: Submission, answers: Answers, closed: Esca
         components, closed, "satisfaction_request", lambda: channel.post(closed.reporter_id, question)
     )
     if closed.canvas_id:  # the canvas, the case's record, says how it ended before the archive
-        best_effort(
-            components, closed, "canvas_record", lambda: components.provisioner.canvas.update(closed.id or 0)
-        )
+        components.provisioner.canvas.bring_up_to_date(closed.id or 0)
     if components.settings.archive_on_close and closed.channel_id:
         channel_id = closed.channel_id
         best_effort(

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt.context.complete import Complete
 from slack_bolt.context.fail import Fail
@@ -30,7 +30,8 @@ from assistant.content.i18n import _
 from assistant.domain.communications import Route
 from assistant.domain.intake import IntakeForm, validate_intake
 from assistant.domain.practice import Category, Severity
-from assistant.domain.visibility import can_see_details
+from assistant.domain.text import clean_tree
+from assistant.jobs import step_runs
 from assistant.jobs.work_queue import Later
 from assistant.listeners.case_flow import CaseFlows, CaseRef
 from assistant.listeners.customer_side import audience_of
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 OPEN_ESCALATION = "open_escalation"
 POST_CUSTOMER_UPDATE = "post_customer_update"
 GET_STATUS = "get_escalation_status"
+STEPS = (OPEN_ESCALATION, POST_CUSTOMER_UPDATE, GET_STATUS)
 # How long "Open an escalation" waits for the case channel to exist before completing without it.
 CHANNEL_WAIT_SECONDS = 30.0
 # An error Slack shows in the workflow's activity: a sentence, never a stack trace.
@@ -54,6 +56,12 @@ MAX_ERROR = 500
 
 class StepProblem(Exception):
     """Why a step run cannot complete: said to the workflow's builder as its error."""
+
+
+def person_of(value: Any) -> str:
+    """The person a `slack#/types/user_context` input carries: Slack fills it in from who ran the
+    workflow, so a builder cannot name someone else (a plain user id input could be anyone)."""
+    return str(value.get("id") or "") if isinstance(value, dict) else ""
 
 
 def case_of_key(components: Components, key: Any) -> Escalation:
@@ -136,7 +144,7 @@ def post_customer_update(components: Components, flows: CaseFlows, inputs: dict[
     """The update flow run from the step's inputs: the customer hears it by e-mail, else in their
     Slack Connect channel; a case with neither is refused (a workflow cannot say it sent it)."""
     case = case_of_key(components, inputs.get("case_key"))
-    actor = str(inputs.get("posted_by") or "")
+    actor = person_of(inputs.get("posted_by"))
     if not actor:
         raise StepProblem(_("workflow_steps.say_who_posts"))
     when = inputs.get("next_update_at")
@@ -165,11 +173,10 @@ def post_customer_update(components: Components, flows: CaseFlows, inputs: dict[
 
 
 def status_outputs(components: Components, inputs: dict[str, Any]) -> dict[str, Any]:
+    """A case's status for a workflow. A private case's details are never given: the next step
+    could post them anywhere (a channel, a shared one, an e-mail)."""
     case = case_of_key(components, inputs.get("case_key"))
-    asker = str(inputs.get("asked_by") or "")
-    if case.is_private and not can_see_details(
-        is_private=True, user_id=asker, participants=case.participants
-    ):
+    if case.is_private:
         raise StepProblem(_("workflow_steps.private_case", key=case.key))
     context = case_context(case)
     promise = case_promise(case)
@@ -214,14 +221,17 @@ class StepRun:
             self._complete(outputs)
 
     def _complete(self, outputs: dict[str, Any]) -> None:
+        step_runs.finish(self.components.engine, self.execution_id, outputs=outputs, error=None)
         try:
             self.complete(outputs=outputs)
         except SLACK_ERRORS as exc:  # the run ended on Slack's side (time-out, cancelled)
             logger.warning("workflow step %s: not completed (%s)", self.execution_id, error_code(exc))
 
     def _fail(self, error: str) -> None:
+        said = error[:MAX_ERROR] or _("workflow_steps.went_wrong")
+        step_runs.finish(self.components.engine, self.execution_id, outputs=None, error=said)
         try:
-            self.fail(error=error[:MAX_ERROR] or _("workflow_steps.went_wrong"))
+            self.fail(error=said)
         except SLACK_ERRORS as exc:
             logger.warning("workflow step %s: not failed (%s)", self.execution_id, error_code(exc))
 
@@ -238,6 +248,10 @@ def complete_with_channel(run: StepRun, case_id: int, started: float) -> Later |
 
 def register(app: Any, components: Components, flows: CaseFlows) -> None:
     def queued(name: str, execution_id: str, job: Callable[[], Later | None]) -> None:
+        """The run's work in the background queue, once: a run Slack delivers again is skipped."""
+        if name in STEPS and not step_runs.claim(components.engine, execution_id, name):
+            logger.info("workflow step %s: delivered again, done once already", execution_id)
+            return
         components.work.submit(f"step:{name}:{execution_id}", job)
 
     @app.function(OPEN_ESCALATION)
@@ -267,6 +281,7 @@ def register(app: Any, components: Components, flows: CaseFlows) -> None:
     @app.function(POST_CUSTOMER_UPDATE)
     def run_post_update(inputs: dict[str, Any], complete: Complete, fail: Fail, body: dict[str, Any]) -> None:
         execution_id = str(body["event"]["function_execution_id"])
+        inputs = cast(dict[str, Any], clean_tree(dict(inputs or {})))
         run = StepRun(components, complete, fail, execution_id)
 
         def work() -> dict[str, Any]:
@@ -279,5 +294,6 @@ def register(app: Any, components: Components, flows: CaseFlows) -> None:
     @app.function(GET_STATUS)
     def run_get_status(inputs: dict[str, Any], complete: Complete, fail: Fail, body: dict[str, Any]) -> None:
         execution_id = str(body["event"]["function_execution_id"])
+        inputs = cast(dict[str, Any], clean_tree(dict(inputs or {})))
         run = StepRun(components, complete, fail, execution_id)
         queued(GET_STATUS, execution_id, lambda: run.finish(lambda: status_outputs(components, inputs)))

@@ -76,6 +76,7 @@ def slack_date(moment: datetime, style: str | None = None) -> str:
 # Canvas markdown (canvases.create and canvases.edit). The app finds each of its sections again by
 # the mark it opens with: user text never carries it.
 CANVAS_SECTION_MARK = "§"
+_CANVAS_LINE_START = re.compile(r"^(\d*)([-+=.)])")
 _CANVAS_SPECIAL = re.compile(r"([\\`*_~\[\]<>#|!&])")
 
 
@@ -84,7 +85,10 @@ def escape_canvas(text: UserText | str | None, limit: int | None = None) -> str:
     raw = " ".join(_raw(text).replace(CANVAS_SECTION_MARK, "").split())
     if limit is not None and len(raw) > limit:
         raw = raw[: limit - 1] + ELLIPSIS
-    return _CANVAS_SPECIAL.sub(r"\\\1", raw)
+    escaped = _CANVAS_SPECIAL.sub(r"\\\1", raw)
+    # What opens a line is read as a block of its own ("- x" a list, "1. x" a numbered one, "---"
+    # a rule or a heading): user text starts lines in the canvas, so its first mark is escaped.
+    return _CANVAS_LINE_START.sub(r"\1\\\2", escaped, count=1)
 
 
 def canvas_person(user_id: str) -> str:

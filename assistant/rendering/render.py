@@ -92,7 +92,10 @@ def _markdown_environment(content: Content) -> Environment:
     """Canvas markdown's: text, user text through |canvas (escape.escape_canvas)."""
     env = content_environment(False, content.custom_dir)
     env.filters.update(
-        canvas=escape.escape_canvas, canvas_person=escape.canvas_person, canvas_time=escape.canvas_time
+        canvas=escape.escape_canvas,
+        canvas_person=escape.canvas_person,
+        canvas_time=escape.canvas_time,
+        plain=escape.plain,  # the canvas's title: plain text, no markup read
     )
     return env
 

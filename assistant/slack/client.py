@@ -35,6 +35,7 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.webhook import WebhookClient
 
+from assistant.metrics import count_slack_call
 from assistant.settings import Settings
 from assistant.slack.pacing import POST_MESSAGE, Paced, Pacer
 
@@ -131,7 +132,25 @@ def retry_handlers(max_retries: int, pacer: Pacer | None = None) -> list[RetryHa
     ]
 
 
-class PacedWebClient(WebClient):
+class CountedWebClient(WebClient):
+    """A WebClient whose every call is counted for /metrics: its method and outcome."""
+
+    def api_call(  # type: ignore[override]
+        self, api_method: str, *, json: dict[str, Any] | None = None, **kwargs: Any
+    ) -> Any:
+        try:
+            answer = super().api_call(api_method, json=json, **kwargs)
+        except SlackApiError as exc:
+            count_slack_call(api_method, "ratelimited" if exc.response.status_code == 429 else "error")
+            raise
+        except TRANSIENT_ERRORS:
+            count_slack_call(api_method, "error")
+            raise
+        count_slack_call(api_method, "ok")
+        return answer
+
+
+class PacedWebClient(CountedWebClient):
     """A WebClient whose every call waits its turn under Slack's rate limits."""
 
     pacer: Pacer
@@ -143,7 +162,7 @@ class PacedWebClient(WebClient):
         return super().api_call(api_method, json=json, **kwargs)
 
 
-class QuickWebClient(WebClient):
+class QuickWebClient(CountedWebClient):
     """For calls made before Slack's 3-second deadline. They count against the same per-method
     budget as all our other work (one pacer), so a burst of quick lookups and the paced queue
     together stay within Slack's limits; a call with no room now is not made (Paced: the caller
@@ -197,7 +216,7 @@ def make_web_client(settings: Settings, *, quick: bool = False, pacer: Pacer | N
         quick_client.pacer = pacer
         return quick_client
     if quick or pacer is None:
-        return WebClient(
+        return CountedWebClient(
             timeout=2 if quick else int(max(1, settings.slack_timeout_seconds)),
             retry_handlers=[] if quick else retry_handlers(settings.slack_max_retries),
             **options,

@@ -30,6 +30,13 @@ TIERS: dict[str, int] = {
     "conversations.unarchive": 2,
     "pins.add": 2,
     "bookmarks.add": 2,
+    "conversations.canvases.create": 2,
+    "usergroups.list": 2,
+    "canvases.edit": 3,
+    "canvases.sections.lookup": 3,
+    "chat.unfurl": 3,
+    "functions.completeSuccess": 3,
+    "functions.completeError": 3,
     "conversations.invite": 3,
     "conversations.history": 3,
     "conversations.info": 3,
@@ -38,6 +45,7 @@ TIERS: dict[str, int] = {
     "conversations.kick": 3,
     "chat.update": 3,
     "bookmarks.list": 3,
+    "users.lookupByEmail": 3,
     "users.info": 4,
     "views.publish": 4,
     "views.open": 4,
@@ -45,6 +53,8 @@ TIERS: dict[str, int] = {
     "views.push": 4,
     "chat.postEphemeral": 4,
     "conversations.members": 4,
+    "assistant.threads.setSuggestedPrompts": 4,
+    "assistant.threads.setTitle": 4,
 }
 PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
 POST_MESSAGE = "chat.postMessage"
