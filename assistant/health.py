@@ -1,7 +1,8 @@
 """What /healthz, /readyz and /livez say: the truth about the database, the clock and the feed.
 
 - live: the process runs and the clock still ticks (restart the process if not);
-- ready: live, and the database answers and can be written to (send no traffic if not);
+- ready: live, and the database answers, can be written to and has this version's schema (send
+  no traffic if not);
 - degraded: ready, but something needs a person (the feed channel is archived...): 200, named.
 """
 
@@ -94,6 +95,19 @@ def database_problem(engine: sa.Engine) -> str | None:
     return None
 
 
+def migrations_problem(engine: sa.Engine) -> str | None:
+    """None if the schema is this version's; else where it is (an instance of another version
+    moved it, or a migration did not run): this instance should take no traffic."""
+    from assistant.database import current_revision, head_revision
+
+    try:
+        current = current_revision(engine)
+    except sa.exc.SQLAlchemyError:
+        return None  # the database check says so
+    head = head_revision()
+    return None if current == head else f"schema at {current}, this version needs {head}"
+
+
 def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK)
 
@@ -129,6 +143,11 @@ def report(
         body["database"] = database or "ok"
         if database:
             failing.append("database")
+        else:
+            schema = migrations_problem(engine)
+            body["migrations"] = schema or "ok"
+            if schema:
+                failing.append("migrations")
         if problems:
             body["problems"] = problems
     body["status"] = "unavailable" if failing else ("degraded" if body.get("problems") else "ok")

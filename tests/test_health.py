@@ -32,7 +32,10 @@ def test_a_healthy_app_says_so_on_every_path(harness: Harness) -> None:
     # run from the start; the others start with their clock or their first item).
     loops = {"webhooks": "ok", "work-queue": "ok"}
     for path in ("/healthz", "/readyz"):
-        assert get(harness, path) == (200, {"ok": True, "status": "ok", "database": "ok", "loops": loops})
+        assert get(harness, path) == (
+            200,
+            {"ok": True, "status": "ok", "database": "ok", "migrations": "ok", "loops": loops},
+        )
     assert get(harness, "/livez") == (200, {"ok": True, "status": "ok", "loops": loops})
 
 
@@ -121,3 +124,25 @@ def test_a_read_only_or_stopped_database_makes_the_app_unready() -> None:
     finally:
         harness.stop()
         cluster.destroy()
+
+
+def test_a_schema_of_another_version_makes_the_app_unready(harness: Harness) -> None:
+    """An instance whose database is a migration behind (or ahead: another version's) takes no
+    traffic: /readyz names the migrations; /livez, about the process, stays up."""
+    from alembic import command
+
+    from assistant.database import alembic_config, head_revision
+
+    with harness.engine.connect() as connection:
+        command.downgrade(alembic_config(connection), "-1")
+        connection.commit()
+    try:
+        status, body = get(harness, "/readyz")
+        assert status == 503 and "migrations" in body["failing"]
+        assert body["migrations"].endswith(f"this version needs {head_revision()}")
+        assert get(harness, "/livez")[0] == 200
+    finally:
+        with harness.engine.connect() as connection:
+            command.upgrade(alembic_config(connection), "head")
+            connection.commit()
+    assert get(harness, "/readyz")[0] == 200

@@ -161,6 +161,7 @@ def test_health_check(harness: Harness) -> None:
             "ok": True,
             "status": "ok",
             "database": "ok",
+            "migrations": "ok",
             "loops": {"webhooks": "ok", "work-queue": "ok"},
         }
 
