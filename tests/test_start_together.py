@@ -46,11 +46,11 @@ def test_three_instances_started_at_once_migrate_an_empty_database_once_and_all_
 
         try:
             for process, port in zip(processes, ports, strict=True):
-                wait_for(
-                    lambda p=process, n=port: process_alive(p) and ready(n),
-                    timeout=60,
-                    what=f"the app on {port}",
-                )
+
+                def serving(p: subprocess.Popen[bytes] = process, n: int = port) -> bool:
+                    return process_alive(p) and ready(n)
+
+                wait_for(serving, timeout=60, what=f"the app on {port}")
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
