@@ -41,8 +41,11 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
         mounted_apps,
         wsgi_app,
     )
+    from assistant.tracing import configure_tracing
 
     configure_logging(settings.log_level, _secrets(settings), log_format=settings.log_format)
+    if configure_tracing():
+        logger.info("tracing to %s", os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"])
     app, components = create_app(settings)
     stopping = threading.Event()
     # SIGTERM (a deploy, a container stop) ends the app as cleanly as Ctrl-C.

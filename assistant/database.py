@@ -17,6 +17,8 @@ from alembic import command
 from alembic.config import Config
 from sqlmodel import Session
 
+from assistant.tracing import span
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 # One advisory lock id, so instances starting together migrate one at a time.
 _MIGRATION_LOCK = int(hashlib.sha1(b"escalation-assistant-migrations").hexdigest()[:15], 16)
@@ -147,7 +149,10 @@ def _ping_when_idle(engine: sa.Engine) -> None:
 @contextmanager
 def session_scope(engine: sa.Engine) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back on error."""
-    with Session(engine, expire_on_commit=False) as session:
+    with (
+        span("db transaction", attributes={"db.system": engine.dialect.name}),
+        Session(engine, expire_on_commit=False) as session,
+    ):
         try:
             yield session
             session.commit()

@@ -28,6 +28,7 @@ from typing import Any
 
 from assistant.jobs.supervision import Supervisor, run_supervised
 from assistant.slack.pacing import Paced, Pacer
+from assistant.tracing import job_attributes, span
 
 logger = logging.getLogger(__name__)
 WORK_LOOP = "work-queue"
@@ -223,7 +224,8 @@ class WorkQueue:
     def _run(self, work: _Work) -> None:
         later: Later | None = None
         try:
-            with self.pacer.prepaid(work.method, work.channel):
+            traced = span(f"job {work.key.split(':')[0]}", attributes=job_attributes(work.key))
+            with traced, self.pacer.prepaid(work.method, work.channel):
                 later = work.run()
         except Paced as paced:
             later = Later(paced.wait)

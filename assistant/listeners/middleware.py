@@ -13,6 +13,7 @@ from slack_bolt.response import BoltResponse
 from assistant.domain.text import clean_tree
 from assistant.ids import ViewId
 from assistant.services import submissions
+from assistant.tracing import SpanKind, slack_request_name, span
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,12 @@ def submission_key(body: dict[str, Any]) -> tuple[str, str] | None:
 
 def register_middleware(app: App, engine: sa.Engine) -> None:
     rate_limited_minutes: set[int] = set()
+
+    @app.middleware
+    def trace_slack_request(body: dict[str, Any], next: Callable[[], None]) -> None:  # noqa: A002
+        """A span for each Slack request handled (its answer to Slack included)."""
+        with span(slack_request_name(body), SpanKind.SERVER):
+            next()
 
     @app.middleware
     def acknowledge_rate_limit_notices(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002

@@ -38,6 +38,7 @@ from slack_sdk.webhook import WebhookClient
 from assistant.metrics import count_slack_call
 from assistant.settings import Settings
 from assistant.slack.pacing import POST_MESSAGE, Paced, Pacer
+from assistant.tracing import SpanKind, span
 
 logger = logging.getLogger(__name__)
 
@@ -138,16 +139,21 @@ class CountedWebClient(WebClient):
     def api_call(  # type: ignore[override]
         self, api_method: str, *, json: dict[str, Any] | None = None, **kwargs: Any
     ) -> Any:
-        try:
-            answer = super().api_call(api_method, json=json, **kwargs)
-        except SlackApiError as exc:
-            count_slack_call(api_method, "ratelimited" if exc.response.status_code == 429 else "error")
-            raise
-        except TRANSIENT_ERRORS:
-            count_slack_call(api_method, "error")
-            raise
-        count_slack_call(api_method, "ok")
-        return answer
+        with span(f"slack.api {api_method}", SpanKind.CLIENT, {"slack.method": api_method}) as current:
+            try:
+                answer = super().api_call(api_method, json=json, **kwargs)
+            except SlackApiError as exc:
+                outcome = "ratelimited" if exc.response.status_code == 429 else "error"
+                count_slack_call(api_method, outcome)
+                current.set_attribute("slack.outcome", outcome)
+                raise
+            except TRANSIENT_ERRORS:
+                count_slack_call(api_method, "error")
+                current.set_attribute("slack.outcome", "error")
+                raise
+            count_slack_call(api_method, "ok")
+            current.set_attribute("slack.outcome", "ok")
+            return answer
 
 
 class PacedWebClient(CountedWebClient):
