@@ -1,6 +1,7 @@
 """What /healthz, /readyz and /livez say: the truth about the database, the clock and the feed.
 
-- live: the process runs and the clock still ticks (restart the process if not);
+- live (/healthz, /livez): the process runs, its clock still ticks and its loops make progress
+  (restart the process if not);
 - ready: live, and the database answers, can be written to and has this version's schema (send
   no traffic if not);
 - degraded: ready, but something needs a person (the feed channel is archived...): 200, named.
@@ -148,6 +149,12 @@ def report(
             body["migrations"] = schema or "ok"
             if schema:
                 failing.append("migrations")
+        # Slack answered the token at start (auth.test); a later answer refusing it is said here.
+        from assistant.slack.client import SlackAuth
+
+        body["slack"] = SlackAuth.problem or "ok"
+        if SlackAuth.problem:
+            failing.append("slack")
         if problems:
             body["problems"] = problems
     body["status"] = "unavailable" if failing else ("degraded" if body.get("problems") else "ok")

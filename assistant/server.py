@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATHS = {"/healthz": False, "/readyz": False, "/livez": True}
+# /healthz and /livez: liveness (the process and its loops: restart it if not); /readyz: readiness.
+HEALTH_PATHS = {"/healthz": True, "/readyz": False, "/livez": True}
 # Slack's payloads are a few KB; a modal with every field full is well under this.
 MAX_BODY_BYTES = 1024 * 1024
 # Slack signs with a timestamp and refuses replays older than this.

@@ -121,7 +121,7 @@ class Parts(WhatTheAppLeft):
 
     # -- what is stored ------------------------------------------------------------------------
 
-    def health(self, path: str = "/healthz") -> tuple[int, dict[str, Any]]:
+    def health(self, path: str = "/readyz") -> tuple[int, dict[str, Any]]:
         """What the app's health check at `path` answers (its status and body), from these parts."""
         return component_health(self.components)(HEALTH_PATHS[path])
 

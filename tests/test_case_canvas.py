@@ -108,7 +108,7 @@ def test_without_canvases_cases_open_as_before_and_the_managers_hear_once(harnes
         assert step.data["canvas"] is False and harness.case(case.id).canvas_id is None
     told = [m for m in harness.workspace.dm_messages(MANAGER) if "no canvas" in m.text]
     assert len(told) == 1 and "team_tier_cannot_create_channel_canvases" in told[0].text
-    status, body = get(harness, "/healthz")
+    status, body = get(harness, "/readyz")
     assert (status, body["status"]) == (200, "ok")  # not a fault of the app's
     # Canvases turned on later: the next case has one, and the notice is gone.
     harness.workspace.canvases_enabled = True

@@ -2,7 +2,7 @@
 
 A PostgreSQL cluster of the test's own is stopped at random moments (a crash,
 as the app sees it) while reminders fall due, and started again. The clock must
-keep ringing, /healthz must say 503 while the database is gone, and afterwards
+keep ringing, /readyz must say 503 while the database is gone, and afterwards
 every reminder must have reached the case channel and the owner exactly once.
 """
 
@@ -46,7 +46,7 @@ def cluster() -> Iterator[ThrowawayPostgres]:
 def health(harness: Harness) -> tuple[int, dict[str, object]]:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(harness.server.url + "/healthz", timeout=15) as response:
+        with opener.open(harness.server.url + "/readyz", timeout=15) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
@@ -121,7 +121,7 @@ def test_reminders_keep_their_promise_through_database_outages(cluster: Throwawa
         assert scheduler.running and scheduler._thread is not None and scheduler._thread.is_alive()
         counts = {r.id: deliveries(harness, r.id or 0) for r in snoozed}
         assert all(c == {"channel": 1, "dm": 1} for c in counts.values()), (seed, counts)
-        # While the database was gone, /healthz said so.
+        # While the database was gone, /readyz said so.
         assert seen_unavailable and seen_unavailable[0]["database"] == "unreachable", seen_unavailable
         status, body = health(harness)
         assert (status, body["database"]) == (200, "ok"), body

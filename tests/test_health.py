@@ -1,4 +1,4 @@
-"""/healthz tells the truth: the database, the clock, and set-up problems someone must fix."""
+"""/readyz and /healthz tell the truth: the database, the clock, and set-up problems someone must fix."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from assistant.jobs.reminders import CLOCK
 from assistant.models import utcnow
 from assistant.services import provisioning as records
-from tests.harness import CSM, MANAGER, Harness, start_harness
+from tests.harness import CSM, MANAGER, Harness, start_harness, wait_for
 from tests.throwaway_postgres import ThrowawayPostgres, missing_reason
 
 
@@ -31,21 +31,22 @@ def test_a_healthy_app_says_so_on_every_path(harness: Harness) -> None:
     # Every background loop running is named, each "ok" (the work queue and the webhooks sender
     # run from the start; the others start with their clock or their first item).
     loops = {"webhooks": "ok", "work-queue": "ok"}
-    for path in ("/healthz", "/readyz"):
+    for path in ("/readyz",):
         assert get(harness, path) == (
             200,
-            {"ok": True, "status": "ok", "database": "ok", "migrations": "ok", "loops": loops},
+            {"ok": True, "status": "ok", "database": "ok", "migrations": "ok", "slack": "ok", "loops": loops},
         )
-    assert get(harness, "/livez") == (200, {"ok": True, "status": "ok", "loops": loops})
+    for path in ("/livez", "/healthz"):  # liveness: the process and its loops
+        assert get(harness, path) == (200, {"ok": True, "status": "ok", "loops": loops})
 
 
 def test_a_clock_that_stopped_ringing_makes_the_app_unhealthy(harness: Harness) -> None:
     heartbeat = harness.components.heartbeat
     heartbeat.beat(CLOCK, utcnow() - timedelta(seconds=61))
-    status, body = get(harness, "/healthz")
+    status, body = get(harness, "/readyz")
     assert (status, body["status"], body["clock_reminders"]) == (200, "ok", "ok")  # 61 s: one ring late
     heartbeat.beat(CLOCK, utcnow() - timedelta(minutes=5))
-    for path in ("/healthz", "/livez"):
+    for path in ("/readyz", "/livez", "/healthz"):
         status, body = get(harness, path)
         assert status == 503
         assert body["clock_reminders"] == "stalled" and body["failing"] == ["clock_reminders"]
@@ -62,13 +63,13 @@ def test_an_archived_feed_is_told_once_and_shown_as_degraded(harness: Harness) -
         assert harness.channel_of(case).messages
     told = [m for m in harness.workspace.dm_messages(MANAGER) if "escalations feed" in m.text]
     assert len(told) == 1 and "is_archived" in told[0].text
-    status, body = get(harness, "/healthz")
+    status, body = get(harness, "/readyz")
     assert (status, body["status"], body["problems"]) == (200, "degraded", ["feed_unavailable: is_archived"])
 
     harness.feed.is_archived = False
     harness.escalate(CSM)
     assert [m.text for m in harness.feed.messages][-1].startswith("New escalation ESC-3")
-    assert get(harness, "/healthz")[1]["status"] == "ok"
+    assert get(harness, "/readyz")[1]["status"] == "ok"
 
 
 def test_an_unknown_feed_channel_is_told_once(database_url: str) -> None:
@@ -78,7 +79,7 @@ def test_an_unknown_feed_channel_is_told_once(database_url: str) -> None:
         harness.escalate(CSM)
         told = [m for m in harness.workspace.dm_messages(MANAGER) if "escalations feed" in m.text]
         assert len(told) == 1 and "channel_not_found" in told[0].text
-        assert get(harness, "/healthz")[1]["problems"] == ["feed_unavailable: channel_not_found"]
+        assert get(harness, "/readyz")[1]["problems"] == ["feed_unavailable: channel_not_found"]
     finally:
         harness.stop()
 
@@ -94,7 +95,7 @@ def test_a_sqlite_disk_that_is_full_makes_the_app_unready(
 
         real = shutil.disk_usage
         monkeypatch.setattr(shutil, "disk_usage", lambda p: real(p)._replace(free=1024))
-        status, body = get(harness, "/healthz")
+        status, body = get(harness, "/readyz")
         assert (status, body["database"], body["failing"]) == (503, "disk_full", ["database"])
     finally:
         harness.stop()
@@ -107,20 +108,21 @@ def test_a_read_only_or_stopped_database_makes_the_app_unready() -> None:
     cluster.start()
     harness = start_harness(cluster.url)
     try:
-        assert get(harness, "/healthz")[0] == 200
+        assert get(harness, "/readyz")[0] == 200
         engine = sa.create_engine(cluster.url, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
             connection.execute(sa.text("ALTER SYSTEM SET default_transaction_read_only = on"))
             connection.execute(sa.text("SELECT pg_reload_conf()"))
         engine.dispose()
         harness.components.engine.dispose()  # new connections see the setting
-        status, body = get(harness, "/healthz")
+        status, body = get(harness, "/readyz")
         assert (status, body["database"]) == (503, "read_only")
 
         cluster.stop()
         status, body = get(harness, "/readyz")
         assert (status, body["database"]) == (503, "unreachable")
-        assert get(harness, "/livez")[0] == 200  # the process itself is fine: do not restart it
+        for path in ("/livez", "/healthz"):  # liveness: the process itself is fine, do not restart it
+            assert get(harness, path)[0] == 200
     finally:
         harness.stop()
         cluster.destroy()
@@ -146,3 +148,15 @@ def test_a_schema_of_another_version_makes_the_app_unready(harness: Harness) -> 
             command.upgrade(alembic_config(connection), "head")
             connection.commit()
     assert get(harness, "/readyz")[0] == 200
+
+
+def test_a_token_slack_refuses_makes_the_app_unready_until_slack_takes_it_again(harness: Harness) -> None:
+    from tests.harness import OWNER
+
+    harness.workspace.fail("chat.postMessage", error="token_revoked", times=1, match={"channel": "D*"})
+    harness.sender.direct_message(OWNER, "help")
+    _, body = wait_for(lambda: (r := get(harness, "/readyz"))[0] == 503 and r, what="unready")
+    assert body["slack"] == "token_revoked" and "slack" in body["failing"]
+    assert get(harness, "/healthz")[0] == 200  # the process is fine: a person must act, not a restart
+    harness.sender.direct_message(OWNER, "help")  # Slack takes the token again
+    wait_for(lambda: get(harness, "/readyz")[0] == 200, what="ready again")

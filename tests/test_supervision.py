@@ -128,7 +128,7 @@ def test_a_communication_that_raises_is_held_back_and_parked_while_the_next_goes
         what="the owner told",
     )
     # Health: the loop runs (200) and the failing item is named.
-    status, body = get(harness, "/healthz")
+    status, body = get(harness, "/readyz")
     assert status == 200 and body["status"] == "degraded"
     assert body["loops"]["customer-delivery"].startswith(f"running; an item failed: communication:{held.id}")
     assert any(p.startswith("customer-delivery: running; an item failed") for p in body["problems"])
@@ -207,14 +207,14 @@ def test_a_delivery_thread_that_ends_makes_health_fail_naming_it(
 ) -> None:
     # E-mail set up: the delivery thread runs from the start (nothing is sent to this server).
     with running_parts(database_url, smtp_url="smtp://127.0.0.1:2525", smtp_from=SENDER) as parts:
-        assert parts.health("/healthz")[0] == 200
+        assert parts.health("/readyz")[0] == 200
 
         def dies(self: CustomerDelivery) -> None:
             raise SystemExit("the thread ends")  # not an Exception: nothing in the loop catches it
 
         monkeypatch.setattr(CustomerDelivery, "next_due", dies)
         parts.components.customer.wake()
-        _, body = wait_for(lambda: (r := parts.health("/healthz"))[0] == 503 and r, what="health fails")
+        _, body = wait_for(lambda: (r := parts.health("/readyz"))[0] == 503 and r, what="health fails")
         assert body["failing"] == ["loop_customer-delivery"]
         assert body["loops"]["customer-delivery"].startswith("stopped (SystemExit at ")
         assert parts.health("/livez")[0] == 503
@@ -247,7 +247,7 @@ def test_a_reminder_that_raises_is_recorded_and_the_next_case_is_reminded(
     # Each of the first case's due reminders (its first hour's too) is recorded on itself, once.
     fault = next(f for f in faults(parts, "reminders") if f.item == f"reminder:{held.id}")
     assert fault.faults == 1
-    body = parts.health("/healthz")[1]
+    body = parts.health("/readyz")[1]
     assert body["loops"]["reminders"].startswith("running; an item failed: reminder:")
     assert ": Injected" in body["loops"]["reminders"]
 
@@ -266,7 +266,7 @@ def test_a_reminder_pass_that_raises_outside_any_reminder_is_said_and_the_clock_
     assert clock.ages().get("reminders") == before  # not marked as having rung
     planned = parts.components.reminders.next_at
     assert planned is not None and planned > datetime.now(UTC)  # tried again shortly, not spinning
-    body = parts.health("/healthz")[1]
+    body = parts.health("/readyz")[1]
     assert body["loops"]["reminders"].startswith("running; an item failed: pass: Injected at ")
     monkeypatch.undo()
     # The acknowledgement's reminder, and the first hour's reminder and breach before it.
@@ -292,7 +292,7 @@ def test_a_provisioning_step_that_raises_is_recorded_and_other_cases_open(
     assert Step.CARD in steps.pending_steps(parts.components.engine, broken.id or 0)
     [fault] = faults(parts, "provisioning")
     assert fault.item == f"step:{broken.id}:card" and fault.last_error.startswith("Injected at ")
-    body = parts.health("/healthz")[1]
+    body = parts.health("/readyz")[1]
     assert body["loops"]["provisioning"].startswith(f"running; an item failed: step:{broken.id}:card")
     # The repair sweep leaves it alone while it waits out its back-off.
     assert broken.id not in parts.components.provisioner.repair()
@@ -360,13 +360,13 @@ def test_a_job_pass_that_raises_is_named_and_one_that_stops_passing_fails_health
     supervisor.min_stall_seconds = 0.0  # (a minute at least in the app: not waited for here)
     job = guarded("repair sweep", sweep, supervisor, 0.3)
     job()  # raises inside: the job survives, its next turn runs
-    body = parts.health("/healthz")[1]
+    body = parts.health("/readyz")[1]
     assert body["loops"]["repair-sweep"].startswith("running; an item failed: pass: Injected at ")
     job()
     assert len(calls) == 2
-    assert parts.health("/healthz")[0] == 200
+    assert parts.health("/readyz")[0] == 200
     time.sleep(0.8)  # two intervals without a completed pass
-    status, body = parts.health("/healthz")
+    status, body = parts.health("/readyz")
     assert status == 503 and body["failing"] == ["loop_repair-sweep"]
     assert body["loops"]["repair-sweep"].startswith("stalled")
 

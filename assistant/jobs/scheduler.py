@@ -81,76 +81,46 @@ def guarded(
 def create_scheduler(components: Components) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=UTC)
     components.heartbeat.expect(CLOCK)
-    scheduler.add_job(
-        guarded(
-            "repair sweep",
-            components.provisioner.repair,
-            components.supervisor,
-            components.settings.repair_interval_seconds,
-        ),
-        "interval",
-        seconds=components.settings.repair_interval_seconds,
-        id=REPAIR_JOB_ID,
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-        # First run at start-up: finish what a crash or an outage left half done.
-        next_run_time=datetime.now(UTC),
+    supervisor = components.supervisor
+
+    def every(name: str, job_id: str, job: Callable[[], object], seconds: float, *, now: bool = True) -> None:
+        """A supervised job every `seconds` (the first run at start-up, unless `now` is False)."""
+        scheduler.add_job(
+            guarded(name, job, supervisor, seconds),
+            "interval",
+            seconds=seconds,
+            id=job_id,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            **({"next_run_time": datetime.now(UTC)} if now else {}),
+        )
+
+    # First run at start-up: finish what a crash or an outage left half done.
+    every(
+        "repair sweep",
+        REPAIR_JOB_ID,
+        components.provisioner.repair,
+        components.settings.repair_interval_seconds,
     )
     # RCA action items are due by the day: a look every minute is soon enough.
-    scheduler.add_job(
-        guarded(
-            "action items", components.action_items.sweep, components.supervisor, ACTION_ITEMS_EVERY_SECONDS
-        ),
-        "interval",
-        seconds=ACTION_ITEMS_EVERY_SECONDS,
-        id=ACTION_ITEMS_JOB_ID,
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
+    every("action items", ACTION_ITEMS_JOB_ID, components.action_items.sweep, ACTION_ITEMS_EVERY_SECONDS)
     # Signals of the 24-hour judgement tier, raised by an import or the API: asked within a minute.
-    scheduler.add_job(
-        guarded("judgement", components.judgement.sweep, components.supervisor, JUDGEMENT_EVERY_SECONDS),
-        "interval",
-        seconds=JUDGEMENT_EVERY_SECONDS,
-        id=JUDGEMENT_JOB_ID,
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
+    every("judgement", JUDGEMENT_JOB_ID, components.judgement.sweep, JUDGEMENT_EVERY_SECONDS)
     # Personal reminders asked for in chat: a few seconds late at most is on time for a person.
-    scheduler.add_job(
-        guarded(
-            "personal reminders",
-            components.personal_reminders.sweep,
-            components.supervisor,
-            PERSONAL_REMINDERS_EVERY_SECONDS,
-        ),
-        "interval",
-        seconds=PERSONAL_REMINDERS_EVERY_SECONDS,
-        id=PERSONAL_REMINDERS_JOB_ID,
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
+    every(
+        "personal reminders",
+        PERSONAL_REMINDERS_JOB_ID,
+        components.personal_reminders.sweep,
+        PERSONAL_REMINDERS_EVERY_SECONDS,
     )
     # Workflow Builder step runs that never finished (the app stopped mid-run): failed, said so.
-    scheduler.add_job(
-        guarded(
-            "workflow step runs",
-            partial(step_runs.fail_stale_runs, components.engine, components.client),
-            components.supervisor,
-            step_runs.EVERY_SECONDS,
-        ),
-        "interval",
-        seconds=step_runs.EVERY_SECONDS,
-        id="workflow-step-runs",
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
+    every(
+        "workflow step runs",
+        "workflow-step-runs",
+        partial(step_runs.fail_stale_runs, components.engine, components.client),
+        step_runs.EVERY_SECONDS,
+        now=False,
     )
     dispatcher = components.reminders
 

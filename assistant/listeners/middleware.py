@@ -13,6 +13,7 @@ from slack_bolt.response import BoltResponse
 from assistant.domain.text import clean_tree
 from assistant.ids import ViewId
 from assistant.services import submissions
+from assistant.slack.client import counted_copy
 from assistant.tracing import SpanKind, slack_request_name, span
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,10 @@ def register_middleware(app: App, engine: sa.Engine) -> None:
     rate_limited_minutes: set[int] = set()
 
     @app.middleware
-    def trace_slack_request(body: dict[str, Any], next: Callable[[], None]) -> None:  # noqa: A002
-        """A span for each Slack request handled (its answer to Slack included)."""
+    def trace_slack_request(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
+        """A span for each Slack request handled (its answer to Slack included); the listener's
+        client counted and traced as every other (Bolt makes a plain one per request)."""
+        context["client"] = counted_copy(context.client)
         with span(slack_request_name(body), SpanKind.SERVER):
             next()
 

@@ -353,6 +353,15 @@ def is_stakeholder(user_id: str) -> Any:
     return sa.cast(col(Escalation.stakeholder_ids), sa.Text).like(f'%"{user_id}"%')
 
 
+def involves(user_id: str) -> Any:
+    """SQL: the cases the person owns, reported or takes part in."""
+    return sa.or_(
+        col(Escalation.owner_id) == user_id,
+        col(Escalation.reporter_id) == user_id,
+        is_stakeholder(user_id),
+    )
+
+
 def next_promise_due() -> Any:
     """SQL for a case's next promise's time (domain.portfolio.next_promise): by its status."""
     return sa.case(
@@ -374,13 +383,7 @@ def promised_by(engine: sa.Engine, *, involving: str | None, until: datetime, li
             .limit(limit)
         )
         if involving is not None:
-            query = query.where(
-                sa.or_(
-                    col(Escalation.owner_id) == involving,
-                    col(Escalation.reporter_id) == involving,
-                    is_stakeholder(involving),
-                )
-            )
+            query = query.where(involves(involving))
         return list(session.exec(query))
 
 
@@ -399,11 +402,5 @@ def open_cases(
         if tag is not None:
             query = query.where(tagged(tag))
         if involving is not None:
-            query = query.where(
-                sa.or_(
-                    col(Escalation.owner_id) == involving,
-                    col(Escalation.reporter_id) == involving,
-                    is_stakeholder(involving),
-                )
-            )
+            query = query.where(involves(involving))
         return list(session.exec(query))

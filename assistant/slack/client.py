@@ -133,6 +133,16 @@ def retry_handlers(max_retries: int, pacer: Pacer | None = None) -> list[RetryHa
     ]
 
 
+# Slack refusing the token itself: nothing the app does will work until a person acts.
+AUTH_ERRORS = frozenset({"invalid_auth", "token_revoked", "token_expired", "account_inactive", "not_authed"})
+
+
+class SlackAuth:
+    """Whether Slack still takes the app's token, as its last answer said (for /readyz)."""
+
+    problem: str | None = None
+
+
 class CountedWebClient(WebClient):
     """A WebClient whose every call is counted for /metrics: its method and outcome."""
 
@@ -146,6 +156,8 @@ class CountedWebClient(WebClient):
                 outcome = "ratelimited" if exc.response.status_code == 429 else "error"
                 count_slack_call(api_method, outcome)
                 current.set_attribute("slack.outcome", outcome)
+                if error_code(exc) in AUTH_ERRORS:
+                    SlackAuth.problem = error_code(exc)
                 raise
             except TRANSIENT_ERRORS:
                 count_slack_call(api_method, "error")
@@ -153,7 +165,26 @@ class CountedWebClient(WebClient):
                 raise
             count_slack_call(api_method, "ok")
             current.set_attribute("slack.outcome", "ok")
+            SlackAuth.problem = None
             return answer
+
+
+def counted_copy(client: WebClient) -> CountedWebClient:
+    """A request's client (Bolt makes a plain one for each, with the app's settings and a step's
+    own token) as a counted and traced one: the same token, URL, time-out and retries."""
+    if isinstance(client, CountedWebClient):
+        return client
+    return CountedWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=client.headers,
+        team_id=client.default_params.get("team_id"),
+        logger=client.logger,
+        retry_handlers=client.retry_handlers,
+    )
 
 
 class PacedWebClient(CountedWebClient):
