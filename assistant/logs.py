@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 # Slack token shapes, in case one arrives from somewhere we did not configure.
 _TOKEN = re.compile(r"xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
@@ -37,6 +40,30 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+# What the work at hand is about, put on every line logged during it (ids and kinds only): the
+# Slack request or API request being answered, the background job and its case.
+_CONTEXT: ContextVar[dict[str, Any]] = ContextVar("log_context", default={})  # noqa: B039 - never mutated
+
+
+@contextmanager
+def log_context(**fields: Any) -> Iterator[None]:
+    token = _CONTEXT.set({**_CONTEXT.get(), **{k: v for k, v in fields.items() if v is not None}})
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
+class ContextFields(logging.Filter):
+    """Adds the work's context to each record (JSON lines show it as fields)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in _CONTEXT.get().items():
+            if not hasattr(record, key):
+                setattr(record, key, value)
+        return True
+
+
 def formatter(log_format: str) -> logging.Formatter:
     """`text`: one readable line; `json`: one JSON object per line (python-json-logger), with the
     time, level, logger and message, and what a line adds by `extra` (a case key, a method)."""
@@ -58,6 +85,7 @@ def configure_logging(
     handler.setFormatter(formatter(log_format))
     redactor = RedactSecrets(secrets)
     handler.addFilter(redactor)
+    handler.addFilter(ContextFields())
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())

@@ -72,6 +72,7 @@ from assistant.domain.text import clean_text
 from assistant.domain.triggers import trigger_effects
 from assistant.domain.visibility import can_see_details
 from assistant.listeners.intake import owner_tier_error, people_errors
+from assistant.logs import log_context
 from assistant.metrics import count_api_request
 from assistant.models import KEY_PREFIX, AccountExternalId, ApiToken, Escalation
 from assistant.presenters.case_context import case_context
@@ -558,7 +559,8 @@ def create_api(components: Components) -> FastAPI:
         id and without the request's content (a2wsgi would otherwise swallow it unlogged)."""
         rid = request.state.request_id = uuid.uuid4().hex
         try:
-            response = await once_per_key(request, call_next)
+            with log_context(request_id=rid):
+                response = await once_per_key(request, call_next)
         except Exception as exc:
             route = getattr(request.scope.get("route"), "path", "?")
             # The frames only: an exception's message may quote the request's text.

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.jobs.supervision import Supervisor, run_supervised
+from assistant.logs import log_context
 from assistant.slack.pacing import Paced, Pacer
 from assistant.tracing import job_attributes, span
 
@@ -224,8 +225,10 @@ class WorkQueue:
     def _run(self, work: _Work) -> None:
         later: Later | None = None
         try:
-            traced = span(f"job {work.key.split(':')[0]}", attributes=job_attributes(work.key))
-            with traced, self.pacer.prepaid(work.method, work.channel):
+            about = job_attributes(work.key)
+            traced = span(f"job {work.key.split(':')[0]}", attributes=about)
+            logged = log_context(job=about["job.kind"], escalation_id=about["escalation.id"])
+            with traced, logged, self.pacer.prepaid(work.method, work.channel):
                 later = work.run()
         except Paced as paced:
             later = Later(paced.wait)

@@ -12,6 +12,7 @@ from slack_bolt.response import BoltResponse
 
 from assistant.domain.text import clean_tree
 from assistant.ids import ViewId
+from assistant.logs import log_context
 from assistant.services import submissions
 from assistant.slack.client import counted_copy
 from assistant.tracing import SpanKind, slack_request_name, span
@@ -49,7 +50,9 @@ def register_middleware(app: App, engine: sa.Engine) -> None:
         """A span for each Slack request handled (its answer to Slack included); the listener's
         client counted and traced as every other (Bolt makes a plain one per request)."""
         context["client"] = counted_copy(context.client)
-        with span(slack_request_name(body), SpanKind.SERVER):
+        name = slack_request_name(body)
+        request = str(body.get("event_id") or body.get("trigger_id") or "") or None
+        with span(name, SpanKind.SERVER), log_context(slack_request=name, request_id=request):
             next()
 
     @app.middleware

@@ -156,6 +156,7 @@ class CountedWebClient(WebClient):
                 outcome = "ratelimited" if exc.response.status_code == 429 else "error"
                 count_slack_call(api_method, outcome)
                 current.set_attribute("slack.outcome", outcome)
+                logger.debug("slack %s: %s", api_method, error_code(exc), extra=_call(api_method, outcome))
                 if error_code(exc) in AUTH_ERRORS:
                     SlackAuth.problem = error_code(exc)
                 raise
@@ -165,8 +166,13 @@ class CountedWebClient(WebClient):
                 raise
             count_slack_call(api_method, "ok")
             current.set_attribute("slack.outcome", "ok")
+            logger.debug("slack %s: ok", api_method, extra=_call(api_method, "ok"))
             SlackAuth.problem = None
             return answer
+
+
+def _call(method: str, outcome: str) -> dict[str, str]:
+    return {"slack_method": method, "outcome": outcome}
 
 
 def counted_copy(client: WebClient) -> CountedWebClient:
