@@ -98,7 +98,16 @@ _NUMBER_WORDS = {
 # What leads a duration ("in 2 hours", "em 2h", "daqui 2 horas", "en 2 horas"): "17h" alone is a time.
 _DURATION_LEADS = frozenset({"in", "em", "daqui", "en", "dentro", "within", "after", "por", "de"})
 _AND_A_HALF = re.compile(r"\b(?:and a half|e meia|y media)\b")
-_AFTERNOON = re.compile(r"\s*(?:de la tarde|de la noche|da tarde|da noite|in the afternoon|in the evening)\b")
+_AFTERNOON = re.compile(
+    r"\s*(?:de la tarde|de la noche|da tarde|da noite|a tarde|a noite|esta tarde|esta noche|"
+    r"in the afternoon|in the evening|this afternoon|this evening|tonight)\b"
+)
+# "My cases" in any of its forms: a first-person possessive before a word for cases.
+_MINE = re.compile(
+    r"\b(?:my|mine|meus|minhas|meu|minha|mis|mi)\s+(?:\w+\s+)?"
+    r"(?:cases?|tickets?|escalations?|escs?|casos?|chamados?|escalac(?:ao|oes)|escalaciones|escalamientos?|"
+    r"escalados?|escaladas?|pendencias|pendientes)\b"
+)
 # Asking who: "who", "whose", "quem", "quién", "qual analista/csm", "a quién".
 _ASKS_WHO = re.compile(
     r"\b(?:who|whose|who's|quem|quien|(?:qual|que|which) (?:analista|csm|pessoa|person|agente|agent))\b"
@@ -168,6 +177,7 @@ _HOUR = "(" + "|".join(sorted(_HOUR_WORDS, key=len, reverse=True)) + r"|\d{1,2})
 # "dos y media", "seis menos cuarto" (and the afternoon, "pm", "da tarde", "de la tarde", after it).
 _WORD_TIMES = (
     (re.compile(rf"\bhalf past {_HOUR}\b"), 30, 0),
+    (re.compile(rf"\bhalf (?!an\b|a\b|past\b|hour\b){_HOUR}\b"), 30, 0),  # British: "half four"
     (re.compile(rf"\bquarter past {_HOUR}\b"), 15, 0),
     (re.compile(rf"\bquarter to {_HOUR}\b"), -15, 0),
     (re.compile(rf"\b{_HOUR} (?:e|y) (?:meia|media)\b"), 30, 0),
@@ -373,6 +383,8 @@ def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] =
         intent = Intent.REMIND_ME
     elif intent == Intent.UNKNOWN and (case is not None or account is not None):
         intent = Intent.STATUS
+    elif intent == Intent.UNKNOWN and _MINE.search(plain):
+        intent = Intent.MY_CASES  # "mis tickets abiertos", "my escalations pls": the person's own
     if intent == Intent.UNKNOWN:
         return Understood(Intent.UNKNOWN, 0.0, nearest=nearest, case=case, person=person)
     return Understood(
