@@ -83,7 +83,7 @@ _BARE_KEY = re.compile(r"\besc(\d{1,7})\b")
 # Text is folded (accents off) before it is read: "às" is "as", "até" is "ate".
 _TIME = re.compile(
     r"\b(?:at|by|as|pras|pra|a las|las|para las|ate as|a)?\s*"
-    r"(\d{1,2})(?:[:h](\d{2}))?\s*(am|pm|h)?\b(?![\d.,])"
+    r"(\d{1,2})(?:[:h](\d{2}))?\s*(am|pm|hs|h)?\b(?![\d.,])"
 )
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20,
@@ -110,7 +110,8 @@ _MINE = re.compile(
 )
 # Asking who: "who", "whose", "quem", "quién", "qual analista/csm", "a quién".
 _ASKS_WHO = re.compile(
-    r"\b(?:who|whose|who's|quem|quien|(?:qual|que|which) (?:analista|csm|pessoa|person|agente|agent))\b"
+    r"\b(?:who|whose|who's|quem|quien|(?:qual|que|cual|which) "
+    r"(?:analista|csm|pessoa|person|agente|agent|engineer|engenheiro|ingeniero|dev|rep))\b"
 )
 # What names an update to the customer, in each language (folded: accents off).
 _UPDATE_WORD = re.compile(
@@ -118,6 +119,10 @@ _UPDATE_WORD = re.compile(
 )
 # "1h30", "an hour and a half", "hora e meia", "hora y media": ninety minutes.
 _HOURS_AND_MINUTES = re.compile(r"\b(\d{1,2})h(\d{2})\b")
+_WITHIN_THE_HOUR = re.compile(
+    r"\b(?:within the hour|within an hour|in the next hour|na proxima hora|dentro de uma hora|"
+    r"en la proxima hora|dentro de una hora)\b"
+)
 _HOUR_AND_A_HALF = re.compile(r"\b(?:an hour and a half|(?:uma )?hora e meia|(?:una )?hora y media)\b")
 _NOON = re.compile(r"\b(?:noon|midday|meio dia|mediodia)\b")
 
@@ -125,6 +130,8 @@ _NOON = re.compile(r"\b(?:noon|midday|meio dia|mediodia)\b")
 def _duration(text: str, words: Mapping[str, tuple[str, ...]]) -> int | None:
     if _HOUR_AND_A_HALF.search(text):
         return 90
+    if _WITHIN_THE_HOUR.search(text):
+        return 60
     led = re.search(r"\b(?:in|em|daqui|en|dentro de|within)\s+(\d{1,2})h(\d{2})\b", text)
     if led:
         return int(led.group(1)) * 60 + int(led.group(2))
@@ -187,6 +194,17 @@ _WORD_TIMES = (
 )
 
 
+_MORNING = re.compile(
+    r"\s*(?:am|a m|in the morning|this morning|da manha|de manha|de la manana|de madrugada)\b"
+)
+
+
+def _working_afternoon(hour: int, mark: str | None, rest: str) -> bool:
+    """1 to 6 o'clock said without "am" or "morning" is in the afternoon: a promise to a customer
+    or a reminder at work ("at 5", "half five") is not for the small hours."""
+    return 1 <= hour <= 6 and mark != "am" and not _MORNING.match(rest)
+
+
 def _word_time(text: str) -> str | None:
     for pattern, minutes, _unused in _WORD_TIMES:
         match = pattern.search(text)
@@ -195,7 +213,8 @@ def _word_time(text: str) -> str | None:
         word = match.group(1)
         hour = int(word) if word.isdigit() else _HOUR_WORDS[word]
         rest = text[match.end() :]
-        if (re.match(r"\s*(?:pm|p m)\b", rest) or _AFTERNOON.match(rest)) and hour < 12:
+        pm = re.match(r"\s*(?:pm|p m)\b", rest) or _AFTERNOON.match(rest)
+        if (pm or _working_afternoon(hour, None, rest)) and hour < 12:
             hour += 12
         total = (hour * 60 + minutes) % (24 * 60)
         return f"{total // 60:02d}:{total % 60:02d}"
@@ -215,7 +234,9 @@ def _time(text: str, minutes_found: bool) -> str | None:
             continue  # a bare number is a case or a count, not a time
         if minutes_found and not (minute or mark == "pm" or mark == "am"):
             continue
-        afternoon = _AFTERNOON.match(text[match.end() :])
+        afternoon = _AFTERNOON.match(text[match.end() :]) or _working_afternoon(
+            hour, mark, text[match.end() :]
+        )
         if (mark == "pm" or afternoon) and hour < 12:
             hour += 12
         if mark == "am" and hour == 12:
