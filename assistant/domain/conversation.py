@@ -373,7 +373,8 @@ def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] =
     acked = scores.get(Intent.ACKNOWLEDGE, (0.0, 0, ""))[0] >= THRESHOLD
     unsupported = any(re.search(rf"\b{re.escape(folded(w))}\b", plain) for w in words.get("unsupported", ()))
     questions = (Intent.UNKNOWN, Intent.STATUS, Intent.REASSIGN, Intent.DUE, Intent.MY_CASES, Intent.OWNER_OF)
-    if unsupported and intent in questions and not person:
+    loose_ack = intent == Intent.ACKNOWLEDGE and score < EXACT  # "schedule a meeting": not "take it"
+    if unsupported and (intent in questions or loose_ack) and not person:
         return Understood(Intent.UNKNOWN, 0.0, nearest=nearest, case=case, person=person)
     # A breach word said as such (a loose match of "vencidas" is "vencendo": due, not missed).
     breach_said = scores.get(Intent.BREACHED, (0.0, 0, ""))[0] >= EXACT
@@ -399,7 +400,8 @@ def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] =
             or (intent == Intent.REMIND_ME and not reminder_said)
         )
     ):
-        intent = Intent.NEXT_UPDATE  # an update and a time to give it: the next promise
+        # An update and a time to give it: the next promise (the acknowledgement's, if "ack" said).
+        intent = Intent.ACKNOWLEDGE if acked else Intent.NEXT_UPDATE
     elif minutes is not None and intent in (Intent.UNKNOWN, Intent.DUE, Intent.STATUS):
         intent = Intent.REMIND_ME
     elif intent == Intent.UNKNOWN and (case is not None or account is not None):
