@@ -110,7 +110,7 @@ _MINE = re.compile(
 )
 # Asking who: "who", "whose", "quem", "quién", "qual analista/csm", "a quién".
 _ASKS_WHO = re.compile(
-    r"\b(?:who|whose|who's|quem|quien|(?:qual|que|cual|which) "
+    r"\b(?:who|whose|who's|whoever|whoever's|quem|quien|(?:qual|que|cual|which) "
     r"(?:analista|csm|pessoa|person|agente|agent|engineer|engenheiro|ingeniero|dev|rep))\b"
 )
 # What names an update to the customer, in each language (folded: accents off).
@@ -380,8 +380,15 @@ def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] =
     breach_said = scores.get(Intent.BREACHED, (0.0, 0, ""))[0] >= EXACT
     heard_said = scores.get(Intent.LAST_HEARD, (0.0, 0, ""))[0] >= THRESHOLD
     reminder_said = scores.get(Intent.REMIND_ME, (0.0, 0, ""))[0] >= THRESHOLD
+    period = _period(without_case, words)
+    due_said = scores.get(Intent.DUE, (0.0, 0, ""))[0] >= EXACT
+    asks_when_due = period is not None and due_said and time is None and minutes is None
     if intent == Intent.NEXT_UPDATE and acked:
         intent = Intent.ACKNOWLEDGE  # "ack ESC-42, next update at 17:00": the acknowledgement's promise
+    elif (
+        asks_when_due and not breach_said and intent in (Intent.LAST_HEARD, Intent.STATUS, Intent.NEXT_UPDATE)
+    ):
+        intent = Intent.DUE  # "which customer updates are due today": what is due, a period said
     elif intent == Intent.DUE and breach_said:
         intent = Intent.BREACHED  # "commitments we blew": a promise, and missed
     elif intent == Intent.NEXT_UPDATE and scores.get(Intent.REMIND_ME, (0.0, 0, ""))[0] >= EXACT:
@@ -419,7 +426,7 @@ def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] =
         person=person,
         time=time,
         minutes=minutes,
-        period=_period(without_case, words),
+        period=period,
         nearest=tuple(i for i, _ in matching[1:3]),
     )
 
