@@ -66,7 +66,18 @@ if __name__ == "__main__":
     # Eleven held-out corpora, each written blind by a helper that never saw the cues. The first
     # ten (`conversation` … `tenth`) were each read in turn to find missing vocabulary and rules,
     # so they flatter; `eleventh` (156 per language) was never read: the honest figure.
-    read = ("conversation", "fresh", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+    read = (
+        "conversation",
+        "fresh",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+    )
     corpora = (*read, "eleventh")
     for name in corpora:
         totals = [evaluate(language, misses_of == name, name) for language in LOCALES]
