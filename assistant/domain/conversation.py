@@ -115,7 +115,8 @@ _ASKS_WHO = re.compile(
 )
 # What names an update to the customer, in each language (folded: accents off).
 _UPDATE_WORD = re.compile(
-    r"\b(?:update|updates|atualiz\w*|actualiz\w*|retorno|escribimos|escrevemos|avisar?)\b"
+    r"\b(?:update|updates|follow up|follow-up|followup|atualiz\w*|actualiz\w*|retorno|escribimos|escrevemos|"
+    r"avisar?|novedad(?:es)?|novidades?|noticias|promise|promete|prometer|prometemos|comprometete)\b"
 )
 # "1h30", "an hour and a half", "hora e meia", "hora y media": ninety minutes.
 _HOURS_AND_MINUTES = re.compile(r"\b(\d{1,2})h(\d{2})\b")
@@ -389,8 +390,11 @@ def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] =
         asks_when_due and not breach_said and intent in (Intent.LAST_HEARD, Intent.STATUS, Intent.NEXT_UPDATE)
     ):
         intent = Intent.DUE  # "which customer updates are due today": what is due, a period said
-    elif intent == Intent.DUE and breach_said:
-        intent = Intent.BREACHED  # "commitments we blew": a promise, and missed
+    elif breach_said and (
+        intent == Intent.DUE
+        or (intent in (Intent.NEXT_UPDATE, Intent.LAST_HEARD) and time is None and minutes is None)
+    ):
+        intent = Intent.BREACHED  # "commitments we blew", "overdue customer updates": missed
     elif intent == Intent.NEXT_UPDATE and scores.get(Intent.REMIND_ME, (0.0, 0, ""))[0] >= EXACT:
         intent = Intent.REMIND_ME  # "remind me to update them in 40 minutes": theirs, not a promise
     elif person and not asks_who and intent not in (Intent.REMIND_ME, Intent.NEXT_UPDATE):
@@ -405,6 +409,7 @@ def understand(text: str, books: Iterable[Phrasebook], accounts: Sequence[str] =
         and (
             intent in (Intent.UNKNOWN, Intent.STATUS, Intent.LAST_HEARD, Intent.MY_CASES)
             or (intent == Intent.REMIND_ME and not reminder_said)
+            or (intent == Intent.DUE and time is not None)
         )
     ):
         # An update and a time to give it: the next promise (the acknowledgement's, if "ack" said).
