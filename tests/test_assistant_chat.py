@@ -161,3 +161,11 @@ def test_a_personal_reminder_is_set_only_when_confirmed_and_sent_once(harness: H
     # No time said: asked when; a time past the next 30 days: refused.
     assert "When?" in shown(answers_to(harness, OWNER, "remind me about this"))
     assert "next 30 days" in shown(answers_to(harness, OWNER, "remind me in 900 hours"))
+
+
+def test_a_sentence_not_understood_gets_the_nearest_examples_first(harness: Harness) -> None:
+    said = answers_to(harness, OWNER, "that thing, the owmer thingy")
+    text = json.loads(shown(said))[0]["text"]["text"]
+    examples = [line for line in text.splitlines() if line.startswith("• ")]
+    assert len(examples) == 8 and text.startswith("I did not understand that")
+    assert examples[0] == "• who owns ESC-42?"  # "owmer": the nearest is who owns a case

@@ -137,8 +137,25 @@ def reply(text: str, buttons: list[dict[str, str]] | None = None) -> Message:
     return render_message("assistant_reply.json.j2", text=text, buttons=buttons or [])
 
 
+# Each intent's example, for "not understood": the nearest intents' examples come first.
+EXAMPLE_OF = {
+    Intent.STATUS: EXAMPLES[0],
+    Intent.DUE: EXAMPLES[2],
+    Intent.MY_CASES: EXAMPLES[3],
+    Intent.OWNER_OF: EXAMPLES[4],
+    Intent.LAST_HEARD: EXAMPLES[5],
+    Intent.BREACHED: EXAMPLES[6],
+    Intent.ACKNOWLEDGE: EXAMPLES[7],
+    Intent.NEXT_UPDATE: EXAMPLES[7],
+    Intent.REASSIGN: EXAMPLES[7],
+}
+
+
 def help_reply(heard: Understood | None) -> Message:
-    lines = "\n".join(f"• {_(example)}" for example in EXAMPLES)
+    """What it can do; for a sentence not understood, the examples nearest what was said first."""
+    nearest = [EXAMPLE_OF[i] for i in (heard.nearest if heard else ()) if i in EXAMPLE_OF]
+    ordered = list(dict.fromkeys([*nearest, *EXAMPLES]))
+    lines = "\n".join(f"• {_(example)}" for example in ordered)
     lead = _("assistant_chat.what_i_can_do") if heard is None else _("assistant_chat.not_understood")
     return reply(f"{lead}\n{lines}\n{_('assistant_chat.orders_open_forms')}")
 
