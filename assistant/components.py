@@ -132,6 +132,11 @@ class Components:
         """Queue a stored case for provisioning (durable: the repair sweep finishes it if we die)."""
         self.provisioner.open_new(case)
 
+    def wake_for_acknowledgement(self, case: Escalation) -> None:
+        """A new case: the reminder clock rings in time for its acknowledgement's reminder."""
+        if case.ack_due_at is not None:
+            self.reminders.wake_at(case.ack_due_at - self.reminder_policy.ack_before)
+
     def close(self) -> None:
         self.customer.stop()
         self.webhooks.stop()  # (its wake-up on events owed is among `stops`)
@@ -274,7 +279,7 @@ def create_components(
             supervisor=supervisor,
         ),
         personal_reminders=PersonalReminders(
-            engine=engine, channel=provisioner.channel, people=people, supervisor=supervisor
+            engine=engine, channel=provisioner.channel, supervisor=supervisor
         ),
         heartbeat=heartbeat,
         in_flight=in_flight,

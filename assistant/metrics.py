@@ -23,6 +23,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 from sqlmodel import col
 
+from assistant.domain.events import EventKind
 from assistant.domain.status import Status
 from assistant.models import CaseEvent, CustomerCommunication, Escalation, WebhookDelivery
 
@@ -88,15 +89,13 @@ class AppCollector(Collector):
 
     def collect(self) -> Iterator[Any]:
         yield from self._process()
+        answered = True
         try:
             yield from self._practice()
         except sa.exc.SQLAlchemyError:
-            up = GaugeMetricFamily("escalations_database_up", "Whether the database answered the scrape")
-            up.add_metric([], 0.0)
-            yield up
-            return
+            answered = False
         up = GaugeMetricFamily("escalations_database_up", "Whether the database answered the scrape")
-        up.add_metric([], 1.0)
+        up.add_metric([], 1.0 if answered else 0.0)
         yield up
 
     def _process(self) -> Iterable[Any]:
@@ -180,7 +179,9 @@ class AppCollector(Collector):
             )
         ).one()
         breaches = connection.execute(
-            sa.select(sa.func.count()).select_from(CaseEvent).where(col(CaseEvent.kind) == "breach")
+            sa.select(sa.func.count())
+            .select_from(CaseEvent)
+            .where(col(CaseEvent.kind) == EventKind.BREACH.value)
         ).scalar_one()
         promises = CounterMetricFamily(
             "escalations_promises",

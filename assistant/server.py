@@ -26,6 +26,7 @@ from slack_sdk.signature import SignatureVerifier
 from waitress.server import create_server
 
 from assistant import health
+from assistant.domain.case_links import CASE_PATH
 
 if TYPE_CHECKING:
     from assistant.components import Components
@@ -45,7 +46,7 @@ HealthSource = Callable[[bool], tuple[int, dict[str, Any]]]
 Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 PAGES_PREFIX = "/csat/"
 API_PREFIX = "/api/"
-CASES_PREFIX = "/cases/"
+CASES_PREFIX = CASE_PATH
 METRICS_PATH = "/metrics"
 
 REASONS = {

@@ -843,8 +843,7 @@ def create_api(components: Components) -> FastAPI:
         if not opened.created:
             return replayed(opened.case, token, key, bound, response)
         components.open_in_slack(opened.case)
-        if opened.case.ack_due_at is not None:
-            components.reminders.wake_at(opened.case.ack_due_at - components.reminder_policy.ack_before)
+        components.wake_for_acknowledgement(opened.case)
         # The caller wrote the case: it reads it in full, private or not. A case just opened has
         # the accounts the request named (the directory's names): no query to read them back.
         return case_json(opened.case, list(intake.affected_accounts))

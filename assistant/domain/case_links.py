@@ -32,10 +32,6 @@ class References:
         return bool(self.case_numbers or self.channel_ids)
 
 
-def case_link(base_url: str, key: str) -> str:
-    return f"{base_url.rstrip('/')}{CASE_PATH}{key}"
-
-
 def case_number_in_link(url: str, base_url: str | None) -> int | None:
     """ESC-42's number if `url` is the case link on the app's own site (any scheme or trailing
     slash; another site's /cases/ESC-42 is not ours)."""
@@ -51,7 +47,7 @@ def case_number_in_link(url: str, base_url: str | None) -> int | None:
 
 def case_number_in_path(path: str) -> int | None:
     """`/cases/ESC-42` (as the app serves it) -> 42."""
-    match = re.fullmatch(r"/cases/ESC-(\d{1,9})/?", path, re.IGNORECASE)
+    match = re.fullmatch(rf"{CASE_PATH}ESC-(\d{{1,9}})/?", path, re.IGNORECASE)
     return int(match.group(1)) if match else None
 
 

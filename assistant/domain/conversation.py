@@ -33,8 +33,6 @@ class Intent(StrEnum):
     UNKNOWN = "unknown"
 
 
-# Orders are answered with the flow's form or a confirmation, never carried out from chat.
-ORDERS = frozenset({Intent.ACKNOWLEDGE, Intent.NEXT_UPDATE, Intent.REASSIGN, Intent.REMIND_ME})
 # A cue scoring below this (0-100) is no match.
 THRESHOLD = 82
 ACCOUNT_THRESHOLD = 85
@@ -61,10 +59,6 @@ class Understood:
     period: str | None = None  # "today" | "week"
     # The next best intents (for "did you mean"), best first.
     nearest: tuple[Intent, ...] = ()
-
-    @property
-    def is_order(self) -> bool:
-        return self.intent in ORDERS
 
 
 def folded(text: str) -> str:

@@ -10,15 +10,14 @@ from functools import partial
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from assistant.content.i18n import speaking
 from assistant.database import session_scope
+from assistant.domain.visibility import can_see_details
 from assistant.jobs.supervision import Supervisor
 from assistant.models import Escalation, PersonalReminder, utcnow
 from assistant.presenters.case_context import case_context
 from assistant.rendering.escape import UserText
 from assistant.rendering.render import render_message
 from assistant.slack.case_channel import CaseChannel
-from assistant.slack.people import People
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +27,8 @@ BATCH = 200
 
 
 class PersonalReminders:
-    def __init__(
-        self, *, engine: sa.Engine, channel: CaseChannel, people: People, supervisor: Supervisor
-    ) -> None:
-        self.engine, self.channel, self.people, self.supervisor = engine, channel, people, supervisor
+    def __init__(self, *, engine: sa.Engine, channel: CaseChannel, supervisor: Supervisor) -> None:
+        self.engine, self.channel, self.supervisor = engine, channel, supervisor
 
     def sweep(self) -> int:
         """Send what is due; how many were looked at."""
@@ -58,12 +55,15 @@ class PersonalReminders:
         if reminder.escalation_id is not None:
             with Session(self.engine) as session:
                 case = session.get(Escalation, reminder.escalation_id)
-        with speaking(self.people.locale(reminder.user_id, self.channel.client, within=2.0)):
+        with self.channel.language_of(reminder.user_id):
             message = render_message(
                 "personal_reminder.json.j2",
                 note=UserText(reminder.note),
                 case=case_context(case) if case is not None else None,
-                visible=case is not None and (not case.is_private or reminder.user_id in case.participants),
+                visible=case is not None
+                and can_see_details(
+                    is_private=case.is_private, user_id=reminder.user_id, participants=case.participants
+                ),
             )
         posted = self.channel.post_once(
             f"personal:{reminder.id}", reminder.user_id, message, case_id=reminder.escalation_id

@@ -226,7 +226,7 @@ class WorkQueue:
         later: Later | None = None
         try:
             about = job_attributes(work.key)
-            traced = span(f"job {work.key.split(':')[0]}", attributes=about)
+            traced = span(f"job {about['job.kind']}", attributes=about)
             logged = log_context(job=about["job.kind"], escalation_id=about["escalation.id"])
             with traced, logged, self.pacer.prepaid(work.method, work.channel):
                 later = work.run()

@@ -25,14 +25,11 @@ from assistant.domain.conversation import Intent, Understood, moment_said, under
 from assistant.domain.slack_text import decode_slack_text
 from assistant.domain.status import Status
 from assistant.domain.visibility import can_see_details
-from assistant.ids import COMMAND
 from assistant.listeners.case_links import answer_references
-from assistant.listeners.commands import LIST_ROWS, case_view
+from assistant.listeners.commands import LIST_ROWS, case_list_message, case_status_message
 from assistant.models import Escalation, PersonalReminder, utcnow
-from assistant.rendering.escape import escape_mrkdwn, slack_date
+from assistant.rendering.escape import escape_mrkdwn, mention, slack_date
 from assistant.rendering.render import Message, render_message
-from assistant.services import lifecycle
-from assistant.services.accounts import account_facts
 from assistant.services.cases import OPEN_STATUSES, case_numbered, open_cases, promised_by
 from assistant.services.lifecycle import case_in_channel
 from assistant.slack.client import SLACK_ERRORS, error_code
@@ -115,22 +112,12 @@ def _public_names(engine: sa.Engine) -> frozenset[str]:
     return names
 
 
-def visible_cases(components: Components, user_id: str, cases: list[Escalation]) -> list[Escalation]:
+def visible_cases(user_id: str, cases: list[Escalation]) -> list[Escalation]:
     return [
         c
         for c in cases
         if can_see_details(is_private=c.is_private, user_id=user_id, participants=c.participants)
     ]
-
-
-def listed(title: str, cases: list[Escalation], user_id: str) -> Message:
-    return render_message(
-        "case_list.json.j2",
-        title=title,
-        command=COMMAND,
-        more=len(cases) > LIST_ROWS,
-        cases=[case_view(c, user_id) for c in cases[:LIST_ROWS]],
-    )
 
 
 def reply(text: str, buttons: list[dict[str, str]] | None = None) -> Message:
@@ -172,7 +159,7 @@ def order_prefill(components: Components, user_id: str, heard: Understood) -> tu
             )
     if heard.intent == Intent.REASSIGN and heard.person:
         return {"new_owner": heard.person}, " " + _(
-            "assistant_chat.prefilled_person", person=f"<@{heard.person}>"
+            "assistant_chat.prefilled_person", person=mention(heard.person)
         )
     return {}, ""
 
@@ -231,13 +218,7 @@ def reply_for(
     if intent == Intent.REMIND_ME:
         return remind_me_reply(components, user_id, heard, case, said)
     if intent == Intent.STATUS and case is not None:
-        updates = lifecycle.updates_of(engine, case.id or 0)
-        return render_message(
-            "case_status.json.j2",
-            case=case_view(case, user_id),
-            last_update=updates[-1].at if updates else None,
-            account=account_facts(engine, case),
-        )
+        return case_status_message(components, case, user_id)
     if intent in (Intent.STATUS, Intent.LAST_HEARD) and heard.account:
         with Session(engine) as session:
             of_account = list(
@@ -248,21 +229,21 @@ def reply_for(
                     .limit(50)
                 )
             )
-        shown = visible_cases(components, user_id, of_account)
+        shown = visible_cases(user_id, of_account)
         if intent == Intent.STATUS:
             still_open = [c for c in shown if c.status != Status.CLOSED]
             title = _("assistant_chat.account_cases", account=heard.account)[:150]
-            return listed(title, still_open, user_id)
+            return case_list_message(title, still_open, user_id)
         return last_heard(heard.account, shown)
     if intent == Intent.LAST_HEARD and case is not None:
-        if not visible_cases(components, user_id, [case]):
+        if not visible_cases(user_id, [case]):
             return reply(_("assistant_chat.restricted", key=case.key))
         return last_heard(case.account_name, [case])
     if intent == Intent.OWNER_OF and case is not None:
-        return reply(_("assistant_chat.owned_by", key=case.key, person=f"<@{case.owner_id}>"))
+        return reply(_("assistant_chat.owned_by", key=case.key, person=mention(case.owner_id)))
     if intent == Intent.MY_CASES:
         cases = open_cases(engine, involving=user_id, limit=LIST_ROWS + 1)
-        return listed(_("commands.your_open_escalations"), cases, user_id)
+        return case_list_message(_("commands.your_open_escalations"), cases, user_id)
     if intent in (Intent.DUE, Intent.BREACHED):
         # The person's promises; a manager's, every open case's (their team's).
         involving = None if user_id in components.settings.escalation_manager_ids else user_id
@@ -274,7 +255,7 @@ def reply_for(
             today = datetime.now(person_zone).date()
             until = datetime.combine(today + timedelta(days=days), time(0, 0), person_zone)
             title = _("assistant_chat.due_week") if days == 7 else _("assistant_chat.due_today")
-        return listed(
+        return case_list_message(
             title, promised_by(engine, involving=involving, until=until, limit=LIST_ROWS + 1), user_id
         )
     if intent in (Intent.STATUS, Intent.OWNER_OF, Intent.LAST_HEARD):
@@ -289,9 +270,8 @@ def last_heard(account_name: str, cases: list[Escalation]) -> Message:
         return reply(_("assistant_chat.no_visible_cases", account=account))
     if not heard:
         return reply(_("assistant_chat.not_heard_yet", account=account))
-    latest = max(heard, key=lambda c: c.customer_heard_at or utcnow())
-    moment = latest.customer_heard_at or utcnow()
-    stamp = f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+    latest = max(heard, key=lambda c: c.customer_heard_at or c.created_at)
+    stamp = slack_date(latest.customer_heard_at or latest.created_at, "{date_short_pretty} {time}")
     return reply(_("assistant_chat.last_heard", account=account, time=stamp, key=latest.key))
 
 
@@ -322,7 +302,8 @@ def answer(
 ) -> None:
     """Understand `text`, then answer in the same conversation, in the person's language: in a DM
     as a message; in a channel privately (what one person may see is not for the channel)."""
-    here = case_in_channel(components.engine, channel)
+    # A case channel's question is about its case; a DM (no thread) is never a case channel.
+    here = case_in_channel(components.engine, channel) if thread_ts is not None else None
     message = understood_reply(components, user_id, text, bot_user_id=bot_user_id, here=here)
     try:
         if thread_ts is None:

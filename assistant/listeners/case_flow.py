@@ -213,11 +213,26 @@ class CaseFlows:
         team's (DEFAULT_LOCALE)."""
         with speaking(self.components.people.locale(sub.actor)):
             case = self._check_and_apply(spec, ack, sub, answers)
-        if case is None:
-            return
+        if case is not None:
+            self._announce(spec, sub, answers, case)
+
+    def _announce(self, spec: FlowSpec, sub: Submission, answers: Answers, case: Escalation) -> None:
+        """What follows a change made: the flow's hooks around the case channel told and the case
+        shown as it is now."""
         spec.before(sub, answers, case)
         self.components.after_change(case, spec.announce(sub, answers, case))
         spec.then(sub, answers, case)
+
+    def _problems(self, spec: FlowSpec, sub: Submission, answers: Answers) -> dict[str, str]:
+        """Each question's problem: a required one asked and left empty, then the flow's own checks."""
+        errors = {}
+        asked = answers.view["state"]["values"]  # a question the form did not show is not asked
+        for q in self.book.questions(spec.flow):
+            if q.required and q.id in asked and not answers.get(q.id):
+                errors[q.id] = _(q.required)
+        for question, problem in spec.check(sub, answers).items():
+            errors.setdefault(question, problem)
+        return errors
 
     def _check_and_apply(
         self, spec: FlowSpec, ack: Ack, sub: Submission, answers: Answers
@@ -226,13 +241,7 @@ class CaseFlows:
         if refusal and spec.refusal_notice:
             self._refuse_with_notice(ack, _(spec.refusal_notice), refusal)
             return None
-        errors = {}
-        asked = answers.view["state"]["values"]  # a question the modal did not show is not asked
-        for q in self.book.questions(spec.flow):
-            if q.required and q.id in asked and not answers.get(q.id):
-                errors[q.id] = _(q.required)
-        for question, problem in spec.check(sub, answers).items():
-            errors.setdefault(question, problem)
+        errors = self._problems(spec, sub, answers)
         if refusal:
             errors[spec.refusal_field] = refusal
         if errors:
@@ -262,22 +271,15 @@ class CaseFlows:
         )  # fmt: skip
         if sub.refusal:
             return None, {spec.refusal_field: sub.refusal}
-        questions = self.book.questions(flow)
-        answers = Answers.given(values, questions)
-        errors = {
-            q.id: _(q.required) for q in questions if q.required and q.id in values and not values[q.id]
-        }
-        for question, problem in spec.check(sub, answers).items():
-            errors.setdefault(question, problem)
+        answers = Answers.given(values, self.book.questions(flow))
+        errors = self._problems(spec, sub, answers)
         if errors:
             return None, errors
         try:
             changed = spec.apply(sub, answers)
         except ActionRefused as exc:
             return None, {spec.refusal_field: str(exc)}
-        spec.before(sub, answers, changed)
-        self.components.after_change(changed, spec.announce(sub, answers, changed))
-        spec.then(sub, answers, changed)
+        self._announce(spec, sub, answers, changed)
         return changed, {}
 
     @staticmethod

@@ -21,7 +21,7 @@ from assistant.listeners.intake import open_intake as open_intake_modal
 from assistant.listeners.voice import open_voice
 from assistant.models import Escalation
 from assistant.presenters.case_context import case_context, guidance_words
-from assistant.rendering.render import render_message
+from assistant.rendering.render import Message, render_message
 from assistant.services import lifecycle
 from assistant.services.accounts import account_facts
 from assistant.services.cases import case_numbered, open_cases
@@ -98,14 +98,31 @@ def show_list(
     title = _("commands.all_open_escalations") if everyone else _("commands.your_open_escalations")
     if tag:
         title = _("commands.title_tagged", title=title, tag=_(tags[tag]))
-    message = render_message(
+    message = case_list_message(title, cases, user_id)
+    respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+
+
+def case_list_message(title: str, cases: list[Escalation], user_id: str) -> Message:
+    """A list of cases as `user_id` may see them; `cases` holds one more than shown, if there are
+    more (the list says so)."""
+    return render_message(
         "case_list.json.j2",
         title=title,
         command=COMMAND,
         more=len(cases) > LIST_ROWS,
         cases=[case_view(c, user_id) for c in cases[:LIST_ROWS]],
     )
-    respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+
+
+def case_status_message(components: Components, case: Escalation, user_id: str) -> Message:
+    """A case's state, its last update and its account, as `user_id` may see them."""
+    updates = lifecycle.updates_of(components.engine, case.id or 0)
+    return render_message(
+        "case_status.json.j2",
+        case=case_view(case, user_id),
+        last_update=updates[-1].at if updates else None,
+        account=account_facts(components.engine, case),
+    )
 
 
 def find_case(components: Components, respond: Respond, asked: CommandText, usage: str) -> Escalation | None:
@@ -135,13 +152,7 @@ def show_status(components: Components, respond: Respond, user_id: str, asked: C
     )
     if case is None:
         return
-    updates = lifecycle.updates_of(components.engine, case.id or 0)
-    message = render_message(
-        "case_status.json.j2",
-        case=case_view(case, user_id),
-        last_update=updates[-1].at if updates else None,
-        account=account_facts(components.engine, case),
-    )
+    message = case_status_message(components, case, user_id)
     respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
 

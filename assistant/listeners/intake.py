@@ -520,8 +520,7 @@ def after_intake_stored(services: Components, opened: Opened, metadata: IntakeMe
         judgement.answer(services.engine, metadata.judgement_request_id, user_id=user_id, escalated=True)
     if opened.created and opened.case.id is not None:
         logger.info("opened %s", opened.case.key)
-        if opened.case.ack_due_at is not None:
-            services.reminders.wake_at(opened.case.ack_due_at - services.reminder_policy.ack_before)
+        services.wake_for_acknowledgement(opened.case)
 
 
 def register(app: App, services: Components) -> None:

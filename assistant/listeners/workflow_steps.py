@@ -47,7 +47,6 @@ logger = logging.getLogger(__name__)
 OPEN_ESCALATION = "open_escalation"
 POST_CUSTOMER_UPDATE = "post_customer_update"
 GET_STATUS = "get_escalation_status"
-STEPS = (OPEN_ESCALATION, POST_CUSTOMER_UPDATE, GET_STATUS)
 # How long "Open an escalation" waits for the case channel to exist before completing without it.
 CHANNEL_WAIT_SECONDS = 30.0
 # An error Slack shows in the workflow's activity: a sentence, never a stack trace.
@@ -135,8 +134,7 @@ def open_escalation(components: Components, execution_id: str, inputs: dict[str,
     )
     if opened.created:
         components.open_in_slack(opened.case)
-        if opened.case.ack_due_at is not None:
-            components.reminders.wake_at(opened.case.ack_due_at - components.reminder_policy.ack_before)
+        components.wake_for_acknowledgement(opened.case)
     return opened.case
 
 
@@ -246,54 +244,44 @@ def complete_with_channel(run: StepRun, case_id: int, started: float) -> Later |
     return None
 
 
+def update_outputs(components: Components, flows: CaseFlows, inputs: dict[str, Any]) -> dict[str, Any]:
+    case = post_customer_update(components, flows, inputs)
+    due = case.next_update_due_at
+    return {"case_key": case.key, **({"next_update_at": int(due.timestamp())} if due else {})}
+
+
 def register(app: Any, components: Components, flows: CaseFlows) -> None:
-    def queued(name: str, execution_id: str, job: Callable[[], Later | None]) -> None:
-        """The run's work in the background queue, once: a run Slack delivers again is skipped."""
-        if name in STEPS and not step_runs.claim(components.engine, execution_id, name):
-            logger.info("workflow step %s: delivered again, done once already", execution_id)
-            return
-        components.work.submit(f"step:{name}:{execution_id}", job)
+    def step(name: str, work: Callable[[StepRun, dict[str, Any]], Later | None]) -> None:
+        """A custom step: each run claimed once (a run Slack delivers again is skipped), its inputs
+        cleaned as a form's text, its work in the background queue."""
 
-    @app.function(OPEN_ESCALATION)
-    def run_open_escalation(
-        inputs: dict[str, Any], complete: Complete, fail: Fail, body: dict[str, Any]
-    ) -> None:
-        execution_id = str(body["event"]["function_execution_id"])
-        run = StepRun(components, complete, fail, execution_id)
+        @app.function(name)
+        def run_step(inputs: dict[str, Any], complete: Complete, fail: Fail, body: dict[str, Any]) -> None:
+            execution_id = str(body["event"]["function_execution_id"])
+            if not step_runs.claim(components.engine, execution_id, name):
+                logger.info("workflow step %s: delivered again, done once already", execution_id)
+                return
+            cleaned = cast(dict[str, Any], clean_tree(dict(inputs or {})))  # no NUL, no invisible-only
+            run = StepRun(components, complete, fail, execution_id)
+            components.work.submit(f"step:{name}:{execution_id}", partial(work, run, cleaned))
 
-        def job() -> Later | None:
-            opened: list[Escalation] = []
+        run_step.__name__ = f"run_{name}"  # Bolt names the listener in its logs
 
-            def work() -> None:  # completes once the channel exists (complete_with_channel)
-                opened.append(open_escalation(components, execution_id, inputs))
+    def open_then_wait_for_channel(run: StepRun, inputs: dict[str, Any]) -> Later | None:
+        opened: list[Escalation] = []
 
-            run.finish(work)
-            if opened:
-                queued(
-                    "channel",
-                    execution_id,
-                    partial(complete_with_channel, run, opened[0].id or 0, time.monotonic()),
-                )
-            return None
+        def work() -> None:  # completes once the channel exists (complete_with_channel)
+            opened.append(open_escalation(components, run.execution_id, inputs))
 
-        queued(OPEN_ESCALATION, execution_id, job)
+        run.finish(work)
+        if opened:
+            waiting = partial(complete_with_channel, run, opened[0].id or 0, time.monotonic())
+            components.work.submit(f"step:channel:{run.execution_id}", waiting)
+        return None
 
-    @app.function(POST_CUSTOMER_UPDATE)
-    def run_post_update(inputs: dict[str, Any], complete: Complete, fail: Fail, body: dict[str, Any]) -> None:
-        execution_id = str(body["event"]["function_execution_id"])
-        inputs = cast(dict[str, Any], clean_tree(dict(inputs or {})))
-        run = StepRun(components, complete, fail, execution_id)
-
-        def work() -> dict[str, Any]:
-            case = post_customer_update(components, flows, inputs)
-            due = case.next_update_due_at
-            return {"case_key": case.key, **({"next_update_at": int(due.timestamp())} if due else {})}
-
-        queued(POST_CUSTOMER_UPDATE, execution_id, lambda: run.finish(work))
-
-    @app.function(GET_STATUS)
-    def run_get_status(inputs: dict[str, Any], complete: Complete, fail: Fail, body: dict[str, Any]) -> None:
-        execution_id = str(body["event"]["function_execution_id"])
-        inputs = cast(dict[str, Any], clean_tree(dict(inputs or {})))
-        run = StepRun(components, complete, fail, execution_id)
-        queued(GET_STATUS, execution_id, lambda: run.finish(lambda: status_outputs(components, inputs)))
+    step(OPEN_ESCALATION, open_then_wait_for_channel)
+    step(
+        POST_CUSTOMER_UPDATE,
+        lambda run, inputs: run.finish(partial(update_outputs, components, flows, inputs)),
+    )
+    step(GET_STATUS, lambda run, inputs: run.finish(partial(status_outputs, components, inputs)))

@@ -14,12 +14,13 @@ from sqlmodel import Session, col, select
 from assistant.content.i18n import _
 from assistant.domain.events import EventKind
 from assistant.domain.text import UserText
-from assistant.models import ActionItem, CaseEvent, CustomerContact, Escalation, RootCauseAnalysis
+from assistant.models import ActionItem, CaseEvent, Escalation, RootCauseAnalysis
 from assistant.presenters.case_context import case_context
 from assistant.presenters.timeline import EVENT_SENTENCES
 from assistant.rendering.escape import CANVAS_SECTION_MARK
 from assistant.rendering.render import render_macros
 from assistant.services.accounts import affected_names
+from assistant.services.customer import contacts_of
 
 TEMPLATE = "case_canvas.md.j2"
 SECTIONS = ("summary", "status", "people", "plan", "timeline", "rca")
@@ -67,11 +68,7 @@ def section_anchor(name: str) -> str:
 def _facts(engine: sa.Engine, case: Escalation) -> dict[str, Any]:
     case_id = case.id or 0
     with Session(engine) as session:
-        contacts = session.exec(
-            select(CustomerContact)
-            .where(CustomerContact.escalation_id == case_id)
-            .order_by(col(CustomerContact.id))
-        ).all()
+        contacts = contacts_of(session, case_id)
         steps = session.exec(
             select(ActionItem)
             .where(ActionItem.escalation_id == case_id, col(ActionItem.rca_id).is_(None))
